@@ -1,0 +1,108 @@
+"""The `alertcast` command: thin click commands over the library; no logic lives here."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from . import scaffold
+from .config import Config, load_config
+from .content.loader import load_content
+from .problems import ContentError
+
+
+class TimeParam(click.ParamType):
+    """A timezone-aware ISO 8601 time, e.g. 2026-11-22T10:00:00+08:00."""
+
+    name = "time"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 time; write e.g. 2026-11-22T10:00:00+08:00", param, ctx)
+        if parsed.tzinfo is None:
+            self.fail(f"{value!r} has no time zone; add the offset, e.g. {value}+08:00", param, ctx)
+        return parsed
+
+
+def now_or(value: datetime | None) -> datetime:
+    """The one place the command line reads the clock; everything below takes `now`."""
+    from datetime import timezone
+
+    return value or datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def project_config(project: str) -> Config:
+    try:
+        return load_config(Path(project))
+    except ContentError as exc:
+        report_and_exit(exc)
+        raise  # unreachable
+
+
+def report_and_exit(exc: ContentError, fmt: str = "text") -> None:
+    for problem in exc.problems:
+        click.echo(problem.github() if fmt == "github" else str(problem), err=fmt != "github")
+    sys.exit(1)
+
+
+project_option = click.option(
+    "--project", "-p", default=".", show_default=True, type=click.Path(file_okay=False),
+    help="Folder with mkdocs.yml and content/.",
+)
+
+
+@click.group()
+@click.version_option(package_name="alertcast")
+def main() -> None:
+    """alertcast: scam warnings and safety guides, published on time to a help site, feeds,
+    in-app banners, CAP and social networks."""
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+@project_option
+@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True,
+              help="github prints GitHub Actions annotations.")
+def check(path: str | None, project: str, fmt: str) -> None:
+    """Validate content and configuration; exit 1 when there are errors.
+
+    Each problem is printed as `path:line:col: level: message (hint)`.
+    """
+    config = project_config(project)
+    content_dir = Path(path) if path else None
+    _content, problems = load_content(config, content_dir)
+    for problem in problems:
+        click.echo(problem.github() if fmt == "github" else str(problem))
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    if fmt == "text":
+        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+    sys.exit(1 if errors else 0)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["alert", "guide"]))
+@click.argument("slug")
+@project_option
+@click.option("--now", type=TimeParam(), help="Time to put in publish_at (default: now).")
+def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
+    """Create a new alert or guide in every configured language, with each field explained."""
+    config = project_config(project)
+    try:
+        paths = scaffold.create(config, kind, slug, now_or(now))
+    except scaffold.ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    for created in paths:
+        click.echo(f"created {created}")
+    click.echo("next: edit the files, then run `alertcast check`")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

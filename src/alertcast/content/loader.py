@@ -1,0 +1,279 @@
+"""Read content/ into typed models, collecting every problem with its file and line.
+
+Layout (the mkdocs-static-i18n suffix convention):
+
+    content/<page>.<lang>.md           top-level pages (index, faq, official-channels, ...)
+    content/alerts/<stem>.<lang>.md    alerts; one stem, one file per language
+    content/guides/<stem>.<lang>.md    guides
+    content/assets/...                 images and other files, copied as they are
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .. import yamlsource
+from ..config import Config, validation_problems
+from ..problems import ContentError, Problem, display_path
+from .frontmatter import AlertMatter, BannerMatter, GuideMatter, PageMatter
+from .models import (
+    IMPLICIT_CHANNELS,
+    Alert,
+    Banner,
+    Content,
+    Guide,
+    Indicators,
+    Page,
+    Severity,
+    Text,
+)
+
+MAX_FILE_BYTES = 256 * 1024
+SECTIONS = ("alerts", "guides")
+_NAME = re.compile(r"^(?P<stem>[^.]+)\.(?P<lang>[a-z]{2,3})\.md$")
+
+
+@dataclass
+class SourceFile:
+    """One parsed Markdown file, before translations are joined."""
+
+    path: Path  # absolute
+    shown: str  # as shown in messages
+    section: str  # "alerts", "guides" or "" for top-level pages
+    stem: str
+    lang: str
+    matter: BaseModel
+    positions: dict[yamlsource.Key, yamlsource.Position]
+    body: str
+    body_line: int
+
+    def at(self, *key: Any) -> yamlsource.Position:
+        return yamlsource.position_of(self.positions, key)
+
+    def problem(self, key: tuple[Any, ...], level: str, message: str, hint: str = "") -> Problem:
+        pos = self.at(*key)
+        return Problem(self.shown, pos.line, pos.col, level, message, hint)
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int, int]:
+    """Return (front matter, body, line where front matter starts, line where body starts)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return None, text, 1, 1
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1:]), 2, index + 2
+    return "".join(lines[1:]), "", 2, len(lines) + 1
+
+
+_MATTER: dict[str, type[BaseModel]] = {"alerts": AlertMatter, "guides": GuideMatter, "": PageMatter}
+
+
+def read_file(path: Path, section: str, config: Config, base: Path) -> tuple[SourceFile | None, list[Problem]]:
+    """Parse one file; return it (or None) and the problems found in it alone."""
+    shown = display_path(path, base)
+    match = _NAME.match(path.name)
+    if not match:
+        return None, [Problem(shown, 1, 1, "error", "file name must be <name>.<language>.md",
+                              f"rename it, e.g. {path.stem.split('.')[0]}.{config.default_lang}.md")]
+    stem, lang = match["stem"], match["lang"]
+    if lang not in config.languages:
+        return None, [Problem(shown, 1, 1, "error", f"language '{lang}' is not configured",
+                              f"use one of {', '.join(config.languages)} or add it to extra.alertcast.languages")]
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return None, [Problem(shown, 1, 1, "error", f"file is {size // 1024} KiB, over the {MAX_FILE_BYTES // 1024} KiB limit",
+                              "split it into several pages")]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        return None, [Problem(shown, line, 1, "error", "file is not valid UTF-8", "save it as UTF-8")]
+    text = text.removeprefix("\ufeff")
+    front, body, front_line, body_line = split_front_matter(text)
+    if front is None:
+        return None, [Problem(shown, 1, 1, "error", "missing front matter",
+                              "start the file with a '---' line, the YAML keys, and another '---' line")]
+    try:
+        data, positions = yamlsource.load(front, line_offset=front_line - 1)
+    except yamlsource.YamlSyntaxError as exc:
+        return None, [Problem(shown, exc.position.line, exc.position.col, "error", str(exc),
+                              "check indentation and quote values that contain ': ' or start with '@' or '*'")]
+    if not isinstance(data, dict):
+        return None, [Problem(shown, front_line, 1, "error", "front matter must be 'key: value' lines", "")]
+    schema = _MATTER[section]
+    try:
+        matter = schema.model_validate(data)
+    except ValidationError as exc:
+        problems = validation_problems(exc, shown, positions, (), schema)
+        return None, [_time_hint(p) for p in problems]
+    return SourceFile(path, shown, section, stem, lang, matter, positions, body, body_line), []
+
+
+def _time_hint(problem: Problem) -> Problem:
+    if "timezone" in problem.message or "time zone" in problem.message:
+        return Problem(problem.path, problem.line, problem.col, problem.level,
+                       problem.message.split(":")[0] + " has no time zone",
+                       "write a full time with its offset, e.g. 2026-11-01T08:00:00+08:00")
+    return problem
+
+
+def discover(content_dir: Path) -> list[tuple[Path, str]]:
+    """Markdown files under content/, with the section each belongs to, in a stable order."""
+    found = []
+    for path in sorted(content_dir.glob("*.md")):
+        found.append((path, ""))
+    for section in SECTIONS:
+        for path in sorted((content_dir / section).glob("*.md")):
+            found.append((path, section))
+    return found
+
+
+def load_content(config: Config, content_dir: Path | None = None, base: Path | None = None) -> tuple[Content | None, list[Problem]]:
+    """Load everything. Returns the content (None when there are errors) and all problems.
+
+    Warnings (such as a missing translation) do not stop loading.
+    """
+    content_dir = content_dir or config.content_dir
+    base = base or Path.cwd()
+    problems: list[Problem] = []
+    if not content_dir.is_dir():
+        shown = display_path(config.path, base)
+        return None, [Problem(shown, 1, 1, "error", f"content folder {content_dir} does not exist",
+                              "create it or set extra.alertcast.content_dir")]
+    files: list[SourceFile] = []
+    for path, section in discover(content_dir):
+        parsed, found = read_file(path, section, config, base)
+        problems += found
+        if parsed:
+            files.append(parsed)
+    for path in sorted(content_dir.rglob("*.md")):
+        rel = path.relative_to(content_dir)
+        if len(rel.parts) > 1 and rel.parts[0] not in SECTIONS and rel.parts[0] != "assets":
+            problems.append(Problem(display_path(path, base), 1, 1, "warning",
+                                    f"'{rel.parts[0]}/' is not a content section; this file is ignored",
+                                    "move it to alerts/, guides/ or the content root"))
+    groups: dict[tuple[str, str], list[SourceFile]] = defaultdict(list)
+    for source in files:
+        groups[(source.section, _id_of(source))].append(source)
+    problems += _check_ids(groups)
+    alerts, guides, pages = [], [], []
+    for (section, item_id), sources in sorted(groups.items()):
+        sources.sort(key=lambda s: config.languages.index(s.lang))
+        problems += _check_translations(section, item_id, sources, config)
+        if section == "alerts":
+            alerts.append(_alert(item_id, sources))
+        elif section == "guides":
+            guides.append(_guide(item_id, sources))
+        else:
+            pages.append(Page(item_id, {s.lang: _text(s) for s in sources}))
+    content = Content(content_dir, tuple(alerts), tuple(guides), tuple(pages))
+    from .lint import lint  # cross-file rules need the whole set
+
+    problems += lint(content, files, config)
+    problems = sorted(set(problems))
+    if any(p.is_error for p in problems):
+        return None, problems
+    return content, problems
+
+
+def load_or_raise(config: Config, content_dir: Path | None = None) -> Content:
+    content, problems = load_content(config, content_dir)
+    if content is None:
+        raise ContentError(problems)
+    return content
+
+
+def _id_of(source: SourceFile) -> str:
+    return getattr(source.matter, "id", None) or source.stem
+
+
+def _check_ids(groups: dict[tuple[str, str], list[SourceFile]]) -> list[Problem]:
+    problems = []
+    for (_section, item_id), sources in groups.items():
+        seen: dict[str, SourceFile] = {}
+        for source in sources:
+            if source.lang in seen:
+                other = seen[source.lang]
+                problems.append(source.problem(("id",), "error", f"id '{item_id}' is used by {other.shown} too",
+                                               "give each alert or guide its own id"))
+            seen[source.lang] = source
+    return problems
+
+
+# Keys whose values translations must agree on: they describe the alert, not its wording.
+_SHARED = {
+    "alerts": ("severity", "category", "publish_at", "expires_at", "updated_at", "banner", "channels",
+               "scam_indicators", "related"),
+    "guides": ("level", "order", "related"),
+    "": (),
+}
+
+
+def _check_translations(section: str, item_id: str, sources: list[SourceFile], config: Config) -> list[Problem]:
+    problems = []
+    langs = {s.lang for s in sources}
+    first = sources[0]
+    for lang in config.languages:
+        if lang not in langs:
+            problems.append(first.problem((), "warning", f"no '{lang}' translation of '{item_id}'",
+                                          f"add {first.path.name.replace('.' + first.lang + '.', '.' + lang + '.')}"))
+    for other in sources[1:]:
+        for key in _SHARED[section]:
+            mine, theirs = getattr(first.matter, key), getattr(other.matter, key)
+            if mine != theirs:
+                problems.append(other.problem((key,), "error",
+                                              f"'{key}' differs from {first.shown} ({_short(theirs)} here, {_short(mine)} there)",
+                                              "translations share one alert: make the values the same"))
+        if section == "alerts" and bool(first.matter.withdrawn) != bool(other.matter.withdrawn):
+            problems.append(other.problem(("withdrawn",), "error", f"'withdrawn' is set in only one of {first.shown} and this file",
+                                          "withdraw every translation, each with the reason in its language"))
+    return problems
+
+
+def _short(value: Any) -> str:
+    text = value.model_dump_json() if isinstance(value, BaseModel) else str(value)
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+def _text(source: SourceFile) -> Text:
+    matter = source.matter
+    return Text(source.lang, matter.title, getattr(matter, "summary", None) or "", source.body,
+                source.path, source.body_line)
+
+
+def _alert(item_id: str, sources: list[SourceFile]) -> Alert:
+    m: AlertMatter = sources[0].matter  # type: ignore[assignment]
+    channels = tuple(dict.fromkeys(IMPLICIT_CHANNELS + tuple(m.channels)))
+    banner = None
+    if "banner" in channels:
+        b = m.banner or BannerMatter()
+        banner = Banner(tuple(b.platforms), b.min_app_version, b.max_app_version, tuple(b.placement),
+                        b.dismissible, b.frequency, b.action_url)
+    si = m.scam_indicators
+    return Alert(
+        id=item_id,
+        severity=Severity(m.severity),
+        category=m.category,
+        publish_at=m.publish_at,
+        expires_at=m.expires_at,
+        updated_at=m.updated_at,
+        update_note={s.lang: s.matter.update_note for s in sources if s.matter.update_note},
+        withdrawn={s.lang: s.matter.withdrawn for s in sources if s.matter.withdrawn},
+        banner=banner,
+        channels=channels,
+        indicators=Indicators(tuple(si.domains), tuple(si.addresses), tuple(si.handles)),
+        related=tuple(m.related),
+        texts={s.lang: _text(s) for s in sources},
+    )
+
+
+def _guide(item_id: str, sources: list[SourceFile]) -> Guide:
+    m: GuideMatter = sources[0].matter  # type: ignore[assignment]
+    return Guide(item_id, m.level, m.order, tuple(m.related), m.updated_at, {s.lang: _text(s) for s in sources})

@@ -1,0 +1,166 @@
+"""Typed content models: what the rest of alertcast works with once files are validated.
+
+One `Alert` (or `Guide`, `Page`) holds what its translations share; the per-language
+text lives in `texts`, keyed by language code. Renderers never see raw front matter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    info = "info"
+    advisory = "advisory"
+    warning = "warning"
+    critical = "critical"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe; used to sort banners and pick the announcement."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.info: 0, Severity.advisory: 1, Severity.warning: 2, Severity.critical: 3}
+
+CATEGORIES = (
+    "phishing",
+    "impersonation",
+    "fake-app",
+    "airdrop",
+    "approval",
+    "address-poisoning",
+    "account-takeover",
+    "investment-scam",
+    "incident",
+    "maintenance",
+)
+
+PLATFORMS = ("ios", "android", "extension", "desktop")
+PLACEMENTS = ("home", "support", "send", "dapp")
+FREQUENCIES = ("once", "daily", "every_launch")
+
+#: Channels every alert goes to, whether listed or not.
+IMPLICIT_CHANNELS = ("site", "feed")
+#: Channels that are outputs of the publish step rather than social networks.
+OUTPUT_CHANNELS = ("site", "feed", "banner", "cap")
+#: Social networks (and the generic webhook) the broadcaster knows.
+SOCIAL_CHANNELS = ("telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook")
+KNOWN_CHANNELS = OUTPUT_CHANNELS + SOCIAL_CHANNELS
+
+
+@dataclass(frozen=True)
+class Text:
+    """One language's text of an alert, guide or page."""
+
+    lang: str
+    title: str
+    summary: str
+    body: str  # Markdown, without front matter
+    source: Path  # the file it came from, relative to the content root
+    body_line: int  # 1-based line in `source` where the body starts
+
+
+@dataclass(frozen=True)
+class Banner:
+    """In-app banner targeting. Defaults show the banner everywhere, once."""
+
+    platforms: tuple[str, ...] = PLATFORMS
+    min_app_version: str | None = None
+    max_app_version: str | None = None
+    placement: tuple[str, ...] = ("home",)
+    dismissible: bool = True
+    frequency: str = "once"
+    action_url: str | None = None  # defaults to the alert's page on the site
+
+
+@dataclass(frozen=True)
+class Indicators:
+    """Things a scam uses. Always shown defanged, never as links; exported for apps to block."""
+
+    domains: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()  # "chain:address", e.g. "tron:TX...", "eth:0x..."
+    handles: tuple[str, ...] = ()  # "platform:handle", e.g. "telegram:@fake_support"
+
+    def __bool__(self) -> bool:
+        return bool(self.domains or self.addresses or self.handles)
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: str
+    severity: Severity
+    category: str
+    publish_at: datetime
+    expires_at: datetime | None
+    updated_at: datetime | None
+    update_note: dict[str, str]  # lang -> what changed (only with updated_at)
+    withdrawn: dict[str, str]  # lang -> reason; empty when not withdrawn
+    banner: Banner | None  # None: the alert has no banner channel
+    channels: tuple[str, ...]  # always includes IMPLICIT_CHANNELS
+    indicators: Indicators
+    related: tuple[str, ...]  # guide ids
+    texts: dict[str, Text] = field(compare=False)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return bool(self.withdrawn)
+
+    @property
+    def changed_at(self) -> datetime:
+        """When the alert last changed materially (its latest revision)."""
+        return self.updated_at or self.publish_at
+
+    @property
+    def revision(self) -> str:
+        """Stable revision label: changes exactly when `updated_at` does.
+
+        Outbox rows, CAP identifiers and banner revisions are keyed on it, so a typo fix
+        without a new `updated_at` never re-posts anything.
+        """
+        return self.changed_at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+    def text(self, lang: str, default_lang: str) -> Text:
+        """The text in `lang`, falling back to the default language."""
+        return self.texts.get(lang) or self.texts[default_lang]
+
+
+@dataclass(frozen=True)
+class Guide:
+    id: str
+    level: str  # basic | intermediate | advanced
+    order: int
+    related: tuple[str, ...]  # other guide ids
+    updated_at: datetime | None
+    texts: dict[str, Text] = field(compare=False)
+
+
+GUIDE_LEVELS = ("basic", "intermediate", "advanced")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A top-level page (home, FAQ, official channels ...). `id` is its file stem."""
+
+    id: str
+    texts: dict[str, Text] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything under content/, validated."""
+
+    root: Path
+    alerts: tuple[Alert, ...]
+    guides: tuple[Guide, ...]
+    pages: tuple[Page, ...]
+
+    def alert(self, alert_id: str) -> Alert:
+        return next(a for a in self.alerts if a.id == alert_id)
+
+    def guide(self, guide_id: str) -> Guide:
+        return next(g for g in self.guides if g.id == guide_id)
+

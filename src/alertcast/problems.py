@@ -1,0 +1,54 @@
+"""Problems found in content or configuration, reported as `path:line:col: level: message (hint)`.
+
+Every user mistake becomes a `Problem`; nothing a user wrote should end in a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str  # as shown to the user, relative to the project root where possible
+    line: int
+    col: int
+    level: str  # "error" | "warning"
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.path}:{self.line}:{self.col}: {self.level}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+    def github(self) -> str:
+        """A GitHub Actions workflow command, so the problem shows on the pull request's line."""
+        kind = "error" if self.level == "error" else "warning"
+        message = f"{self.message} ({self.hint})" if self.hint else self.message
+        message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::{kind} file={self.path},line={self.line},col={self.col}::{message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.level == "error"
+
+
+class ContentError(Exception):
+    """Raised when content or configuration has errors; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+
+def display_path(path: Path, base: Path) -> str:
+    """Path relative to `base` when it is inside it, else as given."""
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
