@@ -177,7 +177,7 @@ def load_config(root: Path | str = ".") -> Config:
     """Load and validate `mkdocs.yml` in `root`; raise ContentError with file:line problems."""
     root = Path(root)
     path = root / CONFIG_FILE
-    shown = display_path(path, Path.cwd())
+    shown = CONFIG_FILE
     if not path.is_file():
         raise ContentError(
             [Problem(shown, 1, 1, "error", f"no {CONFIG_FILE} here", "run alertcast in the project folder, or pass --project PATH")]
@@ -217,6 +217,7 @@ def validation_problems(
     positions: dict[yamlsource.Key, yamlsource.Position],
     prefix: tuple[Any, ...],
     model: type[BaseModel] | None = None,
+    reference: str = "the configuration reference in README.md",
 ) -> list[Problem]:
     """Turn pydantic's errors into problems that name the line and say how to fix them."""
     problems = []
@@ -224,12 +225,13 @@ def validation_problems(
         loc = tuple(err["loc"])
         pos = yamlsource.position_of(positions, prefix + loc)
         key = ".".join(str(p) for p in loc) or "(top level)"
-        message, hint = _friendly(err, key, loc, model)
+        message, hint = _friendly(err, key, loc, model, reference)
         problems.append(Problem(shown, pos.line, pos.col, "error", message, hint))
     return problems
 
 
-def _friendly(err: dict[str, Any], key: str, loc: tuple[Any, ...], model: type[BaseModel] | None) -> tuple[str, str]:
+def _friendly(err: dict[str, Any], key: str, loc: tuple[Any, ...], model: type[BaseModel] | None,
+              reference: str) -> tuple[str, str]:
     kind = err["type"]
     if kind == "extra_forbidden":
         name = str(loc[-1])
@@ -245,7 +247,7 @@ def _friendly(err: dict[str, Any], key: str, loc: tuple[Any, ...], model: type[B
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    return f"'{key}': {msg}", "see the configuration reference in README.md"
+    return f"'{key}': {msg}", f"see {reference}"
 
 
 def _known_fields(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:

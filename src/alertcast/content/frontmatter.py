@@ -30,8 +30,23 @@ Channel = Literal[KNOWN_CHANNELS]  # type: ignore[valid-type]
 Level = Literal[GUIDE_LEVELS]  # type: ignore[valid-type]
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class _Strict(BaseModel):
+    """Unknown keys are errors; text is trimmed and may hold no control characters.
+
+    Control characters are invisible to editors and make XML outputs (RSS, Atom, CAP) invalid.
+    """
+
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        if isinstance(value, str) and CONTROL.search(value):
+            raise ValueError("contains an invisible control character; retype the text or delete and re-enter it")
+        return value
 
 
 def _slug(value: str) -> str:

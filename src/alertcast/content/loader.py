@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from .. import yamlsource
 from ..config import Config, validation_problems
 from ..problems import ContentError, Problem, display_path
-from .frontmatter import AlertMatter, BannerMatter, GuideMatter, PageMatter
+from .frontmatter import CONTROL, AlertMatter, BannerMatter, GuideMatter, PageMatter
 from .models import (
     IMPLICIT_CHANNELS,
     Alert,
@@ -107,11 +107,16 @@ def read_file(path: Path, section: str, config: Config, base: Path) -> tuple[Sou
                               "check indentation and quote values that contain ': ' or start with '@' or '*'")]
     if not isinstance(data, dict):
         return None, [Problem(shown, front_line, 1, "error", "front matter must be 'key: value' lines", "")]
+    bad = CONTROL.search(body)
+    if bad:
+        line = body_line + body.count("\n", 0, bad.start())
+        return None, [Problem(shown, line, 1, "error", f"invisible control character U+{ord(bad.group()):04X} in the text",
+                              "delete it; it breaks feeds and CAP messages")]
     schema = _MATTER[section]
     try:
         matter = schema.model_validate(data)
     except ValidationError as exc:
-        problems = validation_problems(exc, shown, positions, (), schema)
+        problems = validation_problems(exc, shown, positions, (), schema, "the front-matter reference in README.md")
         return None, [_time_hint(p) for p in problems]
     return SourceFile(path, shown, section, stem, lang, matter, positions, body, body_line), []
 
@@ -141,18 +146,21 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
     Warnings (such as a missing translation) do not stop loading.
     """
     content_dir = content_dir or config.content_dir
-    base = base or Path.cwd()
+    base = base or config.root
     problems: list[Problem] = []
     if not content_dir.is_dir():
         shown = display_path(config.path, base)
         return None, [Problem(shown, 1, 1, "error", f"content folder {content_dir} does not exist",
                               "create it or set extra.alertcast.content_dir")]
     files: list[SourceFile] = []
+    unreadable: set[tuple[str, str, str]] = set()  # (section, stem, lang) of files with errors
     for path, section in discover(content_dir):
         parsed, found = read_file(path, section, config, base)
         problems += found
         if parsed:
             files.append(parsed)
+        else:
+            unreadable.add((section, path.name.split(".")[0], path.name.split(".")[-2] if path.name.count(".") >= 2 else ""))
     for path in sorted(content_dir.rglob("*.md")):
         rel = path.relative_to(content_dir)
         if len(rel.parts) > 1 and rel.parts[0] not in SECTIONS and rel.parts[0] != "assets":
@@ -166,7 +174,7 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
     alerts, guides, pages = [], [], []
     for (section, item_id), sources in sorted(groups.items()):
         sources.sort(key=lambda s: config.languages.index(s.lang))
-        problems += _check_translations(section, item_id, sources, config)
+        problems += _check_translations(section, item_id, sources, config, unreadable)
         if section == "alerts":
             alerts.append(_alert(item_id, sources))
         elif section == "guides":
@@ -216,12 +224,13 @@ _SHARED = {
 }
 
 
-def _check_translations(section: str, item_id: str, sources: list[SourceFile], config: Config) -> list[Problem]:
+def _check_translations(section: str, item_id: str, sources: list[SourceFile], config: Config,
+                        unreadable: set[tuple[str, str, str]]) -> list[Problem]:
     problems = []
     langs = {s.lang for s in sources}
     first = sources[0]
     for lang in config.languages:
-        if lang not in langs:
+        if lang not in langs and (section, first.stem, lang) not in unreadable:
             problems.append(first.problem((), "warning", f"no '{lang}' translation of '{item_id}'",
                                           f"add {first.path.name.replace('.' + first.lang + '.', '.' + lang + '.')}"))
     for other in sources[1:]:
