@@ -1,0 +1,43 @@
+"""Every command a user can type is documented in README.md, and the quick start is two commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+from alertcast.cli import main
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def commands(group: click.Group, prefix: str = "alertcast") -> list[str]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        found.append(f"{prefix} {name}")
+        if isinstance(command, click.Group):
+            found += commands(command, f"{prefix} {name}")
+    return found
+
+
+@pytest.mark.parametrize("command", commands(main))
+def test_command_is_documented(command):
+    assert f"`{command}" in README, f"{command} is missing from README.md's command table"
+
+
+@pytest.mark.parametrize("command", commands(main))
+def test_command_has_help(cli, command):
+    result = cli(*command.split()[1:], "--help")
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()) > 3
+
+
+def test_quick_start_has_exactly_two_commands():
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert len(blocks) == 2
+    assert all(len(b.strip().splitlines()) == 1 for b in blocks)
+    assert blocks[1].strip() == "scripts/test"
+    assert (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text().strip().endswith("exec scripts/test")
