@@ -1,0 +1,265 @@
+"""The bundled starter content is product: it must pass `alertcast check` cleanly, exist in
+both languages, cover every lifecycle state, link sensibly, and never give unsafe advice."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from alertcast.config import load_config
+from alertcast.content.frontmatter import version_tuple
+from alertcast.content.loader import load_or_raise
+from alertcast.plan import Plan, State
+
+#: The moment the starter set was written for.
+PINNED = datetime(2026, 11, 22, 12, 0, tzinfo=timezone(timedelta(hours=8)))
+
+# --- the unsafe-advice scanner -------------------------------------------------------------
+#
+# Safety texts must *mention* dangerous acts ("never share your screen"), so a plain phrase
+# search would flag the warnings themselves. Instead the text is cut into clauses and a clause
+# is unsafe only when it *starts* with an instruction to do the dangerous act (an imperative,
+# optionally after "please", "you should", "请" ...) and no negation came earlier in the same
+# sentence. "Never share your screen", "Ask you to share your screen" (in a "support will
+# never" list), "never asks you to send funds, install ..." and "不要共享屏幕" pass.
+
+_SENTENCE_SPLIT = re.compile(r"[\n.!?;。！？；]+")
+_CLAUSE_SPLIT = re.compile(r"[:,：，、]+")
+_NEGATION = re.compile(r"\b(?:never|not|no|nobody|nothing|don't|won't|can't|cannot|without|avoid)\b|"
+                       r"不|别|勿|绝不|从不|禁止|没有", re.IGNORECASE)
+_LEAD = re.compile(r"^(?:\s|[-*+>|#]|\d+\.|\*\*|__|`)+")
+_EN_PREFIX = r"(?:(?:please|simply|just|now|then|first|you (?:should|must|need to|can|may|have to))\s+)*"
+_ZH_PREFIX = r"(?:请|请您|您需要|你需要|需要|可以|务必|先|马上|立即|然后|只需)*"
+
+UNSAFE_EN = [
+    _EN_PREFIX + r"(?:share|show) (?:your|the) screen",
+    _EN_PREFIX + r"(?:enter|type|paste|submit|fill in|provide|send|give|tell)\b[^.]{0,40}?"
+                 r"(?:recovery|seed|secret) phrase\b[^.]{0,40}?\bto (?:verify|validate|sync|unlock|restore access|fix|confirm)",
+    _EN_PREFIX + r"(?:send|give|share|tell|dm|message)\b[^.]{0,30}?(?:your )?(?:recovery|seed|secret) phrase\b[^.]{0,20}?"
+                 r"\bto (?:support|the agent|us|our team|an? (?:agent|admin))",
+    _EN_PREFIX + r"send (?:a small amount|a little|some funds|funds|a test amount|\d+ \w+)\b[^.]{0,40}?"
+                 r"\bto (?:verify|validate|activate|unlock|unfreeze|secure|sync)",
+    _EN_PREFIX + r"install\b[^.]{0,30}?\b(?:remote[- ](?:control|desktop|access|support)|anydesk|teamviewer)",
+    _EN_PREFIX + r"(?:take|keep|save) a (?:photo|picture|screenshot) of (?:your|the) (?:recovery|seed) phrase",
+    _EN_PREFIX + r"(?:store|save|keep|back up)\b[^.]{0,20}?(?:recovery|seed) phrase\b[^.]{0,20}?\bin (?:the cloud|cloud storage|your email|a note|notes|a chat)",
+]
+UNSAFE_ZH = [
+    _ZH_PREFIX + r"(?:共享|分享)(?:你的|您的)?(?:手机)?屏幕",
+    _ZH_PREFIX + r"(?:输入|填写|提交|提供|发送|告诉)[^。]{0,10}?助记词[^。]{0,10}?(?:验证|同步|解冻|激活|修复|确认)",
+    _ZH_PREFIX + r"(?:把|将)?(?:你的|您的)?助记词(?:发给|发送给|告诉|提供给|交给)",
+    _ZH_PREFIX + r"(?:先)?转(?:一小笔|少量|一点|一笔)[^。]{0,15}?(?:验证|激活|解冻|解锁)",
+    _ZH_PREFIX + r"(?:下载|安装)[^。]{0,10}?远程(?:控制|协助|桌面)",
+    _ZH_PREFIX + r"(?:拍照|截图)(?:保存|备份)?(?:你的|您的)?助记词",
+    _ZH_PREFIX + r"(?:把|将)?(?:你的|您的)?助记词(?:存|保存|备份)(?:到|在)(?:云|网盘|邮箱|备忘录|聊天)",
+]
+_UNSAFE = [re.compile(p, re.IGNORECASE) for p in UNSAFE_EN + UNSAFE_ZH]
+
+
+def unsafe_instructions(text: str) -> list[str]:
+    """Clauses of `text` that tell the reader to do something that can lose their funds."""
+    found = []
+    for sentence in _SENTENCE_SPLIT.split(text):
+        negated = False
+        for raw in _CLAUSE_SPLIT.split(sentence):
+            clause = _LEAD.sub("", raw).strip().strip("*_`\"'“”")
+            if not negated and any(p.match(clause) for p in _UNSAFE):
+                found.append(clause)
+            negated = negated or bool(_NEGATION.search(raw))
+    return found
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted((root / "content").rglob("*.md"))
+
+
+# --- check is clean ------------------------------------------------------------------------
+
+
+def test_check_passes_with_no_errors_and_no_warnings(bundled: Path, cli):
+    result = cli("check", "-p", bundled)
+    assert result.exit_code == 0, result.output
+    assert "0 error(s), 0 warning(s)" in result.output, result.output
+    assert "warning:" not in result.output
+
+
+# --- shape of the starter set --------------------------------------------------------------
+
+
+@pytest.fixture
+def loaded(bundled: Path):
+    config = load_config(bundled)
+    return config, load_or_raise(config)
+
+
+def test_every_alert_guide_and_page_exists_in_both_languages(bundled: Path, loaded):
+    config, content = loaded
+    assert set(config.languages) == {"zh", "en"}
+    for item in (*content.alerts, *content.guides, *content.pages):
+        assert set(item.texts) == {"zh", "en"}, item.id
+    for section in ("alerts", "guides"):
+        stems = {p.name.split(".")[0] for p in (bundled / "content" / section).glob("*.md")}
+        for stem in stems:
+            for lang in ("zh", "en"):
+                assert (bundled / "content" / section / f"{stem}.{lang}.md").is_file()
+
+
+def test_starter_set_is_large_enough(loaded):
+    _, content = loaded
+    assert len(content.alerts) >= 12
+    assert len(content.guides) >= 12
+    assert {"index", "faq", "official-channels", "report-a-scam"} <= {p.id for p in content.pages}
+    assert {g.level for g in content.guides} == {"basic", "intermediate", "advanced"}
+
+
+def test_covers_every_lifecycle_state_at_the_pinned_moment(loaded):
+    _, content = loaded
+    plan = Plan.at(content, PINNED)
+    assert set(plan.states.values()) == set(State)
+    assert len(plan.live) >= 8
+    assert len(plan.expired) >= 2
+    assert 1 <= len(plan.scheduled) <= 2
+    assert all(a.publish_at.year == 2027 for a in plan.scheduled)
+    for alert in plan.withdrawn:
+        assert set(alert.withdrawn) == {"zh", "en"} and all(alert.withdrawn.values())
+    updated = [a for a in content.alerts if a.updated_at is not None]
+    assert len(updated) >= 2
+    for alert in updated:
+        assert set(alert.update_note) == {"zh", "en"}, alert.id
+    # live alerts are spread over several severities and categories
+    assert len({a.severity for a in plan.live}) >= 3
+    assert len({a.category for a in content.alerts}) >= 8
+    assert plan.next_change_at is not None and plan.next_change_at.year == 2027
+
+
+def test_incident_banner_reaches_only_apps_older_than_the_fix(loaded):
+    _, content = loaded
+    incidents = [a for a in content.alerts if a.category == "incident"]
+    assert incidents
+    for alert in incidents:
+        fixed = re.search(r"\b(\d+\.\d+\.\d+)\b", alert.texts["en"].title).group(1)
+        assert alert.texts["zh"].title.count(fixed) == 1
+        assert alert.banner is not None and alert.banner.max_app_version is not None
+        assert version_tuple(alert.banner.max_app_version) < version_tuple(fixed)
+
+
+def test_maintenance_goes_to_banner_and_telegram_only(loaded):
+    _, content = loaded
+    for alert in (a for a in content.alerts if a.category == "maintenance"):
+        assert set(alert.channels) - {"site", "feed"} == {"banner", "telegram"}
+
+
+# --- links between alerts and guides -------------------------------------------------------
+
+_ALERT_LINK = re.compile(r"\]\(\.\./alerts/([a-z0-9-]+)\.md\)")
+
+
+def test_alerts_link_to_the_guides_they_name_as_related(loaded):
+    _, content = loaded
+    for alert in content.alerts:
+        assert alert.related, alert.id
+        for lang, text in alert.texts.items():
+            for guide in alert.related:
+                if alert.is_withdrawn:
+                    continue
+                assert f"](../guides/{guide}.md)" in text.body, f"{alert.id}.{lang} does not link to {guide}"
+
+
+def test_guides_link_only_to_alerts_live_at_the_pinned_moment(loaded):
+    _, content = loaded
+    plan = Plan.at(content, PINNED)
+    live = {a.id for a in plan.live}
+    linked = set()
+    for item in (*content.guides, *content.pages):
+        for lang, text in item.texts.items():
+            for target in _ALERT_LINK.findall(text.body):
+                assert target in live, f"{item.id}.{lang} links to {target}, which is not live"
+                linked.add(target)
+    assert linked, "guides should point readers to current warnings"
+
+
+# --- indicators ----------------------------------------------------------------------------
+
+
+def test_every_scam_indicator_uses_reserved_names(loaded):
+    _, content = loaded
+    for alert in content.alerts:
+        ind = alert.indicators
+        for domain in ind.domains:
+            assert domain.endswith(".example"), (alert.id, domain)
+        for address in ind.addresses:
+            chain, _, value = address.partition(":")
+            if chain == "eth":
+                assert re.fullmatch(r"0x[0-9a-f]{40}", value), address
+            elif chain == "tron":
+                assert re.fullmatch(r"T[1-9A-HJ-NP-Za-km-z]{33}", value), address
+        for text in alert.texts.values():
+            for defanged in re.findall(r"`([a-z0-9.-]+(?:\[\.\][a-z0-9-]+)+)`", text.body):
+                assert defanged.endswith("[.]example"), (alert.id, defanged)
+    with_indicators = [a for a in content.alerts if a.indicators]
+    assert len(with_indicators) >= 8
+
+
+def test_no_link_in_any_file_leaves_the_official_domain(bundled: Path):
+    for path in _files(bundled):
+        for url in re.findall(r"https?://([^/\s)>\"']+)", path.read_text(encoding="utf-8")):
+            assert url == "alertcast.example" or url.endswith(".alertcast.example"), (path.name, url)
+
+
+# --- no unsafe advice ----------------------------------------------------------------------
+
+
+def test_no_file_gives_unsafe_advice(bundled: Path):
+    offenders = {p.name: unsafe_instructions(p.read_text(encoding="utf-8")) for p in _files(bundled)}
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+PLANTED = [
+    "If support asks, please share your screen so they can see the problem.",
+    "Enter your recovery phrase to verify your wallet.",
+    "You should send your seed phrase to support so they can fix it.",
+    "First, send a small amount to verify the address is yours.",
+    "Install the remote-control app our agent sends you.",
+    "Take a photo of your recovery phrase and keep it safe.",
+    "请共享屏幕，方便客服查看问题。",
+    "请输入助记词验证钱包。",
+    "把助记词发给客服即可解冻。",
+    "先转一小笔到该地址验证身份。",
+    "请下载远程协助软件。",
+    "截图保存助记词，以防丢失。",
+]
+
+SAFE = [
+    "Never share your screen with anyone who contacts you.",
+    "Official support will never ask you to share your screen.",
+    "Do not enter your recovery phrase to verify anything.",
+    "Nobody will ask you to send funds to verify your wallet.",
+    "Send a small test first to the address you have checked.",
+    "绝不要共享屏幕。",
+    "不要输入助记词验证任何东西。",
+    "官方客服永远不会让你共享屏幕。",
+    "先转一小笔测试到你核对过的地址。",
+    "不拍照、不截图。",
+    "Support never asks you to send funds, install remote-control apps or share your screen.",
+    "官方客服不会让你转账、安装远程控制软件或共享屏幕。",
+]
+
+
+@pytest.mark.parametrize("sentence", PLANTED)
+def test_scanner_flags_a_planted_unsafe_sentence(sentence: str):
+    assert unsafe_instructions(f"Some text.\n\n- {sentence}\n"), sentence
+
+
+@pytest.mark.parametrize("sentence", SAFE)
+def test_scanner_accepts_warnings_against_unsafe_acts(sentence: str):
+    assert unsafe_instructions(sentence) == []
+
+
+def test_scan_fails_once_a_bad_sentence_is_planted_in_the_content(bundled: Path):
+    guide = bundled / "content" / "guides" / "official-support-never-asks.en.md"
+    guide.write_text(guide.read_text(encoding="utf-8") + "\nIf an agent asks, share your screen with them.\n",
+                     encoding="utf-8")
+    with pytest.raises(AssertionError):
+        test_no_file_gives_unsafe_advice(bundled)
