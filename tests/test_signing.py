@@ -79,3 +79,29 @@ def test_keygen_writes_usable_pair(cli, tmp_path):
     key = signing.parse_private_key(priv.read_text())
     assert signing.public_pem(key) == (tmp_path / "k.pub.pem").read_bytes()
     assert cli("keygen", "--out", tmp_path / "k").exit_code != 0  # no silent overwrite
+
+
+def test_documented_javascript_recipe_with_node(content, config, tmp_path):
+    """The JavaScript recipe, run by a real Node.js against a real signed file."""
+    pair = signing.generate()
+    out = outputs_at(content, config, NOW, signing.parse_private_key(pair.private_pem.decode()))
+    docs = (REPO / "docs" / "outputs.md").read_text(encoding="utf-8")
+    recipe = docs.split("```javascript verify\n", 1)[1].split("```", 1)[0]
+    data = out["api/v1/banners/en.json"]
+    (tmp_path / "banner.json").write_bytes(data)
+    (tmp_path / "bad.json").write_bytes(data.replace(b"live-phishing", b"live-phishinG"))
+    (tmp_path / "banner.json.sig").write_bytes(out["api/v1/banners/en.json.sig"])
+    (tmp_path / "key.pem").write_bytes(pair.public_pem)
+    script = recipe + """
+const fs = require("fs");
+const [dir] = process.argv.slice(2);
+const read = (n) => fs.readFileSync(dir + "/" + n);
+(async () => {
+  const sig = read("banner.json.sig").toString(), pem = read("key.pem").toString();
+  console.log(await verifyBanner(read("banner.json"), sig, pem), await verifyBanner(read("bad.json"), sig, pem));
+})();
+"""
+    (tmp_path / "verify.js").write_text(script)
+    proc = subprocess.run(["node", str(tmp_path / "verify.js"), str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["true", "false"]
