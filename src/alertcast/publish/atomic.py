@@ -38,14 +38,47 @@ def live_release(output: Path) -> Path | None:
     return None
 
 
-def write_files(root: Path, files: Mapping[str, bytes]) -> None:
-    made: set[Path] = set()
+def write_files(root: Path, files: Mapping[str, bytes], digests: Mapping[str, bytes] | None = None,
+                previous: Path | None = None, previous_digests: Mapping[str, bytes] | None = None) -> None:
+    """Write every file; a file identical to the previous release's is hard-linked instead
+    (cheaper, and the previous release is never modified: releases are immutable)."""
+    made: set[str] = set()
     for rel in sorted(files):
-        path = root / rel
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        path.write_bytes(files[rel])
+        parent = os.path.dirname(rel)
+        if parent not in made:
+            os.makedirs(os.path.join(root, parent), exist_ok=True)
+            made.add(parent)
+        target = os.path.join(root, rel)
+        if previous is not None and digests is not None and previous_digests is not None \
+                and previous_digests.get(rel) == digests[rel]:
+            try:
+                os.link(os.path.join(previous, rel), target)
+                continue
+            except OSError:
+                pass  # different file system, or the old file is gone: write it
+        with open(target, "wb") as fh:
+            fh.write(files[rel])
+
+
+def _manifest(release: Path) -> Path:
+    return release.parent / f"{release.name}.sha256"
+
+
+def read_manifest(release: Path | None) -> dict[str, bytes]:
+    """The digests of a release, from its manifest (written at commit) or by hashing it."""
+    if release is None:
+        return {}
+    cached = _manifests.get(release)
+    if cached is not None:
+        return cached
+    manifest = _manifest(release)
+    if manifest.is_file():
+        lines = manifest.read_text(encoding="utf-8").splitlines()
+        return {path: bytes.fromhex(hexdigest) for hexdigest, path in (line.split("  ", 1) for line in lines)}
+    return tree_digests(release)
+
+
+_manifests: dict[Path, dict[str, bytes]] = {}
 
 
 def tree_digests(root: Path | None) -> dict[str, bytes]:
@@ -79,11 +112,15 @@ def staging(output: Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def commit(output: Path, staged: Path, digest: str) -> Path:
+def commit(output: Path, staged: Path, digest: str, digests: Mapping[str, bytes] | None = None) -> Path:
     """Make `staged` the live release with one atomic rename; prune old releases."""
     rel_dir = releases_dir(output)
     release = rel_dir / f"r{time.time_ns():020d}-{digest[:12]}"
     os.rename(staged, release)
+    if digests is not None:
+        _manifest(release).write_text("".join(f"{d.hex()}  {p}\n" for p, d in sorted(digests.items())), encoding="utf-8")
+        _manifests.clear()
+        _manifests[release] = dict(digests)
     if output.exists() and not output.is_symlink():
         # First publish over a plain directory: keep it as a release, then switch.
         os.rename(output, rel_dir / f"r{0:020d}-legacy")
@@ -97,10 +134,11 @@ def commit(output: Path, staged: Path, digest: str) -> Path:
 def prune(output: Path, keep: int = KEEP) -> None:
     rel_dir = releases_dir(output)
     live = live_release(output)
-    releases = sorted(p for p in rel_dir.iterdir() if p.name.startswith("r") and p.is_dir())
+    releases = sorted(p for p in rel_dir.iterdir() if p.name.startswith("r") and p.is_dir() and not p.is_symlink())
     for old in releases[:-keep]:
         if live is None or old.resolve() != live:
             shutil.rmtree(old, ignore_errors=True)
+            _manifest(old).unlink(missing_ok=True)
 
 
 def atomic_publish(output: Path, files: Mapping[str, bytes],
@@ -111,13 +149,17 @@ def atomic_publish(output: Path, files: Mapping[str, bytes],
     Any exception leaves the previous release live and untouched.
     """
     output = output.absolute()
-    previous = tree_digests(live_release(output))
+    live = live_release(output)
+    previous = read_manifest(live)
     with staging(output) as tmp:
+        new: dict[str, bytes] = {}
         if fill is not None:
             fill(tmp)
-        write_files(tmp, files)
-        new = tree_digests(tmp)
+            new.update(tree_digests(tmp))
+        for rel in files:
+            new[rel] = hashlib.sha256(files[rel]).digest()
+        write_files(tmp, files, new, live, previous)
         changes = changed_paths(previous, new)
         digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(new.items()))).hexdigest()
-        release = commit(output, tmp, digest)
+        release = commit(output, tmp, digest, new)
     return release, changes

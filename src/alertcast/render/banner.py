@@ -15,6 +15,7 @@ from importlib import resources
 from ..config import Config
 from ..content.models import Alert
 from ..plan import Plan
+from .memo import alert_key, config_key, memo
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = "api/v1/banner.schema.json"
@@ -43,6 +44,11 @@ def _action_url(config: Config, alert: Alert, lang: str) -> str:
 
 
 def banner_item(plan: Plan, config: Config, alert: Alert, lang: str) -> dict:
+    """One banner; depends on the alert and settings only (memoised per alert revision)."""
+    return memo("banner", (alert_key(alert), config_key(config), lang), lambda: _banner_item(config, alert, lang))
+
+
+def _banner_item(config: Config, alert: Alert, lang: str) -> dict:
     assert alert.banner is not None
     b = alert.banner
     text = alert.text(lang, config.default_lang)
@@ -90,7 +96,7 @@ def render_banner(plan: Plan, config: Config, lang: str) -> bytes:
         "poll_after_seconds": poll_seconds(plan, config),
         "banners": items,
     }
-    return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode("utf-8")
 
 
 def render_banners(plan: Plan, config: Config) -> dict[str, bytes]:

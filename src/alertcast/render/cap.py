@@ -15,6 +15,7 @@ from lxml import etree
 from ..config import Config
 from ..content.models import Alert
 from ..plan import Plan, State
+from .memo import alert_key, config_key, memo
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -108,12 +109,14 @@ def render_cap(plan: Plan, config: Config) -> dict[str, bytes]:
     """`cap/<id>.xml` (current message), `cap/<id>/<revision>.xml` (each message) and the index."""
     out: dict[str, bytes] = {}
     index: list[tuple[Alert, Message]] = []
+    ckey = config_key(config)
     for alert in cap_alerts(plan):
         msgs = messages(alert, config)
-        for i, msg in enumerate(msgs):
-            data = render_message(plan, config, alert, msg, msgs[:i])
+        rendered = memo("cap", (alert_key(alert), ckey), lambda: [
+            render_message(plan, config, alert, msg, msgs[:i]) for i, msg in enumerate(msgs)])
+        for msg, data in zip(msgs, rendered):
             out[f"cap/{alert.id}/{msg.revision}.xml"] = data
-        out[f"cap/{alert.id}.xml"] = data
+        out[f"cap/{alert.id}.xml"] = rendered[-1]
         if plan.states[alert.id] is not State.expired:
             index.append((alert, msgs[-1]))
     out[INDEX_PATH] = render_index(plan, config, index)

@@ -67,9 +67,14 @@ def _iso(t: datetime) -> str:
     return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+#: Entries per feed: the most recently changed alerts. Readers poll feeds often; older
+#: alerts stay on the site (and in CAP). A withdrawal counts as a change only via updated_at.
+FEED_LIMIT = 100
+
+
 def _alerts(plan: Plan) -> list[Alert]:
-    """Published alerts, newest change first (ties broken by id for determinism)."""
-    return sorted(plan.published, key=lambda a: (a.changed_at, a.publish_at, a.id), reverse=True)
+    """Published alerts, newest change first (ties broken by id for determinism), capped."""
+    return sorted(plan.published, key=lambda a: (a.changed_at, a.publish_at, a.id), reverse=True)[:FEED_LIMIT]
 
 
 def _feed_updated(plan: Plan, alerts: list[Alert]) -> datetime:
@@ -138,7 +143,7 @@ def render_json_feed(plan: Plan, config: Config, lang: str, alerts: list[Alert])
         "language": lang,
         "items": items,
     }
-    return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode("utf-8")
 
 
 def render_feeds(plan: Plan, config: Config) -> dict[str, bytes]:

@@ -54,4 +54,4 @@ def render_indicators(plan: Plan) -> dict[str, bytes]:
         "generated_at": cap_time(plan.now),
         "indicators": items,
     }
-    return {INDICATORS_PATH: (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()}
+    return {INDICATORS_PATH: (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode()}
