@@ -90,3 +90,26 @@ def test_action_url_only_on_allowed_domains(project, config):
     set_url("https://evil.example/x")
     with _pytest.raises(ContentError):
         load_or_raise(config)
+
+
+def test_file_is_canonical_json(content, config):
+    """Spliced serialisation equals a plain canonical dump, so the bytes (and signature) are predictable."""
+    raw = outputs_at(content, config, NOW)["api/v1/banners/zh.json"]
+    doc = json.loads(raw)
+    assert raw == (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode()
+
+
+def test_feed_is_capped_to_recent_entries(project, config):
+    import feedparser
+
+    from alertcast.content.loader import load_or_raise
+    from alertcast.render.feeds import FEED_LIMIT
+
+    src = project / "content" / "alerts" / "live-phishing"
+    for i in range(FEED_LIMIT + 5):
+        for lang in ("en", "zh"):
+            text = (src.parent / f"live-phishing.{lang}.md").read_text(encoding="utf-8")
+            (src.parent / f"extra-{i:03d}.{lang}.md").write_text(text, encoding="utf-8")
+    out = outputs_at(load_or_raise(config), config, NOW)
+    parsed = feedparser.parse(out["feeds/alerts.en.atom.xml"])
+    assert not parsed.bozo and len(parsed.entries) == FEED_LIMIT

@@ -50,7 +50,7 @@ def _run(project: str, now: datetime | None, output: str | None, no_site: bool, 
     except ContentError as exc:
         report_and_exit(exc)
         return
-    except (signing.SigningKeyError, ValueError, ImportError) as exc:
+    except (signing.SigningKeyError, pipeline.SiteUnavailable, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     _summary(console, result, deploy)
 

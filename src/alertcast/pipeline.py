@@ -61,9 +61,15 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
 
 def default_site_builder() -> SiteBuilder:
     """The mkdocs site renderer, imported lazily so the fast path never pays for mkdocs."""
-    from .render.site import build_site  # type: ignore[import-not-found]
-
+    try:
+        from .render.site import build_site  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise SiteUnavailable(f"the HTML site builder cannot be loaded ({exc}); build without it using --no-site") from None
     return build_site
+
+
+class SiteUnavailable(RuntimeError):
+    """The site engine is not installed or not importable."""
 
 
 def build(config: Config, now: datetime, output: Path | None = None, *, with_site: bool = True,

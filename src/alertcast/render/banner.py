@@ -85,8 +85,18 @@ def poll_seconds(plan: Plan, config: Config) -> int:
     return hint
 
 
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def render_banner(plan: Plan, config: Config, lang: str) -> bytes:
-    items = [banner_item(plan, config, a, lang) for a in plan.in_channel("banner") if a.banner is not None]
+    """The banner file; each banner's JSON is serialised once per revision and spliced in.
+
+    The result is exactly `json.dumps(doc, sort_keys=True, separators=(",", ":"))`.
+    """
+    ckey = config_key(config)
+    items = [memo("banner-json", (alert_key(a), ckey, lang), lambda a=a: _dumps(banner_item(plan, config, a, lang)))
+             for a in plan.in_channel("banner") if a.banner is not None]
     nxt = plan.next_change_at
     doc = {
         "schema_version": SCHEMA_VERSION,
@@ -94,9 +104,11 @@ def render_banner(plan: Plan, config: Config, lang: str) -> bytes:
         "generated_at": cap_time(plan.now),
         "next_change_at": cap_time(nxt) if nxt else None,
         "poll_after_seconds": poll_seconds(plan, config),
-        "banners": items,
+        "banners": [],
     }
-    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode("utf-8")
+    head = _dumps(doc)
+    assert head.startswith('{"banners":[]')  # "banners" sorts first
+    return ('{"banners":[' + ",".join(items) + "]" + head[len('{"banners":[]'):] + "\n").encode("utf-8")
 
 
 def render_banners(plan: Plan, config: Config) -> dict[str, bytes]:

@@ -123,27 +123,36 @@ def render_cap(plan: Plan, config: Config) -> dict[str, bytes]:
     return out
 
 
+def _atom(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    el = etree.SubElement(parent, f"{{{ATOM_NS}}}{tag}", **attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _index_entry(config: Config, alert: Alert, msg: Message) -> bytes:
+    entry = etree.Element(f"{{{ATOM_NS}}}entry", nsmap={None: ATOM_NS})
+    _atom(entry, "id", f"tag:alertcast,2026:cap:{msg.identifier}")
+    _atom(entry, "title", f"{msg.msg_type}: {alert.text(config.default_lang, config.default_lang).title}")
+    _atom(entry, "updated", cap_time(msg.sent, config))
+    _atom(entry, "link", rel="alternate", type="application/cap+xml", href=f"{config.site_url}cap/{alert.id}.xml")
+    _atom(entry, "summary", alert.text(config.default_lang, config.default_lang).summary)
+    return etree.tostring(entry, encoding="UTF-8")
+
+
 def render_index(plan: Plan, config: Config, items: list[tuple[Alert, Message]]) -> bytes:
+    """The Atom index; entries are serialised once per alert revision and spliced in."""
     items = sorted(items, key=lambda am: (am[1].sent, am[0].id), reverse=True)
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
-
-    def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
-        el = etree.SubElement(parent, f"{{{ATOM_NS}}}{tag}", **attrs)
-        if text is not None:
-            el.text = text
-        return el
-
-    sub(feed, "id", f"tag:alertcast,2026:cap-index:{config.site_host}")
-    sub(feed, "title", f"{config.site_name} CAP")
+    _atom(feed, "id", f"tag:alertcast,2026:cap-index:{config.site_host}")
+    _atom(feed, "title", f"{config.site_name} CAP")
     updated = max((m.sent for _, m in items), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
-    sub(feed, "updated", cap_time(updated, config))
-    sub(feed, "link", rel="self", href=config.site_url + INDEX_PATH)
-    sub(sub(feed, "author"), "name", config.site_name)
-    for alert, msg in items:
-        entry = sub(feed, "entry")
-        sub(entry, "id", f"tag:alertcast,2026:cap:{msg.identifier}")
-        sub(entry, "title", f"{msg.msg_type}: {alert.text(config.default_lang, config.default_lang).title}")
-        sub(entry, "updated", cap_time(msg.sent, config))
-        sub(entry, "link", rel="alternate", type="application/cap+xml", href=f"{config.site_url}cap/{alert.id}.xml")
-        sub(entry, "summary", alert.text(config.default_lang, config.default_lang).summary)
-    return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    _atom(feed, "updated", cap_time(updated, config))
+    _atom(feed, "link", rel="self", href=config.site_url + INDEX_PATH)
+    _atom(_atom(feed, "author"), "name", config.site_name)
+    head = etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    ckey = config_key(config)
+    entries = [memo("cap-index", (alert_key(alert), msg.identifier, ckey), lambda: _index_entry(config, alert, msg))
+               for alert, msg in items]
+    close = b"</feed>"
+    return head[: head.rindex(close)] + b"\n".join(b"  " + e for e in entries) + b"\n" + close + b"\n"

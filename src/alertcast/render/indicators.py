@@ -9,6 +9,7 @@ import re
 from ..content.frontmatter import refang
 from ..plan import Plan
 from .banner import cap_time
+from .memo import memo
 
 INDICATORS_PATH = "api/v1/indicators.json"
 SCHEMA_VERSION = 1
@@ -35,15 +36,20 @@ def normalise_handle(value: str) -> str:
     return f"{platform.strip().lower()}:{handle.strip().lower()}"
 
 
+def _normalised(alert) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    ind = alert.indicators
+    return [(kind, norm(v)) for kind, values, norm in (("domain", ind.domains, normalise_domain),
+                                                      ("address", ind.addresses, normalise_address),
+                                                      ("handle", ind.handles, normalise_handle)) for v in values]
+
+
 def render_indicators(plan: Plan) -> dict[str, bytes]:
     entries: dict[tuple[str, str], set[str]] = {}
     for alert in plan.live:
-        ind = alert.indicators
-        for kind, values, norm in (("domain", ind.domains, normalise_domain),
-                                   ("address", ind.addresses, normalise_address),
-                                   ("handle", ind.handles, normalise_handle)):
-            for v in values:
-                entries.setdefault((kind, norm(v)), set()).add(alert.id)
+        if not alert.indicators:
+            continue
+        for pair in memo("indicators", (alert.indicators,), lambda a=alert: _normalised(a)):
+            entries.setdefault(pair, set()).add(alert.id)
     items = [{"type": kind, "value": value, "alerts": sorted(ids)} for (kind, value), ids in sorted(entries.items())]
     version = hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()[:16]
     changed = [a.changed_at for a in plan.live if a.indicators]

@@ -19,7 +19,24 @@ _cache: dict[Hashable, object] = {}
 
 
 def alert_key(alert: Alert) -> tuple:
-    """Everything about an alert that outputs may show (Alert itself is unhashable: dict fields)."""
+    """Everything about an alert that outputs may show (Alert itself is unhashable: dict fields).
+
+    Computed once per Alert object: the entry holds the object, so its id cannot be reused.
+    """
+    hit = _keys.get(id(alert))
+    if hit is not None and hit[0] is alert:
+        return hit[1]
+    key = _alert_key(alert)
+    if len(_keys) >= _MAX:
+        _keys.clear()
+    _keys[id(alert)] = (alert, key)
+    return key
+
+
+_keys: dict[int, tuple[Alert, tuple]] = {}
+
+
+def _alert_key(alert: Alert) -> tuple:
     return (
         alert.id, alert.severity, alert.category, alert.publish_at, alert.expires_at, alert.updated_at,
         tuple(sorted(alert.update_note.items())), tuple(sorted(alert.withdrawn.items())), alert.banner,
