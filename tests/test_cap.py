@@ -40,7 +40,7 @@ def test_msg_types_and_references(content, config):
         return (doc.findtext("c:msgType", namespaces=NS), doc.findtext("c:references", namespaces=NS),
                 doc.findtext("c:identifier", namespaces=NS), doc)
 
-    first = msg("cap/live-phishing/20260301T020000Z.xml")
+    first = msg("cap/live-phishing.20260301T020000Z.xml")
     update = msg("cap/live-phishing.xml")
     assert first[0] == "Alert" and first[1] is None
     assert update[0] == "Update" and first[2] in update[1]

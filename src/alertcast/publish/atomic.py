@@ -18,11 +18,13 @@ import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 KEEP = 3
+WRITERS = 4
 
 
 def releases_dir(output: Path) -> Path:
@@ -41,23 +43,34 @@ def live_release(output: Path) -> Path | None:
 def write_files(root: Path, files: Mapping[str, bytes], digests: Mapping[str, bytes] | None = None,
                 previous: Path | None = None, previous_digests: Mapping[str, bytes] | None = None) -> None:
     """Write every file; a file identical to the previous release's is hard-linked instead
-    (cheaper, and the previous release is never modified: releases are immutable)."""
-    made: set[str] = set()
-    for rel in sorted(files):
-        parent = os.path.dirname(rel)
-        if parent not in made:
-            os.makedirs(os.path.join(root, parent), exist_ok=True)
-            made.add(parent)
+    (cheaper, and the previous release is never modified: releases are immutable).
+
+    Creating files is dominated by file-system latency, not CPU, so a few threads write in
+    parallel; the first error is raised after all writers stop.
+    """
+    for parent in sorted({os.path.dirname(rel) for rel in files}):
+        os.makedirs(os.path.join(root, parent), exist_ok=True)
+    reuse = previous is not None and digests is not None and previous_digests is not None
+
+    def put(rel: str) -> None:
         target = os.path.join(root, rel)
-        if previous is not None and digests is not None and previous_digests is not None \
-                and previous_digests.get(rel) == digests[rel]:
+        if reuse and previous_digests.get(rel) == digests[rel]:  # type: ignore[union-attr,index]
             try:
-                os.link(os.path.join(previous, rel), target)
-                continue
+                os.link(os.path.join(previous, rel), target)  # type: ignore[arg-type]
+                return
             except OSError:
                 pass  # different file system, or the old file is gone: write it
         with open(target, "wb") as fh:
             fh.write(files[rel])
+
+    paths = sorted(files)
+    if len(paths) < 64:
+        for rel in paths:
+            put(rel)
+        return
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        for future in [pool.submit(put, rel) for rel in paths]:
+            future.result()
 
 
 def _manifest(release: Path) -> Path:

@@ -106,7 +106,7 @@ def cap_alerts(plan: Plan) -> list[Alert]:
 
 
 def render_cap(plan: Plan, config: Config) -> dict[str, bytes]:
-    """`cap/<id>.xml` (current message), `cap/<id>/<revision>.xml` (each message) and the index."""
+    """`cap/<id>.xml` (current message), `cap/<id>.<revision>.xml` (each message; flat, so a build makes no directory per alert) and the index."""
     out: dict[str, bytes] = {}
     index: list[tuple[Alert, Message]] = []
     ckey = config_key(config)
@@ -115,7 +115,7 @@ def render_cap(plan: Plan, config: Config) -> dict[str, bytes]:
         rendered = memo("cap", (alert_key(alert), ckey), lambda: [
             render_message(plan, config, alert, msg, msgs[:i]) for i, msg in enumerate(msgs)])
         for msg, data in zip(msgs, rendered):
-            out[f"cap/{alert.id}/{msg.revision}.xml"] = data
+            out[f"cap/{alert.id}.{msg.revision}.xml"] = data
         out[f"cap/{alert.id}.xml"] = rendered[-1]
         if plan.states[alert.id] is not State.expired:
             index.append((alert, msgs[-1]))
