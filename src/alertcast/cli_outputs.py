@@ -33,7 +33,10 @@ def _summary(console: Console, result: pipeline.BuildResult, deployed: bool) -> 
     else:
         console.print("[yellow]banners: UNSIGNED[/] (no signing key configured; run `alertcast keygen`)")
     if deployed:
-        console.print(f"deployed: {len(result.deployed)} object(s) changed at the target")
+        if result.target is None:
+            console.print("deployed: the output directory is the live site (no other target configured)")
+        else:
+            console.print(f"deployed to {result.target}: {len(result.deployed)} object(s) uploaded or removed")
 
 
 def _run(project: str, now: datetime | None, output: str | None, no_site: bool, deploy: bool) -> None:

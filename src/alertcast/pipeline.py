@@ -38,6 +38,7 @@ class BuildResult:
     signed: bool
     files: dict[str, bytes] = field(default_factory=dict, repr=False)
     deployed: list[str] = field(default_factory=list)
+    target: str | None = None  # where publish deployed to, beyond the output directory
 
     @property
     def next_change_at(self) -> datetime | None:
@@ -106,5 +107,5 @@ def publish(config: Config, now: datetime, output: Path | None = None, *, target
     deployer = target or target_from_config(config)
     if deployer is not None and result.release is not None:
         result.deployed = deployer.deploy(result.release)
-    result.duration = result.duration  # build time; deploy time is reported by the target
+        result.target = deployer.describe()
     return result

@@ -12,6 +12,9 @@ class Target(Protocol):
     def deploy(self, release: Path) -> list[str]:
         """Make `release` live at the target; return the paths uploaded or removed."""
 
+    def describe(self) -> str:
+        """Where it deploys, for the summary (never credentials)."""
+
 
 def target_from_config(config: Config) -> Target | None:
     """None for the directory target whose path is the output itself (already live)."""

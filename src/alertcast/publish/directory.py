@@ -12,6 +12,9 @@ from .atomic import atomic_publish
 class DirectoryTarget:
     path: Path
 
+    def describe(self) -> str:
+        return str(self.path)
+
     def deploy(self, release: Path) -> list[str]:
         files = {p.relative_to(release).as_posix(): p.read_bytes() for p in sorted(release.rglob("*")) if p.is_file()}
         _release, changed = atomic_publish(self.path, files)

@@ -72,6 +72,9 @@ class S3Target:
             self.client = boto3.client("s3", endpoint_url=self.endpoint_url, region_name=self.region)
         return self.client
 
+    def describe(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix.strip('/')}" + (f" at {self.endpoint_url}" if self.endpoint_url else "")
+
     def _key(self, path: str) -> str:
         return (self.prefix.strip("/") + "/" + path) if self.prefix.strip("/") else path
 
