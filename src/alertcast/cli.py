@@ -106,3 +106,6 @@ def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+from .cli_outputs import COMMANDS as _output_commands  # noqa: E402
+for _command in _output_commands: main.add_command(_command)

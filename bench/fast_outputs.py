@@ -1,0 +1,93 @@
+"""Time the fast path (every output except the HTML site) with 1,000 bilingual alerts.
+
+    python3 bench/fast_outputs.py [--alerts 1000] [--sign]
+
+Prints: content load, render_outputs, atomic write, total; then a re-publish in the same
+process after one alert changes (render + atomic write of the new release).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from alertcast import signing  # noqa: E402
+from alertcast.config import load_config  # noqa: E402
+from alertcast.content.loader import load_or_raise  # noqa: E402
+from alertcast.pipeline import render_outputs  # noqa: E402
+from alertcast.plan import Plan  # noqa: E402
+from alertcast.publish.atomic import atomic_publish  # noqa: E402
+
+FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "project"
+CST = timezone(timedelta(hours=8))
+SEVERITIES = ("info", "advisory", "warning", "critical")
+CATEGORIES = ("phishing", "impersonation", "fake-app", "airdrop", "approval", "address-poisoning")
+
+
+def make_project(root: Path, n: int) -> None:
+    shutil.copy(FIXTURE / "mkdocs.yml", root / "mkdocs.yml")
+    alerts = root / "content" / "alerts"
+    alerts.mkdir(parents=True)
+    start = datetime(2026, 1, 1, tzinfo=CST)
+    for i in range(n):
+        publish = start + timedelta(hours=i)
+        expires = f"expires_at: {(publish + timedelta(days=60)).isoformat()}\n" if i % 3 else ""
+        withdrawn = 'withdrawn: "wrong"\n' if i % 97 == 0 else ""
+        for lang, title, summary in (("en", f"Scam warning {i}", f"Scammers use trick number {i}; never share your phrase."),
+                                     ("zh", f"诈骗提醒 {i}", f"骗子使用第 {i} 种手法，切勿泄露助记词。")):
+            (alerts / f"alert-{i:04d}.{lang}.md").write_text(
+                f"---\ntitle: \"{title}\"\nsummary: \"{summary}\"\nseverity: {SEVERITIES[i % 4]}\n"
+                f"category: {CATEGORIES[i % 6]}\npublish_at: {publish.isoformat()}\n{expires}{withdrawn}"
+                f"channels: [banner, cap]\nbanner:\n  platforms: [ios, android]\n  frequency: daily\n"
+                f"scam_indicators:\n  domains: [scam-{i}.example]\n  handles: [\"telegram:@fake_{i}\"]\n"
+                f"---\n\n## Details\n\n{summary}\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--alerts", type=int, default=1000)
+    parser.add_argument("--sign", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        make_project(root, args.alerts)
+        config = load_config(root)
+        key = signing.parse_private_key(signing.generate().private_pem.decode()) if args.sign else None
+        now = datetime(2026, 2, 20, tzinfo=CST)
+
+        t0 = time.perf_counter()
+        content = load_or_raise(config)
+        t1 = time.perf_counter()
+        plan = Plan.at(content, now)
+        files = render_outputs(plan, config, key)
+        t2 = time.perf_counter()
+        atomic_publish(root / "site", files)
+        t3 = time.perf_counter()
+        print(f"alerts: {args.alerts} x {len(config.languages)} languages; live at now: {len(plan.live)}; "
+              f"files: {len(files)}, {sum(map(len, files.values())) / 1e6:.1f} MB; signed: {key is not None}")
+        print(f"cold: load {t1 - t0:.3f}s  render {t2 - t1:.3f}s  write {t3 - t2:.3f}s  total {t3 - t0:.3f}s")
+
+        # Re-publish in the same process after one alert changes (an editor's update).
+        target = content.alerts[len(content.alerts) // 2]
+        changed = dataclasses.replace(target, updated_at=now - timedelta(minutes=5), texts=target.texts)
+        content2 = dataclasses.replace(content, alerts=tuple(changed if a.id == target.id else a for a in content.alerts))
+        t4 = time.perf_counter()
+        plan2 = Plan.at(content2, now)
+        files2 = render_outputs(plan2, config, key)
+        t5 = time.perf_counter()
+        _release, changes = atomic_publish(root / "site", files2)
+        t6 = time.perf_counter()
+        print(f"re-publish after one change: render {t5 - t4:.3f}s  write {t6 - t5:.3f}s  total {t6 - t4:.3f}s  "
+              f"({len(changes)} files changed)")
+
+
+if __name__ == "__main__":
+    main()

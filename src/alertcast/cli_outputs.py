@@ -1,0 +1,111 @@
+"""`alertcast build`, `publish` and `keygen`: thin commands over alertcast.pipeline and signing."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from . import pipeline, signing
+from .cli import TimeParam, now_or, project_config, project_option, report_and_exit
+from .problems import ContentError
+
+
+def _summary(console: Console, result: pipeline.BuildResult, deployed: bool) -> None:
+    plan = result.plan
+    console.print(f"[bold]built[/] {result.output} in {result.duration:.2f}s at {plan.now.isoformat()}")
+    live = ", ".join(a.id for a in plan.live) or "nothing"
+    console.print(f"live: {live}")
+    console.print(f"changed: {len(result.changed)} file(s)")
+    for path in result.changed[:20]:
+        console.print(f"  {path}")
+    if len(result.changed) > 20:
+        console.print(f"  ... and {len(result.changed) - 20} more")
+    nxt = plan.next_change_at
+    upcoming = [a.id for a in plan.scheduled[:3]]
+    console.print(f"next change: {nxt.isoformat() if nxt else 'none scheduled'}"
+                  + (f" (scheduled: {', '.join(upcoming)})" if upcoming else ""))
+    if result.signed:
+        console.print("banners: signed (Ed25519)")
+    else:
+        console.print("[yellow]banners: UNSIGNED[/] (no signing key configured; run `alertcast keygen`)")
+    if deployed:
+        if result.target is None:
+            console.print("deployed: the output directory is the live site (no other target configured)")
+        else:
+            console.print(f"deployed to {result.target}: {len(result.deployed)} object(s) uploaded or removed")
+
+
+def _run(project: str, now: datetime | None, output: str | None, no_site: bool, deploy: bool) -> None:
+    config = project_config(project)
+    console = Console(stderr=True)
+    try:
+        with console.status("building outputs ..."):
+            kwargs = {"with_site": not no_site}
+            out = Path(output) if output else None
+            if deploy:
+                result = pipeline.publish(config, now_or(now), out, **kwargs)
+            else:
+                result = pipeline.build(config, now_or(now), out, **kwargs)
+    except ContentError as exc:
+        report_and_exit(exc)
+        return
+    except (signing.SigningKeyError, pipeline.SiteUnavailable, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    _summary(console, result, deploy)
+
+
+_now = click.option("--now", type=TimeParam(), help="Build as if it were this time (default: now).")
+_output = click.option("--output", "-o", type=click.Path(file_okay=False),
+                       help="Output directory (default: output_dir from mkdocs.yml, i.e. site/).")
+_no_site = click.option("--no-site", is_flag=True, help="Skip the HTML site; write feeds, banners, CAP, indicators only.")
+
+
+@click.command()
+@project_option
+@_now
+@_output
+@_no_site
+def build(project: str, now: datetime | None, output: str | None, no_site: bool) -> None:
+    """Build the site and every output (feeds, banners, CAP, indicators) into one directory, atomically."""
+    _run(project, now, output, no_site, deploy=False)
+
+
+@click.command()
+@project_option
+@_now
+@_output
+@_no_site
+def publish(project: str, now: datetime | None, output: str | None, no_site: bool) -> None:
+    """Build like `build`, then deploy to the configured target (directory or S3)."""
+    _run(project, now, output, no_site, deploy=True)
+
+
+@click.command()
+@click.option("--out", "out", default="banner-signing-key", show_default=True,
+              help="Write <out>.pem (private, mode 600) and <out>.pub.pem (public).")
+@click.option("--force", is_flag=True, help="Overwrite existing key files.")
+def keygen(out: str, force: bool) -> None:
+    """Create an Ed25519 key pair for signing banner files.
+
+    Keep the private key out of git: point extra.alertcast.signing.key_file at it, or put its
+    content in the environment variable named by signing.key_env (ALERTCAST_SIGNING_KEY).
+    """
+    private, public = Path(out + ".pem"), Path(out + ".pub.pem")
+    for path in (private, public):
+        if path.exists() and not force:
+            raise click.ClickException(f"{path} exists; pass --force to overwrite it")
+    pair = signing.generate()
+    private.touch(mode=0o600)
+    private.chmod(0o600)
+    private.write_bytes(pair.private_pem)
+    public.write_bytes(pair.public_pem)
+    click.echo(f"private key: {private} (secret; never commit it)")
+    click.echo(f"public key:  {public} (published at /{signing.PUBLIC_KEY_PATH} when banners are signed)")
+    sys.stdout.flush()
+
+
+COMMANDS = (build, publish, keygen)

@@ -1,0 +1,111 @@
+"""load -> Plan -> pure renderers -> site -> one atomic write -> deploy.
+
+`render_outputs` is the fast path (everything except the HTML site); `build` writes a
+complete release atomically; `publish` builds then deploys to the configured target.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from . import signing
+from .config import Config
+from .content.loader import load_or_raise
+from .content.models import Content
+from .plan import Plan
+from .publish.atomic import atomic_publish
+from .render.banner import banner_path, render_banners
+from .render.cap import render_cap
+from .render.feeds import render_feeds
+from .render.indicators import render_indicators
+
+SiteBuilder = Callable[[Plan, Config, Path], None]
+
+
+@dataclass
+class BuildResult:
+    plan: Plan
+    output: Path
+    release: Path | None
+    changed: list[str]
+    duration: float
+    signed: bool
+    files: dict[str, bytes] = field(default_factory=dict, repr=False)
+    deployed: list[str] = field(default_factory=list)
+    target: str | None = None  # where publish deployed to, beyond the output directory
+
+    @property
+    def next_change_at(self) -> datetime | None:
+        return self.plan.next_change_at
+
+
+def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | None = None) -> dict[str, bytes]:
+    """Every non-HTML output for `plan`: relative path -> bytes. Pure and deterministic."""
+    out: dict[str, bytes] = {}
+    out.update(render_feeds(plan, config))
+    out.update(render_banners(plan, config))
+    out.update(render_cap(plan, config))
+    out.update(render_indicators(plan))
+    if signing_key is not None:
+        for lang in config.languages:
+            path = banner_path(lang)
+            out[path + ".sig"] = signing.sign(signing_key, out[path])
+        out[signing.PUBLIC_KEY_PATH] = signing.public_pem(signing_key)
+    return dict(sorted(out.items()))
+
+
+def default_site_builder() -> SiteBuilder:
+    """The mkdocs site renderer, imported lazily so the fast path never pays for mkdocs."""
+    try:
+        from .render.site import build_site  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise SiteUnavailable(f"the HTML site builder cannot be loaded ({exc}); build without it using --no-site") from None
+    return build_site
+
+
+class SiteUnavailable(RuntimeError):
+    """The site engine is not installed or not importable."""
+
+
+def build(config: Config, now: datetime, output: Path | None = None, *, with_site: bool = True,
+          site_builder: SiteBuilder | None = None, content: Content | None = None,
+          signing_key: Ed25519PrivateKey | None | bool = True) -> BuildResult:
+    """Build the site and all outputs for `now` into a new release of `output`, atomically.
+
+    `signing_key=True` (default) loads the configured key; None/False builds unsigned banners.
+    Raises ContentError for bad content (the previous outputs stay live).
+    """
+    start = time.perf_counter()
+    if content is None:
+        content = load_or_raise(config)
+    key = signing.load_key(config) if signing_key is True else (signing_key or None)
+    plan = Plan.at(content, now)
+    files = render_outputs(plan, config, key)
+    fill = None
+    if with_site:
+        builder = site_builder or default_site_builder()
+
+        def fill(dest: Path) -> None:
+            builder(plan, config, dest)
+
+    output = Path(output) if output is not None else config.output_dir
+    release, changed = atomic_publish(output, files, fill)
+    return BuildResult(plan, output, release, changed, time.perf_counter() - start, key is not None, files)
+
+
+def publish(config: Config, now: datetime, output: Path | None = None, *, target=None, **kwargs) -> BuildResult:  # type: ignore[no-untyped-def]
+    """Build, then deploy the release to the configured target (directory or S3)."""
+    from .publish.deploy import target_from_config
+
+    result = build(config, now, output, **kwargs)
+    deployer = target or target_from_config(config)
+    if deployer is not None and result.release is not None:
+        result.deployed = deployer.deploy(result.release)
+        result.target = deployer.describe()
+    return result

@@ -1,0 +1,1 @@
+"""Effects at the edge: write an artifact set atomically, then deploy it."""

@@ -1,0 +1,178 @@
+"""Atomic output directory: `<output>` is a symlink to a complete release directory.
+
+Layout (for output `site/`):
+
+    site -> .site.releases/r<ns>-<digest>     the live release (a symlink)
+    .site.releases/r...                       the previous releases (the newest KEEP are kept)
+    .site.releases/tmp-...                    a build in progress (removed if it fails)
+
+A release is written completely into a temporary directory, renamed, then the symlink is
+swapped with one `rename(2)`, so a reader sees the whole old set or the whole new one.
+A failed build removes its temporary directory and leaves the live release untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+KEEP = 3
+WRITERS = 4
+
+
+def releases_dir(output: Path) -> Path:
+    return output.parent / f".{output.name}.releases"
+
+
+def live_release(output: Path) -> Path | None:
+    """The directory the output currently shows, if any."""
+    if output.is_symlink():
+        return output.resolve()
+    if output.is_dir():
+        return output
+    return None
+
+
+def write_files(root: Path, files: Mapping[str, bytes], digests: Mapping[str, bytes] | None = None,
+                previous: Path | None = None, previous_digests: Mapping[str, bytes] | None = None) -> None:
+    """Write every file; a file identical to the previous release's is hard-linked instead
+    (cheaper, and the previous release is never modified: releases are immutable).
+
+    Creating files is dominated by file-system latency, not CPU, so a few threads write in
+    parallel; the first error is raised after all writers stop.
+    """
+    for parent in sorted({os.path.dirname(rel) for rel in files}):
+        os.makedirs(os.path.join(root, parent), exist_ok=True)
+    reuse = previous is not None and digests is not None and previous_digests is not None
+
+    def put(rel: str) -> None:
+        target = os.path.join(root, rel)
+        if reuse and previous_digests.get(rel) == digests[rel]:  # type: ignore[union-attr,index]
+            try:
+                os.link(os.path.join(previous, rel), target)  # type: ignore[arg-type]
+                return
+            except OSError:
+                pass  # different file system, or the old file is gone: write it
+        with open(target, "wb") as fh:
+            fh.write(files[rel])
+
+    paths = sorted(files)
+    if len(paths) < 64:
+        for rel in paths:
+            put(rel)
+        return
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        for future in [pool.submit(put, rel) for rel in paths]:
+            future.result()
+
+
+def _manifest(release: Path) -> Path:
+    return release.parent / f"{release.name}.sha256"
+
+
+def read_manifest(release: Path | None) -> dict[str, bytes]:
+    """The digests of a release, from its manifest (written at commit) or by hashing it."""
+    if release is None:
+        return {}
+    cached = _manifests.get(release)
+    if cached is not None:
+        return cached
+    manifest = _manifest(release)
+    if manifest.is_file():
+        lines = manifest.read_text(encoding="utf-8").splitlines()
+        return {path: bytes.fromhex(hexdigest) for hexdigest, path in (line.split("  ", 1) for line in lines)}
+    return tree_digests(release)
+
+
+_manifests: dict[Path, dict[str, bytes]] = {}
+
+
+def tree_digests(root: Path | None) -> dict[str, bytes]:
+    """relative path -> sha256 of every file under root."""
+    if root is None or not root.is_dir():
+        return {}
+    out = {}
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            p = Path(dirpath) / name
+            out[p.relative_to(root).as_posix()] = hashlib.sha256(p.read_bytes()).digest()
+    return out
+
+
+def changed_paths(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> list[str]:
+    """Paths added, changed or removed between two digest maps, sorted."""
+    return sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
+
+
+@contextmanager
+def staging(output: Path) -> Iterator[Path]:
+    """A fresh directory next to the releases; removed unless `commit` moved it away."""
+    rel_dir = releases_dir(output)
+    rel_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=rel_dir))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a web server must read the release
+    try:
+        yield tmp
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def commit(output: Path, staged: Path, digest: str, digests: Mapping[str, bytes] | None = None) -> Path:
+    """Make `staged` the live release with one atomic rename; prune old releases."""
+    rel_dir = releases_dir(output)
+    release = rel_dir / f"r{time.time_ns():020d}-{digest[:12]}"
+    os.rename(staged, release)
+    if digests is not None:
+        _manifest(release).write_text("".join(f"{d.hex()}  {p}\n" for p, d in sorted(digests.items())), encoding="utf-8")
+        _manifests.clear()
+        _manifests[release] = dict(digests)
+    if output.exists() and not output.is_symlink():
+        # First publish over a plain directory: keep it as a release, then switch.
+        os.rename(output, rel_dir / f"r{0:020d}-legacy")
+    link = rel_dir / f"link-{release.name}"
+    os.symlink(os.path.relpath(release, output.parent), link)
+    os.replace(link, output)
+    prune(output)
+    return release
+
+
+def prune(output: Path, keep: int = KEEP) -> None:
+    rel_dir = releases_dir(output)
+    live = live_release(output)
+    releases = sorted(p for p in rel_dir.iterdir() if p.name.startswith("r") and p.is_dir() and not p.is_symlink())
+    for old in releases[:-keep]:
+        if live is None or old.resolve() != live:
+            shutil.rmtree(old, ignore_errors=True)
+            _manifest(old).unlink(missing_ok=True)
+
+
+def atomic_publish(output: Path, files: Mapping[str, bytes],
+                   fill: Callable[[Path], None] | None = None) -> tuple[Path, list[str]]:
+    """Write `files` (and whatever `fill` writes) as a new release of `output`, then switch.
+
+    Returns the release directory and the paths changed against the previous release.
+    Any exception leaves the previous release live and untouched.
+    """
+    output = output.absolute()
+    live = live_release(output)
+    previous = read_manifest(live)
+    with staging(output) as tmp:
+        new: dict[str, bytes] = {}
+        if fill is not None:
+            fill(tmp)
+            new.update(tree_digests(tmp))
+        for rel in files:
+            new[rel] = hashlib.sha256(files[rel]).digest()
+        write_files(tmp, files, new, live, previous)
+        changes = changed_paths(previous, new)
+        digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(new.items()))).hexdigest()
+        release = commit(output, tmp, digest, new)
+    return release, changes

@@ -1,0 +1,158 @@
+"""Alert feeds per language: RSS 2.0 and Atom (feedgen) and JSON Feed 1.1.
+
+Entry ids are tag URIs built from the site host and the alert id only, so they never change
+across rebuilds, updates or a move of the site; `updated` and entry order are set
+explicitly because feedgen would otherwise fill in the wall clock and prepend entries.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from feedgen.feed import FeedGenerator
+
+from ..config import Config
+from ..content.models import Alert
+from ..plan import Plan, State
+
+TITLES = {"zh": "安全提醒", "en": "Security alerts"}
+SEVERITY_LABEL = {
+    "zh": {"info": "通知", "advisory": "提示", "warning": "警告", "critical": "紧急"},
+    "en": {"info": "Info", "advisory": "Advisory", "warning": "Warning", "critical": "Critical"},
+}
+WITHDRAWN_LABEL = {"zh": "已撤回", "en": "Withdrawn"}
+UPDATED_LABEL = {"zh": "更新", "en": "Updated"}
+
+
+def entry_id(config: Config, alert: Alert) -> str:
+    """A stable id: independent of URL layout, language and revision."""
+    return f"tag:alertcast,2026:alert:{alert.id}"
+
+
+def feed_paths(lang: str) -> dict[str, str]:
+    return {
+        "rss": f"feeds/alerts.{lang}.rss.xml",
+        "atom": f"feeds/alerts.{lang}.atom.xml",
+        "json": f"feeds/alerts.{lang}.json",
+    }
+
+
+def _label(table: dict[str, dict[str, str]] | dict[str, str], lang: str):  # type: ignore[no-untyped-def]
+    return table.get(lang) or table["en"]
+
+
+def entry_title(plan: Plan, config: Config, alert: Alert, lang: str) -> str:
+    text = alert.text(lang, config.default_lang)
+    prefix = _label(SEVERITY_LABEL, lang)[alert.severity.value]
+    if plan.states[alert.id] is State.withdrawn:
+        prefix = f"{_label(WITHDRAWN_LABEL, lang)} · {prefix}"
+    return f"[{prefix}] {text.title}"
+
+
+def entry_summary(plan: Plan, config: Config, alert: Alert, lang: str) -> str:
+    text = alert.text(lang, config.default_lang)
+    parts = []
+    if alert.is_withdrawn:
+        reason = alert.withdrawn.get(lang) or alert.withdrawn.get(config.default_lang) or next(iter(alert.withdrawn.values()))
+        parts.append(f"{_label(WITHDRAWN_LABEL, lang)}: {reason}")
+    parts.append(text.summary)
+    note = alert.update_note.get(lang) or alert.update_note.get(config.default_lang)
+    if alert.updated_at and note:
+        parts.append(f"{_label(UPDATED_LABEL, lang)}: {note}")
+    return "\n\n".join(parts)
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+#: Entries per feed: the most recently changed alerts. Readers poll feeds often; older
+#: alerts stay on the site (and in CAP). A withdrawal counts as a change only via updated_at.
+FEED_LIMIT = 100
+
+
+def _alerts(plan: Plan) -> list[Alert]:
+    """Published alerts, newest change first (ties broken by id for determinism), capped."""
+    return sorted(plan.published, key=lambda a: (a.changed_at, a.publish_at, a.id), reverse=True)[:FEED_LIMIT]
+
+
+def _feed_updated(plan: Plan, alerts: list[Alert]) -> datetime:
+    # Derived from content, never the clock; a feed with nothing in it is dated at the epoch.
+    return max((a.changed_at for a in alerts), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
+
+
+def _generator(plan: Plan, config: Config, lang: str, self_path: str, alerts: list[Alert]) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.id(f"tag:alertcast,2026:feed:alerts:{lang}")
+    fg.title(f"{config.site_name} · {_label(TITLES, lang)}")
+    fg.subtitle(_label(TITLES, lang))
+    fg.link(href=config.site_url + self_path, rel="self")
+    # feedgen's RSS <link> is the last link added: the alternate (the site) must come last.
+    fg.link(href=config.site_url + ("" if lang == config.default_lang else f"{lang}/"), rel="alternate")
+    fg.language(lang)
+    fg.updated(_feed_updated(plan, alerts))
+    fg.lastBuildDate(_feed_updated(plan, alerts))
+    fg.generator("alertcast")
+    # feedgen prepends by default: add oldest first so the newest ends up on top.
+    for alert in reversed(alerts):
+        text = alert.text(lang, config.default_lang)
+        fe = fg.add_entry()
+        fe.id(entry_id(config, alert))
+        fe.guid(entry_id(config, alert), permalink=False)
+        fe.title(entry_title(plan, config, alert, lang))
+        fe.link(href=config.page_url("alerts", alert.id, lang))
+        fe.summary(entry_summary(plan, config, alert, lang))
+        fe.published(alert.publish_at)
+        fe.updated(alert.changed_at)
+        fe.category(term=alert.category, label=alert.category)
+        fe.category(term=f"severity:{alert.severity.value}", label=_label(SEVERITY_LABEL, lang)[alert.severity.value])
+        if alert.is_withdrawn:
+            fe.category(term="withdrawn", label=_label(WITHDRAWN_LABEL, lang))
+        del text
+    return fg
+
+
+def render_json_feed(plan: Plan, config: Config, lang: str, alerts: list[Alert]) -> bytes:
+    items = []
+    for alert in alerts:
+        item = {
+            "id": entry_id(config, alert),
+            "url": config.page_url("alerts", alert.id, lang),
+            "title": entry_title(plan, config, alert, lang),
+            "content_text": entry_summary(plan, config, alert, lang),
+            "summary": alert.text(lang, config.default_lang).summary,
+            "date_published": _iso(alert.publish_at),
+            "date_modified": _iso(alert.changed_at),
+            "language": lang,
+            "tags": [alert.category, f"severity:{alert.severity.value}"] + (["withdrawn"] if alert.is_withdrawn else []),
+            "_alertcast": {
+                "severity": alert.severity.value,
+                "revision": alert.revision,
+                "state": plan.states[alert.id].value,
+                "withdrawn_reason": (alert.withdrawn.get(lang) or alert.withdrawn.get(config.default_lang))
+                if alert.is_withdrawn else None,
+            },
+        }
+        items.append(item)
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": f"{config.site_name} · {_label(TITLES, lang)}",
+        "home_page_url": config.site_url + ("" if lang == config.default_lang else f"{lang}/"),
+        "feed_url": config.site_url + feed_paths(lang)["json"],
+        "language": lang,
+        "items": items,
+    }
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode("utf-8")
+
+
+def render_feeds(plan: Plan, config: Config) -> dict[str, bytes]:
+    """All feeds for all languages: relative path -> bytes."""
+    out: dict[str, bytes] = {}
+    alerts = _alerts(plan)
+    for lang in config.languages:
+        paths = feed_paths(lang)
+        out[paths["rss"]] = _generator(plan, config, lang, paths["rss"], alerts).rss_str(pretty=True)
+        out[paths["atom"]] = _generator(plan, config, lang, paths["atom"], alerts).atom_str(pretty=True)
+        out[paths["json"]] = render_json_feed(plan, config, lang, alerts)
+    return out

@@ -1,0 +1,63 @@
+"""Scam indicators of live alerts, normalised for apps to block or warn (never rendered as links)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from ..content.frontmatter import refang
+from ..plan import Plan
+from .banner import cap_time
+from .memo import memo
+
+INDICATORS_PATH = "api/v1/indicators.json"
+SCHEMA_VERSION = 1
+
+
+def normalise_domain(value: str) -> str:
+    value = refang(value.strip()).lower()
+    value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value)
+    return value.split("/")[0].split("?")[0].strip(".")
+
+
+def normalise_address(value: str) -> str:
+    chain, _, address = value.partition(":")
+    chain = chain.strip().lower()
+    address = address.strip()
+    # EVM addresses are case-insensitive (checksums are a display matter); others are not.
+    if address.lower().startswith("0x"):
+        address = address.lower()
+    return f"{chain}:{address}"
+
+
+def normalise_handle(value: str) -> str:
+    platform, _, handle = value.partition(":")
+    return f"{platform.strip().lower()}:{handle.strip().lower()}"
+
+
+def _normalised(alert) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    ind = alert.indicators
+    return [(kind, norm(v)) for kind, values, norm in (("domain", ind.domains, normalise_domain),
+                                                      ("address", ind.addresses, normalise_address),
+                                                      ("handle", ind.handles, normalise_handle)) for v in values]
+
+
+def render_indicators(plan: Plan) -> dict[str, bytes]:
+    entries: dict[tuple[str, str], set[str]] = {}
+    for alert in plan.live:
+        if not alert.indicators:
+            continue
+        for pair in memo("indicators", (alert.indicators,), lambda a=alert: _normalised(a)):
+            entries.setdefault(pair, set()).add(alert.id)
+    items = [{"type": kind, "value": value, "alerts": sorted(ids)} for (kind, value), ids in sorted(entries.items())]
+    version = hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()[:16]
+    changed = [a.changed_at for a in plan.live if a.indicators]
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "version": version,
+        "updated_at": cap_time(max(changed)) if changed else None,
+        "generated_at": cap_time(plan.now),
+        "indicators": items,
+    }
+    return {INDICATORS_PATH: (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode()}

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+from outputs_support import AFTER, BEFORE, DURING, MOMENTS, NOW, outputs_at
+
+SCHEMA_PATH = "api/v1/banner.schema.json"
+
+
+def banners(content, config, now, lang="en"):
+    out = outputs_at(content, config, now)
+    doc = json.loads(out[f"api/v1/banners/{lang}.json"])
+    jsonschema.Draft202012Validator(json.loads(out[SCHEMA_PATH])).validate(doc)
+    return doc
+
+
+@pytest.mark.parametrize("now", MOMENTS)
+def test_validates_against_schema_at_every_moment(content, config, now):
+    for lang in ("zh", "en"):
+        banners(content, config, now, lang)
+
+
+def test_only_live_banner_alerts(content, config):
+    assert banners(content, config, BEFORE)["banners"] == []
+    at_now = banners(content, config, NOW)
+    assert [b["id"] for b in at_now["banners"]] == ["live-phishing"]  # not withdrawn, expired or scheduled
+    during = [b["id"] for b in banners(content, config, DURING)["banners"]]
+    after = [b["id"] for b in banners(content, config, AFTER)["banners"]]
+    assert "scheduled-maintenance" not in after
+    assert "live-phishing" in during
+
+
+def test_fields(content, config):
+    doc = banners(content, config, NOW)
+    assert doc["generated_at"] == "2026-03-14T16:00:00Z"
+    assert doc["next_change_at"] == "2026-04-01T01:00:00Z"  # scheduled-maintenance publishes
+    assert doc["poll_after_seconds"] == 300
+    b = doc["banners"][0]
+    assert b["targeting"] == {"platforms": ["android", "ios"], "min_app_version": "8.0.0", "max_app_version": None,
+                              "placement": ["home", "support"]}
+    assert b["frequency"] == "daily" and b["dismissible"] is True
+    assert b["action_url"] == "https://help.fixture.example/en/alerts/live-phishing/"
+    assert not re.search(r"[<>*_`\[\]]", b["body"])  # plain text
+    assert b["starts_at"] == "2026-03-01T02:00:00Z"
+    zh = banners(content, config, NOW, "zh")["banners"][0]
+    assert zh["title"] == "钓鱼网站冒充钱包"
+
+
+def test_revision_changes_with_the_alert(project, config, content):
+    from alertcast.content.loader import load_or_raise
+
+    first = banners(content, config, NOW)["banners"][0]["revision"]
+    for lang in ("en", "zh"):
+        path = project / "content" / "alerts" / f"live-phishing.{lang}.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("frequency: daily", "frequency: once"), encoding="utf-8")
+    changed = banners(load_or_raise(config), config, NOW)["banners"][0]["revision"]
+    assert changed != first and changed.split("-")[0] == first.split("-")[0]
+
+
+def test_poll_hint_shrinks_before_a_boundary(content, config):
+    from datetime import timedelta
+
+    from outputs_support import CST
+    from datetime import datetime
+
+    doc = banners(content, config, datetime(2026, 4, 1, 8, 58, tzinfo=CST))
+    assert doc["poll_after_seconds"] == 120
+    del timedelta
+
+
+def test_action_url_only_on_allowed_domains(project, config):
+    import pytest as _pytest
+
+    from alertcast.content.loader import load_or_raise
+    from alertcast.problems import ContentError
+
+    def set_url(url):
+        for lang in ("en", "zh"):
+            path = project / "content" / "alerts" / f"live-phishing.{lang}.md"
+            text = path.read_text(encoding="utf-8").split("  action_url:")[0].split("\nscam_indicators")[0]
+            rest = path.read_text(encoding="utf-8").split("\nscam_indicators", 1)[1]
+            path.write_text(f"{text}\n  action_url: {url}\nscam_indicators{rest}", encoding="utf-8")
+
+    set_url("https://www.fixture.example/safety")
+    b = banners(load_or_raise(config), config, NOW)["banners"][0]
+    assert b["action_url"] == "https://www.fixture.example/safety"
+    set_url("https://evil.example/x")
+    with _pytest.raises(ContentError):
+        load_or_raise(config)
+
+
+def test_file_is_canonical_json(content, config):
+    """Spliced serialisation equals a plain canonical dump, so the bytes (and signature) are predictable."""
+    raw = outputs_at(content, config, NOW)["api/v1/banners/zh.json"]
+    doc = json.loads(raw)
+    assert raw == (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode()
+
+
+def test_feed_is_capped_to_recent_entries(project, config):
+    import feedparser
+
+    from alertcast.content.loader import load_or_raise
+    from alertcast.render.feeds import FEED_LIMIT
+
+    src = project / "content" / "alerts" / "live-phishing"
+    for i in range(FEED_LIMIT + 5):
+        for lang in ("en", "zh"):
+            text = (src.parent / f"live-phishing.{lang}.md").read_text(encoding="utf-8")
+            (src.parent / f"extra-{i:03d}.{lang}.md").write_text(text, encoding="utf-8")
+    out = outputs_at(load_or_raise(config), config, NOW)
+    parsed = feedparser.parse(out["feeds/alerts.en.atom.xml"])
+    assert not parsed.bozo and len(parsed.entries) == FEED_LIMIT

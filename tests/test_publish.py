@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from outputs_support import AFTER, BEFORE, NOW
+
+from alertcast.pipeline import build, publish
+from alertcast.problems import ContentError
+from alertcast.publish.atomic import atomic_publish, releases_dir
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def tiny_site(plan, config, dest: Path) -> None:
+    """A stand-in site engine: one page per published alert."""
+    for alert in plan.published:
+        page = dest / "alerts" / alert.id / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(f"<h1>{alert.id}</h1>", encoding="utf-8")
+
+
+class ExplodingFiles(Mapping):
+    """An artifact set whose writer dies after `after` files, like a crash mid-write."""
+
+    def __init__(self, files, after):
+        self.files, self.after, self.read = files, after, 0
+
+    def __getitem__(self, key):
+        self.read += 1
+        if self.read > self.after:
+            raise OSError("disk full (injected)")
+        return self.files[key]
+
+    def __iter__(self):
+        return iter(self.files)
+
+    def __len__(self):
+        return len(self.files)
+
+
+def test_build_twice_is_byte_identical(config, content, tmp_path):
+    a = build(config, NOW, tmp_path / "a" / "site", site_builder=tiny_site, content=content, signing_key=None)
+    b = build(config, NOW, tmp_path / "b" / "site", site_builder=tiny_site, content=content, signing_key=None)
+    assert snapshot(a.output) == snapshot(b.output)
+    assert "alerts/live-phishing/index.html" in snapshot(a.output)
+    again = build(config, NOW, tmp_path / "a" / "site", site_builder=tiny_site, content=content, signing_key=None)
+    assert again.changed == []
+
+
+def test_output_is_symlink_to_complete_release_and_old_ones_pruned(config, content, tmp_path):
+    out = tmp_path / "site"
+    results = [build(config, t, out, with_site=False, content=content, signing_key=None)
+               for t in (BEFORE, NOW, AFTER, NOW, AFTER)]
+    assert out.is_symlink() and out.resolve() == results[-1].release
+    kept = [p for p in releases_dir(out).iterdir() if p.is_dir() and not p.is_symlink()]
+    assert len(kept) == 3 and all(p.name.startswith("r") for p in kept)
+    assert "api/v1/banners/en.json" in results[1].changed
+    assert (out / "api/v1/banners/en.json").is_file()
+
+
+def test_failed_build_leaves_previous_outputs_untouched(config, content, tmp_path):
+    out = tmp_path / "site"
+    build(config, NOW, out, site_builder=tiny_site, content=content, signing_key=None)
+    before = snapshot(out)
+    live = out.resolve()
+
+    def broken_site(plan, config, dest):
+        tiny_site(plan, config, dest)
+        raise RuntimeError("site engine crashed")
+
+    with pytest.raises(RuntimeError):
+        build(config, AFTER, out, site_builder=broken_site, content=content, signing_key=None)
+    assert out.resolve() == live and snapshot(out) == before
+    assert not [p for p in releases_dir(out).iterdir() if p.name.startswith("tmp-")]
+
+
+def test_writer_killed_midway_leaves_previous_outputs_intact(config, content, tmp_path):
+    out = tmp_path / "site"
+    first = build(config, NOW, out, with_site=False, content=content, signing_key=None)
+    before = snapshot(out)
+    with pytest.raises(OSError, match="injected"):
+        # every file is read once to hash it, then again to write it: die after 5 writes
+        atomic_publish(out, ExplodingFiles({k: b"new" for k in first.files}, after=len(first.files) + 5))
+    assert snapshot(out) == before
+    assert not [p for p in releases_dir(out).iterdir() if p.name.startswith("tmp-")]
+
+
+def test_bad_content_keeps_last_good_outputs(project, config, cli, tmp_path):
+    out = tmp_path / "site"
+    assert cli("build", "-p", project, "--no-site", "--now", "2026-03-15T00:00:00+08:00", "-o", out).exit_code == 0
+    before = snapshot(out)
+    bad = project / "content" / "alerts" / "live-phishing.en.md"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("severity: warning", "severity: loud"), encoding="utf-8")
+    with pytest.raises(ContentError):
+        build(config, NOW, out, with_site=False)
+    result = cli("build", "-p", project, "--no-site", "-o", out)
+    assert result.exit_code == 1 and "live-phishing.en.md:" in result.output and "Traceback" not in result.output
+    assert snapshot(out) == before
+
+
+def test_readers_never_see_a_mix(config, content, tmp_path):
+    """A reader resolving the output while builds switch sees one consistent release each time."""
+    out = tmp_path / "site"
+    build(config, BEFORE, out, with_site=False, content=content, signing_key=None)
+    stop, seen, errors = threading.Event(), set(), []
+
+    def reader():
+        while not stop.is_set():
+            root = Path(os.path.realpath(out))
+            try:
+                stamps = {json.loads((root / f"api/v1/banners/{lang}.json").read_bytes())["generated_at"]
+                          for lang in ("zh", "en")}
+            except FileNotFoundError:
+                continue  # a release pruned after we resolved it: a new lookup follows
+            if len(stamps) != 1:
+                errors.append(stamps)
+            seen.update(stamps)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    for _ in range(5):
+        for t in (NOW, AFTER):
+            build(config, t, out, with_site=False, content=content, signing_key=None)
+    stop.set()
+    thread.join()
+    assert errors == [] and len(seen) >= 2
+
+
+def test_now_option_and_summary(project, cli, tmp_path):
+    out = tmp_path / "site"
+    result = cli("build", "-p", project, "--no-site", "--now", "2026-04-01T12:00:00+08:00", "-o", out)
+    assert result.exit_code == 0
+    assert "live: scheduled-maintenance, live-phishing" in result.output
+    assert "next change: 2026-04-02T09:00:00+08:00" in result.output
+    assert b"scheduled-maintenance" in (out / "api/v1/banners/zh.json").read_bytes()
+
+
+def test_publish_to_directory_target(project, tmp_path):
+    (project / "mkdocs.yml").write_text((project / "mkdocs.yml").read_text().replace(
+        "    banner:\n", "    deploy:\n      path: ../served\n    banner:\n"), encoding="utf-8")
+    from alertcast.config import load_config
+
+    config = load_config(project)
+    result = publish(config, NOW, tmp_path / "site", with_site=False, signing_key=None)
+    served = tmp_path / "served"
+    assert served.is_symlink() and snapshot(served) == snapshot(tmp_path / "site")
+    assert "feeds/alerts.zh.rss.xml" in result.deployed
+
+
+def test_first_build_over_plain_directory_keeps_it_as_a_release(config, content, tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "old.html").write_text("old")
+    build(config, NOW, out, with_site=False, content=content, signing_key=None)
+    assert out.is_symlink() and not (out / "old.html").exists()
+    assert any((p / "old.html").exists() for p in releases_dir(out).iterdir() if p.is_dir())
+
+
+def test_cli_publish_and_help(project, cli, tmp_path):
+    result = cli("publish", "-p", project, "--no-site", "--now", "2026-03-15T00:00:00+08:00", "-o", tmp_path / "site")
+    assert result.exit_code == 0 and "live: live-phishing" in result.output
+    for command in ("build", "publish", "keygen"):
+        assert cli(command, "--help").exit_code == 0

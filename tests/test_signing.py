@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from pathlib import Path
+
+from outputs_support import NOW, outputs_at
+
+from alertcast import signing
+from alertcast.pipeline import build
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_signatures_verify_and_fail_after_one_byte(content, config):
+    pair = signing.generate()
+    key = signing.parse_private_key(pair.private_pem.decode())
+    out = outputs_at(content, config, NOW, key)
+    assert out[signing.PUBLIC_KEY_PATH] == pair.public_pem
+    for lang in ("zh", "en"):
+        data, sig = out[f"api/v1/banners/{lang}.json"], out[f"api/v1/banners/{lang}.json.sig"]
+        assert signing.verify(pair.public_pem, data, sig)
+        tampered = bytearray(data)
+        tampered[10] ^= 0x01
+        assert not signing.verify(pair.public_pem, bytes(tampered), sig)
+        assert not signing.verify(signing.generate().public_pem, data, sig)
+
+
+def test_documented_python_recipe(content, config):
+    """The recipe in docs/outputs.md, run as written against a real signed file."""
+    pair = signing.generate()
+    out = outputs_at(content, config, NOW, signing.parse_private_key(pair.private_pem.decode()))
+    docs = (REPO / "docs" / "outputs.md").read_text(encoding="utf-8")
+    recipe = docs.split("```python verify\n", 1)[1].split("```", 1)[0]
+    ns: dict = {}
+    exec(compile(recipe, "docs/outputs.md", "exec"), ns)
+    data, sig = out["api/v1/banners/en.json"], out["api/v1/banners/en.json.sig"]
+    assert ns["verify_banner"](data, sig, pair.public_pem) is True
+    assert ns["verify_banner"](data.replace(b"live-phishing", b"live-phishinG"), sig, pair.public_pem) is False
+
+
+def test_raw_base64_key_from_env_and_build_signs(project, config, monkeypatch, tmp_path):
+    pair = signing.generate()
+    key = signing.parse_private_key(pair.private_pem.decode())
+    from cryptography.hazmat.primitives import serialization
+
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    monkeypatch.setenv("ALERTCAST_SIGNING_KEY", base64.b64encode(raw).decode())
+    result = build(config, NOW, tmp_path / "site", with_site=False)
+    assert result.signed
+    site = tmp_path / "site"
+    assert signing.verify((site / signing.PUBLIC_KEY_PATH).read_bytes(), (site / "api/v1/banners/zh.json").read_bytes(),
+                          (site / "api/v1/banners/zh.json.sig").read_bytes())
+
+
+def test_unsigned_build_says_so(project, cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("ALERTCAST_SIGNING_KEY", raising=False)
+    result = cli("build", "-p", project, "--no-site", "--now", "2026-03-15T00:00:00+08:00", "-o", tmp_path / "site")
+    assert result.exit_code == 0, result.output
+    assert "UNSIGNED" in result.output
+    assert not (tmp_path / "site" / "api/v1/banners/en.json.sig").exists()
+
+
+def test_bad_key_is_one_line_without_the_secret(project, tmp_path):
+    env = {"PYTHONPATH": str(REPO / "src"), "ALERTCAST_SIGNING_KEY": "not-a-key-SECRETVALUE", "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-m", "alertcast", "build", "-p", str(project), "--no-site",
+                           "-o", str(tmp_path / "site")], env=env, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "SECRETVALUE" not in proc.stderr + proc.stdout
+    assert "alertcast keygen" in proc.stderr
+
+
+def test_keygen_writes_usable_pair(cli, tmp_path):
+    result = cli("keygen", "--out", tmp_path / "k")
+    assert result.exit_code == 0
+    priv = (tmp_path / "k.pem")
+    assert priv.stat().st_mode & 0o077 == 0
+    key = signing.parse_private_key(priv.read_text())
+    assert signing.public_pem(key) == (tmp_path / "k.pub.pem").read_bytes()
+    assert cli("keygen", "--out", tmp_path / "k").exit_code != 0  # no silent overwrite
+
+
+def test_documented_javascript_recipe_with_node(content, config, tmp_path):
+    """The JavaScript recipe, run by a real Node.js against a real signed file."""
+    pair = signing.generate()
+    out = outputs_at(content, config, NOW, signing.parse_private_key(pair.private_pem.decode()))
+    docs = (REPO / "docs" / "outputs.md").read_text(encoding="utf-8")
+    recipe = docs.split("```javascript verify\n", 1)[1].split("```", 1)[0]
+    data = out["api/v1/banners/en.json"]
+    (tmp_path / "banner.json").write_bytes(data)
+    (tmp_path / "bad.json").write_bytes(data.replace(b"live-phishing", b"live-phishinG"))
+    (tmp_path / "banner.json.sig").write_bytes(out["api/v1/banners/en.json.sig"])
+    (tmp_path / "key.pem").write_bytes(pair.public_pem)
+    script = recipe + """
+const fs = require("fs");
+const [dir] = process.argv.slice(2);
+const read = (n) => fs.readFileSync(dir + "/" + n);
+(async () => {
+  const sig = read("banner.json.sig").toString(), pem = read("key.pem").toString();
+  console.log(await verifyBanner(read("banner.json"), sig, pem), await verifyBanner(read("bad.json"), sig, pem));
+})();
+"""
+    (tmp_path / "verify.js").write_text(script)
+    proc = subprocess.run(["node", str(tmp_path / "verify.js"), str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["true", "false"]
