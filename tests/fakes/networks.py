@@ -222,6 +222,10 @@ class FakeMatrix(FakeNetwork):
         if m and req["method"] == "PUT":
             need(req["body"], "msgtype", "body")
             txn = m.group(2)
+            relates = req["body"].get("m.relates_to") or {}
+            if txn not in self.txns and relates.get("rel_type") == "m.replace":
+                self.txns[txn] = "$" + self.new_id()
+                self.posts[relates["event_id"]]["text"] = req["body"]["m.new_content"]["body"]
             if txn not in self.txns:
                 eid = "$" + self.new_id()
                 self.txns[txn] = eid

@@ -159,7 +159,7 @@ class Dispatcher:
         if row["action"] == "update" and earlier and within(adapter.edit_window, earlier[0]):
             return "edit", [earlier[0]["remote_id"]]
         if row["action"] == "withdraw":
-            targets = [r["remote_id"] for r in self._earlier(row) if r["remote_id"] and r["outcome"] != "deleted"]
+            targets = list(dict.fromkeys(r["remote_id"] for r in self._earlier(row) if r["remote_id"]))
             if targets and all(within(adapter.delete_window, r) for r in self._earlier(row) if r["remote_id"]):
                 return "delete", targets
         return "post", []  # a correction post
