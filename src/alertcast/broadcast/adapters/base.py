@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import requests
 
-from ..redaction import Redactor
+from ..redaction import Redactor, install_log_filter
 
 
 class ConfigProblem(Exception):
@@ -70,6 +70,7 @@ class Adapter:
         self.env = env
         self.session = session or requests.Session()
         self.redact = Redactor()
+        install_log_filter()
         self.setup()
 
     # -- configuration -------------------------------------------------------------------
