@@ -30,6 +30,7 @@ class FakeNetwork:
         self.script: list[tuple] = []  # faults to apply to the next write requests, in order
         self.lock = threading.Lock()
         self._next = 1000
+        self.delay = 0.0  # seconds to wait after a write took effect, before answering
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,6 +81,16 @@ class FakeNetwork:
         return str(self._next)
 
     # faults ------------------------------------------------------------------------------
+    def reset(self) -> None:
+        with self.lock:
+            self.requests.clear()
+            self.posts.clear()
+            self.deleted.clear()
+            self.script.clear()
+            for attr in ("idempotency", "txns"):
+                if hasattr(self, attr):
+                    getattr(self, attr).clear()
+
     def fail_next(self, *faults: tuple) -> None:
         """Queue faults: ("status", code), ("rate_limit", seconds), ("after", code) = apply then answer
         `code`, ("stall", seconds) = apply then answer late."""
@@ -108,6 +119,8 @@ class FakeNetwork:
                 return reply.status, reply.body, reply.headers
         if fault and fault[0] == "stall":
             time.sleep(fault[1])
+        elif self.delay and req["method"] != "GET":
+            time.sleep(self.delay)
         return status, body, headers
 
     def bearer(self, req: dict, token: str | None = None) -> None:
