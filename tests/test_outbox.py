@@ -152,3 +152,21 @@ def test_no_token_in_logs_errors_or_output(project, tmp_path, caplog, cli):
     finally:
         for f in fakes.values():
             f.close()
+
+
+def test_new_revision_supersedes_an_unsent_post(project, tmp_path):
+    fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
+    try:
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        for path in (project / "content" / "alerts").glob("live-phishing.*.md"):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("updated_at: 2026-03-02T12:00:00+08:00", "updated_at: 2026-03-14T12:00:00+08:00"),
+                            encoding="utf-8")
+        content = load_or_raise(load_config(project))
+        assert outbox.enqueue(engine, Plan.at(content, NOW), config) == 1
+        rows = outbox.rows(engine)
+        assert [(r["action"], r["status"]) for r in rows] == [("post", "cancelled"), ("post", "queued")]
+        Dispatcher(engine, config, env=env).drain(NOW)
+        assert len(fakes["telegram"].posts) == 1
+    finally:
+        fakes["telegram"].close()

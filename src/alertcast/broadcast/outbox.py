@@ -106,7 +106,13 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
             if state is State.live:
                 if any(r["revision"] == alert.revision and r["action"] in ("post", "update") for r in rows):
                     continue
-                earlier = [r for r in rows if r["action"] in ("post", "update") and r["status"] != "cancelled"]
+                stale = [r["id"] for r in rows if r["action"] in ("post", "update") and r["status"] == "queued"]
+                if stale:  # an older revision never went out: send only the newest text
+                    with engine.begin() as conn:
+                        conn.execute(update(outbox).where(and_(outbox.c.id.in_(stale), outbox.c.status == "queued"))
+                                     .values(status="cancelled", last_error="superseded by a newer revision"))
+                earlier = [r for r in rows if r["action"] in ("post", "update")
+                           and r["status"] in ("sent", "sending", "unknown")]
                 added += _add(engine, alert, config, channel, "update" if earlier else "post", plan.now)
             elif state is State.withdrawn:
                 with engine.begin() as conn:
