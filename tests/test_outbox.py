@@ -170,3 +170,18 @@ def test_new_revision_supersedes_an_unsent_post(project, tmp_path):
         assert len(fakes["telegram"].posts) == 1
     finally:
         fakes["telegram"].close()
+
+
+def test_misconfigured_channel_names_the_key(project, tmp_path):
+    fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
+    try:
+        text = (project / "mkdocs.yml").read_text(encoding="utf-8")
+        (project / "mkdocs.yml").write_text(text.replace("chat_id: '@alerts'", "chat: '@alerts'"), encoding="utf-8")
+        config = load_config(project)
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        report = Dispatcher(engine, config, env=env).drain(NOW)
+        assert report.sent == 0
+        assert any("mkdocs.yml: extra.alertcast.channels.telegram.chat_id is required" in line for line in report.lines)
+        assert outbox.rows(engine)[0]["status"] == "queued"
+    finally:
+        fakes["telegram"].close()

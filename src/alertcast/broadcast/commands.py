@@ -35,6 +35,20 @@ project_opt = click.option("-p", "--project", default=".", show_default=True, he
 now_opt = click.option("--now", default=None, help="Pretend it is this time (ISO 8601 with offset).")
 
 
+def _channel_state(config, channel: str) -> str:
+    """Whether the dispatcher would really send on `channel` now, or run dry (and why)."""
+    from .adapters import ConfigProblem
+    from .dispatcher import Dispatcher
+
+    if channel not in config.enabled_channels:
+        return "not configured (dry run)"
+    try:
+        dry = Dispatcher(None, config, env=os.environ).is_dry(channel)  # type: ignore[arg-type]
+    except ConfigProblem as exc:
+        return f"misconfigured: {exc}"
+    return "credentials missing or dry_run set (dry run)" if dry else "configured, will send"
+
+
 @click.group("posts")
 def posts_group() -> None:
     """Social posts: see exactly what each channel will receive."""
@@ -63,7 +77,7 @@ def preview(alert_id: str | None, project: str, now: str | None, channels: tuple
             action = "withdraw" if alert.is_withdrawn else "post"
             post = render_posts.render(alert, config, channel, action)
             mark = "ok" if post.fits else "TOO LONG"
-            configured = "configured" if channel in config.enabled_channels else "not configured (dry run)"
+            configured = _channel_state(config, channel)
             click.echo(f"-- {channel} [{post.lang}] {action}: {post.length}/{post.limit} {post.unit} {mark}; {configured}")
             for line in post.text.split("\n"):
                 click.echo(f"   | {line}")
