@@ -55,7 +55,7 @@ class World:
 
 @pytest.fixture(params=NETWORKS)
 def world(request, project, tmp_path):
-    w = World(project, request.param, tmp_path)
+    w = World(project, request.param, tmp_path, extra={"x": {"edit": True}})
     yield w
     w.fake.close()
 

@@ -20,6 +20,8 @@ class X(Adapter):
     def setup(self) -> None:
         self.base_url = str(self.settings.get("base_url", "https://api.x.com")).rstrip("/")
         self.token = self.secret("token_env", "X_USER_TOKEN")
+        if not self.settings.get("edit", False):
+            self.edit_window = None  # editing through the API is opt-in: a correction post is the default
 
     @property
     def configured(self) -> bool:
