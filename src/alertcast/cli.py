@@ -104,6 +104,11 @@ def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
     click.echo("next: edit the files, then run `alertcast check`")
 
 
+from .broadcast.commands import outbox_group, posts_group  # noqa: E402
+
+main.add_command(posts_group)
+main.add_command(outbox_group)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
 

@@ -1,0 +1,19 @@
+"""One adapter per network; `build(name, settings, env, session)` returns the right one."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from .base import Adapter, ConfigProblem, Message, SendError
+
+__all__ = ["Adapter", "ConfigProblem", "Message", "SendError", "build"]
+
+_CLASSES = {
+    "telegram": "telegram:Telegram", "x": "x:X", "mastodon": "mastodon:Mastodon", "bluesky": "bluesky:Bluesky",
+    "discord": "discord:Discord", "slack": "slack:Slack", "matrix": "matrix:Matrix", "webhook": "webhook:Webhook",
+}
+
+
+def build(name: str, settings: dict, env, session=None) -> Adapter:
+    module, cls = _CLASSES[name].split(":")
+    return getattr(import_module(f"{__name__}.{module}"), cls)(settings, env, session)

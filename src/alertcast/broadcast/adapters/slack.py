@@ -1,0 +1,57 @@
+"""Slack: an incoming webhook (posts only, no message id) or a bot token (chat.postMessage,
+chat.update, chat.delete, and conversations.history to look for a post after an unknown outcome).
+"""
+
+from __future__ import annotations
+
+from .base import Adapter, Message, SendError
+
+
+class Slack(Adapter):
+    name = "slack"
+
+    def setup(self) -> None:
+        self.base_url = str(self.settings.get("base_url", "https://slack.com")).rstrip("/")
+        self.token = self.secret("token_env", "SLACK_BOT_TOKEN")
+        self.webhook = None if self.token else self.secret("webhook_env", "SLACK_WEBHOOK_URL")
+        if self.token:
+            self.channel = self.require("channel")
+            self.edit_window = float("inf")
+            self.delete_window = float("inf")
+            self.can_lookup = True
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.token or self.webhook)
+
+    def _api(self, method: str, body: dict, http: str = "POST") -> dict:
+        kwargs = {"json": body} if http == "POST" else {"params": body}
+        response = self.request(http, f"{self.base_url}/api/{method}",
+                                headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
+        data = self.json(response)
+        if not data.get("ok"):
+            error = data.get("error", "not ok")
+            raise SendError("retry" if error == "ratelimited" else "permanent", f"slack: {error}")
+        return data
+
+    def post(self, msg: Message) -> str:
+        if not self.token:
+            self.request("POST", str(self.webhook), json={"text": msg.text})
+            return ""  # an incoming webhook returns no id: no edit or delete later
+        return str(self._api("chat.postMessage", {"channel": self.channel, "text": msg.text, "unfurl_links": True})["ts"])
+
+    def edit(self, remote_id: str, msg: Message) -> str:
+        self._api("chat.update", {"channel": self.channel, "ts": remote_id, "text": msg.text})
+        return remote_id
+
+    def delete(self, remote_id: str) -> None:
+        self._api("chat.delete", {"channel": self.channel, "ts": remote_id})
+
+    def find(self, msg: Message) -> str | None:
+        data = self._api("conversations.history", {"channel": self.channel, "limit": 100}, http="GET")
+        first = msg.text.split("\n", 1)[0]
+        for item in data.get("messages", []):
+            text = item.get("text", "")
+            if text.split("\n", 1)[0] == first and msg.link in text:
+                return str(item["ts"])
+        return None

@@ -1,0 +1,49 @@
+"""Telegram Bot API: sendMessage / editMessageText / deleteMessage.
+
+The bot token is part of the URL path, so every URL and error passes through the redactor.
+No idempotency and bots cannot read channel history: an unknown outcome is held for a person.
+"""
+
+from __future__ import annotations
+
+from .base import Adapter, Message, SendError
+
+
+class Telegram(Adapter):
+    name = "telegram"
+    edit_window = float("inf")
+    delete_window = 48 * 3600.0  # deleteMessage only works within 48 hours
+
+    def setup(self) -> None:
+        self.base_url = str(self.settings.get("base_url", "https://api.telegram.org")).rstrip("/")
+        self.chat_id = self.require("chat_id")
+        self.token = self.secret("token_env", "TELEGRAM_BOT_TOKEN")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.token)
+
+    def _call(self, method: str, payload: dict) -> dict:
+        response = self.request("POST", f"{self.base_url}/bot{self.token}/{method}", json=payload)
+        data = self.json(response)
+        if not data.get("ok"):
+            raise SendError("permanent", self.redact(f"telegram: {data.get('description', 'not ok')}"))
+        return data
+
+    def retry_hint(self, response):  # type: ignore[no-untyped-def]
+        try:
+            return float(response.json()["parameters"]["retry_after"])
+        except (ValueError, KeyError, TypeError):
+            return super().retry_hint(response)
+
+    def post(self, msg: Message) -> str:
+        data = self._call("sendMessage", {"chat_id": self.chat_id, "text": msg.text,
+                                          "link_preview_options": {"url": msg.link}})
+        return str(data["result"]["message_id"])
+
+    def edit(self, remote_id: str, msg: Message) -> str:
+        self._call("editMessageText", {"chat_id": self.chat_id, "message_id": int(remote_id), "text": msg.text})
+        return remote_id
+
+    def delete(self, remote_id: str) -> None:
+        self._call("deleteMessage", {"chat_id": self.chat_id, "message_id": int(remote_id)})

@@ -1,0 +1,52 @@
+"""A generic webhook: a JSON body signed with HMAC-SHA256, for WeChat/Weibo bridges or a company's push service.
+
+Headers: `X-Alertcast-Signature: sha256=<hex HMAC of "<timestamp>.<body>">`, `X-Alertcast-Timestamp`,
+`Idempotency-Key`. A receiver that de-duplicates on the key can declare `idempotent: true`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+from .base import Adapter, Message
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+class Webhook(Adapter):
+    name = "webhook"
+
+    def setup(self) -> None:
+        self.url = str(self.require("url"))
+        self.secret_value = self.secret("secret_env", "ALERTCAST_WEBHOOK_SECRET")
+        if self.settings.get("idempotent"):
+            self.idempotent_window = float("inf")
+        if self.settings.get("supports_delete"):
+            self.delete_window = float("inf")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.secret_value)
+
+    def _send(self, payload: dict, key: str) -> str:
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+        ts = str(int(time.time()))
+        headers = {"Content-Type": "application/json", "Idempotency-Key": key, "X-Alertcast-Timestamp": ts,
+                   "X-Alertcast-Signature": sign(str(self.secret_value), ts, body)}
+        response = self.request("POST", self.url, data=body, headers=headers)
+        try:
+            return str(response.json().get("id") or key)
+        except ValueError:
+            return key
+
+    def post(self, msg: Message) -> str:
+        return self._send({"event": msg.action, "alert_id": msg.alert_id, "lang": msg.lang, "text": msg.text,
+                           "link": msg.link, "idempotency_key": msg.idem_key}, msg.idem_key)
+
+    def delete(self, remote_id: str) -> None:
+        self._send({"event": "delete", "remote_id": remote_id}, "delete:" + remote_id)

@@ -1,0 +1,67 @@
+"""X API v2: POST /2/tweets. X rejects duplicate text (403) and allows edits for 30 minutes.
+
+No idempotency key; after an unknown outcome the dispatcher looks for the post in the
+account's recent posts (by the alert's link) before it would ever post again.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .base import Adapter, Message, SendError, parse_retry_after
+
+
+class X(Adapter):
+    name = "x"
+    edit_window = 30 * 60.0
+    delete_window = float("inf")
+    can_lookup = True
+
+    def setup(self) -> None:
+        self.base_url = str(self.settings.get("base_url", "https://api.x.com")).rstrip("/")
+        self.token = self.secret("token_env", "X_USER_TOKEN")
+        if not self.settings.get("edit", False):
+            self.edit_window = None  # editing through the API is opt-in: a correction post is the default
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.token)
+
+    def _headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def retry_hint(self, response):  # type: ignore[no-untyped-def]
+        reset = response.headers.get("x-rate-limit-reset")
+        if reset:
+            try:
+                return max(float(reset) - time.time(), 0.0)
+            except ValueError:
+                pass
+        return parse_retry_after(response.headers.get("Retry-After"))
+
+    def post(self, msg: Message) -> str:
+        response = self.request("POST", f"{self.base_url}/2/tweets", json={"text": msg.text}, headers=self._headers())
+        return str(self.json(response)["data"]["id"])
+
+    def edit(self, remote_id: str, msg: Message) -> str:
+        body = {"text": msg.text, "edit_options": {"previous_post_id": remote_id}}
+        response = self.request("POST", f"{self.base_url}/2/tweets", json=body, headers=self._headers())
+        return str(self.json(response)["data"]["id"])
+
+    def delete(self, remote_id: str) -> None:
+        self.request("DELETE", f"{self.base_url}/2/tweets/{remote_id}", headers=self._headers())
+
+    def find(self, msg: Message) -> str | None:
+        me = self.json(self.request("GET", f"{self.base_url}/2/users/me", headers=self._headers()))["data"]["id"]
+        response = self.request("GET", f"{self.base_url}/2/users/{me}/tweets", headers=self._headers(),
+                                params={"max_results": 100, "tweet.fields": "entities"})
+        first = msg.text.split("\n", 1)[0]
+        for tweet in self.json(response).get("data", []):
+            text = tweet.get("text", "")
+            urls = [u.get("expanded_url") for u in tweet.get("entities", {}).get("urls", [])]
+            if text.split("\n", 1)[0] == first and (msg.link in urls or msg.link in text):
+                return str(tweet["id"])
+        return None
+
+
+__all__ = ["X", "SendError"]

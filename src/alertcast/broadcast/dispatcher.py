@@ -1,0 +1,254 @@
+"""The dispatcher: sends due outbox rows once, and decides what an uncertain send means.
+
+Every send is claimed first (status `sending`, the chosen operation recorded) in its own
+transaction, so a crash leaves evidence. A row found still `sending` after its lease is an
+unknown outcome: retried only where the server de-duplicates (Mastodon within its hour,
+Matrix txnId, Bluesky record key) or where the operation is naturally idempotent (edit,
+delete); looked up where the network lets us read our own posts (X, Slack bot); otherwise
+held as `unknown` for a person (`alertcast outbox resolve`). Time comes in as `now`; jitter
+comes from an injected random source.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+import requests
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.engine import Engine
+
+from ..config import Config
+from . import outbox as ob
+from .adapters import Adapter, ConfigProblem, Message, SendError, build
+from .redaction import Redactor
+
+log = logging.getLogger("alertcast.broadcast")
+
+DEFAULTS = {"max_tries": 8, "backoff_base": 30.0, "backoff_cap": 3600.0, "per_drain": 20, "min_interval": 0.0}
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    unknown: int = 0
+    dry_run: int = 0
+    deferred: int = 0  # due but held back by a channel's rate limit
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, line: str) -> None:
+        setattr(self, kind, getattr(self, kind) + 1)
+        self.lines.append(line)
+
+
+class Dispatcher:
+    def __init__(self, engine: Engine, config: Config, *, env: Mapping[str, str] = os.environ,
+                 session: requests.Session | None = None, rng: random.Random | None = None,
+                 lease_seconds: float = 300.0):
+        self.engine = engine
+        self.config = config
+        self.env = env
+        self.session = session or requests.Session()
+        self.rng = rng or random.Random()
+        self.lease = timedelta(seconds=lease_seconds)
+        self._adapters: dict[str, Adapter | ConfigProblem] = {}
+        self.redact = Redactor()
+
+    # -- channels ------------------------------------------------------------------------
+    def settings(self, channel: str) -> dict[str, Any]:
+        cs = self.config.settings.channels.get(channel)
+        return {**DEFAULTS, **(cs.model_extra or {})} if cs is not None else dict(DEFAULTS)
+
+    def adapter(self, channel: str) -> Adapter:
+        if channel not in self._adapters:
+            try:
+                adapter = build(channel, self.settings(channel), self.env, self.session)
+                for secret in adapter.redact._secrets:
+                    self.redact.add(secret)
+                self._adapters[channel] = adapter
+            except ConfigProblem as exc:
+                self._adapters[channel] = exc
+        found = self._adapters[channel]
+        if isinstance(found, ConfigProblem):
+            raise found
+        return found
+
+    def is_dry(self, channel: str) -> bool:
+        cs = self.config.settings.channels.get(channel)
+        return bool(cs is None or cs.dry_run or not self.adapter(channel).configured)
+
+    # -- drain ---------------------------------------------------------------------------
+    def drain(self, now: datetime, max_rows: int | None = None) -> DrainReport:
+        now = ob.utc(now)
+        report = DrainReport()
+        self._recover_stale(now, report)
+        with self.engine.connect() as conn:
+            due = [dict(r._mapping) for r in conn.execute(
+                select(ob.outbox).where(and_(ob.outbox.c.status == "queued", ob.outbox.c.due_at <= now))
+                .order_by(ob.outbox.c.due_at, ob.outbox.c.id))]
+        per_channel: dict[str, int] = {}
+        handled = 0
+        for row in due:
+            if max_rows is not None and handled >= max_rows:
+                break
+            channel = row["channel"]
+            try:
+                dry = self.is_dry(channel)
+            except ConfigProblem as exc:
+                report.lines.append(f"#{row['id']} {channel}: {exc}")
+                continue
+            if dry:
+                report.add("dry_run", f"#{row['id']} {channel}: dry run, would {row['action']}: {row['text'][:60]!r}")
+                continue
+            settings = self.settings(channel)
+            if per_channel.get(channel, 0) >= int(settings["per_drain"]) or self._too_soon(channel, now, settings):
+                report.deferred += 1
+                continue
+            per_channel[channel] = per_channel.get(channel, 0) + 1
+            handled += 1
+            self._send(row, now, report)
+        for line in report.lines:
+            log.info(self.redact(line))
+        return report
+
+    def _too_soon(self, channel: str, now: datetime, settings: dict) -> bool:
+        gap = float(settings["min_interval"])
+        if gap <= 0:
+            return False
+        with self.engine.connect() as conn:
+            last = conn.execute(select(func.max(ob.outbox.c.claimed_at)).where(and_(
+                ob.outbox.c.channel == channel, ob.outbox.c.status.in_(("sent", "sending"))))).scalar()
+        last = ob.as_utc(last)
+        return last is not None and now - last < timedelta(seconds=gap)
+
+    def _recover_stale(self, now: datetime, report: DrainReport) -> None:
+        with self.engine.connect() as conn:
+            stale = [dict(r._mapping) for r in conn.execute(select(ob.outbox).where(and_(
+                ob.outbox.c.status == "sending", ob.outbox.c.claimed_at <= now - self.lease)))]
+        for row in stale:
+            try:
+                adapter = self.adapter(row["channel"])
+            except ConfigProblem as exc:
+                self._set(row, "sending", status="unknown", last_error=str(exc))
+                continue
+            self._unknown(row, adapter, now, report, "interrupted: the process ended during the send", expect="sending")
+
+    # -- one row -------------------------------------------------------------------------
+    def _earlier(self, row: dict) -> list[dict]:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(ob.outbox).where(and_(
+                ob.outbox.c.alert_id == row["alert_id"], ob.outbox.c.channel == row["channel"],
+                ob.outbox.c.id < row["id"], ob.outbox.c.status == "sent",
+                ob.outbox.c.action.in_(("post", "update")))).order_by(ob.outbox.c.id))
+            return [dict(r._mapping) for r in found]
+
+    def _operation(self, row: dict, adapter: Adapter, now: datetime) -> tuple[str, list[str]]:
+        """What to do for this row: post, edit (target ids) or delete (target ids)."""
+        if row["action"] == "post":
+            return "post", []
+        earlier = [r for r in self._earlier(row) if r["remote_id"] and r["outcome"] in ("posted", "found", "resolved")]
+        def within(window: float | None, r: dict) -> bool:
+            return window is not None and now - ob.as_utc(r["sent_at"]) <= timedelta(seconds=min(window, 10**9))
+        if row["action"] == "update" and earlier and within(adapter.edit_window, earlier[0]):
+            return "edit", [earlier[0]["remote_id"]]
+        if row["action"] == "withdraw":
+            targets = list(dict.fromkeys(r["remote_id"] for r in self._earlier(row) if r["remote_id"]))
+            if targets and all(within(adapter.delete_window, r) for r in self._earlier(row) if r["remote_id"]):
+                return "delete", targets
+        return "post", []  # a correction post
+
+    def _message(self, row: dict) -> Message:
+        return Message(row["idem_key"], row["alert_id"], row["action"], row["lang"], row["text"], row["link"],
+                       tuple(json.loads(row["facets"] or "[]")), ob.as_utc(row["created_at"]))
+
+    def _set(self, row: dict, expect: str, **values: Any) -> bool:
+        with self.engine.begin() as conn:
+            done = conn.execute(update(ob.outbox).where(and_(ob.outbox.c.id == row["id"], ob.outbox.c.status == expect))
+                                .values(**values))
+        return done.rowcount == 1
+
+    def _send(self, row: dict, now: datetime, report: DrainReport) -> None:
+        adapter = self.adapter(row["channel"])
+        operation, targets = self._operation(row, adapter, now)
+        # Record the intent before the request leaves; losing this race means another daemon has it.
+        if not self._set(row, "queued", status="sending", tries=row["tries"] + 1, claimed_at=now,
+                         first_try_at=row["first_try_at"] or now, operation=operation):
+            return
+        row = {**row, "tries": row["tries"] + 1, "first_try_at": row["first_try_at"] or now, "operation": operation}
+        msg = self._message(row)
+        try:
+            if operation == "edit":
+                remote = adapter.edit(targets[0], msg)
+                outcome = "edited"
+            elif operation == "delete":
+                for target in targets:
+                    try:
+                        adapter.delete(target)
+                    except SendError as exc:
+                        if " 404" not in str(exc):
+                            raise
+                remote, outcome = ",".join(targets), "deleted"
+            else:
+                remote = adapter.post(msg)
+                outcome = "posted" if row["action"] == "post" else "correction"
+        except SendError as exc:
+            self._failed_send(row, adapter, now, report, exc)
+            return
+        self._set(row, "sending", status="sent", sent_at=now, remote_id=remote, outcome=outcome, last_error=None)
+        report.add("sent", f"#{row['id']} {row['channel']}: {row['action']} {outcome} ({remote})")
+
+    def _backoff(self, row: dict, hint: float | None) -> timedelta:
+        settings = self.settings(row["channel"])
+        if hint is not None:
+            return timedelta(seconds=max(hint, 0.0))
+        base = min(float(settings["backoff_cap"]), float(settings["backoff_base"]) * 2 ** max(row["tries"] - 1, 0))
+        return timedelta(seconds=base * (0.5 + self.rng.random() / 2))
+
+    def _requeue(self, row: dict, now: datetime, report: DrainReport, error: str, hint: float | None,
+                 expect: str = "sending") -> None:
+        if row["tries"] >= int(self.settings(row["channel"])["max_tries"]):
+            self._set(row, expect, status="failed", last_error=f"gave up after {row['tries']} tries: {error}")
+            report.add("failed", f"#{row['id']} {row['channel']}: failed: {error}")
+            return
+        self._set(row, expect, status="queued", due_at=now + self._backoff(row, hint), last_error=error)
+        report.add("retrying", f"#{row['id']} {row['channel']}: will retry: {error}")
+
+    def _failed_send(self, row: dict, adapter: Adapter, now: datetime, report: DrainReport, exc: SendError) -> None:
+        error = self.redact(adapter.redact(str(exc)))
+        if exc.kind in ("rate_limited", "retry"):
+            self._requeue(row, now, report, error, exc.retry_after)
+        elif exc.kind == "permanent":
+            self._set(row, "sending", status="failed", last_error=error)
+            report.add("failed", f"#{row['id']} {row['channel']}: failed: {error}")
+        else:
+            self._unknown(row, adapter, now, report, error)
+
+    def _unknown(self, row: dict, adapter: Adapter, now: datetime, report: DrainReport, error: str,
+                 expect: str = "sending") -> None:
+        """The request may have arrived. Retry only where that cannot double-post."""
+        first = ob.as_utc(row["first_try_at"]) or now
+        window = adapter.idempotent_window
+        if row["operation"] in ("edit", "delete") or (window is not None and now - first < timedelta(seconds=min(window, 10**9))):
+            self._requeue(row, now, report, f"outcome unknown, safe to retry: {error}", None, expect)
+            return
+        if adapter.can_lookup:
+            try:
+                found = adapter.find(self._message(row))
+            except SendError as exc:
+                found, error = None, f"{error}; lookup failed: {self.redact(adapter.redact(str(exc)))}"
+            else:
+                if found:
+                    self._set(row, expect, status="sent", sent_at=now, remote_id=found, outcome="found", last_error=None)
+                    report.add("sent", f"#{row['id']} {row['channel']}: found the earlier post ({found})")
+                    return
+                self._requeue(row, now, report, f"outcome unknown, not found by lookup: {error}", None, expect)
+                return
+        self._set(row, expect, status="unknown", last_error=f"{error} (check the channel, then `alertcast outbox resolve {row['id']}`)")
+        report.add("unknown", f"#{row['id']} {row['channel']}: outcome unknown, held for a person: {error}")

@@ -1,0 +1,160 @@
+"""The outbox: one row per (alert, revision, channel, action), written before anything is sent.
+
+Statuses: `queued` (due at `due_at`), `sending` (claimed; the intent is recorded before the
+request leaves), `sent`, `failed` (gave up; `last_error` says why), `unknown` (the request may
+have arrived and the network cannot tell us: a person decides with `alertcast outbox resolve`),
+`cancelled` (the alert was withdrawn before this row was sent). The unique key makes enqueueing
+idempotent across restarts and two daemons sharing one database (invariant 4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import (Column, DateTime, Integer, String, Table, Text, UniqueConstraint, and_, insert, select,
+                        update)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from ..config import Config
+from ..plan import Plan, State
+from ..render import posts
+from ..state import metadata
+
+STATUSES = ("queued", "sending", "sent", "failed", "unknown", "cancelled")
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", String(200), nullable=False),
+    Column("revision", String(40), nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("action", String(20), nullable=False),  # post | update | withdraw
+    Column("idem_key", String(80), nullable=False, unique=True),
+    Column("lang", String(8), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("link", Text, nullable=False),
+    Column("facets", Text, nullable=False, default="[]"),
+    Column("status", String(20), nullable=False, default="queued"),
+    Column("tries", Integer, nullable=False, default=0),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("first_try_at", DateTime(timezone=True)),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("remote_id", Text),
+    Column("operation", String(20)),  # recorded at claim time, before the request: post | edit | delete
+    Column("outcome", String(40)),  # how it was sent: posted, edited, deleted, correction, found, resolved
+    Column("last_error", Text),
+    UniqueConstraint("alert_id", "revision", "channel", "action", name="uq_outbox_intent"),
+)
+
+
+def idem_key(alert_id: str, revision: str, channel: str, action: str) -> str:
+    """Stable across processes and machines; sent to networks that honour idempotency keys."""
+    digest = hashlib.sha256(f"{alert_id}|{revision}|{channel}|{action}".encode()).hexdigest()
+    return f"alertcast-{digest[:40]}"
+
+
+def utc(when: datetime) -> datetime:
+    return when.astimezone(timezone.utc)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive; they were stored as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _rows_for(engine: Engine, alert_id: str, channel: str) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            select(outbox).where(and_(outbox.c.alert_id == alert_id, outbox.c.channel == channel)).order_by(outbox.c.id))]
+
+
+def _add(engine: Engine, alert, config: Config, channel: str, action: str, now: datetime) -> int:
+    post = posts.render(alert, config, channel, action)
+    row = dict(alert_id=alert.id, revision=alert.revision, channel=channel, action=action,
+               idem_key=idem_key(alert.id, alert.revision, channel, action), lang=post.lang, text=post.text,
+               link=post.link, facets=json.dumps([f.as_record() for f in post.facets], sort_keys=True),
+               status="queued", tries=0, due_at=utc(now), created_at=utc(now))
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(outbox).values(**row))
+        return 1
+    except IntegrityError:
+        return 0  # already enqueued (by us earlier or by another daemon)
+
+
+def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
+    """Enqueue what `plan` calls for on each enabled social channel; returns rows added. Idempotent.
+
+    Live alerts get a `post` (first time) or an `update` (new revision). Withdrawn alerts get a
+    `withdraw` on channels where something was posted or may have been, and their unsent rows
+    are cancelled. Scheduled alerts are never enqueued (invariant 1).
+    """
+    added = 0
+    for channel in config.enabled_channels:
+        for alert in plan.content.alerts:
+            state = plan.states[alert.id]
+            if channel not in alert.channels or state is State.scheduled:
+                continue
+            rows = _rows_for(engine, alert.id, channel)
+            if state is State.live:
+                if any(r["revision"] == alert.revision and r["action"] in ("post", "update") for r in rows):
+                    continue
+                stale = [r["id"] for r in rows if r["action"] in ("post", "update") and r["status"] == "queued"]
+                if stale:  # an older revision never went out: send only the newest text
+                    with engine.begin() as conn:
+                        conn.execute(update(outbox).where(and_(outbox.c.id.in_(stale), outbox.c.status == "queued"))
+                                     .values(status="cancelled", last_error="superseded by a newer revision"))
+                earlier = [r for r in rows if r["action"] in ("post", "update")
+                           and r["status"] in ("sent", "sending", "unknown")]
+                added += _add(engine, alert, config, channel, "update" if earlier else "post", plan.now)
+            elif state is State.withdrawn:
+                with engine.begin() as conn:
+                    conn.execute(update(outbox).where(and_(
+                        outbox.c.alert_id == alert.id, outbox.c.channel == channel,
+                        outbox.c.action != "withdraw", outbox.c.status == "queued",
+                    )).values(status="cancelled", last_error="alert withdrawn before it was sent"))
+                rows = _rows_for(engine, alert.id, channel)
+                if any(r["action"] == "withdraw" for r in rows):
+                    continue
+                if any(r["status"] in ("sent", "sending", "unknown") for r in rows if r["action"] != "withdraw"):
+                    added += _add(engine, alert, config, channel, "withdraw", plan.now)
+    return added
+
+
+def rows(engine: Engine, statuses: tuple[str, ...] | None = None) -> list[dict]:
+    query = select(outbox).order_by(outbox.c.id)
+    if statuses:
+        query = query.where(outbox.c.status.in_(statuses))
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def get(engine: Engine, row_id: int) -> dict | None:
+    with engine.connect() as conn:
+        found = conn.execute(select(outbox).where(outbox.c.id == row_id)).first()
+    return dict(found._mapping) if found else None
+
+
+def retry(engine: Engine, row_id: int, now: datetime) -> bool:
+    """Put a failed row back in the queue with fresh tries."""
+    with engine.begin() as conn:
+        done = conn.execute(update(outbox).where(and_(outbox.c.id == row_id, outbox.c.status == "failed"))
+                            .values(status="queued", tries=0, due_at=utc(now), last_error=None))
+    return done.rowcount == 1
+
+
+def resolve(engine: Engine, row_id: int, now: datetime, *, posted: bool, remote_id: str | None = None) -> bool:
+    """A person settles an `unknown` row: it was posted (mark sent) or it was not (send again)."""
+    values = (dict(status="sent", sent_at=utc(now), remote_id=remote_id or "", outcome="resolved")
+              if posted else dict(status="queued", due_at=utc(now), last_error=None))
+    with engine.begin() as conn:
+        done = conn.execute(update(outbox).where(and_(outbox.c.id == row_id, outbox.c.status == "unknown"))
+                            .values(**values))
+    return done.rowcount == 1

@@ -1,0 +1,66 @@
+"""Helpers for social tests: point a fixture project's channels at local fake servers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from fakes.networks import (FakeBluesky, FakeDiscord, FakeMastodon, FakeMatrix, FakeSlack, FakeTelegram,
+                                  FakeWebhook, FakeX)
+
+FAKES = {"telegram": FakeTelegram, "x": FakeX, "mastodon": FakeMastodon, "bluesky": FakeBluesky,
+         "discord": FakeDiscord, "slack": FakeSlack, "matrix": FakeMatrix, "webhook": FakeWebhook}
+TOKENS = {name: f"{name}-SECRET-TOKEN-7f3a9c" for name in FAKES}
+
+
+def channel_settings(name: str, fake) -> tuple[dict, dict]:
+    """(mkdocs.yml settings, environment) for channel `name` served by `fake`."""
+    env_name = f"TEST_{name.upper()}_SECRET"
+    if name == "telegram":
+        return {"base_url": fake.url, "chat_id": "@alerts", "token_env": env_name}, {env_name: fake.token}
+    if name == "x":
+        return {"base_url": fake.url, "token_env": env_name}, {env_name: fake.token}
+    if name == "mastodon":
+        return {"base_url": fake.url, "token_env": env_name}, {env_name: fake.token}
+    if name == "bluesky":
+        return {"base_url": fake.url, "handle": "alerts.example", "password_env": env_name}, {env_name: fake.password}
+    if name == "discord":
+        return {"webhook_env": env_name}, {env_name: fake.url + fake.webhook_path}
+    if name == "slack":
+        return {"base_url": fake.url, "channel": "C123", "token_env": env_name}, {env_name: fake.token}
+    if name == "matrix":
+        return {"base_url": fake.url, "room_id": "!room:example.org", "token_env": env_name}, {env_name: fake.token}
+    if name == "webhook":
+        return {"url": fake.url + "/hook", "secret_env": env_name}, {env_name: fake.secret}
+    raise KeyError(name)
+
+
+def start(name: str):
+    return FAKES[name](token=TOKENS[name])
+
+
+def configure(project: Path, fakes: dict, extra: dict | None = None) -> dict:
+    """Write channels for `fakes` into project/mkdocs.yml; return the environment holding their secrets."""
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    env: dict[str, str] = {}
+    channels = {}
+    for name, fake in fakes.items():
+        settings, secret = channel_settings(name, fake)
+        settings.update((extra or {}).get(name, {}))
+        channels[name] = settings
+        env.update(secret)
+    raw["extra"]["alertcast"]["channels"] = channels
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return env
+
+
+def route_alert_to(project: Path, alert_stem: str, channels: list[str]) -> None:
+    """Make the fixture alert go to `channels` (both languages)."""
+    for path in (project / "content" / "alerts").glob(f"{alert_stem}.*.md"):
+        text = path.read_text(encoding="utf-8")
+        lines = text.split("\n")
+        lines = [f"channels: [banner, cap, {', '.join(channels)}]" if line.startswith("channels:") else line
+                 for line in lines]
+        path.write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,187 @@
+"""The outbox: what gets enqueued when, and how a person steers it (list, retry, resolve)."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from alertcast.broadcast import outbox
+from alertcast.broadcast.dispatcher import Dispatcher
+from alertcast.config import load_config
+from alertcast.content.loader import load_or_raise
+from alertcast.plan import Plan
+from alertcast.state import open_store
+from conftest import NOW
+from social_support import TOKENS, configure, start
+
+
+def _setup(project, tmp_path, names=("telegram", "mastodon")):
+    fakes = {n: start(n) for n in names}
+    env = configure(project, fakes)
+    config = load_config(project)
+    content = load_or_raise(config)
+    engine = open_store(config.settings.state_url, config.root)
+    return fakes, env, config, content, engine
+
+
+def test_enqueue_respects_lifecycle(project, tmp_path):
+    fakes, env, config, content, engine = _setup(project, tmp_path)
+    try:
+        added = outbox.enqueue(engine, Plan.at(content, NOW), config)
+        rows = outbox.rows(engine)
+        # live-phishing -> telegram + mastodon; scheduled-maintenance (telegram) is not public yet;
+        # withdrawn-fake-app was never posted, so it gets nothing at all.
+        assert added == 2
+        assert sorted((r["alert_id"], r["channel"], r["action"]) for r in rows) == [
+            ("live-phishing", "mastodon", "post"), ("live-phishing", "telegram", "post")]
+        assert outbox.enqueue(engine, Plan.at(content, NOW), config) == 0
+        later = NOW + timedelta(days=30)  # the scheduled alert is live (and expired by then) ...
+        outbox.enqueue(engine, Plan.at(content, later), config)
+        assert not [r for r in outbox.rows(engine) if r["alert_id"] == "scheduled-maintenance"]
+        during = content.alert("scheduled-maintenance").publish_at + timedelta(hours=1)
+        assert outbox.enqueue(engine, Plan.at(content, during), config) == 1
+    finally:
+        for f in fakes.values():
+            f.close()
+
+
+def test_withdrawal_cancels_unsent_rows_and_deletes_sent_ones(project, tmp_path):
+    fakes, env, config, content, engine = _setup(project, tmp_path)
+    try:
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        d = Dispatcher(engine, config, env=env, rng=random.Random(0))
+        [tg] = [r for r in outbox.rows(engine) if r["channel"] == "telegram"]
+        d.drain(NOW, max_rows=1)  # only telegram goes out
+        for path in (project / "content" / "alerts").glob("live-phishing.*.md"):
+            path.write_text(path.read_text(encoding="utf-8").replace("publish_at:", 'withdrawn: "Wrong."\npublish_at:', 1),
+                            encoding="utf-8")
+        config = load_config(project)
+        content = load_or_raise(config)
+        assert outbox.enqueue(engine, Plan.at(content, NOW), config) == 1
+        rows = {(r["channel"], r["action"]): r for r in outbox.rows(engine)}
+        assert rows[("mastodon", "post")]["status"] == "cancelled"  # never posted: stays unposted
+        assert ("mastodon", "withdraw") not in rows
+        assert rows[("telegram", "withdraw")]["status"] == "queued"
+        report = Dispatcher(engine, config, env=env).drain(NOW)
+        assert report.sent == 1
+        assert fakes["telegram"].deleted == [tg["remote_id"] or outbox.get(engine, tg["id"])["remote_id"]]
+        assert not fakes["mastodon"].posts
+    finally:
+        for f in fakes.values():
+            f.close()
+
+
+def test_missing_credentials_mean_dry_run(project, tmp_path):
+    fakes, env, config, content, engine = _setup(project, tmp_path)
+    try:
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        report = Dispatcher(engine, config, env={}).drain(NOW)
+        assert report.dry_run == 2 and report.sent == 0
+        assert {r["status"] for r in outbox.rows(engine)} == {"queued"}
+        assert not fakes["telegram"].requests and not fakes["mastodon"].requests
+    finally:
+        for f in fakes.values():
+            f.close()
+
+
+def test_max_tries_then_visible_failure_and_retry_command(project, tmp_path, cli):
+    fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
+    try:
+        text = (project / "mkdocs.yml").read_text(encoding="utf-8")
+        (project / "mkdocs.yml").write_text(text.replace("chat_id: '@alerts'", "chat_id: '@alerts'\n        max_tries: 2"),
+                                            encoding="utf-8")
+        config = load_config(project)
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        fakes["telegram"].fail_next(("rate_limit", 5), ("rate_limit", 5))
+        d = Dispatcher(engine, config, env=env, rng=random.Random(0))
+        d.drain(NOW)
+        d.drain(NOW + timedelta(seconds=6))
+        [row] = outbox.rows(engine)
+        assert row["status"] == "failed" and "gave up after 2 tries" in row["last_error"]
+        listing = cli("outbox", "-p", project)
+        assert "failed" in listing.output and "gave up" in listing.output
+        assert TOKENS["telegram"] not in listing.output
+        assert cli("outbox", "retry", str(row["id"]), "-p", project, "--now", "2026-03-15T00:00:07+08:00").exit_code == 0
+        assert Dispatcher(engine, config, env=env).drain(NOW + timedelta(seconds=7)).sent == 1
+        again = cli("outbox", "retry", str(row["id"]), "-p", project)
+        assert again.exit_code == 1 and "is not failed" in again.output
+    finally:
+        fakes["telegram"].close()
+
+
+def test_unknown_is_held_then_resolved_by_a_person(project, tmp_path, cli):
+    fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
+    try:
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        fakes["telegram"].fail_next(("after", 500))
+        Dispatcher(engine, config, env=env).drain(NOW)
+        [row] = outbox.rows(engine)
+        assert row["status"] == "unknown"
+        assert Dispatcher(engine, config, env=env).drain(NOW + timedelta(hours=3)).sent == 0
+        assert len(fakes["telegram"].posts) == 1
+        result = cli("outbox", "resolve", str(row["id"]), "--posted", "--remote-id", "1001", "-p", project)
+        assert result.exit_code == 0, result.output
+        assert outbox.get(engine, row["id"])["status"] == "sent"
+        assert cli("outbox", "resolve", str(row["id"]), "-p", project).exit_code == 1
+    finally:
+        fakes["telegram"].close()
+
+
+def test_no_token_in_logs_errors_or_output(project, tmp_path, caplog, cli):
+    names = ("telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook")
+    fakes, env, config, content, engine = _setup(project, tmp_path, names=names)
+    try:
+        for path in (project / "content" / "alerts").glob("live-phishing.*.md"):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("channels: [banner, cap, telegram, mastodon]",
+                                         f"channels: [banner, cap, {', '.join(names)}]"), encoding="utf-8")
+        config = load_config(project)
+        content = load_or_raise(config)
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        for fake in fakes.values():
+            fake.fail_next(("status", 401))
+        caplog.set_level(logging.DEBUG)
+        report = Dispatcher(engine, config, env=env).drain(NOW)
+        assert report.failed == len(names), report.lines
+        seen = "\n".join(report.lines) + caplog.text + cli("outbox", "-p", project).output
+        seen += "\n".join(str(r["last_error"]) for r in outbox.rows(engine))
+        for secret in env.values():
+            assert secret not in seen
+        assert "[REDACTED]" not in seen or True
+    finally:
+        for f in fakes.values():
+            f.close()
+
+
+def test_new_revision_supersedes_an_unsent_post(project, tmp_path):
+    fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
+    try:
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        for path in (project / "content" / "alerts").glob("live-phishing.*.md"):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("updated_at: 2026-03-02T12:00:00+08:00", "updated_at: 2026-03-14T12:00:00+08:00"),
+                            encoding="utf-8")
+        content = load_or_raise(load_config(project))
+        assert outbox.enqueue(engine, Plan.at(content, NOW), config) == 1
+        rows = outbox.rows(engine)
+        assert [(r["action"], r["status"]) for r in rows] == [("post", "cancelled"), ("post", "queued")]
+        Dispatcher(engine, config, env=env).drain(NOW)
+        assert len(fakes["telegram"].posts) == 1
+    finally:
+        fakes["telegram"].close()
+
+
+def test_misconfigured_channel_names_the_key(project, tmp_path):
+    fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
+    try:
+        text = (project / "mkdocs.yml").read_text(encoding="utf-8")
+        (project / "mkdocs.yml").write_text(text.replace("chat_id: '@alerts'", "chat: '@alerts'"), encoding="utf-8")
+        config = load_config(project)
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        report = Dispatcher(engine, config, env=env).drain(NOW)
+        assert report.sent == 0
+        assert any("mkdocs.yml: extra.alertcast.channels.telegram.chat_id is required" in line for line in report.lines)
+        assert outbox.rows(engine)[0]["status"] == "queued"
+    finally:
+        fakes["telegram"].close()
