@@ -104,5 +104,10 @@ def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
     click.echo("next: edit the files, then run `alertcast check`")
 
 
+from .daemon.cli import register as _register_daemon  # noqa: E402
+
+_register_daemon(main)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
