@@ -98,12 +98,13 @@ class Daemon:
         self.webhook_secret, self.listen, self.sync_enabled = webhook_secret, listen, sync
         self.metrics = Metrics()
         self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
-        self._publish_lock = threading.Lock()
+        self._publish_lock = threading.RLock()
         self.is_leader = False
         self.last_publish_ok: bool | None = None
         self.last_error: str | None = None
         self.last_sync_error: str | None = None
         self.next_boundary: datetime | None = None
+        self._published_at: datetime | None = None  # `now` of the last successful publish
         self.server = None
         self._stopped = threading.Event()
 
@@ -208,6 +209,7 @@ class Daemon:
             self.metrics.publishes.labels("ok").inc()
             self.metrics.last_success.set(now.timestamp())
             self.last_publish_ok, self.last_error = True, None
+            self._published_at = now
             publog.record(self.engine, "publish", now, True, holder=self.holder, duration=duration, detail=reason)
             log.info("published", extra={"reason": reason, "now": now.isoformat(), "seconds": round(duration, 3)})
             self._schedule_boundary(plan.next_change_at)
@@ -232,15 +234,15 @@ class Daemon:
         return content
 
     def _schedule_boundary_from_content(self, now: datetime) -> None:
-        try:
-            self._schedule_boundary(Plan.at(self._content(), now).next_change_at)
-        except ContentError:
-            pass  # keep the boundary derived from the last good content
+        with self._publish_lock:
+            try:
+                self._schedule_boundary(Plan.at(self._content(), now).next_change_at)
+            except ContentError:
+                pass  # keep the boundary derived from the last good content
 
     def _schedule_boundary(self, when: datetime | None) -> None:
-        if when is None:
-            if self.next_boundary is None:
-                return
+        if when is not None and self._published_at is not None and when <= self._published_at:
+            return  # a plan computed just before a boundary that has since been published
         self.next_boundary = when
         self.metrics.next_boundary.set(when.timestamp() if when else 0)
         if when is None or not self.scheduler.running:
