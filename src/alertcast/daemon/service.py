@@ -115,6 +115,8 @@ class Daemon:
             routes = webhook.Routes(self.webhook_secret, self.trigger_sync, self.health, self.render_metrics)
             self.server = webhook.serve(routes, *self.listen)
             log.info("listening", extra={"address": "%s:%d" % self.server.server_address[:2]})
+        if self.sync_enabled:
+            self.sync_now()  # bring content up to date before the first publish
         self.tick_lease()  # takes the lease if free and, as leader, catches up once for now
         self.scheduler.add_job(self.tick_lease, "interval", seconds=max(self.lease.ttl / 3, 0.2), id="lease")
         if self.sync_enabled:
