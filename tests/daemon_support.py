@@ -26,8 +26,13 @@ from alertcast.plan import Plan
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "project"
 
 
+#: Commits in tests must not depend on the machine's git identity.
+IDENTITY = ["-c", "user.name=Alertcast Tests", "-c", "user.email=tests@alertcast.invalid"]
+
+
 def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(["git", *IDENTITY, "-C", str(cwd), *args], check=True, capture_output=True,
+                          text=True).stdout
 
 
 @dataclass

@@ -19,6 +19,11 @@ def _first_with(recorder: Recorder, alert_id: str, field: str = "live"):  # type
     return next((c for c in recorder.of("publish") if alert_id in getattr(c, field)), None)
 
 
+def _banner(daemon) -> str:  # type: ignore[no-untyped-def]
+    """The deployed banner file of the default language (real pipeline only)."""
+    return (daemon.config.output_dir / "api" / "v1" / "banners" / f"{daemon.config.default_lang}.json").read_text()
+
+
 def test_alert_goes_live_at_publish_at_and_leaves_banner_at_expires_at(tmp_path):
     repo = make_repo(tmp_path)
     live = repo.clone("live")
@@ -38,6 +43,8 @@ def test_alert_goes_live_at_publish_at_and_leaves_banner_at_expires_at(tmp_path)
         assert len(before) >= 2 and all("flash" not in c.public for c in before)
         if not recorder.real:
             assert "flash" not in json.loads((daemon.config.output_dir / "record.json").read_text())["live"]
+        else:
+            assert "flash" not in _banner(daemon)
 
         went_live = wait_for(lambda: _first_with(recorder, "flash"), timeout=15)
         assert publish_at <= went_live.now and went_live.now.timestamp() < publish_at.timestamp() + 1.5 and went_live.at < publish_at.timestamp() + 2
@@ -46,6 +53,8 @@ def test_alert_goes_live_at_publish_at_and_leaves_banner_at_expires_at(tmp_path)
         assert enq.at >= went_live.at
         if not recorder.real:
             assert "flash" in json.loads((daemon.config.output_dir / "record.json").read_text())["live"]
+        else:
+            assert "flash" in _banner(daemon)
 
         assert daemon.next_boundary == expires_at
         gone = wait_for(lambda: next((c for c in recorder.of("publish")
@@ -53,6 +62,8 @@ def test_alert_goes_live_at_publish_at_and_leaves_banner_at_expires_at(tmp_path)
         assert gone.now.timestamp() < expires_at.timestamp() + 1.5 and "flash" in gone.public
         if not recorder.real:
             assert "flash" not in json.loads((daemon.config.output_dir / "record.json").read_text())["live"]
+        else:
+            assert "flash" not in _banner(daemon)
         # the boundary publish happened once per boundary, not repeatedly
         at_boundaries = [c for c in recorder.of("publish") if c.now >= publish_at]
         assert len(at_boundaries) == 2

@@ -189,7 +189,9 @@ class Daemon:
     def publish_now(self, reason: str) -> None:
         """Build, deploy and enqueue for the current time; only the lease holder does this."""
         with self._publish_lock:
-            if not self.is_leader or self._stopped.is_set() and reason != "stop":
+            if not self.is_leader or self._stopped.is_set():
+                return
+            if not self._still_leader():
                 return
             now = self.clock()
             started = time.monotonic()
@@ -216,6 +218,16 @@ class Daemon:
             log.info("published", extra={"reason": reason, "now": now.isoformat(), "seconds": round(duration, 3)})
             self._schedule_boundary(plan.next_change_at)
         self.dispatch_now()
+
+    def _still_leader(self) -> bool:
+        """Renew just before acting, so a daemon that was paused past its lease stands down."""
+        try:
+            self.is_leader = self.lease.acquire()
+        except Exception as exc:
+            log.error("lease check failed: %s", type(exc).__name__)
+            self.is_leader = False
+        self.metrics.leader.set(1 if self.is_leader else 0)
+        return self.is_leader
 
     def dispatch_now(self) -> None:
         if not self.is_leader or self._stopped.is_set():
