@@ -1,0 +1,1 @@
+"""The scheduler daemon: git sync, boundary timers, webhook, health, metrics, leader lease."""

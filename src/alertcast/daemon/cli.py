@@ -1,0 +1,104 @@
+"""`alertcast run` and `alertcast status`: thin commands over the daemon."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+
+from ..content.loader import load_content
+from ..plan import Plan
+from ..state import open_store
+from . import publog
+from .status import outbox_summary
+
+
+def _project_option(f):  # type: ignore[no-untyped-def]
+    return click.option("--project", "-p", default=".", show_default=True, type=click.Path(file_okay=False),
+                        help="Folder with mkdocs.yml and content/.")(f)
+
+
+@click.command()
+@_project_option
+@click.option("--listen", default="127.0.0.1:8787", show_default=True,
+              help="host:port for /hooks/git, /healthz and /metrics; 'off' to disable.")
+@click.option("--sync-interval", default=60.0, show_default=True, type=click.FloatRange(min=1),
+              help="Seconds between `git fetch` of the content checkout.")
+@click.option("--no-sync", is_flag=True, help="Do not fetch: publish the checkout as it is.")
+@click.option("--dispatch-interval", default=5.0, show_default=True, type=click.FloatRange(min=0.5),
+              help="Seconds between outbox drains.")
+@click.option("--lease-ttl", default=15.0, show_default=True, type=click.FloatRange(min=1),
+              help="Seconds a second daemon waits before taking over from a dead one.")
+@click.option("--webhook-secret-env", default="ALERTCAST_WEBHOOK_SECRET", show_default=True,
+              help="Environment variable with the webhook secret.")
+@click.option("--webhook-secret-file", default=None, help="File with the webhook secret (instead of the env var).")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"]))
+def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch_interval: float,
+        lease_ttl: float, webhook_secret_env: str, webhook_secret_file: str | None, log_level: str) -> None:
+    """Run the scheduler daemon: sync content from git, publish at every publish_at/expires_at,
+    drain the social outbox, serve health and metrics. Stops cleanly on SIGTERM."""
+    from ..cli import project_config
+    from . import logs
+    from .service import Daemon
+
+    logs.setup(log_level)
+    config = project_config(project)
+    address = None
+    if listen != "off":
+        host, _, port = listen.rpartition(":")
+        if not host or not port.isdigit():
+            raise click.BadParameter(f"{listen!r} is not host:port, e.g. 127.0.0.1:8787", param_hint="--listen")
+        address = (host, int(port))
+    secret = config.secret(webhook_secret_env, webhook_secret_file)
+    daemon = Daemon(config, sync_interval=sync_interval, dispatch_interval=dispatch_interval, lease_ttl=lease_ttl,
+                    webhook_secret=secret, listen=address, sync=not no_sync)
+    daemon.run_forever()
+
+
+@click.command()
+@_project_option
+@click.option("--now", default=None, help="Show the state at this ISO 8601 time instead of now.")
+def status(project: str, now: str | None) -> None:
+    """Show what is live now, what is scheduled next (in the project's timezone), the outbox
+    summary, and the last publish and sync."""
+    from ..cli import TimeParam, project_config
+
+    config = project_config(project)
+    at = TimeParam().convert(now, None, None) if now else datetime.now(timezone.utc).replace(microsecond=0)
+    tz = config.tz
+
+    def local(t: datetime) -> str:
+        return t.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+    click.echo(f"now: {local(at)}")
+    content, problems = load_content(config)
+    if content is None:
+        errors = [p for p in problems if p.is_error]
+        click.echo(f"content: {len(errors)} error(s); run `alertcast check` (first: {errors[0]})")
+    else:
+        plan = Plan.at(content, at)
+        click.echo(f"live ({len(plan.live)}):")
+        for alert in plan.live:
+            until = f" until {local(alert.expires_at)}" if alert.expires_at else ""
+            click.echo(f"  {alert.id} [{alert.severity.value}]{until}")
+        click.echo(f"scheduled ({len(plan.scheduled)}):")
+        for alert in plan.scheduled:
+            click.echo(f"  {alert.id} at {local(alert.publish_at)}")
+        nxt = plan.next_change_at
+        click.echo(f"next change: {local(nxt) if nxt else 'none'}")
+    engine = open_store(config.settings.state_url, config.root)
+    summary = outbox_summary(engine)
+    click.echo("outbox: " + (", ".join(f"{c}/{s}={n}" for (c, s), n in sorted(summary.items())) or "empty"))
+    for kind in ("publish", "sync"):
+        entry = publog.last(engine, kind)
+        text = "never" if entry is None else (
+            f"{local(entry.at)} {'ok' if entry.ok else 'FAILED'}" + (f" ({entry.detail})" if entry.detail else ""))
+        click.echo(f"last {kind}: {text}")
+    engine.dispose()
+
+
+
+def register(group: click.Group) -> None:
+    group.add_command(run)
+    group.add_command(status)

@@ -1,0 +1,54 @@
+"""Fast-forward-only sync of the content checkout: never clobber local work or diverged history."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    ok: bool
+    changed: bool
+    old: str | None = None
+    new: str | None = None
+    error: str | None = None
+
+
+def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, timeout=120)
+
+
+def head(checkout: Path) -> str | None:
+    result = _git(checkout, "rev-parse", "HEAD")
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def sync(checkout: Path) -> SyncResult:
+    """Fetch the upstream and fast-forward; report (do not fix) local changes or divergence."""
+    old = head(checkout)
+    if old is None:
+        return SyncResult(False, False, error=f"{checkout} is not a git checkout; clone the content repository there")
+    fetched = _git(checkout, "fetch", "--quiet")
+    if fetched.returncode != 0:
+        return SyncResult(False, False, old, old, f"git fetch failed: {fetched.stderr.strip()[:300]}")
+    upstream = _git(checkout, "rev-parse", "@{u}")
+    if upstream.returncode != 0:
+        return SyncResult(False, False, old, old, "the checkout's branch has no upstream; run `git branch -u origin/<branch>`")
+    target = upstream.stdout.strip()
+    if target == old:
+        return SyncResult(True, False, old, old)
+    dirty = _git(checkout, "status", "--porcelain", "--untracked-files=no")
+    if dirty.stdout.strip():
+        return SyncResult(False, False, old, old,
+                          "the content checkout has local changes; commit or discard them (not overwritten)")
+    if _git(checkout, "merge-base", "--is-ancestor", "HEAD", target).returncode != 0:
+        if _git(checkout, "merge-base", "--is-ancestor", target, "HEAD").returncode == 0:
+            return SyncResult(True, False, old, old)  # local is ahead: nothing to take
+        return SyncResult(False, False, old, old,
+                          "the content checkout has diverged from its upstream (not a fast-forward); reset it by hand")
+    merged = _git(checkout, "merge", "--ff-only", "--quiet", target)
+    if merged.returncode != 0:
+        return SyncResult(False, False, old, old, f"git merge --ff-only failed: {merged.stderr.strip()[:300]}")
+    return SyncResult(True, True, old, target)

@@ -1,0 +1,300 @@
+"""`alertcast run`: one process that syncs content, publishes at every boundary, drains the outbox.
+
+Content and the outbox are the source of truth, not APScheduler's job store: jobs live in
+memory, the next publish_at / expires_at is derived from content at every start and sync, and
+start always publishes once for `now`, so a boundary passed while the daemon was down is
+caught up (APScheduler 3.x would drop a late date job after misfire_grace_time).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy.engine import Engine
+
+from ..config import Config
+from ..content.loader import load_content
+from ..plan import Plan
+from ..problems import ContentError
+from ..state import open_store
+from . import gitsync, publog, webhook
+from .lease import Lease
+
+log = logging.getLogger("alertcast.daemon")
+
+Publisher = Callable[[Config, datetime], Any]
+Enqueuer = Callable[[Engine, Plan, Config], int]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _default_publisher(config: Config, now: datetime) -> Any:
+    from ..pipeline import publish  # provided by the publish pipeline
+
+    return publish(config, now)
+
+
+def _default_enqueuer(engine: Engine, plan: Plan, config: Config) -> int:
+    from ..broadcast.outbox import enqueue
+
+    return enqueue(engine, plan, config)
+
+
+def _default_dispatcher(engine: Engine, config: Config) -> Any:
+    from ..broadcast.dispatcher import Dispatcher
+
+    return Dispatcher(engine, config)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.publish_seconds = Histogram("alertcast_publish_duration_seconds", "Time to build and deploy", registry=r)
+        self.publishes = Counter("alertcast_publishes", "Publish attempts", ["result"], registry=r)
+        self.last_success = Gauge("alertcast_last_successful_publish_timestamp_seconds",
+                                  "Unix time of the last successful publish", registry=r)
+        self.sync_errors = Counter("alertcast_sync_errors", "Failed content syncs", registry=r)
+        self.next_boundary = Gauge("alertcast_next_boundary_timestamp_seconds",
+                                   "Unix time of the next publish_at/expires_at (0: none)", registry=r)
+        self.outbox = Gauge("alertcast_outbox_rows", "Outbox rows per channel and status",
+                            ["channel", "status"], registry=r)
+        self.leader = Gauge("alertcast_leader", "1 when this daemon holds the publisher lease", registry=r)
+
+
+class Daemon:
+    """The scheduler. Collaborators are injected; defaults import the real pipeline lazily."""
+
+    def __init__(self, config: Config, *, engine: Engine | None = None, publisher: Publisher | None = None,
+                 enqueuer: Enqueuer | None = None, dispatcher: Any = None,
+                 clock: Callable[[], datetime] = utcnow, holder: str | None = None,
+                 sync_interval: float = 60.0, dispatch_interval: float = 5.0, lease_ttl: float = 15.0,
+                 webhook_secret: str | None = None, listen: tuple[str, int] | None = None, sync: bool = True):
+        self.config = config
+        self.engine = engine or open_store(config.settings.state_url, config.root)
+        from ..state import metadata
+
+        metadata.create_all(self.engine)
+        self.publisher = publisher or _default_publisher
+        self.enqueuer = enqueuer or _default_enqueuer
+        self._dispatcher = dispatcher
+        self.clock = clock
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.sync_interval, self.dispatch_interval = sync_interval, dispatch_interval
+        self.lease = Lease(self.engine, self.holder, lease_ttl)
+        self.webhook_secret, self.listen, self.sync_enabled = webhook_secret, listen, sync
+        self.metrics = Metrics()
+        self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
+        self._publish_lock = threading.RLock()
+        self.is_leader = False
+        self.last_publish_ok: bool | None = None
+        self.last_error: str | None = None
+        self.last_sync_error: str | None = None
+        self.next_boundary: datetime | None = None
+        self._published_at: datetime | None = None  # `now` of the last successful publish
+        self.server = None
+        self._stopped = threading.Event()
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        self.scheduler.start()
+        if self.listen:
+            routes = webhook.Routes(self.webhook_secret, self.trigger_sync, self.health, self.render_metrics)
+            self.server = webhook.serve(routes, *self.listen)
+            log.info("listening", extra={"address": "%s:%d" % self.server.server_address[:2]})
+        if self.sync_enabled:
+            self.sync_now()  # bring content up to date before the first publish
+        self.tick_lease()  # takes the lease if free and, as leader, catches up once for now
+        self.scheduler.add_job(self.tick_lease, "interval", seconds=max(self.lease.ttl / 3, 0.2), id="lease")
+        if self.sync_enabled:
+            self.scheduler.add_job(self.sync_now, "interval", seconds=self.sync_interval, id="sync")
+        self.scheduler.add_job(self.dispatch_now, "interval", seconds=self.dispatch_interval, id="dispatch")
+
+    def stop(self, *, release: bool = True) -> None:
+        """Wait for the running job (a publish finishes its write), then let go of the lease."""
+        self._stopped.set()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        if release and self.is_leader:
+            self.lease.release()
+        self.is_leader = False
+
+    @property
+    def port(self) -> int | None:
+        return self.server.server_address[1] if self.server else None
+
+    def run_forever(self) -> None:
+        """Run until SIGTERM or SIGINT, then stop cleanly."""
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        self.start()
+        stop.wait()
+        log.info("stopping")
+        self.stop()
+
+    # --- jobs ------------------------------------------------------------------------------
+    def tick_lease(self) -> None:
+        try:
+            held = self.lease.acquire()
+        except Exception as exc:  # database away: stop acting as leader until it is back
+            log.error("lease check failed: %s", type(exc).__name__)
+            held = False
+        became = held and not self.is_leader
+        if self.is_leader and not held:
+            log.warning("lost the publisher lease")
+        self.is_leader = held
+        self.metrics.leader.set(1 if held else 0)
+        if became and not self._stopped.is_set():
+            log.info("became leader", extra={"holder": self.holder})
+            self.publish_now("start")
+
+    def trigger_sync(self) -> None:
+        """Webhook: sync right away (in the scheduler's pool, not the HTTP thread)."""
+        self.scheduler.add_job(self.sync_now, id="sync-now", replace_existing=True)
+
+    def sync_now(self) -> None:
+        result = gitsync.sync(self.config.content_dir)
+        now = self.clock()
+        if not result.ok:
+            self.last_sync_error = result.error
+            self.metrics.sync_errors.inc()
+            log.error("sync failed: %s", result.error)
+        else:
+            self.last_sync_error = None
+        publog.record(self.engine, "sync", now, result.ok, holder=self.holder,
+                      detail=result.error or (f"{result.old}..{result.new}" if result.changed else "up to date"))
+        if result.changed:
+            log.info("content changed", extra={"old": result.old, "new": result.new})
+            self.publish_now("sync")
+        elif result.ok:
+            self._schedule_boundary_from_content(now)
+
+    def publish_now(self, reason: str) -> None:
+        """Build, deploy and enqueue for the current time; only the lease holder does this."""
+        with self._publish_lock:
+            if not self.is_leader or self._stopped.is_set():
+                return
+            if not self._still_leader():
+                return
+            now = self.clock()
+            started = time.monotonic()
+            try:
+                result = self.publisher(self.config, now)
+                plan = getattr(result, "plan", None) or Plan.at(self._content(), now)
+                self.enqueuer(self.engine, plan, self.config)
+            except ContentError as exc:
+                self._failed(now, started, "content has errors; still serving the last good outputs: "
+                             + "; ".join(str(p) for p in exc.problems if p.is_error)[:1500])
+                self._schedule_boundary_from_content(now)
+                return
+            except Exception as exc:  # a deploy or store failure: report, keep the old outputs
+                self._failed(now, started, f"publish failed: {type(exc).__name__}: {exc}"[:1500])
+                self._schedule_boundary(None)
+                return
+            duration = time.monotonic() - started
+            self.metrics.publish_seconds.observe(duration)
+            self.metrics.publishes.labels("ok").inc()
+            self.metrics.last_success.set(now.timestamp())
+            self.last_publish_ok, self.last_error = True, None
+            self._published_at = now
+            publog.record(self.engine, "publish", now, True, holder=self.holder, duration=duration, detail=reason)
+            log.info("published", extra={"reason": reason, "now": now.isoformat(), "seconds": round(duration, 3)})
+            self._schedule_boundary(plan.next_change_at)
+        self.dispatch_now()
+
+    def _still_leader(self) -> bool:
+        """Renew just before acting, so a daemon that was paused past its lease stands down."""
+        try:
+            self.is_leader = self.lease.acquire()
+        except Exception as exc:
+            log.error("lease check failed: %s", type(exc).__name__)
+            self.is_leader = False
+        self.metrics.leader.set(1 if self.is_leader else 0)
+        return self.is_leader
+
+    def dispatch_now(self) -> None:
+        if not self.is_leader or self._stopped.is_set():
+            return
+        try:
+            if self._dispatcher is None:
+                self._dispatcher = _default_dispatcher(self.engine, self.config)
+            self._dispatcher.drain(self.clock())
+        except Exception as exc:
+            log.error("dispatch failed: %s", type(exc).__name__)
+        self._update_outbox_metrics()
+
+    # --- boundaries ------------------------------------------------------------------------
+    def _content(self):  # type: ignore[no-untyped-def]
+        content, problems = load_content(self.config)
+        if content is None:
+            raise ContentError(problems)
+        return content
+
+    def _schedule_boundary_from_content(self, now: datetime) -> None:
+        with self._publish_lock:
+            try:
+                self._schedule_boundary(Plan.at(self._content(), now).next_change_at)
+            except ContentError:
+                pass  # keep the boundary derived from the last good content
+
+    def _schedule_boundary(self, when: datetime | None) -> None:
+        if when is not None and self._published_at is not None and when <= self._published_at:
+            return  # a plan computed just before a boundary that has since been published
+        self.next_boundary = when
+        self.metrics.next_boundary.set(when.timestamp() if when else 0)
+        if when is None or not self.scheduler.running:
+            return
+        # misfire_grace_time=None: a late wake-up still publishes (the plan for now includes it).
+        self.scheduler.add_job(self.publish_now, "date", run_date=when, args=["boundary"], id="boundary",
+                               replace_existing=True, misfire_grace_time=None)
+        log.info("next boundary", extra={"at": when.isoformat()})
+
+    # --- health and metrics ----------------------------------------------------------------
+    def health(self) -> tuple[bool, dict]:
+        info: dict[str, Any] = {"holder": self.holder, "leader": self.is_leader,
+                                "next_boundary": self.next_boundary.isoformat() if self.next_boundary else None}
+        if self.last_sync_error:
+            info["sync_error"] = self.last_sync_error
+        if not self.is_leader:
+            last = publog.last(self.engine, "publish")
+            ready = bool(last and last.ok)
+            info["status"] = "standby" if ready else "standby; the last publish did not succeed"
+            return ready, info
+        if self.last_publish_ok:
+            info["status"] = "ok"
+            return True, info
+        info["status"] = self.last_error or "no publish yet"
+        return False, info
+
+    def _update_outbox_metrics(self) -> None:
+        from .status import outbox_summary
+
+        for (channel, status), count in outbox_summary(self.engine).items():
+            self.metrics.outbox.labels(channel, status).set(count)
+
+    def render_metrics(self) -> tuple[bytes, str]:
+        return generate_latest(self.metrics.registry), CONTENT_TYPE_LATEST
+
+    def _failed(self, now: datetime, started: float, message: str) -> None:
+        self.metrics.publishes.labels("error").inc()
+        self.last_publish_ok, self.last_error = False, message
+        publog.record(self.engine, "publish", now, False, holder=self.holder,
+                      duration=time.monotonic() - started, detail=message)
+        log.error(message)

@@ -1,0 +1,99 @@
+"""End to end with short real times: a pushed alert goes live at its publish_at (not before),
+leaves the banner at expires_at, and a boundary passed while the daemon was down is caught up
+exactly once at start.
+
+`Recorder` wraps the real pipeline/outbox/dispatcher when they are importable (see
+daemon_support); the timing assertions are on the plans the daemon asked to publish.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import requests
+from daemon_support import Recorder, ahead, daemon_for, make_repo, real_pipeline_available, sign, wait_for
+
+
+def _first_with(recorder: Recorder, alert_id: str, field: str = "live"):  # type: ignore[no-untyped-def]
+    return next((c for c in recorder.of("publish") if alert_id in getattr(c, field)), None)
+
+
+def _banner(daemon) -> str:  # type: ignore[no-untyped-def]
+    """The deployed banner file of the default language (real pipeline only)."""
+    return (daemon.config.output_dir / "api" / "v1" / "banners" / f"{daemon.config.default_lang}.json").read_text()
+
+
+def test_alert_goes_live_at_publish_at_and_leaves_banner_at_expires_at(tmp_path):
+    repo = make_repo(tmp_path)
+    live = repo.clone("live")
+    recorder = Recorder(real_pipeline_available())
+    daemon = daemon_for(live, recorder, sync_interval=3600)
+    daemon.start()
+    try:
+        wait_for(lambda: recorder.of("publish"))
+        publish_at, expires_at = ahead(4), ahead(8)
+        repo.commit_alert("flash", publish_at, expires_at)
+        body = b"{}"
+        requests.post(f"http://127.0.0.1:{daemon.port}/hooks/git", data=body, timeout=5,
+                      headers={"X-Hub-Signature-256": sign("s3cret", body)}).raise_for_status()
+        wait_for(lambda: daemon.next_boundary == publish_at, timeout=5)
+        # The sync published (content changed) before the boundary: the alert is nowhere yet.
+        before = [c for c in recorder.of("publish") if c.now < publish_at]
+        assert len(before) >= 2 and all("flash" not in c.public for c in before)
+        if not recorder.real:
+            assert "flash" not in json.loads((daemon.config.output_dir / "record.json").read_text())["live"]
+        else:
+            assert "flash" not in _banner(daemon)
+
+        went_live = wait_for(lambda: _first_with(recorder, "flash"), timeout=15)
+        assert publish_at <= went_live.now and went_live.now.timestamp() < publish_at.timestamp() + 1.5 and went_live.at < publish_at.timestamp() + 2
+        # invariant 2 at the daemon level: posts are enqueued after the publish that made the page live
+        enq = next(c for c in recorder.of("enqueue") if "flash" in c.live)
+        assert enq.at >= went_live.at
+        if not recorder.real:
+            assert "flash" in json.loads((daemon.config.output_dir / "record.json").read_text())["live"]
+        else:
+            assert "flash" in _banner(daemon)
+
+        assert daemon.next_boundary == expires_at
+        gone = wait_for(lambda: next((c for c in recorder.of("publish")
+                                      if c.now >= expires_at and "flash" not in c.live), None), timeout=15)
+        assert gone.now.timestamp() < expires_at.timestamp() + 1.5 and "flash" in gone.public
+        if not recorder.real:
+            assert "flash" not in json.loads((daemon.config.output_dir / "record.json").read_text())["live"]
+        else:
+            assert "flash" not in _banner(daemon)
+        # the boundary publish happened once per boundary, not repeatedly
+        at_boundaries = [c for c in recorder.of("publish") if c.now >= publish_at]
+        assert len(at_boundaries) == 2
+        assert recorder.of("drain"), "the dispatcher drains the outbox"
+    finally:
+        daemon.stop()
+
+
+def test_boundary_missed_while_down_is_caught_up_once_at_start(tmp_path):
+    repo = make_repo(tmp_path)
+    live = repo.clone("live")
+    first = Recorder(real_pipeline_available())
+    daemon = daemon_for(live, first, sync_interval=3600, listen=None)
+    daemon.start()
+    publish_at = ahead(2)
+    repo.commit_alert("late", publish_at)
+    daemon.sync_now()
+    assert daemon.next_boundary == publish_at
+    daemon.stop(release=False)  # dies with the boundary pending and its lease still held
+    assert not _first_with(first, "late", "public")
+
+    wait_for(lambda: time.time() > publish_at.timestamp() + 2.5, timeout=10)  # down past boundary and lease
+    second = Recorder(first.real)
+    restarted = daemon_for(live, second, sync_interval=3600, listen=None)
+    restarted.start()
+    try:
+        time.sleep(2.0)
+        publishes = second.of("publish")
+        assert len(publishes) == 1, publishes  # the catch-up, once; no late date job firing again
+        assert "late" in publishes[0].live and publishes[0].now > publish_at
+        assert restarted.next_boundary is None
+    finally:
+        restarted.stop()

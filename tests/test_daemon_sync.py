@@ -1,0 +1,49 @@
+"""Git sync against a real bare 'origin': fast-forward only, local changes and divergence reported."""
+
+from __future__ import annotations
+
+from daemon_support import git, make_repo
+
+from alertcast.daemon.gitsync import head, sync
+
+
+def test_fast_forwards_to_upstream(tmp_path):
+    repo = make_repo(tmp_path)
+    live = repo.clone("live")
+    assert sync(live) == sync(live)  # nothing new: idempotent
+    assert not sync(live).changed
+    (repo.editor / "content" / "new.en.md").write_text("# New\n")
+    git(repo.editor, "add", "-A"); git(repo.editor, "commit", "-qm", "new"); git(repo.editor, "push", "-q")  # noqa: E702
+    result = sync(live)
+    assert result.ok and result.changed and result.new == head(repo.editor)
+    assert (live / "content" / "new.en.md").exists()
+
+
+def test_local_changes_are_reported_not_clobbered(tmp_path):
+    repo = make_repo(tmp_path)
+    live = repo.clone("live")
+    edited = live / "content" / "index.en.md"
+    edited.write_text("local edit\n")
+    (repo.editor / "content" / "index.zh.md").write_text("upstream edit\n")
+    git(repo.editor, "commit", "-qam", "up"); git(repo.editor, "push", "-q")  # noqa: E702
+    before = head(live)
+    result = sync(live)
+    assert not result.ok and "local changes" in result.error
+    assert edited.read_text() == "local edit\n" and head(live) == before
+
+
+def test_diverged_history_is_reported(tmp_path):
+    repo = make_repo(tmp_path)
+    live = repo.clone("live")
+    (live / "content" / "index.en.md").write_text("local commit\n")
+    git(live, "commit", "-qam", "local")
+    (repo.editor / "content" / "index.zh.md").write_text("upstream edit\n")
+    git(repo.editor, "commit", "-qam", "up"); git(repo.editor, "push", "-q")  # noqa: E702
+    before = head(live)
+    result = sync(live)
+    assert not result.ok and "fast-forward" in result.error and head(live) == before
+
+
+def test_not_a_checkout(tmp_path):
+    result = sync(tmp_path)
+    assert not result.ok and "not a git checkout" in result.error
