@@ -29,11 +29,11 @@ def test_run_serves_health_and_stops_on_sigterm(tmp_path):
                              f"127.0.0.1:{port}", "--sync-interval", "1"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        (health,) = wait_for(lambda: _get(f"http://127.0.0.1:{port}/healthz"), timeout=20)
+        # ready only once the first publish (site included) has succeeded
+        (health,) = wait_for(lambda: _get(f"http://127.0.0.1:{port}/healthz", ready=True), timeout=90)
         body = health.json()
-        assert body["leader"] is True and "status" in body
-        if health.status_code == 503:  # no publish pipeline installed: says why, does not crash
-            assert "publish failed" in body["status"]
+        assert body["leader"] is True and health.status_code == 200, body
+        assert (live / "site" / "api" / "v1" / "banners" / "zh.json").exists()
         assert "alertcast_leader 1.0" in requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=20)
@@ -48,9 +48,11 @@ def test_run_serves_health_and_stops_on_sigterm(tmp_path):
     assert publog.last(engine, "sync") is not None and publog.last(engine, "publish") is not None
 
 
-def _get(url: str):  # type: ignore[no-untyped-def]
+def _get(url: str, ready: bool = False):  # type: ignore[no-untyped-def]
     try:
         response = requests.get(url, timeout=2)
+        if ready and response.status_code != 200:
+            return None
         return (response,) if response.json()["leader"] else None  # a tuple: a 503 response is falsy
     except requests.ConnectionError:
         return None

@@ -31,7 +31,20 @@ def make_engine(url: str, root: Path | None = None) -> Engine:
     return engine
 
 
+#: Modules that define tables on `metadata`; imported before tables are created, so every
+#: process gets every table whichever part of alertcast it started from.
+TABLE_MODULES = ("alertcast.broadcast.outbox", "alertcast.daemon.lease", "alertcast.daemon.publog")
+
+
+def create_tables(engine: Engine) -> None:
+    import importlib
+
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
+    metadata.create_all(engine)
+
+
 def open_store(url: str, root: Path | None = None) -> Engine:
     engine = make_engine(url, root)
-    metadata.create_all(engine)
+    create_tables(engine)
     return engine

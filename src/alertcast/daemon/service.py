@@ -27,7 +27,7 @@ from ..config import Config
 from ..content.loader import load_content
 from ..plan import Plan
 from ..problems import ContentError
-from ..state import open_store
+from ..state import create_tables, open_store
 from . import gitsync, publog, webhook
 from .lease import Lease
 
@@ -85,9 +85,7 @@ class Daemon:
                  webhook_secret: str | None = None, listen: tuple[str, int] | None = None, sync: bool = True):
         self.config = config
         self.engine = engine or open_store(config.settings.state_url, config.root)
-        from ..state import metadata
-
-        metadata.create_all(self.engine)
+        create_tables(self.engine)
         self.publisher = publisher or _default_publisher
         self.enqueuer = enqueuer or _default_enqueuer
         self._dispatcher = dispatcher

@@ -1,0 +1,267 @@
+"""The help site: stage a plain docs tree for `plan.now`, then let mkdocs-material build it.
+
+Only published content is staged, so nothing scheduled can leak into pages, search or the
+sitemap. Everything alertcast adds (alert headers, indexes, category listings) is plain
+Markdown in the staged tree; no mkdocs plugin code is involved, so the engine stays
+replaceable. Each language is its own build: the default language at the site root, the
+others under /<lang>/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+from ..config import Config
+from ..content.models import Alert, Guide, Page
+from ..plan import Plan, State
+
+PAGE_ORDER = ("faq", "official-channels", "report-a-scam")
+SEVERITY_LABEL = {
+    "zh": {"critical": "严重", "warning": "警告", "advisory": "提示", "info": "通知"},
+    "en": {"critical": "Critical", "warning": "Warning", "advisory": "Advisory", "info": "Info"},
+}
+WORDS = {
+    "zh": {"alerts": "安全警报", "guides": "使用教程", "published": "发布", "updated": "更新", "expires": "到期",
+           "expired": "已过期", "withdrawn": "已撤回", "indicators": "诈骗特征（已去链接化，请勿访问）",
+           "related": "相关教程", "history": "更新记录", "category": "类别", "home": "首页", "none": "暂无",
+           "feeds": "订阅", "why": "为什么重要：相关警报", "by_category": "按类别"},
+    "en": {"alerts": "Alerts", "guides": "Guides", "published": "Published", "updated": "Updated",
+           "expires": "Expires", "expired": "Expired", "withdrawn": "Withdrawn",
+           "indicators": "Scam indicators (defanged: do not visit)", "related": "Related guides",
+           "history": "Update history", "category": "Category", "home": "Home", "none": "None yet",
+           "feeds": "Subscribe", "why": "Why this matters: related alerts", "by_category": "By category"},
+}
+_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
+
+
+def words(lang: str) -> dict[str, str]:
+    return WORDS.get(lang, WORDS["en"])
+
+
+def defang(value: str) -> str:
+    return value.replace("http", "hxxp").replace(".", "[.]")
+
+
+def build_site(plan: Plan, config: Config, dest: Path) -> None:
+    """Build the whole site for `plan.now` into `dest` (which may already hold other outputs)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    with tempfile.TemporaryDirectory(prefix="alertcast-stage-") as tmp:
+        for lang in config.languages:
+            docs = Path(tmp) / lang / "docs"
+            stage(plan, config, lang, docs)
+            site_dir = dest if lang == config.default_lang else dest / lang
+            config_file = Path(tmp) / lang / "mkdocs.yml"
+            config_file.write_text(yaml.safe_dump(site_config(config, lang, docs, site_dir), allow_unicode=True,
+                                                  sort_keys=False), encoding="utf-8")
+            with _build_time(plan.now):
+                cfg = load_config(str(config_file))
+                build(cfg)
+
+
+@contextmanager
+def _build_time(now: datetime) -> Iterator[None]:
+    """mkdocs stamps the sitemap with the build time; pin it to `now` so builds are reproducible."""
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+def site_config(config: Config, lang: str, docs: Path, site_dir: Path) -> dict:
+    """mkdocs.yml as the user wrote it, pointed at the staged tree for one language."""
+    raw = {k: v for k, v in config.raw.items() if k not in ("docs_dir", "site_dir", "exclude_docs", "nav", "extra")}
+    w = words(lang)
+    theme = dict(raw.get("theme") or {"name": "material"})
+    theme["language"] = lang
+    features = list(theme.get("features") or [])
+    for feature in ("navigation.prune", "navigation.top", "search.suggest"):
+        if feature not in features:
+            features.append(feature)
+    theme["features"] = features
+    raw["theme"] = theme
+    raw["site_url"] = config.site_url if lang == config.default_lang else f"{config.site_url}{lang}/"
+    raw["docs_dir"] = str(docs)
+    raw["site_dir"] = str(site_dir)
+    raw["use_directory_urls"] = True
+    raw["plugins"] = [{"search": {"lang": ["zh", "en"] if lang == "zh" else [lang],
+                                  "separator": r"[\s\u200b\-_,:!=\[\]()\"`/]+|\.(?!\d)|&[lg]t;|(?!\b)(?=[A-Z][a-z])"}}]
+    nav = [{w["home"]: "index.md"}, {w["alerts"]: "alerts/index.md"}, {w["guides"]: "guides/index.md"}]
+    for page in PAGE_ORDER:
+        if (docs / f"{page}.md").exists():
+            nav.append(_page_title(docs / f"{page}.md", page))
+    raw["nav"] = nav
+    alternates = [{"name": other, "link": "/" if other == config.default_lang else f"/{other}/", "lang": other}
+                  for other in config.languages]
+    raw["extra"] = {"alternate": alternates}
+    return raw
+
+
+def _page_title(path: Path, page_id: str) -> dict[str, str]:
+    match = re.search(r"^title:\s*(.+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
+    title = match.group(1).strip().strip("\"'") if match else page_id
+    return {title: f"{page_id}.md"}
+
+
+def stage(plan: Plan, config: Config, lang: str, docs: Path) -> None:
+    """Write the published content for one language as a plain Markdown tree."""
+    (docs / "alerts" / "category").mkdir(parents=True, exist_ok=True)
+    (docs / "guides").mkdir(parents=True, exist_ok=True)
+    public = {a.id for a in plan.published}
+    guides = {g.id: g for g in plan.content.guides}
+    for page in plan.content.pages:
+        _write(docs / f"{page.id}.md", _page(page, config, lang, public))
+    for guide in plan.content.guides:
+        _write(docs / "guides" / f"{guide.id}.md", _guide(guide, plan, config, lang, public))
+    _write(docs / "guides" / "index.md", _guide_index(plan.content.guides, config, lang))
+    for alert in plan.published:
+        _write(docs / "alerts" / f"{alert.id}.md", _alert(alert, plan, config, lang, guides, public))
+    _write(docs / "alerts" / "index.md", _alert_index(plan, config, lang, plan.published, words(lang)["alerts"]))
+    for category in sorted({a.category for a in plan.published}):
+        alerts = tuple(a for a in plan.published if a.category == category)
+        _write(docs / "alerts" / "category" / f"{category}.md",
+               _alert_index(plan, config, lang, alerts, f"{words(lang)['alerts']}: {category}", depth=2))
+    assets = config.content_dir / "assets"
+    if assets.is_dir():
+        import shutil
+
+        shutil.copytree(assets, docs / "assets", dirs_exist_ok=True)
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def _front(title: str, description: str = "") -> str:
+    data = {"title": title}
+    if description:
+        data["description"] = description
+    return "---\n" + yaml.safe_dump(data, allow_unicode=True) + "---\n\n"
+
+
+def _unlink_unpublished(body: str, public: set[str]) -> str:
+    """Invariant 2: a published page never links to an alert that is not live yet."""
+    def replace(match: re.Match[str]) -> str:
+        target = match.group(2)
+        found = re.search(r"alerts/([a-z0-9-]+)\.md", target)
+        if found and found.group(1) not in public:
+            return match.group(1)
+        return match.group(0)
+    return _LINK.sub(replace, body)
+
+
+def _page(page: Page, config: Config, lang: str, public: set[str]) -> str:
+    text = page.texts.get(lang) or page.texts[config.default_lang]
+    return _front(text.title, text.summary) + _unlink_unpublished(text.body, public)
+
+
+def _local(when: datetime, config: Config) -> str:
+    local = when.astimezone(config.tz)
+    offset = local.strftime("%z")
+    return local.strftime("%Y-%m-%d %H:%M") + f" (UTC{offset[:3]}:{offset[3:]})"
+
+
+def _badge(alert: Alert, lang: str) -> str:
+    return f"**{SEVERITY_LABEL.get(lang, SEVERITY_LABEL['en'])[alert.severity.value]}**"
+
+
+def _mark(plan: Plan, alert: Alert, lang: str) -> str:
+    state = plan.states[alert.id]
+    if state is State.withdrawn:
+        return f" — **{words(lang)['withdrawn']}**"
+    if state is State.expired:
+        return f" — *{words(lang)['expired']}*"
+    return ""
+
+
+def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str, Guide], public: set[str]) -> str:
+    w = words(lang)
+    text = alert.text(lang, config.default_lang)
+    lines = [_front(f"{text.title}", text.summary), f"# {text.title}", ""]
+    state = plan.states[alert.id]
+    if state is State.withdrawn:
+        reason = alert.withdrawn.get(lang) or next(iter(alert.withdrawn.values()))
+        lines += [f'!!! failure "{w["withdrawn"]}"', f"    {reason}", ""]
+    elif state is State.expired:
+        lines += [f'!!! note "{w["expired"]}"', "", ""]
+    meta = [f"{_badge(alert, lang)}", f"{w['category']}: [{alert.category}](category/{alert.category}.md)",
+            f"{w['published']}: {_local(alert.publish_at, config)}"]
+    if alert.updated_at:
+        meta.append(f"{w['updated']}: {_local(alert.updated_at, config)}")
+    if alert.expires_at:
+        meta.append(f"{w['expires']}: {_local(alert.expires_at, config)}")
+    lines += [" · ".join(meta), "", text.summary, ""]
+    body = re.sub(r"\A\s*#\s+[^\n]*\n", "", text.body)  # the generated heading replaces a leading one
+    lines += [_unlink_unpublished(body, public).strip(), ""]
+    ind = alert.indicators
+    if ind:
+        lines += [f"## {w['indicators']}", ""]
+        lines += [f"- `{defang(d)}`" for d in ind.domains]
+        lines += [f"- `{a}`" for a in ind.addresses]
+        lines += [f"- `{h}`" for h in ind.handles]
+        lines.append("")
+    if alert.updated_at:
+        note = alert.update_note.get(lang, "")
+        lines += [f"## {w['history']}", "", f"- {_local(alert.updated_at, config)}: {note}".rstrip(": "),
+                  f"- {_local(alert.publish_at, config)}: {w['published']}", ""]
+    related = [guides[g] for g in alert.related if g in guides]
+    if related:
+        lines += [f"## {w['related']}", ""]
+        lines += [f"- [{(g.texts.get(lang) or g.texts[config.default_lang]).title}](../guides/{g.id}.md)"
+                  for g in related]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...], title: str, depth: int = 1) -> str:
+    w = words(lang)
+    up = "../" * (depth - 1)
+    lines = [_front(title), f"# {title}", ""]
+    feed = f"/feeds/alerts.{lang}"
+    lines += [f"{w['feeds']}: [RSS]({feed}.rss.xml) · [Atom]({feed}.atom.xml) · [JSON Feed]({feed}.json)", ""]
+    if depth == 1:
+        categories = sorted({a.category for a in plan.published})
+        if categories:
+            lines += [f"{w['by_category']}: " + " · ".join(f"[{c}](category/{c}.md)" for c in categories), ""]
+    if not alerts:
+        lines.append(w["none"])
+    for alert in alerts:
+        text = alert.text(lang, config.default_lang)
+        lines.append(f"- {_badge(alert, lang)} [{text.title}]({up}{alert.id}.md) · {alert.category} · "
+                     f"{_local(alert.publish_at, config)}{_mark(plan, alert, lang)}")
+    return "\n".join(lines) + "\n"
+
+
+def _guide(guide: Guide, plan: Plan, config: Config, lang: str, public: set[str]) -> str:
+    text = guide.texts.get(lang) or guide.texts[config.default_lang]
+    lines = [_front(text.title, text.summary), _unlink_unpublished(text.body, public).strip(), ""]
+    why = [a for a in plan.published if guide.id in a.related]
+    if why:
+        lines += [f"## {words(lang)['why']}", ""]
+        lines += [f"- [{a.text(lang, config.default_lang).title}](../alerts/{a.id}.md){_mark(plan, a, lang)}"
+                  for a in why]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _guide_index(guides: tuple[Guide, ...], config: Config, lang: str) -> str:
+    title = words(lang)["guides"]
+    lines = [_front(title), f"# {title}", ""]
+    for guide in sorted(guides, key=lambda g: (g.order, g.id)):
+        text = guide.texts.get(lang) or guide.texts[config.default_lang]
+        lines.append(f"- [{text.title}]({guide.id}.md) — {text.summary}")
+    return "\n".join(lines) + "\n"
