@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import yamlsource
 from .content.models import SOCIAL_CHANNELS
-from .problems import ContentError, Problem, display_path
+from .problems import ContentError, Problem
 
 CONFIG_FILE = "mkdocs.yml"
 

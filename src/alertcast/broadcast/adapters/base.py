@@ -41,6 +41,17 @@ class Message:
     created_at: datetime | None = None
 
 
+def retry_from_reset(response, reset_header: str) -> float | None:  # type: ignore[no-untyped-def]
+    """Seconds to wait from an epoch-seconds rate-limit reset header, else from Retry-After."""
+    reset = response.headers.get(reset_header)
+    if reset:
+        try:
+            return max(float(reset) - time.time(), 0.0)
+        except ValueError:
+            pass
+    return parse_retry_after(response.headers.get("Retry-After"))
+
+
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     """Retry-After as seconds or an HTTP date."""
     if not value:

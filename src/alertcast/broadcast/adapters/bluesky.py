@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .base import Adapter, Message, SendError, parse_retry_after, utc_iso
+from .base import Adapter, Message, SendError, retry_from_reset, utc_iso
 
 _B32 = "234567abcdefghijklmnopqrstuvwxyz"
 
@@ -39,14 +39,7 @@ class Bluesky(Adapter):
         return bool(self.password)
 
     def retry_hint(self, response):  # type: ignore[no-untyped-def]
-        reset = response.headers.get("ratelimit-reset")
-        if reset:
-            import time
-            try:
-                return max(float(reset) - time.time(), 0.0)
-            except ValueError:
-                pass
-        return parse_retry_after(response.headers.get("Retry-After"))
+        return retry_from_reset(response, "ratelimit-reset")
 
     def _session(self, fresh: bool = False) -> dict:
         key = (self.base_url, self.handle)

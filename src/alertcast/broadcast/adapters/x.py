@@ -6,9 +6,8 @@ account's recent posts (by the alert's link) before it would ever post again.
 
 from __future__ import annotations
 
-import time
 
-from .base import Adapter, Message, SendError, parse_retry_after
+from .base import Adapter, Message, SendError, retry_from_reset
 
 
 class X(Adapter):
@@ -31,13 +30,7 @@ class X(Adapter):
         return {"Authorization": f"Bearer {self.token}"}
 
     def retry_hint(self, response):  # type: ignore[no-untyped-def]
-        reset = response.headers.get("x-rate-limit-reset")
-        if reset:
-            try:
-                return max(float(reset) - time.time(), 0.0)
-            except ValueError:
-                pass
-        return parse_retry_after(response.headers.get("Retry-After"))
+        return retry_from_reset(response, "x-rate-limit-reset")
 
     def post(self, msg: Message) -> str:
         response = self.request("POST", f"{self.base_url}/2/tweets", json={"text": msg.text}, headers=self._headers())
