@@ -137,6 +137,10 @@ class Guide:
     updated_at: datetime | None
     texts: dict[str, Text] = field(compare=False)
 
+    def text(self, lang: str, default_lang: str) -> Text:
+        """The text in `lang`, falling back to the default language."""
+        return self.texts.get(lang) or self.texts[default_lang]
+
 
 GUIDE_LEVELS = ("basic", "intermediate", "advanced")
 
@@ -147,6 +151,10 @@ class Page:
 
     id: str
     texts: dict[str, Text] = field(compare=False)
+
+    def text(self, lang: str, default_lang: str) -> Text:
+        """The text in `lang`, falling back to the default language."""
+        return self.texts.get(lang) or self.texts[default_lang]
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,7 @@ def _unlink_unpublished(body: str, public: set[str]) -> str:
 
 
 def _page(page: Page, config: Config, lang: str, public: set[str]) -> str:
-    text = page.texts.get(lang) or page.texts[config.default_lang]
+    text = page.text(lang, config.default_lang)
     return _front(text.title, text.summary) + _unlink_unpublished(text.body, public)
 
 
@@ -221,7 +221,7 @@ def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str
     related = [guides[g] for g in alert.related if g in guides]
     if related:
         lines += [f"## {w['related']}", ""]
-        lines += [f"- [{(g.texts.get(lang) or g.texts[config.default_lang]).title}](../guides/{g.id}.md)"
+        lines += [f"- [{g.text(lang, config.default_lang).title}](../guides/{g.id}.md)"
                   for g in related]
         lines.append("")
     return "\n".join(lines)
@@ -247,7 +247,7 @@ def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...
 
 
 def _guide(guide: Guide, plan: Plan, config: Config, lang: str, public: set[str]) -> str:
-    text = guide.texts.get(lang) or guide.texts[config.default_lang]
+    text = guide.text(lang, config.default_lang)
     lines = [_front(text.title, text.summary), _unlink_unpublished(text.body, public).strip(), ""]
     why = [a for a in plan.published if guide.id in a.related]
     if why:
@@ -262,6 +262,6 @@ def _guide_index(guides: tuple[Guide, ...], config: Config, lang: str) -> str:
     title = words(lang)["guides"]
     lines = [_front(title), f"# {title}", ""]
     for guide in sorted(guides, key=lambda g: (g.order, g.id)):
-        text = guide.texts.get(lang) or guide.texts[config.default_lang]
+        text = guide.text(lang, config.default_lang)
         lines.append(f"- [{text.title}]({guide.id}.md) — {text.summary}")
     return "\n".join(lines) + "\n"
