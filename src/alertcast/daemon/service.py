@@ -103,6 +103,7 @@ class Daemon:
         self.last_sync_error: str | None = None
         self.next_boundary: datetime | None = None
         self._published_at: datetime | None = None  # `now` of the last successful publish
+        self._outbox_labels: set[tuple[str, str]] = set()
         self.server = None
         self._stopped = threading.Event()
 
@@ -284,8 +285,14 @@ class Daemon:
     def _update_outbox_metrics(self) -> None:
         from .status import outbox_summary
 
-        for (channel, status), count in outbox_summary(self.engine).items():
+        summary = outbox_summary(self.engine)
+        # A (channel, status) pair that emptied is absent from the summary: set it to 0, or the
+        # gauge would report e.g. a row queued for a retry long after it was sent.
+        for channel, status in self._outbox_labels - summary.keys():
+            self.metrics.outbox.labels(channel, status).set(0)
+        for (channel, status), count in summary.items():
             self.metrics.outbox.labels(channel, status).set(count)
+        self._outbox_labels |= summary.keys()
 
     def render_metrics(self) -> tuple[bytes, str]:
         return generate_latest(self.metrics.registry), CONTENT_TYPE_LATEST
