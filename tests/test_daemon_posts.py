@@ -1,0 +1,158 @@
+"""Posts reach the social networks exactly once, end to end: `alertcast run` (in-process and as a
+real process that is SIGKILLed) with the real pipeline, git sync and outbox, and channels pointed
+at local servers that answer like Telegram, Mastodon and a signed webhook receiver.
+
+What reached a network is counted at the fake server (accepted write requests per alert), never
+from alertcast's own bookkeeping.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from daemon_support import (ahead, configure_channels, make_repo, posts_for, sign, wait_for,
+                            witness)
+from pg_support import free_port
+from social_support import start
+
+from alertcast.broadcast import outbox
+from alertcast.config import load_config
+from alertcast.daemon import publog
+from alertcast.daemon.service import Daemon
+from alertcast.state import open_store
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+NETWORKS = ("telegram", "mastodon", "webhook")
+#: The fixture's live alert lists telegram and mastodon: the first publish posts it there.
+FIXTURE_LIVE = "live-phishing"
+
+
+def _site(config, *parts: str) -> Path:  # type: ignore[no-untyped-def]
+    return config.output_dir.joinpath(*parts)
+
+
+def _read(path: Path):  # type: ignore[no-untyped-def]
+    """A deployed JSON file, or None while it is absent (or between releases)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _banner_ids(config) -> list[str] | None:  # type: ignore[no-untyped-def]
+    data = _read(_site(config, "api", "v1", "banners", f"{config.default_lang}.json"))
+    return None if data is None else [b["id"] for b in data["banners"]]
+
+
+def _gone_from_banner(config, alert_id: str) -> float | None:  # type: ignore[no-untyped-def]
+    ids = _banner_ids(config)
+    return time.time() if ids is not None and alert_id not in ids else None
+
+
+def _feed_ids(config) -> list[str] | None:  # type: ignore[no-untyped-def]
+    data = _read(_site(config, "feeds", f"alerts.{config.default_lang}.json"))
+    return None if data is None else [i["id"].rsplit(":", 1)[-1] for i in data["items"]]
+
+
+def _page(config, alert_id: str) -> Path:  # type: ignore[no-untyped-def]
+    return _site(config, "alerts", alert_id, "index.html")
+
+
+def _counts(fakes: dict, alert_id: str) -> dict[str, int]:
+    return {name: len(posts_for(fake, alert_id)) for name, fake in fakes.items()}
+
+
+def _metric(daemon: Daemon, line_start: str) -> float | None:
+    body = daemon.render_metrics()[0].decode()
+    found = [line for line in body.splitlines() if line.startswith(line_start)]
+    return float(found[0].rsplit(" ", 1)[1]) if found else None
+
+
+def test_alert_posts_once_per_network_at_publish_at(tmp_path, monkeypatch):
+    repo = make_repo(tmp_path)
+    fakes = {name: start(name) for name in NETWORKS}
+    env = configure_channels(repo, fakes, dry={"discord": {"webhook_env": "TEST_DISCORD_NEVER_SET"}})
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    live = repo.clone("live")
+    config = load_config(live)
+    for fake in fakes.values():
+        witness(fake, lambda alert_id: _page(config, alert_id))
+    daemon = Daemon(config, sync_interval=3600, dispatch_interval=0.5, lease_ttl=10.0,
+                    webhook_secret="s3cret", listen=("127.0.0.1", 0))
+    daemon.start()
+    try:
+        wait_for(lambda: _counts(fakes, FIXTURE_LIVE) == {"telegram": 1, "mastodon": 1, "webhook": 0}, timeout=30)
+
+        publish_at, expires_at = ahead(15), ahead(27)
+        repo.commit_alert("flash", publish_at, expires_at, channels="[banner, telegram, mastodon, webhook, discord]")
+        fakes["telegram"].fail_next(("rate_limit", 1))  # the first send is answered 429, retry_after 1
+        body = b'{"ref": "refs/heads/main"}'
+        requests.post(f"http://127.0.0.1:{daemon.port}/hooks/git", data=body, timeout=5,
+                      headers={"X-Hub-Signature-256": sign("s3cret", body)}).raise_for_status()
+        wait_for(lambda: daemon.next_boundary == publish_at, timeout=30)
+
+        # Watch every output from before publish_at until all show the alert; note when each did.
+        checks = {
+            "banner": lambda: "flash" in (_banner_ids(config) or []),
+            "feed": lambda: "flash" in (_feed_ids(config) or []),
+            "page": lambda: _page(config, "flash").exists(),
+            "posts": lambda: all(_counts(fakes, "flash").values()),
+        }
+        seen: dict[str, float] = {}
+        checked_before = 0
+        while len(seen) < len(checks) and time.time() < publish_at.timestamp() + 30:
+            for name, check in checks.items():
+                t = time.time()
+                if name not in seen and check():
+                    seen[name] = t
+                checked_before += t < publish_at.timestamp()
+            time.sleep(0.05)
+        assert checked_before > 20, "the watch must start well before publish_at"
+        assert set(seen) == set(checks), f"only {sorted(seen)} showed the alert"
+        boundary = publish_at.timestamp()
+        for name in ("banner", "feed", "page"):
+            assert boundary <= seen[name] < boundary + 3, (name, seen[name] - boundary)
+
+        # Each network got exactly one post for the alert, after publish_at, linking to a live page.
+        assert _counts(fakes, "flash") == {"telegram": 1, "mastodon": 1, "webhook": 1}
+        for name, fake in fakes.items():
+            (post,) = posts_for(fake, "flash")
+            assert boundary <= post["at"] < boundary + 6, (name, post["at"] - boundary)
+            assert post["page_live"], f"{name} got a link to a page not yet live"
+        telegram_sends = [r for r in fakes["telegram"].requests if r.get("alert") == "flash"]
+        assert [r["status"] for r in telegram_sends] == [429, 200]
+        assert telegram_sends[1]["at"] - telegram_sends[0]["at"] >= 0.9  # the retry hint was honoured
+
+        # A channel without credentials is previewed once, not left queued (and logged) forever.
+        rows = [r for r in outbox.rows(daemon.engine) if r["alert_id"] == "flash"]
+        assert sorted((r["channel"], r["status"], r["tries"]) for r in rows) == [
+            ("discord", "previewed", 0), ("mastodon", "sent", 1), ("telegram", "sent", 2), ("webhook", "sent", 1)]
+        wait_for(lambda: _metric(daemon, 'alertcast_outbox_rows{channel="telegram",status="queued"}') == 0, timeout=5)
+        assert _metric(daemon, 'alertcast_outbox_rows{channel="discord",status="queued"}') in (None, 0.0)
+
+        wait_for(lambda: daemon.next_boundary == expires_at, timeout=10)
+        emptied = wait_for(lambda: _gone_from_banner(config, "flash"), timeout=30)
+        assert expires_at.timestamp() <= emptied < expires_at.timestamp() + 3
+
+        # More syncs, pushes and drains add nothing anywhere.
+        daemon.sync_now()
+        requests.post(f"http://127.0.0.1:{daemon.port}/hooks/git", data=body, timeout=5,
+                      headers={"X-Hub-Signature-256": sign("s3cret", body)}).raise_for_status()
+        daemon.publish_now("test")
+        time.sleep(2.0)  # four dispatch intervals
+        assert _counts(fakes, "flash") == {"telegram": 1, "mastodon": 1, "webhook": 1}
+        assert _counts(fakes, FIXTURE_LIVE) == {"telegram": 1, "mastodon": 1, "webhook": 0}
+        assert all(not any(r["method"] != "GET" and r.get("alert") != "flash" and r.get("alert") != FIXTURE_LIVE
+                           for r in fake.requests) for fake in fakes.values())
+    finally:
+        daemon.stop()
+        for fake in fakes.values():
+            fake.close()
