@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -154,5 +155,76 @@ def test_alert_posts_once_per_network_at_publish_at(tmp_path, monkeypatch):
                            for r in fake.requests) for fake in fakes.values())
     finally:
         daemon.stop()
+        for fake in fakes.values():
+            fake.close()
+
+
+def _health(port: int) -> dict | None:
+    try:
+        response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+    except requests.ConnectionError:
+        return None
+    return response.json() if response.status_code == 200 else None
+
+
+def test_sigkilled_daemon_publishes_the_missed_boundary_once_and_reposts_nothing(tmp_path):
+    repo = make_repo(tmp_path)
+    fakes = {name: start(name) for name in NETWORKS}
+    env = configure_channels(repo, fakes)
+    publish_at = ahead(25)
+    repo.commit_alert("pending", publish_at, channels="[banner, telegram, mastodon, webhook]")
+    live = repo.clone("live")
+    config = load_config(live)
+    for fake in fakes.values():
+        witness(fake, lambda alert_id: _page(config, alert_id))
+    port = free_port()
+    command = [sys.executable, "-m", "alertcast", "run", "-p", str(live), "--listen", f"127.0.0.1:{port}",
+               "--sync-interval", "1", "--dispatch-interval", "0.5", "--lease-ttl", "2"]
+    proc_env = dict(os.environ, PYTHONPATH=str(SRC), ALERTCAST_WEBHOOK_SECRET="s3cret", **env)
+    procs: list[subprocess.Popen] = []
+
+    def launch(name: str) -> subprocess.Popen:
+        with open(tmp_path / f"{name}.log", "w") as log:
+            procs.append(subprocess.Popen(command, env=proc_env, stdout=subprocess.DEVNULL, stderr=log))
+        return procs[-1]
+
+    try:
+        first = launch("first")
+        health = wait_for(lambda: _health(port), timeout=60)
+        assert datetime.fromisoformat(health["next_boundary"]) == publish_at, health  # the boundary is pending
+        wait_for(lambda: _counts(fakes, FIXTURE_LIVE) == {"telegram": 1, "mastodon": 1, "webhook": 0}, timeout=30)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        assert time.time() < publish_at.timestamp() - 2, "killed too late: the machine is too slow for this margin"
+        assert _counts(fakes, "pending") == {"telegram": 0, "mastodon": 0, "webhook": 0}
+        assert "pending" not in _banner_ids(config)
+
+        # Down across the boundary (and past the dead process's lease), then started again.
+        wait_for(lambda: time.time() > publish_at.timestamp() + 3, timeout=40)
+        restarted_at = time.time()
+        second = launch("second")
+        wait_for(lambda: all(_counts(fakes, "pending").values()), timeout=60)
+        holder = wait_for(lambda: (_health(port) or {}).get("holder"), timeout=10)
+        time.sleep(3.0)  # six dispatch intervals, three syncs: room for any duplicate to show
+
+        assert _counts(fakes, "pending") == {"telegram": 1, "mastodon": 1, "webhook": 1}
+        assert _counts(fakes, FIXTURE_LIVE) == {"telegram": 1, "mastodon": 1, "webhook": 0}  # not re-posted
+        for fake in fakes.values():
+            (post,) = posts_for(fake, "pending")
+            assert post["at"] >= restarted_at and post["page_live"]
+        assert "pending" in _banner_ids(config)
+        engine = open_store(config.settings.state_url, config.root)
+        after = [e for e in publog.entries(engine, "publish") if e.holder == holder]
+        assert [(e.ok, e.detail) for e in after] == [(True, "start")], after  # the catch-up, once
+        assert after[0].at >= publish_at
+        engine.dispose()
+
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=30) == 0
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
         for fake in fakes.values():
             fake.close()
