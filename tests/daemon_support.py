@@ -47,7 +47,7 @@ class Repo:
         return target
 
     def commit_alert(self, alert_id: str, publish_at: datetime, expires_at: datetime | None = None,
-                     channels: str = "[banner, telegram]") -> None:
+                     channels: str = "[banner, telegram]", push: bool = True) -> None:
         for lang in ("zh", "en"):
             lines = ["---", f'title: "Flash scam {lang}"', 'summary: "A scam that needs a warning now."',
                      "severity: critical", "category: phishing", f"publish_at: {publish_at.isoformat()}"]
@@ -57,7 +57,8 @@ class Repo:
             (self.editor / "content" / "alerts" / f"{alert_id}.{lang}.md").write_text("\n".join(lines))
         git(self.editor, "add", "-A")
         git(self.editor, "commit", "-qm", f"alert {alert_id}")
-        git(self.editor, "push", "-q")
+        if push:
+            git(self.editor, "push", "-q")
 
 
 def make_repo(tmp: Path) -> Repo:
