@@ -3,6 +3,7 @@ other takes over within the lease time and publishes the next boundary."""
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 
@@ -138,3 +139,41 @@ def test_two_daemons_post_each_alert_once_across_a_takeover(tmp_path, fresh_post
 
 def _counts(fakes: dict, alert_id: str) -> dict[str, int]:
     return {name: len(posts_for(fake, alert_id)) for name, fake in fakes.items()}
+
+
+class SlowDeploy(Recorder):
+    """The stand-in pipeline with a deploy that outlasts the lease (a large site to S3, say)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(False)
+        self.seconds = seconds
+
+    def publisher(self, config, now):  # type: ignore[no-untyped-def]
+        time.sleep(self.seconds)
+        return super().publisher(config, now)
+
+
+def test_first_publish_longer_than_the_lease_keeps_the_lease(tmp_path, fresh_postgres):  # noqa: F811
+    """The lease is renewed during the publish at start too, so a standby does not take over from
+    a daemon that is merely busy building."""
+    repo = make_repo(tmp_path)
+    one, two = SlowDeploy(3.0), Recorder(False)
+    engines = [create_engine(fresh_postgres), create_engine(fresh_postgres)]
+    d1 = daemon_for(repo.clone("one"), one, engine=engines[0], holder="one", lease_ttl=1.0, listen=None)
+    d2 = daemon_for(repo.clone("two"), two, engine=engines[1], holder="two", lease_ttl=1.0, listen=None)
+    starting = threading.Thread(target=d1.start)
+    starting.start()
+    try:
+        wait_for(lambda: (d1.lease.current() or ("",))[0] == "one", timeout=10)
+        d2.start()
+        starting.join(timeout=20)
+        assert one.of("publish"), "d1 finished its first publish"
+        time.sleep(1.5)
+        assert d1.is_leader and not d2.is_leader
+        assert two.of("publish") == [] and {e.holder for e in publog.entries(engines[0], "publish")} == {"one"}
+    finally:
+        starting.join(timeout=20)
+        d2.stop()
+        d1.stop()
+        for engine in engines:
+            engine.dispose()

@@ -97,6 +97,7 @@ class Daemon:
         self.metrics = Metrics()
         self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
         self._publish_lock = threading.RLock()
+        self._lease_lock = threading.Lock()
         self.is_leader = False
         self.last_publish_ok: bool | None = None
         self.last_error: str | None = None
@@ -116,8 +117,10 @@ class Daemon:
             log.info("listening", extra={"address": "%s:%d" % self.server.server_address[:2]})
         if self.sync_enabled:
             self.sync_now()  # bring content up to date before the first publish
-        self.tick_lease()  # takes the lease if free and, as leader, catches up once for now
+        # Renew from now on, also while the first publish below runs: a build longer than the
+        # lease would otherwise let a standby take over from a daemon that is merely busy.
         self.scheduler.add_job(self.tick_lease, "interval", seconds=max(self.lease.ttl / 3, 0.2), id="lease")
+        self.tick_lease()  # takes the lease if free and, as leader, catches up once for now
         if self.sync_enabled:
             self.scheduler.add_job(self.sync_now, "interval", seconds=self.sync_interval, id="sync")
         self.scheduler.add_job(self.dispatch_now, "interval", seconds=self.dispatch_interval, id="dispatch")
@@ -150,16 +153,17 @@ class Daemon:
 
     # --- jobs ------------------------------------------------------------------------------
     def tick_lease(self) -> None:
-        try:
-            held = self.lease.acquire()
-        except Exception as exc:  # database away: stop acting as leader until it is back
-            log.error("lease check failed: %s", type(exc).__name__)
-            held = False
-        became = held and not self.is_leader
-        if self.is_leader and not held:
-            log.warning("lost the publisher lease")
-        self.is_leader = held
-        self.metrics.leader.set(1 if held else 0)
+        with self._lease_lock:  # one transition to leader, hence one catch-up publish, per takeover
+            try:
+                held = self.lease.acquire()
+            except Exception as exc:  # database away: stop acting as leader until it is back
+                log.error("lease check failed: %s", type(exc).__name__)
+                held = False
+            became = held and not self.is_leader
+            if self.is_leader and not held:
+                log.warning("lost the publisher lease")
+            self.is_leader = held
+            self.metrics.leader.set(1 if held else 0)
         if became and not self._stopped.is_set():
             log.info("became leader", extra={"holder": self.holder})
             self.publish_now("start")
@@ -220,13 +224,14 @@ class Daemon:
 
     def _still_leader(self) -> bool:
         """Renew just before acting, so a daemon that was paused past its lease stands down."""
-        try:
-            self.is_leader = self.lease.acquire()
-        except Exception as exc:
-            log.error("lease check failed: %s", type(exc).__name__)
-            self.is_leader = False
-        self.metrics.leader.set(1 if self.is_leader else 0)
-        return self.is_leader
+        with self._lease_lock:
+            try:
+                self.is_leader = self.lease.acquire()
+            except Exception as exc:
+                log.error("lease check failed: %s", type(exc).__name__)
+                self.is_leader = False
+            self.metrics.leader.set(1 if self.is_leader else 0)
+            return self.is_leader
 
     def dispatch_now(self) -> None:
         if not self.is_leader or self._stopped.is_set():
