@@ -228,3 +228,56 @@ def test_sigkilled_daemon_publishes_the_missed_boundary_once_and_reposts_nothing
                 proc.wait(timeout=10)
         for fake in fakes.values():
             fake.close()
+
+
+def test_deploy_failing_at_publish_at_is_retried_and_the_posts_follow_once(tmp_path, monkeypatch):
+    """The boundary's publish fails (the web root cannot be written); the daemon retries on its own,
+    and the posts go out once, after the page is live at the deploy target."""
+    import shutil
+
+    import yaml
+
+    repo = make_repo(tmp_path)
+    public = tmp_path / "public"
+    www = public / "www"
+    settings = repo.editor / "mkdocs.yml"
+    raw = yaml.safe_load(settings.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["deploy"] = {"target": "directory", "path": str(www)}
+    settings.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    fakes = {"telegram": start("telegram")}
+    for key, value in configure_channels(repo, fakes).items():
+        monkeypatch.setenv(key, value)
+    config = load_config(repo.clone("live"))
+    witness(fakes["telegram"], lambda alert_id: www / "alerts" / alert_id / "index.html")
+    daemon = Daemon(config, sync_interval=3600, dispatch_interval=0.5, lease_ttl=10.0, publish_retry=1.0,
+                    webhook_secret="s3cret", listen=("127.0.0.1", 0))
+    deployed_banner = www / "api" / "v1" / "banners" / f"{config.default_lang}.json"
+    daemon.start()
+    try:
+        wait_for(lambda: len(posts_for(fakes["telegram"], FIXTURE_LIVE)) == 1, timeout=30)
+        publish_at = ahead(12)
+        repo.commit_alert("flash", publish_at, channels="[banner, telegram]")
+        daemon.trigger_sync()
+        wait_for(lambda: daemon.next_boundary == publish_at, timeout=30)
+        shutil.rmtree(public)
+        public.write_text("a file where the web root's folder should be")
+
+        wait_for(lambda: any(not e.ok and e.at >= publish_at for e in publog.entries(daemon.engine, "publish")),
+                 timeout=30)
+        assert not daemon.health()[0]
+        assert posts_for(fakes["telegram"], "flash") == []  # no post links to a page that is not live
+        public.unlink()  # the operator (or the disk) recovers
+
+        wait_for(lambda: "flash" in [b["id"] for b in (_read(deployed_banner) or {"banners": []})["banners"]],
+                 timeout=30)
+        wait_for(lambda: posts_for(fakes["telegram"], "flash"), timeout=10)
+        time.sleep(1.5)
+        (post,) = posts_for(fakes["telegram"], "flash")
+        assert post["page_live"]
+        assert len(posts_for(fakes["telegram"], FIXTURE_LIVE)) == 1
+        assert daemon.health()[0]
+        last = publog.last(daemon.engine, "publish")
+        assert last.ok and last.detail == "retry"
+    finally:
+        daemon.stop()
+        fakes["telegram"].close()

@@ -16,9 +16,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy.engine import Engine
@@ -34,6 +35,7 @@ from .lease import Lease
 log = logging.getLogger("alertcast.daemon")
 
 Publisher = Callable[[Config, datetime], Any]
+RETRY_CAP = 600.0  # seconds: the longest wait between retries of a failed publish
 Enqueuer = Callable[[Engine, Plan, Config], int]
 
 
@@ -82,7 +84,8 @@ class Daemon:
                  enqueuer: Enqueuer | None = None, dispatcher: Any = None,
                  clock: Callable[[], datetime] = utcnow, holder: str | None = None,
                  sync_interval: float = 60.0, dispatch_interval: float = 5.0, lease_ttl: float = 15.0,
-                 webhook_secret: str | None = None, listen: tuple[str, int] | None = None, sync: bool = True):
+                 webhook_secret: str | None = None, listen: tuple[str, int] | None = None, sync: bool = True,
+                 publish_retry: float = 30.0):
         self.config = config
         self.engine = engine or open_store(config.settings.state_url, config.root)
         create_tables(self.engine)
@@ -92,6 +95,8 @@ class Daemon:
         self.clock = clock
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.sync_interval, self.dispatch_interval = sync_interval, dispatch_interval
+        self.publish_retry = publish_retry  # first delay after a failed publish; doubles up to RETRY_CAP
+        self._failures = 0  # failed publishes in a row (not counting bad content)
         self.lease = Lease(self.engine, self.holder, lease_ttl)
         self.webhook_secret, self.listen, self.sync_enabled = webhook_secret, listen, sync
         self.metrics = Metrics()
@@ -210,6 +215,7 @@ class Daemon:
             except Exception as exc:  # a deploy or store failure: report, keep the old outputs
                 self._failed(now, started, f"publish failed: {type(exc).__name__}: {exc}"[:1500])
                 self._schedule_boundary(None)
+                self._schedule_retry()
                 return
             duration = time.monotonic() - started
             self.metrics.publish_seconds.observe(duration)
@@ -217,6 +223,8 @@ class Daemon:
             self.metrics.last_success.set(now.timestamp())
             self.last_publish_ok, self.last_error = True, None
             self._published_at = now
+            self._failures = 0
+            self._cancel_retry()
             publog.record(self.engine, "publish", now, True, holder=self.holder, duration=duration, detail=reason)
             log.info("published", extra={"reason": reason, "now": now.isoformat(), "seconds": round(duration, 3)})
             self._schedule_boundary(plan.next_change_at)
@@ -269,6 +277,24 @@ class Daemon:
         self.scheduler.add_job(self.publish_now, "date", run_date=when, args=["boundary"], id="boundary",
                                replace_existing=True, misfire_grace_time=None)
         log.info("next boundary", extra={"at": when.isoformat()})
+
+    def _schedule_retry(self) -> None:
+        """Publish again after a deploy or state-store failure, with backoff. Nothing else would:
+        the boundary it was for has passed, and a sync of unchanged content only sets the timer for
+        the *next* boundary, so an alert could stay off the banner (and unposted) until then."""
+        self._failures += 1
+        delay = min(self.publish_retry * 2 ** (self._failures - 1), max(self.publish_retry, RETRY_CAP))
+        if not self.scheduler.running or self._stopped.is_set():
+            return
+        self.scheduler.add_job(self.publish_now, "date", run_date=utcnow() + timedelta(seconds=delay),
+                               args=["retry"], id="retry", replace_existing=True, misfire_grace_time=None)
+        log.warning("publish will be retried", extra={"seconds": delay, "failures": self._failures})
+
+    def _cancel_retry(self) -> None:
+        try:
+            self.scheduler.remove_job("retry")
+        except JobLookupError:
+            pass
 
     # --- health and metrics ----------------------------------------------------------------
     def health(self) -> tuple[bool, dict]:
