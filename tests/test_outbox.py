@@ -92,6 +92,24 @@ def test_missing_credentials_mean_dry_run(project, tmp_path):
             f.close()
 
 
+def test_rows_of_a_channel_disabled_after_enqueue_are_not_sent(project, tmp_path):
+    fakes, env, config, content, engine = _setup(project, tmp_path)
+    try:
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        text = (project / "mkdocs.yml").read_text(encoding="utf-8")
+        (project / "mkdocs.yml").write_text(text.replace("chat_id: '@alerts'", "chat_id: '@alerts'\n        enabled: false"),
+                                            encoding="utf-8")
+        config = load_config(project)
+        assert "telegram" not in config.enabled_channels
+        report = Dispatcher(engine, config, env=env).drain(NOW)
+        assert report.sent == 1 and report.dry_run == 1
+        assert not fakes["telegram"].requests and len(fakes["mastodon"].posts) == 1
+        assert {r["channel"]: r["status"] for r in outbox.rows(engine)} == {"telegram": "previewed", "mastodon": "sent"}
+    finally:
+        for f in fakes.values():
+            f.close()
+
+
 def test_max_tries_then_visible_failure_and_retry_command(project, tmp_path, cli):
     fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
     try:

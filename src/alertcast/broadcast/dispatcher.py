@@ -30,7 +30,8 @@ from .redaction import Redactor
 
 log = logging.getLogger("alertcast.broadcast")
 
-DRY_RUN_NOTE = "dry run (no credentials, or dry_run: true): not sent; `alertcast outbox retry ID` sends it"
+DRY_RUN_NOTE = ("dry run (no credentials, dry_run: true, or the channel is disabled): not sent; "
+                "`alertcast outbox retry ID` sends it")
 DEFAULTS = {"max_tries": 8, "backoff_base": 30.0, "backoff_cap": 3600.0, "per_drain": 20, "min_interval": 0.0}
 
 
@@ -83,7 +84,8 @@ class Dispatcher:
 
     def is_dry(self, channel: str) -> bool:
         cs = self.config.settings.channels.get(channel)
-        return bool(cs is None or cs.dry_run or not self.adapter(channel).configured)
+        # A channel removed or disabled after its rows were queued must not post them anyway.
+        return bool(cs is None or not cs.enabled or cs.dry_run or not self.adapter(channel).configured)
 
     # -- drain ---------------------------------------------------------------------------
     def drain(self, now: datetime, max_rows: int | None = None) -> DrainReport:
