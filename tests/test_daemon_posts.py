@@ -118,15 +118,22 @@ def test_alert_posts_once_per_network_at_publish_at(tmp_path, monkeypatch):
             time.sleep(0.05)
         assert checked_before > 20, "the watch must start well before publish_at"
         assert set(seen) == set(checks), f"only {sorted(seen)} showed the alert"
+        # On time: the daemon woke at publish_at, and everything was out as soon as that publish
+        # (a real site build, slower on a loaded machine) was done.
         boundary = publish_at.timestamp()
+        woke = next(e for e in publog.entries(daemon.engine, "publish") if e.at >= publish_at)
+        assert woke.detail == "boundary" and woke.at.timestamp() - boundary < 1.5, woke
+        done = woke.at.timestamp() + woke.duration
         for name in ("banner", "feed", "page"):
-            assert boundary <= seen[name] < boundary + 3, (name, seen[name] - boundary)
+            assert boundary <= seen[name] <= done + 1.0, (name, seen[name] - boundary, done - boundary)
+            assert seen[name] < boundary + 10, (name, seen[name] - boundary)
 
         # Each network got exactly one post for the alert, after publish_at, linking to a live page.
         assert _counts(fakes, "flash") == {"telegram": 1, "mastodon": 1, "webhook": 1}
         for name, fake in fakes.items():
             (post,) = posts_for(fake, "flash")
-            assert boundary <= post["at"] < boundary + 6, (name, post["at"] - boundary)
+            # telegram's first answer is a 429 with retry_after 1: one more second for it
+            assert boundary <= post["at"] <= done + (3.0 if name == "telegram" else 1.5), (name, post["at"] - done)
             assert post["page_live"], f"{name} got a link to a page not yet live"
         telegram_sends = [r for r in fakes["telegram"].requests if r.get("alert") == "flash"]
         assert [r["status"] for r in telegram_sends] == [429, 200]
@@ -141,7 +148,9 @@ def test_alert_posts_once_per_network_at_publish_at(tmp_path, monkeypatch):
 
         wait_for(lambda: daemon.next_boundary == expires_at, timeout=10)
         emptied = wait_for(lambda: _gone_from_banner(config, "flash"), timeout=30)
-        assert expires_at.timestamp() <= emptied < expires_at.timestamp() + 3
+        expired = next(e for e in publog.entries(daemon.engine, "publish") if e.at >= expires_at)
+        assert expired.detail == "boundary" and (expired.at - expires_at).total_seconds() < 1.5, expired
+        assert expires_at.timestamp() <= emptied <= expired.at.timestamp() + expired.duration + 1.0
 
         # More syncs, pushes and drains add nothing anywhere.
         daemon.sync_now()
