@@ -177,3 +177,27 @@ def test_first_publish_longer_than_the_lease_keeps_the_lease(tmp_path, fresh_pos
         d1.stop()
         for engine in engines:
             engine.dispose()
+
+
+def test_standby_reports_the_boundary_of_new_content_at_once(tmp_path, fresh_postgres):  # noqa: F811
+    """/healthz and the next-boundary metric of a standby follow a content change, not the next
+    no-change sync (a minute later by default)."""
+    repo = make_repo(tmp_path)
+    one, two = Recorder(False), Recorder(False)
+    engines = [create_engine(fresh_postgres), create_engine(fresh_postgres)]
+    d1 = daemon_for(repo.clone("one"), one, engine=engines[0], holder="one", sync_interval=3600, listen=None)
+    d2 = daemon_for(repo.clone("two"), two, engine=engines[1], holder="two", sync_interval=3600, listen=None)
+    d1.start()
+    d2.start()
+    try:
+        assert d1.is_leader and not d2.is_leader and d2.next_boundary is None
+        publish_at = ahead(600)
+        repo.commit_alert("later", publish_at)
+        d2.sync_now()
+        assert d2.next_boundary == publish_at and d2.health()[1]["next_boundary"] == publish_at.isoformat()
+        assert two.of("publish") == []
+    finally:
+        d2.stop()
+        d1.stop()
+        for engine in engines:
+            engine.dispose()

@@ -191,6 +191,8 @@ class Daemon:
         if result.changed:
             log.info("content changed", extra={"old": result.old, "new": result.new})
             self.publish_now("sync")
+            if not self.is_leader:  # a standby does not publish, but reports the new boundary
+                self._schedule_boundary_from_content(now)
         elif result.ok:
             self._schedule_boundary_from_content(now)
 
