@@ -148,7 +148,9 @@ def test_alert_posts_once_per_network_at_publish_at(tmp_path, monkeypatch):
 
         wait_for(lambda: daemon.next_boundary == expires_at, timeout=10)
         emptied = wait_for(lambda: _gone_from_banner(config, "flash"), timeout=30)
-        expired = next(e for e in publog.entries(daemon.engine, "publish") if e.at >= expires_at)
+        # the publish is logged after the enqueue that follows the deploy: wait for it, do not race it
+        expired = wait_for(lambda: next((e for e in publog.entries(daemon.engine, "publish") if e.at >= expires_at),
+                                        None), timeout=10)
         assert expired.detail == "boundary" and (expired.at - expires_at).total_seconds() < 1.5, expired
         assert expires_at.timestamp() <= emptied <= expired.at.timestamp() + expired.duration + 1.0
 
