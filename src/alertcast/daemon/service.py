@@ -103,6 +103,7 @@ class Daemon:
         self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
         self._publish_lock = threading.RLock()
         self._lease_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
         self.is_leader = False
         self.last_publish_ok: bool | None = None
         self.last_error: str | None = None
@@ -178,6 +179,12 @@ class Daemon:
         self.scheduler.add_job(self.sync_now, id="sync-now", replace_existing=True)
 
     def sync_now(self) -> None:
+        # The interval sync and a webhook's can overlap; two `git fetch` on one checkout fail on
+        # the ref lock, and two merges would both report the change and publish it twice.
+        with self._sync_lock:
+            self._sync()
+
+    def _sync(self) -> None:
         result = gitsync.sync(self.config.content_dir)
         now = self.clock()
         if not result.ok:
