@@ -127,7 +127,8 @@ def test_two_daemons_post_each_alert_once_across_a_takeover(tmp_path, fresh_post
         rows = outbox.rows(engines[1])
         assert sorted((r["alert_id"], r["channel"], r["status"], r["tries"]) for r in rows
                       if r["alert_id"] != "live-phishing") == [
-            (alert, channel, "sent", 1) for alert in ("first", "second") for channel in ("mastodon", "telegram", "webhook")]
+            (alert, channel, "sent", 1) for alert in ("first", "second")
+            for channel in ("mastodon", "telegram", "webhook")]
     finally:
         d2.stop()
         d1.stop()

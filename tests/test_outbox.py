@@ -97,8 +97,8 @@ def test_rows_of_a_channel_disabled_after_enqueue_are_not_sent(project, tmp_path
     try:
         outbox.enqueue(engine, Plan.at(content, NOW), config)
         text = (project / "mkdocs.yml").read_text(encoding="utf-8")
-        (project / "mkdocs.yml").write_text(text.replace("chat_id: '@alerts'", "chat_id: '@alerts'\n        enabled: false"),
-                                            encoding="utf-8")
+        disabled = text.replace("chat_id: '@alerts'", "chat_id: '@alerts'\n        enabled: false")
+        (project / "mkdocs.yml").write_text(disabled, encoding="utf-8")
         config = load_config(project)
         assert "telegram" not in config.enabled_channels
         report = Dispatcher(engine, config, env=env).drain(NOW)

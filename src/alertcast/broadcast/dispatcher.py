@@ -112,7 +112,8 @@ class Dispatcher:
                 # counted as backlog forever, then flood the channel with stale posts the day a
                 # token is added. `alertcast outbox retry ID` sends one on purpose.
                 if self._set(row, "queued", status="previewed", last_error=DRY_RUN_NOTE):
-                    report.add("dry_run", f"#{row['id']} {channel}: dry run, would {row['action']}: {row['text'][:60]!r}")
+                    report.add("dry_run",
+                               f"#{row['id']} {channel}: dry run, would {row['action']}: {row['text'][:60]!r}")
                 continue
             settings = self.settings(channel)
             if per_channel.get(channel, 0) >= int(settings["per_drain"]) or self._too_soon(channel, now, settings):

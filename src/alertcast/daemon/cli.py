@@ -30,7 +30,8 @@ def _project_option(f):  # type: ignore[no-untyped-def]
 @click.option("--lease-ttl", default=15.0, show_default=True, type=click.FloatRange(min=1),
               help="Seconds a second daemon waits before taking over from a dead one.")
 @click.option("--publish-retry", default=30.0, show_default=True, type=click.FloatRange(min=0.5),
-              help="Seconds before a failed publish (deploy or state store error) is retried; doubles up to 10 minutes.")
+              help="Seconds before a failed publish (deploy or state store error) is retried; "
+                   "doubles up to 10 minutes.")
 @click.option("--webhook-secret-env", default="ALERTCAST_WEBHOOK_SECRET", show_default=True,
               help="Environment variable with the webhook secret.")
 @click.option("--webhook-secret-file", default=None, help="File with the webhook secret (instead of the env var).")

@@ -35,8 +35,8 @@ from .lease import Lease
 log = logging.getLogger("alertcast.daemon")
 
 Publisher = Callable[[Config, datetime], Any]
-RETRY_CAP = 600.0  # seconds: the longest wait between retries of a failed publish
 Enqueuer = Callable[[Engine, Plan, Config], int]
+RETRY_CAP = 600.0  # seconds: the longest wait between retries of a failed publish
 
 
 def utcnow() -> datetime:
