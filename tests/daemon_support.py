@@ -47,7 +47,7 @@ class Repo:
         return target
 
     def commit_alert(self, alert_id: str, publish_at: datetime, expires_at: datetime | None = None,
-                     channels: str = "[banner, telegram]") -> None:
+                     channels: str = "[banner, telegram]", push: bool = True) -> None:
         for lang in ("zh", "en"):
             lines = ["---", f'title: "Flash scam {lang}"', 'summary: "A scam that needs a warning now."',
                      "severity: critical", "category: phishing", f"publish_at: {publish_at.isoformat()}"]
@@ -57,7 +57,8 @@ class Repo:
             (self.editor / "content" / "alerts" / f"{alert_id}.{lang}.md").write_text("\n".join(lines))
         git(self.editor, "add", "-A")
         git(self.editor, "commit", "-qm", f"alert {alert_id}")
-        git(self.editor, "push", "-q")
+        if push:
+            git(self.editor, "push", "-q")
 
 
 def make_repo(tmp: Path) -> Repo:
@@ -150,6 +151,55 @@ class Recorder:
     def of(self, kind: str) -> list[Call]:
         with self.lock:
             return [c for c in self.calls if c.kind == kind]
+
+
+def configure_channels(repo: Repo, fakes: dict, dry: dict[str, dict] | None = None) -> dict[str, str]:
+    """Commit channels pointing at local fake networks (plus `dry` ones, name -> settings, whose
+    secret is never set) to origin, as an operator would; returns the fakes' secrets as env."""
+    from social_support import configure
+
+    env = configure(repo.editor, fakes)
+    if dry:
+        import yaml
+
+        path = repo.editor / "mkdocs.yml"
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw["extra"]["alertcast"]["channels"].update(dry)
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    git(repo.editor, "add", "-A")
+    git(repo.editor, "commit", "-qm", "channels")
+    git(repo.editor, "push", "-q")
+    return env
+
+
+def witness(fake, page_for) -> None:  # type: ignore[no-untyped-def]
+    """Stamp every request a fake network receives with its arrival time, its answer and whether
+    the alert page it links to was already on the deployed site (`page_for(alert_id) -> Path`)."""
+    original = fake.dispatch
+
+    def dispatch(req):  # type: ignore[no-untyped-def]
+        req["at"] = time.time()
+        raw = req["raw"].decode("utf-8", "replace")
+        req["alert"] = next((m for m in _alert_ids(raw)), None)
+        req["page_live"] = req["alert"] is not None and page_for(req["alert"]).exists()
+        status, body, headers = original(req)
+        req["status"] = status
+        return status, body, headers
+
+    fake.dispatch = dispatch
+
+
+def _alert_ids(raw: str) -> list[str]:
+    import re
+
+    return re.findall(r"/alerts/([a-z0-9-]+)/", raw)
+
+
+def posts_for(fake, alert_id: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Write requests that a fake network accepted (2xx) for `alert_id`: what reached the channel."""
+    with fake.lock:
+        return [r for r in fake.requests if r["method"] != "GET" and r.get("alert") == alert_id
+                and 200 <= r.get("status", 0) < 300]
 
 
 def real_pipeline_available() -> bool:

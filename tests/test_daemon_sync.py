@@ -47,3 +47,32 @@ def test_diverged_history_is_reported(tmp_path):
 def test_not_a_checkout(tmp_path):
     result = sync(tmp_path)
     assert not result.ok and "not a git checkout" in result.error
+
+
+def test_overlapping_syncs_in_one_daemon_neither_fail_nor_publish_twice(tmp_path):
+    """The interval sync and a webhook-triggered one can overlap; git on one checkout must not
+    run twice at once (index.lock, FETCH_HEAD), and one change is one publish."""
+    import threading
+
+    from daemon_support import Recorder, ahead, daemon_for
+
+    from alertcast.daemon import publog
+
+    repo = make_repo(tmp_path)
+    recorder = Recorder(False)
+    daemon = daemon_for(repo.clone("live"), recorder, sync_interval=3600, listen=None)
+    daemon.start()
+    try:
+        for i in range(3):
+            repo.commit_alert(f"later-{i}", ahead(600))
+            threads = [threading.Thread(target=daemon.sync_now) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=60)
+        failed = [e.detail for e in publog.entries(daemon.engine, "sync") if not e.ok]
+        assert failed == [] and daemon.last_sync_error is None
+        assert [c.now for c in recorder.of("publish")] == sorted(c.now for c in recorder.of("publish"))
+        assert len(recorder.of("publish")) == 1 + 3  # start, then one per change
+    finally:
+        daemon.stop()

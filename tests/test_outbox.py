@@ -78,8 +78,33 @@ def test_missing_credentials_mean_dry_run(project, tmp_path):
         outbox.enqueue(engine, Plan.at(content, NOW), config)
         report = Dispatcher(engine, config, env={}).drain(NOW)
         assert report.dry_run == 2 and report.sent == 0
-        assert {r["status"] for r in outbox.rows(engine)} == {"queued"}
+        assert {r["status"] for r in outbox.rows(engine)} == {"previewed"}
+        assert Dispatcher(engine, config, env={}).drain(NOW).dry_run == 0  # shown once, not at every drain
+        # credentials added later: nothing stale goes out by itself; retry sends one on purpose
+        assert Dispatcher(engine, config, env=env).drain(NOW).sent == 0
         assert not fakes["telegram"].requests and not fakes["mastodon"].requests
+        row = next(r for r in outbox.rows(engine) if r["channel"] == "telegram")
+        assert outbox.retry(engine, row["id"], NOW)
+        assert Dispatcher(engine, config, env=env).drain(NOW).sent == 1
+        assert len(fakes["telegram"].posts) == 1 and not fakes["mastodon"].requests
+    finally:
+        for f in fakes.values():
+            f.close()
+
+
+def test_rows_of_a_channel_disabled_after_enqueue_are_not_sent(project, tmp_path):
+    fakes, env, config, content, engine = _setup(project, tmp_path)
+    try:
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        text = (project / "mkdocs.yml").read_text(encoding="utf-8")
+        disabled = text.replace("chat_id: '@alerts'", "chat_id: '@alerts'\n        enabled: false")
+        (project / "mkdocs.yml").write_text(disabled, encoding="utf-8")
+        config = load_config(project)
+        assert "telegram" not in config.enabled_channels
+        report = Dispatcher(engine, config, env=env).drain(NOW)
+        assert report.sent == 1 and report.dry_run == 1
+        assert not fakes["telegram"].requests and len(fakes["mastodon"].posts) == 1
+        assert {r["channel"]: r["status"] for r in outbox.rows(engine)} == {"telegram": "previewed", "mastodon": "sent"}
     finally:
         for f in fakes.values():
             f.close()

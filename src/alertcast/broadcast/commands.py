@@ -113,12 +113,12 @@ def _engine(project: str):
 @project_opt
 @now_opt
 def retry_cmd(row_id: int, project: str, now: str | None) -> None:
-    """Put a failed row back in the queue."""
+    """Put a failed row (or one previewed while its channel ran dry) back in the queue."""
     from . import outbox
 
     _, engine = _engine(project)
     if not outbox.retry(engine, row_id, _now(now)):
-        raise click.ClickException(f"row {row_id} is not failed; see `alertcast outbox --status failed`")
+        raise click.ClickException(f"row {row_id} is not failed or previewed; see `alertcast outbox --status failed`")
     click.echo(f"row {row_id} queued again")
 
 

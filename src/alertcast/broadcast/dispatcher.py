@@ -30,6 +30,8 @@ from .redaction import Redactor
 
 log = logging.getLogger("alertcast.broadcast")
 
+DRY_RUN_NOTE = ("dry run (no credentials, dry_run: true, or the channel is disabled): not sent; "
+                "`alertcast outbox retry ID` sends it")
 DEFAULTS = {"max_tries": 8, "backoff_base": 30.0, "backoff_cap": 3600.0, "per_drain": 20, "min_interval": 0.0}
 
 
@@ -82,7 +84,8 @@ class Dispatcher:
 
     def is_dry(self, channel: str) -> bool:
         cs = self.config.settings.channels.get(channel)
-        return bool(cs is None or cs.dry_run or not self.adapter(channel).configured)
+        # A channel removed or disabled after its rows were queued must not post them anyway.
+        return bool(cs is None or not cs.enabled or cs.dry_run or not self.adapter(channel).configured)
 
     # -- drain ---------------------------------------------------------------------------
     def drain(self, now: datetime, max_rows: int | None = None) -> DrainReport:
@@ -105,7 +108,12 @@ class Dispatcher:
                 report.lines.append(f"#{row['id']} {channel}: {exc}")
                 continue
             if dry:
-                report.add("dry_run", f"#{row['id']} {channel}: dry run, would {row['action']}: {row['text'][:60]!r}")
+                # Settled as `previewed`: a dry row left queued would be logged at every drain and
+                # counted as backlog forever, then flood the channel with stale posts the day a
+                # token is added. `alertcast outbox retry ID` sends one on purpose.
+                if self._set(row, "queued", status="previewed", last_error=DRY_RUN_NOTE):
+                    report.add("dry_run",
+                               f"#{row['id']} {channel}: dry run, would {row['action']}: {row['text'][:60]!r}")
                 continue
             settings = self.settings(channel)
             if per_channel.get(channel, 0) >= int(settings["per_drain"]) or self._too_soon(channel, now, settings):

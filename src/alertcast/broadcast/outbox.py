@@ -3,7 +3,8 @@
 Statuses: `queued` (due at `due_at`), `sending` (claimed; the intent is recorded before the
 request leaves), `sent`, `failed` (gave up; `last_error` says why), `unknown` (the request may
 have arrived and the network cannot tell us: a person decides with `alertcast outbox resolve`),
-`cancelled` (the alert was withdrawn before this row was sent). The unique key makes enqueueing
+`cancelled` (the alert was withdrawn before this row was sent), `previewed` (the channel ran dry:
+shown, never sent). The unique key makes enqueueing
 idempotent across restarts and two daemons sharing one database (invariant 4).
 """
 
@@ -23,7 +24,7 @@ from ..plan import Plan, State
 from ..render import posts
 from ..state import metadata
 
-STATUSES = ("queued", "sending", "sent", "failed", "unknown", "cancelled")
+STATUSES = ("queued", "sending", "sent", "failed", "unknown", "cancelled", "previewed")
 
 outbox = Table(
     "outbox", metadata,
@@ -143,9 +144,10 @@ def get(engine: Engine, row_id: int) -> dict | None:
 
 
 def retry(engine: Engine, row_id: int, now: datetime) -> bool:
-    """Put a failed row back in the queue with fresh tries."""
+    """Put a failed (or dry-run previewed) row back in the queue with fresh tries."""
     with engine.begin() as conn:
-        done = conn.execute(update(outbox).where(and_(outbox.c.id == row_id, outbox.c.status == "failed"))
+        done = conn.execute(update(outbox).where(and_(outbox.c.id == row_id,
+                                                      outbox.c.status.in_(("failed", "previewed"))))
                             .values(status="queued", tries=0, due_at=utc(now), last_error=None))
     return done.rowcount == 1
 

@@ -29,13 +29,17 @@ def _project_option(f):  # type: ignore[no-untyped-def]
               help="Seconds between outbox drains.")
 @click.option("--lease-ttl", default=15.0, show_default=True, type=click.FloatRange(min=1),
               help="Seconds a second daemon waits before taking over from a dead one.")
+@click.option("--publish-retry", default=30.0, show_default=True, type=click.FloatRange(min=0.5),
+              help="Seconds before a failed publish (deploy or state store error) is retried; "
+                   "doubles up to 10 minutes.")
 @click.option("--webhook-secret-env", default="ALERTCAST_WEBHOOK_SECRET", show_default=True,
               help="Environment variable with the webhook secret.")
 @click.option("--webhook-secret-file", default=None, help="File with the webhook secret (instead of the env var).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
 def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch_interval: float,
-        lease_ttl: float, webhook_secret_env: str, webhook_secret_file: str | None, log_level: str) -> None:
+        lease_ttl: float, publish_retry: float, webhook_secret_env: str, webhook_secret_file: str | None,
+        log_level: str) -> None:
     """Run the scheduler daemon: sync content from git, publish at every publish_at/expires_at,
     drain the social outbox, serve health and metrics. Stops cleanly on SIGTERM."""
     from ..cli import project_config
@@ -52,7 +56,7 @@ def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch
         address = (host, int(port))
     secret = config.secret(webhook_secret_env, webhook_secret_file)
     daemon = Daemon(config, sync_interval=sync_interval, dispatch_interval=dispatch_interval, lease_ttl=lease_ttl,
-                    webhook_secret=secret, listen=address, sync=not no_sync)
+                    webhook_secret=secret, listen=address, sync=not no_sync, publish_retry=publish_retry)
     daemon.run_forever()
 
 

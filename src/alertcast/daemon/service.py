@@ -16,9 +16,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy.engine import Engine
@@ -35,6 +36,7 @@ log = logging.getLogger("alertcast.daemon")
 
 Publisher = Callable[[Config, datetime], Any]
 Enqueuer = Callable[[Engine, Plan, Config], int]
+RETRY_CAP = 600.0  # seconds: the longest wait between retries of a failed publish
 
 
 def utcnow() -> datetime:
@@ -82,7 +84,8 @@ class Daemon:
                  enqueuer: Enqueuer | None = None, dispatcher: Any = None,
                  clock: Callable[[], datetime] = utcnow, holder: str | None = None,
                  sync_interval: float = 60.0, dispatch_interval: float = 5.0, lease_ttl: float = 15.0,
-                 webhook_secret: str | None = None, listen: tuple[str, int] | None = None, sync: bool = True):
+                 webhook_secret: str | None = None, listen: tuple[str, int] | None = None, sync: bool = True,
+                 publish_retry: float = 30.0):
         self.config = config
         self.engine = engine or open_store(config.settings.state_url, config.root)
         create_tables(self.engine)
@@ -92,17 +95,22 @@ class Daemon:
         self.clock = clock
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.sync_interval, self.dispatch_interval = sync_interval, dispatch_interval
+        self.publish_retry = publish_retry  # first delay after a failed publish; doubles up to RETRY_CAP
+        self._failures = 0  # failed publishes in a row (not counting bad content)
         self.lease = Lease(self.engine, self.holder, lease_ttl)
         self.webhook_secret, self.listen, self.sync_enabled = webhook_secret, listen, sync
         self.metrics = Metrics()
         self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
         self._publish_lock = threading.RLock()
+        self._lease_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
         self.is_leader = False
         self.last_publish_ok: bool | None = None
         self.last_error: str | None = None
         self.last_sync_error: str | None = None
         self.next_boundary: datetime | None = None
         self._published_at: datetime | None = None  # `now` of the last successful publish
+        self._outbox_labels: set[tuple[str, str]] = set()
         self.server = None
         self._stopped = threading.Event()
 
@@ -115,8 +123,10 @@ class Daemon:
             log.info("listening", extra={"address": "%s:%d" % self.server.server_address[:2]})
         if self.sync_enabled:
             self.sync_now()  # bring content up to date before the first publish
-        self.tick_lease()  # takes the lease if free and, as leader, catches up once for now
+        # Renew from now on, also while the first publish below runs: a build longer than the
+        # lease would otherwise let a standby take over from a daemon that is merely busy.
         self.scheduler.add_job(self.tick_lease, "interval", seconds=max(self.lease.ttl / 3, 0.2), id="lease")
+        self.tick_lease()  # takes the lease if free and, as leader, catches up once for now
         if self.sync_enabled:
             self.scheduler.add_job(self.sync_now, "interval", seconds=self.sync_interval, id="sync")
         self.scheduler.add_job(self.dispatch_now, "interval", seconds=self.dispatch_interval, id="dispatch")
@@ -149,16 +159,17 @@ class Daemon:
 
     # --- jobs ------------------------------------------------------------------------------
     def tick_lease(self) -> None:
-        try:
-            held = self.lease.acquire()
-        except Exception as exc:  # database away: stop acting as leader until it is back
-            log.error("lease check failed: %s", type(exc).__name__)
-            held = False
-        became = held and not self.is_leader
-        if self.is_leader and not held:
-            log.warning("lost the publisher lease")
-        self.is_leader = held
-        self.metrics.leader.set(1 if held else 0)
+        with self._lease_lock:  # one transition to leader, hence one catch-up publish, per takeover
+            try:
+                held = self.lease.acquire()
+            except Exception as exc:  # database away: stop acting as leader until it is back
+                log.error("lease check failed: %s", type(exc).__name__)
+                held = False
+            became = held and not self.is_leader
+            if self.is_leader and not held:
+                log.warning("lost the publisher lease")
+            self.is_leader = held
+            self.metrics.leader.set(1 if held else 0)
         if became and not self._stopped.is_set():
             log.info("became leader", extra={"holder": self.holder})
             self.publish_now("start")
@@ -168,6 +179,12 @@ class Daemon:
         self.scheduler.add_job(self.sync_now, id="sync-now", replace_existing=True)
 
     def sync_now(self) -> None:
+        # The interval sync and a webhook's can overlap; two `git fetch` on one checkout fail on
+        # the ref lock, and two merges would both report the change and publish it twice.
+        with self._sync_lock:
+            self._sync()
+
+    def _sync(self) -> None:
         result = gitsync.sync(self.config.content_dir)
         now = self.clock()
         if not result.ok:
@@ -181,6 +198,8 @@ class Daemon:
         if result.changed:
             log.info("content changed", extra={"old": result.old, "new": result.new})
             self.publish_now("sync")
+            if not self.is_leader:  # a standby does not publish, but reports the new boundary
+                self._schedule_boundary_from_content(now)
         elif result.ok:
             self._schedule_boundary_from_content(now)
 
@@ -205,6 +224,7 @@ class Daemon:
             except Exception as exc:  # a deploy or store failure: report, keep the old outputs
                 self._failed(now, started, f"publish failed: {type(exc).__name__}: {exc}"[:1500])
                 self._schedule_boundary(None)
+                self._schedule_retry()
                 return
             duration = time.monotonic() - started
             self.metrics.publish_seconds.observe(duration)
@@ -212,6 +232,8 @@ class Daemon:
             self.metrics.last_success.set(now.timestamp())
             self.last_publish_ok, self.last_error = True, None
             self._published_at = now
+            self._failures = 0
+            self._cancel_retry()
             publog.record(self.engine, "publish", now, True, holder=self.holder, duration=duration, detail=reason)
             log.info("published", extra={"reason": reason, "now": now.isoformat(), "seconds": round(duration, 3)})
             self._schedule_boundary(plan.next_change_at)
@@ -219,13 +241,14 @@ class Daemon:
 
     def _still_leader(self) -> bool:
         """Renew just before acting, so a daemon that was paused past its lease stands down."""
-        try:
-            self.is_leader = self.lease.acquire()
-        except Exception as exc:
-            log.error("lease check failed: %s", type(exc).__name__)
-            self.is_leader = False
-        self.metrics.leader.set(1 if self.is_leader else 0)
-        return self.is_leader
+        with self._lease_lock:
+            try:
+                self.is_leader = self.lease.acquire()
+            except Exception as exc:
+                log.error("lease check failed: %s", type(exc).__name__)
+                self.is_leader = False
+            self.metrics.leader.set(1 if self.is_leader else 0)
+            return self.is_leader
 
     def dispatch_now(self) -> None:
         if not self.is_leader or self._stopped.is_set():
@@ -264,6 +287,24 @@ class Daemon:
                                replace_existing=True, misfire_grace_time=None)
         log.info("next boundary", extra={"at": when.isoformat()})
 
+    def _schedule_retry(self) -> None:
+        """Publish again after a deploy or state-store failure, with backoff. Nothing else would:
+        the boundary it was for has passed, and a sync of unchanged content only sets the timer for
+        the *next* boundary, so an alert could stay off the banner (and unposted) until then."""
+        self._failures += 1
+        delay = min(self.publish_retry * 2 ** (self._failures - 1), max(self.publish_retry, RETRY_CAP))
+        if not self.scheduler.running or self._stopped.is_set():
+            return
+        self.scheduler.add_job(self.publish_now, "date", run_date=utcnow() + timedelta(seconds=delay),
+                               args=["retry"], id="retry", replace_existing=True, misfire_grace_time=None)
+        log.warning("publish will be retried", extra={"seconds": delay, "failures": self._failures})
+
+    def _cancel_retry(self) -> None:
+        try:
+            self.scheduler.remove_job("retry")
+        except JobLookupError:
+            pass
+
     # --- health and metrics ----------------------------------------------------------------
     def health(self) -> tuple[bool, dict]:
         info: dict[str, Any] = {"holder": self.holder, "leader": self.is_leader,
@@ -284,8 +325,14 @@ class Daemon:
     def _update_outbox_metrics(self) -> None:
         from .status import outbox_summary
 
-        for (channel, status), count in outbox_summary(self.engine).items():
+        summary = outbox_summary(self.engine)
+        # A (channel, status) pair that emptied is absent from the summary: set it to 0, or the
+        # gauge would report e.g. a row queued for a retry long after it was sent.
+        for channel, status in self._outbox_labels - summary.keys():
+            self.metrics.outbox.labels(channel, status).set(0)
+        for (channel, status), count in summary.items():
             self.metrics.outbox.labels(channel, status).set(count)
+        self._outbox_labels |= summary.keys()
 
     def render_metrics(self) -> tuple[bytes, str]:
         return generate_latest(self.metrics.registry), CONTENT_TYPE_LATEST
