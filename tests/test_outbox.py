@@ -197,6 +197,25 @@ def test_new_revision_supersedes_an_unsent_post(project, tmp_path):
         fakes["telegram"].close()
 
 
+def test_a_post_still_queued_when_its_alert_expires_is_cancelled_not_sent(project, tmp_path):
+    fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
+    try:
+        for path in (project / "content" / "alerts").glob("live-phishing.*.md"):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("publish_at:", "expires_at: 2026-03-20T10:00:00+08:00\npublish_at:", 1),
+                            encoding="utf-8")
+        content = load_or_raise(load_config(project))
+        assert outbox.enqueue(engine, Plan.at(content, NOW), config) == 1  # the network is down meanwhile
+        after = NOW + timedelta(days=7)
+        assert outbox.enqueue(engine, Plan.at(content, after), config) == 0
+        [row] = outbox.rows(engine)
+        assert (row["status"], row["last_error"]) == ("cancelled", "alert expired before it was sent")
+        assert Dispatcher(engine, config, env=env).drain(after).sent == 0
+        assert not fakes["telegram"].posts
+    finally:
+        fakes["telegram"].close()
+
+
 def test_misconfigured_channel_names_the_key(project, tmp_path):
     fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
     try:

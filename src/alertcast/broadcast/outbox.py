@@ -95,7 +95,8 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
 
     Live alerts get a `post` (first time) or an `update` (new revision). Withdrawn alerts get a
     `withdraw` on channels where something was posted or may have been, and their unsent rows
-    are cancelled. Scheduled alerts are never enqueued (invariant 1).
+    are cancelled; so are the unsent rows of expired alerts. Scheduled alerts are never enqueued
+    (invariant 1).
     """
     added = 0
     for channel in config.enabled_channels:
@@ -115,6 +116,14 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
                 earlier = [r for r in rows if r["action"] in ("post", "update")
                            and r["status"] in ("sent", "sending", "unknown")]
                 added += _add(engine, alert, config, channel, "update" if earlier else "post", plan.now)
+            elif state is State.expired:
+                # A warning that could not go out while it was live (network down, long backoff)
+                # would now tell followers about something already over: drop it, visibly.
+                with engine.begin() as conn:
+                    conn.execute(update(outbox).where(and_(
+                        outbox.c.alert_id == alert.id, outbox.c.channel == channel,
+                        outbox.c.action.in_(("post", "update")), outbox.c.status == "queued",
+                    )).values(status="cancelled", last_error="alert expired before it was sent"))
             elif state is State.withdrawn:
                 with engine.begin() as conn:
                     conn.execute(update(outbox).where(and_(
