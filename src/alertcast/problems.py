@@ -48,6 +48,11 @@ class ContentError(Exception):
 
 def display_path(path: Path, base: Path) -> str:
     """Path relative to `base` when it is inside it, else as given."""
+    if path.is_absolute() == base.is_absolute() and ".." not in path.parts:
+        try:  # the usual case, without a realpath() per file
+            return str(path.relative_to(base))
+        except ValueError:
+            pass
     try:
         return str(path.resolve().relative_to(base.resolve()))
     except ValueError:

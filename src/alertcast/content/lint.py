@@ -31,9 +31,10 @@ def lint(content: Content, files: list[SourceFile], config: Config) -> list[Prob
     guides = {g.id for g in content.guides}
     alerts = {a.id: a for a in content.alerts}
     enabled = set(config.enabled_channels)
+    root = config.content_dir.resolve()
     for source in files:
         problems += _related(source, guides)
-        problems += _body_links(source, config)
+        problems += _body_links(source, config, root)
         problems += _summary_plain(source)
         if source.section == "alerts":
             alert = alerts.get(getattr(source.matter, "id", None) or source.stem)
@@ -80,12 +81,11 @@ def _links(body: str) -> Iterator[tuple[int, str]]:
             yield match.start(1), match.group(1)
 
 
-def _body_links(source: SourceFile, config: Config) -> Iterator[Problem]:
+def _body_links(source: SourceFile, config: Config, root: Path) -> Iterator[Problem]:
     from ..problems import Problem
 
     body = _mask_code(source.body)
     base_dir = source.path.parent
-    root = config.content_dir.resolve()
     for offset, target in _links(body):
         line, col = _where(source, body, offset)
         parts = urlsplit(target)
@@ -118,6 +118,10 @@ def _exists(base_dir: Path, target: str, root: Path, languages: tuple[str, ...])
 def _indicators_in_body(source: SourceFile, domains: tuple[str, ...]) -> Iterator[Problem]:
     from ..problems import Problem
 
+    if not domains:
+        return
+    lowered = source.body.lower()
+    domains = tuple(d for d in domains if d.lower() in lowered)  # most bodies name none of them
     if not domains:
         return
     body = _mask_code(source.body)
