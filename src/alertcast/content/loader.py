@@ -10,6 +10,7 @@ Layout (the mkdocs-static-i18n suffix convention):
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -132,12 +133,45 @@ def _time_hint(problem: Problem) -> Problem:
 def discover(content_dir: Path) -> list[tuple[Path, str]]:
     """Markdown files under content/, with the section each belongs to, in a stable order."""
     found = []
-    for path in sorted(content_dir.glob("*.md")):
+    for path in sorted(content_dir.glob("*.md"), key=str):
         found.append((path, ""))
     for section in SECTIONS:
-        for path in sorted((content_dir / section).glob("*.md")):
+        for path in sorted((content_dir / section).glob("*.md"), key=str):
             found.append((path, section))
     return found
+
+
+class ParseCache:
+    """Parsed files from the previous load, keyed by their bytes, so that a long-running process
+    (the daemon, `alertcast preview`) re-parses only what changed. Keyed by a digest of the bytes,
+    not by mtime: a checkout can rewrite a file within one timestamp tick at the same size."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple, tuple[SourceFile | None, list[Problem]]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def read(self, path: Path, section: str, config: Config, base: Path,
+             keep: dict[tuple, tuple[SourceFile | None, list[Problem]]]) -> tuple[SourceFile | None, list[Problem]]:
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise OSError("too large")
+            raw = path.read_bytes()
+        except OSError:
+            return read_file(path, section, config, base)  # says what is wrong with it
+        key = (str(path), hashlib.blake2b(raw, digest_size=16).digest(), section, config.languages,
+               config.default_lang, str(base))
+        found = self.entries.get(key)
+        if found is None:
+            self.misses += 1
+            found = read_file(path, section, config, base)
+        else:
+            self.hits += 1
+        keep[key] = found
+        return found[0], list(found[1])
+
+
+PARSE_CACHE = ParseCache()
 
 
 def load_content(config: Config, content_dir: Path | None = None, base: Path | None = None) -> tuple[Content | None, list[Problem]]:
@@ -154,16 +188,19 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
                               "create it or set extra.alertcast.content_dir")]
     files: list[SourceFile] = []
     unreadable: set[tuple[str, str, str]] = set()  # (section, stem, lang) of files with errors
+    seen: dict[tuple, tuple[SourceFile | None, list[Problem]]] = {}
     for path, section in discover(content_dir):
-        parsed, found = read_file(path, section, config, base)
+        parsed, found = PARSE_CACHE.read(path, section, config, base, seen)
         problems += found
         if parsed:
             files.append(parsed)
         else:
             unreadable.add((section, path.name.split(".")[0], path.name.split(".")[-2] if path.name.count(".") >= 2 else ""))
-    for path in sorted(content_dir.rglob("*.md")):
+    PARSE_CACHE.entries = seen  # forget files that are gone or changed
+    strays = (d for d in sorted(content_dir.iterdir()) if d.is_dir() and d.name not in (*SECTIONS, "assets"))
+    for path in (p for d in strays for p in sorted(d.rglob("*.md"))):
         rel = path.relative_to(content_dir)
-        if len(rel.parts) > 1 and rel.parts[0] not in SECTIONS and rel.parts[0] != "assets":
+        if len(rel.parts) > 1:
             problems.append(Problem(display_path(path, base), 1, 1, "warning",
                                     f"'{rel.parts[0]}/' is not a content section; this file is ignored",
                                     "move it to alerts/, guides/ or the content root"))
