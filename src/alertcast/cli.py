@@ -104,6 +104,30 @@ def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
     click.echo("next: edit the files, then run `alertcast check`")
 
 
+@main.command()
+@click.option("--base", "base_ref", required=True, help="Git ref to compare with, e.g. origin/main.")
+@click.option("--head", "head_ref", default=None, help="Git ref with the change (default: the working tree).")
+@project_option
+@click.option("--format", "fmt", type=click.Choice(["markdown", "text"]), default="text", show_default=True,
+              help="markdown suits a GitHub job summary or a pull-request comment.")
+@click.option("--now", type=TimeParam(), help="Report as of this time (default: now).")
+def report(base_ref: str, head_ref: str | None, project: str, fmt: str, now: datetime | None) -> None:
+    """Show what a change will publish: per changed alert, when it goes live, its banner, each
+    channel's post with its length against the limit, and warnings. Exit 1 on content errors."""
+    import tempfile
+
+    from . import report as reporting
+
+    with tempfile.TemporaryDirectory(prefix="alertcast-report-") as tmp:
+        try:
+            result = reporting.build(Path(project).absolute(), base_ref, head_ref, now_or(now), Path(tmp))
+        except reporting.ReportError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+    click.echo(reporting.markdown(result) if fmt == "markdown" else reporting.text(result), nl=False)
+    sys.exit(1 if result.errors else 0)
+
+
 # Command groups live next to the library code they drive.
 from .broadcast.commands import outbox_group, posts_group  # noqa: E402
 from .cli_outputs import COMMANDS as _output_commands  # noqa: E402

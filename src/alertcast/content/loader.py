@@ -174,10 +174,13 @@ class ParseCache:
 PARSE_CACHE = ParseCache()
 
 
-def load_content(config: Config, content_dir: Path | None = None, base: Path | None = None) -> tuple[Content | None, list[Problem]]:
+def load_content(config: Config, content_dir: Path | None = None, base: Path | None = None,
+                 strict: bool = True) -> tuple[Content | None, list[Problem]]:
     """Load everything. Returns the content (None when there are errors) and all problems.
 
-    Warnings (such as a missing translation) do not stop loading.
+    Warnings (such as a missing translation) do not stop loading. With `strict=False` the
+    content of every readable file is returned even when there are errors, for reports that
+    show a broken change next to its problems; it must never be published.
     """
     content_dir = content_dir or config.content_dir
     base = base or config.root
@@ -223,7 +226,7 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
 
     problems += lint(content, files, config)
     problems = sorted(set(problems))
-    if any(p.is_error for p in problems):
+    if strict and any(p.is_error for p in problems):
         return None, problems
     return content, problems
 
