@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 
-from alertcast.content.models import Text
 from alertcast.render import length
 from alertcast.render.posts import defang, facets, render
 
