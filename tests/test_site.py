@@ -86,9 +86,6 @@ def test_alert_page_in_the_browser(browser, served):
     assert "wallet-verify[.]example" in body  # defanged
     assert page.locator("a[href*='wallet-verify']").count() == 0  # never a link
     assert "Added how to tell." in body  # update history
-    page.screenshot(path=str(ARTIFACTS / "alert-desktop.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(ARTIFACTS / "alert-mobile.png"), full_page=True)
     page.close()
 
 
@@ -102,6 +99,120 @@ def test_withdrawn_and_expired_are_marked_and_scheduled_is_404(browser, served):
     page.goto(f"{served}/alerts/withdrawn-fake-app/")
     assert "误报：该应用是我们的官方测试版。" in page.locator("article").inner_text()
     assert page.goto(f"{served}/alerts/scheduled-maintenance/").status == 404
-    page.goto(f"{served}/")
-    page.screenshot(path=str(ARTIFACTS / "home-desktop.png"), full_page=True)
     page.close()
+
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("name, path", [("home", "/"), ("alert", "/alerts/live-phishing/"),
+                                        ("home-en", "/en/"), ("alert-en", "/en/alerts/live-phishing/")])
+def test_screenshots_desktop_and_mobile(browser, served, name, path):
+    """Saved as test artifacts for a person to look at; asserted to be real, non-empty images."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for device, viewport in (("desktop", {"width": 1280, "height": 900}), ("mobile", {"width": 390, "height": 844})):
+        page = browser.new_page(viewport=viewport)
+        assert page.goto(served + path).status == 200
+        target = ARTIFACTS / f"{name}-{device}.png"
+        page.screenshot(path=str(target), full_page=True)
+        if device == "mobile":  # the layout fits the phone: nothing wider than the screen
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.close()
+        data = target.read_bytes()
+        assert data.startswith(PNG) and len(data) > 10_000, target
+
+
+def _tokens(site: Path) -> set[str]:
+    import re
+
+    docs = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    return {t for d in docs for t in re.split(r"[\s\u200b，。：·]+", re.sub(r"<[^>]+>", " ", d["title"] + " " + d["text"]))}
+
+
+def test_domain_words_are_indexed_whole(site):
+    """Default jieba splits 助记词 into 助记 + 词, and then a search for 助记词 finds nothing."""
+    tokens = _tokens(site)
+    assert {"助记词", "客服"} <= tokens
+    assert "助记" not in tokens
+
+
+def _search(page, served: str, lang_root: str, query: str) -> list[str]:
+    """Type a query as a reader does and return the result titles (Material segments on U+200B)."""
+    page.goto(f"{served}{lang_root}")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill(query)
+    box.press("End")  # Material searches on key events; filled CJK text fires none by itself
+    page.wait_for_function(
+        "() => { const m = document.querySelector('.md-search-result__meta');"
+        " return m && /\\d|没有|No matching/.test(m.textContent); }", timeout=15_000)
+    items = page.locator(".md-search-result__item h1, .md-search-result__item h2").all_inner_texts()
+    return [t.replace("\u200b", "").strip() for t in items]
+
+
+def test_chinese_and_english_search_in_the_browser(browser, served):
+    page = browser.new_page()
+    try:
+        assert any("钓鱼网站冒充钱包" in t for t in _search(page, served, "/", "助记词"))
+        assert any("识别钓鱼网站" in t for t in _search(page, served, "/", "客服"))
+        assert any("Phishing site poses as the wallet" in t for t in _search(page, served, "/en/", "phishing"))
+        assert not any("维护" in t for t in _search(page, served, "/", "节点维护"))  # scheduled: not in search
+    finally:
+        page.close()
+
+
+def test_announcement_bar_links_the_most_severe_live_alert(browser, served):
+    page = browser.new_page()
+    try:
+        page.goto(f"{served}/en/guides/spot-phishing/")
+        bar = page.locator(".md-banner a.alertcast-announce")
+        assert bar.inner_text().replace("\n", " ").strip() == "Warning Phishing site poses as the wallet"
+        bar.click()
+        page.wait_for_url("**/en/alerts/live-phishing/")
+        assert page.locator("article h1").inner_text() == "Phishing site poses as the wallet"
+    finally:
+        page.close()
+
+
+def test_no_announcement_when_nothing_is_live(tmp_path):
+    from datetime import datetime
+
+    from alertcast.config import load_config
+    from alertcast.content.loader import load_or_raise
+
+    from conftest import CST, FIXTURE
+
+    config = load_config(FIXTURE)
+    before_everything = datetime(2025, 1, 1, tzinfo=CST)
+    build_site(Plan.at(load_or_raise(config), before_everything), config, tmp_path)
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "<aside class=\"md-banner\">" not in html and "data-alert-id" not in html
+
+
+def test_language_switcher_goes_to_the_twin_page(browser, served):
+    page = browser.new_page()
+    try:
+        page.goto(f"{served}/alerts/live-phishing/")
+        page.locator(".md-header__option .md-select button").first.hover()
+        page.locator("a.md-select__link[hreflang='en']").click()
+        page.wait_for_url("**/en/alerts/live-phishing/")
+        assert page.locator("article h1").inner_text() == "Phishing site poses as the wallet"
+        page.locator(".md-header__option .md-select button").first.hover()
+        page.locator("a.md-select__link[hreflang='zh']").click()
+        page.wait_for_url(f"{served}/alerts/live-phishing/")
+        assert page.locator("article h1").inner_text() == "钓鱼网站冒充钱包"
+    finally:
+        page.close()
+
+
+def test_feeds_are_announced_in_the_head_and_linked_from_the_alert_index(browser, served):
+    page = browser.new_page()
+    try:
+        page.goto(f"{served}/en/alerts/")
+        heads = {page.locator(f"link[rel=alternate][type='{kind}']").get_attribute("href")
+                 for kind in ("application/rss+xml", "application/atom+xml", "application/feed+json")}
+        assert heads == {"/feeds/alerts.en.rss.xml", "/feeds/alerts.en.atom.xml", "/feeds/alerts.en.json"}
+        links = {a.get_attribute("href") for a in page.locator("article a").all()}
+        assert heads <= links
+    finally:
+        page.close()

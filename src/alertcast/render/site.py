@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -24,6 +25,14 @@ from ..content.models import Alert, Guide, Page
 from ..plan import Plan, State
 
 PAGE_ORDER = ("faq", "official-channels", "report-a-scam")
+#: Words of the domain that jieba would otherwise split (助记词 -> 助记 + 词), so that a reader's
+#: query for the whole word finds it.
+SITE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
+JIEBA_USER_DICT = SITE_TEMPLATES / "jieba_user_dict.txt"
+OVERRIDES = SITE_TEMPLATES / "overrides"  # plain Jinja over Material's blocks
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+FEEDS = (("application/rss+xml", "RSS", "rss.xml"), ("application/atom+xml", "Atom", "atom.xml"),
+         ("application/feed+json", "JSON Feed", "json"))
 SEVERITY_LABEL = {
     "zh": {"critical": "严重", "warning": "警告", "advisory": "提示", "info": "通知"},
     "en": {"critical": "Critical", "warning": "Warning", "advisory": "Advisory", "info": "Info"},
@@ -61,7 +70,7 @@ def build_site(plan: Plan, config: Config, dest: Path) -> None:
             stage(plan, config, lang, docs)
             site_dir = dest if lang == config.default_lang else dest / lang
             config_file = Path(tmp) / lang / "mkdocs.yml"
-            config_file.write_text(yaml.safe_dump(site_config(config, lang, docs, site_dir), allow_unicode=True,
+            config_file.write_text(yaml.safe_dump(site_config(config, lang, docs, site_dir, plan), allow_unicode=True,
                                                   sort_keys=False), encoding="utf-8")
             with _build_time(plan.now):
                 cfg = load_config(str(config_file))
@@ -82,12 +91,16 @@ def _build_time(now: datetime) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = old
 
 
-def site_config(config: Config, lang: str, docs: Path, site_dir: Path) -> dict:
+def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Plan) -> dict:
     """mkdocs.yml as the user wrote it, pointed at the staged tree for one language."""
     raw = {k: v for k, v in config.raw.items() if k not in ("docs_dir", "site_dir", "exclude_docs", "nav", "extra")}
     w = words(lang)
     theme = dict(raw.get("theme") or {"name": "material"})
     theme["language"] = lang
+    # alertcast's overrides (announcement bar, switcher to the same page, feed links) unless the
+    # project brings its own copy; the staged mkdocs.yml lives elsewhere, so the path is absolute.
+    custom = config.root / theme["custom_dir"] if theme.get("custom_dir") else OVERRIDES
+    theme["custom_dir"] = str(custom.resolve())
     features = list(theme.get("features") or [])
     for feature in ("navigation.prune", "navigation.top", "search.suggest"):
         if feature not in features:
@@ -98,17 +111,37 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path) -> dict:
     raw["docs_dir"] = str(docs)
     raw["site_dir"] = str(site_dir)
     raw["use_directory_urls"] = True
-    raw["plugins"] = [{"search": {"lang": ["zh", "en"] if lang == "zh" else [lang],
-                                  "separator": r"[\s\u200b\-_,:!=\[\]()\"`/]+|\.(?!\d)|&[lg]t;|(?!\b)(?=[A-Z][a-z])"}}]
+    search = {"lang": ["zh", "en"] if lang == "zh" else [lang],
+              # Material segments Chinese with jieba at build time, joined by U+200B: split there too.
+              "separator": r"[\s\u200b\-_,:!=\[\]()\"`/]+|\.(?!\d)|&[lg]t;|(?!\b)(?=[A-Z][a-z])"}
+    if lang == "zh":
+        search["jieba_dict_user"] = str(JIEBA_USER_DICT)
+    raw["plugins"] = [{"search": search}]
     nav = [{w["home"]: "index.md"}, {w["alerts"]: "alerts/index.md"}, {w["guides"]: "guides/index.md"}]
     for page in PAGE_ORDER:
         if (docs / f"{page}.md").exists():
             nav.append(_page_title(docs / f"{page}.md", page))
     raw["nav"] = nav
-    alternates = [{"name": other, "link": "/" if other == config.default_lang else f"/{other}/", "lang": other}
-                  for other in config.languages]
-    raw["extra"] = {"alternate": alternates}
+    base = urlsplit(config.site_url).path or "/"
+    alternates = [{"name": LANGUAGE_NAMES.get(other, other), "lang": other,
+                   "link": base if other == config.default_lang else f"{base}{other}/"} for other in config.languages]
+    extra = {k: v for k, v in (config.raw.get("extra") or {}).items() if k != "alertcast"}
+    extra["alternate"] = alternates
+    extra["alertcast"] = {"announce": announcement(plan, config, lang),
+                          "feeds": [{"type": kind, "title": f"{w['alerts']} ({name})",
+                                     "href": f"{base}feeds/alerts.{lang}.{suffix}"} for kind, name, suffix in FEEDS]}
+    raw["extra"] = extra
     return raw
+
+
+def announcement(plan: Plan, config: Config, lang: str) -> dict | None:
+    """The most severe live alert (the newest among equals), for the announcement bar."""
+    if not plan.live:
+        return None
+    alert = max(plan.live, key=lambda a: (a.severity.rank, a.changed_at, a.id))
+    label = SEVERITY_LABEL.get(lang, SEVERITY_LABEL["en"])[alert.severity.value]
+    return {"id": alert.id, "severity": alert.severity.value, "label": label,
+            "title": alert.text(lang, config.default_lang).title, "url": f"alerts/{alert.id}/"}
 
 
 def _page_title(path: Path, page_id: str) -> dict[str, str]:
