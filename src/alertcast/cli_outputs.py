@@ -108,4 +108,31 @@ def keygen(out: str, force: bool) -> None:
     sys.stdout.flush()
 
 
-COMMANDS = (build, publish, keygen)
+@click.command()
+@project_option
+@click.option("--now", type=TimeParam(), help="Preview as if it were this time (default: the time of each rebuild).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+def preview(project: str, now: datetime | None, host: str, port: int) -> None:
+    """Serve the site and every output locally; rebuild and reload the browser when content,
+    mkdocs.yml, post templates or theme overrides change. Stops on Ctrl-C or SIGTERM."""
+    import logging
+
+    from . import preview as previewing
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)  # its per-page notes drown what matters
+    logging.getLogger("mkdocs.livereload").setLevel(logging.INFO)  # "Serving on ...", "Reloading browsers"
+    project_config(project)  # a broken mkdocs.yml is reported with its line, before anything starts
+    try:
+        previewing.serve(Path(project).absolute(), host, port, lambda: now_or(now))
+    except ContentError as exc:
+        if exc.problems:
+            report_and_exit(exc)
+        sys.exit(1)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror}); "
+                                   "pass another --port") from None
+
+
+COMMANDS = (build, publish, keygen, preview)

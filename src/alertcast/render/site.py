@@ -122,7 +122,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
         if (docs / f"{page}.md").exists():
             nav.append(_page_title(docs / f"{page}.md", page))
     raw["nav"] = nav
-    base = urlsplit(config.site_url).path or "/"
+    base = site_base(config)
     alternates = [{"name": LANGUAGE_NAMES.get(other, other), "lang": other,
                    "link": base if other == config.default_lang else f"{base}{other}/"} for other in config.languages]
     extra = {k: v for k, v in (config.raw.get("extra") or {}).items() if k != "alertcast"}
@@ -132,6 +132,11 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
                                      "href": f"{base}feeds/alerts.{lang}.{suffix}"} for kind, name, suffix in FEEDS]}
     raw["extra"] = extra
     return raw
+
+
+def site_base(config: Config) -> str:
+    """The path the site is served under ("/", or "/help/" for a GitHub project site)."""
+    return urlsplit(config.site_url).path or "/"
 
 
 def announcement(plan: Plan, config: Config, lang: str) -> dict | None:
@@ -264,7 +269,7 @@ def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...
     w = words(lang)
     up = "../" * (depth - 1)
     lines = [_front(title), f"# {title}", ""]
-    feed = f"/feeds/alerts.{lang}"
+    feed = f"{site_base(config)}feeds/alerts.{lang}"  # the feeds sit at the root, for every language
     lines += [f"{w['feeds']}: [RSS]({feed}.rss.xml) · [Atom]({feed}.atom.xml) · [JSON Feed]({feed}.json)", ""]
     if depth == 1:
         categories = sorted({a.category for a in plan.published})
