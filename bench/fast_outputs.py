@@ -13,10 +13,11 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from alertcast import signing  # noqa: E402
 from alertcast.config import load_config  # noqa: E402
@@ -24,30 +25,14 @@ from alertcast.content.loader import load_or_raise  # noqa: E402
 from alertcast.pipeline import render_outputs  # noqa: E402
 from alertcast.plan import Plan  # noqa: E402
 from alertcast.publish.atomic import atomic_publish  # noqa: E402
+from corpus import CST, write_alerts  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "project"
-CST = timezone(timedelta(hours=8))
-SEVERITIES = ("info", "advisory", "warning", "critical")
-CATEGORIES = ("phishing", "impersonation", "fake-app", "airdrop", "approval", "address-poisoning")
 
 
 def make_project(root: Path, n: int) -> None:
     shutil.copy(FIXTURE / "mkdocs.yml", root / "mkdocs.yml")
-    alerts = root / "content" / "alerts"
-    alerts.mkdir(parents=True)
-    start = datetime(2026, 1, 1, tzinfo=CST)
-    for i in range(n):
-        publish = start + timedelta(hours=i)
-        expires = f"expires_at: {(publish + timedelta(days=60)).isoformat()}\n" if i % 3 else ""
-        withdrawn = 'withdrawn: "wrong"\n' if i % 97 == 0 else ""
-        for lang, title, summary in (("en", f"Scam warning {i}", f"Scammers use trick number {i}; never share your phrase."),
-                                     ("zh", f"诈骗提醒 {i}", f"骗子使用第 {i} 种手法，切勿泄露助记词。")):
-            (alerts / f"alert-{i:04d}.{lang}.md").write_text(
-                f"---\ntitle: \"{title}\"\nsummary: \"{summary}\"\nseverity: {SEVERITIES[i % 4]}\n"
-                f"category: {CATEGORIES[i % 6]}\npublish_at: {publish.isoformat()}\n{expires}{withdrawn}"
-                f"channels: [banner, cap]\nbanner:\n  platforms: [ios, android]\n  frequency: daily\n"
-                f"scam_indicators:\n  domains: [scam-{i}.example]\n  handles: [\"telegram:@fake_{i}\"]\n"
-                f"---\n\n## Details\n\n{summary}\n", encoding="utf-8")
+    write_alerts(root / "content", n)
 
 
 def main() -> None:

@@ -223,6 +223,14 @@ def test_config_bad_timezone(cli, project):
     assert "mkdocs.yml:11:5: error: 'timezone': unknown time zone 'Mars/Olympus'" in result.output
 
 
+def test_config_bad_feedback_url(cli, project):
+    edit(project, "mkdocs.yml", "feedback_url: /api/feedback", "feedback_url: http://collector.example/x")
+    result = check(cli, project)
+    assert ("mkdocs.yml:14:5: error: 'feedback_url': 'http://collector.example/x' must be an https:// URL "
+            "or a path on the site such as /api/feedback") in result.output
+    assert result.exit_code == 1
+
+
 def test_config_missing_site_url(cli, project):
     edit(project, "mkdocs.yml", "site_url: https://help.fixture.example/\n", "")
     result = check(cli, project)

@@ -6,6 +6,7 @@ import functools
 import http.server
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,24 @@ def site(tmp_path_factory):
     return dest
 
 
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """A static host, plus an endpoint that records what the feedback widget posts."""
+
+    posted: list[tuple[str, bytes]] = []
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.posted.append((self.path, body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):  # keep test output readable
+        pass
+
+
 @pytest.fixture(scope="module")
 def served(site):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler = functools.partial(SiteHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -214,5 +230,38 @@ def test_feeds_are_announced_in_the_head_and_linked_from_the_alert_index(browser
         assert heads == {"/feeds/alerts.en.rss.xml", "/feeds/alerts.en.atom.xml", "/feeds/alerts.en.json"}
         links = {a.get_attribute("href") for a in page.locator("article a").all()}
         assert heads <= links
+    finally:
+        page.close()
+
+
+def test_was_this_page_helpful_posts_the_rating(browser, served):
+    page = browser.new_page()
+    try:
+        page.goto(f"{served}/en/guides/spot-phishing/")
+        form = page.locator("form.md-feedback")
+        form.wait_for(state="visible")
+        assert "Was this page helpful?" in form.inner_text()
+        SiteHandler.posted.clear()
+        form.locator("button[data-md-value='1']").click()
+        assert page.locator(".md-feedback__note").inner_text().strip() == "Thanks for your feedback!"
+        page.wait_for_function("() => true")  # let the beacon leave
+        deadline = time.monotonic() + 10
+        while not SiteHandler.posted and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [(path, json.loads(body)) for path, body in SiteHandler.posted] == [
+            ("/api/feedback", {"page": "/en/guides/spot-phishing/", "rating": 1})]
+    finally:
+        page.close()
+
+
+def test_printed_page_is_the_article_alone(browser, served):
+    page = browser.new_page()
+    try:
+        page.goto(f"{served}/en/alerts/live-phishing/")
+        assert page.locator(".md-banner").is_visible()
+        page.emulate_media(media="print")
+        for chrome in (".md-banner", ".md-header", ".md-sidebar--primary", ".md-footer"):
+            assert not page.locator(chrome).first.is_visible(), chrome
+        assert page.locator("article h1").is_visible()
     finally:
         page.close()

@@ -69,6 +69,15 @@ class Settings(_Strict):
     signing: SigningSettings = SigningSettings()
     channels: dict[str, ChannelSettings] = {}
     deploy: DeploySettings = DeploySettings()
+    feedback_url: str | None = None
+    """Where "was this page helpful?" ratings go (a JSON POST {page, rating}); no question without it."""
+
+    @field_validator("feedback_url")
+    @classmethod
+    def _feedback_url(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith("https://") or value.startswith("/")):
+            raise ValueError(f"{value!r} must be an https:// URL or a path on the site such as /api/feedback")
+        return value
 
     @field_validator("timezone")
     @classmethod

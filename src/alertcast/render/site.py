@@ -31,6 +31,19 @@ SITE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 JIEBA_USER_DICT = SITE_TEMPLATES / "jieba_user_dict.txt"
 OVERRIDES = SITE_TEMPLATES / "overrides"  # plain Jinja over Material's blocks
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+#: "Was this page helpful?" (Material's feedback widget; the alertcast analytics partial posts
+#: each rating to `feedback_url`).
+FEEDBACK = {
+    "zh": {"title": "这个页面对你有帮助吗？", "ratings": [
+        {"icon": "material/emoticon-happy-outline", "name": "有帮助", "data": 1, "note": "感谢你的反馈！"},
+        {"icon": "material/emoticon-sad-outline", "name": "没有帮助", "data": 0,
+         "note": "感谢反馈。需要帮助请通过帮助中心联系我们；官方客服不会索要助记词。"}]},
+    "en": {"title": "Was this page helpful?", "ratings": [
+        {"icon": "material/emoticon-happy-outline", "name": "This page was helpful", "data": 1,
+         "note": "Thanks for your feedback!"},
+        {"icon": "material/emoticon-sad-outline", "name": "This page could be improved", "data": 0,
+         "note": "Thanks. For help, contact us through the help center; official support never asks for your recovery phrase."}]},
+}
 FEEDS = (("application/rss+xml", "RSS", "rss.xml"), ("application/atom+xml", "Atom", "atom.xml"),
          ("application/feed+json", "JSON Feed", "json"))
 SEVERITY_LABEL = {
@@ -130,6 +143,9 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     extra["alertcast"] = {"announce": announcement(plan, config, lang),
                           "feeds": [{"type": kind, "title": f"{w['alerts']} ({name})",
                                      "href": f"{base}feeds/alerts.{lang}.{suffix}"} for kind, name, suffix in FEEDS]}
+    if config.settings.feedback_url and "analytics" not in extra:
+        extra["analytics"] = {"provider": "alertcast", "feedback": FEEDBACK.get(lang, FEEDBACK["en"])}
+        extra["alertcast"]["feedback_url"] = config.settings.feedback_url
     raw["extra"] = extra
     return raw
 

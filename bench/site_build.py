@@ -1,0 +1,102 @@
+"""Time the HTML site: alertcast's build against a plain mkdocs-material configuration that puts
+every alert in the navigation, on the same content, in one run.
+
+    python3 bench/site_build.py [--alerts 1000] [--growth]
+
+The bundled starter content plus N generated bilingual alerts. Both builds get the same staged
+Markdown; the plain one lists every alert in `nav` (and so renders the whole list into every
+page) and leaves out navigation.prune. --growth also builds 2N alerts with alertcast and prints
+how time and size grow (linear means about 2x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from alertcast.config import load_config  # noqa: E402
+from alertcast.content.loader import load_or_raise  # noqa: E402
+from alertcast.plan import Plan  # noqa: E402
+from alertcast.render.site import _build_time, build_site, site_config, stage, words  # noqa: E402
+from corpus import CST, write_alerts  # noqa: E402
+
+NOW = datetime(2026, 12, 1, tzinfo=CST)
+
+
+def make_project(root: Path, n: int) -> None:
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    write_alerts(root / "content", n)
+
+
+def plain_build(plan: Plan, config, dest: Path, tmp: Path) -> None:  # type: ignore[no-untyped-def]
+    """What a team gets without alertcast's staging: every alert in the navigation."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config as mkdocs_config
+
+    for lang in config.languages:
+        docs = tmp / "plain" / lang / "docs"
+        stage(plan, config, lang, docs)
+        site_dir = dest if lang == config.default_lang else dest / lang
+        raw = site_config(config, lang, docs, site_dir, plan)
+        raw["theme"]["features"] = [f for f in raw["theme"]["features"] if f != "navigation.prune"]
+        alerts = [{a.text(lang, config.default_lang).title: f"alerts/{a.id}.md"} for a in plan.published]
+        raw["nav"].append({f"{words(lang)['alerts']} ({len(alerts)})": alerts})
+        config_file = tmp / "plain" / lang / "mkdocs.yml"
+        config_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        with _build_time(plan.now):
+            build(mkdocs_config(str(config_file)))
+
+
+def size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def alertcast_site(n: int, with_plain: bool) -> tuple[float, int, float | None, int | None, int]:
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        make_project(tmp / "project", n)
+        config = load_config(tmp / "project")
+        plan = Plan.at(load_or_raise(config), NOW)
+        build_site(plan, config, tmp / "warmup")  # imports, theme and jieba loading: paid once by both
+        shutil.rmtree(tmp / "warmup")
+        t0 = time.perf_counter()
+        build_site(plan, config, tmp / "alertcast")
+        ours = time.perf_counter() - t0
+        plain_time = plain_size = None
+        if with_plain:
+            t0 = time.perf_counter()
+            plain_build(plan, config, tmp / "plain-site", tmp)
+            plain_time, plain_size = time.perf_counter() - t0, size(tmp / "plain-site")
+        return ours, size(tmp / "alertcast"), plain_time, plain_size, len(plan.published)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--alerts", type=int, default=1000)
+    parser.add_argument("--growth", action="store_true", help="also build 2x the alerts with alertcast")
+    args = parser.parse_args()
+    ours, our_size, plain, plain_size, published = alertcast_site(args.alerts, with_plain=True)
+    print(f"{args.alerts} generated alerts x 2 languages on the starter content; published at now: {published}")
+    print(f"alertcast build:      {ours:7.1f} s  {our_size / 1e6:7.1f} MB")
+    print(f"plain, alerts in nav: {plain:7.1f} s  {plain_size / 1e6:7.1f} MB")
+    print(f"alertcast is {plain / ours:.1f}x faster and {plain_size / our_size:.1f}x smaller")
+    if args.growth:
+        ours2, size2, _, _, published2 = alertcast_site(2 * args.alerts, with_plain=False)
+        print(f"alertcast with {2 * args.alerts} alerts ({published2} published): {ours2:.1f} s  {size2 / 1e6:.1f} MB; "
+              f"growth {ours2 / ours:.2f}x time, {size2 / our_size:.2f}x size")
+
+
+if __name__ == "__main__":
+    main()
