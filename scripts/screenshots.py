@@ -1,0 +1,60 @@
+"""Remake the README's screenshots of the bundled content, in both languages.
+
+    python3 scripts/screenshots.py
+
+Builds `content/` at a fixed moment into a temporary directory, serves it, and saves
+docs/screenshots/<page>-<lang>.png from headless Chromium at 1280x900.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import sys
+import tempfile
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from alertcast import pipeline  # noqa: E402
+from alertcast.config import load_config  # noqa: E402
+
+NOW = datetime.fromisoformat("2026-11-22T12:00:00+08:00")  # the moment README names
+PAGES = {"home": "", "alert": "alerts/fake-support-telegram/", "guide": "guides/backup-recovery-phrase/"}
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run"]
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # type: ignore[no-untyped-def]
+        pass
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        result = pipeline.build(load_config(REPO), NOW, Path(tmp) / "site", signing_key=None)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(result.output)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            for name, path in PAGES.items():
+                for lang in ("zh", "en"):
+                    prefix = "" if lang == "zh" else "en/"
+                    if page.goto(base + prefix + path).status != 200:
+                        raise SystemExit(f"{prefix + path} is not in the bundled site; update PAGES")
+                    target = REPO / "docs" / "screenshots" / f"{name}-{lang}.png"
+                    page.screenshot(path=str(target))
+                    print(target.relative_to(REPO))
+            browser.close()
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
