@@ -25,9 +25,8 @@ from ..content.models import Alert, Guide, Page
 from ..plan import Plan, State
 
 PAGE_ORDER = ("faq", "official-channels", "report-a-scam")
-#: Words of the domain that jieba would otherwise split (助记词 -> 助记 + 词), so that a reader's
-#: query for the whole word finds it.
 SITE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
+#: Words of the domain that jieba would otherwise split (助记词 -> 助记 + 词), kept whole in the index.
 JIEBA_USER_DICT = SITE_TEMPLATES / "jieba_user_dict.txt"
 OVERRIDES = SITE_TEMPLATES / "overrides"  # plain Jinja over Material's blocks
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
