@@ -1,0 +1,362 @@
+"""What a change to the content will publish: the reviewer's view of a pull request.
+
+Pure: (base content, head content with its problems, configuration, now) -> `Report` ->
+Markdown (for a GitHub job summary) or plain text. Alerts are compared by id; each changed
+alert shows when it goes live, the banner apps will receive, each channel's post exactly as
+the post renderer makes it with its length as that network counts it, and the problems
+`alertcast check` finds in its files. Reading git is the caller's job (see gitrefs.py).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+
+from .config import Config
+from .content.loader import Loaded
+from .content.models import Alert, Content
+from .plan import Plan, State, state_of
+from .problems import Problem, display_path
+from .render import posts as render_posts
+from .render.banner import banner_item
+
+KINDS = ("added", "modified", "withdrawn", "removed", "unreadable")
+_STATUS = {State.live: "live now", State.scheduled: "scheduled", State.expired: "expired", State.withdrawn: "withdrawn"}
+# Alert fields compared one by one; texts are compared per language below.
+_FIELDS = tuple(f.name for f in fields(Alert) if f.name not in ("id", "texts"))
+
+
+@dataclass(frozen=True)
+class BannerPreview:
+    """One locale's banner as apps will receive it, or why there is none."""
+
+    lang: str
+    item: dict | None
+    note: str = ""
+
+    @property
+    def json(self) -> str:
+        return json.dumps(self.item, ensure_ascii=False, indent=2, sort_keys=True) if self.item else ""
+
+
+@dataclass(frozen=True)
+class PostPreview:
+    """One channel's post, exactly as the dispatcher would send it."""
+
+    channel: str
+    action: str
+    lang: str
+    text: str
+    length: int
+    limit: int
+    unit: str
+    truncated: bool
+
+    @property
+    def fits(self) -> bool:
+        return self.length <= self.limit
+
+
+@dataclass(frozen=True)
+class Change:
+    """One alert that the change adds, modifies, withdraws or removes."""
+
+    alert_id: str
+    kind: str  # one of KINDS
+    fields: tuple[str, ...]  # what changed, e.g. ("summary (en)", "publish_at")
+    title: str
+    severity: str
+    status: str  # live now | scheduled | expired | withdrawn | removed
+    publish_at: datetime | None
+    expires_at: datetime | None
+    banners: tuple[BannerPreview, ...]
+    posts: tuple[PostPreview, ...]
+    post_note: str
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    base: str
+    head: str
+    now: datetime
+    tz: str
+    changes: tuple[Change, ...]
+    problems: tuple[Problem, ...]  # problems not tied to a changed alert: errors anywhere, warnings in changed files
+    complete: bool  # False when some head file could not be read at all
+
+    @property
+    def errors(self) -> int:
+        return sum(p.is_error for c in self.changes for p in c.problems) + sum(p.is_error for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(not p.is_error for c in self.changes for p in c.problems) + sum(not p.is_error for p in self.problems)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0 and self.complete
+
+
+def _texts_changed(old: Alert, new: Alert) -> list[str]:
+    out = []
+    for lang in sorted(old.texts.keys() | new.texts.keys()):
+        a, b = old.texts.get(lang), new.texts.get(lang)
+        if a is None or b is None:
+            out.append(f"translation ({lang}) {'added' if a is None else 'removed'}")
+            continue
+        out += [f"{name} ({lang})" for name in ("title", "summary", "body") if getattr(a, name) != getattr(b, name)]
+    return out
+
+
+def changed_fields(old: Alert, new: Alert) -> tuple[str, ...]:
+    """Names of what differs between two versions of an alert, front matter first."""
+    return tuple([f for f in _FIELDS if getattr(old, f) != getattr(new, f)] + _texts_changed(old, new))
+
+
+def _files_of(alert: Alert, config: Config) -> set[str]:
+    return {display_path(t.source, config.root) for t in alert.texts.values()}
+
+
+def _banners(alert: Alert, config: Config, state: State, plan: Plan) -> tuple[BannerPreview, ...]:
+    if alert.banner is None:
+        return ()
+    if alert.is_withdrawn:
+        return tuple(BannerPreview(lang, None, "withdrawn: in no banner") for lang in config.languages)
+    note = {State.withdrawn: "withdrawn: in no banner", State.expired: "expired: in no banner"}.get(state, "")
+    if note:
+        return tuple(BannerPreview(lang, None, note) for lang in config.languages)
+    when = "" if state is State.live else "from publish_at"
+    return tuple(BannerPreview(lang, banner_item(plan, config, alert, lang), when) for lang in config.languages)
+
+
+NOT_SENT = "not sent"
+
+
+def _action(kind: str, old: Alert | None, new: Alert, base_now: State | None) -> tuple[str, str]:
+    """Which post action the outbox will take for this change, and a sentence about when.
+
+    `NOT_SENT` means the posts are shown for their length only: the outbox keys posts on the
+    revision, so an edit without a new `updated_at` posts nothing.
+    """
+    if new.is_withdrawn:
+        return "withdraw", ("withdraw: on each channel where a post went out, it is deleted or corrected with this "
+                            "text; unsent posts are cancelled")
+    if old is not None and base_now not in (None, State.scheduled):
+        if old.revision == new.revision:
+            return NOT_SENT, ("no new post: the revision (updated_at) is unchanged, so only the site, feeds and banner "
+                              "change; set updated_at to post an update")
+        return "update", "update: a correction or edit of the earlier post goes out"
+    return "post", "post"
+
+
+def _posts(alert: Alert, config: Config, action: str) -> tuple[PostPreview, ...]:
+    out = []
+    for channel in config.enabled_channels:
+        if channel not in alert.channels:
+            continue
+        post = render_posts.render(alert, config, channel, "update" if action == NOT_SENT else action)
+        out.append(PostPreview(channel, action, post.lang, post.text, post.length, post.limit, post.unit,
+                               post.truncated))
+    return tuple(out)
+
+
+def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan, base_now: State | None,
+            problems: list[Problem]) -> Change:
+    state = state_of(new, plan.now)
+    text = new.text(config.default_lang, config.default_lang)
+    action, note = _action(kind, old, new, base_now)
+    posts = _posts(new, config, action)
+    if state is State.scheduled and new.is_withdrawn:
+        posts, note = (), "nothing is posted: withdrawn before it went out"
+    elif state is State.scheduled:
+        note += " at publish_at (nothing goes out before it)"
+    elif state is State.expired:
+        posts, note = (), "nothing is posted: the alert has already expired"
+    if not posts and not note.startswith("nothing"):
+        note = "no social channel: nothing is posted"
+    files = _files_of(new, config)
+    status = "withdrawn" if new.is_withdrawn else _STATUS[state]
+    return Change(new.id, kind, changed_fields(old, new) if old else (), text.title, new.severity.value,
+                  status, new.publish_at, new.expires_at, _banners(new, config, state, plan), posts, note,
+                  tuple(p for p in problems if p.path in files))
+
+
+def _removed(old: Alert, config: Config, now: datetime, problems: list[Problem]) -> Change:
+    """An alert missing from the head: deleted, or its files no longer parse."""
+    text = old.text(config.default_lang, config.default_lang)
+    stems = {t.source.name.split(".")[0] for t in old.texts.values()}
+    related = tuple(p for p in problems if p.path.rsplit("/", 1)[-1].split(".")[0] in stems)
+    if any(p.is_error for p in related):
+        return Change(old.id, "unreadable", (), text.title, old.severity.value, "cannot be read", old.publish_at,
+                      old.expires_at, (), (), "unknown until its files can be read: fix the problems", related)
+    public = state_of(old, now) is not State.scheduled
+    note = ("the page disappears from the site and feeds, but posts already sent stay online; "
+            "to correct a published alert, set `withdrawn` with a reason instead" if public else
+            "it was not published yet: nothing was sent")
+    return Change(old.id, "removed", (), text.title, old.severity.value, "removed", old.publish_at, old.expires_at,
+                  (), (), note, related)
+
+
+def build_report(base: Content | None, head: Loaded, config: Config, now: datetime, changed: frozenset[str],
+                 base_label: str, head_label: str) -> Report:
+    """Compare two content sets by alert id and say what the head would publish at `now`.
+
+    `changed` holds the project-relative paths of files that differ; warnings are shown only
+    for them, errors everywhere (an error anywhere blocks a publish).
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    old = {a.id: a for a in (base.alerts if base else ())}
+    new_content = head.content
+    new = {a.id: a for a in (new_content.alerts if new_content else ())}
+    plan = Plan.at(new_content, now) if new_content else None
+    problems = [p for p in head.problems if p.is_error or p.path in changed]
+    used: set[Problem] = set()
+    changes: list[Change] = []
+    for alert_id in sorted(old.keys() | new.keys()):
+        before, after = old.get(alert_id), new.get(alert_id)
+        if after is None:
+            assert before is not None
+            change = _removed(before, config, now, problems)
+        else:
+            assert plan is not None
+            files = _files_of(after, config)
+            if before is None:
+                kind = "added"
+            elif after.is_withdrawn and not before.is_withdrawn:
+                kind = "withdrawn"
+            elif changed_fields(before, after) or files & changed:
+                kind = "modified"
+            else:
+                continue
+            if kind == "modified" and not changed_fields(before, after) and not any(p.path in files for p in problems):
+                continue  # a file changed without changing the alert (e.g. a comment in front matter)
+            base_now = state_of(before, now) if before else None
+            change = _change(kind, before, after, config, plan, base_now, problems)
+        used.update(change.problems)
+        changes.append(change)
+    rest = tuple(p for p in problems if p not in used)
+    return Report(base_label, head_label, now, config.settings.timezone, tuple(changes), rest, head.complete)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def when(t: datetime | None, tz: str) -> str:
+    """A time in the editors' zone and in UTC, e.g. `2026-04-01 09:00 Asia/Shanghai (01:00 UTC)`."""
+    if t is None:
+        return "never"
+    from zoneinfo import ZoneInfo
+
+    local = t.astimezone(ZoneInfo(tz))
+    utc = t.astimezone(timezone.utc)
+    same_day = local.date() == utc.date()
+    return f"{local:%Y-%m-%d %H:%M} {tz} ({utc:%H:%M} UTC)" if same_day else \
+        f"{local:%Y-%m-%d %H:%M} {tz} ({utc:%Y-%m-%d %H:%M} UTC)"
+
+
+def _verdict(report: Report) -> str:
+    if not report.complete:
+        return "❌ some files could not be read: fix the problems below; until then the comparison is incomplete"
+    if report.errors:
+        return f"❌ {report.errors} error(s), {report.warnings} warning(s): this cannot be published until the errors are fixed"
+    if report.warnings:
+        return f"⚠️ {report.warnings} warning(s), no errors"
+    return "✅ no problems"
+
+
+def _mark(ok: bool) -> str:
+    return "✅" if ok else "❌"
+
+
+def _problem_line(p: Problem) -> str:
+    return f"{'❌' if p.is_error else '⚠️'} {p}"
+
+
+def to_markdown(report: Report) -> str:
+    """GitHub-flavoured Markdown for a job summary or a pull-request comment."""
+    out = ["## alertcast report", "",
+           f"Compares `{report.base}` with `{report.head}` at {when(report.now, report.tz)}.", "",
+           _verdict(report), ""]
+    if not report.changes:
+        out += ["No alert is added, changed, withdrawn or removed.", ""]
+    else:
+        out += ["| alert | change | severity | goes live | status |", "| --- | --- | --- | --- | --- |"]
+        for c in report.changes:
+            out.append(f"| `{c.alert_id}` | {c.kind} | {c.severity} | {when(c.publish_at, report.tz)} | {c.status} |")
+        out.append("")
+    for c in report.changes:
+        out += [f"### `{c.alert_id}` — {c.kind}", "", f"**{_md(c.title)}** · {c.severity} · {c.status}", ""]
+        out.append(f"- goes live: {when(c.publish_at, report.tz)}")
+        out.append(f"- expires: {when(c.expires_at, report.tz)}")
+        if c.fields:
+            out.append("- changed: " + ", ".join(f"`{f}`" for f in c.fields))
+        out.append(f"- posts: {c.post_note}")
+        out.append("")
+        if c.problems:
+            out += ["**Problems**", ""] + [f"- {_md(_problem_line(p))}" for p in c.problems] + [""]
+        if c.kind != "removed":
+            out += _banners_md(c)
+        if c.posts:
+            out += ["**Posts**", "", "| channel | language | action | length | limit | fits |",
+                    "| --- | --- | --- | --- | --- | --- |"]
+            for p in c.posts:
+                note = " (summary shortened to fit)" if p.truncated else ""
+                out.append(f"| {p.channel} | {p.lang} | {p.action} | {p.length} | {p.limit} {p.unit} | "
+                           f"{_mark(p.fits)}{note} |")
+            out.append("")
+            for p in c.posts:
+                out += [f"<details><summary>{p.channel} post ({p.length}/{p.limit})</summary>", "", "```text",
+                        p.text, "```", "", "</details>", ""]
+    if report.problems:
+        out += ["### Other problems", ""] + [f"- {_md(_problem_line(p))}" for p in report.problems] + [""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _banners_md(c: Change) -> list[str]:
+    if not c.banners:
+        return ["**Banner**: no banner channel", ""]
+    out = ["**Banner**", ""]
+    for b in c.banners:
+        if b.item is None:
+            out += [f"- `{b.lang}`: {b.note}"]
+            continue
+        out += [f"`{b.lang}`" + (f" ({b.note})" if b.note else ""), "", "```json", b.json, "```", ""]
+    return out + [""] if out[-1] != "" else out
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;")
+
+
+def to_text(report: Report) -> str:
+    """Plain text for a terminal."""
+    out = [f"alertcast report: {report.base} -> {report.head} at {when(report.now, report.tz)}", _verdict(report), ""]
+    if not report.changes:
+        out.append("No alert is added, changed, withdrawn or removed.")
+    for c in report.changes:
+        out.append(f"== {c.alert_id}: {c.kind} ({c.severity}, {c.status}) {c.title}")
+        out.append(f"   goes live: {when(c.publish_at, report.tz)}")
+        out.append(f"   expires:   {when(c.expires_at, report.tz)}")
+        if c.fields:
+            out.append("   changed:   " + ", ".join(c.fields))
+        out.append(f"   posts:     {c.post_note}")
+        for p in c.problems:
+            out.append(f"   {_problem_line(p)}")
+        if c.kind != "removed":
+            if not c.banners:
+                out.append("   banner: no banner channel")
+            for b in c.banners:
+                out.append(f"   banner [{b.lang}]: " + (b.note if b.item is None else
+                                                         json.dumps(b.item, ensure_ascii=False, sort_keys=True)))
+        for p in c.posts:
+            note = ", summary shortened to fit" if p.truncated else ""
+            out.append(f"   -- {p.channel} [{p.lang}] {p.action}: {p.length}/{p.limit} {p.unit} {_mark(p.fits)}{note}")
+            out += [f"      | {line}" for line in p.text.split("\n")]
+        out.append("")
+    if report.problems:
+        out.append("Other problems:")
+        out += [f"   {_problem_line(p)}" for p in report.problems]
+    return "\n".join(out).rstrip() + "\n"

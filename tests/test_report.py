@@ -1,0 +1,186 @@
+"""`alertcast report`: what a pull request publishes, read from git, for the reviewer."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE, NOW
+
+IDENTITY = ["-c", "user.name=Alertcast Tests", "-c", "user.email=tests@alertcast.invalid"]
+LONG_SUMMARY = " ".join(["Scammers copy the claim page and ask you to sign an approval."] * 8)
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *IDENTITY, "-C", str(cwd), *args], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def edit(path: Path, *pairs: tuple[str, str]) -> None:
+    text = path.read_text(encoding="utf-8")
+    for old, new in pairs:
+        assert old in text, (path, old)
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def set_summary(path: Path, summary: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"^summary: .*$", f"summary: {json.dumps(summary)}", text, count=1, flags=re.M),
+                    encoding="utf-8")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """The fixture project committed once, then changed in the working tree:
+
+    new-drop is added (with an English summary too long for Mastodon, the strictest channel it
+    goes to), scheduled-maintenance is modified (publish_at and English title), live-phishing is
+    withdrawn, expired-airdrop is untouched.
+    """
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURE, root)
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "add", "-A")
+    git(root, "commit", "--quiet", "-m", "base")
+    alerts = root / "content" / "alerts"
+    for lang in ("zh", "en"):
+        source = (alerts / f"expired-airdrop.{lang}.md").read_text(encoding="utf-8")
+        target = alerts / f"new-drop.{lang}.md"
+        target.write_text(source.replace("publish_at: 2026-02-01T08:00:00+08:00", "publish_at: 2026-03-16T08:00:00+08:00")
+                          .replace("expires_at: 2026-02-20T08:00:00+08:00", "expires_at: 2026-04-20T08:00:00+08:00")
+                          .replace("channels: [banner, cap]", "channels: [banner, telegram, mastodon]"),
+                          encoding="utf-8")
+        edit(alerts / f"scheduled-maintenance.{lang}.md",
+             ("publish_at: 2026-04-01T09:00:00+08:00", "publish_at: 2026-03-31T09:00:00+08:00"))
+        edit(alerts / f"live-phishing.{lang}.md", ("channels:", 'withdrawn: "Reported in error."\nchannels:'))
+    set_summary(alerts / "new-drop.en.md", LONG_SUMMARY)
+    edit(alerts / "scheduled-maintenance.en.md", ("Node maintenance notice", "Node maintenance moved"))
+    return root
+
+
+def report(cli, root: Path, *args: str):
+    return cli("report", str(root), "--now", NOW.isoformat(), *args)
+
+
+def test_report_names_each_change_and_its_kind(cli, repo):
+    result = report(cli, repo, "--base", "main")
+    out = result.output
+    assert "== new-drop: added (advisory, scheduled)" in out
+    assert "== scheduled-maintenance: modified (info, scheduled)" in out
+    assert "== live-phishing: withdrawn (warning, withdrawn)" in out
+    assert "expired-airdrop" not in out  # unchanged alerts are not listed
+    block = out.split("== scheduled-maintenance")[1].split("\n== ")[0]
+    changed = next(line for line in block.splitlines() if line.strip().startswith("changed:"))
+    assert "publish_at" in changed and "title (en)" in changed and "summary" not in changed
+    withdrawn = out.split("== live-phishing")[1].split("\n== ")[0]
+    assert "changed:   withdrawn" in withdrawn
+
+
+def test_report_says_when_each_alert_goes_live_in_both_zones(cli, repo):
+    out = report(cli, repo, "--base", "main").output
+    assert "goes live: 2026-03-16 08:00 Asia/Shanghai (00:00 UTC)" in out
+    assert "goes live: 2026-03-31 09:00 Asia/Shanghai (01:00 UTC)" in out
+
+
+def test_report_shows_each_channel_post_length_against_its_limit(cli, repo):
+    out = report(cli, repo, "--base", "main").output
+    block = out.split("== new-drop")[1].split("\n== ")[0]
+    telegram = re.search(r"-- telegram \[zh\] post: (\d+)/4096 characters ✅", block)
+    mastodon = re.search(r"-- mastodon \[zh\] post: (\d+)/500 characters \(links count 23\) ✅", block)
+    assert telegram and mastodon, block
+    assert "https://help.fixture.example/alerts/new-drop/" in block  # the post text itself
+    withdrawn = out.split("== live-phishing")[1].split("\n== ")[0]
+    assert re.search(r"-- mastodon \[zh\] withdraw: \d+/500", withdrawn)
+    assert "banner [zh]: withdrawn: in no banner" in withdrawn
+
+
+def test_report_flags_a_summary_too_long_for_the_strictest_channel(cli, repo):
+    result = report(cli, repo, "--base", "main")
+    assert result.exit_code == 1  # an error blocks the merge
+    block = result.output.split("== new-drop")[1].split("\n== ")[0]
+    assert re.search(r"❌ content/alerts/new-drop\.en\.md:\d+:\d+: error: title \+ summary \+ link is \d+ "
+                     r"characters \(links count 23\) on mastodon; the limit is 500", block), block
+    assert "error(s)" in result.output.splitlines()[1]
+
+
+def test_report_shows_the_banner_apps_will_get(cli, repo):
+    out = report(cli, repo, "--base", "main", "--format", "markdown").output
+    assert "| `new-drop` | added | advisory | 2026-03-16 08:00 Asia/Shanghai (00:00 UTC) | scheduled |" in out
+    section = out.split("### `new-drop` — added")[1].split("\n### ")[0]
+    banner = json.loads(section.split("`en` (from publish_at)\n\n```json\n")[1].split("\n```")[0])
+    assert banner["id"] == "new-drop" and banner["starts_at"] == "2026-03-16T00:00:00Z"
+    assert banner["action_url"] == "https://help.fixture.example/en/alerts/new-drop/"
+    assert "| mastodon | zh | post |" in section and "| 500 characters (links count 23) | ✅ |" in section
+
+
+def test_report_between_two_commits(cli, repo):
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "change")
+    git(repo, "checkout", "--quiet", "main~1")  # the working tree no longer has the change
+    out = report(cli, repo, "--base", "main~1", "--head", "main").output
+    assert "== new-drop: added" in out and "== live-phishing: withdrawn" in out
+    assert not (repo / "content" / "alerts" / "new-drop.en.md").exists()  # the checkout was not touched
+
+
+def test_no_change_reports_nothing_and_succeeds(cli, repo):
+    git(repo, "stash", "--include-untracked", "--quiet")
+    result = report(cli, repo, "--base", "main")
+    assert result.exit_code == 0
+    assert "No alert is added, changed, withdrawn or removed." in result.output
+
+
+def test_removed_alert_is_reported_with_advice(cli, repo):
+    for lang in ("zh", "en"):
+        (repo / "content" / "alerts" / f"expired-airdrop.{lang}.md").unlink()
+    out = report(cli, repo, "--base", "main").output
+    assert "== expired-airdrop: removed" in out
+    assert "set `withdrawn` with a reason instead" in out
+
+
+def test_invalid_content_lists_problems_and_exits_1(cli, repo):
+    edit(repo / "content" / "alerts" / "new-drop.en.md", ("severity:", "serverity:"))
+    result = report(cli, repo, "--base", "main")
+    assert result.exit_code == 1
+    assert re.search(r"content/alerts/new-drop\.en\.md:\d+:\d+: error: unknown key 'serverity'", result.output)
+    assert "Traceback" not in result.output
+
+
+def test_bad_ref_is_one_clear_line_and_exit_2(cli, repo):
+    result = report(cli, repo, "--base", "origin/mian")
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert "unknown git ref 'origin/mian'" in lines[0] and "fetch" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_not_a_git_repository_is_one_clear_line_and_exit_2(cli, tmp_path):
+    plain = tmp_path / "plain"
+    shutil.copytree(FIXTURE, plain)
+    subprocess.run(["git", "init", "--quiet", str(tmp_path / "elsewhere")], check=True)  # a repo, but not this one
+    result = cli("report", str(plain), "--base", "main", "--now", NOW.isoformat())
+    if (plain / ".git").exists() or subprocess.run(["git", "-C", str(plain), "rev-parse"],
+                                                    capture_output=True).returncode == 0:
+        pytest.skip("the temporary folder is inside a git repository")
+    assert result.exit_code == 2
+    assert "is not in a git repository" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_report_through_the_real_command(repo):
+    """As the workflow runs it: a subprocess appending Markdown to the job summary."""
+    import sys
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    proc = subprocess.run([sys.executable, "-m", "alertcast", "report", "--base", "main", "--format", "markdown",
+                           "--now", NOW.isoformat()], cwd=repo, capture_output=True, text=True,
+                          env={**__import__("os").environ, "PYTHONPATH": src}, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.startswith("## alertcast report")
+    assert "Traceback" not in proc.stderr
