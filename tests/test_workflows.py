@@ -117,3 +117,49 @@ def test_publish_posts_after_deploy_and_keeps_the_outbox_on_a_branch():
     assert steps(social)[save]["if"].startswith("${{ always()")  # saved even after a failed send
     assert "--force" not in runs(social) and "push -f" not in runs(social)
     assert social["env"]["STATE_BRANCH"] == "alertcast-state"
+
+
+GITHUB = REPO / ".github"
+
+
+def owners_of(path: str) -> list[str]:
+    """Code owners of `path` by GitHub's rule: the last matching line wins."""
+    found: list[str] = []
+    for line in (GITHUB / "CODEOWNERS").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        pattern, *owners = line.split()
+        regex = re.escape(pattern.lstrip("/")).replace(r"\*", "[^/]*")
+        if re.match(regex + ("" if pattern.endswith("/") else "$"), path):
+            found = owners
+    return found
+
+
+def test_alerts_need_a_safety_editor_or_an_incident_commander():
+    assert owners_of("content/alerts/fake-airdrop-claim.en.md") == ["@your-org/safety-editors",
+                                                                    "@your-org/incident-commanders"]
+    assert "@your-org/incident-commanders" not in owners_of("content/guides/create-wallet.en.md")
+    assert owners_of(".github/workflows/publish.yml") == ["@your-org/alertcast-operators"]
+
+
+def test_scam_report_form_asks_what_an_editor_needs_and_warns():
+    form = yaml.safe_load((GITHUB / "ISSUE_TEMPLATE" / "report-a-scam.yml").read_text(encoding="utf-8"))
+    ids = [item["id"] for item in form["body"] if "id" in item]
+    assert len(ids) == len(set(ids))
+    assert {"what", "where", "indicators", "screenshots", "severity"} <= set(ids)
+    warning = form["body"][0]["attributes"]["value"]
+    assert form["body"][0]["type"] == "markdown"  # first thing a reporter reads
+    assert "Never trust a link, an address" in warning and "never asks for your recovery phrase" in warning
+    severity = next(i for i in form["body"] if i.get("id") == "severity")
+    assert severity["attributes"]["options"] == ["info", "advisory", "warning", "critical"]
+    config = yaml.safe_load((GITHUB / "ISSUE_TEMPLATE" / "config.yml").read_text(encoding="utf-8"))
+    assert config["blank_issues_enabled"] is False
+
+
+def test_pull_request_template_for_proposing_an_alert():
+    text = (GITHUB / "pull_request_template.md").read_text(encoding="utf-8")
+    head = text.split("**What changes**")[0]
+    assert "Never trust links, addresses or contacts posted in comments" in head
+    assert "Official support never asks for a recovery phrase" in head
+    for field in ("What happened", "Where it was seen", "Indicators", "Screenshots", "Severity", "alertcast report"):
+        assert f"**{field}" in text or field in text, field
