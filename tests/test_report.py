@@ -184,3 +184,20 @@ def test_report_through_the_real_command(repo):
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout.startswith("## alertcast report")
     assert "Traceback" not in proc.stderr
+
+
+def test_a_base_alert_that_no_longer_parses_is_unreadable_not_removed(cli, repo):
+    edit(repo / "content" / "alerts" / "expired-airdrop.en.md", ("severity: advisory", "severity: [advisory"))
+    edit(repo / "content" / "alerts" / "expired-airdrop.zh.md", ("severity: advisory", "severity: [advisory"))
+    result = report(cli, repo, "--base", "main")
+    assert result.exit_code == 1
+    assert "== expired-airdrop: unreadable" in result.output
+    assert "== expired-airdrop: removed" not in result.output
+    assert re.search(r"content/alerts/expired-airdrop\.en\.md:\d+:\d+: error", result.output)
+
+
+def test_changed_guides_and_settings_are_listed(cli, repo):
+    guide = next((repo / "content" / "guides").glob("*.en.md"))
+    guide.write_text(guide.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    out = report(cli, repo, "--base", "main").output
+    assert f"Other changed files: content/guides/{guide.name}" in out

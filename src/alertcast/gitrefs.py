@@ -70,8 +70,12 @@ def export(repo: Repo, commit: str, dest: Path) -> Path | None:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"git archive {commit[:12]} failed: {message[-1] if message else 'no output'}")
     dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
-        archive.extractall(dest, filter="data")
+    try:
+        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
+            archive.extractall(dest, filter="data")
+    except (tarfile.TarError, OSError) as exc:  # e.g. a symlink pointing outside the project
+        raise GitError(f"cannot extract the project at {commit[:12]}: {exc}; "
+                       "remove links that point outside the project folder") from None
     return dest
 
 

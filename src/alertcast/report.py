@@ -85,6 +85,7 @@ class Report:
     changes: tuple[Change, ...]
     problems: tuple[Problem, ...]  # problems not tied to a changed alert: errors anywhere, warnings in changed files
     complete: bool  # False when some head file could not be read at all
+    other_files: tuple[str, ...] = ()  # changed files that are not alerts: guides, pages, settings, templates
 
     @property
     def errors(self) -> int:
@@ -238,7 +239,9 @@ def build_report(base: Content | None, head: Loaded, config: Config, now: dateti
         used.update(change.problems)
         changes.append(change)
     rest = tuple(p for p in problems if p not in used)
-    return Report(base_label, head_label, now, config.settings.timezone, tuple(changes), rest, head.complete)
+    alert_dir = display_path(config.content_dir / "alerts", config.root) + "/"
+    others = tuple(sorted(f for f in changed if not f.startswith(alert_dir)))
+    return Report(base_label, head_label, now, config.settings.timezone, tuple(changes), rest, head.complete, others)
 
 
 # ---------------------------------------------------------------- rendering
@@ -310,6 +313,8 @@ def to_markdown(report: Report) -> str:
             for p in c.posts:
                 out += [f"<details><summary>{p.channel} post ({p.length}/{p.limit})</summary>", "", "```text",
                         p.text, "```", "", "</details>", ""]
+    if report.other_files:
+        out += ["### Other changed files", ""] + [f"- `{f}`" for f in report.other_files] + [""]
     if report.problems:
         out += ["### Other problems", ""] + [f"- {_md(_problem_line(p))}" for p in report.problems] + [""]
     return "\n".join(out).rstrip() + "\n"
@@ -356,6 +361,8 @@ def to_text(report: Report) -> str:
             out.append(f"   -- {p.channel} [{p.lang}] {p.action}: {p.length}/{p.limit} {p.unit} {_mark(p.fits)}{note}")
             out += [f"      | {line}" for line in p.text.split("\n")]
         out.append("")
+    if report.other_files:
+        out.append("Other changed files: " + ", ".join(report.other_files))
     if report.problems:
         out.append("Other problems:")
         out += [f"   {_problem_line(p)}" for p in report.problems]
