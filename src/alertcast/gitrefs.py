@@ -29,7 +29,8 @@ class Repo:
 
 def _git(cwd: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=not binary, timeout=120)
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=not binary, timeout=120,
+                              check=False)
     except FileNotFoundError:
         raise GitError("git is not installed; install git, or use `alertcast check` to validate without comparing") from None
     except subprocess.TimeoutExpired:
