@@ -33,7 +33,7 @@ def edit(path: Path, *pairs: tuple[str, str]) -> None:
 
 def set_summary(path: Path, summary: str) -> None:
     text = path.read_text(encoding="utf-8")
-    path.write_text(re.sub(r"^summary: .*$", f"summary: {json.dumps(summary)}", text, count=1, flags=re.MULTILINE),
+    path.write_text(re.sub(r"^summary: .*$", lambda _: f"summary: {json.dumps(summary, ensure_ascii=False)}", text, count=1, flags=re.MULTILINE),
                     encoding="utf-8")
 
 
@@ -199,3 +199,11 @@ def test_changed_guides_and_settings_are_listed(cli, repo):
     guide.write_text(guide.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     out = report(cli, repo, "--base", "main").output
     assert f"Other changed files: content/guides/{guide.name}" in out
+
+
+def test_a_post_cut_to_fit_is_a_warning(cli, repo):
+    set_summary(repo / "content" / "alerts" / "new-drop.zh.md", "假冒的领取页面会让你签名授权，然后转走你的代币。" * 20)
+    out = report(cli, repo, "--base", "main").output
+    block = out.split("== new-drop")[1].split("\n== ")[0]
+    assert re.search(r"-- mastodon \[zh\] post: \d+/500 .*✅, summary shortened to fit", block), block
+    assert "⚠️ the mastodon post is cut to fit 500 characters" in block

@@ -55,5 +55,10 @@ def from_git(project: Path, base_ref: str, head_ref: str | None, now: datetime) 
         head: Loaded = load_all(config)
         base = _load_base(base_root, config)
         changed = changed_files(base_root, head_root, _parts(config))
-        return build_report(base, head, config, now, changed, f"{base_ref} ({base_commit[:7]})",
-                            f"{head_ref} ({head_commit[:7]})" if head_commit else "working tree")
+        return build_report(base, head, config, now, changed, _label(base_ref, base_commit),
+                            _label(head_ref, head_commit) if head_ref and head_commit else "working tree")
+
+
+def _label(ref: str, commit: str) -> str:
+    """`origin/main (1a2b3c4)`, or just the abbreviated commit when that is what was given."""
+    return commit[:7] if commit.startswith(ref.lower()) else f"{ref} ({commit[:7]})"

@@ -75,6 +75,12 @@ class Change:
     post_note: str
     problems: tuple[Problem, ...]
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the report itself notices beyond `alertcast check`: posts the renderer had to cut."""
+        return tuple(f"the {p.channel} post is cut to fit {p.limit} {p.unit.split(' (')[0]}: its summary ends with "
+                     f"\"…\"; shorten the {p.lang} summary to keep it whole" for p in self.posts if p.truncated)
+
 
 @dataclass(frozen=True)
 class Report:
@@ -93,7 +99,8 @@ class Report:
 
     @property
     def warnings(self) -> int:
-        return sum(not p.is_error for c in self.changes for p in c.problems) + sum(not p.is_error for p in self.problems)
+        return (sum(not p.is_error for c in self.changes for p in c.problems) + sum(not p.is_error for p in self.problems)
+                + sum(len(c.warnings) for c in self.changes))
 
     @property
     def ok(self) -> bool:
@@ -298,8 +305,9 @@ def to_markdown(report: Report) -> str:
             out.append("- changed: " + ", ".join(f"`{f}`" for f in c.fields))
         out.append(f"- posts: {c.post_note}")
         out.append("")
-        if c.problems:
-            out += ["**Problems**", ""] + [f"- {_md(_problem_line(p))}" for p in c.problems] + [""]
+        if c.problems or c.warnings:
+            out += ["**Problems**", ""] + [f"- {_md(_problem_line(p))}" for p in c.problems]
+            out += [f"- ⚠️ {_md(w)}" for w in c.warnings] + [""]
         if c.kind != "removed":
             out += _banners_md(c)
         if c.posts:
@@ -350,6 +358,7 @@ def to_text(report: Report) -> str:
         out.append(f"   posts:     {c.post_note}")
         for p in c.problems:
             out.append(f"   {_problem_line(p)}")
+        out += [f"   ⚠️ {w}" for w in c.warnings]
         if c.kind != "removed":
             if not c.banners:
                 out.append("   banner: no banner channel")
