@@ -98,7 +98,9 @@ def test_publish_deploys_to_pages_on_push_schedule_and_by_hand():
     assert flow["on"]["schedule"][0]["cron"]
     assert flow["concurrency"] == {"group": "publish", "cancel-in-progress": False}
     build, deploy = flow["jobs"]["build"], flow["jobs"]["deploy"]
-    assert "alertcast build --output" in runs(build) and "--now" not in runs(build)
+    assert 'alertcast build --now "$NOW" --output' in runs(build)
+    moment = next(st for st in steps(build) if st.get("id") == "moment")  # the current time, fixed once
+    assert "date -u" in moment["run"] and "git rev-parse HEAD" in moment["run"]
     assert uses(build)[-2:] == ["actions/configure-pages", "actions/upload-pages-artifact"]
     assert uses(deploy) == ["actions/deploy-pages"]
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
@@ -107,13 +109,18 @@ def test_publish_deploys_to_pages_on_push_schedule_and_by_hand():
 
 def test_publish_posts_after_deploy_and_keeps_the_outbox_on_a_branch():
     social = workflow("publish.yml")["jobs"]["social"]
-    assert social["needs"] == "deploy"  # posts never point at a page that is not live yet
+    # Posts never point at a page that is not live yet: they wait for the deploy, and are made
+    # for the very commit and moment that was deployed.
+    assert social["needs"] == ["build", "deploy"]
+    checkout = next(st for st in steps(social) if st.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["ref"] == "${{ needs.build.outputs.sha }}"
     assert social["permissions"] == {"contents": "write"}
     names = [s.get("name", "") for s in steps(social)]
     restore, drain, save = (names.index("Restore the outbox state"), names.index("Send due posts"),
                             names.index("Save the outbox state"))
     assert restore < drain < save
-    assert steps(social)[drain]["run"] == "alertcast outbox drain"
+    assert steps(social)[drain]["run"] == 'alertcast outbox drain --now "$NOW"'
+    assert steps(social)[drain]["env"]["NOW"] == "${{ needs.build.outputs.now }}"
     assert steps(social)[save]["if"].startswith("${{ always()")  # saved even after a failed send
     assert "--force" not in runs(social) and "push -f" not in runs(social)
     assert social["env"]["STATE_BRANCH"] == "alertcast-state"
