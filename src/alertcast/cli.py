@@ -105,27 +105,32 @@ def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
 
 
 @main.command()
+@click.argument("path", required=False, default=".", type=click.Path(file_okay=False))
 @click.option("--base", "base_ref", required=True, help="Git ref to compare with, e.g. origin/main.")
-@click.option("--head", "head_ref", default=None, help="Git ref with the change (default: the working tree).")
-@project_option
+@click.option("--head", "head_ref", default=None, help="Git ref to report on (default: the working tree as it is on disk).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "text"]), default="text", show_default=True,
-              help="markdown suits a GitHub job summary or a pull-request comment.")
-@click.option("--now", type=TimeParam(), help="Report as of this time (default: now).")
-def report(base_ref: str, head_ref: str | None, project: str, fmt: str, now: datetime | None) -> None:
-    """Show what a change will publish: per changed alert, when it goes live, its banner, each
-    channel's post with its length against the limit, and warnings. Exit 1 on content errors."""
-    import tempfile
+              help="markdown suits a GitHub job summary ($GITHUB_STEP_SUMMARY).")
+@click.option("--now", type=TimeParam(), help="Report as if it were this time (default: now).")
+def report(path: str, base_ref: str, head_ref: str | None, fmt: str, now: datetime | None) -> None:
+    """Show what a change publishes compared with --base: alerts added, modified, withdrawn or
+    removed, when each goes live, its banner, each channel's post with its length, and problems.
 
-    from . import report as reporting
+    PATH is the project folder (with mkdocs.yml) inside a git repository. Exits 1 when the
+    content has errors, 2 when git cannot give the refs asked for.
+    """
+    from . import compare
+    from .report import to_markdown, to_text
 
-    with tempfile.TemporaryDirectory(prefix="alertcast-report-") as tmp:
-        try:
-            result = reporting.build(Path(project).absolute(), base_ref, head_ref, now_or(now), Path(tmp))
-        except reporting.ReportError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
-    click.echo(reporting.markdown(result) if fmt == "markdown" else reporting.text(result), nl=False)
-    sys.exit(1 if result.errors else 0)
+    try:
+        result = compare.from_git(Path(path), base_ref, head_ref, now_or(now))
+    except compare.GitError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except ContentError as exc:
+        report_and_exit(exc)
+        return
+    click.echo((to_markdown if fmt == "markdown" else to_text)(result), nl=False)
+    sys.exit(0 if result.ok else 1)
 
 
 # Command groups live next to the library code they drive.

@@ -1,62 +1,85 @@
-"""What a change to the content will send out, for the people who review it.
+"""What a change to the content will publish: the reviewer's view of a pull request.
 
-A pull request that adds or edits an alert is reviewed as text in git; the reviewer needs to
-see what readers will get: when it goes live, the banner apps will show, each network's post
-with its length as that network counts it, and anything `alertcast check` has to say. The
-report compares the content at a base git ref with the content at a head ref (or the working
-tree) and renders that as Markdown (a GitHub job summary) or plain text (a terminal).
-
-The comparison and the rendering are pure; only `snapshot` touches git.
+Pure: (base content, head content with its problems, configuration, now) -> `Report` ->
+Markdown (for a GitHub job summary) or plain text. Alerts are compared by id; each changed
+alert shows when it goes live, the banner apps will receive, each channel's post exactly as
+the post renderer makes it with its length as that network counts it, and the problems
+`alertcast check` finds in its files. Reading git is the caller's job (see gitrefs.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import io
 import json
-import subprocess
-import tarfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
-from pathlib import Path
 
-from .config import Config, load_config
-from .content.loader import load_content
-from .content.models import SOCIAL_CHANNELS, Alert, Content
-from .plan import Plan, State
-from .problems import ContentError, Problem, display_path
+from .config import Config
+from .content.loader import Loaded
+from .content.models import Alert, Content
+from .plan import Plan, State, state_of
+from .problems import Problem, display_path
 from .render import posts as render_posts
 from .render.banner import banner_item
 
-KINDS = ("added", "modified", "withdrawn", "removed")
+KINDS = ("added", "modified", "withdrawn", "removed", "unreadable")
+_STATUS = {State.live: "live now", State.scheduled: "scheduled", State.expired: "expired", State.withdrawn: "withdrawn"}
+# Alert fields compared one by one; texts are compared per language below.
+_FIELDS = tuple(f.name for f in fields(Alert) if f.name not in ("id", "texts"))
 
 
-class ReportError(Exception):
-    """A usage mistake (not a git repository, unknown ref): one line saying what and how to fix."""
+@dataclass(frozen=True)
+class BannerPreview:
+    """One locale's banner as apps will receive it, or why there is none."""
+
+    lang: str
+    item: dict | None
+    note: str = ""
+
+    @property
+    def json(self) -> str:
+        return json.dumps(self.item, ensure_ascii=False, indent=2, sort_keys=True) if self.item else ""
 
 
 @dataclass(frozen=True)
 class PostPreview:
+    """One channel's post, exactly as the dispatcher would send it."""
+
     channel: str
+    action: str
     lang: str
     text: str
     length: int
     limit: int
     unit: str
-    shortened: bool  # the summary was cut to make the post fit
-    configured: bool  # the channel is set up in mkdocs.yml (else nothing is posted there)
+    truncated: bool
+
+    @property
+    def fits(self) -> bool:
+        return self.length <= self.limit
 
 
 @dataclass(frozen=True)
-class AlertChange:
+class Change:
+    """One alert that the change adds, modifies, withdraws or removes."""
+
     alert_id: str
     kind: str  # one of KINDS
-    alert: Alert  # as it is at head (at base for a removed alert)
-    changed: tuple[str, ...]  # what differs from base, for a modified alert
-    state: State  # at `now`, at head
-    banners: dict[str, dict]  # lang -> the entry apps get while it is live (empty: no banner)
+    fields: tuple[str, ...]  # what changed, e.g. ("summary (en)", "publish_at")
+    title: str
+    severity: str
+    status: str  # live now | scheduled | expired | withdrawn | removed
+    publish_at: datetime | None
+    expires_at: datetime | None
+    banners: tuple[BannerPreview, ...]
     posts: tuple[PostPreview, ...]
-    problems: tuple[Problem, ...]  # what `alertcast check` says about this alert's files
+    post_note: str
+    problems: tuple[Problem, ...]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the report itself notices beyond `alertcast check`: posts the renderer had to cut."""
+        return tuple(f"the {p.channel} post is cut to fit {p.limit} {p.unit.split(' (')[0]}: its summary ends with "
+                     f"\"…\"; shorten the {p.lang} summary to keep it whole" for p in self.posts if p.truncated)
 
 
 @dataclass(frozen=True)
@@ -64,238 +87,292 @@ class Report:
     base: str
     head: str
     now: datetime
-    config: Config
-    changes: tuple[AlertChange, ...]
-    other: tuple[str, ...]  # guides and pages that changed, as "guides/<id>" or "<page id>"
-    problems: tuple[Problem, ...]  # every problem in the head content
+    tz: str
+    changes: tuple[Change, ...]
+    problems: tuple[Problem, ...]  # problems not tied to a changed alert: errors anywhere, warnings in changed files
+    complete: bool  # False when some head file could not be read at all
+    other_files: tuple[str, ...] = ()  # changed files that are not alerts: guides, pages, settings, templates
 
     @property
     def errors(self) -> int:
-        return sum(p.is_error for p in self.problems)
+        return sum(p.is_error for c in self.changes for p in c.problems) + sum(p.is_error for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return (sum(not p.is_error for c in self.changes for p in c.problems) + sum(not p.is_error for p in self.problems)
+                + sum(len(c.warnings) for c in self.changes))
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0 and self.complete
 
 
-# --- git ---------------------------------------------------------------------------------------
-
-def _git(repo: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=not binary, check=False)
-
-
-def snapshot(project: Path, ref: str, dest: Path) -> Path:
-    """Extract the project folder as it is at `ref` into `dest`; returns the project's copy."""
-    top = _git(project, "rev-parse", "--show-toplevel")
-    if top.returncode != 0:
-        raise ReportError(f"{project} is not inside a git repository; run the report in a clone of your content repository")
-    if _git(project, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
-        raise ReportError(f"git ref '{ref}' does not exist here; fetch it first (e.g. `git fetch origin main`) "
-                          "or name a branch, tag or commit that exists")
-    prefix = _git(project, "rev-parse", "--show-prefix").stdout.strip()
-    archive = _git(project, "archive", "--format=tar", ref, "--", prefix or ".", binary=True)
-    if archive.returncode != 0:
-        raise ReportError(f"cannot read {prefix or 'the project'} at '{ref}': "
-                          f"{archive.stderr.decode(errors='replace').strip()}")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4: refuse links and paths out of dest
-            tar.extractall(dest, filter="data")
-        else:  # pragma: no cover - git archive of our own repository writes plain files
-            tar.extractall(dest)
-    return dest / prefix
-
-
-# --- comparison --------------------------------------------------------------------------------
-
-def _load(project: Path) -> tuple[Config | None, Content | None, list[Problem]]:
-    try:
-        config = load_config(project)
-    except ContentError as exc:
-        return None, None, list(exc.problems)
-    content, problems = load_content(config, strict=False)
-    return config, content, problems
-
-
-def _differences(old: Alert, new: Alert) -> tuple[str, ...]:
-    changed = [f.name for f in dataclasses.fields(Alert)
-               if f.name not in ("id", "texts") and getattr(old, f.name) != getattr(new, f.name)]
-    for lang in sorted(set(old.texts) | set(new.texts)):
-        a, b = old.texts.get(lang), new.texts.get(lang)
-        for part in ("title", "summary", "body"):
-            if getattr(a, part, None) != getattr(b, part, None):
-                changed.append(f"{part} ({lang})")
-    return tuple(changed)
-
-
-def _previews(alert: Alert, config: Config) -> tuple[PostPreview, ...]:
+def _texts_changed(old: Alert, new: Alert) -> list[str]:
     out = []
-    for channel in (c for c in SOCIAL_CHANNELS if c in alert.channels):
-        post = render_posts.render(alert, config, channel, "withdraw" if alert.is_withdrawn else "post")
-        out.append(PostPreview(channel, post.lang, post.text, post.length, post.limit, post.unit, post.truncated,
-                               channel in config.enabled_channels))
-    return tuple(out)
-
-
-def _texts_differ(a: object, b: object) -> bool:
-    return {k: (v.title, v.summary, v.body) for k, v in a.texts.items()} != \
-        {k: (v.title, v.summary, v.body) for k, v in b.texts.items()}  # type: ignore[attr-defined]
-
-
-def compare(base: Content | None, head: Content, config: Config, now: datetime,
-            problems: list[Problem]) -> tuple[tuple[AlertChange, ...], tuple[str, ...]]:
-    """The alerts that differ between base and head, and the guides and pages that do."""
-    old = {a.id: a for a in base.alerts} if base else {}
-    new = {a.id: a for a in head.alerts}
-    plan = Plan.at(head, now)
-    changes = []
-    for alert_id in sorted(set(old) | set(new)):
-        before, after = old.get(alert_id), new.get(alert_id)
-        if after is None:
-            assert before is not None
-            changes.append(AlertChange(alert_id, "removed", before, (), State.scheduled, {}, (), ()))
+    for lang in sorted(old.texts.keys() | new.texts.keys()):
+        a, b = old.texts.get(lang), new.texts.get(lang)
+        if a is None or b is None:
+            out.append(f"translation ({lang}) {'added' if a is None else 'removed'}")
             continue
-        if before is None:
-            kind, changed = "added", ()
-        else:
-            changed = _differences(before, after)
-            if not changed:
-                continue
-            kind = "withdrawn" if after.is_withdrawn and not before.is_withdrawn else "modified"
-        files = {display_path(t.source, config.root) for t in after.texts.values()}
-        mine = tuple(p for p in problems if p.path in files)
-        shown = after.banner is not None and plan.states[alert_id] in (State.live, State.scheduled)
-        banners = {lang: banner_item(plan, config, after, lang) for lang in config.languages} if shown else {}
-        changes.append(AlertChange(alert_id, kind, after, changed, plan.states[alert_id], banners,
-                                   _previews(after, config), mine))
-    other = []
-    for section, prefix in (("guides", "guides/"), ("pages", "")):
-        before_items = {g.id: g for g in getattr(base, section)} if base else {}
-        for item in getattr(head, section):
-            previous = before_items.get(item.id)
-            if previous is None or _texts_differ(previous, item) or previous != item:
-                other.append(f"{prefix}{item.id}")
-        for gone in sorted(set(before_items) - {i.id for i in getattr(head, section)}):
-            other.append(f"{prefix}{gone} (removed)")
-    return tuple(changes), tuple(other)
-
-
-def build(project: Path, base_ref: str, head_ref: str | None, now: datetime, workdir: Path) -> Report:
-    """Load both sides and compare them. `head_ref` None means the working tree."""
-    base_dir = snapshot(project, base_ref, workdir / "base")
-    head_dir = snapshot(project, head_ref, workdir / "head") if head_ref else project
-    _bc, base_content, _bp = _load(base_dir)
-    config, head_content, problems = _load(head_dir)
-    if config is None or head_content is None:
-        return Report(base_ref, head_ref or "working tree", now, config, (), (), tuple(problems))  # type: ignore[arg-type]
-    changes, other = compare(base_content, head_content, config, now, problems)
-    return Report(base_ref, head_ref or "working tree", now, config, changes, other, tuple(problems))
-
-
-# --- rendering ---------------------------------------------------------------------------------
-
-STATE_WORDS = {State.live: "live now", State.scheduled: "scheduled", State.expired: "expired",
-               State.withdrawn: "withdrawn"}
-
-
-def _when(t: datetime | None, config: Config) -> str:
-    if t is None:
-        return "never"
-    local = t.astimezone(config.tz)
-    offset = local.strftime("%z")
-    utc = t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]}) = {utc}"
-
-
-def notes_of(change: AlertChange) -> list[tuple[str, str]]:
-    """(level, message) for what a reviewer should look at: check's problems first."""
-    out = [(p.level, str(p)) for p in change.problems]
-    for post in change.posts:
-        if post.shortened:
-            out.append(("warning", f"{post.channel}: the summary was shortened to fit {post.limit} {post.unit}; "
-                                   "write a shorter one so readers get the whole sentence"))
-        if not post.configured:
-            out.append(("warning", f"{post.channel} is in channels but not configured in mkdocs.yml: "
-                                   "nothing is posted there"))
-    if change.kind == "added" and change.state is State.live:
-        out.append(("warning", "goes live as soon as this is published (publish_at is already past)"))
+        out += [f"{name} ({lang})" for name in ("title", "summary", "body") if getattr(a, name) != getattr(b, name)]
     return out
 
 
-def _title(change: AlertChange, config: Config) -> str:
-    return change.alert.text(config.default_lang, config.default_lang).title
+def changed_fields(old: Alert, new: Alert) -> tuple[str, ...]:
+    """Names of what differs between two versions of an alert, front matter first."""
+    return tuple([f for f in _FIELDS if getattr(old, f) != getattr(new, f)] + _texts_changed(old, new))
 
 
-def markdown(report: Report) -> str:
-    lines = ["## What this change publishes", ""]
-    if report.config is None:
-        lines += ["The configuration does not load:", ""] + [f"- ❌ `{p}`" for p in report.problems]
-        return "\n".join(lines) + "\n"
-    config = report.config
-    lines += [f"Compared `{report.base}` with the {report.head}, as of {_when(report.now, config)}.", ""]
-    if report.errors:
-        lines += [f"### ❌ {report.errors} error(s) to fix before merging", ""]
-        lines += [f"- `{p}`" for p in report.problems if p.is_error] + [""]
-    if not report.changes:
-        lines += ["No alert changes."]
-    else:
-        lines += ["| alert | change | severity | goes live | at that time |", "| --- | --- | --- | --- | --- |"]
-        for c in report.changes:
-            lines.append(f"| `{c.alert_id}` {_title(c, config)} | {c.kind} | {c.alert.severity.value} | "
-                         f"{_when(c.alert.publish_at, config)} | {STATE_WORDS[c.state] if c.kind != 'removed' else '—'} |")
-    if report.other:
-        lines += ["", "Guides and pages changed: " + ", ".join(f"`{o}`" for o in report.other)]
-    for c in report.changes:
-        lines += ["", f"### `{c.alert_id}` — {c.kind}", ""]
-        if c.kind == "removed":
-            lines += ["The files were deleted. Deleting hides the alert from the site, feeds and banners but "
-                      "leaves posts on social networks; to correct a published alert, withdraw it instead."]
+def _files_of(alert: Alert, config: Config) -> set[str]:
+    return {display_path(t.source, config.root) for t in alert.texts.values()}
+
+
+def _banners(alert: Alert, config: Config, state: State, plan: Plan) -> tuple[BannerPreview, ...]:
+    if alert.banner is None:
+        return ()
+    if alert.is_withdrawn:
+        return tuple(BannerPreview(lang, None, "withdrawn: in no banner") for lang in config.languages)
+    note = {State.withdrawn: "withdrawn: in no banner", State.expired: "expired: in no banner"}.get(state, "")
+    if note:
+        return tuple(BannerPreview(lang, None, note) for lang in config.languages)
+    when = "" if state is State.live else "from publish_at"
+    return tuple(BannerPreview(lang, banner_item(plan, config, alert, lang), when) for lang in config.languages)
+
+
+NOT_SENT = "not sent"
+
+
+def _action(kind: str, old: Alert | None, new: Alert, base_now: State | None) -> tuple[str, str]:
+    """Which post action the outbox will take for this change, and a sentence about when.
+
+    `NOT_SENT` means the posts are shown for their length only: the outbox keys posts on the
+    revision, so an edit without a new `updated_at` posts nothing.
+    """
+    if new.is_withdrawn:
+        return "withdraw", ("withdraw: on each channel where a post went out, it is deleted or corrected with this "
+                            "text; unsent posts are cancelled")
+    if old is not None and base_now not in (None, State.scheduled):
+        if old.revision == new.revision:
+            return NOT_SENT, ("no new post: the revision (updated_at) is unchanged, so only the site, feeds and banner "
+                              "change; set updated_at to post an update")
+        return "update", "update: a correction or edit of the earlier post goes out"
+    return "post", "post"
+
+
+def _posts(alert: Alert, config: Config, action: str) -> tuple[PostPreview, ...]:
+    out = []
+    for channel in config.enabled_channels:
+        if channel not in alert.channels:
             continue
-        a = c.alert
-        lines += [f"**{_title(c, config)}** · {a.severity.value} · {a.category}", "",
-                  f"- goes live: {_when(a.publish_at, config)} ({STATE_WORDS[c.state]} at report time)",
-                  f"- expires: {_when(a.expires_at, config)}"]
-        if c.changed:
-            lines.append("- changed: " + ", ".join(c.changed))
-        notes = notes_of(c)
-        if notes:
-            lines += ["", "**To check**", ""] + [f"- {'❌' if level == 'error' else '⚠️'} {m}" for level, m in notes]
-        lines += ["", "**In-app banner**", ""]
-        if not c.banners:
-            lines.append("No banner: " + ("`banner` is not in channels." if c.alert.banner is None
-                                          else f"the alert is {c.state.value}, so apps drop it."))
-        for lang, item in c.banners.items():
-            lines += [f"<details><summary>{lang}</summary>", "", "```json",
-                      json.dumps(item, ensure_ascii=False, indent=2, sort_keys=True), "```", "", "</details>"]
-        if c.posts:
-            lines += ["", "**Posts**", "", "| channel | language | length | limit | |", "| --- | --- | --- | --- | --- |"]
-            for p in c.posts:
-                mark = "✅" if p.length <= p.limit and not p.shortened else ("✂️ shortened" if p.shortened else "❌")
-                lines.append(f"| {p.channel}{'' if p.configured else ' (not configured)'} | {p.lang} | "
-                             f"{p.length} {p.unit} | {p.limit} | {mark} |")
-            for p in c.posts:
-                lines += ["", f"<details><summary>{p.channel} post</summary>", "", "```text", p.text, "```", "",
-                          "</details>"]
+        post = render_posts.render(alert, config, channel, "update" if action == NOT_SENT else action)
+        out.append(PostPreview(channel, action, post.lang, post.text, post.length, post.limit, post.unit,
+                               post.truncated))
+    return tuple(out)
+
+
+def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan, base_now: State | None,
+            problems: list[Problem]) -> Change:
+    state = state_of(new, plan.now)
+    text = new.text(config.default_lang, config.default_lang)
+    action, note = _action(kind, old, new, base_now)
+    posts = _posts(new, config, action)
+    if state is State.scheduled and new.is_withdrawn:
+        posts, note = (), "nothing is posted: withdrawn before it went out"
+    elif state is State.scheduled:
+        note += " at publish_at (nothing goes out before it)"
+    elif state is State.expired:
+        posts, note = (), "nothing is posted: the alert has already expired"
+    if not posts and not note.startswith("nothing"):
+        note = "no social channel: nothing is posted"
+    files = _files_of(new, config)
+    status = "withdrawn" if new.is_withdrawn else _STATUS[state]
+    return Change(new.id, kind, changed_fields(old, new) if old else (), text.title, new.severity.value,
+                  status, new.publish_at, new.expires_at, _banners(new, config, state, plan), posts, note,
+                  tuple(p for p in problems if p.path in files))
+
+
+def _removed(old: Alert, config: Config, now: datetime, problems: list[Problem]) -> Change:
+    """An alert missing from the head: deleted, or its files no longer parse."""
+    text = old.text(config.default_lang, config.default_lang)
+    stems = {t.source.name.split(".")[0] for t in old.texts.values()}
+    related = tuple(p for p in problems if p.path.rsplit("/", 1)[-1].split(".")[0] in stems)
+    if any(p.is_error for p in related):
+        return Change(old.id, "unreadable", (), text.title, old.severity.value, "cannot be read", old.publish_at,
+                      old.expires_at, (), (), "unknown until its files can be read: fix the problems", related)
+    public = state_of(old, now) is not State.scheduled
+    note = ("the page disappears from the site and feeds, but posts already sent stay online; "
+            "to correct a published alert, set `withdrawn` with a reason instead" if public else
+            "it was not published yet: nothing was sent")
+    return Change(old.id, "removed", (), text.title, old.severity.value, "removed", old.publish_at, old.expires_at,
+                  (), (), note, related)
+
+
+def build_report(base: Content | None, head: Loaded, config: Config, now: datetime, changed: frozenset[str],
+                 base_label: str, head_label: str) -> Report:
+    """Compare two content sets by alert id and say what the head would publish at `now`.
+
+    `changed` holds the project-relative paths of files that differ; warnings are shown only
+    for them, errors everywhere (an error anywhere blocks a publish).
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    old = {a.id: a for a in (base.alerts if base else ())}
+    new_content = head.content
+    new = {a.id: a for a in (new_content.alerts if new_content else ())}
+    plan = Plan.at(new_content, now) if new_content else None
+    problems = [p for p in head.problems if p.is_error or p.path in changed]
+    used: set[Problem] = set()
+    changes: list[Change] = []
+    for alert_id in sorted(old.keys() | new.keys()):
+        before, after = old.get(alert_id), new.get(alert_id)
+        if after is None:
+            assert before is not None
+            change = _removed(before, config, now, problems)
         else:
-            lines += ["", "No social channels."]
-    return "\n".join(lines) + "\n"
+            assert plan is not None
+            files = _files_of(after, config)
+            if before is None:
+                kind = "added"
+            elif after.is_withdrawn and not before.is_withdrawn:
+                kind = "withdrawn"
+            elif changed_fields(before, after) or files & changed:
+                kind = "modified"
+            else:
+                continue
+            if kind == "modified" and not changed_fields(before, after) and not any(p.path in files for p in problems):
+                continue  # a file changed without changing the alert (e.g. a comment in front matter)
+            base_now = state_of(before, now) if before else None
+            change = _change(kind, before, after, config, plan, base_now, problems)
+        used.update(change.problems)
+        changes.append(change)
+    rest = tuple(p for p in problems if p not in used)
+    alert_dir = display_path(config.content_dir / "alerts", config.root) + "/"
+    others = tuple(sorted(f for f in changed if not f.startswith(alert_dir)))
+    return Report(base_label, head_label, now, config.settings.timezone, tuple(changes), rest, head.complete, others)
 
 
-def text(report: Report) -> str:
-    if report.config is None:
-        return "\n".join(str(p) for p in report.problems) + "\n"
-    config = report.config
-    lines = [f"compared {report.base} with the {report.head}, as of {_when(report.now, config)}"]
-    lines += [str(p) for p in report.problems if p.is_error]
+# ---------------------------------------------------------------- rendering
+
+
+def when(t: datetime | None, tz: str) -> str:
+    """A time in the editors' zone and in UTC, e.g. `2026-04-01 09:00 Asia/Shanghai (01:00 UTC)`."""
+    if t is None:
+        return "never"
+    from zoneinfo import ZoneInfo
+
+    local = t.astimezone(ZoneInfo(tz))
+    utc = t.astimezone(timezone.utc)
+    same_day = local.date() == utc.date()
+    return f"{local:%Y-%m-%d %H:%M} {tz} ({utc:%H:%M} UTC)" if same_day else \
+        f"{local:%Y-%m-%d %H:%M} {tz} ({utc:%Y-%m-%d %H:%M} UTC)"
+
+
+def _verdict(report: Report) -> str:
+    if not report.complete:
+        return "❌ some files could not be read: fix the problems below; until then the comparison is incomplete"
+    if report.errors:
+        return f"❌ {report.errors} error(s), {report.warnings} warning(s): this cannot be published until the errors are fixed"
+    if report.warnings:
+        return f"⚠️ {report.warnings} warning(s), no errors"
+    return "✅ no problems"
+
+
+def _mark(ok: bool) -> str:
+    return "✅" if ok else "❌"
+
+
+def _problem_line(p: Problem) -> str:
+    return f"{'❌' if p.is_error else '⚠️'} {p}"
+
+
+def to_markdown(report: Report) -> str:
+    """GitHub-flavoured Markdown for a job summary or a pull-request comment."""
+    out = ["## alertcast report", "",
+           f"Compares `{report.base}` with `{report.head}` at {when(report.now, report.tz)}.", "",
+           _verdict(report), ""]
     if not report.changes:
-        lines.append("no alert changes")
+        out += ["No alert is added, changed, withdrawn or removed.", ""]
+    else:
+        out += ["| alert | change | severity | goes live | status |", "| --- | --- | --- | --- | --- |"]
+        for c in report.changes:
+            out.append(f"| `{c.alert_id}` | {c.kind} | {c.severity} | {when(c.publish_at, report.tz)} | {c.status} |")
+        out.append("")
     for c in report.changes:
-        lines += ["", f"{c.alert_id}: {c.kind} — {_title(c, config)} [{c.alert.severity.value}]"]
-        if c.kind == "removed":
+        out += [f"### `{c.alert_id}` — {c.kind}", "", f"**{_md(c.title)}** · {c.severity} · {c.status}", ""]
+        out.append(f"- goes live: {when(c.publish_at, report.tz)}")
+        out.append(f"- expires: {when(c.expires_at, report.tz)}")
+        if c.fields:
+            out.append("- changed: " + ", ".join(f"`{f}`" for f in c.fields))
+        out.append(f"- posts: {c.post_note}")
+        out.append("")
+        if c.problems or c.warnings:
+            out += ["**Problems**", ""] + [f"- {_md(_problem_line(p))}" for p in c.problems]
+            out += [f"- ⚠️ {_md(w)}" for w in c.warnings] + [""]
+        if c.kind != "removed":
+            out += _banners_md(c)
+        if c.posts:
+            out += ["**Posts**", "", "| channel | language | action | length | limit | fits |",
+                    "| --- | --- | --- | --- | --- | --- |"]
+            for p in c.posts:
+                note = " (summary shortened to fit)" if p.truncated else ""
+                out.append(f"| {p.channel} | {p.lang} | {p.action} | {p.length} | {p.limit} {p.unit} | "
+                           f"{_mark(p.fits)}{note} |")
+            out.append("")
+            for p in c.posts:
+                out += [f"<details><summary>{p.channel} post ({p.length}/{p.limit})</summary>", "", "```text",
+                        p.text, "```", "", "</details>", ""]
+    if report.other_files:
+        out += ["### Other changed files", ""] + [f"- `{f}`" for f in report.other_files] + [""]
+    if report.problems:
+        out += ["### Other problems", ""] + [f"- {_md(_problem_line(p))}" for p in report.problems] + [""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _banners_md(c: Change) -> list[str]:
+    if not c.banners:
+        return ["**Banner**: no banner channel", ""]
+    out = ["**Banner**", ""]
+    for b in c.banners:
+        if b.item is None:
+            out += [f"- `{b.lang}`: {b.note}"]
             continue
-        lines.append(f"  goes live {_when(c.alert.publish_at, config)} ({STATE_WORDS[c.state]})")
-        if c.changed:
-            lines.append("  changed: " + ", ".join(c.changed))
-        lines += [f"  {level}: {m}" for level, m in notes_of(c)]
-        lines.append("  banner: " + (", ".join(c.banners) if c.banners else "none"))
+        out += [f"`{b.lang}`" + (f" ({b.note})" if b.note else ""), "", "```json", b.json, "```", ""]
+    return out + [""] if out[-1] != "" else out
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;")
+
+
+def to_text(report: Report) -> str:
+    """Plain text for a terminal."""
+    out = [f"alertcast report: {report.base} -> {report.head} at {when(report.now, report.tz)}", _verdict(report), ""]
+    if not report.changes:
+        out.append("No alert is added, changed, withdrawn or removed.")
+    for c in report.changes:
+        out.append(f"== {c.alert_id}: {c.kind} ({c.severity}, {c.status}) {c.title}")
+        out.append(f"   goes live: {when(c.publish_at, report.tz)}")
+        out.append(f"   expires:   {when(c.expires_at, report.tz)}")
+        if c.fields:
+            out.append("   changed:   " + ", ".join(c.fields))
+        out.append(f"   posts:     {c.post_note}")
+        for p in c.problems:
+            out.append(f"   {_problem_line(p)}")
+        out += [f"   ⚠️ {w}" for w in c.warnings]
+        if c.kind != "removed":
+            if not c.banners:
+                out.append("   banner: no banner channel")
+            for b in c.banners:
+                out.append(f"   banner [{b.lang}]: " + (b.note if b.item is None else
+                                                         json.dumps(b.item, ensure_ascii=False, sort_keys=True)))
         for p in c.posts:
-            status = "ok" if p.length <= p.limit and not p.shortened else ("shortened" if p.shortened else "too long")
-            lines.append(f"  {p.channel} ({p.lang}): {p.length}/{p.limit} {p.unit} — {status}")
-    if report.other:
-        lines += ["", "guides and pages changed: " + ", ".join(report.other)]
-    return "\n".join(lines) + "\n"
+            note = ", summary shortened to fit" if p.truncated else ""
+            out.append(f"   -- {p.channel} [{p.lang}] {p.action}: {p.length}/{p.limit} {p.unit} {_mark(p.fits)}{note}")
+            out += [f"      | {line}" for line in p.text.split("\n")]
+        out.append("")
+    if report.other_files:
+        out.append("Other changed files: " + ", ".join(report.other_files))
+    if report.problems:
+        out.append("Other problems:")
+        out += [f"   {_problem_line(p)}" for p in report.problems]
+    return "\n".join(out).rstrip() + "\n"

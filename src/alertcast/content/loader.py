@@ -174,21 +174,42 @@ class ParseCache:
 PARSE_CACHE = ParseCache()
 
 
-def load_content(config: Config, content_dir: Path | None = None, base: Path | None = None,
-                 strict: bool = True) -> tuple[Content | None, list[Problem]]:
+@dataclass(frozen=True)
+class Loaded:
+    """Everything that could be read, even when some of it is wrong.
+
+    `alertcast report` shows what a change would publish next to its problems, so it needs the
+    models of every file that parsed, not only a verdict. `complete` is False when some file
+    could not be parsed at all (its alert would look missing).
+    """
+
+    content: Content | None  # None only when the content folder does not exist
+    problems: list[Problem]
+    complete: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.content is not None and not any(p.is_error for p in self.problems)
+
+
+def load_content(config: Config, content_dir: Path | None = None, base: Path | None = None) -> tuple[Content | None, list[Problem]]:
     """Load everything. Returns the content (None when there are errors) and all problems.
 
-    Warnings (such as a missing translation) do not stop loading. With `strict=False` the
-    content of every readable file is returned even when there are errors, for reports that
-    show a broken change next to its problems; it must never be published.
+    Warnings (such as a missing translation) do not stop loading.
     """
+    loaded = load_all(config, content_dir, base)
+    return (loaded.content if loaded.ok else None), loaded.problems
+
+
+def load_all(config: Config, content_dir: Path | None = None, base: Path | None = None) -> Loaded:
+    """Load every file that parses into models and collect every problem, errors included."""
     content_dir = content_dir or config.content_dir
     base = base or config.root
     problems: list[Problem] = []
     if not content_dir.is_dir():
         shown = display_path(config.path, base)
-        return None, [Problem(shown, 1, 1, "error", f"content folder {content_dir} does not exist",
-                              "create it or set extra.alertcast.content_dir")]
+        return Loaded(None, [Problem(shown, 1, 1, "error", f"content folder {content_dir} does not exist",
+                                     "create it or set extra.alertcast.content_dir")], False)
     files: list[SourceFile] = []
     unreadable: set[tuple[str, str, str]] = set()  # (section, stem, lang) of files with errors
     seen: dict[tuple, tuple[SourceFile | None, list[Problem]]] = {}
@@ -225,10 +246,7 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
     from .lint import lint  # cross-file rules need the whole set
 
     problems += lint(content, files, config)
-    problems = sorted(set(problems))
-    if strict and any(p.is_error for p in problems):
-        return None, problems
-    return content, problems
+    return Loaded(content, sorted(set(problems)), not unreadable)
 
 
 def load_or_raise(config: Config, content_dir: Path | None = None) -> Content:

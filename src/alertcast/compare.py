@@ -1,0 +1,64 @@
+"""The effects behind `alertcast report`: read both sides of a change from git, load them.
+
+Kept apart from report.py so the report itself stays a pure function of two content sets.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from .config import CONFIG_FILE, Config, load_config
+from .content.loader import Loaded, load_all
+from .content.models import Content
+from .gitrefs import GitError, changed_files, export, find_repo, resolve
+from .problems import ContentError
+from .report import Report, build_report
+
+__all__ = ["GitError", "from_git"]
+
+
+def _parts(config: Config) -> tuple[str, ...]:
+    """What a change can touch that affects what is published (relative to the project)."""
+    return (CONFIG_FILE, config.settings.content_dir, "templates")
+
+
+def _load_base(root: Path | None, head: Config) -> Content | None:
+    """The base side's alerts, read as leniently as possible: only its models are needed."""
+    if root is None or not (root / CONFIG_FILE).is_file():
+        return None
+    try:
+        config = load_config(root)
+    except ContentError:  # the base's own settings were broken: read its content with today's
+        config = Config(root.resolve(), head.site_name, head.site_url, head.settings, head.raw)
+    return load_all(config).content
+
+
+def from_git(project: Path, base_ref: str, head_ref: str | None, now: datetime) -> Report:
+    """Compare `project` at `base_ref` with `head_ref` (or the working tree); raise GitError or ContentError."""
+    if not project.is_dir():
+        raise GitError(f"{project} is not a folder; pass the project folder that holds {CONFIG_FILE}")
+    repo = find_repo(project)
+    base_commit = resolve(repo, base_ref)
+    head_commit = resolve(repo, head_ref) if head_ref else None
+    with tempfile.TemporaryDirectory(prefix="alertcast-report-") as tmp:
+        base_root = export(repo, base_commit, Path(tmp) / "base")
+        if head_commit is None:
+            head_root = project
+        else:
+            head_root = export(repo, head_commit, Path(tmp) / "head")
+            if head_root is None:
+                raise GitError(f"{repo.prefix or 'the project'} does not exist at {head_ref}; "
+                               "pass the ref of a commit that has the project")
+        config = load_config(head_root)
+        head: Loaded = load_all(config)
+        base = _load_base(base_root, config)
+        changed = changed_files(base_root, head_root, _parts(config))
+        return build_report(base, head, config, now, changed, _label(base_ref, base_commit),
+                            _label(head_ref, head_commit) if head_ref and head_commit else "working tree")
+
+
+def _label(ref: str, commit: str) -> str:
+    """`origin/main (1a2b3c4)`, or just the abbreviated commit when that is what was given."""
+    return commit[:7] if commit.startswith(ref.lower()) else f"{ref} ({commit[:7]})"
