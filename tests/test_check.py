@@ -122,6 +122,12 @@ CASES = {
     "bad id": (
         ALERT_EN, "title:", "id: Live_Phishing\ntitle:",
         [f"{ALERT_EN}:2:1: error: 'id': 'Live_Phishing' is not a valid id"], 1),
+    "line separator in a title": (
+        ALERT_EN, 'title: "Phishing site poses', 'title: "Phishing\u2028site poses',
+        [f"{ALERT_EN}:2:17: error: invisible control character U+2028 in the text"], 1),
+    "C1 control character in the body": (
+        ALERT_EN, "## Details", "## Det\x85ails",
+        [f"{ALERT_EN}:22:7: error: invisible control character U+0085 in the text"], 1),
     "YAML syntax error": (
         ALERT_EN, "category: phishing", "category: [phishing",
         [f"{ALERT_EN}:6:11: error: YAML syntax error: expected ',' or ']', but got ':'"], 1),

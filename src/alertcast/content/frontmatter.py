@@ -30,7 +30,7 @@ Channel = Literal[KNOWN_CHANNELS]  # type: ignore[valid-type]
 Level = Literal[GUIDE_LEVELS]  # type: ignore[valid-type]
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, LS, PS
 
 
 class _Strict(BaseModel):

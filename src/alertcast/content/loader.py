@@ -108,11 +108,16 @@ def read_file(path: Path, section: str, config: Config, base: Path) -> tuple[Sou
                               "check indentation and quote values that contain ': ' or start with '@' or '*'")]
     if not isinstance(data, dict):
         return None, [Problem(shown, front_line, 1, "error", "front matter must be 'key: value' lines", "")]
-    bad = CONTROL.search(body)
-    if bad:
-        line = body_line + body.count("\n", 0, bad.start())
-        return None, [Problem(shown, line, 1, "error", f"invisible control character U+{ord(bad.group()):04X} in the text",
-                              "delete it; it breaks feeds and CAP messages")]
+    # YAML reads U+0085, U+2028 and U+2029 as line breaks, so in front matter they would silently
+    # turn into spaces; in a body they break feeds and CAP. Either way: show where, never guess.
+    for part, first_line in ((front, front_line), (body, body_line)):
+        bad = CONTROL.search(part)
+        if bad:
+            line = first_line + part.count("\n", 0, bad.start())
+            col = bad.start() - (part.rfind("\n", 0, bad.start()) + 1) + 1
+            return None, [Problem(shown, line, col, "error",
+                                  f"invisible control character U+{ord(bad.group()):04X} in the text",
+                                  "delete it; it breaks feeds and CAP messages")]
     schema = _MATTER[section]
     try:
         matter = schema.model_validate(data)
