@@ -41,24 +41,6 @@ class BannerPreview:
 
 
 @dataclass(frozen=True)
-class PostPreview:
-    """One channel's post, exactly as the dispatcher would send it."""
-
-    channel: str
-    action: str
-    lang: str
-    text: str
-    length: int
-    limit: int
-    unit: str
-    truncated: bool
-
-    @property
-    def fits(self) -> bool:
-        return self.length <= self.limit
-
-
-@dataclass(frozen=True)
 class Change:
     """One alert that the change adds, modifies, withdraws or removes."""
 
@@ -71,9 +53,10 @@ class Change:
     publish_at: datetime | None
     expires_at: datetime | None
     banners: tuple[BannerPreview, ...]
-    posts: tuple[PostPreview, ...]
+    posts: tuple[render_posts.Post, ...]  # exactly as the dispatcher would send them
     post_note: str
     problems: tuple[Problem, ...]
+    post_action: str = ""  # post | update | withdraw, or NOT_SENT
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -159,15 +142,9 @@ def _action(kind: str, old: Alert | None, new: Alert, base_now: State | None) ->
     return "post", "post"
 
 
-def _posts(alert: Alert, config: Config, action: str) -> tuple[PostPreview, ...]:
-    out = []
-    for channel in config.enabled_channels:
-        if channel not in alert.channels:
-            continue
-        post = render_posts.render(alert, config, channel, "update" if action == NOT_SENT else action)
-        out.append(PostPreview(channel, action, post.lang, post.text, post.length, post.limit, post.unit,
-                               post.truncated))
-    return tuple(out)
+def _posts(alert: Alert, config: Config, action: str) -> tuple[render_posts.Post, ...]:
+    return tuple(render_posts.render(alert, config, channel, "update" if action == NOT_SENT else action)
+                 for channel in config.enabled_channels if channel in alert.channels)
 
 
 def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan, base_now: State | None,
@@ -188,7 +165,7 @@ def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan
     status = "withdrawn" if new.is_withdrawn else _STATUS[state]
     return Change(new.id, kind, changed_fields(old, new) if old else (), text.title, new.severity.value,
                   status, new.publish_at, new.expires_at, _banners(new, config, state, plan), posts, note,
-                  tuple(p for p in problems if p.path in files))
+                  tuple(p for p in problems if p.path in files), post_action=action)
 
 
 def _removed(old: Alert, config: Config, now: datetime, problems: list[Problem]) -> Change:
@@ -315,7 +292,7 @@ def to_markdown(report: Report) -> str:
                     "| --- | --- | --- | --- | --- | --- |"]
             for p in c.posts:
                 note = " (summary shortened to fit)" if p.truncated else ""
-                out.append(f"| {p.channel} | {p.lang} | {p.action} | {p.length} | {p.limit} {p.unit} | "
+                out.append(f"| {p.channel} | {p.lang} | {c.post_action} | {p.length} | {p.limit} {p.unit} | "
                            f"{_mark(p.fits)}{note} |")
             out.append("")
             for p in c.posts:
@@ -367,7 +344,7 @@ def to_text(report: Report) -> str:
                                                          json.dumps(b.item, ensure_ascii=False, sort_keys=True)))
         for p in c.posts:
             note = ", summary shortened to fit" if p.truncated else ""
-            out.append(f"   -- {p.channel} [{p.lang}] {p.action}: {p.length}/{p.limit} {p.unit} {_mark(p.fits)}{note}")
+            out.append(f"   -- {p.channel} [{p.lang}] {c.post_action}: {p.length}/{p.limit} {p.unit} {_mark(p.fits)}{note}")
             out += [f"      | {line}" for line in p.text.split("\n")]
         out.append("")
     if report.other_files:
