@@ -68,6 +68,13 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture
+def page(browser):
+    tab = browser.new_page()
+    yield tab
+    tab.close()
+
+
 def test_scheduled_alert_is_nowhere_in_the_files(site):
     assert not (site / "alerts" / "scheduled-maintenance").exists()
     assert not (site / "en" / "alerts" / "scheduled-maintenance").exists()
@@ -166,28 +173,20 @@ def _search(page, served: str, lang_root: str, query: str) -> list[str]:
     return [t.replace("\u200b", "").strip() for t in items]
 
 
-def test_chinese_and_english_search_in_the_browser(browser, served):
-    page = browser.new_page()
-    try:
-        assert any("钓鱼网站冒充钱包" in t for t in _search(page, served, "/", "助记词"))
-        assert any("识别钓鱼网站" in t for t in _search(page, served, "/", "客服"))
-        assert any("Phishing site poses as the wallet" in t for t in _search(page, served, "/en/", "phishing"))
-        assert not any("维护" in t for t in _search(page, served, "/", "节点维护"))  # scheduled: not in search
-    finally:
-        page.close()
+def test_chinese_and_english_search_in_the_browser(page, served):
+    assert any("钓鱼网站冒充钱包" in t for t in _search(page, served, "/", "助记词"))
+    assert any("识别钓鱼网站" in t for t in _search(page, served, "/", "客服"))
+    assert any("Phishing site poses as the wallet" in t for t in _search(page, served, "/en/", "phishing"))
+    assert not any("维护" in t for t in _search(page, served, "/", "节点维护"))  # scheduled: not in search
 
 
-def test_announcement_bar_links_the_most_severe_live_alert(browser, served):
-    page = browser.new_page()
-    try:
-        page.goto(f"{served}/en/guides/spot-phishing/")
-        bar = page.locator(".md-banner a.alertcast-announce")
-        assert bar.inner_text().replace("\n", " ").strip() == "Warning Phishing site poses as the wallet"
-        bar.click()
-        page.wait_for_url("**/en/alerts/live-phishing/")
-        assert page.locator("article h1").inner_text() == "Phishing site poses as the wallet"
-    finally:
-        page.close()
+def test_announcement_bar_links_the_most_severe_live_alert(page, served):
+    page.goto(f"{served}/en/guides/spot-phishing/")
+    bar = page.locator(".md-banner a.alertcast-announce")
+    assert bar.inner_text().replace("\n", " ").strip() == "Warning Phishing site poses as the wallet"
+    bar.click()
+    page.wait_for_url("**/en/alerts/live-phishing/")
+    assert page.locator("article h1").inner_text() == "Phishing site poses as the wallet"
 
 
 def test_no_announcement_when_nothing_is_live(tmp_path):
@@ -205,63 +204,47 @@ def test_no_announcement_when_nothing_is_live(tmp_path):
     assert "<aside class=\"md-banner\">" not in html and "data-alert-id" not in html
 
 
-def test_language_switcher_goes_to_the_twin_page(browser, served):
-    page = browser.new_page()
-    try:
-        page.goto(f"{served}/alerts/live-phishing/")
-        page.locator(".md-header__option .md-select button").first.hover()
-        page.locator("a.md-select__link[hreflang='en']").click()
-        page.wait_for_url("**/en/alerts/live-phishing/")
-        assert page.locator("article h1").inner_text() == "Phishing site poses as the wallet"
-        page.locator(".md-header__option .md-select button").first.hover()
-        page.locator("a.md-select__link[hreflang='zh']").click()
-        page.wait_for_url(f"{served}/alerts/live-phishing/")
-        assert page.locator("article h1").inner_text() == "钓鱼网站冒充钱包"
-    finally:
-        page.close()
+def test_language_switcher_goes_to_the_twin_page(page, served):
+    page.goto(f"{served}/alerts/live-phishing/")
+    page.locator(".md-header__option .md-select button").first.hover()
+    page.locator("a.md-select__link[hreflang='en']").click()
+    page.wait_for_url("**/en/alerts/live-phishing/")
+    assert page.locator("article h1").inner_text() == "Phishing site poses as the wallet"
+    page.locator(".md-header__option .md-select button").first.hover()
+    page.locator("a.md-select__link[hreflang='zh']").click()
+    page.wait_for_url(f"{served}/alerts/live-phishing/")
+    assert page.locator("article h1").inner_text() == "钓鱼网站冒充钱包"
 
 
-def test_feeds_are_announced_in_the_head_and_linked_from_the_alert_index(browser, served):
-    page = browser.new_page()
-    try:
-        page.goto(f"{served}/en/alerts/")
-        heads = {page.locator(f"link[rel=alternate][type='{kind}']").get_attribute("href")
-                 for kind in ("application/rss+xml", "application/atom+xml", "application/feed+json")}
-        assert heads == {"/feeds/alerts.en.rss.xml", "/feeds/alerts.en.atom.xml", "/feeds/alerts.en.json"}
-        links = {a.get_attribute("href") for a in page.locator("article a").all()}
-        assert heads <= links
-    finally:
-        page.close()
+def test_feeds_are_announced_in_the_head_and_linked_from_the_alert_index(page, served):
+    page.goto(f"{served}/en/alerts/")
+    heads = {page.locator(f"link[rel=alternate][type='{kind}']").get_attribute("href")
+             for kind in ("application/rss+xml", "application/atom+xml", "application/feed+json")}
+    assert heads == {"/feeds/alerts.en.rss.xml", "/feeds/alerts.en.atom.xml", "/feeds/alerts.en.json"}
+    links = {a.get_attribute("href") for a in page.locator("article a").all()}
+    assert heads <= links
 
 
-def test_was_this_page_helpful_posts_the_rating(browser, served):
-    page = browser.new_page()
-    try:
-        page.goto(f"{served}/en/guides/spot-phishing/")
-        form = page.locator("form.md-feedback")
-        form.wait_for(state="visible")
-        assert "Was this page helpful?" in form.inner_text()
-        SiteHandler.posted.clear()
-        form.locator("button[data-md-value='1']").click()
-        assert page.locator(".md-feedback__note").inner_text().strip() == "Thanks for your feedback!"
-        page.wait_for_function("() => true")  # let the beacon leave
-        deadline = time.monotonic() + 10
-        while not SiteHandler.posted and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert [(path, json.loads(body)) for path, body in SiteHandler.posted] == [
-            ("/api/feedback", {"page": "/en/guides/spot-phishing/", "rating": 1})]
-    finally:
-        page.close()
+def test_was_this_page_helpful_posts_the_rating(page, served):
+    page.goto(f"{served}/en/guides/spot-phishing/")
+    form = page.locator("form.md-feedback")
+    form.wait_for(state="visible")
+    assert "Was this page helpful?" in form.inner_text()
+    SiteHandler.posted.clear()
+    form.locator("button[data-md-value='1']").click()
+    assert page.locator(".md-feedback__note").inner_text().strip() == "Thanks for your feedback!"
+    page.wait_for_function("() => true")  # let the beacon leave
+    deadline = time.monotonic() + 10
+    while not SiteHandler.posted and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [(path, json.loads(body)) for path, body in SiteHandler.posted] == [
+        ("/api/feedback", {"page": "/en/guides/spot-phishing/", "rating": 1})]
 
 
-def test_printed_page_is_the_article_alone(browser, served):
-    page = browser.new_page()
-    try:
-        page.goto(f"{served}/en/alerts/live-phishing/")
-        assert page.locator(".md-banner").is_visible()
-        page.emulate_media(media="print")
-        for chrome in (".md-banner", ".md-header", ".md-sidebar--primary", ".md-footer"):
-            assert not page.locator(chrome).first.is_visible(), chrome
-        assert page.locator("article h1").is_visible()
-    finally:
-        page.close()
+def test_printed_page_is_the_article_alone(page, served):
+    page.goto(f"{served}/en/alerts/live-phishing/")
+    assert page.locator(".md-banner").is_visible()
+    page.emulate_media(media="print")
+    for chrome in (".md-banner", ".md-header", ".md-sidebar--primary", ".md-footer"):
+        assert not page.locator(chrome).first.is_visible(), chrome
+    assert page.locator("article h1").is_visible()
