@@ -36,3 +36,33 @@ def _outcome(text: str) -> object:
 @pytest.mark.parametrize("text", DOCUMENTS)
 def test_libyaml_and_pure_loader_agree(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert _outcome(text) == _pure(text, monkeypatch)
+
+
+GENERAL = [
+    DOCUMENTS[0], DOCUMENTS[1], DOCUMENTS[2], DOCUMENTS[3],
+    "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n",  # anchors and merge keys
+    "? !!python/tuple [a, b]\n: complex key\n",  # a key that is not a scalar (kept opaque)
+    "set: !!set {a, b}\nn: 0x1f\nf: .5\nnull_: ~\nyes: true\nwhen: 2026-01-01\n",
+    "same: 1\nsame: 2\n",  # duplicate keys: the last wins
+]
+
+
+@pytest.mark.parametrize("text", GENERAL)
+def test_data_and_positions_match_the_general_constructor(text: str) -> None:
+    data, positions = yamlsource.load(text)
+    node = yaml.compose(text, Loader=yamlsource._Loader)
+    expected_positions: dict = {}
+    yamlsource._walk(node, (), expected_positions, 0)
+    assert data == yaml.load(text, Loader=yamlsource._Loader)
+    assert positions == expected_positions
+
+
+def test_unhashable_key_is_an_error_at_its_line() -> None:
+    with pytest.raises(yamlsource.YamlSyntaxError, match="found unhashable key") as caught:
+        yamlsource.load("a: 1\n? [a, b]\n: complex key\n", line_offset=1)
+    assert caught.value.position.line == 3
+
+
+def test_recursive_alias_does_not_hang() -> None:
+    with pytest.raises((yamlsource.YamlSyntaxError, RecursionError)):
+        yamlsource.load("a: &x [*x]\n")

@@ -61,11 +61,15 @@ def load(text: str, line_offset: int = 0) -> tuple[Any, dict[Key, Position]]:
         node, loader_class = _compose_pure(text, line_offset), _Loader
     if node is None:
         return None, {}
-    positions: dict[Key, Position] = {}
-    _walk(node, (), positions, line_offset)
     loader = loader_class("")
     try:
-        data = loader.construct_document(node)
+        try:
+            positions: dict[Key, Position] = {}
+            data = _build(node, (), positions, line_offset, loader, set())
+        except _Unusual:
+            positions = {}
+            _walk(node, (), positions, line_offset)
+            data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 1 if mark else 1) + line_offset
@@ -89,11 +93,59 @@ def _compose_pure(text: str, line_offset: int) -> yaml.Node | None:
         raise YamlSyntaxError(f"YAML syntax error: {exc}", Position(1 + line_offset, 1)) from None
 
 
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_SPECIAL_KEYS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+
+
+class _Unusual(Exception):
+    """The document uses anchors, merge keys or complex keys: construct it the general way."""
+
+
+def _build(node: yaml.Node, path: Key, out: dict[Key, Position], offset: int, loader: Any, seen: set[int]) -> Any:
+    """Construct `node` and record positions in one pass.
+
+    Front matter is plain maps, lists and scalars; building those directly instead of
+    through PyYAML's general constructor, then walking the tree a second time for
+    positions, halves the cost of loading. Anything else raises _Unusual, and the
+    caller falls back to the general constructor, so results are the same.
+    """
+    if id(node) in seen:  # an alias: shared or recursive structure
+        raise _Unusual
+    seen.add(id(node))
+    out.setdefault(path, Position(node.start_mark.line + 1 + offset, node.start_mark.column + 1))
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        if tag == _STR:
+            return node.value
+        constructor = loader.yaml_constructors.get(tag)
+        if constructor is None:
+            return loader.construct_object(node, deep=True)
+        return constructor(loader, node)
+    if isinstance(node, yaml.SequenceNode) and tag == _SEQ:
+        items = []
+        for index, item in enumerate(node.value):
+            child = path + (index,)
+            out[child] = Position(item.start_mark.line + 1 + offset, item.start_mark.column + 1)
+            items.append(_build(item, child, out, offset, loader, seen))
+        return items
+    if isinstance(node, yaml.MappingNode) and tag == _MAP:
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag in _SPECIAL_KEYS:
+                raise _Unusual
+            key = _build(key_node, path + ("\0key",), {}, offset, loader, seen)
+            child = path + (key_node.value,)
+            out[child] = Position(key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1)
+            mapping[key] = _build(value_node, child, out, offset, loader, seen)
+        return mapping
+    raise _Unusual
+
+
 def _walk(node: yaml.Node, path: Key, out: dict[Key, Position], offset: int) -> None:
     out.setdefault(path, Position(node.start_mark.line + 1 + offset, node.start_mark.column + 1))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else _complex_key(key_node)
             child = path + (key,)
             out[child] = Position(key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1)
             _walk(value_node, child, out, offset)
@@ -102,6 +154,11 @@ def _walk(node: yaml.Node, path: Key, out: dict[Key, Position], offset: int) -> 
             child = path + (index,)
             out[child] = Position(item.start_mark.line + 1 + offset, item.start_mark.column + 1)
             _walk(item, child, out, offset)
+
+
+def _complex_key(node: yaml.Node) -> str:
+    """A name for a key that is a list or map; the same with libyaml and without."""
+    return f"key at line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
 
 
 def position_of(positions: dict[Key, Position], path: Key, default: Position = Position(1, 1)) -> Position:

@@ -23,6 +23,7 @@ _REF_LINK = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>", re.IGNORECASE)
 _FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
+_ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"  # İ ı ſ K: re.IGNORECASE matches them to i, i, s, k
 _HTML_OR_MD = re.compile(r"(<[a-zA-Z/][^>]*>|\*\*|__|\[[^\]]+\]\(|^#+\s)", re.MULTILINE)
 
 
@@ -85,7 +86,7 @@ def _body_links(source: SourceFile, config: Config) -> Iterator[Problem]:
 
     body = _mask_code(source.body)
     base_dir = source.path.parent
-    root = config.content_dir.resolve()
+    root = None  # resolved only when a relative link needs it: resolving is a syscall per path part
     for offset, target in _links(body):
         line, col = _where(source, body, offset)
         parts = urlsplit(target)
@@ -96,6 +97,7 @@ def _body_links(source: SourceFile, config: Config) -> Iterator[Problem]:
             continue
         if parts.scheme or target.startswith(("#", "/")) or not parts.path:
             continue
+        root = root or config.content_dir.resolve()
         if not _exists(base_dir, parts.path, root, config.languages):
             yield Problem(source.shown, line, col, "error", f"broken link: {target} does not exist",
                           "link to another page by its file, e.g. ../guides/backup-recovery-phrase.md")
@@ -121,7 +123,13 @@ def _indicators_in_body(source: SourceFile, domains: tuple[str, ...]) -> Iterato
     if not domains:
         return
     body = _mask_code(source.body)
+    # Compiling one pattern per domain dominated loading; most bodies never mention their
+    # domains, so a plain substring test rules them out first. It is exact: the only
+    # non-ASCII letters that match ASCII ones case-insensitively are the few below.
+    lowered = None if any(ch in body for ch in _ASCII_LOOKALIKES) else body.lower()
     for domain in domains:
+        if lowered is not None and domain.lower() not in lowered:
+            continue
         pattern = re.compile(r"(?<![\w.-])(?:https?://)?" + re.escape(domain) + r"(?![\w-])", re.IGNORECASE)
         for match in pattern.finditer(body):
             line, col = _where(source, body, match.start())

@@ -1,0 +1,62 @@
+"""Reloading content in one process parses only the files whose bytes changed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alertcast.config import load_config
+from alertcast.content.loader import load_content
+from alertcast.content.parsecache import ParseCache
+
+
+def _alert_files(project: Path) -> list[Path]:
+    return sorted((project / "content" / "alerts").glob("*.md"))
+
+
+def test_unchanged_files_are_not_parsed_again(project: Path) -> None:
+    config = load_config(project)
+    cache = ParseCache()
+    first, _ = load_content(config, cache=cache)
+    parsed_once = cache.parses
+    assert first is not None and parsed_once >= len(_alert_files(project))
+
+    second, _ = load_content(config, cache=cache)
+    assert cache.parses == parsed_once
+    assert second == first
+
+
+def test_a_changed_file_is_read_again(project: Path) -> None:
+    config = load_config(project)
+    cache = ParseCache()
+    first, _ = load_content(config, cache=cache)
+    before = cache.parses
+    path = _alert_files(project)[0]
+    text = path.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    path.write_text(text.replace(title, 'title: "Retitled after review"', 1), encoding="utf-8")
+
+    second, _ = load_content(config, cache=cache)
+    assert cache.parses == before + 1
+    assert second is not None
+    titles = {t.title for a in second.alerts for t in a.texts.values()}
+    assert "Retitled after review" in titles
+
+
+def test_a_same_size_edit_in_the_same_instant_is_not_missed(project: Path) -> None:
+    """Bytes are compared, not sizes or times, so an edit of equal length keeping the mtime counts."""
+    config = load_config(project)
+    cache = ParseCache()
+    load_content(config, cache=cache)
+    path = project / "content" / "alerts" / "expired-airdrop.en.md"
+    text = path.read_text(encoding="utf-8")
+    stat = path.stat()
+    path.write_text(text.replace("Fake airdrop claim page", "Fake airdrop claim PAGE"), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    before = cache.parses
+
+    content, _ = load_content(config, cache=cache)
+    assert cache.parses == before + 1
+    assert content is not None
+    assert "Fake airdrop claim PAGE" in {t.title for a in content.alerts for t in a.texts.values()}
