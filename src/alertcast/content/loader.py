@@ -10,6 +10,7 @@ Layout (the mkdocs-static-i18n suffix convention):
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -144,14 +145,35 @@ def _time_hint(problem: Problem) -> Problem:
 
 
 def discover(content_dir: Path) -> list[tuple[Path, str]]:
-    """Markdown files under content/, with the section each belongs to, in a stable order."""
+    """Markdown files under content/, with the section each belongs to, in a stable order.
+
+    Files of one folder sort by name: the same order as sorting the paths, without
+    pathlib's slow comparisons.
+    """
     found = []
-    for path in sorted(content_dir.glob("*.md")):
+    for path in sorted(content_dir.glob("*.md"), key=_name):
         found.append((path, ""))
     for section in SECTIONS:
-        for path in sorted((content_dir / section).glob("*.md")):
+        for path in sorted((content_dir / section).glob("*.md"), key=_name):
             found.append((path, section))
     return found
+
+
+def _name(path: Path) -> str:
+    return path.name
+
+
+def _outside_sections(content_dir: Path) -> list[Path]:
+    """Markdown files in sub-folders that are neither a section nor assets/ (they are ignored).
+
+    Only those folders are searched, not the thousands of files in the sections.
+    """
+    found: list[Path] = []
+    for folder in content_dir.iterdir():
+        if folder.name in SECTIONS or folder.name == "assets" or folder.is_symlink() or not folder.is_dir():
+            continue
+        found += folder.rglob("*.md")
+    return sorted(found)
 
 
 def load_content(config: Config, content_dir: Path | None = None, base: Path | None = None,
@@ -181,7 +203,7 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
             files.append(parsed)
         else:
             unreadable.add((section, path.name.split(".")[0], path.name.split(".")[-2] if path.name.count(".") >= 2 else ""))
-    for path in sorted(content_dir.rglob("*.md")):
+    for path in _outside_sections(content_dir):
         rel = path.relative_to(content_dir)
         if len(rel.parts) > 1 and rel.parts[0] not in SECTIONS and rel.parts[0] != "assets":
             problems.append(Problem(display_path(path, base), 1, 1, "warning",
@@ -214,25 +236,27 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
 class _Shown:
     """display_path for many files in few folders, resolving each folder once.
 
-    Resolving every file's full path was a tenth of loading a thousand alerts.
+    Resolving every file's full path with pathlib was a tenth of loading a thousand
+    alerts; joining strings under an already resolved folder gives the same answer.
     """
 
     def __init__(self, base: Path):
-        self.base = base.resolve()
-        self.folders: dict[Path, Path] = {}
+        self.base = str(base.resolve())
+        self.folders: dict[Path, str | None] = {}  # folder -> its path below base, None if outside
 
     def __call__(self, path: Path) -> str:
         if path.name in ("", ".", "..") or path.is_symlink():
-            resolved = path.resolve()
-        else:
-            folder = self.folders.get(path.parent)
-            if folder is None:
-                folder = self.folders[path.parent] = path.parent.resolve()
-            resolved = folder / path.name
-        try:
-            return str(resolved.relative_to(self.base))
-        except ValueError:
-            return str(path)
+            return display_path(path, Path(self.base))
+        parent = path.parent
+        if parent not in self.folders:
+            folder = str(parent.resolve())
+            prefix = self.base if self.base.endswith(os.sep) else self.base + os.sep
+            self.folders[parent] = (
+                "" if folder == self.base
+                else folder[len(prefix):] + os.sep if folder.startswith(prefix)
+                else None)
+        below = self.folders[parent]
+        return str(path) if below is None else below + path.name
 
 
 def load_or_raise(config: Config, content_dir: Path | None = None) -> Content:
