@@ -60,3 +60,19 @@ def test_a_same_size_edit_in_the_same_instant_is_not_missed(project: Path) -> No
     assert cache.parses == before + 1
     assert content is not None
     assert "Fake airdrop claim PAGE" in {t.title for a in content.alerts for t in a.texts.values()}
+
+
+def test_alerts_from_unchanged_files_are_the_same_objects(project: Path) -> None:
+    """Renderers key their per-alert pieces on the Alert object; an unchanged alert keeps it."""
+    config = load_config(project)
+    cache = ParseCache()
+    first, _ = load_content(config, cache=cache)
+    path = project / "content" / "alerts" / "expired-airdrop.en.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Fake airdrop claim page", "Fake airdrop page"),
+                    encoding="utf-8")
+    second, _ = load_content(config, cache=cache)
+    assert first is not None and second is not None
+    before = {a.id: a for a in first.alerts}
+    for alert in second.alerts:
+        assert (alert is before[alert.id]) == (alert.id != "expired-airdrop")
+    assert second.alert("expired-airdrop").texts["en"].title == "Fake airdrop page"

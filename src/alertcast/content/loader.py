@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -38,6 +38,7 @@ from .parsecache import PARSED, ParseCache
 
 MAX_FILE_BYTES = 256 * 1024
 SECTIONS = ("alerts", "guides")
+T = TypeVar("T")
 _NAME = re.compile(r"^(?P<stem>[^.]+)\.(?P<lang>[a-z]{2,3})\.md$")
 
 
@@ -218,11 +219,11 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
         sources.sort(key=lambda s: config.languages.index(s.lang))
         problems += _check_translations(section, item_id, sources, config, unreadable)
         if section == "alerts":
-            alerts.append(_alert(item_id, sources))
+            alerts.append(_joined(cache, sources, lambda: _alert(item_id, sources)))
         elif section == "guides":
-            guides.append(_guide(item_id, sources))
+            guides.append(_joined(cache, sources, lambda: _guide(item_id, sources)))
         else:
-            pages.append(Page(item_id, {s.lang: _text(s) for s in sources}))
+            pages.append(_joined(cache, sources, lambda: Page(item_id, {s.lang: _text(s) for s in sources})))
     content = Content(content_dir, tuple(alerts), tuple(guides), tuple(pages))
     from .lint import lint  # cross-file rules need the whole set
 
@@ -257,6 +258,10 @@ class _Shown:
                 else None)
         below = self.folders[parent]
         return str(path) if below is None else below + path.name
+
+
+def _joined(cache: ParseCache | None, sources: list[SourceFile], make: Callable[[], T]) -> T:
+    return make() if cache is None else cache.joined(tuple(sources), make)
 
 
 def load_or_raise(config: Config, content_dir: Path | None = None) -> Content:
