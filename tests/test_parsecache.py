@@ -76,3 +76,33 @@ def test_alerts_from_unchanged_files_are_the_same_objects(project: Path) -> None
     for alert in second.alerts:
         assert (alert is before[alert.id]) == (alert.id != "expired-airdrop")
     assert second.alert("expired-airdrop").texts["en"].title == "Fake airdrop page"
+
+
+def test_files_unchanged_on_disk_are_not_even_read(project: Path) -> None:
+    config = load_config(project)
+    cache = ParseCache(racy_ns=0)  # trust file times at once, as for files older than a tick
+    load_content(config, cache=cache)
+    reads, parses = cache.reads, cache.parses
+    load_content(config, cache=cache)
+    assert (cache.reads, cache.parses) == (reads, parses)
+
+    path = project / "content" / "alerts" / "expired-airdrop.en.md"
+    stat = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("Fake airdrop claim page", "Fake airdrop claim PAGE"),
+                    encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same mtime: ctime still moves
+    content, _ = load_content(config, cache=cache)
+    assert (cache.reads, cache.parses) == (reads + 1, parses + 1)
+    assert content is not None
+    assert content.alert("expired-airdrop").texts["en"].title == "Fake airdrop claim PAGE"
+
+
+def test_a_file_touched_without_change_is_read_but_not_parsed(project: Path) -> None:
+    config = load_config(project)
+    cache = ParseCache(racy_ns=0)
+    load_content(config, cache=cache)
+    reads, parses = cache.reads, cache.parses
+    path = project / "content" / "alerts" / "expired-airdrop.en.md"
+    path.write_bytes(path.read_bytes())
+    load_content(config, cache=cache)
+    assert (cache.reads, cache.parses) == (reads + 1, parses)

@@ -93,14 +93,14 @@ def read_file(path: Path, section: str, config: Config, base: Path, shown: str |
     if lang not in config.languages:
         return None, [Problem(shown, 1, 1, "error", f"language '{lang}' is not configured",
                               f"use one of {', '.join(config.languages)} or add it to extra.alertcast.languages")]
-    size = path.stat().st_size
+    stat = path.stat()
+    size = stat.st_size
     if size > MAX_FILE_BYTES:
         return None, [Problem(shown, 1, 1, "error", f"file is {size // 1024} KiB, over the {MAX_FILE_BYTES // 1024} KiB limit",
                               "split it into several pages")]
-    raw = path.read_bytes()
     if cache is None:
-        return _parse(path, raw, shown, section, stem, lang)
-    return cache.get(str(path), (shown, section), raw, lambda: _parse(path, raw, shown, section, stem, lang))
+        return _parse(path, path.read_bytes(), shown, section, stem, lang)
+    return cache.get(str(path), (shown, section), stat, lambda raw: _parse(path, raw, shown, section, stem, lang))
 
 
 def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,

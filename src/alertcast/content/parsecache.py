@@ -3,7 +3,12 @@
 The daemon reloads content/ on every sync, yet a sync usually changes one or two of
 thousands of files. A file is parsed again only when its bytes, or the settings its
 parsing depends on, differ from the last load; everything else reuses the earlier result.
-Comparing bytes rather than modification times means an edit is never missed.
+
+A file whose inode, size, modification and change times are as at the last load is not
+even read. The change time cannot be set back by tools, but a write in the same clock
+tick as the last read would keep all four; so, as git does for its index, a file changed
+within RACY_NS of being read is read again next time and its bytes compared, and an
+edit is never missed.
 
 Items joined from unchanged files (an alert from its translations) are reused too: the
 same Alert object lets renderers find their per-alert pieces without recomputing keys.
@@ -11,26 +16,47 @@ same Alert object lets renderers find their per-alert pieces without recomputing
 
 from __future__ import annotations
 
+import os
+import time
 from typing import Any, Callable, Hashable
+
+RACY_NS = 2_000_000_000  # more than any file system's timestamp granularity
+
+
+def fingerprint(stat: os.stat_result) -> tuple[int, ...]:
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
 
 
 class ParseCache:
-    """Last parse result per path; `parses` counts actual parses, so reuse is observable."""
+    """Last parse result per path; `parses` counts actual parses and `reads` file reads,
+    so reuse is observable."""
 
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[Hashable, bytes, Any]] = {}
+    def __init__(self, racy_ns: int = RACY_NS) -> None:
+        self.racy_ns = racy_ns
+        # path -> (settings, fingerprint or None when it cannot be trusted, bytes, result)
+        self._entries: dict[str, tuple[Hashable, tuple[int, ...] | None, bytes, Any]] = {}
         self._joined: dict[tuple[int, ...], tuple[tuple[Any, ...], Any]] = {}
         self._joined_before: dict[tuple[int, ...], tuple[tuple[Any, ...], Any]] = {}
         self.parses = 0
+        self.reads = 0
 
-    def get(self, path: str, settings: Hashable, raw: bytes, parse: Callable[[], Any]) -> Any:
-        """The result for `path` with these `raw` bytes, parsing only when they are new."""
+    def get(self, path: str, settings: Hashable, stat: os.stat_result, parse: Callable[[bytes], Any]) -> Any:
+        """The result of `parse(bytes of path)`, reading only files that may have changed
+        and parsing only bytes that did. `stat` is the file's, taken before calling."""
         entry = self._entries.get(path)
-        if entry is not None and entry[0] == settings and entry[1] == raw:
-            return entry[2]
-        result = parse()
-        self.parses += 1
-        self._entries[path] = (settings, raw, result)
+        seen = fingerprint(stat)
+        if entry is not None and entry[0] == settings and entry[1] == seen:
+            return entry[3]
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        self.reads += 1
+        trusted = seen if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > self.racy_ns else None
+        if entry is not None and entry[0] == settings and entry[2] == raw:
+            result = entry[3]
+        else:
+            result = parse(raw)
+            self.parses += 1
+        self._entries[path] = (settings, trusted, raw, result)
         return result
 
     def joined(self, parts: tuple[Any, ...], make: Callable[[], Any]) -> Any:
