@@ -64,7 +64,8 @@ def load(text: str, line_offset: int = 0) -> tuple[Any, dict[Key, Position]]:
     loader = loader_class("")
     try:
         try:
-            positions: dict[Key, Position] = {}
+            positions: dict[Key, Position] = {(): Position(node.start_mark.line + 1 + line_offset,
+                                                           node.start_mark.column + 1)}
             data = _build(node, (), positions, line_offset, loader, set())
         except _Unusual:
             positions = {}
@@ -102,40 +103,42 @@ class _Unusual(Exception):
 
 
 def _build(node: yaml.Node, path: Key, out: dict[Key, Position], offset: int, loader: Any, seen: set[int]) -> Any:
-    """Construct `node` and record positions in one pass.
+    """Construct `node` and record the positions of its keys and items in one pass.
 
     Front matter is plain maps, lists and scalars; building those directly instead of
     through PyYAML's general constructor, then walking the tree a second time for
     positions, halves the cost of loading. Anything else raises _Unusual, and the
     caller falls back to the general constructor, so results are the same.
+    The caller records the position of `node` itself.
     """
     if id(node) in seen:  # an alias: shared or recursive structure
         raise _Unusual
     seen.add(id(node))
-    out.setdefault(path, Position(node.start_mark.line + 1 + offset, node.start_mark.column + 1))
-    tag = node.tag
-    if isinstance(node, yaml.ScalarNode):
+    tag, kind = node.tag, node.id
+    if kind == "scalar":
         if tag == _STR:
             return node.value
         constructor = loader.yaml_constructors.get(tag)
         if constructor is None:
             return loader.construct_object(node, deep=True)
         return constructor(loader, node)
-    if isinstance(node, yaml.SequenceNode) and tag == _SEQ:
+    if kind == "sequence" and tag == _SEQ:
         items = []
         for index, item in enumerate(node.value):
             child = path + (index,)
-            out[child] = Position(item.start_mark.line + 1 + offset, item.start_mark.column + 1)
+            mark = item.start_mark
+            out[child] = Position(mark.line + 1 + offset, mark.column + 1)
             items.append(_build(item, child, out, offset, loader, seen))
         return items
-    if isinstance(node, yaml.MappingNode) and tag == _MAP:
+    if kind == "mapping" and tag == _MAP:
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag in _SPECIAL_KEYS:
+            if key_node.id != "scalar" or key_node.tag in _SPECIAL_KEYS:
                 raise _Unusual
-            key = _build(key_node, path + ("\0key",), {}, offset, loader, seen)
+            key = _build(key_node, path, out, offset, loader, seen)
             child = path + (key_node.value,)
-            out[child] = Position(key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1)
+            mark = key_node.start_mark
+            out[child] = Position(mark.line + 1 + offset, mark.column + 1)
             mapping[key] = _build(value_node, child, out, offset, loader, seen)
         return mapping
     raise _Unusual
