@@ -75,6 +75,11 @@ def _where(source: SourceFile, body: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+def _may_link(body: str) -> bool:
+    """False when no link pattern can match: each needs one of these (masking code adds none)."""
+    return "](" in body or "]:" in body or "<" in body
+
+
 def _links(body: str) -> Iterator[tuple[int, str]]:
     for pattern in (_MD_LINK, _REF_LINK, _AUTOLINK):
         for match in pattern.finditer(body):
@@ -84,6 +89,8 @@ def _links(body: str) -> Iterator[tuple[int, str]]:
 def _body_links(source: SourceFile, config: Config) -> Iterator[Problem]:
     from ..problems import Problem
 
+    if not _may_link(source.body):
+        return
     body = _mask_code(source.body)
     base_dir = source.path.parent
     root = None  # resolved only when a relative link needs it: resolving is a syscall per path part
@@ -122,14 +129,16 @@ def _indicators_in_body(source: SourceFile, domains: tuple[str, ...]) -> Iterato
 
     if not domains:
         return
-    body = _mask_code(source.body)
     # Compiling one pattern per domain dominated loading; most bodies never mention their
     # domains, so a plain substring test rules them out first. It is exact: the only
-    # non-ASCII letters that match ASCII ones case-insensitively are the few below.
-    lowered = None if any(ch in body for ch in _ASCII_LOOKALIKES) else body.lower()
-    for domain in domains:
-        if lowered is not None and domain.lower() not in lowered:
-            continue
+    # non-ASCII letters that match ASCII ones case-insensitively are the few below, and
+    # masking code only blanks text out, so what the raw body lacks the masked one lacks.
+    lowered = None if any(ch in source.body for ch in _ASCII_LOOKALIKES) else source.body.lower()
+    mentioned = [d for d in domains if lowered is None or d.lower() in lowered]
+    if not mentioned:
+        return
+    body = _mask_code(source.body)
+    for domain in mentioned:
         pattern = re.compile(r"(?<![\w.-])(?:https?://)?" + re.escape(domain) + r"(?![\w-])", re.IGNORECASE)
         for match in pattern.finditer(body):
             line, col = _where(source, body, match.start())
