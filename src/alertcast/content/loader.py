@@ -146,22 +146,21 @@ def _time_hint(problem: Problem) -> Problem:
 
 
 def discover(content_dir: Path) -> list[tuple[Path, str]]:
-    """Markdown files under content/, with the section each belongs to, in a stable order.
-
-    Files of one folder sort by name: the same order as sorting the paths, without
-    pathlib's slow comparisons.
-    """
-    found = []
-    for path in sorted(content_dir.glob("*.md"), key=_name):
-        found.append((path, ""))
+    """Markdown files under content/, with the section each belongs to, in a stable order."""
+    found = [(path, "") for path in _markdown_in(content_dir)]
     for section in SECTIONS:
-        for path in sorted((content_dir / section).glob("*.md"), key=_name):
-            found.append((path, section))
+        found += [(path, section) for path in _markdown_in(content_dir / section)]
     return found
 
 
-def _name(path: Path) -> str:
-    return path.name
+def _markdown_in(folder: Path) -> list[Path]:
+    """`sorted(folder.glob("*.md"))`, without pathlib's per-entry cost (a tenth of a reload)."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in entries if entry.name.endswith(".md"))
+    except OSError:  # no such folder, as glob: nothing
+        return []
+    return [folder / name for name in names]
 
 
 def _outside_sections(content_dir: Path) -> list[Path]:
