@@ -242,21 +242,22 @@ class _Shown:
 
     def __init__(self, base: Path):
         self.base = str(base.resolve())
-        self.folders: dict[Path, str | None] = {}  # folder -> its path below base, None if outside
+        self.folders: dict[str, str | None] = {}  # folder -> its path below base, None if outside
 
     def __call__(self, path: Path) -> str:
-        if path.name in ("", ".", "..") or path.is_symlink():
+        text = os.fspath(path)
+        parent, name = os.path.split(text)
+        if name in ("", ".", "..") or os.path.islink(text):
             return display_path(path, Path(self.base))
-        parent = path.parent
-        if parent not in self.folders:
-            folder = str(parent.resolve())
+        below = self.folders.get(parent, "?")
+        if below == "?":
+            folder = os.path.realpath(parent or ".")
             prefix = self.base if self.base.endswith(os.sep) else self.base + os.sep
-            self.folders[parent] = (
+            below = self.folders[parent] = (
                 "" if folder == self.base
                 else folder[len(prefix):] + os.sep if folder.startswith(prefix)
                 else None)
-        below = self.folders[parent]
-        return str(path) if below is None else below + path.name
+        return text if below is None else below + name
 
 
 def _joined(cache: ParseCache | None, sources: list[SourceFile], make: Callable[[], T]) -> T:
