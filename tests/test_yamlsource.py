@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from alertcast import yamlsource
 
@@ -66,3 +68,26 @@ def test_unhashable_key_is_an_error_at_its_line() -> None:
 def test_recursive_alias_does_not_hang() -> None:
     with pytest.raises((yamlsource.YamlSyntaxError, RecursionError)):
         yamlsource.load("a: &x [*x]\n")
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML built without libyaml")
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(
+    st.text(max_size=120),
+    st.lists(st.tuples(st.sampled_from(["title", "severity", "channels", "banner", "  platforms", "- x", "? a"]),
+                       st.sampled_from([": ", ":", " : ", ": [", ": {", ": \"", ": '", ": |", ": >", ": &a", ": *a",
+                                        ": !!str", ": !ENV"]),
+                       st.text(max_size=15)), max_size=6).map(
+        lambda rows: "".join(f"{k}{sep}{v}\n" for k, sep, v in rows)),
+))
+def test_libyaml_and_pure_loader_agree_on_anything(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def outcome() -> object:
+        try:
+            return _outcome(text)
+        except (ValueError, TypeError, RecursionError) as exc:  # constructor errors that are not YAML errors
+            return type(exc).__name__
+    fast = outcome()
+    with monkeypatch.context() as patch:
+        patch.setattr(yamlsource, "_FastLoader", yamlsource._Loader)
+        pure = outcome()
+    assert repr(fast) == repr(pure)  # repr: a `.nan` value is not equal to itself
