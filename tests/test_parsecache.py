@@ -106,3 +106,22 @@ def test_a_file_touched_without_change_is_read_but_not_parsed(project: Path) -> 
     path.write_bytes(path.read_bytes())
     load_content(config, cache=cache)
     assert (cache.reads, cache.parses) == (reads + 1, parses)
+
+
+def test_unchanged_files_are_checked_again_when_what_they_refer_to_changes(project: Path) -> None:
+    """Problems of an unchanged file are reused only while the guides and settings it is
+    checked against are unchanged too."""
+    config = load_config(project)
+    cache = ParseCache()
+    content, problems = load_content(config, cache=cache)
+    assert content is not None and not any("related guide" in p.message for p in problems)
+
+    for path in (project / "content" / "guides").glob("spot-phishing.*.md"):
+        path.unlink()
+    content, problems = load_content(config, cache=cache)
+    assert content is None
+    assert any("related guide 'spot-phishing' does not exist" in p.message and "live-phishing" in p.path
+               for p in problems)
+
+    config.site_url = "https://elsewhere.example/"  # links to the old host are now off-site
+    assert load_content(config, cache=cache)[1] == load_content(config, cache=None)[1]

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Iterator
 from urllib.parse import urlsplit
 
 from ..render.length import RULES, URL
-from .models import SOCIAL_CHANNELS, Content
+from .models import SOCIAL_CHANNELS, Alert, Content
 
 if TYPE_CHECKING:
     from ..config import Config
     from ..problems import Problem
     from .loader import SourceFile
+    from .parsecache import ParseCache
 
 _MD_LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
 _REF_LINK = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE)
@@ -27,28 +28,41 @@ _ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"  # İ ı ſ K: re.IGNORECASE matc
 _HTML_OR_MD = re.compile(r"(<[a-zA-Z/][^>]*>|\*\*|__|\[[^\]]+\]\(|^#+\s)", re.MULTILINE)
 
 
-def lint(content: Content, files: list[SourceFile], config: Config) -> list[Problem]:
+def lint(content: Content, files: list[SourceFile], config: Config, cache: ParseCache | None = None) -> list[Problem]:
+    """Every cross-file problem. With a `cache`, a file's problems are reused while the file,
+    its alert, the guide ids and the settings the rules read are all unchanged; links to
+    other files are always checked again, as those files may have come or gone."""
     problems: list[Problem] = []
-    guides = {g.id for g in content.guides}
+    guides = frozenset(g.id for g in content.guides)
     alerts = {a.id: a for a in content.alerts}
     enabled = set(config.enabled_channels)
+    settings = (config.site_url, config.languages, config.settings.allowed_link_domains, config.enabled_channels,
+                guides)
     for source in files:
-        problems += _related(source, guides)
         problems += _body_links(source, config)
-        problems += _summary_plain(source)
-        if source.section == "alerts":
-            alert = alerts.get(getattr(source.matter, "id", None) or source.stem)
-            if alert is None:
-                continue
-            problems += _indicators_in_body(source, alert.indicators.domains)
-            problems += _summary_links(source, config)
-            problems += _banner(source, config)
-            problems += _channels(source, enabled)
-            problems += _summary_length(source, alert.id, alert.channels, config)
+        alert = alerts.get(getattr(source.matter, "id", None) or source.stem) if source.section == "alerts" else None
+
+        def rules(source: SourceFile = source, alert: Alert | None = alert) -> list[Problem]:
+            return list(_file_rules(source, alert, guides, enabled, config))
+
+        problems += rules() if cache is None else cache.joined((source, alert), rules, settings)
     return problems
 
 
-def _related(source: SourceFile, guides: set[str]) -> Iterator[Problem]:
+def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str], enabled: set[str],
+                config: Config) -> Iterator[Problem]:
+    """The rules that read only this file, its alert, the guide ids and settings."""
+    yield from _related(source, guides)
+    yield from _summary_plain(source)
+    if source.section == "alerts" and alert is not None:
+        yield from _indicators_in_body(source, alert.indicators.domains)
+        yield from _summary_links(source, config)
+        yield from _banner(source, config)
+        yield from _channels(source, enabled)
+        yield from _summary_length(source, alert.id, alert.channels, config)
+
+
+def _related(source: SourceFile, guides: frozenset[str]) -> Iterator[Problem]:
     for index, ref in enumerate(getattr(source.matter, "related", []) or []):
         if ref not in guides:
             yield source.problem(("related", index), "error", f"related guide '{ref}' does not exist",

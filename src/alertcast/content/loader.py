@@ -226,7 +226,7 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
     content = Content(content_dir, tuple(alerts), tuple(guides), tuple(pages))
     from .lint import lint  # cross-file rules need the whole set
 
-    problems += lint(content, files, config)
+    problems += lint(content, files, config, cache)
     problems = sorted(set(problems))
     if any(p.is_error for p in problems):
         return None, problems

@@ -35,8 +35,9 @@ class ParseCache:
         self.racy_ns = racy_ns
         # path -> (settings, fingerprint or None when it cannot be trusted, bytes, result)
         self._entries: dict[str, tuple[Hashable, tuple[int, ...] | None, bytes, Any]] = {}
-        self._joined: dict[tuple[int, ...], tuple[tuple[Any, ...], Any]] = {}
-        self._joined_before: dict[tuple[int, ...], tuple[tuple[Any, ...], Any]] = {}
+        # (what, ids of parts) -> (parts, result, settings); parts are held so ids stay theirs
+        self._joined: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any, Hashable]] = {}
+        self._joined_before: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any, Hashable]] = {}
         self.parses = 0
         self.reads = 0
 
@@ -59,12 +60,12 @@ class ParseCache:
         self._entries[path] = (settings, trusted, raw, result)
         return result
 
-    def joined(self, parts: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        """What `make` builds from exactly these parse results (the same objects), built once."""
-        key = tuple(map(id, parts))
+    def joined(self, parts: tuple[Any, ...], make: Callable[[], Any], settings: Hashable = ()) -> Any:
+        """What `make` builds from exactly these objects (by identity) and equal `settings`, built once."""
+        key = (make.__qualname__,) + tuple(map(id, parts))
         entry = self._joined.get(key) or self._joined_before.get(key)
-        if entry is None or any(a is not b for a, b in zip(entry[0], parts)):
-            entry = (parts, make())
+        if entry is None or entry[2] != settings or any(a is not b for a, b in zip(entry[0], parts)):
+            entry = (parts, make(), settings)
         self._joined[key] = entry
         return entry[1]
 
