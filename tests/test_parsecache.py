@@ -29,7 +29,7 @@ def test_unchanged_files_are_not_parsed_again(project: Path) -> None:
 def test_a_changed_file_is_read_again(project: Path) -> None:
     config = load_config(project)
     cache = ParseCache()
-    first, _ = load_content(config, cache=cache)
+    load_content(config, cache=cache)
     before = cache.parses
     path = _alert_files(project)[0]
     text = path.read_text(encoding="utf-8")

@@ -7,9 +7,9 @@ before `publish_at`, nothing expired or withdrawn in a banner) is decided here, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
 from enum import Enum
+from functools import cached_property
 
 from .content.models import Alert, Content
 

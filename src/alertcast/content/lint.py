@@ -45,7 +45,7 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
         def rules(source: SourceFile = source, alert: Alert | None = alert) -> list[Problem]:
             return list(_file_rules(source, alert, guides, enabled, config))
 
-        problems += rules() if cache is None else cache.joined((source, alert), rules, settings)
+        problems += rules() if cache is None else cache.joined("lint", (source, alert), rules, settings)
     return problems
 
 

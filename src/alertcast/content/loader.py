@@ -214,15 +214,17 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
         groups[(source.section, _id_of(source))].append(source)
     problems += _check_ids(groups)
     alerts, guides, pages = [], [], []
+    translation_settings = (config.languages, frozenset(unreadable))  # all _check_translations reads besides the files
     for (section, item_id), sources in sorted(groups.items()):
         sources.sort(key=lambda s: config.languages.index(s.lang))
-        problems += _check_translations(section, item_id, sources, config, unreadable)
+        problems += _joined(cache, "translations", sources, lambda section=section, item_id=item_id, sources=sources:
+                            _check_translations(section, item_id, sources, config, unreadable), translation_settings)
         if section == "alerts":
-            alerts.append(_joined(cache, sources, lambda: _alert(item_id, sources)))
+            alerts.append(_joined(cache, "alert", sources, lambda i=item_id, s=sources: _alert(i, s)))
         elif section == "guides":
-            guides.append(_joined(cache, sources, lambda: _guide(item_id, sources)))
+            guides.append(_joined(cache, "guide", sources, lambda i=item_id, s=sources: _guide(i, s)))
         else:
-            pages.append(_joined(cache, sources, lambda: Page(item_id, {s.lang: _text(s) for s in sources})))
+            pages.append(_joined(cache, "page", sources, lambda i=item_id, s=sources: Page(i, {x.lang: _text(x) for x in s})))
     content = Content(content_dir, tuple(alerts), tuple(guides), tuple(pages))
     from .lint import lint  # cross-file rules need the whole set
 
@@ -260,8 +262,9 @@ class _Shown:
         return text if below is None else below + name
 
 
-def _joined(cache: ParseCache | None, sources: list[SourceFile], make: Callable[[], T]) -> T:
-    return make() if cache is None else cache.joined(tuple(sources), make)
+def _joined(cache: ParseCache | None, kind: str, sources: list[SourceFile], make: Callable[[], T],
+            settings: Any = ()) -> T:
+    return make() if cache is None else cache.joined(kind, tuple(sources), make, settings)
 
 
 def load_or_raise(config: Config, content_dir: Path | None = None) -> Content:

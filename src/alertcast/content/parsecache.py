@@ -60,9 +60,10 @@ class ParseCache:
         self._entries[path] = (settings, trusted, raw, result)
         return result
 
-    def joined(self, parts: tuple[Any, ...], make: Callable[[], Any], settings: Hashable = ()) -> Any:
-        """What `make` builds from exactly these objects (by identity) and equal `settings`, built once."""
-        key = (make.__qualname__,) + tuple(map(id, parts))
+    def joined(self, kind: str, parts: tuple[Any, ...], make: Callable[[], Any], settings: Hashable = ()) -> Any:
+        """The `kind` of thing `make` builds from exactly these objects (by identity) and equal
+        `settings`, built once."""
+        key = (kind,) + tuple(map(id, parts))
         entry = self._joined.get(key) or self._joined_before.get(key)
         if entry is None or entry[2] != settings or any(a is not b for a, b in zip(entry[0], parts)):
             entry = (parts, make(), settings)
