@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from alertcast import yamlsource
 
 DOCUMENTS = [
-    "title: \"Fake support\"\nseverity: warning\nchannels: [banner, cap]\nbanner:\n  platforms:\n    - ios\n    - android\n",
+    "title: \"Fake support\"\nseverity: warning\nchannels: [banner, cap]\n"
+    "banner:\n  platforms:\n    - ios\n    - android\n",
     "tags: !ENV HOME\nemoji: !!python/name:material.extensions.emoji.twemoji\n",
     "summary: >\n  folded\n  text\nlist:\n- a\n- {b: 1, c: [2, 3]}\n",
     "title: 诈骗提醒\nsummary: \"骗子使用手法\"\npublish_at: 2026-01-01T08:00:00+08:00\n",

@@ -224,7 +224,8 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
         elif section == "guides":
             guides.append(_joined(cache, "guide", sources, lambda i=item_id, s=sources: _guide(i, s)))
         else:
-            pages.append(_joined(cache, "page", sources, lambda i=item_id, s=sources: Page(i, {x.lang: _text(x) for x in s})))
+            pages.append(_joined(cache, "page", sources,
+                                 lambda i=item_id, s=sources: Page(i, {x.lang: _text(x) for x in s})))
     content = Content(content_dir, tuple(alerts), tuple(guides), tuple(pages))
     from .lint import lint  # cross-file rules need the whole set
 
