@@ -10,8 +10,10 @@ tick as the last read would keep all four; so, as git does for its index, a file
 within RACY_NS of being read is read again next time and its bytes compared, and an
 edit is never missed.
 
-Items joined from unchanged files (an alert from its translations) are reused too: the
-same Alert object lets renderers find their per-alert pieces without recomputing keys.
+What is built from unchanged files is reused too, while the settings it reads are equal:
+an alert joined from its translations (the same Alert object lets renderers find their
+per-alert pieces without recomputing keys), the check of those translations, and a file's
+lint problems. Two loads in different threads at once stay correct; at worst one re-parses.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ class ParseCache:
         """Start a load: forget files that are gone, and items not used by the previous load,
         so the cache holds one content tree, not every one seen."""
         for path in self._entries.keys() - paths:
-            del self._entries[path]
+            self._entries.pop(path, None)  # pop: two loads in different threads may both prune it
         self._joined_before, self._joined = self._joined, {}
 
 
