@@ -1,81 +1,167 @@
 """Time the fast path (every output except the HTML site) with 1,000 bilingual alerts.
 
-    python3 bench/fast_outputs.py [--alerts 1000] [--sign]
+    python3 bench/fast_outputs.py [--alerts 1000] [--runs 3] [--sign]
 
-Prints: content load, render_outputs, atomic write, total; then a re-publish in the same
-process after one alert's files change on disk (reload, render, atomic write of the new release).
+Cold: a fresh Python process imports alertcast, loads content/, renders and writes the
+first release; import time is reported apart from load, render and write. Warm: in this
+process, after a first publish, one alert (both its files) is edited on disk, and the
+content is reloaded, rendered and published again, as the daemon does on each sync.
+Each figure is the median of --runs runs; CPU seconds are shown next to wall seconds,
+because on a shared machine wall time also measures the neighbours.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from alertcast import signing  # noqa: E402
-from alertcast.config import load_config  # noqa: E402
-from alertcast.content.loader import load_or_raise  # noqa: E402
-from alertcast.pipeline import render_outputs  # noqa: E402
-from alertcast.plan import Plan  # noqa: E402
-from alertcast.publish.atomic import atomic_publish  # noqa: E402
-from corpus import CST, write_alerts  # noqa: E402
-
+SRC = Path(__file__).resolve().parents[1] / "src"
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "project"
+CST = timezone(timedelta(hours=8))
+SEVERITIES = ("info", "advisory", "warning", "critical")
+CATEGORIES = ("phishing", "impersonation", "fake-app", "airdrop", "approval", "address-poisoning")
 
 
 def make_project(root: Path, n: int) -> None:
     shutil.copy(FIXTURE / "mkdocs.yml", root / "mkdocs.yml")
-    write_alerts(root / "content", n)
+    alerts = root / "content" / "alerts"
+    alerts.mkdir(parents=True)
+    start = datetime(2026, 1, 1, tzinfo=CST)
+    for i in range(n):
+        publish = start + timedelta(hours=i)
+        expires = f"expires_at: {(publish + timedelta(days=60)).isoformat()}\n" if i % 3 else ""
+        withdrawn = 'withdrawn: "wrong"\n' if i % 97 == 0 else ""
+        for lang, title, summary in (("en", f"Scam warning {i}", f"Scammers use trick number {i}; never share your phrase."),
+                                     ("zh", f"诈骗提醒 {i}", f"骗子使用第 {i} 种手法，切勿泄露助记词。")):
+            (alerts / f"alert-{i:04d}.{lang}.md").write_text(
+                f"---\ntitle: \"{title}\"\nsummary: \"{summary}\"\nseverity: {SEVERITIES[i % 4]}\n"
+                f"category: {CATEGORIES[i % 6]}\npublish_at: {publish.isoformat()}\n{expires}{withdrawn}"
+                f"channels: [banner, cap]\nbanner:\n  platforms: [ios, android]\n  frequency: daily\n"
+                f"scam_indicators:\n  domains: [scam-{i}.example]\n  handles: [\"telegram:@fake_{i}\"]\n"
+                f"---\n\n## Details\n\n{summary}\n", encoding="utf-8")
+
+
+NOW = datetime(2026, 2, 20, tzinfo=CST)
+
+
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def cold(root: Path, sign: bool) -> dict[str, float]:
+    """One first publish in this (fresh) process; wall and CPU seconds per phase."""
+    t0 = _clock()
+    sys.path.insert(0, str(SRC))
+    from alertcast import signing
+    from alertcast.config import load_config
+    from alertcast.content.loader import load_or_raise
+    from alertcast.pipeline import render_outputs
+    from alertcast.plan import Plan
+    from alertcast.publish.atomic import atomic_publish
+
+    t1 = _clock()
+    config = load_config(root)
+    key = signing.parse_private_key(signing.generate().private_pem.decode()) if sign else None
+    t2 = _clock()
+    content = load_or_raise(config)
+    t3 = _clock()
+    files = render_outputs(Plan.at(content, NOW), config, key)
+    t4 = _clock()
+    atomic_publish(root / "site", files)
+    t5 = _clock()
+    out = {"import": t1[0] - t0[0], "load": t3[0] - t2[0], "render": t4[0] - t3[0], "write": t5[0] - t4[0],
+           "cpu_import": t1[1] - t0[1], "cpu_load": t3[1] - t2[1], "cpu_render": t4[1] - t3[1],
+           "cpu_write": t5[1] - t4[1], "files": len(files)}
+    out["total"] = out["load"] + out["render"] + out["write"]
+    out["cpu_total"] = out["cpu_load"] + out["cpu_render"] + out["cpu_write"]
+    return out
+
+
+def edit_alert(root: Path, i: int, when: datetime) -> None:
+    """An editor's update of alert i: new summary wording and updated_at, in both languages."""
+    for path in sorted((root / "content" / "alerts").glob(f"alert-{i:04d}.*.md")):
+        text = path.read_text(encoding="utf-8")
+        text = text.replace("\nchannels:", f"\nupdated_at: {when.isoformat()}\nchannels:", 1)
+        path.write_text(text.replace("summary: \"", "summary: \"Updated. ", 1), encoding="utf-8")
+
+
+def warm(root: Path, alerts: int, runs: int, sign: bool) -> list[dict[str, float]]:
+    """Re-publishes in this process, each after one alert changed on disk."""
+    sys.path.insert(0, str(SRC))
+    from alertcast import signing
+    from alertcast.config import load_config
+    from alertcast.content.loader import load_or_raise
+    from alertcast.pipeline import render_outputs
+    from alertcast.plan import Plan
+    from alertcast.publish.atomic import atomic_publish
+
+    config = load_config(root)
+    key = signing.parse_private_key(signing.generate().private_pem.decode()) if sign else None
+    atomic_publish(root / "site", render_outputs(Plan.at(load_or_raise(config), NOW), config, key))
+    results = []
+    for run in range(runs):
+        edit_alert(root, alerts // 2 + run, NOW - timedelta(minutes=5))
+        t0 = _clock()
+        content = load_or_raise(config)
+        t1 = _clock()
+        files = render_outputs(Plan.at(content, NOW), config, key)
+        t2 = _clock()
+        _release, changes = atomic_publish(root / "site", files)
+        t3 = _clock()
+        results.append({"load": t1[0] - t0[0], "render": t2[0] - t1[0], "write": t3[0] - t2[0],
+                        "total": t3[0] - t0[0], "cpu_total": t3[1] - t0[1], "changed": len(changes)})
+    return results
+
+
+def _median(rows: list[dict[str, float]]) -> dict[str, float]:
+    return {k: statistics.median(r[k] for r in rows) for k in rows[0]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--alerts", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sign", action="store_true")
+    parser.add_argument("--cold-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cold_child:
+        print(json.dumps(cold(args.cold_child, args.sign)))
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
+        colds = []
+        for run in range(args.runs):
+            root = Path(tmp) / f"cold-{run}"
+            root.mkdir()
+            make_project(root, args.alerts)
+            command = [sys.executable, __file__, "--cold-child", str(root)] + (["--sign"] if args.sign else [])
+            started = time.perf_counter()
+            child = subprocess.run(command, check=True, capture_output=True, text=True)
+            row = json.loads(child.stdout)
+            row["process"] = time.perf_counter() - started
+            colds.append(row)
+        c = _median(colds)
+        print(f"alerts: {args.alerts} bilingual; files: {c['files']:.0f}; signed: {args.sign}; "
+              f"median of {args.runs} runs (wall s, CPU s in brackets)")
+        print(f"cold (fresh process): import {c['import']:.3f} ({c['cpu_import']:.3f})  load {c['load']:.3f} "
+              f"({c['cpu_load']:.3f})  render {c['render']:.3f} ({c['cpu_render']:.3f})  write {c['write']:.3f} "
+              f"({c['cpu_write']:.3f})  load+render+write {c['total']:.3f} ({c['cpu_total']:.3f})  "
+              f"whole process {c['process']:.3f}")
+        root = Path(tmp) / "warm"
+        root.mkdir()
         make_project(root, args.alerts)
-        config = load_config(root)
-        key = signing.parse_private_key(signing.generate().private_pem.decode()) if args.sign else None
-        now = datetime(2026, 2, 20, tzinfo=CST)
+        w = _median(warm(root, args.alerts, args.runs, args.sign))
+        print(f"warm re-publish after one alert changed on disk: reload {w['load']:.3f}  render {w['render']:.3f}  "
+              f"write {w['write']:.3f}  total {w['total']:.3f} ({w['cpu_total']:.3f})  "
+              f"({w['changed']:.0f} files changed)")
 
-        t0 = time.perf_counter()
-        content = load_or_raise(config)
-        t1 = time.perf_counter()
-        plan = Plan.at(content, now)
-        files = render_outputs(plan, config, key)
-        t2 = time.perf_counter()
-        atomic_publish(root / "site", files)
-        t3 = time.perf_counter()
-        print(f"alerts: {args.alerts} x {len(config.languages)} languages; live at now: {len(plan.live)}; "
-              f"files: {len(files)}, {sum(map(len, files.values())) / 1e6:.1f} MB; signed: {key is not None}")
-        print(f"cold: load {t1 - t0:.3f}s  render {t2 - t1:.3f}s  write {t3 - t2:.3f}s  total {t3 - t0:.3f}s")
-
-        # Re-publish in the same process after an editor updates one alert (both languages), as
-        # the daemon does after a sync: reload content (unchanged files come from the parse
-        # cache), render, write the new release.
-        for path in sorted((root / "content" / "alerts").glob(f"alert-{args.alerts // 2:04d}.*.md")):
-            text = path.read_text(encoding="utf-8")
-            path.write_text(text.replace("channels:", f"updated_at: {(now - timedelta(minutes=5)).isoformat()}\n"
-                                         "update_note: \"More detail.\"\nchannels:", 1), encoding="utf-8")
-        t4 = time.perf_counter()
-        content2 = load_or_raise(config)
-        t5 = time.perf_counter()
-        plan2 = Plan.at(content2, now)
-        files2 = render_outputs(plan2, config, key)
-        t6 = time.perf_counter()
-        _release, changes = atomic_publish(root / "site", files2)
-        t7 = time.perf_counter()
-        print(f"re-publish after one change: load {t5 - t4:.3f}s  render {t6 - t5:.3f}s  write {t7 - t6:.3f}s  "
-              f"total {t7 - t4:.3f}s  ({len(changes)} files changed)")
 
 if __name__ == "__main__":
     main()

@@ -64,3 +64,31 @@ def test_ids_stable_across_site_moves_and_updates(content, config):
 
 def test_deterministic(content, config):
     assert render_feeds(Plan.at(content, NOW), config) == render_feeds(Plan.at(content, NOW), config)
+
+
+def test_feed_holds_exactly_the_newest_feed_limit_alerts(content, config):
+    """With more published alerts than FEED_LIMIT, each feed lists the FEED_LIMIT most recently
+    changed, newest first; a withdrawn alert inside that window stays in it."""
+    import dataclasses
+    from datetime import timedelta
+
+    from alertcast.render.feeds import FEED_LIMIT
+
+    template = content.alert("live-phishing")
+    extra = FEED_LIMIT + 25
+    alerts = []
+    for i in range(extra):
+        publish = NOW - timedelta(days=40) + timedelta(hours=i)
+        alerts.append(dataclasses.replace(
+            template, id=f"bulk-{i:03d}", publish_at=publish, expires_at=None, updated_at=None, update_note={},
+            withdrawn={"en": "Reported in error.", "zh": "误报。"} if i == extra - 3 else {}))
+    many = dataclasses.replace(content, alerts=tuple(alerts))
+    out = render_feeds(Plan.at(many, NOW), config)
+    newest = [f"bulk-{i:03d}" for i in range(extra - 1, extra - 1 - FEED_LIMIT, -1)]
+    for lang in ("en", "zh"):
+        for kind in ("rss.xml", "atom.xml"):
+            parsed = feedparser.parse(out[f"feeds/alerts.{lang}.{kind}"])
+            assert [e.id.rsplit(":", 1)[1] for e in parsed.entries] == newest
+        items = json.loads(out[f"feeds/alerts.{lang}.json"])["items"]
+        assert [i["id"].rsplit(":", 1)[1] for i in items] == newest
+        assert "withdrawn_reason" in items[2]["_alertcast"]

@@ -170,3 +170,16 @@ def test_cli_publish_and_help(project, cli, tmp_path):
     assert result.exit_code == 0 and "live: live-phishing" in result.output
     for command in ("build", "publish", "keygen"):
         assert cli(command, "--help").exit_code == 0
+
+
+def test_unchanged_files_are_hard_linked_from_the_previous_release(tmp_path):
+    """A release shares the inode of every file identical to the previous release's; a changed
+    file is new, and the previous release keeps its old bytes."""
+    out = tmp_path / "site"
+    first, _ = atomic_publish(out, {"same.json": b"unchanged", "feeds/a.xml": b"old"})
+    second, changes = atomic_publish(out, {"same.json": b"unchanged", "feeds/a.xml": b"new"})
+    assert changes == ["feeds/a.xml"]
+    assert os.stat(second / "same.json").st_ino == os.stat(first / "same.json").st_ino
+    assert os.stat(second / "feeds/a.xml").st_ino != os.stat(first / "feeds/a.xml").st_ino
+    assert (first / "feeds/a.xml").read_bytes() == b"old"
+    assert (out / "feeds/a.xml").read_bytes() == b"new"

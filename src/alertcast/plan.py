@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from functools import cached_property
 
 from .content.models import Alert, Content
 
@@ -36,6 +37,8 @@ def _newest_first(alerts: list[Alert]) -> tuple[Alert, ...]:
 
 @dataclass(frozen=True)
 class Plan:
+    """A frozen moment; its alert lists are computed once (every renderer asks for them)."""
+
     now: datetime
     content: Content
     states: dict[str, State]
@@ -49,24 +52,24 @@ class Plan:
     def _in(self, *states: State) -> tuple[Alert, ...]:
         return _newest_first([a for a in self.content.alerts if self.states[a.id] in states])
 
-    @property
+    @cached_property
     def published(self) -> tuple[Alert, ...]:
         """Everything readers may see (site, feeds), newest first."""
         return self._in(State.live, State.expired, State.withdrawn)
 
-    @property
+    @cached_property
     def live(self) -> tuple[Alert, ...]:
         return self._in(State.live)
 
-    @property
+    @cached_property
     def scheduled(self) -> tuple[Alert, ...]:
         return tuple(sorted(self._in(State.scheduled), key=lambda a: (a.publish_at, a.id)))
 
-    @property
+    @cached_property
     def expired(self) -> tuple[Alert, ...]:
         return self._in(State.expired)
 
-    @property
+    @cached_property
     def withdrawn(self) -> tuple[Alert, ...]:
         return self._in(State.withdrawn)
 
@@ -78,7 +81,7 @@ class Plan:
         alerts = [a for a in self.live if channel in a.channels]
         return tuple(sorted(alerts, key=lambda a: (-a.severity.rank, -a.publish_at.timestamp(), a.id)))
 
-    @property
+    @cached_property
     def next_change_at(self) -> datetime | None:
         """The next publish_at or expires_at after now: when outputs must be rebuilt."""
         times = [t for a in self.content.alerts for t in (a.publish_at, a.expires_at)

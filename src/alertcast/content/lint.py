@@ -11,44 +11,58 @@ from typing import TYPE_CHECKING, Iterator
 from urllib.parse import urlsplit
 
 from ..render.length import RULES, URL
-from .models import SOCIAL_CHANNELS, Content
+from .models import SOCIAL_CHANNELS, Alert, Content
 
 if TYPE_CHECKING:
     from ..config import Config
     from ..problems import Problem
     from .loader import SourceFile
+    from .parsecache import ParseCache
 
 _MD_LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
 _REF_LINK = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE)
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>", re.IGNORECASE)
 _FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
+_ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"  # İ ı ſ K: re.IGNORECASE matches them to i, i, s, k
 _HTML_OR_MD = re.compile(r"(<[a-zA-Z/][^>]*>|\*\*|__|\[[^\]]+\]\(|^#+\s)", re.MULTILINE)
 
 
-def lint(content: Content, files: list[SourceFile], config: Config) -> list[Problem]:
+def lint(content: Content, files: list[SourceFile], config: Config, cache: ParseCache | None = None) -> list[Problem]:
+    """Every cross-file problem. With a `cache`, a file's problems are reused while the file,
+    its alert, the guide ids and the settings the rules read are all unchanged; links to
+    other files are always checked again, as those files may have come or gone."""
     problems: list[Problem] = []
-    guides = {g.id for g in content.guides}
+    guides = frozenset(g.id for g in content.guides)
     alerts = {a.id: a for a in content.alerts}
     enabled = set(config.enabled_channels)
-    root = config.content_dir.resolve()
+    settings = (config.site_url, config.languages, config.settings.allowed_link_domains, config.enabled_channels,
+                guides)
     for source in files:
-        problems += _related(source, guides)
-        problems += _body_links(source, config, root)
-        problems += _summary_plain(source)
-        if source.section == "alerts":
-            alert = alerts.get(getattr(source.matter, "id", None) or source.stem)
-            if alert is None:
-                continue
-            problems += _indicators_in_body(source, alert.indicators.domains)
-            problems += _summary_links(source, config)
-            problems += _banner(source, config)
-            problems += _channels(source, enabled)
-            problems += _summary_length(source, alert.id, alert.channels, config)
+        problems += _body_links(source, config)
+        alert = alerts.get(getattr(source.matter, "id", None) or source.stem) if source.section == "alerts" else None
+
+        def rules(source: SourceFile = source, alert: Alert | None = alert) -> list[Problem]:
+            return list(_file_rules(source, alert, guides, enabled, config))
+
+        problems += rules() if cache is None else cache.joined("lint", (source, alert), rules, settings)
     return problems
 
 
-def _related(source: SourceFile, guides: set[str]) -> Iterator[Problem]:
+def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str], enabled: set[str],
+                config: Config) -> Iterator[Problem]:
+    """The rules that read only this file, its alert, the guide ids and settings."""
+    yield from _related(source, guides)
+    yield from _summary_plain(source)
+    if source.section == "alerts" and alert is not None:
+        yield from _indicators_in_body(source, alert.indicators.domains)
+        yield from _summary_links(source, config)
+        yield from _banner(source, config)
+        yield from _channels(source, enabled)
+        yield from _summary_length(source, alert.id, alert.channels, config)
+
+
+def _related(source: SourceFile, guides: frozenset[str]) -> Iterator[Problem]:
     for index, ref in enumerate(getattr(source.matter, "related", []) or []):
         if ref not in guides:
             yield source.problem(("related", index), "error", f"related guide '{ref}' does not exist",
@@ -75,17 +89,25 @@ def _where(source: SourceFile, body: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+def _may_link(body: str) -> bool:
+    """False when no link pattern can match: each needs one of these (masking code adds none)."""
+    return "](" in body or "]:" in body or "<" in body
+
+
 def _links(body: str) -> Iterator[tuple[int, str]]:
     for pattern in (_MD_LINK, _REF_LINK, _AUTOLINK):
         for match in pattern.finditer(body):
             yield match.start(1), match.group(1)
 
 
-def _body_links(source: SourceFile, config: Config, root: Path) -> Iterator[Problem]:
+def _body_links(source: SourceFile, config: Config) -> Iterator[Problem]:
     from ..problems import Problem
 
+    if not _may_link(source.body):
+        return
     body = _mask_code(source.body)
     base_dir = source.path.parent
+    root = None  # resolved only when a relative link needs it: resolving is a syscall per path part
     for offset, target in _links(body):
         line, col = _where(source, body, offset)
         parts = urlsplit(target)
@@ -96,6 +118,7 @@ def _body_links(source: SourceFile, config: Config, root: Path) -> Iterator[Prob
             continue
         if parts.scheme or target.startswith(("#", "/")) or not parts.path:
             continue
+        root = root or config.content_dir.resolve()
         if not _exists(base_dir, parts.path, root, config.languages):
             yield Problem(source.shown, line, col, "error", f"broken link: {target} does not exist",
                           "link to another page by its file, e.g. ../guides/backup-recovery-phrase.md")
@@ -120,12 +143,16 @@ def _indicators_in_body(source: SourceFile, domains: tuple[str, ...]) -> Iterato
 
     if not domains:
         return
-    lowered = source.body.lower()
-    domains = tuple(d for d in domains if d.lower() in lowered)  # most bodies name none of them
-    if not domains:
+    # Compiling one pattern per domain dominated loading; most bodies never mention their
+    # domains, so a plain substring test rules them out first. It is exact: the only
+    # non-ASCII letters that match ASCII ones case-insensitively are the few below, and
+    # masking code only blanks text out, so what the raw body lacks the masked one lacks.
+    lowered = None if any(ch in source.body for ch in _ASCII_LOOKALIKES) else source.body.lower()
+    mentioned = [d for d in domains if lowered is None or d.lower() in lowered]
+    if not mentioned:
         return
     body = _mask_code(source.body)
-    for domain in domains:
+    for domain in mentioned:
         pattern = re.compile(r"(?<![\w.-])(?:https?://)?" + re.escape(domain) + r"(?![\w-])", re.IGNORECASE)
         for match in pattern.finditer(body):
             line, col = _where(source, body, match.start())

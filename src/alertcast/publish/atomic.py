@@ -45,32 +45,40 @@ def write_files(root: Path, files: Mapping[str, bytes], digests: Mapping[str, by
     """Write every file; a file identical to the previous release's is hard-linked instead
     (cheaper, and the previous release is never modified: releases are immutable).
 
-    Creating files is dominated by file-system latency, not CPU, so a few threads write in
-    parallel; the first error is raised after all writers stop.
+    Links are made first, in this thread: a link is one quick system call, and after a
+    one-alert change nearly every file is one. Creating files is dominated by file-system
+    latency, not CPU, so the rest are written by a few threads, each taking a share of the
+    files; the first error is raised after all writers stop.
     """
     for parent in sorted({os.path.dirname(rel) for rel in files}):
         os.makedirs(os.path.join(root, parent), exist_ok=True)
-    reuse = previous is not None and digests is not None and previous_digests is not None
-
-    def put(rel: str) -> None:
-        target = os.path.join(root, rel)
-        if reuse and previous_digests.get(rel) == digests[rel]:  # type: ignore[union-attr,index]
-            try:
-                os.link(os.path.join(previous, rel), target)  # type: ignore[arg-type]
-                return
-            except OSError:
-                pass  # different file system, or the old file is gone: write it
-        with open(target, "wb") as fh:
-            fh.write(files[rel])
-
     paths = sorted(files)
+    if previous is not None and digests is not None and previous_digests is not None:
+        paths = [rel for rel in paths if not _linked(rel, root, previous, digests, previous_digests)]
+
+    def put(share: list[str]) -> None:
+        for rel in share:
+            with open(os.path.join(root, rel), "wb") as fh:
+                fh.write(files[rel])
+
     if len(paths) < 64:
-        for rel in paths:
-            put(rel)
+        put(paths)
         return
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        for future in [pool.submit(put, rel) for rel in paths]:
+        for future in [pool.submit(put, paths[i::WRITERS]) for i in range(WRITERS)]:
             future.result()
+
+
+def _linked(rel: str, root: Path, previous: Path, digests: Mapping[str, bytes],
+            previous_digests: Mapping[str, bytes]) -> bool:
+    """Hard-link `rel` from the previous release if it is unchanged; False if it must be written."""
+    if previous_digests.get(rel) != digests[rel]:
+        return False
+    try:
+        os.link(os.path.join(previous, rel), os.path.join(root, rel))
+        return True
+    except OSError:
+        return False  # different file system, or the old file is gone: write it
 
 
 def _manifest(release: Path) -> Path:

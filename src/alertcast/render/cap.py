@@ -111,7 +111,7 @@ def render_cap(plan: Plan, config: Config) -> dict[str, bytes]:
     index: list[tuple[Alert, Message]] = []
     ckey = config_key(config)
     for alert in cap_alerts(plan):
-        msgs = messages(alert, config)
+        msgs = memo("cap-messages", (alert_key(alert), config.site_host), lambda: messages(alert, config))
         rendered = memo("cap", (alert_key(alert), ckey), lambda: [
             render_message(plan, config, alert, msg, msgs[:i]) for i, msg in enumerate(msgs)])
         for msg, data in zip(msgs, rendered):

@@ -82,14 +82,18 @@ def _feed_updated(plan: Plan, alerts: list[Alert]) -> datetime:
     return max((a.changed_at for a in alerts), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
 
 
+def _links(config: Config, lang: str, self_path: str) -> list[dict[str, str]]:
+    # feedgen's RSS <link> is the last link added: the alternate (the site) must come last.
+    return [{"href": config.site_url + self_path, "rel": "self"},
+            {"href": config.site_url + ("" if lang == config.default_lang else f"{lang}/"), "rel": "alternate"}]
+
+
 def _generator(plan: Plan, config: Config, lang: str, self_path: str, alerts: list[Alert]) -> FeedGenerator:
     fg = FeedGenerator()
     fg.id(f"tag:alertcast,2026:feed:alerts:{lang}")
     fg.title(f"{config.site_name} · {_label(TITLES, lang)}")
     fg.subtitle(_label(TITLES, lang))
-    fg.link(href=config.site_url + self_path, rel="self")
-    # feedgen's RSS <link> is the last link added: the alternate (the site) must come last.
-    fg.link(href=config.site_url + ("" if lang == config.default_lang else f"{lang}/"), rel="alternate")
+    fg.link(_links(config, lang, self_path))
     fg.language(lang)
     fg.updated(_feed_updated(plan, alerts))
     fg.lastBuildDate(_feed_updated(plan, alerts))
@@ -152,7 +156,11 @@ def render_feeds(plan: Plan, config: Config) -> dict[str, bytes]:
     alerts = _alerts(plan)
     for lang in config.languages:
         paths = feed_paths(lang)
-        out[paths["rss"]] = _generator(plan, config, lang, paths["rss"], alerts).rss_str(pretty=True)
-        out[paths["atom"]] = _generator(plan, config, lang, paths["atom"], alerts).atom_str(pretty=True)
+        # One generator serves both formats (building entries is most of a feed's cost);
+        # only the self link differs, so it is swapped between the two.
+        fg = _generator(plan, config, lang, paths["atom"], alerts)
+        out[paths["atom"]] = fg.atom_str(pretty=True)
+        fg.link(_links(config, lang, paths["rss"]), replace=True)
+        out[paths["rss"]] = fg.rss_str(pretty=True)
         out[paths["json"]] = render_json_feed(plan, config, lang, alerts)
     return out

@@ -1,0 +1,94 @@
+"""libyaml and the pure-Python loader must give editors the same data, positions and errors."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from alertcast import yamlsource
+
+DOCUMENTS = [
+    "title: \"Fake support\"\nseverity: warning\nchannels: [banner, cap]\n"
+    "banner:\n  platforms:\n    - ios\n    - android\n",
+    "tags: !ENV HOME\nemoji: !!python/name:material.extensions.emoji.twemoji\n",
+    "summary: >\n  folded\n  text\nlist:\n- a\n- {b: 1, c: [2, 3]}\n",
+    "title: 诈骗提醒\nsummary: \"骗子使用手法\"\npublish_at: 2026-01-01T08:00:00+08:00\n",
+    "channels: [banner, cap: x]\n",  # syntax error
+    "a: b: c\n",  # syntax error
+    "key: [unclosed\n",  # syntax error
+    "\tkey: tab\n",  # syntax error
+]
+
+
+def _pure(text: str, monkeypatch: pytest.MonkeyPatch) -> object:
+    with monkeypatch.context() as patch:
+        patch.setattr(yamlsource, "_FastLoader", yamlsource._Loader)
+        return _outcome(text)
+
+
+def _outcome(text: str) -> object:
+    try:
+        return yamlsource.load(text, line_offset=1)
+    except yamlsource.YamlSyntaxError as exc:
+        return str(exc), exc.position
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize("text", DOCUMENTS)
+def test_libyaml_and_pure_loader_agree(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _outcome(text) == _pure(text, monkeypatch)
+
+
+GENERAL = [
+    DOCUMENTS[0], DOCUMENTS[1], DOCUMENTS[2], DOCUMENTS[3],
+    "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n",  # anchors and merge keys
+    "? !!python/tuple [a, b]\n: complex key\n",  # a key that is not a scalar (kept opaque)
+    "set: !!set {a, b}\nn: 0x1f\nf: .5\nnull_: ~\nyes: true\nwhen: 2026-01-01\n",
+    "same: 1\nsame: 2\n",  # duplicate keys: the last wins
+]
+
+
+@pytest.mark.parametrize("text", GENERAL)
+def test_data_and_positions_match_the_general_constructor(text: str) -> None:
+    data, positions = yamlsource.load(text)
+    node = yaml.compose(text, Loader=yamlsource._Loader)
+    expected_positions: dict = {}
+    yamlsource._walk(node, (), expected_positions, 0)
+    assert data == yaml.load(text, Loader=yamlsource._Loader)
+    assert positions == expected_positions
+
+
+def test_unhashable_key_is_an_error_at_its_line() -> None:
+    with pytest.raises(yamlsource.YamlSyntaxError, match="found unhashable key") as caught:
+        yamlsource.load("a: 1\n? [a, b]\n: complex key\n", line_offset=1)
+    assert caught.value.position.line == 3
+
+
+def test_recursive_alias_does_not_hang() -> None:
+    with pytest.raises((yamlsource.YamlSyntaxError, RecursionError)):
+        yamlsource.load("a: &x [*x]\n")
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML built without libyaml")
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(
+    st.text(max_size=120),
+    st.lists(st.tuples(st.sampled_from(["title", "severity", "channels", "banner", "  platforms", "- x", "? a"]),
+                       st.sampled_from([": ", ":", " : ", ": [", ": {", ": \"", ": '", ": |", ": >", ": &a", ": *a",
+                                        ": !!str", ": !ENV"]),
+                       st.text(max_size=15)), max_size=6).map(
+        lambda rows: "".join(f"{k}{sep}{v}\n" for k, sep, v in rows)),
+))
+def test_libyaml_and_pure_loader_agree_on_anything(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def outcome() -> object:
+        try:
+            return _outcome(text)
+        except (ValueError, TypeError, RecursionError) as exc:  # constructor errors that are not YAML errors
+            return type(exc).__name__
+    fast = outcome()
+    with monkeypatch.context() as patch:
+        patch.setattr(yamlsource, "_FastLoader", yamlsource._Loader)
+        pure = outcome()
+    assert repr(fast) == repr(pure)  # repr: a `.nan` value is not equal to itself
