@@ -66,9 +66,10 @@ def test_unhashable_key_is_an_error_at_its_line() -> None:
     assert caught.value.position.line == 3
 
 
-def test_recursive_alias_does_not_hang() -> None:
-    with pytest.raises((yamlsource.YamlSyntaxError, RecursionError)):
-        yamlsource.load("a: &x [*x]\n")
+def test_recursive_alias_is_an_error_at_the_alias() -> None:
+    with pytest.raises(yamlsource.YamlSyntaxError, match="an alias refers to the item that contains it") as caught:
+        yamlsource.load("title: t\na: &x [*x]\n", line_offset=1)
+    assert caught.value.position == yamlsource.Position(3, 8)
 
 
 @pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML built without libyaml")

@@ -11,6 +11,7 @@ pure loader, so the error text and position editors see are the same with or wit
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +76,12 @@ def load(text: str, line_offset: int = 0) -> tuple[Any, dict[Key, Position]]:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 1 if mark else 1) + line_offset
         raise YamlSyntaxError(f"YAML error: {getattr(exc, 'problem', exc)}", Position(line, 1)) from None
+    except RecursionError:  # `a: &x [*x]`: an alias inside the item it names
+        alias = re.search(r"\*[^\s,\]}]+", text)
+        line = text.count("\n", 0, alias.start()) if alias else 0
+        col = alias.start() - (text.rfind("\n", 0, alias.start()) + 1) if alias else 0
+        raise YamlSyntaxError("YAML error: an alias refers to the item that contains it",
+                              Position(line + 1 + line_offset, col + 1)) from None
     finally:
         loader.dispose()
     return data, positions
