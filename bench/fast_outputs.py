@@ -20,33 +20,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "project"
-CST = timezone(timedelta(hours=8))
-SEVERITIES = ("info", "advisory", "warning", "critical")
-CATEGORIES = ("phishing", "impersonation", "fake-app", "airdrop", "approval", "address-poisoning")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import CST, write_alerts  # noqa: E402  (the same generated alerts as bench/site_build.py)
 
 
 def make_project(root: Path, n: int) -> None:
     shutil.copy(FIXTURE / "mkdocs.yml", root / "mkdocs.yml")
-    alerts = root / "content" / "alerts"
-    alerts.mkdir(parents=True)
-    start = datetime(2026, 1, 1, tzinfo=CST)
-    for i in range(n):
-        publish = start + timedelta(hours=i)
-        expires = f"expires_at: {(publish + timedelta(days=60)).isoformat()}\n" if i % 3 else ""
-        withdrawn = 'withdrawn: "wrong"\n' if i % 97 == 0 else ""
-        for lang, title, summary in (("en", f"Scam warning {i}", f"Scammers use trick number {i}; never share your phrase."),
-                                     ("zh", f"诈骗提醒 {i}", f"骗子使用第 {i} 种手法，切勿泄露助记词。")):
-            (alerts / f"alert-{i:04d}.{lang}.md").write_text(
-                f"---\ntitle: \"{title}\"\nsummary: \"{summary}\"\nseverity: {SEVERITIES[i % 4]}\n"
-                f"category: {CATEGORIES[i % 6]}\npublish_at: {publish.isoformat()}\n{expires}{withdrawn}"
-                f"channels: [banner, cap]\nbanner:\n  platforms: [ios, android]\n  frequency: daily\n"
-                f"scam_indicators:\n  domains: [scam-{i}.example]\n  handles: [\"telegram:@fake_{i}\"]\n"
-                f"---\n\n## Details\n\n{summary}\n", encoding="utf-8")
+    write_alerts(root / "content", n)
 
 
 NOW = datetime(2026, 2, 20, tzinfo=CST)
