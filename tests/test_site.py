@@ -248,3 +248,21 @@ def test_printed_page_is_the_article_alone(page, served):
     for chrome in (".md-banner", ".md-header", ".md-sidebar--primary", ".md-footer"):
         assert not page.locator(chrome).first.is_visible(), chrome
     assert page.locator("article h1").is_visible()
+
+
+def test_alerts_stay_out_of_the_sidebar(site):
+    """mkdocs renders the whole nav into every page: alerts there make the site quadratic."""
+    for page in ("alerts/live-phishing/index.html", "guides/spot-phishing/index.html", "index.html"):
+        html = (site / page).read_text(encoding="utf-8")
+        nav = html.split("md-sidebar--primary", 1)[1].split("md-sidebar--secondary", 1)[0]
+        assert "live-phishing" not in nav and "expired-airdrop" not in nav and "withdrawn-fake-app" not in nav, page
+
+
+def test_missing_theme_folder_is_reported_with_file_and_line(project, cli, tmp_path):
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  language: zh\n", "  language: zh\n  custom_dir: theme\n", 1),
+                      encoding="utf-8")
+    result = cli("build", "-p", project, "--now", NOW.isoformat(), "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "mkdocs.yml:9:3: error: theme.custom_dir 'theme' is not a folder (create it" in result.output
+    assert "Traceback" not in result.output

@@ -57,6 +57,10 @@ def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch
     secret = config.secret(webhook_secret_env, webhook_secret_file)
     daemon = Daemon(config, sync_interval=sync_interval, dispatch_interval=dispatch_interval, lease_ttl=lease_ttl,
                     webhook_secret=secret, listen=address, sync=not no_sync, publish_retry=publish_retry)
+    import faulthandler
+    import signal
+
+    faulthandler.register(signal.SIGQUIT, all_threads=True)  # `kill -QUIT` prints every thread's stack
     daemon.run_forever()
 
 

@@ -23,6 +23,7 @@ import yaml
 from ..config import Config
 from ..content.models import Alert, Guide, Page
 from ..plan import Plan, State
+from ..problems import ContentError, Problem, display_path
 
 PAGE_ORDER = ("faq", "official-channels", "report-a-scam")
 SITE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
@@ -111,8 +112,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     theme["language"] = lang
     # alertcast's overrides (announcement bar, switcher to the same page, feed links) unless the
     # project brings its own copy; the staged mkdocs.yml lives elsewhere, so the path is absolute.
-    custom = config.root / theme["custom_dir"] if theme.get("custom_dir") else OVERRIDES
-    theme["custom_dir"] = str(custom.resolve())
+    theme["custom_dir"] = str(_custom_dir(config, theme.get("custom_dir")))
     features = list(theme.get("features") or [])
     for feature in ("navigation.prune", "navigation.top", "search.suggest"):
         if feature not in features:
@@ -147,6 +147,20 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
         extra["alertcast"]["feedback_url"] = config.settings.feedback_url
     raw["extra"] = extra
     return raw
+
+
+def _custom_dir(config: Config, value: str | None) -> Path:
+    if not value:
+        return OVERRIDES
+    folder = (config.root / value).resolve()
+    if not folder.is_dir():
+        text = config.path.read_text(encoding="utf-8")
+        line = text[:text.find("custom_dir:")].count("\n") + 1 if "custom_dir:" in text else 1
+        col = len(text.splitlines()[line - 1]) - len(text.splitlines()[line - 1].lstrip()) + 1 if "custom_dir:" in text else 1
+        raise ContentError([Problem(display_path(config.path, config.root), line, col, "error",
+                                    f"theme.custom_dir '{value}' is not a folder",
+                                    f"create it (start from a copy of {OVERRIDES}) or remove the setting")])
+    return folder
 
 
 def site_base(config: Config) -> str:
