@@ -12,7 +12,7 @@ from outputs_support import AFTER, BEFORE, NOW
 
 from alertcast.pipeline import build, publish
 from alertcast.problems import ContentError
-from alertcast.publish.atomic import atomic_publish, releases_dir
+from alertcast.publish.atomic import atomic_publish, pruned, releases_dir
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -61,6 +61,7 @@ def test_output_is_symlink_to_complete_release_and_old_ones_pruned(config, conte
     results = [build(config, t, out, with_site=False, content=content, signing_key=None)
                for t in (BEFORE, NOW, AFTER, NOW, AFTER)]
     assert out.is_symlink() and out.resolve() == results[-1].release
+    pruned()  # old releases are deleted in the background, after the switch
     kept = [p for p in releases_dir(out).iterdir() if p.is_dir() and not p.is_symlink()]
     assert len(kept) == 3 and all(p.name.startswith("r") for p in kept)
     assert "api/v1/banners/en.json" in results[1].changed
@@ -89,7 +90,7 @@ def test_writer_killed_midway_leaves_previous_outputs_intact(config, content, tm
     before = snapshot(out)
     with pytest.raises(OSError, match="injected"):
         # every file is read once to hash it, then again to write it: die after 5 writes
-        atomic_publish(out, ExplodingFiles({k: b"new" for k in first.files}, after=len(first.files) + 5))
+        atomic_publish(out, ExplodingFiles({k: b"new " + k.encode() for k in first.files}, after=len(first.files) + 5))
     assert snapshot(out) == before
     assert not [p for p in releases_dir(out).iterdir() if p.name.startswith("tmp-")]
 
@@ -183,3 +184,12 @@ def test_unchanged_files_are_hard_linked_from_the_previous_release(tmp_path):
     assert os.stat(second / "feeds/a.xml").st_ino != os.stat(first / "feeds/a.xml").st_ino
     assert (first / "feeds/a.xml").read_bytes() == b"old"
     assert (out / "feeds/a.xml").read_bytes() == b"new"
+
+
+def test_identical_files_in_a_release_share_one_copy(tmp_path):
+    """An alert's current CAP message is also its latest revision: written once, linked once."""
+    out = tmp_path / "site"
+    release, _changes = atomic_publish(out, {"cap/a.xml": b"<alert/>", "cap/a.r1.xml": b"<alert/>", "other": b"x"})
+    assert (release / "cap/a.xml").read_bytes() == (release / "cap/a.r1.xml").read_bytes() == b"<alert/>"
+    assert os.path.samefile(release / "cap/a.xml", release / "cap/a.r1.xml")
+    assert not os.path.samefile(release / "cap/a.xml", release / "other")

@@ -18,6 +18,7 @@ from . import signing
 from .config import Config
 from .content.loader import load_or_raise
 from .content.models import Content
+from .gcpause import paused
 from .plan import Plan
 from .publish.atomic import atomic_publish
 from .render.banner import banner_path, render_banners
@@ -48,10 +49,11 @@ class BuildResult:
 def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | None = None) -> dict[str, bytes]:
     """Every non-HTML output for `plan`: relative path -> bytes. Pure and deterministic."""
     out: dict[str, bytes] = {}
-    out.update(render_feeds(plan, config))
-    out.update(render_banners(plan, config))
-    out.update(render_cap(plan, config))
-    out.update(render_indicators(plan))
+    with paused():
+        out.update(render_feeds(plan, config))
+        out.update(render_banners(plan, config))
+        out.update(render_cap(plan, config))
+        out.update(render_indicators(plan))
     if signing_key is not None:
         for lang in config.languages:
             path = banner_path(lang)

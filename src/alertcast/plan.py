@@ -78,8 +78,16 @@ class Plan:
 
     def in_channel(self, channel: str) -> tuple[Alert, ...]:
         """Live alerts that go to `channel`, most severe first, then newest."""
-        alerts = [a for a in self.live if channel in a.channels]
-        return tuple(sorted(alerts, key=lambda a: (-a.severity.rank, -a.publish_at.timestamp(), a.id)))
+        found = self._by_channel.get(channel)
+        if found is None:
+            alerts = [a for a in self.live if channel in a.channels]
+            found = self._by_channel[channel] = tuple(
+                sorted(alerts, key=lambda a: (-a.severity.rank, -a.publish_at.timestamp(), a.id)))
+        return found
+
+    @cached_property
+    def _by_channel(self) -> dict[str, tuple[Alert, ...]]:
+        return {}
 
     @cached_property
     def next_change_at(self) -> datetime | None:

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 from urllib.parse import urlsplit
 
+from ..problems import Problem
 from ..render.length import RULES, URL
 from .models import SOCIAL_CHANNELS, Alert, Content
 
 if TYPE_CHECKING:
     from ..config import Config
-    from ..problems import Problem
     from .loader import SourceFile
     from .parsecache import ParseCache
 
@@ -39,7 +39,8 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     settings = (config.site_url, config.languages, config.settings.allowed_link_domains, config.enabled_channels,
                 guides)
     for source in files:
-        problems += _body_links(source, config)
+        if _may_link(source.body):
+            problems += _body_links(source, config)
         alert = alerts.get(getattr(source.matter, "id", None) or source.stem) if source.section == "alerts" else None
 
         def rules(source: SourceFile = source, alert: Alert | None = alert) -> list[Problem]:
@@ -101,10 +102,6 @@ def _links(body: str) -> Iterator[tuple[int, str]]:
 
 
 def _body_links(source: SourceFile, config: Config) -> Iterator[Problem]:
-    from ..problems import Problem
-
-    if not _may_link(source.body):
-        return
     body = _mask_code(source.body)
     base_dir = source.path.parent
     root = None  # resolved only when a relative link needs it: resolving is a syscall per path part
@@ -139,8 +136,6 @@ def _exists(base_dir: Path, target: str, root: Path, languages: tuple[str, ...])
 
 
 def _indicators_in_body(source: SourceFile, domains: tuple[str, ...]) -> Iterator[Problem]:
-    from ..problems import Problem
-
     if not domains:
         return
     # Compiling one pattern per domain dominated loading; most bodies never mention their

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import yamlsource
 from ..config import Config, validation_problems
+from ..gcpause import paused
 from ..problems import ContentError, Problem, display_path
 from .frontmatter import CONTROL, AlertMatter, BannerMatter, GuideMatter, PageMatter
 from .models import (
@@ -78,29 +79,31 @@ def split_front_matter(text: str) -> tuple[str | None, str, int, int]:
 _MATTER: dict[str, type[BaseModel]] = {"alerts": AlertMatter, "guides": GuideMatter, "": PageMatter}
 
 
-def read_file(path: Path, section: str, config: Config, base: Path, shown: str | None = None,
+def read_file(path: Path | str, section: str, config: Config, base: Path, shown: str | None = None,
               cache: ParseCache | None = None) -> tuple[SourceFile | None, list[Problem]]:
     """Parse one file; return it (or None) and the problems found in it alone.
 
     With a `cache`, a file whose bytes are as at the last load is not parsed again.
     """
-    shown = shown or display_path(path, base)
-    match = _NAME.match(path.name)
+    shown = shown or display_path(Path(path), base)
+    name = os.path.basename(path)
+    match = _NAME.match(name)
     if not match:
         return None, [Problem(shown, 1, 1, "error", "file name must be <name>.<language>.md",
-                              f"rename it, e.g. {path.stem.split('.')[0]}.{config.default_lang}.md")]
+                              f"rename it, e.g. {name.split('.')[0]}.{config.default_lang}.md")]
     stem, lang = match["stem"], match["lang"]
     if lang not in config.languages:
         return None, [Problem(shown, 1, 1, "error", f"language '{lang}' is not configured",
                               f"use one of {', '.join(config.languages)} or add it to extra.alertcast.languages")]
-    stat = path.stat()
+    stat = os.stat(path)
     size = stat.st_size
     if size > MAX_FILE_BYTES:
         return None, [Problem(shown, 1, 1, "error", f"file is {size // 1024} KiB, over the {MAX_FILE_BYTES // 1024} KiB limit",
                               "split it into several pages")]
     if cache is None:
-        return _parse(path, path.read_bytes(), shown, section, stem, lang)
-    return cache.get(str(path), (shown, section), stat, lambda raw: _parse(path, raw, shown, section, stem, lang))
+        return _parse(Path(path), Path(path).read_bytes(), shown, section, stem, lang)
+    return cache.get(os.fspath(path), (shown, section), stat,
+                     lambda raw: _parse(Path(path), raw, shown, section, stem, lang))
 
 
 def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,
@@ -150,22 +153,26 @@ def _time_hint(problem: Problem) -> Problem:
     return problem
 
 
-def discover(content_dir: Path) -> list[tuple[Path, str]]:
-    """Markdown files under content/, with the section each belongs to, in a stable order."""
-    found = [(path, "") for path in _markdown_in(content_dir)]
+def discover(content_dir: Path) -> list[tuple[str, str, bool]]:
+    """Markdown files under content/ (path, section, whether it is a symlink), in a stable order.
+
+    Paths are strings: building a Path for each of thousands of files, most of them
+    unchanged since the last load, was a fifth of a re-publish.
+    """
+    found = [(path, "", link) for path, link in _markdown_in(str(content_dir))]
     for section in SECTIONS:
-        found += [(path, section) for path in _markdown_in(content_dir / section)]
+        found += [(path, section, link) for path, link in _markdown_in(os.path.join(content_dir, section))]
     return found
 
 
-def _markdown_in(folder: Path) -> list[Path]:
-    """`sorted(folder.glob("*.md"))`, without pathlib's per-entry cost (a tenth of a reload)."""
+def _markdown_in(folder: str) -> list[tuple[str, bool]]:
+    """`sorted(folder.glob("*.md"))`, with whether each is a symlink (known from the listing)."""
     try:
         with os.scandir(folder) as entries:
-            names = sorted(entry.name for entry in entries if entry.name.endswith(".md"))
+            found = sorted((entry.path, entry.is_symlink()) for entry in entries if entry.name.endswith(".md"))
     except OSError:  # no such folder, as glob: nothing
         return []
-    return [folder / name for name in names]
+    return found
 
 
 def _outside_sections(content_dir: Path) -> list[Path]:
@@ -206,7 +213,8 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
     Warnings (such as a missing translation) do not stop loading. Files unchanged since
     the last load with the same `cache` are not parsed again; pass None to parse all.
     """
-    loaded = load_all(config, content_dir, base, cache)
+    with paused():
+        loaded = load_all(config, content_dir, base, cache)
     return (loaded.content if loaded.ok else None), loaded.problems
 
 
@@ -225,14 +233,15 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
     shown_in = _Shown(base)
     discovered = discover(content_dir)
     if cache is not None:
-        cache.keep_only({str(path) for path, _section in discovered})
-    for path, section in discovered:
-        parsed, found = read_file(path, section, config, base, shown_in(path), cache)
+        cache.keep_only({path for path, _section, _link in discovered})
+    for path, section, link in discovered:
+        parsed, found = read_file(path, section, config, base, shown_in(path, link), cache)
         problems += found
         if parsed:
             files.append(parsed)
         else:
-            unreadable.add((section, path.name.split(".")[0], path.name.split(".")[-2] if path.name.count(".") >= 2 else ""))
+            name = os.path.basename(path)
+            unreadable.add((section, name.split(".")[0], name.split(".")[-2] if name.count(".") >= 2 else ""))
     for path in _outside_sections(content_dir):
         rel = path.relative_to(content_dir)
         if len(rel.parts) > 1 and rel.parts[0] not in SECTIONS and rel.parts[0] != "assets":
@@ -274,11 +283,11 @@ class _Shown:
         self.base = str(base.resolve())
         self.folders: dict[str, str | None] = {}  # folder -> its path below base, None if outside
 
-    def __call__(self, path: Path) -> str:
-        text = os.fspath(path)
+    def __call__(self, path: str, is_link: bool) -> str:
+        text = path
         parent, name = os.path.split(text)
-        if name in ("", ".", "..") or os.path.islink(text):
-            return display_path(path, Path(self.base))
+        if name in ("", ".", "..") or is_link:
+            return display_path(Path(path), Path(self.base))
         below = self.folders.get(parent, "?")
         if below == "?":
             folder = os.path.realpath(parent or ".")

@@ -65,9 +65,10 @@ class ParseCache:
     def joined(self, kind: str, parts: tuple[Any, ...], make: Callable[[], Any], settings: Hashable = ()) -> Any:
         """The `kind` of thing `make` builds from exactly these objects (by identity) and equal
         `settings`, built once."""
-        key = (kind,) + tuple(map(id, parts))
+        key = (kind, *map(id, parts))
         entry = self._joined.get(key) or self._joined_before.get(key)
-        if entry is None or entry[2] != settings or any(a is not b for a, b in zip(entry[0], parts)):
+        # Equal ids are the same objects: the entry holds its parts, so their ids are not reused.
+        if entry is None or entry[2] != settings:
             entry = (parts, make(), settings)
         self._joined[key] = entry
         return entry[1]

@@ -17,6 +17,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator, Mapping
@@ -43,39 +44,60 @@ def live_release(output: Path) -> Path | None:
 def write_files(root: Path, files: Mapping[str, bytes], digests: Mapping[str, bytes] | None = None,
                 previous: Path | None = None, previous_digests: Mapping[str, bytes] | None = None) -> None:
     """Write every file; a file identical to the previous release's is hard-linked instead
-    (cheaper, and the previous release is never modified: releases are immutable).
+    (cheaper, and the previous release is never modified: releases are immutable), and so is
+    a file identical to another of this release (an alert's current CAP message is also its
+    latest revision).
 
-    Links are made first, in this thread: a link is one quick system call, and after a
-    one-alert change nearly every file is one. Creating files is dominated by file-system
-    latency, not CPU, so the rest are written by a few threads, each taking a share of the
-    files; the first error is raised after all writers stop.
+    Links from the previous release are made first, in this thread: a link is one quick
+    system call, and after a one-alert change nearly every file is one. Creating files is
+    dominated by file-system latency, not CPU, so the rest are written by a few threads,
+    each taking a share of the files; the first error is raised after all writers stop.
     """
     for parent in sorted({os.path.dirname(rel) for rel in files}):
         os.makedirs(os.path.join(root, parent), exist_ok=True)
     paths = sorted(files)
+    base = os.path.join(root, "")
     if previous is not None and digests is not None and previous_digests is not None:
-        paths = [rel for rel in paths if not _linked(rel, root, previous, digests, previous_digests)]
+        before = os.path.join(previous, "")
+        paths = [rel for rel in paths if not _linked(rel, base, before, digests, previous_digests)]
+    copies: list[tuple[str, str]] = []  # (path, an identical path written in this release)
+    if digests is not None:
+        first: dict[bytes, str] = {}
+        unique = []
+        for rel in paths:
+            same = first.setdefault(digests[rel], rel)
+            if same is rel:
+                unique.append(rel)
+            else:
+                copies.append((rel, same))
+        paths = unique
 
     def put(share: list[str]) -> None:
         for rel in share:
-            with open(os.path.join(root, rel), "wb") as fh:
+            with open(base + rel, "wb") as fh:
                 fh.write(files[rel])
 
     if len(paths) < 64:
         put(paths)
-        return
-    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        for future in [pool.submit(put, paths[i::WRITERS]) for i in range(WRITERS)]:
-            future.result()
+    else:
+        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+            for future in [pool.submit(put, paths[i::WRITERS]) for i in range(WRITERS)]:
+                future.result()
+    for rel, same in copies:
+        try:
+            os.link(base + same, base + rel)
+        except OSError:  # a file system without hard links
+            put([rel])
 
 
-def _linked(rel: str, root: Path, previous: Path, digests: Mapping[str, bytes],
+def _linked(rel: str, base: str, before: str, digests: Mapping[str, bytes],
             previous_digests: Mapping[str, bytes]) -> bool:
-    """Hard-link `rel` from the previous release if it is unchanged; False if it must be written."""
+    """Hard-link `rel` from the previous release (folder `before`, ending in a separator) into
+    `base` if it is unchanged; False if it must be written."""
     if previous_digests.get(rel) != digests[rel]:
         return False
     try:
-        os.link(os.path.join(previous, rel), os.path.join(root, rel))
+        os.link(before + rel, base + rel)
         return True
     except OSError:
         return False  # different file system, or the old file is gone: write it
@@ -114,6 +136,25 @@ def tree_digests(root: Path | None) -> dict[str, bytes]:
     return out
 
 
+def _digests_of(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """sha256 of each file; the same bytes object as in the last publish is not hashed again
+    (renderers reuse the bytes of everything that did not change)."""
+    global _last_digests
+    seen: dict[int, tuple[bytes, bytes]] = {}
+    out = {}
+    for rel, data in files.items():
+        hit = _last_digests.get(id(data))
+        if hit is None or hit[0] is not data:
+            hit = (data, hashlib.sha256(data).digest())
+        seen[id(data)] = hit
+        out[rel] = hit[1]
+    _last_digests = seen  # holds the bytes, so their ids are not reused meanwhile
+    return out
+
+
+_last_digests: dict[int, tuple[bytes, bytes]] = {}
+
+
 def changed_paths(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> list[str]:
     """Paths added, changed or removed between two digest maps, sorted."""
     return sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
@@ -148,8 +189,27 @@ def commit(output: Path, staged: Path, digest: str, digests: Mapping[str, bytes]
     link = rel_dir / f"link-{release.name}"
     os.symlink(os.path.relpath(release, output.parent), link)
     os.replace(link, output)
-    prune(output)
+    _prune_after(output)
     return release
+
+
+_pruning: threading.Thread | None = None
+
+
+def _prune_after(output: Path) -> None:
+    """Prune in the background: the new release is already live, and deleting a thousand
+    files of an old one would only delay the caller. One prune at a time; the process waits
+    for it before exiting (the thread is not a daemon)."""
+    global _pruning
+    pruned()
+    _pruning = threading.Thread(target=prune, args=(output,), name="alertcast-prune")
+    _pruning.start()
+
+
+def pruned() -> None:
+    """Wait until the last background prune has finished."""
+    if _pruning is not None:
+        _pruning.join()
 
 
 def prune(output: Path, keep: int = KEEP) -> None:
@@ -170,6 +230,7 @@ def atomic_publish(output: Path, files: Mapping[str, bytes],
     Any exception leaves the previous release live and untouched.
     """
     output = output.absolute()
+    pruned()
     live = live_release(output)
     previous = read_manifest(live)
     with staging(output) as tmp:
@@ -177,8 +238,7 @@ def atomic_publish(output: Path, files: Mapping[str, bytes],
         if fill is not None:
             fill(tmp)
             new.update(tree_digests(tmp))
-        for rel in files:
-            new[rel] = hashlib.sha256(files[rel]).digest()
+        new.update(_digests_of(files))
         write_files(tmp, files, new, live, previous)
         changes = changed_paths(previous, new)
         digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(new.items()))).hexdigest()

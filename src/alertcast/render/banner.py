@@ -7,6 +7,7 @@ the banner shows, so it changes whenever what the app would display changes (a n
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from datetime import datetime, timezone
@@ -30,9 +31,10 @@ def schema_bytes() -> bytes:
     return (resources.files("alertcast") / "schemas" / "banner.schema.json").read_bytes()
 
 
+@functools.lru_cache(maxsize=8192)  # alerts share times; equal instants give equal text
 def cap_time(t: datetime) -> str:
     """UTC, second precision, explicit offset: stable and easy for apps to parse."""
-    return t.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return t.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _action_url(config: Config, alert: Alert, lang: str) -> str:

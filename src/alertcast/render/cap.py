@@ -7,8 +7,9 @@ derived from the alert id and revision, so rebuilding never mints new ones.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 
 from lxml import etree
 
@@ -27,7 +28,12 @@ CAP_URGENCY = {"info": "Future", "advisory": "Expected", "warning": "Expected", 
 
 def cap_time(t: datetime, config: Config) -> str:
     """CAP's dateTime form: local offset, seconds, never `Z` nor fractions."""
-    return t.astimezone(config.tz).replace(microsecond=0).isoformat(timespec="seconds")
+    return _local_time(t, config.tz)
+
+
+@functools.lru_cache(maxsize=8192)
+def _local_time(t: datetime, tz: tzinfo) -> str:
+    return t.astimezone(tz).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -56,49 +62,49 @@ def messages(alert: Alert, config: Config) -> list[Message]:
     return out
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    el = etree.SubElement(parent, f"{{{CAP_NS}}}{tag}")
-    if text is not None:
-        el.text = text
-    return el
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _el(indent: str, tag: str, text: str) -> str:
+    return f"{indent}<{tag}>{_esc(text)}</{tag}>\n"
 
 
 def render_message(plan: Plan, config: Config, alert: Alert, msg: Message, earlier: list[Message]) -> bytes:
-    root = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
-    _sub(root, "identifier", msg.identifier)
-    _sub(root, "sender", config.site_host or "alertcast")
-    _sub(root, "sent", cap_time(msg.sent, config))
-    _sub(root, "status", "Actual")
-    _sub(root, "msgType", msg.msg_type)
-    _sub(root, "source", "alertcast")
-    _sub(root, "scope", "Public")
+    """One CAP message, written as text: a tree library costs ten times more for this
+    fixed shape. Text is escaped as XML requires; the loader has already refused the control
+    characters XML cannot carry, and every message is checked against the XSD in the tests."""
+    sender = config.site_host or "alertcast"
+    out = ["<?xml version='1.0' encoding='UTF-8'?>\n", f'<alert xmlns="{CAP_NS}">\n']
+    for tag, text in (("identifier", msg.identifier), ("sender", sender), ("sent", cap_time(msg.sent, config)),
+                      ("status", "Actual"), ("msgType", msg.msg_type), ("source", "alertcast"), ("scope", "Public")):
+        out.append(_el("  ", tag, text))
     if msg.msg_type == "Cancel":
-        reason = alert.withdrawn.get(config.default_lang) or next(iter(alert.withdrawn.values()))
-        _sub(root, "note", reason)
+        out.append(_el("  ", "note", alert.withdrawn.get(config.default_lang) or next(iter(alert.withdrawn.values()))))
     if earlier:
-        sender = config.site_host or "alertcast"
-        _sub(root, "references", " ".join(f"{sender},{m.identifier},{cap_time(m.sent, config)}" for m in earlier))
+        out.append(_el("  ", "references", " ".join(f"{sender},{m.identifier},{cap_time(m.sent, config)}" for m in earlier)))
+    cancel = msg.msg_type == "Cancel"
+    effective = cap_time(alert.publish_at, config)
+    expires = cap_time(alert.expires_at, config) if alert.expires_at else None
     for lang in config.languages:
         text = alert.text(lang, config.default_lang)
-        info = _sub(root, "info")
-        _sub(info, "language", lang)
-        _sub(info, "category", "Security")
-        _sub(info, "event", alert.category)
-        _sub(info, "responseType", "Avoid" if msg.msg_type != "Cancel" else "AllClear")
-        _sub(info, "urgency", "Past" if msg.msg_type == "Cancel" else CAP_URGENCY[alert.severity.value])
-        _sub(info, "severity", CAP_SEVERITY[alert.severity.value])
-        _sub(info, "certainty", "Unlikely" if msg.msg_type == "Cancel" else "Observed")
-        _sub(info, "effective", cap_time(alert.publish_at, config))
-        if alert.expires_at:
-            _sub(info, "expires", cap_time(alert.expires_at, config))
-        _sub(info, "senderName", config.site_name)
-        _sub(info, "headline", text.title)
         description = text.summary
-        if msg.msg_type == "Cancel":
+        if cancel:
             description = (alert.withdrawn.get(lang) or alert.withdrawn.get(config.default_lang, "")) + "\n\n" + description
-        _sub(info, "description", description)
-        _sub(info, "web", config.page_url("alerts", alert.id, lang))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        out.append("  <info>\n")
+        for tag, value in (("language", lang), ("category", "Security"), ("event", alert.category),
+                           ("responseType", "AllClear" if cancel else "Avoid"),
+                           ("urgency", "Past" if cancel else CAP_URGENCY[alert.severity.value]),
+                           ("severity", CAP_SEVERITY[alert.severity.value]),
+                           ("certainty", "Unlikely" if cancel else "Observed"),
+                           ("effective", effective), ("expires", expires), ("senderName", config.site_name),
+                           ("headline", text.title), ("description", description),
+                           ("web", config.page_url("alerts", alert.id, lang))):
+            if value is not None:
+                out.append(_el("    ", tag, value))
+        out.append("  </info>\n")
+    out.append("</alert>\n")
+    return "".join(out).encode("utf-8")
 
 
 def cap_alerts(plan: Plan) -> list[Alert]:
@@ -110,17 +116,22 @@ def render_cap(plan: Plan, config: Config) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     index: list[tuple[Alert, Message]] = []
     ckey = config_key(config)
+    host = config.site_host
     for alert in cap_alerts(plan):
-        msgs = memo("cap-messages", (alert_key(alert), config.site_host), lambda: messages(alert, config))
-        rendered = memo("cap", (alert_key(alert), ckey), lambda: [
-            render_message(plan, config, alert, msg, msgs[:i]) for i, msg in enumerate(msgs)])
-        for msg, data in zip(msgs, rendered):
-            out[f"cap/{alert.id}.{msg.revision}.xml"] = data
-        out[f"cap/{alert.id}.xml"] = rendered[-1]
+        msgs = memo("cap-messages", (alert_key(alert), host), lambda: messages(alert, config))
+        out.update(memo("cap", (alert_key(alert), ckey), lambda: _files(plan, config, alert, msgs)))
         if plan.states[alert.id] is not State.expired:
             index.append((alert, msgs[-1]))
     out[INDEX_PATH] = render_index(plan, config, index)
     return out
+
+
+def _files(plan: Plan, config: Config, alert: Alert, msgs: list[Message]) -> dict[str, bytes]:
+    """Every message of one alert under its revision's path, and the latest as the current one."""
+    files = {f"cap/{alert.id}.{msg.revision}.xml": render_message(plan, config, alert, msg, msgs[:i])
+             for i, msg in enumerate(msgs)}
+    files[f"cap/{alert.id}.xml"] = files[f"cap/{alert.id}.{msgs[-1].revision}.xml"]
+    return files
 
 
 def _atom(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:

@@ -15,6 +15,7 @@ from feedgen.feed import FeedGenerator
 from ..config import Config
 from ..content.models import Alert
 from ..plan import Plan, State
+from .memo import alert_key, config_key, memo
 
 TITLES = {"zh": "安全提醒", "en": "Security alerts"}
 SEVERITY_LABEL = {
@@ -67,9 +68,10 @@ def _iso(t: datetime) -> str:
     return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-#: Entries per feed: the most recently changed alerts. Readers poll feeds often; older
-#: alerts stay on the site (and in CAP). A withdrawal counts as a change only via updated_at.
-FEED_LIMIT = 100
+#: Entries per feed: the most recently changed alerts. Readers poll feeds often, downloading
+#: the whole file each time; older alerts stay on the site (and in CAP). A withdrawal counts
+#: as a change only via updated_at.
+FEED_LIMIT = 50
 
 
 def _alerts(plan: Plan) -> list[Alert]:
@@ -151,9 +153,18 @@ def render_json_feed(plan: Plan, config: Config, lang: str, alerts: list[Alert])
 
 
 def render_feeds(plan: Plan, config: Config) -> dict[str, bytes]:
-    """All feeds for all languages: relative path -> bytes."""
-    out: dict[str, bytes] = {}
+    """All feeds for all languages: relative path -> bytes.
+
+    Feeds show only their alerts and those alerts' states, so an unchanged set of entries
+    (the usual case when an older alert changes) reuses the bytes of the last render.
+    """
     alerts = _alerts(plan)
+    key = (tuple((alert_key(a), plan.states[a.id]) for a in alerts), config_key(config))
+    return dict(memo("feeds", key, lambda: _render_feeds(plan, config, alerts)))
+
+
+def _render_feeds(plan: Plan, config: Config, alerts: list[Alert]) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
     for lang in config.languages:
         paths = feed_paths(lang)
         # One generator serves both formats (building entries is most of a feed's cost);

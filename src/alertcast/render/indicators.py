@@ -9,7 +9,7 @@ import re
 from ..content.frontmatter import refang
 from ..plan import Plan
 from .banner import cap_time
-from .memo import memo
+from .memo import alert_key, memo
 
 INDICATORS_PATH = "api/v1/indicators.json"
 SCHEMA_VERSION = 1
@@ -44,20 +44,31 @@ def _normalised(alert) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
 
 
 def render_indicators(plan: Plan) -> dict[str, bytes]:
+    """The list, serialised once per set of live alerts and spliced into the dated document."""
+    alerts = [a for a in plan.live if a.indicators]
+    items, version, updated_at = memo("indicators-list", tuple(alert_key(a) for a in alerts), lambda: _listed(alerts))
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "version": version,
+        "updated_at": updated_at,
+        "generated_at": cap_time(plan.now),
+        "indicators": [],
+    }
+    text = _dumps(doc).replace('"indicators":[]', '"indicators":' + items, 1)
+    return {INDICATORS_PATH: (text + "\n").encode()}
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _listed(alerts: list) -> tuple[str, str, str | None]:  # type: ignore[type-arg]
+    """(the indicators as JSON, their version, when the newest of them changed)."""
     entries: dict[tuple[str, str], set[str]] = {}
-    for alert in plan.live:
-        if not alert.indicators:
-            continue
+    for alert in alerts:
         for pair in memo("indicators", (alert.indicators,), lambda a=alert: _normalised(a)):
             entries.setdefault(pair, set()).add(alert.id)
     items = [{"type": kind, "value": value, "alerts": sorted(ids)} for (kind, value), ids in sorted(entries.items())]
     version = hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()[:16]
-    changed = [a.changed_at for a in plan.live if a.indicators]
-    doc = {
-        "schema_version": SCHEMA_VERSION,
-        "version": version,
-        "updated_at": cap_time(max(changed)) if changed else None,
-        "generated_at": cap_time(plan.now),
-        "indicators": items,
-    }
-    return {INDICATORS_PATH: (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode()}
+    changed = [a.changed_at for a in alerts]
+    return _dumps(items), version, cap_time(max(changed)) if changed else None

@@ -7,6 +7,7 @@ what was rendered before. After one alert changes, only that alert's pieces are 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -18,22 +19,35 @@ _MAX = 20000
 _cache: dict[Hashable, object] = {}
 
 
-def alert_key(alert: Alert) -> tuple:
-    """Everything about an alert that outputs may show (Alert itself is unhashable: dict fields).
+def alert_key(alert: Alert) -> int:
+    """A small number standing for everything about an alert that outputs may show.
 
+    Equal content gives the same number, different content a different one, so memo keys
+    stay cheap to hash (the full key, with every text, would be hashed on each lookup).
     Computed once per Alert object: the entry holds the object, so its id cannot be reused.
     """
     hit = _keys.get(id(alert))
     if hit is not None and hit[0] is alert:
         return hit[1]
-    key = _alert_key(alert)
+    token = _token(_alert_key(alert))
     if len(_keys) >= _MAX:
         _keys.clear()
-    _keys[id(alert)] = (alert, key)
-    return key
+    _keys[id(alert)] = (alert, token)
+    return token
 
 
-_keys: dict[int, tuple[Alert, tuple]] = {}
+_keys: dict[int, tuple[Alert, int]] = {}
+_tokens: dict[Hashable, int] = {}
+_numbers = itertools.count()  # never reused, even after _tokens is cleared
+
+
+def _token(key: Hashable) -> int:
+    token = _tokens.get(key)
+    if token is None:
+        if len(_tokens) >= _MAX:
+            _tokens.clear()
+        token = _tokens[key] = next(_numbers)
+    return token
 
 
 def _alert_key(alert: Alert) -> tuple:
@@ -45,8 +59,10 @@ def _alert_key(alert: Alert) -> tuple:
     )
 
 
-def config_key(config: Config) -> tuple:
-    return (config.site_url, config.site_name, config.languages, str(config.tz), config.settings.allowed_link_domains)
+def config_key(config: Config) -> int:
+    """A small number standing for the settings outputs read."""
+    return _token((config.site_url, config.site_name, config.languages, config.default_lang, str(config.tz),
+                   config.settings.allowed_link_domains))
 
 
 def memo(kind: str, key: tuple, make: Callable[[], T]) -> T:
