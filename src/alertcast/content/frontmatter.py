@@ -100,9 +100,9 @@ def version_tuple(version: str) -> tuple[int, ...]:
 
 
 class IndicatorsMatter(_Strict):
-    domains: list[str] = []
-    addresses: list[str] = []
-    handles: list[str] = []
+    domains: list[str] = Field(default_factory=list)
+    addresses: list[str] = Field(default_factory=list)
+    handles: list[str] = Field(default_factory=list)
 
     @field_validator("domains")
     @classmethod
@@ -153,9 +153,9 @@ class AlertMatter(_Strict):
     update_note: str | None = None
     withdrawn: str | None = None
     banner: BannerMatter | None = None
-    channels: list[Channel] = []
+    channels: list[Channel] = Field(default_factory=list)
     scam_indicators: IndicatorsMatter = IndicatorsMatter()
-    related: list[str] = []
+    related: list[str] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod
@@ -191,7 +191,7 @@ class GuideMatter(_Strict):
     summary: str = Field(min_length=1, max_length=MAX_SUMMARY)
     level: Level = "basic"
     order: int = Field(100, ge=0, le=10000)
-    related: list[str] = []
+    related: list[str] = Field(default_factory=list)
     updated_at: AwareDatetime | None = None
 
     @field_validator("id")
@@ -203,4 +203,4 @@ class GuideMatter(_Strict):
 class PageMatter(_Strict):
     title: str = Field(min_length=1, max_length=MAX_TITLE)
     summary: str | None = None
-    hide: list[Literal["navigation", "toc", "footer", "path", "feedback", "tags"]] = []
+    hide: list[Literal["navigation", "toc", "footer", "path", "feedback", "tags"]] = Field(default_factory=list)

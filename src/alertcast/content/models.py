@@ -7,6 +7,7 @@ text lives in `texts`, keyed by language code. Renderers never see raw front mat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -114,7 +115,7 @@ class Alert:
         """When the alert last changed materially (its latest revision)."""
         return self.updated_at or self.publish_at
 
-    @property
+    @cached_property  # asked for by every renderer; an Alert never changes
     def revision(self) -> str:
         """Stable revision label: changes exactly when `updated_at` does.
 

@@ -45,9 +45,10 @@ def _action_url(config: Config, alert: Alert, lang: str) -> str:
     return config.page_url("alerts", alert.id, lang)
 
 
-def banner_item(plan: Plan, config: Config, alert: Alert, lang: str) -> dict:
+def banner_item(plan: Plan, config: Config, alert: Alert, lang: str, ckey: int | None = None) -> dict:
     """One banner; depends on the alert and settings only (memoised per alert revision)."""
-    return memo("banner", (alert_key(alert), config_key(config), lang), lambda: _banner_item(config, alert, lang))
+    ckey = config_key(config) if ckey is None else ckey
+    return memo("banner", (alert_key(alert), ckey, lang), lambda: _banner_item(config, alert, lang))
 
 
 def _banner_item(config: Config, alert: Alert, lang: str) -> dict:
@@ -97,7 +98,7 @@ def render_banner(plan: Plan, config: Config, lang: str) -> bytes:
     The result is exactly `json.dumps(doc, sort_keys=True, separators=(",", ":"))`.
     """
     ckey = config_key(config)
-    items = [memo("banner-json", (alert_key(a), ckey, lang), lambda a=a: _dumps(banner_item(plan, config, a, lang)))
+    items = [memo("banner-json", (alert_key(a), ckey, lang), lambda a=a: _dumps(banner_item(plan, config, a, lang, ckey)))
              for a in plan.in_channel("banner") if a.banner is not None]
     nxt = plan.next_change_at
     doc = {
