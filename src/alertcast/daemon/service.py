@@ -148,13 +148,18 @@ class Daemon:
         return self.server.server_address[1] if self.server else None
 
     def run_forever(self) -> None:
-        """Run until SIGTERM or SIGINT, then stop cleanly."""
-        stop = threading.Event()
+        """Run until SIGTERM or SIGINT, then stop cleanly.
+
+        The handler only appends to a list: a handler that takes a lock (setting a
+        threading.Event does) can deadlock if the signal lands while this thread holds it.
+        """
+        received: list[int] = []
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        self.start()
-        stop.wait()
-        log.info("stopping")
+            signal.signal(sig, lambda signum, _frame: received.append(signum))
+        self.start()  # a signal during the first publish is acted on right after it
+        while not received:
+            time.sleep(0.2)
+        log.info("stopping", extra={"signal": signal.Signals(received[0]).name})
         self.stop()
 
     # --- jobs ------------------------------------------------------------------------------
