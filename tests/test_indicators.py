@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 
 from outputs_support import AFTER, BEFORE, NOW, outputs_at
@@ -17,6 +18,8 @@ def test_only_live_alerts_normalised(content, config):
     assert doc["updated_at"] == "2026-03-02T04:00:00Z"
     empty = json.loads(outputs_at(content, config, BEFORE)["api/v1/indicators.json"])
     assert empty["indicators"] == [] and empty["version"] != doc["version"]
+    published = json.dumps(doc["indicators"], ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    assert doc["version"] == hashlib.sha256(published.encode()).hexdigest()[:16]  # as docs/outputs.md says
     assert json.loads(outputs_at(content, config, AFTER)["api/v1/indicators.json"])["generated_at"].startswith("2026-04-02")
 
 

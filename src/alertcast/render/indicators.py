@@ -68,7 +68,7 @@ def _listed(alerts: list) -> tuple[str, str, str | None]:  # type: ignore[type-a
     for alert in alerts:
         for pair in memo("indicators", (alert.indicators,), lambda a=alert: _normalised(a)):
             entries.setdefault(pair, set()).add(alert.id)
-    items = [{"type": kind, "value": value, "alerts": sorted(ids)} for (kind, value), ids in sorted(entries.items())]
-    version = hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()[:16]
+    items = _dumps([{"type": kind, "value": value, "alerts": sorted(ids)} for (kind, value), ids in sorted(entries.items())])
+    version = hashlib.sha256(items.encode()).hexdigest()[:16]  # of the list exactly as published
     changed = [a.changed_at for a in alerts]
-    return _dumps(items), version, cap_time(max(changed)) if changed else None
+    return items, version, cap_time(max(changed)) if changed else None
