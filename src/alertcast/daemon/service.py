@@ -256,15 +256,21 @@ class Daemon:
             return self.is_leader
 
     def dispatch_now(self) -> None:
-        if not self.is_leader or self._stopped.is_set():
+        """Drain the outbox as leader; as standby, only report it (the outbox is shared, so
+        either daemon's /metrics shows the backlog, whichever one a monitor scrapes)."""
+        if self._stopped.is_set():
             return
+        if self.is_leader:
+            try:
+                if self._dispatcher is None:
+                    self._dispatcher = _default_dispatcher(self.engine, self.config)
+                self._dispatcher.drain(self.clock())
+            except Exception as exc:
+                log.error("dispatch failed: %s", type(exc).__name__)
         try:
-            if self._dispatcher is None:
-                self._dispatcher = _default_dispatcher(self.engine, self.config)
-            self._dispatcher.drain(self.clock())
-        except Exception as exc:
-            log.error("dispatch failed: %s", type(exc).__name__)
-        self._update_outbox_metrics()
+            self._update_outbox_metrics()
+        except Exception as exc:  # database away: the lease check reports it too
+            log.error("outbox metrics failed: %s", type(exc).__name__)
 
     # --- boundaries ------------------------------------------------------------------------
     def _content(self):  # type: ignore[no-untyped-def]
