@@ -104,6 +104,7 @@ class Daemon:
         self._publish_lock = threading.RLock()
         self._lease_lock = threading.Lock()
         self._sync_lock = threading.Lock()
+        self._dispatch_lock = threading.Lock()
         self.is_leader = False
         self.last_publish_ok: bool | None = None
         self.last_error: str | None = None
@@ -261,10 +262,14 @@ class Daemon:
         if self._stopped.is_set():
             return
         if self.is_leader:
+            # One drain at a time (the interval job and the drain after a publish may meet):
+            # per-channel spacing is checked before a row is claimed, so two drains at once
+            # could both pass the check and post closer together than `min_interval`.
             try:
-                if self._dispatcher is None:
-                    self._dispatcher = _default_dispatcher(self.engine, self.config)
-                self._dispatcher.drain(self.clock())
+                with self._dispatch_lock:
+                    if self._dispatcher is None:
+                        self._dispatcher = _default_dispatcher(self.engine, self.config)
+                    self._dispatcher.drain(self.clock())
             except Exception as exc:
                 log.error("dispatch failed: %s", type(exc).__name__)
         try:
