@@ -246,3 +246,10 @@ def ahead(seconds: float) -> datetime:
     """A whole second at least `seconds` from now, in UTC+8 like an editor would write it."""
     t = datetime.now(timezone.utc) + timedelta(seconds=seconds + 1)
     return t.replace(microsecond=0).astimezone(timezone(timedelta(hours=8)))
+
+
+def metric(daemon, line_start: str) -> float | None:  # type: ignore[no-untyped-def]
+    """The value of the first /metrics line starting with `line_start`, if any."""
+    body = daemon.render_metrics()[0].decode()
+    found = [line for line in body.splitlines() if line.startswith(line_start)]
+    return float(found[0].rsplit(" ", 1)[1]) if found else None

@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from daemon_support import (Recorder, ahead, configure_channels, daemon_for, git, make_repo, posts_for,
+from daemon_support import (Recorder, ahead, configure_channels, daemon_for, git, make_repo, metric, posts_for,
                             real_pipeline_available, wait_for, witness)
 from pg_support import fresh_postgres, postgres_url  # noqa: F401
 from social_support import start
@@ -108,7 +108,7 @@ def test_two_daemons_post_each_alert_once_across_a_takeover(tmp_path, fresh_post
             assert post["at"] >= first_at.timestamp() and post["page_live"]
         assert not [e for e in publog.entries(engines[0], "publish") if e.holder == "two"]
         # the standby reports the shared outbox too: the fixture's alert and "first", both sent
-        assert _metric(d2, 'alertcast_outbox_rows{channel="telegram",status="sent"}') == 2
+        assert metric(d2, 'alertcast_outbox_rows{channel="telegram",status="sent"}') == 2
 
         d1.stop(release=False)  # dies holding the lease
         died = time.time()
@@ -141,11 +141,6 @@ def test_two_daemons_post_each_alert_once_across_a_takeover(tmp_path, fresh_post
         for fake in fakes.values():
             fake.close()
 
-
-def _metric(daemon: Daemon, line_start: str) -> float | None:
-    body = daemon.render_metrics()[0].decode()
-    found = [line for line in body.splitlines() if line.startswith(line_start)]
-    return float(found[0].rsplit(" ", 1)[1]) if found else None
 
 
 def _counts(fakes: dict, alert_id: str) -> dict[str, int]:

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import requests
-from daemon_support import (ahead, configure_channels, make_repo, posts_for, sign, wait_for,
+from daemon_support import (ahead, configure_channels, make_repo, metric, posts_for, sign, wait_for,
                             witness)
 from pg_support import free_port
 from social_support import start
@@ -69,11 +69,6 @@ def _page(config, alert_id: str) -> Path:  # type: ignore[no-untyped-def]
 def _counts(fakes: dict, alert_id: str) -> dict[str, int]:
     return {name: len(posts_for(fake, alert_id)) for name, fake in fakes.items()}
 
-
-def _metric(daemon: Daemon, line_start: str) -> float | None:
-    body = daemon.render_metrics()[0].decode()
-    found = [line for line in body.splitlines() if line.startswith(line_start)]
-    return float(found[0].rsplit(" ", 1)[1]) if found else None
 
 
 def test_alert_posts_once_per_network_at_publish_at(tmp_path, monkeypatch):
@@ -143,8 +138,8 @@ def test_alert_posts_once_per_network_at_publish_at(tmp_path, monkeypatch):
         rows = [r for r in outbox.rows(daemon.engine) if r["alert_id"] == "flash"]
         assert sorted((r["channel"], r["status"], r["tries"]) for r in rows) == [
             ("discord", "previewed", 0), ("mastodon", "sent", 1), ("telegram", "sent", 2), ("webhook", "sent", 1)]
-        wait_for(lambda: _metric(daemon, 'alertcast_outbox_rows{channel="telegram",status="queued"}') == 0, timeout=5)
-        assert _metric(daemon, 'alertcast_outbox_rows{channel="discord",status="queued"}') in (None, 0.0)
+        wait_for(lambda: metric(daemon, 'alertcast_outbox_rows{channel="telegram",status="queued"}') == 0, timeout=5)
+        assert metric(daemon, 'alertcast_outbox_rows{channel="discord",status="queued"}') in (None, 0.0)
 
         wait_for(lambda: daemon.next_boundary == expires_at, timeout=10)
         emptied = wait_for(lambda: _gone_from_banner(config, "flash"), timeout=30)
