@@ -122,6 +122,18 @@ class Recorder:
         self._add("publish", result.plan)
         return result
 
+    def preparer(self, config, when):  # type: ignore[no-untyped-def]
+        from alertcast.pipeline import prepare
+
+        return prepare(config, when)
+
+    def finisher(self, config, prepared):  # type: ignore[no-untyped-def]
+        from alertcast.pipeline import publish_prepared
+
+        result = publish_prepared(config, prepared)
+        self._add("publish", result.plan)
+        return result
+
     def enqueuer(self, engine, plan, config):  # type: ignore[no-untyped-def]
         self._add("enqueue", plan)
         if self.real:
@@ -224,6 +236,9 @@ def daemon_for(checkout: Path, recorder: Recorder, **kwargs):  # type: ignore[no
         from alertcast.state import open_store
 
         engine = open_store(config.settings.state_url, config.root)
+    if recorder.real:  # with the real pipeline, boundaries are prepared ahead as in production
+        options.setdefault("preparer", recorder.preparer)
+        options.setdefault("finisher", recorder.finisher)
     return Daemon(config, engine=engine, publisher=recorder.publisher, enqueuer=recorder.enqueuer,
                   dispatcher=recorder.dispatcher(engine, config), **options)
 

@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import requests
 from daemon_support import Recorder, ahead, daemon_for, make_repo, real_pipeline_available, sign, wait_for
+
+from alertcast.config import load_config
+from alertcast.daemon import publog
+from alertcast.daemon.service import Daemon
+from alertcast.pipeline import prepare, publish
+from alertcast.publish.atomic import releases_dir
 
 
 def _first_with(recorder: Recorder, alert_id: str, field: str = "live"):  # type: ignore[no-untyped-def]
@@ -80,14 +87,16 @@ def test_boundary_missed_while_down_is_caught_up_once_at_start(tmp_path):
     first = Recorder(real_pipeline_available())
     daemon = daemon_for(live, first, sync_interval=3600, listen=None)
     daemon.start()
-    publish_at = ahead(2)
+    # with the real pipeline the sync's publish builds the site: it must end before publish_at
+    publish_at = ahead(8 if first.real else 2)
     repo.commit_alert("late", publish_at)
     daemon.sync_now()
     assert daemon.next_boundary == publish_at
     daemon.stop(release=False)  # dies with the boundary pending and its lease still held
+    assert time.time() < publish_at.timestamp(), "the machine is too slow for this test's margins"
     assert not _first_with(first, "late", "public")
 
-    wait_for(lambda: time.time() > publish_at.timestamp() + 2.5, timeout=10)  # down past boundary and lease
+    wait_for(lambda: time.time() > publish_at.timestamp() + 2.5, timeout=15)  # down past boundary and lease
     second = Recorder(first.real)
     restarted = daemon_for(live, second, sync_interval=3600, listen=None)
     restarted.start()
@@ -99,3 +108,55 @@ def test_boundary_missed_while_down_is_caught_up_once_at_start(tmp_path):
         assert restarted.next_boundary is None
     finally:
         restarted.stop()
+
+
+class SlowSite:
+    """A site builder that takes `seconds` (a site of a thousand alerts takes tens), writing one
+    page per published alert."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def __call__(self, plan, config, dest: Path) -> None:  # type: ignore[no-untyped-def]
+        time.sleep(self.seconds)
+        for alert in plan.published:
+            page = dest / "alerts" / alert.id / "index.html"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(alert.id, encoding="utf-8")
+
+
+def test_boundary_release_is_prepared_ahead_and_goes_live_at_the_second(tmp_path):
+    """The release for a boundary is built before it, privately; at the boundary going live is
+    one switch, so the banner changes within a fraction of a second although a build takes 3 s."""
+    slow = SlowSite(3.0)
+    repo = make_repo(tmp_path)
+    live = repo.clone("live")
+    config = load_config(live)
+    daemon = Daemon(config, publisher=lambda c, now: publish(c, now, site_builder=slow),
+                    preparer=lambda c, when: prepare(c, when, site_builder=slow),
+                    sync_interval=3600, dispatch_interval=3600, lease_ttl=10.0)
+    banner = config.output_dir / "api" / "v1" / "banners" / f"{config.default_lang}.json"
+    page = config.output_dir / "alerts" / "flash" / "index.html"
+    daemon.start()  # publishes for now (3 s)
+    try:
+        publish_at = ahead(20)
+        repo.commit_alert("flash", publish_at)
+        daemon.trigger_sync()  # publishes the new content for now (3 s), then prepares the boundary (3 s)
+        staged = wait_for(lambda: [p for p in releases_dir(config.output_dir).glob("tmp-*")
+                                   if daemon._prepared is not None], timeout=15)
+        assert all(p.stat().st_mode & 0o077 == 0 for p in staged)  # private until its moment
+        assert time.time() < publish_at.timestamp() - 1, "the machine is too slow for this test's margins"
+        assert "flash" not in banner.read_text() and not page.exists()  # nothing public before publish_at
+
+        while "flash" not in banner.read_text():
+            assert time.time() < publish_at.timestamp() + 10, "the boundary was not published"
+            time.sleep(0.01)
+        seen = time.time()
+        assert publish_at.timestamp() <= seen < publish_at.timestamp() + 1.0  # a build would take 3 s
+        assert page.exists()  # the page went live with the banner (the same release)
+        entry = wait_for(lambda: next((e for e in publog.entries(daemon.engine, "publish")
+                                       if e.detail == "boundary"), None), timeout=5)  # recorded after the posts are queued
+        assert entry.ok and entry.at == publish_at and entry.duration < 1.0
+    finally:
+        daemon.stop()
+    assert not list(releases_dir(config.output_dir).glob("tmp-*"))

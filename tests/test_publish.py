@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from outputs_support import AFTER, BEFORE, NOW
 
-from alertcast.pipeline import build, publish
+from alertcast.pipeline import build, finish, prepare, publish
 from alertcast.problems import ContentError
 from alertcast.publish.atomic import atomic_publish, pruned, releases_dir
 
@@ -193,3 +193,28 @@ def test_identical_files_in_a_release_share_one_copy(tmp_path):
     assert (release / "cap/a.xml").read_bytes() == (release / "cap/a.r1.xml").read_bytes() == b"<alert/>"
     assert os.path.samefile(release / "cap/a.xml", release / "cap/a.r1.xml")
     assert not os.path.samefile(release / "cap/a.xml", release / "other")
+
+
+def test_prepared_release_is_private_until_finished_and_equals_a_direct_build(config, content, tmp_path):
+    """A release built before its moment changes nothing for readers until it is switched to."""
+    out = tmp_path / "a" / "site"
+    build(config, BEFORE, out, site_builder=tiny_site, content=content, signing_key=None)
+    before = snapshot(out)
+    prepared = prepare(config, NOW, out, site_builder=tiny_site, content=content, signing_key=None)
+    assert snapshot(out) == before  # the live release is untouched
+    assert prepared.staged.path.parent == releases_dir(out) and prepared.staged.path.stat().st_mode & 0o077 == 0
+    result = finish(prepared)
+    assert out.resolve() == result.release and result.release.stat().st_mode & 0o755 == 0o755
+    assert "api/v1/banners/en.json" in result.changed
+    direct = tmp_path / "b" / "site"
+    build(config, NOW, direct, site_builder=tiny_site, content=content, signing_key=None)
+    assert snapshot(out) == snapshot(direct)
+
+
+def test_discarded_prepared_release_leaves_nothing_behind(config, content, tmp_path):
+    out = tmp_path / "site"
+    build(config, BEFORE, out, with_site=False, content=content, signing_key=None)
+    before = snapshot(out)
+    prepare(config, NOW, out, with_site=False, content=content, signing_key=None).discard()
+    assert snapshot(out) == before
+    assert not [p for p in releases_dir(out).iterdir() if p.name.startswith("tmp-")]

@@ -20,7 +20,7 @@ from .content.loader import load_or_raise
 from .content.models import Content
 from .gcpause import paused
 from .plan import Plan
-from .publish.atomic import atomic_publish
+from .publish.atomic import Staged, commit_staged, discard, stage
 from .render.banner import banner_path, render_banners
 from .render.cap import render_cap
 from .render.feeds import render_feeds
@@ -75,10 +75,26 @@ class SiteUnavailable(RuntimeError):
     """The site engine is not installed or not importable."""
 
 
-def build(config: Config, now: datetime, output: Path | None = None, *, with_site: bool = True,
-          site_builder: SiteBuilder | None = None, content: Content | None = None,
-          signing_key: Ed25519PrivateKey | None | bool = True) -> BuildResult:
-    """Build the site and all outputs for `now` into a new release of `output`, atomically.
+@dataclass
+class Prepared:
+    """A release built for `plan.now` but not live yet (see `prepare`)."""
+
+    plan: Plan
+    staged: Staged
+    signed: bool
+    files: dict[str, bytes] = field(repr=False)
+    seconds: float  # time it took to build
+
+    def discard(self) -> None:
+        discard(self.staged)
+
+
+def prepare(config: Config, now: datetime, output: Path | None = None, *, with_site: bool = True,
+            site_builder: SiteBuilder | None = None, content: Content | None = None,
+            signing_key: Ed25519PrivateKey | None | bool = True) -> Prepared:
+    """Build the site and all outputs for `now` into a private staging directory; nothing
+    changes for readers until `finish`. Renderers take `now` as a parameter, so a release can
+    be built before the moment it is for, and switched to at that second.
 
     `signing_key=True` (default) loads the configured key; None/False builds unsigned banners.
     Raises ContentError for bad content (the previous outputs stay live).
@@ -97,15 +113,36 @@ def build(config: Config, now: datetime, output: Path | None = None, *, with_sit
             builder(plan, config, dest)
 
     output = Path(output) if output is not None else config.output_dir
-    release, changed = atomic_publish(output, files, fill)
-    return BuildResult(plan, output, release, changed, time.perf_counter() - start, key is not None, files)
+    return Prepared(plan, stage(output, files, fill), key is not None, files, time.perf_counter() - start)
+
+
+def finish(prepared: Prepared) -> BuildResult:
+    """Make a prepared release live (one atomic switch)."""
+    start = time.perf_counter()
+    release, changed = commit_staged(prepared.staged)
+    return BuildResult(prepared.plan, prepared.staged.output, release, changed,
+                       prepared.seconds + time.perf_counter() - start, prepared.signed, prepared.files)
+
+
+def build(config: Config, now: datetime, output: Path | None = None, **kwargs) -> BuildResult:  # type: ignore[no-untyped-def]
+    """Build the site and all outputs for `now` into a new release of `output`, atomically
+    (`prepare`, then `finish` at once; same options as `prepare`)."""
+    return finish(prepare(config, now, output, **kwargs))
 
 
 def publish(config: Config, now: datetime, output: Path | None = None, *, target=None, **kwargs) -> BuildResult:  # type: ignore[no-untyped-def]
     """Build, then deploy the release to the configured target (directory or S3)."""
+    return deploy(config, build(config, now, output, **kwargs), target)
+
+
+def publish_prepared(config: Config, prepared: Prepared, target=None) -> BuildResult:  # type: ignore[no-untyped-def]
+    """Make a prepared release live, then deploy it to the configured target."""
+    return deploy(config, finish(prepared), target)
+
+
+def deploy(config: Config, result: BuildResult, target=None) -> BuildResult:  # type: ignore[no-untyped-def]
     from .publish.deploy import target_from_config
 
-    result = build(config, now, output, **kwargs)
     deployer = target or target_from_config(config)
     if deployer is not None and result.release is not None:
         result.deployed = deployer.deploy(result.release)

@@ -35,7 +35,8 @@ class Entry:
 def record(engine: Engine, kind: str, at: datetime, ok: bool, *, holder: str = "", duration: float = 0.0,
            detail: str = "") -> None:
     with engine.begin() as conn:
-        conn.execute(insert(publish_log).values(kind=kind, at=at, ok=ok, holder=holder, duration=duration,
+        conn.execute(insert(publish_log).values(kind=kind, at=at.astimezone(timezone.utc), ok=ok, holder=holder,
+                                                duration=duration,
                                                 detail=detail[:2000]))
 
 

@@ -8,6 +8,7 @@ caught up (APScheduler 3.x would drop a late date job after misfire_grace_time).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
@@ -35,8 +36,12 @@ from .lease import Lease
 log = logging.getLogger("alertcast.daemon")
 
 Publisher = Callable[[Config, datetime], Any]
+Preparer = Callable[[Config, datetime], Any]  # builds a release for a later moment, not live yet
+Finisher = Callable[[Config, Any], Any]  # makes a prepared release live and deploys it
 Enqueuer = Callable[[Engine, Plan, Config], int]
 RETRY_CAP = 600.0  # seconds: the longest wait between retries of a failed publish
+PREPARE_LEAD = (30.0, 600.0)  # seconds before a boundary to start building its release: at least, at most
+PREPARED_VALID = 60.0  # seconds after its moment a prepared release may still go live (a late wake-up)
 
 
 def utcnow() -> datetime:
@@ -47,6 +52,35 @@ def _default_publisher(config: Config, now: datetime) -> Any:
     from ..pipeline import publish  # provided by the publish pipeline
 
     return publish(config, now)
+
+
+def _default_preparer(config: Config, when: datetime) -> Any:
+    from ..pipeline import prepare
+
+    return prepare(config, when)
+
+
+def _default_finisher(config: Config, prepared: Any) -> Any:
+    from ..pipeline import publish_prepared
+
+    return publish_prepared(config, prepared)
+
+
+def content_state(config: Config) -> str:
+    """What the files a release is built from look like now (names, sizes, times, inodes) of
+    content/ and mkdocs.yml: a release prepared ahead of time is used only if this is unchanged."""
+    seen = []
+    for folder, _dirs, names in os.walk(config.content_dir):
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            seen.append(f"{path}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
+    st = os.stat(config.path)
+    seen.append(f"{config.path}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
+    return hashlib.sha256("\n".join(sorted(seen)).encode()).hexdigest()
 
 
 def _default_enqueuer(engine: Engine, plan: Plan, config: Config) -> int:
@@ -85,10 +119,15 @@ class Daemon:
                  clock: Callable[[], datetime] = utcnow, holder: str | None = None,
                  sync_interval: float = 60.0, dispatch_interval: float = 5.0, lease_ttl: float = 15.0,
                  webhook_secret: str | None = None, listen: tuple[str, int] | None = None, sync: bool = True,
-                 publish_retry: float = 30.0):
+                 publish_retry: float = 30.0, preparer: Preparer | None = None, finisher: Finisher | None = None):
         self.config = config
         self.engine = engine or open_store(config.settings.state_url, config.root)
         create_tables(self.engine)
+        # Releases are prepared ahead of boundaries with the real pipeline, or when a test gives a preparer.
+        self.preparer = preparer or (_default_preparer if publisher is None else None)
+        self.finisher = finisher or _default_finisher
+        self._prepared: tuple[datetime, str, Any] | None = None  # (for when, content_state, release)
+        self._build_seconds = 0.0  # duration of the last successful publish
         self.publisher = publisher or _default_publisher
         self.enqueuer = enqueuer or _default_enqueuer
         self._dispatcher = dispatcher
@@ -133,13 +172,21 @@ class Daemon:
         self.scheduler.add_job(self.dispatch_now, "interval", seconds=self.dispatch_interval, id="dispatch")
 
     def stop(self, *, release: bool = True) -> None:
-        """Wait for the running job (a publish finishes its write), then let go of the lease."""
+        """Wait for the running job (a publish finishes its write), then let go of the lease.
+
+        APScheduler's `shutdown(wait=True)` waits for running jobs while holding its job-store
+        lock, and a publish ending meanwhile schedules its next boundary: that would never
+        return. So no new job starts (`shutdown(wait=False)`, and every job checks `_stopped`)
+        and the jobs in progress are waited for here, through the locks each of them holds.
+        """
         self._stopped.set()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
+            self.scheduler.shutdown(wait=False)
+        with self._sync_lock, self._publish_lock, self._dispatch_lock, self._lease_lock:
+            self._drop_prepared()
         if release and self.is_leader:
             self.lease.release()
         self.is_leader = False
@@ -166,6 +213,8 @@ class Daemon:
     # --- jobs ------------------------------------------------------------------------------
     def tick_lease(self) -> None:
         with self._lease_lock:  # one transition to leader, hence one catch-up publish, per takeover
+            if self._stopped.is_set():
+                return  # stopping: never take the lease again
             try:
                 held = self.lease.acquire()
             except Exception as exc:  # database away: stop acting as leader until it is back
@@ -188,7 +237,8 @@ class Daemon:
         # The interval sync and a webhook's can overlap; two `git fetch` on one checkout fail on
         # the ref lock, and two merges would both report the change and publish it twice.
         with self._sync_lock:
-            self._sync()
+            if not self._stopped.is_set():
+                self._sync()
 
     def _sync(self) -> None:
         result = gitsync.sync(self.config.content_dir)
@@ -218,8 +268,13 @@ class Daemon:
                 return
             now = self.clock()
             started = time.monotonic()
+            prepared = self._take_prepared(now)
             try:
-                result = self.publisher(self.config, now)
+                if prepared is not None:  # built before its moment: going live is one switch
+                    now = prepared.plan.now.astimezone(timezone.utc)
+                    result = self.finisher(self.config, prepared)
+                else:
+                    result = self.publisher(self.config, now)
                 plan = getattr(result, "plan", None) or Plan.at(self._content(), now)
                 self.enqueuer(self.engine, plan, self.config)
             except ContentError as exc:
@@ -241,7 +296,10 @@ class Daemon:
             self._failures = 0
             self._cancel_retry()
             publog.record(self.engine, "publish", now, True, holder=self.holder, duration=duration, detail=reason)
-            log.info("published", extra={"reason": reason, "now": now.isoformat(), "seconds": round(duration, 3)})
+            if prepared is None:
+                self._build_seconds = duration
+            log.info("published", extra={"reason": reason, "now": now.isoformat(), "seconds": round(duration, 3),
+                                         "prepared": prepared is not None})
             self._schedule_boundary(plan.next_change_at)
         self.dispatch_now()
 
@@ -302,6 +360,64 @@ class Daemon:
         self.scheduler.add_job(self.publish_now, "date", run_date=when, args=["boundary"], id="boundary",
                                replace_existing=True, misfire_grace_time=None)
         log.info("next boundary", extra={"at": when.isoformat()})
+        if self.is_leader:
+            self._schedule_prepare(when)
+
+    def _schedule_prepare(self, when: datetime) -> None:
+        """Build the release for `when` ahead of it, so the boundary itself is one switch:
+        a site of a thousand alerts takes tens of seconds to build, the switch a millisecond."""
+        if self.preparer is None or not self.scheduler.running or self._stopped.is_set():
+            return
+        lead = min(max(PREPARE_LEAD[0], 3 * self._build_seconds), PREPARE_LEAD[1])
+        self.scheduler.add_job(self.prepare_for, "date", run_date=max(utcnow(), when - timedelta(seconds=lead)),
+                               args=[when], id="prepare", replace_existing=True, misfire_grace_time=None)
+
+    def prepare_for(self, when: datetime) -> None:
+        """Build (privately) the release for the coming boundary `when`."""
+        with self._publish_lock:
+            if (self.preparer is None or not self.is_leader or self._stopped.is_set()
+                    or when != self.next_boundary or when <= self.clock()):
+                return  # superseded, or its moment is here: the boundary publish builds it
+            state = content_state(self.config)
+            if self._prepared is not None and self._prepared[:2] == (when, state):
+                return
+            self._drop_prepared()
+            started = time.monotonic()
+            try:
+                self._prepared = (when, state, self.preparer(self.config, when))
+            except Exception as exc:  # bad content, a full disk...: the boundary publish will say
+                log.warning("could not prepare the next release", extra={"for": when.isoformat(),
+                                                                          "error": type(exc).__name__})
+                return
+            log.info("prepared the next release", extra={"for": when.isoformat(),
+                                                         "seconds": round(time.monotonic() - started, 3)})
+
+    def _take_prepared(self, now: datetime) -> Any:
+        """The prepared release, if it is exactly what a publish at `now` must show: its moment
+        has come (and no later boundary has passed), no other publish happened since it was
+        built, and content/ and mkdocs.yml are as they were. Anything else drops it."""
+        entry, self._prepared = self._prepared, None
+        if entry is None:
+            return None
+        when, state, prepared = entry
+        nxt = prepared.plan.next_change_at
+        if (when <= now < when + timedelta(seconds=PREPARED_VALID) and (nxt is None or nxt > now)
+                and state == content_state(self.config)):
+            return prepared
+        self._discard(prepared)
+        return None
+
+    def _drop_prepared(self) -> None:
+        entry, self._prepared = self._prepared, None
+        if entry is not None:
+            self._discard(entry[2])
+
+    @staticmethod
+    def _discard(prepared: Any) -> None:
+        try:
+            prepared.discard()
+        except Exception as exc:
+            log.warning("could not remove a prepared release: %s", type(exc).__name__)
 
     def _schedule_retry(self) -> None:
         """Publish again after a deploy or state-store failure, with backoff. Nothing else would:

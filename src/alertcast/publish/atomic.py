@@ -4,7 +4,8 @@ Layout (for output `site/`):
 
     site -> .site.releases/r<ns>-<digest>     the live release (a symlink)
     .site.releases/r...                       the previous releases (the newest KEEP are kept)
-    .site.releases/tmp-...                    a build in progress (removed if it fails)
+    .site.releases/tmp-...                    a release being written, or prepared ahead of its
+                                              time; private (0700) until it goes live
 
 A release is written completely into a temporary directory, renamed, then the symlink is
 swapped with one `rename(2)`, so a reader sees the whole old set or the whole new one.
@@ -20,8 +21,8 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 KEEP = 3
@@ -160,18 +161,53 @@ def changed_paths(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> list[st
     return sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
 
 
-@contextmanager
-def staging(output: Path) -> Iterator[Path]:
-    """A fresh directory next to the releases; removed unless `commit` moved it away."""
+@dataclass
+class Staged:
+    """A complete release written but not yet live: private (mode 0700) until `commit_staged`,
+    so a release prepared ahead of its `publish_at` is readable by nobody meanwhile."""
+
+    output: Path
+    path: Path
+    digests: dict[str, bytes]
+
+
+def stage(output: Path, files: Mapping[str, bytes], fill: Callable[[Path], None] | None = None) -> Staged:
+    """Write `files` (and whatever `fill` writes) into a fresh private directory next to the
+    releases. The live release is untouched; on any exception the directory is removed."""
+    output = output.absolute()
+    pruned()
+    live = live_release(output)
+    previous = read_manifest(live)
     rel_dir = releases_dir(output)
     rel_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=rel_dir))
-    tmp.chmod(0o755)  # mkdtemp makes it private; a web server must read the release
+    tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=rel_dir))  # mode 0700
     try:
-        yield tmp
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        digests: dict[str, bytes] = {}
+        if fill is not None:
+            fill(tmp)
+            digests.update(tree_digests(tmp))
+        digests.update(_digests_of(files))
+        write_files(tmp, files, digests, live, previous)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Staged(output, tmp, digests)
+
+
+def commit_staged(staged: Staged) -> tuple[Path, list[str]]:
+    """Make a staged release live; returns it and the paths changed against the release it replaces."""
+    try:
+        changes = changed_paths(read_manifest(live_release(staged.output)), staged.digests)
+        digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(staged.digests.items()))).hexdigest()
+        staged.path.chmod(0o755)  # a web server must read the release
+        return commit(staged.output, staged.path, digest, staged.digests), changes
+    except BaseException:
+        discard(staged)
+        raise
+
+
+def discard(staged: Staged) -> None:
+    shutil.rmtree(staged.path, ignore_errors=True)
 
 
 def commit(output: Path, staged: Path, digest: str, digests: Mapping[str, bytes] | None = None) -> Path:
@@ -212,6 +248,9 @@ def pruned() -> None:
         _pruning.join()
 
 
+STALE_STAGING = 24 * 3600  # seconds: a staged release this old was left by a process that died
+
+
 def prune(output: Path, keep: int = KEEP) -> None:
     rel_dir = releases_dir(output)
     live = live_release(output)
@@ -220,6 +259,12 @@ def prune(output: Path, keep: int = KEEP) -> None:
         if live is None or old.resolve() != live:
             shutil.rmtree(old, ignore_errors=True)
             _manifest(old).unlink(missing_ok=True)
+    for tmp in rel_dir.glob("tmp-*"):
+        try:
+            if time.time() - tmp.stat().st_mtime > STALE_STAGING:
+                shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:
+            pass  # removed meanwhile
 
 
 def atomic_publish(output: Path, files: Mapping[str, bytes],
@@ -229,18 +274,4 @@ def atomic_publish(output: Path, files: Mapping[str, bytes],
     Returns the release directory and the paths changed against the previous release.
     Any exception leaves the previous release live and untouched.
     """
-    output = output.absolute()
-    pruned()
-    live = live_release(output)
-    previous = read_manifest(live)
-    with staging(output) as tmp:
-        new: dict[str, bytes] = {}
-        if fill is not None:
-            fill(tmp)
-            new.update(tree_digests(tmp))
-        new.update(_digests_of(files))
-        write_files(tmp, files, new, live, previous)
-        changes = changed_paths(previous, new)
-        digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(new.items()))).hexdigest()
-        release = commit(output, tmp, digest, new)
-    return release, changes
+    return commit_staged(stage(output, files, fill))
