@@ -225,9 +225,26 @@ class Daemon:
                 log.warning("lost the publisher lease")
             self.is_leader = held
             self.metrics.leader.set(1 if held else 0)
+            if not held:
+                self._watch_lease_expiry()
         if became and not self._stopped.is_set():
             log.info("became leader", extra={"holder": self.holder})
             self.publish_now("start")
+
+    def _watch_lease_expiry(self) -> None:
+        """As standby, check again the moment the holder's lease runs out, so a takeover comes
+        within the lease time of the holder's last renewal, not up to one renewal interval later."""
+        if not self.scheduler.running or self._stopped.is_set():
+            return
+        try:
+            current = self.lease.current()
+        except Exception:
+            return  # database away: the interval check tries again
+        if current is None or current[1] <= time.time():
+            return
+        self.scheduler.add_job(self.tick_lease, "date", id="lease-expiry", replace_existing=True,
+                               run_date=datetime.fromtimestamp(current[1] + 0.05, timezone.utc),
+                               misfire_grace_time=None)
 
     def trigger_sync(self) -> None:
         """Webhook: sync right away (in the scheduler's pool, not the HTTP thread)."""
