@@ -54,3 +54,36 @@ def test_banner_order_is_severity_then_newest(content):
 def test_naive_now_is_refused(content):
     with pytest.raises(ValueError):
         Plan.at(content, datetime(2026, 3, 15))
+
+
+UPDATE = datetime(2026, 3, 2, 12, 0, tzinfo=CST)     # live-phishing updated_at
+WITHDRAW = datetime(2026, 2, 11, 10, 0, tzinfo=CST)  # withdrawn-fake-app updated_at (its withdrawal)
+
+
+def test_an_update_is_not_shown_before_its_updated_at(content):
+    before = Plan.at(content, UPDATE - SECOND)
+    alert = next(a for a in before.live if a.id == "live-phishing")
+    assert alert.updated_at is None and alert.update_note == {}
+    assert alert.revision == "20260301T020000Z"  # its first revision, from publish_at
+    assert before.next_change_at == UPDATE  # the update is a boundary
+    at = next(a for a in Plan.at(content, UPDATE).live if a.id == "live-phishing")
+    assert at.updated_at == UPDATE and at.revision == "20260302T040000Z" and at.update_note
+
+
+def test_a_withdrawal_is_not_shown_before_its_updated_at(content):
+    before = Plan.at(content, WITHDRAW - SECOND)
+    assert before.states["withdrawn-fake-app"] is State.live
+    assert "withdrawn-fake-app" in {a.id for a in before.in_channel("banner")}
+    assert before.next_change_at == WITHDRAW
+    at = Plan.at(content, WITHDRAW)
+    assert at.states["withdrawn-fake-app"] is State.withdrawn
+    assert "withdrawn-fake-app" not in {a.id for a in at.in_channel("banner")}
+
+
+def test_plan_content_is_the_content_as_of_now(content):
+    """Whatever reads alerts from the plan (the outbox reads plan.content.alerts) sees the same moment."""
+    plan = Plan.at(content, UPDATE - SECOND)
+    shown = {a.id: a for a in plan.content.alerts}
+    assert shown["live-phishing"].updated_at is None
+    assert set(shown) == {a.id for a in content.alerts}
+    assert Plan.at(content, UPDATE).content.alert("live-phishing").updated_at == UPDATE

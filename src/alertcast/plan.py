@@ -1,11 +1,14 @@
 """What is true at a moment `now`: which alerts are public, live, scheduled, expired, withdrawn.
 
 Every renderer works from a Plan, never from the clock, so invariant 1 (nothing public
-before `publish_at`, nothing expired or withdrawn in a banner) is decided here, once.
+before `publish_at`, nothing expired or withdrawn in a banner) is decided here, once. The
+Plan also presents each alert as it stands at `now`: an update or a withdrawal dated later
+has not happened yet (see `as_of`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -21,7 +24,35 @@ class State(str, Enum):
     withdrawn = "withdrawn"  # published, then found wrong: marked on the site and in feeds
 
 
-def state_of(alert: Alert, now: datetime) -> State:
+def withdrawn_at(alert: Alert) -> datetime:
+    """When a withdrawn alert was withdrawn: its `updated_at` (required with `withdrawn`);
+    `publish_at` for content written before that rule."""
+    return alert.updated_at or alert.publish_at
+
+
+def as_of(alert: Alert, now: datetime) -> Alert:
+    """The alert as the public may know it at `now`.
+
+    An `updated_at` after `now` is an update (or a withdrawal) that has not happened yet, so
+    until that second the alert shows as first published: no update note, not withdrawn, its
+    first revision. Only the latest `updated_at` is in the file, so an earlier update cannot
+    be shown instead; the text is the file's text.
+    """
+    if alert.updated_at is None or alert.updated_at <= now:
+        return alert
+    hit = _earlier.get(id(alert))
+    if hit is None or hit[0] is not alert:
+        if len(_earlier) >= 4096:
+            _earlier.clear()
+        # The same object for the same alert: renderers key their memos on it.
+        hit = _earlier[id(alert)] = (alert, dataclasses.replace(alert, updated_at=None, update_note={}, withdrawn={}))
+    return hit[1]
+
+
+_earlier: dict[int, tuple[Alert, Alert]] = {}  # holds the alert, so its id is not reused meanwhile
+
+
+def _state(alert: Alert, now: datetime) -> State:
     if now < alert.publish_at:
         return State.scheduled
     if alert.is_withdrawn:
@@ -31,23 +62,39 @@ def state_of(alert: Alert, now: datetime) -> State:
     return State.live
 
 
+def state_of(alert: Alert, now: datetime) -> State:
+    """The state of an alert (as loaded) at `now`."""
+    return _state(as_of(alert, now), now)
+
+
 def _newest_first(alerts: list[Alert]) -> tuple[Alert, ...]:
     return tuple(sorted(alerts, key=lambda a: (a.publish_at, a.id), reverse=True))
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A frozen moment; its alert lists are computed once (every renderer asks for them)."""
+    """A frozen moment; its alert lists are computed once (every renderer asks for them).
+
+    `content` is the content as of `now`: its alerts are the loaded ones passed through
+    `as_of`, so anything that reads alerts from the plan sees the same moment.
+    """
 
     now: datetime
     content: Content
     states: dict[str, State]
+    next_change_at: datetime | None
+    """The next publish_at, expires_at or updated_at after now: when outputs must be rebuilt."""
 
     @classmethod
     def at(cls, content: Content, now: datetime) -> Plan:
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
-        return cls(now, content, {a.id: state_of(a, now) for a in content.alerts})
+        loaded = content.alerts
+        alerts = tuple(as_of(a, now) for a in loaded)
+        if any(a is not b for a, b in zip(alerts, loaded)):
+            content = dataclasses.replace(content, alerts=alerts)
+        times = [t for a in loaded for t in (a.publish_at, a.expires_at, a.updated_at) if t is not None and t > now]
+        return cls(now, content, {a.id: _state(a, now) for a in alerts}, min(times, default=None))
 
     def _in(self, *states: State) -> tuple[Alert, ...]:
         return _newest_first([a for a in self.content.alerts if self.states[a.id] in states])
@@ -88,10 +135,3 @@ class Plan:
     @cached_property
     def _by_channel(self) -> dict[str, tuple[Alert, ...]]:
         return {}
-
-    @cached_property
-    def next_change_at(self) -> datetime | None:
-        """The next publish_at or expires_at after now: when outputs must be rebuilt."""
-        times = [t for a in self.content.alerts for t in (a.publish_at, a.expires_at)
-                 if t is not None and t > self.now]
-        return min(times, default=None)
