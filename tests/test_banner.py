@@ -113,3 +113,23 @@ def test_feed_is_capped_to_recent_entries(project, config):
     out = outputs_at(load_or_raise(config), config, NOW)
     parsed = feedparser.parse(out["feeds/alerts.en.atom.xml"])
     assert not parsed.bozo and len(parsed.entries) == FEED_LIMIT
+
+
+def test_update_and_withdrawal_change_the_banner_at_their_second(content, config):
+    from datetime import datetime, timedelta
+
+    from outputs_support import CST
+
+    second = timedelta(seconds=1)
+    update = datetime(2026, 3, 2, 12, 0, tzinfo=CST)  # live-phishing's updated_at
+    early = banners(content, config, update - second)
+    item = next(b for b in early["banners"] if b["id"] == "live-phishing")
+    assert item["revision"].startswith("20260301T020000Z-") and item["updated_at"] == "2026-03-01T02:00:00Z"
+    assert early["next_change_at"] == "2026-03-02T04:00:00Z" and early["poll_after_seconds"] == 30
+    late = next(b for b in banners(content, config, update)["banners"] if b["id"] == "live-phishing")
+    assert late["revision"].startswith("20260302T040000Z-") and late["updated_at"] == "2026-03-02T04:00:00Z"
+
+    withdraw = datetime(2026, 2, 11, 10, 0, tzinfo=CST)  # withdrawn-fake-app's withdrawal
+    assert [b["id"] for b in banners(content, config, withdraw - second)["banners"]] == [
+        "withdrawn-fake-app", "expired-airdrop"]  # critical first; the airdrop expires on the 20th
+    assert [b["id"] for b in banners(content, config, withdraw)["banners"]] == ["expired-airdrop"]

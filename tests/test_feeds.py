@@ -23,9 +23,9 @@ def test_feeds_parse_cleanly_at_every_moment(content, config, now, kind):
         if now == BEFORE:
             assert ids == []
         if now == NOW:
-            assert ids == [f"tag:alertcast,2026:alert:{i}" for i in public["NOW"]]
+            assert ids == [f"tag:help.fixture.example,2026:alert:{i}" for i in public["NOW"]]
         if now in (DURING, AFTER):
-            assert "tag:alertcast,2026:alert:scheduled-maintenance" in ids
+            assert "tag:help.fixture.example,2026:alert:scheduled-maintenance" in ids
 
 
 def test_entry_fields_withdrawn_and_updated(content, config):
@@ -55,11 +55,84 @@ def test_json_feed(content, config):
     assert doc["items"][1]["_alertcast"]["withdrawn_reason"].startswith("Reported in error")
 
 
-def test_ids_stable_across_site_moves_and_updates(content, config):
-    before = feedparser.parse(render_feeds(Plan.at(content, NOW), config)["feeds/alerts.en.atom.xml"])
-    config.site_url = "https://elsewhere.example/help/"
-    moved = feedparser.parse(render_feeds(Plan.at(content, AFTER), config)["feeds/alerts.en.atom.xml"])
-    assert {e.id for e in before.entries} <= {e.id for e in moved.entries}
+def with_settings(project, lines, site_url=None):
+    """The fixture's config with extra `extra.alertcast` lines (and another site_url)."""
+    from alertcast.config import load_config
+
+    yml = project / "mkdocs.yml"
+    text = yml.read_text(encoding="utf-8").replace("    banner:\n", "".join(f"    {line}\n" for line in lines) + "    banner:\n")
+    if site_url:
+        text = text.replace("site_url: https://help.fixture.example/", f"site_url: {site_url}")
+    yml.write_text(text, encoding="utf-8")
+    return load_config(project)
+
+
+def atom_ids(content, config, now):
+    return [e.id for e in feedparser.parse(render_feeds(Plan.at(content, now), config)["feeds/alerts.en.atom.xml"]).entries]
+
+
+def test_ids_stable_across_site_moves_and_updates(project, content):
+    """With id_authority kept, a moved site keeps its entry ids; an update never changes them."""
+    config = with_settings(project, ["id_authority: help.fixture.example"])
+    before = atom_ids(content, config, NOW)
+    assert before[0] == "tag:help.fixture.example,2026:alert:live-phishing"
+    moved = with_settings(project, [], site_url="https://elsewhere.example/help/")
+    after = atom_ids(content, moved, AFTER)
+    assert set(before) <= set(after)
+    assert moved.page_url("alerts", "x", "zh").startswith("https://elsewhere.example/help/")
+
+
+def test_ids_differ_between_deployments(project, content, config):
+    """Two teams with the same alert id publish different entry ids (the default authority is the site's host)."""
+    other = with_settings(project, [], site_url="https://help.other-wallet.example/")
+    ours, theirs = atom_ids(content, config, NOW), atom_ids(content, other, NOW)
+    assert len(ours) == len(theirs) == 3 and not set(ours) & set(theirs)
+    assert theirs[0] == "tag:help.other-wallet.example,2026:alert:live-phishing"
+    dated = with_settings(project, ["id_authority: wallet.example,2027"])
+    assert atom_ids(content, dated, NOW)[0] == "tag:wallet.example,2027:alert:live-phishing"
+
+
+def test_id_authority_must_be_a_domain(project):
+    from alertcast.problems import ContentError
+
+    with pytest.raises(ContentError, match="id_authority.*not a domain name"):
+        with_settings(project, ["id_authority: alertcast"])
+
+
+def test_update_and_withdrawal_show_at_their_second(content, config):
+    """An updated_at still ahead shows nothing of the update; at that second the entry moves."""
+    from datetime import timedelta
+
+    from outputs_support import CST
+    from datetime import datetime
+
+    second = timedelta(seconds=1)
+    update = datetime(2026, 3, 2, 12, 0, tzinfo=CST)  # live-phishing's updated_at
+    withdraw = datetime(2026, 2, 11, 10, 0, tzinfo=CST)  # withdrawn-fake-app's updated_at
+
+    def entries(now):
+        parsed = feedparser.parse(outputs_at(content, config, now)["feeds/alerts.en.atom.xml"])
+        assert not parsed.bozo
+        return {e.id.rsplit(":", 1)[1]: e for e in parsed.entries}
+
+    def at(text):
+        return datetime.fromisoformat(text)
+
+    early = entries(update - second)["live-phishing"]
+    assert at(early.updated) == at(early.published) == datetime(2026, 3, 1, 10, 0, tzinfo=CST)
+    assert "Updated:" not in early.summary
+    late = entries(update)["live-phishing"]
+    assert at(late.updated) == update and "Updated: Added how to tell." in late.summary
+
+    live = entries(withdraw - second)["withdrawn-fake-app"]
+    assert "Withdrawn" not in live.title and "withdrawn" not in {t.term for t in live.tags}
+    assert at(live.updated) == at(live.published)
+    gone = entries(withdraw)
+    assert "Withdrawn" in gone["withdrawn-fake-app"].title
+    assert at(gone["withdrawn-fake-app"].updated) == withdraw  # the withdrawal time
+    assert list(gone)[0] == "withdrawn-fake-app"  # the newest change comes first
+    doc = json.loads(outputs_at(content, config, withdraw)["feeds/alerts.en.json"])
+    assert doc["items"][0]["date_modified"] == "2026-02-11T02:00:00Z"
 
 
 def test_deterministic(content, config):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -21,6 +22,12 @@ from .content.models import SOCIAL_CHANNELS
 from .problems import ContentError, Problem
 
 CONFIG_FILE = "mkdocs.yml"
+
+
+#: A domain name, optionally followed by the year (or date) it was yours (RFC 4151 tagging entity).
+ID_AUTHORITY = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9](?:,\d{4}(?:-\d\d(?:-\d\d)?)?)?")
+#: The date of a tagging entity whose `id_authority` names none.
+ID_YEAR = "2026"
 
 
 class _Strict(BaseModel):
@@ -71,6 +78,17 @@ class Settings(_Strict):
     deploy: DeploySettings = DeploySettings()
     feedback_url: str | None = None
     """Where "was this page helpful?" ratings go (a JSON POST {page, rating}); no question without it."""
+    id_authority: str | None = None
+    """The domain (optionally `,YYYY`) naming permanent ids: feed entries, CAP sender and identifiers.
+    Defaults to the host of site_url; set it once and keep it when the site moves."""
+
+    @field_validator("id_authority")
+    @classmethod
+    def _id_authority(cls, value: str | None) -> str | None:
+        if value is not None and not ID_AUTHORITY.fullmatch(value.strip().lower()):
+            raise ValueError(f"{value!r} is not a domain name you own, optionally with a year, "
+                             "e.g. 'help.example.com' or 'help.example.com,2027'")
+        return value if value is None else value.strip().lower()
 
     @field_validator("feedback_url")
     @classmethod
@@ -149,6 +167,17 @@ class Config:
     @property
     def site_host(self) -> str:
         return (urlsplit(self.site_url).hostname or "").lower()
+
+    @property
+    def id_domain(self) -> str:
+        """The domain in permanent ids (CAP sender): `id_authority`, else the site's host."""
+        return (self.settings.id_authority or self.site_host or "alertcast.invalid").split(",")[0]
+
+    @property
+    def tag_entity(self) -> str:
+        """`<domain>,<year>`: the tagging entity of the tag: URIs in feeds (RFC 4151)."""
+        authority = self.settings.id_authority or ""
+        return authority if "," in authority else f"{self.id_domain},{ID_YEAR}"
 
     @property
     def enabled_channels(self) -> tuple[str, ...]:

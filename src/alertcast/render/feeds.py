@@ -1,8 +1,10 @@
 """Alert feeds per language: RSS 2.0 and Atom (feedgen) and JSON Feed 1.1.
 
-Entry ids are tag URIs built from the site host and the alert id only, so they never change
-across rebuilds, updates or a move of the site; `updated` and entry order are set
-explicitly because feedgen would otherwise fill in the wall clock and prepend entries.
+Entry ids are tag URIs built from the `id_authority` setting (default: the site's host) and
+the alert id only, so they never change across rebuilds or updates, stay put when the site
+moves (as long as `id_authority` is kept), and differ between two deployments; `updated`
+and entry order are set explicitly because feedgen would otherwise fill in the wall clock
+and prepend entries.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ UPDATED_LABEL = {"zh": "更新", "en": "Updated"}
 
 
 def entry_id(config: Config, alert: Alert) -> str:
-    """A stable id: independent of URL layout, language and revision."""
-    return f"tag:alertcast,2026:alert:{alert.id}"
+    """A stable id: independent of URL layout, language and revision, unique to this deployment."""
+    return f"tag:{config.tag_entity}:alert:{alert.id}"
 
 
 def feed_paths(lang: str) -> dict[str, str]:
@@ -92,7 +94,7 @@ def _links(config: Config, lang: str, self_path: str) -> list[dict[str, str]]:
 
 def _generator(plan: Plan, config: Config, lang: str, self_path: str, alerts: list[Alert]) -> FeedGenerator:
     fg = FeedGenerator()
-    fg.id(f"tag:alertcast,2026:feed:alerts:{lang}")
+    fg.id(f"tag:{config.tag_entity}:feed:alerts:{lang}")
     fg.title(f"{config.site_name} · {_label(TITLES, lang)}")
     fg.subtitle(_label(TITLES, lang))
     fg.link(_links(config, lang, self_path))
