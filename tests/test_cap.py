@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from importlib import resources
 
 import feedparser
 import pytest
 from lxml import etree
-from outputs_support import BEFORE, MOMENTS, NOW, outputs_at
+from outputs_support import BEFORE, CST, MOMENTS, NOW, cap_headers, outputs_at, tree, unresolved_references
 
 NS = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
 
@@ -30,6 +31,7 @@ def test_every_message_validates_against_oasis_xsd(content, config, xsd, now):
             assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", t.text)
     index = feedparser.parse(out["cap/index.atom"])
     assert not index.bozo
+    assert unresolved_references(out) == []
 
 
 def test_msg_types_and_references(content, config):
@@ -47,5 +49,102 @@ def test_msg_types_and_references(content, config):
     assert [i.findtext("c:language", namespaces=NS) for i in update[3].findall("c:info", NS)] == ["zh", "en"]
     cancel = msg("cap/withdrawn-fake-app.xml")
     assert cancel[0] == "Cancel" and "Reported in error" in etree.tostring(cancel[3], encoding="unicode")
+    # dated at the withdrawal (its updated_at), not at the original Alert's second
+    assert cancel[3].findtext("c:sent", namespaces=NS) == "2026-02-11T10:00:00+08:00"
+    original = msg("cap/withdrawn-fake-app.20260210T040000Z.xml")
+    assert original[0] == "Alert" and original[3].findtext("c:sent", namespaces=NS) == "2026-02-10T12:00:00+08:00"
+    assert cancel[1] == f"help.fixture.example,{original[2]},2026-02-10T12:00:00+08:00"
+    assert sorted(p for p in out if p.startswith("cap/withdrawn-fake-app.")) == [
+        "cap/withdrawn-fake-app.20260210T040000Z.xml", "cap/withdrawn-fake-app.20260211T020000Z-cancel.xml",
+        "cap/withdrawn-fake-app.xml"]
     entries = feedparser.parse(out["cap/index.atom"]).entries
     assert {e.links[0].href.rsplit("/", 1)[1] for e in entries} == {"live-phishing.xml", "withdrawn-fake-app.xml"}
+
+
+SECOND = timedelta(seconds=1)
+UPDATE = datetime(2026, 3, 2, 12, 0, tzinfo=CST)  # live-phishing's updated_at
+WITHDRAW = datetime(2026, 2, 11, 10, 0, tzinfo=CST)  # withdrawn-fake-app's updated_at
+
+
+def msg_types(out, alert_id):
+    return {p: etree.fromstring(out[p]).findtext("c:msgType", namespaces=NS)
+            for p in out if p.startswith(f"cap/{alert_id}.") and p != f"cap/{alert_id}.xml"}
+
+
+def test_update_and_withdrawal_are_sent_at_their_second(content, config):
+    early = outputs_at(content, config, UPDATE - SECOND)
+    assert msg_types(early, "live-phishing") == {"cap/live-phishing.20260301T020000Z.xml": "Alert"}
+    assert early["cap/live-phishing.xml"] == early["cap/live-phishing.20260301T020000Z.xml"]
+    assert set(msg_types(outputs_at(content, config, UPDATE), "live-phishing").values()) == {"Alert", "Update"}
+    assert set(msg_types(outputs_at(content, config, WITHDRAW - SECOND), "withdrawn-fake-app").values()) == {"Alert"}
+    assert set(msg_types(outputs_at(content, config, WITHDRAW), "withdrawn-fake-app").values()) == {"Alert", "Cancel"}
+
+
+def set_front_matter(project, alert_id, **values):
+    """Rewrite (or add, before `channels:`) front matter keys of both files of an alert."""
+    for lang in ("en", "zh"):
+        path = project / "content" / "alerts" / f"{alert_id}.{lang}.md"
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for key, value in values.items():
+            new = f"{key}: {value}"
+            found = [i for i, line in enumerate(lines) if line.startswith(f"{key}:")]
+            if found:
+                lines[found[0]] = new
+            else:
+                lines.insert(next(i for i, line in enumerate(lines) if line.startswith("channels:")), new)
+        path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_every_revision_stays_published_and_every_reference_resolves(project, config, xsd, tmp_path):
+    """The content holds only its latest updated_at; each message sent before stays at its
+    stable path, byte for byte, and later messages reference it."""
+    from alertcast.content.loader import load_or_raise
+    from alertcast.pipeline import build
+
+    out = tmp_path / "site"
+
+    def publish_at(now):
+        files = tree(build(config, now, out, with_site=False, content=load_or_raise(config), signing_key=None).release)
+        assert unresolved_references(files) == []
+        for path in cap_headers(files):
+            assert xsd.validate(etree.fromstring(files[path])), (path, xsd.error_log)
+        return files
+
+    first = publish_at(datetime(2026, 3, 3, tzinfo=CST))
+    update1 = "cap/live-phishing.20260302T040000Z.xml"
+    assert msg_types(first, "live-phishing")[update1] == "Update"
+
+    set_front_matter(project, "live-phishing", updated_at="2026-03-10T12:00:00+08:00", update_note='"Second update."')
+    second = publish_at(datetime(2026, 3, 11, tzinfo=CST))
+    assert second[update1] == first[update1]  # published again unchanged
+    update2 = "cap/live-phishing.20260310T040000Z.xml"
+    assert msg_types(second, "live-phishing") == {"cap/live-phishing.20260301T020000Z.xml": "Alert",
+                                                  update1: "Update", update2: "Update"}
+    refs = etree.fromstring(second[update2]).findtext("c:references", namespaces=NS).split()
+    assert [r.split(",")[1] for r in refs] == [cap_headers(second)[p][1] for p in
+                                               ("cap/live-phishing.20260301T020000Z.xml", update1)]
+
+    set_front_matter(project, "live-phishing", updated_at="2026-03-12T12:00:00+08:00",
+                     withdrawn='"Reported in error: the site is ours."')
+    third = publish_at(datetime(2026, 3, 13, tzinfo=CST))
+    cancel = "cap/live-phishing.20260312T040000Z-cancel.xml"
+    assert third["cap/live-phishing.xml"] == third[cancel]
+    assert {update1, update2} <= set(third) and third[update2] == second[update2]
+    assert len(etree.fromstring(third[cancel]).findtext("c:references", namespaces=NS).split()) == 3
+
+    # Before the withdrawal's second, nothing of it is published, even after a later build:
+    # the alert's current message is its last update, kept from the archive.
+    earlier = publish_at(datetime(2026, 3, 11, tzinfo=CST))
+    assert cancel not in earlier and earlier["cap/live-phishing.xml"] == second[update2]
+    assert earlier[update1] == first[update1]
+
+
+def test_a_fresh_output_directory_has_the_messages_the_content_describes(project, config, tmp_path):
+    from alertcast.content.loader import load_or_raise
+    from alertcast.pipeline import build
+
+    set_front_matter(project, "live-phishing", updated_at="2026-03-10T12:00:00+08:00")
+    files = tree(build(config, NOW, tmp_path / "site", with_site=False, content=load_or_raise(config),
+                       signing_key=None).release)
+    assert set(msg_types(files, "live-phishing").values()) == {"Alert", "Update"}
+    assert unresolved_references(files) == []

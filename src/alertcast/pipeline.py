@@ -7,7 +7,7 @@ complete release atomically; `publish` builds then deploys to the configured tar
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,9 +20,9 @@ from .content.loader import load_or_raise
 from .content.models import Content
 from .gcpause import paused
 from .plan import Plan
-from .publish.atomic import Staged, commit_staged, discard, stage
+from .publish.atomic import Staged, commit_staged, discard, live_release, read_manifest, stage
 from .render.banner import banner_path, render_banners
-from .render.cap import render_cap
+from .render.cap import archive_paths, render_cap
 from .render.feeds import render_feeds
 from .render.indicators import render_indicators
 
@@ -46,13 +46,18 @@ class BuildResult:
         return self.plan.next_change_at
 
 
-def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | None = None) -> dict[str, bytes]:
-    """Every non-HTML output for `plan`: relative path -> bytes. Pure and deterministic."""
+def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | None = None,
+                   cap_archive: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+    """Every non-HTML output for `plan`: relative path -> bytes. Pure and deterministic.
+
+    `cap_archive`: CAP revision files published before (see `read_cap_archive`), kept so that
+    every `references` entry still names a published message.
+    """
     out: dict[str, bytes] = {}
     with paused():
         out.update(render_feeds(plan, config))
         out.update(render_banners(plan, config))
-        out.update(render_cap(plan, config))
+        out.update(render_cap(plan, config, cap_archive))
         out.update(render_indicators(plan))
     if signing_key is not None:
         for lang in config.languages:
@@ -60,6 +65,21 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
             out[path + ".sig"] = signing.sign(signing_key, out[path])
         out[signing.PUBLIC_KEY_PATH] = signing.public_pem(signing_key)
     return dict(sorted(out.items()))
+
+
+def read_cap_archive(plan: Plan, config: Config, output: Path) -> dict[str, bytes]:
+    """The CAP messages of the live release of `output` that this build must publish again
+    (earlier revisions the content no longer describes). Only those files are read."""
+    live = live_release(output.absolute())
+    if live is None:
+        return {}
+    out = {}
+    for path in archive_paths(plan, config, read_manifest(live)):
+        try:
+            out[path] = (live / path).read_bytes()
+        except OSError:
+            pass  # pruned meanwhile: nothing to keep
+    return out
 
 
 def default_site_builder() -> SiteBuilder:
@@ -104,7 +124,8 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
         content = load_or_raise(config)
     key = signing.load_key(config) if signing_key is True else (signing_key or None)
     plan = Plan.at(content, now)
-    files = render_outputs(plan, config, key)
+    output = Path(output) if output is not None else config.output_dir
+    files = render_outputs(plan, config, key, read_cap_archive(plan, config, output))
     fill = None
     if with_site:
         builder = site_builder or default_site_builder()
@@ -112,7 +133,6 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
         def fill(dest: Path) -> None:
             builder(plan, config, dest)
 
-    output = Path(output) if output is not None else config.output_dir
     return Prepared(plan, stage(output, files, fill), key is not None, files, time.perf_counter() - start)
 
 

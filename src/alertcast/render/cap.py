@@ -1,13 +1,18 @@
 """CAP 1.2 messages (OASIS) for alerts with the `cap` channel, and their Atom index.
 
-Each alert revision is one message: `Alert` at publish time, `Update` for each later
-`updated_at` (referencing the earlier message), `Cancel` when withdrawn. Identifiers are
-derived from the alert id and revision, so rebuilding never mints new ones.
+Each alert revision is one message: `Alert` at publish time, `Update` at `updated_at`
+(referencing every earlier message), `Cancel` at the withdrawal (also `updated_at`).
+Identifiers are derived from `id_authority`, the alert id and the revision, so rebuilding
+never mints new ones. A message once published stays published: the content holds only the
+latest `updated_at`, so the messages of earlier revisions are taken from the release being
+replaced (`archive`), byte for byte, and every `references` entry names a published file.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 
@@ -15,15 +20,18 @@ from lxml import etree
 
 from ..config import Config
 from ..content.models import Alert
-from ..plan import Plan, State
+from ..plan import Plan, State, withdrawn_at
 from .memo import alert_key, config_key, memo
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 INDEX_PATH = "cap/index.atom"
+#: `cap/<alert id>.<revision>.xml`: one message of one alert.
+REVISION_FILE = re.compile(r"cap/(?P<id>[a-z0-9][a-z0-9-]*)\.(?P<rev>\d{8}T\d{6}Z(?:-cancel)?)\.xml")
 
 CAP_SEVERITY = {"info": "Minor", "advisory": "Minor", "warning": "Moderate", "critical": "Severe"}
 CAP_URGENCY = {"info": "Future", "advisory": "Expected", "warning": "Expected", "critical": "Immediate"}
+_ORDER = {"Alert": 0, "Update": 1, "Cancel": 2}
 
 
 def cap_time(t: datetime, config: Config) -> str:
@@ -42,6 +50,7 @@ class Message:
     msg_type: str  # Alert | Update | Cancel
     sent: datetime
     revision: str
+    sender: str
 
 
 def _rev(t: datetime) -> str:
@@ -49,17 +58,34 @@ def _rev(t: datetime) -> str:
 
 
 def messages(alert: Alert, config: Config) -> list[Message]:
-    """Every message this alert has had, oldest first."""
-    host = config.site_host or "alertcast"
-    base = f"{host}.alert.{alert.id}"
-    out = [Message(f"{base}.{_rev(alert.publish_at)}", "Alert", alert.publish_at, _rev(alert.publish_at))]
-    if alert.updated_at and alert.updated_at > alert.publish_at:
-        out.append(Message(f"{base}.{_rev(alert.updated_at)}", "Update", alert.updated_at, _rev(alert.updated_at)))
+    """The messages the content describes, oldest first. An alert withdrawn the moment it
+    went out was never live, so it has none (as it has no posts)."""
+    sender = config.id_domain
+    base = f"{sender}.alert.{alert.id}"
+    first = Message(f"{base}.{_rev(alert.publish_at)}", "Alert", alert.publish_at, _rev(alert.publish_at), sender)
     if alert.is_withdrawn:
-        # There is no withdrawal time in the content: the Cancel is dated at the last revision.
-        sent = alert.changed_at
-        out.append(Message(f"{base}.{_rev(sent)}.cancel", "Cancel", sent, _rev(sent) + "-cancel"))
-    return out
+        # updated_at is the withdrawal time; the update before it, if any, is in the archive.
+        sent = withdrawn_at(alert)
+        if sent <= alert.publish_at:
+            return []
+        return [first, Message(f"{base}.{_rev(sent)}.cancel", "Cancel", sent, _rev(sent) + "-cancel", sender)]
+    if alert.updated_at and alert.updated_at > alert.publish_at:
+        return [first, Message(f"{base}.{_rev(alert.updated_at)}", "Update", alert.updated_at,
+                               _rev(alert.updated_at), sender)]
+    return [first]
+
+
+def parse_message(data: bytes, revision: str) -> Message:
+    """The header of a published message (to reference it from later ones)."""
+    doc = etree.fromstring(data)
+    ns = {"c": CAP_NS}
+    return Message(doc.findtext("c:identifier", namespaces=ns), doc.findtext("c:msgType", namespaces=ns),
+                   datetime.fromisoformat(doc.findtext("c:sent", namespaces=ns)), revision,
+                   doc.findtext("c:sender", namespaces=ns))
+
+
+def _path(alert: Alert, msg: Message) -> str:
+    return f"cap/{alert.id}.{msg.revision}.xml"
 
 
 def _esc(text: str) -> str:
@@ -74,15 +100,14 @@ def render_message(plan: Plan, config: Config, alert: Alert, msg: Message, earli
     """One CAP message, written as text: a tree library costs ten times more for this
     fixed shape. Text is escaped as XML requires; the loader has already refused the control
     characters XML cannot carry, and every message is checked against the XSD in the tests."""
-    sender = config.site_host or "alertcast"
     out = ["<?xml version='1.0' encoding='UTF-8'?>\n", f'<alert xmlns="{CAP_NS}">\n']
-    for tag, text in (("identifier", msg.identifier), ("sender", sender), ("sent", cap_time(msg.sent, config)),
+    for tag, text in (("identifier", msg.identifier), ("sender", msg.sender), ("sent", cap_time(msg.sent, config)),
                       ("status", "Actual"), ("msgType", msg.msg_type), ("source", "alertcast"), ("scope", "Public")):
         out.append(_el("  ", tag, text))
     if msg.msg_type == "Cancel":
         out.append(_el("  ", "note", alert.withdrawn.get(config.default_lang) or next(iter(alert.withdrawn.values()))))
     if earlier:
-        out.append(_el("  ", "references", " ".join(f"{sender},{m.identifier},{cap_time(m.sent, config)}" for m in earlier)))
+        out.append(_el("  ", "references", " ".join(f"{m.sender},{m.identifier},{cap_time(m.sent, config)}" for m in earlier)))
     cancel = msg.msg_type == "Cancel"
     effective = cap_time(alert.publish_at, config)
     expires = cap_time(alert.expires_at, config) if alert.expires_at else None
@@ -111,27 +136,77 @@ def cap_alerts(plan: Plan) -> list[Alert]:
     return [a for a in plan.published if "cap" in a.channels]
 
 
-def render_cap(plan: Plan, config: Config) -> dict[str, bytes]:
-    """`cap/<id>.xml` (current message), `cap/<id>.<revision>.xml` (each message; flat, so a build makes no directory per alert) and the index."""
+def render_cap(plan: Plan, config: Config, archive: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+    """`cap/<id>.xml` (current message), `cap/<id>.<revision>.xml` (each message; flat, so a
+    build makes no directory per alert) and the index.
+
+    `archive` holds revision files of the release being replaced (see `archive_paths`): those
+    sent by `now` are published again unchanged.
+    """
     out: dict[str, bytes] = {}
     index: list[tuple[Alert, Message]] = []
     ckey = config_key(config)
-    host = config.site_host
+    domain = config.id_domain
+    kept: dict[str, list[tuple[str, bytes]]] = {}
+    for path, data in sorted((archive or {}).items()):
+        found = REVISION_FILE.fullmatch(path)
+        if found:
+            kept.setdefault(found["id"], []).append((found["rev"], data))
     for alert in cap_alerts(plan):
-        msgs = memo("cap-messages", (alert_key(alert), host), lambda: messages(alert, config))
-        out.update(memo("cap", (alert_key(alert), ckey), lambda: _files(plan, config, alert, msgs)))
+        msgs = memo("cap-messages", (alert_key(alert), domain), lambda: messages(alert, config))
+        if not msgs:
+            continue
+        earlier = _archived(plan, msgs, kept.get(alert.id, ()))
+        key = (alert_key(alert), ckey, tuple((m.revision, data) for m, data in earlier))
+        files, current = memo("cap", key, lambda: _files(plan, config, alert, msgs, earlier))
+        out.update(files)
         if plan.states[alert.id] is not State.expired:
-            index.append((alert, msgs[-1]))
+            index.append((alert, current))
     out[INDEX_PATH] = render_index(plan, config, index)
     return out
 
 
-def _files(plan: Plan, config: Config, alert: Alert, msgs: list[Message]) -> dict[str, bytes]:
-    """Every message of one alert under its revision's path, and the latest as the current one."""
-    files = {f"cap/{alert.id}.{msg.revision}.xml": render_message(plan, config, alert, msg, msgs[:i])
-             for i, msg in enumerate(msgs)}
-    files[f"cap/{alert.id}.xml"] = files[f"cap/{alert.id}.{msgs[-1].revision}.xml"]
-    return files
+def archive_paths(plan: Plan, config: Config, published: Iterable[str]) -> list[str]:
+    """The revision files among `published` (the paths of the release being replaced) that
+    `render_cap` would keep and does not render itself: read them and pass them as `archive`."""
+    produced: set[str] = set()
+    ids = set()
+    domain = config.id_domain
+    for alert in cap_alerts(plan):
+        ids.add(alert.id)
+        produced.update(_path(alert, m) for m in
+                        memo("cap-messages", (alert_key(alert), domain), lambda a=alert: messages(a, config)))
+    return sorted(p for p in published if p.startswith("cap/") and p not in produced
+                  and (found := REVISION_FILE.fullmatch(p)) is not None and found["id"] in ids)
+
+
+def _archived(plan: Plan, msgs: list[Message], files: Iterable[tuple[str, bytes]]) -> list[tuple[Message, bytes]]:
+    """Messages from the archive sent by `now` (a build for an earlier moment shows nothing
+    sent later), minus the revisions the content renders itself."""
+    produced = {m.revision for m in msgs}
+    out = []
+    for revision, data in files:
+        if revision not in produced:
+            msg = memo("cap-parsed", (revision, data), lambda: parse_message(data, revision))
+            if msg.sent <= plan.now:
+                out.append((msg, data))
+    return out
+
+
+def _files(plan: Plan, config: Config, alert: Alert, msgs: list[Message],
+           earlier: list[tuple[Message, bytes]]) -> tuple[dict[str, bytes], Message]:
+    """Every message of one alert under its revision's path, and the latest as the current one
+    (an archived update stays current while a later updated_at is still ahead). Each rendered
+    message references every message before it; in a tie the content's message comes last."""
+    merged = sorted([(m, None) for m in msgs] + earlier,
+                    key=lambda md: (md[0].sent, md[1] is None, _ORDER.get(md[0].msg_type, 3)))
+    files: dict[str, bytes] = {}
+    for i, (msg, data) in enumerate(merged):
+        files[_path(alert, msg)] = data if data is not None else render_message(
+            plan, config, alert, msg, [m for m, _ in merged[:i]])
+    current = merged[-1][0]
+    files[f"cap/{alert.id}.xml"] = files[_path(alert, current)]
+    return files, current
 
 
 def _atom(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -143,7 +218,7 @@ def _atom(parent: etree._Element, tag: str, text: str | None = None, **attrs: st
 
 def _index_entry(config: Config, alert: Alert, msg: Message) -> bytes:
     entry = etree.Element(f"{{{ATOM_NS}}}entry", nsmap={None: ATOM_NS})
-    _atom(entry, "id", f"tag:alertcast,2026:cap:{msg.identifier}")
+    _atom(entry, "id", f"tag:{config.tag_entity}:cap:{msg.identifier}")
     _atom(entry, "title", f"{msg.msg_type}: {alert.text(config.default_lang, config.default_lang).title}")
     _atom(entry, "updated", cap_time(msg.sent, config))
     _atom(entry, "link", rel="alternate", type="application/cap+xml", href=f"{config.site_url}cap/{alert.id}.xml")
@@ -155,7 +230,7 @@ def render_index(plan: Plan, config: Config, items: list[tuple[Alert, Message]])
     """The Atom index; entries are serialised once per alert revision and spliced in."""
     items = sorted(items, key=lambda am: (am[1].sent, am[0].id), reverse=True)
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
-    _atom(feed, "id", f"tag:alertcast,2026:cap-index:{config.site_host}")
+    _atom(feed, "id", f"tag:{config.tag_entity}:cap-index")
     _atom(feed, "title", f"{config.site_name} CAP")
     updated = max((m.sent for _, m in items), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
     _atom(feed, "updated", cap_time(updated, config))
