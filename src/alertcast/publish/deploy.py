@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -9,8 +10,9 @@ from ..config import Config
 
 
 class Target(Protocol):
-    def deploy(self, release: Path) -> list[str]:
-        """Make `release` live at the target; return the paths uploaded or removed."""
+    def deploy(self, release: Path, progress: Callable[[int, int], None] | None = None) -> list[str]:
+        """Make `release` live at the target; return the paths uploaded or removed.
+        `progress(done, total)` reports each step (an upload, a batch of deletes, a switch)."""
 
     def describe(self) -> str:
         """Where it deploys, for the summary (never credentials)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,10 @@ class DirectoryTarget:
     def describe(self) -> str:
         return str(self.path)
 
-    def deploy(self, release: Path) -> list[str]:
+    def deploy(self, release: Path, progress: Callable[[int, int], None] | None = None) -> list[str]:
+        """One atomic switch, so progress is one step."""
         files = {p.relative_to(release).as_posix(): p.read_bytes() for p in sorted(release.rglob("*")) if p.is_file()}
         _release, changed = atomic_publish(self.path, files)
+        if progress is not None:
+            progress(1, 1)
         return changed

@@ -2,6 +2,9 @@
 
 Order keeps invariant 2 at the target too: assets, then pages, then feeds/CAP/indicators,
 then banners; objects no longer in the release are deleted only after everything is up.
+Each banner's `.sig` is put right after its `.json`, with nothing in between, in the order
+apps read them (JSON, then signature): an app gets a mismatched pair only when its two
+requests straddle those two uploads, and it then fetches both again once (docs/outputs.md).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,10 +33,16 @@ _TYPES = (
 
 
 def content_type(path: str) -> str:
+    """The Content-Type to store. A `.gz` file (mkdocs' sitemap.xml.gz) is a gzip file, served
+    as such: `application/gzip` (RFC 6713) with no Content-Encoding, so clients keep the bytes
+    as they are instead of unpacking them under a `.gz` name (crawlers unpack sitemaps)."""
     for pattern, kind in _TYPES:
         if pattern.search(path):
             return kind
-    guessed = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    guessed, encoding = mimetypes.guess_type(path)
+    if encoding == "gzip":
+        return "application/gzip"
+    guessed = guessed or "application/octet-stream"
     return guessed + ("; charset=utf-8" if guessed.startswith("text/") or guessed.endswith("javascript") else "")
 
 
@@ -45,7 +55,8 @@ def cache_control(path: str) -> str:
 
 
 def upload_rank(path: str) -> int:
-    """Lower goes first: assets, pages, feeds and CAP, indicators, banners."""
+    """Lower goes first: assets, pages, feeds and CAP, indicators, banners (sorted by path
+    within a rank, so `<lang>.json.sig` comes right after `<lang>.json`)."""
     if path.startswith("api/v1/banners/"):
         return 4
     if path.startswith("api/"):
@@ -87,21 +98,29 @@ class S3Target:
                 out[obj["Key"][len(prefix):]] = obj["ETag"].strip('"')
         return out
 
-    def deploy(self, release: Path) -> list[str]:
-        """Upload changed objects, then delete removed ones; return the paths touched."""
+    def deploy(self, release: Path, progress: Callable[[int, int], None] | None = None) -> list[str]:
+        """Upload changed objects, then delete removed ones; return the paths touched.
+
+        A deploy that fails midway leaves every object either old or new (each PUT is atomic)
+        and nothing deleted yet (deletions come last); running it again uploads only what is
+        still missing.
+        `progress(done, total)` is called after each upload or delete batch.
+        """
         s3 = self._client()
         local = {p.relative_to(release).as_posix(): p for p in release.rglob("*") if p.is_file()}
         remote = self.remote_etags()
-        touched: list[str] = []
-        for path in sorted(local, key=lambda p: (upload_rank(p), p)):
-            data = local[path].read_bytes()
-            if remote.get(path) == hashlib.md5(data, usedforsecurity=False).hexdigest():
-                continue
-            s3.put_object(Bucket=self.bucket, Key=self._key(path), Body=data,
-                          ContentType=content_type(path), CacheControl=cache_control(path))
-            touched.append(path)
+        changed = [path for path in sorted(local, key=lambda p: (upload_rank(p), p))
+                   if remote.get(path) != hashlib.md5(local[path].read_bytes(), usedforsecurity=False).hexdigest()]
         removed = sorted(set(remote) - set(local))
-        for i in range(0, len(removed), 1000):
-            batch = [{"Key": self._key(p)} for p in removed[i:i + 1000]]
-            s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
-        return touched + removed
+        batches = [removed[i:i + 1000] for i in range(0, len(removed), 1000)]
+        total = len(changed) + len(batches)
+        for done, path in enumerate(changed, 1):
+            s3.put_object(Bucket=self.bucket, Key=self._key(path), Body=local[path].read_bytes(),
+                          ContentType=content_type(path), CacheControl=cache_control(path))
+            if progress is not None:
+                progress(done, total)
+        for done, batch in enumerate(batches, len(changed) + 1):
+            s3.delete_objects(Bucket=self.bucket, Delete={"Objects": [{"Key": self._key(p)} for p in batch], "Quiet": True})
+            if progress is not None:
+                progress(done, total)
+        return changed + removed
