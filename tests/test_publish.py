@@ -218,3 +218,58 @@ def test_discarded_prepared_release_leaves_nothing_behind(config, content, tmp_p
     prepare(config, NOW, out, with_site=False, content=content, signing_key=None).discard()
     assert snapshot(out) == before
     assert not [p for p in releases_dir(out).iterdir() if p.name.startswith("tmp-")]
+
+
+def test_progress_names_each_phase_and_each_language_of_the_real_site(config, tmp_path):
+    from alertcast.config import load_config
+
+    phases = []
+    publish(config, NOW, tmp_path / "site", signing_key=None, progress=lambda *call: phases.append(call))
+    assert [p for p, _done, _total in phases] == ["load", "render", "site", "site zh", "site en", "write"]
+    (config.root / "mkdocs.yml").write_text((config.root / "mkdocs.yml").read_text().replace(
+        "    banner:\n", "    deploy:\n      path: ../served\n    banner:\n"), encoding="utf-8")
+    phases.clear()
+    publish(load_config(config.root), AFTER, tmp_path / "site", with_site=False, signing_key=None,
+            progress=lambda *call: phases.append(call))
+    assert phases == [("load", None, None), ("render", None, None), ("write", None, None),
+                      ("deploy", None, None), ("deploy", 1, 1)]
+
+
+def run_cli(args, cwd, terminal):
+    """The real `alertcast` command in a fresh process, its stderr a terminal (a pty) or a pipe."""
+    import pty
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"), COLUMNS="100")
+    command = [sys.executable, "-m", "alertcast", *map(str, args)]
+    if not terminal:
+        proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=300)
+        return proc.returncode, proc.stderr.decode()
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdin=follower, stdout=follower, stderr=follower)
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    return proc.wait(timeout=300), out.decode(errors="replace")
+
+
+def test_cli_shows_progress_on_a_terminal_only(project, tmp_path):
+    args = ["build", "-p", project, "--no-site", "--now", "2026-03-15T00:00:00+08:00", "-o", tmp_path / "site"]
+    code, shown = run_cli(args, tmp_path, terminal=True)
+    assert code == 0
+    for label in ("load content", "render feeds, banners, CAP, indicators", "write the release"):
+        assert label in shown
+    assert "\x1b[" in shown and "live: live-phishing" in shown
+    code, logged = run_cli(args, tmp_path, terminal=False)
+    assert code == 0 and "\x1b" not in logged
+    assert "load content" not in logged  # no progress in a log ...
+    assert "live: live-phishing" in logged and "next change: 2026-04-01T09:00:00+08:00" in logged  # ... the summary

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID, TextColumn
+from rich.text import Text
 
 from . import pipeline, signing
 from .cli import TimeParam, now_or, project_config, project_option, report_and_exit
@@ -39,12 +41,73 @@ def _summary(console: Console, result: pipeline.BuildResult, deployed: bool) -> 
             console.print(f"deployed to {result.target}: {len(result.deployed)} object(s) uploaded or removed")
 
 
+_LABELS = {"load": "load content", "render": "render feeds, banners, CAP, indicators", "site": "site",
+           "write": "write the release", "deploy": "deploy"}
+
+
+class _Seconds(ProgressColumn):
+    """Elapsed seconds with a decimal: most phases take well under one."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.finished_time if task.finished else task.elapsed
+        return Text(f"{elapsed or 0:5.1f}s", style="progress.elapsed")
+
+
+class PhaseProgress:
+    """One line per phase with its elapsed time (and a bar for counted steps), on a terminal.
+
+    Elsewhere (logs, CI) it shows nothing: the summary at the end says what happened, and
+    a log gets no escape codes.
+    """
+
+    def __init__(self, console: Console):
+        self.progress = Progress(SpinnerColumn(finished_text="[green]✓[/]"), TextColumn("{task.description:<40}"),
+                                 BarColumn(bar_width=20), _Seconds(), TextColumn("{task.fields[steps]}"),
+                                 console=console) if console.is_terminal else None
+        self.task: TaskID | None = None
+        self.phase = ""
+
+    def __enter__(self) -> PhaseProgress:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self._close(failed=exc[0] is not None)
+            self.progress.stop()
+
+    def _close(self, failed: bool = False) -> None:
+        if self.task is not None and self.progress is not None:
+            task = next(t for t in self.progress.tasks if t.id == self.task)
+            if failed:
+                self.progress.update(self.task, description=f"[red]{task.description} (failed)[/]")
+                self.progress.stop_task(self.task)
+            else:
+                self.progress.update(self.task, total=task.total or 1, completed=task.total or 1)
+            self.task = None
+
+    def __call__(self, phase: str, done: int | None = None, total: int | None = None) -> None:
+        if self.progress is None:
+            return
+        if phase != self.phase:
+            label = _LABELS.get(phase) or f"site ({phase.split(' ', 1)[1]})"
+            if self.phase == "site" and self.task is not None:  # the first language names the site line
+                self.progress.update(self.task, description=label)
+            else:
+                self._close()
+                self.task = self.progress.add_task(label, total=None, steps="")
+            self.phase = phase
+        if total is not None and self.task is not None:
+            self.progress.update(self.task, completed=done or 0, total=total, steps=f"{done}/{total}")
+
+
 def _run(project: str, now: datetime | None, output: str | None, no_site: bool, deploy: bool) -> None:
     config = project_config(project)
     console = Console(stderr=True)
     try:
-        with console.status("building outputs ..."):
-            kwargs = {"with_site": not no_site}
+        with PhaseProgress(console) as progress:
+            kwargs = {"with_site": not no_site, "progress": progress}
             out = Path(output) if output else None
             if deploy:
                 result = pipeline.publish(config, now_or(now), out, **kwargs)

@@ -6,8 +6,10 @@ complete release atomically; `publish` builds then deploys to the configured tar
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +29,14 @@ from .render.feeds import render_feeds
 from .render.indicators import render_indicators
 
 SiteBuilder = Callable[[Plan, Config, Path], None]
+#: Told each phase as it starts: progress(phase, done, total), phase one of "load", "render",
+#: "site" then "site <lang>" as each language's build starts, "write", "deploy"; `done` and
+#: `total` count steps within the phase where they are known (deploy uploads), else None.
+Progress = Callable[[str, int | None, int | None], None]
+
+
+def _quiet(phase: str, done: int | None = None, total: int | None = None) -> None:
+    pass
 
 
 @dataclass
@@ -95,6 +105,35 @@ class SiteUnavailable(RuntimeError):
     """The site engine is not installed or not importable."""
 
 
+@contextmanager
+def _site_languages(config: Config, dest: Path, report: Progress | None) -> Iterator[None]:
+    """Report "site <lang>" as the engine starts each language. mkdocs says so in its log
+    ("Building documentation to directory: <dir>"), the one signal it gives without plugin
+    code; with another engine the phase simply stays "site"."""
+    if report is None:
+        yield
+        return
+    dirs = {str(dest if lang == config.default_lang else dest / lang): lang for lang in config.languages}
+
+    class Listener(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            prefix = "Building documentation to directory: "
+            if message.startswith(prefix) and message[len(prefix):] in dirs:
+                report(f"site {dirs[message[len(prefix):]]}", None, None)
+
+    logger = logging.getLogger("mkdocs.commands.build")
+    listener, level = Listener(logging.INFO), logger.level
+    logger.addHandler(listener)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(listener)
+        logger.setLevel(level)
+
+
 @dataclass
 class Prepared:
     """A release built for `plan.now` but not live yet (see `prepare`)."""
@@ -111,18 +150,22 @@ class Prepared:
 
 def prepare(config: Config, now: datetime, output: Path | None = None, *, with_site: bool = True,
             site_builder: SiteBuilder | None = None, content: Content | None = None,
-            signing_key: Ed25519PrivateKey | None | bool = True) -> Prepared:
+            signing_key: Ed25519PrivateKey | None | bool = True, progress: Progress | None = None) -> Prepared:
     """Build the site and all outputs for `now` into a private staging directory; nothing
     changes for readers until `finish`. Renderers take `now` as a parameter, so a release can
     be built before the moment it is for, and switched to at that second.
 
     `signing_key=True` (default) loads the configured key; None/False builds unsigned banners.
+    `progress` is told each phase as it starts (see `Progress`).
     Raises ContentError for bad content (the previous outputs stay live).
     """
     start = time.perf_counter()
+    report = progress or _quiet
     if content is None:
+        report("load", None, None)
         content = load_or_raise(config)
     key = signing.load_key(config) if signing_key is True else (signing_key or None)
+    report("render", None, None)
     plan = Plan.at(content, now)
     output = Path(output) if output is not None else config.output_dir
     files = render_outputs(plan, config, key, read_cap_archive(plan, config, output))
@@ -131,7 +174,12 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
         builder = site_builder or default_site_builder()
 
         def fill(dest: Path) -> None:
-            builder(plan, config, dest)
+            report("site", None, None)
+            with _site_languages(config, dest, report if progress else None):
+                builder(plan, config, dest)
+            report("write", None, None)
+    else:
+        report("write", None, None)
 
     return Prepared(plan, stage(output, files, fill), key is not None, files, time.perf_counter() - start)
 
@@ -152,7 +200,7 @@ def build(config: Config, now: datetime, output: Path | None = None, **kwargs) -
 
 def publish(config: Config, now: datetime, output: Path | None = None, *, target=None, **kwargs) -> BuildResult:  # type: ignore[no-untyped-def]
     """Build, then deploy the release to the configured target (directory or S3)."""
-    return deploy(config, build(config, now, output, **kwargs), target)
+    return deploy(config, build(config, now, output, **kwargs), target, kwargs.get("progress"))
 
 
 def publish_prepared(config: Config, prepared: Prepared, target=None) -> BuildResult:  # type: ignore[no-untyped-def]
@@ -160,11 +208,15 @@ def publish_prepared(config: Config, prepared: Prepared, target=None) -> BuildRe
     return deploy(config, finish(prepared), target)
 
 
-def deploy(config: Config, result: BuildResult, target=None) -> BuildResult:  # type: ignore[no-untyped-def]
+def deploy(config: Config, result: BuildResult, target=None, progress: Progress | None = None) -> BuildResult:  # type: ignore[no-untyped-def]
     from .publish.deploy import target_from_config
 
     deployer = target or target_from_config(config)
     if deployer is not None and result.release is not None:
-        result.deployed = deployer.deploy(result.release)
+        if progress is None:
+            result.deployed = deployer.deploy(result.release)
+        else:
+            progress("deploy", None, None)
+            result.deployed = deployer.deploy(result.release, lambda done, total: progress("deploy", done, total))
         result.target = deployer.describe()
     return result
