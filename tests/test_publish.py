@@ -273,3 +273,43 @@ def test_cli_shows_progress_on_a_terminal_only(project, tmp_path):
     assert code == 0 and "\x1b" not in logged
     assert "load content" not in logged  # no progress in a log ...
     assert "live: live-phishing" in logged and "next change: 2026-04-01T09:00:00+08:00" in logged  # ... the summary
+
+
+FULL_DISK = """
+import resource, signal, sys
+from datetime import datetime
+from pathlib import Path
+
+from alertcast.config import load_config
+from alertcast.pipeline import publish
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+project, now, out, with_site, limit = sys.argv[1:]
+config = load_config(project)
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(limit), resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+publish(config, datetime.fromisoformat(now), Path(out), with_site=with_site == "site", signing_key=None)
+"""
+
+
+@pytest.mark.parametrize("with_site, limit", [(False, 1500), (True, 64 * 1024)], ids=["outputs", "mkdocs-site"])
+def test_publish_killed_by_a_full_disk_midway_leaves_the_previous_release_live(project, config, tmp_path,
+                                                                                with_site, limit):
+    """A real write fails partway through the release (files over `limit` bytes cannot be
+    written, like a disk filling up): feeds are written after banners and indicators, and
+    mkdocs copies its theme's large scripts after some pages. The live release stays as it was."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "site"
+    first = publish(config, NOW, out, with_site=with_site, signing_key=None)
+    before, releases = snapshot(out), sorted(p.name for p in releases_dir(out).iterdir())
+    assert any(len(data) > limit for data in first.files.values()) or with_site
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"), PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.run([sys.executable, "-c", FULL_DISK, str(project), AFTER.isoformat(), str(out),
+                           "site" if with_site else "no-site", str(limit)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "File too large" in proc.stderr, proc.stderr
+    assert out.resolve() == first.release and snapshot(out) == before
+    assert sorted(p.name for p in releases_dir(out).iterdir()) == releases  # no half release left
+    again = publish(config, AFTER, out, with_site=with_site, signing_key=None)  # room again: it goes through
+    assert out.resolve() == again.release and "feeds/alerts.en.atom.xml" in again.changed
