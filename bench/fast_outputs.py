@@ -50,7 +50,7 @@ def cold(root: Path, sign: bool) -> dict[str, float]:
     from alertcast import signing
     from alertcast.config import load_config
     from alertcast.content.loader import load_or_raise
-    from alertcast.pipeline import render_outputs
+    from alertcast.pipeline import read_cap_archive, render_outputs
     from alertcast.plan import Plan
     from alertcast.publish.atomic import atomic_publish
 
@@ -60,7 +60,8 @@ def cold(root: Path, sign: bool) -> dict[str, float]:
     t2 = _clock()
     content = load_or_raise(config)
     t3 = _clock()
-    files = render_outputs(Plan.at(content, NOW), config, key)
+    plan = Plan.at(content, NOW)
+    files = render_outputs(plan, config, key, read_cap_archive(plan, config, root / "site"))
     t4 = _clock()
     atomic_publish(root / "site", files)
     t5 = _clock()
@@ -86,7 +87,7 @@ def warm(root: Path, alerts: int, runs: int, sign: bool) -> list[dict[str, float
     from alertcast import signing
     from alertcast.config import load_config
     from alertcast.content.loader import load_or_raise
-    from alertcast.pipeline import render_outputs
+    from alertcast.pipeline import read_cap_archive, render_outputs
     from alertcast.plan import Plan
     from alertcast.publish.atomic import atomic_publish, pruned
 
@@ -100,7 +101,8 @@ def warm(root: Path, alerts: int, runs: int, sign: bool) -> list[dict[str, float
         t0 = _clock()
         content = load_or_raise(config)
         t1 = _clock()
-        files = render_outputs(Plan.at(content, NOW), config, key)
+        plan = Plan.at(content, NOW)  # the CAP archive is read as the pipeline does: part of render
+        files = render_outputs(plan, config, key, read_cap_archive(plan, config, root / "site"))
         t2 = _clock()
         _release, changes = atomic_publish(root / "site", files)
         t3 = _clock()
