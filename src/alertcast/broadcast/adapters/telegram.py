@@ -1,4 +1,4 @@
-"""Telegram Bot API: sendMessage / editMessageText / deleteMessage.
+"""Telegram Bot API: sendMessage / editMessageText / deleteMessage, with parse_mode HTML.
 
 The bot token is part of the URL path, so every URL and error passes through the redactor.
 No idempotency and bots cannot read channel history: an unknown outcome is held for a person.
@@ -37,12 +37,13 @@ class Telegram(Adapter):
             return super().retry_hint(response)
 
     def post(self, msg: Message) -> str:
-        data = self._call("sendMessage", {"chat_id": self.chat_id, "text": msg.text,
+        data = self._call("sendMessage", {"chat_id": self.chat_id, "text": msg.text, "parse_mode": "HTML",
                                           "link_preview_options": {"url": msg.link}})
         return str(data["result"]["message_id"])
 
     def edit(self, remote_id: str, msg: Message) -> str:
-        self._call("editMessageText", {"chat_id": self.chat_id, "message_id": int(remote_id), "text": msg.text})
+        self._call("editMessageText", {"chat_id": self.chat_id, "message_id": int(remote_id), "text": msg.text,
+                                       "parse_mode": "HTML", "link_preview_options": {"url": msg.link}})
         return remote_id
 
     def delete(self, remote_id: str) -> None:
