@@ -1,7 +1,8 @@
 """A generic webhook: a JSON body signed with HMAC-SHA256, for WeChat/Weibo bridges or a company's push service.
 
 Headers: `X-Alertcast-Signature: sha256=<hex HMAC of "<timestamp>.<body>">`, `X-Alertcast-Timestamp`,
-`Idempotency-Key`. A receiver that de-duplicates on the key can declare `idempotent: true`.
+`Idempotency-Key`. A receiver that de-duplicates on the key can declare `idempotent: true`; only
+then is anything sent again after an unknown outcome.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Webhook(Adapter):
         self.secret_value = self.secret("secret_env", "ALERTCAST_WEBHOOK_SECRET")
         if self.settings.get("idempotent"):
             self.idempotent_window = float("inf")
+            self.safe_repeat = frozenset({"post", "delete"})
         if self.settings.get("supports_delete"):
             self.delete_window = float("inf")
 
@@ -41,7 +43,7 @@ class Webhook(Adapter):
         response = self.request("POST", self.url, data=body, headers=headers)
         try:
             return str(response.json().get("id") or key)
-        except ValueError:
+        except (ValueError, AttributeError):
             return key
 
     def post(self, msg: Message) -> str:
