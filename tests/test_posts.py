@@ -127,6 +127,8 @@ def test_preview_shows_length_and_facets(project, cli):
     assert "dry run" in result.output
     missing = cli("posts", "preview", "nope", "-p", project)
     assert missing.exit_code == 1 and "no alert with id 'nope'" in missing.output
+    # preview never sends, so a --dry-run switch would promise a choice that does not exist
+    assert cli("posts", "preview", "-p", project, "--dry-run").exit_code == 2
 
 
 RICH_INDICATORS = """  domains: [evil-wallet.example, login.evil.example]
