@@ -434,3 +434,26 @@ def test_bluesky_new_session_when_the_refresh_token_expired_too(make_world):
     assert (world.fake.sessions, world.fake.refreshes) == (2, 0)  # one new login, then kept
     paths = [r["path"].rsplit(".", 1)[-1] for r in world.fake.requests]
     assert paths.count("createSession") == 2 and paths.count("refreshSession") == 1
+
+
+def test_generic_webhook_has_its_own_secret_variable(make_world):
+    """ALERTCAST_WEBHOOK_SECRET is the daemon's push-webhook secret; the channel signs with its own."""
+    world = make_world("webhook", {"secret_env": None})
+    world.env.clear()
+    world.env["ALERTCAST_WEBHOOK_CHANNEL_SECRET"] = world.fake.secret
+    world.reload()
+    world.enqueue()
+    assert world.drain().sent == 1 and len(world.fake.posts) == 1
+    # only the daemon's variable set: a clear configuration error, not a silent dry run (which
+    # would mark the row previewed for good)
+    world.env.clear()
+    world.env["ALERTCAST_WEBHOOK_SECRET"] = "daemon-push-secret"
+    world.reload()
+    add_alert(world.project, "second-phishing", ["webhook"], title="Second look-alike site")
+    world.reload()
+    world.enqueue()
+    report = world.drain()
+    assert report.sent == 0 and report.dry_run == 0
+    assert any("ALERTCAST_WEBHOOK_CHANNEL_SECRET" in line for line in report.lines), report.lines
+    assert [r["status"] for r in world.rows()] == ["sent", "queued"]
+    assert "daemon-push-secret" not in "\n".join(report.lines)

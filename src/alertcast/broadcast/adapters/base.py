@@ -111,7 +111,7 @@ class Adapter:
 
     def secret(self, key: str, default_env: str) -> str | None:
         """The secret named by setting `key` (an environment variable name); None when unset."""
-        env_name = self.settings.get(key, default_env)
+        env_name = self.settings.get(key) or default_env  # unset or null: the documented default
         value = self.env.get(env_name) if env_name else None
         self.redact.add(value)
         value = value.strip() if value else value  # a secret read from a file often ends in a newline
