@@ -457,3 +457,27 @@ def test_generic_webhook_has_its_own_secret_variable(make_world):
     assert any("ALERTCAST_WEBHOOK_CHANNEL_SECRET" in line for line in report.lines), report.lines
     assert [r["status"] for r in world.rows()] == ["sent", "queued"]
     assert "daemon-push-secret" not in "\n".join(report.lines)
+
+
+#: A 2xx whose body is not what the network documents (a proxy, an API change): the request
+#: arrived, so the row is settled as an unknown outcome per channel, never failed, never aborting.
+GARBLED = {"telegram": "unknown", "x": "found", "mastodon": "posted", "bluesky": "posted", "discord": "unknown",
+           "slack": "found", "matrix": "posted", "webhook": "posted"}
+
+
+def test_unreadable_success_answer_is_an_unknown_outcome(world):
+    world.enqueue()
+    world.fake.fail_next(("garbled", {"unexpected": True}))
+    report = world.drain()
+    [row] = world.rows()
+    assert row["status"] != "failed", row
+    if row["status"] == "queued":  # where repeating is safe
+        assert "outcome unknown" in row["last_error"], row
+        world.drain(NOW + timedelta(minutes=5))
+        [row] = world.rows()
+    expected = GARBLED[world.name]
+    if expected == "unknown":
+        assert row["status"] == "unknown" and "outbox resolve" in row["last_error"], (row, report.lines)
+    else:
+        assert row["status"] == "sent" and row["outcome"] == expected, (row, report.lines)
+    assert len(world.fake.posts) == 1

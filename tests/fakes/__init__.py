@@ -116,8 +116,9 @@ class FakeNetwork:
     def fail_next(self, *faults: tuple) -> None:
         """Queue faults for the next write requests: ("status", code) = answer `code` with the network's
         error body; ("rate_limit", seconds); ("after", code) = apply, then answer `code`; ("echo", code) =
-        answer `code` with an error body that quotes the request (URL, headers, body); ("stall", seconds)
-        = apply, then answer late."""
+        answer `code` with an error body that quotes the request (URL, headers, body); ("garbled", body) =
+        apply, then answer 200 with `body` (not the network's shape, as a misbehaving proxy might);
+        ("stall", seconds) = apply, then answer late."""
         self.script.extend(faults)
 
     # Each network's documented error shapes; subclasses override `error`, and the others where
@@ -168,6 +169,8 @@ class FakeNetwork:
                 status, body, headers = self.route(req)
                 if fault and fault[0] == "after":
                     raise self.scripted(fault[1], req)
+                if fault and fault[0] == "garbled":
+                    raise Reply(200, fault[1])
             except Reply as reply:
                 return reply.status, reply.body, reply.headers
         if fault and fault[0] == "stall":

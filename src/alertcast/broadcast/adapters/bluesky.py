@@ -51,6 +51,8 @@ class Bluesky(Adapter):
     def _keep(self, data: dict) -> dict:
         self.redact.add(data.get("accessJwt"))
         self.redact.add(data.get("refreshJwt"))
+        if not (data.get("did") and data.get("accessJwt")):  # never keep a session we could not read
+            raise SendError("unknown", "bluesky: the session answer holds no did or accessJwt")
         self._session_cache[(self.base_url, self.handle)] = data
         return data
 

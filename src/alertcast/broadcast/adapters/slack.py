@@ -36,6 +36,8 @@ class Slack(Adapter):
         response = self.request(http, f"{self.base_url}/api/{method}",
                                 headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
         data = self.json(response)
+        if data.get("ok") is not True and not data.get("error"):  # Slack's errors always name themselves
+            raise SendError("unknown", f"slack: unexpected answer: {self.describe(response)}")
         if not data.get("ok"):
             error = self.redact(data.get("error", "not ok"))
             if error == ALREADY_DONE.get(method):

@@ -38,8 +38,8 @@ class Telegram(Adapter):
                 return {"ok": True, "result": None}
             raise
         data = self.json(response)
-        if not data.get("ok"):
-            raise SendError("permanent", self.redact(f"telegram: {data.get('description', 'not ok')}"))
+        if data.get("ok") is not True:  # Telegram answers errors with a 4xx; a 2xx without ok says nothing
+            raise SendError("unknown", self.redact(f"telegram: unexpected answer: {self.describe(response)}"))
         return data
 
     def retry_hint(self, response):  # type: ignore[no-untyped-def]
