@@ -64,3 +64,24 @@ def route_alert_to(project: Path, alert_stem: str, channels: list[str]) -> None:
         lines = [f"channels: [banner, cap, {', '.join(channels)}]" if line.startswith("channels:") else line
                  for line in lines]
         path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def add_alert(project: Path, stem: str, channels: list[str], title: str | None = None,
+              indicators: str | None = None) -> None:
+    """A second live alert, copied from live-phishing under a new id (and title, and indicators)."""
+    for lang in ("zh", "en"):
+        text = (project / "content" / "alerts" / f"live-phishing.{lang}.md").read_text(encoding="utf-8")
+        lines = text.split("\n")
+        out, skipping = [], False
+        for line in lines:
+            if skipping and line.startswith("  "):
+                continue
+            skipping = False
+            if line.startswith("channels:"):
+                line = f"channels: [banner, cap, {', '.join(channels)}]"
+            elif line.startswith("title:") and title:
+                line = f"title: {title!r}".replace("'", '"')
+            elif line.startswith("scam_indicators:") and indicators is not None:
+                line, skipping = "scam_indicators:\n" + indicators.rstrip("\n"), True
+            out.append(line)
+        (project / "content" / "alerts" / f"{stem}.{lang}.md").write_text("\n".join(out), encoding="utf-8")

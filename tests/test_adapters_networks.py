@@ -15,7 +15,7 @@ from alertcast.content.loader import load_or_raise
 from alertcast.plan import Plan
 from alertcast.state import open_store
 from conftest import NOW
-from social_support import configure, route_alert_to, start
+from social_support import add_alert, configure, route_alert_to, start
 
 NETWORKS = ["telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook"]
 IDEMPOTENT = {"mastodon", "bluesky", "matrix"}
@@ -24,10 +24,11 @@ ALERT = "live-phishing"
 
 
 class World:
-    def __init__(self, project, name, tmp_path, extra=None):
+    def __init__(self, project, name, tmp_path, extra=None, env=None):
         self.project, self.name = project, name
         self.fake = start(name)
         self.env = configure(project, {name: self.fake}, extra)
+        self.env.update(env or {})
         route_alert_to(project, ALERT, [name])
         self.engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
         self.reload()
@@ -167,3 +168,316 @@ def test_update_then_withdraw(world):
     assert withdraw["outcome"] == ("deleted" if can_delete else "correction")
     if can_delete:
         assert not world.fake.live_posts()
+
+
+def _update(world, at):
+    world.edit_alert(r"^updated_at: .*$", "updated_at: 2026-03-15T00:05:00+08:00")
+    assert world.enqueue(at) == 1
+    world.drain(at)
+    return world.rows()[-1]
+
+
+def _withdraw(world, at):
+    world.edit_alert(r"^publish_at:", 'withdrawn: "Reported in error."\npublish_at:')
+    assert world.enqueue(at) == 1
+    world.drain(at)
+    return world.rows()[-1]
+
+
+def test_rate_limit_pauses_the_whole_channel(world):
+    """A 429 speaks for the account (or chat): the channel's next row waits for the hint too."""
+    add_alert(world.project, "second-phishing", [world.name], title="Second look-alike site")
+    world.reload()
+    assert world.enqueue() == 2
+    world.fake.fail_next(("rate_limit", 30))
+    report = world.drain()
+    assert report.retrying == 1 and report.deferred == 1 and report.sent == 0, report.lines
+    assert not world.fake.posts  # the second row did not go out in the same drain
+    report = world.drain(NOW + timedelta(seconds=10))
+    assert report.sent == 0 and report.deferred == 1, report.lines  # nor in a drain before the hint passes
+    assert not world.fake.posts
+    report = world.drain(NOW + timedelta(seconds=31))
+    assert report.sent == 2, report.lines
+    assert len(world.fake.live_posts()) == 2
+
+
+#: After an unknown outcome of an edit: repeated where that is harmless, looked up on X (each
+#: edit there is a new post), held for a person where nothing says it is safe.
+EDIT_AFTER_UNKNOWN = {"telegram": "edited", "x": "found", "mastodon": "edited", "discord": "edited",
+                      "slack": "edited", "matrix": "edited", "bluesky": "correction", "webhook": "unknown"}
+
+
+def test_unknown_outcome_of_an_edit(world):
+    world.enqueue()
+    world.drain()
+    later = NOW + timedelta(minutes=10)
+    world.fake.fail_next(("after", 502))  # the edit (or correction) took effect, the answer was lost
+    update = _update(world, later)
+    expected = EDIT_AFTER_UNKNOWN[world.name]
+    if expected == "found":
+        assert update["status"] == "sent" and update["outcome"] == "found", update
+    elif expected == "unknown":
+        assert update["status"] == "unknown" and "outbox resolve" in update["last_error"], update
+    else:
+        assert update["status"] == "queued" and "safe to retry" in update["last_error"], update
+        world.drain(later + timedelta(minutes=5))
+        update = world.rows()[-1]
+        assert update["status"] == "sent" and update["outcome"] == expected, update
+    for minutes in (30, 120):
+        world.drain(later + timedelta(minutes=minutes))
+    texts = [p["text"] for p in world.fake.live_posts()]
+    if expected in ("edited", "found"):  # one post, now with the new text: no second edit, no new post
+        assert texts == [update["text"]], texts
+    else:  # the original and one correction
+        assert len(texts) == 2 and texts.count(update["text"]) == 1, texts
+
+
+DELETE_AFTER_UNKNOWN = {"telegram": "deleted", "x": "deleted", "mastodon": "deleted", "discord": "deleted",
+                        "slack": "deleted", "matrix": "deleted", "bluesky": "deleted", "webhook": "unknown"}
+
+
+@pytest.fixture
+def make_world(project, tmp_path):
+    """A World for one network with its own settings and environment (`make_world(name, extra, env)`)."""
+    made = []
+
+    def make(name, extra=None, env=None):
+        made.append(World(project, name, tmp_path, extra={name: extra} if extra else None, env=env))
+        return made[-1]
+
+    yield make
+    for w in made:
+        w.fake.close()
+
+
+DELETE_AFTER_UNKNOWN = {"telegram": "deleted", "x": "deleted", "mastodon": "deleted", "discord": "deleted",
+                        "slack": "deleted", "matrix": "deleted", "bluesky": "deleted", "webhook": "unknown"}
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_unknown_outcome_of_a_delete(make_world, name):
+    """A second delete finds the post gone (404, "message to delete not found", message_not_found): done.
+    The generic webhook repeats nothing unless its receiver declared itself idempotent."""
+    world = make_world(name, {"supports_delete": True} if name == "webhook" else None)
+    world.enqueue()
+    world.drain()
+    world.fake.fail_next(("after", 502))
+    withdraw = _withdraw(world, NOW + timedelta(minutes=10))
+    if DELETE_AFTER_UNKNOWN[name] == "unknown":
+        assert withdraw["status"] == "unknown" and "outbox resolve" in withdraw["last_error"], withdraw
+        assert world.drain(NOW + timedelta(hours=1)).sent == 0
+        return
+    assert withdraw["status"] == "queued" and "safe to retry" in withdraw["last_error"], withdraw
+    world.drain(NOW + timedelta(minutes=20))
+    withdraw = world.rows()[-1]
+    assert withdraw["status"] == "sent" and withdraw["outcome"] == "deleted", withdraw
+    assert not world.fake.live_posts()
+    assert len(world.fake.posts) == 1  # and nothing was posted in its place
+
+
+def test_x_duplicate_403_is_found_by_lookup_not_failed(make_world):
+    """X already has this exact text (say, from an attempt whose answer was lost and then resolved
+    `--not-posted` by mistake): its 403 means "posted", so the row is reconciled, never failed or re-posted."""
+    world = make_world("x")
+    world.enqueue()
+    [row] = world.rows()
+    world.fake.posts["900"] = {"text": row["text"], "edit_of": None}
+    report = world.drain()
+    [row] = world.rows()
+    assert (row["status"], row["outcome"], row["remote_id"]) == ("sent", "found", "900"), (row, report.lines)
+    assert len(world.fake.posts) == 1
+    assert len([r for r in world.fake.requests if r["method"] == "POST"]) == 1  # answered 403, then looked up
+    assert any(r["path"] == "/2/users/42/tweets" for r in world.fake.requests)
+
+
+def test_x_duplicate_403_not_found_is_held_for_a_person(make_world):
+    """The duplicate is older than the timeline we can read: hold it, do not post again and do not fail it."""
+    world = make_world("x")
+    world.enqueue()
+    [row] = world.rows()
+    world.fake.posts["900"] = {"text": row["text"], "edit_of": None}
+    world.fake.timeline_limit = 0  # the account posted more than a page of newer posts since
+    world.drain()
+    [row] = world.rows()
+    assert row["status"] == "unknown" and "duplicate content" in row["last_error"], row
+    assert "outbox resolve" in row["last_error"]
+    for minutes in (10, 60, 600):
+        assert world.drain(NOW + timedelta(minutes=minutes)).sent == 0
+    posts = [r for r in world.fake.requests if r["method"] == "POST"]
+    assert len(posts) == 1 and len(world.fake.posts) == 1  # asked once, never again
+
+
+def test_x_edits_only_within_30_minutes(make_world):
+    world = make_world("x", {"edit": True})
+    world.enqueue()
+    world.drain()
+    update = _update(world, NOW + timedelta(minutes=29))
+    assert update["outcome"] == "edited"
+    [original, edited] = world.fake.posts.values()
+    assert edited["edit_of"] == world.rows()[0]["remote_id"]
+
+
+def test_x_after_30_minutes_posts_a_correction(make_world):
+    world = make_world("x", {"edit": True})
+    world.enqueue()
+    world.drain()
+    update = _update(world, NOW + timedelta(minutes=31))
+    assert update["status"] == "sent" and update["outcome"] == "correction", update
+    assert [p["edit_of"] for p in world.fake.posts.values()] == [None, None]  # a new post, not an edit
+
+
+@pytest.mark.parametrize("hours, outcome", [(47, "deleted"), (49, "correction")])
+def test_telegram_deletes_only_within_48_hours(make_world, hours, outcome):
+    world = make_world("telegram")
+    world.enqueue()
+    world.drain()
+    withdraw = _withdraw(world, NOW + timedelta(hours=hours))
+    assert withdraw["status"] == "sent" and withdraw["outcome"] == outcome, withdraw
+    methods = [r["path"].rsplit("/", 1)[-1] for r in world.fake.requests]
+    if outcome == "deleted":
+        assert methods == ["sendMessage", "deleteMessage"] and not world.fake.live_posts()
+    else:  # deleteMessage would fail after 48 hours: the withdrawal is posted instead
+        assert methods == ["sendMessage", "sendMessage"]
+        assert "已撤回" in world.fake.live_posts()[1]["text"]
+
+
+def test_telegram_repeated_edit_is_not_modified_and_counts_as_done(make_world):
+    world = make_world("telegram")
+    world.enqueue()
+    world.drain()
+    world.fake.fail_next(("after", 502))
+    later = NOW + timedelta(minutes=10)
+    assert _update(world, later)["status"] == "queued"
+    world.drain(later + timedelta(minutes=1))
+    update = world.rows()[-1]
+    assert update["status"] == "sent" and update["outcome"] == "edited", update
+    answers = [r["path"].rsplit("/", 1)[-1] for r in world.fake.requests]
+    assert answers == ["sendMessage", "editMessageText", "editMessageText"]
+    [post] = world.fake.posts.values()
+    assert post["text"] == update["text"]
+
+
+def test_slack_incoming_webhook(make_world):
+    """An incoming webhook posts (no id comes back), so updates and withdrawals are correction posts."""
+    fake_env = "TEST_SLACK_HOOK"
+    world = make_world("slack", {"token_env": "TEST_SLACK_NO_TOKEN", "webhook_env": fake_env})
+    world.env.pop("TEST_SLACK_SECRET", None)
+    world.env[fake_env] = world.fake.url + world.fake.hook_path
+    world.reload()
+    adapter = world.dispatcher.adapter("slack")
+    assert adapter.configured and adapter.edit_window is None and adapter.delete_window is None
+    assert not adapter.can_lookup
+    world.enqueue()
+    assert world.drain().sent == 1
+    [row] = world.rows()
+    assert row["status"] == "sent" and row["remote_id"] == "" and row["outcome"] == "posted"
+    update = _update(world, NOW + timedelta(minutes=10))
+    assert update["status"] == "sent" and update["outcome"] == "correction", update
+    withdraw = _withdraw(world, NOW + timedelta(minutes=20))
+    assert withdraw["status"] == "sent" and withdraw["outcome"] == "correction", withdraw
+    assert [r["path"] for r in world.fake.requests] == [world.fake.hook_path] * 3  # no chat.update/delete
+    assert [p["text"] for p in world.fake.posts.values()] == [row["text"], update["text"], withdraw["text"]]
+
+
+def test_slack_incoming_webhook_unknown_is_held(make_world):
+    world = make_world("slack", {"token_env": "TEST_SLACK_NO_TOKEN", "webhook_env": "TEST_SLACK_HOOK"},
+                       env={"TEST_SLACK_HOOK": "placeholder"})
+    world.env["TEST_SLACK_HOOK"] = world.fake.url + world.fake.hook_path
+    world.reload()
+    world.enqueue()
+    world.fake.fail_next(("after", 500))
+    world.drain()
+    [row] = world.rows()
+    assert row["status"] == "unknown" and len(world.fake.posts) == 1
+
+
+def _bluesky_posts(world, n):
+    for i in range(n):
+        add_alert(world.project, f"bsky-{i}", ["bluesky"], title=f"Look-alike site number {i}")
+    world.reload()
+    world.enqueue()
+
+
+def test_bluesky_creates_one_session_for_many_posts(make_world):
+    world = make_world("bluesky")
+    _bluesky_posts(world, 3)
+    assert world.drain().sent == 4
+    world.reload()  # a new dispatcher (the daemon makes one per drain) keeps the session
+    add_alert(world.project, "bsky-later", ["bluesky"], title="One more look-alike site")
+    world.reload()
+    world.enqueue()
+    assert world.drain().sent == 1
+    assert world.fake.sessions == 1 and world.fake.refreshes == 0
+    assert len(world.fake.live_posts()) == 5
+
+
+def test_bluesky_expired_token_is_refreshed_once(make_world):
+    world = make_world("bluesky")
+    world.enqueue()
+    world.drain()
+    world.fake.expire_access_tokens()
+    _bluesky_posts(world, 2)
+    report = world.drain()
+    assert report.sent == 2, report.lines
+    assert (world.fake.sessions, world.fake.refreshes) == (1, 1)  # refreshSession, not a new login
+    assert len(world.fake.live_posts()) == 3
+
+
+def test_bluesky_new_session_when_the_refresh_token_expired_too(make_world):
+    world = make_world("bluesky")
+    world.enqueue()
+    world.drain()
+    world.fake.expire_access_tokens()
+    world.fake.expire_refresh_tokens()
+    _bluesky_posts(world, 2)
+    assert world.drain().sent == 2
+    assert (world.fake.sessions, world.fake.refreshes) == (2, 0)  # one new login, then kept
+    paths = [r["path"].rsplit(".", 1)[-1] for r in world.fake.requests]
+    assert paths.count("createSession") == 2 and paths.count("refreshSession") == 1
+
+
+def test_generic_webhook_has_its_own_secret_variable(make_world):
+    """ALERTCAST_WEBHOOK_SECRET is the daemon's push-webhook secret; the channel signs with its own."""
+    world = make_world("webhook", {"secret_env": None})
+    world.env.clear()
+    world.env["ALERTCAST_WEBHOOK_CHANNEL_SECRET"] = world.fake.secret
+    world.reload()
+    world.enqueue()
+    assert world.drain().sent == 1 and len(world.fake.posts) == 1
+    # only the daemon's variable set: a clear configuration error, not a silent dry run (which
+    # would mark the row previewed for good)
+    world.env.clear()
+    world.env["ALERTCAST_WEBHOOK_SECRET"] = "daemon-push-secret"
+    world.reload()
+    add_alert(world.project, "second-phishing", ["webhook"], title="Second look-alike site")
+    world.reload()
+    world.enqueue()
+    report = world.drain()
+    assert report.sent == 0 and report.dry_run == 0
+    assert any("ALERTCAST_WEBHOOK_CHANNEL_SECRET" in line for line in report.lines), report.lines
+    assert [r["status"] for r in world.rows()] == ["sent", "queued"]
+    assert "daemon-push-secret" not in "\n".join(report.lines)
+
+
+#: A 2xx whose body is not what the network documents (a proxy, an API change): the request
+#: arrived, so the row is settled as an unknown outcome per channel, never failed, never aborting.
+GARBLED = {"telegram": "unknown", "x": "found", "mastodon": "posted", "bluesky": "posted", "discord": "unknown",
+           "slack": "found", "matrix": "posted", "webhook": "posted"}
+
+
+def test_unreadable_success_answer_is_an_unknown_outcome(world):
+    world.enqueue()
+    world.fake.fail_next(("garbled", {"unexpected": True}))
+    report = world.drain()
+    [row] = world.rows()
+    assert row["status"] != "failed", row
+    if row["status"] == "queued":  # where repeating is safe
+        assert "outcome unknown" in row["last_error"], row
+        world.drain(NOW + timedelta(minutes=5))
+        [row] = world.rows()
+    expected = GARBLED[world.name]
+    if expected == "unknown":
+        assert row["status"] == "unknown" and "outbox resolve" in row["last_error"], (row, report.lines)
+    else:
+        assert row["status"] == "sent" and row["outcome"] == expected, (row, report.lines)
+    assert len(world.fake.posts) == 1

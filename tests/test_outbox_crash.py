@@ -1,7 +1,12 @@
 """Crash test: the dispatcher process is killed (SIGKILL) at random points, then a new one recovers.
 
-Afterwards every post went out exactly once on channels with server-side idempotency or
-lookup, at most once elsewhere, and every uncertain case is held for a person, never re-posted.
+Each run is a fresh process running the real `alertcast outbox drain`, forked from one that has
+already imported alertcast (so fifty runs take seconds, not fifty interpreter starts). The fakes slow each write down a little (before and after it takes effect) and count the writes
+they received and answered, so each kill is known to have landed before the first send, during a
+send (the request arrived, the answer had not gone back), or between and after sends. A fair
+share must land during a send, or the test proves nothing. Afterwards every post went out
+exactly once on channels with server-side idempotency or lookup, at most once elsewhere, and
+every uncertain case is held for a person, never re-posted.
 """
 
 from __future__ import annotations
@@ -26,9 +31,39 @@ from conftest import NOW
 from social_support import configure, route_alert_to, start
 
 SRC = Path(__file__).resolve().parents[1] / "src"
+#: Imports the CLI once, then for each line of arguments forks a child that runs it with its
+#: output discarded, prints the child's pid, waits for it and prints how it ended.
+ZYGOTE = """
+import os, sys
+from alertcast.cli import main
+for line in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        code = 0
+        try:
+            main(line.rstrip("\\n").split("\\t"))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        os._exit(code)
+    print(pid, flush=True)
+    print(os.waitpid(pid, 0)[1], flush=True)
+"""
 NAMES = ["telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook"]
 EXACTLY_ONCE = {"mastodon", "bluesky", "matrix", "x", "slack"}
 RUNS = 50
+BEFORE, AFTER = 0.015, 0.045  # seconds a fake holds each write before and after it takes effect
+
+
+def _wait(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.002)
+    return False
 
 
 def test_sigkill_at_random_points(project):
@@ -40,25 +75,41 @@ def test_sigkill_at_random_points(project):
         content = load_or_raise(config)
         db = project / ".alertcast" / "state.db"
         child_env = {**os.environ, **env, "PYTHONPATH": str(SRC)}
+        zygote = subprocess.Popen([sys.executable, "-c", ZYGOTE], env=child_env, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        args = "\t".join(["outbox", "drain", "-p", str(project), "--no-enqueue", "--now", NOW.isoformat(), "--lease", "0"])
         rng = random.Random(20260315)
         outcomes: Counter = Counter()
+        kills: Counter = Counter()
+        started = time.monotonic()
         for run in range(RUNS):
             for fake in fakes.values():
                 fake.reset()
-                fake.delay = 0.04
+                fake.delay_before, fake.delay = BEFORE, AFTER
             for path in db.parent.glob("state.db*"):
                 path.unlink()
             engine = open_store(config.settings.state_url, config.root)
             assert outbox.enqueue(engine, Plan.at(content, NOW), config) == len(NAMES)
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "alertcast", "outbox", "drain", "-p", str(project), "--no-enqueue",
-                 "--now", NOW.isoformat(), "--lease", "0"],
-                env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.4, 1.6))
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+            zygote.stdin.write(args + "\n")
+            zygote.stdin.flush()
+            pid = int(zygote.stdout.readline())
+            if rng.random() < 0.15:
+                time.sleep(rng.uniform(0.0, 0.05))  # while it loads the project: most likely before any send
+            else:  # somewhere among the eight sends (or just after the last)
+                _wait(lambda: sum(f.received for f in fakes.values()) > 0, 20)
+                time.sleep(rng.uniform(0.0, len(NAMES) * (BEFORE + AFTER) * 1.3))
+            received = sum(f.received for f in fakes.values())
+            in_flight = sum(f.in_flight for f in fakes.values())
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            exited = int(zygote.stdout.readline()) != signal.SIGKILL  # the raw wait status of a killed child
+            kills["after" if exited else "during" if in_flight else "before" if not received else "between"] += 1
+            # A server finishes what it received even when the client is gone; the lease covers that.
+            assert _wait(lambda: all(f.in_flight == 0 for f in fakes.values()), 5)
             for fake in fakes.values():
-                fake.delay = 0.0
+                fake.delay_before = fake.delay = 0.0
             recovery = Dispatcher(engine, config, env=env, rng=random.Random(run), lease_seconds=0)
             for minutes in (10, 20, 40):
                 recovery.drain(NOW + timedelta(minutes=minutes))
@@ -75,7 +126,15 @@ def test_sigkill_at_random_points(project):
                     if status == "sent":
                         assert posted == 1, (run, name)
             engine.dispose()
-        print("crash outcomes (exactly-once channel, status, posts): runs", dict(sorted(outcomes.items())))
+        elapsed = time.monotonic() - started
+        print(f"crash test: {RUNS} kills in {elapsed:.0f} s, landed {dict(kills)}; outcomes "
+              f"(exactly-once channel, status, posts): {dict(sorted(outcomes.items()))}")
+        assert kills["during"] >= RUNS * 0.3, kills  # most kills must hit a request in flight
+        assert kills["before"] >= 2 and kills["between"] + kills["after"] >= 2, kills
+        assert outcomes[(False, "unknown", 1)] > 0  # some kills left a post whose fate only a person can tell
     finally:
+        if "zygote" in locals():
+            zygote.stdin.close()
+            zygote.wait(10)
         for fake in fakes.values():
             fake.close()

@@ -59,9 +59,12 @@ def posts_group() -> None:
 @project_opt
 @now_opt
 @click.option("--channel", "channels", multiple=True, type=click.Choice(SOCIAL_CHANNELS), help="Only these channels.")
-@click.option("--dry-run/--no-dry-run", default=True, help="Preview only (default); nothing is sent.")
-def preview(alert_id: str | None, project: str, now: str | None, channels: tuple[str, ...], dry_run: bool) -> None:
-    """Show, per channel, the exact post text, its length against the network's limit, and link facets."""
+def preview(alert_id: str | None, project: str, now: str | None, channels: tuple[str, ...]) -> None:
+    """Show, per channel, the exact post text, its length against the network's limit, and link facets.
+
+    Nothing is sent and the outbox is not touched; whether a channel would really send is shown
+    per channel (`alertcast outbox drain` on a dry channel previews its rows instead).
+    """
     config, content = _project(project)
     plan = Plan.at(content, _now(now))
     alerts = [a for a in content.alerts if alert_id in (None, a.id)]

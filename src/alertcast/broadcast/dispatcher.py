@@ -2,11 +2,13 @@
 
 Every send is claimed first (status `sending`, the chosen operation recorded) in its own
 transaction, so a crash leaves evidence. A row found still `sending` after its lease is an
-unknown outcome: retried only where the server de-duplicates (Mastodon within its hour,
-Matrix txnId, Bluesky record key) or where the operation is naturally idempotent (edit,
-delete); looked up where the network lets us read our own posts (X, Slack bot); otherwise
-held as `unknown` for a person (`alertcast outbox resolve`). Time comes in as `now`; jitter
-comes from an injected random source.
+unknown outcome: retried only where repeating it cannot show twice (each adapter's
+`safe_repeat`: Matrix txnId, Bluesky record key, an edit that sets the same text again, a
+second delete; Mastodon posts within its Idempotency-Key hour); looked up where the network
+lets us read our own posts (X, Slack bot); otherwise held as `unknown` for a person
+(`alertcast outbox resolve`). A rate-limit answer pauses the whole channel until its hint
+passes. Any failure of one row, expected or not, settles that row and the drain goes on.
+Time comes in as `now`; jitter comes from an injected random source.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import logging
 import os
 import random
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Mapping
@@ -61,6 +64,7 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.lease = timedelta(seconds=lease_seconds)
         self._adapters: dict[str, Adapter | ConfigProblem] = {}
+        self._paused: dict[str, datetime] = {}
         self.redact = Redactor()
 
     # -- channels ------------------------------------------------------------------------
@@ -96,6 +100,7 @@ class Dispatcher:
             due = [dict(r._mapping) for r in conn.execute(
                 select(ob.outbox).where(and_(ob.outbox.c.status == "queued", ob.outbox.c.due_at <= now))
                 .order_by(ob.outbox.c.due_at, ob.outbox.c.id))]
+        self._paused = ob.paused(self.engine, now)
         per_channel: dict[str, int] = {}
         handled = 0
         for row in due:
@@ -116,7 +121,8 @@ class Dispatcher:
                                f"#{row['id']} {channel}: dry run, would {row['action']}: {row['text'][:60]!r}")
                 continue
             settings = self.settings(channel)
-            if per_channel.get(channel, 0) >= int(settings["per_drain"]) or self._too_soon(channel, now, settings):
+            if (channel in self._paused or per_channel.get(channel, 0) >= int(settings["per_drain"])
+                    or self._too_soon(channel, now, settings)):
                 report.deferred += 1
                 continue
             per_channel[channel] = per_channel.get(channel, 0) + 1
@@ -200,7 +206,7 @@ class Dispatcher:
                     try:
                         adapter.delete(target)
                     except SendError as exc:
-                        if " 404" not in str(exc):
+                        if exc.status != 404:  # already gone: what a delete wants
                             raise
                 remote, outcome = ",".join(targets), "deleted"
             else:
@@ -208,6 +214,9 @@ class Dispatcher:
                 outcome = "posted" if row["action"] == "post" else "correction"
         except SendError as exc:
             self._failed_send(row, adapter, now, report, exc)
+            return
+        except Exception as exc:  # an answer we could not read, or a bug: the request may have gone out
+            self._unknown(row, adapter, now, report, self._unexpected(row, adapter, exc))
             return
         self._set(row, "sending", status="sent", sent_at=now, remote_id=remote, outcome=outcome, last_error=None)
         report.add("sent", f"#{row['id']} {row['channel']}: {row['action']} {outcome} ({remote})")
@@ -228,10 +237,27 @@ class Dispatcher:
         self._set(row, expect, status="queued", due_at=now + self._backoff(row, hint), last_error=error)
         report.add("retrying", f"#{row['id']} {row['channel']}: will retry: {error}")
 
+    def _unexpected(self, row: dict, adapter: Adapter, exc: Exception) -> str:
+        """A one-line, redacted reason for an exception no adapter turned into a SendError; the
+        traceback (redacted too) goes to the log for whoever fixes it."""
+        def clean(text: str) -> str:
+            return self.redact(adapter.redact(text))
+
+        log.warning("%s", clean(f"#{row['id']} {row['channel']}: unexpected error\n" + traceback.format_exc()))
+        return clean(f"{row['channel']}: unexpected {type(exc).__name__}: {exc}")
+
     def _failed_send(self, row: dict, adapter: Adapter, now: datetime, report: DrainReport, exc: SendError) -> None:
         error = self.redact(adapter.redact(str(exc)))
-        if exc.kind in ("rate_limited", "retry"):
+        if exc.kind == "rate_limited":
+            # The limit is the channel's: hold all of its rows until the hint passes, not just this one.
+            delay = self._backoff(row, exc.retry_after)
+            self._paused[row["channel"]] = until = now + delay
+            ob.pause(self.engine, row["channel"], until, error)
+            self._requeue(row, now, report, error, delay.total_seconds())
+        elif exc.kind == "retry":
             self._requeue(row, now, report, error, exc.retry_after)
+        elif exc.kind == "duplicate":
+            self._unknown(row, adapter, now, report, error, probably_posted=True)
         elif exc.kind == "permanent":
             self._set(row, "sending", status="failed", last_error=error)
             report.add("failed", f"#{row['id']} {row['channel']}: failed: {error}")
@@ -239,24 +265,34 @@ class Dispatcher:
             self._unknown(row, adapter, now, report, error)
 
     def _unknown(self, row: dict, adapter: Adapter, now: datetime, report: DrainReport, error: str,
-                 expect: str = "sending") -> None:
-        """The request may have arrived. Retry only where that cannot double-post."""
+                 expect: str = "sending", probably_posted: bool = False) -> None:
+        """The request may have arrived. Repeat it only where that cannot show twice; else look, else hold.
+
+        `probably_posted`: the network said it already has this text (X's duplicate 403), so a
+        lookup that finds nothing holds the row for a person instead of posting again.
+        """
+        operation = row["operation"] or "post"
         first = ob.as_utc(row["first_try_at"]) or now
         window = adapter.idempotent_window
-        if row["operation"] in ("edit", "delete") or (window is not None and now - first < timedelta(seconds=min(window, 10**9))):
+        within = operation == "post" and window is not None and now - first < timedelta(seconds=min(window, 10**9))
+        if not probably_posted and (operation in adapter.safe_repeat or within):
             self._requeue(row, now, report, f"outcome unknown, safe to retry: {error}", None, expect)
             return
-        if adapter.can_lookup:
+        if adapter.can_lookup and operation in ("post", "edit"):
             try:
                 found = adapter.find(self._message(row))
             except SendError as exc:
                 found, error = None, f"{error}; lookup failed: {self.redact(adapter.redact(str(exc)))}"
+            except Exception as exc:
+                found, error = None, f"{error}; lookup failed: {self._unexpected(row, adapter, exc)}"
             else:
                 if found:
                     self._set(row, expect, status="sent", sent_at=now, remote_id=found, outcome="found", last_error=None)
                     report.add("sent", f"#{row['id']} {row['channel']}: found the earlier post ({found})")
                     return
-                self._requeue(row, now, report, f"outcome unknown, not found by lookup: {error}", None, expect)
-                return
+                if not probably_posted:
+                    self._requeue(row, now, report, f"outcome unknown, not found by lookup: {error}", None, expect)
+                    return
+                error = f"{error}; not among the account's recent posts"
         self._set(row, expect, status="unknown", last_error=f"{error} (check the channel, then `alertcast outbox resolve {row['id']}`)")
         report.add("unknown", f"#{row['id']} {row['channel']}: outcome unknown, held for a person: {error}")

@@ -53,6 +53,16 @@ outbox = Table(
 )
 
 
+#: A channel that answered "rate limited" waits as a whole: its other rows must not go out before
+#: the hint passes (the limit is the account's or the chat's, not one post's).
+pauses = Table(
+    "outbox_pause", metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("until", DateTime(timezone=True), nullable=False),
+    Column("reason", Text),
+)
+
+
 def idem_key(alert_id: str, revision: str, channel: str, action: str) -> str:
     """Stable across processes and machines; sent to networks that honour idempotency keys."""
     digest = hashlib.sha256(f"{alert_id}|{revision}|{channel}|{action}".encode()).hexdigest()
@@ -100,7 +110,7 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
     """
     added = 0
     for channel in config.enabled_channels:
-        for alert in plan.content.alerts:
+        for alert in plan.published:  # as the plan presents them at its `now`; scheduled ones are not there
             state = plan.states[alert.id]
             if channel not in alert.channels or state is State.scheduled:
                 continue
@@ -136,6 +146,29 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
                 if any(r["status"] in ("sent", "sending", "unknown") for r in rows if r["action"] != "withdraw"):
                     added += _add(engine, alert, config, channel, "withdraw", plan.now)
     return added
+
+
+def pause(engine: Engine, channel: str, until: datetime, reason: str) -> None:
+    """Hold every row of `channel` until `until`; a later pause extends it, an earlier one does not shorten it."""
+    until = utc(until)
+    for _ in range(2):
+        try:
+            with engine.begin() as conn:
+                found = conn.execute(select(pauses.c.until).where(pauses.c.channel == channel)).first()
+                if found is None:
+                    conn.execute(insert(pauses).values(channel=channel, until=until, reason=reason))
+                elif as_utc(found[0]) < until:
+                    conn.execute(update(pauses).where(pauses.c.channel == channel).values(until=until, reason=reason))
+            return
+        except IntegrityError:
+            continue  # another daemon paused it at the same moment: compare with theirs
+
+
+def paused(engine: Engine, now: datetime) -> dict[str, datetime]:
+    """Channels still waiting for a rate-limit hint at `now`, with the time it passes."""
+    with engine.connect() as conn:
+        found = conn.execute(select(pauses.c.channel, pauses.c.until).where(pauses.c.until > utc(now)))
+        return {channel: as_utc(until) for channel, until in found}  # type: ignore[misc]
 
 
 def rows(engine: Engine, statuses: tuple[str, ...] | None = None) -> list[dict]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from urllib.parse import quote
 
 
@@ -28,23 +30,52 @@ SECRETS = Redactor()
 
 
 class RedactingFilter:
-    """A logging filter that removes known secrets (urllib3 logs request paths, and Telegram's has the token)."""
+    """A logging filter that removes known secrets from one record (kept for handlers that want it)."""
 
     def filter(self, record) -> bool:  # type: ignore[no-untyped-def]
-        message = record.getMessage()
-        clean = SECRETS(message)
-        if clean != message:
-            record.msg, record.args = clean, ()
+        _clean(record)
         return True
 
 
-_FILTER = RedactingFilter()
+def _clean(record: logging.LogRecord) -> None:
+    if not SECRETS._secrets:
+        return
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed call: logging reports it when the record is emitted
+        return
+    clean = SECRETS(message)
+    if clean != message:
+        record.msg, record.args = clean, ()
+    if record.exc_info and not record.exc_text:
+        record.exc_text = SECRETS(logging.Formatter().formatException(record.exc_info))
+    elif record.exc_text:
+        record.exc_text = SECRETS(record.exc_text)
+    if record.stack_info:
+        record.stack_info = SECRETS(record.stack_info)
+
+
+_LOCK = threading.Lock()
+_INSTALLED = False
 
 
 def install_log_filter() -> None:
-    import logging
+    """Redact every log record when it is made, whichever logger makes it.
 
-    for name in ("urllib3.connectionpool", "urllib3", "requests", "alertcast", "alertcast.broadcast"):
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
+    A filter on a logger sees only records logged on that very logger, not those of its
+    children (urllib3.util.retry logs URLs too, and Telegram's has the token), nor records
+    that reach a handler some other way; a record factory sees them all.
+    """
+    global _INSTALLED
+    with _LOCK:
+        if _INSTALLED:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args, **kwargs):  # type: ignore[no-untyped-def]
+            record = previous(*args, **kwargs)
+            _clean(record)
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _INSTALLED = True

@@ -3,13 +3,17 @@
 Pure: (alert, config, channel, action) -> Post. Templates are Jinja2 files shipped as package
 data (`templates/posts/<channel>.j2`); a project overrides one by placing a file of the same
 name in `<project>/templates/posts/`. The summary is shortened (word boundary, ellipsis)
-until the post fits; the link is never cut. Scam indicators are always defanged.
+until the post fits; the link is never cut. Scam indicators are always defanged, in a form
+that no network's parser turns into a link or a mention.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable, Mapping
 
 import jinja2
 import regex
@@ -27,8 +31,48 @@ HASHTAGS = {
     "account-takeover": ("#AccountTakeover",), "investment-scam": ("#scam",), "incident": ("#incident",),
     "maintenance": ("#maintenance",),
 }
+PLATFORMS = {"telegram": "Telegram", "x": "X", "wechat": "WeChat", "discord": "Discord", "whatsapp": "WhatsApp",
+             "facebook": "Facebook", "instagram": "Instagram", "tiktok": "TikTok", "youtube": "YouTube", "qq": "QQ",
+             "line": "LINE", "email": {"zh": "邮箱", "en": "email"}, "phone": {"zh": "电话", "en": "phone"}}
 _GRAPHEME = regex.compile(r"\X")
 _PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "posts"
+_SCHEME = re.compile(r"(?i)\bhttp(s?)://")
+_DOTS = re.compile(r"[.。．｡]")  # IDNA maps the CJK and fullwidth stops to "." too
+_AT = re.compile(r"[@＠﹫]")  # twitter-text takes the fullwidth ＠ for a mention as well
+
+
+def _discord_escape(text: str) -> str:
+    """Backslash Discord's Markdown (and masked-link brackets) so text shows as written."""
+    text = re.sub(r"([\\*_~`|\[\]<>])", r"\\\1", text)
+    return re.sub(r"(?m)^(?=#{1,3} |-# |- )", r"\\", text)  # headings, subtext, lists
+
+
+def _slack_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass(frozen=True)
+class Markup:
+    """How a channel's text is marked up: what escapes a variable, what the reader sees of it."""
+
+    name: str
+    escape: Callable[[str], str]
+    code: Callable[[str], str]  # makes an indicator safe inside the template's code span
+    visible: Callable[[str], str] = str  # what the reader sees, for counting
+
+
+def _telegram_visible(text: str) -> str:
+    """What Telegram counts against its limit: the text after its HTML entities are parsed."""
+    return html.unescape(re.sub(r"<[^<>]*>", "", text))
+
+
+_PLAIN = Markup("plain", lambda s: s, lambda s: s)
+MARKUP = {
+    "telegram": Markup("html", lambda s: html.escape(s, quote=False), lambda s: html.escape(s, quote=False),
+                       _telegram_visible),
+    "discord": Markup("discord-markdown", _discord_escape, lambda s: s.replace("`", "'")),
+    "slack": Markup("slack-mrkdwn", _slack_escape, lambda s: _slack_escape(s.replace("`", "'"))),
+}
 
 
 @dataclass(frozen=True)
@@ -49,8 +93,8 @@ class Post:
     channel: str
     action: str
     lang: str
-    text: str
-    length: int
+    text: str  # exactly what is sent (for Telegram: HTML)
+    length: int  # as the network counts it (for Telegram: the text after HTML parsing)
     limit: int
     unit: str
     link: str
@@ -64,15 +108,39 @@ class Post:
 
 def defang(value: str) -> str:
     """`https://evil.example` -> `hxxps://evil[.]example`: readable, never clickable."""
-    out = value.replace("http", "hxxp").replace(".", "[.]")
+    out = _DOTS.sub("[.]", _SCHEME.sub(r"hxxp\1://", value))
     return out.replace("://", "[://]") if "://" in out and not out.startswith("hxxp") else out
 
 
-def _indicator(value: str) -> str:
-    kind, sep, rest = value.partition(":")
-    if sep and kind in ("eth", "tron", "btc", "sol", "bsc", "telegram", "x", "twitter", "discord", "wechat"):
-        return f"{kind}:{defang(rest)}"
-    return defang(value)
+def defang_handle(value: str, lang: str = "en") -> str:
+    """`telegram:@fake_support` -> `fake_support (Telegram)`: no `@`, so no network makes it a mention."""
+    platform, _, handle = value.partition(":")
+    label = PLATFORMS.get(platform.strip().lower(), platform.strip())
+    if isinstance(label, dict):
+        label = label.get(lang, label["en"])
+    handle = _AT.sub("", handle.strip(), count=1) if _AT.match(handle.strip()) else handle.strip()
+    handle = _AT.sub("[at]", defang(handle)).replace("#", "[#]")
+    if platform == "phone":
+        handle = handle.replace("+", "[+]")
+    return f"{handle} ({label})"
+
+
+def defang_address(value: str) -> str:
+    """`eth:0xabc...` -> `0xabc... (ETH)`: plain text, without a `scheme:` a client could open."""
+    chain, _, address = value.partition(":")
+    return f"{address.strip()} ({chain.strip().upper()})"
+
+
+def indicators(alert: Alert, lang: str = "en") -> list[str]:
+    """Every indicator of `alert`, defanged for a post: domains, then addresses, then handles."""
+    ind = alert.indicators
+    return ([defang(v) for v in ind.domains] + [defang_address(v) for v in ind.addresses]
+            + [defang_handle(v, lang) for v in ind.handles])
+
+
+def count(channel: str, text: str) -> int:
+    """The length of `text` as sent on `channel`, counted as that network counts it."""
+    return length.RULES[channel].count(MARKUP.get(channel, _PLAIN).visible(text))
 
 
 def facets(text: str) -> tuple[Facet, ...]:
@@ -90,10 +158,28 @@ def _environment(config: Config) -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined)
 
 
-def channel_lang(config: Config, channel: str) -> str:
+def _setting(config: Config, channel: str, key: str) -> Any:
+    """A channel key whether config declares it as a field or keeps it as an extra."""
     settings = config.settings.channels.get(channel)
-    lang = (settings.model_extra or {}).get("lang") if settings is not None else None
+    if settings is None:
+        return None
+    value = getattr(settings, key, None)
+    return value if value is not None else (settings.model_extra or {}).get(key)
+
+
+def channel_lang(config: Config, channel: str) -> str:
+    lang = _setting(config, channel, "lang")
     return lang if lang in config.languages else config.default_lang
+
+
+def hashtags(config: Config, channel: str, category: str) -> list[str]:
+    """The channel's `hashtags` for this category where it names one, else the shipped defaults."""
+    tags: Any = HASHTAGS.get(category, ())
+    custom = _setting(config, channel, "hashtags")
+    if isinstance(custom, Mapping) and category in custom:
+        tags = custom[category] or ()
+    cleaned = (str(t).strip() for t in tags)
+    return [t if t.startswith("#") else "#" + t for t in cleaned if t.strip("#")]
 
 
 def _shorten(text: str, graphemes: int) -> str:
@@ -114,40 +200,45 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
     lang = lang or channel_lang(config, channel)
     text_src = alert.text(lang, config.default_lang)
     rule = length.RULES[channel]
+    markup = MARKUP.get(channel, _PLAIN)
     link = config.page_url("alerts", alert.id, lang)
     template = _environment(config).get_template(f"{channel}.j2")
     reason = alert.withdrawn.get(lang) or next(iter(alert.withdrawn.values()), "")
+    esc = markup.escape
     base = dict(
         channel=channel, action=action, lang=lang, marker=MARKERS[alert.severity], severity=alert.severity.value,
-        title=text_src.title, link=link, alert_id=alert.id, revision=alert.revision,
-        hashtags=list(HASHTAGS.get(alert.category, ())),
-        indicators=[_indicator(v) for v in alert.indicators.domains + alert.indicators.handles],
-        update_note=alert.update_note.get(lang, ""), reason=reason,
+        link=link if markup.name == "discord-markdown" else esc(link), alert_id=alert.id, revision=alert.revision,
+        hashtags=[esc(t) for t in hashtags(config, channel, alert.category)],
+        update_note=esc(alert.update_note.get(lang, "")), reason=esc(reason), markup=markup.name,
     )
 
-    def make(summary: str, title: str, indicators: list[str]) -> str:
-        return template.render(**{**base, "summary": summary, "title": title, "indicators": indicators}).strip()
+    def make(summary: str, title: str, items: list[str]) -> str:
+        return template.render(**{**base, "summary": esc(summary), "title": esc(title),
+                                  "indicators": [markup.code(i) for i in items]}).strip()
 
-    summary, title, indicators = text_src.summary, text_src.title, base["indicators"]
-    out = make(summary, title, indicators)
+    def fitted(text: str) -> int:
+        return rule.count(markup.visible(text))
+
+    summary, title, items = text_src.summary, text_src.title, indicators(alert, lang)
+    out = make(summary, title, items)
     truncated = False
-    if rule.count(out) > rule.limit:
+    if fitted(out) > rule.limit:
         truncated = True
-        indicators = indicators[:2]
-        out = make(summary, title, indicators)
+        items = items[:2]
+        out = make(summary, title, items)
         n = len(_GRAPHEME.findall(summary))
         lo, hi = 0, n  # largest summary length that fits
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if rule.count(make(_shorten(summary, mid), title, indicators)) <= rule.limit:
+            if fitted(make(_shorten(summary, mid), title, items)) <= rule.limit:
                 lo = mid
             else:
                 hi = mid - 1
         summary = _shorten(summary, lo)
-        out = make(summary, title, indicators)
-        if rule.count(out) > rule.limit:
-            indicators = []
+        out = make(summary, title, items)
+        if fitted(out) > rule.limit:
+            items = []
             title = _shorten(title, 20)
-            out = make("", title, indicators)
-    return Post(channel, action, lang, out, rule.count(out), rule.limit, rule.unit, link,
+            out = make("", title, items)
+    return Post(channel, action, lang, out, fitted(out), rule.limit, rule.unit, link,
                 facets(out) if channel == "bluesky" else (), truncated)

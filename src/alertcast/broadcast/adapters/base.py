@@ -1,8 +1,10 @@
 """What every adapter shares: credentials from the environment, HTTP error mapping, redaction.
 
-A send ends in one of four ways, and the dispatcher acts on which:
-`rate_limited` (not done; retry after the hint), `retry` (not done, e.g. connection refused),
-`unknown` (the request may have arrived: timeout, 5xx) and `permanent` (4xx: a person must act).
+A send ends in one of five ways, and the dispatcher acts on which:
+`rate_limited` (not done; the whole channel waits for the hint), `retry` (not done: the request
+never left, e.g. connection refused or a malformed URL), `unknown` (the request may have arrived:
+timeout, 5xx, an answer we cannot read), `duplicate` (the network says it already has this text:
+probably posted) and `permanent` (4xx: a person must act).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 import requests
 
@@ -23,10 +26,20 @@ class ConfigProblem(Exception):
 
 
 class SendError(Exception):
-    def __init__(self, kind: str, message: str, retry_after: float | None = None):
+    """A send that did not succeed; `status` and `detail` (the redacted answer) let adapters tell errors apart."""
+
+    def __init__(self, kind: str, message: str, retry_after: float | None = None, *, status: int | None = None,
+                 detail: str = ""):
         super().__init__(message)
         self.kind = kind
         self.retry_after = retry_after
+        self.status = status
+        self.detail = detail
+
+
+#: Raised while the request is being built, so nothing left this machine: safe to retry.
+_NEVER_SENT = (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
+               requests.exceptions.InvalidHeader, requests.exceptions.URLRequired, requests.exceptions.InvalidJSONError)
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,8 @@ class Adapter:
     idempotent_window: float | None = None
     edit_window: float | None = None  # None: cannot edit; float('inf'): no limit
     delete_window: float | None = None
+    #: operations that may be sent again after an unknown outcome without a visible double
+    safe_repeat: frozenset[str] = frozenset()
     can_lookup = False
     timeout = 10.0
 
@@ -96,10 +111,24 @@ class Adapter:
 
     def secret(self, key: str, default_env: str) -> str | None:
         """The secret named by setting `key` (an environment variable name); None when unset."""
-        env_name = self.settings.get(key, default_env)
+        env_name = self.settings.get(key) or default_env  # unset or null: the documented default
         value = self.env.get(env_name) if env_name else None
         self.redact.add(value)
+        value = value.strip() if value else value  # a secret read from a file often ends in a newline
+        self.redact.add(value)
         return value or None
+
+    def secret_url(self, key: str, default_env: str) -> str | None:
+        """A URL that is itself the credential (a webhook). urllib3 logs and errors show only its
+        path, so the path and its last segment are secrets too."""
+        url = self.secret(key, default_env)
+        if url:
+            parts = urlsplit(url.strip())
+            path = parts.path.rstrip("/")
+            for part in (parts.netloc + path, path, path.rsplit("/", 1)[-1]):
+                if len(part) >= 8:
+                    self.redact.add(part)
+        return url
 
     @property
     def configured(self) -> bool:
@@ -108,30 +137,50 @@ class Adapter:
 
     # -- HTTP ----------------------------------------------------------------------------
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One HTTP call. Every failure becomes a SendError whose message holds no secret."""
+        name = self.name
         try:
             response = self.session.request(method, url, timeout=kwargs.pop("timeout", self.timeout), **kwargs)
         except requests.exceptions.ConnectTimeout as exc:
-            raise SendError("retry", self.redact(f"{self.name}: connect timeout: {exc}")) from None
+            raise SendError("retry", self.redact(f"{name}: connect timeout: {exc}")) from None
         except requests.exceptions.ConnectionError as exc:
-            # Refused before anything was sent is safe to retry; a drop mid-request is not.
+            # Refused, unresolvable or a failed TLS handshake: nothing was sent, safe to retry.
+            # A connection dropped mid-request is not.
             reason = str(exc)
-            kind = "retry" if ("refused" in reason.lower() or "NewConnectionError" in reason) else "unknown"
-            raise SendError(kind, self.redact(f"{self.name}: connection error: {exc}")) from None
+            early = ("refused" in reason.lower() or "NewConnectionError" in reason or "NameResolution" in reason
+                     or isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError)))
+            raise SendError("retry" if early else "unknown", self.redact(f"{name}: connection error: {exc}")) from None
         except requests.exceptions.Timeout as exc:
-            raise SendError("unknown", self.redact(f"{self.name}: no answer in time: {exc}")) from None
-        if response.status_code == 429:
-            raise SendError("rate_limited", f"{self.name}: rate limited (429)", self.retry_hint(response))
-        if response.status_code >= 500:
-            raise SendError("unknown", f"{self.name}: server error {response.status_code}")
-        if response.status_code >= 400:
-            raise SendError("permanent", self.redact(f"{self.name}: {response.status_code} {self.describe(response)}"))
+            raise SendError("unknown", self.redact(f"{name}: no answer in time: {exc}")) from None
+        except _NEVER_SENT as exc:
+            raise SendError("retry", self.redact(f"{name}: the request could not be made, check the channel's URL "
+                                                 f"in mkdocs.yml or its environment variable: {exc}")) from None
+        except requests.exceptions.RequestException as exc:
+            raise SendError("unknown", self.redact(f"{name}: {type(exc).__name__}: {exc}")) from None
+        except Exception as exc:  # not from requests: we cannot tell whether it left
+            raise SendError("unknown", self.redact(f"{name}: unexpected {type(exc).__name__}: {exc}")) from None
+        status = response.status_code
+        if status == 429:
+            raise SendError("rate_limited", f"{name}: rate limited (429)", self.retry_hint(response), status=status,
+                            detail=self.describe(response))
+        if status >= 500:
+            detail = self.describe(response)
+            raise SendError("unknown", f"{name}: server error {status}: {detail}", status=status, detail=detail)
+        if status >= 400:
+            detail = self.describe(response)
+            raise SendError("permanent", f"{name}: {status} {detail}", status=status, detail=detail)
         return response
 
     def retry_hint(self, response: requests.Response) -> float | None:
         return parse_retry_after(response.headers.get("Retry-After"))
 
     def describe(self, response: requests.Response) -> str:
-        return self.redact(response.text[:300])
+        """The answer's body, redacted before it is cut (a cut could leave part of a secret)."""
+        try:
+            text = response.text
+        except Exception:  # an undecodable body says nothing useful
+            return ""
+        return self.redact(" ".join(text.split()))[:300]
 
     @staticmethod
     def json(response: requests.Response) -> dict:

@@ -2,7 +2,8 @@
 
 Bluesky has no idempotency header, but writing the same rkey twice writes one record, so a
 retry after an unknown outcome cannot double-post. createSession is tightly rate-limited:
-the session is created once per adapter and refreshed only when it expires.
+the session is created once per process (per server and handle) and kept; an expired access
+token is renewed with refreshSession, and only if that fails is a new session created, once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 from .base import Adapter, Message, SendError, retry_from_reset, utc_iso
 
 _B32 = "234567abcdefghijklmnopqrstuvwxyz"
+_EXPIRED = ("ExpiredToken", "InvalidToken", "AuthenticationRequired")
 
 
 def record_key(msg: Message) -> str:
@@ -22,17 +24,22 @@ def record_key(msg: Message) -> str:
     return "".join(_B32[(value >> (5 * i)) & 31] for i in range(12, -1, -1))
 
 
+def _expired(exc: SendError) -> bool:
+    """The PDS answers an expired access token with 400 ExpiredToken (not 401)."""
+    return exc.status in (400, 401) and any(name in exc.detail for name in _EXPIRED)
+
+
 class Bluesky(Adapter):
     name = "bluesky"
     idempotent_window = float("inf")
     delete_window = float("inf")
+    safe_repeat = frozenset({"post", "delete"})  # the same rkey; deleting a missing record succeeds
     _session_cache: dict[tuple[str, str], dict] = {}
 
     def setup(self) -> None:
         self.base_url = str(self.settings.get("base_url", "https://bsky.social")).rstrip("/")
         self.handle = self.require("handle")
         self.password = self.secret("password_env", "BLUESKY_APP_PASSWORD")
-        self._auth: dict | None = None
 
     @property
     def configured(self) -> bool:
@@ -41,29 +48,49 @@ class Bluesky(Adapter):
     def retry_hint(self, response):  # type: ignore[no-untyped-def]
         return retry_from_reset(response, "ratelimit-reset")
 
-    def _session(self, fresh: bool = False) -> dict:
-        key = (self.base_url, self.handle)
-        if not fresh and key in self._session_cache:
-            return self._session_cache[key]
-        response = self.request("POST", f"{self.base_url}/xrpc/com.atproto.server.createSession",
-                                json={"identifier": self.handle, "password": self.password})
-        data = self.json(response)
+    def _keep(self, data: dict) -> dict:
         self.redact.add(data.get("accessJwt"))
         self.redact.add(data.get("refreshJwt"))
-        self._session_cache[key] = data
+        if not (data.get("did") and data.get("accessJwt")):  # never keep a session we could not read
+            raise SendError("unknown", "bluesky: the session answer holds no did or accessJwt")
+        self._session_cache[(self.base_url, self.handle)] = data
         return data
 
+    def _session(self) -> dict:
+        cached = self._session_cache.get((self.base_url, self.handle))
+        if cached is not None:
+            self.redact.add(cached.get("accessJwt"))
+            self.redact.add(cached.get("refreshJwt"))
+            return cached
+        return self._create_session()
+
+    def _create_session(self) -> dict:
+        response = self.request("POST", f"{self.base_url}/xrpc/com.atproto.server.createSession",
+                                json={"identifier": self.handle, "password": self.password})
+        return self._keep(self.json(response))
+
+    def _refresh(self, auth: dict) -> dict:
+        """refreshSession with the refresh token; a new session only if that token is no good either."""
+        try:
+            response = self.request("POST", f"{self.base_url}/xrpc/com.atproto.server.refreshSession",
+                                    headers={"Authorization": f"Bearer {auth.get('refreshJwt', '')}"})
+        except SendError as exc:
+            if not _expired(exc):
+                raise
+            return self._create_session()
+        return self._keep({**auth, **self.json(response)})
+
     def _xrpc(self, method: str, body: dict) -> dict:
+        auth = self._session()
         for attempt in (0, 1):
-            auth = self._session(fresh=attempt == 1)
             try:
                 response = self.request("POST", f"{self.base_url}/xrpc/{method}", json={**body, "repo": auth["did"]},
                                         headers={"Authorization": f"Bearer {auth['accessJwt']}"})
                 return self.json(response)
             except SendError as exc:
-                if exc.kind == "permanent" and ("ExpiredToken" in str(exc) or " 401 " in f" {exc} ") and attempt == 0:
-                    continue
-                raise
+                if attempt == 1 or not _expired(exc):
+                    raise
+                auth = self._refresh(auth)  # the write was refused, so sending it again is safe
         raise AssertionError("unreachable")
 
     def post(self, msg: Message) -> str:

@@ -12,11 +12,10 @@ class Discord(Adapter):
     name = "discord"
     edit_window = float("inf")
     delete_window = float("inf")
+    safe_repeat = frozenset({"edit", "delete"})  # PATCH sets the same text; a second DELETE is a 404
 
     def setup(self) -> None:
-        self.url = self.secret("webhook_env", "DISCORD_WEBHOOK_URL")
-        if self.url:
-            self.redact.add(self.url.rstrip("/").rsplit("/", 1)[-1])
+        self.url = self.secret_url("webhook_env", "DISCORD_WEBHOOK_URL")
 
     @property
     def configured(self) -> bool:
@@ -34,7 +33,7 @@ class Discord(Adapter):
         return str(self.json(response)["id"])
 
     def edit(self, remote_id: str, msg: Message) -> str:
-        self.request("PATCH", f"{self.url}/messages/{remote_id}", json={"content": msg.text})
+        self.request("PATCH", f"{self.url}/messages/{remote_id}", json={"content": msg.text, "allowed_mentions": {"parse": []}})
         return remote_id
 
     def delete(self, remote_id: str) -> None:

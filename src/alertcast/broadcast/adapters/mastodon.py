@@ -12,6 +12,7 @@ class Mastodon(Adapter):
     idempotent_window = 3600.0
     edit_window = float("inf")
     delete_window = float("inf")
+    safe_repeat = frozenset({"edit", "delete"})  # the same text again; a second delete is a 404
 
     def setup(self) -> None:
         self.base_url = str(self.require("base_url")).rstrip("/")

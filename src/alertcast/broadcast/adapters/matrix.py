@@ -13,6 +13,7 @@ class Matrix(Adapter):
     idempotent_window = float("inf")
     edit_window = float("inf")
     delete_window = float("inf")
+    safe_repeat = frozenset({"post", "edit", "delete"})  # every request carries a txnId derived from the row
 
     def setup(self) -> None:
         self.base_url = str(self.require("base_url")).rstrip("/")

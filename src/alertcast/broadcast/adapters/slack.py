@@ -1,10 +1,16 @@
 """Slack: an incoming webhook (posts only, no message id) or a bot token (chat.postMessage,
 chat.update, chat.delete, and conversations.history to look for a post after an unknown outcome).
+
+The incoming webhook's URL is its credential; urllib3 logs only its path, which holds the
+secret too, so the path is registered with the redactor as well as the URL.
 """
 
 from __future__ import annotations
 
 from .base import Adapter, Message, SendError
+
+#: Web API errors that say a repeated call had already taken effect.
+ALREADY_DONE = {"chat.delete": "message_not_found"}
 
 
 class Slack(Adapter):
@@ -13,11 +19,12 @@ class Slack(Adapter):
     def setup(self) -> None:
         self.base_url = str(self.settings.get("base_url", "https://slack.com")).rstrip("/")
         self.token = self.secret("token_env", "SLACK_BOT_TOKEN")
-        self.webhook = None if self.token else self.secret("webhook_env", "SLACK_WEBHOOK_URL")
+        self.webhook = None if self.token else self.secret_url("webhook_env", "SLACK_WEBHOOK_URL")
         if self.token:
             self.channel = self.require("channel")
             self.edit_window = float("inf")
             self.delete_window = float("inf")
+            self.safe_repeat = frozenset({"edit", "delete"})  # chat.update sets the same text again
             self.can_lookup = True
 
     @property
@@ -29,9 +36,15 @@ class Slack(Adapter):
         response = self.request(http, f"{self.base_url}/api/{method}",
                                 headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
         data = self.json(response)
+        if data.get("ok") is not True and not data.get("error"):  # Slack's errors always name themselves
+            raise SendError("unknown", f"slack: unexpected answer: {self.describe(response)}")
         if not data.get("ok"):
-            error = data.get("error", "not ok")
-            raise SendError("retry" if error == "ratelimited" else "permanent", f"slack: {error}")
+            error = self.redact(data.get("error", "not ok"))
+            if error == ALREADY_DONE.get(method):
+                return {"ok": True}
+            if error == "ratelimited":
+                raise SendError("rate_limited", "slack: ratelimited", self.retry_hint(response))
+            raise SendError("permanent", f"slack: {error}", status=response.status_code, detail=error)
         return data
 
     def post(self, msg: Message) -> str:

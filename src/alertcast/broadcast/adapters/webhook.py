@@ -1,7 +1,9 @@
 """A generic webhook: a JSON body signed with HMAC-SHA256, for WeChat/Weibo bridges or a company's push service.
 
 Headers: `X-Alertcast-Signature: sha256=<hex HMAC of "<timestamp>.<body>">`, `X-Alertcast-Timestamp`,
-`Idempotency-Key`. A receiver that de-duplicates on the key can declare `idempotent: true`.
+`Idempotency-Key`. A receiver that de-duplicates on the key can declare `idempotent: true`; only
+then is anything sent again after an unknown outcome. The signing secret has its own default
+variable: `ALERTCAST_WEBHOOK_SECRET` is the daemon's push-webhook secret, a different trust.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ import hmac
 import json
 import time
 
-from .base import Adapter, Message
+from .base import Adapter, ConfigProblem, Message
+
+DEFAULT_SECRET_ENV = "ALERTCAST_WEBHOOK_CHANNEL_SECRET"
+DAEMON_SECRET_ENV = "ALERTCAST_WEBHOOK_SECRET"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -23,9 +28,16 @@ class Webhook(Adapter):
 
     def setup(self) -> None:
         self.url = str(self.require("url"))
-        self.secret_value = self.secret("secret_env", "ALERTCAST_WEBHOOK_SECRET")
+        self.secret_value = self.secret("secret_env", DEFAULT_SECRET_ENV)
+        if not self.secret_value and not self.settings.get("secret_env") and self.env.get(DAEMON_SECRET_ENV):
+            # Before it had its own default this channel signed with the daemon's secret; running
+            # dry now would mark its rows previewed for good, so stop and say what to set.
+            raise ConfigProblem(f"mkdocs.yml: extra.alertcast.channels.webhook signs with {DEFAULT_SECRET_ENV} "
+                                f"(or the variable named by secret_env), which is not set; {DAEMON_SECRET_ENV} is "
+                                f"the daemon's push-webhook secret only")
         if self.settings.get("idempotent"):
             self.idempotent_window = float("inf")
+            self.safe_repeat = frozenset({"post", "delete"})
         if self.settings.get("supports_delete"):
             self.delete_window = float("inf")
 
@@ -41,7 +53,7 @@ class Webhook(Adapter):
         response = self.request("POST", self.url, data=body, headers=headers)
         try:
             return str(response.json().get("id") or key)
-        except ValueError:
+        except (ValueError, AttributeError):
             return key
 
     def post(self, msg: Message) -> str:

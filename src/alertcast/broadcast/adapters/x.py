@@ -1,19 +1,26 @@
 """X API v2: POST /2/tweets. X rejects duplicate text (403) and allows edits for 30 minutes.
 
 No idempotency key; after an unknown outcome the dispatcher looks for the post in the
-account's recent posts (by the alert's link) before it would ever post again.
+account's recent posts (first line and the alert's link) before it would ever post again.
+A 403 "duplicate content" means X already has this text, most likely from our own earlier
+attempt: it is reported as `duplicate`, looked up, and never posted blindly again. An edit
+creates a new post id each time, so an edit is not repeated blindly either: it is looked up.
 """
 
 from __future__ import annotations
 
+import html
 
 from .base import Adapter, Message, SendError, retry_from_reset
+
+DUPLICATE = "duplicate content"  # X: "You are not allowed to create a Tweet with duplicate content."
 
 
 class X(Adapter):
     name = "x"
     edit_window = 30 * 60.0
     delete_window = float("inf")
+    safe_repeat = frozenset({"delete"})  # deleting twice deletes one post
     can_lookup = True
 
     def setup(self) -> None:
@@ -32,14 +39,21 @@ class X(Adapter):
     def retry_hint(self, response):  # type: ignore[no-untyped-def]
         return retry_from_reset(response, "x-rate-limit-reset")
 
-    def post(self, msg: Message) -> str:
-        response = self.request("POST", f"{self.base_url}/2/tweets", json={"text": msg.text}, headers=self._headers())
+    def _create(self, body: dict) -> str:
+        try:
+            response = self.request("POST", f"{self.base_url}/2/tweets", json=body, headers=self._headers())
+        except SendError as exc:
+            if exc.status == 403 and DUPLICATE in exc.detail.lower():
+                raise SendError("duplicate", f"x: X already has this text (403 duplicate content): {exc.detail}",
+                                status=403, detail=exc.detail) from None
+            raise
         return str(self.json(response)["data"]["id"])
 
+    def post(self, msg: Message) -> str:
+        return self._create({"text": msg.text})
+
     def edit(self, remote_id: str, msg: Message) -> str:
-        body = {"text": msg.text, "edit_options": {"previous_post_id": remote_id}}
-        response = self.request("POST", f"{self.base_url}/2/tweets", json=body, headers=self._headers())
-        return str(self.json(response)["data"]["id"])
+        return self._create({"text": msg.text, "edit_options": {"previous_post_id": remote_id}})
 
     def delete(self, remote_id: str) -> None:
         self.request("DELETE", f"{self.base_url}/2/tweets/{remote_id}", headers=self._headers())
@@ -50,7 +64,7 @@ class X(Adapter):
                                 params={"max_results": 100, "tweet.fields": "entities"})
         first = msg.text.split("\n", 1)[0]
         for tweet in self.json(response).get("data", []):
-            text = tweet.get("text", "")
+            text = html.unescape(tweet.get("text", ""))  # X returns &, < and > as entities
             urls = [u.get("expanded_url") for u in tweet.get("entities", {}).get("urls", [])]
             if text.split("\n", 1)[0] == first and (msg.link in urls or msg.link in text):
                 return str(tweet["id"])
