@@ -1,10 +1,10 @@
 """The help site: stage a plain docs tree for `plan.now`, then let mkdocs-material build it.
 
 Only published content is staged, so nothing scheduled can leak into pages, search or the
-sitemap. Everything alertcast adds (alert headers, indexes, category listings) is plain
-Markdown in the staged tree; no mkdocs plugin code is involved, so the engine stays
-replaceable. Each language is its own build: the default language at the site root, the
-others under /<lang>/.
+sitemap. Everything alertcast adds (alert headers and histories, indexes, category listings,
+the home page's latest warnings, each guide's related alerts) is plain Markdown in the staged
+tree; no mkdocs plugin code is involved, so the engine stays replaceable. Each language is its
+own build: the default language at the site root, the others under /<lang>/.
 """
 
 from __future__ import annotations
@@ -455,7 +455,8 @@ def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...
         counts = {c: sum(1 for a in alerts if a.category == c) for c in _categories(plan)}
         if counts:
             lines += [f"{w['by_category']}{_colon(lang)}" + " · ".join(
-                f"[{category_label(c, lang)}](category/{c}.md) ({n})" for c, n in counts.items()), ""]
+                f'<span class="alertcast-nowrap">[{category_label(c, lang)}](category/{c}.md) ({n})</span>'
+                for c, n in counts.items()), ""]
     else:
         lines += [f"[{w['back']}](../index.md)", ""]
     if not alerts:
