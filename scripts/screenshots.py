@@ -25,7 +25,8 @@ from alertcast import pipeline  # noqa: E402
 from alertcast.config import load_config  # noqa: E402
 
 NOW = datetime.fromisoformat("2026-11-22T12:00:00+08:00")  # the moment README names
-PAGES = {"home": "", "alert": "alerts/fake-support-telegram/", "guide": "guides/backup-recovery-phrase/"}
+PAGES = {"home": "", "alerts": "alerts/", "alert": "alerts/fake-support-telegram/",
+         "guide": "guides/backup-recovery-phrase/"}
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run"]
 

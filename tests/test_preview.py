@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+
+from alertcast.render.site import OVERRIDES
 
 from conftest import NOW
 
@@ -37,6 +40,11 @@ def _until(predicate, timeout: float):
 
 
 def test_preview_serves_rebuilds_on_edit_and_stops_on_sigterm(project):
+    """One process for every edit an editor makes (each start costs a full build)."""
+    shutil.copytree(OVERRIDES, project / "theme")  # the project's own copy of the theme overrides
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  language: zh\n", "  language: zh\n  custom_dir: theme\n"),
+                      encoding="utf-8")
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "alertcast", "preview", "-p", str(project), "--port", str(port),
                              "--now", NOW.isoformat()], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -50,6 +58,11 @@ def test_preview_serves_rebuilds_on_edit_and_stops_on_sigterm(project):
             'title: "Phishing site poses as the wallet"', 'title: "Look-alike site poses as the wallet"'),
             encoding="utf-8")
         _until(lambda: "Look-alike site poses as the wallet" in (_fetch(url) or ""), timeout=60)
+        # a theme override changes: the page shows it
+        main = project / "theme" / "main.html"
+        main.write_text(main.read_text(encoding="utf-8").replace(
+            "{% block extrahead %}", '{% block extrahead %}<meta name="edited-theme" content="1">'), encoding="utf-8")
+        _until(lambda: 'name="edited-theme"' in (_fetch(url) or ""), timeout=60)
         # a mistake is reported with its line; the last good build stays up
         alert.write_text(alert.read_text(encoding="utf-8").replace("severity:", "serverity:"), encoding="utf-8")
         time.sleep(4)

@@ -1,10 +1,10 @@
 """The help site: stage a plain docs tree for `plan.now`, then let mkdocs-material build it.
 
 Only published content is staged, so nothing scheduled can leak into pages, search or the
-sitemap. Everything alertcast adds (alert headers, indexes, category listings) is plain
-Markdown in the staged tree; no mkdocs plugin code is involved, so the engine stays
-replaceable. Each language is its own build: the default language at the site root, the
-others under /<lang>/.
+sitemap. Everything alertcast adds (alert headers and histories, indexes, category listings,
+the home page's latest warnings, each guide's related alerts) is plain Markdown in the staged
+tree; no mkdocs plugin code is involved, so the engine stays replaceable. Each language is its
+own build: the default language at the site root, the others under /<lang>/.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from ..config import Config
-from ..content.models import Alert, Guide, Page
+from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page
 from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
 
@@ -50,17 +50,46 @@ SEVERITY_LABEL = {
     "zh": {"critical": "严重", "warning": "警告", "advisory": "提示", "info": "通知"},
     "en": {"critical": "Critical", "warning": "Warning", "advisory": "Advisory", "info": "Info"},
 }
+CATEGORY_LABEL = {
+    "zh": {"phishing": "钓鱼网站", "impersonation": "冒充官方", "fake-app": "假冒应用", "airdrop": "空投骗局",
+           "approval": "授权与签名骗局", "address-poisoning": "地址投毒", "account-takeover": "账号盗用",
+           "investment-scam": "投资骗局", "incident": "安全事件", "maintenance": "维护通知"},
+    "en": {"phishing": "Phishing", "impersonation": "Impersonation", "fake-app": "Fake apps", "airdrop": "Airdrop scams",
+           "approval": "Approval and signature scams", "address-poisoning": "Address poisoning",
+           "account-takeover": "Account takeover", "investment-scam": "Investment scams", "incident": "Incidents",
+           "maintenance": "Maintenance"},
+}
+LEVEL_LABEL = {"zh": {"basic": "入门", "intermediate": "进阶", "advanced": "高级"},
+               "en": {"basic": "Basics", "intermediate": "Intermediate", "advanced": "Advanced"}}
 WORDS = {
     "zh": {"alerts": "安全警报", "guides": "使用教程", "published": "发布", "updated": "更新", "expires": "到期",
-           "expired": "已过期", "withdrawn": "已撤回", "indicators": "诈骗特征（已去链接化，请勿访问）",
-           "related": "相关教程", "history": "更新记录", "category": "类别", "home": "首页", "none": "暂无",
-           "feeds": "订阅", "why": "为什么重要：相关警报", "by_category": "按类别"},
+           "expires_event": "将到期", "expired": "已过期", "expired_on": "到期", "withdrawn": "已撤回",
+           "withdrawn_on": "撤回", "indicators": "诈骗特征（已去链接化，请勿访问）", "related": "相关教程",
+           "history": "更新记录", "home": "首页", "none": "暂无", "feeds": "订阅", "by_category": "按类别",
+           "why": "为什么这很重要：相关警报", "latest": "最新警报", "all_alerts": "查看全部警报 →",
+           "back": "← 全部警报", "no_live": "目前没有生效中的警报。", "last_updated": "最近更新",
+           "withdrawn_note": "此警报已于 {when} 撤回，下文仅保留供参考。",
+           "withdrawn_note_undated": "此警报已撤回，下文仅保留供参考。",
+           "expired_note": "此警报已于 {when} 到期，保留供参考；文中描述的骗局可能仍然存在。"},
     "en": {"alerts": "Alerts", "guides": "Guides", "published": "Published", "updated": "Updated",
-           "expires": "Expires", "expired": "Expired", "withdrawn": "Withdrawn",
+           "expires": "Expires", "expires_event": "Expires", "expired": "Expired", "expired_on": "Expired",
+           "withdrawn": "Withdrawn", "withdrawn_on": "Withdrawn",
            "indicators": "Scam indicators (defanged: do not visit)", "related": "Related guides",
-           "history": "Update history", "category": "Category", "home": "Home", "none": "None yet",
-           "feeds": "Subscribe", "why": "Why this matters: related alerts", "by_category": "By category"},
+           "history": "History", "home": "Home", "none": "None yet", "feeds": "Subscribe",
+           "by_category": "By category", "why": "Alerts that show why this matters", "latest": "Latest warnings",
+           "all_alerts": "All alerts →", "back": "← All alerts", "no_live": "No warning is active right now.",
+           "last_updated": "Last updated",
+           "withdrawn_note": "This warning was withdrawn on {when}; the text below is kept for reference.",
+           "withdrawn_note_undated": "This warning was withdrawn; the text below is kept for reference.",
+           "expired_note": "This warning expired on {when}. It is kept for reference: the scam it describes may "
+                           "still be around."},
 }
+#: Where the home page lists the latest live alerts; without it the list goes under the first heading.
+LATEST_MARKER = "<!-- alertcast:latest-alerts -->"
+LATEST_COUNT = 5
+#: Markdown extensions the staged pages need (the withdrawn and expired notices are admonitions);
+#: added to the user's markdown_extensions when missing.
+REQUIRED_EXTENSIONS = ("admonition",)
 _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
 
 
@@ -106,7 +135,10 @@ def _build_time(now: datetime) -> Iterator[None]:
 
 def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Plan) -> dict:
     """mkdocs.yml as the user wrote it, pointed at the staged tree for one language."""
-    raw = {k: v for k, v in config.raw.items() if k not in ("docs_dir", "site_dir", "exclude_docs", "nav", "extra")}
+    # No hooks: nothing alertcast needs runs as mkdocs Python code (see the module docstring).
+    raw = {k: v for k, v in config.raw.items()
+           if k not in ("docs_dir", "site_dir", "exclude_docs", "nav", "extra", "hooks")}
+    raw["markdown_extensions"] = markdown_extensions(raw.get("markdown_extensions"))
     w = words(lang)
     theme = dict(raw.get("theme") or {"name": "material"})
     theme["language"] = lang
@@ -114,7 +146,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     # project brings its own copy; the staged mkdocs.yml lives elsewhere, so the path is absolute.
     theme["custom_dir"] = str(_custom_dir(config, theme.get("custom_dir")))
     features = list(theme.get("features") or [])
-    for feature in ("navigation.prune", "navigation.top", "search.suggest"):
+    for feature in ("navigation.indexes", "navigation.prune", "navigation.top", "search.suggest"):
         if feature not in features:
             features.append(feature)
     theme["features"] = features
@@ -129,7 +161,11 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     if lang == "zh":
         search["jieba_dict_user"] = str(JIEBA_USER_DICT)
     raw["plugins"] = [{"search": search}]
-    nav = [{w["home"]: "index.md"}, {w["alerts"]: "alerts/index.md"}, {w["guides"]: "guides/index.md"}]
+    # Guides are in the navigation (navigation.prune shows them only inside their section);
+    # alerts are not: there are too many, see docs/site.md.
+    guides = ["guides/index.md"] + [{g.text(lang, config.default_lang).title: f"guides/{g.id}.md"}
+                                    for g in _guide_order(plan.content.guides)]
+    nav = [{w["home"]: "index.md"}, {w["alerts"]: "alerts/index.md"}, {w["guides"]: guides}]
     for page in PAGE_ORDER:
         if (docs / f"{page}.md").exists():
             nav.append(_page_title(docs / f"{page}.md", page))
@@ -147,6 +183,23 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
         extra["alertcast"]["feedback_url"] = config.settings.feedback_url
     raw["extra"] = extra
     return raw
+
+
+def markdown_extensions(value: list | dict | None) -> list:
+    """The user's extensions, plus the ones alertcast's generated Markdown needs."""
+    if isinstance(value, dict):  # mkdocs also accepts a mapping of name -> options
+        items: list = [{name: options} if options else name for name, options in value.items()]
+    else:
+        items = list(value or [])
+    names = {(next(iter(item)) if isinstance(item, dict) else item).removeprefix("markdown.extensions.")
+             for item in items}
+    return items + [name for name in REQUIRED_EXTENSIONS if name not in names]
+
+
+def _guide_order(guides: tuple[Guide, ...]) -> list[Guide]:
+    """Basics first, then intermediate and advanced; `order` within a level."""
+    rank = {level: i for i, level in enumerate(GUIDE_LEVELS)}
+    return sorted(guides, key=lambda g: (rank.get(g.level, len(rank)), g.order, g.id))
 
 
 def _custom_dir(config: Config, value: str | None) -> Path:
@@ -191,17 +244,19 @@ def stage(plan: Plan, config: Config, lang: str, docs: Path) -> None:
     public = {a.id for a in plan.published}
     guides = {g.id: g for g in plan.content.guides}
     for page in plan.content.pages:
-        _write(docs / f"{page.id}.md", _page(page, config, lang, public))
+        text = _home(page, plan, config, lang, public) if page.id == "index" else _page(page, config, lang, public)
+        _write(docs / f"{page.id}.md", text)
     for guide in plan.content.guides:
         _write(docs / "guides" / f"{guide.id}.md", _guide(guide, plan, config, lang, public))
     _write(docs / "guides" / "index.md", _guide_index(plan.content.guides, config, lang))
     for alert in plan.published:
         _write(docs / "alerts" / f"{alert.id}.md", _alert(alert, plan, config, lang, guides, public))
     _write(docs / "alerts" / "index.md", _alert_index(plan, config, lang, plan.published, words(lang)["alerts"]))
-    for category in sorted({a.category for a in plan.published}):
+    for category in _categories(plan):
         alerts = tuple(a for a in plan.published if a.category == category)
         _write(docs / "alerts" / "category" / f"{category}.md",
-               _alert_index(plan, config, lang, alerts, f"{words(lang)['alerts']}: {category}", depth=2))
+               _alert_index(plan, config, lang, alerts, f"{words(lang)['alerts']}{_colon(lang)}"
+                            f"{category_label(category, lang)}", depth=2))
     assets = config.content_dir / "assets"
     if assets.is_dir():
         import shutil
@@ -236,23 +291,123 @@ def _page(page: Page, config: Config, lang: str, public: set[str]) -> str:
     return _front(text.title, text.summary) + _unlink_unpublished(text.body, public)
 
 
-def _local(when: datetime, config: Config) -> str:
+def _home(page: Page, plan: Plan, config: Config, lang: str, public: set[str]) -> str:
+    """The home page with the latest live alerts where the editors put LATEST_MARKER; without
+    the marker, under the page's first heading (or at the top), so readers always see them first."""
+    text = page.text(lang, config.default_lang)
+    body = _unlink_unpublished(text.body, public)
+    latest = _latest(plan, config, lang)
+    if LATEST_MARKER in body:
+        body = body.replace(LATEST_MARKER, f"\n{latest}\n", 1)
+    else:
+        section = f"## {words(lang)['latest']}\n\n{latest}\n"
+        heading = re.search(r"^# .*\n?", body, re.MULTILINE)
+        body = (f"{body[:heading.end()].rstrip()}\n\n{section}\n{body[heading.end():].lstrip()}" if heading
+                else f"{section}\n{body}")
+    return _front(text.title, text.summary) + body
+
+
+def _latest(plan: Plan, config: Config, lang: str) -> str:
+    w = words(lang)
+    if not plan.live:
+        return f"{w['no_live']} [{w['all_alerts']}](alerts/index.md)\n"
+    lines = [_item(alert, plan, config, lang, "alerts/") for alert in plan.live[:LATEST_COUNT]]
+    return "\n".join(lines) + f"\n\n[{w['all_alerts']}](alerts/index.md)\n"
+
+
+def _colon(lang: str) -> str:
+    return "：" if lang == "zh" else ": "
+
+
+def category_label(category: str, lang: str) -> str:
+    """A category as readers name it; an id alertcast does not know shows as itself."""
+    return CATEGORY_LABEL.get(lang, CATEGORY_LABEL["en"]).get(category) or category.replace("-", " ").capitalize()
+
+
+def _categories(plan: Plan) -> list[str]:
+    """Categories of published alerts, in the order of CATEGORIES (most common scams first)."""
+    order = {c: i for i, c in enumerate(CATEGORIES)}
+    return sorted({a.category for a in plan.published}, key=lambda c: (order.get(c, len(order)), c))
+
+
+def _time(when: datetime, config: Config, date_only: bool = False) -> str:
+    """A moment in the editors' time zone, with its offset; seconds only when there are some.
+    <time> carries the exact moment for machines (and the time on hover when only the date shows)."""
     local = when.astimezone(config.tz)
-    offset = local.strftime("%z")
-    return local.strftime("%Y-%m-%d %H:%M") + f" (UTC{offset[:3]}:{offset[3:]})"
+    minutes = int(local.utcoffset().total_seconds()) // 60  # type: ignore[union-attr]
+    hours, rest = divmod(abs(minutes), 60)
+    offset = f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
+    full = local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M") + f" ({offset})"
+    if date_only:
+        return f'<time datetime="{local.isoformat()}" title="{full}">{local.strftime("%Y-%m-%d")}</time>'
+    return f'<time datetime="{local.isoformat()}">{full}</time>'
 
 
 def _badge(alert: Alert, lang: str) -> str:
-    return f"**{SEVERITY_LABEL.get(lang, SEVERITY_LABEL['en'])[alert.severity.value]}**"
+    severity = alert.severity.value
+    label = SEVERITY_LABEL.get(lang, SEVERITY_LABEL["en"])[severity]
+    return f'<span class="alertcast-badge alertcast-badge--{severity}">{label}</span>'
 
 
 def _mark(plan: Plan, alert: Alert, lang: str) -> str:
     state = plan.states[alert.id]
     if state is State.withdrawn:
-        return f" — **{words(lang)['withdrawn']}**"
+        return f' <span class="alertcast-mark alertcast-mark--withdrawn">{words(lang)["withdrawn"]}</span>'
     if state is State.expired:
-        return f" — *{words(lang)['expired']}*"
+        return f' <span class="alertcast-mark alertcast-mark--expired">{words(lang)["expired"]}</span>'
     return ""
+
+
+def _dates(alert: Alert, plan: Plan, config: Config, lang: str) -> list[str]:
+    """Published; updated (or withdrawn, whose time is `updated_at`); expires or expired."""
+    w = words(lang)
+    state = plan.states[alert.id]
+    dates = [f"{w['published']} {_time(alert.publish_at, config)}"]
+    if state is State.withdrawn:
+        if alert.updated_at:
+            dates.append(f"{w['withdrawn_on']} {_time(alert.updated_at, config)}")
+        return dates
+    if alert.updated_at:
+        dates.append(f"{w['updated']} {_time(alert.updated_at, config)}")
+    if alert.expires_at:
+        dates.append(f"{w['expired_on'] if state is State.expired else w['expires']} {_time(alert.expires_at, config)}")
+    return dates
+
+
+def _meta(alert: Alert, plan: Plan, config: Config, lang: str, to_alerts: str) -> str:
+    """Category (linked to its listing) and dates; `to_alerts` is the way from the page to alerts/."""
+    category = f"[{category_label(alert.category, lang)}]({to_alerts}category/{alert.category}.md)"
+    return " · ".join([category, *_dates(alert, plan, config, lang)])
+
+
+def _item(alert: Alert, plan: Plan, config: Config, lang: str, to_alerts: str) -> str:
+    """One alert in a listing: severity, title and marks, then category and dates below."""
+    title = alert.text(lang, config.default_lang).title
+    return (f"- {_badge(alert, lang)} [{title}]({to_alerts}{alert.id}.md){_mark(plan, alert, lang)}\n"
+            f'  <span class="alertcast-meta">{_meta(alert, plan, config, lang, to_alerts)}</span>')
+
+
+def _indented(text: str) -> str:
+    return "\n".join(f"    {line}" if line.strip() else "" for line in text.strip().splitlines())
+
+
+def _history(alert: Alert, plan: Plan, config: Config, lang: str) -> list[str]:
+    """The lifecycle, newest first: expires or expired, withdrawn (with the reason) or updated
+    (with the note), published."""
+    w = words(lang)
+    state = plan.states[alert.id]
+    events: list[tuple[datetime | None, str, str]] = [(alert.publish_at, w["published"], "")]
+    if state is State.withdrawn:
+        reason = alert.withdrawn.get(lang) or next(iter(alert.withdrawn.values()))
+        events.append((alert.updated_at, w["withdrawn_on"], reason))
+    else:
+        if alert.updated_at:
+            events.append((alert.updated_at, w["updated"], alert.update_note.get(lang, "")))
+        if alert.expires_at:
+            events.append((alert.expires_at, w["expired_on"] if state is State.expired else w["expires_event"], ""))
+    events.sort(key=lambda e: e[0] or plan.now, reverse=True)  # an undated withdrawal goes first
+    return [f"- {_time(when, config) + ' · ' if when else ''}**{event}**{' — ' + detail if detail else ''}"
+            for when, event, detail in events]
 
 
 def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str, Guide], public: set[str]) -> str:
@@ -262,16 +417,13 @@ def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str
     state = plan.states[alert.id]
     if state is State.withdrawn:
         reason = alert.withdrawn.get(lang) or next(iter(alert.withdrawn.values()))
-        lines += [f'!!! failure "{w["withdrawn"]}"', f"    {reason}", ""]
-    elif state is State.expired:
-        lines += [f'!!! note "{w["expired"]}"', "", ""]
-    meta = [f"{_badge(alert, lang)}", f"{w['category']}: [{alert.category}](category/{alert.category}.md)",
-            f"{w['published']}: {_local(alert.publish_at, config)}"]
-    if alert.updated_at:
-        meta.append(f"{w['updated']}: {_local(alert.updated_at, config)}")
-    if alert.expires_at:
-        meta.append(f"{w['expires']}: {_local(alert.expires_at, config)}")
-    lines += [" · ".join(meta), "", text.summary, ""]
+        note = (w["withdrawn_note"].format(when=_time(alert.updated_at, config)) if alert.updated_at
+                else w["withdrawn_note_undated"])
+        lines += [f'!!! failure "{w["withdrawn"]}"', "", _indented(reason), "", _indented(note), ""]
+    elif state is State.expired and alert.expires_at:
+        lines += [f'!!! note "{w["expired"]}"', "", _indented(w["expired_note"].format(
+            when=_time(alert.expires_at, config))), ""]
+    lines += [f"{_badge(alert, lang)} {_meta(alert, plan, config, lang, '')}", "", text.summary, ""]
     body = re.sub(r"\A\s*#\s+[^\n]*\n", "", text.body)  # the generated heading replaces a leading one
     lines += [_unlink_unpublished(body, public).strip(), ""]
     ind = alert.indicators
@@ -281,10 +433,7 @@ def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str
         lines += [f"- `{a}`" for a in ind.addresses]
         lines += [f"- `{h}`" for h in ind.handles]
         lines.append("")
-    if alert.updated_at:
-        note = alert.update_note.get(lang, "")
-        lines += [f"## {w['history']}", "", f"- {_local(alert.updated_at, config)}: {note}".rstrip(": "),
-                  f"- {_local(alert.publish_at, config)}: {w['published']}", ""]
+    lines += [f"## {w['history']}", "", *_history(alert, plan, config, lang), ""]
     related = [guides[g] for g in alert.related if g in guides]
     if related:
         lines += [f"## {w['related']}", ""]
@@ -295,40 +444,54 @@ def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str
 
 
 def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...], title: str, depth: int = 1) -> str:
+    """All published alerts (or one category's), newest first."""
     w = words(lang)
     up = "../" * (depth - 1)
     lines = [_front(title), f"# {title}", ""]
     feed = f"{site_base(config)}feeds/alerts.{lang}"  # the feeds sit at the root, for every language
-    lines += [f"{w['feeds']}: [RSS]({feed}.rss.xml) · [Atom]({feed}.atom.xml) · [JSON Feed]({feed}.json)", ""]
+    lines += [f"{w['feeds']}{_colon(lang)}[RSS]({feed}.rss.xml) · [Atom]({feed}.atom.xml) · [JSON Feed]({feed}.json)",
+              ""]
     if depth == 1:
-        categories = sorted({a.category for a in plan.published})
-        if categories:
-            lines += [f"{w['by_category']}: " + " · ".join(f"[{c}](category/{c}.md)" for c in categories), ""]
+        counts = {c: sum(1 for a in alerts if a.category == c) for c in _categories(plan)}
+        if counts:
+            lines += [f"{w['by_category']}{_colon(lang)}" + " · ".join(
+                f'<span class="alertcast-nowrap">[{category_label(c, lang)}](category/{c}.md) ({n})</span>'
+                for c, n in counts.items()), ""]
+    else:
+        lines += [f"[{w['back']}](../index.md)", ""]
     if not alerts:
         lines.append(w["none"])
-    for alert in alerts:
-        text = alert.text(lang, config.default_lang)
-        lines.append(f"- {_badge(alert, lang)} [{text.title}]({up}{alert.id}.md) · {alert.category} · "
-                     f"{_local(alert.publish_at, config)}{_mark(plan, alert, lang)}")
+    lines += [_item(alert, plan, config, lang, up) for alert in alerts]
     return "\n".join(lines) + "\n"
 
 
 def _guide(guide: Guide, plan: Plan, config: Config, lang: str, public: set[str]) -> str:
+    """A guide with its last update and the published alerts that name it as related."""
+    w = words(lang)
     text = guide.text(lang, config.default_lang)
-    lines = [_front(text.title, text.summary), _unlink_unpublished(text.body, public).strip(), ""]
+    lines = [_front(text.title, text.summary), f"# {text.title}", ""]
+    if guide.updated_at:
+        lines += [f'<span class="alertcast-meta">{w["last_updated"]} {_time(guide.updated_at, config, date_only=True)}'
+                  "</span>", ""]
+    body = re.sub(r"\A\s*#\s+[^\n]*\n", "", text.body)
+    lines += [_unlink_unpublished(body, public).strip(), ""]
     why = [a for a in plan.published if guide.id in a.related]
     if why:
-        lines += [f"## {words(lang)['why']}", ""]
-        lines += [f"- [{a.text(lang, config.default_lang).title}](../alerts/{a.id}.md){_mark(plan, a, lang)}"
-                  for a in why]
+        lines += [f"## {w['why']}", ""]
+        lines += [_item(a, plan, config, lang, "../alerts/") for a in why]
         lines.append("")
     return "\n".join(lines)
 
 
 def _guide_index(guides: tuple[Guide, ...], config: Config, lang: str) -> str:
+    """Every guide, grouped by level, in the same order as the navigation."""
     title = words(lang)["guides"]
-    lines = [_front(title), f"# {title}", ""]
-    for guide in sorted(guides, key=lambda g: (g.order, g.id)):
+    lines = [_front(title), f"# {title}"]
+    level = None
+    for guide in _guide_order(guides):
+        if guide.level != level:
+            level = guide.level
+            lines += ["", f"## {LEVEL_LABEL.get(lang, LEVEL_LABEL['en']).get(level, level)}", ""]
         text = guide.text(lang, config.default_lang)
         lines.append(f"- [{text.title}]({guide.id}.md) — {text.summary}")
     return "\n".join(lines) + "\n"
