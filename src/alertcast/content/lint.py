@@ -26,7 +26,6 @@ _REF_LINK = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>", re.IGNORECASE)
 _FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
-_ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"  # İ ı ſ K: re.IGNORECASE matches them to i, i, s, k
 _HTML_OR_MD = re.compile(r"(<[a-zA-Z/][^>]*>|\*\*|__|\[[^\]]+\]\(|^#+\s)", re.MULTILINE)
 
 
@@ -45,12 +44,12 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
                 guides, config.settings.channels, config.root)
     for source in files:
         alert = alerts.get(getattr(source.matter, "id", None) or source.stem) if source.section == "alerts" else None
-        own = indicators.union(alert.indicators.domains) if alert is not None else indicators
+        known = (indicators, frozenset(alert.indicators.domains)) if alert is not None else (indicators,)
         if _may_link(source.body):
-            problems += _body_links(source, config, own)
-        domains = _domains_in(source) if cache is None else cache.joined("domains", (source,), lambda s=source: _domains_in(s))
-        problems += _indicators_in_body(source, domains, own)
-        problems += _linkable_in_text(source, config, own)
+            problems += _body_links(source, config, known)
+        hosts = _hosts(source) if cache is None else cache.joined("hosts", (source,), lambda s=source: _hosts(s))
+        if hosts:
+            problems += _clickable_hosts(source, hosts, config, known)
 
         def rules(source: SourceFile = source, alert: Alert | None = alert) -> list[Problem]:
             return list(_file_rules(source, alert, guides, enabled, config))
@@ -111,7 +110,7 @@ def _links(body: str) -> Iterator[tuple[int, str]]:
             yield match.start(1), match.group(1)
 
 
-def _body_links(source: SourceFile, config: Config, indicators: frozenset[str]) -> Iterator[Problem]:
+def _body_links(source: SourceFile, config: Config, indicators: tuple[frozenset[str], ...]) -> Iterator[Problem]:
     body = _mask_code(source.body)
     base_dir = source.path.parent
     root = None  # resolved only when a relative link needs it: resolving is a syscall per path part
@@ -120,7 +119,7 @@ def _body_links(source: SourceFile, config: Config, indicators: frozenset[str]) 
         parts = urlsplit(target)
         if parts.scheme in ("http", "https"):
             if _indicator_of((parts.hostname or "").lower(), indicators):
-                continue  # an error from _indicators_in_body, at the same place
+                continue  # an error from _clickable_hosts, at the same place
             if not config.allows_link(target):
                 yield Problem(source.shown, line, col, "warning", f"link to {parts.hostname}, a domain not on the allow-list",
                               "link only to official domains, or add it to extra.alertcast.allowed_link_domains")
@@ -153,21 +152,30 @@ _DOMAIN = re.compile(r"(?<![a-z0-9.-])(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-
                      r"(?![a-z0-9-])", re.IGNORECASE | re.ASCII)
 
 
-def _domains_in(source: SourceFile) -> tuple[tuple[int, str, str], ...]:
-    """(offset, host in lower case, as written from the scheme on) of every host name in the
-    body outside code. Indicators change often and files rarely, so this is kept per file."""
-    body = _mask_code(source.body) if "." in source.body else ""
-    return tuple((m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(body))
+_DOTTED = re.compile(r"[a-z0-9]\.[a-z0-9]", re.IGNORECASE | re.ASCII)  # what every host name has
+_TEXT_KEYS = ("title", "summary", "update_note", "withdrawn")
 
 
-def _indicator_of(host: str, indicators: frozenset[str]) -> str | None:
+def _hosts(source: SourceFile) -> tuple[tuple[str | None, int, str, str], ...]:
+    """Every host name in the file that could become a link: (front-matter key, or None for the
+    body outside code; offset; host in lower case; as written from the scheme on). Indicators
+    change often and files rarely, so this is kept per file and only looked up on each load."""
+    found = []
+    if _DOTTED.search(source.body):  # most bodies name no host at all: skip masking and the full scan
+        found += [(None, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(_mask_code(source.body))]
+    for key in _TEXT_KEYS:
+        text = getattr(source.matter, key, None)
+        if text and _DOTTED.search(text):
+            found += [(key, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(text)]
+    return tuple(found)
+
+
+def _indicator_of(host: str, indicators: tuple[frozenset[str], ...]) -> str | None:
     """The indicator domain that `host` is, or is a subdomain of."""
-    if not indicators:
-        return None
     labels = host.split(".")
     for start in range(len(labels) - 1):
         suffix = ".".join(labels[start:])
-        if suffix in indicators or "*." + suffix in indicators:
+        if any(suffix in known or "*." + suffix in known for known in indicators):
             return suffix
     return None
 
@@ -176,46 +184,35 @@ def defanged(host: str) -> str:
     return host.replace(".", "[.]")
 
 
-def _indicators_in_body(source: SourceFile, domains: tuple[tuple[int, str, str], ...],
-                        indicators: frozenset[str]) -> Iterator[Problem]:
-    for offset, host, written in domains:
+def _clickable_hosts(source: SourceFile, hosts: tuple[tuple[str | None, int, str, str], ...], config: Config,
+                     indicators: tuple[frozenset[str], ...]) -> Iterator[Problem]:
+    """Scam indicators may appear only defanged, anywhere. Titles, summaries, update notes and
+    withdrawal reasons go verbatim into banners, feeds and posts, where networks turn any host
+    name into a link: there only allowed domains may appear at all."""
+    for key, offset, host, written in hosts:
         domain = _indicator_of(host, indicators)
-        if domain is None:
-            continue
-        line, col = _where(source, source.body, offset)
-        named = domain if host == domain else f"{domain} (as {host})"
-        yield Problem(source.shown, line, col, "error",
-                      f"scam indicator {named} is written so that it can become a clickable link",
-                      f"write it defanged as `{defanged(written.split('://')[-1])}` (in backticks), never as a link")
-
-
-_TEXT_KEYS = ("title", "summary", "update_note", "withdrawn")
-
-
-def _linkable_in_text(source: SourceFile, config: Config, indicators: frozenset[str]) -> Iterator[Problem]:
-    """Titles, summaries, update notes and withdrawal reasons go verbatim into banners, feeds and
-    posts, where networks turn any host name into a link: only allowed domains may appear."""
-    for key in _TEXT_KEYS:
-        text = getattr(source.matter, key, None)
-        if not text or "." not in text:
-            continue
-        for match in _DOMAIN.finditer(text):
-            host, written = match.group(1).lower(), match.group(0)
-            domain = _indicator_of(host, indicators)
+        if key is None:
             if domain is not None:
-                yield source.problem((key,), "error", f"{key} names scam indicator {domain} in a form that becomes a link",
-                                     f"banners and posts show the {key} as it is: write it defanged, {defanged(host)}")
-            elif config.allows_link("https://" + host):
-                continue
-            elif "://" in written:
-                yield source.problem((key,), "error", f"{key} links to {host}, a domain not on the allow-list",
-                                     "banners and posts may link only to allowed domains; remove the link or add the "
-                                     "domain to extra.alertcast.allowed_link_domains")
-            elif host.rsplit(".", 1)[-1].isalpha():  # "8.4.2" is a version, not a host
-                yield source.problem((key,), "error",
-                                     f"{key} mentions {host}, a domain not on the allow-list, which networks turn into a link",
-                                     f"write it defanged, {defanged(host)}, or add the domain to "
-                                     "extra.alertcast.allowed_link_domains")
+                line, col = _where(source, source.body, offset)
+                named = domain if host == domain else f"{domain} (as {host})"
+                yield Problem(source.shown, line, col, "error",
+                              f"scam indicator {named} is written so that it can become a clickable link",
+                              f"write it defanged as `{defanged(written.split('://')[-1])}` (in backticks), "
+                              "never as a link")
+        elif domain is not None:
+            yield source.problem((key,), "error", f"{key} names scam indicator {domain} in a form that becomes a link",
+                                 f"banners and posts show the {key} as it is: write it defanged, {defanged(host)}")
+        elif config.allows_link("https://" + host):
+            continue
+        elif "://" in written:
+            yield source.problem((key,), "error", f"{key} links to {host}, a domain not on the allow-list",
+                                 "banners and posts may link only to allowed domains; remove the link or add the "
+                                 "domain to extra.alertcast.allowed_link_domains")
+        elif host.rsplit(".", 1)[-1].isalpha():  # "8.4.2" is a version, not a host
+            yield source.problem((key,), "error",
+                                 f"{key} mentions {host}, a domain not on the allow-list, which networks turn into a link",
+                                 f"write it defanged, {defanged(host)}, or add the domain to "
+                                 "extra.alertcast.allowed_link_domains")
 
 
 def _banner(source: SourceFile, config: Config) -> Iterator[Problem]:
@@ -248,9 +245,9 @@ def _placeholders(source: SourceFile) -> Iterator[Problem]:
         if is_placeholder(getattr(source.matter, key, None) or ""):
             yield source.problem((key,), "error", f"placeholder left from `alertcast new`: write the {key}",
                                  "replace the TODO text with your own")
-    body = _mask_code(source.body)
-    if "TODO" not in body:
+    if "TODO" not in source.body:
         return
+    body = _mask_code(source.body)
     heading = None
     for number, text in enumerate(body.split("\n")):
         found = _HEADING.match(text)
@@ -265,20 +262,23 @@ def _placeholders(source: SourceFile) -> Iterator[Problem]:
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
+_HEADINGS = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE)
+
+
 def _empty_sections(source: SourceFile) -> Iterator[Problem]:
     """A heading with nothing under it before the next heading of the same or a higher level."""
-    open_heading: tuple[int, int, str] | None = None  # (level, line, title)
-    for number, text in enumerate(_mask_code(source.body).split("\n")):
-        found = _HEADING.match(text)
-        if found:
-            level = len(found.group(1))
-            if open_heading and level <= open_heading[0]:
-                yield _empty(source, open_heading)
-            open_heading = (level, source.body_line + number, found.group(2))
-        elif text.strip():
-            open_heading = None
-    if open_heading:
-        yield _empty(source, open_heading)
+    body = source.body
+    if "#" not in body:
+        return
+    if "```" in body or "~~~" in body:  # a "# comment" in a code block is not a heading
+        body = _mask_code(body)
+    found = list(_HEADINGS.finditer(body))
+    for here, after in zip(found, found[1:] + [None]):
+        if body[here.end():after.start() if after else len(body)].strip():
+            continue
+        if after is not None and len(after.group(1)) > len(here.group(1)):
+            continue  # it holds sub-sections, each checked in turn
+        yield _empty(source, (len(here.group(1)), source.body_line + body.count("\n", 0, here.start()), here.group(2)))
 
 
 def _empty(source: SourceFile, heading: tuple[int, int, str]) -> Problem:
