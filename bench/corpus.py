@@ -59,7 +59,8 @@ def write_alerts(content: Path, n: int) -> None:
     for i in range(n):
         publish = START + timedelta(hours=i)
         expires = f"expires_at: {(publish + timedelta(days=60)).isoformat()}\n" if i % 3 else ""
-        withdrawn = 'withdrawn: "wrong"\n' if i % 97 == 0 else ""
+        withdrawn = (f'updated_at: {(publish + timedelta(days=1)).isoformat()}\nwithdrawn: "wrong"\n'
+                     if i % 97 == 0 else "")
         for lang, title, summary, body in (
                 ("en", f"Scam warning {i}: fake support asks for your phrase",
                  f"Scammers use trick number {i}; never share your phrase.", EN_BODY),
