@@ -287,6 +287,10 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [(ALERT_EN, 'title: "Phishing site poses', 'title: "Phishing\u2028site poses')],
         [f"{ALERT_EN}:2:17: error: invisible control character U+2028 in the text "
          "(delete it; it breaks feeds and CAP messages)"]),
+    "control character written as a YAML escape": (
+        [(ALERT_EN, 'title: "Phishing site poses', 'title: "Phishing\\u2028site poses')],
+        [f"{ALERT_EN}:2:1: error: 'title': contains an invisible control character; retype the text or delete and "
+         f"re-enter it (see {TEXT})"]),
     "C1 control character in the body": (
         [(ALERT_EN, "## Details", "## Det\x85ails")],
         [f"{ALERT_EN}:22:7: error: invisible control character U+0085 in the text "
@@ -469,19 +473,35 @@ def test_symlink_to_a_real_file_is_read(cli, project):
 
 def test_unreadable_file(project):
     """Root reads any file, so as root the command runs without its capabilities (setpriv)."""
-    path = project / GUIDE_EN
-    path.chmod(0)
+    (project / GUIDE_EN).chmod(0)
+    proc = _unprivileged_check(project)
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout.splitlines() == [f"{GUIDE_EN}:1:1: error: file cannot be read: permission denied (make it "
+                                        "readable by the user that runs alertcast (e.g. chmod a+r))"]
+    assert proc.returncode == 1
+
+
+def test_unreadable_folder(project):
+    (project / "content" / "guides").chmod(0)
+    try:
+        proc = _unprivileged_check(project)
+    finally:
+        (project / "content" / "guides").chmod(0o755)
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout.splitlines() == ["content/guides:1:1: error: folder cannot be read: permission denied (make it "
+                                        "readable by the user that runs alertcast (e.g. chmod a+rx))"]
+    assert proc.returncode == 1
+
+
+def _unprivileged_check(project: Path) -> subprocess.CompletedProcess:
+    """`alertcast check` as a user that file permissions apply to (root reads anything)."""
     command = [sys.executable, "-m", "alertcast", "check"]
     if os.geteuid() == 0:
         if not shutil.which("setpriv"):
             pytest.skip("running as root without setpriv: every file is readable")
         command = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", *command]
-    proc = subprocess.run(command, cwd=project, env=dict(os.environ, PYTHONPATH=str(SRC)),
+    return subprocess.run(command, cwd=project, env=dict(os.environ, PYTHONPATH=str(SRC)),
                           capture_output=True, text=True, timeout=60)
-    assert "Traceback" not in proc.stderr
-    assert proc.stdout.splitlines() == [f"{GUIDE_EN}:1:1: error: file cannot be read: permission denied (make it "
-                                        "readable by the user that runs alertcast (e.g. chmod a+r))"]
-    assert proc.returncode == 1
 
 
 # -- post lengths, measured by the post renderer --------------------------------------------------

@@ -313,9 +313,11 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
     try:
         discovered = discover(content_dir)
     except OSError as exc:
+        denied = exc.errno in (errno.EACCES, errno.EPERM)
         return Loaded(None, [Problem(display_path(Path(exc.filename or content_dir), base), 1, 1, "error",
-                                     f"folder cannot be read: {exc.strerror or exc}",
-                                     "make it readable by the user that runs alertcast (e.g. chmod a+rx)")], False)
+                                     f"folder cannot be read: {'permission denied' if denied else exc.strerror or exc}",
+                                     "make it readable by the user that runs alertcast (e.g. chmod a+rx)" if denied
+                                     else "check that the folder exists and can be listed")], False)
     if cache is not None:
         cache.keep_only({path for path, _section in discovered})
     for path, section in discovered:
