@@ -245,6 +245,10 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
          "(banners and posts show the title as it is: write it defanged, wallet-verify[.]example)",
          f"{ALERT_ZH}:2:1: error: title names scam indicator wallet-verify.example in a form that becomes a link "
          "(banners and posts show the title as it is: write it defanged, wallet-verify[.]example)"]),
+    "scam handle in a summary": (
+        [(ALERT_EN, "asks for your recovery phrase.\"", "asks for your recovery phrase. Block @Fixture_Fake_Support.\"")],
+        [f"{ALERT_EN}:3:1: error: summary names scam handle telegram:@fixture_fake_support, which networks turn into a "
+         "link to that account (leave the handle to the alert's page, or write it without the @)"]),
     "defanged scam indicator in a summary is fine": (
         [(ALERT_EN, "asks for your recovery phrase.\"", "asks for your recovery phrase at wallet-verify[.]example.\"")],
         []),
@@ -573,6 +577,24 @@ def test_withdrawal_reason_is_measured(cli, project):
     counted = len("Fake wallet app") + 1 + 300 + 1 + 23
     assert problems(result) == [f"{WITHDRAWN_EN}:8:1: error: the x withdrawal post is {counted}/280 {X_UNITS}; "
                                 f"shorten the withdrawal reason by at least {counted - 280}"]
+
+
+def test_broken_project_template_is_a_positioned_error(cli, project):
+    _post_to_x(project, "{{ title }}\n{% if %}\n")
+    result = check(cli, project)
+    assert problems(result) == [
+        "templates/posts/x.j2:2:1: error: the x post template cannot be rendered: Expected an expression, got "
+        "'end of statement block' (fix the template (see docs/social.md for the names it may use))"]
+    assert result.exit_code == 1
+
+
+def test_unknown_name_in_project_template_is_an_error_at_the_alert(cli, project):
+    _post_to_x(project, "{{ title }}\n{{ sumary }}\n{{ link }}\n")
+    result = check(cli, project)
+    assert problems(result) == [
+        f"{rel}:3:1: error: the x post template cannot be rendered: 'sumary' is undefined (fix templates/posts/x.j2 "
+        "in the project (see docs/social.md for the names it may use))"
+        for rel in (ALERT_EN, ALERT_ZH, WITHDRAWN_EN, WITHDRAWN_EN.replace(".en.", ".zh."))]
 
 
 def test_check_and_the_bundled_templates_agree_at_the_limit(cli, project, config, content):

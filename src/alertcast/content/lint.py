@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 from urllib.parse import urlsplit
 
-from ..problems import Problem
+import jinja2
+
+from ..problems import Problem, display_path
 from ..render import length, posts
 from .models import SOCIAL_CHANNELS, Alert, Content
 from .placeholders import is_placeholder
@@ -40,6 +42,7 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     enabled = set(config.enabled_channels)
     # Indicators of every alert that still stands: a guide that links to one is as bad as the alert.
     indicators = frozenset(d for a in content.alerts if not a.is_withdrawn for d in a.indicators.domains)
+    mentions = _mentions(content)
     settings = (config.site_url, config.languages, config.settings.allowed_link_domains, config.enabled_channels,
                 guides, config.settings.channels, config.root)
     for source in files:
@@ -50,6 +53,8 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
         hosts = _hosts(source) if cache is None else cache.joined("hosts", (source,), lambda s=source: _hosts(s))
         if hosts:
             problems += _clickable_hosts(source, hosts, config, known)
+        if mentions:
+            problems += _mentioned_handles(source, mentions)
 
         def rules(source: SourceFile = source, alert: Alert | None = alert) -> list[Problem]:
             return list(_file_rules(source, alert, guides, enabled, config))
@@ -180,6 +185,34 @@ def _indicator_of(host: str, indicators: tuple[frozenset[str], ...]) -> str | No
     return None
 
 
+def _mentions(content: Content) -> dict[str, str]:
+    """Scam handles that networks would turn into a mention of that account, lower-cased -> as listed."""
+    found = {}
+    for alert in content.alerts:
+        for handle in alert.indicators.handles:
+            name = handle.partition(":")[2].strip()
+            if name.startswith("@") and not alert.is_withdrawn:
+                found[name.lower()] = handle
+    return found
+
+
+_MENTION = re.compile(r"(?<![\w@])@[\w.]+", re.ASCII)
+
+
+def _mentioned_handles(source: SourceFile, mentions: dict[str, str]) -> Iterator[Problem]:
+    """`@handle` in a post links to (and notifies) that account: a scam account must not get one."""
+    for key in _TEXT_KEYS:
+        text = getattr(source.matter, key, None)
+        if not text or "@" not in text:
+            continue
+        for match in _MENTION.finditer(text):
+            handle = mentions.get(match.group(0).rstrip(".").lower())
+            if handle:
+                yield source.problem((key,), "error", f"{key} names scam handle {handle}, which networks turn into a "
+                                     "link to that account", "leave the handle to the alert's page, or write it without "
+                                     "the @")
+
+
 def defanged(host: str) -> str:
     return host.replace(".", "[.]")
 
@@ -303,10 +336,14 @@ def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[
         if channel not in length.RULES or channel not in config.enabled_channels:
             continue
         over = []  # (length before cutting, or None when unknown; action; the post as cut)
-        for action in actions:
-            post = posts.render(alert, config, channel, action, lang)
-            if post.truncated or post.length > post.limit:
-                over.append((_uncut_length(alert, config, channel, action, lang), action, post))
+        try:
+            for action in actions:
+                post = posts.render(alert, config, channel, action, lang)
+                if post.truncated or post.length > post.limit:
+                    over.append((_uncut_length(alert, config, channel, action, lang), action, post))
+        except jinja2.TemplateError as exc:  # a project's own template: say where, never a traceback
+            yield _template_problem(source, config, channel, exc)
+            continue
         if not over:
             continue
         full, action, post = max(over, key=lambda item: item[0] or 0)  # the update post may be the longer
@@ -317,6 +354,17 @@ def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[
         else:
             message = f"the {channel} {kind} is {full}/{post.limit} ({counted}); shorten {what} by at least {full - post.limit}"
         yield source.problem((key,), "error", message)
+
+
+def _template_problem(source: SourceFile, config: Config, channel: str, exc: jinja2.TemplateError) -> Problem:
+    where = getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None) or 1
+    if where:
+        return Problem(display_path(Path(where), config.root), line, 1, "error",
+                       f"the {channel} post template cannot be rendered: {exc.message or exc}",
+                       "fix the template (see docs/social.md for the names it may use)")
+    return source.problem(("summary",), "error", f"the {channel} post template cannot be rendered: {exc.message or exc}",
+                          f"fix templates/posts/{channel}.j2 in the project (see docs/social.md for the names it may use)")
 
 
 def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang: str) -> int | None:
