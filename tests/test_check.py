@@ -786,6 +786,14 @@ def test_one_file_reports_that_file_and_its_translations(project):
     assert (clean.stdout, clean.returncode) == ("", 0)
 
 
+def test_project_folder_without_its_config_is_not_read_as_content(cli, project):
+    (project / "mkdocs.yml").unlink()
+    result = cli("check", project)
+    assert problems(result) == ["mkdocs.yml:1:1: error: no mkdocs.yml here (run alertcast in the project folder, "
+                                "or pass --project PATH)"]
+    assert result.exit_code == 1
+
+
 def test_file_outside_the_content_folder(cli, project):
     (project / "notes.md").write_text("# notes\n", encoding="utf-8")
     result = cli("check", project / "notes.md")

@@ -266,6 +266,8 @@ class CheckTarget:
             return cls(project or Path("."))
         if path.is_dir() and (path / CONFIG_FILE).is_file():
             return cls(path)
+        if path.is_dir() and (path / "content").is_dir() and not any((path / s).is_dir() for s in SECTIONS):
+            return cls(path)  # a project folder that lost its mkdocs.yml: say so, do not read it as content
         if path.name == CONFIG_FILE and path.is_file():
             return cls(path.parent)
         around = project or _project_above(path) or Path(".")
@@ -275,7 +277,7 @@ class CheckTarget:
         """The problems this target asked about: all of them, or those of one file and its translations."""
         if self.file is None:
             return problems
-        file = self.file.resolve()
+        file = self.file.parent.resolve() / self.file.name  # a link is reported where it is, as the loader does
         try:
             file.relative_to(config.content_dir.resolve())
         except ValueError:
