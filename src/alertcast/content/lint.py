@@ -155,8 +155,6 @@ def _exists(base_dir: Path, target: str, root: Path, languages: tuple[str, ...])
 # preceded by a letter, digit, dot or hyphen (then it would be part of a longer name).
 _DOMAIN = re.compile(r"(?<![a-z0-9.-])(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)"
                      r"(?![a-z0-9-])", re.IGNORECASE | re.ASCII)
-
-
 _DOTTED = re.compile(r"[a-z0-9]\.[a-z0-9]", re.IGNORECASE | re.ASCII)  # what every host name has
 _TEXT_KEYS = ("title", "summary", "update_note", "withdrawn")
 
@@ -213,7 +211,7 @@ def _mentioned_handles(source: SourceFile, mentions: dict[str, str]) -> Iterator
                                      "the @")
 
 
-def defanged(host: str) -> str:
+def _defanged(host: str) -> str:
     return host.replace(".", "[.]")
 
 
@@ -230,11 +228,11 @@ def _clickable_hosts(source: SourceFile, hosts: tuple[tuple[str | None, int, str
                 named = domain if host == domain else f"{domain} (as {host})"
                 yield Problem(source.shown, line, col, "error",
                               f"scam indicator {named} is written so that it can become a clickable link",
-                              f"write it defanged as `{defanged(written.split('://')[-1])}` (in backticks), "
+                              f"write it defanged as `{_defanged(written.split('://')[-1])}` (in backticks), "
                               "never as a link")
         elif domain is not None:
             yield source.problem((key,), "error", f"{key} names scam indicator {domain} in a form that becomes a link",
-                                 f"banners and posts show the {key} as it is: write it defanged, {defanged(host)}")
+                                 f"banners and posts show the {key} as it is: write it defanged, {_defanged(host)}")
         elif config.allows_link("https://" + host):
             continue
         elif "://" in written:
@@ -244,7 +242,7 @@ def _clickable_hosts(source: SourceFile, hosts: tuple[tuple[str | None, int, str
         elif host.rsplit(".", 1)[-1].isalpha():  # "8.4.2" is a version, not a host
             yield source.problem((key,), "error",
                                  f"{key} mentions {host}, a domain not on the allow-list, which networks turn into a link",
-                                 f"write it defanged, {defanged(host)}, or add the domain to "
+                                 f"write it defanged, {_defanged(host)}, or add the domain to "
                                  "extra.alertcast.allowed_link_domains")
 
 
@@ -274,6 +272,7 @@ def _summary_plain(source: SourceFile) -> Iterator[Problem]:
 
 
 def _placeholders(source: SourceFile) -> Iterator[Problem]:
+    """Text `alertcast new` wrote for the editor to replace: it must never go live."""
     for key in ("title", "summary"):
         if is_placeholder(getattr(source.matter, key, None) or ""):
             yield source.problem((key,), "error", f"placeholder left from `alertcast new`: write the {key}",
@@ -283,16 +282,13 @@ def _placeholders(source: SourceFile) -> Iterator[Problem]:
     body = _mask_code(source.body)
     heading = None
     for number, text in enumerate(body.split("\n")):
-        found = _HEADING.match(text)
+        found = _HEADINGS.match(text)
         if found:
             heading = found.group(2).strip()
         elif is_placeholder(text.lstrip("-*+0123456789. ")):
             what = f"the section '{heading}'" if heading else "the text"
             yield Problem(source.shown, source.body_line + number, 1, "error",
                           f"placeholder left from `alertcast new`: write {what}", "replace the TODO line with your own text")
-
-
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
 _HEADINGS = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE)
@@ -311,12 +307,8 @@ def _empty_sections(source: SourceFile) -> Iterator[Problem]:
             continue
         if after is not None and len(after.group(1)) > len(here.group(1)):
             continue  # it holds sub-sections, each checked in turn
-        yield _empty(source, (len(here.group(1)), source.body_line + body.count("\n", 0, here.start()), here.group(2)))
-
-
-def _empty(source: SourceFile, heading: tuple[int, int, str]) -> Problem:
-    return Problem(source.shown, heading[1], 1, "error", f"section '{heading[2]}' is empty",
-                   "write what belongs under the heading, or delete it")
+        yield Problem(source.shown, source.body_line + body.count("\n", 0, here.start()), 1, "error",
+                      f"section '{here.group(2)}' is empty", "write what belongs under the heading, or delete it")
 
 
 _NETWORK = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram", "discord": "Discord",
