@@ -54,6 +54,8 @@ class ChannelSettings(BaseModel):
 
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# The values below go into the error's context, never into its message template: a value
+# such as "{hint}" would otherwise be filled in by pydantic.
 
 
 def _env_name(value: str) -> str:
@@ -66,22 +68,22 @@ def _env_name(value: str) -> str:
 
 def _http_url(value: str) -> str:
     if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname:
-        raise PydanticCustomError("alertcast", f"{value!r} is not an http(s):// address",
-                                  {"hint": "write the full address, e.g. https://mastodon.social"})
+        raise PydanticCustomError("alertcast", "{value} is not an http(s):// address",
+                                  {"value": repr(value), "hint": "write the full address, e.g. https://mastodon.social"})
     return value
 
 
 def _category(value: str) -> str:
     if value not in CATEGORIES:
         close = difflib.get_close_matches(value, CATEGORIES, n=1)
-        raise PydanticCustomError("alertcast", f"{value!r} is not an alert category", {
+        raise PydanticCustomError("alertcast", "{value} is not an alert category", {"value": repr(value),
             "hint": f"did you mean '{close[0]}'?" if close else "use one of " + ", ".join(CATEGORIES)})
     return value
 
 
 def _hashtag(value: str) -> str:
     if not value.startswith("#") or len(value) < 2 or any(ch.isspace() for ch in value):
-        raise PydanticCustomError("alertcast", f"{value!r} is not a hashtag", {
+        raise PydanticCustomError("alertcast", "{value} is not a hashtag", {"value": repr(value),
             "hint": "write each tag as one word starting with #, e.g. \"#phishing\""})
     return value
 
@@ -109,8 +111,8 @@ class _ChannelKeys(_Strict):
     def _configured_language(cls, value: str | None, info: ValidationInfo) -> str | None:
         languages = (info.context or {}).get("languages", ())
         if value is not None and languages and value not in languages:
-            raise PydanticCustomError("alertcast", f"language {value!r} is not configured",
-                                      {"hint": "use one of " + ", ".join(languages)})
+            raise PydanticCustomError("alertcast", "language {value} is not configured",
+                                      {"value": repr(value), "hint": "use one of " + ", ".join(languages)})
         return value
 
 

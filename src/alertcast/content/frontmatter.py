@@ -7,9 +7,8 @@ These are the contract of DESIGN.md. Unknown keys are errors, so a typo such as
 from __future__ import annotations
 
 import re
-from typing import Literal
-
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -56,7 +55,8 @@ EXAMPLE_TIME = "2026-11-01T08:00:00+08:00"
 
 
 def _error(message: str, hint: str) -> PydanticCustomError:
-    """A validation error with its own hint (shown instead of the pointer to the reference)."""
+    """A validation error with its own hint (shown instead of the pointer to the reference).
+    `message` must hold no editor's text: pydantic fills in `{...}` in it."""
     return PydanticCustomError("alertcast", message, {"hint": hint})
 
 
