@@ -695,6 +695,10 @@ CONFIG_CASES = {
         "        chat_id: \"@fixture\"", "        chat_id: \"@fixture\"\n        hashtags:\n          phishing: ['#scam', 'no tag']",
         ["mkdocs.yml:21:31: error: 'channels.telegram.hashtags.phishing.1': 'no tag' is not a hashtag (write each tag "
          "as one word starting with #, e.g. \"#phishing\")"]),
+    "value with braces is shown as written": (
+        "        chat_id: \"@fixture\"", "        chat_id: \"@fixture\"\n        hashtags:\n          phishing: ['{hint}']",
+        ["mkdocs.yml:21:22: error: 'channels.telegram.hashtags.phishing.0': '{hint}' is not a hashtag (write each tag "
+         "as one word starting with #, e.g. \"#phishing\")"]),
     "every known channel key is accepted": (
         "        chat_id: \"@fixture\"",
         "        chat_id: \"@fixture\"\n        dry_run: true\n        enabled: true\n        lang: en\n"

@@ -54,8 +54,8 @@ class ChannelSettings(BaseModel):
 
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# The values below go into the error's context, never into its message template: a value
-# such as "{hint}" would otherwise be filled in by pydantic.
+# An editor's value goes into the error's context, never into its message template, and last:
+# pydantic fills in each context key in turn, so a value such as "{hint}" would be filled in.
 
 
 def _env_name(value: str) -> str:
@@ -69,22 +69,23 @@ def _env_name(value: str) -> str:
 def _http_url(value: str) -> str:
     if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname:
         raise PydanticCustomError("alertcast", "{value} is not an http(s):// address",
-                                  {"value": repr(value), "hint": "write the full address, e.g. https://mastodon.social"})
+                                  {"hint": "write the full address, e.g. https://mastodon.social", "value": repr(value)})
     return value
 
 
 def _category(value: str) -> str:
     if value not in CATEGORIES:
         close = difflib.get_close_matches(value, CATEGORIES, n=1)
-        raise PydanticCustomError("alertcast", "{value} is not an alert category", {"value": repr(value),
-            "hint": f"did you mean '{close[0]}'?" if close else "use one of " + ", ".join(CATEGORIES)})
+        raise PydanticCustomError("alertcast", "{value} is not an alert category", {
+            "hint": f"did you mean '{close[0]}'?" if close else "use one of " + ", ".join(CATEGORIES),
+            "value": repr(value)})
     return value
 
 
 def _hashtag(value: str) -> str:
     if not value.startswith("#") or len(value) < 2 or any(ch.isspace() for ch in value):
-        raise PydanticCustomError("alertcast", "{value} is not a hashtag", {"value": repr(value),
-            "hint": "write each tag as one word starting with #, e.g. \"#phishing\""})
+        raise PydanticCustomError("alertcast", "{value} is not a hashtag", {
+            "hint": "write each tag as one word starting with #, e.g. \"#phishing\"", "value": repr(value)})
     return value
 
 
@@ -112,7 +113,7 @@ class _ChannelKeys(_Strict):
         languages = (info.context or {}).get("languages", ())
         if value is not None and languages and value not in languages:
             raise PydanticCustomError("alertcast", "language {value} is not configured",
-                                      {"value": repr(value), "hint": "use one of " + ", ".join(languages)})
+                                      {"hint": "use one of " + ", ".join(languages), "value": repr(value)})
         return value
 
 
