@@ -19,6 +19,8 @@ DOCUMENTS = [
     "a: b: c\n",  # syntax error
     "key: [unclosed\n",  # syntax error
     "\tkey: tab\n",  # syntax error
+    "!",  # the non-specific tag alone: libyaml and PyYAML's parser flag it differently
+    "title: !\nsummary: ! 12\nyes_: ! yes\n",
 ]
 
 

@@ -159,6 +159,8 @@ def _event_value(event: Any, events: Any, path: Key, out: dict[Key, Position], o
     if kind is yaml.ScalarEvent:
         if event.tag is not None and event.tag != "!":
             raise _Unusual
+        if event.tag == "!":  # resolved from its text, as both of PyYAML's loaders do (their flags for it differ)
+            return _plain(event.value, parser, event)
         if not event.implicit[0]:
             return event.value
         return _plain(event.value, parser, event)
