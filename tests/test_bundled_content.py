@@ -45,6 +45,9 @@ UNSAFE_EN = [
     _EN_PREFIX + r"install\b[^.]{0,30}?\b(?:remote[- ](?:control|desktop|access|support)|anydesk|teamviewer)",
     _EN_PREFIX + r"(?:take|keep|save) a (?:photo|picture|screenshot) of (?:your|the) (?:recovery|seed) phrase",
     _EN_PREFIX + r"(?:store|save|keep|back up)\b[^.]{0,20}?(?:recovery|seed) phrase\b[^.]{0,20}?\bin (?:the cloud|cloud storage|your email|a note|notes|a chat)",
+    # a compromised wallet is watched by sweeper bots: coins sent to pay its fees are taken at once
+    _EN_PREFIX + r"(?:send|top up|add|deposit|transfer)\b[^.]{0,30}?\b(?:gas|fees?|coins?|ETH|TRX|BNB)\b[^.]{0,30}?"
+                 r"\b(?:to|into|in) (?:the |your |that )?(?:old|compromised|hacked|drained|exposed) (?:wallet|address)",
 ]
 UNSAFE_ZH = [
     _ZH_PREFIX + r"(?:共享|分享)(?:你的|您的)?(?:手机)?屏幕",
@@ -54,6 +57,8 @@ UNSAFE_ZH = [
     _ZH_PREFIX + r"(?:下载|安装)[^。]{0,10}?远程(?:控制|协助|桌面)",
     _ZH_PREFIX + r"(?:拍照|截图)(?:保存|备份)?(?:你的|您的)?助记词",
     _ZH_PREFIX + r"(?:把|将)?(?:你的|您的)?助记词(?:存|保存|备份)(?:到|在)(?:云|网盘|邮箱|备忘录|聊天)",
+    _ZH_PREFIX + r"(?:往|向|给)(?:旧|被盗|已泄露|泄露)的?(?:钱包|地址)(?:里)?(?:转|充|打)(?:入)?(?:一点|一些|少量)?"
+                 r"\s*(?:币|手续费|原生币|ETH|TRX|BNB)",
 ]
 _UNSAFE = [re.compile(p, re.IGNORECASE) for p in UNSAFE_EN + UNSAFE_ZH]
 
@@ -180,6 +185,77 @@ def test_guides_link_only_to_alerts_live_at_the_pinned_moment(loaded):
     assert linked, "guides should point readers to current warnings"
 
 
+def test_every_guide_is_related_to_an_alert_live_at_the_pinned_moment(loaded):
+    """Each guide page lists the alerts that relate to it; none should stand without a current one."""
+    _, content = loaded
+    live = Plan.at(content, PINNED).live
+    for guide in content.guides:
+        assert any(guide.id in alert.related for alert in live), f"no live alert relates to {guide.id}"
+
+
+# --- what each alert tells readers ---------------------------------------------------------
+
+SECTIONS = {"en": ["## What it looks like", "## How to tell", "## What to do now", "## If you are already affected"],
+            "zh": ["## 骗局长什么样", "## 如何识别", "## 现在就做", "## 如果已经中招"]}
+WHAT_TO_DO = {"en": ("## What to do",), "zh": ("## 现在就做", "## 你需要做什么")}
+
+
+def test_every_alert_says_what_it_looks_like_how_to_tell_and_what_to_do(loaded):
+    """Scam warnings have the four sections in order; incident, maintenance and withdrawn notices
+    have sections of their own, but each tells readers what to do."""
+    _, content = loaded
+    for alert in content.alerts:
+        for lang, text in alert.texts.items():
+            headings = [line for line in text.body.split("\n") if line.startswith("## ")]
+            if alert.category in ("incident", "maintenance") or alert.is_withdrawn:
+                assert any(h.startswith(WHAT_TO_DO[lang]) for h in headings), (alert.id, lang, headings)
+            else:
+                assert headings == SECTIONS[lang], (alert.id, lang, headings)
+
+
+def test_withdrawn_report_tells_readers_how_to_check_their_copy(bundled: Path, loaded):
+    """A withdrawal that says "keep using it" would keep a look-alike copy installed."""
+    _, content = loaded
+    alert = content.alert("fake-staking-extension-report")
+    for lang, reason in alert.withdrawn.items():
+        assert "Alertcast Example Ltd." in reason, lang
+        assert ("Official channels" if lang == "en" else "官方渠道") in reason
+        assert "keep using" not in reason and "继续使用" not in reason
+    for lang in ("en", "zh"):
+        page = (bundled / "content" / f"official-channels.{lang}.md").read_text(encoding="utf-8")
+        row = next(line for line in page.split("\n") if line.startswith("| Alertcast Staking (Beta) |"))
+        assert "https://www.alertcast.example/download/" in row and "**Alertcast Example Ltd.**" in row
+
+
+def test_our_domain_is_taught_exactly(bundled: Path):
+    """"Ends in alertcast.example" lets validate-alertcast.example pass; the rule is the dot."""
+    for path in _files(bundled):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"end(?:s)? in `alertcast\.example`|以 `alertcast\.example` 结尾", text), path.name
+    for name in ("guides/spot-phishing", "alerts/lookalike-phishing-domains"):
+        for lang in ("en", "zh"):
+            text = (bundled / "content" / f"{name}.{lang}.md").read_text(encoding="utf-8")
+            assert "`.alertcast.example`" in text and "validate-alertcast[.]example" in text, (name, lang)
+
+
+def test_after_a_compromise_no_coins_go_into_the_old_wallet(bundled: Path):
+    for lang, words in (("en", ("sweeper", "Never send coins into the old wallet")), ("zh", ("清扫", "绝不要往旧钱包里转币"))):
+        text = (bundled / "content" / "guides" / f"after-compromise.{lang}.md").read_text(encoding="utf-8")
+        assert all(word in text for word in words), lang
+
+
+def test_every_front_matter_field_is_exercised(bundled: Path, loaded):
+    """The starter set is also the example editors copy from: each field appears somewhere."""
+    _, content = loaded
+    alerts = bundled / "content" / "alerts"
+    assert any(re.search(r"^id: ", p.read_text(encoding="utf-8"), re.M) for p in alerts.glob("*.md"))
+    assert any(a.banner and a.banner.action_url for a in content.alerts)
+    assert all(a.banner.action_url.startswith("https://www.alertcast.example/")
+               for a in content.alerts if a.banner and a.banner.action_url)
+    assert any(g.updated_at for g in content.guides)
+    assert any(re.search(r"^hide: ", p.read_text(encoding="utf-8"), re.M) for p in (bundled / "content").glob("*.md"))
+
+
 # --- indicators ----------------------------------------------------------------------------
 
 
@@ -189,6 +265,11 @@ def test_every_scam_indicator_uses_reserved_names(loaded):
         ind = alert.indicators
         for domain in ind.domains:
             assert domain.endswith(".example"), (alert.id, domain)
+        for handle in ind.handles:  # obviously fictional, so no real person is named a scammer
+            network, _, name = handle.partition(":")
+            assert "example" in name.lower(), (alert.id, handle)
+            assert re.fullmatch({"telegram": r"@[A-Za-z][A-Za-z0-9_]{4,31}", "x": r"@[A-Za-z0-9_]{1,15}",
+                                 "wechat": r"[A-Za-z][A-Za-z0-9_-]{5,19}"}[network], name), (alert.id, handle)
         for address in ind.addresses:
             chain, _, value = address.partition(":")
             if chain == "eth":
@@ -229,6 +310,8 @@ PLANTED = [
     "先转一小笔到该地址验证身份。",
     "请下载远程协助软件。",
     "截图保存助记词，以防丢失。",
+    "Send a little ETH to the old wallet so you can pay the gas to move your tokens.",
+    "先往旧钱包里转一点 ETH 当手续费，再把代币转出来。",
 ]
 
 SAFE = [
@@ -244,6 +327,8 @@ SAFE = [
     "不拍照、不截图。",
     "Support never asks you to send funds, install remote-control apps or share your screen.",
     "官方客服不会让你转账、安装远程控制软件或共享屏幕。",
+    "Never send coins into the old wallet, not even a little to pay the fees.",
+    "绝不要往旧钱包里转币，哪怕只是一点点。",
 ]
 
 

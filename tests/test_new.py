@@ -1,45 +1,126 @@
-"""`alertcast new`: both language files, every field explained, and the result passes `check`."""
+"""`alertcast new`: both language files, every field explained, placeholders that `check` refuses
+until the editor has written the text, and a clean check once they have."""
 
 from __future__ import annotations
 
+import re
+
 from conftest import NOW
 
+from alertcast.content.frontmatter import AlertMatter, BannerMatter, GuideMatter, IndicatorsMatter
 
-def test_new_alert_scaffolds_both_languages_and_checks_clean(cli, project):
+PLACEHOLDER = re.compile(r"TODO:[^\n\"]*")
+
+
+def fill_in(path, words: str) -> None:
+    """What an editor does: replace every placeholder with real text."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(PLACEHOLDER.sub(words, text), encoding="utf-8")
+
+
+def test_new_alert_explains_every_field_in_both_languages(cli, project):
     result = cli("new", "alert", "fake-airdrop-2026", "-p", project, "--now", NOW.isoformat())
     assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"created {project / 'content/alerts/fake-airdrop-2026.zh.md'}",
+        f"created {project / 'content/alerts/fake-airdrop-2026.en.md'}",
+        "next: edit the files, then run `alertcast check`"]
+    keys = [*AlertMatter.model_fields, *BannerMatter.model_fields, *IndicatorsMatter.model_fields]
+    for lang in ("zh", "en"):
+        text = (project / "content" / "alerts" / f"fake-airdrop-2026.{lang}.md").read_text(encoding="utf-8")
+        assert "\npublish_at: 2026-03-15T00:00:00+08:00\n" in text  # NOW, in the configured time zone
+        for key in keys:
+            assert re.search(rf"^ *# {key}:", text, re.MULTILINE), f"{key} is not explained in the {lang} file"
+        assert "# action_url: https://help.fixture.example/guides/spot-phishing/" in text
+
+
+def test_untouched_alert_scaffold_fails_check_with_each_placeholder(cli, project):
+    cli("new", "alert", "fake-airdrop-2026", "-p", project, "--now", NOW.isoformat())
+    result = cli("check", "-p", project)
+    shown = {"zh": ["发生了什么", "如何识别", "现在该怎么做", "如果已经受骗"],
+             "en": ["What is happening", "How to tell", "What to do now", "If you are already affected"]}
+    expected = []
+    for lang in ("en", "zh"):
+        path = f"content/alerts/fake-airdrop-2026.{lang}.md"
+        expected += [f"{path}:4:1: error: placeholder left from `alertcast new`: write the title "
+                     "(replace the TODO text with your own)",
+                     f"{path}:7:1: error: placeholder left from `alertcast new`: write the summary "
+                     "(replace the TODO text with your own)"]
+        expected += [f"{path}:{line}:1: error: placeholder left from `alertcast new`: write the section '{section}' "
+                     "(replace the TODO line with your own text)" for line, section in zip((57, 61, 65, 69), shown[lang])]
+    assert result.stdout.splitlines() == expected
+    assert result.exit_code == 1
+
+
+def test_filled_in_alert_checks_clean(cli, project):
+    cli("new", "alert", "fake-airdrop-2026", "-p", project, "--now", NOW.isoformat())
+    for lang in ("zh", "en"):
+        fill_in(project / "content" / "alerts" / f"fake-airdrop-2026.{lang}.md", "A fake airdrop page drains wallets.")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+
+
+def test_deleting_a_placeholder_leaves_an_empty_section_that_check_refuses(cli, project):
+    cli("new", "alert", "fake-airdrop-2026", "-p", project, "--now", NOW.isoformat())
     for lang in ("zh", "en"):
         path = project / "content" / "alerts" / f"fake-airdrop-2026.{lang}.md"
+        fill_in(path, "Written.")
         text = path.read_text(encoding="utf-8")
-        assert "publish_at: 2026-03-15T00:00:00+08:00" in text  # in the configured time zone
-        for key in ("severity", "category", "expires_at", "updated_at", "withdrawn", "channels", "banner",
-                    "scam_indicators", "related", "frequency", "min_app_version"):
-            assert f"# {key}:" in text or f"{key}:" in text, key
+        path.write_text(text.replace("## How to tell\n\nWritten.\n", "## How to tell\n\n")
+                        .replace("## 如何识别\n\nWritten.\n", "## 如何识别\n\n"), encoding="utf-8")
+    result = cli("check", "-p", project)
+    assert result.stdout.splitlines() == [
+        "content/alerts/fake-airdrop-2026.en.md:59:1: error: section 'How to tell' is empty "
+        "(write what belongs under the heading, or delete it)",
+        "content/alerts/fake-airdrop-2026.zh.md:59:1: error: section '如何识别' is empty "
+        "(write what belongs under the heading, or delete it)"]
+
+
+def test_new_guide_in_both_languages(cli, project):
+    result = cli("new", "guide", "use-a-hardware-wallet", "-p", project, "--now", "2026-03-14T17:30:00+00:00")
+    assert result.exit_code == 0, result.output
+    for lang in ("zh", "en"):
+        text = (project / "content" / "guides" / f"use-a-hardware-wallet.{lang}.md").read_text(encoding="utf-8")
+        assert "\n# updated_at: 2026-03-15T01:30:00+08:00\n" in text  # the time given, in the configured zone
+        for key in GuideMatter.model_fields:
+            assert re.search(rf"^# {key}:", text, re.MULTILINE), f"{key} is not explained in the {lang} file"
+    untouched = cli("check", "-p", project)
+    assert [line.split(": error: ")[1] for line in untouched.stdout.splitlines()] == [
+        "placeholder left from `alertcast new`: write the title (replace the TODO text with your own)",
+        "placeholder left from `alertcast new`: write the summary (replace the TODO text with your own)",
+        "placeholder left from `alertcast new`: write the section 'Steps' (replace the TODO line with your own text)",
+    ] + [
+        "placeholder left from `alertcast new`: write the title (replace the TODO text with your own)",
+        "placeholder left from `alertcast new`: write the summary (replace the TODO text with your own)",
+        "placeholder left from `alertcast new`: write the section '步骤' (replace the TODO line with your own text)",
+    ]
+    for lang in ("zh", "en"):
+        fill_in(project / "content" / "guides" / f"use-a-hardware-wallet.{lang}.md", "Keep the device offline.")
     checked = cli("check", "-p", project)
-    assert checked.exit_code == 0, checked.output
-
-
-def test_new_guide(cli, project):
-    result = cli("new", "guide", "use-a-hardware-wallet", "-p", project, "--now", NOW.isoformat())
-    assert result.exit_code == 0
-    assert (project / "content/guides/use-a-hardware-wallet.en.md").exists()
-    assert cli("check", "-p", project).exit_code == 0
+    assert (checked.stdout, checked.exit_code) == ("", 0)
 
 
 def test_new_refuses_to_overwrite(cli, project):
+    before = (project / "content/alerts/live-phishing.en.md").read_bytes()
     result = cli("new", "alert", "live-phishing", "-p", project)
     assert result.exit_code == 1
-    assert "already exists; choose another name or edit the existing file" in result.output
-    assert "Traceback" not in result.output
+    assert result.output == (f"Error: {project / 'content/alerts/live-phishing.zh.md'}, "
+                             f"{project / 'content/alerts/live-phishing.en.md'} already exists; choose another name "
+                             "or edit the existing file\n")
+    assert (project / "content/alerts/live-phishing.en.md").read_bytes() == before
 
 
 def test_new_rejects_bad_slug(cli, project):
     result = cli("new", "alert", "Fake Airdrop", "-p", project)
     assert result.exit_code == 1
-    assert "'Fake Airdrop' is not a valid name" in result.output
+    assert result.output == ("Error: 'Fake Airdrop' is not a valid name; use lower-case letters, digits and '-', "
+                             "e.g. fake-airdrop-2026\n")
+    assert not list((project / "content" / "alerts").glob("Fake*"))
 
 
 def test_now_without_time_zone_is_refused(cli, project):
     result = cli("new", "alert", "x-y", "-p", project, "--now", "2026-03-15T00:00:00")
     assert result.exit_code == 2
-    assert "has no time zone" in result.output
+    assert "'2026-03-15T00:00:00' has no time zone; add the offset, e.g. 2026-03-15T00:00:00+08:00" in result.output
+    assert not (project / "content" / "alerts" / "x-y.en.md").exists()

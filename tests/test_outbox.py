@@ -329,7 +329,7 @@ def test_misconfigured_channel_names_the_key(project, tmp_path):
     fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
     try:
         text = (project / "mkdocs.yml").read_text(encoding="utf-8")
-        (project / "mkdocs.yml").write_text(text.replace("chat_id: '@alerts'", "chat: '@alerts'"), encoding="utf-8")
+        (project / "mkdocs.yml").write_text(text.replace("chat_id: '@alerts'", "chat_id: ''"), encoding="utf-8")
         config = load_config(project)
         outbox.enqueue(engine, Plan.at(content, NOW), config)
         report = Dispatcher(engine, config, env=env).drain(NOW)

@@ -106,8 +106,8 @@ def test_report_flags_a_summary_too_long_for_the_strictest_channel(cli, repo):
     result = report(cli, repo, "--base", "main")
     assert result.exit_code == 1  # an error blocks the merge
     block = result.output.split("== new-drop")[1].split("\n== ")[0]
-    assert re.search(r"❌ content/alerts/new-drop\.en\.md:\d+:\d+: error: title \+ summary \+ link is \d+ "
-                     r"characters \(links count 23\) on mastodon; the limit is 500", block), block
+    assert re.search(r"❌ content/alerts/new-drop\.en\.md:\d+:\d+: error: the mastodon post is \d+/500 \(as Mastodon "
+                     r"counts: characters, links count 23\); shorten the summary by at least \d+", block), block
     assert "error(s)" in result.output.splitlines()[1]
 
 

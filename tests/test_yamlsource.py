@@ -19,6 +19,8 @@ DOCUMENTS = [
     "a: b: c\n",  # syntax error
     "key: [unclosed\n",  # syntax error
     "\tkey: tab\n",  # syntax error
+    "!",  # the non-specific tag alone: libyaml and PyYAML's parser flag it differently
+    "title: !\nsummary: ! 12\nyes_: ! yes\n",
 ]
 
 
@@ -46,7 +48,6 @@ GENERAL = [
     "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n",  # anchors and merge keys
     "? !!python/tuple [a, b]\n: complex key\n",  # a key that is not a scalar (kept opaque)
     "set: !!set {a, b}\nn: 0x1f\nf: .5\nnull_: ~\nyes: true\nwhen: 2026-01-01\n",
-    "same: 1\nsame: 2\n",  # duplicate keys: the last wins
     "when: 2026-01-01T08:00:00+08:00\nagain: 2026-01-01T08:00:00+08:00\nn: [1, 1, ~, ~]\n",  # reused scalars
 ]
 
@@ -72,6 +73,33 @@ def test_unhashable_key_is_an_error_at_its_line() -> None:
     with pytest.raises(yamlsource.YamlSyntaxError, match="found unhashable key") as caught:
         yamlsource.load("a: 1\n? [a, b]\n: complex key\n", line_offset=1)
     assert caught.value.position.line == 3
+
+
+@pytest.mark.parametrize("loader", ["fast", "pure"])
+@pytest.mark.parametrize("text, line, col, name", [
+    ("publish_at: 2026-01-01T08:00:00+08:00\ntitle: t\npublish_at: 2027-01-01T08:00:00+08:00\n", 4, 1, "publish_at"),
+    ("banner:\n  frequency: once\n  frequency: daily\n", 4, 3, "banner.frequency"),
+    ("banner: {frequency: once, frequency: daily}\n", 2, 27, "banner.frequency"),
+    ("tags: !ENV HOME\ntags: x\n", 3, 1, "tags"),  # a tag sends it the general way
+    ("base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n  y: 3\n", 6, 3, "other.y"),  # anchors and merge keys too
+])
+def test_duplicate_key_is_an_error_at_the_second(text: str, line: int, col: int, name: str, loader: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """YAML would keep the last value silently: a stray second publish_at would move an embargo."""
+    if loader == "pure":
+        monkeypatch.setattr(yamlsource, "_FastLoader", yamlsource._Loader)
+    with pytest.raises(yamlsource.YamlSyntaxError) as caught:
+        yamlsource.load(text, line_offset=1)
+    first = text.split("\n").index(next(row for row in text.split("\n") if name.split(".")[-1] + ":" in row)) + 2
+    assert str(caught.value) == f"'{name}' is set twice, here and on line {first}; only the last would count"
+    assert caught.value.position == yamlsource.Position(line, col)
+    assert caught.value.hint == f"delete one of the two '{name.split('.')[-1]}:' lines"
+
+
+def test_merge_key_may_be_overridden() -> None:
+    """`<<: *base` then `x: 2` is how YAML overrides a merged value: not a duplicate."""
+    data, _ = yamlsource.load("base: &b {x: 1}\nother:\n  <<: *b\n  x: 2\n")
+    assert data["other"] == {"x": 2}
 
 
 def test_recursive_alias_is_an_error_at_the_alias() -> None:

@@ -10,7 +10,7 @@ import click
 
 from . import scaffold
 from .config import Config, load_config
-from .content.loader import load_content
+from .content.loader import CheckTarget, load_content
 from .problems import ContentError
 
 
@@ -66,18 +66,26 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+@click.argument("path", required=False, type=click.Path(exists=True))
 @project_option
 @click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True,
               help="github prints GitHub Actions annotations.")
-def check(path: str | None, project: str, fmt: str) -> None:
+@click.pass_context
+def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
     """Validate content and configuration; exit 1 when there are errors.
 
-    Each problem is printed as `path:line:col: level: message (hint)`.
+    PATH is a project folder (with mkdocs.yml), a content folder, or one file (default: the
+    project given by --project). Each problem is printed as `path:line:col: level: message (hint)`.
     """
-    config = project_config(project)
-    content_dir = Path(path) if path else None
-    _content, problems = load_content(config, content_dir)
+    explicit = ctx.get_parameter_source("project") is not click.core.ParameterSource.DEFAULT
+    target = CheckTarget.of(Path(path) if path else None, Path(project) if explicit else None)
+    try:
+        config = load_config(target.project)
+    except ContentError as exc:  # reported like any other problem, on stdout with the count
+        problems = exc.problems
+    else:
+        _content, problems = load_content(config, target.content_dir and target.content_dir.resolve())
+        problems = target.select(problems, config)
     for problem in problems:
         click.echo(problem.github() if fmt == "github" else str(problem))
     errors = sum(p.is_error for p in problems)

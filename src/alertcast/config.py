@@ -11,14 +11,15 @@ import difflib
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from . import yamlsource
-from .content.models import SOCIAL_CHANNELS
+from .content.models import CATEGORIES, SOCIAL_CHANNELS
 from .problems import ContentError, Problem
 
 CONFIG_FILE = "mkdocs.yml"
@@ -47,11 +48,135 @@ class SigningSettings(_Strict):
 
 
 class ChannelSettings(BaseModel):
-    """One social channel. Its credentials come from the environment variables it names."""
+    """One social channel. Its credentials come from the environment variables it names.
+
+    Its other keys (those of CHANNEL_KEYS[name], already checked by load_config) are in
+    `model_extra`, which the dispatcher hands to the channel's adapter as they are.
+    """
 
     model_config = ConfigDict(extra="allow", frozen=True)
     enabled: bool = True
     dry_run: bool = False
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# An editor's value goes into the error's context, never into its message template, and last:
+# pydantic fills in each context key in turn, so a value such as "{hint}" would be filled in.
+
+
+def _env_name(value: str) -> str:
+    # Never echo the value: an editor may have pasted the secret itself here.
+    if not _ENV_NAME.match(value):
+        raise PydanticCustomError("alertcast", "must be the name of an environment variable, such as MY_TOKEN",
+                                  {"hint": "put the secret in that variable, never in mkdocs.yml"})
+    return value
+
+
+def _http_url(value: str) -> str:
+    if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname:
+        raise PydanticCustomError("alertcast", "{value} is not an http(s):// address",
+                                  {"hint": "write the full address, e.g. https://mastodon.social", "value": repr(value)})
+    return value
+
+
+def _category(value: str) -> str:
+    if value not in CATEGORIES:
+        close = difflib.get_close_matches(value, CATEGORIES, n=1)
+        raise PydanticCustomError("alertcast", "{value} is not an alert category", {
+            "hint": f"did you mean '{close[0]}'?" if close else "use one of " + ", ".join(CATEGORIES),
+            "value": repr(value)})
+    return value
+
+
+def _hashtag(value: str) -> str:
+    if not value.startswith("#") or len(value) < 2 or any(ch.isspace() for ch in value):
+        raise PydanticCustomError("alertcast", "{value} is not a hashtag", {
+            "hint": "write each tag as one word starting with #, e.g. \"#phishing\"", "value": repr(value)})
+    return value
+
+
+EnvName = Annotated[str, AfterValidator(_env_name)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+class _ChannelKeys(_Strict):
+    """Keys every channel accepts: read by the dispatcher (retries, pacing) and the post renderer."""
+
+    enabled: bool = True
+    dry_run: bool = False
+    lang: str | None = None
+    max_tries: int = Field(8, ge=1)
+    backoff_base: float = Field(30.0, ge=0)
+    backoff_cap: float = Field(3600.0, ge=0)
+    per_drain: int = Field(20, ge=1)
+    min_interval: float = Field(0.0, ge=0)
+    hashtags: dict[Annotated[str, AfterValidator(_category)], list[Annotated[str, AfterValidator(_hashtag)]]] = {}
+    """Hashtags per alert category, instead of the built-in ones."""
+
+    @field_validator("lang")
+    @classmethod
+    def _configured_language(cls, value: str | None, info: ValidationInfo) -> str | None:
+        languages = (info.context or {}).get("languages", ())
+        if value is not None and languages and value not in languages:
+            raise PydanticCustomError("alertcast", "language {value} is not configured",
+                                      {"hint": "use one of " + ", ".join(languages), "value": repr(value)})
+        return value
+
+
+class TelegramKeys(_ChannelKeys):
+    chat_id: str | int
+    base_url: HttpUrl = "https://api.telegram.org"
+    token_env: EnvName = "TELEGRAM_BOT_TOKEN"
+
+
+class XKeys(_ChannelKeys):
+    base_url: HttpUrl = "https://api.x.com"
+    edit: bool = False
+    token_env: EnvName = "X_USER_TOKEN"
+
+
+class MastodonKeys(_ChannelKeys):
+    base_url: HttpUrl
+    visibility: Literal["public", "unlisted", "private", "direct"] = "public"
+    token_env: EnvName = "MASTODON_TOKEN"
+
+
+class BlueskyKeys(_ChannelKeys):
+    handle: str
+    base_url: HttpUrl = "https://bsky.social"
+    password_env: EnvName = "BLUESKY_APP_PASSWORD"
+
+
+class DiscordKeys(_ChannelKeys):
+    webhook_env: EnvName = "DISCORD_WEBHOOK_URL"
+
+
+class SlackKeys(_ChannelKeys):
+    channel: str | None = None  # required in bot mode (token_env set); the adapter says so when sending
+    base_url: HttpUrl = "https://slack.com"
+    token_env: EnvName = "SLACK_BOT_TOKEN"
+    webhook_env: EnvName = "SLACK_WEBHOOK_URL"
+
+
+class MatrixKeys(_ChannelKeys):
+    base_url: HttpUrl
+    room_id: str
+    token_env: EnvName = "MATRIX_ACCESS_TOKEN"
+
+
+class WebhookKeys(_ChannelKeys):
+    url: HttpUrl
+    idempotent: bool = False
+    supports_delete: bool = False
+    secret_env: EnvName = "ALERTCAST_WEBHOOK_SECRET"
+
+
+#: The settings each channel's adapter (broadcast/adapters/<name>.py) and the dispatcher read;
+#: any other key is a typo that would otherwise be ignored.
+CHANNEL_KEYS: dict[str, type[_ChannelKeys]] = {
+    "telegram": TelegramKeys, "x": XKeys, "mastodon": MastodonKeys, "bluesky": BlueskyKeys,
+    "discord": DiscordKeys, "slack": SlackKeys, "matrix": MatrixKeys, "webhook": WebhookKeys,
+}
 
 
 class DeploySettings(_Strict):
@@ -223,7 +348,8 @@ def load_config(root: Path | str = ".") -> Config:
     try:
         raw, positions = yamlsource.load(path.read_text(encoding="utf-8"))
     except yamlsource.YamlSyntaxError as exc:
-        raise ContentError([Problem(shown, exc.position.line, exc.position.col, "error", str(exc), "fix the YAML syntax")]) from None
+        raise ContentError([Problem(shown, exc.position.line, exc.position.col, "error", str(exc),
+                                    exc.hint or "fix the YAML syntax")]) from None
     except UnicodeDecodeError:
         raise ContentError([Problem(shown, 1, 1, "error", "file is not UTF-8 text", "save it as UTF-8")]) from None
     if not isinstance(raw, dict):
@@ -238,15 +364,47 @@ def load_config(root: Path | str = ".") -> Config:
         )
     extra = raw.get("extra") or {}
     section = extra.get("alertcast", {}) if isinstance(extra, dict) else {}
+    found, section = _channel_problems(section, shown, positions)
+    problems += found
     try:
         settings = Settings.model_validate(section or {})
     except ValidationError as exc:
         problems += validation_problems(exc, shown, positions, ("extra", "alertcast"), Settings)
         settings = None
     if problems:
-        raise ContentError(problems)
+        raise ContentError(sorted(set(problems)))
     assert settings is not None
     return Config(root.resolve(), str(raw.get("site_name", "alertcast")), str(site_url), settings, raw)
+
+
+def _channel_problems(section: Any, shown: str, positions: dict[yamlsource.Key, yamlsource.Position]
+                      ) -> tuple[list[Problem], Any]:
+    """Check each channel's keys against what its adapter reads; return the problems and the
+    section without the channels that have them (so they are not reported twice)."""
+    channels = section.get("channels") if isinstance(section, dict) else None
+    if not isinstance(channels, dict):
+        return [], section  # absent, or not a mapping: Settings says so
+    languages = section.get("languages")
+    context = {"languages": tuple(languages) if isinstance(languages, list) else Settings().languages}
+    problems: list[Problem] = []
+    good = {}
+    for name, keys in channels.items():
+        prefix = ("extra", "alertcast", "channels", name)
+        model = CHANNEL_KEYS.get(name) if isinstance(name, str) else None
+        if model is None:
+            close = difflib.get_close_matches(str(name), SOCIAL_CHANNELS, n=1)
+            pos = yamlsource.position_of(positions, prefix)
+            problems.append(Problem(shown, pos.line, pos.col, "error", f"unknown channel '{name}'",
+                                    f"did you mean '{close[0]}'?" if close else "known channels: " + ", ".join(SOCIAL_CHANNELS)))
+            continue
+        try:
+            model.model_validate(keys, context=context)
+        except ValidationError as exc:
+            problems += validation_problems(exc, shown, positions, prefix, model, "the channel settings in docs/social.md",
+                                            key_prefix=("channels", name))
+            continue
+        good[name] = keys
+    return problems, {**section, "channels": good}
 
 
 def validation_problems(
@@ -256,13 +414,19 @@ def validation_problems(
     prefix: tuple[Any, ...],
     model: type[BaseModel] | None = None,
     reference: str = "the configuration reference in README.md",
+    key_prefix: tuple[Any, ...] = (),
 ) -> list[Problem]:
-    """Turn pydantic's errors into problems that name the line and say how to fix them."""
+    """Turn pydantic's errors into problems that name the line and say how to fix them.
+
+    `key_prefix` is shown before each key, e.g. ("channels", "x") for 'channels.x.edit'.
+    """
     problems = []
     for err in exc.errors():
         loc = tuple(err["loc"])
+        if loc[-1:] == ("[key]",):  # a mapping's key was wrong: point at that key
+            loc = loc[:-1]
         pos = yamlsource.position_of(positions, prefix + loc)
-        key = ".".join(str(p) for p in loc) or "(top level)"
+        key = ".".join(str(p) for p in key_prefix + loc) or "(top level)"
         message, hint = _friendly(err, key, loc, model, reference)
         problems.append(Problem(shown, pos.line, pos.col, "error", message, hint))
     return problems
@@ -283,6 +447,9 @@ def _friendly(err: dict[str, Any], key: str, loc: tuple[Any, ...], model: type[B
         expected = err.get("ctx", {}).get("expected", "")
         return f"'{key}' has an unknown value {err.get('input')!r}", f"use one of {expected}"
     msg = err["msg"]
+    hint = (err.get("ctx") or {}).get("hint")
+    if hint:
+        return f"'{key}': {msg}", hint
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     return f"'{key}': {msg}", f"see {reference}"

@@ -47,13 +47,17 @@ class ContentError(Exception):
 
 
 def display_path(path: Path, base: Path) -> str:
-    """Path relative to `base` when it is inside it, else as given."""
+    """Path relative to `base` when it is inside it, else as given.
+
+    A symbolic link is shown where it is, not where it points: it may point nowhere.
+    """
     if path.is_absolute() == base.is_absolute() and ".." not in path.parts:
         try:  # the usual case, without a realpath() per file
             return str(path.relative_to(base))
         except ValueError:
             pass
     try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
+        real = path.resolve() if path.name in ("", ".", "..") else path.parent.resolve() / path.name
+        return str(real.relative_to(base.resolve()))
+    except (ValueError, OSError, RuntimeError):  # outside base, or a folder on the way loops
         return str(path)

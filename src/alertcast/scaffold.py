@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .config import Config
 from .content.frontmatter import SLUG
+from .content.placeholders import MARK
 
 
 class ScaffoldError(Exception):
@@ -16,14 +17,15 @@ class ScaffoldError(Exception):
 ALERT = """\
 ---
 # id: defaults to the file name ({slug}); translations share it. Do not change it once published.
+# title: the headline (up to 120 characters), plain text.
 title: "{title}"
-# summary: one plain-text paragraph (no links to other sites, no Markdown). Banners and posts use it;
-# `alertcast check` tells you when it is too long for a channel.
+# summary: one plain-text paragraph (no links to other sites, no Markdown). Banners and posts use it
+#   as it is; `alertcast check` tells you when a post would be too long for a channel.
 summary: "{summary}"
 # severity: info | advisory | warning | critical
 severity: warning
 # category: phishing | impersonation | fake-app | airdrop | approval | address-poisoning |
-#           account-takeover | investment-scam | incident | maintenance
+#   account-takeover | investment-scam | incident | maintenance
 category: phishing
 # publish_at: nothing is public before this time. Always write the time zone offset.
 publish_at: {now}
@@ -31,34 +33,48 @@ publish_at: {now}
 # expires_at: {now}
 # updated_at: set when the text changes materially; feeds, CAP and posts then treat it as an update.
 # updated_at: {now}
-# update_note: "what changed, in one sentence"
-# withdrawn: "reason" (only if the alert was wrong: it leaves the banner and posts are corrected)
+# update_note: what changed, in one sentence (needs updated_at).
+# update_note: "..."
+# withdrawn: the reason, only if the alert was wrong: it leaves the banner and posts are corrected.
+#   Needs updated_at (when it was withdrawn).
+# withdrawn: "Reported in error: ..."
 # channels: site and feed are always on. Add banner, cap and social networks by name:
-#           telegram, x, mastodon, bluesky, discord, slack, matrix, webhook
+#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook
 channels: [banner, cap]
-# banner: who sees the in-app banner (all keys optional)
+# banner: who sees the in-app banner; every key is optional.
 banner:
+  # platforms: ios | android | extension | desktop (default: all)
   platforms: [ios, android, extension, desktop]
+  # min_app_version / max_app_version: show it only to these app versions.
   # min_app_version: "8.0.0"
   # max_app_version: "8.9.9"
-  placement: [home]          # home | support | send | dapp
+  # placement: home | support | send | dapp
+  placement: [home]
+  # dismissible: whether users can close it.
   dismissible: true
-  frequency: once            # once | daily | every_launch
-# scam_indicators: written as plain values; the site shows them defanged and never as links
+  # frequency: once | daily | every_launch
+  frequency: once
+  # action_url: where the banner's button leads (default: this alert's page); allowed domains only.
+  # action_url: {site_url}guides/spot-phishing/
+# scam_indicators: written as plain values; the site shows them defanged, never as links,
+#   and apps get them as a blocklist.
 scam_indicators:
-  domains: []                # e.g. [fake-wallet.example]
-  addresses: []              # "chain:address", e.g. "eth:0x..."
-  handles: []                # "platform:handle", e.g. "telegram:@fake_support"
-# related: ids of guides to read next (files in content/guides/)
+  # domains: e.g. [fake-wallet.example]
+  domains: []
+  # addresses: "chain:address", e.g. "eth:0x..."
+  addresses: []
+  # handles: "platform:handle", e.g. "telegram:@fake_support"
+  handles: []
+# related: ids of guides to read next (files in content/guides/); link them from the text too.
 related: []
 ---
 
-{body}
-"""
+{body}"""
 
 GUIDE = """\
 ---
 # id: defaults to the file name ({slug}); translations share it.
+# title: the headline (up to 120 characters), plain text.
 title: "{title}"
 # summary: one plain-text paragraph shown in guide listings and search results.
 summary: "{summary}"
@@ -72,15 +88,24 @@ related: []
 # updated_at: {now}
 ---
 
-{body}
-"""
+{body}"""
 
+# Every text the editor must write starts with placeholders.MARK, which `alertcast check` refuses.
 _WORDS = {
-    "zh": {"title": "标题", "summary": "一段话的摘要。", "alert_body": "## 发生了什么\n\n## 如何识别\n\n## 现在该怎么做\n\n## 如果已经受骗\n",
-           "guide_body": "## 步骤\n\n1. \n"},
-    "en": {"title": "Title", "summary": "A one-paragraph summary.",
-           "alert_body": "## What is happening\n\n## How to tell\n\n## What to do now\n\n## If you are already affected\n",
-           "guide_body": "## Steps\n\n1. \n"},
+    "zh": {"title": f"{MARK} 写标题", "summary": f"{MARK} 用一段话写摘要",
+           "alert_body": (f"## 发生了什么\n\n{MARK} 用户会看到什么：消息、网站、应用或账号，以及它如何找上用户。\n\n"
+                          f"## 如何识别\n\n{MARK} 能看出破绽的迹象，以及如何核实什么是官方的。\n\n"
+                          f"## 现在该怎么做\n\n{MARK} 按顺序写出要做的步骤。\n\n"
+                          f"## 如果已经受骗\n\n{MARK} 已经点击、签名、转账或泄露助记词时该怎么做。\n"),
+           "guide_body": f"## 步骤\n\n1. {MARK} 第一步。\n"},
+    "en": {"title": f"{MARK} write the title", "summary": f"{MARK} write a one-paragraph summary",
+           "alert_body": (f"## What is happening\n\n{MARK} what readers see: the message, site, app or account, "
+                          "and how it reaches them.\n\n"
+                          f"## How to tell\n\n{MARK} the signs that give it away, and how to check what is official.\n\n"
+                          f"## What to do now\n\n{MARK} the steps to take, in order.\n\n"
+                          f"## If you are already affected\n\n{MARK} what to do after clicking, signing, sending funds "
+                          "or sharing the recovery phrase.\n"),
+           "guide_body": f"## Steps\n\n1. {MARK} the first step.\n"},
 }
 
 
@@ -101,5 +126,5 @@ def create(config: Config, kind: str, slug: str, now: datetime) -> list[Path]:
         template = ALERT if kind == "alert" else GUIDE
         body = words["alert_body" if kind == "alert" else "guide_body"]
         path.write_text(template.format(slug=slug, title=words["title"], summary=words["summary"], now=local_now,
-                                        body=body), encoding="utf-8")
+                                        site_url=config.site_url, body=body), encoding="utf-8")
     return targets

@@ -46,9 +46,18 @@ for _loader in (_Loader, _FastLoader):
 
 
 class YamlSyntaxError(ValueError):
-    def __init__(self, message: str, position: Position):
+    def __init__(self, message: str, position: Position, hint: str = ""):
         super().__init__(message)
         self.position = position
+        self.hint = hint  # how to fix it, when the caller's general hint would not fit
+
+
+def _duplicate(path: Key, first: Position, again: Position) -> YamlSyntaxError:
+    """A key written twice in one mapping: YAML keeps the last silently, so a stray second
+    `publish_at:` would move an embargo without anyone noticing."""
+    name = ".".join(str(part) for part in path)
+    return YamlSyntaxError(f"'{name}' is set twice, here and on line {first.line}; only the last would count",
+                           again, f"delete one of the two '{path[-1]}:' lines")
 
 
 def load(text: str, line_offset: int = 0) -> tuple[Any, dict[Key, Position]]:
@@ -150,6 +159,8 @@ def _event_value(event: Any, events: Any, path: Key, out: dict[Key, Position], o
     if kind is yaml.ScalarEvent:
         if event.tag is not None and event.tag != "!":
             raise _Unusual
+        if event.tag == "!":  # resolved from its text, as both of PyYAML's loaders do (their flags for it differ)
+            return _plain(event.value, parser, event)
         if not event.implicit[0]:
             return event.value
         return _plain(event.value, parser, event)
@@ -172,6 +183,8 @@ def _event_value(event: Any, events: Any, path: Key, out: dict[Key, Position], o
                 raise _Unusual
             key = _event_value(key_event, events, path, out, offset, parser)
             if key_event.implicit[0] and _resolve_plain(key_event.value) in _SPECIAL_KEYS:
+                raise _Unusual
+            if key in mapping:  # reported by the general path, with both lines
                 raise _Unusual
             child = path + (key_event.value,)
             out[child] = Position(key_event.start_mark.line + 1 + offset, key_event.start_mark.column + 1)
@@ -240,13 +253,17 @@ def _build(node: yaml.Node, path: Key, out: dict[Key, Position], offset: int, lo
         return items
     if kind == "mapping" and tag == _MAP:
         mapping: dict[Any, Any] = {}
+        lines: dict[Any, Position] = {}  # where each key was first written
         for key_node, value_node in node.value:
             if key_node.id != "scalar" or key_node.tag in _SPECIAL_KEYS:
                 raise _Unusual
             key = _build(key_node, path, out, offset, loader, seen)
             child = path + (key_node.value,)
             mark = key_node.start_mark
-            out[child] = Position(mark.line + 1 + offset, mark.column + 1)
+            here = Position(mark.line + 1 + offset, mark.column + 1)
+            if key in lines:
+                raise _duplicate(child, lines[key], here)
+            lines[key] = out[child] = here
             mapping[key] = _build(value_node, child, out, offset, loader, seen)
         return mapping
     raise _Unusual
@@ -255,10 +272,16 @@ def _build(node: yaml.Node, path: Key, out: dict[Key, Position], offset: int, lo
 def _walk(node: yaml.Node, path: Key, out: dict[Key, Position], offset: int) -> None:
     out.setdefault(path, Position(node.start_mark.line + 1 + offset, node.start_mark.column + 1))
     if isinstance(node, yaml.MappingNode):
+        seen: set[tuple[str, str]] = set()
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else _complex_key(key_node)
             child = path + (key,)
-            out[child] = Position(key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1)
+            here = Position(key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1)
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag not in _SPECIAL_KEYS:
+                if (key_node.tag, key) in seen:
+                    raise _duplicate(child, out[child], here)
+                seen.add((key_node.tag, key))
+            out[child] = here
             _walk(value_node, child, out, offset)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):

@@ -7,9 +7,11 @@ These are the contract of DESIGN.md. Unknown keys are errors, so a typo such as
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from .models import CATEGORIES, FREQUENCIES, GUIDE_LEVELS, KNOWN_CHANNELS, PLACEMENTS, PLATFORMS
 
@@ -49,6 +51,20 @@ class _Strict(BaseModel):
         return value
 
 
+EXAMPLE_TIME = "2026-11-01T08:00:00+08:00"
+
+
+def _error(message: str, hint: str) -> PydanticCustomError:
+    """A validation error with its own hint (shown instead of the pointer to the reference).
+    `message` must hold no editor's text: pydantic fills in `{...}` in it."""
+    return PydanticCustomError("alertcast", message, {"hint": hint})
+
+
+def _missing(info: ValidationInfo, key: str) -> bool:
+    """True when `key` was left out; False when it is set or was itself invalid (reported already)."""
+    return key in info.data and info.data[key] is None
+
+
 def _slug(value: str) -> str:
     if not SLUG.match(value):
         raise ValueError(f"{value!r} is not a valid id; use lower-case letters, digits and '-' (e.g. fake-support-telegram)")
@@ -82,16 +98,21 @@ class BannerMatter(_Strict):
             raise ValueError(f"{text!r} is not an app version like 8.2.0")
         return text
 
-    @model_validator(mode="after")
-    def _range(self) -> BannerMatter:
-        if self.min_app_version and self.max_app_version:
-            if version_tuple(self.min_app_version) > version_tuple(self.max_app_version):
-                raise ValueError(
-                    f"min_app_version {self.min_app_version} is above max_app_version {self.max_app_version}"
-                )
-        if not self.platforms:
-            raise ValueError("platforms is empty: the banner would reach nobody; remove the key to target all")
-        return self
+    @field_validator("max_app_version")
+    @classmethod
+    def _range(cls, value: str | None, info: ValidationInfo) -> str | None:
+        low = info.data.get("min_app_version")
+        if value and low and version_tuple(low) > version_tuple(value):
+            raise _error(f"is {value}, below min_app_version {low}: no app version would see the banner",
+                         "swap the two versions, or remove one of them")
+        return value
+
+    @field_validator("platforms")
+    @classmethod
+    def _some_platform(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise _error("is empty: the banner would reach nobody", "remove the key to target every platform")
+        return value
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -141,6 +162,13 @@ def refang(text: str) -> str:
     return text.replace("[.]", ".").replace("(.)", ".").replace("hxxp", "http").replace("[:]", ":")
 
 
+def _not_a_date(value: object) -> object:
+    """`publish_at: 2026-03-01` is read by YAML as a date: say that, not 'no time zone'."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        raise _error("is a date without a time", f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
+    return value
+
+
 class AlertMatter(_Strict):
     id: str | None = None
     title: str = Field(min_length=1, max_length=MAX_TITLE)
@@ -167,22 +195,44 @@ class AlertMatter(_Strict):
     def _summary(cls, value: str) -> str:
         return _plain(value, "summary")
 
-    @field_validator("withdrawn")
+    _dates = field_validator("publish_at", "expires_at", "updated_at", mode="before")(_not_a_date)
+
+    @field_validator("expires_at")
     @classmethod
-    def _reason(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("withdrawn needs a reason readers will see, e.g. 'Reported in error: the site is ours.'")
+    def _expires_after_publishing(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        published = info.data.get("publish_at")
+        if value and published and value <= published:
+            raise _error(f"must be after publish_at ({published.isoformat()})",
+                         "set a later expires_at, or remove it to keep the alert in the banner")
         return value
 
-    @model_validator(mode="after")
-    def _times(self) -> AlertMatter:
-        if self.expires_at and self.expires_at <= self.publish_at:
-            raise ValueError("expires_at must be after publish_at")
-        if self.updated_at and self.updated_at < self.publish_at:
-            raise ValueError("updated_at is before publish_at; an alert cannot be updated before it is published")
-        if self.update_note and not self.updated_at:
-            raise ValueError("update_note needs updated_at (when the change was made)")
-        return self
+    @field_validator("updated_at")
+    @classmethod
+    def _updated_after_publishing(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        published = info.data.get("publish_at")
+        if value and published and value < published:
+            raise _error(f"is before publish_at ({published.isoformat()}); an alert cannot be updated before "
+                         "it is published", "set updated_at to when the text changed")
+        return value
+
+    @field_validator("update_note")
+    @classmethod
+    def _note_has_time(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and _missing(info, "updated_at"):
+            raise _error("needs updated_at (when the change was made)", f"add e.g. updated_at: {EXAMPLE_TIME}")
+        return value
+
+    @field_validator("withdrawn")
+    @classmethod
+    def _reason(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        if not value.strip():
+            raise ValueError("withdrawn needs a reason readers will see, e.g. 'Reported in error: the site is ours.'")
+        if _missing(info, "updated_at"):
+            raise _error("needs updated_at (when it was withdrawn); feeds and CAP date the withdrawal with it",
+                         f"add updated_at: with the time it was withdrawn, e.g. updated_at: {EXAMPLE_TIME}")
+        return value
 
 
 class GuideMatter(_Strict):
@@ -198,6 +248,8 @@ class GuideMatter(_Strict):
     @classmethod
     def _id(cls, value: str | None) -> str | None:
         return value if value is None else _slug(value)
+
+    _dates = field_validator("updated_at", mode="before")(_not_a_date)
 
 
 class PageMatter(_Strict):

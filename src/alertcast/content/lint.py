@@ -1,4 +1,4 @@
-"""Rules that need more than one file: links, references, lengths, indicators.
+"""Rules that need more than one file: links, references, post lengths, indicators, placeholders.
 
 Each rule returns problems pointing at the exact line an editor has to change.
 """
@@ -6,13 +6,17 @@ Each rule returns problems pointing at the exact line an editor has to change.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 from urllib.parse import urlsplit
 
-from ..problems import Problem
-from ..render.length import RULES, URL
+import jinja2
+
+from ..problems import Problem, display_path
+from ..render import length, posts
 from .models import SOCIAL_CHANNELS, Alert, Content
+from .placeholders import is_placeholder
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -24,24 +28,33 @@ _REF_LINK = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>", re.IGNORECASE)
 _FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
-_ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"  # İ ı ſ K: re.IGNORECASE matches them to i, i, s, k
 _HTML_OR_MD = re.compile(r"(<[a-zA-Z/][^>]*>|\*\*|__|\[[^\]]+\]\(|^#+\s)", re.MULTILINE)
 
 
 def lint(content: Content, files: list[SourceFile], config: Config, cache: ParseCache | None = None) -> list[Problem]:
     """Every cross-file problem. With a `cache`, a file's problems are reused while the file,
     its alert, the guide ids and the settings the rules read are all unchanged; links to
-    other files are always checked again, as those files may have come or gone."""
+    other files and scam indicators (any alert's, anywhere) are always checked again, as
+    those files may have come or gone."""
     problems: list[Problem] = []
     guides = frozenset(g.id for g in content.guides)
     alerts = {a.id: a for a in content.alerts}
     enabled = set(config.enabled_channels)
+    # Indicators of every alert that still stands: a guide that links to one is as bad as the alert.
+    indicators = frozenset(d for a in content.alerts if not a.is_withdrawn for d in a.indicators.domains)
+    mentions = _mentions(content)
     settings = (config.site_url, config.languages, config.settings.allowed_link_domains, config.enabled_channels,
-                guides)
+                guides, config.settings.channels, config.root)
     for source in files:
-        if _may_link(source.body):
-            problems += _body_links(source, config)
         alert = alerts.get(getattr(source.matter, "id", None) or source.stem) if source.section == "alerts" else None
+        known = (indicators, frozenset(alert.indicators.domains)) if alert is not None else (indicators,)
+        if _may_link(source.body):
+            problems += _body_links(source, config, known)
+        hosts = _hosts(source) if cache is None else cache.joined("hosts", (source,), lambda s=source: _hosts(s))
+        if hosts:
+            problems += _clickable_hosts(source, hosts, config, known)
+        if mentions:
+            problems += _mentioned_handles(source, mentions)
 
         def rules(source: SourceFile = source, alert: Alert | None = alert) -> list[Problem]:
             return list(_file_rules(source, alert, guides, enabled, config))
@@ -55,12 +68,13 @@ def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str],
     """The rules that read only this file, its alert, the guide ids and settings."""
     yield from _related(source, guides)
     yield from _summary_plain(source)
+    yield from _placeholders(source)
+    if source.section in ("alerts", "guides"):
+        yield from _empty_sections(source)
     if source.section == "alerts" and alert is not None:
-        yield from _indicators_in_body(source, alert.indicators.domains)
-        yield from _summary_links(source, config)
         yield from _banner(source, config)
         yield from _channels(source, enabled)
-        yield from _summary_length(source, alert.id, alert.channels, config)
+        yield from _post_lengths(source, alert, config)
 
 
 def _related(source: SourceFile, guides: frozenset[str]) -> Iterator[Problem]:
@@ -101,7 +115,7 @@ def _links(body: str) -> Iterator[tuple[int, str]]:
             yield match.start(1), match.group(1)
 
 
-def _body_links(source: SourceFile, config: Config) -> Iterator[Problem]:
+def _body_links(source: SourceFile, config: Config, indicators: tuple[frozenset[str], ...]) -> Iterator[Problem]:
     body = _mask_code(source.body)
     base_dir = source.path.parent
     root = None  # resolved only when a relative link needs it: resolving is a syscall per path part
@@ -109,6 +123,8 @@ def _body_links(source: SourceFile, config: Config) -> Iterator[Problem]:
         line, col = _where(source, body, offset)
         parts = urlsplit(target)
         if parts.scheme in ("http", "https"):
+            if _indicator_of((parts.hostname or "").lower(), indicators):
+                continue  # an error from _clickable_hosts, at the same place
             if not config.allows_link(target):
                 yield Problem(source.shown, line, col, "warning", f"link to {parts.hostname}, a domain not on the allow-list",
                               "link only to official domains, or add it to extra.alertcast.allowed_link_domains")
@@ -135,34 +151,99 @@ def _exists(base_dir: Path, target: str, root: Path, languages: tuple[str, ...])
     return False
 
 
-def _indicators_in_body(source: SourceFile, domains: tuple[str, ...]) -> Iterator[Problem]:
-    if not domains:
-        return
-    # Compiling one pattern per domain dominated loading; most bodies never mention their
-    # domains, so a plain substring test rules them out first. It is exact: the only
-    # non-ASCII letters that match ASCII ones case-insensitively are the few below, and
-    # masking code only blanks text out, so what the raw body lacks the masked one lacks.
-    lowered = None if any(ch in source.body for ch in _ASCII_LOOKALIKES) else source.body.lower()
-    mentioned = [d for d in domains if lowered is None or d.lower() in lowered]
-    if not mentioned:
-        return
-    body = _mask_code(source.body)
-    for domain in mentioned:
-        pattern = re.compile(r"(?<![\w.-])(?:https?://)?" + re.escape(domain) + r"(?![\w-])", re.IGNORECASE)
-        for match in pattern.finditer(body):
-            line, col = _where(source, body, match.start())
-            defanged = domain.replace(".", "[.]")
-            yield Problem(source.shown, line, col, "error",
-                          f"scam indicator {domain} is written so that it can become a clickable link",
-                          f"write it defanged as `{defanged}` (in backticks), never as a link")
+# A host name as linkifiers see one: labels joined by dots, optionally after a scheme; not
+# preceded by a letter, digit, dot or hyphen (then it would be part of a longer name).
+_DOMAIN = re.compile(r"(?<![a-z0-9.-])(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)"
+                     r"(?![a-z0-9-])", re.IGNORECASE | re.ASCII)
+_DOTTED = re.compile(r"[a-z0-9]\.[a-z0-9]", re.IGNORECASE | re.ASCII)  # what every host name has
+_TEXT_KEYS = ("title", "summary", "update_note", "withdrawn")
 
 
-def _summary_links(source: SourceFile, config: Config) -> Iterator[Problem]:
-    for url in URL.findall(source.matter.summary):
-        if not config.allows_link(url):
-            yield source.problem(("summary",), "error", f"summary links to {urlsplit(url).hostname}, a domain not on the allow-list",
-                                 "banners and posts may link only to allowed domains; remove the link or add the domain "
-                                 "to extra.alertcast.allowed_link_domains")
+def _hosts(source: SourceFile) -> tuple[tuple[str | None, int, str, str], ...]:
+    """Every host name in the file that could become a link: (front-matter key, or None for the
+    body outside code; offset; host in lower case; as written from the scheme on). Indicators
+    change often and files rarely, so this is kept per file and only looked up on each load."""
+    found = []
+    if _DOTTED.search(source.body):  # most bodies name no host at all: skip masking and the full scan
+        found += [(None, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(_mask_code(source.body))]
+    for key in _TEXT_KEYS:
+        text = getattr(source.matter, key, None)
+        if text and _DOTTED.search(text):
+            found += [(key, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(text)]
+    return tuple(found)
+
+
+def _indicator_of(host: str, indicators: tuple[frozenset[str], ...]) -> str | None:
+    """The indicator domain that `host` is, or is a subdomain of."""
+    labels = host.split(".")
+    for start in range(len(labels) - 1):
+        suffix = ".".join(labels[start:])
+        if any(suffix in known or "*." + suffix in known for known in indicators):
+            return suffix
+    return None
+
+
+def _mentions(content: Content) -> dict[str, str]:
+    """Scam handles that networks would turn into a mention of that account, lower-cased -> as listed."""
+    found = {}
+    for alert in content.alerts:
+        for handle in alert.indicators.handles:
+            name = handle.partition(":")[2].strip()
+            if name.startswith("@") and not alert.is_withdrawn:
+                found[name.lower()] = handle
+    return found
+
+
+_MENTION = re.compile(r"(?<![\w@])@[\w.]+", re.ASCII)
+
+
+def _mentioned_handles(source: SourceFile, mentions: dict[str, str]) -> Iterator[Problem]:
+    """`@handle` in a post links to (and notifies) that account: a scam account must not get one."""
+    for key in _TEXT_KEYS:
+        text = getattr(source.matter, key, None)
+        if not text or "@" not in text:
+            continue
+        for match in _MENTION.finditer(text):
+            handle = mentions.get(match.group(0).rstrip(".").lower())
+            if handle:
+                yield source.problem((key,), "error", f"{key} names scam handle {handle}, which networks turn into a "
+                                     "link to that account", "leave the handle to the alert's page, or write it without "
+                                     "the @")
+
+
+def _defanged(host: str) -> str:
+    return host.replace(".", "[.]")
+
+
+def _clickable_hosts(source: SourceFile, hosts: tuple[tuple[str | None, int, str, str], ...], config: Config,
+                     indicators: tuple[frozenset[str], ...]) -> Iterator[Problem]:
+    """Scam indicators may appear only defanged, anywhere. Titles, summaries, update notes and
+    withdrawal reasons go verbatim into banners, feeds and posts, where networks turn any host
+    name into a link: there only allowed domains may appear at all."""
+    for key, offset, host, written in hosts:
+        domain = _indicator_of(host, indicators)
+        if key is None:
+            if domain is not None:
+                line, col = _where(source, source.body, offset)
+                named = domain if host == domain else f"{domain} (as {host})"
+                yield Problem(source.shown, line, col, "error",
+                              f"scam indicator {named} is written so that it can become a clickable link",
+                              f"write it defanged as `{_defanged(written.split('://')[-1])}` (in backticks), "
+                              "never as a link")
+        elif domain is not None:
+            yield source.problem((key,), "error", f"{key} names scam indicator {domain} in a form that becomes a link",
+                                 f"banners and posts show the {key} as it is: write it defanged, {_defanged(host)}")
+        elif config.allows_link("https://" + host):
+            continue
+        elif "://" in written:
+            yield source.problem((key,), "error", f"{key} links to {host}, a domain not on the allow-list",
+                                 "banners and posts may link only to allowed domains; remove the link or add the "
+                                 "domain to extra.alertcast.allowed_link_domains")
+        elif host.rsplit(".", 1)[-1].isalpha():  # "8.4.2" is a version, not a host
+            yield source.problem((key,), "error",
+                                 f"{key} mentions {host}, a domain not on the allow-list, which networks turn into a link",
+                                 f"write it defanged, {_defanged(host)}, or add the domain to "
+                                 "extra.alertcast.allowed_link_domains")
 
 
 def _banner(source: SourceFile, config: Config) -> Iterator[Problem]:
@@ -190,18 +271,105 @@ def _summary_plain(source: SourceFile) -> Iterator[Problem]:
                              "write the summary as plain sentences")
 
 
-def post_preview(title: str, summary: str, url: str) -> str:
-    """The shortest post a channel gets: title, summary and link. Templates only add to it."""
-    return f"{title}\n\n{summary}\n\n{url}"
+def _placeholders(source: SourceFile) -> Iterator[Problem]:
+    """Text `alertcast new` wrote for the editor to replace: it must never go live."""
+    for key in ("title", "summary"):
+        if is_placeholder(getattr(source.matter, key, None) or ""):
+            yield source.problem((key,), "error", f"placeholder left from `alertcast new`: write the {key}",
+                                 "replace the TODO text with your own")
+    if "TODO" not in source.body:
+        return
+    body = _mask_code(source.body)
+    heading = None
+    for number, text in enumerate(body.split("\n")):
+        found = _HEADINGS.match(text)
+        if found:
+            heading = found.group(2).strip()
+        elif is_placeholder(text.lstrip("-*+0123456789. ")):
+            what = f"the section '{heading}'" if heading else "the text"
+            yield Problem(source.shown, source.body_line + number, 1, "error",
+                          f"placeholder left from `alertcast new`: write {what}", "replace the TODO line with your own text")
 
 
-def _summary_length(source: SourceFile, alert_id: str, channels: tuple[str, ...], config: Config) -> Iterator[Problem]:
-    targets = [RULES[c] for c in channels if c in RULES and c in config.enabled_channels]
-    url = config.page_url("alerts", alert_id, source.lang)
-    text = post_preview(source.matter.title, source.matter.summary, url)
-    over = [(rule, rule.count(text)) for rule in targets if rule.count(text) > rule.limit]
-    if over:
-        rule, counted = min(over, key=lambda pair: pair[0].limit)
-        yield source.problem(("summary",), "error",
-                             f"title + summary + link is {counted} {rule.unit} on {rule.channel}; the limit is {rule.limit}",
-                             f"shorten the summary by at least {counted - rule.limit}")
+_HEADINGS = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE)
+
+
+def _empty_sections(source: SourceFile) -> Iterator[Problem]:
+    """A heading with nothing under it before the next heading of the same or a higher level."""
+    body = source.body
+    if "#" not in body:
+        return
+    if "```" in body or "~~~" in body:  # a "# comment" in a code block is not a heading
+        body = _mask_code(body)
+    found = list(_HEADINGS.finditer(body))
+    for here, after in zip(found, found[1:] + [None]):
+        if body[here.end():after.start() if after else len(body)].strip():
+            continue
+        if after is not None and len(after.group(1)) > len(here.group(1)):
+            continue  # it holds sub-sections, each checked in turn
+        yield Problem(source.shown, source.body_line + body.count("\n", 0, here.start()), 1, "error",
+                      f"section '{here.group(2)}' is empty", "write what belongs under the heading, or delete it")
+
+
+_NETWORK = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram", "discord": "Discord",
+            "slack": "Slack", "matrix": "Matrix", "webhook": "the webhook"}
+_PROBE = "\u2060alertcast-probe\u2060"  # stands in for the text being measured; no template writes it
+
+
+def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[Problem]:
+    """Render each post this file's language gets, as the broadcaster will, and refuse any that
+    the renderer would have to cut: a cut warning can lose exactly the sentence that matters."""
+    lang = source.lang
+    if alert.is_withdrawn:
+        actions, key, what = ("withdraw",), "withdrawn", "the withdrawal reason"
+    else:
+        actions, key, what = ("post", "update") if alert.updated_at else ("post",), "summary", "the summary"
+    for channel in alert.channels:
+        if channel not in length.RULES or channel not in config.enabled_channels:
+            continue
+        over = []  # (length before cutting, or None when unknown; action; the post as cut)
+        try:
+            for action in actions:
+                post = posts.render(alert, config, channel, action, lang)
+                if post.truncated or post.length > post.limit:
+                    over.append((_uncut_length(alert, config, channel, action, lang), action, post))
+        except jinja2.TemplateError as exc:  # a project's own template: say where, never a traceback
+            yield _template_problem(source, config, channel, exc)
+            continue
+        if not over:
+            continue
+        full, action, post = max(over, key=lambda item: item[0] or 0)  # the update post may be the longer
+        kind = {"post": "post", "update": "update post", "withdraw": "withdrawal post"}[action]
+        counted = f"as {_NETWORK[channel]} counts: {post.unit.replace(' (', ', ').rstrip(')')}"
+        if full is None:
+            message = f"the {channel} {kind} is over {post.limit} ({counted}) and would be cut; shorten {what}"
+        else:
+            message = f"the {channel} {kind} is {full}/{post.limit} ({counted}); shorten {what} by at least {full - post.limit}"
+        yield source.problem((key,), "error", message)
+
+
+def _template_problem(source: SourceFile, config: Config, channel: str, exc: jinja2.TemplateError) -> Problem:
+    where = getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None) or 1
+    if where:
+        return Problem(display_path(Path(where), config.root), line, 1, "error",
+                       f"the {channel} post template cannot be rendered: {exc.message or exc}",
+                       "fix the template (see docs/social.md for the names it may use)")
+    return source.problem(("summary",), "error", f"the {channel} post template cannot be rendered: {exc.message or exc}",
+                          f"fix templates/posts/{channel}.j2 in the project (see docs/social.md for the names it may use)")
+
+
+def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang: str) -> int | None:
+    """The length of the post before the renderer cut it: rendered with a short stand-in for the
+    summary (or reason), which is then replaced by the real text and counted as the network does."""
+    text = alert.texts[lang]
+    if action == "withdraw":
+        original = alert.withdrawn.get(lang, "")
+        probe = replace(alert, withdrawn={**alert.withdrawn, lang: _PROBE})
+    else:
+        original = text.summary
+        probe = replace(alert, texts={**alert.texts, lang: replace(text, summary=_PROBE)})
+    rendered = posts.render(probe, config, channel, action, lang).text
+    if rendered.count(_PROBE) != 1:
+        return None
+    return length.count(channel, rendered.replace(_PROBE, original))

@@ -10,17 +10,20 @@ Layout (the mkdocs-static-i18n suffix convention):
 
 from __future__ import annotations
 
+import errno
+import glob
 import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from .. import yamlsource
-from ..config import Config, validation_problems
+from ..config import CONFIG_FILE, Config, validation_problems
 from ..gcpause import paused
 from ..problems import ContentError, Problem, display_path
 from .frontmatter import CONTROL, AlertMatter, BannerMatter, GuideMatter, PageMatter
@@ -87,6 +90,14 @@ def read_file(path: Path | str, section: str, config: Config, base: Path, shown:
     """
     shown = shown or display_path(Path(path), base)
     name = os.path.basename(path)
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        return None, [_unreadable(path, shown, exc)]
+    if not S_ISREG(stat.st_mode):
+        what = "a folder" if S_ISDIR(stat.st_mode) else "not a regular file"
+        return None, [Problem(shown, 1, 1, "error", f"'{name}' is {what}, not a Markdown file",
+                              "rename it so its name does not end in .md, or move it out of the content folder")]
     match = _NAME.match(name)
     if not match:
         return None, [Problem(shown, 1, 1, "error", "file name must be <name>.<language>.md",
@@ -95,15 +106,34 @@ def read_file(path: Path | str, section: str, config: Config, base: Path, shown:
     if lang not in config.languages:
         return None, [Problem(shown, 1, 1, "error", f"language '{lang}' is not configured",
                               f"use one of {', '.join(config.languages)} or add it to extra.alertcast.languages")]
-    stat = os.stat(path)
     size = stat.st_size
     if size > MAX_FILE_BYTES:
         return None, [Problem(shown, 1, 1, "error", f"file is {size // 1024} KiB, over the {MAX_FILE_BYTES // 1024} KiB limit",
                               "split it into several pages")]
-    if cache is None:
-        return _parse(Path(path), Path(path).read_bytes(), shown, section, stem, lang)
-    return cache.get(os.fspath(path), (shown, section), stat,
-                     lambda raw: _parse(Path(path), raw, shown, section, stem, lang))
+    try:
+        if cache is None:
+            return _parse(Path(path), Path(path).read_bytes(), shown, section, stem, lang)
+        return cache.get(os.fspath(path), (shown, section), stat,
+                         lambda raw: _parse(Path(path), raw, shown, section, stem, lang))
+    except OSError as exc:  # removed or made unreadable since it was listed
+        return None, [_unreadable(path, shown, exc)]
+
+
+def _unreadable(path: Path | str, shown: str, exc: OSError) -> Problem:
+    """Why a listed file cannot be opened, in words, with what to do about it."""
+    if os.path.islink(path):
+        target = os.readlink(path)
+        if exc.errno == errno.ELOOP:
+            return Problem(shown, 1, 1, "error", f"symbolic link to {target} loops back on itself and never reaches a file",
+                           "point the link at a real file, or delete it")
+        if exc.errno == errno.ENOENT:
+            return Problem(shown, 1, 1, "error", f"symbolic link to {target}, which does not exist",
+                           "point the link at an existing file, or delete it")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return Problem(shown, 1, 1, "error", "file cannot be read: permission denied",
+                       "make it readable by the user that runs alertcast (e.g. chmod a+r)")
+    return Problem(shown, 1, 1, "error", f"file cannot be read: {exc.strerror or exc}",
+                   "check that the file exists and can be opened")
 
 
 def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,
@@ -123,7 +153,7 @@ def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,
         data, positions = yamlsource.load(front, line_offset=front_line - 1)
     except yamlsource.YamlSyntaxError as exc:
         return None, [Problem(shown, exc.position.line, exc.position.col, "error", str(exc),
-                              "check indentation and quote values that contain ': ' or start with '@' or '*'")]
+                              exc.hint or "check indentation and quote values that contain ': ' or start with '@' or '*'")]
     if not isinstance(data, dict):
         return None, [Problem(shown, front_line, 1, "error", "front matter must be 'key: value' lines", "")]
     # YAML reads U+0085, U+2028 and U+2029 as line breaks, so in front matter they would silently
@@ -153,24 +183,24 @@ def _time_hint(problem: Problem) -> Problem:
     return problem
 
 
-def discover(content_dir: Path) -> list[tuple[str, str, bool]]:
-    """Markdown files under content/ (path, section, whether it is a symlink), in a stable order.
+def discover(content_dir: Path) -> list[tuple[str, str]]:
+    """Markdown files under content/ (path, section), in a stable order.
 
     Paths are strings: building a Path for each of thousands of files, most of them
     unchanged since the last load, was a fifth of a re-publish.
     """
-    found = [(path, "", link) for path, link in _markdown_in(str(content_dir))]
+    found = [(path, "") for path in _markdown_in(str(content_dir))]
     for section in SECTIONS:
-        found += [(path, section, link) for path, link in _markdown_in(os.path.join(content_dir, section))]
+        found += [(path, section) for path in _markdown_in(os.path.join(content_dir, section))]
     return found
 
 
-def _markdown_in(folder: str) -> list[tuple[str, bool]]:
-    """`sorted(folder.glob("*.md"))`, with whether each is a symlink (known from the listing)."""
+def _markdown_in(folder: str) -> list[str]:
+    """`sorted(folder.glob("*.md"))`: every entry so named, whatever it is (read_file says what is wrong)."""
     try:
         with os.scandir(folder) as entries:
-            found = sorted((entry.path, entry.is_symlink()) for entry in entries if entry.name.endswith(".md"))
-    except OSError:  # no such folder, as glob: nothing
+            found = sorted(entry.path for entry in entries if entry.name.endswith(".md"))
+    except (FileNotFoundError, NotADirectoryError):  # no such folder, as glob: nothing
         return []
     return found
 
@@ -184,7 +214,9 @@ def _outside_sections(content_dir: Path) -> list[Path]:
     for folder in content_dir.iterdir():
         if folder.name in SECTIONS or folder.name == "assets" or folder.is_symlink() or not folder.is_dir():
             continue
-        found += folder.rglob("*.md")
+        for parent, folders, names in os.walk(folder, onerror=lambda _error: None):  # links not followed
+            folders.sort()
+            found += [Path(parent, name) for name in names + folders if name.endswith(".md")]
     return sorted(found)
 
 
@@ -218,6 +250,53 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
     return (loaded.content if loaded.ok else None), loaded.problems
 
 
+@dataclass(frozen=True)
+class CheckTarget:
+    """What `alertcast check PATH` is asked to check: PATH may be a project folder (the one with
+    mkdocs.yml), a content folder, or one file; without PATH, the project given by --project."""
+
+    project: Path
+    content_dir: Path | None = None  # None: the one mkdocs.yml configures
+    file: Path | None = None  # report only on this file (and its translations)
+
+    @classmethod
+    def of(cls, path: Path | None, project: Path | None) -> CheckTarget:
+        """`project` is None when --project was not given: then the project is found above PATH."""
+        if path is None:
+            return cls(project or Path("."))
+        if path.is_dir() and (path / CONFIG_FILE).is_file():
+            return cls(path)
+        if path.is_dir() and (path / "content").is_dir() and not any((path / s).is_dir() for s in SECTIONS):
+            return cls(path)  # a project folder that lost its mkdocs.yml: say so, do not read it as content
+        if path.name == CONFIG_FILE and path.is_file():
+            return cls(path.parent)
+        around = project or _project_above(path) or Path(".")
+        return cls(around, path) if path.is_dir() else cls(around, None, path)
+
+    def select(self, problems: list[Problem], config: Config) -> list[Problem]:
+        """The problems this target asked about: all of them, or those of one file and its translations."""
+        if self.file is None:
+            return problems
+        file = self.file.parent.resolve() / self.file.name  # a link is reported where it is, as the loader does
+        try:
+            file.relative_to(config.content_dir.resolve())
+        except ValueError:
+            return [Problem(display_path(file, config.root), 1, 1, "error",
+                            f"this file is not in the content folder ({display_path(config.content_dir, config.root)}/)",
+                            "check a file under the content folder, or pass --project for the project it belongs to")]
+        stem = file.name.split(".")[0]
+        mine = {display_path(p, config.root) for p in [file, *file.parent.glob(f"{glob.escape(stem)}.*.md")]}
+        config_file = display_path(config.path, config.root)
+        return [p for p in problems if p.path in mine or p.path == config_file]
+
+
+def _project_above(path: Path) -> Path | None:
+    for folder in path.resolve().parents:
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    return None
+
+
 def load_all(config: Config, content_dir: Path | None = None, base: Path | None = None,
              cache: ParseCache | None = PARSED) -> Loaded:
     """Load every file that parses into models and collect every problem, errors included."""
@@ -226,38 +305,51 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
     problems: list[Problem] = []
     if not content_dir.is_dir():
         shown = display_path(config.path, base)
-        return Loaded(None, [Problem(shown, 1, 1, "error", f"content folder {content_dir} does not exist",
+        return Loaded(None, [Problem(shown, 1, 1, "error",
+                                     f"content folder {display_path(content_dir, base)}/ does not exist",
                                      "create it or set extra.alertcast.content_dir")], False)
     files: list[SourceFile] = []
     unreadable: set[tuple[str, str, str]] = set()  # (section, stem, lang) of files with errors
+    present: set[tuple[str, str, str]] = set()  # (section, stem, lang) of every file, readable or not
     shown_in = _Shown(base)
-    discovered = discover(content_dir)
+    try:
+        discovered = discover(content_dir)
+    except OSError as exc:
+        denied = exc.errno in (errno.EACCES, errno.EPERM)
+        return Loaded(None, [Problem(display_path(Path(exc.filename or content_dir), base), 1, 1, "error",
+                                     f"folder cannot be read: {'permission denied' if denied else exc.strerror or exc}",
+                                     "make it readable by the user that runs alertcast (e.g. chmod a+rx)" if denied
+                                     else "check that the folder exists and can be listed")], False)
     if cache is not None:
-        cache.keep_only({path for path, _section, _link in discovered})
-    for path, section, link in discovered:
-        parsed, found = read_file(path, section, config, base, shown_in(path, link), cache)
+        cache.keep_only({path for path, _section in discovered})
+    for path, section in discovered:
+        parsed, found = read_file(path, section, config, base, shown_in(path), cache)
         problems += found
+        name = os.path.basename(path)
+        stem_lang = (section, name.split(".")[0], name.split(".")[-2] if name.count(".") >= 2 else "")
+        present.add(stem_lang)
         if parsed:
             files.append(parsed)
         else:
-            name = os.path.basename(path)
-            unreadable.add((section, name.split(".")[0], name.split(".")[-2] if name.count(".") >= 2 else ""))
-    for path in _outside_sections(content_dir):
-        rel = path.relative_to(content_dir)
-        if len(rel.parts) > 1 and rel.parts[0] not in SECTIONS and rel.parts[0] != "assets":
-            problems.append(Problem(display_path(path, base), 1, 1, "warning",
-                                    f"'{rel.parts[0]}/' is not a content section; this file is ignored",
-                                    "move it to alerts/, guides/ or the content root"))
+            unreadable.add(stem_lang)
+    problems += _outside_problems(content_dir, base)
     groups: dict[tuple[str, str], list[SourceFile]] = defaultdict(list)
     for source in files:
         groups[(source.section, _id_of(source))].append(source)
     problems += _check_ids(groups)
+    problems += _check_stem_ids(files, config)
     alerts, guides, pages = [], [], []
-    translation_settings = (config.languages, frozenset(unreadable))  # all _check_translations reads besides the files
     for (section, item_id), sources in sorted(groups.items()):
         sources.sort(key=lambda s: config.languages.index(s.lang))
-        problems += _joined(cache, "translations", sources, lambda section=section, item_id=item_id, sources=sources:
-                            _check_translations(section, item_id, sources, config, unreadable), translation_settings)
+        # A language is missing only when no file of that stem exists: one that does but failed to
+        # parse, or that carries another id, has its own error already.
+        langs = {source.lang for source in sources}
+        absent = tuple(lang for lang in config.languages
+                       if lang not in langs and (section, sources[0].stem, lang) not in present)
+        if not _clashing(sources):  # otherwise comparing them would only repeat the id error
+            problems += _joined(cache, "translations", sources, lambda section=section, item_id=item_id,
+                                sources=sources, absent=absent: _check_translations(section, item_id, sources, absent),
+                                absent)
         if section == "alerts":
             alerts.append(_joined(cache, "alert", sources, lambda i=item_id, s=sources: _alert(i, s)))
         elif section == "guides":
@@ -283,10 +375,10 @@ class _Shown:
         self.base = str(base.resolve())
         self.folders: dict[str, str | None] = {}  # folder -> its path below base, None if outside
 
-    def __call__(self, path: str, is_link: bool) -> str:
+    def __call__(self, path: str) -> str:
         text = path
         parent, name = os.path.split(text)
-        if name in ("", ".", "..") or is_link:
+        if name in ("", ".", ".."):
             return display_path(Path(path), Path(self.base))
         below = self.folders.get(parent, "?")
         if below == "?":
@@ -315,17 +407,65 @@ def _id_of(source: SourceFile) -> str:
     return getattr(source.matter, "id", None) or source.stem
 
 
+def _outside_problems(content_dir: Path, base: Path) -> list[Problem]:
+    """One warning per folder that is not a section: its Markdown files would silently not be published."""
+    ignored: dict[str, list[Path]] = defaultdict(list)
+    for path in _outside_sections(content_dir):
+        ignored[path.relative_to(content_dir).parts[0]].append(path)
+    problems = []
+    for folder, paths in sorted(ignored.items()):
+        count = f"its {len(paths)} Markdown files are" if len(paths) > 1 else "its Markdown file is"
+        problems.append(Problem(display_path(paths[0], base), 1, 1, "warning",
+                                f"'{folder}/' is not a content section; {count} ignored",
+                                "move them to alerts/, guides/ or the content root"))
+    return problems
+
+
+def _check_stem_ids(files: list[SourceFile], config: Config) -> list[Problem]:
+    """Translations (one stem, several languages) must share one id, or they become separate items."""
+    stems: dict[tuple[str, str], list[SourceFile]] = defaultdict(list)
+    for source in files:
+        stems[(source.section, source.stem)].append(source)
+    problems = []
+    for (_section, stem), sources in stems.items():
+        if len({_id_of(s) for s in sources}) < 2:
+            continue
+        sources.sort(key=lambda s: config.languages.index(s.lang))
+        first = sources[0]
+        for other in sources[1:]:
+            if _id_of(other) == _id_of(first):
+                continue
+            # Point at the line that sets an id: this file's, or the first file's if only that one has one.
+            blamed, there = (other, first) if getattr(other.matter, "id", None) else (first, other)
+            problems.append(blamed.problem(("id",), "error",
+                                           f"id '{_id_of(blamed)}' differs from {there.shown} ('{_id_of(there)}' there)",
+                                           "translations of one item share its id: write the same id in every "
+                                           f"language, or remove it from all to use the file name, {stem}"))
+    return problems
+
+
 def _check_ids(groups: dict[tuple[str, str], list[SourceFile]]) -> list[Problem]:
+    """Two files of one language with the same id: blame the file(s) whose `id:` line makes it so."""
     problems = []
     for (_section, item_id), sources in groups.items():
-        seen: dict[str, SourceFile] = {}
+        by_lang: dict[str, list[SourceFile]] = defaultdict(list)
         for source in sources:
-            if source.lang in seen:
-                other = seen[source.lang]
-                problems.append(source.problem(("id",), "error", f"id '{item_id}' is used by {other.shown} too",
+            by_lang[source.lang].append(source)
+        for same in by_lang.values():
+            if len(same) < 2:
+                continue
+            for source in same:
+                if getattr(source.matter, "id", None) is None:
+                    continue  # its id is its file name: the other file's id line is the one to change
+                others = ", ".join(o.shown for o in same if o is not source)
+                problems.append(source.problem(("id",), "error", f"id '{item_id}' is used by {others} too",
                                                "give each alert or guide its own id"))
-            seen[source.lang] = source
     return problems
+
+
+def _clashing(sources: list[SourceFile]) -> bool:
+    """Two files of one language share an id: they are not translations of each other."""
+    return len({s.lang for s in sources}) < len(sources)
 
 
 # Keys whose values translations must agree on: they describe the alert, not its wording.
@@ -337,22 +477,23 @@ _SHARED = {
 }
 
 
-def _check_translations(section: str, item_id: str, sources: list[SourceFile], config: Config,
-                        unreadable: set[tuple[str, str, str]]) -> list[Problem]:
+_NOUN = {"alerts": "alert", "guides": "guide", "": "page"}
+
+
+def _check_translations(section: str, item_id: str, sources: list[SourceFile],
+                        absent: tuple[str, ...]) -> list[Problem]:
     problems = []
-    langs = {s.lang for s in sources}
     first = sources[0]
-    for lang in config.languages:
-        if lang not in langs and (section, first.stem, lang) not in unreadable:
-            problems.append(first.problem((), "warning", f"no '{lang}' translation of '{item_id}'",
-                                          f"add {first.path.name.replace('.' + first.lang + '.', '.' + lang + '.')}"))
+    for lang in absent:
+        problems.append(first.problem((), "warning", f"no '{lang}' translation of '{item_id}'",
+                                      f"add {first.path.name.replace('.' + first.lang + '.', '.' + lang + '.')}"))
     for other in sources[1:]:
         for key in _SHARED[section]:
             mine, theirs = getattr(first.matter, key), getattr(other.matter, key)
             if mine != theirs:
                 problems.append(other.problem((key,), "error",
                                               f"'{key}' differs from {first.shown} ({_short(theirs)} here, {_short(mine)} there)",
-                                              "translations share one alert: make the values the same"))
+                                              f"translations share one {_NOUN[section]}: make the values the same"))
         if section == "alerts" and bool(first.matter.withdrawn) != bool(other.matter.withdrawn):
             problems.append(other.problem(("withdrawn",), "error", f"'withdrawn' is set in only one of {first.shown} and this file",
                                           "withdraw every translation, each with the reason in its language"))
