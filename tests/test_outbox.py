@@ -159,10 +159,11 @@ def test_unknown_is_held_then_resolved_by_a_person(project, tmp_path, cli):
 
 
 NAMES = ("telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook")
-MALFORMED = {  # a typo in mkdocs.yml or in the environment: requests refuses before anything is sent
-    "telegram": {"base_url": "htp://{host}"}, "x": {"base_url": "{host}"}, "mastodon": {"base_url": "http://[{host}"},
-    "bluesky": {"base_url": "htp://{host}"}, "slack": {"base_url": "htp://{host}"}, "matrix": {"base_url": "htp://{host}"},
-    "webhook": {"url": "htp://{host}/hook"},
+MALFORMED = {  # a port typo passes the settings check (host and scheme are fine); requests refuses to send
+    "telegram": {"base_url": "http://{host}99"}, "x": {"base_url": "http://{host}99"},
+    "mastodon": {"base_url": "http://{host}99"}, "bluesky": {"base_url": "http://{host}99"},
+    "slack": {"base_url": "http://{host}99"}, "matrix": {"base_url": "http://{host}99"},
+    "webhook": {"url": "http://{host}99/hook"},
 }
 
 
@@ -272,7 +273,7 @@ def test_no_secret_in_logs_errors_or_output(project, tmp_path, caplog, cli, monk
 def test_one_malformed_channel_does_not_stop_the_drain(project, tmp_path):
     fakes = {n: start(n) for n in ("telegram", "mastodon")}
     try:
-        env = configure(project, fakes, {"telegram": {"base_url": "htp://" + fakes["telegram"].url[7:]}})
+        env = configure(project, fakes, {"telegram": {"base_url": fakes["telegram"].url + "99"}})
         config = load_config(project)
         content = load_or_raise(config)
         engine = open_store(config.settings.state_url, config.root)

@@ -161,7 +161,10 @@ def test_no_indicator_is_a_link_or_a_mention_on_any_network(project, channel, la
     assert not BARE_DOMAIN.search(text.replace("#", " ")), text  # hashtags are ours
     assert not SCHEME.search(text), text
     assert [f.uri for f in post.facets] in ([], [post.link])
-    if not post.truncated:  # X's 280 keeps the first two indicators (domains come first)
+    if post.indicators_left_out:  # the page lists them all; the post says how many it left out
+        n = post.indicators_left_out
+        assert (f"另有 {n} 项见页面" if lang == "zh" else f"+{n} more on the page") in post.text
+    else:
         for shown in ("evil-wallet[.]example", "login[.]evil[.]example", "0x2222222222222222222222222222222222222222 (ETH)",
                       "fake_support (Telegram)", "fake_x_help (X)", "support[at]evil[.]example", "fake[#]1234 (Discord)"):
             assert shown in post.text
@@ -225,9 +228,9 @@ def _set_channel(project, channel, **keys):
 
 
 def test_hashtags_setting_per_channel_and_category(project, content):
-    config = _set_channel(project, "telegram", hashtags={"phishing": ["#phishing", "scam"], "airdrop": []})
+    config = _set_channel(project, "telegram", hashtags={"phishing": ["#phishing", "#scam"], "airdrop": []})
     alert = content.alert("live-phishing")
-    assert render(alert, config, "telegram").text.endswith("\n#phishing #scam")  # "scam" gets its #
+    assert render(alert, config, "telegram").text.endswith("\n#phishing #scam")
     assert render(alert, config, "mastodon").text.endswith("\n#phishing")  # unset: the defaults
     airdrop = dataclasses.replace(alert, category="airdrop")
     assert render(airdrop, config, "telegram").text.endswith("/alerts/live-phishing/")  # [] means none

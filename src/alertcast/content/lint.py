@@ -15,7 +15,7 @@ import jinja2
 
 from ..problems import Problem, display_path
 from ..render import length, posts
-from .models import SOCIAL_CHANNELS, Alert, Content
+from .models import SOCIAL_CHANNELS, Alert, Content, Indicators
 from .placeholders import is_placeholder
 
 if TYPE_CHECKING:
@@ -363,6 +363,7 @@ def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang:
     """The length of the post before the renderer cut it: rendered with a short stand-in for the
     summary (or reason), which is then replaced by the real text and counted as the network does."""
     text = alert.texts[lang]
+    alert = replace(alert, indicators=Indicators())  # the renderer leaves them out before it cuts
     if action == "withdraw":
         original = alert.withdrawn.get(lang, "")
         probe = replace(alert, withdrawn={**alert.withdrawn, lang: _PROBE})

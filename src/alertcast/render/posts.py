@@ -99,7 +99,8 @@ class Post:
     unit: str
     link: str
     facets: tuple[Facet, ...] = field(default=())
-    truncated: bool = False
+    truncated: bool = False  # the title or summary was shortened to fit
+    indicators_left_out: int = 0  # indicators not in the post for want of room (the page has them all)
 
     @property
     def fits(self) -> bool:
@@ -136,6 +137,10 @@ def indicators(alert: Alert, lang: str = "en") -> list[str]:
     ind = alert.indicators
     return ([defang(v) for v in ind.domains] + [defang_address(v) for v in ind.addresses]
             + [defang_handle(v, lang) for v in ind.handles])
+
+
+def more_indicators(n: int, lang: str) -> str:
+    return f"另有 {n} 项见页面" if lang == "zh" else f"+{n} more on the page"
 
 
 def count(channel: str, text: str) -> int:
@@ -221,24 +226,29 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
 
     summary, title, items = text_src.summary, text_src.title, indicators(alert, lang)
     out = make(summary, title, items)
-    truncated = False
+    shown, truncated = len(items), False
+    if fitted(out) > rule.limit:
+        # The alert's page lists every indicator; the post keeps as many as fit, then says how
+        # many more the page has. Only when none fits is the text itself shortened.
+        for shown in range(len(items) - 1, -1, -1):
+            kept = items[:shown] + [more_indicators(len(items) - shown, lang)] if shown else []
+            out = make(summary, title, kept)
+            if fitted(out) <= rule.limit:
+                break
     if fitted(out) > rule.limit:
         truncated = True
-        items = items[:2]
-        out = make(summary, title, items)
         n = len(_GRAPHEME.findall(summary))
         lo, hi = 0, n  # largest summary length that fits
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if fitted(make(_shorten(summary, mid), title, items)) <= rule.limit:
+            if fitted(make(_shorten(summary, mid), title, [])) <= rule.limit:
                 lo = mid
             else:
                 hi = mid - 1
         summary = _shorten(summary, lo)
-        out = make(summary, title, items)
+        out = make(summary, title, [])
         if fitted(out) > rule.limit:
-            items = []
             title = _shorten(title, 20)
-            out = make("", title, items)
+            out = make("", title, [])
     return Post(channel, action, lang, out, fitted(out), rule.limit, rule.unit, link,
-                facets(out) if channel == "bluesky" else (), truncated)
+                facets(out) if channel == "bluesky" else (), truncated, len(items) - shown)
