@@ -274,7 +274,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 class Process:
-    """`alertcast run` as a real process (this worktree's code), its stderr (JSON logs) in a file."""
+    """`alertcast run` as a real process (this worktree's code), all it prints (JSON logs) in one file."""
 
     def __init__(self, project: Path, log: Path, env: dict[str, str], *options: str):
         import os
@@ -288,7 +288,7 @@ class Process:
                    f"127.0.0.1:{self.port}", *options]
         with open(log, "w", encoding="utf-8") as err:
             self.proc = subprocess.Popen(command, env=dict(os.environ, PYTHONPATH=str(SRC), **env),
-                                         stdout=subprocess.DEVNULL, stderr=err)
+                                         stdout=err, stderr=subprocess.STDOUT)
 
     def health(self) -> dict | None:
         """The /healthz body whatever its status, or None while the process does not answer."""
