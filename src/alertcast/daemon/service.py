@@ -448,6 +448,9 @@ class Daemon:
     def _schedule_boundary(self, when: datetime | None) -> None:
         if when is not None and self._published_at is not None and when <= self._published_at:
             return  # a plan computed just before a boundary that has since been published
+        if self._boundary_due(when):
+            return  # the boundary whose time has come publishes first, then schedules the next
+        changed = when != self.next_boundary
         self.next_boundary = when
         self.metrics.next_boundary.set(when.timestamp() if when else 0)
         if when is None or not self.scheduler.running:
@@ -455,9 +458,22 @@ class Daemon:
         # misfire_grace_time=None: a late wake-up still publishes (the plan for now includes it).
         self.scheduler.add_job(self.publish_now, "date", run_date=when, args=["boundary"], id="boundary",
                                replace_existing=True, misfire_grace_time=None)
-        log.info("next boundary", extra={"at": when.isoformat()})
+        if changed:  # not at every sync that finds nothing new
+            log.info("next boundary", extra={"at": when.isoformat()})
         if self.is_leader:
             self._schedule_prepare(when)
+
+    def _boundary_due(self, when: datetime | None) -> bool:
+        """True when the boundary job's time has come but it has not run yet, nor has a publish
+        covered it, and `when` is later. A plan made for a moment just past that boundary (a sync
+        finishing then, before the scheduler's thread woke) names the boundary after it: replacing
+        the job with that one would leave the due boundary unpublished until the next."""
+        if when is None or not self.is_leader or not self.scheduler.running:
+            return False
+        job = self.scheduler.get_job("boundary")
+        due = job.next_run_time if job is not None else None
+        return (due is not None and due <= self.clock() and when > due
+                and (self._published_at is None or self._published_at < due))
 
     def _schedule_prepare(self, when: datetime) -> None:
         """Build the release for `when` ahead of it, so the boundary itself is one switch:
