@@ -219,6 +219,58 @@ def test_publish_posts_after_deploy_and_keeps_the_outbox_on_a_branch():
     assert social["env"]["STATE_BRANCH"] == "alertcast-state"
 
 
+def adapter_secret_defaults() -> dict[str, set[str]]:
+    """Channel -> the environment variables its adapter reads credentials from when mkdocs.yml
+    names none (asked of the adapters themselves, with an environment that records each read)."""
+    from alertcast.broadcast.adapters import build
+    from alertcast.content.models import SOCIAL_CHANNELS
+
+    class Reads(dict):
+        def __init__(self) -> None:
+            super().__init__()
+            self.names: set[str] = set()
+
+        def get(self, key, default=None):  # type: ignore[no-untyped-def]
+            self.names.add(key)
+            return default
+
+    required = {"chat_id": "@alerts", "url": "https://hooks.example.org/alerts", "handle": "alerts.example.org",
+                "room_id": "!room:example.org", "channel": "C0123", "base_url": "https://social.example.org"}
+    found = {}
+    for channel in SOCIAL_CHANNELS:
+        env = Reads()
+        build(channel, required, env)
+        found[channel] = env.names
+    return found
+
+
+def test_publish_passes_every_credential_a_channel_reads_by_default():
+    from alertcast.config import SigningSettings
+
+    defaults = adapter_secret_defaults()
+    assert all(defaults.values()), defaults  # every channel reads at least one secret
+    assert defaults["slack"] == {"SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL"}  # both modes
+    names = set().union(*defaults.values())
+    social = workflow("publish.yml")["jobs"]["social"]
+    creds = next(st for st in steps(social) if st.get("id") == "creds")["run"]
+    guide = (REPO / "docs" / "github.md").read_text(encoding="utf-8")
+    for name in sorted(names):
+        assert social["env"].get(name) == f"${{{{ secrets.{name} }}}}", f"publish.yml does not pass {name}"
+        assert f"${{{name}}}" in creds, f"the 'Any channel credentials?' step does not look at {name}"
+        assert f"| `{name}` |" in guide, f"docs/github.md does not list the secret {name}"
+    key = SigningSettings().key_env
+    build = workflow("publish.yml")["jobs"]["build"]
+    signing = next(st for st in steps(build) if "alertcast build" in st.get("run", ""))
+    assert signing["env"][key] == f"${{{{ secrets.{key} }}}}" and f"| `{key}` |" in guide
+    # and nothing else: a credential passed to the social job is one a channel reads
+    passed = {k for k, v in social["env"].items() if str(v).startswith("${{ secrets.")}
+    assert passed == names, passed ^ names
+    # the bundled settings name the defaults, so a fork that only adds secrets posts
+    bundled = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))["extra"]["alertcast"]["channels"]
+    named = {v for settings in bundled.values() for k, v in settings.items() if k.endswith("_env")}
+    assert named and named <= names, named - names
+
+
 GITHUB = REPO / ".github"
 
 

@@ -23,7 +23,7 @@ class Webhook(Adapter):
 
     def setup(self) -> None:
         self.url = str(self.require("url"))
-        self.secret_value = self.secret("secret_env", "ALERTCAST_WEBHOOK_SECRET")
+        self.secret_value = self.secret("secret_env", "ALERTCAST_WEBHOOK_CHANNEL_SECRET")
         if self.settings.get("idempotent"):
             self.idempotent_window = float("inf")
         if self.settings.get("supports_delete"):
