@@ -271,6 +271,15 @@ def test_publish_passes_every_credential_a_channel_reads_by_default():
     assert named and named <= names, named - names
 
 
+def test_ci_keeps_the_test_artifacts_also_when_tests_fail():
+    job = workflow("ci.yml")["jobs"]["test"]
+    names = [s.get("run") or s.get("uses", "").split("@")[0] for s in steps(job)]
+    upload = next(s for s in steps(job) if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert names.index("actions/upload-artifact") > names.index("scripts/test")
+    assert upload["if"] == "always()" and upload["with"]["path"] == "test-artifacts/"
+    assert upload["with"]["if-no-files-found"] == "ignore"  # a run that made no screenshot is not an error
+
+
 GITHUB = REPO / ".github"
 
 
