@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-from daemon_support import (Process, Recorder, ahead, configure_channels, daemon_for, make_repo, posts_for,
+from daemon_support import (Process, Recorder, ahead, configure_channels, daemon_for, git, make_repo, posts_for,
                             real_pipeline_available, wait_for, witness)
 from pg_support import fresh_postgres, postgres_url  # noqa: F401
 from social_support import start
@@ -201,6 +201,58 @@ def test_standby_reports_the_boundary_of_new_content_at_once(tmp_path, fresh_pos
         d2.sync_now()
         assert d2.next_boundary == publish_at and d2.health()[1]["next_boundary"] == publish_at.isoformat()
         assert two.of("publish") == []
+    finally:
+        d2.stop()
+        d1.stop()
+        for engine in engines:
+            engine.dispose()
+
+
+def test_a_takeover_publishes_the_content_the_dead_daemon_had_published_not_an_older_one(tmp_path, fresh_postgres):  # noqa: F811
+    """Both daemons deploy to one web root. The standby's checkout is behind (its next sync is far
+    off) when the active one, having just published a new alert there, dies: taking over, the
+    standby fetches first, so the alert does not vanish from the deployed banner."""
+    import json
+
+    import yaml
+
+    from alertcast.config import load_config
+    from alertcast.daemon.service import Daemon
+    from alertcast.pipeline import publish
+
+    repo = make_repo(tmp_path)
+    www = tmp_path / "www"
+    settings = repo.editor / "mkdocs.yml"
+    raw = yaml.safe_load(settings.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"].update(state_url=fresh_postgres, deploy={"target": "directory", "path": str(www)})
+    settings.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    git(repo.editor, "commit", "-qam", "shared web root")
+    git(repo.editor, "push", "-q")
+    engines = [create_engine(fresh_postgres), create_engine(fresh_postgres)]
+    d1, d2 = (Daemon(load_config(repo.clone(name)), engine=engine, holder=name, sync_interval=3600,
+                     dispatch_interval=3600, lease_ttl=2.0, publisher=lambda c, now: publish(c, now, with_site=False))
+              for name, engine in zip(("one", "two"), engines))
+    banner = www / "api" / "v1" / "banners" / "zh.json"
+
+    def deployed() -> list[str]:
+        return [b["id"] for b in json.loads(banner.read_text(encoding="utf-8"))["banners"]]
+
+    d1.start()
+    d2.start()
+    try:
+        assert d1.is_leader and not d2.is_leader
+        repo.commit_alert("fresh", ahead(-60))
+        d1.sync_now()  # the active daemon publishes it; the standby has not fetched it
+        assert "fresh" in deployed()
+        d1.stop(release=False)  # dies holding the lease
+        seen = []
+        while not any(e.holder == "two" for e in publog.entries(engines[1], "publish")):
+            seen.append(deployed())
+            assert len(seen) < 400, "no takeover within 20 s"
+            time.sleep(0.05)
+        seen.append(deployed())
+        assert all("fresh" in ids for ids in seen), [ids for ids in seen if "fresh" not in ids][:1]
+        assert [e.detail for e in publog.entries(engines[1], "publish") if e.holder == "two"] == ["start"]
     finally:
         d2.stop()
         d1.stop()

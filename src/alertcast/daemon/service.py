@@ -43,6 +43,7 @@ Enqueuer = Callable[[Engine, Plan, Config], int]
 RETRY_CAP = 600.0  # seconds: the longest wait between retries of a failed publish
 PREPARE_LEAD = (30.0, 600.0)  # seconds before a boundary to start building its release: at least, at most
 PREPARED_VALID = 60.0  # seconds after its moment a prepared release may still go live (a late wake-up)
+TAKEOVER_SYNC = 10.0  # seconds a daemon taking over waits for git before it publishes what it has
 #: Settings in mkdocs.yml read once at start: a change is reported, and takes effect at the next restart.
 RESTART_ONLY = ("state_url",)
 
@@ -197,7 +198,7 @@ class Daemon:
         # Renew from now on, also while the first publish below runs: a build longer than the
         # lease would otherwise let a standby take over from a daemon that is merely busy.
         self.scheduler.add_job(self.tick_lease, "interval", seconds=max(self.lease.ttl / 3, 0.2), id="lease")
-        self.tick_lease()  # takes the lease if free and, as leader, catches up once for now
+        self.tick_lease(sync_first=False)  # takes the lease if free and, as leader, catches up once for now
         if self.sync_enabled:
             self.scheduler.add_job(self.sync_now, "interval", seconds=self.sync_interval, id="sync")
         self.scheduler.add_job(self.dispatch_now, "interval", seconds=self.dispatch_interval, id="dispatch")
@@ -242,7 +243,7 @@ class Daemon:
         self.stop()
 
     # --- jobs ------------------------------------------------------------------------------
-    def tick_lease(self) -> None:
+    def tick_lease(self, sync_first: bool = True) -> None:
         with self._lease_lock:  # one transition to leader, hence one catch-up publish, per takeover
             if self._stopped.is_set():
                 return  # stopping: never take the lease again
@@ -260,7 +261,22 @@ class Daemon:
                 self._watch_lease_expiry()
         if became and not self._stopped.is_set():
             log.info("became leader", extra={"holder": self.holder})
+            if sync_first:
+                self._sync_before_takeover()
             self.publish_now("start")
+
+    def _sync_before_takeover(self) -> None:
+        """A standby's checkout can be a sync interval behind what the daemon it replaces last
+        published: publishing it as it is would take that back (on a shared deploy target, an
+        alert just withdrawn would be in the banner again). So fetch first, for a few seconds
+        at most: an unreachable remote must not hold the takeover back."""
+        if not self.sync_enabled or not self._sync_lock.acquire(timeout=TAKEOVER_SYNC):
+            return  # a sync already running publishes what it brings, this daemon leading now
+        try:
+            if not self._stopped.is_set():
+                self._sync(publish=False, timeout=TAKEOVER_SYNC)
+        finally:
+            self._sync_lock.release()
 
     def _watch_lease_expiry(self) -> None:
         """As standby, check again the moment the holder's lease runs out, so a takeover comes
@@ -288,8 +304,9 @@ class Daemon:
             if not self._stopped.is_set():
                 self._sync()
 
-    def _sync(self) -> None:
-        result = gitsync.sync(self.config.content_dir)
+    def _sync(self, publish: bool = True, timeout: float = 120.0) -> None:
+        """Fetch and fast-forward; publish a change (unless the caller publishes next)."""
+        result = gitsync.sync(self.config.content_dir, timeout=timeout)
         now = self.clock()
         if not result.ok:
             self.last_sync_error = result.error
@@ -302,18 +319,18 @@ class Daemon:
         if result.changed:
             log.info("content changed", extra={"old": result.old, "new": result.new})
             self._refresh_config()  # a standby follows mkdocs.yml too, to take over with it
-            self.publish_now("sync")
-            if not self.is_leader:  # a standby does not publish, but reports the new boundary
-                self._schedule_boundary_from_content(now)
+            if publish:
+                self.publish_now("sync")
+                if not self.is_leader:  # a standby does not publish, but reports the new boundary
+                    self._schedule_boundary_from_content(now)
         elif result.ok:
             self._schedule_boundary_from_content(now)
 
     def publish_now(self, reason: str) -> None:
         """Build, deploy and enqueue for the current time; only the lease holder does this."""
         with self._publish_lock:
-            if not self.is_leader or self._stopped.is_set():
-                return
-            if not self._still_leader():
+            if not self.is_leader or self._stopped.is_set() or not self._still_leader():
+                self._drop_prepared()  # built while leading: another daemon publishes this boundary
                 return
             now = self.clock()
             started = time.monotonic()
