@@ -585,6 +585,9 @@ class Daemon:
             if self.config_error:  # it could not publish if it took over now
                 ready, info["status"] = False, "standby; configuration has errors: " + self.config_error
             return ready, info
+        if self.config_error:  # found by a sync or a publish: nothing is published until it is fixed
+            info["status"] = "configuration has errors; still serving the last good outputs: " + self.config_error
+            return False, info
         if self.last_publish_ok:
             info["status"] = "ok"
             return True, info
