@@ -258,3 +258,44 @@ def test_a_takeover_publishes_the_content_the_dead_daemon_had_published_not_an_o
         d1.stop()
         for engine in engines:
             engine.dispose()
+
+
+def test_a_daemon_that_lost_the_lease_drops_the_release_it_had_prepared(tmp_path, fresh_postgres):  # noqa: F811
+    """The leader has built the next boundary's release ahead when the other daemon takes the lease
+    (as after a pause longer than the lease: the row is written here as the other would). At the
+    boundary the other publishes, and the first removes its private staging folder instead of
+    keeping it until it stops."""
+    from sqlalchemy import update
+
+    from alertcast.config import load_config
+    from alertcast.daemon.lease import lease_table
+    from alertcast.daemon.service import Daemon
+    from alertcast.pipeline import prepare, publish
+    from alertcast.publish.atomic import releases_dir
+
+    repo = make_repo(tmp_path)
+    publish_at = ahead(8)
+    repo.commit_alert("later", publish_at)
+    engines = [create_engine(fresh_postgres), create_engine(fresh_postgres)]
+    d1, d2 = (Daemon(load_config(repo.clone(name)), engine=engine, holder=name, sync_interval=3600,
+                     dispatch_interval=3600, lease_ttl=2.0, publisher=lambda c, now: publish(c, now, with_site=False),
+                     preparer=lambda c, when: prepare(c, when, with_site=False))
+              for name, engine in zip(("one", "two"), engines))
+    staging = releases_dir(d1.config.output_dir)
+    d1.start()
+    d2.start()
+    try:
+        wait_for(lambda: d1._prepared is not None, timeout=5)
+        assert list(staging.glob("tmp-*"))
+        with engines[0].begin() as conn:
+            conn.execute(update(lease_table).values(holder="two", expires_at=time.time() + 60))
+        wait_for(lambda: d2.is_leader and not d1.is_leader, timeout=5)
+        assert time.time() < publish_at.timestamp() - 1, "the machine is too slow for this test's margins"
+        wait_for(lambda: any(e.detail == "boundary" for e in publog.entries(engines[1], "publish")), timeout=15)
+        wait_for(lambda: not list(staging.glob("tmp-*")), timeout=5)
+        assert {e.holder for e in publog.entries(engines[0], "publish") if e.at >= publish_at} == {"two"}
+    finally:
+        d2.stop()
+        d1.stop()
+        for engine in engines:
+            engine.dispose()
