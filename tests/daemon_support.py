@@ -268,3 +268,59 @@ def metric(daemon, line_start: str) -> float | None:  # type: ignore[no-untyped-
     body = daemon.render_metrics()[0].decode()
     found = [line for line in body.splitlines() if line.startswith(line_start)]
     return float(found[0].rsplit(" ", 1)[1]) if found else None
+
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+class Process:
+    """`alertcast run` as a real process (this worktree's code), all it prints (JSON logs) in one file."""
+
+    def __init__(self, project: Path, log: Path, env: dict[str, str], *options: str):
+        import os
+        import sys
+
+        from pg_support import free_port
+
+        self.port = free_port()
+        self.log = log
+        command = [sys.executable, "-m", "alertcast", "run", "-p", str(project), "--listen",
+                   f"127.0.0.1:{self.port}", *options]
+        with open(log, "w", encoding="utf-8") as err:
+            self.proc = subprocess.Popen(command, env=dict(os.environ, PYTHONPATH=str(SRC), **env),
+                                         stdout=err, stderr=subprocess.STDOUT)
+
+    def health(self) -> dict | None:
+        """The /healthz body whatever its status, or None while the process does not answer."""
+        import requests
+
+        try:
+            return requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).json()
+        except (requests.ConnectionError, requests.Timeout, ValueError):
+            return None
+
+    def metrics(self) -> str:
+        import requests
+
+        return requests.get(f"http://127.0.0.1:{self.port}/metrics", timeout=5).text
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8")
+
+    def stop(self, timeout: float = 60) -> int:
+        """SIGTERM, and the exit code; on a hang, the threads' stacks (SIGQUIT) and the log in the error."""
+        import signal
+
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGQUIT)
+            self.proc.wait(timeout=10)
+            raise AssertionError(f"no clean stop within {timeout} s of SIGTERM; daemon log:\n"
+                                 + self.output()[-6000:]) from None
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)

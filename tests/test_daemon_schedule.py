@@ -160,3 +160,33 @@ def test_boundary_release_is_prepared_ahead_and_goes_live_at_the_second(tmp_path
     finally:
         daemon.stop()
     assert not list(releases_dir(config.output_dir).glob("tmp-*"))
+
+
+def test_a_sync_just_after_a_boundary_does_not_replace_it_before_it_ran(tmp_path):
+    """A no-change sync that finishes just after a boundary, before the scheduler's thread has woken
+    for it, plans for a moment past the boundary, whose next change is a later one. That must not
+    replace the due boundary: it would stay unpublished until the later one. A scheduler waking
+    late is modelled by a daemon clock 3 s ahead of the scheduler's."""
+    from datetime import timedelta
+
+    from alertcast.daemon.service import utcnow
+
+    repo = make_repo(tmp_path)
+    first_at, second_at = ahead(6), ahead(120)
+    repo.commit_alert("first", first_at, push=False)
+    repo.commit_alert("second", second_at)
+    recorder = Recorder(False)
+    daemon = daemon_for(repo.clone("live"), recorder, sync_interval=3600, listen=None,
+                        clock=lambda: utcnow() + timedelta(seconds=3))
+    daemon.start()
+    try:
+        assert daemon.next_boundary == first_at
+        # the daemon's clock is past first_at; the scheduler's is not: the boundary job has not run
+        wait_for(lambda: daemon.clock() > first_at + timedelta(seconds=0.5), timeout=15)
+        assert time.time() < first_at.timestamp() - 1, "the machine is too slow for this test's margins"
+        daemon.sync_now()  # nothing new upstream
+        went_live = wait_for(lambda: _first_with(recorder, "first"), timeout=10)
+        assert went_live.at < first_at.timestamp() + 1.5, "published at its boundary, not at the next one"
+        wait_for(lambda: daemon.next_boundary == second_at, timeout=5)
+    finally:
+        daemon.stop()

@@ -76,3 +76,25 @@ def test_overlapping_syncs_in_one_daemon_neither_fail_nor_publish_twice(tmp_path
         assert len(recorder.of("publish")) == 1 + 3  # start, then one per change
     finally:
         daemon.stop()
+
+
+def test_a_remote_that_does_not_answer_is_a_failed_sync_within_the_timeout(tmp_path):
+    """git fetch from a remote that never answers (here a transport command that only sleeps, as
+    ssh to a host that dropped off would) ends as a reported failure, not a sync job that hangs
+    (or, before there was a timeout here, one that raised), and leaves no git or transport behind."""
+    import time
+
+    repo = make_repo(tmp_path)
+    live = repo.clone("live")
+    git(live, "config", "protocol.ext.allow", "always")
+    git(live, "remote", "set-url", "origin", "ext::sh -c sleep% 59.77")
+    before = head(live)
+    started = time.monotonic()
+    result = sync(live, timeout=1.0)
+    assert time.monotonic() - started < 5
+    assert not result.ok and not result.changed and "did not finish within 1 s" in result.error, result
+    assert head(live) == before
+    import subprocess
+
+    left = subprocess.run(["pgrep", "-f", "sleep 59.77"], capture_output=True, text=True).stdout.split()
+    assert left == [], left

@@ -121,13 +121,56 @@ def test_report_shows_the_banner_apps_will_get(cli, repo):
     assert "| mastodon | zh | post |" in section and "| 500 characters (links count 23) | ✅ |" in section
 
 
-def test_report_between_two_commits(cli, repo):
+def _posts_table(section: str) -> list[dict]:
+    """The rows of a change's **Posts** table in the Markdown summary."""
+    if "**Posts**" not in section:
+        return []
+    rows = [line for line in section.split("**Posts**", 1)[1].split("\n\n", 2)[1].splitlines() if line.startswith("| ")]
+    head = [c.strip() for c in rows[0].strip("|").split("|")]
+    return [dict(zip(head, (c.strip() for c in row.strip("|").split("|")))) for row in rows[2:]]
+
+
+def test_report_between_two_commits_as_a_pull_request_summary(cli, repo):
+    """As the content check runs it on a pull request: the base and head commits, read from git
+    (the working tree is elsewhere), in the Markdown of the job summary."""
     git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "-m", "change")
     git(repo, "checkout", "--quiet", "main~1")  # the working tree no longer has the change
-    out = report(cli, repo, "--base", "main~1", "--head", "main").output
-    assert "== new-drop: added" in out and "== live-phishing: withdrawn" in out
+    result = report(cli, repo, "--base", "main~1", "--head", "main", "--format", "markdown")
     assert not (repo / "content" / "alerts" / "new-drop.en.md").exists()  # the checkout was not touched
+    out = result.output
+    assert re.search(r"^Compares `main~1 \([0-9a-f]{7}\)` with `main \([0-9a-f]{7}\)`", out, re.MULTILINE)
+
+    # every changed alert is named, with its kind; unchanged ones are not
+    changed = {"new-drop": "added", "scheduled-maintenance": "modified", "live-phishing": "withdrawn"}
+    table = dict(re.findall(r"^\| `([a-z-]+)` \| ([a-z]+) \|", out, re.MULTILINE))
+    assert table == changed
+    sections = {m.group(1): m.group(0) for m in re.finditer(r"^### `([a-z-]+)` — [a-z]+\n.*?(?=^### |\Z)", out,
+                                                              re.MULTILINE | re.DOTALL)}
+    assert set(changed) <= set(sections)
+
+    # each channel the alert goes to (of those configured: telegram, mastodon) shows its post length
+    # against that network's limit, and the mark agrees with the numbers
+    limits = {"telegram": "4096 characters", "mastodon": "500 characters (links count 23)"}
+    expected = {"new-drop": {"telegram", "mastodon"}, "scheduled-maintenance": {"telegram"},
+                "live-phishing": {"telegram", "mastodon"}}
+    for alert, channels in expected.items():
+        rows = _posts_table(sections[alert])
+        assert {r["channel"] for r in rows} == channels, (alert, rows)
+        for row in rows:
+            assert row["limit"] == limits[row["channel"]], row
+            fits = int(row["length"]) <= int(row["limit"].split()[0])
+            assert row["fits"].startswith("✅" if fits else "❌"), row
+            assert f"<summary>{row['channel']} post ({row['length']}/{row['limit'].split()[0]})</summary>" in \
+                sections[alert]
+    assert {r["action"] for r in _posts_table(sections["live-phishing"])} == {"withdraw"}
+
+    # the English summary of new-drop is too long for Mastodon: flagged on its line, and it blocks
+    assert result.exit_code == 1
+    assert re.search(r"^❌ 1 error\(s\)", out, re.MULTILINE)
+    problems = sections["new-drop"].split("**Problems**", 1)[1].split("**Banner**", 1)[0]
+    assert re.search(r"- ❌ content/alerts/new-drop\.en\.md:\d+:\d+: error: .*\bmastodon\b.*\b500\b", problems), problems
+    assert "**Problems**" not in sections["scheduled-maintenance"] + sections["live-phishing"]
 
 
 def test_no_change_reports_nothing_and_succeeds(cli, repo):

@@ -55,6 +55,8 @@ def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch
             raise click.BadParameter(f"{listen!r} is not host:port, e.g. 127.0.0.1:8787", param_hint="--listen")
         address = (host, int(port))
     secret = config.secret(webhook_secret_env, webhook_secret_file)
+    logs.hide(secret)
+    logs.hide(config.secret(config.settings.signing.key_env, config.settings.signing.key_file))
     daemon = Daemon(config, sync_interval=sync_interval, dispatch_interval=dispatch_interval, lease_ttl=lease_ttl,
                     webhook_secret=secret, listen=address, sync=not no_sync, publish_retry=publish_retry)
     import faulthandler

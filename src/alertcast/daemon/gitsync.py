@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +18,22 @@ class SyncResult:
     error: str | None = None
 
 
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, timeout=120)
+class _TimedOut(Exception):
+    pass
+
+
+def _git(cwd: Path, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    """Run git; after `timeout` seconds kill it with everything it started (ssh, a credential
+    helper), which killing git alone would leave running, a stuck one per sync."""
+    proc = subprocess.Popen(["git", "-C", str(cwd), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise _TimedOut(f"git {args[0]} did not finish within {timeout:g} s") from None
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def head(checkout: Path) -> str | None:
@@ -25,12 +41,20 @@ def head(checkout: Path) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def sync(checkout: Path) -> SyncResult:
-    """Fetch the upstream and fast-forward; report (do not fix) local changes or divergence."""
+def sync(checkout: Path, timeout: float = 120.0) -> SyncResult:
+    """Fetch the upstream and fast-forward; report (do not fix) local changes or divergence.
+    A git command that hangs (an unreachable remote) is a failed sync after `timeout` seconds."""
+    try:
+        return _sync(checkout, timeout)
+    except _TimedOut as exc:
+        return SyncResult(False, False, error=str(exc))
+
+
+def _sync(checkout: Path, timeout: float) -> SyncResult:
     old = head(checkout)
     if old is None:
         return SyncResult(False, False, error=f"{checkout} is not a git checkout; clone the content repository there")
-    fetched = _git(checkout, "fetch", "--quiet")
+    fetched = _git(checkout, "fetch", "--quiet", timeout=timeout)
     if fetched.returncode != 0:
         return SyncResult(False, False, old, old, f"git fetch failed: {fetched.stderr.strip()[:300]}")
     upstream = _git(checkout, "rev-parse", "@{u}")

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from apscheduler.jobstores.base import JobLookupError
@@ -25,7 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy.engine import Engine
 
-from ..config import Config
+from ..config import Config, load_config
 from ..content.loader import load_content
 from ..plan import Plan
 from ..problems import ContentError
@@ -42,6 +43,9 @@ Enqueuer = Callable[[Engine, Plan, Config], int]
 RETRY_CAP = 600.0  # seconds: the longest wait between retries of a failed publish
 PREPARE_LEAD = (30.0, 600.0)  # seconds before a boundary to start building its release: at least, at most
 PREPARED_VALID = 60.0  # seconds after its moment a prepared release may still go live (a late wake-up)
+TAKEOVER_SYNC = 10.0  # seconds a daemon taking over waits for git before it publishes what it has
+#: Settings in mkdocs.yml read once at start: a change is reported, and takes effect at the next restart.
+RESTART_ONLY = ("state_url",)
 
 
 def utcnow() -> datetime:
@@ -83,6 +87,27 @@ def content_state(config: Config) -> str:
     return hashlib.sha256("\n".join(sorted(seen)).encode()).hexdigest()
 
 
+def _file_digest(path: os.PathLike) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""  # missing or unreadable: load_config says which
+
+
+def _changed_settings(old: Config, new: Config) -> list[str]:
+    """Top-level mkdocs.yml keys, and keys of extra.alertcast, whose values differ."""
+    def flat(raw: dict) -> dict[str, Any]:
+        extra = raw.get("extra") if isinstance(raw.get("extra"), dict) else {}
+        section = extra.get("alertcast") if isinstance(extra.get("alertcast"), dict) else {}
+        out = {k: v for k, v in raw.items() if k != "extra"}
+        out.update({f"extra.{k}": v for k, v in extra.items() if k != "alertcast"})
+        out.update({f"extra.alertcast.{k}": v for k, v in section.items()})
+        return out
+
+    a, b = flat(old.raw), flat(new.raw)
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+
+
 def _default_enqueuer(engine: Engine, plan: Plan, config: Config) -> int:
     from ..broadcast.outbox import enqueue
 
@@ -121,6 +146,11 @@ class Daemon:
                  webhook_secret: str | None = None, listen: tuple[str, int] | None = None, sync: bool = True,
                  publish_retry: float = 30.0, preparer: Preparer | None = None, finisher: Finisher | None = None):
         self.config = config
+        # mkdocs.yml is read again whenever it changes (see _refresh_config); these are what that compares with.
+        self._config_digest = _file_digest(config.path)
+        self._started_settings = config.settings
+        self.config_error: str | None = None  # mkdocs.yml on disk is invalid: the last good one is in use
+        self.restart_needed: tuple[str, ...] = ()  # settings changed in mkdocs.yml that wait for a restart
         self.engine = engine or open_store(config.settings.state_url, config.root)
         create_tables(self.engine)
         # Releases are prepared ahead of boundaries with the real pipeline, or when a test gives a preparer.
@@ -131,6 +161,8 @@ class Daemon:
         self.publisher = publisher or _default_publisher
         self.enqueuer = enqueuer or _default_enqueuer
         self._dispatcher = dispatcher
+        self._own_dispatcher = dispatcher is None  # made here, for self.config: made again when that is reloaded
+        self._dispatcher_config: Config | None = None
         self.clock = clock
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.sync_interval, self.dispatch_interval = sync_interval, dispatch_interval
@@ -166,7 +198,7 @@ class Daemon:
         # Renew from now on, also while the first publish below runs: a build longer than the
         # lease would otherwise let a standby take over from a daemon that is merely busy.
         self.scheduler.add_job(self.tick_lease, "interval", seconds=max(self.lease.ttl / 3, 0.2), id="lease")
-        self.tick_lease()  # takes the lease if free and, as leader, catches up once for now
+        self.tick_lease(sync_first=False)  # takes the lease if free and, as leader, catches up once for now
         if self.sync_enabled:
             self.scheduler.add_job(self.sync_now, "interval", seconds=self.sync_interval, id="sync")
         self.scheduler.add_job(self.dispatch_now, "interval", seconds=self.dispatch_interval, id="dispatch")
@@ -211,7 +243,7 @@ class Daemon:
         self.stop()
 
     # --- jobs ------------------------------------------------------------------------------
-    def tick_lease(self) -> None:
+    def tick_lease(self, sync_first: bool = True) -> None:
         with self._lease_lock:  # one transition to leader, hence one catch-up publish, per takeover
             if self._stopped.is_set():
                 return  # stopping: never take the lease again
@@ -229,7 +261,22 @@ class Daemon:
                 self._watch_lease_expiry()
         if became and not self._stopped.is_set():
             log.info("became leader", extra={"holder": self.holder})
+            if sync_first:
+                self._sync_before_takeover()
             self.publish_now("start")
+
+    def _sync_before_takeover(self) -> None:
+        """A standby's checkout can be a sync interval behind what the daemon it replaces last
+        published: publishing it as it is would take that back (on a shared deploy target, an
+        alert just withdrawn would be in the banner again). So fetch first, for a few seconds
+        at most: an unreachable remote must not hold the takeover back."""
+        if not self.sync_enabled or not self._sync_lock.acquire(timeout=TAKEOVER_SYNC):
+            return  # a sync already running publishes what it brings, this daemon leading now
+        try:
+            if not self._stopped.is_set():
+                self._sync(publish=False, timeout=TAKEOVER_SYNC)
+        finally:
+            self._sync_lock.release()
 
     def _watch_lease_expiry(self) -> None:
         """As standby, check again the moment the holder's lease runs out, so a takeover comes
@@ -257,8 +304,9 @@ class Daemon:
             if not self._stopped.is_set():
                 self._sync()
 
-    def _sync(self) -> None:
-        result = gitsync.sync(self.config.content_dir)
+    def _sync(self, publish: bool = True, timeout: float = 120.0) -> None:
+        """Fetch and fast-forward; publish a change (unless the caller publishes next)."""
+        result = gitsync.sync(self.config.content_dir, timeout=timeout)
         now = self.clock()
         if not result.ok:
             self.last_sync_error = result.error
@@ -270,21 +318,28 @@ class Daemon:
                       detail=result.error or (f"{result.old}..{result.new}" if result.changed else "up to date"))
         if result.changed:
             log.info("content changed", extra={"old": result.old, "new": result.new})
-            self.publish_now("sync")
-            if not self.is_leader:  # a standby does not publish, but reports the new boundary
-                self._schedule_boundary_from_content(now)
+            self._refresh_config()  # a standby follows mkdocs.yml too, to take over with it
+            if publish:
+                self.publish_now("sync")
+                if not self.is_leader:  # a standby does not publish, but reports the new boundary
+                    self._schedule_boundary_from_content(now)
         elif result.ok:
             self._schedule_boundary_from_content(now)
 
     def publish_now(self, reason: str) -> None:
         """Build, deploy and enqueue for the current time; only the lease holder does this."""
         with self._publish_lock:
-            if not self.is_leader or self._stopped.is_set():
-                return
-            if not self._still_leader():
+            if not self.is_leader or self._stopped.is_set() or not self._still_leader():
+                self._drop_prepared()  # built while leading: another daemon publishes this boundary
                 return
             now = self.clock()
             started = time.monotonic()
+            if not self._refresh_config():  # like bad content: nothing is published until it is fixed
+                self._drop_prepared()
+                self._failed(now, started, "configuration has errors; still serving the last good outputs: "
+                             + (self.config_error or ""))
+                self._schedule_boundary_from_content(now)
+                return
             prepared = self._take_prepared(now)
             try:
                 if prepared is not None:  # built before its moment: going live is one switch
@@ -342,7 +397,9 @@ class Daemon:
             # could both pass the check and post closer together than `min_interval`.
             try:
                 with self._dispatch_lock:
-                    if self._dispatcher is None:
+                    if self._dispatcher is None or (self._own_dispatcher and self._dispatcher_config is not self.config):
+                        # the first drain, or mkdocs.yml was reloaded: channels use their new settings
+                        self._dispatcher_config = self.config
                         self._dispatcher = _default_dispatcher(self.engine, self.config)
                     self._dispatcher.drain(self.clock())
             except Exception as exc:
@@ -351,6 +408,45 @@ class Daemon:
             self._update_outbox_metrics()
         except Exception as exc:  # database away: the lease check reports it too
             log.error("outbox metrics failed: %s", type(exc).__name__)
+
+    # --- configuration ---------------------------------------------------------------------
+    def _refresh_config(self) -> bool:
+        """Read mkdocs.yml again if its bytes changed since it was last read; False while the
+        file on disk is invalid.
+
+        Channel, site, output and deploy settings pushed to git take effect from the next publish
+        and drain, as they would after a restart. A bad file is handled like bad content: the
+        daemon publishes nothing until it is fixed (the last good outputs stay live) and reports
+        its problems (file:line). A setting read only at start (RESTART_ONLY) keeps its running
+        value, and is reported as waiting for a restart rather than silently ignored.
+        """
+        with self._publish_lock:
+            digest = _file_digest(self.config.path)
+            if digest == self._config_digest:
+                return self.config_error is None
+            self._config_digest = digest
+            try:
+                new = load_config(self.config.root)
+            except (ContentError, OSError) as exc:
+                problems = ("; ".join(str(p) for p in exc.problems if p.is_error) if isinstance(exc, ContentError)
+                            else f"{self.config.path.name}: cannot be read: {type(exc).__name__}")
+                self.config_error = problems[:1500]
+                log.error("mkdocs.yml is not valid; the daemon keeps the last good configuration: %s",
+                          self.config_error)
+                return False
+            kept = {k: getattr(self._started_settings, k) for k in RESTART_ONLY
+                    if getattr(new.settings, k) != getattr(self._started_settings, k)}
+            if kept:
+                new = Config(new.root, new.site_name, new.site_url, new.settings.model_copy(update=kept), new.raw)
+            changed = _changed_settings(self.config, new)
+            self.config, self.config_error = new, None
+            self.restart_needed = tuple(f"extra.alertcast.{k}" for k in kept)
+            log.info("configuration reloaded", extra={"changed": changed})
+            if self.restart_needed:  # the values are not logged: a state_url may hold a password
+                log.warning("%s changed in mkdocs.yml: takes effect when the daemon is restarted; until then "
+                            "the daemon keeps the value it started with", ", ".join(self.restart_needed),
+                            extra={"settings": list(self.restart_needed)})
+            return True
 
     # --- boundaries ------------------------------------------------------------------------
     def _content(self):  # type: ignore[no-untyped-def]
@@ -369,6 +465,9 @@ class Daemon:
     def _schedule_boundary(self, when: datetime | None) -> None:
         if when is not None and self._published_at is not None and when <= self._published_at:
             return  # a plan computed just before a boundary that has since been published
+        if self._boundary_due(when):
+            return  # the boundary whose time has come publishes first, then schedules the next
+        changed = when != self.next_boundary
         self.next_boundary = when
         self.metrics.next_boundary.set(when.timestamp() if when else 0)
         if when is None or not self.scheduler.running:
@@ -376,9 +475,22 @@ class Daemon:
         # misfire_grace_time=None: a late wake-up still publishes (the plan for now includes it).
         self.scheduler.add_job(self.publish_now, "date", run_date=when, args=["boundary"], id="boundary",
                                replace_existing=True, misfire_grace_time=None)
-        log.info("next boundary", extra={"at": when.isoformat()})
+        if changed:  # not at every sync that finds nothing new
+            log.info("next boundary", extra={"at": when.isoformat()})
         if self.is_leader:
             self._schedule_prepare(when)
+
+    def _boundary_due(self, when: datetime | None) -> bool:
+        """True when the boundary job's time has come but it has not run yet, nor has a publish
+        covered it, and `when` is later. A plan made for a moment just past that boundary (a sync
+        finishing then, before the scheduler's thread woke) names the boundary after it: replacing
+        the job with that one would leave the due boundary unpublished until the next."""
+        if when is None or not self.is_leader or not self.scheduler.running:
+            return False
+        job = self.scheduler.get_job("boundary")
+        due = job.next_run_time if job is not None else None
+        return (due is not None and due <= self.clock() and when > due
+                and (self._published_at is None or self._published_at < due))
 
     def _schedule_prepare(self, when: datetime) -> None:
         """Build the release for `when` ahead of it, so the boundary itself is one switch:
@@ -395,6 +507,8 @@ class Daemon:
             if (self.preparer is None or not self.is_leader or self._stopped.is_set()
                     or when != self.next_boundary or when <= self.clock()):
                 return  # superseded, or its moment is here: the boundary publish builds it
+            if not self._refresh_config():
+                return  # the boundary publish reports it
             state = content_state(self.config)
             if self._prepared is not None and self._prepared[:2] == (when, state):
                 return
@@ -460,11 +574,20 @@ class Daemon:
                                 "next_boundary": self.next_boundary.isoformat() if self.next_boundary else None}
         if self.last_sync_error:
             info["sync_error"] = self.last_sync_error
+        if self.config_error:
+            info["config_error"] = self.config_error
+        if self.restart_needed:
+            info["restart_needed"] = list(self.restart_needed)
         if not self.is_leader:
             last = publog.last(self.engine, "publish")
             ready = bool(last and last.ok)
             info["status"] = "standby" if ready else "standby; the last publish did not succeed"
+            if self.config_error:  # it could not publish if it took over now
+                ready, info["status"] = False, "standby; configuration has errors: " + self.config_error
             return ready, info
+        if self.config_error:  # found by a sync or a publish: nothing is published until it is fixed
+            info["status"] = "configuration has errors; still serving the last good outputs: " + self.config_error
+            return False, info
         if self.last_publish_ok:
             info["status"] = "ok"
             return True, info

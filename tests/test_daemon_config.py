@@ -1,0 +1,160 @@
+"""mkdocs.yml is read again when it changes: channel and site settings pushed to git take effect
+without a restart, a bad file is handled like bad content (nothing published, file:line
+reported, published again once fixed), and a setting read only at start is reported as such."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+
+import requests
+import yaml
+from daemon_support import ahead, configure_channels, git, make_repo, posts_for, wait_for, witness
+from social_support import start
+
+from alertcast.config import load_config
+from alertcast.daemon import publog
+from alertcast.daemon.gitsync import head
+from alertcast.daemon.service import Daemon
+from alertcast.pipeline import prepare, publish
+
+
+def _no_site(**options):  # type: ignore[no-untyped-def]
+    """The real pipeline without the HTML site: these tests look at feeds, banners and posts."""
+    return dict(publisher=lambda c, now: publish(c, now, with_site=False),
+                preparer=lambda c, when: prepare(c, when, with_site=False), **options)
+
+
+def _edit_settings(project, change) -> str:  # type: ignore[no-untyped-def]
+    """Apply `change(raw)` to project/mkdocs.yml; returns the new text."""
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(raw)
+    text = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def _push(repo, message: str) -> None:  # type: ignore[no-untyped-def]
+    git(repo.editor, "add", "-A")
+    git(repo.editor, "commit", "-qm", message)
+    git(repo.editor, "push", "-q")
+
+
+def _banner_ids(config) -> list[str]:  # type: ignore[no-untyped-def]
+    data = json.loads((config.output_dir / "api" / "v1" / "banners" / f"{config.default_lang}.json").read_text())
+    return [b["id"] for b in data["banners"]]
+
+
+def _feed_title(config) -> str:  # type: ignore[no-untyped-def]
+    return json.loads((config.output_dir / "feeds" / f"alerts.{config.default_lang}.json").read_text())["title"]
+
+
+def _chat_ids(fake, alert_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r["body"]["chat_id"] for r in posts_for(fake, alert_id)]
+
+
+def _messages(caplog, level: int) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r.getMessage() for r in caplog.records if r.levelno == level and r.name == "alertcast.daemon"]
+
+
+def test_settings_pushed_to_git_take_effect_and_a_bad_file_is_held_back(tmp_path, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="alertcast.daemon")
+    repo = make_repo(tmp_path)
+    fakes = {"telegram": start("telegram")}
+    for key, value in configure_channels(repo, fakes).items():
+        monkeypatch.setenv(key, value)
+    config = load_config(repo.clone("live"))
+    witness(fakes["telegram"], lambda alert_id: config.output_dir / "never")
+    daemon = Daemon(config, **_no_site(sync_interval=3600, dispatch_interval=0.3, lease_ttl=10.0,
+                                       listen=("127.0.0.1", 0)))
+    daemon.start()
+    try:
+        healthz = f"http://127.0.0.1:{daemon.port}/healthz"
+        wait_for(lambda: _chat_ids(fakes["telegram"], "live-phishing") == ["@alerts"], timeout=20)
+        original_title = _feed_title(config)
+
+        # 1. A channel setting and a site setting change in git, with an alert that is live at once.
+        def move(raw):  # type: ignore[no-untyped-def]
+            raw["site_name"] = "Moved Safety Center"
+            raw["extra"]["alertcast"]["channels"]["telegram"]["chat_id"] = "@moved"
+
+        _edit_settings(repo.editor, move)
+        repo.commit_alert("after-move", ahead(-60), push=False)
+        git(repo.editor, "push", "-q")
+        daemon.sync_now()
+        wait_for(lambda: _chat_ids(fakes["telegram"], "after-move"), timeout=20)
+        assert _chat_ids(fakes["telegram"], "after-move") == ["@moved"]
+        assert _feed_title(daemon.config).startswith("Moved Safety Center") and original_title != _feed_title(config)
+        reloaded = [r for r in caplog.records if r.getMessage() == "configuration reloaded"]
+        assert reloaded and {"site_name", "extra.alertcast.channels"} <= set(reloaded[-1].changed)
+
+        # 2. An invalid mkdocs.yml arrives together with a new alert: nothing is published with it.
+        text = _edit_settings(repo.editor, lambda raw: raw["extra"]["alertcast"]["banner"].update(poll_seconds=5))
+        line = next(i for i, t in enumerate(text.splitlines(), 1) if "poll_seconds" in t)
+        repo.commit_alert("while-broken", ahead(-30), push=False)
+        git(repo.editor, "push", "-q")
+        daemon.sync_now()
+        health = requests.get(healthz, timeout=5)
+        assert health.status_code == 503
+        where = re.compile(rf"mkdocs\.yml:{line}:\d+: error: 'banner\.poll_seconds'")
+        assert where.search(health.json()["status"]) and where.search(health.json()["config_error"]), health.json()
+        assert "still serving the last good outputs" in health.json()["status"]
+        assert any(where.search(m) for m in _messages(caplog, logging.ERROR))
+        time.sleep(1.0)  # three drains
+        assert "while-broken" not in _banner_ids(config) and "after-move" in _banner_ids(config)
+        assert posts_for(fakes["telegram"], "while-broken") == []
+        assert daemon.config.settings.banner.poll_seconds == 300  # the last good configuration
+
+        # 3. Fixed: published at once, and posted once.
+        _edit_settings(repo.editor, lambda raw: raw["extra"]["alertcast"]["banner"].update(poll_seconds=120))
+        _push(repo, "fix poll_seconds")
+        daemon.sync_now()
+        assert "while-broken" in _banner_ids(config)
+        health = requests.get(healthz, timeout=5)
+        assert health.status_code == 200 and "config_error" not in health.json(), health.json()
+        wait_for(lambda: posts_for(fakes["telegram"], "while-broken"), timeout=20)
+        time.sleep(1.0)
+        assert _chat_ids(fakes["telegram"], "while-broken") == ["@moved"]
+        assert _chat_ids(fakes["telegram"], "live-phishing") == ["@alerts"]  # nothing re-posted
+
+        # 4. A setting read only at start is reported, not silently ignored, and not applied.
+        _edit_settings(repo.editor, lambda raw: raw["extra"]["alertcast"].update(state_url="sqlite:///.alertcast/x.db"))
+        _push(repo, "move the state store")
+        daemon.sync_now()
+        health = requests.get(healthz, timeout=5)
+        assert health.status_code == 200 and health.json()["restart_needed"] == ["extra.alertcast.state_url"]
+        warned = [m for m in _messages(caplog, logging.WARNING) if "state_url" in m]
+        assert warned and "restarted" in warned[-1] and "x.db" not in " ".join(warned)
+        assert daemon.config.settings.state_url == config.settings.state_url
+        assert not (config.root / ".alertcast" / "x.db").exists()
+        assert publog.last(daemon.engine, "sync").detail.endswith(head(repo.editor))  # still the store it started with
+    finally:
+        daemon.stop()
+        for fake in fakes.values():
+            fake.close()
+
+
+def test_mkdocs_yml_changed_on_disk_is_read_before_the_boundary_publish(tmp_path):
+    """Without git sync: a release prepared ahead with the old settings is not the one that goes live."""
+    repo = make_repo(tmp_path)
+    live = repo.clone("live")
+    publish_at = ahead(6)
+    repo.editor = live  # commit in the daemon's own checkout; there is no sync to bring it
+    repo.commit_alert("flash", publish_at, push=False)
+    config = load_config(live)
+    daemon = Daemon(config, **_no_site(sync=False, sync_interval=3600, dispatch_interval=3600, lease_ttl=10.0))
+    daemon.start()
+    try:
+        assert daemon.next_boundary == publish_at
+        wait_for(lambda: daemon._prepared is not None, timeout=10)  # built ahead, with the old settings
+        _edit_settings(live, lambda raw: raw.update(site_name="Edited On Disk"))
+        wait_for(lambda: "flash" in _banner_ids(config), timeout=20)
+        assert _feed_title(config).startswith("Edited On Disk")
+        entry = wait_for(lambda: next((e for e in publog.entries(daemon.engine, "publish")  # logged after enqueue
+                                       if e.detail == "boundary"), None), timeout=5)
+        assert entry.ok and entry.at.timestamp() < publish_at.timestamp() + 2
+    finally:
+        daemon.stop()
