@@ -49,6 +49,8 @@ def configure(project: Path, fakes: dict, extra: dict | None = None) -> dict:
     for name, fake in fakes.items():
         settings, secret = channel_settings(name, fake)
         settings.update((extra or {}).get(name, {}))
+        for key in [k for k, v in settings.items() if v is None]:  # None: leave the key out (its default)
+            del settings[key]
         channels[name] = settings
         env.update(secret)
     raw["extra"]["alertcast"]["channels"] = channels

@@ -13,10 +13,9 @@ import hmac
 import json
 import time
 
-from .base import Adapter, ConfigProblem, Message
+from .base import Adapter, Message
 
 DEFAULT_SECRET_ENV = "ALERTCAST_WEBHOOK_CHANNEL_SECRET"
-DAEMON_SECRET_ENV = "ALERTCAST_WEBHOOK_SECRET"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -29,12 +28,6 @@ class Webhook(Adapter):
     def setup(self) -> None:
         self.url = str(self.require("url"))
         self.secret_value = self.secret("secret_env", DEFAULT_SECRET_ENV)
-        if not self.secret_value and not self.settings.get("secret_env") and self.env.get(DAEMON_SECRET_ENV):
-            # Before it had its own default this channel signed with the daemon's secret; running
-            # dry now would mark its rows previewed for good, so stop and say what to set.
-            raise ConfigProblem(f"mkdocs.yml: extra.alertcast.channels.webhook signs with {DEFAULT_SECRET_ENV} "
-                                f"(or the variable named by secret_env), which is not set; {DAEMON_SECRET_ENV} is "
-                                f"the daemon's push-webhook secret only")
         if self.settings.get("idempotent"):
             self.idempotent_window = float("inf")
             self.safe_repeat = frozenset({"post", "delete"})
