@@ -67,7 +67,11 @@ def test_short_post_is_untouched(content, config):
 def test_bluesky_facets_use_utf8_byte_offsets(content, config):
     alert = _long(content.alert("live-phishing"), "zh", "中文😀摘要 🚨 再看一遍")
     post = render(alert, config, "bluesky")
-    [facet] = post.facets
+    facet, tag = post.facets  # the link, then the category's hashtag
+    raw = post.text.encode("utf-8")
+    assert (tag.tag, raw[tag.byte_start:tag.byte_end]) == ("phishing", b"#phishing")
+    assert tag.as_record() == {"index": {"byteStart": tag.byte_start, "byteEnd": tag.byte_end},
+                               "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "phishing"}]}
     raw = post.text.encode("utf-8")
     assert raw[facet.byte_start:facet.byte_end].decode("utf-8") == post.link
     assert facet.byte_start == len(post.text[:post.text.index(post.link)].encode("utf-8"))
@@ -81,6 +85,10 @@ def test_bluesky_facets_use_utf8_byte_offsets(content, config):
     encoded = text.encode("utf-8")
     assert [encoded[f.byte_start:f.byte_end] for f in three] == [
         b"https://a.example/x", b"https://b.example/y", "https://c.example/钓鱼".encode()]
+    # hashtags after CJK and emoji; a # inside a link or a defanged handle is no tag
+    tagged = facets("🚨 钓鱼 #钓鱼 #scam https://a.example/#frag fake[#]1234 (Discord)")
+    assert [(f.byte_start, f.byte_end, f.tag or f.uri) for f in tagged] == [
+        (12, 19, "钓鱼"), (20, 25, "scam"), (26, 49, "https://a.example/#frag")]
 
 
 def test_indicators_are_always_defanged(content, config):
@@ -88,7 +96,7 @@ def test_indicators_are_always_defanged(content, config):
         post = render(content.alert("live-phishing"), config, channel)
         assert "wallet-verify[.]example" in post.text
         assert "wallet-verify.example" not in post.text
-        assert [f.uri for f in post.facets] in ([], [post.link])
+        assert [f.uri for f in post.facets if not f.tag] in ([], [post.link])
     assert defang("https://evil.example/x") == "hxxps://evil[.]example/x"
 
 
@@ -160,7 +168,7 @@ def test_no_indicator_is_a_link_or_a_mention_on_any_network(project, channel, la
     assert not MENTION.search(text), text
     assert not BARE_DOMAIN.search(text.replace("#", " ")), text  # hashtags are ours
     assert not SCHEME.search(text), text
-    assert [f.uri for f in post.facets] in ([], [post.link])
+    assert [f.uri for f in post.facets if not f.tag] in ([], [post.link])
     if post.indicators_left_out:  # the page lists them all; the post says how many it left out
         n = post.indicators_left_out
         assert (f"另有 {n} 项见页面" if lang == "zh" else f"+{n} more on the page") in post.text

@@ -85,7 +85,8 @@ def preview(alert_id: str | None, project: str, now: str | None, channels: tuple
             for line in post.text.split("\n"):
                 click.echo(f"   | {line}")
             for facet in post.facets:
-                click.echo(f"   link facet bytes {facet.byte_start}-{facet.byte_end}: {facet.uri}")
+                kind, value = ("tag", "#" + facet.tag) if facet.tag else ("link", facet.uri)
+                click.echo(f"   {kind} facet bytes {facet.byte_start}-{facet.byte_end}: {value}")
 
 
 @click.group("outbox", invoke_without_command=True)

@@ -38,6 +38,7 @@ _GRAPHEME = regex.compile(r"\X")
 _PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "posts"
 _SCHEME = re.compile(r"(?i)\bhttp(s?)://")
 _DOTS = re.compile(r"[.。．｡]")  # IDNA maps the CJK and fullwidth stops to "." too
+_HASHTAG = re.compile(r"(?<!\S)#[^\s#\[\]]{1,64}")  # one of our hashtags (Bluesky: at most 64 characters)
 _AT = re.compile(r"[@＠﹫]")  # twitter-text takes the fullwidth ＠ for a mention as well
 
 
@@ -77,15 +78,18 @@ MARKUP = {
 
 @dataclass(frozen=True)
 class Facet:
-    """A Bluesky rich-text facet: a link over UTF-8 byte offsets [start, end)."""
+    """A Bluesky rich-text facet over UTF-8 byte offsets [start, end): a link (`uri`) or a
+    hashtag (`tag`, without its #). Bluesky shows neither as such without one."""
 
     byte_start: int
     byte_end: int
-    uri: str
+    uri: str = ""
+    tag: str = ""
 
     def as_record(self) -> dict:
-        return {"index": {"byteStart": self.byte_start, "byteEnd": self.byte_end},
-                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": self.uri}]}
+        feature = ({"$type": "app.bsky.richtext.facet#tag", "tag": self.tag} if self.tag
+                   else {"$type": "app.bsky.richtext.facet#link", "uri": self.uri})
+        return {"index": {"byteStart": self.byte_start, "byteEnd": self.byte_end}, "features": [feature]}
 
 
 @dataclass(frozen=True)
@@ -149,12 +153,16 @@ def count(channel: str, text: str) -> int:
 
 
 def facets(text: str) -> tuple[Facet, ...]:
-    """Link facets with byte offsets into the UTF-8 encoding of `text` (what AT Protocol wants)."""
-    found = []
-    for m in length.URL.finditer(text):
+    """Link and hashtag facets with byte offsets into the UTF-8 encoding of `text` (what AT
+    Protocol wants), in text order."""
+    def span(m: re.Match) -> tuple[int, int]:
         start = len(text[: m.start()].encode("utf-8"))
-        found.append(Facet(start, start + len(m.group(0).encode("utf-8")), m.group(0)))
-    return tuple(found)
+        return start, start + len(m.group(0).encode("utf-8"))
+
+    found = [Facet(*span(m), uri=m.group(0)) for m in length.URL.finditer(text)]
+    found += [Facet(*span(m), tag=m.group(0)[1:]) for m in _HASHTAG.finditer(text)
+              if not any(f.byte_start <= span(m)[0] < f.byte_end for f in found)]
+    return tuple(sorted(found, key=lambda f: f.byte_start))
 
 
 def _environment(config: Config) -> jinja2.Environment:
