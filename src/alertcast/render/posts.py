@@ -9,7 +9,9 @@ that no network's parser turns into a link or a mention.
 
 from __future__ import annotations
 
+import functools
 import html
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,9 +168,21 @@ def facets(text: str) -> tuple[Facet, ...]:
 
 
 def _environment(config: Config) -> jinja2.Environment:
-    paths = [str(config.root / "templates" / "posts"), str(_PACKAGE_TEMPLATES)]
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(paths), autoescape=False, keep_trailing_newline=False,
-                              undefined=jinja2.StrictUndefined)
+    folder = str(config.root / "templates" / "posts")
+    try:
+        overrides = tuple(sorted(os.listdir(folder)))
+    except OSError:
+        overrides = ()
+    return _environment_for(folder, overrides)
+
+
+@functools.lru_cache(maxsize=8)
+def _environment_for(project_templates: str, overrides: tuple[str, ...]) -> jinja2.Environment:
+    """One environment per project and set of override files, so each template is compiled
+    once; Jinja checks a template file's modification time before each use, so an edited
+    override is picked up, and an added or removed one makes a new environment."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader([project_templates, str(_PACKAGE_TEMPLATES)]),
+                              autoescape=False, keep_trailing_newline=False, undefined=jinja2.StrictUndefined)
 
 
 def _setting(config: Config, channel: str, key: str) -> Any:
