@@ -40,8 +40,8 @@ def _project_option(f):  # type: ignore[no-untyped-def]
 def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch_interval: float,
         lease_ttl: float, publish_retry: float, webhook_secret_env: str, webhook_secret_file: str | None,
         log_level: str) -> None:
-    """Run the scheduler daemon: sync content from git, publish at every publish_at/expires_at,
-    drain the social outbox, serve health and metrics. Stops cleanly on SIGTERM."""
+    """Run the scheduler daemon: sync content from git, publish at every publish_at, expires_at
+    and future updated_at, drain the social outbox, serve health and metrics. Stops cleanly on SIGTERM."""
     from ..cli import project_config
     from . import logs
     from .service import Daemon

@@ -1,7 +1,11 @@
 """`alertcast run`: one process that syncs content, publishes at every boundary, drains the outbox.
 
+A boundary is a moment the outputs change by themselves: an alert's `publish_at`, its
+`expires_at`, or an `updated_at` still ahead (the Plan shows an alert as of `now`, so an update
+or a withdrawal dated later goes out at that second; see `Plan.next_change_at`).
+
 Content and the outbox are the source of truth, not APScheduler's job store: jobs live in
-memory, the next publish_at / expires_at is derived from content at every start and sync, and
+memory, the next boundary is derived from content at every start and sync, and
 start always publishes once for `now`, so a boundary passed while the daemon was down is
 caught up (APScheduler 3.x would drop a late date job after misfire_grace_time).
 """
@@ -130,7 +134,7 @@ class Metrics:
                                   "Unix time of the last successful publish", registry=r)
         self.sync_errors = Counter("alertcast_sync_errors", "Failed content syncs", registry=r)
         self.next_boundary = Gauge("alertcast_next_boundary_timestamp_seconds",
-                                   "Unix time of the next publish_at/expires_at (0: none)", registry=r)
+                                   "Unix time of the next publish_at, expires_at or future updated_at (0: none)", registry=r)
         self.outbox = Gauge("alertcast_outbox_rows", "Outbox rows per channel and status",
                             ["channel", "status"], registry=r)
         self.leader = Gauge("alertcast_leader", "1 when this daemon holds the publisher lease", registry=r)
