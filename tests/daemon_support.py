@@ -47,12 +47,15 @@ class Repo:
         return target
 
     def commit_alert(self, alert_id: str, publish_at: datetime, expires_at: datetime | None = None,
-                     channels: str = "[banner, telegram]", push: bool = True) -> None:
+                     channels: str = "[banner, telegram]", push: bool = True,
+                     updated_at: datetime | None = None) -> None:
         for lang in ("zh", "en"):
             lines = ["---", f'title: "Flash scam {lang}"', 'summary: "A scam that needs a warning now."',
                      "severity: critical", "category: phishing", f"publish_at: {publish_at.isoformat()}"]
             if expires_at:
                 lines.append(f"expires_at: {expires_at.isoformat()}")
+            if updated_at:
+                lines += [f"updated_at: {updated_at.isoformat()}", f'update_note: "New domains {lang}."']
             lines += [f"channels: {channels}", "---", "", "Do not answer.", ""]
             (self.editor / "content" / "alerts" / f"{alert_id}.{lang}.md").write_text("\n".join(lines))
         git(self.editor, "add", "-A")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timezone
 from pathlib import Path
 
 import requests
-from daemon_support import Recorder, ahead, daemon_for, make_repo, real_pipeline_available, sign, wait_for
+from daemon_support import Recorder, ahead, daemon_for, make_repo, metric, real_pipeline_available, sign, wait_for
 
 from alertcast.config import load_config
 from alertcast.daemon import publog
@@ -188,5 +189,43 @@ def test_a_sync_just_after_a_boundary_does_not_replace_it_before_it_ran(tmp_path
         went_live = wait_for(lambda: _first_with(recorder, "first"), timeout=10)
         assert went_live.at < first_at.timestamp() + 1.5, "published at its boundary, not at the next one"
         wait_for(lambda: daemon.next_boundary == second_at, timeout=5)
+    finally:
+        daemon.stop()
+
+
+def test_an_update_dated_ahead_changes_the_banner_revision_at_its_second(tmp_path):
+    """A future `updated_at` is a boundary too: until then the alert shows as first published
+    (its first revision, no update note); at that second the banner carries the update."""
+    repo = make_repo(tmp_path)
+    live = repo.clone("live")
+    updated_at = ahead(8)
+    repo.editor = live  # no sync needed: the update is in the checkout before the daemon starts
+    repo.commit_alert("flash", ahead(-60), updated_at=updated_at, push=False)
+    config = load_config(live)
+    daemon = Daemon(config, publisher=lambda c, now: publish(c, now, with_site=False),
+                    preparer=lambda c, when: prepare(c, when, with_site=False),
+                    sync=False, sync_interval=3600, dispatch_interval=3600, lease_ttl=10.0)
+    banner = config.output_dir / "api" / "v1" / "banners" / f"{config.default_lang}.json"
+
+    def flash() -> dict | None:
+        return next((b for b in json.loads(banner.read_text())["banners"] if b["id"] == "flash"), None)
+
+    daemon.start()
+    try:
+        assert time.time() < updated_at.timestamp() - 2, "the machine is too slow for this test's margins"
+        first = flash()
+        assert first is not None and first["updated_at"] == first["starts_at"]  # the update has not happened
+        assert daemon.next_boundary == updated_at
+        assert metric(daemon, "alertcast_next_boundary_timestamp_seconds") == updated_at.timestamp()
+        while (now := flash()) == first:
+            assert time.time() < updated_at.timestamp() + 10, "the update was not published"
+            time.sleep(0.01)
+        seen = time.time()
+        assert updated_at.timestamp() <= seen < updated_at.timestamp() + 1.0
+        assert now is not None and now["revision"] != first["revision"]
+        assert now["revision"].startswith(updated_at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+        entry = wait_for(lambda: next((e for e in publog.entries(daemon.engine, "publish")
+                                       if e.detail == "boundary"), None), timeout=5)
+        assert entry.ok and entry.at == updated_at
     finally:
         daemon.stop()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import click
 
+from ..config import CONFIG_FILE
 from ..content.loader import load_content
 from ..plan import Plan
+from ..problems import ContentError
 from ..state import open_store
-from . import publog
+from . import gitsync, publog
 from .status import outbox_summary
 
 
@@ -40,14 +44,30 @@ def _project_option(f):  # type: ignore[no-untyped-def]
 def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch_interval: float,
         lease_ttl: float, publish_retry: float, webhook_secret_env: str, webhook_secret_file: str | None,
         log_level: str) -> None:
-    """Run the scheduler daemon: sync content from git, publish at every publish_at/expires_at,
-    drain the social outbox, serve health and metrics. Stops cleanly on SIGTERM."""
-    from ..cli import project_config
+    """Run the scheduler daemon: sync content from git, publish at every publish_at, expires_at
+    and future updated_at, drain the social outbox, serve health and metrics. Stops cleanly on SIGTERM."""
+    from ..cli import report_and_exit
     from . import logs
-    from .service import Daemon
+    from .service import Daemon, initial_config, problems_text
 
     logs.setup(log_level)
-    config = project_config(project)
+    # An invalid mkdocs.yml does not stop the daemon: it waits, syncing, for a valid one (see Daemon).
+    # A missing or unreadable one, or one that no sync can bring, needs a person: exit 1.
+    try:
+        config, invalid = initial_config(project)
+    except ContentError as exc:
+        report_and_exit(exc)
+        raise  # unreachable
+    except OSError as exc:
+        click.echo(f"{Path(project) / CONFIG_FILE}:1:1: error: cannot be read: {exc.strerror or type(exc).__name__} "
+                   "(give the daemon's user read access to it)", err=True)
+        sys.exit(1)
+    if invalid and not no_sync and gitsync.head(config.root) is None:
+        for problem in invalid.errors:
+            click.echo(str(problem), err=True)
+        click.echo(f"{config.root}: error: not a git checkout, so the daemon cannot fetch a fixed {CONFIG_FILE} "
+                   "(fix the file and start again, or clone the content repository there)", err=True)
+        sys.exit(1)
     address = None
     if listen != "off":
         host, _, port = listen.rpartition(":")
@@ -58,7 +78,8 @@ def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch
     logs.hide(secret)
     logs.hide(config.secret(config.settings.signing.key_env, config.settings.signing.key_file))
     daemon = Daemon(config, sync_interval=sync_interval, dispatch_interval=dispatch_interval, lease_ttl=lease_ttl,
-                    webhook_secret=secret, listen=address, sync=not no_sync, publish_retry=publish_retry)
+                    webhook_secret=secret, listen=address, sync=not no_sync, publish_retry=publish_retry,
+                    config_error=problems_text(invalid, config.path) if invalid else None)
     import faulthandler
     import signal
 

@@ -1,7 +1,11 @@
 """`alertcast run`: one process that syncs content, publishes at every boundary, drains the outbox.
 
+A boundary is a moment the outputs change by themselves: an alert's `publish_at`, its
+`expires_at`, or an `updated_at` still ahead (the Plan shows an alert as of `now`, so an update
+or a withdrawal dated later goes out at that second; see `Plan.next_change_at`).
+
 Content and the outbox are the source of truth, not APScheduler's job store: jobs live in
-memory, the next publish_at / expires_at is derived from content at every start and sync, and
+memory, the next boundary is derived from content at every start and sync, and
 start always publishes once for `now`, so a boundary passed while the daemon was down is
 caught up (APScheduler 3.x would drop a late date job after misfire_grace_time).
 """
@@ -26,12 +30,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy.engine import Engine
 
-from ..config import Config, load_config
+from ..config import CONFIG_FILE, Config, Settings, load_config
 from ..content.loader import load_content
 from ..plan import Plan
 from ..problems import ContentError
 from ..state import create_tables, open_store
-from . import gitsync, publog, webhook
+from . import gitsync, logs, publog, webhook
 from .lease import Lease
 
 log = logging.getLogger("alertcast.daemon")
@@ -87,6 +91,29 @@ def content_state(config: Config) -> str:
     return hashlib.sha256("\n".join(sorted(seen)).encode()).hexdigest()
 
 
+def problems_text(exc: ContentError | OSError, config_path: Path) -> str:
+    """The problems of an invalid mkdocs.yml on one line, as logs and /healthz show them."""
+    if isinstance(exc, ContentError):
+        return "; ".join(str(p) for p in exc.problems if p.is_error)[:1500]
+    return f"{config_path.name}: cannot be read: {type(exc).__name__}"
+
+
+def initial_config(root: Path | str) -> tuple[Config, ContentError | None]:
+    """The configuration `alertcast run` starts with: (mkdocs.yml, None) when the file is valid;
+    when it is not, a stand-in with the default settings and its problems (file:line), so the
+    daemon can start, sync and publish once a valid file arrives. The stand-in is never published
+    with, and names no state store (see Daemon). A missing mkdocs.yml raises ContentError and an
+    unreadable one OSError: then there is no project to wait for."""
+    root = Path(root)
+    if not (root / CONFIG_FILE).is_file():
+        load_config(root)  # raises the positioned "no mkdocs.yml here"
+    try:
+        return load_config(root), None
+    except ContentError as exc:
+        (root / CONFIG_FILE).read_bytes()  # OSError when it cannot be read at all
+        return Config(root.resolve(), "alertcast", "https://alertcast.invalid/", Settings(), {}), exc
+
+
 def _file_digest(path: os.PathLike) -> str:
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -130,7 +157,7 @@ class Metrics:
                                   "Unix time of the last successful publish", registry=r)
         self.sync_errors = Counter("alertcast_sync_errors", "Failed content syncs", registry=r)
         self.next_boundary = Gauge("alertcast_next_boundary_timestamp_seconds",
-                                   "Unix time of the next publish_at/expires_at (0: none)", registry=r)
+                                   "Unix time of the next publish_at, expires_at or future updated_at (0: none)", registry=r)
         self.outbox = Gauge("alertcast_outbox_rows", "Outbox rows per channel and status",
                             ["channel", "status"], registry=r)
         self.leader = Gauge("alertcast_leader", "1 when this daemon holds the publisher lease", registry=r)
@@ -144,15 +171,26 @@ class Daemon:
                  clock: Callable[[], datetime] = utcnow, holder: str | None = None,
                  sync_interval: float = 60.0, dispatch_interval: float = 5.0, lease_ttl: float = 15.0,
                  webhook_secret: str | None = None, listen: tuple[str, int] | None = None, sync: bool = True,
-                 publish_retry: float = 30.0, preparer: Preparer | None = None, finisher: Finisher | None = None):
+                 publish_retry: float = 30.0, preparer: Preparer | None = None, finisher: Finisher | None = None,
+                 config_error: str | None = None):
+        """`config_error`: mkdocs.yml was invalid at start (see `initial_config`) and `config` is a
+        stand-in. The daemon then serves /healthz and /metrics and keeps syncing, but opens no state
+        store, takes no lease and publishes nothing until a valid mkdocs.yml arrives: only that file
+        says which store (a default SQLite one, next to a partner daemon on PostgreSQL, would make
+        this one a second publisher). It then starts publishing as it would have at start."""
         self.config = config
         # mkdocs.yml is read again whenever it changes (see _refresh_config); these are what that compares with.
         self._config_digest = _file_digest(config.path)
         self._started_settings = config.settings
-        self.config_error: str | None = None  # mkdocs.yml on disk is invalid: the last good one is in use
+        self.config_error = config_error  # mkdocs.yml on disk is invalid: the last good one is in use
         self.restart_needed: tuple[str, ...] = ()  # settings changed in mkdocs.yml that wait for a restart
-        self.engine = engine or open_store(config.settings.state_url, config.root)
-        create_tables(self.engine)
+        self.waiting = config_error is not None  # no valid mkdocs.yml yet: no store, no lease, no publish
+        self.store_error: str | None = None  # waiting, with a valid mkdocs.yml whose state store cannot be opened
+        self._engine: Engine | None = engine
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._lease_ttl = lease_ttl
+        if not self.waiting:
+            self._open_store()
         # Releases are prepared ahead of boundaries with the real pipeline, or when a test gives a preparer.
         self.preparer = preparer or (_default_preparer if publisher is None else None)
         self.finisher = finisher or _default_finisher
@@ -164,11 +202,9 @@ class Daemon:
         self._own_dispatcher = dispatcher is None  # made here, for self.config: made again when that is reloaded
         self._dispatcher_config: Config | None = None
         self.clock = clock
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.sync_interval, self.dispatch_interval = sync_interval, dispatch_interval
         self.publish_retry = publish_retry  # first delay after a failed publish; doubles up to RETRY_CAP
         self._failures = 0  # failed publishes in a row (not counting bad content)
-        self.lease = Lease(self.engine, self.holder, lease_ttl)
         self.webhook_secret, self.listen, self.sync_enabled = webhook_secret, listen, sync
         self.metrics = Metrics()
         self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
@@ -186,6 +222,19 @@ class Daemon:
         self.server = None
         self._stopped = threading.Event()
 
+    @property
+    def engine(self) -> Engine:
+        """The state store; there is none while waiting for a valid mkdocs.yml (see __init__)."""
+        if self._engine is None:
+            raise RuntimeError("no state store yet: mkdocs.yml has not been valid since the daemon started")
+        return self._engine
+
+    def _open_store(self) -> None:
+        engine = self._engine or open_store(self.config.settings.state_url, self.config.root)
+        create_tables(engine)
+        self._engine = engine
+        self.lease = Lease(engine, self.holder, self._lease_ttl)
+
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         self.scheduler.start()
@@ -193,15 +242,58 @@ class Daemon:
             routes = webhook.Routes(self.webhook_secret, self.trigger_sync, self.health, self.render_metrics)
             self.server = webhook.serve(routes, *self.listen)
             log.info("listening", extra={"address": "%s:%d" % self.server.server_address[:2]})
+        waiting = self.waiting
+        if waiting:
+            log.error("mkdocs.yml is not valid: nothing is published (the outputs already deployed stay as they "
+                      "are) until a valid one is %s: %s", "synced" if self.sync_enabled else "saved",
+                      self.config_error)
         if self.sync_enabled:
-            self.sync_now()  # bring content up to date before the first publish
+            self.sync_now()  # bring content up to date before the first publish (or bring a valid mkdocs.yml)
+        if not waiting:
+            self._start_publishing()
+        if self.sync_enabled:
+            self.scheduler.add_job(self.sync_now, "interval", seconds=self.sync_interval, id="sync")
+        else:  # nothing brings a new mkdocs.yml: while it is invalid, look at the file itself
+            self.scheduler.add_job(self.recheck_config, "interval", seconds=self.sync_interval, id="config")
+
+    def _start_publishing(self) -> None:
         # Renew from now on, also while the first publish below runs: a build longer than the
         # lease would otherwise let a standby take over from a daemon that is merely busy.
         self.scheduler.add_job(self.tick_lease, "interval", seconds=max(self.lease.ttl / 3, 0.2), id="lease")
         self.tick_lease(sync_first=False)  # takes the lease if free and, as leader, catches up once for now
-        if self.sync_enabled:
-            self.scheduler.add_job(self.sync_now, "interval", seconds=self.sync_interval, id="sync")
         self.scheduler.add_job(self.dispatch_now, "interval", seconds=self.dispatch_interval, id="dispatch")
+
+    def _begin(self) -> None:
+        """Waiting, and mkdocs.yml is valid now: open the store it names and start publishing, as
+        at a normal start (take the lease and, as leader, publish for now). A store that cannot be
+        opened is reported, and tried again at the next sync (or check of the file)."""
+        with self._publish_lock:
+            if not self.waiting or self.config_error is not None or self._stopped.is_set():
+                return
+            try:
+                self._open_store()
+            except Exception as exc:  # its message could hold the URL's password: only its kind
+                self.store_error = (f"the state store cannot be opened ({type(exc).__name__}); check "
+                                    "extra.alertcast.state_url in mkdocs.yml and that the database is reachable "
+                                    "(tried again at every sync interval)")
+                log.error(self.store_error)
+                return
+            self.waiting, self.store_error = False, None
+        log.info("mkdocs.yml is valid: publishing starts")
+        self._start_publishing()
+
+    def recheck_config(self) -> None:
+        """While mkdocs.yml is invalid (or its state store could not be opened yet), read it again
+        if it changed on disk, and publish once it is valid. Without git sync nothing else would
+        notice a fix before the next boundary."""
+        if self._stopped.is_set() or (self.config_error is None and not self.waiting):
+            return
+        if not self._refresh_config():
+            return
+        if self.waiting:
+            self._begin()
+        else:
+            self.publish_now("configuration fixed")
 
     def stop(self, *, release: bool = True) -> None:
         """Wait for the running job (a publish finishes its write), then let go of the lease.
@@ -219,7 +311,7 @@ class Daemon:
             self.scheduler.shutdown(wait=False)
         with self._sync_lock, self._publish_lock, self._dispatch_lock, self._lease_lock:
             self._drop_prepared()
-        if release and self.is_leader:
+        if release and self.is_leader and not self.waiting:
             self.lease.release()
         self.is_leader = False
 
@@ -306,7 +398,9 @@ class Daemon:
 
     def _sync(self, publish: bool = True, timeout: float = 120.0) -> None:
         """Fetch and fast-forward; publish a change (unless the caller publishes next)."""
-        result = gitsync.sync(self.config.content_dir, timeout=timeout)
+        # Waiting for a valid mkdocs.yml, content_dir is unknown: sync the checkout holding mkdocs.yml.
+        checkout = self.config.root if self.waiting else self.config.content_dir
+        result = gitsync.sync(checkout, timeout=timeout)
         now = self.clock()
         if not result.ok:
             self.last_sync_error = result.error
@@ -314,6 +408,11 @@ class Daemon:
             log.error("sync failed: %s", result.error)
         else:
             self.last_sync_error = None
+        if self.waiting:  # no state store to record the sync in, nothing published yet
+            if result.changed:
+                log.info("content changed", extra={"old": result.old, "new": result.new})
+            self.recheck_config()
+            return
         publog.record(self.engine, "sync", now, result.ok, holder=self.holder,
                       detail=result.error or (f"{result.old}..{result.new}" if result.changed else "up to date"))
         if result.changed:
@@ -389,7 +488,7 @@ class Daemon:
     def dispatch_now(self) -> None:
         """Drain the outbox as leader; as standby, only report it (the outbox is shared, so
         either daemon's /metrics shows the backlog, whichever one a monitor scrapes)."""
-        if self._stopped.is_set():
+        if self._stopped.is_set() or self.waiting:
             return
         if self.is_leader:
             # One drain at a time (the interval job and the drain after a publish may meet):
@@ -428,12 +527,15 @@ class Daemon:
             try:
                 new = load_config(self.config.root)
             except (ContentError, OSError) as exc:
-                problems = ("; ".join(str(p) for p in exc.problems if p.is_error) if isinstance(exc, ContentError)
-                            else f"{self.config.path.name}: cannot be read: {type(exc).__name__}")
-                self.config_error = problems[:1500]
-                log.error("mkdocs.yml is not valid; the daemon keeps the last good configuration: %s",
-                          self.config_error)
+                self.config_error = problems_text(exc, self.config.path)
+                log.error("mkdocs.yml is not valid; %s: %s", "nothing is published until it is" if self.waiting
+                          else "the daemon keeps the last good configuration", self.config_error)
                 return False
+            logs.hide(new.secret(new.settings.signing.key_env, new.settings.signing.key_file))
+            if self.waiting:  # the first valid file: what the daemon starts with, its state store included
+                self.config, self.config_error, self._started_settings = new, None, new.settings
+                log.info("configuration loaded")
+                return True
             kept = {k: getattr(self._started_settings, k) for k in RESTART_ONLY
                     if getattr(new.settings, k) != getattr(self._started_settings, k)}
             if kept:
@@ -578,6 +680,13 @@ class Daemon:
             info["config_error"] = self.config_error
         if self.restart_needed:
             info["restart_needed"] = list(self.restart_needed)
+        if self.waiting:  # started with an invalid mkdocs.yml: no store yet, so neither leader nor standby
+            if self.config_error:
+                info["status"] = ("configuration has errors; nothing is published until it is fixed (the outputs "
+                                  "already deployed stay as they are): " + self.config_error)
+            else:
+                info["status"] = self.store_error or "starting"
+            return False, info
         if not self.is_leader:
             last = publog.last(self.engine, "publish")
             ready = bool(last and last.ok)
