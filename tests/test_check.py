@@ -678,6 +678,21 @@ CHANNELS = "the channel settings in docs/social.md"
 
 # name: (old text in mkdocs.yml, new text, the exact lines check prints)
 CONFIG_CASES = {
+    "site name in a language that is not configured": (
+        "    languages: [zh, en]", "    languages: [zh, en]\n    site_name:\n      zh: 安全中心\n      fr: Centre d'aide",
+        ["mkdocs.yml:15:7: error: 'site_name.fr': language 'fr' is not configured (use one of zh, en, or add it to "
+         "extra.alertcast.languages)"]),
+    "empty site name in one language": (
+        "    languages: [zh, en]", "    languages: [zh, en]\n    site_name: {zh: 安全中心, en: ' '}",
+        ["mkdocs.yml:13:27: error: 'site_name.en': the site's name is empty (write the name, or leave the language out "
+         "to use the top-level site_name)"]),
+    "site name that is neither a name nor a mapping": (
+        "    languages: [zh, en]", "    languages: [zh, en]\n    site_name: [安全中心, Help Center]",
+        ["mkdocs.yml:13:5: error: 'site_name': must be a name, or a mapping from language to name (write e.g. "
+         "site_name: {zh: 钱包安全中心, en: Wallet Safety Center})"]),
+    "site name for some languages only": (
+        "    languages: [zh, en]", "    languages: [zh, en]\n    site_name: {zh: 安全中心}\n    content_dir: content",
+        []),
     "unknown key": (
         "    timezone: Asia/Shanghai", "    timezone: Asia/Shanghai\n    langauges: [zh]",
         ["mkdocs.yml:12:5: error: unknown key 'langauges' (did you mean 'languages'?)"]),

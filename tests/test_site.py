@@ -598,3 +598,22 @@ def test_links_to_renamed_files_lead_to_their_pages(browser, tmp_path):
     finally:
         page.close()
         server.shutdown()
+
+
+def test_the_site_is_named_in_the_readers_language(page, bundled_served):
+    """extra.alertcast.site_name in the repository's mkdocs.yml: the header and every page's title."""
+    for root, name, other in (("/", "钱包安全中心", "Wallet Safety Center"), ("/en/", "Wallet Safety Center", "钱包安全中心")):
+        for path in ("", "guides/"):
+            page.goto(f"{bundled_served}{root}{path}")
+            assert page.locator(".md-header__title .md-header__topic").first.inner_text().strip() == name
+            assert page.title().endswith(f" - {name}") and other not in page.title(), page.title()
+
+
+def test_a_language_without_its_own_site_name_has_the_top_level_one(project, tmp_path):
+    config_file = project / "mkdocs.yml"
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+        "    languages: [zh, en]\n", "    languages: [zh, en]\n    site_name: {zh: 安全中心}\n"), encoding="utf-8")
+    config = load_config(project)
+    plan = Plan.at(load_or_raise(config), NOW)
+    assert [site_config(config, lang, tmp_path / "docs", tmp_path / "site", plan)["site_name"]
+            for lang in ("zh", "en")] == ["安全中心", "Fixture Safety Center"]

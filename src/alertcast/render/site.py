@@ -153,6 +153,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
             features.append(feature)
     theme["features"] = features
     raw["theme"] = theme
+    raw["site_name"] = config.site_name_in(lang)
     raw["site_url"] = config.site_url if lang == config.default_lang else f"{config.site_url}{lang}/"
     raw["docs_dir"] = str(docs)
     raw["site_dir"] = str(site_dir)
