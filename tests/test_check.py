@@ -354,6 +354,52 @@ def test_rule(cli, project, case):
     assert result.exit_code == (1 if any(": error: " in line for line in expected) else 0), result.output
 
 
+def _rename_alert(project: Path) -> None:
+    """live-phishing's files renamed to new-name.<lang>.md, its id (and so its page) kept."""
+    for lang in ("en", "zh"):
+        old = project / f"content/alerts/live-phishing.{lang}.md"
+        old.rename(project / f"content/alerts/new-name.{lang}.md")
+        edit(project, f"content/alerts/new-name.{lang}.md", "---\n", "---\nid: live-phishing\n")
+
+
+def test_links_to_a_renamed_alert_name_its_file(cli, project):
+    """The site serves an alert at its id and rewrites links to its files there: a link to
+    either file is fine, a link by the id is one to a file that does not exist."""
+    _rename_alert(project)
+    with (project / GUIDE_EN).open("a", encoding="utf-8") as guide:
+        guide.write("\nSee [it](../alerts/new-name.md), [it](../alerts/new-name.en.md#details) and [it][ref].\n\n"
+                    "[ref]: ../alerts/new-name.zh.md\n")
+    assert problems(check(cli, project)) == []
+    with (project / GUIDE_EN).open("a", encoding="utf-8") as guide:
+        guide.write("\nNot [by id](../alerts/live-phishing.md#details), [by id][id] or [a typo](../alerts/new-nam.md)."
+                    "\n\n[id]: ../alerts/live-phishing.en.md\n")
+    result = check(cli, project)
+    assert problems(result) == [
+        f"{GUIDE_EN}:17:13: error: broken link: ../alerts/live-phishing.md#details does not exist (link to its file, "
+        "../alerts/new-name.md#details ('live-phishing' is that item's id, not its file name))",
+        f"{GUIDE_EN}:17:74: error: broken link: ../alerts/new-nam.md does not exist (link to another page by its "
+        "file, e.g. ../guides/backup-recovery-phrase.md)",
+        f"{GUIDE_EN}:19:7: error: broken link: ../alerts/live-phishing.en.md does not exist (link to its file, "
+        "../alerts/new-name.md ('live-phishing' is that item's id, not its file name))"]
+    assert result.exit_code == 1
+
+
+def test_link_to_a_page_the_site_does_not_have(cli, project):
+    """A Markdown file outside alerts/, guides/ and the content root is not published."""
+    drafts = project / "content" / "drafts"
+    drafts.mkdir()
+    (drafts / "plan.en.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    with (project / GUIDE_EN).open("a", encoding="utf-8") as guide:
+        guide.write("\nSee [the plan](../drafts/plan.md).\n")
+    result = check(cli, project)
+    assert problems(result) == [
+        "content/drafts/plan.en.md:1:1: warning: 'drafts/' is not a content section; its Markdown file is ignored "
+        "(move them to alerts/, guides/ or the content root)",
+        f"{GUIDE_EN}:13:16: error: link to ../drafts/plan.md, a page the site does not have ('drafts/' is not a "
+        "content section) (link to a page in alerts/, guides/ or the content root, by its file)"]
+    assert result.exit_code == 1
+
+
 def test_missing_translation_is_a_warning(cli, project):
     (project / GUIDE_EN).unlink()
     result = check(cli, project)
@@ -632,6 +678,21 @@ CHANNELS = "the channel settings in docs/social.md"
 
 # name: (old text in mkdocs.yml, new text, the exact lines check prints)
 CONFIG_CASES = {
+    "site name in a language that is not configured": (
+        "    languages: [zh, en]", "    languages: [zh, en]\n    site_name:\n      zh: 安全中心\n      fr: Centre d'aide",
+        ["mkdocs.yml:15:7: error: 'site_name.fr': language 'fr' is not configured (use one of zh, en, or add it to "
+         "extra.alertcast.languages)"]),
+    "empty site name in one language": (
+        "    languages: [zh, en]", "    languages: [zh, en]\n    site_name: {zh: 安全中心, en: ' '}",
+        ["mkdocs.yml:13:27: error: 'site_name.en': the site's name is empty (write the name, or leave the language out "
+         "to use the top-level site_name)"]),
+    "site name that is neither a name nor a mapping": (
+        "    languages: [zh, en]", "    languages: [zh, en]\n    site_name: [安全中心, Help Center]",
+        ["mkdocs.yml:13:5: error: 'site_name': must be a name, or a mapping from language to name (write e.g. "
+         "site_name: {zh: 钱包安全中心, en: Wallet Safety Center})"]),
+    "site name for some languages only": (
+        "    languages: [zh, en]", "    languages: [zh, en]\n    site_name: {zh: 安全中心}\n    content_dir: content",
+        []),
     "unknown key": (
         "    timezone: Asia/Shanghai", "    timezone: Asia/Shanghai\n    langauges: [zh]",
         ["mkdocs.yml:12:5: error: unknown key 'langauges' (did you mean 'languages'?)"]),

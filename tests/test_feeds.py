@@ -165,3 +165,29 @@ def test_feed_holds_exactly_the_newest_feed_limit_alerts(content, config):
         items = json.loads(out[f"feeds/alerts.{lang}.json"])["items"]
         assert [i["id"].rsplit(":", 1)[1] for i in items] == newest
         assert "withdrawn_reason" in items[2]["_alertcast"]
+
+
+def test_feeds_and_cap_name_the_site_in_their_language(project, content):
+    """extra.alertcast.site_name per language; a language left out has the top-level site_name,
+    and one string names the site in every language."""
+    from lxml import etree
+
+    from outputs_support import CAP
+
+    original = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    out = outputs_at(content, with_settings(project, ["site_name: {zh: 安全中心}"]), NOW)
+    names = {"zh": "安全中心", "en": "Fixture Safety Center"}
+    titles = {"zh": "安全中心 · 安全提醒", "en": "Fixture Safety Center · Security alerts"}
+    for lang in ("zh", "en"):
+        for kind in ("rss.xml", "atom.xml"):
+            assert feedparser.parse(out[f"feeds/alerts.{lang}.{kind}"]).feed.title == titles[lang]
+        assert json.loads(out[f"feeds/alerts.{lang}.json"])["title"] == titles[lang]
+    cap = etree.fromstring(out["cap/live-phishing.xml"])
+    assert {i.findtext("c:language", namespaces=CAP): i.findtext("c:senderName", namespaces=CAP)
+            for i in cap.findall("c:info", namespaces=CAP)} == names
+    index = feedparser.parse(out["cap/index.atom"]).feed
+    assert (index.title, index.author) == ("安全中心 CAP", "安全中心")  # the default language's
+    (project / "mkdocs.yml").write_text(original, encoding="utf-8")
+    same = outputs_at(content, with_settings(project, ["site_name: Help Center"]), NOW)
+    assert {json.loads(same[f"feeds/alerts.{lang}.json"])["title"].split(" · ")[0] for lang in ("zh", "en")} == {
+        "Help Center"}

@@ -538,3 +538,82 @@ def test_missing_theme_folder_is_reported_with_file_and_line(project, cli, tmp_p
     assert result.exit_code == 1
     assert "mkdocs.yml:9:3: error: theme.custom_dir 'theme' is not a folder (create it" in result.output
     assert "Traceback" not in result.output
+
+
+#: Renamed files whose ids stayed: the pages keep their addresses (/alerts/old-name/).
+RENAMED = {"alerts/new-name": ("id: old-name\nseverity: advisory\ncategory: phishing\n"
+                               "publish_at: 2026-03-10T09:00:00+08:00\nrelated: [old-guide]\n",
+                               {"en": "Renamed alert", "zh": "改名的警报"}),
+           "guides/new-guide": ("id: old-guide\nlevel: basic\norder: 20\n", {"en": "Renamed guide", "zh": "改名的教程"})}
+
+
+def renamed_project(target: Path) -> Path:
+    """The fixture project plus an alert and a guide whose files were renamed while their ids
+    stayed, and links to them written as editors write them: to their files, with and without
+    the language, inline and by reference; and a link to the file of a scheduled alert."""
+    shutil.copytree(FIXTURE, target)
+    content = target / "content"
+    for stem, (front, titles) in RENAMED.items():
+        for lang, title in titles.items():
+            body = ("## Details\n\nRead [the renamed guide](../guides/new-guide.md).\n" if stem.startswith("alerts")
+                    else "## Steps\n\n1. Check the domain.\n")
+            (content / f"{stem}.{lang}.md").write_text(_alert(title, f"{title}.", front, body), encoding="utf-8")
+    for lang in ("en", "zh"):
+        with (content / "guides" / f"spot-phishing.{lang}.md").open("a", encoding="utf-8") as guide:
+            guide.write(f"\nSee [without language](../alerts/new-name.md), [with language](../alerts/new-name.{lang}.md#details),"
+                        f" [by reference][renamed] and [scheduled](../alerts/scheduled-maintenance.{lang}.md).\n\n"
+                        f"[renamed]: ../alerts/new-name.{lang}.md\n")
+        with (content / f"index.{lang}.md").open("a", encoding="utf-8") as home:
+            home.write(f"\nStart with [the renamed guide](guides/new-guide.{lang}.md).\n")
+    return target
+
+
+def test_links_to_renamed_files_lead_to_their_pages(browser, tmp_path):
+    """A link to a file leads to the page of its item, which is served at the item's id; in
+    both languages, followed in the browser."""
+    project = renamed_project(tmp_path / "project")
+    config = load_config(project)
+    build_site(Plan.at(load_or_raise(config), NOW), config, tmp_path / "site")
+    for path in (tmp_path / "site").rglob("*.html"):  # mkdocs leaves a link it cannot resolve as it is
+        assert not re.search(r'href="[^"]*\.md[#"]', path.read_text(encoding="utf-8")), path
+    server, url = _serve(tmp_path / "site")
+    page = browser.new_page()
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())  # web fonts: no DNS wait
+    try:
+        for root, lang in (("/", "zh"), ("/en/", "en")):
+            for text, where in (("without language", "alerts/old-name/"), ("with language", "alerts/old-name/#details"),
+                                ("by reference", "alerts/old-name/")):
+                page.goto(f"{url}{root}guides/spot-phishing/")
+                page.locator("article a", has_text=text).click()
+                page.wait_for_url(f"{url}{root}{where}")
+                assert page.locator("article h1").inner_text() == RENAMED["alerts/new-name"][1][lang]
+            page.goto(f"{url}{root}guides/spot-phishing/")
+            assert "scheduled" in page.locator("article").inner_text()
+            assert page.locator("article a", has_text="scheduled").count() == 0  # not live yet: text, no link
+            for start in ("", "alerts/old-name/"):
+                page.goto(f"{url}{root}{start}")
+                page.locator("article a", has_text="the renamed guide").click()
+                page.wait_for_url(f"{url}{root}guides/old-guide/")
+                assert page.locator("article h1").inner_text() == RENAMED["guides/new-guide"][1][lang]
+    finally:
+        page.close()
+        server.shutdown()
+
+
+def test_the_site_is_named_in_the_readers_language(page, bundled_served):
+    """extra.alertcast.site_name in the repository's mkdocs.yml: the header and every page's title."""
+    for root, name, other in (("/", "钱包安全中心", "Wallet Safety Center"), ("/en/", "Wallet Safety Center", "钱包安全中心")):
+        for path in ("", "guides/"):
+            page.goto(f"{bundled_served}{root}{path}")
+            assert page.locator(".md-header__title .md-header__topic").first.inner_text().strip() == name
+            assert page.title().endswith(f" - {name}") and other not in page.title(), page.title()
+
+
+def test_a_language_without_its_own_site_name_has_the_top_level_one(project, tmp_path):
+    config_file = project / "mkdocs.yml"
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+        "    languages: [zh, en]\n", "    languages: [zh, en]\n    site_name: {zh: 安全中心}\n"), encoding="utf-8")
+    config = load_config(project)
+    plan = Plan.at(load_or_raise(config), NOW)
+    assert [site_config(config, lang, tmp_path / "docs", tmp_path / "site", plan)["site_name"]
+            for lang in ("zh", "en")] == ["安全中心", "Fixture Safety Center"]

@@ -123,6 +123,27 @@ class _ChannelKeys(_Strict):
         return value
 
 
+def _site_language(value: str, info: ValidationInfo) -> str:
+    languages = (info.context or {}).get("languages", ())
+    if languages and value not in languages:
+        raise PydanticCustomError("alertcast", "language {value} is not configured", {
+            "hint": f"use one of {', '.join(languages)}, or add it to extra.alertcast.languages", "value": repr(value)})
+    return value
+
+
+def _named(value: str, hint: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("alertcast", "the site's name is empty", {"hint": hint})
+    return value.strip()
+
+
+def _site_name(value: str) -> str:
+    return _named(value, "write the name, or leave the language out to use the top-level site_name")
+
+
+SiteNames = dict[Annotated[str, AfterValidator(_site_language)], Annotated[str, AfterValidator(_site_name)]]
+
+
 class TelegramKeys(_ChannelKeys):
     chat_id: str | int
     base_url: HttpUrl = "https://api.telegram.org"
@@ -206,6 +227,20 @@ class Settings(_Strict):
     id_authority: str | None = None
     """The domain (optionally `,YYYY`) naming permanent ids: feed entries, CAP sender and identifiers.
     Defaults to the host of site_url; set it once and keep it when the site moves."""
+    site_name: SiteNames = {}
+    """The site's name per language (a string: the same in every language); a language left out
+    uses the top-level site_name. Shown in the site's header and titles, feed titles, CAP."""
+
+    @field_validator("site_name", mode="before")
+    @classmethod
+    def _site_names(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str):  # one name for every language
+            name = _named(value, "write the name, or remove the setting to use the top-level site_name")
+            return {lang: name for lang in info.data.get("languages") or ()}
+        if not isinstance(value, dict):
+            raise PydanticCustomError("alertcast", "must be a name, or a mapping from language to name", {
+                "hint": "write e.g. site_name: {zh: 钱包安全中心, en: Wallet Safety Center}"})
+        return value
 
     @field_validator("id_authority")
     @classmethod
@@ -268,6 +303,15 @@ class Config:
     @property
     def path(self) -> Path:
         return self.root / CONFIG_FILE
+
+    def site_name_in(self, lang: str) -> str:
+        """The site's name in `lang`: extra.alertcast.site_name, else the top-level site_name."""
+        return self.settings.site_name.get(lang) or self.site_name
+
+    @property
+    def site_names(self) -> tuple[str, ...]:
+        """The site's name in each configured language, in their order."""
+        return tuple(self.site_name_in(lang) for lang in self.languages)
 
     @property
     def default_lang(self) -> str:
@@ -367,7 +411,7 @@ def load_config(root: Path | str = ".") -> Config:
     found, section = _channel_problems(section, shown, positions)
     problems += found
     try:
-        settings = Settings.model_validate(section or {})
+        settings = Settings.model_validate(section or {}, context=_languages_context(section))
     except ValidationError as exc:
         problems += validation_problems(exc, shown, positions, ("extra", "alertcast"), Settings)
         settings = None
@@ -377,6 +421,13 @@ def load_config(root: Path | str = ".") -> Config:
     return Config(root.resolve(), str(raw.get("site_name", "alertcast")), str(site_url), settings, raw)
 
 
+def _languages_context(section: Any) -> dict[str, tuple[str, ...]]:
+    """The languages settings name (as written; the default when they are not a list), for the
+    settings that must use configured languages."""
+    languages = section.get("languages") if isinstance(section, dict) else None
+    return {"languages": tuple(map(str, languages)) if isinstance(languages, list) else Settings().languages}
+
+
 def _channel_problems(section: Any, shown: str, positions: dict[yamlsource.Key, yamlsource.Position]
                       ) -> tuple[list[Problem], Any]:
     """Check each channel's keys against what its adapter reads; return the problems and the
@@ -384,8 +435,7 @@ def _channel_problems(section: Any, shown: str, positions: dict[yamlsource.Key, 
     channels = section.get("channels") if isinstance(section, dict) else None
     if not isinstance(channels, dict):
         return [], section  # absent, or not a mapping: Settings says so
-    languages = section.get("languages")
-    context = {"languages": tuple(languages) if isinstance(languages, list) else Settings().languages}
+    context = _languages_context(section)
     problems: list[Problem] = []
     good = {}
     for name, keys in channels.items():

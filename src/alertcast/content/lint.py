@@ -5,6 +5,7 @@ Each rule returns problems pointing at the exact line an editor has to change.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +16,7 @@ import jinja2
 
 from ..problems import Problem, display_path
 from ..render import length, posts
+from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
 from .models import SOCIAL_CHANNELS, Alert, Content, Indicators
 from .placeholders import is_placeholder
 
@@ -23,11 +25,6 @@ if TYPE_CHECKING:
     from .loader import SourceFile
     from .parsecache import ParseCache
 
-_MD_LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
-_REF_LINK = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE)
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>", re.IGNORECASE)
-_FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
 _HTML_OR_MD = re.compile(r"(<[a-zA-Z/][^>]*>|\*\*|__|\[[^\]]+\]\(|^#+\s)", re.MULTILINE)
 
 
@@ -43,13 +40,14 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     # Indicators of every alert that still stands: a guide that links to one is as bad as the alert.
     indicators = frozenset(d for a in content.alerts if not a.is_withdrawn for d in a.indicators.domains)
     mentions = _mentions(content)
+    item_files = stems(content)
     settings = (config.site_url, config.languages, config.settings.allowed_link_domains, config.enabled_channels,
                 guides, config.settings.channels, config.root)
     for source in files:
         alert = alerts.get(getattr(source.matter, "id", None) or source.stem) if source.section == "alerts" else None
         known = (indicators, frozenset(alert.indicators.domains)) if alert is not None else (indicators,)
         if _may_link(source.body):
-            problems += _body_links(source, config, known)
+            problems += _body_links(source, config, known, content.root, item_files)
         hosts = _hosts(source) if cache is None else cache.joined("hosts", (source,), lambda s=source: _hosts(s))
         if hosts:
             problems += _clickable_hosts(source, hosts, config, known)
@@ -91,13 +89,6 @@ def _nearest(name: str, options: set[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else "see content/guides/"
 
 
-def _mask_code(body: str) -> str:
-    """Blank out code blocks and spans, keeping offsets, so what is in code is not read as a link."""
-    def blank(match: re.Match[str]) -> str:
-        return re.sub(r"[^\n]", " ", match.group(0))
-    return _CODE_SPAN.sub(blank, _FENCE.sub(blank, body))
-
-
 def _where(source: SourceFile, body: str, offset: int) -> tuple[int, int]:
     line = source.body_line + body.count("\n", 0, offset)
     col = offset - (body.rfind("\n", 0, offset) + 1) + 1
@@ -109,17 +100,14 @@ def _may_link(body: str) -> bool:
     return "](" in body or "]:" in body or "<" in body
 
 
-def _links(body: str) -> Iterator[tuple[int, str]]:
-    for pattern in (_MD_LINK, _REF_LINK, _AUTOLINK):
-        for match in pattern.finditer(body):
-            yield match.start(1), match.group(1)
-
-
-def _body_links(source: SourceFile, config: Config, indicators: tuple[frozenset[str], ...]) -> Iterator[Problem]:
-    body = _mask_code(source.body)
-    base_dir = source.path.parent
-    root = None  # resolved only when a relative link needs it: resolving is a syscall per path part
-    for offset, target in _links(body):
+def _body_links(source: SourceFile, config: Config, indicators: tuple[frozenset[str], ...], root: Path,
+                files: dict[tuple[str, str], str]) -> Iterator[Problem]:
+    """Links to other pages must lead to a page the site has: the file of an alert, guide or page
+    (the site serves it at the item's id, see links.py), or another file that exists."""
+    body = source.body
+    resolved = None  # resolved only when a link needs it: resolving is a syscall per path part
+    for match in links(body):
+        target, offset = match.group("target"), match.start("target")
         line, col = _where(source, body, offset)
         parts = urlsplit(target)
         if parts.scheme in ("http", "https"):
@@ -131,24 +119,50 @@ def _body_links(source: SourceFile, config: Config, indicators: tuple[frozenset[
             continue
         if parts.scheme or target.startswith(("#", "/")) or not parts.path:
             continue
-        root = root or config.content_dir.resolve()
-        if not _exists(base_dir, parts.path, root, config.languages):
+        link = file_link(source.section, target, config.languages)
+        if link is not None:
+            yield from _file_link(source, line, col, target, link, root, config.languages, files)
+            continue
+        resolved = resolved or root.resolve()
+        if not _exists(source.path.parent, parts.path, resolved):
             yield Problem(source.shown, line, col, "error", f"broken link: {target} does not exist",
                           "link to another page by its file, e.g. ../guides/backup-recovery-phrase.md")
 
 
-def _exists(base_dir: Path, target: str, root: Path, languages: tuple[str, ...]) -> bool:
+def _file_link(source: SourceFile, line: int, col: int, target: str, link: FileLink, root: Path,
+               languages: tuple[str, ...], files: dict[tuple[str, str], str]) -> Iterator[Problem]:
+    if link.folder in FOLDERS and (link.folder, link.stem) in files:
+        return
+    folder = root / link.folder
+    if link.folder == "assets" or link.folder.startswith("assets/"):
+        if (folder / link.name).is_file():  # copied to the site as it is
+            return
+    else:
+        names = [link.name] if link.stem is None else [f"{link.stem}.md", *(f"{link.stem}.{lang}.md" for lang in languages)]
+        if any((folder / name).is_file() for name in names):
+            if link.folder in FOLDERS:
+                return  # a file that did not load: it has an error of its own
+            yield Problem(source.shown, line, col, "error",
+                          f"link to {target}, a page the site does not have ('{link.folder}/' is not a content section)",
+                          "link to a page in alerts/, guides/ or the content root, by its file")
+            return
+    named = next((stem for (where, stem), item in files.items() if where == link.folder and item == link.stem), None)
+    if named is not None:  # the item's id, not its file name
+        written = relative(source.section, posixpath.join(link.folder, f"{named}.md")) + link.rest
+        hint = f"link to its file, {written} ('{link.stem}' is that item's id, not its file name)"
+    else:
+        hint = "link to another page by its file, e.g. ../guides/backup-recovery-phrase.md"
+    yield Problem(source.shown, line, col, "error", f"broken link: {target} does not exist", hint)
+
+
+def _exists(base_dir: Path, target: str, root: Path) -> bool:
+    """A link to a file that is not Markdown (an image under assets/, say), or to a folder."""
     path = (base_dir / target).resolve()
     try:
         path.relative_to(root)
     except ValueError:
         return False
-    if path.exists():
-        return True
-    if path.suffix == ".md":
-        stem = path.name[: -len(".md")]
-        return any((path.parent / f"{stem}.{lang}.md").exists() for lang in languages)
-    return False
+    return path.exists()
 
 
 # A host name as linkifiers see one: labels joined by dots, optionally after a scheme; not
@@ -165,7 +179,7 @@ def _hosts(source: SourceFile) -> tuple[tuple[str | None, int, str, str], ...]:
     change often and files rarely, so this is kept per file and only looked up on each load."""
     found = []
     if _DOTTED.search(source.body):  # most bodies name no host at all: skip masking and the full scan
-        found += [(None, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(_mask_code(source.body))]
+        found += [(None, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(mask_code(source.body))]
     for key in _TEXT_KEYS:
         text = getattr(source.matter, key, None)
         if text and _DOTTED.search(text):
@@ -279,7 +293,7 @@ def _placeholders(source: SourceFile) -> Iterator[Problem]:
                                  "replace the TODO text with your own")
     if "TODO" not in source.body:
         return
-    body = _mask_code(source.body)
+    body = mask_code(source.body)
     heading = None
     for number, text in enumerate(body.split("\n")):
         found = _HEADINGS.match(text)
@@ -300,7 +314,7 @@ def _empty_sections(source: SourceFile) -> Iterator[Problem]:
     if "#" not in body:
         return
     if "```" in body or "~~~" in body:  # a "# comment" in a code block is not a heading
-        body = _mask_code(body)
+        body = mask_code(body)
     found = list(_HEADINGS.finditer(body))
     for here, after in zip(found, found[1:] + [None]):
         if body[here.end():after.start() if after else len(body)].strip():

@@ -122,7 +122,7 @@ def render_message(plan: Plan, config: Config, alert: Alert, msg: Message, earli
                            ("urgency", "Past" if cancel else CAP_URGENCY[alert.severity.value]),
                            ("severity", CAP_SEVERITY[alert.severity.value]),
                            ("certainty", "Unlikely" if cancel else "Observed"),
-                           ("effective", effective), ("expires", expires), ("senderName", config.site_name),
+                           ("effective", effective), ("expires", expires), ("senderName", config.site_name_in(lang)),
                            ("headline", text.title), ("description", description),
                            ("web", config.page_url("alerts", alert.id, lang))):
             if value is not None:
@@ -231,11 +231,11 @@ def render_index(plan: Plan, config: Config, items: list[tuple[Alert, Message]])
     items = sorted(items, key=lambda am: (am[1].sent, am[0].id), reverse=True)
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
     _atom(feed, "id", f"tag:{config.tag_entity}:cap-index")
-    _atom(feed, "title", f"{config.site_name} CAP")
+    _atom(feed, "title", f"{config.site_name_in(config.default_lang)} CAP")
     updated = max((m.sent for _, m in items), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
     _atom(feed, "updated", cap_time(updated, config))
     _atom(feed, "link", rel="self", href=config.site_url + INDEX_PATH)
-    _atom(_atom(feed, "author"), "name", config.site_name)
+    _atom(_atom(feed, "author"), "name", config.site_name_in(config.default_lang))
     head = etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     ckey = config_key(config)
     entries = [memo("cap-index", (alert_key(alert), msg.identifier, ckey), lambda: _index_entry(config, alert, msg))

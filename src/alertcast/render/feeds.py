@@ -95,7 +95,7 @@ def _links(config: Config, lang: str, self_path: str) -> list[dict[str, str]]:
 def _generator(plan: Plan, config: Config, lang: str, self_path: str, alerts: list[Alert]) -> FeedGenerator:
     fg = FeedGenerator()
     fg.id(f"tag:{config.tag_entity}:feed:alerts:{lang}")
-    fg.title(f"{config.site_name} · {_label(TITLES, lang)}")
+    fg.title(f"{config.site_name_in(lang)} · {_label(TITLES, lang)}")
     fg.subtitle(_label(TITLES, lang))
     fg.link(_links(config, lang, self_path))
     fg.language(lang)
@@ -145,7 +145,7 @@ def render_json_feed(plan: Plan, config: Config, lang: str, alerts: list[Alert])
         items.append(item)
     doc = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": f"{config.site_name} · {_label(TITLES, lang)}",
+        "title": f"{config.site_name_in(lang)} · {_label(TITLES, lang)}",
         "home_page_url": config.site_url + ("" if lang == config.default_lang else f"{lang}/"),
         "feed_url": config.site_url + feed_paths(lang)["json"],
         "language": lang,

@@ -61,7 +61,7 @@ def _alert_key(alert: Alert) -> tuple:
 
 def config_key(config: Config) -> int:
     """A small number standing for the settings outputs read."""
-    return _token((config.site_url, config.site_name, config.languages, config.default_lang, str(config.tz),
+    return _token((config.site_url, config.site_names, config.languages, config.default_lang, str(config.tz),
                    config.settings.allowed_link_domains, config.tag_entity))
 
 

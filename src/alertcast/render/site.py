@@ -10,9 +10,11 @@ own build: the default language at the site root, the others under /<lang>/.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import tempfile
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator
@@ -21,6 +23,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from ..config import Config
+from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_code, relative, stems
 from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page
 from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
@@ -90,7 +93,6 @@ LATEST_COUNT = 5
 #: Markdown extensions the staged pages need (the withdrawn and expired notices are admonitions);
 #: added to the user's markdown_extensions when missing.
 REQUIRED_EXTENSIONS = ("admonition",)
-_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
 
 
 def words(lang: str) -> dict[str, str]:
@@ -151,6 +153,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
             features.append(feature)
     theme["features"] = features
     raw["theme"] = theme
+    raw["site_name"] = config.site_name_in(lang)
     raw["site_url"] = config.site_url if lang == config.default_lang else f"{config.site_url}{lang}/"
     raw["docs_dir"] = str(docs)
     raw["site_dir"] = str(site_dir)
@@ -241,16 +244,16 @@ def stage(plan: Plan, config: Config, lang: str, docs: Path) -> None:
     """Write the published content for one language as a plain Markdown tree."""
     (docs / "alerts" / "category").mkdir(parents=True, exist_ok=True)
     (docs / "guides").mkdir(parents=True, exist_ok=True)
-    public = {a.id for a in plan.published}
+    targets = _Targets(stems(plan.content), frozenset(a.id for a in plan.published), config.languages)
     guides = {g.id: g for g in plan.content.guides}
     for page in plan.content.pages:
-        text = _home(page, plan, config, lang, public) if page.id == "index" else _page(page, config, lang, public)
+        text = _home(page, plan, config, lang, targets) if page.id == "index" else _page(page, config, lang, targets)
         _write(docs / f"{page.id}.md", text)
     for guide in plan.content.guides:
-        _write(docs / "guides" / f"{guide.id}.md", _guide(guide, plan, config, lang, public))
+        _write(docs / "guides" / f"{guide.id}.md", _guide(guide, plan, config, lang, targets))
     _write(docs / "guides" / "index.md", _guide_index(plan.content.guides, config, lang))
     for alert in plan.published:
-        _write(docs / "alerts" / f"{alert.id}.md", _alert(alert, plan, config, lang, guides, public))
+        _write(docs / "alerts" / f"{alert.id}.md", _alert(alert, plan, config, lang, guides, targets))
     _write(docs / "alerts" / "index.md", _alert_index(plan, config, lang, plan.published, words(lang)["alerts"]))
     for category in _categories(plan):
         alerts = tuple(a for a in plan.published if a.category == category)
@@ -275,27 +278,86 @@ def _front(title: str, description: str = "") -> str:
     return "---\n" + yaml.safe_dump(data, allow_unicode=True) + "---\n\n"
 
 
-def _unlink_unpublished(body: str, public: set[str]) -> str:
-    """Invariant 2: a published page never links to an alert that is not live yet."""
-    def replace(match: re.Match[str]) -> str:
-        target = match.group(2)
-        found = re.search(r"alerts/([a-z0-9-]+)\.md", target)
-        if found and found.group(1) not in public:
-            return match.group(1)
-        return match.group(0)
-    return _LINK.sub(replace, body)
+#: A link that `_Targets.target` turns into its text.
+_UNLINK = ""
+_FULL_REF = re.compile(r"\[(?P<text>(?:[^\]\\]|\\.)*)\]\[(?P<label>[^\]]*)\]")
+_SHORT_REF = re.compile(r"\[(?P<text>[^\]]+)\](?![\[(:])")
 
 
-def _page(page: Page, config: Config, lang: str, public: set[str]) -> str:
+@dataclass(frozen=True)
+class _Targets:
+    """Where links between content files lead in the staged tree (see content/links.py)."""
+
+    files: dict[tuple[str, str], str]  # (folder, file stem) -> id of the alert, guide or page
+    public: frozenset[str]  # ids of the published alerts
+    languages: tuple[str, ...]
+
+    def target(self, written: str, folder: str) -> str | None:
+        """The link to stage for `written`, in a file of `folder`: None to keep it as it is,
+        _UNLINK when it leads to an alert that is not published."""
+        link = file_link(folder, written, self.languages)
+        if link is None or link.folder not in FOLDERS:
+            return None
+        item = self.files.get((link.folder, link.stem)) if link.stem else None
+        if link.folder == "alerts" and (item is None or item not in self.public):
+            return _UNLINK  # invariant 2: no page links to an alert that is not live yet
+        if item is None:
+            return None
+        # Either language's file leads to the page of this build's language.
+        return relative(folder, posixpath.join(link.folder, f"{item}.md")) + link.rest
+
+    def retarget(self, body: str, folder: str) -> str:
+        """Links to a file of an alert, guide or page lead to its staged page, `<folder>/<id>.md`
+        (an alert's id need not be its file's stem); links to an alert that is not published
+        become their text (and a reference definition to one goes, with its uses)."""
+        edits: list[tuple[int, int, str]] = []
+        dropped: set[str] = set()
+        for match in links(body):
+            new = self.target(match.group("target"), folder)
+            if new is None:
+                continue
+            if new != _UNLINK:
+                edits.append((match.start("target"), match.end("target"), new))
+            elif match.re is MD_LINK:
+                edits.append((match.start(), match.end(), body[match.start("text"):match.end("text")]))
+            elif match.re is REF_LINK:
+                start = body.rfind("\n", 0, match.start("label")) + 1
+                end = body.find("\n", match.end("target"))
+                edits.append((start, len(body) if end < 0 else end + 1, ""))
+                dropped.add(_label(match.group("label")))
+        for start, end, text in sorted(edits, reverse=True):
+            body = body[:start] + text + body[end:]
+        return _unref(body, dropped) if dropped else body
+
+
+def _label(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def _unref(body: str, dropped: set[str]) -> str:
+    """`[text][label]`, `[label][]` and `[label]` become their text when `label` is dropped."""
+    for pattern in (_FULL_REF, _SHORT_REF):
+        masked = mask_code(body)
+        edits = []
+        for match in pattern.finditer(masked):
+            label = match.groupdict().get("label") or match.group("text")
+            if _label(label) in dropped:
+                edits.append((match.start(), match.end(), body[match.start("text"):match.end("text")]))
+        for start, end, text in reversed(edits):
+            body = body[:start] + text + body[end:]
+    return body
+
+
+def _page(page: Page, config: Config, lang: str, targets: _Targets) -> str:
     text = page.text(lang, config.default_lang)
-    return _front(text.title, text.summary) + _unlink_unpublished(text.body, public)
+    return _front(text.title, text.summary) + targets.retarget(text.body, "")
 
 
-def _home(page: Page, plan: Plan, config: Config, lang: str, public: set[str]) -> str:
+def _home(page: Page, plan: Plan, config: Config, lang: str, targets: _Targets) -> str:
     """The home page with the latest live alerts where the editors put LATEST_MARKER; without
     the marker, under the page's first heading (or at the top), so readers always see them first."""
     text = page.text(lang, config.default_lang)
-    body = _unlink_unpublished(text.body, public)
+    body = targets.retarget(text.body, "")
     latest = _latest(plan, config, lang)
     if LATEST_MARKER in body:
         body = body.replace(LATEST_MARKER, f"\n{latest}\n", 1)
@@ -410,7 +472,7 @@ def _history(alert: Alert, plan: Plan, config: Config, lang: str) -> list[str]:
             for when, event, detail in events]
 
 
-def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str, Guide], public: set[str]) -> str:
+def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str, Guide], targets: _Targets) -> str:
     w = words(lang)
     text = alert.text(lang, config.default_lang)
     lines = [_front(f"{text.title}", text.summary), f"# {text.title}", ""]
@@ -425,7 +487,7 @@ def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str
             when=_time(alert.expires_at, config))), ""]
     lines += [f"{_badge(alert, lang)} {_meta(alert, plan, config, lang, '')}", "", text.summary, ""]
     body = re.sub(r"\A\s*#\s+[^\n]*\n", "", text.body)  # the generated heading replaces a leading one
-    lines += [_unlink_unpublished(body, public).strip(), ""]
+    lines += [targets.retarget(body, "alerts").strip(), ""]
     ind = alert.indicators
     if ind:
         lines += [f"## {w['indicators']}", ""]
@@ -465,7 +527,7 @@ def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...
     return "\n".join(lines) + "\n"
 
 
-def _guide(guide: Guide, plan: Plan, config: Config, lang: str, public: set[str]) -> str:
+def _guide(guide: Guide, plan: Plan, config: Config, lang: str, targets: _Targets) -> str:
     """A guide with its last update and the published alerts that name it as related."""
     w = words(lang)
     text = guide.text(lang, config.default_lang)
@@ -474,7 +536,7 @@ def _guide(guide: Guide, plan: Plan, config: Config, lang: str, public: set[str]
         lines += [f'<span class="alertcast-meta">{w["last_updated"]} {_time(guide.updated_at, config, date_only=True)}'
                   "</span>", ""]
     body = re.sub(r"\A\s*#\s+[^\n]*\n", "", text.body)
-    lines += [_unlink_unpublished(body, public).strip(), ""]
+    lines += [targets.retarget(body, "guides").strip(), ""]
     why = [a for a in plan.published if guide.id in a.related]
     if why:
         lines += [f"## {w['why']}", ""]
