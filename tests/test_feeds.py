@@ -165,3 +165,34 @@ def test_feed_holds_exactly_the_newest_feed_limit_alerts(content, config):
         items = json.loads(out[f"feeds/alerts.{lang}.json"])["items"]
         assert [i["id"].rsplit(":", 1)[1] for i in items] == newest
         assert "withdrawn_reason" in items[2]["_alertcast"]
+
+
+def test_zh_feeds_speak_the_sites_words(content, config):
+    """One vocabulary: severity, category, section and lifecycle words are the site's, in the
+    feed's language (RSS category text, Atom label); Atom terms and JSON tags stay ids; Chinese
+    text has the full-width colon."""
+    from alertcast.render import site
+
+    out = outputs_at(content, config, NOW)
+    for lang in ("zh", "en"):
+        rss = feedparser.parse(out[f"feeds/alerts.{lang}.rss.xml"])
+        atom = feedparser.parse(out[f"feeds/alerts.{lang}.atom.xml"])
+        doc = json.loads(out[f"feeds/alerts.{lang}.json"])
+        section = site.words(lang)["alerts"]
+        assert rss.feed.title == atom.feed.title == doc["title"] == f"Fixture Safety Center · {section}"
+        by_id = {e.id.rsplit(":", 1)[1]: e for e in rss.entries}
+        withdrawn = by_id["withdrawn-fake-app"]  # critical, fake-app
+        critical = site.SEVERITY_LABEL[lang]["critical"]
+        assert withdrawn.title.startswith(f"[{site.words(lang)['withdrawn']} · {critical}] ")
+        assert {t.term for t in withdrawn.tags} == {site.category_label("fake-app", lang), critical,
+                                                    site.words(lang)["withdrawn"]}
+        atom_tags = {(t.term, t.label) for t in {e.id.rsplit(":", 1)[1]: e for e in atom.entries}["withdrawn-fake-app"].tags}
+        assert ("fake-app", site.category_label("fake-app", lang)) in atom_tags
+        assert ("severity:critical", critical) in atom_tags
+        assert set(doc["items"][1]["tags"]) == {"fake-app", "severity:critical", "withdrawn"}
+    zh = {e.id.rsplit(":", 1)[1]: e for e in feedparser.parse(out["feeds/alerts.zh.atom.xml"]).entries}
+    assert zh["withdrawn-fake-app"].title.startswith("[已撤回 · 严重] ")
+    assert zh["withdrawn-fake-app"].summary.startswith("已撤回：误报")
+    assert "更新：补充了识别方法。" in zh["live-phishing"].summary
+    assert {t.label for t in zh["live-phishing"].tags} == {"钓鱼网站", "警告"}
+    assert not any(": " in e.summary or ": " in e.title for e in zh.values())

@@ -19,7 +19,7 @@ from outputs_support import CAP, cap_headers, outputs_at, unresolved_references
 
 from alertcast.config import load_config
 from alertcast.content.loader import load_or_raise
-from alertcast.render.feeds import WITHDRAWN_LABEL
+from alertcast.render.labels import WORDS
 from alertcast.render.indicators import normalise_address, normalise_domain, normalise_handle
 
 from conftest import REPO
@@ -89,7 +89,7 @@ def test_feeds_hold_exactly_the_public_alerts_as_they_stand(now):
             assert sorted(entries) == sorted(public) and len(parsed.entries) == len(public)
             for alert_id, entry in entries.items():
                 alert = public[alert_id]
-                marked = entry.title.startswith(f"[{WITHDRAWN_LABEL[lang]} · ")
+                marked = entry.title.startswith(f"[{WORDS[lang]['withdrawn']} · ")
                 assert marked == withdrawn_by(alert, now), alert_id
                 if kind == "atom.xml":
                     assert ("withdrawn" in {t.term for t in entry.tags}) == withdrawn_by(alert, now), alert_id
