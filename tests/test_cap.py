@@ -148,3 +148,90 @@ def test_a_fresh_output_directory_has_the_messages_the_content_describes(project
                        signing_key=None).release)
     assert set(msg_types(files, "live-phishing").values()) == {"Alert", "Update"}
     assert unresolved_references(files) == []
+
+
+def _infos(data):
+    doc = etree.fromstring(data)
+    return {i.findtext("c:language", namespaces=NS): i for i in doc.findall("c:info", NS)}
+
+
+def test_cap_speaks_the_sites_words_and_the_index_shows_the_reason(content, config, xsd):
+    """event is the category as the site names it, headlines of an Update and a Cancel start with
+    the shared words (full-width colon in Chinese), and the index's Cancel entry gives the reason."""
+    from alertcast.render import site
+
+    out = outputs_at(content, config, NOW)
+    for path in ("cap/live-phishing.xml", "cap/withdrawn-fake-app.xml"):
+        assert xsd.validate(etree.fromstring(out[path])), xsd.error_log
+    update, cancel = _infos(out["cap/live-phishing.xml"]), _infos(out["cap/withdrawn-fake-app.xml"])
+    for lang in ("zh", "en"):
+        assert update[lang].findtext("c:event", namespaces=NS) == site.category_label("phishing", lang)
+        assert cancel[lang].findtext("c:event", namespaces=NS) == site.category_label("fake-app", lang)
+    assert update["zh"].findtext("c:headline", namespaces=NS) == "更新：钓鱼网站冒充钱包"
+    assert update["en"].findtext("c:headline", namespaces=NS) == "Updated: Phishing site poses as the wallet"
+    assert update["zh"].findtext("c:description", namespaces=NS).startswith("补充了识别方法。\n\n骗子")
+    assert cancel["zh"].findtext("c:headline", namespaces=NS) == "已撤回：假冒钱包应用"
+    first = _infos(out["cap/live-phishing.20260301T020000Z.xml"])["zh"]
+    assert first.findtext("c:headline", namespaces=NS) == "钓鱼网站冒充钱包"
+
+    entries = {e.links[0].href.rsplit("/", 1)[1]: e for e in feedparser.parse(out["cap/index.atom"]).entries}
+    assert entries["live-phishing.xml"].title == "更新：钓鱼网站冒充钱包"
+    assert entries["withdrawn-fake-app.xml"].title == "已撤回：假冒钱包应用"
+    assert entries["withdrawn-fake-app.xml"].summary == "误报：该应用是我们的官方测试版。"  # not the wrong warning
+    assert not any(e.title.startswith(("Update", "Cancel", "Alert")) for e in entries.values())
+
+
+def _with(content, alert_id, **changes):
+    import dataclasses
+
+    alerts = tuple(dataclasses.replace(a, **changes) if a.id == alert_id else a for a in content.alerts)
+    return dataclasses.replace(content, alerts=alerts)
+
+
+@pytest.mark.parametrize("category, banner, expected", [
+    ("phishing", "kept", "Avoid"), ("address-poisoning", "kept", "Avoid"), ("investment-scam", None, "Avoid"),
+    ("incident", "kept", "Execute"),  # the banner targets app versions: those users must update
+    ("incident", "untargeted", "Monitor"), ("incident", None, "Monitor"), ("maintenance", "kept", "Prepare"),
+])
+def test_response_type_follows_category_and_action(content, config, xsd, category, banner, expected):
+    import dataclasses
+
+    alert = content.alert("live-phishing")  # an Alert and an Update at NOW
+    target = {"kept": alert.banner, None: None,
+              "untargeted": dataclasses.replace(alert.banner, min_app_version=None, max_app_version=None)}[banner]
+    out = outputs_at(_with(content, "live-phishing", category=category, banner=target), config, NOW)
+    for path in ("cap/live-phishing.20260301T020000Z.xml", "cap/live-phishing.xml"):
+        doc = etree.fromstring(out[path])
+        assert xsd.validate(doc), xsd.error_log
+        assert {i.findtext("c:responseType", namespaces=NS) for i in doc.findall("c:info", NS)} == {expected}
+    cancel = etree.fromstring(outputs_at(_with(content, "withdrawn-fake-app", category=category), config, NOW)[
+        "cap/withdrawn-fake-app.xml"])
+    assert xsd.validate(cancel), xsd.error_log
+    assert {i.findtext("c:responseType", namespaces=NS) for i in cancel.findall("c:info", NS)} == {"AllClear"}
+
+
+def test_the_bundled_app_update_incident_asks_to_execute(xsd):
+    """The starter set's incident (update the app to the fixed version) is an Execute, its
+    scams are Avoid, at a moment when every alert is out."""
+    from alertcast.config import load_config
+    from alertcast.content.loader import load_or_raise
+
+    from conftest import REPO
+
+    config = load_config(REPO)
+    content = load_or_raise(config)
+    now = max(t for a in content.alerts for t in (a.publish_at, a.updated_at) if t) + timedelta(seconds=1)
+    out = outputs_at(content, config, now)
+    seen = set()
+    for alert in content.alerts:
+        if "cap" not in alert.channels or f"cap/{alert.id}.xml" not in out:
+            continue
+        doc = etree.fromstring(out[f"cap/{alert.id}.xml"])
+        assert xsd.validate(doc), xsd.error_log
+        kind = doc.findtext("c:msgType", namespaces=NS)
+        got = {i.findtext("c:responseType", namespaces=NS) for i in doc.findall("c:info", NS)}
+        expected = ("AllClear" if kind == "Cancel" else "Execute" if alert.category == "incident"
+                    else "Prepare" if alert.category == "maintenance" else "Avoid")
+        assert got == {expected}, alert.id
+        seen.add(expected)
+    assert {"Execute", "Avoid"} <= seen

@@ -177,7 +177,7 @@ def test_feeds_and_cap_name_the_site_in_their_language(project, content):
     original = (project / "mkdocs.yml").read_text(encoding="utf-8")
     out = outputs_at(content, with_settings(project, ["site_name: {zh: 安全中心}"]), NOW)
     names = {"zh": "安全中心", "en": "Fixture Safety Center"}
-    titles = {"zh": "安全中心 · 安全提醒", "en": "Fixture Safety Center · Security alerts"}
+    titles = {"zh": "安全中心 · 安全警报", "en": "Fixture Safety Center · Alerts"}
     for lang in ("zh", "en"):
         for kind in ("rss.xml", "atom.xml"):
             assert feedparser.parse(out[f"feeds/alerts.{lang}.{kind}"]).feed.title == titles[lang]
@@ -191,3 +191,34 @@ def test_feeds_and_cap_name_the_site_in_their_language(project, content):
     same = outputs_at(content, with_settings(project, ["site_name: Help Center"]), NOW)
     assert {json.loads(same[f"feeds/alerts.{lang}.json"])["title"].split(" · ")[0] for lang in ("zh", "en")} == {
         "Help Center"}
+
+
+def test_zh_feeds_speak_the_sites_words(content, config):
+    """One vocabulary: severity, category, section and lifecycle words are the site's, in the
+    feed's language (RSS category text, Atom label); Atom terms and JSON tags stay ids; Chinese
+    text has the full-width colon."""
+    from alertcast.render import site
+
+    out = outputs_at(content, config, NOW)
+    for lang in ("zh", "en"):
+        rss = feedparser.parse(out[f"feeds/alerts.{lang}.rss.xml"])
+        atom = feedparser.parse(out[f"feeds/alerts.{lang}.atom.xml"])
+        doc = json.loads(out[f"feeds/alerts.{lang}.json"])
+        section = site.words(lang)["alerts"]
+        assert rss.feed.title == atom.feed.title == doc["title"] == f"Fixture Safety Center · {section}"
+        by_id = {e.id.rsplit(":", 1)[1]: e for e in rss.entries}
+        withdrawn = by_id["withdrawn-fake-app"]  # critical, fake-app
+        critical = site.SEVERITY_LABEL[lang]["critical"]
+        assert withdrawn.title.startswith(f"[{site.words(lang)['withdrawn']} · {critical}] ")
+        assert {t.term for t in withdrawn.tags} == {site.category_label("fake-app", lang), critical,
+                                                    site.words(lang)["withdrawn"]}
+        atom_tags = {(t.term, t.label) for t in {e.id.rsplit(":", 1)[1]: e for e in atom.entries}["withdrawn-fake-app"].tags}
+        assert ("fake-app", site.category_label("fake-app", lang)) in atom_tags
+        assert ("severity:critical", critical) in atom_tags
+        assert set(doc["items"][1]["tags"]) == {"fake-app", "severity:critical", "withdrawn"}
+    zh = {e.id.rsplit(":", 1)[1]: e for e in feedparser.parse(out["feeds/alerts.zh.atom.xml"]).entries}
+    assert zh["withdrawn-fake-app"].title.startswith("[已撤回 · 严重] ")
+    assert zh["withdrawn-fake-app"].summary.startswith("已撤回：误报")
+    assert "更新：补充了识别方法。" in zh["live-phishing"].summary
+    assert {t.label for t in zh["live-phishing"].tags} == {"钓鱼网站", "警告"}
+    assert not any(": " in e.summary or ": " in e.title for e in zh.values())

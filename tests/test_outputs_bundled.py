@@ -8,7 +8,7 @@ id is named: the starter content may change, and the checks follow it.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from importlib import resources
 
 import feedparser
@@ -19,7 +19,7 @@ from outputs_support import CAP, cap_headers, outputs_at, unresolved_references
 
 from alertcast.config import load_config
 from alertcast.content.loader import load_or_raise
-from alertcast.render.feeds import WITHDRAWN_LABEL
+from alertcast.render.labels import WORDS
 from alertcast.render.indicators import normalise_address, normalise_domain, normalise_handle
 
 from conftest import REPO
@@ -59,8 +59,6 @@ def live(now):
 
 
 def revision(alert, now) -> str:
-    from datetime import timezone
-
     return (updated_by(alert, now) or alert.publish_at).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -89,7 +87,7 @@ def test_feeds_hold_exactly_the_public_alerts_as_they_stand(now):
             assert sorted(entries) == sorted(public) and len(parsed.entries) == len(public)
             for alert_id, entry in entries.items():
                 alert = public[alert_id]
-                marked = entry.title.startswith(f"[{WITHDRAWN_LABEL[lang]} · ")
+                marked = entry.title.startswith(f"[{WORDS[lang]['withdrawn']} · ")
                 assert marked == withdrawn_by(alert, now), alert_id
                 if kind == "atom.xml":
                     assert ("withdrawn" in {t.term for t in entry.tags}) == withdrawn_by(alert, now), alert_id
@@ -137,10 +135,13 @@ def test_every_cap_message_validates_and_its_references_resolve(now, xsd):
 
 
 @pytest.mark.parametrize("now", MOMENTS, ids=lambda t: t.isoformat())
-def test_indicators_hold_exactly_the_live_alerts_indicators(now):
+def test_indicators_hold_exactly_the_indicators_of_published_alerts_not_withdrawn(now):
+    """Live and expired alerts' indicators (a scam domain stays dangerous after the warning
+    expires); a withdrawn alert's leave; updated_at is the last time an alert entered or left."""
     doc = json.loads(outputs_at(CONTENT, CONFIG, now)["api/v1/indicators.json"])
     expected: dict[tuple[str, str], set[str]] = {}
-    for alert in live(now):
+    listed = [a for a in published(now) if not withdrawn_by(a, now)]
+    for alert in listed:
         ind = alert.indicators
         for kind, values, norm in (("domain", ind.domains, normalise_domain), ("address", ind.addresses, normalise_address),
                                    ("handle", ind.handles, normalise_handle)):
@@ -148,3 +149,7 @@ def test_indicators_hold_exactly_the_live_alerts_indicators(now):
                 expected.setdefault((kind, norm(value)), set()).add(alert.id)
     assert {(i["type"], i["value"]): set(i["alerts"]) for i in doc["indicators"]} == expected
     assert len(doc["indicators"]) == len(expected)
+    changes = [t for a in CONTENT.alerts if a.indicators and a.publish_at <= now
+               and not (a.is_withdrawn and (a.updated_at or a.publish_at) <= a.publish_at)
+               for t in (a.publish_at, a.updated_at) if t is not None and t <= now]
+    assert doc["updated_at"] == (max(changes).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if changes else None)

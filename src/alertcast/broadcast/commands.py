@@ -63,11 +63,13 @@ def preview(alert_id: str | None, project: str, now: str | None, channels: tuple
     """Show, per channel, the exact post text, its length against the network's limit, and link facets.
 
     Nothing is sent and the outbox is not touched; whether a channel would really send is shown
-    per channel (`alertcast outbox drain` on a dry channel previews its rows instead).
+    per channel (`alertcast outbox drain` on a dry channel previews its rows instead). Without
+    --channel, the alert's own social channels are shown; a channel asked for with --channel that
+    the alert does not list is shown too, marked as never sent.
     """
     config, content = _project(project)
     plan = Plan.at(content, _now(now))
-    alerts = [a for a in content.alerts if alert_id in (None, a.id)]
+    alerts = [a for a in plan.content.alerts if alert_id in (None, a.id)]  # as they stand at --now
     if alert_id and not alerts:
         raise click.ClickException(f"no alert with id {alert_id!r}; run `alertcast posts preview` to list them")
     for alert in alerts:
@@ -76,17 +78,25 @@ def preview(alert_id: str | None, project: str, now: str | None, channels: tuple
         click.echo(f"== {alert.id} ({state}, revision {alert.revision})")
         if not targets:
             click.echo("   no social channels")
+        if alert.is_withdrawn:
+            actions = ["withdraw"]
+        elif alert.updated_at and alert.updated_at > alert.publish_at:
+            actions = ["post", "update"]  # a first post where none went out yet, an update where one did
+        else:
+            actions = ["post"]
         for channel in targets:
-            action = "withdraw" if alert.is_withdrawn else "post"
-            post = render_posts.render(alert, config, channel, action)
-            mark = "ok" if post.fits else "TOO LONG"
-            configured = _channel_state(config, channel)
-            click.echo(f"-- {channel} [{post.lang}] {action}: {post.length}/{post.limit} {post.unit} {mark}; {configured}")
-            for line in post.text.split("\n"):
-                click.echo(f"   | {line}")
-            for facet in post.facets:
-                kind, value = ("tag", "#" + facet.tag) if facet.tag else ("link", facet.uri)
-                click.echo(f"   {kind} facet bytes {facet.byte_start}-{facet.byte_end}: {value}")
+            listed = channel in alert.channels
+            configured = _channel_state(config, channel) if listed else "not in this alert's channels (not sent)"
+            for action in actions:
+                post = render_posts.render(alert, config, channel, action)
+                mark = "ok" if post.fits else "TOO LONG"
+                click.echo(f"-- {channel} [{post.lang}] {action}: {post.length}/{post.limit} {post.unit} {mark}; "
+                           f"{configured}")
+                for line in post.text.split("\n"):
+                    click.echo(f"   | {line}")
+                for facet in post.facets:
+                    kind, value = ("tag", "#" + facet.tag) if facet.tag else ("link", facet.uri)
+                    click.echo(f"   {kind} facet bytes {facet.byte_start}-{facet.byte_end}: {value}")
 
 
 @click.group("outbox", invoke_without_command=True)

@@ -21,6 +21,7 @@ from lxml import etree
 from ..config import Config
 from ..content.models import Alert
 from ..plan import Plan, State, withdrawn_at
+from . import labels
 from .memo import alert_key, config_key, memo
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -32,6 +33,54 @@ REVISION_FILE = re.compile(r"cap/(?P<id>[a-z0-9][a-z0-9-]*)\.(?P<rev>\d{8}T\d{6}
 CAP_SEVERITY = {"info": "Minor", "advisory": "Minor", "warning": "Moderate", "critical": "Severe"}
 CAP_URGENCY = {"info": "Future", "advisory": "Expected", "warning": "Expected", "critical": "Immediate"}
 _ORDER = {"Alert": 0, "Update": 1, "Cancel": 2}
+#: Categories whose alerts describe a scam: the response is to stay away from it.
+SCAMS = ("phishing", "impersonation", "fake-app", "airdrop", "approval", "address-poisoning", "account-takeover",
+         "investment-scam")
+
+
+def response_type(alert: Alert, msg_type: str) -> str:
+    """CAP's `responseType`: what the message asks people to do.
+
+    A Cancel (the alert was wrong) is `AllClear`. A scam is to be avoided (`Avoid`; also a
+    category alertcast does not know, most likely another kind of scam). Maintenance is
+    announced so that people can get ready (`Prepare`). An incident whose banner targets app
+    versions (`min_app_version` / `max_app_version`: the affected ones) asks those users to
+    update (`Execute`); any other incident asks them to follow the notice (`Monitor`).
+    """
+    if msg_type == "Cancel":
+        return "AllClear"
+    if alert.category == "maintenance":
+        return "Prepare"
+    if alert.category == "incident":
+        banner = alert.banner
+        targeted = banner is not None and (banner.min_app_version or banner.max_app_version)
+        return "Execute" if targeted else "Monitor"
+    return "Avoid"
+
+
+def headline(alert: Alert, msg_type: str, lang: str, default_lang: str) -> str:
+    """The title, after the shared word for what the message is (`更新：`, `已撤回：`)."""
+    title = alert.text(lang, default_lang).title
+    if msg_type == "Update":
+        return labels.labelled("updated", title, lang)
+    if msg_type == "Cancel":
+        return labels.labelled("withdrawn", title, lang)
+    return title
+
+
+def _reason(alert: Alert, lang: str, default_lang: str) -> str:
+    return alert.withdrawn.get(lang) or alert.withdrawn.get(default_lang) or next(iter(alert.withdrawn.values()), "")
+
+
+def description(alert: Alert, msg_type: str, lang: str, default_lang: str) -> str:
+    """The summary; an Update leads with its note (what changed), a Cancel with the reason."""
+    summary = alert.text(lang, default_lang).summary
+    if msg_type == "Cancel":
+        return _reason(alert, lang, default_lang) + "\n\n" + summary
+    note = alert.update_note.get(lang) or alert.update_note.get(default_lang)
+    if msg_type == "Update" and note:
+        return note + "\n\n" + summary
+    return summary
 
 
 def cap_time(t: datetime, config: Config) -> str:
@@ -105,25 +154,22 @@ def render_message(plan: Plan, config: Config, alert: Alert, msg: Message, earli
                       ("status", "Actual"), ("msgType", msg.msg_type), ("source", "alertcast"), ("scope", "Public")):
         out.append(_el("  ", tag, text))
     if msg.msg_type == "Cancel":
-        out.append(_el("  ", "note", alert.withdrawn.get(config.default_lang) or next(iter(alert.withdrawn.values()))))
+        out.append(_el("  ", "note", _reason(alert, config.default_lang, config.default_lang)))
     if earlier:
         out.append(_el("  ", "references", " ".join(f"{m.sender},{m.identifier},{cap_time(m.sent, config)}" for m in earlier)))
     cancel = msg.msg_type == "Cancel"
     effective = cap_time(alert.publish_at, config)
     expires = cap_time(alert.expires_at, config) if alert.expires_at else None
     for lang in config.languages:
-        text = alert.text(lang, config.default_lang)
-        description = text.summary
-        if cancel:
-            description = (alert.withdrawn.get(lang) or alert.withdrawn.get(config.default_lang, "")) + "\n\n" + description
         out.append("  <info>\n")
-        for tag, value in (("language", lang), ("category", "Security"), ("event", alert.category),
-                           ("responseType", "AllClear" if cancel else "Avoid"),
+        for tag, value in (("language", lang), ("category", "Security"), ("event", labels.category(alert.category, lang)),
+                           ("responseType", response_type(alert, msg.msg_type)),
                            ("urgency", "Past" if cancel else CAP_URGENCY[alert.severity.value]),
                            ("severity", CAP_SEVERITY[alert.severity.value]),
                            ("certainty", "Unlikely" if cancel else "Observed"),
                            ("effective", effective), ("expires", expires), ("senderName", config.site_name_in(lang)),
-                           ("headline", text.title), ("description", description),
+                           ("headline", headline(alert, msg.msg_type, lang, config.default_lang)),
+                           ("description", description(alert, msg.msg_type, lang, config.default_lang)),
                            ("web", config.page_url("alerts", alert.id, lang))):
             if value is not None:
                 out.append(_el("    ", tag, value))
@@ -217,12 +263,16 @@ def _atom(parent: etree._Element, tag: str, text: str | None = None, **attrs: st
 
 
 def _index_entry(config: Config, alert: Alert, msg: Message) -> bytes:
+    """The index speaks the default language, with the messages' own headlines; a Cancel's
+    summary is the withdrawal reason alone (the original text is what was wrong)."""
+    lang = config.default_lang
     entry = etree.Element(f"{{{ATOM_NS}}}entry", nsmap={None: ATOM_NS})
     _atom(entry, "id", f"tag:{config.tag_entity}:cap:{msg.identifier}")
-    _atom(entry, "title", f"{msg.msg_type}: {alert.text(config.default_lang, config.default_lang).title}")
+    _atom(entry, "title", headline(alert, msg.msg_type, lang, lang))
     _atom(entry, "updated", cap_time(msg.sent, config))
     _atom(entry, "link", rel="alternate", type="application/cap+xml", href=f"{config.site_url}cap/{alert.id}.xml")
-    _atom(entry, "summary", alert.text(config.default_lang, config.default_lang).summary)
+    _atom(entry, "summary", _reason(alert, lang, lang) if msg.msg_type == "Cancel"
+          else description(alert, msg.msg_type, lang, lang))
     return etree.tostring(entry, encoding="UTF-8")
 
 

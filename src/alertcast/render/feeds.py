@@ -17,15 +17,8 @@ from feedgen.feed import FeedGenerator
 from ..config import Config
 from ..content.models import Alert
 from ..plan import Plan, State
+from . import labels
 from .memo import alert_key, config_key, memo
-
-TITLES = {"zh": "安全提醒", "en": "Security alerts"}
-SEVERITY_LABEL = {
-    "zh": {"info": "通知", "advisory": "提示", "warning": "警告", "critical": "紧急"},
-    "en": {"info": "Info", "advisory": "Advisory", "warning": "Warning", "critical": "Critical"},
-}
-WITHDRAWN_LABEL = {"zh": "已撤回", "en": "Withdrawn"}
-UPDATED_LABEL = {"zh": "更新", "en": "Updated"}
 
 
 def entry_id(config: Config, alert: Alert) -> str:
@@ -41,15 +34,11 @@ def feed_paths(lang: str) -> dict[str, str]:
     }
 
 
-def _label(table: dict[str, dict[str, str]] | dict[str, str], lang: str):  # type: ignore[no-untyped-def]
-    return table.get(lang) or table["en"]
-
-
 def entry_title(plan: Plan, config: Config, alert: Alert, lang: str) -> str:
     text = alert.text(lang, config.default_lang)
-    prefix = _label(SEVERITY_LABEL, lang)[alert.severity.value]
+    prefix = labels.severity(alert.severity.value, lang)
     if plan.states[alert.id] is State.withdrawn:
-        prefix = f"{_label(WITHDRAWN_LABEL, lang)} · {prefix}"
+        prefix = f"{labels.word('withdrawn', lang)} · {prefix}"
     return f"[{prefix}] {text.title}"
 
 
@@ -58,11 +47,11 @@ def entry_summary(plan: Plan, config: Config, alert: Alert, lang: str) -> str:
     parts = []
     if alert.is_withdrawn:
         reason = alert.withdrawn.get(lang) or alert.withdrawn.get(config.default_lang) or next(iter(alert.withdrawn.values()))
-        parts.append(f"{_label(WITHDRAWN_LABEL, lang)}: {reason}")
+        parts.append(labels.labelled("withdrawn", reason, lang))
     parts.append(text.summary)
     note = alert.update_note.get(lang) or alert.update_note.get(config.default_lang)
     if alert.updated_at and note:
-        parts.append(f"{_label(UPDATED_LABEL, lang)}: {note}")
+        parts.append(labels.labelled("updated", note, lang))
     return "\n\n".join(parts)
 
 
@@ -95,8 +84,8 @@ def _links(config: Config, lang: str, self_path: str) -> list[dict[str, str]]:
 def _generator(plan: Plan, config: Config, lang: str, self_path: str, alerts: list[Alert]) -> FeedGenerator:
     fg = FeedGenerator()
     fg.id(f"tag:{config.tag_entity}:feed:alerts:{lang}")
-    fg.title(f"{config.site_name_in(lang)} · {_label(TITLES, lang)}")
-    fg.subtitle(_label(TITLES, lang))
+    fg.title(f"{config.site_name_in(lang)} · {labels.word('alerts', lang)}")
+    fg.subtitle(labels.word("alerts", lang))
     fg.link(_links(config, lang, self_path))
     fg.language(lang)
     fg.updated(_feed_updated(plan, alerts))
@@ -113,10 +102,11 @@ def _generator(plan: Plan, config: Config, lang: str, self_path: str, alerts: li
         fe.summary(entry_summary(plan, config, alert, lang))
         fe.published(alert.publish_at)
         fe.updated(alert.changed_at)
-        fe.category(term=alert.category, label=alert.category)
-        fe.category(term=f"severity:{alert.severity.value}", label=_label(SEVERITY_LABEL, lang)[alert.severity.value])
+        # Atom `term` is the id; the label (RSS 2.0's category text) is in the feed's language.
+        fe.category(term=alert.category, label=labels.category(alert.category, lang))
+        fe.category(term=f"severity:{alert.severity.value}", label=labels.severity(alert.severity.value, lang))
         if alert.is_withdrawn:
-            fe.category(term="withdrawn", label=_label(WITHDRAWN_LABEL, lang))
+            fe.category(term="withdrawn", label=labels.word("withdrawn", lang))
         del text
     return fg
 
@@ -145,7 +135,7 @@ def render_json_feed(plan: Plan, config: Config, lang: str, alerts: list[Alert])
         items.append(item)
     doc = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": f"{config.site_name_in(lang)} · {_label(TITLES, lang)}",
+        "title": f"{config.site_name_in(lang)} · {labels.word('alerts', lang)}",
         "home_page_url": config.site_url + ("" if lang == config.default_lang else f"{lang}/"),
         "feed_url": config.site_url + feed_paths(lang)["json"],
         "language": lang,

@@ -1,4 +1,10 @@
-"""Scam indicators of live alerts, normalised for apps to block or warn (never rendered as links)."""
+"""Scam indicators, normalised for apps to block or warn (never rendered as links).
+
+The list holds the indicators of every published alert that is not withdrawn: live ones and
+expired ones. `expires_at` takes an alert out of the banner, not off the site, and a phishing
+domain or a poisoned address stays dangerous after the warning's time is up. A withdrawn
+alert was wrong, so its indicators leave the list; a scheduled one is not public yet.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,11 @@ import hashlib
 import json
 import re
 
+from datetime import datetime
+
 from ..content.frontmatter import refang
-from ..plan import Plan
+from ..content.models import Alert
+from ..plan import Plan, State, withdrawn_at
 from .banner import cap_time
 from .memo import alert_key, memo
 
@@ -43,14 +52,37 @@ def _normalised(alert) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
                                                       ("handle", ind.handles, normalise_handle)) for v in values]
 
 
+def listed(plan: Plan) -> list[Alert]:
+    """The alerts whose indicators are in the list at `plan.now`: live or expired, not withdrawn."""
+    return [a for a in plan.published if a.indicators and plan.states[a.id] in (State.live, State.expired)]
+
+
+def last_change(plan: Plan) -> datetime | None:
+    """The latest moment up to `plan.now` at which the list changed: an alert with indicators
+    was published (it entered), was withdrawn (it left) or was updated while listed (the content
+    keeps only its latest indicators, so an update counts as a change). Expiry changes nothing.
+    None while nothing has ever been listed. It never moves back as time goes on."""
+    moments = []
+    for alert in plan.content.alerts:  # as of now: an update or withdrawal still ahead is not there
+        if not alert.indicators or plan.states[alert.id] is State.scheduled:
+            continue
+        if alert.is_withdrawn and withdrawn_at(alert) <= alert.publish_at:
+            continue  # withdrawn the second it went out: never listed
+        moments.append(alert.publish_at)
+        if alert.updated_at is not None and alert.updated_at > alert.publish_at:
+            moments.append(withdrawn_at(alert) if alert.is_withdrawn else alert.updated_at)
+    return max(moments, default=None)
+
+
 def render_indicators(plan: Plan) -> dict[str, bytes]:
-    """The list, serialised once per set of live alerts and spliced into the dated document."""
-    alerts = [a for a in plan.live if a.indicators]
-    items, version, updated_at = memo("indicators-list", tuple(alert_key(a) for a in alerts), lambda: _listed(alerts))
+    """The list, serialised once per set of listed alerts and spliced into the dated document."""
+    alerts = listed(plan)
+    items, version = memo("indicators-list", tuple(alert_key(a) for a in alerts), lambda: _listed(alerts))
+    changed = last_change(plan)
     doc = {
         "schema_version": SCHEMA_VERSION,
         "version": version,
-        "updated_at": updated_at,
+        "updated_at": cap_time(changed) if changed else None,
         "generated_at": cap_time(plan.now),
         "indicators": [],
     }
@@ -62,13 +94,12 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def _listed(alerts: list) -> tuple[str, str, str | None]:  # type: ignore[type-arg]
-    """(the indicators as JSON, their version, when the newest of them changed)."""
+def _listed(alerts: list) -> tuple[str, str]:  # type: ignore[type-arg]
+    """(the indicators as JSON, their version)."""
     entries: dict[tuple[str, str], set[str]] = {}
     for alert in alerts:
         for pair in memo("indicators", (alert.indicators,), lambda a=alert: _normalised(a)):
             entries.setdefault(pair, set()).add(alert.id)
     items = _dumps([{"type": kind, "value": value, "alerts": sorted(ids)} for (kind, value), ids in sorted(entries.items())])
     version = hashlib.sha256(items.encode()).hexdigest()[:16]  # of the list exactly as published
-    changed = [a.changed_at for a in alerts]
-    return items, version, cap_time(max(changed)) if changed else None
+    return items, version

@@ -22,20 +22,36 @@ import regex
 
 from ..config import Config
 from ..content.models import Alert, Severity
-from . import length
+from . import labels, length
 
 ACTIONS = ("post", "update", "withdraw")
 ELLIPSIS = "…"
 MARKERS = {Severity.info: "ℹ️", Severity.advisory: "🔔", Severity.warning: "⚠️", Severity.critical: "🚨"}
-HASHTAGS = {
-    "phishing": ("#phishing",), "impersonation": ("#impersonation",), "fake-app": ("#FakeApp",),
-    "airdrop": ("#airdrop", "#scam"), "approval": ("#approval",), "address-poisoning": ("#AddressPoisoning",),
-    "account-takeover": ("#AccountTakeover",), "investment-scam": ("#scam",), "incident": ("#incident",),
-    "maintenance": ("#maintenance",),
+#: A withdrawal says the warning was wrong: a neutral marker, not the alarm it corrects (✅ would
+#: read as "safe", and a withdrawal may still say "otherwise, delete it").
+WITHDRAWN_MARKER = "ℹ️"
+#: Default hashtags per language and category: words people search for in that language. English
+#: tags are CamelCase, which screen readers read as words. A channel's `hashtags` setting replaces
+#: a category's tags for every language.
+HASHTAGS: dict[str, dict[str, tuple[str, ...]]] = {
+    "zh": {"phishing": ("#钓鱼网站", "#防诈骗"), "impersonation": ("#冒充官方", "#防诈骗"),
+           "fake-app": ("#假冒应用", "#防诈骗"), "airdrop": ("#空投骗局", "#防诈骗"), "approval": ("#授权骗局", "#防诈骗"),
+           "address-poisoning": ("#地址投毒", "#防诈骗"), "account-takeover": ("#账号盗用", "#防诈骗"),
+           "investment-scam": ("#投资骗局", "#防诈骗"), "incident": ("#安全事件",), "maintenance": ("#维护通知",)},
+    "en": {"phishing": ("#Phishing", "#ScamAlert"), "impersonation": ("#Impersonation", "#ScamAlert"),
+           "fake-app": ("#FakeApp", "#ScamAlert"), "airdrop": ("#AirdropScam", "#ScamAlert"),
+           "approval": ("#ApprovalScam", "#ScamAlert"), "address-poisoning": ("#AddressPoisoning", "#ScamAlert"),
+           "account-takeover": ("#AccountTakeover", "#ScamAlert"), "investment-scam": ("#InvestmentScam", "#ScamAlert"),
+           "incident": ("#SecurityIncident",), "maintenance": ("#Maintenance",)},
 }
-PLATFORMS = {"telegram": "Telegram", "x": "X", "wechat": "WeChat", "discord": "Discord", "whatsapp": "WhatsApp",
-             "facebook": "Facebook", "instagram": "Instagram", "tiktok": "TikTok", "youtube": "YouTube", "qq": "QQ",
-             "line": "LINE", "email": {"zh": "邮箱", "en": "email"}, "phone": {"zh": "电话", "en": "phone"}}
+#: A withdrawal carries no category tag (it would file the correction under the scam it is not).
+CORRECTION_TAGS = {"zh": ("#更正",), "en": ("#Correction",)}
+#: Words of the posts alone; the shared ones (updated, withdrawn) come from labels.
+POST_WORDS = {"zh": {"do_not_trust": "勿信", "separator": "、"}, "en": {"do_not_trust": "Do not trust", "separator": ", "}}
+PLATFORMS = {"telegram": "Telegram", "x": "X", "wechat": {"zh": "微信", "en": "WeChat"}, "discord": "Discord",
+             "whatsapp": "WhatsApp", "facebook": "Facebook", "instagram": "Instagram", "tiktok": "TikTok",
+             "youtube": "YouTube", "qq": "QQ", "line": "LINE", "email": {"zh": "邮箱", "en": "email"},
+             "phone": {"zh": "电话", "en": "phone"}}
 _GRAPHEME = regex.compile(r"\X")
 _PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "posts"
 _SCHEME = re.compile(r"(?i)\bhttp(s?)://")
@@ -132,10 +148,18 @@ def defang_handle(value: str, lang: str = "en") -> str:
     return f"{handle} ({label})"
 
 
+def short_address(address: str) -> str:
+    """`0x7a3fb0…91c4`: the first 6 and last 4 characters, enough to recognise the address on
+    the alert's page, useless to paste. A post never carries a whole address: one copied from a
+    post into a wallet is exactly what address poisoning wants."""
+    return address if len(address) <= 12 else f"{address[:6]}{ELLIPSIS}{address[-4:]}"
+
+
 def defang_address(value: str) -> str:
-    """`eth:0xabc...` -> `0xabc... (ETH)`: plain text, without a `scheme:` a client could open."""
+    """`eth:0x7a3f...91c4` -> `0x7a3f…91c4 (ETH)`: shortened, plain text, without a `scheme:` a
+    client could open."""
     chain, _, address = value.partition(":")
-    return f"{address.strip()} ({chain.strip().upper()})"
+    return f"{short_address(address.strip())} ({chain.strip().upper()})"
 
 
 def indicators(alert: Alert, lang: str = "en") -> list[str]:
@@ -145,7 +169,10 @@ def indicators(alert: Alert, lang: str = "en") -> list[str]:
             + [defang_handle(v, lang) for v in ind.handles])
 
 
-def more_indicators(n: int, lang: str) -> str:
+def more_indicators(n: int, lang: str, shown: int = 1) -> str:
+    """What stands for the `n` indicators a post leaves out (`shown` is how many it keeps)."""
+    if not shown:
+        return f"{n} 项，见页面" if lang == "zh" else f"{n} listed on the page"
     return f"另有 {n} 项见页面" if lang == "zh" else f"+{n} more on the page"
 
 
@@ -199,9 +226,12 @@ def channel_lang(config: Config, channel: str) -> str:
     return lang if lang in config.languages else config.default_lang
 
 
-def hashtags(config: Config, channel: str, category: str) -> list[str]:
-    """The channel's `hashtags` for this category where it names one, else the shipped defaults."""
-    tags: Any = HASHTAGS.get(category, ())
+def hashtags(config: Config, channel: str, category: str, lang: str = "en", action: str = "post") -> list[str]:
+    """The channel's `hashtags` for this category where it names one (for every language), else
+    the shipped defaults of `lang`; a withdrawal gets the correction tag alone."""
+    if action == "withdraw":
+        return list(CORRECTION_TAGS.get(lang, CORRECTION_TAGS["en"]))
+    tags: Any = HASHTAGS.get(lang, HASHTAGS["en"]).get(category, ())
     custom = _setting(config, channel, "hashtags")
     if isinstance(custom, Mapping) and category in custom:
         tags = custom[category] or ()
@@ -222,6 +252,10 @@ def _shorten(text: str, graphemes: int) -> str:
 
 
 def render(alert: Alert, config: Config, channel: str, action: str = "post", lang: str | None = None) -> Post:
+    """The post, fitted to the network: indicators that do not fit are left out first (the post
+    says how many the page has); an update then leaves out the summary (its note, what changed,
+    comes first); only then is the text itself shortened: the summary of a post, the note of an
+    update, the reason of a withdrawal."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     lang = lang or channel_lang(config, channel)
@@ -230,47 +264,60 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
     markup = MARKUP.get(channel, _PLAIN)
     link = config.page_url("alerts", alert.id, lang)
     template = _environment(config).get_template(f"{channel}.j2")
-    reason = alert.withdrawn.get(lang) or next(iter(alert.withdrawn.values()), "")
     esc = markup.escape
+    words = {key: esc(labels.word(key, lang)) for key in ("updated", "withdrawn", "expired")}
+    words.update({key: esc(value) for key, value in POST_WORDS.get(lang, POST_WORDS["en"]).items()})
     base = dict(
-        channel=channel, action=action, lang=lang, marker=MARKERS[alert.severity], severity=alert.severity.value,
+        channel=channel, action=action, lang=lang, severity=alert.severity.value,
+        marker=WITHDRAWN_MARKER if action == "withdraw" else MARKERS[alert.severity],
         link=link if markup.name == "discord-markdown" else esc(link), alert_id=alert.id, revision=alert.revision,
-        hashtags=[esc(t) for t in hashtags(config, channel, alert.category)],
-        update_note=esc(alert.update_note.get(lang, "")), reason=esc(reason), markup=markup.name,
+        hashtags=[esc(t) for t in hashtags(config, channel, alert.category, lang, action)],
+        markup=markup.name, words=words, colon=esc(labels.colon(lang)),
     )
 
-    def make(summary: str, title: str, items: list[str]) -> str:
-        return template.render(**{**base, "summary": esc(summary), "title": esc(title),
-                                  "indicators": [markup.code(i) for i in items]}).strip()
+    def make(summary: str, title: str, items: list[str], note: str, reason: str) -> str:
+        return template.render(**{**base, "summary": esc(summary), "title": esc(title), "update_note": esc(note),
+                                  "reason": esc(reason), "indicators": [markup.code(i) for i in items]}).strip()
 
     def fitted(text: str) -> int:
         return rule.count(markup.visible(text))
 
-    summary, title, items = text_src.summary, text_src.title, indicators(alert, lang)
-    out = make(summary, title, items)
+    parts = {"summary": text_src.summary, "title": text_src.title, "items": indicators(alert, lang),
+             "note": alert.update_note.get(lang, "") if action == "update" else "",
+             "reason": (alert.withdrawn.get(lang) or next(iter(alert.withdrawn.values()), "")) if action == "withdraw"
+             else ""}
+    items = parts["items"]
+    out = make(**parts)
     shown, truncated = len(items), False
-    if fitted(out) > rule.limit:
+    if fitted(out) > rule.limit and items:
         # The alert's page lists every indicator; the post keeps as many as fit, then says how
-        # many more the page has. Only when none fits is the text itself shortened.
-        for shown in range(len(items) - 1, -1, -1):
-            kept = items[:shown] + [more_indicators(len(items) - shown, lang)] if shown else []
-            out = make(summary, title, kept)
+        # many more the page has (also when none fits: then it only says how many there are).
+        for shown in range(len(items) - 1, -2, -1):
+            parts["items"] = items[:shown] + [more_indicators(len(items) - shown, lang, shown)] if shown >= 0 else []
+            out = make(**parts)
             if fitted(out) <= rule.limit:
                 break
+        shown = max(shown, 0)
+    note_shown = False
+    if fitted(out) > rule.limit and action == "update" and parts["note"]:
+        without = make(**{**parts, "summary": ""})
+        if esc(parts["note"]) in without:  # the note says what changed; the summary is on the page
+            parts["summary"], out, note_shown = "", without, True
+        # (a project template that leaves the note out keeps the summary, shortened below)
     if fitted(out) > rule.limit:
         truncated = True
-        n = len(_GRAPHEME.findall(summary))
-        lo, hi = 0, n  # largest summary length that fits
+        key = {"post": "summary", "update": "note" if note_shown else "summary", "withdraw": "reason"}[action]
+        whole = parts[key]
+        lo, hi = 0, len(_GRAPHEME.findall(whole))  # the largest length of that text that fits
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if fitted(make(_shorten(summary, mid), title, [])) <= rule.limit:
+            if fitted(make(**{**parts, key: _shorten(whole, mid)})) <= rule.limit:
                 lo = mid
             else:
                 hi = mid - 1
-        summary = _shorten(summary, lo)
-        out = make(summary, title, [])
+        parts[key] = _shorten(whole, lo)
+        out = make(**parts)
         if fitted(out) > rule.limit:
-            title = _shorten(title, 20)
-            out = make("", title, [])
+            out = make(**{**parts, key: "", "summary": "", "title": _shorten(parts["title"], 20)})
     return Post(channel, action, lang, out, fitted(out), rule.limit, rule.unit, link,
                 facets(out) if channel == "bluesky" else (), truncated, len(items) - shown)

@@ -27,6 +27,11 @@ from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_c
 from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page
 from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
+from .labels import CATEGORY as CATEGORY_LABEL  # noqa: F401  (the name site.py had)
+from .labels import SEVERITY as SEVERITY_LABEL
+from .labels import WORDS as SHARED_WORDS
+from .labels import category as category_label
+from .labels import colon as _colon
 
 PAGE_ORDER = ("faq", "official-channels", "report-a-scam")
 SITE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
@@ -49,19 +54,6 @@ FEEDBACK = {
 }
 FEEDS = (("application/rss+xml", "RSS", "rss.xml"), ("application/atom+xml", "Atom", "atom.xml"),
          ("application/feed+json", "JSON Feed", "json"))
-SEVERITY_LABEL = {
-    "zh": {"critical": "严重", "warning": "警告", "advisory": "提示", "info": "通知"},
-    "en": {"critical": "Critical", "warning": "Warning", "advisory": "Advisory", "info": "Info"},
-}
-CATEGORY_LABEL = {
-    "zh": {"phishing": "钓鱼网站", "impersonation": "冒充官方", "fake-app": "假冒应用", "airdrop": "空投骗局",
-           "approval": "授权与签名骗局", "address-poisoning": "地址投毒", "account-takeover": "账号盗用",
-           "investment-scam": "投资骗局", "incident": "安全事件", "maintenance": "维护通知"},
-    "en": {"phishing": "Phishing", "impersonation": "Impersonation", "fake-app": "Fake apps", "airdrop": "Airdrop scams",
-           "approval": "Approval and signature scams", "address-poisoning": "Address poisoning",
-           "account-takeover": "Account takeover", "investment-scam": "Investment scams", "incident": "Incidents",
-           "maintenance": "Maintenance"},
-}
 LEVEL_LABEL = {"zh": {"basic": "入门", "intermediate": "进阶", "advanced": "高级"},
                "en": {"basic": "Basics", "intermediate": "Intermediate", "advanced": "Advanced"}}
 WORDS = {
@@ -97,6 +89,10 @@ REQUIRED_EXTENSIONS = ("admonition",)
 
 def words(lang: str) -> dict[str, str]:
     return WORDS.get(lang, WORDS["en"])
+
+
+for _lang, _shared in SHARED_WORDS.items():  # the words every output shares (labels.py) win
+    WORDS[_lang].update(_shared)
 
 
 def defang(value: str) -> str:
@@ -375,15 +371,6 @@ def _latest(plan: Plan, config: Config, lang: str) -> str:
         return f"{w['no_live']} [{w['all_alerts']}](alerts/index.md)\n"
     lines = [_item(alert, plan, config, lang, "alerts/") for alert in plan.live[:LATEST_COUNT]]
     return "\n".join(lines) + f"\n\n[{w['all_alerts']}](alerts/index.md)\n"
-
-
-def _colon(lang: str) -> str:
-    return "：" if lang == "zh" else ": "
-
-
-def category_label(category: str, lang: str) -> str:
-    """A category as readers name it; an id alertcast does not know shows as itself."""
-    return CATEGORY_LABEL.get(lang, CATEGORY_LABEL["en"]).get(category) or category.replace("-", " ").capitalize()
 
 
 def _categories(plan: Plan) -> list[str]:
