@@ -167,16 +167,16 @@ def test_cap_speaks_the_sites_words_and_the_index_shows_the_reason(content, conf
     for lang in ("zh", "en"):
         assert update[lang].findtext("c:event", namespaces=NS) == site.category_label("phishing", lang)
         assert cancel[lang].findtext("c:event", namespaces=NS) == site.category_label("fake-app", lang)
-    assert update["zh"].findtext("c:headline", namespaces=NS) == "更新：钓鱼网站冒充钱包"
+    assert update["zh"].findtext("c:headline", namespaces=NS) == "【更新】钓鱼网站冒充钱包"
     assert update["en"].findtext("c:headline", namespaces=NS) == "Updated: Phishing site poses as the wallet"
     assert update["zh"].findtext("c:description", namespaces=NS).startswith("补充了识别方法。\n\n骗子")
-    assert cancel["zh"].findtext("c:headline", namespaces=NS) == "已撤回：假冒钱包应用"
+    assert cancel["zh"].findtext("c:headline", namespaces=NS) == "【已撤回】假冒钱包应用"
     first = _infos(out["cap/live-phishing.20260301T020000Z.xml"])["zh"]
     assert first.findtext("c:headline", namespaces=NS) == "钓鱼网站冒充钱包"
 
     entries = {e.links[0].href.rsplit("/", 1)[1]: e for e in feedparser.parse(out["cap/index.atom"]).entries}
-    assert entries["live-phishing.xml"].title == "更新：钓鱼网站冒充钱包"
-    assert entries["withdrawn-fake-app.xml"].title == "已撤回：假冒钱包应用"
+    assert entries["live-phishing.xml"].title == "【更新】钓鱼网站冒充钱包"
+    assert entries["withdrawn-fake-app.xml"].title == "【已撤回】假冒钱包应用"
     assert entries["withdrawn-fake-app.xml"].summary == "误报：该应用是我们的官方测试版。"  # not the wrong warning
     assert not any(e.title.startswith(("Update", "Cancel", "Alert")) for e in entries.values())
 

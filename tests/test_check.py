@@ -7,6 +7,7 @@ problems printed must be exactly the expected ones, no more, so each case proves
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -614,6 +615,19 @@ def test_update_post_is_measured_too(cli, project):
     result = check(cli, project)
     assert problems(result) == [f"{ALERT_EN}:3:1: error: the x update post is 288/280 {X_UNITS}; "
                                 "shorten the summary by at least 8"]
+
+
+def test_update_note_too_long_for_the_shipped_template_points_at_the_note(cli, project):
+    """The shipped templates lead an update post with its note and drop the summary when short of
+    room: a note that cannot fit is the error, on the update_note line, with what to cut."""
+    _post_to_x(project, template=None)
+    _set(project, ALERT_EN, "update_note", "n" * 300)
+    result = check(cli, project)
+    [line] = problems(result)
+    found = re.fullmatch(rf"{ALERT_EN}:8:1: error: the x update post is (\d+)/280 {re.escape(X_UNITS)}; "
+                         r"shorten the update note by at least (\d+)", line)
+    assert found, line
+    assert int(found[1]) - 280 == int(found[2]) > 20  # the 300 n's, a headline and a link
 
 
 def test_withdrawal_reason_is_measured(cli, project):

@@ -268,7 +268,8 @@ def test_chinese_posts_have_full_width_colons_and_chinese_hashtags(content, conf
     for alert_id, action in (("live-phishing", "post"), ("live-phishing", "update"), ("withdrawn-fake-app", "withdraw")):
         post = render(content.alert(alert_id), config, channel, action, lang="zh")
         assert not ASCII_COLON.search(post.text.replace(post.link, "")), post.text
-        assert "：" in post.text.split("\n")[0] or action == "post"
+        headline = post.text.split("\n")[0]
+        assert action == "post" or re.search(r"【(更新|已撤回)】", headline), headline
         if action == "post":
             assert "勿信：" in post.text
     tags = [t for by_category in HASHTAGS["zh"].values() for t in by_category]
@@ -281,7 +282,7 @@ def test_update_post_leads_with_what_changed(content, config):
     alert = content.alert("live-phishing")
     post = render(alert, config, "mastodon", "update", lang="zh")
     lines = post.text.split("\n")
-    assert lines[0] == "⚠️ 更新：钓鱼网站冒充钱包"
+    assert lines[0] == "⚠️ 【更新】钓鱼网站冒充钱包"
     assert lines[1] == "补充了识别方法。" and lines[2] == alert.texts["zh"].summary
     # no room for the summary: it is left out whole (the page has it), the note stays, nothing is cut
     long = _long(alert, "en", "Scammers run a look-alike site that asks for your recovery phrase. " * 4)
@@ -321,7 +322,7 @@ def test_preview_shows_the_alert_as_it_stands_and_its_update(project, cli):
     early = cli("posts", "preview", "live-phishing", "-p", project, "--now", at["before the update"]).output
     assert "-- mastodon [zh] post" in early and "update:" not in early and "补充了识别方法" not in early
     late = cli("posts", "preview", "live-phishing", "-p", project, "--now", at["after it"]).output
-    assert "-- mastodon [zh] update" in late and "   | ⚠️ 更新：钓鱼网站冒充钱包\n   | 补充了识别方法。" in late
+    assert "-- mastodon [zh] update" in late and "   | ⚠️ 【更新】钓鱼网站冒充钱包\n   | 补充了识别方法。" in late
     before = cli("posts", "preview", "withdrawn-fake-app", "-p", project, "--now", "2026-02-10T13:00:00+08:00").output
     assert "-- mastodon [zh] post" in before and "] withdraw:" not in before  # the withdrawal is a day later
     assert "-- mastodon [zh] withdraw" in cli("posts", "preview", "withdrawn-fake-app", "-p", project,

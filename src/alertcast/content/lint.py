@@ -341,25 +341,32 @@ def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[
     for channel in alert.channels:
         if channel not in length.RULES or channel not in config.enabled_channels:
             continue
-        over = []  # (length before cutting, or None when unknown; action; the post as cut)
+        over = []  # (length before cutting or None when unknown, action, the post as cut, key, its name)
         try:
             for action in actions:
                 post = posts.render(alert, config, channel, action, lang)
                 if post.truncated or post.length > post.limit:
-                    over.append((_uncut_length(alert, config, channel, action, lang), action, post))
+                    field, text = key, what
+                    full = None
+                    if action == "update":  # the shipped templates lead with the note and drop the summary
+                        full = _uncut_length(alert, config, channel, action, lang, note=True)
+                        field, text = ("update_note", "the update note") if full is not None else (key, what)
+                    if full is None:
+                        full = _uncut_length(alert, config, channel, action, lang)
+                    over.append((full, action, post, field, text))
         except jinja2.TemplateError as exc:  # a project's own template: say where, never a traceback
             yield _template_problem(source, config, channel, exc)
             continue
         if not over:
             continue
-        full, action, post = max(over, key=lambda item: item[0] or 0)  # the update post may be the longer
+        full, action, post, field, text = max(over, key=lambda item: item[0] or 0)  # the update may be longer
         kind = {"post": "post", "update": "update post", "withdraw": "withdrawal post"}[action]
         counted = f"as {_NETWORK[channel]} counts: {post.unit.replace(' (', ', ').rstrip(')')}"
         if full is None:
-            message = f"the {channel} {kind} is over {post.limit} ({counted}) and would be cut; shorten {what}"
+            message = f"the {channel} {kind} is over {post.limit} ({counted}) and would be cut; shorten {text}"
         else:
-            message = f"the {channel} {kind} is {full}/{post.limit} ({counted}); shorten {what} by at least {full - post.limit}"
-        yield source.problem((key,), "error", message)
+            message = f"the {channel} {kind} is {full}/{post.limit} ({counted}); shorten {text} by at least {full - post.limit}"
+        yield source.problem((field,), "error", message)
 
 
 def _template_problem(source: SourceFile, config: Config, channel: str, exc: jinja2.TemplateError) -> Problem:
@@ -373,7 +380,8 @@ def _template_problem(source: SourceFile, config: Config, channel: str, exc: jin
                           f"fix templates/posts/{channel}.j2 in the project (see docs/social.md for the names it may use)")
 
 
-def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang: str) -> int | None:
+def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang: str,
+                  note: bool = False) -> int | None:
     """The length of the post before the renderer cut it: rendered with a short stand-in for the
     summary (or reason), which is then replaced by the real text and counted as the network does."""
     text = alert.texts[lang]
@@ -381,6 +389,10 @@ def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang:
     if action == "withdraw":
         original = alert.withdrawn.get(lang, "")
         probe = replace(alert, withdrawn={**alert.withdrawn, lang: _PROBE})
+    elif note:  # what must fit is the note; the summary is left out when there is no room
+        original = alert.update_note.get(lang, "")
+        probe = replace(alert, update_note={**alert.update_note, lang: _PROBE},
+                        texts={**alert.texts, lang: replace(text, summary="")})
     else:
         original = text.summary
         probe = replace(alert, texts={**alert.texts, lang: replace(text, summary=_PROBE)})

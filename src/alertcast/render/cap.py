@@ -62,9 +62,9 @@ def headline(alert: Alert, msg_type: str, lang: str, default_lang: str) -> str:
     """The title, after the shared word for what the message is (`更新：`, `已撤回：`)."""
     title = alert.text(lang, default_lang).title
     if msg_type == "Update":
-        return labels.labelled("updated", title, lang)
+        return labels.flagged("updated", title, lang)
     if msg_type == "Cancel":
-        return labels.labelled("withdrawn", title, lang)
+        return labels.flagged("withdrawn", title, lang)
     return title
 
 

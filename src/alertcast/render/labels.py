@@ -62,3 +62,13 @@ def colon(lang: str) -> str:
 def labelled(key: str, text: str, lang: str) -> str:
     """`更新：text` / `Updated: text`: a lifecycle word in front of a title, a note or a reason."""
     return f"{word(key, lang)}{colon(lang)}{text}"
+
+
+def flag(key: str, lang: str) -> str:
+    """`【更新】` / `Updated: `: a lifecycle word in front of a headline. Chinese titles often have
+    a colon of their own, and 【】 reads naturally where "更新：安全修复：…" would not."""
+    return f"【{word(key, lang)}】" if lang == "zh" else f"{word(key, lang)}{colon(lang)}"
+
+
+def flagged(key: str, title: str, lang: str) -> str:
+    return flag(key, lang) + title

@@ -266,6 +266,7 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
     template = _environment(config).get_template(f"{channel}.j2")
     esc = markup.escape
     words = {key: esc(labels.word(key, lang)) for key in ("updated", "withdrawn", "expired")}
+    words.update({f"{key}_flag": esc(labels.flag(key, lang)) for key in ("updated", "withdrawn")})
     words.update({key: esc(value) for key, value in POST_WORDS.get(lang, POST_WORDS["en"]).items()})
     base = dict(
         channel=channel, action=action, lang=lang, severity=alert.severity.value,
