@@ -4,12 +4,14 @@ both languages, cover every lifecycle state, link sensibly, and never give unsaf
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from alertcast.config import load_config
+from alertcast.content.addresses import CHECKED_CHAINS, EVM_CHAINS, base58_decode
 from alertcast.content.frontmatter import version_tuple
 from alertcast.content.loader import load_or_raise
 from alertcast.plan import Plan, State
@@ -270,17 +272,41 @@ def test_every_scam_indicator_uses_reserved_names(loaded):
             assert "example" in name.lower(), (alert.id, handle)
             assert re.fullmatch({"telegram": r"@[A-Za-z][A-Za-z0-9_]{4,31}", "x": r"@[A-Za-z0-9_]{1,15}",
                                  "wechat": r"[A-Za-z][A-Za-z0-9_-]{5,19}"}[network], name), (alert.id, handle)
-        for address in ind.addresses:
-            chain, _, value = address.partition(":")
-            if chain == "eth":
-                assert re.fullmatch(r"0x[0-9a-f]{40}", value), address
-            elif chain == "tron":
-                assert re.fullmatch(r"T[1-9A-HJ-NP-Za-km-z]{33}", value), address
+        for address in ind.addresses:  # made up: a patterned payload no key pair can have
+            assert address.partition(":")[0] in CHECKED_CHAINS, address
+            assert re.search(r"(.{1,2})\1{15}", _payload(address)), address
         for text in alert.texts.values():
             for defanged in re.findall(r"`([a-z0-9.-]+(?:\[\.\][a-z0-9-]+)+)`", text.body):
                 assert defanged.endswith("[.]example"), (alert.id, defanged)
     with_indicators = [a for a in content.alerts if a.indicators]
     assert len(with_indicators) >= 8
+
+
+def test_look_alike_domains_use_the_script_the_text_names(loaded):
+    """An `xn--` indicator decodes to the letters its alert describes ("a Cyrillic а")."""
+    _, content = loaded
+    checked = 0
+    for alert in content.alerts:
+        words = " ".join([*alert.update_note.values(), *(t.body for t in alert.texts.values())])
+        for domain in alert.indicators.domains:
+            for label in (part for part in domain.split(".") if part.startswith("xn--")):
+                foreign = {unicodedata.name(c).split()[0] for c in label[4:].encode().decode("punycode") if not c.isascii()}
+                if "Cyrillic" in words or "西里尔" in words:
+                    assert foreign == {"CYRILLIC"}, (alert.id, domain, foreign)
+                    checked += 1
+    assert checked
+
+
+def _payload(address: str) -> str:
+    """The 20 bytes an address is made of, in hex."""
+    chain, _, value = address.partition(":")
+    return value[2:].lower() if chain in EVM_CHAINS else base58_decode(value)[1:21].hex()
+
+
+def test_made_up_addresses_are_recognised():
+    assert re.search(r"(.{1,2})\1{15}", _payload("tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi5B"))
+    assert not re.search(r"(.{1,2})\1{15}", _payload("tron:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"))  # a real one
+    assert not re.search(r"(.{1,2})\1{15}", _payload("eth:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"))
 
 
 def test_no_link_in_any_file_leaves_the_official_domain(bundled: Path):

@@ -54,6 +54,7 @@ def test_bundled_fixture_is_clean(cli, project):
 
 LONG_TITLE = "Phishing " * 14  # 126 characters
 TEXT = "the front-matter reference in README.md"
+COPY = "copy the address again from where the scam was reported; never retype it"
 
 # name: (edits as (file, old text, new text), the exact lines check prints)
 CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
@@ -270,16 +271,83 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [f"{WITHDRAWN_EN}:8:1: error: withdrawn names scam indicator wallet-verify.example in a form that becomes a "
          "link (banners and posts show the withdrawn as it is: write it defanged, wallet-verify[.]example)"]),
     "bad indicator domain": (
-        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [not a domain]")],
-        [f"{ALERT_EN}:16:3: error: 'scam_indicators.domains': 'not a domain' is not a domain like evil-wallet.example "
-         f"(see {TEXT})"]),
+        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify.example, not a domain]")],
+        [f"{ALERT_EN}:16:36: error: 'scam_indicators.domains.1': 'not a domain' is not a domain like "
+         "evil-wallet.example (write the host name alone, e.g. wallet-verify.example or *.wallet-verify.example)"]),
+    "indicator domain in Unicode": (
+        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify.example, alertc\u0430st.example]")],
+        [f"{ALERT_EN}:16:36: error: 'scam_indicators.domains.1': 'alertc\u0430st.example' is written in Unicode: it "
+         "shows as alertc\u0430st.example but contains \u0430 (U+0430 CYRILLIC SMALL LETTER A), so browsers look up "
+         "xn--alertcst-66g.example (write xn--alertcst-66g.example: the blocklist must hold the name browsers "
+         "look up)"]),
+    "indicator domain with a full-width dot": (
+        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify\u3002example]")],
+        [f"{ALERT_EN}:16:13: error: 'scam_indicators.domains.0': 'wallet-verify\u3002example' is written in Unicode: "
+         "it contains \u3002 (U+3002 IDEOGRAPHIC FULL STOP), which browsers read as wallet-verify.example (write "
+         "wallet-verify.example: the blocklist must hold the name browsers look up)"]),
+    "indicator domain whose xn-- label does not decode": (
+        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify.example, xn--alertcst-6g.example]")],
+        [f"{ALERT_EN}:16:36: error: 'scam_indicators.domains.1': 'xn--alertcst-6g.example': the label xn--alertcst-6g "
+         "is not valid punycode, so it decodes to no name: a character is mistyped or missing (copy the domain again "
+         "from where the scam was reported; an xn-- label is the ASCII form of a name in another script and must "
+         "decode)"]),
+    "indicator domain whose xn-- label decodes to control characters": (
+        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [xn--abc.example]")],
+        [f"{ALERT_EN}:16:13: error: 'scam_indicators.domains.0': 'xn--abc.example': the label xn--abc decodes to "
+         "'\\x82\\x81\\x80', which holds invisible or control characters: a character is mistyped (copy the domain "
+         "again from where the scam was reported; an xn-- label is the ASCII form of a name in another script and "
+         "must decode)"]),
+    "look-alike domain in its xn-- form is fine": (
+        both(ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify.example, xn--alertcst-66g.example]"),
+        []),
     "bad indicator address": (
         [(ALERT_EN, "eth:0x1111111111111111111111111111111111111111", "0x11")],
-        [f"{ALERT_EN}:17:3: error: 'scam_indicators.addresses': '0x11' is not 'chain:address' "
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': '0x11' is not 'chain:address' "
          f"(e.g. eth:0x12ab..., tron:TQ...) (see {TEXT})"]),
+    "EVM address with a digit missing": (
+        [(ALERT_EN, "eth:0x1111111111111111111111111111111111111111", "eth:0x111111111111111111111111111111111111111")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'eth:0x111111111111111111111111111111111111111': "
+         f"it has 39 hex digits after 0x where an address on eth has 40: a digit is missing ({COPY})"]),
+    "EVM address with a letter that is not hex": (
+        [(ALERT_EN, "eth:0x1111111111111111111111111111111111111111", "bsc:0x11111111111111111111111111111111111111g1")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'bsc:0x11111111111111111111111111111111111111g1': "
+         f"'g' (character 41) is not a hex digit (0-9, a-f): a character is mistyped ({COPY})"]),
+    "EVM address whose EIP-55 checksum fails": (
+        [(ALERT_EN, "eth:0x1111111111111111111111111111111111111111", "polygon:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'polygon:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD': "
+         f"the checksum does not match: a character is mistyped (its mix of capital and small letters is an EIP-55 "
+         f"checksum) ({COPY})"]),
+    "EVM address with a good EIP-55 checksum is fine": (
+        both(ALERT_EN, "eth:0x1111111111111111111111111111111111111111", "eth:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
+        []),
+    "TRON address with a mistyped character": (
+        [(ALERT_EN, "addresses: [", "addresses: [\"tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi5C\", ")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi5C': "
+         f"the checksum does not match: a character is mistyped ({COPY})"]),
+    "TRON address that decodes to another prefix": (
+        [(ALERT_EN, "addresses: [", "addresses: [\"tron:TshN6toSWSp6oBB92AezWtiAgufXjPAcc9\", ")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'tron:TshN6toSWSp6oBB92AezWtiAgufXjPAcc9': it is "
+         f"not a TRON address: its first byte is 0x42, where a TRON address has 0x41 (a character is mistyped) ({COPY})"]),
+    "TRON address with a character missing": (
+        [(ALERT_EN, "addresses: [", "addresses: [\"tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi5\", ")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi5': it has "
+         f"33 characters where a TRON address has 34: a character is missing ({COPY})"]),
+    "TRON address with a character never used": (
+        [(ALERT_EN, "addresses: [", "addresses: [\"tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi0B\", ")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi0B': '0' "
+         "(character 33) is never in TRON addresses (they leave out 0, O, I and l so that none is mistaken for "
+         f"another): a character is mistyped ({COPY})"]),
+    "valid TRON and Bitcoin addresses are fine": (
+        both(ALERT_EN, "addresses: [", "addresses: [\"tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi5B\", "
+             "\"btc:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4\", \"btc:3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy\", "),
+        []),
+    "Bitcoin address with a mistyped character": (
+        [(ALERT_EN, "addresses: [", "addresses: [\"btc:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5\", ")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'btc:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5': "
+         f"the checksum does not match: a character is mistyped ({COPY})"]),
     "bad indicator handle": (
         [(ALERT_EN, "telegram:@fixture_fake_support", "myspace:@x")],
-        [f"{ALERT_EN}:18:3: error: 'scam_indicators.handles': 'myspace:@x' is not 'platform:handle' with platform one "
+        [f"{ALERT_EN}:18:13: error: 'scam_indicators.handles.0': 'myspace:@x' is not 'platform:handle' with platform one "
          "of telegram, x, wechat, discord, whatsapp, facebook, instagram, tiktok, youtube, qq, line, email, phone "
          f"(see {TEXT})"]),
     # -- summaries and text --------------------------------------------------------------------
