@@ -371,6 +371,45 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [(ALERT_EN, "category: phishing", "category: [phishing")],
         [f"{ALERT_EN}:6:11: error: YAML syntax error: expected ',' or ']', but got ':' "
          "(check indentation and quote values that contain ': ' or start with '@' or '*')"]),
+    # -- YAML as typed on a Chinese keyboard --------------------------------------------------
+    "full-width colon after a key": (
+        [(ALERT_ZH, "category: phishing", "category\uff1aphishing")],
+        [f'{ALERT_ZH}:5:9: error: full-width colon "\uff1a" after category: write ":" (half-width) (YAML reads only '
+         "the half-width colon, followed by a space: category: phishing)"]),
+    "full-width colon after the only key of a block": (
+        [(ALERT_ZH, "  placement: [home, support]\n  frequency: daily\n", ""),
+         (ALERT_ZH, "  min_app_version: \"8.0.0\"\n", ""),
+         (ALERT_ZH, "  platforms: [ios, android]", "  platforms\uff1a [ios, android]")],
+        [f'{ALERT_ZH}:11:12: error: full-width colon "\uff1a" after platforms: write ":" (half-width) (YAML reads '
+         "only the half-width colon, followed by a space: platforms: [ios, android])"]),
+    "tab that indents a line": (
+        [(ALERT_ZH, "  frequency: daily", "\tfrequency: daily")],
+        [f"{ALERT_ZH}:14:1: error: a tab indents this line: YAML needs spaces (replace the tab with spaces, as many "
+         "as the lines around it use)"]),
+    "full-width comma in a list": (
+        [(ALERT_ZH, "channels: [banner, cap,", "channels: [banner\uff0ccap,")],
+        [f'{ALERT_ZH}:9:18: error: full-width comma "\uff0c" in a list: write "," (YAML separates items only with a '
+         "half-width comma; put an item in quotes if the comma belongs to its text)"]),
+    "enumeration comma in a list": (
+        [(ALERT_ZH, "related: [spot-phishing]", "related: [spot-phishing\u3001spot-phishing]")],
+        [f'{ALERT_ZH}:19:24: error: enumeration comma "\u3001" in a list: write "," (YAML separates items only with '
+         "a half-width comma; put an item in quotes if the comma belongs to its text)"]),
+    "full-width brackets around a list": (
+        [(ALERT_ZH, "related: [spot-phishing]", "related: \u3010spot-phishing\u3011")],
+        [f'{ALERT_ZH}:19:10: error: full-width bracket "\u3010" around a list: write "[" and "]" (half-width) (YAML '
+         "reads a list only between half-width brackets, e.g. [banner, cap])"]),
+    "curly quotes around a text with a colon": (
+        [(ALERT_ZH, 'title: "\u9493\u9c7c\u7f51\u7ad9\u5192\u5145\u94b1\u5305"',
+          "title: \u201c\u6ce8\u610f: \u9493\u9c7c\u7f51\u7ad9\u201d")],
+        [f'{ALERT_ZH}:2:8: error: curly quote "\u201c" does not quote text in YAML: write a straight " (half-width) '
+         '(start and end the text with a straight "; curly quotes inside the text are fine)']),
+    "full-width punctuation inside text is fine": (
+        [(ALERT_ZH, 'title: "\u9493\u9c7c\u7f51\u7ad9\u5192\u5145\u94b1\u5305"',
+          "title: \u3010\u91cd\u8981\uff0c\u5fc5\u8bfb\u3011\u9493\u9c7c\uff1a\u300c\u5ba2\u670d\u300d\u3001\u7f51\u7ad9"),
+         (ALERT_ZH, 'update_note: "', 'update_note: "Note\uff1a[a\uff0cb] '),
+         (ALERT_ZH, "summary: ", "summary: >\n  Note\uff1a\u9a97\u5b50\n  x\uff1a[a\u3001b]\n  "),
+         ],
+        []),
     "empty section": (
         [(GUIDE_EN, "## Steps", "## Before you start\n\n## Steps")],
         [f"{GUIDE_EN}:8:1: error: section 'Before you start' is empty (write what belongs under the heading, or delete it)"]),
@@ -767,6 +806,18 @@ CONFIG_CASES = {
         "        chat_id: \"@fixture\"", "        chat_id: \"@fixture\"\n        hashtags:\n          phishing: ['{hint}']",
         ["mkdocs.yml:21:22: error: 'channels.telegram.hashtags.phishing.0': '{hint}' is not a hashtag (write each tag "
          "as one word starting with #, e.g. \"#phishing\")"]),
+    "full-width colon": (
+        "    timezone: Asia/Shanghai", "    timezone\uff1aAsia/Shanghai",
+        ['mkdocs.yml:11:13: error: full-width colon "\uff1a" after timezone: write ":" (half-width) (YAML reads only '
+         "the half-width colon, followed by a space: timezone: Asia/Shanghai)"]),
+    "full-width comma in a list": (
+        "languages: [zh, en]", "languages: [zh\uff0c en]",
+        ['mkdocs.yml:12:19: error: full-width comma "\uff0c" in a list: write "," (YAML separates items only with a '
+         "half-width comma; put an item in quotes if the comma belongs to its text)"]),
+    "tab that indents a line": (
+        "      poll_seconds: 300", "    \tpoll_seconds: 300",
+        ["mkdocs.yml:16:5: error: a tab indents this line: YAML needs spaces (replace the tab with spaces, as many "
+         "as the lines around it use)"]),
     "every known channel key is accepted": (
         "        chat_id: \"@fixture\"",
         "        chat_id: \"@fixture\"\n        dry_run: true\n        enabled: true\n        lang: en\n"
