@@ -425,6 +425,26 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-03-01T11:00:00+08:00")],
         [f"{ALERT_EN}:6:1: error: 'publish_at' differs from {ALERT_ZH} (2026-03-01 11:00:00+08:00 here, "
          "2026-03-01 10:00:00+08:00 there) (translations share one alert: make the values the same)"]),
+    "translations disagree on scam indicators": (
+        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify.example, xn--alertcst-66g.example]"),
+         (ALERT_EN, 'handles: ["telegram:@fixture_fake_support"]', "handles: []")],
+        [f"{ALERT_EN}:16:36: error: 'scam_indicators' differs from {ALERT_ZH} (domains: only here: "
+         "xn--alertcst-66g.example; handles: only there: telegram:@fixture_fake_support) (translations share one "
+         "alert: make the values the same)"]),
+    "translations disagree on a long address": (
+        [(ALERT_ZH, "eth:0x1111111111111111111111111111111111111111", "eth:0x1111111111111111111111111111111111111112")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators' differs from {ALERT_ZH} (addresses: only here: "
+         "eth:0x1111111111111111111111111111111111111111, only there: eth:0x1111111111111111111111111111111111111112) "
+         "(translations share one alert: make the values the same)"]),
+    "translations list channels in another order": (
+        [(ALERT_EN, "channels: [banner, cap, telegram, mastodon]", "channels: [banner, telegram, cap, mastodon]")],
+        [f"{ALERT_EN}:9:1: error: 'channels' differs from {ALERT_ZH} (the same items in another order: [banner, "
+         "telegram, cap, mastodon] here, [banner, cap, telegram, mastodon] there) (translations share one alert: "
+         "make the values the same)"]),
+    "translations disagree on a banner setting": (
+        [(ALERT_EN, "  frequency: daily", "  frequency: once")],
+        [f"{ALERT_EN}:14:3: error: 'banner' differs from {ALERT_ZH} (frequency: once here, daily there) "
+         "(translations share one alert: make the values the same)"]),
     "guide translations disagree": (
         [(GUIDE_EN, "order: 10", "order: 20")],
         [f"{GUIDE_EN}:5:1: error: 'order' differs from {GUIDE_ZH} (20 here, 10 there) "
