@@ -55,6 +55,7 @@ def test_bundled_fixture_is_clean(cli, project):
 
 LONG_TITLE = "Phishing " * 14  # 126 characters
 TEXT = "the front-matter reference in README.md"
+COPY = "copy the address again from where the scam was reported; never retype it"
 
 # name: (edits as (file, old text, new text), the exact lines check prints)
 CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
@@ -271,16 +272,83 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [f"{WITHDRAWN_EN}:8:1: error: withdrawn names scam indicator wallet-verify.example in a form that becomes a "
          "link (banners and posts show the withdrawn as it is: write it defanged, wallet-verify[.]example)"]),
     "bad indicator domain": (
-        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [not a domain]")],
-        [f"{ALERT_EN}:16:3: error: 'scam_indicators.domains': 'not a domain' is not a domain like evil-wallet.example "
-         f"(see {TEXT})"]),
+        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify.example, not a domain]")],
+        [f"{ALERT_EN}:16:36: error: 'scam_indicators.domains.1': 'not a domain' is not a domain like "
+         "evil-wallet.example (write the host name alone, e.g. wallet-verify.example or *.wallet-verify.example)"]),
+    "indicator domain in Unicode": (
+        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify.example, alertc\u0430st.example]")],
+        [f"{ALERT_EN}:16:36: error: 'scam_indicators.domains.1': 'alertc\u0430st.example' is written in Unicode: it "
+         "shows as alertc\u0430st.example but contains \u0430 (U+0430 CYRILLIC SMALL LETTER A), so browsers look up "
+         "xn--alertcst-66g.example (write xn--alertcst-66g.example: the blocklist must hold the name browsers "
+         "look up)"]),
+    "indicator domain with a full-width dot": (
+        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify\u3002example]")],
+        [f"{ALERT_EN}:16:13: error: 'scam_indicators.domains.0': 'wallet-verify\u3002example' is written in Unicode: "
+         "it contains \u3002 (U+3002 IDEOGRAPHIC FULL STOP), which browsers read as wallet-verify.example (write "
+         "wallet-verify.example: the blocklist must hold the name browsers look up)"]),
+    "indicator domain whose xn-- label does not decode": (
+        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify.example, xn--alertcst-6g.example]")],
+        [f"{ALERT_EN}:16:36: error: 'scam_indicators.domains.1': 'xn--alertcst-6g.example': the label xn--alertcst-6g "
+         "is not valid punycode, so it decodes to no name: a character is mistyped or missing (copy the domain again "
+         "from where the scam was reported; an xn-- label is the ASCII form of a name in another script and must "
+         "decode)"]),
+    "indicator domain whose xn-- label decodes to control characters": (
+        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [xn--abc.example]")],
+        [f"{ALERT_EN}:16:13: error: 'scam_indicators.domains.0': 'xn--abc.example': the label xn--abc decodes to "
+         "'\\x82\\x81\\x80', which holds invisible or control characters: a character is mistyped (copy the domain "
+         "again from where the scam was reported; an xn-- label is the ASCII form of a name in another script and "
+         "must decode)"]),
+    "look-alike domain in its xn-- form is fine": (
+        both(ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify.example, xn--alertcst-66g.example]"),
+        []),
     "bad indicator address": (
         [(ALERT_EN, "eth:0x1111111111111111111111111111111111111111", "0x11")],
-        [f"{ALERT_EN}:17:3: error: 'scam_indicators.addresses': '0x11' is not 'chain:address' "
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': '0x11' is not 'chain:address' "
          f"(e.g. eth:0x12ab..., tron:TQ...) (see {TEXT})"]),
+    "EVM address with a digit missing": (
+        [(ALERT_EN, "eth:0x1111111111111111111111111111111111111111", "eth:0x111111111111111111111111111111111111111")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'eth:0x111111111111111111111111111111111111111': "
+         f"it has 39 hex digits after 0x where an address on eth has 40: a digit is missing ({COPY})"]),
+    "EVM address with a letter that is not hex": (
+        [(ALERT_EN, "eth:0x1111111111111111111111111111111111111111", "bsc:0x11111111111111111111111111111111111111g1")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'bsc:0x11111111111111111111111111111111111111g1': "
+         f"'g' (character 41) is not a hex digit (0-9, a-f): a character is mistyped ({COPY})"]),
+    "EVM address whose EIP-55 checksum fails": (
+        [(ALERT_EN, "eth:0x1111111111111111111111111111111111111111", "polygon:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'polygon:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD': "
+         f"the checksum does not match: a character is mistyped (its mix of capital and small letters is an EIP-55 "
+         f"checksum) ({COPY})"]),
+    "EVM address with a good EIP-55 checksum is fine": (
+        both(ALERT_EN, "eth:0x1111111111111111111111111111111111111111", "eth:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
+        []),
+    "TRON address with a mistyped character": (
+        [(ALERT_EN, "addresses: [", "addresses: [\"tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi5C\", ")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi5C': "
+         f"the checksum does not match: a character is mistyped ({COPY})"]),
+    "TRON address that decodes to another prefix": (
+        [(ALERT_EN, "addresses: [", "addresses: [\"tron:TshN6toSWSp6oBB92AezWtiAgufXjPAcc9\", ")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'tron:TshN6toSWSp6oBB92AezWtiAgufXjPAcc9': it is "
+         f"not a TRON address: its first byte is 0x42, where a TRON address has 0x41 (a character is mistyped) ({COPY})"]),
+    "TRON address with a character missing": (
+        [(ALERT_EN, "addresses: [", "addresses: [\"tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi5\", ")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi5': it has "
+         f"33 characters where a TRON address has 34: a character is missing ({COPY})"]),
+    "TRON address with a character never used": (
+        [(ALERT_EN, "addresses: [", "addresses: [\"tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi0B\", ")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi0B': '0' "
+         "(character 33) is never in TRON addresses (they leave out 0, O, I and l so that none is mistaken for "
+         f"another): a character is mistyped ({COPY})"]),
+    "valid TRON and Bitcoin addresses are fine": (
+        both(ALERT_EN, "addresses: [", "addresses: [\"tron:TBFXJJ97uPDyaqkCPkNVS6gQqRcGKHAi5B\", "
+             "\"btc:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4\", \"btc:3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy\", "),
+        []),
+    "Bitcoin address with a mistyped character": (
+        [(ALERT_EN, "addresses: [", "addresses: [\"btc:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5\", ")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators.addresses.0': 'btc:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5': "
+         f"the checksum does not match: a character is mistyped ({COPY})"]),
     "bad indicator handle": (
         [(ALERT_EN, "telegram:@fixture_fake_support", "myspace:@x")],
-        [f"{ALERT_EN}:18:3: error: 'scam_indicators.handles': 'myspace:@x' is not 'platform:handle' with platform one "
+        [f"{ALERT_EN}:18:13: error: 'scam_indicators.handles.0': 'myspace:@x' is not 'platform:handle' with platform one "
          "of telegram, x, wechat, discord, whatsapp, facebook, instagram, tiktok, youtube, qq, line, email, phone "
          f"(see {TEXT})"]),
     # -- summaries and text --------------------------------------------------------------------
@@ -304,6 +372,45 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [(ALERT_EN, "category: phishing", "category: [phishing")],
         [f"{ALERT_EN}:6:11: error: YAML syntax error: expected ',' or ']', but got ':' "
          "(check indentation and quote values that contain ': ' or start with '@' or '*')"]),
+    # -- YAML as typed on a Chinese keyboard --------------------------------------------------
+    "full-width colon after a key": (
+        [(ALERT_ZH, "category: phishing", "category\uff1aphishing")],
+        [f'{ALERT_ZH}:5:9: error: full-width colon "\uff1a" after category: write ":" (half-width) (YAML reads only '
+         "the half-width colon, followed by a space: category: phishing)"]),
+    "full-width colon after the only key of a block": (
+        [(ALERT_ZH, "  placement: [home, support]\n  frequency: daily\n", ""),
+         (ALERT_ZH, "  min_app_version: \"8.0.0\"\n", ""),
+         (ALERT_ZH, "  platforms: [ios, android]", "  platforms\uff1a [ios, android]")],
+        [f'{ALERT_ZH}:11:12: error: full-width colon "\uff1a" after platforms: write ":" (half-width) (YAML reads '
+         "only the half-width colon, followed by a space: platforms: [ios, android])"]),
+    "tab that indents a line": (
+        [(ALERT_ZH, "  frequency: daily", "\tfrequency: daily")],
+        [f"{ALERT_ZH}:14:1: error: a tab indents this line: YAML needs spaces (replace the tab with spaces, as many "
+         "as the lines around it use)"]),
+    "full-width comma in a list": (
+        [(ALERT_ZH, "channels: [banner, cap,", "channels: [banner\uff0ccap,")],
+        [f'{ALERT_ZH}:9:18: error: full-width comma "\uff0c" in a list: write "," (YAML separates items only with a '
+         "half-width comma; put an item in quotes if the comma belongs to its text)"]),
+    "enumeration comma in a list": (
+        [(ALERT_ZH, "related: [spot-phishing]", "related: [spot-phishing\u3001spot-phishing]")],
+        [f'{ALERT_ZH}:19:24: error: enumeration comma "\u3001" in a list: write "," (YAML separates items only with '
+         "a half-width comma; put an item in quotes if the comma belongs to its text)"]),
+    "full-width brackets around a list": (
+        [(ALERT_ZH, "related: [spot-phishing]", "related: \u3010spot-phishing\u3011")],
+        [f'{ALERT_ZH}:19:10: error: full-width bracket "\u3010" around a list: write "[" and "]" (half-width) (YAML '
+         "reads a list only between half-width brackets, e.g. [banner, cap])"]),
+    "curly quotes around a text with a colon": (
+        [(ALERT_ZH, 'title: "\u9493\u9c7c\u7f51\u7ad9\u5192\u5145\u94b1\u5305"',
+          "title: \u201c\u6ce8\u610f: \u9493\u9c7c\u7f51\u7ad9\u201d")],
+        [f'{ALERT_ZH}:2:8: error: curly quote "\u201c" does not quote text in YAML: write a straight " (half-width) '
+         '(start and end the text with a straight "; curly quotes inside the text are fine)']),
+    "full-width punctuation inside text is fine": (
+        [(ALERT_ZH, 'title: "\u9493\u9c7c\u7f51\u7ad9\u5192\u5145\u94b1\u5305"',
+          "title: \u3010\u91cd\u8981\uff0c\u5fc5\u8bfb\u3011\u9493\u9c7c\uff1a\u300c\u5ba2\u670d\u300d\u3001\u7f51\u7ad9"),
+         (ALERT_ZH, 'update_note: "', 'update_note: "Note\uff1a[a\uff0cb] '),
+         (ALERT_ZH, "summary: ", "summary: >\n  Note\uff1a\u9a97\u5b50\n  x\uff1a[a\u3001b]\n  "),
+         ],
+        []),
     "empty section": (
         [(GUIDE_EN, "## Steps", "## Before you start\n\n## Steps")],
         [f"{GUIDE_EN}:8:1: error: section 'Before you start' is empty (write what belongs under the heading, or delete it)"]),
@@ -319,6 +426,26 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-03-01T11:00:00+08:00")],
         [f"{ALERT_EN}:6:1: error: 'publish_at' differs from {ALERT_ZH} (2026-03-01 11:00:00+08:00 here, "
          "2026-03-01 10:00:00+08:00 there) (translations share one alert: make the values the same)"]),
+    "translations disagree on scam indicators": (
+        [(ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify.example, xn--alertcst-66g.example]"),
+         (ALERT_EN, 'handles: ["telegram:@fixture_fake_support"]', "handles: []")],
+        [f"{ALERT_EN}:16:36: error: 'scam_indicators' differs from {ALERT_ZH} (domains: only here: "
+         "xn--alertcst-66g.example; handles: only there: telegram:@fixture_fake_support) (translations share one "
+         "alert: make the values the same)"]),
+    "translations disagree on a long address": (
+        [(ALERT_ZH, "eth:0x1111111111111111111111111111111111111111", "eth:0x1111111111111111111111111111111111111112")],
+        [f"{ALERT_EN}:17:15: error: 'scam_indicators' differs from {ALERT_ZH} (addresses: only here: "
+         "eth:0x1111111111111111111111111111111111111111, only there: eth:0x1111111111111111111111111111111111111112) "
+         "(translations share one alert: make the values the same)"]),
+    "translations list channels in another order": (
+        [(ALERT_EN, "channels: [banner, cap, telegram, mastodon]", "channels: [banner, telegram, cap, mastodon]")],
+        [f"{ALERT_EN}:9:1: error: 'channels' differs from {ALERT_ZH} (the same items in another order: [banner, "
+         "telegram, cap, mastodon] here, [banner, cap, telegram, mastodon] there) (translations share one alert: "
+         "make the values the same)"]),
+    "translations disagree on a banner setting": (
+        [(ALERT_EN, "  frequency: daily", "  frequency: once")],
+        [f"{ALERT_EN}:14:3: error: 'banner' differs from {ALERT_ZH} (frequency: once here, daily there) "
+         "(translations share one alert: make the values the same)"]),
     "guide translations disagree": (
         [(GUIDE_EN, "order: 10", "order: 20")],
         [f"{GUIDE_EN}:5:1: error: 'order' differs from {GUIDE_ZH} (20 here, 10 there) "
@@ -774,6 +901,18 @@ CONFIG_CASES = {
         "        chat_id: \"@fixture\"", "        chat_id: \"@fixture\"\n        hashtags:\n          phishing: ['{hint}']",
         ["mkdocs.yml:21:22: error: 'channels.telegram.hashtags.phishing.0': '{hint}' is not a hashtag (write each tag "
          "as one word starting with #, e.g. \"#phishing\")"]),
+    "full-width colon": (
+        "    timezone: Asia/Shanghai", "    timezone\uff1aAsia/Shanghai",
+        ['mkdocs.yml:11:13: error: full-width colon "\uff1a" after timezone: write ":" (half-width) (YAML reads only '
+         "the half-width colon, followed by a space: timezone: Asia/Shanghai)"]),
+    "full-width comma in a list": (
+        "languages: [zh, en]", "languages: [zh\uff0c en]",
+        ['mkdocs.yml:12:19: error: full-width comma "\uff0c" in a list: write "," (YAML separates items only with a '
+         "half-width comma; put an item in quotes if the comma belongs to its text)"]),
+    "tab that indents a line": (
+        "      poll_seconds: 300", "    \tpoll_seconds: 300",
+        ["mkdocs.yml:16:5: error: a tab indents this line: YAML needs spaces (replace the tab with spaces, as many "
+         "as the lines around it use)"]),
     "every known channel key is accepted": (
         "        chat_id: \"@fixture\"",
         "        chat_id: \"@fixture\"\n        dry_run: true\n        enabled: true\n        lang: en\n"

@@ -4,6 +4,7 @@ until the editor has written the text, and a clean check once they have."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from conftest import NOW
 
@@ -124,3 +125,68 @@ def test_now_without_time_zone_is_refused(cli, project):
     assert result.exit_code == 2
     assert "'2026-03-15T00:00:00' has no time zone; add the offset, e.g. 2026-03-15T00:00:00+08:00" in result.output
     assert not (project / "content" / "alerts" / "x-y.en.md").exists()
+
+
+# -- the README's editor workflow, as an editor would follow it --------------------------------
+
+REPO_DOCS = {name: (Path(__file__).resolve().parents[1] / name).read_text(encoding="utf-8")
+             for name in ("README.md", "docs/github.md")}
+
+
+def _readme_block(after: str, fence: str) -> list[str]:
+    """The lines of the first fenced block after `after` in README.md, without their indentation."""
+    text = REPO_DOCS["README.md"].split(after, 1)[1]
+    block = text.split(f"```{fence}\n", 1)[1].split("```", 1)[0]
+    return [line.strip() for line in block.splitlines() if line.strip()]
+
+
+def test_documented_slugs_are_new_in_the_bundled_content(cli, bundled):
+    """`alertcast new` refuses a name that exists: the documented step 1 must work on the starter set."""
+    slugs = {match for text in REPO_DOCS.values() for match in re.findall(r"alertcast new alert ([a-z0-9-]+)", text)}
+    assert slugs
+    for slug in slugs:
+        assert not list((bundled / "content" / "alerts").glob(f"{slug}.*.md")), slug
+    [slug] = re.findall(r"alertcast new alert ([a-z0-9-]+)", REPO_DOCS["README.md"])
+    result = cli("new", "alert", slug, "-p", bundled)
+    assert result.exit_code == 0, result.output
+    shown = _readme_block("1. **Start an alert**", "sh")
+    assert [line.split("/content/")[-1] for line in result.output.splitlines()] == [
+        line.removeprefix("# ").split("/content/")[-1] for line in shown[1:]]
+
+
+def test_readme_check_example_is_what_check_prints(cli, bundled):
+    """The example errors in README.md, reproduced: the files the text describes, checked for real."""
+    cli("new", "alert", "fake-gas-refund", "-p", bundled, "--now", "2026-12-01T09:00:00+08:00")
+    texts = {
+        "en": ("Fake gas refund pages",
+               "Sites that promise to refund the network fees you paid ask you to sign a Permit that hands over your "
+               "tokens. Nobody refunds gas: do not sign anything on such a page, close it, and check your approvals in "
+               "the wallet app. If you signed already, revoke the approval at once.",
+               "## What is happening\n\nA post links to gas-refund-claim.example, which promises your fees back.\n\n"
+               "## How to tell\n\nIt asks for a signature with a spender and an amount.\n\n"
+               "## What to do now\n\nClose the page; read [connect to a DApp safely](../guides/connect-dapp-safely.md).\n\n"
+               "## If you are already affected\n\nRevoke the approval: "
+               "[review and revoke token approvals](../guides/revoke-token-approvals.md).\n"),
+        "zh": ("假“Gas 返还”页面",
+               "承诺退还手续费的网站会让你签一个交出代币的 Permit。没有人会退还 Gas，不要在这类页面上签任何东西。",
+               "## 发生了什么\n\n有帖子发来 `gas-refund-claim[.]example`，说能退还你付过的手续费。\n\n"
+               "## 如何识别\n\n它要你签一个带授权对象和数额的签名。\n\n"
+               "## 现在该怎么做\n\n关掉页面，读一读[安全连接 DApp](../guides/connect-dapp-safely.md)。\n\n"
+               "## 如果已经受骗\n\n立刻撤销授权：[查看并撤销代币授权](../guides/revoke-token-approvals.md)。\n"),
+    }
+    for lang, (title, summary, body) in texts.items():
+        path = bundled / "content" / "alerts" / f"fake-gas-refund.{lang}.md"
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r'title: ".*"', f'title: "{title}"', text)
+        text = re.sub(r'summary: ".*"', f'summary: "{summary}"', text)
+        for old, new in (("channels: [banner, cap]", "channels: [banner, cap, x]"),
+                         ("category: phishing", "category: approval"),
+                         ("  domains: []", "  domains: [gas-refund-claim.example]"),
+                         ("related: []", "related: [connect-dapp-safely, revoke-token-approvals]")):
+            text = text.replace(old, new)
+        if lang == "zh":
+            text = text.replace("severity: warning", "serverity: warning")
+        path.write_text(text[: text.index("---\n", 4) + 4] + "\n" + body, encoding="utf-8")
+    result = cli("check", "-p", bundled)
+    assert result.stdout.splitlines() == _readme_block("3. **Check it.**", "text")
+    assert result.exit_code == 1

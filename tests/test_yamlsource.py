@@ -21,6 +21,10 @@ DOCUMENTS = [
     "\tkey: tab\n",  # syntax error
     "!",  # the non-specific tag alone: libyaml and PyYAML's parser flag it differently
     "title: !\nsummary: ! 12\nyes_: ! yes\n",
+    "title: t\ncategory\uff1aphishing\nseverity: info\n",  # full-width colon: explained at its line
+    "channels: [banner\uff0ccap]\n",  # full-width comma: parses, then explained
+    "title: \u201cnote: x\u201d\n",  # curly quotes
+    "banner:\n\tfrequency: once\n",  # tab
 ]
 
 
@@ -60,6 +64,36 @@ def test_data_and_positions_match_the_general_constructor(text: str) -> None:
     yamlsource._walk(node, (), expected_positions, 0)
     assert data == yaml.load(text, Loader=yamlsource._Loader)
     assert positions == expected_positions
+
+
+@pytest.mark.parametrize("text, message, position", [
+    ("title: t\ncategory\uff1aphishing\nseverity: info\n", 'full-width colon "\uff1a" after category', (3, 9)),
+    ("banner:\n  frequency\uff1aonce\n", 'full-width colon "\uff1a" after frequency', (3, 12)),
+    ("- a\n- key\uff1a value\n", 'full-width colon "\uff1a" after key', (3, 6)),
+    ("channels: [banner\uff0ccap]\n", 'full-width comma "\uff0c" in a list', (2, 18)),
+    ("banner: {platforms: ios\u3001android}\n", 'enumeration comma "\u3001" in a mapping', (2, 24)),
+    ("channels: \uff3bbanner, cap\uff3d\n", 'full-width bracket "\uff3b" around a list', (2, 11)),
+    ("title: \u201cnote: x\u201d\n", 'curly quote "\u201c" does not quote text in YAML', (2, 8)),
+    ("banner:\n\tfrequency: once\n", "a tab indents this line", (3, 1)),
+])
+def test_keyboard_mistakes_are_named_where_they_are(text: str, message: str, position: tuple[int, int]) -> None:
+    with pytest.raises(yamlsource.YamlSyntaxError) as caught:
+        yamlsource.load(text, line_offset=1)
+    assert str(caught.value).startswith(message)
+    assert caught.value.position == yamlsource.Position(*position)
+    assert caught.value.hint
+
+
+@pytest.mark.parametrize("text", [
+    "title: \u5730\u5740\u6295\u6bd2\uff1a\u957f\u5f97\u50cf\uff0c\u5c0f\u5fc3\n",  # in a value
+    "summary: |\n  Note\uff1a one\n  Note\uff1a two\nnext: x\n",  # in a block scalar
+    "summary: first line\n  Note\uff1a goes on\n",  # a plain value going on
+    "title: \u3010\u91cd\u8981\uff0c\u5fc5\u8bfb\u3011\u9493\u9c7c\n",  # brackets of Chinese text
+    "tags: [\"a\uff0cb\", c]\n",  # quoted item
+])
+def test_full_width_punctuation_in_text_is_fine(text: str) -> None:
+    data, _ = yamlsource.load(text)
+    assert data == yaml.safe_load(text)
 
 
 def test_scalar_without_constructor_is_an_error_as_in_the_general_loader() -> None:

@@ -59,9 +59,9 @@ banner:
 # scam_indicators: written as plain values; the site shows them defanged, never as links,
 #   and apps get them as a blocklist.
 scam_indicators:
-  # domains: e.g. [fake-wallet.example]
+  # domains: e.g. [fake-wallet.example]; a name in another script in its xn-- form (check gives it)
   domains: []
-  # addresses: "chain:address", e.g. "eth:0x..."
+  # addresses: "chain:address", e.g. "eth:0x...", "tron:T..."; copy them, never retype (check tests checksums)
   addresses: []
   # handles: "platform:handle", e.g. "telegram:@fake_support"
   handles: []

@@ -65,10 +65,20 @@ def load(text: str, line_offset: int = 0) -> tuple[Any, dict[Key, Position]]:
 
     `line_offset` is added to every line (front matter starts below its `---`).
     """
+    if "：" in text:  # a full-width colon after a key, where YAML reads none, makes the error a line late
+        _full_width_colon(text, line_offset)
     try:
-        return _from_events(text, line_offset)
+        result = _from_events(text, line_offset)
     except (_Unusual, yaml.YAMLError, ValueError, TypeError):
-        pass  # anything unusual, or an error: the general path below gives the same result or error
+        result = None  # anything unusual, or an error: the general path below gives the same result or error
+    if result is None:
+        result = _load_general(text, line_offset)
+    if _FULL_WIDTH_IN_FLOW.search(text):
+        _full_width_in_flow(text, line_offset)
+    return result
+
+
+def _load_general(text: str, line_offset: int) -> tuple[Any, dict[Key, Position]]:
     loader_class: type = _FastLoader
     try:
         node = yaml.compose(text, Loader=_FastLoader)
@@ -112,9 +122,111 @@ def _compose_pure(text: str, line_offset: int) -> yaml.Node | None:
         line = (mark.line + 1 if mark else 1) + line_offset
         col = mark.column + 1 if mark else 1
         reason = exc.problem or str(exc)
+        if mark is not None:
+            _explain(text, reason, mark.line, mark.column, line_offset)
         raise YamlSyntaxError(f"YAML syntax error: {reason}", Position(line, col)) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"YAML syntax error: {exc}", Position(1 + line_offset, 1)) from None
+
+
+# -- mistakes editors make on Chinese keyboards: said plainly, at the character to change ----------
+
+_KEY_FULL_WIDTH_COLON = re.compile(r"^(?P<lead>[ \t]*(?:-[ \t]+)*)(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*：[ \t]*(?P<rest>.*)$")
+_BLOCK_SCALAR = re.compile(r"(?:^|[:\-])[ \t]+[|>][+-]?[0-9]?[+-]?[ \t]*(?:#.*)?$")
+# Cheap to test on every file: Chinese text is full of "，" and "、", but rarely inside [ ] or { }.
+_FULL_WIDTH_IN_FLOW = re.compile(r"[\[{][^\]}\n]*[，、]|(?:^|[:\-])[ \t]+[［｛【]", re.MULTILINE)
+_FLOW_COMMAS = {"，": ("full-width comma", "，"), "、": ("enumeration comma", "、")}
+_OPENING = {"［": "[", "｛": "{", "【": "["}
+_CLOSING = {"［": "］", "｛": "｝", "【": "】"}
+_CURLY_QUOTES = {"“": '"', "”": '"', "＂": '"', "‘": "'", "’": "'", "＇": "'", "「": '"', "『": '"'}
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _full_width_colon(text: str, offset: int) -> None:
+    """`category：impersonation`: YAML sees no key there, and says so only on a later line
+    ("could not find expected ':'"), or not at all when the line becomes a string value."""
+    previous = None  # indentation of the last line with content, and whether it opened a block
+    block = None  # indentation of the key whose block scalar (| or >) is being read
+    for number, line in enumerate(text.split("\n")):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = _indent(line)
+        if block is not None:
+            if indent > block:
+                continue
+            block = None
+        found = _KEY_FULL_WIDTH_COLON.match(line)
+        # A line indented deeper than the value above it is that value going on: not a key.
+        if found and (previous is None or indent <= previous[0] or previous[1]):
+            col = line.index("：", len(found["lead"])) + 1
+            key, rest = found["key"], found["rest"].strip()
+            raise YamlSyntaxError(f'full-width colon "：" after {key}: write ":" (half-width)',
+                                  Position(number + 1 + offset, col),
+                                  f"YAML reads only the half-width colon, followed by a space: {key}: {rest}".rstrip())
+        if _BLOCK_SCALAR.search(line):
+            block = indent
+        previous = (indent, stripped.endswith(":"))
+
+
+def _explain(text: str, reason: str, line: int, col: int, offset: int) -> None:
+    """Raise a plain explanation of a syntax error caused by a tab or a curly quote, if it is one."""
+    lines = text.split("\n")
+    here = lines[line] if line < len(lines) else ""
+    if "\\t" in reason or "tab character" in reason:
+        tab = here.find("\t")
+        raise YamlSyntaxError("a tab indents this line: YAML needs spaces",
+                              Position(line + 1 + offset, (tab if tab >= 0 else col) + 1),
+                              "replace the tab with spaces, as many as the lines around it use")
+    found = re.match(r"^[ \t]*(?:-[ \t]+)*(?:[^\s:#][^:#]*:[ \t]+)?(?:-[ \t]+)*", here)
+    start = found.end() if found else 0
+    quote = here[start:start + 1]
+    if quote in _CURLY_QUOTES:
+        raise YamlSyntaxError(f'curly quote "{quote}" does not quote text in YAML: write a straight '
+                              f"{_CURLY_QUOTES[quote]} (half-width)", Position(line + 1 + offset, start + 1),
+                              f"start and end the text with a straight {_CURLY_QUOTES[quote]}; curly quotes inside "
+                              "the text are fine")
+
+
+def _full_width_in_flow(text: str, offset: int) -> None:
+    """`channels: [banner，cap]` parses, as the one item 'banner，cap'; `channels: ［banner, cap］`
+    as the text '［banner, cap］'. Neither is what the editor wrote, so say which character to change."""
+    def at(index: int) -> Position:
+        return Position(text.count("\n", 0, index) + 1 + offset, index - (text.rfind("\n", 0, index) + 1) + 1)
+
+    kinds: list[str] = []
+    try:
+        tokens = list(yaml.scan(text, Loader=_Loader))
+    except yaml.YAMLError:  # libyaml accepted what PyYAML's scanner does not ("0\t"): nothing to add
+        return
+    for token in tokens:
+        kind = type(token)
+        if kind in (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken):
+            kinds.append("list" if kind is yaml.FlowSequenceStartToken else "mapping")
+        elif kind in (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken):
+            kinds.pop()
+        elif kind is yaml.ScalarToken and token.plain:
+            start = token.start_mark.index
+            source = text[start:token.end_mark.index]
+            if kinds:
+                for char, (name, _) in _FLOW_COMMAS.items():
+                    if char in source:
+                        raise YamlSyntaxError(f'{name} "{char}" in a {kinds[-1]}: write ","',
+                                              at(start + source.index(char)),
+                                              "YAML separates items only with a half-width comma; put an item in "
+                                              "quotes if the comma belongs to its text")
+            elif source[:1] in _OPENING and source.endswith(_CLOSING[source[0]]) and _looks_like_items(source[1:-1]):
+                raise YamlSyntaxError(f'full-width bracket "{source[0]}" around a list: write "{_OPENING[source[0]]}" '
+                                      f'and "{"]" if _OPENING[source[0]] == "[" else "}"}" (half-width)', at(start),
+                                      'YAML reads a list only between half-width brackets, e.g. [banner, cap]')
+
+
+def _looks_like_items(inner: str) -> bool:
+    """What is between full-width brackets reads as ASCII items (not as Chinese text in 【】)."""
+    return bool(inner.strip()) and all(c.isascii() or c in "，、" for c in inner)
 
 
 _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"

@@ -7,12 +7,15 @@ These are the contract of DESIGN.md. Unknown keys are errors, so a typo such as
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+import idna
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from .addresses import COPY_AGAIN, address_problem
 from .models import CATEGORIES, FREQUENCIES, GUIDE_LEVELS, KNOWN_CHANNELS, PLACEMENTS, PLATFORMS
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -120,41 +123,100 @@ def version_tuple(version: str) -> tuple[int, ...]:
     return parts + (0,) * (4 - len(parts))
 
 
+def _domain(raw: str) -> str:
+    """One scam domain, as browsers look it up: lower case, without scheme or path, and in its
+    ASCII (`xn--`) form, which is what a blocklist must hold."""
+    value = refang(str(raw)).strip().lower()
+    value = re.sub(r"^[a-z]+://", "", value).split("/")[0].strip(".")
+    wildcard, name = ("*.", value[2:]) if value.startswith("*.") else ("", value)
+    if not name.isascii():
+        raise _unicode_domain(str(raw), wildcard, name)
+    if not re.match(r"^[a-z0-9*]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9-]+)+$", value):
+        raise _text_error(f"{raw!r} is not a domain like evil-wallet.example",
+                          "write the host name alone, e.g. wallet-verify.example or *.wallet-verify.example")
+    for label in name.split("."):
+        if label.startswith("xn--"):
+            problem = _a_label_problem(label)
+            if problem:
+                raise _text_error(f"{raw!r}: the label {label} {problem}",
+                                  "copy the domain again from where the scam was reported; an xn-- label is "
+                                  "the ASCII form of a name in another script and must decode")
+    return value
+
+
+def _unicode_domain(raw: str, wildcard: str, name: str) -> PydanticCustomError:
+    letters = ", ".join(f"{c} (U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')})"
+                        for c in dict.fromkeys(name) if not c.isascii())
+    ascii_form = to_ascii(name)
+    if ascii_form is None:
+        return _text_error(f"{raw!r} is written in Unicode and is no name browsers can open: it contains {letters}",
+                           "copy the domain again from the address bar or the report, in its xn-- form")
+    ascii_form = wildcard + ascii_form
+    if ascii_form.startswith("xn--") or ".xn--" in ascii_form:
+        shown = f"it shows as {wildcard}{name} but contains {letters}, so browsers look up {ascii_form}"
+    else:  # full-width letters or dots, which browsers read as plain ones
+        shown = f"it contains {letters}, which browsers read as {ascii_form}"
+    return _text_error(f"{raw!r} is written in Unicode: {shown}",
+                       f"write {ascii_form}: the blocklist must hold the name browsers look up")
+
+
+def to_ascii(name: str) -> str | None:
+    """The name a browser looks up for `name` (UTS 46 mapping, non-transitional, then punycode,
+    as the URL standard does); None when browsers refuse it."""
+    try:
+        mapped = idna.uts46_remap(name, std3_rules=False, transitional=False)
+    except (idna.IDNAError, UnicodeError):
+        return None
+    if any(unicodedata.category(c)[0] in "CZ" for c in mapped):  # invisible: browsers refuse the name
+        return None
+    labels = [label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+              for label in mapped.split(".")]
+    ascii_form = ".".join(labels).strip(".")
+    return ascii_form if re.match(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9-]+)+$", ascii_form) else None
+
+
+def _a_label_problem(label: str) -> str | None:
+    """Why an `xn--` label is no name at all (browsers cannot open it), or None."""
+    try:
+        decoded = label[4:].encode("ascii").decode("punycode")
+    except UnicodeError:
+        return "is not valid punycode, so it decodes to no name: a character is mistyped or missing"
+    if decoded.isascii() or decoded.encode("punycode").decode("ascii") != label[4:]:
+        return f"decodes to {decoded!r}, which no browser writes as {label}: a character is mistyped"
+    if any(unicodedata.category(c)[0] in "CZ" for c in decoded):
+        return f"decodes to {decoded!r}, which holds invisible or control characters: a character is mistyped"
+    return None
+
+
+def _address(value: str) -> str:
+    value = str(value)
+    if not re.match(r"^[a-z0-9-]+:[A-Za-z0-9]{20,100}$", value):
+        raise ValueError(f"{value!r} is not 'chain:address' (e.g. eth:0x12ab..., tron:TQ...)")
+    chain, _, address = value.partition(":")
+    problem = address_problem(chain, address)
+    if problem:
+        raise _text_error(f"{value!r}: {problem}", COPY_AGAIN)
+    return value
+
+
+def _handle(value: str) -> str:
+    value = str(value)
+    platform, _, handle = value.partition(":")
+    if platform not in HANDLE_PLATFORMS or not handle.strip():
+        raise ValueError(f"{value!r} is not 'platform:handle' with platform one of {', '.join(HANDLE_PLATFORMS)}")
+    return value
+
+
+def _text_error(message: str, hint: str) -> PydanticCustomError:
+    """A validation error whose message holds an editor's text: passed as the last context value,
+    so pydantic never reads braces in it as a placeholder."""
+    return PydanticCustomError("alertcast", "{message}", {"hint": hint, "message": message})
+
+
 class IndicatorsMatter(_Strict):
-    domains: list[str] = Field(default_factory=list)
-    addresses: list[str] = Field(default_factory=list)
-    handles: list[str] = Field(default_factory=list)
-
-    @field_validator("domains")
-    @classmethod
-    def _domains(cls, values: list[str]) -> list[str]:
-        out = []
-        for raw in values:
-            value = refang(str(raw)).lower()
-            value = re.sub(r"^[a-z]+://", "", value).split("/")[0].strip(".")
-            if not re.match(r"^[a-z0-9*]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9-]+)+$", value):
-                raise ValueError(f"{raw!r} is not a domain like evil-wallet.example")
-            out.append(value)
-        return out
-
-    @field_validator("addresses")
-    @classmethod
-    def _addresses(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not re.match(r"^[a-z0-9-]+:[A-Za-z0-9]{20,100}$", str(value)):
-                raise ValueError(f"{value!r} is not 'chain:address' (e.g. eth:0x12ab..., tron:TQ...)")
-        return [str(v) for v in values]
-
-    @field_validator("handles")
-    @classmethod
-    def _handles(cls, values: list[str]) -> list[str]:
-        for value in values:
-            platform, _, handle = str(value).partition(":")
-            if platform not in HANDLE_PLATFORMS or not handle.strip():
-                raise ValueError(
-                    f"{value!r} is not 'platform:handle' with platform one of {', '.join(HANDLE_PLATFORMS)}"
-                )
-        return [str(v) for v in values]
+    domains: list[Annotated[str, AfterValidator(_domain)]] = Field(default_factory=list)
+    addresses: list[Annotated[str, AfterValidator(_address)]] = Field(default_factory=list)
+    handles: list[Annotated[str, AfterValidator(_handle)]] = Field(default_factory=list)
 
 
 def refang(text: str) -> str:

@@ -491,13 +491,40 @@ def _check_translations(section: str, item_id: str, sources: list[SourceFile],
         for key in _SHARED[section]:
             mine, theirs = getattr(first.matter, key), getattr(other.matter, key)
             if mine != theirs:
-                problems.append(other.problem((key,), "error",
-                                              f"'{key}' differs from {first.shown} ({_short(theirs)} here, {_short(mine)} there)",
+                where, what = _difference((key,), theirs, mine)
+                problems.append(other.problem(where, "error", f"'{key}' differs from {first.shown} ({what})",
                                               f"translations share one {_NOUN[section]}: make the values the same"))
         if section == "alerts" and bool(first.matter.withdrawn) != bool(other.matter.withdrawn):
             problems.append(other.problem(("withdrawn",), "error", f"'withdrawn' is set in only one of {first.shown} and this file",
                                           "withdraw every translation, each with the reason in its language"))
     return problems
+
+
+def _difference(key: tuple[Any, ...], here: Any, there: Any) -> tuple[tuple[Any, ...], str]:
+    """Where this file's value differs from the other translation's, and how, in words that show
+    the difference itself: lists by the items only one of them has, mappings key by key."""
+    if isinstance(here, BaseModel) and isinstance(there, BaseModel) and type(here) is type(there):
+        parts, where = [], key
+        for name in type(here).model_fields:
+            mine, theirs = getattr(here, name), getattr(there, name)
+            if mine != theirs:
+                at, what = _difference(key + (name,), mine, theirs)
+                where = where if parts else at
+                parts.append(f"{name}: {what}")
+        return where, "; ".join(parts)
+    if isinstance(here, list) and isinstance(there, list):
+        only_here = [item for item in here if item not in there]
+        only_there = [item for item in there if item not in here]
+        if not only_here and not only_there:
+            return key, f"the same items in another order: [{_items(here)}] here, [{_items(there)}] there"
+        said = ([f"only here: {_items(only_here)}"] if only_here else []) + (
+            [f"only there: {_items(only_there)}"] if only_there else [])
+        return (key + (here.index(only_here[0]),) if only_here else key), ", ".join(said)
+    return key, f"{_short(here)} here, {_short(there)} there"
+
+
+def _items(values: list[Any]) -> str:
+    return ", ".join(str(value) for value in values) if values else "none"
 
 
 def _short(value: Any) -> str:
