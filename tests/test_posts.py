@@ -145,7 +145,7 @@ def test_preview_shows_length_and_facets(project, cli):
 
 
 RICH_INDICATORS = """  domains: [evil-wallet.example, login.evil.example]
-  addresses: ["eth:0x2222222222222222222222222222222222222222", "tron:TXyzXyzXyzXyzXyzXyzXyzXyzXyzXyzX"]
+  addresses: ["eth:0x2222222222222222222222222222222222222222", "tron:TXka46PPwttNPWfFDPtt3GUodbPThyufaV"]
   handles: ["telegram:@fake_support", "x:@fake_x_help", "email:support@evil.example", "discord:fake#1234",
             "phone:+85212345678"]
 """
@@ -180,7 +180,7 @@ def test_no_indicator_is_a_link_or_a_mention_on_any_network(project, channel, la
         assert ((f"另有 {n} 项见页面" if lang == "zh" else f"+{n} more on the page") if kept else
                 (f"{n} 项，见页面" if lang == "zh" else f"{n} listed on the page")) in post.text
     else:
-        for shown in ("evil-wallet[.]example", "login[.]evil[.]example", "0x2222…2222 (ETH)", "TXyzXy…XyzX (TRON)",
+        for shown in ("evil-wallet[.]example", "login[.]evil[.]example", "0x2222…2222 (ETH)", "TXka46…ufaV (TRON)",
                       "fake_support (Telegram)", "fake_x_help (X)", "support[at]evil[.]example", "fake[#]1234 (Discord)"):
             assert shown in post.text
     assert "evil-wallet[.]example" in post.text
