@@ -10,7 +10,9 @@ import shutil
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 import yaml
@@ -19,7 +21,7 @@ from playwright.sync_api import sync_playwright
 from alertcast.config import load_config
 from alertcast.content.loader import load_or_raise
 from alertcast.plan import Plan
-from alertcast.render.site import build_site, markdown_extensions, site_config
+from alertcast.render.site import build_site, markdown_extensions, python_options, site_config
 
 from conftest import FIXTURE, NOW, REPO
 
@@ -68,9 +70,20 @@ GUIDES = {
 }
 
 
+#: Links to a heading, as editors write them: from the home page to the guide's file, and within
+#: the guide. The guide's heading is "## 步骤" / "## Steps" (the fixture's).
+TO_HEADINGS = {"zh": ("先看[识别钓鱼网站的步骤](guides/spot-phishing.zh.md#步骤)。", "[回到步骤](#步骤)"),
+               "en": ("First read [the steps](guides/spot-phishing.en.md#steps).", "[Back to the steps](#steps)")}
+
+
 def richer_project(target: Path) -> Path:
-    """The fixture project plus EXTRA alerts and GUIDES, in both languages."""
+    """The fixture project plus EXTRA alerts and GUIDES, in both languages, and TO_HEADINGS."""
     shutil.copytree(FIXTURE, target)
+    for lang, (home, guide) in TO_HEADINGS.items():
+        with (target / "content" / f"index.{lang}.md").open("a", encoding="utf-8") as f:
+            f.write(f"\n{home}\n")
+        with (target / "content" / "guides" / f"spot-phishing.{lang}.md").open("a", encoding="utf-8") as f:
+            f.write(f"\n{guide}\n")
     for stem, ((en_title, en_summary, zh_title, zh_summary), front) in EXTRA.items():
         for lang, title, summary in (("en", en_title, en_summary), ("zh", zh_title, zh_summary)):
             (target / "content" / f"{stem}.{lang}.md").write_text(
@@ -218,6 +231,10 @@ def test_staged_configuration_runs_no_python_plugin_or_hook(project, tmp_path):
     assert "hooks" not in staged
     assert [next(iter(p)) for p in staged["plugins"]] == ["search"]
     assert json.loads(json.dumps(staged)) == staged  # plain data: nothing but YAML scalars, lists and mappings
+    # The Python values go to mkdocs beside it (Unicode slugs for anchors), leaving it as it was.
+    before = json.dumps(staged)
+    toc = next(e["toc"] for e in python_options(staged)["markdown_extensions"] if isinstance(e, dict) and "toc" in e)
+    assert toc["slugify"]("为什么：重要 Steps", "-") == "为什么重要-steps" and json.dumps(staged) == before
 
 
 def test_plain_mkdocs_build_of_the_repository_publishes_no_alert(bundled, tmp_path):
@@ -617,3 +634,133 @@ def test_a_language_without_its_own_site_name_has_the_top_level_one(project, tmp
     plan = Plan.at(load_or_raise(config), NOW)
     assert [site_config(config, lang, tmp_path / "docs", tmp_path / "site", plan)["site_name"]
             for lang in ("zh", "en")] == ["安全中心", "Fixture Safety Center"]
+
+
+class _Page(HTMLParser):
+    """One built page: its ids, the URLs it names (tag, attribute, URL, inside <article>) and its CSS."""
+
+    URL_ATTRIBUTES = ("href", "src", "action", "formaction", "data", "poster")
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.urls: list[tuple[str, str, str, bool]] = []
+        self.css: list[str] = []  # <style> elements and style attributes
+        self._article = 0
+        self._style = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.handle_startendtag(tag, attrs)
+        self._article += tag == "article"
+        self._style = tag == "style"
+
+    def handle_startendtag(self, tag, attrs):
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id" or (tag == "a" and name == "name"):
+                self.ids.add(value)
+            elif name == "style":
+                self.css.append(value)
+            elif name in ("srcset", "imagesrcset"):
+                self.urls += [(tag, name, part.split()[0], self._article > 0) for part in value.split(",") if part.strip()]
+            elif name in self.URL_ATTRIBUTES:
+                self.urls.append((tag, name, value, self._article > 0))
+
+    def handle_endtag(self, tag):
+        self._article -= tag == "article"
+        if tag == "style":
+            self._style = False
+
+    def handle_data(self, data):
+        if self._style:
+            self.css.append(data)
+
+
+def _pages(site: Path) -> dict[str, _Page]:
+    """Every HTML page of a built site by its file's path from the root ("/guides/x/index.html")."""
+    return {"/" + p.relative_to(site).as_posix(): _Page(p.read_text(encoding="utf-8")) for p in site.rglob("*.html")}
+
+
+def _address(path: str) -> str:
+    """Where the page in file `path` is served: /guides/x/ for /guides/x/index.html."""
+    return path.removesuffix("index.html")
+
+
+def _page_file(site: Path, path: str) -> str:
+    if path.endswith("/"):
+        return path + "index.html"
+    return path + "/index.html" if (site / path.lstrip("/")).is_dir() else path
+
+
+def _links_to_fragments(site: Path, site_url: str) -> list[tuple[str, str, str]]:
+    """(page, href, target file) for every link within the site to a #fragment: in pages (<a>,
+    <area>) and in the search index (Material links its results to sections)."""
+    own = urlsplit(site_url)
+    found = []
+    for path, page in _pages(site).items():
+        for tag, attribute, url, _ in page.urls:
+            if tag in ("a", "area") and attribute == "href":
+                found.append((path, url, urljoin(f"{own.scheme}://{own.netloc}{_address(path)}", url)))
+    for index in site.rglob("search/search_index.json"):
+        root = "/" + index.parent.parent.relative_to(site).as_posix().strip(".") + "/"
+        root = root.replace("//", "/")
+        for doc in json.loads(index.read_text(encoding="utf-8"))["docs"]:
+            found.append((str(index.relative_to(site)), doc["location"],
+                          urljoin(f"{own.scheme}://{own.netloc}{root}", doc["location"])))
+    links = []
+    for page, href, absolute in found:
+        target = urlsplit(absolute)
+        if target.netloc == own.netloc and target.fragment:
+            links.append((page, href, absolute))
+    return links
+
+
+def _unresolved_fragments(site: Path, site_url: str) -> tuple[list[str], int]:
+    """The links to a #fragment that no element of the target page has as its id, and how many were checked."""
+    pages = _pages(site)
+    links = _links_to_fragments(site, site_url)
+    broken = []
+    for page, href, absolute in links:
+        target = urlsplit(absolute)
+        file = _page_file(site, unquote(target.path))
+        if file not in pages or unquote(target.fragment) not in pages[file].ids:
+            broken.append(f"{page}: {href}")
+    return broken, len(links)
+
+
+def test_heading_anchors_read_like_the_heading(site, bundled_site):
+    """Unicode slugs: #步骤, not #_1 (which moves to the next heading when one is added above)."""
+    assert "步骤" in _pages(site)["/guides/spot-phishing/index.html"].ids
+    assert "steps" in _pages(site)["/en/guides/spot-phishing/index.html"].ids
+    zh = _pages(bundled_site)["/guides/backup-recovery-phrase/index.html"].ids
+    assert {"1-离线抄写", "为什么这很重要相关警报"} <= zh
+    for built in (site, bundled_site):
+        for path, page in _pages(built).items():
+            assert not [i for i in page.ids if re.fullmatch(r"_\d+", i)], path
+
+
+@pytest.mark.parametrize("which", ["site", "bundled_site"])
+def test_every_link_to_a_section_reaches_it(request, which):
+    """Editors' links to headings (TO_HEADINGS), the table of contents, permalinks, footnotes, the
+    skip link and search results: every #fragment within the site is an id on its target page."""
+    built = request.getfixturevalue(which)
+    site_url = load_config(REPO if which == "bundled_site" else FIXTURE).site_url
+    broken, checked = _unresolved_fragments(built, site_url)
+    assert broken == [] and checked > 100, (broken[:20], checked)
+    if which == "site":
+        home = _pages(built)["/index.html"]
+        assert ("a", "href", "guides/spot-phishing/#步骤", True) in home.urls
+        guide = _pages(built)["/en/guides/spot-phishing/index.html"]
+        assert ("a", "href", "#steps", True) in guide.urls
+
+
+def test_permalinks_are_titled_in_the_pages_language(bundled_site):
+    """The toc extension's permalink_title ("Permanent link") on every heading, per language."""
+    for path in bundled_site.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        titles = set(re.findall(r'<a class="headerlink" href="[^"]*" title="([^"]*)"', html))
+        english = path.relative_to(bundled_site).parts[0] == "en"
+        if "headerlink" in html:
+            assert titles == {"Link to this section" if english else "本节链接"}, path

@@ -9,6 +9,7 @@ own build: the default language at the site root, the others under /<lang>/.
 
 from __future__ import annotations
 
+import copy
 import os
 import posixpath
 import re
@@ -68,7 +69,7 @@ WORDS = {
     "zh": {"alerts": "安全警报", "guides": "使用教程", "published": "发布", "updated": "更新", "expires": "到期",
            "expires_event": "将到期", "expired": "已过期", "expired_on": "到期", "withdrawn": "已撤回",
            "withdrawn_on": "撤回", "indicators": "诈骗特征（已去链接化，请勿访问）", "related": "相关教程",
-           "history": "更新记录", "home": "首页", "none": "暂无", "feeds": "订阅", "by_category": "按类别",
+           "history": "更新记录", "home": "首页", "permalink": "本节链接", "none": "暂无", "feeds": "订阅", "by_category": "按类别",
            "why": "为什么这很重要：相关警报", "latest": "最新警报", "all_alerts": "查看全部警报 →",
            "back": "← 全部警报", "no_live": "目前没有生效中的警报。", "last_updated": "最近更新",
            "withdrawn_note": "此警报已于 {when} 撤回，下文仅保留供参考。",
@@ -78,7 +79,7 @@ WORDS = {
            "expires": "Expires", "expires_event": "Expires", "expired": "Expired", "expired_on": "Expired",
            "withdrawn": "Withdrawn", "withdrawn_on": "Withdrawn",
            "indicators": "Scam indicators (defanged: do not visit)", "related": "Related guides",
-           "history": "History", "home": "Home", "none": "None yet", "feeds": "Subscribe",
+           "history": "History", "home": "Home", "permalink": "Link to this section", "none": "None yet", "feeds": "Subscribe",
            "by_category": "By category", "why": "Alerts that show why this matters", "latest": "Latest warnings",
            "all_alerts": "All alerts →", "back": "← All alerts", "no_live": "No warning is active right now.",
            "last_updated": "Last updated",
@@ -114,10 +115,10 @@ def build_site(plan: Plan, config: Config, dest: Path) -> None:
             stage(plan, config, lang, docs)
             site_dir = dest if lang == config.default_lang else dest / lang
             config_file = Path(tmp) / lang / "mkdocs.yml"
-            config_file.write_text(yaml.safe_dump(site_config(config, lang, docs, site_dir, plan), allow_unicode=True,
-                                                  sort_keys=False), encoding="utf-8")
+            raw = site_config(config, lang, docs, site_dir, plan)
+            config_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
             with _build_time(plan.now):
-                cfg = load_config(str(config_file))
+                cfg = load_config(str(config_file), **python_options(raw))
                 build(cfg)
 
 
@@ -140,8 +141,9 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     # No hooks: nothing alertcast needs runs as mkdocs Python code (see the module docstring).
     raw = {k: v for k, v in config.raw.items()
            if k not in ("docs_dir", "site_dir", "exclude_docs", "nav", "extra", "hooks")}
-    raw["markdown_extensions"] = markdown_extensions(raw.get("markdown_extensions"))
     w = words(lang)
+    raw["markdown_extensions"] = _toc_options(markdown_extensions(raw.get("markdown_extensions")),
+                                              {"permalink_title": w["permalink"]})
     theme = dict(raw.get("theme") or {"name": "material"})
     theme["language"] = lang
     # alertcast's overrides (announcement bar, switcher to the same page, feed links) unless the
@@ -197,6 +199,34 @@ def markdown_extensions(value: list | dict | None) -> list:
     names = {(next(iter(item)) if isinstance(item, dict) else item).removeprefix("markdown.extensions.")
              for item in items}
     return items + [name for name in REQUIRED_EXTENSIONS if name not in names]
+
+
+def _toc_options(items: list, defaults: dict) -> list:
+    """`items` with the toc extension's options completed by `defaults` (the user's own win);
+    toc is added when missing (mkdocs always loads it)."""
+    out, found = [], False
+    for item in items:
+        name = next(iter(item)) if isinstance(item, dict) else item
+        if name.removeprefix("markdown.extensions.") == "toc":
+            found = True
+            options = (item[name] if isinstance(item, dict) else None) or {}
+            item = {name: {**defaults, **options}}
+        out.append(item)
+    return out if found else [*out, {"toc": dict(defaults)}]
+
+
+def python_options(raw: dict) -> dict:
+    """What `site_config`'s plain data cannot hold, as mkdocs.load_config options over it: Python
+    values that mkdocs.yml could only name with a !!python tag (which Zensical does not run).
+
+    Heading anchors are Unicode slugs that read like the heading (#为什么这很重要相关警报, not
+    #_1, #_2, which change when a heading is added above), lower-case, as pymdownx.slugs makes them.
+    """
+    from pymdownx.slugs import slugify
+
+    # A copy: mkdocs empties the mappings of the list it validates.
+    extensions = copy.deepcopy(raw["markdown_extensions"])
+    return {"markdown_extensions": _toc_options(extensions, {"slugify": slugify(case="lower")})}
 
 
 def _guide_order(guides: tuple[Guide, ...]) -> list[Guide]:
