@@ -618,12 +618,26 @@ def test_links_to_renamed_files_lead_to_their_pages(browser, tmp_path):
 
 
 def test_the_site_is_named_in_the_readers_language(page, bundled_served):
-    """extra.alertcast.site_name in the repository's mkdocs.yml: the header and every page's title."""
+    """extra.alertcast.site_name in the repository's mkdocs.yml: the header and every page's title;
+    the home page's title is the name alone (its own title is the name too: never said twice)."""
     for root, name, other in (("/", "钱包安全中心", "Wallet Safety Center"), ("/en/", "Wallet Safety Center", "钱包安全中心")):
         for path in ("", "guides/"):
             page.goto(f"{bundled_served}{root}{path}")
             assert page.locator(".md-header__title .md-header__topic").first.inner_text().strip() == name
-            assert page.title().endswith(f" - {name}") and other not in page.title(), page.title()
+            if path:
+                assert page.title().endswith(f" - {name}") and other not in page.title(), page.title()
+            else:
+                assert page.title() == name
+
+
+def test_no_page_title_says_the_same_thing_twice(site, bundled_site):
+    for built in (site, bundled_site):
+        for path in built.rglob("*.html"):
+            title = re.search(r"<title>(.*?)</title>", path.read_text(encoding="utf-8")).group(1)
+            parts = title.split(" - ")
+            assert len(set(parts)) == len(parts), (path, title)
+    assert re.search(r"<title>(.*?)</title>", (site / "en" / "index.html").read_text(encoding="utf-8")).group(1) == (
+        "Fixture Safety Center")  # the fixture's home page is titled "Safety Center": the site's name wins
 
 
 def test_a_language_without_its_own_site_name_has_the_top_level_one(project, tmp_path):
