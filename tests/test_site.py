@@ -778,3 +778,69 @@ def test_permalinks_are_titled_in_the_pages_language(bundled_site):
         english = path.relative_to(bundled_site).parts[0] == "en"
         if "headerlink" in html:
             assert titles == {"Link to this section" if english else "本节链接"}, path
+
+
+def _description(path: Path) -> str | None:
+    match = re.search(r'<meta name="description" content="([^"]*)"', path.read_text(encoding="utf-8"))
+    return match and match.group(1)
+
+
+def test_pages_are_described_in_their_language(bundled_site, bundled_plan):
+    """A page's summary where it has one, else extra.alertcast.site_description in its language."""
+    import html
+
+    config = load_config(REPO)
+    for lang, prefix in (("zh", ""), ("en", "en/")):
+        root = bundled_site / prefix
+        site = config.site_description_in(lang)
+        assert site == {"zh": "面向钱包用户的防骗警报和安全教程。", "en": "Scam warnings and safety guides for wallet users."}[lang]
+        for page in ("alerts/index.html", "alerts/category/phishing/index.html", "guides/index.html", "404.html"):
+            assert _description(root / page) == site, (lang, page)
+        for alert in bundled_plan.published:
+            summary = alert.text(lang, config.default_lang).summary
+            assert html.unescape(_description(root / "alerts" / alert.id / "index.html")) == summary, alert.id
+        for guide in bundled_plan.content.guides:
+            summary = guide.text(lang, config.default_lang).summary
+            assert html.unescape(_description(root / "guides" / guide.id / "index.html")) == summary, guide.id
+        home = load_or_raise(config).pages
+        summary = next(p for p in home if p.id == "index").text(lang, config.default_lang).summary
+        assert _description(root / "index.html") == summary
+    english = {_description(p) for p in (bundled_site / "en").rglob("*.html")}
+    chinese = {_description(p) for p in bundled_site.rglob("*.html") if "en" not in p.relative_to(bundled_site).parts[:1]}
+    assert not english & chinese and None not in english | chinese
+
+
+def test_site_description_per_language_falls_back_to_the_top_level_one(project, tmp_path):
+    config_file = project / "mkdocs.yml"
+    text = config_file.read_text(encoding="utf-8")
+    config_file.write_text(text.replace("    languages: [zh, en]\n", "    languages: [zh, en]\n    site_description: {zh: 防骗}\n"),
+                           encoding="utf-8")
+    config = load_config(project)
+    assert [config.site_description_in(lang) for lang in ("zh", "en")] == ["防骗", None]  # the fixture has none
+    config_file.write_text("site_description: Scam warnings.\n" + text.replace(
+        "    languages: [zh, en]\n", "    languages: [zh, en]\n    site_description: 防骗\n"), encoding="utf-8")
+    config = load_config(project)
+    assert [config.site_description_in(lang) for lang in ("zh", "en")] == ["防骗", "防骗"]  # one for every language
+    config_file.write_text("site_description: Scam warnings.\n" + text.replace(
+        "    languages: [zh, en]\n", "    languages: [zh, en]\n    site_description: {zh: 防骗}\n"), encoding="utf-8")
+    config = load_config(project)
+    plan = Plan.at(load_or_raise(config), NOW)
+    assert [site_config(config, lang, tmp_path / "docs", tmp_path / "site", plan)["site_description"]
+            for lang in ("zh", "en")] == ["防骗", "Scam warnings."]
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("{zh: 防骗, en: ' '}", "'site_description.en': the site's description is empty (write the description, or leave "
+                            "the language out to use the top-level site_description)"),
+    ("{fr: Arnaques}", "'site_description.fr': language 'fr' is not configured"),
+    ("[防骗, Scams]", "'site_description': must be a description, or a mapping from language to one"),
+])
+def test_a_wrong_site_description_is_reported(project, setting, message):
+    from alertcast.problems import ContentError
+
+    config_file = project / "mkdocs.yml"
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+        "    languages: [zh, en]\n", f"    languages: [zh, en]\n    site_description: {setting}\n"), encoding="utf-8")
+    with pytest.raises(ContentError) as raised:
+        load_config(project)
+    assert message in str(raised.value)

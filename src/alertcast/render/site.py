@@ -10,6 +10,7 @@ own build: the default language at the site root, the others under /<lang>/.
 from __future__ import annotations
 
 import copy
+import html
 import os
 import posixpath
 import re
@@ -156,6 +157,9 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     theme["features"] = features
     raw["theme"] = theme
     raw["site_name"] = config.site_name_in(lang)
+    # The meta description of pages without a summary of their own (which their front matter has).
+    description = config.site_description_in(lang)
+    raw["site_description"] = html.escape(description) if description else None  # see _front
     raw["site_url"] = config.site_url if lang == config.default_lang else f"{config.site_url}{lang}/"
     raw["docs_dir"] = str(docs)
     raw["site_dir"] = str(site_dir)
@@ -303,8 +307,8 @@ def _write(path: Path, text: str) -> None:
 
 def _front(title: str, description: str = "") -> str:
     data = {"title": title}
-    if description:
-        data["description"] = description
+    if description:  # Material writes it into <meta content="..."> as it is: a quote would end the attribute
+        data["description"] = html.escape(description)
     return "---\n" + yaml.safe_dump(data, allow_unicode=True) + "---\n\n"
 
 
