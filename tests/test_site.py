@@ -844,3 +844,56 @@ def test_a_wrong_site_description_is_reported(project, setting, message):
     with pytest.raises(ContentError) as raised:
         load_config(project)
     assert message in str(raised.value)
+
+
+CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)""")
+
+
+def _foreign_references(site: Path, config) -> list[str]:
+    """Every URL a page or stylesheet names (src, href, srcset, action, ...; CSS url()) that leads to
+    another host than the site's, except links in an article to the project's own domains
+    (allowed_link_domains: editors' links, which `alertcast check` vets)."""
+    own = urlsplit(config.site_url)
+    domains = config.settings.allowed_link_domains
+
+    def foreign(url: str, base: str) -> bool:
+        target = urlsplit(urljoin(base, url.strip()))
+        return target.scheme not in ("data", "mailto", "tel", "javascript") and target.netloc != own.netloc
+
+    found = []
+    for path, page in _pages(site).items():
+        base = f"{own.scheme}://{own.netloc}{_address(path)}"
+        for tag, attribute, url, in_article in page.urls:
+            if not foreign(url, base):
+                continue
+            host = urlsplit(urljoin(base, url)).hostname or ""
+            if tag == "a" and in_article and any(host == d or host.endswith("." + d) for d in domains):
+                continue
+            found.append(f"{path}: <{tag} {attribute}={url}>")
+        found += [f"{path}: url({m.group(2)})" for css in page.css for m in CSS_URL.finditer(css) if foreign(m.group(2), base)]
+    for css in site.rglob("*.css"):
+        base = f"{own.scheme}://{own.netloc}/{css.relative_to(site).as_posix()}"
+        found += [f"{css.relative_to(site)}: url({m.group(2)})"
+                  for m in CSS_URL.finditer(css.read_text(encoding="utf-8")) if foreign(m.group(2), base)]
+    return found
+
+
+@pytest.mark.parametrize("which", ["site", "bundled_site"])
+def test_no_page_references_another_host(request, which):
+    """No Google Fonts (theme.font: false, also alertcast's default), no generator link, nothing
+    that tells a third party who reads the site."""
+    built = request.getfixturevalue(which)
+    config = load_config(REPO if which == "bundled_site" else FIXTURE)
+    assert _foreign_references(built, config) == []
+    if which == "bundled_site":  # the check sees what it should: the editors' link to the download page
+        official = _pages(built)["/official-channels/index.html"].urls
+        assert ("a", "href", "https://www.alertcast.example/download/", True) in official
+
+
+def test_no_english_generator_line_in_the_footer(site, bundled_site):
+    """Material's "Made with Material for MkDocs" is English on every language's pages: hidden."""
+    for built in (site, bundled_site):
+        for path in built.rglob("*.html"):
+            html = path.read_text(encoding="utf-8")
+            assert "Made with" not in html and "squidfunk.github.io" not in html, path
+            assert '<div class="md-copyright">' in html  # the footer is there, with the copyright when one is set

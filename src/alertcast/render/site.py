@@ -147,6 +147,9 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
                                               {"permalink_title": w["permalink"]})
     theme = dict(raw.get("theme") or {"name": "material"})
     theme["language"] = lang
+    # System fonts unless the project names its own: Material's default (Roboto) comes from Google
+    # Fonts, which would tell Google the address of every reader of every page.
+    theme.setdefault("font", False)
     # alertcast's overrides (announcement bar, switcher to the same page, feed links) unless the
     # project brings its own copy; the staged mkdocs.yml lives elsewhere, so the path is absolute.
     theme["custom_dir"] = str(_custom_dir(config, theme.get("custom_dir")))
@@ -184,6 +187,10 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
                    "link": base if other == config.default_lang else f"{base}{other}/"} for other in config.languages]
     extra = {k: v for k, v in (config.raw.get("extra") or {}).items() if k != "alertcast"}
     extra["alternate"] = alternates
+    # No "Made with Material for MkDocs" line (unless the project asks for it): it is English on
+    # every language's pages, and a scam-warning site should not end each page with a link to a
+    # third-party site. docs/site.md credits Material.
+    extra.setdefault("generator", False)
     extra["alertcast"] = {"announce": announcement(plan, config, lang),
                           "feeds": [{"type": kind, "title": f"{w['alerts']} ({name})",
                                      "href": f"{base}feeds/alerts.{lang}.{suffix}"} for kind, name, suffix in FEEDS]}
