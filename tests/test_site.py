@@ -506,8 +506,9 @@ def test_language_switcher_goes_to_the_twin_page(page, served):
 
 
 def test_feeds_are_announced_in_the_head_and_linked_from_the_alert_index(page, served):
+    """As feed autodiscovery finds them: rel holds the token "alternate" (and "feed"), type is a feed's."""
     page.goto(f"{served}/en/alerts/")
-    heads = {page.locator(f"link[rel=alternate][type='{kind}']").get_attribute("href")
+    heads = {page.locator(f"link[rel~=alternate][rel~=feed][type='{kind}']").get_attribute("href")
              for kind in ("application/rss+xml", "application/atom+xml", "application/feed+json")}
     assert heads == {"/feeds/alerts.en.rss.xml", "/feeds/alerts.en.atom.xml", "/feeds/alerts.en.json"}
     links = {a.get_attribute("href") for a in page.locator("article a").all()}
@@ -897,3 +898,27 @@ def test_no_english_generator_line_in_the_footer(site, bundled_site):
             html = path.read_text(encoding="utf-8")
             assert "Made with" not in html and "squidfunk.github.io" not in html, path
             assert '<div class="md-copyright">' in html  # the footer is there, with the copyright when one is set
+
+
+def test_loading_a_page_requests_nothing_missing_and_nothing_elsewhere(browser, served):
+    """Material fetches <alternate>/sitemap.xml for every <link rel=alternate> (for its language
+    and version switchers); feed links with rel="alternate" alone made it ask for
+    /feeds/sitemap.xml, three times a page, each a 404. And every request stays on the site."""
+    page = browser.new_page()
+    seen: list[tuple[int, str]] = []
+    page.on("response", lambda response: seen.append((response.status, response.url)))
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    try:
+        for path in ("/", "/alerts/", "/alerts/live-phishing/", "/guides/spot-phishing/",
+                     "/en/", "/en/alerts/", "/en/alerts/live-phishing/", "/en/guides/spot-phishing/"):
+            page.goto(f"{served}{path}", wait_until="networkidle")
+        page.locator("input.md-search__input").click()  # the search worker and its index
+        page.wait_for_load_state("networkidle")
+    finally:
+        page.close()
+    urls = [url for _, url in seen]
+    assert f"{served}/sitemap.xml" in urls and f"{served}/en/sitemap.xml" in urls  # the switcher's are fetched
+    assert [(status, url) for status, url in seen if status >= 400] == []
+    assert [url for url in urls + failed if not url.startswith(served + "/") and not url.startswith("data:")] == []
+    assert failed == []
