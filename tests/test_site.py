@@ -129,9 +129,22 @@ def _serve(root: Path):
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """A static host, plus an endpoint that records what the feedback widget posts."""
+    """A static host that answers a missing address with the root 404.html (as GitHub Pages, S3
+    and most hosts are set up to), plus an endpoint that records what the feedback widget posts."""
 
     posted: list[tuple[str, bytes]] = []
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def do_POST(self):  # noqa: N802
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -922,3 +935,44 @@ def test_loading_a_page_requests_nothing_missing_and_nothing_elsewhere(browser, 
     assert [(status, url) for status, url in seen if status >= 400] == []
     assert [url for url in urls + failed if not url.startswith(served + "/") and not url.startswith("data:")] == []
     assert failed == []
+
+
+def test_the_404_page_helps_in_both_languages(site):
+    """The root 404.html is served for every missing address, /en/... too: both languages, the
+    default first, each with its home and its alerts; en/404.html has English first."""
+    for path, langs in (("404.html", ["zh", "en"]), ("en/404.html", ["en", "zh"])):
+        html = (site / path).read_text(encoding="utf-8")
+        assert "404 - Not found" not in html
+        title = re.search(r"<title>(.*?)</title>", html).group(1)
+        names = {"zh": "页面不存在", "en": "Page not found"}
+        assert title == " / ".join(names[lang] for lang in langs) + " - Fixture Safety Center"
+        article = html.split("<article", 1)[1].split("</article>", 1)[0]
+        sections = re.findall(r'<section class="alertcast-not-found" lang="(\w+)">(.*?)</section>', article, re.S)
+        assert [lang for lang, _ in sections] == langs
+        for lang, body in sections:
+            root = "/" if lang == "zh" else "/en/"
+            assert names[lang] in body
+            assert re.findall(r'<a href="([^"]+)"', body) == [root, f"{root}alerts/"]
+
+
+def test_a_missing_address_gets_the_404_page_in_the_browser(browser, served):
+    page = browser.new_page()
+    failed: list[str] = []
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    try:
+        response = page.goto(f"{served}/en/alerts/no-such-alert/deeper/", wait_until="networkidle")
+        assert response.status == 404
+        assert failed == [response.url]  # the page itself; its styles and scripts load from this depth
+        assert page.locator("html").get_attribute("lang") == "zh"
+        assert page.locator("article h1").inner_text() == "页面不存在 (404)"
+        english = page.locator("article section[lang=en]")
+        assert english.locator("h2").inner_text() == "Page not found (404)"
+        assert page.locator(".md-header").evaluate("e => getComputedStyle(e).position") == "sticky"  # styled
+        english.locator("a", has_text="See all alerts").click()
+        page.wait_for_url(f"{served}/en/alerts/")
+        assert page.locator("article h1").inner_text() == "Alerts"
+        page.goto(f"{served}/nope")
+        page.locator("article a", has_text="前往首页").click()
+        page.wait_for_url(f"{served}/")
+    finally:
+        page.close()

@@ -75,7 +75,9 @@ WORDS = {
            "back": "← 全部警报", "no_live": "目前没有生效中的警报。", "last_updated": "最近更新",
            "withdrawn_note": "此警报已于 {when} 撤回，下文仅保留供参考。",
            "withdrawn_note_undated": "此警报已撤回，下文仅保留供参考。",
-           "expired_note": "此警报已于 {when} 到期，保留供参考；文中描述的骗局可能仍然存在。"},
+           "expired_note": "此警报已于 {when} 到期，保留供参考；文中描述的骗局可能仍然存在。",
+           "not_found": "页面不存在", "not_found_text": "这个地址没有页面：它可能已经移走，或者链接有误。",
+           "not_found_home": "前往首页", "not_found_alerts": "查看全部安全警报"},
     "en": {"alerts": "Alerts", "guides": "Guides", "published": "Published", "updated": "Updated",
            "expires": "Expires", "expires_event": "Expires", "expired": "Expired", "expired_on": "Expired",
            "withdrawn": "Withdrawn", "withdrawn_on": "Withdrawn",
@@ -87,7 +89,10 @@ WORDS = {
            "withdrawn_note": "This warning was withdrawn on {when}; the text below is kept for reference.",
            "withdrawn_note_undated": "This warning was withdrawn; the text below is kept for reference.",
            "expired_note": "This warning expired on {when}. It is kept for reference: the scam it describes may "
-                           "still be around."},
+                           "still be around.",
+           "not_found": "Page not found", "not_found_text": "There is no page at this address: it may have moved, "
+                                                            "or the link is mistyped.",
+           "not_found_home": "Go to the home page", "not_found_alerts": "See all alerts"},
 }
 #: Where the home page lists the latest live alerts; without it the list goes under the first heading.
 LATEST_MARKER = "<!-- alertcast:latest-alerts -->"
@@ -194,6 +199,13 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     extra["alertcast"] = {"announce": announcement(plan, config, lang),
                           "feeds": [{"type": kind, "title": f"{w['alerts']} ({name})",
                                      "href": f"{base}feeds/alerts.{lang}.{suffix}"} for kind, name, suffix in FEEDS]}
+    # The 404 page, in every language (this one first): the root 404.html is what a static host
+    # serves for every missing address, whichever language the address was in.
+    extra["alertcast"]["not_found"] = [
+        {"lang": alt["lang"], "title": words(alt["lang"])["not_found"], "text": words(alt["lang"])["not_found_text"],
+         "links": [{"text": words(alt["lang"])["not_found_home"], "href": alt["link"]},
+                   {"text": words(alt["lang"])["not_found_alerts"], "href": f"{alt['link']}alerts/"}]}
+        for alt in sorted(alternates, key=lambda alt: alt["lang"] != lang)]
     if config.settings.feedback_url and "analytics" not in extra:
         extra["analytics"] = {"provider": "alertcast", "feedback": FEEDBACK.get(lang, FEEDBACK["en"])}
         extra["alertcast"]["feedback_url"] = config.settings.feedback_url
