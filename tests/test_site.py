@@ -609,7 +609,7 @@ def test_links_to_renamed_files_lead_to_their_pages(browser, tmp_path):
         assert not re.search(r'href="[^"]*\.md[#"]', path.read_text(encoding="utf-8")), path
     server, url = _serve(tmp_path / "site")
     page = browser.new_page()
-    page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())  # web fonts: no DNS wait
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())  # nothing leaves the machine
     try:
         for root, lang in (("/", "zh"), ("/en/", "en")):
             for text, where in (("without language", "alerts/old-name/"), ("with language", "alerts/old-name/#details"),
