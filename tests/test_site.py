@@ -10,7 +10,9 @@ import shutil
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 import yaml
@@ -19,7 +21,7 @@ from playwright.sync_api import sync_playwright
 from alertcast.config import load_config
 from alertcast.content.loader import load_or_raise
 from alertcast.plan import Plan
-from alertcast.render.site import build_site, markdown_extensions, site_config
+from alertcast.render.site import build_site, markdown_extensions, python_options, site_config
 
 from conftest import FIXTURE, NOW, REPO
 
@@ -68,9 +70,20 @@ GUIDES = {
 }
 
 
+#: Links to a heading, as editors write them: from the home page to the guide's file, and within
+#: the guide. The guide's heading is "## 步骤" / "## Steps" (the fixture's).
+TO_HEADINGS = {"zh": ("先看[识别钓鱼网站的步骤](guides/spot-phishing.zh.md#步骤)。", "[回到步骤](#步骤)"),
+               "en": ("First read [the steps](guides/spot-phishing.en.md#steps).", "[Back to the steps](#steps)")}
+
+
 def richer_project(target: Path) -> Path:
-    """The fixture project plus EXTRA alerts and GUIDES, in both languages."""
+    """The fixture project plus EXTRA alerts and GUIDES, in both languages, and TO_HEADINGS."""
     shutil.copytree(FIXTURE, target)
+    for lang, (home, guide) in TO_HEADINGS.items():
+        with (target / "content" / f"index.{lang}.md").open("a", encoding="utf-8") as f:
+            f.write(f"\n{home}\n")
+        with (target / "content" / "guides" / f"spot-phishing.{lang}.md").open("a", encoding="utf-8") as f:
+            f.write(f"\n{guide}\n")
     for stem, ((en_title, en_summary, zh_title, zh_summary), front) in EXTRA.items():
         for lang, title, summary in (("en", en_title, en_summary), ("zh", zh_title, zh_summary)):
             (target / "content" / f"{stem}.{lang}.md").write_text(
@@ -116,9 +129,22 @@ def _serve(root: Path):
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """A static host, plus an endpoint that records what the feedback widget posts."""
+    """A static host that answers a missing address with the root 404.html (as GitHub Pages, S3
+    and most hosts are set up to), plus an endpoint that records what the feedback widget posts."""
 
     posted: list[tuple[str, bytes]] = []
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def do_POST(self):  # noqa: N802
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -218,6 +244,10 @@ def test_staged_configuration_runs_no_python_plugin_or_hook(project, tmp_path):
     assert "hooks" not in staged
     assert [next(iter(p)) for p in staged["plugins"]] == ["search"]
     assert json.loads(json.dumps(staged)) == staged  # plain data: nothing but YAML scalars, lists and mappings
+    # The Python values go to mkdocs beside it (Unicode slugs for anchors), leaving it as it was.
+    before = json.dumps(staged)
+    toc = next(e["toc"] for e in python_options(staged)["markdown_extensions"] if isinstance(e, dict) and "toc" in e)
+    assert toc["slugify"]("为什么：重要 Steps", "-") == "为什么重要-steps" and json.dumps(staged) == before
 
 
 def test_plain_mkdocs_build_of_the_repository_publishes_no_alert(bundled, tmp_path):
@@ -489,8 +519,9 @@ def test_language_switcher_goes_to_the_twin_page(page, served):
 
 
 def test_feeds_are_announced_in_the_head_and_linked_from_the_alert_index(page, served):
+    """As feed autodiscovery finds them: rel holds the token "alternate" (and "feed"), type is a feed's."""
     page.goto(f"{served}/en/alerts/")
-    heads = {page.locator(f"link[rel=alternate][type='{kind}']").get_attribute("href")
+    heads = {page.locator(f"link[rel~=alternate][rel~=feed][type='{kind}']").get_attribute("href")
              for kind in ("application/rss+xml", "application/atom+xml", "application/feed+json")}
     assert heads == {"/feeds/alerts.en.rss.xml", "/feeds/alerts.en.atom.xml", "/feeds/alerts.en.json"}
     links = {a.get_attribute("href") for a in page.locator("article a").all()}
@@ -578,7 +609,7 @@ def test_links_to_renamed_files_lead_to_their_pages(browser, tmp_path):
         assert not re.search(r'href="[^"]*\.md[#"]', path.read_text(encoding="utf-8")), path
     server, url = _serve(tmp_path / "site")
     page = browser.new_page()
-    page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())  # web fonts: no DNS wait
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())  # nothing leaves the machine
     try:
         for root, lang in (("/", "zh"), ("/en/", "en")):
             for text, where in (("without language", "alerts/old-name/"), ("with language", "alerts/old-name/#details"),
@@ -601,12 +632,26 @@ def test_links_to_renamed_files_lead_to_their_pages(browser, tmp_path):
 
 
 def test_the_site_is_named_in_the_readers_language(page, bundled_served):
-    """extra.alertcast.site_name in the repository's mkdocs.yml: the header and every page's title."""
+    """extra.alertcast.site_name in the repository's mkdocs.yml: the header and every page's title;
+    the home page's title is the name alone (its own title is the name too: never said twice)."""
     for root, name, other in (("/", "钱包安全中心", "Wallet Safety Center"), ("/en/", "Wallet Safety Center", "钱包安全中心")):
         for path in ("", "guides/"):
             page.goto(f"{bundled_served}{root}{path}")
             assert page.locator(".md-header__title .md-header__topic").first.inner_text().strip() == name
-            assert page.title().endswith(f" - {name}") and other not in page.title(), page.title()
+            if path:
+                assert page.title().endswith(f" - {name}") and other not in page.title(), page.title()
+            else:
+                assert page.title() == name
+
+
+def test_no_page_title_says_the_same_thing_twice(site, bundled_site):
+    for built in (site, bundled_site):
+        for path in built.rglob("*.html"):
+            title = re.search(r"<title>(.*?)</title>", path.read_text(encoding="utf-8")).group(1)
+            parts = title.split(" - ")
+            assert len(set(parts)) == len(parts), (path, title)
+    assert re.search(r"<title>(.*?)</title>", (site / "en" / "index.html").read_text(encoding="utf-8")).group(1) == (
+        "Fixture Safety Center")  # the fixture's home page is titled "Safety Center": the site's name wins
 
 
 def test_a_language_without_its_own_site_name_has_the_top_level_one(project, tmp_path):
@@ -617,3 +662,317 @@ def test_a_language_without_its_own_site_name_has_the_top_level_one(project, tmp
     plan = Plan.at(load_or_raise(config), NOW)
     assert [site_config(config, lang, tmp_path / "docs", tmp_path / "site", plan)["site_name"]
             for lang in ("zh", "en")] == ["安全中心", "Fixture Safety Center"]
+
+
+class _Page(HTMLParser):
+    """One built page: its ids, the URLs it names (tag, attribute, URL, inside <article>) and its CSS."""
+
+    URL_ATTRIBUTES = ("href", "src", "action", "formaction", "data", "poster")
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.urls: list[tuple[str, str, str, bool]] = []
+        self.css: list[str] = []  # <style> elements and style attributes
+        self._article = 0
+        self._style = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.handle_startendtag(tag, attrs)
+        self._article += tag == "article"
+        self._style = tag == "style"
+
+    def handle_startendtag(self, tag, attrs):
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id" or (tag == "a" and name == "name"):
+                self.ids.add(value)
+            elif name == "style":
+                self.css.append(value)
+            elif name in ("srcset", "imagesrcset"):
+                self.urls += [(tag, name, part.split()[0], self._article > 0) for part in value.split(",") if part.strip()]
+            elif name in self.URL_ATTRIBUTES:
+                self.urls.append((tag, name, value, self._article > 0))
+
+    def handle_endtag(self, tag):
+        self._article -= tag == "article"
+        if tag == "style":
+            self._style = False
+
+    def handle_data(self, data):
+        if self._style:
+            self.css.append(data)
+
+
+def _pages(site: Path) -> dict[str, _Page]:
+    """Every HTML page of a built site by its file's path from the root ("/guides/x/index.html")."""
+    return {"/" + p.relative_to(site).as_posix(): _Page(p.read_text(encoding="utf-8")) for p in site.rglob("*.html")}
+
+
+def _address(path: str) -> str:
+    """Where the page in file `path` is served: /guides/x/ for /guides/x/index.html."""
+    return path.removesuffix("index.html")
+
+
+def _page_file(site: Path, path: str) -> str:
+    if path.endswith("/"):
+        return path + "index.html"
+    return path + "/index.html" if (site / path.lstrip("/")).is_dir() else path
+
+
+def _links_to_fragments(site: Path, site_url: str) -> list[tuple[str, str, str]]:
+    """(page, href, target file) for every link within the site to a #fragment: in pages (<a>,
+    <area>) and in the search index (Material links its results to sections)."""
+    own = urlsplit(site_url)
+    found = []
+    for path, page in _pages(site).items():
+        for tag, attribute, url, _ in page.urls:
+            if tag in ("a", "area") and attribute == "href":
+                found.append((path, url, urljoin(f"{own.scheme}://{own.netloc}{_address(path)}", url)))
+    for index in site.rglob("search/search_index.json"):
+        root = "/" + index.parent.parent.relative_to(site).as_posix().strip(".") + "/"
+        root = root.replace("//", "/")
+        for doc in json.loads(index.read_text(encoding="utf-8"))["docs"]:
+            found.append((str(index.relative_to(site)), doc["location"],
+                          urljoin(f"{own.scheme}://{own.netloc}{root}", doc["location"])))
+    links = []
+    for page, href, absolute in found:
+        target = urlsplit(absolute)
+        if target.netloc == own.netloc and target.fragment:
+            links.append((page, href, absolute))
+    return links
+
+
+def _unresolved_fragments(site: Path, site_url: str) -> tuple[list[str], int]:
+    """The links to a #fragment that no element of the target page has as its id, and how many were checked."""
+    pages = _pages(site)
+    links = _links_to_fragments(site, site_url)
+    broken = []
+    for page, href, absolute in links:
+        target = urlsplit(absolute)
+        file = _page_file(site, unquote(target.path))
+        if file not in pages or unquote(target.fragment) not in pages[file].ids:
+            broken.append(f"{page}: {href}")
+    return broken, len(links)
+
+
+def test_heading_anchors_read_like_the_heading(site, bundled_site):
+    """Unicode slugs: #步骤, not #_1 (which moves to the next heading when one is added above)."""
+    assert "步骤" in _pages(site)["/guides/spot-phishing/index.html"].ids
+    assert "steps" in _pages(site)["/en/guides/spot-phishing/index.html"].ids
+    zh = _pages(bundled_site)["/guides/backup-recovery-phrase/index.html"].ids
+    assert {"1-离线抄写", "为什么这很重要相关警报"} <= zh
+    for built in (site, bundled_site):
+        for path, page in _pages(built).items():
+            assert not [i for i in page.ids if re.fullmatch(r"_\d+", i)], path
+
+
+@pytest.mark.parametrize("which", ["site", "bundled_site"])
+def test_every_link_to_a_section_reaches_it(request, which):
+    """Editors' links to headings (TO_HEADINGS), the table of contents, permalinks, footnotes, the
+    skip link and search results: every #fragment within the site is an id on its target page."""
+    built = request.getfixturevalue(which)
+    site_url = load_config(REPO if which == "bundled_site" else FIXTURE).site_url
+    broken, checked = _unresolved_fragments(built, site_url)
+    assert broken == [] and checked > 100, (broken[:20], checked)
+    if which == "site":
+        home = _pages(built)["/index.html"]
+        assert ("a", "href", "guides/spot-phishing/#步骤", True) in home.urls
+        guide = _pages(built)["/en/guides/spot-phishing/index.html"]
+        assert ("a", "href", "#steps", True) in guide.urls
+
+
+def test_permalinks_are_titled_in_the_pages_language(bundled_site):
+    """The toc extension's permalink_title ("Permanent link") on every heading, per language."""
+    for path in bundled_site.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        titles = set(re.findall(r'<a class="headerlink" href="[^"]*" title="([^"]*)"', html))
+        english = path.relative_to(bundled_site).parts[0] == "en"
+        if "headerlink" in html:
+            assert titles == {"Link to this section" if english else "本节链接"}, path
+
+
+def _description(path: Path) -> str | None:
+    match = re.search(r'<meta name="description" content="([^"]*)"', path.read_text(encoding="utf-8"))
+    return match and match.group(1)
+
+
+def test_pages_are_described_in_their_language(bundled_site, bundled_plan):
+    """A page's summary where it has one, else extra.alertcast.site_description in its language."""
+    import html
+
+    config = load_config(REPO)
+    for lang, prefix in (("zh", ""), ("en", "en/")):
+        root = bundled_site / prefix
+        site = config.site_description_in(lang)
+        assert site == {"zh": "面向钱包用户的防骗警报和安全教程。", "en": "Scam warnings and safety guides for wallet users."}[lang]
+        for page in ("alerts/index.html", "alerts/category/phishing/index.html", "guides/index.html", "404.html"):
+            assert _description(root / page) == site, (lang, page)
+        for alert in bundled_plan.published:
+            summary = alert.text(lang, config.default_lang).summary
+            assert html.unescape(_description(root / "alerts" / alert.id / "index.html")) == summary, alert.id
+        for guide in bundled_plan.content.guides:
+            summary = guide.text(lang, config.default_lang).summary
+            assert html.unescape(_description(root / "guides" / guide.id / "index.html")) == summary, guide.id
+        home = load_or_raise(config).pages
+        summary = next(p for p in home if p.id == "index").text(lang, config.default_lang).summary
+        assert _description(root / "index.html") == summary
+    english = {_description(p) for p in (bundled_site / "en").rglob("*.html")}
+    chinese = {_description(p) for p in bundled_site.rglob("*.html") if "en" not in p.relative_to(bundled_site).parts[:1]}
+    assert not english & chinese and None not in english | chinese
+
+
+def test_site_description_per_language_falls_back_to_the_top_level_one(project, tmp_path):
+    config_file = project / "mkdocs.yml"
+    text = config_file.read_text(encoding="utf-8")
+    config_file.write_text(text.replace("    languages: [zh, en]\n", "    languages: [zh, en]\n    site_description: {zh: 防骗}\n"),
+                           encoding="utf-8")
+    config = load_config(project)
+    assert [config.site_description_in(lang) for lang in ("zh", "en")] == ["防骗", None]  # the fixture has none
+    config_file.write_text("site_description: Scam warnings.\n" + text.replace(
+        "    languages: [zh, en]\n", "    languages: [zh, en]\n    site_description: 防骗\n"), encoding="utf-8")
+    config = load_config(project)
+    assert [config.site_description_in(lang) for lang in ("zh", "en")] == ["防骗", "防骗"]  # one for every language
+    config_file.write_text("site_description: Scam warnings.\n" + text.replace(
+        "    languages: [zh, en]\n", "    languages: [zh, en]\n    site_description: {zh: 防骗}\n"), encoding="utf-8")
+    config = load_config(project)
+    plan = Plan.at(load_or_raise(config), NOW)
+    assert [site_config(config, lang, tmp_path / "docs", tmp_path / "site", plan)["site_description"]
+            for lang in ("zh", "en")] == ["防骗", "Scam warnings."]
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("{zh: 防骗, en: ' '}", "'site_description.en': the site's description is empty (write the description, or leave "
+                            "the language out to use the top-level site_description)"),
+    ("{fr: Arnaques}", "'site_description.fr': language 'fr' is not configured"),
+    ("[防骗, Scams]", "'site_description': must be a description, or a mapping from language to one"),
+])
+def test_a_wrong_site_description_is_reported(project, setting, message):
+    from alertcast.problems import ContentError
+
+    config_file = project / "mkdocs.yml"
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+        "    languages: [zh, en]\n", f"    languages: [zh, en]\n    site_description: {setting}\n"), encoding="utf-8")
+    with pytest.raises(ContentError) as raised:
+        load_config(project)
+    assert message in str(raised.value)
+
+
+CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)""")
+
+
+def _foreign_references(site: Path, config) -> list[str]:
+    """Every URL a page or stylesheet names (src, href, srcset, action, ...; CSS url()) that leads to
+    another host than the site's, except links in an article to the project's own domains
+    (allowed_link_domains: editors' links, which `alertcast check` vets)."""
+    own = urlsplit(config.site_url)
+    domains = config.settings.allowed_link_domains
+
+    def foreign(url: str, base: str) -> bool:
+        target = urlsplit(urljoin(base, url.strip()))
+        return target.scheme not in ("data", "mailto", "tel", "javascript") and target.netloc != own.netloc
+
+    found = []
+    for path, page in _pages(site).items():
+        base = f"{own.scheme}://{own.netloc}{_address(path)}"
+        for tag, attribute, url, in_article in page.urls:
+            if not foreign(url, base):
+                continue
+            host = urlsplit(urljoin(base, url)).hostname or ""
+            if tag == "a" and in_article and any(host == d or host.endswith("." + d) for d in domains):
+                continue
+            found.append(f"{path}: <{tag} {attribute}={url}>")
+        found += [f"{path}: url({m.group(2)})" for css in page.css for m in CSS_URL.finditer(css) if foreign(m.group(2), base)]
+    for css in site.rglob("*.css"):
+        base = f"{own.scheme}://{own.netloc}/{css.relative_to(site).as_posix()}"
+        found += [f"{css.relative_to(site)}: url({m.group(2)})"
+                  for m in CSS_URL.finditer(css.read_text(encoding="utf-8")) if foreign(m.group(2), base)]
+    return found
+
+
+@pytest.mark.parametrize("which", ["site", "bundled_site"])
+def test_no_page_references_another_host(request, which):
+    """No Google Fonts (theme.font: false, also alertcast's default), no generator link, nothing
+    that tells a third party who reads the site."""
+    built = request.getfixturevalue(which)
+    config = load_config(REPO if which == "bundled_site" else FIXTURE)
+    assert _foreign_references(built, config) == []
+    if which == "bundled_site":  # the check sees what it should: the editors' link to the download page
+        official = _pages(built)["/official-channels/index.html"].urls
+        assert ("a", "href", "https://www.alertcast.example/download/", True) in official
+
+
+def test_no_english_generator_line_in_the_footer(site, bundled_site):
+    """Material's "Made with Material for MkDocs" is English on every language's pages: hidden."""
+    for built in (site, bundled_site):
+        for path in built.rglob("*.html"):
+            html = path.read_text(encoding="utf-8")
+            assert "Made with" not in html and "squidfunk.github.io" not in html, path
+            assert '<div class="md-copyright">' in html  # the footer is there, with the copyright when one is set
+
+
+def test_loading_a_page_requests_nothing_missing_and_nothing_elsewhere(browser, served):
+    """Material fetches <alternate>/sitemap.xml for every <link rel=alternate> (for its language
+    and version switchers); feed links with rel="alternate" alone made it ask for
+    /feeds/sitemap.xml, three times a page, each a 404. And every request stays on the site."""
+    page = browser.new_page()
+    seen: list[tuple[int, str]] = []
+    page.on("response", lambda response: seen.append((response.status, response.url)))
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    try:
+        for path in ("/", "/alerts/", "/alerts/live-phishing/", "/guides/spot-phishing/",
+                     "/en/", "/en/alerts/", "/en/alerts/live-phishing/", "/en/guides/spot-phishing/"):
+            page.goto(f"{served}{path}", wait_until="networkidle")
+        page.locator("input.md-search__input").click()  # the search worker and its index
+        page.wait_for_load_state("networkidle")
+    finally:
+        page.close()
+    urls = [url for _, url in seen]
+    assert f"{served}/sitemap.xml" in urls and f"{served}/en/sitemap.xml" in urls  # the switcher's are fetched
+    assert [(status, url) for status, url in seen if status >= 400] == []
+    assert [url for url in urls + failed if not url.startswith(served + "/") and not url.startswith("data:")] == []
+    assert failed == []
+
+
+def test_the_404_page_helps_in_both_languages(site):
+    """The root 404.html is served for every missing address, /en/... too: both languages, the
+    default first, each with its home and its alerts; en/404.html has English first."""
+    for path, langs in (("404.html", ["zh", "en"]), ("en/404.html", ["en", "zh"])):
+        html = (site / path).read_text(encoding="utf-8")
+        assert "404 - Not found" not in html
+        title = re.search(r"<title>(.*?)</title>", html).group(1)
+        names = {"zh": "页面不存在", "en": "Page not found"}
+        assert title == " / ".join(names[lang] for lang in langs) + " - Fixture Safety Center"
+        article = html.split("<article", 1)[1].split("</article>", 1)[0]
+        sections = re.findall(r'<section class="alertcast-not-found" lang="(\w+)">(.*?)</section>', article, re.S)
+        assert [lang for lang, _ in sections] == langs
+        for lang, body in sections:
+            root = "/" if lang == "zh" else "/en/"
+            assert names[lang] in body
+            assert re.findall(r'<a href="([^"]+)"', body) == [root, f"{root}alerts/"]
+
+
+def test_a_missing_address_gets_the_404_page_in_the_browser(browser, served):
+    page = browser.new_page()
+    failed: list[str] = []
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    try:
+        response = page.goto(f"{served}/en/alerts/no-such-alert/deeper/", wait_until="networkidle")
+        assert response.status == 404
+        assert failed == [response.url]  # the page itself; its styles and scripts load from this depth
+        assert page.locator("html").get_attribute("lang") == "zh"
+        assert page.locator("article h1").inner_text() == "页面不存在 (404)"
+        english = page.locator("article section[lang=en]")
+        assert english.locator("h2").inner_text() == "Page not found (404)"
+        assert page.locator(".md-header").evaluate("e => getComputedStyle(e).position") == "sticky"  # styled
+        english.locator("a", has_text="See all alerts").click()
+        page.wait_for_url(f"{served}/en/alerts/")
+        assert page.locator("article h1").inner_text() == "Alerts"
+        page.goto(f"{served}/nope")
+        page.locator("article a", has_text="前往首页").click()
+        page.wait_for_url(f"{served}/")
+    finally:
+        page.close()

@@ -144,6 +144,17 @@ def _site_name(value: str) -> str:
 SiteNames = dict[Annotated[str, AfterValidator(_site_language)], Annotated[str, AfterValidator(_site_name)]]
 
 
+def _site_description(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("alertcast", "the site's description is empty", {
+            "hint": "write the description, or leave the language out to use the top-level site_description"})
+    return value.strip()
+
+
+SiteDescriptions = dict[Annotated[str, AfterValidator(_site_language)],
+                        Annotated[str, AfterValidator(_site_description)]]
+
+
 class TelegramKeys(_ChannelKeys):
     chat_id: str | int
     base_url: HttpUrl = "https://api.telegram.org"
@@ -242,6 +253,20 @@ class Settings(_Strict):
                 "hint": "write e.g. site_name: {zh: 钱包安全中心, en: Wallet Safety Center}"})
         return value
 
+    site_description: SiteDescriptions = {}
+    """The site's description per language (a string: the same in every language); a language left
+    out uses the top-level site_description. The meta description of pages without a summary."""
+
+    @field_validator("site_description", mode="before")
+    @classmethod
+    def _site_descriptions(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str):  # one description for every language
+            return {lang: _site_description(value) for lang in info.data.get("languages") or ()}
+        if not isinstance(value, dict):
+            raise PydanticCustomError("alertcast", "must be a description, or a mapping from language to one", {
+                "hint": "write e.g. site_description: {zh: 面向钱包用户的防骗警报, en: Scam warnings for wallet users}"})
+        return value
+
     @field_validator("id_authority")
     @classmethod
     def _id_authority(cls, value: str | None) -> str | None:
@@ -307,6 +332,11 @@ class Config:
     def site_name_in(self, lang: str) -> str:
         """The site's name in `lang`: extra.alertcast.site_name, else the top-level site_name."""
         return self.settings.site_name.get(lang) or self.site_name
+
+    def site_description_in(self, lang: str) -> str | None:
+        """The site's description in `lang`: extra.alertcast.site_description, else the top-level one."""
+        top = self.raw.get("site_description")
+        return self.settings.site_description.get(lang) or (str(top) if top else None)
 
     @property
     def site_names(self) -> tuple[str, ...]:

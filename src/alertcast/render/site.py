@@ -9,6 +9,8 @@ own build: the default language at the site root, the others under /<lang>/.
 
 from __future__ import annotations
 
+import copy
+import html
 import os
 import posixpath
 import re
@@ -60,24 +62,29 @@ WORDS = {
     "zh": {"alerts": "安全警报", "guides": "使用教程", "published": "发布", "updated": "更新", "expires": "到期",
            "expires_event": "将到期", "expired": "已过期", "expired_on": "到期", "withdrawn": "已撤回",
            "withdrawn_on": "撤回", "indicators": "诈骗特征（已去链接化，请勿访问）", "related": "相关教程",
-           "history": "更新记录", "home": "首页", "none": "暂无", "feeds": "订阅", "by_category": "按类别",
+           "history": "更新记录", "home": "首页", "permalink": "本节链接", "none": "暂无", "feeds": "订阅", "by_category": "按类别",
            "why": "为什么这很重要：相关警报", "latest": "最新警报", "all_alerts": "查看全部警报 →",
            "back": "← 全部警报", "no_live": "目前没有生效中的警报。", "last_updated": "最近更新",
            "withdrawn_note": "此警报已于 {when} 撤回，下文仅保留供参考。",
            "withdrawn_note_undated": "此警报已撤回，下文仅保留供参考。",
-           "expired_note": "此警报已于 {when} 到期，保留供参考；文中描述的骗局可能仍然存在。"},
+           "expired_note": "此警报已于 {when} 到期，保留供参考；文中描述的骗局可能仍然存在。",
+           "not_found": "页面不存在", "not_found_text": "这个地址没有页面：它可能已经移走，或者链接有误。",
+           "not_found_home": "前往首页", "not_found_alerts": "查看全部安全警报"},
     "en": {"alerts": "Alerts", "guides": "Guides", "published": "Published", "updated": "Updated",
            "expires": "Expires", "expires_event": "Expires", "expired": "Expired", "expired_on": "Expired",
            "withdrawn": "Withdrawn", "withdrawn_on": "Withdrawn",
            "indicators": "Scam indicators (defanged: do not visit)", "related": "Related guides",
-           "history": "History", "home": "Home", "none": "None yet", "feeds": "Subscribe",
+           "history": "History", "home": "Home", "permalink": "Link to this section", "none": "None yet", "feeds": "Subscribe",
            "by_category": "By category", "why": "Alerts that show why this matters", "latest": "Latest warnings",
            "all_alerts": "All alerts →", "back": "← All alerts", "no_live": "No warning is active right now.",
            "last_updated": "Last updated",
            "withdrawn_note": "This warning was withdrawn on {when}; the text below is kept for reference.",
            "withdrawn_note_undated": "This warning was withdrawn; the text below is kept for reference.",
            "expired_note": "This warning expired on {when}. It is kept for reference: the scam it describes may "
-                           "still be around."},
+                           "still be around.",
+           "not_found": "Page not found", "not_found_text": "There is no page at this address: it may have moved, "
+                                                            "or the link is mistyped.",
+           "not_found_home": "Go to the home page", "not_found_alerts": "See all alerts"},
 }
 #: Where the home page lists the latest live alerts; without it the list goes under the first heading.
 LATEST_MARKER = "<!-- alertcast:latest-alerts -->"
@@ -110,10 +117,10 @@ def build_site(plan: Plan, config: Config, dest: Path) -> None:
             stage(plan, config, lang, docs)
             site_dir = dest if lang == config.default_lang else dest / lang
             config_file = Path(tmp) / lang / "mkdocs.yml"
-            config_file.write_text(yaml.safe_dump(site_config(config, lang, docs, site_dir, plan), allow_unicode=True,
-                                                  sort_keys=False), encoding="utf-8")
+            raw = site_config(config, lang, docs, site_dir, plan)
+            config_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
             with _build_time(plan.now):
-                cfg = load_config(str(config_file))
+                cfg = load_config(str(config_file), **python_options(raw))
                 build(cfg)
 
 
@@ -136,10 +143,14 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     # No hooks: nothing alertcast needs runs as mkdocs Python code (see the module docstring).
     raw = {k: v for k, v in config.raw.items()
            if k not in ("docs_dir", "site_dir", "exclude_docs", "nav", "extra", "hooks")}
-    raw["markdown_extensions"] = markdown_extensions(raw.get("markdown_extensions"))
     w = words(lang)
+    raw["markdown_extensions"] = _toc_options(markdown_extensions(raw.get("markdown_extensions")),
+                                              {"permalink_title": w["permalink"]})
     theme = dict(raw.get("theme") or {"name": "material"})
     theme["language"] = lang
+    # System fonts unless the project names its own: Material's default (Roboto) comes from Google
+    # Fonts, which would tell Google the address of every reader of every page.
+    theme.setdefault("font", False)
     # alertcast's overrides (announcement bar, switcher to the same page, feed links) unless the
     # project brings its own copy; the staged mkdocs.yml lives elsewhere, so the path is absolute.
     theme["custom_dir"] = str(_custom_dir(config, theme.get("custom_dir")))
@@ -150,6 +161,9 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     theme["features"] = features
     raw["theme"] = theme
     raw["site_name"] = config.site_name_in(lang)
+    # The meta description of pages without a summary of their own (which their front matter has).
+    description = config.site_description_in(lang)
+    raw["site_description"] = html.escape(description) if description else None  # see _front
     raw["site_url"] = config.site_url if lang == config.default_lang else f"{config.site_url}{lang}/"
     raw["docs_dir"] = str(docs)
     raw["site_dir"] = str(site_dir)
@@ -174,9 +188,20 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
                    "link": base if other == config.default_lang else f"{base}{other}/"} for other in config.languages]
     extra = {k: v for k, v in (config.raw.get("extra") or {}).items() if k != "alertcast"}
     extra["alternate"] = alternates
+    # No "Made with Material for MkDocs" line (unless the project asks for it): it is English on
+    # every language's pages, and a scam-warning site should not end each page with a link to a
+    # third-party site. docs/site.md credits Material.
+    extra.setdefault("generator", False)
     extra["alertcast"] = {"announce": announcement(plan, config, lang),
                           "feeds": [{"type": kind, "title": f"{w['alerts']} ({name})",
                                      "href": f"{base}feeds/alerts.{lang}.{suffix}"} for kind, name, suffix in FEEDS]}
+    # The 404 page, in every language (this one first): the root 404.html is what a static host
+    # serves for every missing address, whichever language the address was in.
+    extra["alertcast"]["not_found"] = [
+        {"lang": alt["lang"], "title": words(alt["lang"])["not_found"], "text": words(alt["lang"])["not_found_text"],
+         "links": [{"text": words(alt["lang"])["not_found_home"], "href": alt["link"]},
+                   {"text": words(alt["lang"])["not_found_alerts"], "href": f"{alt['link']}alerts/"}]}
+        for alt in sorted(alternates, key=lambda alt: alt["lang"] != lang)]
     if config.settings.feedback_url and "analytics" not in extra:
         extra["analytics"] = {"provider": "alertcast", "feedback": FEEDBACK.get(lang, FEEDBACK["en"])}
         extra["alertcast"]["feedback_url"] = config.settings.feedback_url
@@ -193,6 +218,34 @@ def markdown_extensions(value: list | dict | None) -> list:
     names = {(next(iter(item)) if isinstance(item, dict) else item).removeprefix("markdown.extensions.")
              for item in items}
     return items + [name for name in REQUIRED_EXTENSIONS if name not in names]
+
+
+def _toc_options(items: list, defaults: dict) -> list:
+    """`items` with the toc extension's options completed by `defaults` (the user's own win);
+    toc is added when missing (mkdocs always loads it)."""
+    out, found = [], False
+    for item in items:
+        name = next(iter(item)) if isinstance(item, dict) else item
+        if name.removeprefix("markdown.extensions.") == "toc":
+            found = True
+            options = (item[name] if isinstance(item, dict) else None) or {}
+            item = {name: {**defaults, **options}}
+        out.append(item)
+    return out if found else [*out, {"toc": dict(defaults)}]
+
+
+def python_options(raw: dict) -> dict:
+    """What `site_config`'s plain data cannot hold, as mkdocs.load_config options over it: Python
+    values that mkdocs.yml could only name with a !!python tag (which Zensical does not run).
+
+    Heading anchors are Unicode slugs that read like the heading (#为什么这很重要相关警报, not
+    #_1, #_2, which change when a heading is added above), lower-case, as pymdownx.slugs makes them.
+    """
+    from pymdownx.slugs import slugify
+
+    # A copy: mkdocs empties the mappings of the list it validates.
+    extensions = copy.deepcopy(raw["markdown_extensions"])
+    return {"markdown_extensions": _toc_options(extensions, {"slugify": slugify(case="lower")})}
 
 
 def _guide_order(guides: tuple[Guide, ...]) -> list[Guide]:
@@ -269,8 +322,8 @@ def _write(path: Path, text: str) -> None:
 
 def _front(title: str, description: str = "") -> str:
     data = {"title": title}
-    if description:
-        data["description"] = description
+    if description:  # Material writes it into <meta content="..."> as it is: a quote would end the attribute
+        data["description"] = html.escape(description)
     return "---\n" + yaml.safe_dump(data, allow_unicode=True) + "---\n\n"
 
 
