@@ -8,6 +8,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import click
@@ -15,6 +17,9 @@ import pytest
 import yaml
 from outputs_support import CAP as CAP_NS
 from outputs_support import cap_headers, tree, unresolved_references
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from alertcast.cli import main
 
@@ -486,6 +491,125 @@ def test_publish_stops_before_deploying_when_the_state_branch_cannot_be_read(act
     assert build["site"] is None and run["deploy"]["result"] == run["social"]["result"] == "skipped"
 
 
+CONSTRAINTS = REPO / "constraints.txt"
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def pins(text: str) -> dict[str, str]:
+    """Canonical name -> version of each `name==version` line; any other line (but comments)
+    fails: a range or an unpinned name would let a new release in."""
+    found: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        pin = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][^\s;#]*)", line)
+        assert pin, f"constraints.txt:{number}: not an exact pin: {line!r}"
+        name = canonicalize_name(pin[1])
+        assert name not in found, f"constraints.txt:{number}: {pin[1]} is pinned twice"
+        found[name] = pin[2]
+    return found
+
+
+def unpinned(pinned: dict[str, str]) -> list[str]:
+    """What the pins leave out or exclude: each runtime dependency and build requirement of
+    pyproject.toml, and each requirement of a pinned package that is installed here at its pinned
+    version (its metadata then tells what that version needs: the closure is complete and
+    consistent)."""
+    problems = []
+
+    def check(req: Requirement, by: str) -> None:
+        name = canonicalize_name(req.name)
+        if name not in pinned:
+            problems.append(f"{by} needs {req}: not pinned")
+        elif not req.specifier.contains(pinned[name], prereleases=True):
+            problems.append(f"{by} needs {req}: pinned {pinned[name]}")
+
+    for line in PYPROJECT["project"]["dependencies"] + PYPROJECT["build-system"]["requires"]:
+        check(Requirement(line), "pyproject.toml")
+    for name, version in sorted(pinned.items()):
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        if dist.version == version:
+            for line in dist.requires or []:
+                req = Requirement(line)
+                if req.marker is None or req.marker.evaluate({"extra": ""}):
+                    check(req, f"{dist.metadata['Name']} {version}")
+    return problems
+
+
+def test_constraints_pin_every_runtime_dependency_within_pyproject_ranges():
+    pinned = pins(CONSTRAINTS.read_text(encoding="utf-8"))
+    assert unpinned(pinned) == []
+    assert {"setuptools", "wheel"} <= set(pinned)  # what pip builds alertcast, jieba and feedgen with
+    assert not {"pytest", "ruff", "playwright"} & set(pinned)  # test tools are not what production runs
+
+
+def test_unpinned_finds_a_missing_or_excluded_pin():
+    pinned = pins(CONSTRAINTS.read_text(encoding="utf-8"))
+    assert "pyproject.toml needs click>=8.1: not pinned" in unpinned({k: v for k, v in pinned.items() if k != "click"})
+    assert "pyproject.toml needs click>=8.1: pinned 8.0.4" in unpinned(dict(pinned, click="8.0.4"))
+    assert unpinned(dict(pinned, setuptools="65.5.0")) == ["pyproject.toml needs setuptools>=68: pinned 65.5.0"]
+    # an indirect dependency, missed through the pinned package installed here that needs it
+    direct = {canonicalize_name(Requirement(r).name) for r in PYPROJECT["project"]["dependencies"]}
+    needed_by = {canonicalize_name(Requirement(r).name): name for name, version in pinned.items()
+                 if _installed(name) == version for r in metadata.requires(name) or []
+                 if Requirement(r).marker is None}
+    indirect = sorted(set(needed_by) & set(pinned) - direct)
+    assert indirect or not any(_installed(n) == v for n, v in pinned.items())  # none only if nothing is at its pin
+    for child in indirect[:1]:
+        problems = unpinned({k: v for k, v in pinned.items() if k != child})
+        missed = {canonicalize_name(Requirement(p.split(" needs ")[1].split(":")[0]).name) for p in problems}
+        assert missed == {child} and all(p.endswith(": not pinned") for p in problems), (child, problems)
+    for bad in ("click>=8.1", "click", "click==8.4.0\nclick==8.4.0"):
+        with pytest.raises(AssertionError):
+            pins(bad)
+
+
+def _installed(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def test_pin_dependencies_prints_the_installed_closure():
+    """The refresh command of docs/github.md: it pins what is installed here, and what it prints
+    passes the same checks as constraints.txt."""
+    proc = subprocess.run([sys.executable, str(REPO / ".github" / "pin-dependencies.py")], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    printed = pins(proc.stdout)
+    for line in PYPROJECT["project"]["dependencies"]:
+        name = Requirement(line).name
+        assert printed[canonicalize_name(name)] == metadata.version(name)
+    assert unpinned(printed) == []
+    assert "python .github/pin-dependencies.py > constraints.txt" in (REPO / "docs" / "github.md").read_text(encoding="utf-8")
+
+
+def test_the_jobs_that_hold_secrets_install_the_pinned_versions():
+    pinned_env = "${{ github.workspace }}/constraints.txt"
+    for name, jobs in (("publish.yml", ("build", "social")), ("content-check.yml", ("check",))):
+        flow = workflow(name)
+        for job_name, job in flow["jobs"].items():
+            installs = [s for s in steps(job) if "pip install" in s.get("run", "")]
+            assert bool(installs) == (job_name in jobs), (name, job_name)
+            for step in installs:
+                assert step["run"] == "python -m pip install -c constraints.txt -e .", (name, job_name)
+                assert step["env"]["PIP_CONSTRAINT"] == step["env"]["PIP_BUILD_CONSTRAINT"] == pinned_env
+    # CI tests those pins on every pull request and push; the weekly run tests the newest releases
+    ci = workflow("ci.yml")
+    assert ci["on"]["schedule"][0]["cron"]
+    test = ci["jobs"]["test"]
+    names = [s.get("run") or s.get("uses", "").split("@")[0] for s in steps(test)]
+    pin = next(s for s in steps(test) if "PIP_CONSTRAINT=" in s.get("run", ""))
+    assert names.index(pin["run"]) < names.index("scripts/test")
+    assert pin["if"] == "github.event_name != 'schedule'"
+    assert '"PIP_CONSTRAINT=$GITHUB_WORKSPACE/constraints.txt"' in pin["run"]
+    assert '"PIP_BUILD_CONSTRAINT=$GITHUB_WORKSPACE/constraints.txt"' in pin["run"]
+
+
 def adapter_secret_defaults() -> dict[str, set[str]]:
     """Channel -> the environment variables its adapter reads credentials from when mkdocs.yml
     names none (asked of the adapters themselves, with an environment that records each read)."""
@@ -568,6 +692,8 @@ def test_alerts_need_a_safety_editor_or_an_incident_commander():
                                                                     "@your-org/incident-commanders"]
     assert "@your-org/incident-commanders" not in owners_of("content/guides/create-wallet.en.md")
     assert owners_of(".github/workflows/publish.yml") == ["@your-org/alertcast-operators"]
+    # the pins decide which code runs next to the signing key and the channel tokens
+    assert owners_of("constraints.txt") == ["@your-org/alertcast-operators"]
 
 
 def test_scam_report_form_asks_what_an_editor_needs_and_warns():
