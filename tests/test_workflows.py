@@ -7,10 +7,19 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import click
+import pytest
 import yaml
+from outputs_support import CAP as CAP_NS
+from outputs_support import cap_headers, tree, unresolved_references
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from alertcast.cli import main
 
@@ -194,7 +203,7 @@ def test_publish_deploys_to_pages_on_push_schedule_and_by_hand():
     assert 'alertcast build --now "$NOW" --output' in runs(build)
     moment = next(st for st in steps(build) if st.get("id") == "moment")  # the current time, fixed once
     assert "date -u" in moment["run"] and "git rev-parse HEAD" in moment["run"]
-    assert uses(build)[-2:] == ["actions/configure-pages", "actions/upload-pages-artifact"]
+    assert uses(build)[-1] == "actions/upload-pages-artifact" and "actions/configure-pages" in uses(build)
     assert uses(deploy) == ["actions/deploy-pages"]
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
@@ -210,13 +219,395 @@ def test_publish_posts_after_deploy_and_keeps_the_outbox_on_a_branch():
     assert social["permissions"] == {"contents": "write"}
     names = [s.get("name", "") for s in steps(social)]
     restore, drain, save = (names.index("Restore the outbox state"), names.index("Send due posts"),
-                            names.index("Save the outbox state"))
+                            names.index("Save the state"))
     assert restore < drain < save
     assert steps(social)[drain]["run"] == 'alertcast outbox drain --now "$NOW"'
     assert steps(social)[drain]["env"]["NOW"] == "${{ needs.build.outputs.now }}"
     assert steps(social)[save]["if"].startswith("${{ always()")  # saved even after a failed send
-    assert "--force" not in runs(social) and "push -f" not in runs(social)
+    assert "creds" not in steps(social)[save]["if"]  # and without channels: the CAP archive
+    pushes = re.findall(r"git push .*", runs(social))
+    assert pushes and not [p for p in pushes if re.search(r"--force|-f\b|\s\+", p)], pushes  # never forced
     assert social["env"]["STATE_BRANCH"] == "alertcast-state"
+
+
+def test_publish_restores_the_cap_archive_before_the_build_and_saves_it_after_the_deploy():
+    flow = workflow("publish.yml")
+    build, social = flow["jobs"]["build"], flow["jobs"]["social"]
+    assert build["env"]["STATE_BRANCH"] == social["env"]["STATE_BRANCH"] == "alertcast-state"
+    assert build["permissions"]["contents"] == "read"  # the job with the signing key pushes nothing
+    names = [s.get("name") or s["uses"].split("@")[0] for s in steps(build)]
+    restore, build_step, keep = (names.index("Restore the CAP archive"), names.index("Build everything for the current time"),
+                                 names.index("Keep this release's CAP revision files for the state branch"))
+    assert restore < build_step < keep < names.index("actions/upload-artifact") < names.index("actions/upload-pages-artifact")
+    assert '"$RUNNER_TEMP/site"' in steps(build)[restore]["run"] and '--output "$RUNNER_TEMP/site"' in steps(build)[build_step]["run"]
+    upload = next(s for s in steps(build) if s.get("uses", "").startswith("actions/upload-artifact@"))
+    download = next(s for s in steps(social) if s.get("uses", "").startswith("actions/download-artifact@"))
+    assert upload["with"]["name"] == download["with"]["name"] == "cap-archive"
+    # saved by the job that runs only once the deploy succeeded, after the archive was fetched
+    assert "deploy" in social["needs"]
+    names = [s.get("name") or s["uses"].split("@")[0] for s in steps(social)]
+    assert names.index("Fetch the CAP revision files of the deployed release") < names.index("Save the state")
+    assert "steps.archive.outcome == 'success'" in steps(social)[names.index("Save the state")]["if"]
+
+
+class Ctx(dict):
+    """A workflow expression context: `a.b.c`, with '' for what is not set (as GitHub gives null)."""
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        value = self.get(name, "")
+        return Ctx(value) if isinstance(value, dict) else value
+
+
+def evaluate(expression: str, context: dict, status: str) -> object:
+    """The `${{ }}` expressions publish.yml uses: contexts, '...' strings, ==, !=, &&, ||, !, and
+    the status functions. A step's `if:` without a status function means `success() && (...)`."""
+    python = re.sub(r"&&", " and ", re.sub(r"\|\|", " or ", re.sub(r"!(?!=)", " not ", expression)))
+    functions = {"always": lambda: True, "success": lambda: status == "success",
+                 "failure": lambda: status == "failure", "cancelled": lambda: False}
+    return eval(python, {"__builtins__": {}}, {**functions, **{k: Ctx(v) for k, v in context.items()}})  # noqa: S307
+
+
+def substitute(text: str, context: dict, status: str = "success") -> str:
+    def value(m: re.Match) -> str:
+        result = evaluate(m.group(1), context, status)
+        return str(result).lower() if isinstance(result, bool) else str(result)
+
+    return re.sub(r"\$\{\{(.*?)\}\}", value, text)
+
+
+class Actions:
+    """Runs publish.yml's jobs here, step by step as a runner would: each job in a fresh clone of
+    a local `origin` (a bare repository, the project on `main`) with its own RUNNER_TEMP, every
+    `run:` script with `bash -eo pipefail` and the job's and step's env, `if:` conditions and step
+    outcomes as GitHub evaluates them. Actions are stood in for: checkout clones, the artifact
+    actions copy, setup-python and pip install are no-ops (alertcast is installed here). Only the
+    moment step is given (`now`): it reads the clock."""
+
+    def __init__(self, tmp: Path, origin: Path):
+        self.tmp, self.origin = tmp, origin
+        self.artifacts: dict[str, Path] = {}
+        self.runs = 0
+        bin_dir = tmp / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        shim = bin_dir / "alertcast"
+        shim.write_text(f"#!/bin/sh\nPYTHONPATH='{REPO / 'src'}' exec '{sys.executable}' -c "
+                        "'import sys; from alertcast.cli import main; sys.argv[0] = \"alertcast\"; main()' \"$@\"\n")
+        shim.chmod(0o755)
+        self.env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", GIT_CONFIG_NOSYSTEM="1",
+                        GIT_CONFIG_GLOBAL=str(tmp / "gitconfig"))
+        (tmp / "gitconfig").write_text("[protocol \"file\"]\n\tallow = always\n")
+
+    def run(self, now: str, secrets: dict[str, str] | None = None, break_origin: bool = False) -> dict:
+        """One run of the whole workflow; returns {job: {"steps": {...}, "site": deployed files}}."""
+        self.runs += 1
+        flow = workflow("publish.yml")
+        needs: dict = {}
+        results = {}
+        for name, job in flow["jobs"].items():
+            required = job.get("needs", [])
+            if any(needs[n]["result"] != "success" for n in ([required] if isinstance(required, str) else required)):
+                results[name] = needs[name] = {"result": "skipped", "outputs": {}}
+                continue
+            results[name] = needs[name] = self.job(name, job, now, secrets or {}, needs, break_origin)
+        return results
+
+    def job(self, name: str, job: dict, now: str, secrets: dict, needs: dict, break_origin: bool) -> dict:
+        temp = self.tmp / f"run{self.runs}" / name / "temp"
+        work = self.tmp / f"run{self.runs}" / name / "work"
+        temp.mkdir(parents=True)
+        work.mkdir()  # the workspace exists, empty, before the checkout
+        ctx = {"secrets": secrets, "needs": needs, "steps": {}, "runner": {"temp": str(temp)},
+               "github": {"workspace": str(work), "event": {"repository": {"default_branch": "main"}}}}
+        status, out = "success", {"steps": {}, "site": None, "log": []}
+        for index, step in enumerate(steps(job)):
+            sid = step.get("id") or f"#{index}"
+            label = step.get("name") or step.get("uses") or sid
+            condition = str(step.get("if", "success()"))
+            inner = condition[3:-2] if condition.startswith("${{") else condition
+            if not re.search(r"\b(always|success|failure|cancelled)\(", inner):
+                inner = f"success() && ({inner})"
+            if not evaluate(inner, ctx, status):
+                ctx["steps"][sid] = out["steps"][label] = {"outcome": "skipped", "outputs": {}}
+                continue
+            env = {k: substitute(str(v), ctx, status) for k, v in {**job.get("env", {}), **step.get("env", {})}.items()}
+            outputs: dict[str, str] = {}
+            code = 0
+            if step.get("id") == "moment":
+                outputs = {"sha": self.git(work, "rev-parse", "HEAD"), "now": now}
+            elif "uses" in step:
+                code = self.action(step["uses"].split("@")[0], {k: substitute(str(v), ctx) for k, v in
+                                                                step.get("with", {}).items()}, work, out)
+                if code == 0 and break_origin and step["uses"].startswith("actions/checkout"):
+                    self.git(work, "remote", "set-url", "origin", f"file://{self.tmp / 'gone.git'}")
+            elif step["run"].startswith("python -m pip install"):
+                pass  # installed here already
+            else:
+                assert "${{" not in step["run"], f"{label}: pass expressions through env, not into the script"
+                github_output = temp / f"output-{index}"
+                github_output.touch()
+                proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+                                      cwd=work, capture_output=True, text=True, timeout=120,
+                                      env=dict(self.env, **env, RUNNER_TEMP=str(temp), GITHUB_OUTPUT=str(github_output),
+                                               GITHUB_STEP_SUMMARY=str(temp / "summary.md"), GITHUB_WORKSPACE=str(work),
+                                               GITHUB_RUN_ID=str(1000 + self.runs)))
+                code = proc.returncode
+                out["log"].append(f"{label} -> {code}\n{proc.stdout}{proc.stderr}")
+                outputs = dict(line.split("=", 1) for line in github_output.read_text().splitlines() if "=" in line)
+            outcome = "success" if code == 0 else "failure"
+            if code:
+                status = "failure"
+            ctx["steps"][sid] = out["steps"][label] = {"outcome": outcome, "outputs": outputs}
+        out["result"] = status
+        out["outputs"] = {k: substitute(str(v), ctx) for k, v in job.get("outputs", {}).items()}
+        return out
+
+    def action(self, uses: str, inputs: dict, work: Path, out: dict) -> int:
+        if uses == "actions/checkout":
+            subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "main", f"file://{self.origin}", str(work)],
+                           check=True, env=self.env)
+            if inputs.get("ref") and inputs["ref"] != "main":
+                self.git(work, "checkout", "-q", inputs["ref"])
+        elif uses == "actions/upload-artifact":
+            source = Path(inputs["path"])
+            if not source.exists():
+                return 1
+            self.artifacts[inputs["name"]] = stored = self.tmp / f"run{self.runs}" / "artifacts" / inputs["name"]
+            stored.mkdir(parents=True)
+            shutil.copy(source, stored / source.name)
+        elif uses == "actions/download-artifact":
+            if inputs["name"] not in self.artifacts:
+                return 1
+            shutil.copytree(self.artifacts[inputs["name"]], inputs["path"], dirs_exist_ok=True)
+        elif uses == "actions/upload-pages-artifact":
+            out["site"] = tree(Path(inputs["path"]).resolve())  # what the deploy publishes
+        else:
+            assert uses in ("actions/setup-python", "actions/configure-pages", "actions/deploy-pages"), uses
+        return 0
+
+    def git(self, cwd: Path, *args: str) -> str:
+        return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                              env=self.env).stdout.strip()
+
+
+def edit_alert(project: Path, alert_id: str, **values: str) -> None:
+    """Set front matter keys (a new one goes before `channels:`) in both languages of an alert."""
+    for path in (project / "content" / "alerts").glob(f"{alert_id}.*.md"):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for key, value in values.items():
+            found = [i for i, line in enumerate(lines) if line.startswith(f"{key}:")]
+            at = found[0] if found else next(i for i, line in enumerate(lines) if line.startswith("channels:"))
+            lines[at:at + bool(found)] = [f"{key}: {value}"]
+        path.write_text("\n".join(lines), encoding="utf-8")
+
+
+@pytest.fixture
+def actions(project, tmp_path):
+    """Actions with `origin` holding the fixture project on `main`; `project` is its working copy:
+    edit, then `actions.push(message)`."""
+    origin = tmp_path / "origin.git"
+    runner = Actions(tmp_path, origin)
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True, env=runner.env)
+    for args in (["init", "-q", "-b", "main"], ["remote", "add", "origin", f"file://{origin}"]):
+        runner.git(project, *args)
+
+    def push(message: str) -> None:
+        runner.git(project, "add", "-A")
+        runner.git(project, "-c", "user.name=Editor", "-c", "user.email=editor@fixture.example", "commit", "-q", "-m", message)
+        runner.git(project, "push", "-q", "origin", "main")
+
+    runner.push = push  # type: ignore[attr-defined]
+    push("content")
+    return runner
+
+
+def state_branch(actions: Actions) -> dict[str, str]:
+    """path -> blob id of every file on alertcast-state ({} when there is no such branch)."""
+    listing = subprocess.run(["git", "ls-tree", "-r", "alertcast-state"], cwd=actions.origin, capture_output=True,
+                             text=True, env=actions.env)
+    return {line.split("\t")[1]: line.split()[2] for line in listing.stdout.splitlines()}
+
+
+def cap_files(site: dict[str, bytes]) -> dict[str, bytes]:
+    return {p: d for p, d in site.items() if p.startswith("cap/")}
+
+
+def test_publish_keeps_every_cap_revision_published_across_runs(actions, project):
+    """Each run builds into an empty directory on a fresh runner; the CAP revision files still
+    outlive the runs (they travel on the state branch), and every reference resolves."""
+    from lxml import etree
+
+    update1, update2 = "cap/live-phishing.20260302T040000Z.xml", "cap/live-phishing.20260310T040000Z.xml"
+    cancel = "cap/live-phishing.20260312T040000Z-cancel.xml"
+
+    # First run: no state branch yet, no channel secrets.
+    first = actions.run("2026-03-03T00:00:00Z")
+    assert [j["result"] for j in first.values()] == ["success"] * 3, first["build"]["log"] + first["social"]["log"]
+    assert first["social"]["steps"]["Send due posts"]["outcome"] == "skipped"
+    site1 = first["build"]["site"]
+    assert update1 in site1
+    saved = state_branch(actions)
+    assert set(saved) == {p for p in cap_files(site1) if re.fullmatch(r"cap/[a-z0-9-]+\.[0-9TZ-]+(-cancel)?\.xml", p)}
+    assert "state.db" not in saved  # nothing was ever sent
+
+    # The alert is updated again: the content now describes only the Alert and the second update.
+    edit_alert(project, "live-phishing", updated_at="2026-03-10T12:00:00+08:00", update_note='"Second update."')
+    actions.push("second update")
+    second = actions.run("2026-03-11T00:00:00Z", secrets={"TELEGRAM_BOT_TOKEN": "set"})  # a channel: posts run (dry)
+    assert second["social"]["result"] == "success", second["social"]["log"]
+    site2 = second["build"]["site"]
+    assert site2[update1] == site1[update1]  # still published, byte for byte
+    refs = etree.fromstring(site2[update2]).findtext("c:references", namespaces=CAP_NS).split()
+    assert cap_headers(site2)[update1][1] in [r.split(",")[1] for r in refs]
+    assert unresolved_references(cap_files(site2)) == []
+    saved = state_branch(actions)
+    assert {update1, update2, "state.db"} <= set(saved)
+
+    # Withdrawn; no channel secrets this time: the outbox stays as the last run with posts left it.
+    edit_alert(project, "live-phishing", updated_at="2026-03-12T12:00:00+08:00", withdrawn='"Reported in error."')
+    actions.push("withdrawn")
+    third = actions.run("2026-03-13T00:00:00Z")
+    site3 = third["build"]["site"]
+    assert {update1, update2, cancel} <= set(site3) and site3[update2] == site2[update2]
+    assert site3["cap/live-phishing.xml"] == site3[cancel]
+    assert len(etree.fromstring(site3[cancel]).findtext("c:references", namespaces=CAP_NS).split()) == 3
+    assert unresolved_references(cap_files(site3)) == []
+    after = state_branch(actions)
+    assert after["state.db"] == saved["state.db"] and cancel in after
+
+    # Nothing changed: no new commit on the state branch.
+    head = actions.git(actions.origin, "rev-parse", "alertcast-state")
+    fourth = actions.run("2026-03-13T00:15:00Z")
+    assert fourth["social"]["result"] == "success" and cap_files(fourth["build"]["site"]) == cap_files(site3)
+    assert actions.git(actions.origin, "rev-parse", "alertcast-state") == head
+    assert "state unchanged" in fourth["social"]["log"][-1]
+
+
+def test_publish_stops_before_deploying_when_the_state_branch_cannot_be_read(actions):
+    run = actions.run("2026-03-03T00:00:00Z", break_origin=True)
+    build = run["build"]
+    assert build["steps"]["Restore the CAP archive"]["outcome"] == "failure"
+    assert "::error::cannot read the alertcast-state branch" in build["log"][-1]
+    assert build["steps"]["Build everything for the current time"]["outcome"] == "skipped"
+    assert build["site"] is None and run["deploy"]["result"] == run["social"]["result"] == "skipped"
+
+
+CONSTRAINTS = REPO / "constraints.txt"
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def pins(text: str) -> dict[str, str]:
+    """Canonical name -> version of each `name==version` line; any other line (but comments)
+    fails: a range or an unpinned name would let a new release in."""
+    found: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        pin = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][^\s;#]*)", line)
+        assert pin, f"constraints.txt:{number}: not an exact pin: {line!r}"
+        name = canonicalize_name(pin[1])
+        assert name not in found, f"constraints.txt:{number}: {pin[1]} is pinned twice"
+        found[name] = pin[2]
+    return found
+
+
+def unpinned(pinned: dict[str, str]) -> list[str]:
+    """What the pins leave out or exclude: each runtime dependency and build requirement of
+    pyproject.toml, and each requirement of a pinned package that is installed here at its pinned
+    version (its metadata then tells what that version needs: the closure is complete and
+    consistent)."""
+    problems = []
+
+    def check(req: Requirement, by: str) -> None:
+        name = canonicalize_name(req.name)
+        if name not in pinned:
+            problems.append(f"{by} needs {req}: not pinned")
+        elif not req.specifier.contains(pinned[name], prereleases=True):
+            problems.append(f"{by} needs {req}: pinned {pinned[name]}")
+
+    for line in PYPROJECT["project"]["dependencies"] + PYPROJECT["build-system"]["requires"]:
+        check(Requirement(line), "pyproject.toml")
+    for name, version in sorted(pinned.items()):
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        if dist.version == version:
+            for line in dist.requires or []:
+                req = Requirement(line)
+                if req.marker is None or req.marker.evaluate({"extra": ""}):
+                    check(req, f"{dist.metadata['Name']} {version}")
+    return problems
+
+
+def test_constraints_pin_every_runtime_dependency_within_pyproject_ranges():
+    pinned = pins(CONSTRAINTS.read_text(encoding="utf-8"))
+    assert unpinned(pinned) == []
+    assert {"setuptools", "wheel"} <= set(pinned)  # what pip builds alertcast, jieba and feedgen with
+    assert not {"pytest", "ruff", "playwright"} & set(pinned)  # test tools are not what production runs
+
+
+def test_unpinned_finds_a_missing_or_excluded_pin():
+    pinned = pins(CONSTRAINTS.read_text(encoding="utf-8"))
+    assert "pyproject.toml needs click>=8.1: not pinned" in unpinned({k: v for k, v in pinned.items() if k != "click"})
+    assert "pyproject.toml needs click>=8.1: pinned 8.0.4" in unpinned(dict(pinned, click="8.0.4"))
+    assert unpinned(dict(pinned, setuptools="65.5.0")) == ["pyproject.toml needs setuptools>=68: pinned 65.5.0"]
+    # an indirect dependency, missed through the pinned package installed here that needs it
+    direct = {canonicalize_name(Requirement(r).name) for r in PYPROJECT["project"]["dependencies"]}
+    needed_by = {canonicalize_name(Requirement(r).name): name for name, version in pinned.items()
+                 if _installed(name) == version for r in metadata.requires(name) or []
+                 if Requirement(r).marker is None}
+    indirect = sorted(set(needed_by) & set(pinned) - direct)
+    assert indirect or not any(_installed(n) == v for n, v in pinned.items())  # none only if nothing is at its pin
+    for child in indirect[:1]:
+        problems = unpinned({k: v for k, v in pinned.items() if k != child})
+        missed = {canonicalize_name(Requirement(p.split(" needs ")[1].split(":")[0]).name) for p in problems}
+        assert missed == {child} and all(p.endswith(": not pinned") for p in problems), (child, problems)
+    for bad in ("click>=8.1", "click", "click==8.4.0\nclick==8.4.0"):
+        with pytest.raises(AssertionError):
+            pins(bad)
+
+
+def _installed(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def test_pin_dependencies_prints_the_installed_closure():
+    """The refresh command of docs/github.md: it pins what is installed here, and what it prints
+    passes the same checks as constraints.txt."""
+    proc = subprocess.run([sys.executable, str(REPO / ".github" / "pin-dependencies.py")], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    printed = pins(proc.stdout)
+    for line in PYPROJECT["project"]["dependencies"]:
+        name = Requirement(line).name
+        assert printed[canonicalize_name(name)] == metadata.version(name)
+    assert unpinned(printed) == []
+    assert "python .github/pin-dependencies.py > constraints.txt" in (REPO / "docs" / "github.md").read_text(encoding="utf-8")
+
+
+def test_the_jobs_that_hold_secrets_install_the_pinned_versions():
+    pinned_env = "${{ github.workspace }}/constraints.txt"
+    for name, jobs in (("publish.yml", ("build", "social")), ("content-check.yml", ("check",))):
+        flow = workflow(name)
+        for job_name, job in flow["jobs"].items():
+            installs = [s for s in steps(job) if "pip install" in s.get("run", "")]
+            assert bool(installs) == (job_name in jobs), (name, job_name)
+            for step in installs:
+                assert step["run"] == "python -m pip install -c constraints.txt -e .", (name, job_name)
+                assert step["env"]["PIP_CONSTRAINT"] == step["env"]["PIP_BUILD_CONSTRAINT"] == pinned_env
+    # CI tests those pins on every pull request and push; the weekly run tests the newest releases
+    ci = workflow("ci.yml")
+    assert ci["on"]["schedule"][0]["cron"]
+    test = ci["jobs"]["test"]
+    names = [s.get("run") or s.get("uses", "").split("@")[0] for s in steps(test)]
+    pin = next(s for s in steps(test) if "PIP_CONSTRAINT=" in s.get("run", ""))
+    assert names.index(pin["run"]) < names.index("scripts/test")
+    assert pin["if"] == "github.event_name != 'schedule'"
+    assert '"PIP_CONSTRAINT=$GITHUB_WORKSPACE/constraints.txt"' in pin["run"]
+    assert '"PIP_BUILD_CONSTRAINT=$GITHUB_WORKSPACE/constraints.txt"' in pin["run"]
 
 
 def adapter_secret_defaults() -> dict[str, set[str]]:
@@ -301,6 +692,8 @@ def test_alerts_need_a_safety_editor_or_an_incident_commander():
                                                                     "@your-org/incident-commanders"]
     assert "@your-org/incident-commanders" not in owners_of("content/guides/create-wallet.en.md")
     assert owners_of(".github/workflows/publish.yml") == ["@your-org/alertcast-operators"]
+    # the pins decide which code runs next to the signing key and the channel tokens
+    assert owners_of("constraints.txt") == ["@your-org/alertcast-operators"]
 
 
 def test_scam_report_form_asks_what_an_editor_needs_and_warns():
