@@ -61,7 +61,7 @@ LEVEL_LABEL = {"zh": {"basic": "入门", "intermediate": "进阶", "advanced": "
 WORDS = {
     "zh": {"alerts": "安全警报", "guides": "使用教程", "published": "发布", "updated": "更新", "expires": "到期",
            "expires_event": "将到期", "expired": "已过期", "expired_on": "到期", "withdrawn": "已撤回",
-           "withdrawn_on": "撤回", "indicators": "诈骗特征（已去链接化，请勿访问）", "related": "相关教程",
+           "withdrawn_on": "撤回", "indicators": "诈骗特征（已改写为不可点击，切勿访问）", "related": "相关教程",
            "history": "更新记录", "home": "首页", "permalink": "本节链接", "none": "暂无", "feeds": "订阅", "by_category": "按类别",
            "why": "为什么这很重要：相关警报", "latest": "最新警报", "all_alerts": "查看全部警报 →",
            "back": "← 全部警报", "no_live": "目前没有生效中的警报。", "last_updated": "最近更新",
