@@ -231,7 +231,7 @@ def test_repository_enables_materials_recommended_extensions_as_plain_yaml():
     extensions = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))["markdown_extensions"]
     names = {next(iter(e)) if isinstance(e, dict) else e for e in extensions}
     assert {"admonition", "pymdownx.details", "attr_list", "md_in_html", "tables", "toc",
-            "pymdownx.superfences", "pymdownx.highlight", "pymdownx.tabbed", "footnotes"} <= names
+            "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist", "footnotes"} <= names
     assert {"toc": {"permalink": True}} in extensions
 
 
