@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import click
@@ -16,9 +16,10 @@ from .cli import TimeParam, now_or, project_config, project_option, report_and_e
 from .problems import ContentError
 
 
-def _summary(console: Console, result: pipeline.BuildResult, deployed: bool) -> None:
+def _summary(console: Console, result: pipeline.BuildResult, deployed: bool, tz: tzinfo) -> None:
+    """What a person wants to know after a build; times in the editors' time zone."""
     plan = result.plan
-    console.print(f"[bold]built[/] {result.output} in {result.duration:.2f}s at {plan.now.isoformat()}")
+    console.print(f"[bold]built[/] {result.output} in {result.duration:.2f}s at {plan.now.astimezone(tz).isoformat()}")
     live = ", ".join(a.id for a in plan.live) or "nothing"
     console.print(f"live: {live}")
     console.print(f"changed: {len(result.changed)} file(s)")
@@ -28,7 +29,7 @@ def _summary(console: Console, result: pipeline.BuildResult, deployed: bool) -> 
         console.print(f"  ... and {len(result.changed) - 20} more")
     nxt = plan.next_change_at
     upcoming = [a.id for a in plan.scheduled[:3]]
-    console.print(f"next change: {nxt.isoformat() if nxt else 'none scheduled'}"
+    console.print(f"next change: {nxt.astimezone(tz).isoformat() if nxt else 'none scheduled'}"
                   + (f" (scheduled: {', '.join(upcoming)})" if upcoming else ""))
     if result.signed:
         console.print("banners: signed (Ed25519)")
@@ -118,7 +119,7 @@ def _run(project: str, now: datetime | None, output: str | None, no_site: bool, 
         return
     except (signing.SigningKeyError, pipeline.SiteUnavailable, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
-    _summary(console, result, deploy)
+    _summary(console, result, deploy, config.tz)
 
 
 _now = click.option("--now", type=TimeParam(), help="Build as if it were this time (default: now).")

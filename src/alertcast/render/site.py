@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import html
+import logging
 import os
 import posixpath
 import re
@@ -111,6 +112,7 @@ def build_site(plan: Plan, config: Config, dest: Path) -> None:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
+    _quiet_jieba()
     with tempfile.TemporaryDirectory(prefix="alertcast-stage-") as tmp:
         for lang in config.languages:
             docs = Path(tmp) / lang / "docs"
@@ -122,6 +124,16 @@ def build_site(plan: Plan, config: Config, dest: Path) -> None:
             with _build_time(plan.now):
                 cfg = load_config(str(config_file), **python_options(raw))
                 build(cfg)
+
+
+def _quiet_jieba() -> None:
+    """jieba (Chinese search segmentation) prints "Building prefix dict ..." at DEBUG level on its
+    own handler: progress for a library's developer, noise in an editor's terminal and in logs."""
+    try:
+        import jieba
+    except ImportError:
+        return
+    jieba.setLogLevel(logging.WARNING)
 
 
 @contextmanager
