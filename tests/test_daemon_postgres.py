@@ -24,6 +24,14 @@ from alertcast.state import open_store
 pytestmark = pytest.mark.postgres
 
 
+def _shut_down(*daemons, engines: list) -> None:
+    """Stop in-process daemons (in the order given), then close their database engines."""
+    for daemon in daemons:
+        daemon.stop()
+    for engine in engines:
+        engine.dispose()
+
+
 def test_lease_is_exclusive_and_expires(fresh_postgres):  # noqa: F811
     engine = open_store(fresh_postgres)
     a, b = Lease(engine, "a", ttl=5), Lease(engine, "b", ttl=5)
@@ -67,10 +75,7 @@ def test_two_daemons_one_publishes_other_takes_over(tmp_path, fresh_postgres):  
         holders = {e.holder for e in publog.entries(engines[1], "publish")}
         assert holders == {"one", "two"}
     finally:
-        d2.stop()
-        d1.stop()
-        for engine in engines:
-            engine.dispose()
+        _shut_down(d2, d1, engines=engines)
 
 
 def test_sigkilled_active_process_the_standby_publishes_the_next_boundary_and_posts_once(tmp_path, fresh_postgres):  # noqa: F811
@@ -178,10 +183,7 @@ def test_first_publish_longer_than_the_lease_keeps_the_lease(tmp_path, fresh_pos
         assert two.of("publish") == [] and {e.holder for e in publog.entries(engines[0], "publish")} == {"one"}
     finally:
         starting.join(timeout=20)
-        d2.stop()
-        d1.stop()
-        for engine in engines:
-            engine.dispose()
+        _shut_down(d2, d1, engines=engines)
 
 
 def test_standby_reports_the_boundary_of_new_content_at_once(tmp_path, fresh_postgres):  # noqa: F811
@@ -202,10 +204,7 @@ def test_standby_reports_the_boundary_of_new_content_at_once(tmp_path, fresh_pos
         assert d2.next_boundary == publish_at and d2.health()[1]["next_boundary"] == publish_at.isoformat()
         assert two.of("publish") == []
     finally:
-        d2.stop()
-        d1.stop()
-        for engine in engines:
-            engine.dispose()
+        _shut_down(d2, d1, engines=engines)
 
 
 def test_a_takeover_publishes_the_content_the_dead_daemon_had_published_not_an_older_one(tmp_path, fresh_postgres):  # noqa: F811
@@ -254,10 +253,7 @@ def test_a_takeover_publishes_the_content_the_dead_daemon_had_published_not_an_o
         assert all("fresh" in ids for ids in seen), [ids for ids in seen if "fresh" not in ids][:1]
         assert [e.detail for e in publog.entries(engines[1], "publish") if e.holder == "two"] == ["start"]
     finally:
-        d2.stop()
-        d1.stop()
-        for engine in engines:
-            engine.dispose()
+        _shut_down(d2, d1, engines=engines)
 
 
 def test_a_daemon_that_lost_the_lease_drops_the_release_it_had_prepared(tmp_path, fresh_postgres):  # noqa: F811
@@ -295,7 +291,4 @@ def test_a_daemon_that_lost_the_lease_drops_the_release_it_had_prepared(tmp_path
         wait_for(lambda: not list(staging.glob("tmp-*")), timeout=5)
         assert {e.holder for e in publog.entries(engines[0], "publish") if e.at >= publish_at} == {"two"}
     finally:
-        d2.stop()
-        d1.stop()
-        for engine in engines:
-            engine.dispose()
+        _shut_down(d2, d1, engines=engines)
