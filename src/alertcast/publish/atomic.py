@@ -118,11 +118,13 @@ def read_manifest(release: Path | None) -> dict[str, bytes]:
     manifest = _manifest(release)
     if manifest.is_file():
         lines = manifest.read_text(encoding="utf-8").splitlines()
-        return {path: bytes.fromhex(hexdigest) for hexdigest, path in (line.split("  ", 1) for line in lines)}
+        digests = {path: bytes.fromhex(hexdigest) for hexdigest, path in (line.split("  ", 1) for line in lines)}
+        _manifests[release] = digests  # a release never changes; a build asks for its manifest more than once
+        return digests
     return tree_digests(release)
 
 
-_manifests: dict[Path, dict[str, bytes]] = {}
+_manifests: dict[Path, dict[str, bytes]] = {}  # release -> digests; emptied at each commit
 
 
 def tree_digests(root: Path | None) -> dict[str, bytes]:
