@@ -208,7 +208,7 @@ def test_zh_feeds_speak_the_sites_words(content, config):
         assert rss.feed.title == atom.feed.title == doc["title"] == f"Fixture Safety Center · {section}"
         by_id = {e.id.rsplit(":", 1)[1]: e for e in rss.entries}
         withdrawn = by_id["withdrawn-fake-app"]  # critical, fake-app
-        critical = site.SEVERITY_LABEL[lang]["critical"]
+        critical = site.severity_label("critical", lang)
         assert withdrawn.title.startswith(f"[{site.words(lang)['withdrawn']} · {critical}] ")
         assert {t.term for t in withdrawn.tags} == {site.category_label("fake-app", lang), critical,
                                                     site.words(lang)["withdrawn"]}

@@ -30,10 +30,9 @@ from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_c
 from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page
 from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
-from .labels import CATEGORY as CATEGORY_LABEL  # noqa: F401  (the name site.py had)
-from .labels import SEVERITY as SEVERITY_LABEL
 from .labels import WORDS as SHARED_WORDS
 from .labels import category as category_label
+from .labels import severity as severity_label
 from .labels import colon as _colon
 
 PAGE_ORDER = ("faq", "official-channels", "report-a-scam")
@@ -60,8 +59,7 @@ FEEDS = (("application/rss+xml", "RSS", "rss.xml"), ("application/atom+xml", "At
 LEVEL_LABEL = {"zh": {"basic": "入门", "intermediate": "进阶", "advanced": "高级"},
                "en": {"basic": "Basics", "intermediate": "Intermediate", "advanced": "Advanced"}}
 WORDS = {
-    "zh": {"alerts": "安全警报", "guides": "使用教程", "published": "发布", "updated": "更新", "expires": "到期",
-           "expires_event": "将到期", "expired": "已过期", "expired_on": "到期", "withdrawn": "已撤回",
+    "zh": {"published": "发布", "expires": "到期", "expires_event": "将到期", "expired_on": "到期",
            "withdrawn_on": "撤回", "indicators": "诈骗特征（已改写为不可点击，切勿访问）", "related": "相关教程",
            "history": "更新记录", "home": "首页", "permalink": "本节链接", "none": "暂无", "feeds": "订阅", "by_category": "按类别",
            "why": "为什么这很重要：相关警报", "latest": "最新警报", "all_alerts": "查看全部警报 →",
@@ -71,9 +69,8 @@ WORDS = {
            "expired_note": "此警报已于 {when} 到期，保留供参考；文中描述的骗局可能仍然存在。",
            "not_found": "页面不存在", "not_found_text": "这个地址没有页面：它可能已经移走，或者链接有误。",
            "not_found_home": "前往首页", "not_found_alerts": "查看全部安全警报"},
-    "en": {"alerts": "Alerts", "guides": "Guides", "published": "Published", "updated": "Updated",
-           "expires": "Expires", "expires_event": "Expires", "expired": "Expired", "expired_on": "Expired",
-           "withdrawn": "Withdrawn", "withdrawn_on": "Withdrawn",
+    "en": {"published": "Published", "expires": "Expires", "expires_event": "Expires", "expired_on": "Expired",
+           "withdrawn_on": "Withdrawn",
            "indicators": "Scam indicators (defanged: do not visit)", "related": "Related guides",
            "history": "History", "home": "Home", "permalink": "Link to this section", "none": "None yet", "feeds": "Subscribe",
            "by_category": "By category", "why": "Alerts that show why this matters", "latest": "Latest warnings",
@@ -99,7 +96,7 @@ def words(lang: str) -> dict[str, str]:
     return WORDS.get(lang, WORDS["en"])
 
 
-for _lang, _shared in SHARED_WORDS.items():  # the words every output shares (labels.py) win
+for _lang, _shared in SHARED_WORDS.items():  # the words every output shares come from labels.py
     WORDS[_lang].update(_shared)
 
 
@@ -290,7 +287,7 @@ def announcement(plan: Plan, config: Config, lang: str) -> dict | None:
     if not plan.live:
         return None
     alert = max(plan.live, key=lambda a: (a.severity.rank, a.changed_at, a.id))
-    label = SEVERITY_LABEL.get(lang, SEVERITY_LABEL["en"])[alert.severity.value]
+    label = severity_label(alert.severity.value, lang)
     return {"id": alert.id, "severity": alert.severity.value, "label": label,
             "title": alert.text(lang, config.default_lang).title, "url": f"alerts/{alert.id}/"}
 
@@ -459,7 +456,7 @@ def _time(when: datetime, config: Config, date_only: bool = False) -> str:
 
 def _badge(alert: Alert, lang: str) -> str:
     severity = alert.severity.value
-    label = SEVERITY_LABEL.get(lang, SEVERITY_LABEL["en"])[severity]
+    label = severity_label(severity, lang)
     return f'<span class="alertcast-badge alertcast-badge--{severity}">{label}</span>'
 
 
