@@ -33,9 +33,6 @@ REVISION_FILE = re.compile(r"cap/(?P<id>[a-z0-9][a-z0-9-]*)\.(?P<rev>\d{8}T\d{6}
 CAP_SEVERITY = {"info": "Minor", "advisory": "Minor", "warning": "Moderate", "critical": "Severe"}
 CAP_URGENCY = {"info": "Future", "advisory": "Expected", "warning": "Expected", "critical": "Immediate"}
 _ORDER = {"Alert": 0, "Update": 1, "Cancel": 2}
-#: Categories whose alerts describe a scam: the response is to stay away from it.
-SCAMS = ("phishing", "impersonation", "fake-app", "airdrop", "approval", "address-poisoning", "account-takeover",
-         "investment-scam")
 
 
 def response_type(alert: Alert, msg_type: str) -> str:
