@@ -128,6 +128,10 @@ class Alert:
         """The text in `lang`, falling back to the default language."""
         return self.texts.get(lang) or self.texts[default_lang]
 
+    def reason(self, lang: str, default_lang: str) -> str:
+        """Why it was withdrawn, in `lang`, falling back like `text`; "" when it was not."""
+        return self.withdrawn.get(lang) or self.withdrawn.get(default_lang) or next(iter(self.withdrawn.values()), "")
+
 
 @dataclass(frozen=True)
 class Guide:

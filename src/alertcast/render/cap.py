@@ -65,15 +65,11 @@ def headline(alert: Alert, msg_type: str, lang: str, default_lang: str) -> str:
     return title
 
 
-def _reason(alert: Alert, lang: str, default_lang: str) -> str:
-    return alert.withdrawn.get(lang) or alert.withdrawn.get(default_lang) or next(iter(alert.withdrawn.values()), "")
-
-
 def description(alert: Alert, msg_type: str, lang: str, default_lang: str) -> str:
     """The summary; an Update leads with its note (what changed), a Cancel with the reason."""
     summary = alert.text(lang, default_lang).summary
     if msg_type == "Cancel":
-        return _reason(alert, lang, default_lang) + "\n\n" + summary
+        return alert.reason(lang, default_lang) + "\n\n" + summary
     note = alert.update_note.get(lang) or alert.update_note.get(default_lang)
     if msg_type == "Update" and note:
         return note + "\n\n" + summary
@@ -151,7 +147,7 @@ def render_message(plan: Plan, config: Config, alert: Alert, msg: Message, earli
                       ("status", "Actual"), ("msgType", msg.msg_type), ("source", "alertcast"), ("scope", "Public")):
         out.append(_el("  ", tag, text))
     if msg.msg_type == "Cancel":
-        out.append(_el("  ", "note", _reason(alert, config.default_lang, config.default_lang)))
+        out.append(_el("  ", "note", alert.reason(config.default_lang, config.default_lang)))
     if earlier:
         out.append(_el("  ", "references", " ".join(f"{m.sender},{m.identifier},{cap_time(m.sent, config)}" for m in earlier)))
     cancel = msg.msg_type == "Cancel"
@@ -268,7 +264,7 @@ def _index_entry(config: Config, alert: Alert, msg: Message) -> bytes:
     _atom(entry, "title", headline(alert, msg.msg_type, lang, lang))
     _atom(entry, "updated", cap_time(msg.sent, config))
     _atom(entry, "link", rel="alternate", type="application/cap+xml", href=f"{config.site_url}cap/{alert.id}.xml")
-    _atom(entry, "summary", _reason(alert, lang, lang) if msg.msg_type == "Cancel"
+    _atom(entry, "summary", alert.reason(lang, lang) if msg.msg_type == "Cancel"
           else description(alert, msg.msg_type, lang, lang))
     return etree.tostring(entry, encoding="UTF-8")
 

@@ -46,7 +46,7 @@ def entry_summary(plan: Plan, config: Config, alert: Alert, lang: str) -> str:
     text = alert.text(lang, config.default_lang)
     parts = []
     if alert.is_withdrawn:
-        reason = alert.withdrawn.get(lang) or alert.withdrawn.get(config.default_lang) or next(iter(alert.withdrawn.values()))
+        reason = alert.reason(lang, config.default_lang)
         parts.append(labels.labelled("withdrawn", reason, lang))
     parts.append(text.summary)
     note = alert.update_note.get(lang) or alert.update_note.get(config.default_lang)
@@ -128,8 +128,7 @@ def render_json_feed(plan: Plan, config: Config, lang: str, alerts: list[Alert])
                 "severity": alert.severity.value,
                 "revision": alert.revision,
                 "state": plan.states[alert.id].value,
-                "withdrawn_reason": (alert.withdrawn.get(lang) or alert.withdrawn.get(config.default_lang))
-                if alert.is_withdrawn else None,
+                "withdrawn_reason": alert.reason(lang, config.default_lang) if alert.is_withdrawn else None,
             },
         }
         items.append(item)

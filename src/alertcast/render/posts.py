@@ -285,8 +285,7 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
 
     parts = {"summary": text_src.summary, "title": text_src.title, "items": indicators(alert, lang),
              "note": alert.update_note.get(lang, "") if action == "update" else "",
-             "reason": (alert.withdrawn.get(lang) or next(iter(alert.withdrawn.values()), "")) if action == "withdraw"
-             else ""}
+             "reason": alert.reason(lang, config.default_lang) if action == "withdraw" else ""}
     items = parts["items"]
     out = make(**parts)
     shown, truncated = len(items), False

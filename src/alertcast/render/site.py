@@ -509,7 +509,7 @@ def _history(alert: Alert, plan: Plan, config: Config, lang: str) -> list[str]:
     state = plan.states[alert.id]
     events: list[tuple[datetime | None, str, str]] = [(alert.publish_at, w["published"], "")]
     if state is State.withdrawn:
-        reason = alert.withdrawn.get(lang) or next(iter(alert.withdrawn.values()))
+        reason = alert.reason(lang, config.default_lang)
         events.append((alert.updated_at, w["withdrawn_on"], reason))
     else:
         if alert.updated_at:
@@ -527,7 +527,7 @@ def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str
     lines = [_front(f"{text.title}", text.summary), f"# {text.title}", ""]
     state = plan.states[alert.id]
     if state is State.withdrawn:
-        reason = alert.withdrawn.get(lang) or next(iter(alert.withdrawn.values()))
+        reason = alert.reason(lang, config.default_lang)
         note = (w["withdrawn_note"].format(when=_time(alert.updated_at, config)) if alert.updated_at
                 else w["withdrawn_note_undated"])
         lines += [f'!!! failure "{w["withdrawn"]}"', "", _indented(reason), "", _indented(note), ""]
