@@ -188,10 +188,13 @@ def facets(text: str) -> tuple[Facet, ...]:
         start = len(text[: m.start()].encode("utf-8"))
         return start, start + len(m.group(0).encode("utf-8"))
 
-    found = [Facet(*span(m), uri=m.group(0)) for m in length.URL.finditer(text)]
-    found += [Facet(*span(m), tag=m.group(0)[1:]) for m in _HASHTAG.finditer(text)
-              if not any(f.byte_start <= span(m)[0] < f.byte_end for f in found)]
-    return tuple(sorted(found, key=lambda f: f.byte_start))
+    links = [Facet(*span(m), uri=m.group(0)) for m in length.URL.finditer(text)]
+    tags = []
+    for m in _HASHTAG.finditer(text):
+        start, end = span(m)
+        if not any(f.byte_start <= start < f.byte_end for f in links):  # a # inside a link is no tag
+            tags.append(Facet(start, end, tag=m.group(0)[1:]))
+    return tuple(sorted(links + tags, key=lambda f: f.byte_start))
 
 
 def _environment(config: Config) -> jinja2.Environment:
@@ -281,7 +284,7 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
                                   "reason": esc(reason), "indicators": [markup.code(i) for i in items]}).strip()
 
     def fitted(text: str) -> int:
-        return rule.count(markup.visible(text))
+        return count(channel, text)
 
     parts = {"summary": text_src.summary, "title": text_src.title, "items": indicators(alert, lang),
              "note": alert.update_note.get(lang, "") if action == "update" else "",
