@@ -1,9 +1,9 @@
 """Structured logs: one JSON object per line, with the `extra` fields a record carries.
 
 Secrets are removed from the whole line (message, fields, traceback) by the handler, not by
-filters on a few loggers: a filter on a logger does not see what its child loggers log, and a
+filters on a few loggers: a filter on a logger does not see what its child loggers log. A
 secret that is a URL (a Slack or Discord webhook) shows up in urllib3's debug lines as its path
-alone, without the scheme and host that the full secret has.
+alone; adapters register that path as a secret too (`Adapter.secret_url`).
 """
 
 from __future__ import annotations
@@ -12,38 +12,25 @@ import json
 import logging
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 from ..broadcast.redaction import SECRETS
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
-_MIN_PART = 8  # a URL path shorter than this is not secret enough to hide (and would hide too much)
-_own: set[str] = set()  # the daemon's own secrets (webhook secret, signing key), see hide()
 
 
 def hide(secret: str | None) -> None:
-    """Never print `secret` (nor, for a multi-line one such as a PEM key, any of its long lines)."""
+    """Never print `secret` (nor, for a multi-line one such as a PEM key, any of its long lines):
+    the daemon's own secrets (webhook secret, signing key) join those the adapters registered."""
     if not secret:
         return
-    _own.add(secret)
-    _own.update(line.strip() for line in secret.splitlines() if len(line.strip()) >= 16)
-
-
-def _forms(secret: str) -> set[str]:
-    forms = {secret, quote(secret, safe=""), quote(secret, safe="/:")}
-    parts = urlsplit(secret)
-    if parts.scheme in ("http", "https") and len(parts.path) >= _MIN_PART:
-        forms |= {parts.path, quote(parts.path, safe="/")}
-    return {f for f in forms if len(f) >= 4}
+    SECRETS.add(secret)
+    for line in secret.splitlines():
+        if len(line.strip()) >= 16:
+            SECRETS.add(line.strip())
 
 
 def redact(text: str) -> str:
-    secrets = set(SECRETS._secrets) | _own  # every secret an adapter read in this process, and ours
-    forms = sorted({f for s in secrets for f in _forms(s)}, key=len, reverse=True)
-    for form in forms:
-        if form in text:
-            text = text.replace(form, "[REDACTED]")
-    return text
+    return SECRETS(text)
 
 
 def _clean(value: Any) -> Any:
