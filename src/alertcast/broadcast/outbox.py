@@ -112,7 +112,7 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
     for channel in config.enabled_channels:
         for alert in plan.published:  # as the plan presents them at its `now`; scheduled ones are not there
             state = plan.states[alert.id]
-            if channel not in alert.channels or state is State.scheduled:
+            if channel not in alert.channels:
                 continue
             rows = _rows_for(engine, alert.id, channel)
             if state is State.live:

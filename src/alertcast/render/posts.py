@@ -216,12 +216,10 @@ def _environment_for(project_templates: str, overrides: tuple[str, ...]) -> jinj
 
 
 def _setting(config: Config, channel: str, key: str) -> Any:
-    """A channel key whether config declares it as a field or keeps it as an extra."""
+    """A channel key whether config declares it as a field or keeps it as an extra (pydantic
+    answers attribute lookups for both)."""
     settings = config.settings.channels.get(channel)
-    if settings is None:
-        return None
-    value = getattr(settings, key, None)
-    return value if value is not None else (settings.model_extra or {}).get(key)
+    return None if settings is None else getattr(settings, key, None)
 
 
 def channel_lang(config: Config, channel: str) -> str:
