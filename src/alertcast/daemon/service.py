@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 
 from ..config import CONFIG_FILE, Config, Settings, load_config
 from ..content.loader import load_content
+from ..content.parsecache import fingerprint
 from ..plan import Plan
 from ..problems import ContentError
 from ..state import create_tables, open_store
@@ -82,12 +83,10 @@ def content_state(config: Config) -> str:
         for name in names:
             path = os.path.join(folder, name)
             try:
-                st = os.stat(path)
+                seen.append(f"{path}:{fingerprint(os.stat(path))}")
             except OSError:
                 continue
-            seen.append(f"{path}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
-    st = os.stat(config.path)
-    seen.append(f"{config.path}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
+    seen.append(f"{config.path}:{fingerprint(os.stat(config.path))}")
     return hashlib.sha256("\n".join(sorted(seen)).encode()).hexdigest()
 
 
@@ -105,12 +104,11 @@ def initial_config(root: Path | str) -> tuple[Config, ContentError | None]:
     with, and names no state store (see Daemon). A missing mkdocs.yml raises ContentError and an
     unreadable one OSError: then there is no project to wait for."""
     root = Path(root)
-    if not (root / CONFIG_FILE).is_file():
-        load_config(root)  # raises the positioned "no mkdocs.yml here"
     try:
-        return load_config(root), None
+        return load_config(root), None  # an unreadable file raises OSError from here
     except ContentError as exc:
-        (root / CONFIG_FILE).read_bytes()  # OSError when it cannot be read at all
+        if not (root / CONFIG_FILE).is_file():
+            raise  # the positioned "no mkdocs.yml here"
         return Config(root.resolve(), "alertcast", "https://alertcast.invalid/", Settings(), {}), exc
 
 
@@ -200,7 +198,6 @@ class Daemon:
         self.enqueuer = enqueuer or _default_enqueuer
         self._dispatcher = dispatcher
         self._own_dispatcher = dispatcher is None  # made here, for self.config: made again when that is reloaded
-        self._dispatcher_config: Config | None = None
         self.clock = clock
         self.sync_interval, self.dispatch_interval = sync_interval, dispatch_interval
         self.publish_retry = publish_retry  # first delay after a failed publish; doubles up to RETRY_CAP
@@ -496,9 +493,8 @@ class Daemon:
             # could both pass the check and post closer together than `min_interval`.
             try:
                 with self._dispatch_lock:
-                    if self._dispatcher is None or (self._own_dispatcher and self._dispatcher_config is not self.config):
+                    if self._dispatcher is None or (self._own_dispatcher and self._dispatcher.config is not self.config):
                         # the first drain, or mkdocs.yml was reloaded: channels use their new settings
-                        self._dispatcher_config = self.config
                         self._dispatcher = _default_dispatcher(self.engine, self.config)
                     self._dispatcher.drain(self.clock())
             except Exception as exc:
@@ -579,7 +575,9 @@ class Daemon:
                                replace_existing=True, misfire_grace_time=None)
         if changed:  # not at every sync that finds nothing new
             log.info("next boundary", extra={"at": when.isoformat()})
-        if self.is_leader:
+        # Any publish drops the prepared release, so a sync that found nothing new (same boundary,
+        # release still prepared) need not walk content/ again to find it unchanged.
+        if self.is_leader and (changed or self._prepared is None):
             self._schedule_prepare(when)
 
     def _boundary_due(self, when: datetime | None) -> bool:
