@@ -123,6 +123,11 @@ class _ChannelKeys(_Strict):
         return value
 
 
+#: The dispatcher's retry and pacing defaults for a channel that does not set them.
+DISPATCH_DEFAULTS = {key: _ChannelKeys.model_fields[key].default
+                     for key in ("max_tries", "backoff_base", "backoff_cap", "per_drain", "min_interval")}
+
+
 def _site_language(value: str, info: ValidationInfo) -> str:
     languages = (info.context or {}).get("languages", ())
     if languages and value not in languages:
@@ -438,10 +443,11 @@ def load_config(root: Path | str = ".") -> Config:
         )
     extra = raw.get("extra") or {}
     section = extra.get("alertcast", {}) if isinstance(extra, dict) else {}
-    found, section = _channel_problems(section, shown, positions)
+    context = _languages_context(section)
+    found, section = _channel_problems(section, shown, positions, context)
     problems += found
     try:
-        settings = Settings.model_validate(section or {}, context=_languages_context(section))
+        settings = Settings.model_validate(section or {}, context=context)
     except ValidationError as exc:
         problems += validation_problems(exc, shown, positions, ("extra", "alertcast"), Settings)
         settings = None
@@ -458,14 +464,13 @@ def _languages_context(section: Any) -> dict[str, tuple[str, ...]]:
     return {"languages": tuple(map(str, languages)) if isinstance(languages, list) else Settings().languages}
 
 
-def _channel_problems(section: Any, shown: str, positions: dict[yamlsource.Key, yamlsource.Position]
-                      ) -> tuple[list[Problem], Any]:
+def _channel_problems(section: Any, shown: str, positions: dict[yamlsource.Key, yamlsource.Position],
+                      context: dict[str, tuple[str, ...]]) -> tuple[list[Problem], Any]:
     """Check each channel's keys against what its adapter reads; return the problems and the
     section without the channels that have them (so they are not reported twice)."""
     channels = section.get("channels") if isinstance(section, dict) else None
     if not isinstance(channels, dict):
         return [], section  # absent, or not a mapping: Settings says so
-    context = _languages_context(section)
     problems: list[Problem] = []
     good = {}
     for name, keys in channels.items():

@@ -26,7 +26,7 @@ import requests
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Engine
 
-from ..config import Config
+from ..config import DISPATCH_DEFAULTS, Config
 from . import outbox as ob
 from .adapters import Adapter, ConfigProblem, Message, SendError, build
 from .redaction import Redactor
@@ -35,7 +35,7 @@ log = logging.getLogger("alertcast.broadcast")
 
 DRY_RUN_NOTE = ("dry run (no credentials, dry_run: true, or the channel is disabled): not sent; "
                 "`alertcast outbox retry ID` sends it")
-DEFAULTS = {"max_tries": 8, "backoff_base": 30.0, "backoff_cap": 3600.0, "per_drain": 20, "min_interval": 0.0}
+DEFAULTS = DISPATCH_DEFAULTS
 
 
 @dataclass
