@@ -65,15 +65,15 @@ def load(text: str, line_offset: int = 0) -> tuple[Any, dict[Key, Position]]:
 
     `line_offset` is added to every line (front matter starts below its `---`).
     """
-    if "：" in text:  # a full-width colon after a key, where YAML reads none, makes the error a line late
-        _full_width_colon(text, line_offset)
+    if "：" in text and _ANY_KEY_FULL_WIDTH_COLON.search(text):  # Chinese text is full of "：" elsewhere
+        _full_width_colon(text, line_offset)  # after a key YAML reads no colon: the error would come a line late
     try:
         result = _from_events(text, line_offset)
     except (_Unusual, yaml.YAMLError, ValueError, TypeError):
         result = None  # anything unusual, or an error: the general path below gives the same result or error
     if result is None:
         result = _load_general(text, line_offset)
-    if _FULL_WIDTH_IN_FLOW.search(text):
+    if any(c in text for c in "，、［｛【") and _FULL_WIDTH_IN_FLOW.search(text):
         _full_width_in_flow(text, line_offset)
     return result
 
@@ -132,6 +132,8 @@ def _compose_pure(text: str, line_offset: int) -> yaml.Node | None:
 # -- mistakes editors make on Chinese keyboards: said plainly, at the character to change ----------
 
 _KEY_FULL_WIDTH_COLON = re.compile(r"^(?P<lead>[ \t]*(?:-[ \t]+)*)(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*：[ \t]*(?P<rest>.*)$")
+#: Some line may hold a key and a full-width colon (a quick test before the line-by-line walk).
+_ANY_KEY_FULL_WIDTH_COLON = re.compile(r"^[ \t]*(?:-[ \t]+)*[A-Za-z_][A-Za-z0-9_.-]*[ \t]*：", re.MULTILINE)
 _BLOCK_SCALAR = re.compile(r"(?:^|[:\-])[ \t]+[|>][+-]?[0-9]?[+-]?[ \t]*(?:#.*)?$")
 # Cheap to test on every file: Chinese text is full of "，" and "、", but rarely inside [ ] or { }.
 _FULL_WIDTH_IN_FLOW = re.compile(r"[\[{][^\]}\n]*[，、]|(?:^|[:\-])[ \t]+[［｛【]", re.MULTILINE)
