@@ -393,7 +393,11 @@ class Config:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return False
-        host = parts.hostname.lower().rstrip(".")
+        return self.allows_host(parts.hostname)
+
+    def allows_host(self, host: str) -> bool:
+        """True when `host` is the site's own or an allowed domain (or a subdomain of one)."""
+        host = host.lower().rstrip(".")
         allowed = (self.site_host,) + self.settings.allowed_link_domains
         return any(host == d or host.endswith("." + d) for d in allowed if d)
 

@@ -225,10 +225,6 @@ def _mentioned_handles(source: SourceFile, mentions: dict[str, str]) -> Iterator
                                      "the @")
 
 
-def _defanged(host: str) -> str:
-    return host.replace(".", "[.]")
-
-
 def _clickable_hosts(source: SourceFile, hosts: tuple[tuple[str | None, int, str, str], ...], config: Config,
                      indicators: tuple[frozenset[str], ...]) -> Iterator[Problem]:
     """Scam indicators may appear only defanged, anywhere. Titles, summaries, update notes and
@@ -242,12 +238,12 @@ def _clickable_hosts(source: SourceFile, hosts: tuple[tuple[str | None, int, str
                 named = domain if host == domain else f"{domain} (as {host})"
                 yield Problem(source.shown, line, col, "error",
                               f"scam indicator {named} is written so that it can become a clickable link",
-                              f"write it defanged as `{_defanged(written.split('://')[-1])}` (in backticks), "
+                              f"write it defanged as `{posts.defang(written.split('://')[-1])}` (in backticks), "
                               "never as a link")
         elif domain is not None:
             yield source.problem((key,), "error", f"{key} names scam indicator {domain} in a form that becomes a link",
-                                 f"banners and posts show the {key} as it is: write it defanged, {_defanged(host)}")
-        elif config.allows_link("https://" + host):
+                                 f"banners and posts show the {key} as it is: write it defanged, {posts.defang(host)}")
+        elif config.allows_host(host):
             continue
         elif "://" in written:
             yield source.problem((key,), "error", f"{key} links to {host}, a domain not on the allow-list",
@@ -256,7 +252,7 @@ def _clickable_hosts(source: SourceFile, hosts: tuple[tuple[str | None, int, str
         elif host.rsplit(".", 1)[-1].isalpha():  # "8.4.2" is a version, not a host
             yield source.problem((key,), "error",
                                  f"{key} mentions {host}, a domain not on the allow-list, which networks turn into a link",
-                                 f"write it defanged, {_defanged(host)}, or add the domain to "
+                                 f"write it defanged, {posts.defang(host)}, or add the domain to "
                                  "extra.alertcast.allowed_link_domains")
 
 
