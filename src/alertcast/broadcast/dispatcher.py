@@ -274,7 +274,7 @@ class Dispatcher:
         operation = row["operation"] or "post"
         first = ob.as_utc(row["first_try_at"]) or now
         window = adapter.idempotent_window
-        within = operation == "post" and window is not None and now - first < timedelta(seconds=min(window, 10**9))
+        within = operation == "post" and window is not None and now - first < timedelta(seconds=window)
         if not probably_posted and (operation in adapter.safe_repeat or within):
             self._requeue(row, now, report, f"outcome unknown, safe to retry: {error}", None, expect)
             return

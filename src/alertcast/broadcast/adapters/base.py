@@ -82,7 +82,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 class Adapter:
     name = "base"
-    #: seconds during which a retried send is de-duplicated by the server; None: no server-side idempotency
+    #: seconds during which the server de-duplicates a repeated post (Mastodon's Idempotency-Key);
+    #: None: none. A post that is always safe to repeat is in `safe_repeat` instead.
     idempotent_window: float | None = None
     edit_window: float | None = None  # None: cannot edit; float('inf'): no limit
     delete_window: float | None = None

@@ -31,7 +31,6 @@ def _expired(exc: SendError) -> bool:
 
 class Bluesky(Adapter):
     name = "bluesky"
-    idempotent_window = float("inf")
     delete_window = float("inf")
     safe_repeat = frozenset({"post", "delete"})  # the same rkey; deleting a missing record succeeds
     _session_cache: dict[tuple[str, str], dict] = {}

@@ -10,7 +10,6 @@ from .base import Adapter, Message
 
 class Matrix(Adapter):
     name = "matrix"
-    idempotent_window = float("inf")
     edit_window = float("inf")
     delete_window = float("inf")
     safe_repeat = frozenset({"post", "edit", "delete"})  # every request carries a txnId derived from the row

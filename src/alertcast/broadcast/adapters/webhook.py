@@ -29,7 +29,6 @@ class Webhook(Adapter):
         self.url = str(self.require("url"))
         self.secret_value = self.secret("secret_env", DEFAULT_SECRET_ENV)
         if self.settings.get("idempotent"):
-            self.idempotent_window = float("inf")
             self.safe_repeat = frozenset({"post", "delete"})
         if self.settings.get("supports_delete"):
             self.delete_window = float("inf")
