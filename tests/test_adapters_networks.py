@@ -232,10 +232,6 @@ def test_unknown_outcome_of_an_edit(world):
         assert len(texts) == 2 and texts.count(update["text"]) == 1, texts
 
 
-DELETE_AFTER_UNKNOWN = {"telegram": "deleted", "x": "deleted", "mastodon": "deleted", "discord": "deleted",
-                        "slack": "deleted", "matrix": "deleted", "bluesky": "deleted", "webhook": "unknown"}
-
-
 @pytest.fixture
 def make_world(project, tmp_path):
     """A World for one network with its own settings and environment (`make_world(name, extra, env)`)."""
