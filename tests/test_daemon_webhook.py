@@ -84,3 +84,29 @@ def test_health_reports_bad_content_and_keeps_last_outputs(tmp_path):
         assert 'alertcast_publishes_total{result="error"} 1.0' in requests.get(url + "/metrics", timeout=5).text
     finally:
         daemon.stop()
+
+
+def test_a_failing_route_is_logged_not_printed_as_a_traceback(capfd, caplog):
+    """The server runs on threads: a traceback printed there would land in the daemon's stderr
+    (and in whatever else holds stderr at that moment), unformatted and outside the log."""
+    import logging
+
+    from alertcast.daemon.webhook import Routes, serve
+
+    def broken_health():
+        raise RuntimeError("state store unreachable")
+
+    server = serve(Routes(None, lambda: None, broken_health, lambda: (b"", "text/plain")), "127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with caplog.at_level(logging.ERROR, logger="alertcast.daemon.http"):
+            try:
+                requests.get(url + "/healthz", timeout=5)
+            except requests.ConnectionError:
+                pass  # the server hangs up on a request it could not answer
+            assert requests.get(url + "/nothing", timeout=5).status_code == 404  # and keeps serving
+        assert "Traceback" not in capfd.readouterr().err
+        assert any("RuntimeError: state store unreachable" in r.getMessage() for r in caplog.records)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -24,6 +24,7 @@ from alertcast.plan import Plan
 from alertcast.render.site import build_site, markdown_extensions, python_options, site_config
 
 from conftest import FIXTURE, NOW, REPO
+from fakes import QuietServer
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -123,7 +124,7 @@ def bundled_site(tmp_path_factory, bundled_plan):
 
 def _serve(root: Path):
     handler = functools.partial(SiteHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = QuietServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
@@ -161,6 +162,7 @@ def served(site):
     server, url = _serve(site)
     yield url
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +170,7 @@ def bundled_served(bundled_site):
     server, url = _serve(bundled_site)
     yield url
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="module")

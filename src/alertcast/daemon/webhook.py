@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +21,24 @@ def verify(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), header.strip().encode())
 
 
+log = logging.getLogger("alertcast.daemon.http")
+
+
+class _Server(ThreadingHTTPServer):
+    """Handler failures go to the daemon's log, not as a bare traceback on stderr.
+
+    A client that hangs up mid-answer (a health probe timing out) is routine: debug level."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            log.debug("http client %s hung up: %s", client_address[0], error)
+        else:
+            log.error("http request from %s failed: %s: %s", client_address[0], type(error).__name__, error)
+
+
 class Routes:
     """What the HTTP server needs from the daemon."""
 
@@ -30,9 +50,6 @@ class Routes:
 def serve(routes: Routes, host: str, port: int) -> ThreadingHTTPServer:
     """Start the server in a daemon thread; `server.server_address` has the bound port."""
     import json
-    import logging
-
-    log = logging.getLogger("alertcast.daemon.http")
 
     class Handler(BaseHTTPRequestHandler):
         def _send(self, code: int, body: bytes, ctype: str = "application/json") -> None:
@@ -81,7 +98,6 @@ def serve(routes: Routes, host: str, port: int) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args) -> None:  # noqa: A002
             log.debug("http %s", format % args)
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
+    server = _Server((host, port), Handler)
     threading.Thread(target=server.serve_forever, name="alertcast-http", daemon=True).start()
     return server
