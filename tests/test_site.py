@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -122,11 +123,17 @@ def bundled_site(tmp_path_factory, bundled_plan):
     return dest
 
 
+@contextlib.contextmanager
 def _serve(root: Path):
+    """`root` served over HTTP while the block runs; yields the base URL."""
     handler = functools.partial(SiteHandler, directory=str(root))
     server = QuietServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
@@ -159,18 +166,14 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def served(site):
-    server, url = _serve(site)
-    yield url
-    server.shutdown()
-    server.server_close()
+    with _serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def bundled_served(bundled_site):
-    server, url = _serve(bundled_site)
-    yield url
-    server.shutdown()
-    server.server_close()
+    with _serve(bundled_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -602,7 +605,7 @@ def renamed_project(target: Path) -> Path:
     return target
 
 
-def test_links_to_renamed_files_lead_to_their_pages(browser, tmp_path):
+def test_links_to_renamed_files_lead_to_their_pages(page, tmp_path):
     """A link to a file leads to the page of its item, which is served at the item's id; in
     both languages, followed in the browser."""
     project = renamed_project(tmp_path / "project")
@@ -610,10 +613,8 @@ def test_links_to_renamed_files_lead_to_their_pages(browser, tmp_path):
     build_site(Plan.at(load_or_raise(config), NOW), config, tmp_path / "site")
     for path in (tmp_path / "site").rglob("*.html"):  # mkdocs leaves a link it cannot resolve as it is
         assert not re.search(r'href="[^"]*\.md[#"]', path.read_text(encoding="utf-8")), path
-    server, url = _serve(tmp_path / "site")
-    page = browser.new_page()
-    page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())  # nothing leaves the machine
-    try:
+    with _serve(tmp_path / "site") as url:
+        page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())  # nothing leaves the machine
         for root, lang in (("/", "zh"), ("/en/", "en")):
             for text, where in (("without language", "alerts/old-name/"), ("with language", "alerts/old-name/#details"),
                                 ("by reference", "alerts/old-name/")):
@@ -629,9 +630,6 @@ def test_links_to_renamed_files_lead_to_their_pages(browser, tmp_path):
                 page.locator("article a", has_text="the renamed guide").click()
                 page.wait_for_url(f"{url}{root}guides/old-guide/")
                 assert page.locator("article h1").inner_text() == RENAMED["guides/new-guide"][1][lang]
-    finally:
-        page.close()
-        server.shutdown()
 
 
 def test_the_site_is_named_in_the_readers_language(page, bundled_served):
