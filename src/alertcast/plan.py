@@ -30,6 +30,11 @@ def withdrawn_at(alert: Alert) -> datetime:
     return alert.updated_at or alert.publish_at
 
 
+def never_live(alert: Alert) -> bool:
+    """Withdrawn the second it went out: never listed, never alerted."""
+    return alert.is_withdrawn and withdrawn_at(alert) <= alert.publish_at
+
+
 def as_of(alert: Alert, now: datetime) -> Alert:
     """The alert as the public may know it at `now`.
 

@@ -20,7 +20,7 @@ from lxml import etree
 
 from ..config import Config
 from ..content.models import Alert
-from ..plan import Plan, State, withdrawn_at
+from ..plan import Plan, State, never_live, withdrawn_at
 from . import labels
 from .memo import alert_key, config_key, memo
 
@@ -102,14 +102,14 @@ def _rev(t: datetime) -> str:
 def messages(alert: Alert, config: Config) -> list[Message]:
     """The messages the content describes, oldest first. An alert withdrawn the moment it
     went out was never live, so it has none (as it has no posts)."""
+    if never_live(alert):
+        return []
     sender = config.id_domain
     base = f"{sender}.alert.{alert.id}"
     first = Message(f"{base}.{_rev(alert.publish_at)}", "Alert", alert.publish_at, _rev(alert.publish_at), sender)
     if alert.is_withdrawn:
         # updated_at is the withdrawal time; the update before it, if any, is in the archive.
         sent = withdrawn_at(alert)
-        if sent <= alert.publish_at:
-            return []
         return [first, Message(f"{base}.{_rev(sent)}.cancel", "Cancel", sent, _rev(sent) + "-cancel", sender)]
     if alert.updated_at and alert.updated_at > alert.publish_at:
         return [first, Message(f"{base}.{_rev(alert.updated_at)}", "Update", alert.updated_at,

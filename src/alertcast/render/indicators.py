@@ -16,7 +16,7 @@ from datetime import datetime
 
 from ..content.frontmatter import refang
 from ..content.models import Alert
-from ..plan import Plan, State, withdrawn_at
+from ..plan import Plan, State, never_live
 from .banner import cap_time
 from .memo import alert_key, memo
 
@@ -63,14 +63,12 @@ def last_change(plan: Plan) -> datetime | None:
     keeps only its latest indicators, so an update counts as a change). Expiry changes nothing.
     None while nothing has ever been listed. It never moves back as time goes on."""
     moments = []
-    for alert in plan.content.alerts:  # as of now: an update or withdrawal still ahead is not there
-        if not alert.indicators or plan.states[alert.id] is State.scheduled:
+    for alert in plan.published:  # as of now: an update or withdrawal still ahead is not there
+        if not alert.indicators or never_live(alert):
             continue
-        if alert.is_withdrawn and withdrawn_at(alert) <= alert.publish_at:
-            continue  # withdrawn the second it went out: never listed
         moments.append(alert.publish_at)
         if alert.updated_at is not None and alert.updated_at > alert.publish_at:
-            moments.append(withdrawn_at(alert) if alert.is_withdrawn else alert.updated_at)
+            moments.append(alert.updated_at)  # a withdrawal's time is its updated_at
     return max(moments, default=None)
 
 
