@@ -132,6 +132,10 @@ class Alert:
         """Why it was withdrawn, in `lang`, falling back like `text`; "" when it was not."""
         return self.withdrawn.get(lang) or self.withdrawn.get(default_lang) or next(iter(self.withdrawn.values()), "")
 
+    def note(self, lang: str, default_lang: str) -> str:
+        """What the update changed, in `lang`, else in the default language; "" when neither has a note."""
+        return self.update_note.get(lang) or self.update_note.get(default_lang) or ""
+
 
 @dataclass(frozen=True)
 class Guide:

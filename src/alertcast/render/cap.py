@@ -70,7 +70,7 @@ def description(alert: Alert, msg_type: str, lang: str, default_lang: str) -> st
     summary = alert.text(lang, default_lang).summary
     if msg_type == "Cancel":
         return alert.reason(lang, default_lang) + "\n\n" + summary
-    note = alert.update_note.get(lang) or alert.update_note.get(default_lang)
+    note = alert.note(lang, default_lang)
     if msg_type == "Update" and note:
         return note + "\n\n" + summary
     return summary

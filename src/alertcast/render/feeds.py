@@ -49,7 +49,7 @@ def entry_summary(plan: Plan, config: Config, alert: Alert, lang: str) -> str:
         reason = alert.reason(lang, config.default_lang)
         parts.append(labels.labelled("withdrawn", reason, lang))
     parts.append(text.summary)
-    note = alert.update_note.get(lang) or alert.update_note.get(config.default_lang)
+    note = alert.note(lang, config.default_lang)
     if alert.updated_at and note:
         parts.append(labels.labelled("updated", note, lang))
     return "\n\n".join(parts)
