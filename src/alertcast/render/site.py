@@ -224,9 +224,14 @@ def markdown_extensions(value: list | dict | None) -> list:
         items: list = [{name: options} if options else name for name, options in value.items()]
     else:
         items = list(value or [])
-    names = {(next(iter(item)) if isinstance(item, dict) else item).removeprefix("markdown.extensions.")
-             for item in items}
+    names = {_extension_name(item) for item in items}
     return items + [name for name in REQUIRED_EXTENSIONS if name not in names]
+
+
+def _extension_name(item: str | dict) -> str:
+    """The extension an entry of `markdown_extensions` names (`name` or `{name: options}`),
+    without the `markdown.extensions.` prefix."""
+    return (next(iter(item)) if isinstance(item, dict) else item).removeprefix("markdown.extensions.")
 
 
 def _toc_options(items: list, defaults: dict) -> list:
@@ -234,11 +239,10 @@ def _toc_options(items: list, defaults: dict) -> list:
     toc is added when missing (mkdocs always loads it)."""
     out, found = [], False
     for item in items:
-        name = next(iter(item)) if isinstance(item, dict) else item
-        if name.removeprefix("markdown.extensions.") == "toc":
+        if _extension_name(item) == "toc":
             found = True
-            options = (item[name] if isinstance(item, dict) else None) or {}
-            item = {name: {**defaults, **options}}
+            name, options = next(iter(item.items())) if isinstance(item, dict) else (item, None)
+            item = {name: {**defaults, **(options or {})}}
         out.append(item)
     return out if found else [*out, {"toc": dict(defaults)}]
 
