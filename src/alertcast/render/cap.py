@@ -117,6 +117,11 @@ def messages(alert: Alert, config: Config) -> list[Message]:
     return [first]
 
 
+def _messages(alert: Alert, config: Config) -> list[Message]:
+    """`messages`, memoised: they depend on the alert and `id_domain` alone."""
+    return memo("cap-messages", (alert_key(alert), config.id_domain), lambda: messages(alert, config))
+
+
 def parse_message(data: bytes, revision: str) -> Message:
     """The header of a published message (to reference it from later ones)."""
     doc = etree.fromstring(data)
@@ -185,14 +190,13 @@ def render_cap(plan: Plan, config: Config, archive: Mapping[str, bytes] | None =
     out: dict[str, bytes] = {}
     index: list[tuple[Alert, Message]] = []
     ckey = config_key(config)
-    domain = config.id_domain
     kept: dict[str, list[tuple[str, bytes]]] = {}
     for path, data in sorted((archive or {}).items()):
         found = REVISION_FILE.fullmatch(path)
         if found:
             kept.setdefault(found["id"], []).append((found["rev"], data))
     for alert in cap_alerts(plan):
-        msgs = memo("cap-messages", (alert_key(alert), domain), lambda: messages(alert, config))
+        msgs = _messages(alert, config)
         if not msgs:
             continue
         earlier = _archived(plan, msgs, kept.get(alert.id, ()))
@@ -210,11 +214,9 @@ def archive_paths(plan: Plan, config: Config, published: Iterable[str]) -> list[
     `render_cap` would keep and does not render itself: read them and pass them as `archive`."""
     produced: set[str] = set()
     ids = set()
-    domain = config.id_domain
     for alert in cap_alerts(plan):
         ids.add(alert.id)
-        produced.update(_path(alert, m) for m in
-                        memo("cap-messages", (alert_key(alert), domain), lambda a=alert: messages(a, config)))
+        produced.update(_path(alert, m) for m in _messages(alert, config))
     return sorted(p for p in published if p.startswith("cap/") and p not in produced
                   and (found := REVISION_FILE.fullmatch(p)) is not None and found["id"] in ids)
 
