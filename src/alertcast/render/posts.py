@@ -141,7 +141,9 @@ def defang_handle(value: str, lang: str = "en") -> str:
     label = PLATFORMS.get(platform.strip().lower(), platform.strip())
     if isinstance(label, dict):
         label = label.get(lang, label["en"])
-    handle = _AT.sub("", handle.strip(), count=1) if _AT.match(handle.strip()) else handle.strip()
+    handle = handle.strip()
+    if _AT.match(handle):
+        handle = handle[1:]
     handle = _AT.sub("[at]", defang(handle)).replace("#", "[#]")
     if platform == "phone":
         handle = handle.replace("+", "[+]")
@@ -289,23 +291,26 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
              "reason": alert.reason(lang, config.default_lang) if action == "withdraw" else ""}
     items = parts["items"]
     out = make(**parts)
+    size = fitted(out)
     shown, truncated = len(items), False
-    if fitted(out) > rule.limit and items:
+    if size > rule.limit and items:
         # The alert's page lists every indicator; the post keeps as many as fit, then says how
         # many more the page has (also when none fits: then it only says how many there are).
         for shown in range(len(items) - 1, -2, -1):
             parts["items"] = items[:shown] + [more_indicators(len(items) - shown, lang, shown)] if shown >= 0 else []
             out = make(**parts)
-            if fitted(out) <= rule.limit:
+            size = fitted(out)
+            if size <= rule.limit:
                 break
         shown = max(shown, 0)
     note_shown = False
-    if fitted(out) > rule.limit and action == "update" and parts["note"]:
+    if size > rule.limit and action == "update" and parts["note"]:
         without = make(**{**parts, "summary": ""})
         if esc(parts["note"]) in without:  # the note says what changed; the summary is on the page
             parts["summary"], out, note_shown = "", without, True
+            size = fitted(out)
         # (a project template that leaves the note out keeps the summary, shortened below)
-    if fitted(out) > rule.limit:
+    if size > rule.limit:
         truncated = True
         key = {"post": "summary", "update": "note" if note_shown else "summary", "withdraw": "reason"}[action]
         whole = parts[key]
@@ -318,7 +323,9 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
                 hi = mid - 1
         parts[key] = _shorten(whole, lo)
         out = make(**parts)
-        if fitted(out) > rule.limit:
+        size = fitted(out)
+        if size > rule.limit:
             out = make(**{**parts, key: "", "summary": "", "title": _shorten(parts["title"], 20)})
-    return Post(channel, action, lang, out, fitted(out), rule.limit, rule.unit, link,
+            size = fitted(out)
+    return Post(channel, action, lang, out, size, rule.limit, rule.unit, link,
                 facets(out) if channel == "bluesky" else (), truncated, len(items) - shown)
