@@ -306,14 +306,6 @@ class Settings(_Strict):
                 raise ValueError(f"{lang!r} is not a language code like 'zh' or 'en'")
         return value
 
-    @field_validator("channels")
-    @classmethod
-    def _known_channels(cls, value: dict[str, ChannelSettings]) -> dict[str, ChannelSettings]:
-        for name in value:
-            if name not in SOCIAL_CHANNELS:
-                raise ValueError(f"unknown channel {name!r}; known channels: {', '.join(SOCIAL_CHANNELS)}")
-        return value
-
     @field_validator("allowed_link_domains")
     @classmethod
     def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
