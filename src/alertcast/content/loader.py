@@ -309,7 +309,6 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
                                      f"content folder {display_path(content_dir, base)}/ does not exist",
                                      "create it or set extra.alertcast.content_dir")], False)
     files: list[SourceFile] = []
-    unreadable: set[tuple[str, str, str]] = set()  # (section, stem, lang) of files with errors
     present: set[tuple[str, str, str]] = set()  # (section, stem, lang) of every file, readable or not
     shown_in = _Shown(base)
     try:
@@ -330,8 +329,7 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
         present.add(stem_lang)
         if parsed:
             files.append(parsed)
-        else:
-            unreadable.add(stem_lang)
+    complete = len(files) == len(discovered)  # False when some file could not be parsed at all
     problems += _outside_problems(content_dir, base)
     groups: dict[tuple[str, str], list[SourceFile]] = defaultdict(list)
     for source in files:
@@ -361,7 +359,7 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
     from .lint import lint  # cross-file rules need the whole set
 
     problems += lint(content, files, config, cache)
-    return Loaded(content, sorted(set(problems)), not unreadable)
+    return Loaded(content, sorted(set(problems)), complete)
 
 
 class _Shown:
