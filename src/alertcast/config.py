@@ -99,6 +99,15 @@ EnvName = Annotated[str, AfterValidator(_env_name)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
+def _configured(value: str, info: ValidationInfo, hint_end: str = "") -> str:
+    """`value`, when it is one of the languages in the validation context (or there are none)."""
+    languages = (info.context or {}).get("languages", ())
+    if languages and value not in languages:
+        raise PydanticCustomError("alertcast", "language {value} is not configured",
+                                  {"hint": "use one of " + ", ".join(languages) + hint_end, "value": repr(value)})
+    return value
+
+
 class _ChannelKeys(_Strict):
     """Keys every channel accepts: read by the dispatcher (retries, pacing) and the post renderer."""
 
@@ -116,11 +125,7 @@ class _ChannelKeys(_Strict):
     @field_validator("lang")
     @classmethod
     def _configured_language(cls, value: str | None, info: ValidationInfo) -> str | None:
-        languages = (info.context or {}).get("languages", ())
-        if value is not None and languages and value not in languages:
-            raise PydanticCustomError("alertcast", "language {value} is not configured",
-                                      {"hint": "use one of " + ", ".join(languages), "value": repr(value)})
-        return value
+        return value if value is None else _configured(value, info)
 
 
 #: The dispatcher's retry and pacing defaults for a channel that does not set them.
@@ -129,11 +134,7 @@ DISPATCH_DEFAULTS = {key: _ChannelKeys.model_fields[key].default
 
 
 def _site_language(value: str, info: ValidationInfo) -> str:
-    languages = (info.context or {}).get("languages", ())
-    if languages and value not in languages:
-        raise PydanticCustomError("alertcast", "language {value} is not configured", {
-            "hint": f"use one of {', '.join(languages)}, or add it to extra.alertcast.languages", "value": repr(value)})
-    return value
+    return _configured(value, info, ", or add it to extra.alertcast.languages")
 
 
 def _named(value: str, hint: str) -> str:
