@@ -70,7 +70,8 @@ def _env_name(value: str) -> str:
 
 
 def _http_url(value: str) -> str:
-    if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise text_error(f"{value!r} is not an http(s):// address", "write the full address, e.g. https://mastodon.social")
     return value
 
