@@ -26,7 +26,7 @@ from .. import yamlsource
 from ..config import CONFIG_FILE, Config, validation_problems
 from ..gcpause import paused
 from ..problems import ContentError, Problem, display_path
-from .frontmatter import CONTROL, AlertMatter, BannerMatter, GuideMatter, PageMatter
+from .frontmatter import CONTROL, EXAMPLE_TIME, AlertMatter, BannerMatter, GuideMatter, PageMatter
 from .models import (
     IMPLICIT_CHANNELS,
     Alert,
@@ -179,7 +179,7 @@ def _time_hint(problem: Problem) -> Problem:
     if "timezone" in problem.message or "time zone" in problem.message:
         return Problem(problem.path, problem.line, problem.col, problem.level,
                        problem.message.split(":")[0] + " has no time zone",
-                       "write a full time with its offset, e.g. 2026-11-01T08:00:00+08:00")
+                       f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
     return problem
 
 
