@@ -341,7 +341,7 @@ def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[
         try:
             for action in actions:
                 post = posts.render(alert, config, channel, action, lang)
-                if post.truncated or post.length > post.limit:
+                if post.truncated or not post.fits:
                     field, text = key, what
                     full = None
                     if action == "update":  # the shipped templates lead with the note and drop the summary
