@@ -16,11 +16,10 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
 
 from . import yamlsource
 from .content.models import CATEGORIES, SOCIAL_CHANNELS
-from .problems import ContentError, Problem
+from .problems import ContentError, Problem, hint_error, text_error
 
 CONFIG_FILE = "mkdocs.yml"
 
@@ -60,43 +59,48 @@ class ChannelSettings(BaseModel):
 
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# An editor's value goes into the error's context, never into its message template, and last:
-# pydantic fills in each context key in turn, so a value such as "{hint}" would be filled in.
 
 
 def _env_name(value: str) -> str:
     # Never echo the value: an editor may have pasted the secret itself here.
     if not _ENV_NAME.match(value):
-        raise PydanticCustomError("alertcast", "must be the name of an environment variable, such as MY_TOKEN",
-                                  {"hint": "put the secret in that variable, never in mkdocs.yml"})
+        raise hint_error("must be the name of an environment variable, such as MY_TOKEN",
+                         "put the secret in that variable, never in mkdocs.yml")
     return value
 
 
 def _http_url(value: str) -> str:
-    if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname:
-        raise PydanticCustomError("alertcast", "{value} is not an http(s):// address",
-                                  {"hint": "write the full address, e.g. https://mastodon.social", "value": repr(value)})
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise text_error(f"{value!r} is not an http(s):// address", "write the full address, e.g. https://mastodon.social")
     return value
 
 
 def _category(value: str) -> str:
     if value not in CATEGORIES:
         close = difflib.get_close_matches(value, CATEGORIES, n=1)
-        raise PydanticCustomError("alertcast", "{value} is not an alert category", {
-            "hint": f"did you mean '{close[0]}'?" if close else "use one of " + ", ".join(CATEGORIES),
-            "value": repr(value)})
+        raise text_error(f"{value!r} is not an alert category",
+                         f"did you mean '{close[0]}'?" if close else "use one of " + ", ".join(CATEGORIES))
     return value
 
 
 def _hashtag(value: str) -> str:
     if not value.startswith("#") or len(value) < 2 or any(ch.isspace() for ch in value):
-        raise PydanticCustomError("alertcast", "{value} is not a hashtag", {
-            "hint": "write each tag as one word starting with #, e.g. \"#phishing\"", "value": repr(value)})
+        raise text_error(f"{value!r} is not a hashtag",
+                         "write each tag as one word starting with #, e.g. \"#phishing\"")
     return value
 
 
 EnvName = Annotated[str, AfterValidator(_env_name)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+def _configured(value: str, info: ValidationInfo, hint_end: str = "") -> str:
+    """`value`, when it is one of the languages in the validation context (or there are none)."""
+    languages = (info.context or {}).get("languages", ())
+    if languages and value not in languages:
+        raise text_error(f"language {value!r} is not configured", "use one of " + ", ".join(languages) + hint_end)
+    return value
 
 
 class _ChannelKeys(_Strict):
@@ -116,11 +120,7 @@ class _ChannelKeys(_Strict):
     @field_validator("lang")
     @classmethod
     def _configured_language(cls, value: str | None, info: ValidationInfo) -> str | None:
-        languages = (info.context or {}).get("languages", ())
-        if value is not None and languages and value not in languages:
-            raise PydanticCustomError("alertcast", "language {value} is not configured",
-                                      {"hint": "use one of " + ", ".join(languages), "value": repr(value)})
-        return value
+        return value if value is None else _configured(value, info)
 
 
 #: The dispatcher's retry and pacing defaults for a channel that does not set them.
@@ -129,16 +129,12 @@ DISPATCH_DEFAULTS = {key: _ChannelKeys.model_fields[key].default
 
 
 def _site_language(value: str, info: ValidationInfo) -> str:
-    languages = (info.context or {}).get("languages", ())
-    if languages and value not in languages:
-        raise PydanticCustomError("alertcast", "language {value} is not configured", {
-            "hint": f"use one of {', '.join(languages)}, or add it to extra.alertcast.languages", "value": repr(value)})
-    return value
+    return _configured(value, info, ", or add it to extra.alertcast.languages")
 
 
 def _named(value: str, hint: str) -> str:
     if not value.strip():
-        raise PydanticCustomError("alertcast", "the site's name is empty", {"hint": hint})
+        raise hint_error("the site's name is empty", hint)
     return value.strip()
 
 
@@ -151,8 +147,8 @@ SiteNames = dict[Annotated[str, AfterValidator(_site_language)], Annotated[str, 
 
 def _site_description(value: str) -> str:
     if not value.strip():
-        raise PydanticCustomError("alertcast", "the site's description is empty", {
-            "hint": "write the description, or leave the language out to use the top-level site_description"})
+        raise hint_error("the site's description is empty",
+                         "write the description, or leave the language out to use the top-level site_description")
     return value.strip()
 
 
@@ -254,8 +250,8 @@ class Settings(_Strict):
             name = _named(value, "write the name, or remove the setting to use the top-level site_name")
             return {lang: name for lang in info.data.get("languages") or ()}
         if not isinstance(value, dict):
-            raise PydanticCustomError("alertcast", "must be a name, or a mapping from language to name", {
-                "hint": "write e.g. site_name: {zh: 钱包安全中心, en: Wallet Safety Center}"})
+            raise hint_error("must be a name, or a mapping from language to name",
+                             "write e.g. site_name: {zh: 钱包安全中心, en: Wallet Safety Center}")
         return value
 
     site_description: SiteDescriptions = {}
@@ -268,8 +264,9 @@ class Settings(_Strict):
         if isinstance(value, str):  # one description for every language
             return {lang: _site_description(value) for lang in info.data.get("languages") or ()}
         if not isinstance(value, dict):
-            raise PydanticCustomError("alertcast", "must be a description, or a mapping from language to one", {
-                "hint": "write e.g. site_description: {zh: 面向钱包用户的防骗警报, en: Scam warnings for wallet users}"})
+            raise hint_error("must be a description, or a mapping from language to one",
+                             "write e.g. site_description: {zh: 面向钱包用户的防骗警报, "
+                             "en: Scam warnings for wallet users}")
         return value
 
     @field_validator("id_authority")
@@ -304,14 +301,6 @@ class Settings(_Strict):
         for lang in value:
             if not lang.isalpha() or not lang.islower() or len(lang) > 3:
                 raise ValueError(f"{lang!r} is not a language code like 'zh' or 'en'")
-        return value
-
-    @field_validator("channels")
-    @classmethod
-    def _known_channels(cls, value: dict[str, ChannelSettings]) -> dict[str, ChannelSettings]:
-        for name in value:
-            if name not in SOCIAL_CHANNELS:
-                raise ValueError(f"unknown channel {name!r}; known channels: {', '.join(SOCIAL_CHANNELS)}")
         return value
 
     @field_validator("allowed_link_domains")

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic_core import PydanticCustomError
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -32,6 +34,18 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.level == "error"
+
+
+def hint_error(message: str, hint: str) -> PydanticCustomError:
+    """A validation error with its own hint (shown instead of the pointer to the reference).
+    `message` must hold no editor's text: pydantic fills in `{...}` in it (use text_error)."""
+    return PydanticCustomError("alertcast", message, {"hint": hint})
+
+
+def text_error(message: str, hint: str) -> PydanticCustomError:
+    """A validation error whose message holds an editor's text: passed as the last context value,
+    so pydantic never reads braces in it as a placeholder."""
+    return PydanticCustomError("alertcast", "{message}", {"hint": hint, "message": message})
 
 
 class ContentError(Exception):

@@ -15,6 +15,7 @@ import idna
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from ..problems import hint_error, text_error
 from .addresses import COPY_AGAIN, address_problem
 from .models import CATEGORIES, FREQUENCIES, GUIDE_LEVELS, KNOWN_CHANNELS, PLACEMENTS, PLATFORMS
 
@@ -55,12 +56,6 @@ class _Strict(BaseModel):
 
 
 EXAMPLE_TIME = "2026-11-01T08:00:00+08:00"
-
-
-def _error(message: str, hint: str) -> PydanticCustomError:
-    """A validation error with its own hint (shown instead of the pointer to the reference).
-    `message` must hold no editor's text: pydantic fills in `{...}` in it."""
-    return PydanticCustomError("alertcast", message, {"hint": hint})
 
 
 def _missing(info: ValidationInfo, key: str) -> bool:
@@ -106,15 +101,15 @@ class BannerMatter(_Strict):
     def _range(cls, value: str | None, info: ValidationInfo) -> str | None:
         low = info.data.get("min_app_version")
         if value and low and version_tuple(low) > version_tuple(value):
-            raise _error(f"is {value}, below min_app_version {low}: no app version would see the banner",
-                         "swap the two versions, or remove one of them")
+            raise hint_error(f"is {value}, below min_app_version {low}: no app version would see the banner",
+                             "swap the two versions, or remove one of them")
         return value
 
     @field_validator("platforms")
     @classmethod
     def _some_platform(cls, value: list[str]) -> list[str]:
         if not value:
-            raise _error("is empty: the banner would reach nobody", "remove the key to target every platform")
+            raise hint_error("is empty: the banner would reach nobody", "remove the key to target every platform")
         return value
 
 
@@ -132,15 +127,15 @@ def _domain(raw: str) -> str:
     if not name.isascii():
         raise _unicode_domain(str(raw), wildcard, name)
     if not re.match(r"^[a-z0-9*]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9-]+)+$", value):
-        raise _text_error(f"{raw!r} is not a domain like evil-wallet.example",
-                          "write the host name alone, e.g. wallet-verify.example or *.wallet-verify.example")
+        raise text_error(f"{raw!r} is not a domain like evil-wallet.example",
+                         "write the host name alone, e.g. wallet-verify.example or *.wallet-verify.example")
     for label in name.split("."):
         if label.startswith("xn--"):
             problem = _a_label_problem(label)
             if problem:
-                raise _text_error(f"{raw!r}: the label {label} {problem}",
-                                  "copy the domain again from where the scam was reported; an xn-- label is "
-                                  "the ASCII form of a name in another script and must decode")
+                raise text_error(f"{raw!r}: the label {label} {problem}",
+                                 "copy the domain again from where the scam was reported; an xn-- label is "
+                                 "the ASCII form of a name in another script and must decode")
     return value
 
 
@@ -149,15 +144,15 @@ def _unicode_domain(raw: str, wildcard: str, name: str) -> PydanticCustomError:
                         for c in dict.fromkeys(name) if not c.isascii())
     ascii_form = to_ascii(name)
     if ascii_form is None:
-        return _text_error(f"{raw!r} is written in Unicode and is no name browsers can open: it contains {letters}",
-                           "copy the domain again from the address bar or the report, in its xn-- form")
+        return text_error(f"{raw!r} is written in Unicode and is no name browsers can open: it contains {letters}",
+                          "copy the domain again from the address bar or the report, in its xn-- form")
     ascii_form = wildcard + ascii_form
     if ascii_form.startswith("xn--") or ".xn--" in ascii_form:
         shown = f"it shows as {wildcard}{name} but contains {letters}, so browsers look up {ascii_form}"
     else:  # full-width letters or dots, which browsers read as plain ones
         shown = f"it contains {letters}, which browsers read as {ascii_form}"
-    return _text_error(f"{raw!r} is written in Unicode: {shown}",
-                       f"write {ascii_form}: the blocklist must hold the name browsers look up")
+    return text_error(f"{raw!r} is written in Unicode: {shown}",
+                      f"write {ascii_form}: the blocklist must hold the name browsers look up")
 
 
 def to_ascii(name: str) -> str | None:
@@ -195,7 +190,7 @@ def _address(value: str) -> str:
     chain, _, address = value.partition(":")
     problem = address_problem(chain, address)
     if problem:
-        raise _text_error(f"{value!r}: {problem}", COPY_AGAIN)
+        raise text_error(f"{value!r}: {problem}", COPY_AGAIN)
     return value
 
 
@@ -205,12 +200,6 @@ def _handle(value: str) -> str:
     if platform not in HANDLE_PLATFORMS or not handle.strip():
         raise ValueError(f"{value!r} is not 'platform:handle' with platform one of {', '.join(HANDLE_PLATFORMS)}")
     return value
-
-
-def _text_error(message: str, hint: str) -> PydanticCustomError:
-    """A validation error whose message holds an editor's text: passed as the last context value,
-    so pydantic never reads braces in it as a placeholder."""
-    return PydanticCustomError("alertcast", "{message}", {"hint": hint, "message": message})
 
 
 class IndicatorsMatter(_Strict):
@@ -227,7 +216,7 @@ def refang(text: str) -> str:
 def _not_a_date(value: object) -> object:
     """`publish_at: 2026-03-01` is read by YAML as a date: say that, not 'no time zone'."""
     if isinstance(value, date) and not isinstance(value, datetime):
-        raise _error("is a date without a time", f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
+        raise hint_error("is a date without a time", f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
     return value
 
 
@@ -264,8 +253,8 @@ class AlertMatter(_Strict):
     def _expires_after_publishing(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         published = info.data.get("publish_at")
         if value and published and value <= published:
-            raise _error(f"must be after publish_at ({published.isoformat()})",
-                         "set a later expires_at, or remove it to keep the alert in the banner")
+            raise hint_error(f"must be after publish_at ({published.isoformat()})",
+                             "set a later expires_at, or remove it to keep the alert in the banner")
         return value
 
     @field_validator("updated_at")
@@ -273,15 +262,15 @@ class AlertMatter(_Strict):
     def _updated_after_publishing(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         published = info.data.get("publish_at")
         if value and published and value < published:
-            raise _error(f"is before publish_at ({published.isoformat()}); an alert cannot be updated before "
-                         "it is published", "set updated_at to when the text changed")
+            raise hint_error(f"is before publish_at ({published.isoformat()}); an alert cannot be updated before "
+                             "it is published", "set updated_at to when the text changed")
         return value
 
     @field_validator("update_note")
     @classmethod
     def _note_has_time(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and _missing(info, "updated_at"):
-            raise _error("needs updated_at (when the change was made)", f"add e.g. updated_at: {EXAMPLE_TIME}")
+            raise hint_error("needs updated_at (when the change was made)", f"add e.g. updated_at: {EXAMPLE_TIME}")
         return value
 
     @field_validator("withdrawn")
@@ -292,8 +281,8 @@ class AlertMatter(_Strict):
         if not value.strip():
             raise ValueError("withdrawn needs a reason readers will see, e.g. 'Reported in error: the site is ours.'")
         if _missing(info, "updated_at"):
-            raise _error("needs updated_at (when it was withdrawn); feeds and CAP date the withdrawal with it",
-                         f"add updated_at: with the time it was withdrawn, e.g. updated_at: {EXAMPLE_TIME}")
+            raise hint_error("needs updated_at (when it was withdrawn); feeds and CAP date the withdrawal with it",
+                             f"add updated_at: with the time it was withdrawn, e.g. updated_at: {EXAMPLE_TIME}")
         return value
 
 

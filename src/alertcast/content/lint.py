@@ -18,7 +18,7 @@ from ..problems import Problem, display_path
 from ..render import length, posts
 from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
 from .models import SOCIAL_CHANNELS, Alert, Content, Indicators
-from .placeholders import is_placeholder
+from .placeholders import MARK, is_placeholder
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -287,7 +287,7 @@ def _placeholders(source: SourceFile) -> Iterator[Problem]:
         if is_placeholder(getattr(source.matter, key, None) or ""):
             yield source.problem((key,), "error", f"placeholder left from `alertcast new`: write the {key}",
                                  "replace the TODO text with your own")
-    if "TODO" not in source.body:
+    if MARK not in source.body:  # masking code only blanks characters: no placeholder line without it
         return
     body = mask_code(source.body)
     heading = None
@@ -341,7 +341,7 @@ def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[
         try:
             for action in actions:
                 post = posts.render(alert, config, channel, action, lang)
-                if post.truncated or post.length > post.limit:
+                if post.truncated or not post.fits:
                     field, text = key, what
                     full = None
                     if action == "update":  # the shipped templates lead with the note and drop the summary

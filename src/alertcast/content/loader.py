@@ -26,7 +26,7 @@ from .. import yamlsource
 from ..config import CONFIG_FILE, Config, validation_problems
 from ..gcpause import paused
 from ..problems import ContentError, Problem, display_path
-from .frontmatter import CONTROL, AlertMatter, BannerMatter, GuideMatter, PageMatter
+from .frontmatter import CONTROL, EXAMPLE_TIME, AlertMatter, BannerMatter, GuideMatter, PageMatter
 from .models import (
     IMPLICIT_CHANNELS,
     Alert,
@@ -179,7 +179,7 @@ def _time_hint(problem: Problem) -> Problem:
     if "timezone" in problem.message or "time zone" in problem.message:
         return Problem(problem.path, problem.line, problem.col, problem.level,
                        problem.message.split(":")[0] + " has no time zone",
-                       "write a full time with its offset, e.g. 2026-11-01T08:00:00+08:00")
+                       f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
     return problem
 
 
@@ -309,7 +309,6 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
                                      f"content folder {display_path(content_dir, base)}/ does not exist",
                                      "create it or set extra.alertcast.content_dir")], False)
     files: list[SourceFile] = []
-    unreadable: set[tuple[str, str, str]] = set()  # (section, stem, lang) of files with errors
     present: set[tuple[str, str, str]] = set()  # (section, stem, lang) of every file, readable or not
     shown_in = _Shown(base)
     try:
@@ -330,8 +329,7 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
         present.add(stem_lang)
         if parsed:
             files.append(parsed)
-        else:
-            unreadable.add(stem_lang)
+    complete = len(files) == len(discovered)  # False when some file could not be parsed at all
     problems += _outside_problems(content_dir, base)
     groups: dict[tuple[str, str], list[SourceFile]] = defaultdict(list)
     for source in files:
@@ -361,7 +359,7 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
     from .lint import lint  # cross-file rules need the whole set
 
     problems += lint(content, files, config, cache)
-    return Loaded(content, sorted(set(problems)), not unreadable)
+    return Loaded(content, sorted(set(problems)), complete)
 
 
 class _Shown:
