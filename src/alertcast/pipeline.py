@@ -175,7 +175,7 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
 
         def fill(dest: Path) -> None:
             report("site", None, None)
-            with _site_languages(config, dest, report if progress else None):
+            with _site_languages(config, dest, progress):
                 builder(plan, config, dest)
             report("write", None, None)
     else:
@@ -213,10 +213,8 @@ def deploy(config: Config, result: BuildResult, target=None, progress: Progress 
 
     deployer = target or target_from_config(config)
     if deployer is not None and result.release is not None:
-        if progress is None:
-            result.deployed = deployer.deploy(result.release)
-        else:
-            progress("deploy", None, None)
-            result.deployed = deployer.deploy(result.release, lambda done, total: progress("deploy", done, total))
+        report = progress or _quiet
+        report("deploy", None, None)
+        result.deployed = deployer.deploy(result.release, lambda done, total: report("deploy", done, total))
         result.target = deployer.describe()
     return result

@@ -100,7 +100,8 @@ class Dispatcher:
             due = [dict(r._mapping) for r in conn.execute(
                 select(ob.outbox).where(and_(ob.outbox.c.status == "queued", ob.outbox.c.due_at <= now))
                 .order_by(ob.outbox.c.due_at, ob.outbox.c.id))]
-        self._paused = ob.paused(self.engine, now)
+        if due:  # read only by the loop below: no rows due, no query
+            self._paused = ob.paused(self.engine, now)
         per_channel: dict[str, int] = {}
         handled = 0
         for row in due:

@@ -29,14 +29,6 @@ class Redactor:
 SECRETS = Redactor()
 
 
-class RedactingFilter:
-    """A logging filter that removes known secrets from one record (kept for handlers that want it)."""
-
-    def filter(self, record) -> bool:  # type: ignore[no-untyped-def]
-        _clean(record)
-        return True
-
-
 def _clean(record: logging.LogRecord) -> None:
     if not SECRETS._secrets:
         return

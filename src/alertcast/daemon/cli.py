@@ -11,7 +11,7 @@ import click
 from ..config import CONFIG_FILE
 from ..content.loader import load_content
 from ..plan import Plan
-from ..problems import ContentError
+from ..problems import ContentError, Problem
 from ..state import open_store
 from . import gitsync, publog
 from .status import outbox_summary
@@ -59,9 +59,10 @@ def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch
         report_and_exit(exc)
         raise  # unreachable
     except OSError as exc:
-        click.echo(f"{Path(project) / CONFIG_FILE}:1:1: error: cannot be read: {exc.strerror or type(exc).__name__} "
-                   "(give the daemon's user read access to it)", err=True)
-        sys.exit(1)
+        report_and_exit(ContentError([Problem(str(Path(project) / CONFIG_FILE), 1, 1, "error",
+                                              f"cannot be read: {exc.strerror or type(exc).__name__}",
+                                              "give the daemon's user read access to it")]))
+        raise  # unreachable
     if invalid and not no_sync and gitsync.head(config.root) is None:
         for problem in invalid.errors:
             click.echo(str(problem), err=True)

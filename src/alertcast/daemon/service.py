@@ -447,7 +447,7 @@ class Daemon:
                 self.enqueuer(self.engine, plan, self.config)
             except ContentError as exc:
                 self._failed(now, started, "content has errors; still serving the last good outputs: "
-                             + "; ".join(str(p) for p in exc.problems if p.is_error)[:1500])
+                             + problems_text(exc, self.config.path))
                 self._schedule_boundary_from_content(now)
                 return
             except Exception as exc:  # a deploy or store failure: report, keep the old outputs

@@ -124,7 +124,7 @@ class Adapter:
         path, so the path and its last segment are secrets too."""
         url = self.secret(key, default_env)
         if url:
-            parts = urlsplit(url.strip())
+            parts = urlsplit(url)  # secret() has stripped it
             path = parts.path.rstrip("/")
             for part in (parts.netloc + path, path, path.rsplit("/", 1)[-1]):
                 if len(part) >= 8:

@@ -47,9 +47,12 @@ class Bluesky(Adapter):
     def retry_hint(self, response):  # type: ignore[no-untyped-def]
         return retry_from_reset(response, "ratelimit-reset")
 
-    def _keep(self, data: dict) -> dict:
+    def _hide_tokens(self, data: dict) -> None:
         self.redact.add(data.get("accessJwt"))
         self.redact.add(data.get("refreshJwt"))
+
+    def _keep(self, data: dict) -> dict:
+        self._hide_tokens(data)
         if not (data.get("did") and data.get("accessJwt")):  # never keep a session we could not read
             raise SendError("unknown", "bluesky: the session answer holds no did or accessJwt")
         self._session_cache[(self.base_url, self.handle)] = data
@@ -58,8 +61,7 @@ class Bluesky(Adapter):
     def _session(self) -> dict:
         cached = self._session_cache.get((self.base_url, self.handle))
         if cached is not None:
-            self.redact.add(cached.get("accessJwt"))
-            self.redact.add(cached.get("refreshJwt"))
+            self._hide_tokens(cached)
             return cached
         return self._create_session()
 
