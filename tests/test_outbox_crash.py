@@ -1,10 +1,11 @@
-"""Crash test: the dispatcher process is killed (SIGKILL) at random points, then a new one recovers.
+"""Crash test: the dispatcher process is killed (SIGKILL) at chosen and random points, then a new one recovers.
 
 Each run is a fresh process running the real `alertcast outbox drain`, forked from one that has
 already imported alertcast (so fifty runs take seconds, not fifty interpreter starts). The fakes slow each write down a little (before and after it takes effect) and count the writes
 they received and answered, so each kill is known to have landed before the first send, during a
-send (the request arrived, the answer had not gone back), or between and after sends. A fair
-share must land during a send, or the test proves nothing. Afterwards every post went out
+send (the request arrived, the answer had not gone back), or between and after sends. One run in
+ten kills at once (before any send), one once every network has answered (between or after); the
+rest kill at random and a fair share of all must land during a send, or the test proves nothing. Afterwards every post went out
 exactly once on channels with server-side idempotency or lookup, at most once elsewhere, and
 every uncertain case is held for a person, never re-posted.
 """
@@ -55,6 +56,10 @@ NAMES = ["telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "
 EXACTLY_ONCE = {"mastodon", "bluesky", "matrix", "x", "slack"}
 RUNS = 50
 BEFORE, AFTER = 0.015, 0.045  # seconds a fake holds each write before and after it takes effect
+#: Where each run aims its kill, in turn. Only "mid" is left to chance: on a slow, busy machine
+#: random kills almost all land during a send, so the first and last moments are aimed at.
+AIMS = ("early", "mid", "mid", "mid", "late", "mid", "mid", "mid", "mid", "mid")
+AIMED = {"early": {"before"}, "late": {"between", "after"}}  # where an aimed kill must land
 
 
 def _wait(condition, timeout: float) -> bool:
@@ -93,9 +98,13 @@ def test_sigkill_at_random_points(project):
             zygote.stdin.write(args + "\n")
             zygote.stdin.flush()
             pid = int(zygote.stdout.readline())
-            if rng.random() < 0.15:
-                time.sleep(rng.uniform(0.0, 0.05))  # while it loads the project: most likely before any send
-            else:  # somewhere among the eight sends (or just after the last)
+            aim = AIMS[run % len(AIMS)]
+            if aim == "early":  # at once: it is still loading the project, before any send
+                pass
+            elif aim == "late":  # once every network has answered: at its last commit, or after it
+                _wait(lambda: all(f.received and not f.in_flight for f in fakes.values()), 20)
+                time.sleep(rng.uniform(0.0, 0.01))
+            else:  # somewhere among the eight sends
                 _wait(lambda: sum(f.received for f in fakes.values()) > 0, 20)
                 time.sleep(rng.uniform(0.0, len(NAMES) * (BEFORE + AFTER) * 1.3))
             received = sum(f.received for f in fakes.values())
@@ -105,7 +114,9 @@ def test_sigkill_at_random_points(project):
             except ProcessLookupError:
                 pass
             exited = int(zygote.stdout.readline()) != signal.SIGKILL  # the raw wait status of a killed child
-            kills["after" if exited else "during" if in_flight else "before" if not received else "between"] += 1
+            where = "after" if exited else "during" if in_flight else "before" if not received else "between"
+            kills[where] += 1
+            assert where in AIMED.get(aim, {where}), (run, aim, where)
             # A server finishes what it received even when the client is gone; the lease covers that.
             assert _wait(lambda: all(f.in_flight == 0 for f in fakes.values()), 5)
             for fake in fakes.values():
@@ -130,7 +141,6 @@ def test_sigkill_at_random_points(project):
         print(f"crash test: {RUNS} kills in {elapsed:.0f} s, landed {dict(kills)}; outcomes "
               f"(exactly-once channel, status, posts): {dict(sorted(outcomes.items()))}")
         assert kills["during"] >= RUNS * 0.3, kills  # most kills must hit a request in flight
-        assert kills["before"] >= 2 and kills["between"] + kills["after"] >= 2, kills
         assert outcomes[(False, "unknown", 1)] > 0  # some kills left a post whose fate only a person can tell
     finally:
         if "zygote" in locals():
