@@ -766,6 +766,28 @@ def test_withdrawal_reason_is_measured(cli, project):
                                 f"shorten the withdrawal reason by at least {counted - 280}"]
 
 
+def test_telegram_length_counts_what_the_reader_sees_not_the_markup(cli, project):
+    """Telegram counts text after its HTML is parsed: the template's tags count nothing and an
+    escaped `&` counts one. Shortening by the amount check names makes the post fit, one less does not."""
+    edit(project, "mkdocs.yml", '        chat_id: "@fixture"', '        chat_id: "@fixture"\n        lang: en')
+    folder = project / "templates" / "posts"
+    folder.mkdir(parents=True)
+    (folder / "telegram.j2").write_text(
+        "<b><i>{{ title }}</i></b>\n{% if alert_id == 'live-phishing' %}" + "p" * 3900 + "{% endif %}\n"
+        "{{ summary }}\n<a href=\"{{ link }}\">{{ link }}</a>\n", encoding="utf-8")
+    summary = "a&" * 150
+    _set(project, ALERT_EN, "summary", summary)
+    [line] = problems(check(cli, project))
+    found = re.fullmatch(rf"{ALERT_EN}:3:1: error: the telegram post is (\d+)/4096 \(as Telegram counts: "
+                         r"characters\); shorten the summary by at least (\d+)", line)
+    assert found, line
+    cut = int(found[2])
+    _set(project, ALERT_EN, "summary", summary[:-cut])
+    assert problems(check(cli, project)) == []
+    _set(project, ALERT_EN, "summary", summary[:-cut + 1])
+    assert [p.rsplit(";", 1)[1] for p in problems(check(cli, project))] == [" shorten the summary by at least 1"]
+
+
 def test_broken_project_template_is_a_positioned_error(cli, project):
     _post_to_x(project, "{{ title }}\n{% if %}\n")
     result = check(cli, project)

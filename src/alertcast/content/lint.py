@@ -379,7 +379,8 @@ def _template_problem(source: SourceFile, config: Config, channel: str, exc: jin
 def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang: str,
                   note: bool = False) -> int | None:
     """The length of the post before the renderer cut it: rendered with a short stand-in for the
-    summary (or reason), which is then replaced by the real text and counted as the network does."""
+    summary (or reason), which is then replaced by the real text, escaped as the renderer escapes
+    it, and counted as the network counts what its reader sees."""
     text = alert.texts[lang]
     alert = replace(alert, indicators=Indicators())  # the renderer leaves them out before it cuts
     if action == "withdraw":
@@ -395,4 +396,4 @@ def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang:
     rendered = posts.render(probe, config, channel, action, lang).text
     if rendered.count(_PROBE) != 1:
         return None
-    return length.count(channel, rendered.replace(_PROBE, original))
+    return posts.count(channel, rendered.replace(_PROBE, posts.markup_of(channel).escape(original)))

@@ -94,6 +94,10 @@ MARKUP = {
 }
 
 
+def markup_of(channel: str) -> Markup:
+    return MARKUP.get(channel, _PLAIN)
+
+
 @dataclass(frozen=True)
 class Facet:
     """A Bluesky rich-text facet over UTF-8 byte offsets [start, end): a link (`uri`) or a
@@ -180,7 +184,7 @@ def more_indicators(n: int, lang: str, shown: int = 1) -> str:
 
 def count(channel: str, text: str) -> int:
     """The length of `text` as sent on `channel`, counted as that network counts it."""
-    return length.RULES[channel].count(MARKUP.get(channel, _PLAIN).visible(text))
+    return length.RULES[channel].count(markup_of(channel).visible(text))
 
 
 def facets(text: str) -> tuple[Facet, ...]:
@@ -264,7 +268,7 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
     lang = lang or channel_lang(config, channel)
     text_src = alert.text(lang, config.default_lang)
     rule = length.RULES[channel]
-    markup = MARKUP.get(channel, _PLAIN)
+    markup = markup_of(channel)
     link = config.page_url("alerts", alert.id, lang)
     template = _environment(config).get_template(f"{channel}.j2")
     esc = markup.escape
