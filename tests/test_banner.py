@@ -35,7 +35,7 @@ def test_only_live_banner_alerts(content, config):
 
 def test_fields(content, config):
     doc = banners(content, config, NOW)
-    assert doc["generated_at"] == "2026-03-14T16:00:00Z"
+    assert doc["generated_at"] == "2026-03-02T04:00:00Z"  # live-phishing's update, the last change up to NOW
     assert doc["next_change_at"] == "2026-04-01T01:00:00Z"  # scheduled-maintenance publishes
     assert doc["poll_after_seconds"] == 300
     b = doc["banners"][0]
@@ -133,3 +133,24 @@ def test_update_and_withdrawal_change_the_banner_at_their_second(content, config
     assert [b["id"] for b in banners(content, config, withdraw - second)["banners"]] == [
         "withdrawn-fake-app", "expired-airdrop"]  # critical first; the airdrop expires on the 20th
     assert [b["id"] for b in banners(content, config, withdraw)["banners"]] == ["expired-airdrop"]
+
+
+def test_rebuilding_between_boundaries_changes_no_byte_and_a_boundary_does(content, config):
+    """A scheduled rebuild (the publish workflow runs every 15 minutes) must not give apps and CDNs
+    a new banner, indicator list or signature when nothing changed: ETags stay, polls get 304."""
+    from datetime import timedelta
+
+    from alertcast import signing
+
+    key = signing.parse_private_key(signing.generate().private_pem.decode())
+    boundary = NOW + timedelta(days=17, hours=9)  # 2026-04-01 09:00 +08:00: scheduled-maintenance publishes
+    early = outputs_at(content, config, NOW, key)
+    # until the poll hint (300 s) starts counting down to the boundary
+    for later in (NOW + timedelta(minutes=15), boundary - timedelta(seconds=300)):
+        assert outputs_at(content, config, later, key) == early, later
+    at_boundary = outputs_at(content, config, boundary, key)
+    changed = {path for path in early if early[path] != at_boundary.get(path)}
+    assert {"api/v1/banners/en.json", "api/v1/banners/en.json.sig", "api/v1/indicators.json"} <= changed
+    doc = json.loads(at_boundary["api/v1/banners/en.json"])
+    assert doc["generated_at"] == "2026-04-01T01:00:00Z" and doc["next_change_at"] == "2026-04-02T01:00:00Z"
+    assert banners(content, config, BEFORE)["generated_at"] == "2025-12-31T16:00:00Z"  # no change yet: the build's own time

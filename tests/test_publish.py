@@ -145,6 +145,17 @@ def test_now_option_and_summary(project, cli, tmp_path):
     assert b"scheduled-maintenance" in (out / "api/v1/banners/zh.json").read_bytes()
 
 
+def test_a_scheduled_rebuild_with_nothing_new_changes_no_file(project, cli, tmp_path):
+    """The publish workflow rebuilds every 15 minutes: between boundaries that changes nothing,
+    so nothing is uploaded again and apps polling with If-None-Match keep getting 304."""
+    out = tmp_path / "site"
+    assert cli("build", "-p", project, "--no-site", "--now", "2026-03-15T00:00:00+08:00", "-o", out).exit_code == 0
+    later = cli("build", "-p", project, "--no-site", "--now", "2026-03-15T00:15:00+08:00", "-o", out)
+    assert later.exit_code == 0 and "changed: 0 file(s)" in later.output, later.output
+    at_boundary = cli("build", "-p", project, "--no-site", "--now", "2026-04-01T09:00:00+08:00", "-o", out)
+    assert "api/v1/banners/en.json" in at_boundary.output and "changed: 0 " not in at_boundary.output
+
+
 def test_publish_to_directory_target(project, tmp_path):
     (project / "mkdocs.yml").write_text((project / "mkdocs.yml").read_text().replace(
         "    banner:\n", "    deploy:\n      path: ../served\n    banner:\n"), encoding="utf-8")

@@ -89,6 +89,10 @@ class Plan:
     states: dict[str, State]
     next_change_at: datetime | None
     """The next publish_at, expires_at or updated_at after now: when outputs must be rebuilt."""
+    last_change_at: datetime | None
+    """The latest publish_at, expires_at or updated_at at or before now: what is live, expired or
+    withdrawn has been the same since then, so a build at any moment until `next_change_at` is
+    the same build."""
 
     @classmethod
     def at(cls, content: Content, now: datetime) -> Plan:
@@ -98,8 +102,15 @@ class Plan:
         alerts = tuple(as_of(a, now) for a in loaded)
         if any(a is not b for a, b in zip(alerts, loaded)):
             content = dataclasses.replace(content, alerts=alerts)
-        times = [t for a in loaded for t in (a.publish_at, a.expires_at, a.updated_at) if t is not None and t > now]
-        return cls(now, content, {a.id: _state(a, now) for a in alerts}, min(times, default=None))
+        times = [t for a in loaded for t in (a.publish_at, a.expires_at, a.updated_at) if t is not None]
+        return cls(now, content, {a.id: _state(a, now) for a in alerts},
+                   min((t for t in times if t > now), default=None), max((t for t in times if t <= now), default=None))
+
+    @property
+    def generated_at(self) -> datetime:
+        """The moment banner and indicator files are dated: the last change up to now (now itself
+        before any), so rebuilding on a schedule leaves their bytes, ETags and signatures alone."""
+        return self.last_change_at or self.now
 
     def _in(self, *states: State) -> tuple[Alert, ...]:
         return _newest_first([a for a in self.content.alerts if self.states[a.id] in states])

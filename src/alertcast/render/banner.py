@@ -104,7 +104,7 @@ def render_banner(plan: Plan, config: Config, lang: str) -> bytes:
     doc = {
         "schema_version": SCHEMA_VERSION,
         "locale": lang,
-        "generated_at": cap_time(plan.now),
+        "generated_at": cap_time(plan.generated_at),
         "next_change_at": cap_time(nxt) if nxt else None,
         "poll_after_seconds": poll_seconds(plan, config),
         "banners": [],

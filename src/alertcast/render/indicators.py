@@ -81,7 +81,7 @@ def render_indicators(plan: Plan) -> dict[str, bytes]:
         "schema_version": SCHEMA_VERSION,
         "version": version,
         "updated_at": cap_time(changed) if changed else None,
-        "generated_at": cap_time(plan.now),
+        "generated_at": cap_time(plan.generated_at),
         "indicators": [],
     }
     text = _dumps(doc).replace('"indicators":[]', '"indicators":' + items, 1)
