@@ -475,20 +475,25 @@ def _mark(plan: Plan, alert: Alert, lang: str) -> str:
     return ""
 
 
-def _dates(alert: Alert, plan: Plan, config: Config, lang: str) -> list[str]:
-    """Published; updated (or withdrawn, whose time is `updated_at`); expires or expired."""
+def _lifecycle(alert: Alert, plan: Plan, config: Config, lang: str, expires: str) -> list[tuple[datetime | None, str, str]]:
+    """(when, what, detail) of each step, in order: published; withdrawn (with the reason) or
+    updated (with the note); expires or expired (`expires` is the word for an expiry ahead)."""
     w = words(lang)
     state = plan.states[alert.id]
-    dates = [f"{w['published']} {_time(alert.publish_at, config)}"]
+    steps: list[tuple[datetime | None, str, str]] = [(alert.publish_at, w["published"], "")]
     if state is State.withdrawn:
-        if alert.updated_at:
-            dates.append(f"{w['withdrawn_on']} {_time(alert.updated_at, config)}")
-        return dates
+        steps.append((alert.updated_at, w["withdrawn_on"], alert.reason(lang, config.default_lang)))
+        return steps
     if alert.updated_at:
-        dates.append(f"{w['updated']} {_time(alert.updated_at, config)}")
+        steps.append((alert.updated_at, w["updated"], alert.update_note.get(lang, "")))
     if alert.expires_at:
-        dates.append(f"{w['expired_on'] if state is State.expired else w['expires']} {_time(alert.expires_at, config)}")
-    return dates
+        steps.append((alert.expires_at, w["expired_on"] if state is State.expired else w[expires], ""))
+    return steps
+
+
+def _dates(alert: Alert, plan: Plan, config: Config, lang: str) -> list[str]:
+    """Published; updated (or withdrawn, whose time is `updated_at`); expires or expired."""
+    return [f"{what} {_time(when, config)}" for when, what, _ in _lifecycle(alert, plan, config, lang, "expires") if when]
 
 
 def _meta(alert: Alert, plan: Plan, config: Config, lang: str, to_alerts: str) -> str:
@@ -509,20 +514,9 @@ def _indented(text: str) -> str:
 
 
 def _history(alert: Alert, plan: Plan, config: Config, lang: str) -> list[str]:
-    """The lifecycle, newest first: expires or expired, withdrawn (with the reason) or updated
-    (with the note), published."""
-    w = words(lang)
-    state = plan.states[alert.id]
-    events: list[tuple[datetime | None, str, str]] = [(alert.publish_at, w["published"], "")]
-    if state is State.withdrawn:
-        reason = alert.reason(lang, config.default_lang)
-        events.append((alert.updated_at, w["withdrawn_on"], reason))
-    else:
-        if alert.updated_at:
-            events.append((alert.updated_at, w["updated"], alert.update_note.get(lang, "")))
-        if alert.expires_at:
-            events.append((alert.expires_at, w["expired_on"] if state is State.expired else w["expires_event"], ""))
-    events.sort(key=lambda e: e[0] or plan.now, reverse=True)  # an undated withdrawal goes first
+    """The lifecycle, newest first."""
+    events = sorted(_lifecycle(alert, plan, config, lang, "expires_event"), key=lambda e: e[0] or plan.now,
+                    reverse=True)  # an undated withdrawal goes first
     return [f"- {_time(when, config) + ' · ' if when else ''}**{event}**{' — ' + detail if detail else ''}"
             for when, event, detail in events]
 
