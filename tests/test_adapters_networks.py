@@ -454,6 +454,15 @@ def test_generic_webhook_has_its_own_secret_variable(make_world):
     assert "daemon-push-secret" not in "\n".join(report.lines)
 
 
+def test_the_settings_name_the_webhook_secret_variable_the_channel_reads():
+    """The settings' default for `secret_env` is the variable the adapter reads (and docs/social.md names)."""
+    from alertcast.broadcast.adapters import webhook
+    from alertcast.config import CHANNEL_KEYS
+
+    assert CHANNEL_KEYS["webhook"].model_fields["secret_env"].default == webhook.DEFAULT_SECRET_ENV
+    assert webhook.DEFAULT_SECRET_ENV == "ALERTCAST_WEBHOOK_CHANNEL_SECRET"
+
+
 #: A 2xx whose body is not what the network documents (a proxy, an API change): the request
 #: arrived, so the row is settled as an unknown outcome per channel, never failed, never aborting.
 GARBLED = {"telegram": "unknown", "x": "found", "mastodon": "posted", "bluesky": "posted", "discord": "unknown",

@@ -349,3 +349,16 @@ def test_misconfigured_channel_names_the_key(project, tmp_path):
         assert outbox.rows(engine)[0]["status"] == "queued"
     finally:
         fakes["telegram"].close()
+
+
+def test_listing_by_a_status_that_does_not_exist_is_refused(project, tmp_path, cli):
+    fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
+    try:
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        assert "queued" in cli("outbox", "-p", project, "--status", "queued").output
+        # "pending" is no status: an empty listing would read as an empty queue
+        result = cli("outbox", "-p", project, "--status", "pending")
+        assert result.exit_code == 2
+        assert "'pending' is not one of" in result.output and "'queued'" in result.output
+    finally:
+        fakes["telegram"].close()

@@ -84,6 +84,14 @@ def test_report_names_each_change_and_its_kind(cli, repo):
     assert "changed:   withdrawn" in withdrawn
 
 
+def test_report_takes_the_project_as_every_command_does(cli, repo):
+    by_path = report(cli, repo, "--base", "main")
+    by_option = cli("report", "-p", repo, "--base", "main", "--now", NOW.isoformat())
+    assert by_option.exit_code == by_path.exit_code == 1, by_option.output  # new-drop's summary is too long
+    assert by_option.output == by_path.output
+    assert cli("report", "--project", repo, "--base", "main", "--now", NOW.isoformat()).output == by_path.output
+
+
 def test_report_says_when_each_alert_goes_live_in_both_zones(cli, repo):
     out = report(cli, repo, "--base", "main").output
     assert "goes live: 2026-03-16 08:00 Asia/Shanghai (00:00 UTC)" in out

@@ -81,6 +81,14 @@ def test_keygen_writes_usable_pair(cli, tmp_path):
     assert cli("keygen", "--out", tmp_path / "k").exit_code != 0  # no silent overwrite
 
 
+def test_keygen_into_a_missing_folder_says_so(cli, tmp_path):
+    result = cli("keygen", "--out", tmp_path / "keys" / "banner-signing-key")
+    assert result.exit_code == 1
+    assert f"the folder {tmp_path / 'keys'} does not exist" in result.output
+    assert "--out" in result.output
+    assert not (tmp_path / "keys").exists()
+
+
 def test_documented_javascript_recipe_with_node(content, config, tmp_path):
     """The JavaScript recipe, run by a real Node.js against a real signed file."""
     pair = signing.generate()

@@ -113,24 +113,27 @@ def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
 
 
 @main.command()
-@click.argument("path", required=False, default=".", type=click.Path(file_okay=False))
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+@project_option
 @click.option("--base", "base_ref", required=True, help="Git ref to compare with, e.g. origin/main.")
 @click.option("--head", "head_ref", default=None, help="Git ref to report on (default: the working tree as it is on disk).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "text"]), default="text", show_default=True,
               help="markdown suits a GitHub job summary ($GITHUB_STEP_SUMMARY).")
 @click.option("--now", type=TimeParam(), help="Report as if it were this time (default: now).")
-def report(path: str, base_ref: str, head_ref: str | None, fmt: str, now: datetime | None) -> None:
+def report(path: str | None, project: str, base_ref: str, head_ref: str | None, fmt: str,
+           now: datetime | None) -> None:
     """Show what a change publishes compared with --base: alerts added, modified, withdrawn or
     removed, when each goes live, its banner, each channel's post with its length, and problems.
 
-    PATH is the project folder (with mkdocs.yml) inside a git repository. Exits 1 when the
-    content has errors, 2 when git cannot give the refs asked for.
+    PATH is the project folder (with mkdocs.yml) inside a git repository (default: the project
+    given by --project). Exits 1 when the content has errors, 2 when git cannot give the refs
+    asked for.
     """
     from . import compare
     from .report import to_markdown, to_text
 
     try:
-        result = compare.from_git(Path(path), base_ref, head_ref, now_or(now))
+        result = compare.from_git(Path(path or project), base_ref, head_ref, now_or(now))
     except compare.GitError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -163,10 +163,18 @@ def keygen(out: str, force: bool) -> None:
         if path.exists() and not force:
             raise click.ClickException(f"{path} exists; pass --force to overwrite it")
     pair = signing.generate()
-    private.touch(mode=0o600)
-    private.chmod(0o600)
-    private.write_bytes(pair.private_pem)
-    public.write_bytes(pair.public_pem)
+    for path in (private, public):
+        if not path.parent.is_dir():
+            raise click.ClickException(f"cannot write {path}: the folder {path.parent} does not exist; "
+                                       "create it first, or pass another --out")
+    try:
+        private.touch(mode=0o600)
+        private.chmod(0o600)
+        private.write_bytes(pair.private_pem)
+        public.write_bytes(pair.public_pem)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {exc.filename or out}: {exc.strerror}; "
+                                   "pass another --out (a folder you can write to)") from None
     click.echo(f"private key: {private} (secret; never commit it)")
     click.echo(f"public key:  {public} (published at /{signing.PUBLIC_KEY_PATH} when banners are signed)")
     sys.stdout.flush()

@@ -201,7 +201,7 @@ class WebhookKeys(_ChannelKeys):
     url: HttpUrl
     idempotent: bool = False
     supports_delete: bool = False
-    secret_env: EnvName = "ALERTCAST_WEBHOOK_SECRET"
+    secret_env: EnvName = "ALERTCAST_WEBHOOK_CHANNEL_SECRET"  # not the daemon's push-webhook secret
 
 
 #: The settings each channel's adapter (broadcast/adapters/<name>.py) and the dispatcher read;

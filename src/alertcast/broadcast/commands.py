@@ -15,6 +15,7 @@ from ..plan import Plan
 from ..problems import ContentError
 from ..render import posts as render_posts
 from ..state import open_store
+from .outbox import STATUSES
 
 
 def _project(path: str):
@@ -101,7 +102,8 @@ def preview(alert_id: str | None, project: str, now: str | None, channels: tuple
 
 @click.group("outbox", invoke_without_command=True)
 @project_opt
-@click.option("--status", "statuses", multiple=True, help="Only rows in this status (queued, sent, failed, unknown ...).")
+@click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES),
+              help="Only rows in this status (repeat it for several).")
 @click.pass_context
 def outbox_group(ctx: click.Context, project: str, statuses: tuple[str, ...]) -> None:
     """The social outbox: list queued, sent, failed and unknown rows."""
