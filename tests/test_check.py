@@ -87,6 +87,16 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-03-01")],
         [f"{ALERT_EN}:6:1: error: 'publish_at': is a date without a time "
          "(write a full time with its offset, e.g. 2026-11-01T08:00:00+08:00)"]),
+    "date that does not exist": (
+        [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-02-30T10:00:00+08:00")],
+        [f"{ALERT_EN}:6:13: error: 'publish_at': 2026-02-30T10:00:00+08:00 is not a real date or time: day is out of "
+         "range for month (check the month (1-12), the day of that month and the time (00:00 to 23:59), "
+         "e.g. 2026-11-01T08:00:00+08:00)"]),
+    "hour that does not exist": (
+        [(ALERT_EN, "updated_at: 2026-03-02T12:00:00+08:00", "updated_at: 2026-03-02T24:00:00+08:00")],
+        [f"{ALERT_EN}:7:13: error: 'updated_at': 2026-03-02T24:00:00+08:00 is not a real date or time: hour must be "
+         "in 0..23 (check the month (1-12), the day of that month and the time (00:00 to 23:59), "
+         "e.g. 2026-11-01T08:00:00+08:00)"]),
     "empty title": (
         [(ALERT_EN, 'title: "Phishing site poses as the wallet"', 'title: ""')],
         [f"{ALERT_EN}:2:1: error: 'title': String should have at least 1 character (see {TEXT})"]),
