@@ -214,9 +214,14 @@ def refang(text: str) -> str:
 
 
 def _not_a_date(value: object) -> object:
-    """`publish_at: 2026-03-01` is read by YAML as a date: say that, not 'no time zone'."""
+    """`publish_at: 2026-03-01` is read by YAML as a date: say that, not 'no time zone'.
+
+    A number (`publish_at: 20261101`, quoted or not) would be read as seconds since 1970, so an
+    embargoed alert would be live at once: refuse it."""
     if isinstance(value, date) and not isinstance(value, datetime):
         raise hint_error("is a date without a time", f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
+    if isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"\s*[-+]?[\d.]+\s*", value)):
+        raise hint_error("is a number, not a time", f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
     return value
 
 
