@@ -569,6 +569,21 @@ def test_missing_front_matter(cli, project):
     assert result.exit_code == 1
 
 
+def test_front_matter_not_closed(cli, project):
+    """Without its closing '---' the text is read as YAML: the error is the missing line, at the
+    front matter, not a YAML error somewhere in the text (or, with no text, nothing at all)."""
+    text = (project / ALERT_EN).read_text(encoding="utf-8")
+    (project / ALERT_EN).write_text(text.replace("related: [spot-phishing]\n---\n", "related: [spot-phishing]\n"),
+                                    encoding="utf-8")
+    (project / GUIDE_EN).write_text("---\ntitle: Spot phishing\nsummary: Learn to spot look-alike sites.\n",
+                                    encoding="utf-8")
+    result = check(cli, project)
+    assert problems(result) == [
+        f"{path}:1:1: error: front matter is not closed: no '---' line after its keys (add a line with only '---' "
+        "between the last key and the text)" for path in (ALERT_EN, GUIDE_EN)]
+    assert result.exit_code == 1
+
+
 def test_file_name_without_language(cli, project):
     (project / "content/guides/extra.md").write_text("---\ntitle: x\nsummary: y\n---\n", encoding="utf-8")
     result = check(cli, project)

@@ -69,14 +69,16 @@ class SourceFile:
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int, int]:
-    """Return (front matter, body, line where front matter starts, line where body starts)."""
+    """Return (front matter, body, line where front matter starts, line where body starts).
+
+    The body starts on line 0 when no '---' line closes the front matter."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
         return None, text, 1, 1
     for index in range(1, len(lines)):
         if lines[index].strip() in ("---", "..."):
             return "".join(lines[1:index]), "".join(lines[index + 1:]), 2, index + 2
-    return "".join(lines[1:]), "", 2, len(lines) + 1
+    return "".join(lines[1:]), "", 2, 0
 
 
 _MATTER: dict[str, type[BaseModel]] = {"alerts": AlertMatter, "guides": GuideMatter, "": PageMatter}
@@ -149,6 +151,9 @@ def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,
     if front is None:
         return None, [Problem(shown, 1, 1, "error", "missing front matter",
                               "start the file with a '---' line, the YAML keys, and another '---' line")]
+    if body_line == 0:  # the text would be read as YAML: its error would point somewhere in the text
+        return None, [Problem(shown, 1, 1, "error", "front matter is not closed: no '---' line after its keys",
+                              "add a line with only '---' between the last key and the text")]
     try:
         data, positions = yamlsource.load(front, line_offset=front_line - 1)
     except yamlsource.YamlSyntaxError as exc:
