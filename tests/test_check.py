@@ -591,6 +591,20 @@ def test_file_name_without_language(cli, project):
                                 "(rename it, e.g. extra.zh.md)"]
 
 
+def test_file_name_that_is_not_an_id(cli, project):
+    """The file name is the item's id and its address on the site: 'Backup Phrase' would be neither."""
+    for name in ("Backup Phrase.en.md", "备份助记词.zh.md"):
+        (project / "content/guides" / name).write_text("---\ntitle: x\nsummary: y\n---\n\nText.\n",
+                                                      encoding="utf-8")
+    result = check(cli, project)
+    assert problems(result) == [
+        "content/guides/Backup Phrase.en.md:1:1: error: file name 'Backup Phrase' is not a valid id; use lower-case "
+        "letters, digits and '-' (rename it, e.g. backup-phrase.en.md)",
+        "content/guides/备份助记词.zh.md:1:1: error: file name '备份助记词' is not a valid id; use lower-case "
+        "letters, digits and '-' (rename it, e.g. backup-recovery-phrase.zh.md)"]
+    assert result.exit_code == 1
+
+
 def test_unknown_language(cli, project):
     (project / "content/guides/extra.fr.md").write_text("---\ntitle: x\nsummary: y\n---\n", encoding="utf-8")
     result = check(cli, project)

@@ -26,7 +26,7 @@ from .. import yamlsource
 from ..config import CONFIG_FILE, Config, validation_problems
 from ..gcpause import paused
 from ..problems import ContentError, Problem, display_path
-from .frontmatter import CONTROL, EXAMPLE_TIME, AlertMatter, BannerMatter, GuideMatter, PageMatter
+from .frontmatter import CONTROL, EXAMPLE_TIME, SLUG, AlertMatter, BannerMatter, GuideMatter, PageMatter
 from .models import (
     IMPLICIT_CHANNELS,
     Alert,
@@ -43,6 +43,7 @@ from .parsecache import PARSED, ParseCache
 MAX_FILE_BYTES = 256 * 1024
 SECTIONS = ("alerts", "guides")
 T = TypeVar("T")
+_EXAMPLE_STEM = {"alerts": "fake-support-telegram", "guides": "backup-recovery-phrase", "": "official-channels"}
 _NAME = re.compile(r"^(?P<stem>[^.]+)\.(?P<lang>[a-z]{2,3})\.md$")
 
 
@@ -108,6 +109,10 @@ def read_file(path: Path | str, section: str, config: Config, base: Path, shown:
     if lang not in config.languages:
         return None, [Problem(shown, 1, 1, "error", f"language '{lang}' is not configured",
                               f"use one of {', '.join(config.languages)} or add it to extra.alertcast.languages")]
+    if not SLUG.match(stem):  # it is the page's address (and id) unless the file sets an id
+        fixed = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:80] or _EXAMPLE_STEM[section]
+        return None, [Problem(shown, 1, 1, "error", f"file name '{stem}' is not a valid id; use lower-case letters, "
+                              "digits and '-'", f"rename it, e.g. {fixed}.{lang}.md")]
     size = stat.st_size
     if size > MAX_FILE_BYTES:
         return None, [Problem(shown, 1, 1, "error", f"file is {size // 1024} KiB, over the {MAX_FILE_BYTES // 1024} KiB limit",
