@@ -95,6 +95,14 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [(ALERT_EN, "updated_at: 2026-03-02T12:00:00+08:00", 'updated_at: "1772424000"')],
         [f"{ALERT_EN}:7:1: error: 'updated_at': is a number, not a time "
          "(write a full time with its offset, e.g. 2026-11-01T08:00:00+08:00)"]),
+    "time in another format": (
+        [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026/03/01 10:00")],
+        [f"{ALERT_EN}:6:1: error: 'publish_at' is not a time like 2026-11-01T08:00:00+08:00 "
+         "(write the date (year-month-day), T, the time and its offset from UTC)"]),
+    "time with full-width colons": (
+        [(ALERT_ZH, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-03-01T10\uff1a00\uff1a00+08:00")],
+        [f"{ALERT_ZH}:6:1: error: 'publish_at': '2026-03-01T10\uff1a00\uff1a00+08:00' is written with full-width "
+         "characters (write 2026-03-01T10:00:00+08:00 (half-width))"]),
     "date that does not exist": (
         [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-02-30T10:00:00+08:00")],
         [f"{ALERT_EN}:6:13: error: 'publish_at': 2026-02-30T10:00:00+08:00 is not a real date or time: day is out of "

@@ -222,6 +222,9 @@ def _not_a_date(value: object) -> object:
         raise hint_error("is a date without a time", f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
     if isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"\s*[-+]?[\d.]+\s*", value)):
         raise hint_error("is a number, not a time", f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
+    if isinstance(value, str) and unicodedata.normalize("NFKC", value) != value:  # typed on a Chinese keyboard
+        raise text_error(f"{value!r} is written with full-width characters",
+                         f"write {unicodedata.normalize('NFKC', value).strip()} (half-width)")
     return value
 
 

@@ -190,6 +190,10 @@ def _time_hint(problem: Problem) -> Problem:
         return Problem(problem.path, problem.line, problem.col, problem.level,
                        problem.message.split(":")[0] + " has no time zone",
                        f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
+    if "Input should be a valid datetime" in problem.message:  # pydantic's words for text it cannot read
+        return Problem(problem.path, problem.line, problem.col, problem.level,
+                       problem.message.split(":")[0] + f" is not a time like {EXAMPLE_TIME}",
+                       "write the date (year-month-day), T, the time and its offset from UTC")
     return problem
 
 
