@@ -377,6 +377,10 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [f"{ALERT_EN}:18:13: error: 'scam_indicators.handles.0': 'myspace:@x' is not 'platform:handle' with platform one "
          "of telegram, x, wechat, discord, whatsapp, facebook, instagram, tiktok, youtube, qq, line, email, phone "
          f"(see {TEXT})"]),
+    "indicator handle with a full-width colon": (
+        [(ALERT_ZH, "telegram:@fixture_fake_support", "telegram\uff1a@fixture_fake_support")],
+        [f"{ALERT_ZH}:18:13: error: 'scam_indicators.handles.0': 'telegram\uff1a@fixture_fake_support' has a full-width "
+         'colon "\uff1a" after the platform (write telegram:@fixture_fake_support (half-width colon))']),
     # -- summaries and text --------------------------------------------------------------------
     "summary with Markdown": (
         [(ALERT_EN, "asks for your recovery phrase.\"", "asks for your **recovery phrase**.\"")],

@@ -196,6 +196,9 @@ def _address(value: str) -> str:
 
 def _handle(value: str) -> str:
     value = str(value)
+    if "：" in value and ":" not in value:  # typed on a Chinese keyboard: say so, not "not platform:handle"
+        raise text_error(f'{value!r} has a full-width colon "：" after the platform',
+                         f"write {value.replace('：', ':', 1)} (half-width colon)")
     platform, _, handle = value.partition(":")
     if platform not in HANDLE_PLATFORMS or not handle.strip():
         raise ValueError(f"{value!r} is not 'platform:handle' with platform one of {', '.join(HANDLE_PLATFORMS)}")
