@@ -194,6 +194,10 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
     "bad app version": (
         [(ALERT_EN, '  min_app_version: "8.0.0"', '  min_app_version: "8.x"')],
         [f"{ALERT_EN}:12:3: error: 'banner.min_app_version': '8.x' is not an app version like 8.2.0 (see {TEXT})"]),
+    "app version that YAML reads as a number": (
+        [(ALERT_EN, 'min_app_version: "8.0.0"', "min_app_version: 8.10")],
+        [f"{ALERT_EN}:12:3: error: 'banner.min_app_version': is read as the number 8.1, not as a version (8.10 would "
+         'become 8.1) (write the version in quotes, e.g. "8.10.0")']),
     "app version range upside down": (
         [(ALERT_EN, "  min_app_version: \"8.0.0\"", "  min_app_version: \"8.0.0\"\n  max_app_version: \"7.1\"")],
         [f"{ALERT_EN}:13:3: error: 'banner.max_app_version': is 7.1, below min_app_version 8.0.0: no app version "

@@ -91,6 +91,9 @@ class BannerMatter(_Strict):
     def _version(cls, value: object) -> object:
         if value is None:
             return None
+        if isinstance(value, float):  # YAML read `8.10` as the number 8.1: what was written is lost
+            raise hint_error(f"is read as the number {value}, not as a version (8.10 would become 8.1)",
+                             "write the version in quotes, e.g. \"8.10.0\"")
         text = str(value)
         if not VERSION.match(text):
             raise ValueError(f"{text!r} is not an app version like 8.2.0")
