@@ -116,6 +116,10 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
     "empty title": (
         [(ALERT_EN, 'title: "Phishing site poses as the wallet"', 'title: ""')],
         [f"{ALERT_EN}:2:1: error: 'title': String should have at least 1 character (see {TEXT})"]),
+    "title that YAML reads as a comment": (
+        [(ALERT_EN, 'title: "Phishing site poses as the wallet"', "title: #1 phishing site")],
+        [f"{ALERT_EN}:2:1: error: 'title' is empty (write the value after 'title:'; put it in quotes if it starts "
+         "with '#', which YAML reads as the start of a comment)"]),
     "title too long": (
         [(ALERT_EN, 'title: "Phishing site poses as the wallet"', f'title: "{LONG_TITLE}"')],
         [f"{ALERT_EN}:2:1: error: 'title': String should have at most 120 characters (see {TEXT})"]),
@@ -956,6 +960,10 @@ CONFIG_CASES = {
     "unknown channel key": (
         "        token_env: FIXTURE_TELEGRAM_TOKEN", "        tokn_env: FIXTURE_TELEGRAM_TOKEN",
         ["mkdocs.yml:20:9: error: unknown key 'channels.telegram.tokn_env' (did you mean 'token_env'?)"]),
+    "channel key left empty": (
+        "        token_env: FIXTURE_TELEGRAM_TOKEN", "        token_env:",
+        ["mkdocs.yml:20:9: error: 'channels.telegram.token_env' is empty (write the value after 'token_env:'; put it "
+         "in quotes if it starts with '#', which YAML reads as the start of a comment)"]),
     "key of another channel": (
         "        token_env: FIXTURE_MASTODON_TOKEN", "        token_env: FIXTURE_MASTODON_TOKEN\n        chat_id: '@x'",
         ["mkdocs.yml:24:9: error: unknown key 'channels.mastodon.chat_id' (known keys: enabled, dry_run, lang, "
