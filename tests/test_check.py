@@ -87,9 +87,39 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-03-01")],
         [f"{ALERT_EN}:6:1: error: 'publish_at': is a date without a time "
          "(write a full time with its offset, e.g. 2026-11-01T08:00:00+08:00)"]),
+    "number instead of time": (
+        [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 20260301")],
+        [f"{ALERT_EN}:6:1: error: 'publish_at': is a number, not a time "
+         "(write a full time with its offset, e.g. 2026-11-01T08:00:00+08:00)"]),
+    "quoted number instead of time": (
+        [(ALERT_EN, "updated_at: 2026-03-02T12:00:00+08:00", 'updated_at: "1772424000"')],
+        [f"{ALERT_EN}:7:1: error: 'updated_at': is a number, not a time "
+         "(write a full time with its offset, e.g. 2026-11-01T08:00:00+08:00)"]),
+    "time in another format": (
+        [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026/03/01 10:00")],
+        [f"{ALERT_EN}:6:1: error: 'publish_at' is not a time like 2026-11-01T08:00:00+08:00 "
+         "(write the date (year-month-day), T, the time and its offset from UTC)"]),
+    "time with full-width colons": (
+        [(ALERT_ZH, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-03-01T10\uff1a00\uff1a00+08:00")],
+        [f"{ALERT_ZH}:6:1: error: 'publish_at': '2026-03-01T10\uff1a00\uff1a00+08:00' is written with full-width "
+         "characters (write 2026-03-01T10:00:00+08:00 (half-width))"]),
+    "date that does not exist": (
+        [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-02-30T10:00:00+08:00")],
+        [f"{ALERT_EN}:6:13: error: 'publish_at': 2026-02-30T10:00:00+08:00 is not a real date or time: day is out of "
+         "range for month (check the month (1-12), the day of that month and the time (00:00 to 23:59), "
+         "e.g. 2026-11-01T08:00:00+08:00)"]),
+    "hour that does not exist": (
+        [(ALERT_EN, "updated_at: 2026-03-02T12:00:00+08:00", "updated_at: 2026-03-02T24:00:00+08:00")],
+        [f"{ALERT_EN}:7:13: error: 'updated_at': 2026-03-02T24:00:00+08:00 is not a real date or time: hour must be "
+         "in 0..23 (check the month (1-12), the day of that month and the time (00:00 to 23:59), "
+         "e.g. 2026-11-01T08:00:00+08:00)"]),
     "empty title": (
         [(ALERT_EN, 'title: "Phishing site poses as the wallet"', 'title: ""')],
         [f"{ALERT_EN}:2:1: error: 'title': String should have at least 1 character (see {TEXT})"]),
+    "title that YAML reads as a comment": (
+        [(ALERT_EN, 'title: "Phishing site poses as the wallet"', "title: #1 phishing site")],
+        [f"{ALERT_EN}:2:1: error: 'title' is empty (write the value after 'title:'; put it in quotes if it starts "
+         "with '#', which YAML reads as the start of a comment)"]),
     "title too long": (
         [(ALERT_EN, 'title: "Phishing site poses as the wallet"', f'title: "{LONG_TITLE}"')],
         [f"{ALERT_EN}:2:1: error: 'title': String should have at most 120 characters (see {TEXT})"]),
@@ -168,6 +198,10 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
     "bad app version": (
         [(ALERT_EN, '  min_app_version: "8.0.0"', '  min_app_version: "8.x"')],
         [f"{ALERT_EN}:12:3: error: 'banner.min_app_version': '8.x' is not an app version like 8.2.0 (see {TEXT})"]),
+    "app version that YAML reads as a number": (
+        [(ALERT_EN, 'min_app_version: "8.0.0"', "min_app_version: 8.10")],
+        [f"{ALERT_EN}:12:3: error: 'banner.min_app_version': is read as the number 8.1, not as a version (8.10 would "
+         'become 8.1) (write the version in quotes, e.g. "8.10.0")']),
     "app version range upside down": (
         [(ALERT_EN, "  min_app_version: \"8.0.0\"", "  min_app_version: \"8.0.0\"\n  max_app_version: \"7.1\"")],
         [f"{ALERT_EN}:13:3: error: 'banner.max_app_version': is 7.1, below min_app_version 8.0.0: no app version "
@@ -351,6 +385,10 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [f"{ALERT_EN}:18:13: error: 'scam_indicators.handles.0': 'myspace:@x' is not 'platform:handle' with platform one "
          "of telegram, x, wechat, discord, whatsapp, facebook, instagram, tiktok, youtube, qq, line, email, phone "
          f"(see {TEXT})"]),
+    "indicator handle with a full-width colon": (
+        [(ALERT_ZH, "telegram:@fixture_fake_support", "telegram\uff1a@fixture_fake_support")],
+        [f"{ALERT_ZH}:18:13: error: 'scam_indicators.handles.0': 'telegram\uff1a@fixture_fake_support' has a full-width "
+         'colon "\uff1a" after the platform (write telegram:@fixture_fake_support (half-width colon))']),
     # -- summaries and text --------------------------------------------------------------------
     "summary with Markdown": (
         [(ALERT_EN, "asks for your recovery phrase.\"", "asks for your **recovery phrase**.\"")],
@@ -551,11 +589,40 @@ def test_missing_front_matter(cli, project):
     assert result.exit_code == 1
 
 
+def test_front_matter_not_closed(cli, project):
+    """Without its closing '---' the text is read as YAML: the error is the missing line, at the
+    front matter, not a YAML error somewhere in the text (or, with no text, nothing at all)."""
+    text = (project / ALERT_EN).read_text(encoding="utf-8")
+    (project / ALERT_EN).write_text(text.replace("related: [spot-phishing]\n---\n", "related: [spot-phishing]\n"),
+                                    encoding="utf-8")
+    (project / GUIDE_EN).write_text("---\ntitle: Spot phishing\nsummary: Learn to spot look-alike sites.\n",
+                                    encoding="utf-8")
+    result = check(cli, project)
+    assert problems(result) == [
+        f"{path}:1:1: error: front matter is not closed: no '---' line after its keys (add a line with only '---' "
+        "between the last key and the text)" for path in (ALERT_EN, GUIDE_EN)]
+    assert result.exit_code == 1
+
+
 def test_file_name_without_language(cli, project):
     (project / "content/guides/extra.md").write_text("---\ntitle: x\nsummary: y\n---\n", encoding="utf-8")
     result = check(cli, project)
     assert problems(result) == ["content/guides/extra.md:1:1: error: file name must be <name>.<language>.md "
                                 "(rename it, e.g. extra.zh.md)"]
+
+
+def test_file_name_that_is_not_an_id(cli, project):
+    """The file name is the item's id and its address on the site: 'Backup Phrase' would be neither."""
+    for name in ("Backup Phrase.en.md", "备份助记词.zh.md"):
+        (project / "content/guides" / name).write_text("---\ntitle: x\nsummary: y\n---\n\nText.\n",
+                                                      encoding="utf-8")
+    result = check(cli, project)
+    assert problems(result) == [
+        "content/guides/Backup Phrase.en.md:1:1: error: file name 'Backup Phrase' is not a valid id; use lower-case "
+        "letters, digits and '-' (rename it, e.g. backup-phrase.en.md)",
+        "content/guides/备份助记词.zh.md:1:1: error: file name '备份助记词' is not a valid id; use lower-case "
+        "letters, digits and '-' (rename it, e.g. backup-recovery-phrase.zh.md)"]
+    assert result.exit_code == 1
 
 
 def test_unknown_language(cli, project):
@@ -893,6 +960,10 @@ CONFIG_CASES = {
     "unknown channel key": (
         "        token_env: FIXTURE_TELEGRAM_TOKEN", "        tokn_env: FIXTURE_TELEGRAM_TOKEN",
         ["mkdocs.yml:20:9: error: unknown key 'channels.telegram.tokn_env' (did you mean 'token_env'?)"]),
+    "channel key left empty": (
+        "        token_env: FIXTURE_TELEGRAM_TOKEN", "        token_env:",
+        ["mkdocs.yml:20:9: error: 'channels.telegram.token_env' is empty (write the value after 'token_env:'; put it "
+         "in quotes if it starts with '#', which YAML reads as the start of a comment)"]),
     "key of another channel": (
         "        token_env: FIXTURE_MASTODON_TOKEN", "        token_env: FIXTURE_MASTODON_TOKEN\n        chat_id: '@x'",
         ["mkdocs.yml:24:9: error: unknown key 'channels.mastodon.chat_id' (known keys: enabled, dry_run, lang, "

@@ -524,6 +524,9 @@ def _friendly(err: dict[str, Any], key: str, loc: tuple[Any, ...], model: type[B
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return f"'{key}' has an unknown value {err.get('input')!r}", f"use one of {expected}"
+    if kind in ("string_type", "list_type") and err.get("input") is None:  # `key:` with nothing YAML reads after it
+        return (f"'{key}' is empty", f"write the value after '{loc[-1]}:'; put it in quotes if it starts with '#', "
+                "which YAML reads as the start of a comment")
     msg = err["msg"]
     hint = (err.get("ctx") or {}).get("hint")
     if hint:

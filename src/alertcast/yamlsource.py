@@ -95,7 +95,10 @@ def _load_general(text: str, line_offset: int) -> tuple[Any, dict[Key, Position]
         except _Unusual:
             positions = {}
             _walk(node, (), positions, line_offset)
-            data = loader.construct_document(node)
+            try:
+                data = loader.construct_document(node)
+            except ValueError as exc:
+                raise _impossible(node, (), line_offset, exc) from None
     except yaml.YAMLError as exc:
         if loader_class is not _Loader:
             _compose_pure(text, line_offset)  # a syntax error PyYAML's own scanner finds is shown first
@@ -111,6 +114,18 @@ def _load_general(text: str, line_offset: int) -> tuple[Any, dict[Key, Position]
     finally:
         loader.dispose()
     return data, positions
+
+
+def _impossible(node: yaml.Node, path: Key, offset: int, exc: ValueError) -> YamlSyntaxError:
+    """A value YAML reads as a date or time that does not exist (month 13, November 31, 25:00)."""
+    if isinstance(exc, YamlSyntaxError):
+        return exc
+    name = ".".join(str(part) for part in path)
+    where = f"'{name}': " if name else ""
+    what = f"{node.value} is not a real date or time" if isinstance(node, yaml.ScalarNode) else "a value cannot be read"
+    return YamlSyntaxError(f"{where}{what}: {exc}", Position(node.start_mark.line + 1 + offset, node.start_mark.column + 1),
+                           "check the month (1-12), the day of that month and the time (00:00 to 23:59), "
+                           "e.g. 2026-11-01T08:00:00+08:00")
 
 
 def _compose_pure(text: str, line_offset: int) -> yaml.Node | None:
@@ -354,9 +369,12 @@ def _build(node: yaml.Node, path: Key, out: dict[Key, Position], offset: int, lo
         if tag == _STR:
             return node.value
         constructor = loader.yaml_constructors.get(tag)
-        if constructor is None:
-            return loader.construct_object(node, deep=True)
-        return constructor(loader, node)
+        try:
+            if constructor is None:
+                return loader.construct_object(node, deep=True)
+            return constructor(loader, node)
+        except ValueError as exc:  # `2026-13-01`: a date YAML recognises but the calendar has not
+            raise _impossible(node, path, offset, exc) from None
     if kind == "sequence" and tag == _SEQ:
         items = []
         for index, item in enumerate(node.value):

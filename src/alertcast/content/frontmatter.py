@@ -91,6 +91,9 @@ class BannerMatter(_Strict):
     def _version(cls, value: object) -> object:
         if value is None:
             return None
+        if isinstance(value, float):  # YAML read `8.10` as the number 8.1: what was written is lost
+            raise hint_error(f"is read as the number {value}, not as a version (8.10 would become 8.1)",
+                             "write the version in quotes, e.g. \"8.10.0\"")
         text = str(value)
         if not VERSION.match(text):
             raise ValueError(f"{text!r} is not an app version like 8.2.0")
@@ -196,6 +199,9 @@ def _address(value: str) -> str:
 
 def _handle(value: str) -> str:
     value = str(value)
+    if "：" in value and ":" not in value:  # typed on a Chinese keyboard: say so, not "not platform:handle"
+        raise text_error(f'{value!r} has a full-width colon "：" after the platform',
+                         f"write {value.replace('：', ':', 1)} (half-width colon)")
     platform, _, handle = value.partition(":")
     if platform not in HANDLE_PLATFORMS or not handle.strip():
         raise ValueError(f"{value!r} is not 'platform:handle' with platform one of {', '.join(HANDLE_PLATFORMS)}")
@@ -214,9 +220,17 @@ def refang(text: str) -> str:
 
 
 def _not_a_date(value: object) -> object:
-    """`publish_at: 2026-03-01` is read by YAML as a date: say that, not 'no time zone'."""
+    """`publish_at: 2026-03-01` is read by YAML as a date: say that, not 'no time zone'.
+
+    A number (`publish_at: 20261101`, quoted or not) would be read as seconds since 1970, so an
+    embargoed alert would be live at once: refuse it."""
     if isinstance(value, date) and not isinstance(value, datetime):
         raise hint_error("is a date without a time", f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
+    if isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"\s*[-+]?[\d.]+\s*", value)):
+        raise hint_error("is a number, not a time", f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
+    if isinstance(value, str) and unicodedata.normalize("NFKC", value) != value:  # typed on a Chinese keyboard
+        raise text_error(f"{value!r} is written with full-width characters",
+                         f"write {unicodedata.normalize('NFKC', value).strip()} (half-width)")
     return value
 
 

@@ -26,7 +26,7 @@ from .. import yamlsource
 from ..config import CONFIG_FILE, Config, validation_problems
 from ..gcpause import paused
 from ..problems import ContentError, Problem, display_path
-from .frontmatter import CONTROL, EXAMPLE_TIME, AlertMatter, BannerMatter, GuideMatter, PageMatter
+from .frontmatter import CONTROL, EXAMPLE_TIME, SLUG, AlertMatter, BannerMatter, GuideMatter, PageMatter
 from .models import (
     IMPLICIT_CHANNELS,
     Alert,
@@ -43,6 +43,7 @@ from .parsecache import PARSED, ParseCache
 MAX_FILE_BYTES = 256 * 1024
 SECTIONS = ("alerts", "guides")
 T = TypeVar("T")
+_EXAMPLE_STEM = {"alerts": "fake-support-telegram", "guides": "backup-recovery-phrase", "": "official-channels"}
 _NAME = re.compile(r"^(?P<stem>[^.]+)\.(?P<lang>[a-z]{2,3})\.md$")
 
 
@@ -69,14 +70,16 @@ class SourceFile:
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int, int]:
-    """Return (front matter, body, line where front matter starts, line where body starts)."""
+    """Return (front matter, body, line where front matter starts, line where body starts).
+
+    The body starts on line 0 when no '---' line closes the front matter."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
         return None, text, 1, 1
     for index in range(1, len(lines)):
         if lines[index].strip() in ("---", "..."):
             return "".join(lines[1:index]), "".join(lines[index + 1:]), 2, index + 2
-    return "".join(lines[1:]), "", 2, len(lines) + 1
+    return "".join(lines[1:]), "", 2, 0
 
 
 _MATTER: dict[str, type[BaseModel]] = {"alerts": AlertMatter, "guides": GuideMatter, "": PageMatter}
@@ -106,6 +109,10 @@ def read_file(path: Path | str, section: str, config: Config, base: Path, shown:
     if lang not in config.languages:
         return None, [Problem(shown, 1, 1, "error", f"language '{lang}' is not configured",
                               f"use one of {', '.join(config.languages)} or add it to extra.alertcast.languages")]
+    if not SLUG.match(stem):  # it is the page's address (and id) unless the file sets an id
+        fixed = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:80] or _EXAMPLE_STEM[section]
+        return None, [Problem(shown, 1, 1, "error", f"file name '{stem}' is not a valid id; use lower-case letters, "
+                              "digits and '-'", f"rename it, e.g. {fixed}.{lang}.md")]
     size = stat.st_size
     if size > MAX_FILE_BYTES:
         return None, [Problem(shown, 1, 1, "error", f"file is {size // 1024} KiB, over the {MAX_FILE_BYTES // 1024} KiB limit",
@@ -149,6 +156,9 @@ def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,
     if front is None:
         return None, [Problem(shown, 1, 1, "error", "missing front matter",
                               "start the file with a '---' line, the YAML keys, and another '---' line")]
+    if body_line == 0:  # the text would be read as YAML: its error would point somewhere in the text
+        return None, [Problem(shown, 1, 1, "error", "front matter is not closed: no '---' line after its keys",
+                              "add a line with only '---' between the last key and the text")]
     try:
         data, positions = yamlsource.load(front, line_offset=front_line - 1)
     except yamlsource.YamlSyntaxError as exc:
@@ -180,6 +190,10 @@ def _time_hint(problem: Problem) -> Problem:
         return Problem(problem.path, problem.line, problem.col, problem.level,
                        problem.message.split(":")[0] + " has no time zone",
                        f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
+    if "Input should be a valid datetime" in problem.message:  # pydantic's words for text it cannot read
+        return Problem(problem.path, problem.line, problem.col, problem.level,
+                       problem.message.split(":")[0] + f" is not a time like {EXAMPLE_TIME}",
+                       "write the date (year-month-day), T, the time and its offset from UTC")
     return problem
 
 
