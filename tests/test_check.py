@@ -1125,3 +1125,13 @@ def test_content_folder_with_explicit_project(cli, project, tmp_path):
     assert [line.split(": error: ")[1] for line in problems(result)] == [
         "'severity' has an unknown value 'x' (use one of 'info', 'advisory', 'warning' or 'critical')"]
     assert result.exit_code == 1
+
+
+def test_one_value_where_a_list_belongs_says_to_write_brackets(cli, project):
+    edit(project, ALERT_EN, "channels: [banner, cap, telegram, mastodon]", "channels: banner")
+    edit(project, ALERT_EN, "  platforms: [ios, android]", "  platforms: ios")
+    assert problems(check(cli, project)) == [
+        f"{ALERT_EN}:9:1: error: 'channels' is one value, not a list "
+        "(write it in brackets, e.g. channels: [banner]; separate several with a comma)",
+        f"{ALERT_EN}:11:3: error: 'banner.platforms' is one value, not a list "
+        "(write it in brackets, e.g. platforms: [ios]; separate several with a comma)"]

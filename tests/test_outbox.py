@@ -362,3 +362,14 @@ def test_listing_by_a_status_that_does_not_exist_is_refused(project, tmp_path, c
         assert "'pending' is not one of" in result.output and "'queued'" in result.output
     finally:
         fakes["telegram"].close()
+
+
+def test_an_empty_listing_says_so(project, tmp_path, cli):
+    fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
+    try:
+        assert cli("outbox", "-p", project).output == "the outbox is empty\n"
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        assert cli("outbox", "-p", project, "--status", "failed", "--status", "unknown").output == \
+            "no rows in status failed or unknown\n"
+    finally:
+        fakes["telegram"].close()

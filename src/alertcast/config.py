@@ -527,6 +527,9 @@ def _friendly(err: dict[str, Any], key: str, loc: tuple[Any, ...], model: type[B
     if kind in ("string_type", "list_type") and err.get("input") is None:  # `key:` with nothing YAML reads after it
         return (f"'{key}' is empty", f"write the value after '{loc[-1]}:'; put it in quotes if it starts with '#', "
                 "which YAML reads as the start of a comment")
+    if kind in ("list_type", "tuple_type", "set_type") and isinstance(err.get("input"), str):  # `channels: banner`
+        return (f"'{key}' is one value, not a list",
+                f"write it in brackets, e.g. {loc[-1]}: [{err['input']}]; separate several with a comma")
     msg = err["msg"]
     hint = (err.get("ctx") or {}).get("hint")
     if hint:

@@ -33,7 +33,7 @@ def _now(value: str | None) -> datetime:
 
 
 project_opt = click.option("-p", "--project", default=".", show_default=True, help="Folder holding mkdocs.yml.")
-now_opt = click.option("--now", default=None, help="Pretend it is this time (ISO 8601 with offset).")
+now_opt = click.option("--now", default=None, metavar="TIME", help="Pretend it is this time (ISO 8601 with offset).")
 
 
 def _channel_state(config, channel: str) -> str:
@@ -113,7 +113,10 @@ def outbox_group(ctx: click.Context, project: str, statuses: tuple[str, ...]) ->
 
         config, _ = _project(project)
         engine = open_store(config.settings.state_url, config.root)
-        for row in outbox.rows(engine, statuses or None):
+        found = outbox.rows(engine, statuses or None)
+        if not found:
+            click.echo(f"no rows in status {' or '.join(statuses)}" if statuses else "the outbox is empty")
+        for row in found:
             error = f"  [{row['last_error']}]" if row["last_error"] else ""
             click.echo(f"{row['id']:>5} {row['status']:<9} {row['channel']:<9} {row['action']:<8} {row['alert_id']} "
                        f"rev {row['revision']} tries {row['tries']} remote {row['remote_id'] or '-'}{error}")

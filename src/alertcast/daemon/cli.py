@@ -90,7 +90,7 @@ def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch
 
 @click.command()
 @_project_option
-@click.option("--now", default=None, help="Show the state at this ISO 8601 time instead of now.")
+@click.option("--now", default=None, metavar="TIME", help="Show the state at this ISO 8601 time instead of now.")
 def status(project: str, now: str | None) -> None:
     """Show what is live now, what is scheduled next (in the project's timezone), the outbox
     summary, and the last publish and sync."""
