@@ -1135,3 +1135,16 @@ def test_one_value_where_a_list_belongs_says_to_write_brackets(cli, project):
         "(write it in brackets, e.g. channels: [banner]; separate several with a comma)",
         f"{ALERT_EN}:11:3: error: 'banner.platforms' is one value, not a list "
         "(write it in brackets, e.g. platforms: [ios]; separate several with a comma)"]
+
+
+def test_heading_without_a_space_is_a_warning_at_its_line(cli, project):
+    """Python-Markdown makes `##Steps` a heading; GitHub's preview shows it as text."""
+    edit(project, GUIDE_EN, "## Steps", "##Steps")
+    path = project / GUIDE_EN
+    path.write_text(path.read_text(encoding="utf-8") + "\n```sh\n#!/bin/sh\n```\n\n`#1` and #1 are fine mid-line\n",
+                    encoding="utf-8")
+    result = check(cli, project)
+    assert problems(result) == [
+        f"{GUIDE_EN}:8:1: warning: '##Steps' has no space after '##': the site shows a heading, GitHub shows text "
+        "(write '## Steps' for a heading, or start the line with '\\#' for text)"]
+    assert result.exit_code == 0

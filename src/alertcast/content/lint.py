@@ -67,6 +67,7 @@ def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str],
     yield from _related(source, guides)
     yield from _summary_plain(source)
     yield from _placeholders(source)
+    yield from _unspaced_headings(source)
     if source.section in ("alerts", "guides"):
         yield from _empty_sections(source)
     if source.section == "alerts" and alert is not None:
@@ -302,6 +303,24 @@ def _placeholders(source: SourceFile) -> Iterator[Problem]:
 
 
 _HEADINGS = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE)
+
+
+_UNSPACED_HEADING = re.compile(r"^(#{1,6})(?=[^#\s])(.*)$", re.MULTILINE)
+
+
+def _unspaced_headings(source: SourceFile) -> Iterator[Problem]:
+    """`##如何识别`: the site makes it a heading, GitHub's preview (and every CommonMark reader)
+    shows the hashes as text, so the editor sees one thing and readers another."""
+    body = source.body
+    if "#" not in body:
+        return
+    if "```" in body or "~~~" in body or "`" in body:
+        body = mask_code(body)
+    for found in _UNSPACED_HEADING.finditer(body):
+        hashes, rest = found.group(1), found.group(2).strip()
+        yield Problem(source.shown, source.body_line + body.count("\n", 0, found.start()), 1, "warning",
+                      f"'{hashes}{rest[:30]}' has no space after '{hashes}': the site shows a heading, GitHub shows text",
+                      f"write '{hashes} {rest[:30]}' for a heading, or start the line with '\\#' for text")
 
 
 def _empty_sections(source: SourceFile) -> Iterator[Problem]:
