@@ -498,9 +498,16 @@ def validation_problems(
 
     `key_prefix` is shown before each key, e.g. ("channels", "x") for 'channels.x.edit'.
     """
+    errors = exc.errors()
+    # `serverity:` is one mistake: the unknown key says which key it should be, so the key it
+    # should be is not also reported missing.
+    misspelt = {tuple(err["loc"][:-1]) + (close,) for err in errors if err["type"] == "extra_forbidden"
+                for close in difflib.get_close_matches(str(err["loc"][-1]), _known_fields(model, tuple(err["loc"][:-1])), n=1)}
     problems = []
-    for err in exc.errors():
+    for err in errors:
         loc = tuple(err["loc"])
+        if err["type"] == "missing" and loc in misspelt:
+            continue
         if loc[-1:] == ("[key]",):  # a mapping's key was wrong: point at that key
             loc = loc[:-1]
         pos = yamlsource.position_of(positions, prefix + loc)
