@@ -1146,3 +1146,18 @@ def test_heading_without_a_space_is_a_warning_at_its_line(cli, project):
         f"{GUIDE_EN}:8:1: warning: '##Steps' has no space after '##': the site shows a heading, GitHub shows text "
         "(write '## Steps' for a heading, or start the line with '\\#' for text)"]
     assert result.exit_code == 0
+
+
+def test_top_headings_in_the_text_are_warnings(cli, project):
+    """The site writes the title as the page's one `#` heading and drops a leading one from the
+    text: a different leading heading would vanish, a later one would be a second title."""
+    edit(project, GUIDE_EN, "## Steps", "# Steps")
+    path = project / GUIDE_EN
+    path.write_text(path.read_text(encoding="utf-8") + "\n# More\n\nText.\n", encoding="utf-8")
+    assert problems(check(cli, project)) == [
+        f"{GUIDE_EN}:8:1: warning: '# Steps' at the start is left out: the page shows its title 'Spot phishing' "
+        "there (delete the line, or write '## Steps' for a section)",
+        f"{GUIDE_EN}:13:1: warning: '# More' is a second top heading: the page's title is its only one "
+        "(write '## More' for a section)"]
+    edit(project, GUIDE_EN, "# Steps", "# Spot phishing")  # the title again: left out, as meant
+    assert [p.split(": warning: ")[1][:8] for p in problems(check(cli, project))] == ["'# More'"]

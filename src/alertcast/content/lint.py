@@ -324,13 +324,27 @@ def _unspaced_headings(source: SourceFile) -> Iterator[Problem]:
 
 
 def _empty_sections(source: SourceFile) -> Iterator[Problem]:
-    """A heading with nothing under it before the next heading of the same or a higher level."""
+    """A heading with nothing under it before the next heading of the same or a higher level;
+    a `#` heading below the text's start (the page's title is generated from `title`)."""
     body = source.body
     if "#" not in body:
         return
     if "```" in body or "~~~" in body:  # a "# comment" in a code block is not a heading
         body = mask_code(body)
     found = list(_HEADINGS.finditer(body))
+    title = str(getattr(source.matter, "title", "") or "").strip()
+    for here in found:
+        if len(here.group(1)) != 1:
+            continue
+        line, text = source.body_line + body.count("\n", 0, here.start()), here.group(2)
+        if body[:here.start()].strip():
+            yield Problem(source.shown, line, 1, "warning",
+                          f"'# {text[:30]}' is a second top heading: the page's title is its only one",
+                          f"write '## {text[:30]}' for a section")
+        elif text.strip() != title:  # the site drops a leading one, taking it for the title
+            yield Problem(source.shown, line, 1, "warning",
+                          f"'# {text[:30]}' at the start is left out: the page shows its title '{title[:30]}' there",
+                          f"delete the line, or write '## {text[:30]}' for a section")
     for here, after in zip(found, found[1:] + [None]):
         if body[here.end():after.start() if after else len(body)].strip():
             continue
