@@ -180,7 +180,7 @@ def _hosts(source: SourceFile) -> tuple[tuple[str | None, int, str, str], ...]:
     change often and files rarely, so this is kept per file and only looked up on each load."""
     found = []
     if _DOTTED.search(source.body):  # most bodies name no host at all: skip masking and the full scan
-        found += [(None, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(mask_code(source.body))]
+        found += [(None, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(source.text_body)]
     for key in _TEXT_KEYS:
         text = getattr(source.matter, key, None)
         if text and _DOTTED.search(text):
@@ -290,7 +290,7 @@ def _placeholders(source: SourceFile) -> Iterator[Problem]:
                                  "replace the TODO text with your own")
     if MARK not in source.body:  # masking code only blanks characters: no placeholder line without it
         return
-    body = mask_code(source.body)
+    body = source.text_body
     heading = None
     for number, text in enumerate(body.split("\n")):
         found = _HEADINGS.match(text)
@@ -311,11 +311,9 @@ _UNSPACED_HEADING = re.compile(r"^(#{1,6})(?=[^#\s])(.*)$", re.MULTILINE)
 def _unspaced_headings(source: SourceFile) -> Iterator[Problem]:
     """`##如何识别`: the site makes it a heading, GitHub's preview (and every CommonMark reader)
     shows the hashes as text, so the editor sees one thing and readers another."""
-    body = source.body
-    if "#" not in body:
+    if "#" not in source.body:
         return
-    if "```" in body or "~~~" in body or "`" in body:
-        body = mask_code(body)
+    body = source.text_body
     for found in _UNSPACED_HEADING.finditer(body):
         hashes, rest = found.group(1), found.group(2).strip()
         yield Problem(source.shown, source.body_line + body.count("\n", 0, found.start()), 1, "warning",

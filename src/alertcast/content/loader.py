@@ -16,6 +16,7 @@ import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 from typing import Any, Callable, TypeVar
@@ -27,6 +28,7 @@ from ..config import CONFIG_FILE, Config, validation_problems
 from ..gcpause import paused
 from ..problems import ContentError, Problem, display_path
 from .frontmatter import CONTROL, EXAMPLE_TIME, SLUG, AlertMatter, BannerMatter, GuideMatter, PageMatter
+from .links import mask_code
 from .models import (
     IMPLICIT_CHANNELS,
     Alert,
@@ -60,6 +62,13 @@ class SourceFile:
     positions: dict[yamlsource.Key, yamlsource.Position]
     body: str
     body_line: int
+
+    @cached_property
+    def text_body(self) -> str:
+        """The body with code blocks and spans blanked (offsets kept), masked once for every rule
+        that must not read code as text."""
+        body = self.body
+        return mask_code(body) if "`" in body or "~~~" in body else body
 
     def at(self, *key: Any) -> yamlsource.Position:
         return yamlsource.position_of(self.positions, key)
