@@ -16,6 +16,7 @@ import jinja2
 
 from ..problems import Problem, display_path
 from ..render import length, posts
+from ..render.site import LEADING_H1
 from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
 from .models import SOCIAL_CHANNELS, Alert, Content, Indicators
 from .placeholders import MARK, is_placeholder
@@ -335,11 +336,11 @@ def _empty_sections(source: SourceFile) -> Iterator[Problem]:
         if len(here.group(1)) != 1:
             continue
         line, text = source.body_line + body.count("\n", 0, here.start()), here.group(2)
-        if body[:here.start()].strip():
+        if body[:here.start()].strip() or not LEADING_H1.match(body):
             yield Problem(source.shown, line, 1, "warning",
                           f"'# {text[:30]}' is a second top heading: the page's title is its only one",
                           f"write '## {text[:30]}' for a section")
-        elif text.strip() != title:  # the site drops a leading one, taking it for the title
+        elif text.strip() != title:  # the site drops it, taking it for the title
             yield Problem(source.shown, line, 1, "warning",
                           f"'# {text[:30]}' at the start is left out: the page shows its title '{title[:30]}' there",
                           f"delete the line, or write '## {text[:30]}' for a section")

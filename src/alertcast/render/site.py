@@ -344,8 +344,9 @@ def _front(title: str, description: str = "") -> str:
 _UNLINK = ""
 _FULL_REF = re.compile(r"\[(?P<text>(?:[^\]\\]|\\.)*)\]\[(?P<label>[^\]]*)\]")
 _SHORT_REF = re.compile(r"\[(?P<text>[^\]]+)\](?![\[(:])")
-#: A leading `# heading` line of a body: the page writes its own.
-_LEADING_H1 = re.compile(r"\A\s*#\s+[^\n]*\n")
+#: A leading `# heading` line of an alert's or guide's body: the page writes its own (from
+#: `title`) and drops this one (`alertcast check` warns when it is not the title).
+LEADING_H1 = re.compile(r"\A\s*#\s+[^\n]*\n")
 
 
 @dataclass(frozen=True)
@@ -535,7 +536,7 @@ def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str
         lines += [f'!!! note "{w["expired"]}"', "", _indented(w["expired_note"].format(
             when=_time(alert.expires_at, config))), ""]
     lines += [f"{_badge(alert, lang)} {_meta(alert, plan, config, lang, '')}", "", text.summary, ""]
-    body = _LEADING_H1.sub("", text.body)  # the generated heading replaces a leading one
+    body = LEADING_H1.sub("", text.body)  # the generated heading replaces a leading one
     lines += [targets.retarget(body, "alerts").strip(), ""]
     ind = alert.indicators
     if ind:
@@ -584,7 +585,7 @@ def _guide(guide: Guide, plan: Plan, config: Config, lang: str, targets: _Target
     if guide.updated_at:
         lines += [f'<span class="alertcast-meta">{w["last_updated"]} {_time(guide.updated_at, config, date_only=True)}'
                   "</span>", ""]
-    body = _LEADING_H1.sub("", text.body)
+    body = LEADING_H1.sub("", text.body)
     lines += [targets.retarget(body, "guides").strip(), ""]
     why = [a for a in plan.published if guide.id in a.related]
     if why:
