@@ -427,3 +427,115 @@ def test_scan_fails_once_a_bad_sentence_is_planted_in_the_content(bundled: Path)
                      encoding="utf-8")
     with pytest.raises(AssertionError):
         test_no_file_gives_unsafe_advice(bundled)
+
+
+# --- the safety review's corrections ----------------------------------------------------------
+#
+# A permit that the attacker has not submitted yet is not on the blockchain: revoking finds
+# nothing and does not stop it. Only moving the tokens it names does; revoking comes after.
+
+_REVOKE_AT_ONCE = re.compile(r"\brevoke\b[^.]{0,60}?\b(?:right away|now|at once|immediately)\b|"
+                             r"(?:立刻|马上|立即)[^。，；]{0,15}?撤销", re.IGNORECASE)
+_MOVE = re.compile(r"new(?:\*\*)? address|新(?:\*\*)?地址")
+_THEN_REVOKE = re.compile(r"\bthen revoke\b|再撤销", re.IGNORECASE)
+
+
+def test_no_alert_or_guide_says_to_revoke_at_once(bundled: Path):
+    for section in ("alerts", "guides"):
+        for path in sorted((bundled / "content" / section).glob("*.md")):
+            text = path.read_text(encoding="utf-8")
+            assert not _REVOKE_AT_ONCE.search(text), (path.name, _REVOKE_AT_ONCE.search(text).group(0))
+            assert 'cannot be "cancelled" once used' not in text and "签名一旦被使用就无法“取消”" not in text, path.name
+
+
+@pytest.mark.parametrize("name", ["alerts/permit-signature-phishing", "guides/after-compromise", "alerts/fake-airdrop-claim",
+                                  "alerts/fake-bridge-sites", "alerts/fake-transaction-accelerator",
+                                  "guides/read-any-signature", "guides/revoke-token-approvals"])
+def test_after_a_signature_the_tokens_move_before_anything_is_revoked(bundled: Path, name: str):
+    for lang in ("en", "zh"):
+        text = (bundled / "content" / f"{name}.{lang}.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
+        text = "\n".join(line for line in text.split("\n") if not line.startswith("#"))  # steps, not titles
+        then_revoke = _THEN_REVOKE.search(text)
+        assert then_revoke, (name, lang)
+        assert _MOVE.search(text[:then_revoke.start()]), (name, lang)
+
+
+def test_only_plain_sign_in_text_is_called_low_risk(bundled: Path):
+    """Spender, amount and deadline miss DAI-style permits, Permit2 transfers, listings,
+    eth_sign hashes, EIP-7702 upgrades and batches."""
+    words = {"en": "plain, readable", "zh": "读得懂的纯文字"}
+    for name in ("guides/connect-dapp-safely", "alerts/permit-signature-phishing", "faq", "guides/read-any-signature"):
+        for lang, phrase in words.items():
+            text = (bundled / "content" / f"{name}.{lang}.md").read_text(encoding="utf-8")
+            assert phrase in text, (name, lang)
+            assert name == "guides/read-any-signature" or "read-any-signature.md)" in text, (name, lang)
+    for lang in ("en", "zh"):
+        text = (bundled / "content" / "guides" / f"read-any-signature.{lang}.md").read_text(encoding="utf-8")
+        for kind in ("`allowed", "PermitTransferFrom", "Seaport", "eth_sign", "EIP-7702", "wallet_sendCalls",
+                     "AccountPermissionUpdateContract", "lockdown", "incrementCounter"):
+            assert kind in text, (lang, kind)
+
+
+def test_the_withdrawn_report_no_longer_says_do_not_install(loaded):
+    _, content = loaded
+    for alert in (a for a in content.alerts if a.is_withdrawn):
+        for lang, text in alert.texts.items():
+            for line in (text.title, text.summary):
+                assert not re.search(r"do not install|don't install|不要安装", line, re.IGNORECASE), (alert.id, lang, line)
+
+
+NEW_ALERTS = ["tron-permission-hijack", "usdt-otc-frozen-funds"]
+NEW_GUIDES = ["tron-account-permissions", "read-any-signature", "verify-downloads-contacts", "malware-hygiene",
+              "safety-checklist", "glossary"]
+
+
+def test_every_new_page_is_in_both_languages_and_linked_from_alerts_and_guides(bundled: Path, loaded):
+    _, content = loaded
+    live = {a.id for a in Plan.at(content, PINNED).live}
+    assert set(NEW_ALERTS) <= live
+    for stem in NEW_ALERTS + NEW_GUIDES:
+        folder = "alerts" if stem in NEW_ALERTS else "guides"
+        for lang in ("en", "zh"):
+            assert (bundled / "content" / folder / f"{stem}.{lang}.md").is_file(), (stem, lang)
+    for guide in NEW_GUIDES:
+        alerts = [a for a in content.alerts if guide in a.related and a.id in live]
+        guides = [g for g in content.guides if guide in g.related]
+        assert alerts and guides, guide
+        for alert in alerts:
+            for lang, text in alert.texts.items():
+                assert f"](../guides/{guide}.md)" in text.body, (alert.id, lang, guide)
+
+
+#: A claim the review found wrong or missing, as each language now states it.
+CLAIMS = {
+    "guides/after-compromise": {"en": ["TRON permission change", "EIP-7702", "Solana", "every network", "every account"],
+                                "zh": ["TRON 权限变更", "EIP-7702", "Solana", "每个网络", "每个账户"]},
+    "alerts/address-poisoning": {"en": ["one you just sent to", "fake \"USDT\"", "`transferFrom`", "**outgoing**"],
+                                 "zh": ["你刚转过去的那个地址", "假“USDT”", "`transferFrom`", "**转出**"]},
+    "faq": {"en": ["Tether", "Circle", "freeze"], "zh": ["Tether", "Circle", "冻结"]},
+    "alerts/fake-transaction-accelerator": {"en": ["No real accelerator needs your recovery phrase", "CPFP"],
+                                            "zh": ["真正的加速服务不需要你的助记词", "CPFP"]},
+    "guides/cross-chain-bridges": {"en": ["about 7 days"], "zh": ["大约 7 天"]},
+    "guides/network-fees-pending": {"en": ["**energy**", "never held USDT"], "zh": ["**能量**", "从没持有过 USDT"]},
+    "alerts/lookalike-phishing-domains": {"en": ["in-app browsers", "real Chinese domain names"],
+                                          "zh": ["App 内置浏览器", "正规的中文域名"]},
+    "guides/create-wallet": {"en": ["`www.alertcast.example/download/`"], "zh": ["`www.alertcast.example/download/`"]},
+    "guides/send-receive-safely": {"zh": ["“解锁”"]},
+    "report-a-scam": {"zh": ["96110", "国家反诈中心"], "en": ["96110"]},
+    "guides/tron-account-permissions": {"en": ["**Owner**", "**Active**", "扫码授权", "leaked recovery phrase"],
+                                        "zh": ["**Owner", "**Active", "扫码授权", "泄露助记词"]},
+    "guides/verify-downloads-contacts": {"en": ["SHA-256", "apksigner verify --print-certs"],
+                                         "zh": ["SHA-256", "apksigner verify --print-certs"]},
+    "guides/malware-hygiene": {"en": ["Clipboard", "after you paste", "hardware wallet", "\"No warning\" does not mean \"safe\""],
+                               "zh": ["剪贴板", "粘贴之后", "硬件钱包", "“没有警告”不等于“安全”"]},
+    "guides/glossary": {"en": ["波场", "TRC20", "BSC", "推特", "电报"], "zh": ["波场", "TRC20", "BSC", "推特", "电报"]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLAIMS))
+def test_the_reviewed_claims_are_stated_in_each_language(bundled: Path, name: str):
+    for lang, phrases in CLAIMS[name].items():
+        text = (bundled / "content" / f"{name}.{lang}.md").read_text(encoding="utf-8")
+        assert [p for p in phrases if p not in text] == [], (name, lang)
+    assert "Nobody outside your wallet can speed up" not in (bundled / "content" / "alerts" /
+                                                              "fake-transaction-accelerator.en.md").read_text(encoding="utf-8")
