@@ -516,7 +516,7 @@ CLAIMS = {
     "alerts/fake-transaction-accelerator": {"en": ["No real accelerator needs your recovery phrase", "CPFP"],
                                             "zh": ["真正的加速服务不需要你的助记词", "CPFP"]},
     "guides/cross-chain-bridges": {"en": ["about 7 days"], "zh": ["大约 7 天"]},
-    "guides/network-fees-pending": {"en": ["**energy**", "never held USDT"], "zh": ["**能量**", "从没持有过 USDT"]},
+    "guides/network-fees-pending": {"en": ["**energy**", "holds no USDT"], "zh": ["**能量**", "没有 USDT 余额"]},
     "alerts/lookalike-phishing-domains": {"en": ["in-app browsers", "real Chinese domain names"],
                                           "zh": ["App 内置浏览器", "正规的中文域名"]},
     "guides/create-wallet": {"en": ["`www.alertcast.example/download/`"], "zh": ["`www.alertcast.example/download/`"]},
