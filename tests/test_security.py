@@ -4,6 +4,7 @@ script, or hang or crash a build. See docs/security.md for the defence behind ea
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 ALERT_EN = "content/alerts/live-phishing.en.md"
@@ -48,3 +49,60 @@ def test_github_annotation_properties_are_escaped(cli, project):
     assert not any(line.startswith("::notice") for line in out)
     assert any("file=content/alerts/x%0A%3A%3Anotice file=README.md%2Cline=1%3A%3Ainjected.en.md,line=1,col=1::"
                in line for line in out), result.stdout
+
+
+# -- row 1: links leave nothing ------------------------------------------------------------------
+
+def _secret(tmp_path: Path) -> Path:
+    secret = tmp_path / "signing.key"
+    secret.write_text("-----BEGIN PRIVATE KEY----- not for the site", encoding="utf-8")
+    return secret
+
+
+def test_links_out_of_the_content_folder_are_check_errors(cli, project, tmp_path):
+    secret = _secret(tmp_path)
+    assets = project / "content" / "assets"
+    assets.mkdir()
+    (assets / "env.txt").symlink_to("/proc/self/environ")
+    (assets / "logo.png").symlink_to(secret)
+    (assets / "folder").symlink_to(tmp_path)
+    (assets / "inside.png").symlink_to("../index.en.md")
+    (project / "content" / "guides" / "leak.en.md").symlink_to(secret)
+    result = cli("check", "-p", project)
+    outside = "outside the content folder: nothing is read or published through it (put the file itself here " \
+              "instead of a link, or delete the link)"
+    assert lines(result) == [
+        f"content/assets/env.txt:1:1: error: symbolic link to /proc/self/environ, {outside}",
+        f"content/assets/folder:1:1: error: symbolic link to {tmp_path}, {outside}",
+        "content/assets/inside.png:1:1: warning: symbolic link to ../index.en.md: the site copies no link, so it "
+        "leaves this out (put the file itself here instead of a link)",
+        f"content/assets/logo.png:1:1: error: symbolic link to {secret}, {outside}",
+        f"content/guides/leak.en.md:1:1: error: symbolic link to {secret}, {outside}"], result.output
+    assert result.exit_code == 1
+
+
+def test_build_copies_no_link(cli, project, tmp_path):
+    secret = _secret(tmp_path)
+    assets = project / "content" / "assets"
+    (assets / "img").mkdir(parents=True)
+    (assets / "img" / "real.png").write_bytes(b"\x89PNG real")
+    (assets / "env.txt").symlink_to("/proc/self/environ")
+    (assets / "logo.png").symlink_to(secret)
+    (assets / "folder").symlink_to(tmp_path)
+    result = cli("build", "-p", project, "--output", tmp_path / "refused", "--now", NOW)
+    assert result.exit_code == 1 and not (tmp_path / "refused").exists()
+    # Even past check (the stage is what the build does), no link is copied or read.
+    from alertcast.config import load_config
+    from alertcast.content.loader import load_all
+    from alertcast.plan import Plan
+    from alertcast.render.site import build_site
+
+    config = load_config(project)
+    site = tmp_path / "site"
+    site.mkdir()
+    build_site(Plan.at(load_all(config).content, datetime.fromisoformat(NOW)), config, site)
+    assert (site / "assets" / "img" / "real.png").read_bytes() == b"\x89PNG real"
+    for name in ("env.txt", "logo.png", "folder"):
+        assert not (site / "assets" / name).exists() and not (site / "assets" / name).is_symlink()
+    leaked = [p for p in site.rglob("*") if p.is_file() and b"BEGIN PRIVATE KEY" in p.read_bytes()]
+    assert leaked == []

@@ -323,10 +323,20 @@ def stage(plan: Plan, config: Config, lang: str, docs: Path) -> None:
                _alert_index(plan, config, lang, alerts, f"{words(lang)['alerts']}{_colon(lang)}"
                             f"{category_label(category, lang)}", depth=2))
     assets = config.content_dir / "assets"
-    if assets.is_dir():
+    if assets.is_dir() and not assets.is_symlink():
         import shutil
 
-        shutil.copytree(assets, docs / "assets", dirs_exist_ok=True)
+        # Regular files and folders only: a link may point at a secret (check reports it), and a
+        # named pipe would block the copy forever.
+        shutil.copytree(assets, docs / "assets", dirs_exist_ok=True, ignore=_not_plain)
+
+
+def _not_plain(folder: str, names: list[str]) -> list[str]:
+    """The entries of `folder` that are neither a regular file nor a folder (links included)."""
+    import stat
+
+    kept = (stat.S_ISREG, stat.S_ISDIR)
+    return [name for name in names if not any(ok(os.lstat(os.path.join(folder, name)).st_mode) for ok in kept)]
 
 
 def _write(path: Path, text: str) -> None:
