@@ -4,6 +4,9 @@ script, or hang or crash a build. See docs/security.md for the defence behind ea
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +23,18 @@ def edit(project: Path, rel: str, old: str, new: str) -> None:
 
 def lines(result) -> list[str]:
     return result.stdout.splitlines()
+
+
+def _limits() -> None:
+    """A safety net, not a measure: what used to hang at 5 GB fails here instead of stalling the suite."""
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
+
+
+def limited(*args) -> subprocess.CompletedProcess:
+    """The real command in a process with bounded memory and CPU."""
+    return subprocess.run([sys.executable, "-m", "alertcast", *map(str, args)], capture_output=True, text=True,
+                          preexec_fn=_limits, timeout=600)
 
 
 # -- row 5: a post template cannot reach Python --------------------------------------------------
@@ -106,3 +121,32 @@ def test_build_copies_no_link(cli, project, tmp_path):
         assert not (site / "assets" / name).exists() and not (site / "assets" / name).is_symlink()
     leaked = [p for p in site.rglob("*") if p.is_file() and b"BEGIN PRIVATE KEY" in p.read_bytes()]
     assert leaked == []
+
+
+# -- row 8: YAML anchors, aliases and deep nesting --------------------------------------------------
+
+BOMB = "".join(f"{k}: &{k} [" + ", ".join([f"*{p}"] * 9 if p else ['"lol"'] * 9) + "]\n"
+               for p, k in zip(["", *"abcdefgh"], "abcdefghi"))
+
+
+def test_alias_bomb_in_front_matter_is_an_error_at_its_anchor(project):
+    edit(project, ALERT_EN, "severity: warning", "severity: warning\n" + BOMB)
+    result = limited("check", "-p", project)
+    assert lines(result)[0] == (f"{ALERT_EN}:5:4: error: YAML anchor or alias (&a) in front matter (write the value "
+                                "out in full: front matter never needs anchors or aliases)"), result.output
+    assert result.returncode == 1
+
+
+def test_alias_bomb_in_mkdocs_yml_is_an_error(project):
+    edit(project, "mkdocs.yml", "extra:\n", "bomb:\n" + "".join(f"  {line}\n" for line in BOMB.splitlines())
+         + "extra:\n")
+    result = limited("check", "-p", project)
+    assert lines(result) == ["mkdocs.yml:11:10: error: YAML aliases expand to more than 100,000 values (write the "
+                             "values out instead of repeating aliases)"], result.output
+
+
+def test_deeply_nested_front_matter_is_an_error_not_a_traceback(cli, project):
+    edit(project, ALERT_EN, "severity: warning", "severity: warning\nx: " + "[" * 3000 + "]" * 3000)
+    result = cli("check", "-p", project)
+    assert lines(result)[0] == (f"{ALERT_EN}:5:67: error: YAML lists or mappings nested more than 64 levels deep "
+                                "(write the value with fewer levels)"), result.output

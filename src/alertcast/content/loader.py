@@ -169,7 +169,7 @@ def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,
         return None, [Problem(shown, 1, 1, "error", "front matter is not closed: no '---' line after its keys",
                               "add a line with only '---' between the last key and the text")]
     try:
-        data, positions = yamlsource.load(front, line_offset=front_line - 1)
+        data, positions = yamlsource.load(front, line_offset=front_line - 1, aliases=False)
     except yamlsource.YamlSyntaxError as exc:
         return None, [Problem(shown, exc.position.line, exc.position.col, "error", str(exc),
                               exc.hint or "check indentation and quote values that contain ': ' or start with '@' or '*'")]
