@@ -150,3 +150,24 @@ def test_deeply_nested_front_matter_is_an_error_not_a_traceback(cli, project):
     result = cli("check", "-p", project)
     assert lines(result)[0] == (f"{ALERT_EN}:5:67: error: YAML lists or mappings nested more than 64 levels deep "
                                 "(write the value with fewer levels)"), result.output
+
+
+# -- row 4: mkdocs.yml names only allowed Markdown extensions ------------------------------------
+
+def test_markdown_extension_outside_the_allow_list_is_an_error_at_its_line(cli, project, tmp_path):
+    marker = tmp_path / "ran"
+    edit(project, "mkdocs.yml", "extra:\n", "markdown_extensions:\n  - admonition\n  - markdown.extensions.tables\n"
+         "  - pymdownx.tabbed:\n      alternate_style: true\n"
+         f"  - subprocess:Popen:\n      args: [sh, -c, 'touch {marker}']\n  - pymdownx.snippets\n  - [tables]\n"
+         "extra:\n")
+    hint = ("(use one of Python-Markdown's own extensions or pymdownx's (the list is in docs/site.md); no other "
+            "Python code runs at build time)")
+    for command in (("check",), ("build", "--now", NOW, "--output", tmp_path / "site")):
+        result = cli(*command, "-p", project)
+        assert not marker.exists()
+        assert result.exit_code == 1
+    assert lines(cli("check", "-p", project)) == [
+        f"mkdocs.yml:14:5: error: 'subprocess:Popen' is not an allowed Markdown extension {hint}",
+        f"mkdocs.yml:16:5: error: 'pymdownx.snippets' is not an allowed Markdown extension {hint}",
+        f"mkdocs.yml:17:5: error: this entry is not an extension name {hint}"]
+    assert not (tmp_path / "site").exists()

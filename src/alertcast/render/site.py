@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from ..config import Config
+from ..config import Config, extension_name
 from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_code, relative, stems
 from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page
 from ..plan import Plan, State
@@ -224,14 +224,8 @@ def markdown_extensions(value: list | dict | None) -> list:
         items: list = [{name: options} if options else name for name, options in value.items()]
     else:
         items = list(value or [])
-    names = {_extension_name(item) for item in items}
+    names = {extension_name(item) for item in items}
     return items + [name for name in REQUIRED_EXTENSIONS if name not in names]
-
-
-def _extension_name(item: str | dict) -> str:
-    """The extension an entry of `markdown_extensions` names (`name` or `{name: options}`),
-    without the `markdown.extensions.` prefix."""
-    return (next(iter(item)) if isinstance(item, dict) else item).removeprefix("markdown.extensions.")
 
 
 def _toc_options(items: list, defaults: dict) -> list:
@@ -239,7 +233,7 @@ def _toc_options(items: list, defaults: dict) -> list:
     toc is added when missing (mkdocs always loads it)."""
     out, found = [], False
     for item in items:
-        if _extension_name(item) == "toc":
+        if extension_name(item) == "toc":
             found = True
             name, options = next(iter(item.items())) if isinstance(item, dict) else (item, None)
             item = {name: {**defaults, **(options or {})}}
