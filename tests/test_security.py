@@ -171,3 +171,146 @@ def test_markdown_extension_outside_the_allow_list_is_an_error_at_its_line(cli, 
         f"mkdocs.yml:16:5: error: 'pymdownx.snippets' is not an allowed Markdown extension {hint}",
         f"mkdocs.yml:17:5: error: this entry is not an extension name {hint}"]
     assert not (tmp_path / "site").exists()
+
+
+# -- row 2: text is text, HTML is sanitised; proved in Chromium ----------------------------------
+
+def _flag(n: int) -> str:
+    return f"window.pwned{n}=1"
+
+
+#: A title, summary, note or reason: each vector runs code only if the text is pasted as HTML.
+TEXT_VECTOR = f"vectorword <script>{_flag(1)}</script><img src=x onerror=\"{_flag(2)}\"> </title><svg onload={_flag(3)}>"
+#: Every way a body tried to run script or reach another host.
+BODY_VECTORS = f"""
+## vectorword <img src=x onerror="{_flag(10)}"> heading
+
+<script>{_flag(11)}</script>
+<img src=x onerror="{_flag(12)}"> <iframe src="javascript:parent.{_flag(13)}"></iframe>
+[click](javascript:{_flag(14)}) [data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)
+<svg><script>{_flag(15)}</script></svg> <svg onload="{_flag(16)}"></svg>
+<form action="https://evil.example/"><input name=q autofocus onfocus="{_flag(17)}"><button>go</button></form>
+<meta http-equiv="refresh" content="0;url=https://evil.example/"> <base href="https://evil.example/">
+<a href="jav&#x09;ascript:{_flag(18)}">entity</a> <a href=" javascript:{_flag(19)}">space</a>
+<details open ontoggle="{_flag(20)}"><summary>s</summary>d</details>
+<img src="https://tracker.example/pixel.png"> ![pixel](https://tracker.example/md.png)
+<object data="https://evil.example/o"></object><embed src="https://evil.example/e">
+<link rel=stylesheet href="https://evil.example/s.css"><style>@import url(https://evil.example/i.css);</style>
+<div style="background:url(https://evil.example/bg.png)">styled</div>
+<math><mtext><table><mglyph><style><img src=x onerror="{_flag(21)}"></style></mglyph></table></mtext></math>
+<video><source onerror="{_flag(22)}"></video> <body onload="{_flag(23)}">
+
+A paragraph with an attribute list.
+{{: onclick="{_flag(24)}" onmouseover="{_flag(25)}" }}
+
+*[vectorword]: <img src=x onerror="{_flag(26)}">
+"""
+
+
+def _vector_project(project: Path) -> None:
+    for lang in ("en", "zh"):
+        rel = f"content/alerts/live-phishing.{lang}.md"
+        text = (project / rel).read_text(encoding="utf-8")
+        front, body = text.split("\n---\n", 1)
+        for key in ("title", "summary", "update_note"):
+            front = "\n".join(f"{key}: '{TEXT_VECTOR}'" if line.startswith(f"{key}:") else line
+                              for line in front.splitlines())
+        front = front.replace("severity: warning", "severity: critical")  # in the announcement bar
+        (project / rel).write_text(f"{front}\n---\n{body}\n{BODY_VECTORS}", encoding="utf-8")
+        rel = f"content/alerts/withdrawn-fake-app.{lang}.md"
+        text = (project / rel).read_text(encoding="utf-8")
+        (project / rel).write_text("\n".join(f"withdrawn: '{TEXT_VECTOR}'" if line.startswith("withdrawn:") else line
+                                             for line in text.splitlines()) + "\n", encoding="utf-8")
+        rel = f"content/guides/spot-phishing.{lang}.md"
+        text = (project / rel).read_text(encoding="utf-8")
+        (project / rel).write_text("\n".join(f"title: '{TEXT_VECTOR}'" if line.startswith("title:") else line
+                                             for line in text.splitlines()) + "\n", encoding="utf-8")
+
+
+def _build_unchecked(project: Path, dest: Path) -> Path:
+    """The site as the build stages it, without check in front (check refuses these files)."""
+    from alertcast.config import load_config
+    from alertcast.content.loader import load_all
+    from alertcast.plan import Plan
+    from alertcast.render.site import build_site
+
+    config = load_config(project)
+    dest.mkdir()
+    build_site(Plan.at(load_all(config).content, datetime.fromisoformat(NOW)), config, dest)
+    return dest
+
+
+def _unsafe(html: str) -> list[str]:
+    """What in a page, as an HTML parser reads it, could run script or leave the site: event
+    attributes anywhere, and in the content (the article and the announcement bar) any tag that
+    loads, submits or redirects."""
+    import lxml.html
+
+    doc = lxml.html.document_fromstring(html)
+    found = [f"{element.tag} {name}" for element in doc.iter() if isinstance(element.tag, str)
+             for name in element.attrib if name.lower().startswith("on")]
+    for part in doc.xpath("//article | //*[@data-md-component='announce']"):
+        for element in part.iter():
+            if element.tag in ("iframe", "object", "embed", "form", "base", "meta", "link", "style", "script") \
+                    and "md-feedback" not in element.get("class", ""):  # Material's "was this page helpful?"
+                found.append(element.tag)
+    return found
+
+
+def test_text_is_escaped_in_every_html_context(project, tmp_path):
+    _vector_project(project)
+    site = _build_unchecked(project, tmp_path / "site")
+    escaped = "vectorword &lt;script&gt;window.pwned1=1&lt;/script&gt;"
+    for rel in ("alerts/live-phishing/index.html", "en/alerts/live-phishing/index.html", "index.html", "en/index.html",
+                "alerts/index.html", "en/alerts/category/phishing/index.html", "404.html", "en/404.html",
+                "guides/spot-phishing/index.html", "guides/index.html", "alerts/withdrawn-fake-app/index.html"):
+        html = (site / rel).read_text(encoding="utf-8")
+        assert _unsafe(html) == [], rel
+        assert escaped in html, rel  # still there, as text
+    page = (site / "en/alerts/live-phishing/index.html").read_text(encoding="utf-8")
+    assert f"<title>{escaped}" in page
+    assert f"<h1 id=" in page and f"{escaped}" in page.split("<h1", 1)[1].split("</h1>", 1)[0]
+    announce = (site / "404.html").read_text(encoding="utf-8").split('class="alertcast-announce', 1)[1]
+    assert escaped in announce.split("</a>", 1)[0]
+
+
+def test_no_vector_runs_or_reaches_another_host_in_chromium(project, tmp_path):
+    from playwright.sync_api import sync_playwright
+    from test_site import CHROMIUM_ARGS, _search, _serve
+
+    _vector_project(project)
+    site = _build_unchecked(project, tmp_path / "site")
+    pages = ("/", "/en/", "/alerts/", "/en/alerts/", "/en/alerts/live-phishing/", "/alerts/live-phishing/",
+             "/en/alerts/withdrawn-fake-app/", "/en/guides/spot-phishing/", "/en/guides/", "/missing/")
+    requests: list[str] = []
+    flags: dict[str, list[str]] = {}
+    with _serve(site) as served, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on("request", lambda request: requests.append(request.url))
+            for path in pages:
+                page.goto(f"{served}{path}", wait_until="networkidle")
+                # What a reader does: point at, click and focus what the content shows (not links:
+                # they leave the page; their addresses are checked below).
+                page.evaluate("""document.querySelectorAll('article *:not(a):not(a *), .md-banner *').forEach(e => {
+                    for (const kind of ['mouseover', 'click', 'focus', 'toggle'])
+                        e.dispatchEvent(new Event(kind, {bubbles: true})); })""")
+                flags[path] = page.evaluate("Object.keys(window).filter(k => k.startsWith('pwned'))")
+                assert page.url.startswith(served), page.url  # no refresh to elsewhere
+                unsafe = page.evaluate("""[...document.querySelectorAll('*')].flatMap(e => [...e.attributes]
+                    .filter(a => a.name.startsWith('on') || /^\\s*(javascript|data|vbscript):/i.test(a.value)
+                                 && ['href', 'src', 'action', 'data', 'formaction'].includes(a.name))
+                    .map(a => e.tagName + ' ' + a.name + '=' + a.value))""")
+                assert unsafe == [], (path, unsafe)
+            # Search results are HTML built from the index: search for the vectors' word.
+            found = _search(page, served, "/en/", "vectorword")
+            assert len(found) >= 2, found  # the alert and the guide, titles shown as text
+            page.wait_for_load_state("networkidle")
+            flags["search"] = page.evaluate("Object.keys(window).filter(k => k.startsWith('pwned'))")
+        finally:
+            browser.close()
+    assert all(found == [] for found in flags.values()), flags
+    assert len(requests) > len(pages)  # the pages and their assets were fetched
+    elsewhere = [url for url in requests if not url.startswith(served + "/") and not url.startswith("data:")]
+    assert elsewhere == []
