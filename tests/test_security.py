@@ -314,3 +314,67 @@ def test_no_vector_runs_or_reaches_another_host_in_chromium(project, tmp_path):
     assert len(requests) > len(pages)  # the pages and their assets were fetched
     elsewhere = [url for url in requests if not url.startswith(served + "/") and not url.startswith("data:")]
     assert elsewhere == []
+
+
+def test_check_reports_each_tag_and_attribute_the_site_removes(cli, project):
+    edit(project, ALERT_EN, "## Details", "## Details\n\n" + "\n".join([
+        '<script>alert(1)</script> <img src=x onerror="alert(2)"> <iframe src="javascript:alert(3)"></iframe>',
+        "[x](javascript:alert(4)) [d](data:text/html,hi) [v](VBScript:msgbox)",
+        '<svg><script>alert(5)</script></svg> <form action="/x"></form> <meta http-equiv=refresh content=0>',
+        '<a href="jav&#x09;ascript:alert(6)">t</a> <base href="/"> <input type=text>',
+        "A paragraph.\n{: onclick=\"alert(7)\" .ok }",
+        '<div markdown="1" class="ok">kept</div> <details open><summary>ok</summary>kept</details>',
+        "`<script>in code</script>`"]))
+    hint = "(the site removes it from the page; write Markdown instead (docs/security.md lists what HTML is kept))"
+    link = "(the site keeps http, https, mailto and tel links) (link to a page or a web address, or leave the link out)"
+    result = cli("check", "-p", project)
+    assert lines(result) == [
+        f"{ALERT_EN}:24:1: error: raw HTML <script> and its content is not allowed {hint}",
+        f"{ALERT_EN}:24:27: error: attribute onerror on <img> is not allowed {hint}",
+        f"{ALERT_EN}:24:58: error: raw HTML <iframe> is not allowed {hint}",
+        f"{ALERT_EN}:25:5: error: a javascript: address is removed from the page {link}",
+        f"{ALERT_EN}:25:30: error: a data: address is removed from the page {link}",
+        f"{ALERT_EN}:25:53: error: a vbscript: address is removed from the page {link}",
+        f"{ALERT_EN}:26:1: error: raw HTML <svg> is not allowed {hint}",
+        f"{ALERT_EN}:26:6: error: raw HTML <script> and its content is not allowed {hint}",
+        f"{ALERT_EN}:26:38: error: raw HTML <form> is not allowed {hint}",
+        f"{ALERT_EN}:26:64: error: raw HTML <meta> is not allowed {hint}",
+        f"{ALERT_EN}:27:1: error: a javascript: address in href on <a> is not allowed (use an http, https, mailto or "
+        "tel address, or a page of the site)",
+        f"{ALERT_EN}:27:43: error: raw HTML <base> is not allowed {hint}",
+        f"{ALERT_EN}:27:59: error: <input> is allowed only as a checkbox or a radio button {hint}",
+        f"{ALERT_EN}:29:1: error: attribute onclick (set with {{ }}) is not allowed {hint}"], result.output
+    assert result.exit_code == 1
+
+
+# -- row 3: links in raw HTML are read as the browser reads them ---------------------------------
+
+def test_raw_html_links_and_entities_meet_the_indicator_and_allow_list_rules(cli, project):
+    edit(project, ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify.example, claim-drop.example]")
+    edit(project, ALERT_EN.replace(".en.", ".zh."), "domains: [wallet-verify.example]",
+         "domains: [wallet-verify.example, claim-drop.example]")
+    edit(project, ALERT_EN, "## Details", "## Details\n\n" + "\n".join([
+        '<a href="https://claim-drop&#46;example/">claim</a>',
+        '<a href="https://www.wallet-verify%2Eexample/">verify</a>',
+        'Visit claim-drop&#46;example today.',
+        '<img src=https://tracker.example/pixel.gif> ![p](https://tracker.example/p.png)',
+        '<a href="https://other.example/">other</a> <img src="https://help.fixture.example/ok.png">']))
+    result = cli("check", "-p", project)
+    defang = "never as a link)"
+    assert lines(result) == [
+        f"{ALERT_EN}:24:10: error: scam indicator claim-drop.example is written so that it can become a clickable "
+        f"link (write it defanged as `claim-drop[.]example` (in backticks), {defang}",
+        f"{ALERT_EN}:25:1: error: scam indicator wallet-verify.example (as www.wallet-verify.example) is written so "
+        f"that it can become a clickable link (write it defanged as `www[.]wallet-verify[.]example` (in backticks), "
+        f"{defang}",
+        f"{ALERT_EN}:26:7: error: scam indicator claim-drop.example is written so that it can become a clickable "
+        f"link (write it defanged as `claim-drop[.]example` (in backticks), {defang}",
+        f"{ALERT_EN}:27:1: error: image from tracker.example, a domain not on the allow-list, is not shown (it would "
+        "tell that host the address of every reader) (put the image under content/assets/, or add the domain to "
+        "extra.alertcast.allowed_link_domains)",
+        f"{ALERT_EN}:27:50: error: image from tracker.example, a domain not on the allow-list, is not shown (it would "
+        "tell that host the address of every reader) (put the image under content/assets/, or add the domain to "
+        "extra.alertcast.allowed_link_domains)",
+        f"{ALERT_EN}:28:1: warning: link to other.example, a domain not on the allow-list (link only to official "
+        "domains, or add it to extra.alertcast.allowed_link_domains)"], result.output
+    assert result.exit_code == 1
