@@ -224,12 +224,14 @@ def test_no_page_shows_admonition_markup_as_text(site):
 
 
 def test_markdown_extensions_keep_the_users_and_add_what_alertcast_needs():
-    assert markdown_extensions(None) == ["admonition"]
+    """And the sanitiser, last (tests/test_security.py)."""
+    clean = "alertcast.render.sanitize"
+    assert markdown_extensions(None) == ["admonition", clean]
     assert markdown_extensions(["attr_list", {"toc": {"permalink": True}}]) == [
-        "attr_list", {"toc": {"permalink": True}}, "admonition"]
-    assert markdown_extensions(["markdown.extensions.admonition"]) == ["markdown.extensions.admonition"]
+        "attr_list", {"toc": {"permalink": True}}, "admonition", clean]
+    assert markdown_extensions(["markdown.extensions.admonition"]) == ["markdown.extensions.admonition", clean]
     assert markdown_extensions({"admonition": None, "toc": {"permalink": "#"}}) == [
-        "admonition", {"toc": {"permalink": "#"}}]
+        "admonition", {"toc": {"permalink": "#"}}, clean]
 
 
 def test_repository_enables_materials_recommended_extensions_as_plain_yaml():

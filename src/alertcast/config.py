@@ -434,6 +434,7 @@ def load_config(root: Path | str = ".") -> Config:
             Problem(shown, pos.line, pos.col, "error", "site_url must be the public https:// address of the help site",
                     "add e.g. site_url: https://help.example.com/")
         )
+    problems += _extension_problems(raw.get("markdown_extensions"), shown, positions)
     extra = raw.get("extra") or {}
     section = extra.get("alertcast", {}) if isinstance(extra, dict) else {}
     context = _languages_context(section)
@@ -448,6 +449,53 @@ def load_config(root: Path | str = ".") -> Config:
         raise ContentError(sorted(set(problems)))
     assert settings is not None
     return Config(root.resolve(), str(raw.get("site_name", "alertcast")), str(site_url), settings, raw)
+
+
+#: The Markdown extensions mkdocs.yml may enable (docs/site.md): Python-Markdown's own and
+#: pymdownx's, but not those that read files (pymdownx.snippets, pymdownx.b64). mkdocs imports
+#: any other name as Python code (`subprocess:Popen` ran a shell at build time).
+MARKDOWN_EXTENSIONS = frozenset({
+    "abbr", "admonition", "attr_list", "def_list", "extra", "fenced_code", "footnotes", "legacy_attrs",
+    "legacy_em", "md_in_html", "meta", "nl2br", "sane_lists", "smarty", "tables", "toc", "wikilinks", "codehilite",
+    *(f"pymdownx.{name}" for name in (
+        "arithmatex", "betterem", "blocks.admonition", "blocks.caption", "blocks.definition", "blocks.details",
+        "blocks.html", "blocks.tab", "caret", "critic", "details", "emoji", "escapeall", "extra", "fancylists",
+        "highlight", "inlinehilite", "keys", "magiclink", "mark", "pathconverter", "progressbar", "quotes",
+        "saneheaders", "smartsymbols", "striphtml", "superfences", "tabbed", "tasklist", "tilde")),
+})
+
+
+def extension_name(item: Any) -> str | None:
+    """The extension an entry of `markdown_extensions` names (`name` or `{name: options}`),
+    without Python-Markdown's `markdown.extensions.` prefix; None when it is neither shape."""
+    if isinstance(item, dict) and len(item) == 1:
+        item = next(iter(item))
+    return item.removeprefix("markdown.extensions.") if isinstance(item, str) else None
+
+
+def _extension_problems(value: Any, shown: str, positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
+    """An error at each entry of `markdown_extensions` that is not on the allow-list."""
+    if value is None:
+        return []
+    if isinstance(value, dict):  # mkdocs also reads a mapping of name -> options
+        entries = [((name,), name) for name in value]
+    elif isinstance(value, list):
+        entries = [((index,), item) for index, item in enumerate(value)]
+    else:
+        pos = yamlsource.position_of(positions, ("markdown_extensions",))
+        return [Problem(shown, pos.line, pos.col, "error", "markdown_extensions must be a list of extension names",
+                        "write one '- name' line per extension")]
+    problems = []
+    for key, item in entries:
+        name = extension_name(item)
+        if name in MARKDOWN_EXTENSIONS:
+            continue
+        pos = yamlsource.position_of(positions, ("markdown_extensions", *key))
+        what = f"'{name}' is not an allowed Markdown extension" if name else "this entry is not an extension name"
+        problems.append(Problem(shown, pos.line, pos.col, "error", what,
+                                "use one of Python-Markdown's own extensions or pymdownx's (the list is in "
+                                "docs/site.md); no other Python code runs at build time"))
+    return problems
 
 
 def _languages_context(section: Any) -> dict[str, tuple[str, ...]]:

@@ -28,12 +28,23 @@ class Problem:
         """A GitHub Actions workflow command, so the problem shows on the pull request's line."""
         kind = "error" if self.level == "error" else "warning"
         message = f"{self.message} ({self.hint})" if self.hint else self.message
-        message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return f"::{kind} file={self.path},line={self.line},col={self.col}::{message}"
+        return (f"::{kind} file={_property(self.path)},line={_property(str(self.line))},"
+                f"col={_property(str(self.col))}::{_data(message)}")
 
     @property
     def is_error(self) -> bool:
         return self.level == "error"
+
+
+def _data(text: str) -> str:
+    """A workflow command's message, escaped as GitHub's toolkit does (escapeData)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    """A workflow command's property value (escapeProperty): a file name with a newline, a comma
+    or a colon in it cannot end the command and start another one in the log."""
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def hint_error(message: str, hint: str) -> PydanticCustomError:

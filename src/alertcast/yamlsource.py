@@ -60,11 +60,94 @@ def _duplicate(path: Key, first: Position, again: Position) -> YamlSyntaxError:
                            again, f"delete one of the two '{path[-1]}:' lines")
 
 
-def load(text: str, line_offset: int = 0) -> tuple[Any, dict[Key, Position]]:
+#: Deeper than this, a document is refused: the loaders and validators recurse once per level.
+MAX_DEPTH = 64
+#: More values than this once aliases are expanded, and a document is refused (an alias bomb
+#: expands 500 bytes into billions of values for whatever walks the data).
+MAX_EXPANDED = 100_000
+
+
+def load(text: str, line_offset: int = 0, aliases: bool = True) -> tuple[Any, dict[Key, Position]]:
     """Parse `text`; return the data and a map from key path to the position of that key.
 
-    `line_offset` is added to every line (front matter starts below its `---`).
+    `line_offset` is added to every line (front matter starts below its `---`). Without
+    `aliases`, an anchor or alias is an error (front matter never needs one).
     """
+    if not aliases and ("&" in text or "*" in text):
+        _refuse_aliases(text, line_offset)
+    try:
+        return _load(text, line_offset)
+    except RecursionError:  # nested deeper than Python's stack; say where it gets too deep
+        raise _too_deep(text, line_offset) from None
+
+
+def _events(text: str) -> Any:
+    """The parser's events, or none after a syntax error (the loader reports it with its position)."""
+    parser = _FastLoader(text)
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None:
+                return
+            yield event
+    except yaml.YAMLError:
+        return
+    finally:
+        parser.dispose()
+
+
+def _at(event: Any, offset: int) -> Position:
+    return Position(event.start_mark.line + 1 + offset, event.start_mark.column + 1)
+
+
+def _refuse_aliases(text: str, offset: int) -> None:
+    for event in _events(text):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise YamlSyntaxError(f"YAML anchor or alias ({'*' if isinstance(event, yaml.AliasEvent) else '&'}"
+                                  f"{event.anchor}) in front matter", _at(event, offset),
+                                  "write the value out in full: front matter never needs anchors or aliases")
+
+
+def _too_deep(text: str, offset: int) -> YamlSyntaxError:
+    depth = 0
+    for event in _events(text):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return YamlSyntaxError(f"YAML lists or mappings nested more than {MAX_DEPTH} levels deep",
+                                       _at(event, offset), "write the value with fewer levels")
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+    return YamlSyntaxError("YAML nested too deeply to read", Position(1 + offset, 1), "write it with fewer levels")
+
+
+def _expanded(node: yaml.Node) -> int:
+    """How many values `node` holds once every alias is expanded (a shared node counts once per
+    use), computed without expanding anything. RecursionError for an alias inside the item it
+    names, which never ends."""
+    def children(item: yaml.Node) -> list[yaml.Node]:
+        if isinstance(item, yaml.MappingNode):
+            return [n for pair in item.value for n in pair]
+        return item.value if isinstance(item, yaml.SequenceNode) else []
+
+    sizes: dict[int, int] = {}
+    started: set[int] = set()  # the nodes on the way down to the one being counted
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        item, done = stack.pop()
+        if done:
+            sizes[id(item)] = 1 + sum(sizes.get(id(child), 1) for child in children(item))
+            started.discard(id(item))
+        elif id(item) in started:
+            raise RecursionError("an alias refers to the item that contains it")
+        elif id(item) not in sizes:
+            started.add(id(item))
+            stack.append((item, True))
+            stack += [(child, False) for child in children(item)]
+    return sizes[id(node)]
+
+
+def _load(text: str, line_offset: int) -> tuple[Any, dict[Key, Position]]:
     if "：" in text and _ANY_KEY_FULL_WIDTH_COLON.search(text):  # Chinese text is full of "：" elsewhere
         _full_width_colon(text, line_offset)  # after a key YAML reads no colon: the error would come a line late
     try:
@@ -88,6 +171,11 @@ def _load_general(text: str, line_offset: int) -> tuple[Any, dict[Key, Position]
         return None, {}
     loader = loader_class("")
     try:
+        if _expanded(node) > MAX_EXPANDED:
+            alias = next((e for e in _events(text) if isinstance(e, yaml.AliasEvent)), None)
+            raise YamlSyntaxError(f"YAML aliases expand to more than {MAX_EXPANDED:,} values",
+                                  _at(alias, line_offset) if alias else Position(1 + line_offset, 1),
+                                  "write the values out instead of repeating aliases")
         try:
             positions: dict[Key, Position] = {(): Position(node.start_mark.line + 1 + line_offset,
                                                            node.start_mark.column + 1)}
@@ -401,8 +489,13 @@ def _build(node: yaml.Node, path: Key, out: dict[Key, Position], offset: int, lo
     raise _Unusual
 
 
-def _walk(node: yaml.Node, path: Key, out: dict[Key, Position], offset: int) -> None:
+def _walk(node: yaml.Node, path: Key, out: dict[Key, Position], offset: int, walked: set[int] | None = None) -> None:
+    """Record the positions below `node`; an aliased node is walked once, where it is written."""
     out.setdefault(path, Position(node.start_mark.line + 1 + offset, node.start_mark.column + 1))
+    walked = set() if walked is None else walked
+    if id(node) in walked:
+        return
+    walked.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[tuple[str, str]] = set()
         for key_node, value_node in node.value:
@@ -414,12 +507,12 @@ def _walk(node: yaml.Node, path: Key, out: dict[Key, Position], offset: int) -> 
                     raise _duplicate(child, out[child], here)
                 seen.add((key_node.tag, key))
             out[child] = here
-            _walk(value_node, child, out, offset)
+            _walk(value_node, child, out, offset, walked)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = path + (index,)
             out[child] = Position(item.start_mark.line + 1 + offset, item.start_mark.column + 1)
-            _walk(item, child, out, offset)
+            _walk(item, child, out, offset, walked)
 
 
 def _complex_key(node: yaml.Node) -> str:

@@ -5,17 +5,19 @@ Each rule returns problems pointing at the exact line an editor has to change.
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import jinja2
 
 from ..problems import Problem, display_path
-from ..render import length, posts
+from ..render import length, posts, sanitize
 from ..render.site import LEADING_H1
 from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
 from .models import SOCIAL_CHANNELS, Alert, Content, Indicators
@@ -49,6 +51,7 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
         known = (indicators, frozenset(alert.indicators.domains)) if alert is not None else (indicators,)
         if _may_link(source.body):
             problems += _body_links(source, config, known, content.root, item_files)
+            problems += _raw_links(source, config, known)
         hosts = _hosts(source) if cache is None else cache.joined("hosts", (source,), lambda s=source: _hosts(s))
         if hosts:
             problems += _clickable_hosts(source, hosts, config, known)
@@ -66,6 +69,7 @@ def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str],
                 config: Config) -> Iterator[Problem]:
     """The rules that read only this file, its alert, the guide ids and settings."""
     yield from _related(source, guides)
+    yield from _dropped_html(source, config)
     yield from _summary_plain(source)
     yield from _placeholders(source)
     yield from _unspaced_headings(source)
@@ -111,10 +115,19 @@ def _body_links(source: SourceFile, config: Config, indicators: tuple[frozenset[
     for match in links(body):
         target, offset = match.group("target"), match.start("target")
         line, col = _where(source, body, offset)
+        if "&" in target:  # the site's HTML reads entities: &#46; is a dot
+            target = html.unescape(target)
         parts = urlsplit(target)
+        if not sanitize.allowed_url(target):
+            yield Problem(source.shown, line, col, "error", f"a {_scheme(target)}: address is removed "
+                          "from the page (the site keeps http, https, mailto and tel links)",
+                          "link to a page or a web address, or leave the link out")
+            continue
         if parts.scheme in ("http", "https"):
             if _indicator_of((parts.hostname or "").lower(), indicators):
                 continue  # an error from _clickable_hosts, at the same place
+            if match.group(0).startswith("!") and not sanitize.allowed_image(target, _image_hosts(config)):
+                continue  # an error from _dropped_html, at the same place
             if not config.allows_link(target):
                 yield Problem(source.shown, line, col, "warning", f"link to {parts.hostname}, a domain not on the allow-list",
                               "link only to official domains, or add it to extra.alertcast.allowed_link_domains")
@@ -129,6 +142,127 @@ def _body_links(source: SourceFile, config: Config, indicators: tuple[frozenset[
         if not _exists(source.path.parent, parts.path, resolved):
             yield Problem(source.shown, line, col, "error", f"broken link: {target} does not exist",
                           "link to another page by its file, e.g. ../guides/backup-recovery-phrase.md")
+
+
+def _raw_links(source: SourceFile, config: Config, indicators: tuple[frozenset[str], ...]) -> Iterator[Problem]:
+    """Addresses in raw HTML, as a browser reads them (entities decoded), under the rules of
+    Markdown links: a scam indicator is never a link, other domains are on the allow-list."""
+    for tag in _html_tags(source):
+        for name, value in tag.attrs:
+            if name not in sanitize.URL_ATTRIBUTES or not value or not sanitize.allowed_url(value):
+                continue  # an address the page drops is an error of _dropped_html
+            parts = urlsplit(value.strip())
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                continue
+            host = unquote(parts.hostname).lower()  # browsers read %2E in a host name as a dot
+            domain = _indicator_of(host, indicators)
+            if domain is not None and host == parts.hostname.lower():
+                continue  # the host is in the text as the page shows it: an error from _clickable_hosts
+            if domain is not None:
+                named = domain if host == domain else f"{domain} (as {host})"
+                yield Problem(source.shown, tag.line, tag.col, "error",
+                              f"scam indicator {named} is written so that it can become a clickable link",
+                              f"write it defanged as `{posts.defang(host)}` (in backticks), never as a link")
+            elif not config.allows_host(host) and not (tag.name == "img" and name == "src"):
+                yield Problem(source.shown, tag.line, tag.col, "warning",
+                              f"link to {host}, a domain not on the allow-list",
+                              "link only to official domains, or add it to extra.alertcast.allowed_link_domains")
+
+
+@dataclass(frozen=True)
+class _Tag:
+    """A raw HTML start tag in a body: where it is, its name and its attributes (values decoded)."""
+
+    line: int
+    col: int
+    name: str
+    attrs: tuple[tuple[str, str | None], ...]
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, int, str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if ":" not in tag and "@" not in tag and "." not in tag:  # <https://...> and <a@b.c> are autolinks
+            line, col = self.getpos()
+            self.found.append((line, col, tag, attrs))
+
+
+def _html_tags(source: SourceFile) -> list[_Tag]:
+    """Every raw HTML start tag outside code, positioned in the file."""
+    body = source.text_body
+    if "<" not in body:
+        return []
+    parser = _Tags()
+    parser.feed(body)
+    parser.close()
+    return [_Tag(source.body_line + line - 1, col + 1, tag, tuple(attrs)) for line, col, tag, attrs in parser.found]
+
+
+def _scheme(address: str) -> str:
+    """The scheme a browser reads in `address` (it ignores tabs, newlines and leading spaces)."""
+    return "".join(c for c in address if c not in "\t\n\r").strip().split(":", 1)[0].lower()
+
+
+def _image_hosts(config: Config) -> tuple[str, ...]:
+    return (config.site_host, *config.settings.allowed_link_domains)
+
+
+#: `{: #id .class key=value }` (attr_list): the keys it sets as attributes.
+_ATTR_LIST = re.compile(r"\{:?[ \t]*(?:[#.][^\s{}]+[ \t]+)*[A-Za-z_][^{}\n]*=[^{}\n]*\}")
+_ATTR_KEY = re.compile(r"(?:^|[\s{:])([A-Za-z_:][-\w:.]*)=")
+
+
+def _dropped_html(source: SourceFile, config: Config) -> Iterator[Problem]:
+    """Each raw tag or attribute the site's sanitiser removes (render/sanitize.py), where it is
+    written, so that nothing an editor wrote disappears without a word."""
+    hint = "the site removes it from the page; write Markdown instead (docs/security.md lists what HTML is kept)"
+    for tag in _html_tags(source):
+        if tag.name not in sanitize.TAGS:
+            what = "and its content " if tag.name in sanitize.REMOVED_WITH_CONTENT else ""
+            yield Problem(source.shown, tag.line, tag.col, "error", f"raw HTML <{tag.name}> {what}is not allowed", hint)
+            continue
+        for name, value in tag.attrs:
+            if name == "markdown" or (tag.name == "input" and name == "type"):  # md_in_html reads the first;
+                continue  # an input's type has its own error below
+            if not sanitize.allowed_attribute(tag.name, name, value):
+                yield Problem(source.shown, tag.line, tag.col, "error",
+                              f"attribute {name} on <{tag.name}> is not allowed", hint)
+            elif name in sanitize.URL_ATTRIBUTES and value and not sanitize.allowed_url(value):
+                yield Problem(source.shown, tag.line, tag.col, "error",
+                              f"a {_scheme(value)}: address in {name} on <{tag.name}> is "
+                              "not allowed", "use an http, https, mailto or tel address, or a page of the site")
+            elif tag.name == "img" and name == "src" and value and not sanitize.allowed_image(value, _image_hosts(config)):
+                yield Problem(source.shown, tag.line, tag.col, "error",
+                              f"image from {urlsplit(value.strip()).hostname}, a domain not on the allow-list, is not "
+                              "shown (it would tell that host the address of every reader)",
+                              "put the image under content/assets/, or add the domain to "
+                              "extra.alertcast.allowed_link_domains")
+        if tag.name == "input" and not any(name == "type" and (value or "").lower() in ("radio", "checkbox")
+                                           for name, value in tag.attrs):
+            yield Problem(source.shown, tag.line, tag.col, "error", "<input> is allowed only as a checkbox or a radio "
+                          "button", hint)
+    body = source.text_body
+    if "=" in body and "{" in body:
+        for found in _ATTR_LIST.finditer(body):
+            for key in _ATTR_KEY.findall(found.group(0)):
+                if key.lower() not in sanitize.COMMON and not any(
+                        sanitize.allowed_attribute(tag, key, None) for tag in sanitize.ATTRIBUTES):
+                    line, col = _where(source, body, found.start())
+                    yield Problem(source.shown, line, col, "error",
+                                  f"attribute {key} (set with {{ }}) is not allowed", hint)
+    for match in links(source.body):
+        target = match.group("target")
+        if match.group(0).startswith("!") and sanitize.allowed_url(html.unescape(target)) and not \
+                sanitize.allowed_image(html.unescape(target), _image_hosts(config)):
+            line, col = _where(source, source.body, match.start("target"))
+            yield Problem(source.shown, line, col, "error",
+                          f"image from {urlsplit(html.unescape(target)).hostname}, a domain not on the allow-list, is "
+                          "not shown (it would tell that host the address of every reader)",
+                          "put the image under content/assets/, or add the domain to "
+                          "extra.alertcast.allowed_link_domains")
 
 
 def _file_link(source: SourceFile, line: int, col: int, target: str, link: FileLink, root: Path,
@@ -182,6 +316,14 @@ def _hosts(source: SourceFile) -> tuple[tuple[str | None, int, str, str], ...]:
     found = []
     if _DOTTED.search(source.body):  # most bodies name no host at all: skip masking and the full scan
         found += [(None, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(source.text_body)]
+    if "&" in source.body:  # the page shows `wallet-verify&#46;example` as the host name: read it as shown
+        start = 0
+        for line in source.text_body.split("\n"):
+            decoded = html.unescape(line) if "&" in line else line
+            if decoded != line:
+                found += [(None, start + min(m.start(), len(line) - 1), m.group(1).lower(), m.group(0))
+                          for m in _DOMAIN.finditer(decoded) if m.group(0) not in line]
+            start += len(line) + 1
     for key in _TEXT_KEYS:
         text = getattr(source.matter, key, None)
         if text and _DOTTED.search(text):

@@ -169,7 +169,7 @@ def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,
         return None, [Problem(shown, 1, 1, "error", "front matter is not closed: no '---' line after its keys",
                               "add a line with only '---' between the last key and the text")]
     try:
-        data, positions = yamlsource.load(front, line_offset=front_line - 1)
+        data, positions = yamlsource.load(front, line_offset=front_line - 1, aliases=False)
     except yamlsource.YamlSyntaxError as exc:
         return None, [Problem(shown, exc.position.line, exc.position.col, "error", str(exc),
                               exc.hint or "check indentation and quote values that contain ': ' or start with '@' or '*'")]
@@ -225,6 +225,27 @@ def _markdown_in(folder: str) -> list[str]:
             found = sorted(entry.path for entry in entries if entry.name.endswith(".md"))
     except (FileNotFoundError, NotADirectoryError):  # no such folder, as glob: nothing
         return []
+    return found
+
+
+def symlinks(content_dir: Path) -> dict[str, tuple[str, bool]]:
+    """Every symbolic link under the content folder: path -> (what it points to, whether that is
+    inside the folder). Links are not followed: a link in a pull request may point at the
+    signing key or /proc/self/environ, and the build never reads or copies through one."""
+    root = os.path.realpath(content_dir)
+    found: dict[str, tuple[str, bool]] = {}
+    folders = [str(content_dir)]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_symlink():
+                        real = os.path.realpath(entry.path)
+                        found[entry.path] = (os.readlink(entry.path), real == root or real.startswith(root + os.sep))
+                    elif entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+        except OSError:  # an unreadable folder: the loader reports the files it cannot read
+            continue
     return found
 
 
@@ -344,7 +365,19 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
                                      else "check that the folder exists and can be listed")], False)
     if cache is not None:
         cache.keep_only({path for path, _section in discovered})
+    linked = symlinks(content_dir)
+    assets = os.path.join(content_dir, "assets")
+    for path, (target, inside) in sorted(linked.items()):
+        if not inside:
+            problems.append(Problem(shown_in(path), 1, 1, "error", f"symbolic link to {target}, outside the content "
+                                    "folder: nothing is read or published through it",
+                                    "put the file itself here instead of a link, or delete the link"))
+        elif path == assets or path.startswith(assets + os.sep):
+            problems.append(Problem(shown_in(path), 1, 1, "warning", f"symbolic link to {target}: the site copies "
+                                    "no link, so it leaves this out", "put the file itself here instead of a link"))
     for path, section in discovered:
+        if not linked.get(path, linked.get(os.path.dirname(path), ("", True)))[1]:
+            continue  # never read through a link to outside the content folder: it has its error
         parsed, found = read_file(path, section, config, base, shown_in(path), cache)
         problems += found
         name = os.path.basename(path)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 import regex
 
 from ..config import Config
@@ -216,8 +217,11 @@ def _environment(config: Config) -> jinja2.Environment:
 def _environment_for(project_templates: str, overrides: tuple[str, ...]) -> jinja2.Environment:
     """One environment per project and set of override files, so each template is compiled
     once; Jinja checks a template file's modification time before each use, so an edited
-    override is picked up, and an added or removed one makes a new environment."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader([project_templates, str(_PACKAGE_TEMPLATES)]),
+    override is picked up, and an added or removed one makes a new environment.
+
+    Sandboxed: a project's template comes from a pull request and must not reach Python's
+    internals (`cycler.__init__.__globals__.os`); what it may use is listed in docs/social.md."""
+    return SandboxedEnvironment(loader=jinja2.FileSystemLoader([project_templates, str(_PACKAGE_TEMPLATES)]),
                               autoescape=False, keep_trailing_newline=False, undefined=jinja2.StrictUndefined)
 
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from ..config import Config
+from ..config import Config, extension_name
 from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_code, relative, stems
 from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page
 from ..plan import Plan, State
@@ -90,6 +90,8 @@ LATEST_COUNT = 5
 #: Markdown extensions the staged pages need (the withdrawn and expired notices are admonitions);
 #: added to the user's markdown_extensions when missing.
 REQUIRED_EXTENSIONS = ("admonition",)
+#: The Python-Markdown extension that cleans every page's HTML (see render/sanitize.py).
+SANITIZER = "alertcast.render.sanitize"
 
 
 def words(lang: str) -> dict[str, str]:
@@ -155,6 +157,10 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     w = words(lang)
     raw["markdown_extensions"] = _toc_options(markdown_extensions(raw.get("markdown_extensions")),
                                               {"permalink_title": w["permalink"]})
+    # Images load from the site or the allowed domains only (see render/sanitize.py).
+    hosts = sorted({config.site_host, *config.settings.allowed_link_domains} - {""})
+    raw["markdown_extensions"] = [{SANITIZER: {"image_hosts": hosts}} if item == SANITIZER else item
+                                  for item in raw["markdown_extensions"]]
     theme = dict(raw.get("theme") or {"name": "material"})
     theme["language"] = lang
     # System fonts unless the project names its own: Material's default (Roboto) comes from Google
@@ -169,7 +175,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
             features.append(feature)
     theme["features"] = features
     raw["theme"] = theme
-    raw["site_name"] = config.site_name_in(lang)
+    raw["site_name"] = text(config.site_name_in(lang))  # Material writes it into <title> and the header as it is
     # The meta description of pages without a summary of their own (which their front matter has).
     description = config.site_description_in(lang)
     raw["site_description"] = html.escape(description) if description else None  # see _front
@@ -185,7 +191,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     raw["plugins"] = [{"search": search}]
     # Guides are in the navigation (navigation.prune shows them only inside their section);
     # alerts are not: there are too many, see docs/site.md.
-    guides = ["guides/index.md"] + [{g.text(lang, config.default_lang).title: f"guides/{g.id}.md"}
+    guides = ["guides/index.md"] + [{text(g.text(lang, config.default_lang).title): f"guides/{g.id}.md"}
                                     for g in _guide_order(plan.content.guides)]
     nav = [{w["home"]: "index.md"}, {w["alerts"]: "alerts/index.md"}, {w["guides"]: guides}]
     for page in PAGE_ORDER:
@@ -219,19 +225,15 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
 
 
 def markdown_extensions(value: list | dict | None) -> list:
-    """The user's extensions, plus the ones alertcast's generated Markdown needs."""
+    """The user's extensions, plus the ones alertcast's generated Markdown needs, and the
+    sanitiser last (render/sanitize.py)."""
     if isinstance(value, dict):  # mkdocs also accepts a mapping of name -> options
         items: list = [{name: options} if options else name for name, options in value.items()]
     else:
         items = list(value or [])
-    names = {_extension_name(item) for item in items}
-    return items + [name for name in REQUIRED_EXTENSIONS if name not in names]
-
-
-def _extension_name(item: str | dict) -> str:
-    """The extension an entry of `markdown_extensions` names (`name` or `{name: options}`),
-    without the `markdown.extensions.` prefix."""
-    return (next(iter(item)) if isinstance(item, dict) else item).removeprefix("markdown.extensions.")
+    items = [item for item in items if extension_name(item) != SANITIZER]
+    names = {extension_name(item) for item in items}
+    return items + [name for name in REQUIRED_EXTENSIONS if name not in names] + [SANITIZER]
 
 
 def _toc_options(items: list, defaults: dict) -> list:
@@ -239,7 +241,7 @@ def _toc_options(items: list, defaults: dict) -> list:
     toc is added when missing (mkdocs always loads it)."""
     out, found = [], False
     for item in items:
-        if _extension_name(item) == "toc":
+        if extension_name(item) == "toc":
             found = True
             name, options = next(iter(item.items())) if isinstance(item, dict) else (item, None)
             item = {name: {**defaults, **(options or {})}}
@@ -293,7 +295,7 @@ def announcement(plan: Plan, config: Config, lang: str) -> dict | None:
     alert = max(plan.live, key=lambda a: (a.severity.rank, a.changed_at, a.id))
     label = severity_label(alert.severity.value, lang)
     return {"id": alert.id, "severity": alert.severity.value, "label": label,
-            "title": alert.text(lang, config.default_lang).title, "url": f"alerts/{alert.id}/"}
+            "title": text(alert.text(lang, config.default_lang).title), "url": f"alerts/{alert.id}/"}
 
 
 def _page_title(path: Path, page_id: str) -> dict[str, str]:
@@ -323,18 +325,35 @@ def stage(plan: Plan, config: Config, lang: str, docs: Path) -> None:
                _alert_index(plan, config, lang, alerts, f"{words(lang)['alerts']}{_colon(lang)}"
                             f"{category_label(category, lang)}", depth=2))
     assets = config.content_dir / "assets"
-    if assets.is_dir():
+    if assets.is_dir() and not assets.is_symlink():
         import shutil
 
-        shutil.copytree(assets, docs / "assets", dirs_exist_ok=True)
+        # Regular files and folders only: a link may point at a secret (check reports it), and a
+        # named pipe would block the copy forever.
+        shutil.copytree(assets, docs / "assets", dirs_exist_ok=True, ignore=_not_plain)
+
+
+def _not_plain(folder: str, names: list[str]) -> list[str]:
+    """The entries of `folder` that are neither a regular file nor a folder (links included)."""
+    import stat
+
+    kept = (stat.S_ISREG, stat.S_ISDIR)
+    return [name for name in names if not any(ok(os.lstat(os.path.join(folder, name)).st_mode) for ok in kept)]
 
 
 def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def text(value: str) -> str:
+    """An editor's plain text (a title, summary, update note or withdrawal reason) for a page:
+    Material writes titles into <title>, the header and the navigation as they are, and
+    Markdown passes HTML through, so `<`, `>` and `&` are written as entities everywhere."""
+    return html.escape(value, quote=False)
+
+
 def _front(title: str, description: str = "") -> str:
-    data = {"title": title}
+    data = {"title": text(title)}
     if description:  # Material writes it into <meta content="..."> as it is: a quote would end the attribute
         data["description"] = html.escape(description)
     return "---\n" + yaml.safe_dump(data, allow_unicode=True) + "---\n\n"
@@ -414,15 +433,15 @@ def _unref(body: str, dropped: set[str]) -> str:
 
 
 def _page(page: Page, config: Config, lang: str, targets: _Targets) -> str:
-    text = page.text(lang, config.default_lang)
-    return _front(text.title, text.summary) + targets.retarget(text.body, "")
+    written = page.text(lang, config.default_lang)
+    return _front(written.title, written.summary) + targets.retarget(written.body, "")
 
 
 def _home(page: Page, plan: Plan, config: Config, lang: str, targets: _Targets) -> str:
     """The home page with the latest live alerts where the editors put LATEST_MARKER; without
     the marker, under the page's first heading (or at the top), so readers always see them first."""
-    text = page.text(lang, config.default_lang)
-    body = targets.retarget(text.body, "")
+    written = page.text(lang, config.default_lang)
+    body = targets.retarget(written.body, "")
     latest = _latest(plan, config, lang)
     if LATEST_MARKER in body:
         body = body.replace(LATEST_MARKER, f"\n{latest}\n", 1)
@@ -431,7 +450,7 @@ def _home(page: Page, plan: Plan, config: Config, lang: str, targets: _Targets) 
         heading = re.search(r"^# .*\n?", body, re.MULTILINE)
         body = (f"{body[:heading.end()].rstrip()}\n\n{section}\n{body[heading.end():].lstrip()}" if heading
                 else f"{section}\n{body}")
-    return _front(text.title, text.summary) + body
+    return _front(written.title, written.summary) + body
 
 
 def _latest(plan: Plan, config: Config, lang: str) -> str:
@@ -483,10 +502,10 @@ def _lifecycle(alert: Alert, plan: Plan, config: Config, lang: str, expires: str
     state = plan.states[alert.id]
     steps: list[tuple[datetime | None, str, str]] = [(alert.publish_at, w["published"], "")]
     if state is State.withdrawn:
-        steps.append((alert.updated_at, w["withdrawn_on"], alert.reason(lang, config.default_lang)))
+        steps.append((alert.updated_at, w["withdrawn_on"], text(alert.reason(lang, config.default_lang))))
         return steps
     if alert.updated_at:
-        steps.append((alert.updated_at, w["updated"], alert.update_note.get(lang, "")))
+        steps.append((alert.updated_at, w["updated"], text(alert.update_note.get(lang, ""))))
     if alert.expires_at:
         steps.append((alert.expires_at, w["expired_on"] if state is State.expired else w[expires], ""))
     return steps
@@ -505,7 +524,7 @@ def _meta(alert: Alert, plan: Plan, config: Config, lang: str, to_alerts: str) -
 
 def _item(alert: Alert, plan: Plan, config: Config, lang: str, to_alerts: str) -> str:
     """One alert in a listing: severity, title and marks, then category and dates below."""
-    title = alert.text(lang, config.default_lang).title
+    title = text(alert.text(lang, config.default_lang).title)
     return (f"- {_badge(alert, lang)} [{title}]({to_alerts}{alert.id}.md){_mark(plan, alert, lang)}\n"
             f'  <span class="alertcast-meta">{_meta(alert, plan, config, lang, to_alerts)}</span>')
 
@@ -524,19 +543,19 @@ def _history(alert: Alert, plan: Plan, config: Config, lang: str) -> list[str]:
 
 def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str, Guide], targets: _Targets) -> str:
     w = words(lang)
-    text = alert.text(lang, config.default_lang)
-    lines = [_front(f"{text.title}", text.summary), f"# {text.title}", ""]
+    written = alert.text(lang, config.default_lang)
+    lines = [_front(written.title, written.summary), f"# {text(written.title)}", ""]
     state = plan.states[alert.id]
     if state is State.withdrawn:
-        reason = alert.reason(lang, config.default_lang)
+        reason = text(alert.reason(lang, config.default_lang))
         note = (w["withdrawn_note"].format(when=_time(alert.updated_at, config)) if alert.updated_at
                 else w["withdrawn_note_undated"])
         lines += [f'!!! failure "{w["withdrawn"]}"', "", _indented(reason), "", _indented(note), ""]
     elif state is State.expired and alert.expires_at:
         lines += [f'!!! note "{w["expired"]}"', "", _indented(w["expired_note"].format(
             when=_time(alert.expires_at, config))), ""]
-    lines += [f"{_badge(alert, lang)} {_meta(alert, plan, config, lang, '')}", "", text.summary, ""]
-    body = LEADING_H1.sub("", text.body)  # the generated heading replaces a leading one
+    lines += [f"{_badge(alert, lang)} {_meta(alert, plan, config, lang, '')}", "", text(written.summary), ""]
+    body = LEADING_H1.sub("", written.body)  # the generated heading replaces a leading one
     lines += [targets.retarget(body, "alerts").strip(), ""]
     ind = alert.indicators
     if ind:
@@ -549,7 +568,7 @@ def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str
     related = [guides[g] for g in alert.related if g in guides]
     if related:
         lines += [f"## {w['related']}", ""]
-        lines += [f"- [{g.text(lang, config.default_lang).title}](../guides/{g.id}.md)"
+        lines += [f"- [{text(g.text(lang, config.default_lang).title)}](../guides/{g.id}.md)"
                   for g in related]
         lines.append("")
     return "\n".join(lines)
@@ -580,12 +599,12 @@ def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...
 def _guide(guide: Guide, plan: Plan, config: Config, lang: str, targets: _Targets) -> str:
     """A guide with its last update and the published alerts that name it as related."""
     w = words(lang)
-    text = guide.text(lang, config.default_lang)
-    lines = [_front(text.title, text.summary), f"# {text.title}", ""]
+    written = guide.text(lang, config.default_lang)
+    lines = [_front(written.title, written.summary), f"# {text(written.title)}", ""]
     if guide.updated_at:
         lines += [f'<span class="alertcast-meta">{w["last_updated"]} {_time(guide.updated_at, config, date_only=True)}'
                   "</span>", ""]
-    body = LEADING_H1.sub("", text.body)
+    body = LEADING_H1.sub("", written.body)
     lines += [targets.retarget(body, "guides").strip(), ""]
     why = [a for a in plan.published if guide.id in a.related]
     if why:
@@ -604,6 +623,6 @@ def _guide_index(guides: tuple[Guide, ...], config: Config, lang: str) -> str:
         if guide.level != level:
             level = guide.level
             lines += ["", f"## {LEVEL_LABEL.get(lang, LEVEL_LABEL['en']).get(level, level)}", ""]
-        text = guide.text(lang, config.default_lang)
-        lines.append(f"- [{text.title}]({guide.id}.md) — {text.summary}")
+        written = guide.text(lang, config.default_lang)
+        lines.append(f"- [{text(written.title)}]({guide.id}.md) — {text(written.summary)}")
     return "\n".join(lines) + "\n"

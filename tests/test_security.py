@@ -1,0 +1,380 @@
+"""Issue 14's content rows, each as the attack that was tried: pull-request content (Markdown,
+assets, mkdocs.yml, templates) cannot run code, read outside the content folder, inject HTML or
+script, or hang or crash a build. See docs/security.md for the defence behind each test."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+ALERT_EN = "content/alerts/live-phishing.en.md"
+NOW = "2026-03-15T00:00:00+08:00"
+
+
+def edit(project: Path, rel: str, old: str, new: str) -> None:
+    path = project / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture changed: {old!r} not in {rel}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def lines(result) -> list[str]:
+    return result.stdout.splitlines()
+
+
+def _limits() -> None:
+    """A safety net, not a measure: what used to hang at 5 GB fails here instead of stalling the suite."""
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
+
+
+def limited(*args) -> subprocess.CompletedProcess:
+    """The real command in a process with bounded memory and CPU."""
+    return subprocess.run([sys.executable, "-m", "alertcast", *map(str, args)], capture_output=True, text=True,
+                          preexec_fn=_limits, timeout=600)
+
+
+# -- row 5: a post template cannot reach Python --------------------------------------------------
+
+def test_post_template_cannot_run_code(cli, project, tmp_path):
+    marker = tmp_path / "ran"
+    folder = project / "templates" / "posts"
+    folder.mkdir(parents=True)
+    (folder / "telegram.j2").write_text(
+        "{{ cycler.__init__.__globals__.os.system('touch %s') }} {{ title }}" % marker, encoding="utf-8")
+    result = cli("check", "-p", project)
+    assert not marker.exists()
+    assert result.exit_code == 1
+    assert lines(result)[0].startswith(f"{ALERT_EN}:3:1: error: the telegram post template cannot be rendered: "
+                                       "access to attribute '__init__' of 'type' object is unsafe"), result.output
+
+
+# -- row 13: GitHub annotations cannot inject workflow commands ---------------------------------
+
+def test_github_annotation_properties_are_escaped(cli, project):
+    src = project / ALERT_EN
+    name = "x\n::notice file=README.md,line=1::injected.en.md"
+    (src.parent / name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    result = cli("check", "-p", project, "--format", "github")
+    out = lines(result)
+    assert out and all(line.startswith(("::error ", "::warning ")) for line in out), result.stdout
+    assert not any(line.startswith("::notice") for line in out)
+    assert any("file=content/alerts/x%0A%3A%3Anotice file=README.md%2Cline=1%3A%3Ainjected.en.md,line=1,col=1::"
+               in line for line in out), result.stdout
+
+
+# -- row 1: links leave nothing ------------------------------------------------------------------
+
+def _secret(tmp_path: Path) -> Path:
+    secret = tmp_path / "signing.key"
+    secret.write_text("-----BEGIN PRIVATE KEY----- not for the site", encoding="utf-8")
+    return secret
+
+
+def test_links_out_of_the_content_folder_are_check_errors(cli, project, tmp_path):
+    secret = _secret(tmp_path)
+    assets = project / "content" / "assets"
+    assets.mkdir()
+    (assets / "env.txt").symlink_to("/proc/self/environ")
+    (assets / "logo.png").symlink_to(secret)
+    (assets / "folder").symlink_to(tmp_path)
+    (assets / "inside.png").symlink_to("../index.en.md")
+    (project / "content" / "guides" / "leak.en.md").symlink_to(secret)
+    result = cli("check", "-p", project)
+    outside = "outside the content folder: nothing is read or published through it (put the file itself here " \
+              "instead of a link, or delete the link)"
+    assert lines(result) == [
+        f"content/assets/env.txt:1:1: error: symbolic link to /proc/self/environ, {outside}",
+        f"content/assets/folder:1:1: error: symbolic link to {tmp_path}, {outside}",
+        "content/assets/inside.png:1:1: warning: symbolic link to ../index.en.md: the site copies no link, so it "
+        "leaves this out (put the file itself here instead of a link)",
+        f"content/assets/logo.png:1:1: error: symbolic link to {secret}, {outside}",
+        f"content/guides/leak.en.md:1:1: error: symbolic link to {secret}, {outside}"], result.output
+    assert result.exit_code == 1
+
+
+def test_build_copies_no_link(cli, project, tmp_path):
+    secret = _secret(tmp_path)
+    assets = project / "content" / "assets"
+    (assets / "img").mkdir(parents=True)
+    (assets / "img" / "real.png").write_bytes(b"\x89PNG real")
+    (assets / "env.txt").symlink_to("/proc/self/environ")
+    (assets / "logo.png").symlink_to(secret)
+    (assets / "folder").symlink_to(tmp_path)
+    result = cli("build", "-p", project, "--output", tmp_path / "refused", "--now", NOW)
+    assert result.exit_code == 1 and not (tmp_path / "refused").exists()
+    # Even past check (the stage is what the build does), no link is copied or read.
+    from alertcast.config import load_config
+    from alertcast.content.loader import load_all
+    from alertcast.plan import Plan
+    from alertcast.render.site import build_site
+
+    config = load_config(project)
+    site = tmp_path / "site"
+    site.mkdir()
+    build_site(Plan.at(load_all(config).content, datetime.fromisoformat(NOW)), config, site)
+    assert (site / "assets" / "img" / "real.png").read_bytes() == b"\x89PNG real"
+    for name in ("env.txt", "logo.png", "folder"):
+        assert not (site / "assets" / name).exists() and not (site / "assets" / name).is_symlink()
+    leaked = [p for p in site.rglob("*") if p.is_file() and b"BEGIN PRIVATE KEY" in p.read_bytes()]
+    assert leaked == []
+
+
+# -- row 8: YAML anchors, aliases and deep nesting --------------------------------------------------
+
+BOMB = "".join(f"{k}: &{k} [" + ", ".join([f"*{p}"] * 9 if p else ['"lol"'] * 9) + "]\n"
+               for p, k in zip(["", *"abcdefgh"], "abcdefghi"))
+
+
+def test_alias_bomb_in_front_matter_is_an_error_at_its_anchor(project):
+    edit(project, ALERT_EN, "severity: warning", "severity: warning\n" + BOMB)
+    result = limited("check", "-p", project)
+    assert lines(result)[0] == (f"{ALERT_EN}:5:4: error: YAML anchor or alias (&a) in front matter (write the value "
+                                "out in full: front matter never needs anchors or aliases)"), result.output
+    assert result.returncode == 1
+
+
+def test_alias_bomb_in_mkdocs_yml_is_an_error(project):
+    edit(project, "mkdocs.yml", "extra:\n", "bomb:\n" + "".join(f"  {line}\n" for line in BOMB.splitlines())
+         + "extra:\n")
+    result = limited("check", "-p", project)
+    assert lines(result) == ["mkdocs.yml:11:10: error: YAML aliases expand to more than 100,000 values (write the "
+                             "values out instead of repeating aliases)"], result.output
+
+
+def test_deeply_nested_front_matter_is_an_error_not_a_traceback(cli, project):
+    edit(project, ALERT_EN, "severity: warning", "severity: warning\nx: " + "[" * 3000 + "]" * 3000)
+    result = cli("check", "-p", project)
+    assert lines(result)[0] == (f"{ALERT_EN}:5:67: error: YAML lists or mappings nested more than 64 levels deep "
+                                "(write the value with fewer levels)"), result.output
+
+
+# -- row 4: mkdocs.yml names only allowed Markdown extensions ------------------------------------
+
+def test_markdown_extension_outside_the_allow_list_is_an_error_at_its_line(cli, project, tmp_path):
+    marker = tmp_path / "ran"
+    edit(project, "mkdocs.yml", "extra:\n", "markdown_extensions:\n  - admonition\n  - markdown.extensions.tables\n"
+         "  - pymdownx.tabbed:\n      alternate_style: true\n"
+         f"  - subprocess:Popen:\n      args: [sh, -c, 'touch {marker}']\n  - pymdownx.snippets\n  - [tables]\n"
+         "extra:\n")
+    hint = ("(use one of Python-Markdown's own extensions or pymdownx's (the list is in docs/site.md); no other "
+            "Python code runs at build time)")
+    for command in (("check",), ("build", "--now", NOW, "--output", tmp_path / "site")):
+        result = cli(*command, "-p", project)
+        assert not marker.exists()
+        assert result.exit_code == 1
+    assert lines(cli("check", "-p", project)) == [
+        f"mkdocs.yml:14:5: error: 'subprocess:Popen' is not an allowed Markdown extension {hint}",
+        f"mkdocs.yml:16:5: error: 'pymdownx.snippets' is not an allowed Markdown extension {hint}",
+        f"mkdocs.yml:17:5: error: this entry is not an extension name {hint}"]
+    assert not (tmp_path / "site").exists()
+
+
+# -- row 2: text is text, HTML is sanitised; proved in Chromium ----------------------------------
+
+def _flag(n: int) -> str:
+    return f"window.pwned{n}=1"
+
+
+#: A title, summary, note or reason: each vector runs code only if the text is pasted as HTML.
+TEXT_VECTOR = f"vectorword <script>{_flag(1)}</script><img src=x onerror=\"{_flag(2)}\"> </title><svg onload={_flag(3)}>"
+#: Every way a body tried to run script or reach another host.
+BODY_VECTORS = f"""
+## vectorword <img src=x onerror="{_flag(10)}"> heading
+
+<script>{_flag(11)}</script>
+<img src=x onerror="{_flag(12)}"> <iframe src="javascript:parent.{_flag(13)}"></iframe>
+[click](javascript:{_flag(14)}) [data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)
+<svg><script>{_flag(15)}</script></svg> <svg onload="{_flag(16)}"></svg>
+<form action="https://evil.example/"><input name=q autofocus onfocus="{_flag(17)}"><button>go</button></form>
+<meta http-equiv="refresh" content="0;url=https://evil.example/"> <base href="https://evil.example/">
+<a href="jav&#x09;ascript:{_flag(18)}">entity</a> <a href=" javascript:{_flag(19)}">space</a>
+<details open ontoggle="{_flag(20)}"><summary>s</summary>d</details>
+<img src="https://tracker.example/pixel.png"> ![pixel](https://tracker.example/md.png)
+<object data="https://evil.example/o"></object><embed src="https://evil.example/e">
+<link rel=stylesheet href="https://evil.example/s.css"><style>@import url(https://evil.example/i.css);</style>
+<div style="background:url(https://evil.example/bg.png)">styled</div>
+<math><mtext><table><mglyph><style><img src=x onerror="{_flag(21)}"></style></mglyph></table></mtext></math>
+<video><source onerror="{_flag(22)}"></video> <body onload="{_flag(23)}">
+
+A paragraph with an attribute list.
+{{: onclick="{_flag(24)}" onmouseover="{_flag(25)}" }}
+
+*[vectorword]: <img src=x onerror="{_flag(26)}">
+"""
+
+
+def _vector_project(project: Path) -> None:
+    for lang in ("en", "zh"):
+        rel = f"content/alerts/live-phishing.{lang}.md"
+        text = (project / rel).read_text(encoding="utf-8")
+        front, body = text.split("\n---\n", 1)
+        for key in ("title", "summary", "update_note"):
+            front = "\n".join(f"{key}: '{TEXT_VECTOR}'" if line.startswith(f"{key}:") else line
+                              for line in front.splitlines())
+        front = front.replace("severity: warning", "severity: critical")  # in the announcement bar
+        (project / rel).write_text(f"{front}\n---\n{body}\n{BODY_VECTORS}", encoding="utf-8")
+        rel = f"content/alerts/withdrawn-fake-app.{lang}.md"
+        text = (project / rel).read_text(encoding="utf-8")
+        (project / rel).write_text("\n".join(f"withdrawn: '{TEXT_VECTOR}'" if line.startswith("withdrawn:") else line
+                                             for line in text.splitlines()) + "\n", encoding="utf-8")
+        rel = f"content/guides/spot-phishing.{lang}.md"
+        text = (project / rel).read_text(encoding="utf-8")
+        (project / rel).write_text("\n".join(f"title: '{TEXT_VECTOR}'" if line.startswith("title:") else line
+                                             for line in text.splitlines()) + "\n", encoding="utf-8")
+
+
+def _build_unchecked(project: Path, dest: Path) -> Path:
+    """The site as the build stages it, without check in front (check refuses these files)."""
+    from alertcast.config import load_config
+    from alertcast.content.loader import load_all
+    from alertcast.plan import Plan
+    from alertcast.render.site import build_site
+
+    config = load_config(project)
+    dest.mkdir()
+    build_site(Plan.at(load_all(config).content, datetime.fromisoformat(NOW)), config, dest)
+    return dest
+
+
+def _unsafe(html: str) -> list[str]:
+    """What in a page, as an HTML parser reads it, could run script or leave the site: event
+    attributes anywhere, and in the content (the article and the announcement bar) any tag that
+    loads, submits or redirects."""
+    import lxml.html
+
+    doc = lxml.html.document_fromstring(html)
+    found = [f"{element.tag} {name}" for element in doc.iter() if isinstance(element.tag, str)
+             for name in element.attrib if name.lower().startswith("on")]
+    for part in doc.xpath("//article | //*[@data-md-component='announce']"):
+        for element in part.iter():
+            if element.tag in ("iframe", "object", "embed", "form", "base", "meta", "link", "style", "script") \
+                    and "md-feedback" not in element.get("class", ""):  # Material's "was this page helpful?"
+                found.append(element.tag)
+    return found
+
+
+def test_text_is_escaped_in_every_html_context(project, tmp_path):
+    _vector_project(project)
+    site = _build_unchecked(project, tmp_path / "site")
+    escaped = "vectorword &lt;script&gt;window.pwned1=1&lt;/script&gt;"
+    for rel in ("alerts/live-phishing/index.html", "en/alerts/live-phishing/index.html", "index.html", "en/index.html",
+                "alerts/index.html", "en/alerts/category/phishing/index.html", "404.html", "en/404.html",
+                "guides/spot-phishing/index.html", "guides/index.html", "alerts/withdrawn-fake-app/index.html"):
+        html = (site / rel).read_text(encoding="utf-8")
+        assert _unsafe(html) == [], rel
+        assert escaped in html, rel  # still there, as text
+    page = (site / "en/alerts/live-phishing/index.html").read_text(encoding="utf-8")
+    assert f"<title>{escaped}" in page
+    assert escaped in page.split("<h1", 1)[1].split("</h1>", 1)[0]
+    announce = (site / "404.html").read_text(encoding="utf-8").split('class="alertcast-announce', 1)[1]
+    assert escaped in announce.split("</a>", 1)[0]
+
+
+def test_no_vector_runs_or_reaches_another_host_in_chromium(project, tmp_path):
+    from playwright.sync_api import sync_playwright
+    from test_site import CHROMIUM_ARGS, _search, _serve
+
+    _vector_project(project)
+    site = _build_unchecked(project, tmp_path / "site")
+    pages = ("/", "/en/", "/alerts/", "/en/alerts/", "/en/alerts/live-phishing/", "/alerts/live-phishing/",
+             "/en/alerts/withdrawn-fake-app/", "/en/guides/spot-phishing/", "/en/guides/", "/missing/")
+    requests: list[str] = []
+    flags: dict[str, list[str]] = {}
+    with _serve(site) as served, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on("request", lambda request: requests.append(request.url))
+            for path in pages:
+                page.goto(f"{served}{path}", wait_until="networkidle")
+                # What a reader does: point at, click and focus what the content shows (not links:
+                # they leave the page; their addresses are checked below).
+                page.evaluate("""document.querySelectorAll('article *:not(a):not(a *), .md-banner *').forEach(e => {
+                    for (const kind of ['mouseover', 'click', 'focus', 'toggle'])
+                        e.dispatchEvent(new Event(kind, {bubbles: true})); })""")
+                flags[path] = page.evaluate("Object.keys(window).filter(k => k.startsWith('pwned'))")
+                assert page.url.startswith(served), page.url  # no refresh to elsewhere
+                unsafe = page.evaluate("""[...document.querySelectorAll('*')].flatMap(e => [...e.attributes]
+                    .filter(a => a.name.startsWith('on') || /^\\s*(javascript|data|vbscript):/i.test(a.value)
+                                 && ['href', 'src', 'action', 'data', 'formaction'].includes(a.name))
+                    .map(a => e.tagName + ' ' + a.name + '=' + a.value))""")
+                assert unsafe == [], (path, unsafe)
+            # Search results are HTML built from the index: search for the vectors' word.
+            found = _search(page, served, "/en/", "vectorword")
+            assert len(found) >= 2, found  # the alert and the guide, titles shown as text
+            page.wait_for_load_state("networkidle")
+            flags["search"] = page.evaluate("Object.keys(window).filter(k => k.startsWith('pwned'))")
+        finally:
+            browser.close()
+    assert all(found == [] for found in flags.values()), flags
+    assert len(requests) > len(pages)  # the pages and their assets were fetched
+    elsewhere = [url for url in requests if not url.startswith(served + "/") and not url.startswith("data:")]
+    assert elsewhere == []
+
+
+def test_check_reports_each_tag_and_attribute_the_site_removes(cli, project):
+    edit(project, ALERT_EN, "## Details", "## Details\n\n" + "\n".join([
+        '<script>alert(1)</script> <img src=x onerror="alert(2)"> <iframe src="javascript:alert(3)"></iframe>',
+        "[x](javascript:alert(4)) [d](data:text/html,hi) [v](VBScript:msgbox)",
+        '<svg><script>alert(5)</script></svg> <form action="/x"></form> <meta http-equiv=refresh content=0>',
+        '<a href="jav&#x09;ascript:alert(6)">t</a> <base href="/"> <input type=text>',
+        "A paragraph.\n{: onclick=\"alert(7)\" .ok }",
+        '<div markdown="1" class="ok">kept</div> <details open><summary>ok</summary>kept</details>',
+        "`<script>in code</script>`"]))
+    hint = "(the site removes it from the page; write Markdown instead (docs/security.md lists what HTML is kept))"
+    link = "(the site keeps http, https, mailto and tel links) (link to a page or a web address, or leave the link out)"
+    result = cli("check", "-p", project)
+    assert lines(result) == [
+        f"{ALERT_EN}:24:1: error: raw HTML <script> and its content is not allowed {hint}",
+        f"{ALERT_EN}:24:27: error: attribute onerror on <img> is not allowed {hint}",
+        f"{ALERT_EN}:24:58: error: raw HTML <iframe> is not allowed {hint}",
+        f"{ALERT_EN}:25:5: error: a javascript: address is removed from the page {link}",
+        f"{ALERT_EN}:25:30: error: a data: address is removed from the page {link}",
+        f"{ALERT_EN}:25:53: error: a vbscript: address is removed from the page {link}",
+        f"{ALERT_EN}:26:1: error: raw HTML <svg> is not allowed {hint}",
+        f"{ALERT_EN}:26:6: error: raw HTML <script> and its content is not allowed {hint}",
+        f"{ALERT_EN}:26:38: error: raw HTML <form> is not allowed {hint}",
+        f"{ALERT_EN}:26:64: error: raw HTML <meta> is not allowed {hint}",
+        f"{ALERT_EN}:27:1: error: a javascript: address in href on <a> is not allowed (use an http, https, mailto or "
+        "tel address, or a page of the site)",
+        f"{ALERT_EN}:27:43: error: raw HTML <base> is not allowed {hint}",
+        f"{ALERT_EN}:27:59: error: <input> is allowed only as a checkbox or a radio button {hint}",
+        f"{ALERT_EN}:29:1: error: attribute onclick (set with {{ }}) is not allowed {hint}"], result.output
+    assert result.exit_code == 1
+
+
+# -- row 3: links in raw HTML are read as the browser reads them ---------------------------------
+
+def test_raw_html_links_and_entities_meet_the_indicator_and_allow_list_rules(cli, project):
+    edit(project, ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify.example, claim-drop.example]")
+    edit(project, ALERT_EN.replace(".en.", ".zh."), "domains: [wallet-verify.example]",
+         "domains: [wallet-verify.example, claim-drop.example]")
+    edit(project, ALERT_EN, "## Details", "## Details\n\n" + "\n".join([
+        '<a href="https://claim-drop&#46;example/">claim</a>',
+        '<a href="https://www.wallet-verify%2Eexample/">verify</a>',
+        'Visit claim-drop&#46;example today.',
+        '<img src=https://tracker.example/pixel.gif> ![p](https://tracker.example/p.png)',
+        '<a href="https://other.example/">other</a> <img src="https://help.fixture.example/ok.png">']))
+    result = cli("check", "-p", project)
+    defang = "never as a link)"
+    assert lines(result) == [
+        f"{ALERT_EN}:24:10: error: scam indicator claim-drop.example is written so that it can become a clickable "
+        f"link (write it defanged as `claim-drop[.]example` (in backticks), {defang}",
+        f"{ALERT_EN}:25:1: error: scam indicator wallet-verify.example (as www.wallet-verify.example) is written so "
+        f"that it can become a clickable link (write it defanged as `www[.]wallet-verify[.]example` (in backticks), "
+        f"{defang}",
+        f"{ALERT_EN}:26:7: error: scam indicator claim-drop.example is written so that it can become a clickable "
+        f"link (write it defanged as `claim-drop[.]example` (in backticks), {defang}",
+        f"{ALERT_EN}:27:1: error: image from tracker.example, a domain not on the allow-list, is not shown (it would "
+        "tell that host the address of every reader) (put the image under content/assets/, or add the domain to "
+        "extra.alertcast.allowed_link_domains)",
+        f"{ALERT_EN}:27:50: error: image from tracker.example, a domain not on the allow-list, is not shown (it would "
+        "tell that host the address of every reader) (put the image under content/assets/, or add the domain to "
+        "extra.alertcast.allowed_link_domains)",
+        f"{ALERT_EN}:28:1: warning: link to other.example, a domain not on the allow-list (link only to official "
+        "domains, or add it to extra.alertcast.allowed_link_domains)"], result.output
+    assert result.exit_code == 1
