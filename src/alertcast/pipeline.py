@@ -66,7 +66,7 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
     out: dict[str, bytes] = {}
     with paused():
         out.update(render_feeds(plan, config))
-        out.update(render_banners(plan, config))
+        out.update(render_banners(plan, config, signing.key_id(signing_key) if signing_key else None))
         out.update(render_cap(plan, config, cap_archive))
         out.update(render_indicators(plan))
     if signing_key is not None:

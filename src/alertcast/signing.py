@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from . import verifier
 from .config import Config
 
 PUBLIC_KEY_PATH = "api/v1/banner-signing-key.pem"
@@ -38,6 +39,12 @@ def generate() -> KeyPair:
 
 def public_pem(key: Ed25519PrivateKey) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def key_id(key: Ed25519PrivateKey) -> str:
+    """The name banner files give their signing key (`key_id`, see `verifier.key_id`): apps keep
+    a public key per id, so a new key can be shipped before it signs anything."""
+    return verifier.key_id(public_pem(key))
 
 
 def parse_private_key(text: str) -> Ed25519PrivateKey:
