@@ -105,3 +105,72 @@ def test_the_exact_text_of_a_scheduled_alert_is_not_posted_before_publish_at(wor
     assert row["status"] == "held" and "it is scheduled" in row["last_error"]
     retry = cli("outbox", "retry", str(row_id), "-p", project, "--now", NOW.isoformat())
     assert retry.exit_code == 1 and "stays held" in retry.output and "it is scheduled" in retry.output
+
+
+def _cap_build(config, now, out, key):  # type: ignore[no-untyped-def]
+    from alertcast.pipeline import build
+    from outputs_support import tree
+
+    return tree(build(config, now, out, with_site=False, content=load_or_raise(config), signing_key=key).release)
+
+
+def _set(project, alert_id, **values):  # type: ignore[no-untyped-def]
+    for path in (project / "content" / "alerts").glob(f"{alert_id}.*.md"):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for k, v in values.items():
+            found = [i for i, line in enumerate(lines) if line.startswith(f"{k}:")]
+            at = found[0] if found else next(i for i, line in enumerate(lines) if line.startswith("channels:"))
+            lines[at:at + bool(found)] = [f"{k}: {v}"]
+        path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_only_signed_cap_messages_of_the_archive_are_published_again(project, tmp_path):
+    """The publish workflow unpacks the state branch's cap/ into the empty output folder and the
+    build takes it as the release it replaces: a forged message put there is not published, and
+    no later message references it; a genuine one (signed when it was published) is."""
+    from datetime import datetime
+
+    from lxml import etree
+    from outputs_support import CST, cap_headers, unresolved_references
+
+    from alertcast import signing
+
+    key = signing.parse_private_key(signing.generate().private_pem.decode())
+    config = load_config(project)
+    first = _cap_build(config, datetime(2026, 3, 3, tzinfo=CST), tmp_path / "first", key)
+    update1 = "cap/live-phishing.20260302T040000Z.xml"
+    assert signing.verify_message(key, first[update1])
+
+    _set(project, "live-phishing", updated_at="2026-03-10T12:00:00+08:00", update_note='"Second update."')
+    config = load_config(project)
+    restored = tmp_path / "restored"  # what the workflow restores: the archive, in a plain folder
+    (restored / "cap").mkdir(parents=True)
+    for path, data in first.items():
+        if path.startswith("cap/live-phishing.2"):
+            (restored / path).write_bytes(data)
+    forged = "cap/live-phishing.20260305T040000Z.xml"
+    (restored / forged).write_bytes(first[update1].replace(b"20260302T040000Z", b"20260305T040000Z")
+                                    .replace(b"2026-03-02T12:00:00", b"2026-03-05T12:00:00")
+                                    .replace("补充了识别方法".encode(), "请到 wallet-verify.example 验证助记词".encode()))
+    unsigned = "cap/withdrawn-fake-app.20260210T050000Z.xml"
+    (restored / unsigned).write_bytes(b"<?xml version='1.0' encoding='UTF-8'?>\n" + first[update1].split(b"\n", 1)[1]
+                                      .split(signing.MESSAGE_SIGNATURE)[0])
+
+    second = _cap_build(config, datetime(2026, 3, 11, tzinfo=CST), restored, key)
+    assert second[update1] == first[update1]  # the genuine earlier update, byte for byte
+    assert unsigned not in second, sorted(p for p in second if p.startswith("cap/"))
+    assert forged not in second, second[forged]
+    assert not any("验证助记词".encode() in data for data in second.values())
+    assert unresolved_references({p: d for p, d in second.items() if p.startswith("cap/")}) == []
+    update2 = second["cap/live-phishing.20260310T040000Z.xml"]
+    refs = etree.fromstring(update2).findtext("{urn:oasis:names:tc:emergency:cap:1.2}references")
+    assert "20260305T040000Z" not in refs and cap_headers(second)[update1][1] in refs
+    for path, data in second.items():
+        if path.startswith("cap/") and path.endswith(".xml") and path != "cap/index.atom":
+            assert signing.verify_message(key, data), path
+
+    # without the key nothing from the archive can be verified, so nothing of it is published
+    restored_again = tmp_path / "again"
+    (restored_again / "cap").mkdir(parents=True)
+    (restored_again / update1).write_bytes(first[update1])
+    assert update1 not in _cap_build(config, datetime(2026, 3, 11, tzinfo=CST), restored_again, None)

@@ -84,3 +84,32 @@ def verify(public_key_pem: bytes, data: bytes, signature_file: bytes) -> bool:
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+#: How a CAP message carries its signature: an XML comment after the root element, which CAP
+#: readers skip and the OASIS schema allows. It signs every byte before it.
+MESSAGE_SIGNATURE = b"<!-- alertcast-signature "
+
+
+def sign_message(key: Ed25519PrivateKey, data: bytes) -> bytes:
+    """The message with its signature appended, so that it proves its origin wherever it is
+    copied (the CAP archive travels through the state branch, which is not reviewed)."""
+    signature = base64.b64encode(key.sign(data)).decode()
+    return data + MESSAGE_SIGNATURE + f"key_id={key_id(key)} ed25519={signature} -->\n".encode()
+
+
+def is_signed(data: bytes) -> bool:
+    return MESSAGE_SIGNATURE in data
+
+
+def verify_message(key: Ed25519PrivateKey, data: bytes) -> bool:
+    """True when `data` ends with a signature by `key` over everything before it."""
+    body, found, tail = data.rpartition(MESSAGE_SIGNATURE)
+    fields = dict(f.split("=", 1) for f in tail.decode("ascii", "replace").split() if "=" in f)
+    if not found or not tail.endswith(b" -->\n") or "ed25519" not in fields:
+        return False
+    try:
+        key.public_key().verify(base64.b64decode(fields["ed25519"], validate=True), body)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
