@@ -61,7 +61,7 @@ def cold(root: Path, sign: bool) -> dict[str, float]:
     content = load_or_raise(config)
     t3 = _clock()
     plan = Plan.at(content, NOW)
-    files = render_outputs(plan, config, key, read_cap_archive(plan, config, root / "site"))
+    files = render_outputs(plan, config, key, read_cap_archive(plan, config, root / "site", key))
     t4 = _clock()
     atomic_publish(root / "site", files)
     t5 = _clock()
@@ -102,7 +102,7 @@ def warm(root: Path, alerts: int, runs: int, sign: bool) -> list[dict[str, float
         content = load_or_raise(config)
         t1 = _clock()
         plan = Plan.at(content, NOW)  # the CAP archive is read as the pipeline does: part of render
-        files = render_outputs(plan, config, key, read_cap_archive(plan, config, root / "site"))
+        files = render_outputs(plan, config, key, read_cap_archive(plan, config, root / "site", key))
         t2 = _clock()
         _release, changes = atomic_publish(root / "site", files)
         t3 = _clock()

@@ -36,7 +36,10 @@ def test_only_live_banner_alerts(content, config):
 def test_fields(content, config):
     doc = banners(content, config, NOW)
     assert doc["generated_at"] == "2026-03-02T04:00:00Z"  # live-phishing's update, the last change up to NOW
-    assert doc["next_change_at"] == "2026-04-01T01:00:00Z"  # scheduled-maintenance publishes
+    # NOW is 2026-03-14T16:00Z: issued at the last re-sign (every 6 hours: 12:00Z), valid 24 hours
+    assert doc["version"] == 1773489600 and doc["valid_until"] == "2026-03-15T12:00:00Z"
+    assert doc["next_change_at"] == "2026-03-14T18:00:00Z"  # the next re-sign, before any boundary
+    assert doc["locale"] == "en" and doc["key_id"] is None  # unsigned here
     assert doc["poll_after_seconds"] == 300
     b = doc["banners"][0]
     assert b["targeting"] == {"platforms": ["android", "ios"], "min_app_version": "8.0.0", "max_app_version": None,
@@ -60,15 +63,22 @@ def test_revision_changes_with_the_alert(project, config, content):
     assert changed != first and changed.split("-")[0] == first.split("-")[0]
 
 
-def test_poll_hint_shrinks_before_a_boundary(content, config):
-    from datetime import timedelta
+def test_bytes_do_not_change_in_the_minutes_before_a_boundary(content, config):
+    """Issue 17 row 10: the poll hint no longer counts down, so the file (and its signature)
+    stays the same until next_change_at; apps compute their own poll time from both."""
+    from datetime import datetime, timedelta
 
     from outputs_support import CST
-    from datetime import datetime
 
-    doc = banners(content, config, datetime(2026, 4, 1, 8, 58, tzinfo=CST))
-    assert doc["poll_after_seconds"] == 120
-    del timedelta
+    from alertcast import signing
+
+    key = signing.parse_private_key(signing.generate().private_pem.decode())
+    boundary = datetime(2026, 4, 1, 9, 0, tzinfo=CST)  # scheduled-maintenance publishes
+    seen = {outputs_at(content, config, boundary - timedelta(seconds=s), key)["api/v1/banners/en.json.sig"]
+            for s in (3600, 300, 240, 120, 30, 1)}
+    assert len(seen) == 1
+    doc = banners(content, config, boundary - timedelta(seconds=30))
+    assert doc["poll_after_seconds"] == 300 and doc["next_change_at"] == "2026-04-01T01:00:00Z"
 
 
 def test_action_url_only_on_allowed_domains(project, config):
@@ -125,7 +135,7 @@ def test_update_and_withdrawal_change_the_banner_at_their_second(content, config
     early = banners(content, config, update - second)
     item = next(b for b in early["banners"] if b["id"] == "live-phishing")
     assert item["revision"].startswith("20260301T020000Z-") and item["updated_at"] == "2026-03-01T02:00:00Z"
-    assert early["next_change_at"] == "2026-03-02T04:00:00Z" and early["poll_after_seconds"] == 30
+    assert early["next_change_at"] == "2026-03-02T04:00:00Z" and early["poll_after_seconds"] == 300
     late = next(b for b in banners(content, config, update)["banners"] if b["id"] == "live-phishing")
     assert late["revision"].startswith("20260302T040000Z-") and late["updated_at"] == "2026-03-02T04:00:00Z"
 
@@ -137,20 +147,40 @@ def test_update_and_withdrawal_change_the_banner_at_their_second(content, config
 
 def test_rebuilding_between_boundaries_changes_no_byte_and_a_boundary_does(content, config):
     """A scheduled rebuild (the publish workflow runs every 15 minutes) must not give apps and CDNs
-    a new banner, indicator list or signature when nothing changed: ETags stay, polls get 304."""
+    a new banner, indicator list or signature when nothing changed: ETags stay, polls get 304.
+    Only a boundary and a re-sign instant (every `resign_hours`) change banner bytes."""
     from datetime import timedelta
 
     from alertcast import signing
 
     key = signing.parse_private_key(signing.generate().private_pem.decode())
     boundary = NOW + timedelta(days=17, hours=9)  # 2026-04-01 09:00 +08:00: scheduled-maintenance publishes
-    early = outputs_at(content, config, NOW, key)
-    # until the poll hint (300 s) starts counting down to the boundary
-    for later in (NOW + timedelta(minutes=15), boundary - timedelta(seconds=300)):
+    early = outputs_at(content, config, NOW, key)  # NOW is 16:00Z; the next re-sign is at 18:00Z
+    for later in (NOW + timedelta(minutes=15), NOW + timedelta(hours=2) - timedelta(seconds=1)):
         assert outputs_at(content, config, later, key) == early, later
+    resigned = outputs_at(content, config, NOW + timedelta(hours=2), key)
+    assert {p for p in early if early[p] != resigned[p]} == {
+        f"api/v1/banners/{lang}.json{ext}" for lang in ("zh", "en") for ext in ("", ".sig")}
+    assert json.loads(resigned["api/v1/banners/en.json"])["version"] == json.loads(early["api/v1/banners/en.json"])["version"] + 6 * 3600
+    before = outputs_at(content, config, boundary - timedelta(seconds=300), key)
     at_boundary = outputs_at(content, config, boundary, key)
-    changed = {path for path in early if early[path] != at_boundary.get(path)}
+    changed = {path for path in before if before[path] != at_boundary.get(path)}
     assert {"api/v1/banners/en.json", "api/v1/banners/en.json.sig", "api/v1/indicators.json"} <= changed
     doc = json.loads(at_boundary["api/v1/banners/en.json"])
-    assert doc["generated_at"] == "2026-04-01T01:00:00Z" and doc["next_change_at"] == "2026-04-02T01:00:00Z"
+    assert doc["generated_at"] == "2026-04-01T01:00:00Z" and doc["next_change_at"] == "2026-04-01T06:00:00Z"
+    assert doc["version"] == int(boundary.timestamp())  # issued at the boundary, between two re-signs
     assert banners(content, config, BEFORE)["generated_at"] == "2025-12-31T16:00:00Z"  # no change yet: the build's own time
+
+
+def test_validity_must_outlast_the_resign_cadence(project):
+    """A file valid for less than the time to its next re-sign would leave apps without banners."""
+    from alertcast.config import load_config
+    from alertcast.problems import ContentError
+
+    path = project / "mkdocs.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "      poll_seconds: 300", "      poll_seconds: 300\n      resign_hours: 12\n      valid_hours: 12"), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_config(project)
+    assert re.search(r"mkdocs\.yml:\d+:\d+: error: 'banner\.valid_hours': must be longer than resign_hours \(12\)",
+                     str(caught.value)), str(caught.value)

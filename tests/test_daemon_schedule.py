@@ -229,3 +229,42 @@ def test_an_update_dated_ahead_changes_the_banner_revision_at_its_second(tmp_pat
         assert entry.ok and entry.at == updated_at
     finally:
         daemon.stop()
+
+
+def test_banner_files_are_issued_again_at_each_resign_instant(tmp_path):
+    """Issue 14 row 11: banner files carry a valid_until, so the daemon publishes at every re-sign
+    instant even when no alert changes. Its clock is set 1.5 s before one."""
+    from datetime import datetime
+
+    from alertcast.state import open_store
+
+    live = make_repo(tmp_path).clone("live")
+    config = load_config(live)
+    step = config.settings.banner.resign_hours * 3600
+    resign = (int(time.time()) // step + 2) * step
+    offset = resign - 1.5 - time.time()
+    published: list[tuple[datetime, dict]] = []
+
+    def publisher(config, now):  # type: ignore[no-untyped-def]
+        result = publish(config, now, with_site=False, signing_key=None)
+        published.append((now, json.loads(_banner_of(config))))
+        return result
+
+    def _banner_of(config) -> str:  # type: ignore[no-untyped-def]
+        return (config.output_dir / "api" / "v1" / "banners" / f"{config.default_lang}.json").read_text()
+
+    recorder = Recorder(False)
+    engine = open_store(config.settings.state_url, config.root)
+    daemon = Daemon(config, engine=engine, publisher=publisher, enqueuer=recorder.enqueuer,
+                    dispatcher=recorder.dispatcher(engine, config), sync=False, listen=None, lease_ttl=2.0,
+                    clock=lambda: datetime.fromtimestamp(time.time() + offset, timezone.utc))
+    daemon.start()
+    try:
+        wait_for(lambda: len(published) >= 2, timeout=30)
+    finally:
+        daemon.stop()
+    (first_at, first), (second_at, second) = published[:2]
+    assert first_at.timestamp() < resign <= second_at.timestamp()
+    assert first["version"] < second["version"] == resign  # issued at the re-sign instant itself
+    assert first["next_change_at"] == datetime.fromtimestamp(resign, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert first["banners"] == second["banners"] and first["valid_until"] < second["valid_until"]

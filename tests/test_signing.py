@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from outputs_support import NOW, outputs_at
@@ -28,16 +30,26 @@ def test_signatures_verify_and_fail_after_one_byte(content, config):
 
 
 def test_documented_python_recipe(content, config):
-    """The recipe in docs/outputs.md, run as written against a real signed file."""
+    """The recipe in docs/outputs.md, run as written against real signed files: it shows the
+    current file once, then refuses a replay of an older one and another locale's."""
+    from datetime import timedelta
+
     pair = signing.generate()
-    out = outputs_at(content, config, NOW, signing.parse_private_key(pair.private_pem.decode()))
+    key = signing.parse_private_key(pair.private_pem.decode())
+    trusted = {signing.key_id(key): pair.public_pem}
     docs = (REPO / "docs" / "outputs.md").read_text(encoding="utf-8")
     recipe = docs.split("```python verify\n", 1)[1].split("```", 1)[0]
     ns: dict = {}
     exec(compile(recipe, "docs/outputs.md", "exec"), ns)
+    shown: dict = {}
+    out = outputs_at(content, config, NOW, key)
     data, sig = out["api/v1/banners/en.json"], out["api/v1/banners/en.json.sig"]
-    assert ns["verify_banner"](data, sig, pair.public_pem) is True
-    assert ns["verify_banner"](data.replace(b"live-phishing", b"live-phishinG"), sig, pair.public_pem) is False
+    assert ns["show_banner"](data, sig, trusted, "en", NOW, shown)["locale"] == "en"
+    assert ns["show_banner"](data.replace(b"live-phishing", b"live-phishinG"), sig, trusted, "en", NOW, shown) is None
+    assert ns["show_banner"](data, sig, trusted, "zh", NOW, shown) is None
+    old = outputs_at(content, config, NOW - timedelta(hours=7), key)
+    assert ns["show_banner"](old["api/v1/banners/en.json"], old["api/v1/banners/en.json.sig"], trusted, "en",
+                             NOW, shown) is None
 
 
 def test_raw_base64_key_from_env_and_build_signs(project, config, monkeypatch, tmp_path):
@@ -78,6 +90,7 @@ def test_keygen_writes_usable_pair(cli, tmp_path):
     assert priv.stat().st_mode & 0o077 == 0
     key = signing.parse_private_key(priv.read_text())
     assert signing.public_pem(key) == (tmp_path / "k.pub.pem").read_bytes()
+    assert f"key id:      {signing.key_id(key)}" in result.output
     assert cli("keygen", "--out", tmp_path / "k").exit_code != 0  # no silent overwrite
 
 
@@ -90,26 +103,47 @@ def test_keygen_into_a_missing_folder_says_so(cli, tmp_path):
 
 
 def test_documented_javascript_recipe_with_node(content, config, tmp_path):
-    """The JavaScript recipe, run by a real Node.js against a real signed file."""
+    """The JavaScript check, run by a real Node.js against real signed files: the current file
+    passes; a tampered one, another locale's, an older one and an expired one are refused."""
+    from datetime import timedelta
+
     pair = signing.generate()
-    out = outputs_at(content, config, NOW, signing.parse_private_key(pair.private_pem.decode()))
+    key = signing.parse_private_key(pair.private_pem.decode())
+    out = outputs_at(content, config, NOW, key)
+    old = outputs_at(content, config, NOW - timedelta(hours=7), key)
     docs = (REPO / "docs" / "outputs.md").read_text(encoding="utf-8")
     recipe = docs.split("```javascript verify\n", 1)[1].split("```", 1)[0]
     data = out["api/v1/banners/en.json"]
     (tmp_path / "banner.json").write_bytes(data)
     (tmp_path / "bad.json").write_bytes(data.replace(b"live-phishing", b"live-phishinG"))
     (tmp_path / "banner.json.sig").write_bytes(out["api/v1/banners/en.json.sig"])
+    (tmp_path / "old.json").write_bytes(old["api/v1/banners/en.json"])
+    (tmp_path / "old.json.sig").write_bytes(old["api/v1/banners/en.json.sig"])
     (tmp_path / "key.pem").write_bytes(pair.public_pem)
-    script = recipe + """
+    doc = json.loads(data)
+    valid_until = int(datetime.fromisoformat(doc["valid_until"].replace("Z", "+00:00")).timestamp() * 1000)
+    script = recipe + f"""
 const fs = require("fs");
 const [dir] = process.argv.slice(2);
 const read = (n) => fs.readFileSync(dir + "/" + n);
-(async () => {
-  const sig = read("banner.json.sig").toString(), pem = read("key.pem").toString();
-  console.log(await verifyBanner(read("banner.json"), sig, pem), await verifyBanner(read("bad.json"), sig, pem));
-})();
+const keys = {{ {json.dumps(signing.key_id(key))}: read("key.pem").toString() }};
+const now = {int(NOW.timestamp() * 1000)};
+const attempt = async (file, locale, at, last) => {{
+  try {{
+    const got = await checkBanner(read(file + ".json"), read(file + ".json.sig").toString(), keys, locale, at, last);
+    return "ok:" + got.doc.version;
+  }} catch (e) {{
+    return "rejected";
+  }}
+}};
+(async () => {{
+  fs.copyFileSync(dir + "/banner.json.sig", dir + "/bad.json.sig");
+  console.log(await attempt("banner", "en", now, null), await attempt("bad", "en", now, null),
+              await attempt("banner", "zh", now, null), await attempt("old", "en", now, {doc["version"]}),
+              await attempt("banner", "en", {valid_until}, null));
+}})();
 """
     (tmp_path / "verify.js").write_text(script)
     proc = subprocess.run(["node", str(tmp_path / "verify.js"), str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["true", "false"]
+    assert proc.stdout.split() == [f"ok:{doc['version']}", "rejected", "rejected", "rejected", "rejected"]

@@ -439,8 +439,12 @@ def test_publish_keeps_every_cap_revision_published_across_runs(actions, project
     update1, update2 = "cap/live-phishing.20260302T040000Z.xml", "cap/live-phishing.20260310T040000Z.xml"
     cancel = "cap/live-phishing.20260312T040000Z-cancel.xml"
 
+    from alertcast import signing
+
+    # the archive is published again only when signed by the key the build signs with
+    key = {"ALERTCAST_SIGNING_KEY": signing.generate().private_pem.decode()}
     # First run: no state branch yet, no channel secrets.
-    first = actions.run("2026-03-03T00:00:00Z")
+    first = actions.run("2026-03-03T00:00:00Z", secrets=key)
     assert [j["result"] for j in first.values()] == ["success"] * 3, first["build"]["log"] + first["social"]["log"]
     assert first["social"]["steps"]["Send due posts"]["outcome"] == "skipped"
     site1 = first["build"]["site"]
@@ -452,7 +456,7 @@ def test_publish_keeps_every_cap_revision_published_across_runs(actions, project
     # The alert is updated again: the content now describes only the Alert and the second update.
     edit_alert(project, "live-phishing", updated_at="2026-03-10T12:00:00+08:00", update_note='"Second update."')
     actions.push("second update")
-    second = actions.run("2026-03-11T00:00:00Z", secrets={"TELEGRAM_BOT_TOKEN": "set"})  # a channel: posts run (dry)
+    second = actions.run("2026-03-11T00:00:00Z", secrets={"TELEGRAM_BOT_TOKEN": "set", **key})  # a channel: posts run (dry)
     assert second["social"]["result"] == "success", second["social"]["log"]
     site2 = second["build"]["site"]
     assert site2[update1] == site1[update1]  # still published, byte for byte
@@ -465,7 +469,7 @@ def test_publish_keeps_every_cap_revision_published_across_runs(actions, project
     # Withdrawn; no channel secrets this time: the outbox stays as the last run with posts left it.
     edit_alert(project, "live-phishing", updated_at="2026-03-12T12:00:00+08:00", withdrawn='"Reported in error."')
     actions.push("withdrawn")
-    third = actions.run("2026-03-13T00:00:00Z")
+    third = actions.run("2026-03-13T00:00:00Z", secrets=key)
     site3 = third["build"]["site"]
     assert {update1, update2, cancel} <= set(site3) and site3[update2] == site2[update2]
     assert site3["cap/live-phishing.xml"] == site3[cancel]
@@ -476,7 +480,7 @@ def test_publish_keeps_every_cap_revision_published_across_runs(actions, project
 
     # Nothing changed: no new commit on the state branch.
     head = actions.git(actions.origin, "rev-parse", "alertcast-state")
-    fourth = actions.run("2026-03-13T00:15:00Z")
+    fourth = actions.run("2026-03-13T00:15:00Z", secrets=key)
     assert fourth["social"]["result"] == "success" and cap_files(fourth["build"]["site"]) == cap_files(site3)
     assert actions.git(actions.origin, "rev-parse", "alertcast-state") == head
     assert "state unchanged" in fourth["social"]["log"][-1]

@@ -177,6 +177,8 @@ def keygen(out: str, force: bool) -> None:
                                    "pass another --out (a folder you can write to)") from None
     click.echo(f"private key: {private} (secret; never commit it)")
     click.echo(f"public key:  {public} (published at /{signing.PUBLIC_KEY_PATH} when banners are signed)")
+    click.echo(f"key id:      {signing.key_id(signing.parse_private_key(pair.private_pem.decode()))} "
+               "(banner files name it in key_id; apps trust the public key under this id)")
     sys.stdout.flush()
 
 

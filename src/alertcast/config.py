@@ -37,6 +37,21 @@ class _Strict(BaseModel):
 class BannerSettings(_Strict):
     poll_seconds: int = Field(300, ge=30, le=86400)
     """How often apps should poll the banner file when nothing is scheduled sooner."""
+    resign_hours: int = Field(6, ge=1, le=168)
+    """Banner files are issued again (a new `version` and `valid_until`, signed again) at every
+    multiple of this many hours since 1970-01-01 UTC, even when nothing changed."""
+    valid_hours: int = Field(24, ge=2, le=720)
+    """How long an issued banner file stays valid: apps treat an older one as unknown. Longer
+    than `resign_hours`, so a publisher that misses a few re-signs does not blank every app."""
+
+    @field_validator("valid_hours")
+    @classmethod
+    def _longer_than_resign(cls, value: int, info: ValidationInfo) -> int:
+        resign = info.data.get("resign_hours")
+        if resign is not None and value <= resign:
+            raise hint_error(f"must be longer than resign_hours ({resign})",
+                             f"write valid_hours: {4 * resign}, or shorten resign_hours")
+        return value
 
 
 class SigningSettings(_Strict):

@@ -24,9 +24,12 @@ from .gcpause import paused
 from .plan import Plan
 from .publish.atomic import Staged, commit_staged, discard, live_release, read_manifest, stage
 from .render.banner import banner_path, render_banners
-from .render.cap import archive_paths, render_cap
+from .render.cap import INDEX_PATH, archive_paths, render_cap
 from .render.feeds import render_feeds
 from .render.indicators import render_indicators
+from .render.memo import memo
+
+log = logging.getLogger("alertcast.publish")
 
 SiteBuilder = Callable[[Plan, Config, Path], None]
 #: Told each phase as it starts: progress(phase, done, total), phase one of "load", "render",
@@ -66,10 +69,14 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
     out: dict[str, bytes] = {}
     with paused():
         out.update(render_feeds(plan, config))
-        out.update(render_banners(plan, config))
+        out.update(render_banners(plan, config, signing.key_id(signing_key) if signing_key else None))
         out.update(render_cap(plan, config, cap_archive))
         out.update(render_indicators(plan))
     if signing_key is not None:
+        kid = signing.key_id(signing_key)
+        for path, data in out.items():  # messages from the archive are signed already
+            if path.startswith("cap/") and path != INDEX_PATH and not signing.is_signed(data):
+                out[path] = memo("cap-signed", (kid, data), lambda data=data: signing.sign_message(signing_key, data))
         for lang in config.languages:
             path = banner_path(lang)
             out[path + ".sig"] = signing.sign(signing_key, out[path])
@@ -77,18 +84,28 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
     return dict(sorted(out.items()))
 
 
-def read_cap_archive(plan: Plan, config: Config, output: Path) -> dict[str, bytes]:
+def read_cap_archive(plan: Plan, config: Config, output: Path,
+                     signing_key: Ed25519PrivateKey | None = None) -> dict[str, bytes]:
     """The CAP messages of the live release of `output` that this build must publish again
-    (earlier revisions the content no longer describes). Only those files are read."""
+    (earlier revisions the content no longer describes). Only those files are read.
+
+    The archive may come from outside the reviewed content (the publish workflow restores it
+    from the state branch), so a message is published again only if it carries a valid
+    signature by `signing_key`; without a key, none is.
+    """
     live = live_release(output.absolute())
     if live is None:
         return {}
     out = {}
     for path in archive_paths(plan, config, read_manifest(live)):
         try:
-            out[path] = (live / path).read_bytes()
+            data = (live / path).read_bytes()
         except OSError:
-            pass  # pruned meanwhile: nothing to keep
+            continue  # pruned meanwhile: nothing to keep
+        if signing_key is not None and signing.verify_message(signing_key, data):
+            out[path] = data
+        else:
+            log.warning("%s: not published again: it is not signed by the configured signing key", path)
     return out
 
 
@@ -168,7 +185,7 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     report("render", None, None)
     plan = Plan.at(content, now)
     output = Path(output) if output is not None else config.output_dir
-    files = render_outputs(plan, config, key, read_cap_archive(plan, config, output))
+    files = render_outputs(plan, config, key, read_cap_archive(plan, config, output, key))
     fill = None
     if with_site:
         builder = site_builder or default_site_builder()

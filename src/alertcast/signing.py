@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from . import verifier
 from .config import Config
 
 PUBLIC_KEY_PATH = "api/v1/banner-signing-key.pem"
@@ -38,6 +39,12 @@ def generate() -> KeyPair:
 
 def public_pem(key: Ed25519PrivateKey) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def key_id(key: Ed25519PrivateKey) -> str:
+    """The name banner files give their signing key (`key_id`, see `verifier.key_id`): apps keep
+    a public key per id, so a new key can be shipped before it signs anything."""
+    return verifier.key_id(public_pem(key))
 
 
 def parse_private_key(text: str) -> Ed25519PrivateKey:
@@ -74,6 +81,35 @@ def verify(public_key_pem: bytes, data: bytes, signature_file: bytes) -> bool:
         return False
     try:
         key.verify(base64.b64decode(signature_file.strip()), data)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+#: How a CAP message carries its signature: an XML comment after the root element, which CAP
+#: readers skip and the OASIS schema allows. It signs every byte before it.
+MESSAGE_SIGNATURE = b"<!-- alertcast-signature "
+
+
+def sign_message(key: Ed25519PrivateKey, data: bytes) -> bytes:
+    """The message with its signature appended, so that it proves its origin wherever it is
+    copied (the CAP archive travels through the state branch, which is not reviewed)."""
+    signature = base64.b64encode(key.sign(data)).decode()
+    return data + MESSAGE_SIGNATURE + f"key_id={key_id(key)} ed25519={signature} -->\n".encode()
+
+
+def is_signed(data: bytes) -> bool:
+    return MESSAGE_SIGNATURE in data
+
+
+def verify_message(key: Ed25519PrivateKey, data: bytes) -> bool:
+    """True when `data` ends with a signature by `key` over everything before it."""
+    body, found, tail = data.rpartition(MESSAGE_SIGNATURE)
+    fields = dict(f.split("=", 1) for f in tail.decode("ascii", "replace").split() if "=" in f)
+    if not found or not tail.endswith(b" -->\n") or "ed25519" not in fields:
+        return False
+    try:
+        key.public_key().verify(base64.b64decode(fields["ed25519"], validate=True), body)
     except (InvalidSignature, ValueError):
         return False
     return True

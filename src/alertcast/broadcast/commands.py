@@ -132,12 +132,22 @@ def _engine(project: str):
 @project_opt
 @now_opt
 def retry_cmd(row_id: int, project: str, now: str | None) -> None:
-    """Put a failed row (or one previewed while its channel ran dry) back in the queue."""
+    """Put a failed row (or one previewed while its channel ran dry) back in the queue; a held
+    row goes back with the text the reviewed content renders now."""
     from . import outbox
 
-    _, engine = _engine(project)
+    config, content = _project(project)
+    engine = open_store(config.settings.state_url, config.root)
+    found = outbox.get(engine, row_id)
+    if found is not None and found["status"] == "held":
+        problem = outbox.rerender(engine, row_id, Plan.at(content, _now(now)), config)
+        if problem:
+            raise click.ClickException(problem)
+        click.echo(f"row {row_id} queued again with the text the reviewed content renders now")
+        return
     if not outbox.retry(engine, row_id, _now(now)):
-        raise click.ClickException(f"row {row_id} is not failed or previewed; see `alertcast outbox --status failed`")
+        raise click.ClickException(f"row {row_id} is not failed, previewed or held; "
+                                   "see `alertcast outbox --status failed`")
     click.echo(f"row {row_id} queued again")
 
 
@@ -180,5 +190,6 @@ def drain_cmd(project: str, now: str | None, enqueue: bool, max_rows: int | None
     report = Dispatcher(engine, config, env=os.environ, lease_seconds=lease).drain(when, max_rows)
     for line in report.lines:
         click.echo(line)
-    click.echo(json.dumps({k: getattr(report, k) for k in ("sent", "retrying", "failed", "unknown", "dry_run", "deferred")},
+    click.echo(json.dumps({k: getattr(report, k) for k in ("sent", "retrying", "failed", "unknown", "dry_run", "deferred",
+                                                           "held")},
                           sort_keys=True), err=True)

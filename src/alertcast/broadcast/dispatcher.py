@@ -9,6 +9,10 @@ lets us read our own posts (X, Slack bot); otherwise held as `unknown` for a per
 (`alertcast outbox resolve`). A rate-limit answer pauses the whole channel until its hint
 passes. Any failure of one row, expected or not, settles that row and the drain goes on.
 Time comes in as `now`; jitter comes from an injected random source.
+
+What goes out is decided by the reviewed content, not by the store: before a row is claimed,
+its post is rendered again from the content as it stands at `now`, and a row that differs is
+`held` (see `outbox.reviewed_problem`). While the content cannot be loaded, nothing is sent.
 """
 
 from __future__ import annotations
@@ -20,13 +24,17 @@ import random
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import requests
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Engine
 
 from ..config import DISPATCH_DEFAULTS, Config
+from ..content.loader import load_or_raise
+from ..content.models import Content
+from ..plan import Plan
+from ..problems import ContentError
 from . import outbox as ob
 from .adapters import Adapter, ConfigProblem, Message, SendError, build
 from .redaction import Redactor
@@ -46,6 +54,7 @@ class DrainReport:
     unknown: int = 0
     dry_run: int = 0
     deferred: int = 0  # due but held back by a channel's rate limit
+    held: int = 0  # not what the reviewed content renders: never sent
     lines: list[str] = field(default_factory=list)
 
     def add(self, kind: str, line: str) -> None:
@@ -56,9 +65,12 @@ class DrainReport:
 class Dispatcher:
     def __init__(self, engine: Engine, config: Config, *, env: Mapping[str, str] = os.environ,
                  session: requests.Session | None = None, rng: random.Random | None = None,
-                 lease_seconds: float = 300.0):
+                 lease_seconds: float = 300.0, reviewed: Callable[[], Content] | None = None):
+        """`reviewed` loads the reviewed content the rows are checked against (default: the
+        content folder of `config`, read again at each drain that has rows due)."""
         self.engine = engine
         self.config = config
+        self.reviewed = reviewed or (lambda: load_or_raise(self.config))
         self.env = env
         self.session = session or requests.Session()
         self.rng = rng or random.Random()
@@ -102,12 +114,23 @@ class Dispatcher:
                 .order_by(ob.outbox.c.due_at, ob.outbox.c.id))]
         if due:  # read only by the loop below: no rows due, no query
             self._paused = ob.paused(self.engine, now)
+            try:
+                plan = Plan.at(self.reviewed(), now)
+            except ContentError:
+                report.lines.append(f"{len(due)} due row(s) wait: the reviewed content has errors "
+                                    "(`alertcast check`); nothing is sent until it loads")
+                due = []
         per_channel: dict[str, int] = {}
         handled = 0
         for row in due:
             if max_rows is not None and handled >= max_rows:
                 break
             channel = row["channel"]
+            problem = ob.reviewed_problem(row, plan, self.config)
+            if problem is not None:
+                if ob.hold(self.engine, row, problem):
+                    report.add("held", f"#{row['id']} {channel}: {ob.held_note(row['id'], problem)}")
+                continue
             try:
                 dry = self.is_dry(channel)
             except ConfigProblem as exc:

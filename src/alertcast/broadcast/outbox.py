@@ -4,8 +4,13 @@ Statuses: `queued` (due at `due_at`), `sending` (claimed; the intent is recorded
 request leaves), `sent`, `failed` (gave up; `last_error` says why), `unknown` (the request may
 have arrived and the network cannot tell us: a person decides with `alertcast outbox resolve`),
 `cancelled` (the alert was withdrawn before this row was sent), `previewed` (the channel ran dry:
-shown, never sent). The unique key makes enqueueing
+shown, never sent), `held` (what the row would send is not what the reviewed content renders:
+see `reviewed_problem`). The unique key makes enqueueing
 idempotent across restarts and two daemons sharing one database (invariant 4).
+
+The store is not trusted to say what to post: in the publish workflow it is restored from the
+`alertcast-state` branch, which a push can change without review. So a row is sent only if the
+reviewed content, rendered again at send time, gives exactly its text, link and facets.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from ..plan import Plan, State
 from ..render import posts
 from ..state import metadata
 
-STATUSES = ("queued", "sending", "sent", "failed", "unknown", "cancelled", "previewed")
+STATUSES = ("queued", "sending", "sent", "failed", "unknown", "cancelled", "previewed", "held")
 
 outbox = Table(
     "outbox", metadata,
@@ -86,11 +91,16 @@ def _rows_for(engine: Engine, alert_id: str, channel: str) -> list[dict]:
             select(outbox).where(and_(outbox.c.alert_id == alert_id, outbox.c.channel == channel)).order_by(outbox.c.id))]
 
 
+def _post_fields(post: posts.Post) -> dict:
+    """What a row stores of a rendered post, as it stores it."""
+    return dict(lang=post.lang, text=post.text, link=post.link,
+                facets=json.dumps([f.as_record() for f in post.facets], sort_keys=True))
+
+
 def _add(engine: Engine, alert, config: Config, channel: str, action: str, now: datetime) -> int:
     post = posts.render(alert, config, channel, action)
     row = dict(alert_id=alert.id, revision=alert.revision, channel=channel, action=action,
-               idem_key=idem_key(alert.id, alert.revision, channel, action), lang=post.lang, text=post.text,
-               link=post.link, facets=json.dumps([f.as_record() for f in post.facets], sort_keys=True),
+               idem_key=idem_key(alert.id, alert.revision, channel, action), **_post_fields(post),
                status="queued", tries=0, due_at=utc(now), created_at=utc(now))
     try:
         with engine.begin() as conn:
@@ -146,6 +156,67 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
                 if any(r["status"] in ("sent", "sending", "unknown") for r in rows if r["action"] != "withdraw"):
                     added += _add(engine, alert, config, channel, "withdraw", plan.now)
     return added
+
+
+_ACTION_STATE = {"post": State.live, "update": State.live, "withdraw": State.withdrawn}
+
+
+def _reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | None, str]:
+    """The post the reviewed content calls for in this row's place at `plan.now`, or why none."""
+    alert = next((a for a in plan.content.alerts if a.id == row["alert_id"]), None)
+    if alert is None:
+        return None, f"alert {row['alert_id']!r} is not in the reviewed content"
+    if row["channel"] not in alert.channels or row["action"] not in _ACTION_STATE:
+        return None, f"the reviewed content sends no {row['action']!r} of this alert to {row['channel']}"
+    state = plan.states[alert.id]
+    if state is not _ACTION_STATE[row["action"]]:
+        return None, f"a {row['action']} needs the alert {_ACTION_STATE[row['action']].value}, it is {state.value}"
+    if row["revision"] != alert.revision:
+        return None, f"revision {row['revision']} is not the alert's current revision {alert.revision}"
+    if row["idem_key"] != idem_key(alert.id, alert.revision, row["channel"], row["action"]):
+        return None, "its idempotency key is not the one alertcast derives for it"
+    return posts.render(alert, config, row["channel"], row["action"]), ""
+
+
+def reviewed_problem(row: dict, plan: Plan, config: Config) -> str | None:
+    """Why this row must not be sent, or None when the reviewed content, rendered again, gives
+    exactly what it holds (an alert public at `plan.now`, on a channel it lists, this revision)."""
+    post, why = _reviewed_post(row, plan, config)
+    if post is None:
+        return why
+    fields = _post_fields(post)
+    differ = [name for name in ("text", "link", "facets", "lang") if row[name] != fields[name]]
+    if differ:
+        verb = "differs" if len(differ) == 1 else "differ"
+        return f"its {' and '.join(differ)} {verb} from what the reviewed content renders"
+    return None
+
+
+def held_note(row_id: int, problem: str) -> str:
+    return (f"held: {problem}; nothing from the state store is sent unless the reviewed content renders it. "
+            f"If templates or settings changed since it was queued, `alertcast outbox retry {row_id}` queues it "
+            "again with the text rendered now")
+
+
+def hold(engine: Engine, row: dict, problem: str) -> bool:
+    with engine.begin() as conn:
+        done = conn.execute(update(outbox).where(and_(outbox.c.id == row["id"], outbox.c.status == row["status"]))
+                            .values(status="held", last_error=held_note(row["id"], problem)))
+    return done.rowcount == 1
+
+
+def rerender(engine: Engine, row_id: int, plan: Plan, config: Config) -> str | None:
+    """Queue a held row again with the text the reviewed content renders now; or say why not."""
+    row = get(engine, row_id)
+    if row is None or row["status"] != "held":
+        return f"row {row_id} is not held; see `alertcast outbox --status held`"
+    post, why = _reviewed_post(row, plan, config)
+    if post is None:
+        return f"row {row_id} stays held: {why}"
+    with engine.begin() as conn:
+        conn.execute(update(outbox).where(and_(outbox.c.id == row_id, outbox.c.status == "held"))
+                     .values(status="queued", tries=0, due_at=utc(plan.now), last_error=None, **_post_fields(post)))
+    return None
 
 
 def pause(engine: Engine, channel: str, until: datetime, reason: str) -> None:

@@ -469,6 +469,7 @@ class Daemon:
             log.info("published", extra={"reason": reason, "now": now.isoformat(), "seconds": round(duration, 3),
                                          "prepared": prepared is not None})
             self._schedule_boundary(plan.next_change_at)
+            self._schedule_resign(now)
         self.dispatch_now()
 
     def _still_leader(self) -> bool:
@@ -649,6 +650,18 @@ class Daemon:
             prepared.discard()
         except Exception as exc:
             log.warning("could not remove a prepared release: %s", type(exc).__name__)
+
+    def _schedule_resign(self, now: datetime) -> None:
+        """Publish again at the next re-sign instant (see `render.banner.next_resign`): banner files
+        carry a `valid_until`, so they are issued again on that cadence even when nothing changes.
+        The delay is taken from the daemon's clock, like every moment it publishes for."""
+        from ..render.banner import next_resign
+
+        if not self.scheduler.running or self._stopped.is_set():
+            return
+        delay = next_resign(now, self.config) - now
+        self.scheduler.add_job(self.publish_now, "date", run_date=utcnow() + delay, args=["re-sign"], id="resign",
+                               replace_existing=True, misfire_grace_time=None)
 
     def _schedule_retry(self) -> None:
         """Publish again after a deploy or state-store failure, with backoff. Nothing else would:

@@ -1,5 +1,10 @@
 """In-app banner JSON per locale: only what is live now, with targeting and a revision.
 
+A file cannot be replayed to an app that checks it (see `alertcast.verifier`): it names its
+`locale` and signing `key_id`, carries a `version` that only grows and a `valid_until`. It is
+issued again at every re-sign instant (`banner.resign_hours`), so bytes change only at a
+boundary or at a re-sign, both announced in `next_change_at`.
+
 The `revision` of each banner is `<alert.revision>-<hash>` where the hash covers every field
 the banner shows, so it changes whenever what the app would display changes (a new
 `updated_at`, or an edit to the text or targeting).
@@ -10,7 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from importlib import resources
 
 from ..config import Config
@@ -18,7 +23,7 @@ from ..content.models import Alert
 from ..plan import Plan
 from .memo import alert_key, config_key, memo
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_PATH = "api/v1/banner.schema.json"
 
 
@@ -79,34 +84,62 @@ def _banner_item(config: Config, alert: Alert, lang: str) -> dict:
     return item
 
 
-def poll_seconds(plan: Plan, config: Config) -> int:
-    """How long apps may wait before polling again: the configured hint, capped by the next change."""
-    hint = config.settings.banner.poll_seconds
+def _resign_step(config: Config) -> timedelta:
+    return timedelta(hours=config.settings.banner.resign_hours)
+
+
+def last_resign(now: datetime, config: Config) -> datetime:
+    """The latest re-sign instant at or before `now`: a multiple of `resign_hours` since 1970 UTC,
+    so every publisher (the daemon, the scheduled workflow, a person) finds the same one."""
+    step = int(_resign_step(config).total_seconds())
+    return datetime.fromtimestamp(int(now.timestamp()) // step * step, timezone.utc)
+
+
+def issued_at(plan: Plan, config: Config) -> datetime:
+    """When the file was issued: the last change up to now, or the last re-sign if that is later.
+    Never moves back as time passes: it is the file's `version`."""
+    resign = last_resign(plan.now, config)
+    last = plan.last_change_at
+    return resign if last is None or last < resign else last
+
+
+def next_resign(now: datetime, config: Config) -> datetime:
+    """The first re-sign instant after `now`: whoever publishes must publish again then (the
+    daemon schedules it; the scheduled workflow runs every 15 minutes)."""
+    return last_resign(now, config) + _resign_step(config)
+
+
+def next_change(plan: Plan, config: Config) -> datetime:
+    """When the banner files next change: the plan's next boundary or the next re-sign, whichever
+    comes first."""
+    resign = next_resign(plan.now, config)
     nxt = plan.next_change_at
-    if nxt is not None:
-        hint = max(30, min(hint, int((nxt - plan.now).total_seconds())))
-    return hint
+    return resign if nxt is None or resign < nxt else nxt
 
 
 def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def render_banner(plan: Plan, config: Config, lang: str) -> bytes:
+def render_banner(plan: Plan, config: Config, lang: str, key_id: str | None = None) -> bytes:
     """The banner file; each banner's JSON is serialised once per revision and spliced in.
 
-    The result is exactly `json.dumps(doc, sort_keys=True, separators=(",", ":"))`.
+    The result is exactly `json.dumps(doc, sort_keys=True, separators=(",", ":"))`. `key_id`
+    names the key that will sign it (None: unsigned).
     """
     ckey = config_key(config)
     items = [memo("banner-json", (alert_key(a), ckey, lang), lambda a=a: _dumps(banner_item(plan, config, a, lang, ckey)))
              for a in plan.in_channel("banner") if a.banner is not None]
-    nxt = plan.next_change_at
+    issued = issued_at(plan, config)
     doc = {
         "schema_version": SCHEMA_VERSION,
         "locale": lang,
+        "key_id": key_id,
+        "version": int(issued.timestamp()),
         "generated_at": cap_time(plan.generated_at),
-        "next_change_at": cap_time(nxt) if nxt else None,
-        "poll_after_seconds": poll_seconds(plan, config),
+        "valid_until": cap_time(issued + timedelta(hours=config.settings.banner.valid_hours)),
+        "next_change_at": cap_time(next_change(plan, config)),
+        "poll_after_seconds": config.settings.banner.poll_seconds,
         "banners": [],
     }
     head = _dumps(doc)
@@ -114,7 +147,7 @@ def render_banner(plan: Plan, config: Config, lang: str) -> bytes:
     return ('{"banners":[' + ",".join(items) + "]" + head[len('{"banners":[]'):] + "\n").encode("utf-8")
 
 
-def render_banners(plan: Plan, config: Config) -> dict[str, bytes]:
-    out = {banner_path(lang): render_banner(plan, config, lang) for lang in config.languages}
+def render_banners(plan: Plan, config: Config, key_id: str | None = None) -> dict[str, bytes]:
+    out = {banner_path(lang): render_banner(plan, config, lang, key_id) for lang in config.languages}
     out[SCHEMA_PATH] = schema_bytes()
     return out

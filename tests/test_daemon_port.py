@@ -1,0 +1,126 @@
+"""Issue 14 row 10: idle connections to the daemon's port cannot exhaust it.
+
+`alertcast run` runs as a real process with the descriptor limit the attack was tried with
+(1,024); this test process opens 2,000 idle connections to its port, across a boundary.
+"Publishes on time" is judged without wall-clock margins: the boundary's release is the one
+built for that second, with no failed publish, and it went live sooner after the boundary than
+the daemon's own measured first build took.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import select
+import socket
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import requests
+from daemon_support import SRC, ahead, make_repo, wait_for
+from pg_support import free_port
+
+from alertcast.daemon.webhook import MAX_CONNECTIONS
+
+IDLE = 2000
+DAEMON_FILES = 1024  # the soft descriptor limit the attack was tried with
+
+
+def _records(log: Path) -> list[dict]:
+    out = []
+    for line in log.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out
+
+
+def _health(port: int) -> dict | None:
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
+    except (requests.ConnectionError, requests.Timeout, ValueError):
+        return None
+
+
+def _descriptors(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def _limit_files() -> None:
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (DAEMON_FILES, hard))
+
+
+def test_two_thousand_idle_connections_do_not_stop_a_boundary(tmp_path):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = IDLE + 256
+    assert hard == resource.RLIM_INFINITY or hard >= wanted, "the hard descriptor limit is below the test's needs"
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
+    repo = make_repo(tmp_path)
+    live = repo.clone("live")
+    port = free_port()
+    log = tmp_path / "daemon.log"
+    command = [sys.executable, "-m", "alertcast", "run", "-p", str(live), "--listen", f"127.0.0.1:{port}",
+               "--sync-interval", "1"]
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(command, env=dict(os.environ, PYTHONPATH=str(SRC)), stdout=out,
+                                stderr=subprocess.STDOUT, preexec_fn=_limit_files)
+    idle: list[socket.socket] = []
+    try:
+        wait_for(lambda: (_health(port) or {}).get("status") == "ok", timeout=120)
+        build = next(r["seconds"] for r in _records(log) if r.get("message") == "published")
+        baseline = _descriptors(proc.pid)
+        # in waves, each given a moment to connect, as a client that waits for each answer would
+        for _ in range(0, IDLE, 20):
+            wave = []
+            for _ in range(20):
+                client = socket.socket()
+                client.setblocking(False)
+                client.connect_ex(("127.0.0.1", port))
+                wave.append(client)
+            poller = select.poll()
+            for client in wave:
+                poller.register(client, select.POLLOUT)
+            poller.poll(50)
+            idle += wave
+        peak = [_descriptors(proc.pid)]
+
+        # with the connections held: a commit is synced, its boundary scheduled, and health answers
+        publish_at = ahead(15 + 4 * build)  # room for the sync's publish and the boundary's preparation
+        repo.commit_alert("flash", publish_at)
+
+        def scheduled() -> bool:
+            peak.append(_descriptors(proc.pid))
+            return (_health(port) or {}).get("next_boundary") == publish_at.isoformat()
+
+        wait_for(scheduled, timeout=60)
+
+        def boundary_record() -> dict | None:
+            peak.append(_descriptors(proc.pid))
+            return next((r for r in _records(log) if r.get("message") == "published" and r.get("reason") == "boundary"
+                         and datetime.fromisoformat(r["now"]) == publish_at), None)
+
+        record = wait_for(boundary_record, timeout=publish_at.timestamp() - datetime.now().timestamp() + 30 + 4 * build)
+        during = max(peak)
+        assert all(c.fileno() != -1 for c in idle)  # still held open by this side through the boundary
+    finally:
+        for client in idle:
+            client.close()
+    try:
+        records = _records(log)
+        assert not [r for r in records if "failed" in r.get("message", "")], [r for r in records if "failed" in r["message"]]
+        went_live = datetime.fromisoformat(record["time"])
+        assert went_live >= publish_at and (went_live - publish_at).total_seconds() < build, (record, build)
+        banner = (live / "site" / "api" / "v1" / "banners" / "zh.json").read_text(encoding="utf-8")
+        assert '"id":"flash"' in banner
+        # the server held no more connections than its bound (plus what a publish opens meanwhile)
+        assert during - baseline <= MAX_CONNECTIONS + 16, (baseline, during)
+        # and answers again once the idle connections are gone
+        wait_for(lambda: (_health(port) or {}).get("status") == "ok", timeout=30)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

@@ -1,0 +1,176 @@
+"""Issue 14 row 6: the state store (restored from the `alertcast-state` branch, which a push can
+change without review) cannot publish. A queued post is sent only if the reviewed content,
+rendered again at send time, gives exactly its text; a CAP message from the archive is
+published again only if it is one alertcast signed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert, update
+
+from alertcast.broadcast import outbox
+from alertcast.config import load_config
+from alertcast.content.loader import load_or_raise
+from alertcast.plan import Plan
+from alertcast.state import create_tables, open_store
+from conftest import NOW
+from social_support import configure, route_alert_to, start
+
+FORGED = "Verify your recovery phrase at https://wallet-verify.example"
+
+
+@pytest.fixture
+def world(project, monkeypatch):
+    fake = start("telegram")
+    env = configure(project, {"telegram": fake})
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    route_alert_to(project, "live-phishing", ["telegram"])
+    config = load_config(project)
+    engine = open_store(config.settings.state_url, config.root)
+    create_tables(engine)
+    yield project, config, engine, fake
+    fake.close()
+
+
+def _drain(cli, project, now=NOW):  # type: ignore[no-untyped-def]
+    return cli("outbox", "drain", "-p", project, "--now", now.isoformat(), "--no-enqueue")
+
+
+def _forge(engine, **values):  # type: ignore[no-untyped-def]
+    row = dict(alert_id="live-phishing", revision="20260302T040000Z", channel="telegram", action="post",
+               idem_key=outbox.idem_key("live-phishing", "20260302T040000Z", "telegram", "post"), lang="zh",
+               text=FORGED, link="https://wallet-verify.example", facets="[]", status="queued", tries=0,
+               due_at=outbox.utc(NOW - timedelta(minutes=1)), created_at=outbox.utc(NOW - timedelta(minutes=1)))
+    row.update(values)
+    with engine.begin() as conn:
+        return conn.execute(insert(outbox.outbox).values(**row)).inserted_primary_key[0]
+
+
+def test_a_forged_text_in_a_queued_row_is_held_not_posted(world, cli):
+    project, config, engine, fake = world
+    outbox.enqueue(engine, Plan.at(load_or_raise(config), NOW), config)
+    [row] = outbox.rows(engine)
+    with engine.begin() as conn:  # what a push to the state branch can do to the restored state.db
+        conn.execute(update(outbox.outbox).where(outbox.outbox.c.id == row["id"]).values(text=FORGED))
+    result = _drain(cli, project)
+    assert result.exit_code == 0, result.output
+    assert fake.posts == {}
+    [held] = outbox.rows(engine, ("held",))
+    assert "its text differs from what the reviewed content renders" in held["last_error"]
+    assert f"alertcast outbox retry {row['id']}" in held["last_error"]
+    assert '"held": 1' in result.output and "held:" in result.output
+    listing = cli("outbox", "-p", project, "--status", "held")
+    assert listing.exit_code == 0 and f"{row['id']:>5} held" in listing.output
+
+    # a person looks, and sends what the reviewed content says instead
+    again = cli("outbox", "retry", str(row["id"]), "-p", project, "--now", NOW.isoformat())
+    assert again.exit_code == 0 and "renders now" in again.output, again.output
+    assert _drain(cli, project).exit_code == 0
+    [post] = fake.posts.values()
+    assert FORGED not in post["text"] and post["text"] == row["text"]
+
+
+@pytest.mark.parametrize("forged", [
+    {},  # a post the content never asked for: the text is not what it renders
+    {"alert_id": "wallet-verify", "idem_key": outbox.idem_key("wallet-verify", "20260302T040000Z", "telegram", "post")},
+    {"channel": "telegram", "alert_id": "expired-airdrop",
+     "idem_key": outbox.idem_key("expired-airdrop", "20260302T040000Z", "telegram", "post")},
+], ids=["forged-text", "unknown-alert", "channel-not-listed"])
+def test_a_row_inserted_into_the_store_is_held(world, cli, forged):
+    project, config, engine, fake = world
+    row_id = _forge(engine, **forged)
+    assert _drain(cli, project).exit_code == 0
+    assert fake.posts == {}
+    assert outbox.get(engine, row_id)["status"] == "held"
+
+
+def test_the_exact_text_of_a_scheduled_alert_is_not_posted_before_publish_at(world, cli):
+    """A row holding exactly what the content will render, put in before the alert's
+    publish_at, would break the embargo (invariant 1): held too."""
+    from alertcast.render import posts
+
+    project, config, engine, fake = world
+    route_alert_to(project, "scheduled-maintenance", ["telegram"])
+    config = load_config(project)
+    alert = next(a for a in load_or_raise(config).alerts if a.id == "scheduled-maintenance")
+    post = posts.render(alert, config, "telegram", "post")
+    row_id = _forge(engine, alert_id=alert.id, revision=alert.revision, text=post.text, link=post.link, lang=post.lang,
+                    idem_key=outbox.idem_key(alert.id, alert.revision, "telegram", "post"))
+    assert _drain(cli, project).exit_code == 0
+    assert fake.posts == {}
+    row = outbox.get(engine, row_id)
+    assert row["status"] == "held" and "it is scheduled" in row["last_error"]
+    retry = cli("outbox", "retry", str(row_id), "-p", project, "--now", NOW.isoformat())
+    assert retry.exit_code == 1 and "stays held" in retry.output and "it is scheduled" in retry.output
+
+
+def _cap_build(config, now, out, key):  # type: ignore[no-untyped-def]
+    from alertcast.pipeline import build
+    from outputs_support import tree
+
+    return tree(build(config, now, out, with_site=False, content=load_or_raise(config), signing_key=key).release)
+
+
+def _set(project, alert_id, **values):  # type: ignore[no-untyped-def]
+    for path in (project / "content" / "alerts").glob(f"{alert_id}.*.md"):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for k, v in values.items():
+            found = [i for i, line in enumerate(lines) if line.startswith(f"{k}:")]
+            at = found[0] if found else next(i for i, line in enumerate(lines) if line.startswith("channels:"))
+            lines[at:at + bool(found)] = [f"{k}: {v}"]
+        path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_only_signed_cap_messages_of_the_archive_are_published_again(project, tmp_path):
+    """The publish workflow unpacks the state branch's cap/ into the empty output folder and the
+    build takes it as the release it replaces: a forged message put there is not published, and
+    no later message references it; a genuine one (signed when it was published) is."""
+    from datetime import datetime
+
+    from lxml import etree
+    from outputs_support import CST, cap_headers, unresolved_references
+
+    from alertcast import signing
+
+    key = signing.parse_private_key(signing.generate().private_pem.decode())
+    config = load_config(project)
+    first = _cap_build(config, datetime(2026, 3, 3, tzinfo=CST), tmp_path / "first", key)
+    update1 = "cap/live-phishing.20260302T040000Z.xml"
+    assert signing.verify_message(key, first[update1])
+
+    _set(project, "live-phishing", updated_at="2026-03-10T12:00:00+08:00", update_note='"Second update."')
+    config = load_config(project)
+    restored = tmp_path / "restored"  # what the workflow restores: the archive, in a plain folder
+    (restored / "cap").mkdir(parents=True)
+    for path, data in first.items():
+        if path.startswith("cap/live-phishing.2"):
+            (restored / path).write_bytes(data)
+    forged = "cap/live-phishing.20260305T040000Z.xml"
+    (restored / forged).write_bytes(first[update1].replace(b"20260302T040000Z", b"20260305T040000Z")
+                                    .replace(b"2026-03-02T12:00:00", b"2026-03-05T12:00:00")
+                                    .replace("补充了识别方法".encode(), "请到 wallet-verify.example 验证助记词".encode()))
+    unsigned = "cap/withdrawn-fake-app.20260210T050000Z.xml"
+    (restored / unsigned).write_bytes(b"<?xml version='1.0' encoding='UTF-8'?>\n" + first[update1].split(b"\n", 1)[1]
+                                      .split(signing.MESSAGE_SIGNATURE)[0])
+
+    second = _cap_build(config, datetime(2026, 3, 11, tzinfo=CST), restored, key)
+    assert second[update1] == first[update1]  # the genuine earlier update, byte for byte
+    assert unsigned not in second, sorted(p for p in second if p.startswith("cap/"))
+    assert forged not in second, second[forged]
+    assert not any("验证助记词".encode() in data for data in second.values())
+    assert unresolved_references({p: d for p, d in second.items() if p.startswith("cap/")}) == []
+    update2 = second["cap/live-phishing.20260310T040000Z.xml"]
+    refs = etree.fromstring(update2).findtext("{urn:oasis:names:tc:emergency:cap:1.2}references")
+    assert "20260305T040000Z" not in refs and cap_headers(second)[update1][1] in refs
+    for path, data in second.items():
+        if path.startswith("cap/") and path.endswith(".xml") and path != "cap/index.atom":
+            assert signing.verify_message(key, data), path
+
+    # without the key nothing from the archive can be verified, so nothing of it is published
+    restored_again = tmp_path / "again"
+    (restored_again / "cap").mkdir(parents=True)
+    (restored_again / update1).write_bytes(first[update1])
+    assert update1 not in _cap_build(config, datetime(2026, 3, 11, tzinfo=CST), restored_again, None)
