@@ -485,3 +485,67 @@ def test_unreadable_success_answer_is_an_unknown_outcome(world):
     else:
         assert row["status"] == "sent" and row["outcome"] == expected, (row, report.lines)
     assert len(world.fake.posts) == 1
+
+
+# -- remote keys: two rows never become one post -------------------------------------------------
+
+def test_bluesky_record_keys_are_tids_that_never_collide():
+    """Derived from (alert, revision, action, language) alone, the same for a retry, and distinct
+    over 100,000 rows, whatever their queueing time (rows of one drain share it)."""
+    from atproto_client.models.string_formats import TID_RE
+
+    from alertcast.broadcast.adapters.base import Message
+    from alertcast.broadcast.adapters.bluesky import record_key
+
+    keys = set()
+    for i in range(25_000):
+        for action in ("post", "update"):
+            for lang in ("zh", "en"):
+                key = outbox.idem_key(f"alert-{i}", f"rev-{i % 7}", "bluesky", action)
+                keys.add(record_key(Message(key, f"alert-{i}", action, lang, "text", "link", created_at=NOW)))
+    assert len(keys) == 100_000
+    assert all(TID_RE.match(k) for k in keys)
+    msg = Message(outbox.idem_key("a", "r", "bluesky", "post"), "a", "post", "en", "t", "l", created_at=NOW)
+    later = Message(msg.idem_key, "a", "post", "en", "t", "l", created_at=NOW + timedelta(days=3))
+    assert record_key(msg) == record_key(later)  # a retry rewrites its own record
+
+
+def _many_rows(world, n):
+    """`n` rows queued in one drain: the same creation time, one per alert."""
+    from sqlalchemy import insert
+
+    world.enqueue()
+    [template] = world.rows()
+    with world.engine.begin() as conn:
+        for i in range(n - 1):
+            alert = f"refund-desk-{i}"
+            conn.execute(insert(outbox.outbox).values(**{
+                **{k: v for k, v in template.items() if k != "id"}, "alert_id": alert,
+                "idem_key": outbox.idem_key(alert, template["revision"], world.name, "post")}))
+
+
+def test_a_thousand_rows_of_one_drain_are_a_thousand_bluesky_records(make_world):
+    world = make_world("bluesky", {"per_drain": 2000})
+    _many_rows(world, 1000)
+    report = world.drain()
+    assert report.sent == 1000, report.lines[:5]
+    rows = world.rows()
+    assert len({r["remote_id"] for r in rows}) == 1000
+    assert len(world.fake.posts) == 1000  # no putRecord overwrote another
+
+
+@pytest.mark.parametrize("name", ["bluesky", "mastodon", "matrix", "webhook"])
+def test_the_dispatcher_refuses_a_second_row_with_the_same_remote_key(make_world, monkeypatch, name):
+    """Should two rows ever get one remote key (the old Bluesky key came from the queueing time), the
+    second is failed before anything is sent, naming the row that has the key."""
+    world = make_world(name, {"per_drain": 50})
+    _many_rows(world, 3)
+    adapter = type(world.dispatcher.adapter(name))
+    monkeypatch.setattr(adapter, "remote_key", lambda self, msg: "3n2s7mkco22e5")
+    report = world.drain()
+    first, *others = world.rows()
+    assert first["status"] == "sent" and report.sent == 1, report.lines
+    for row in others:
+        assert row["status"] == "failed" and f"already row #{first['id']}'s" in row["last_error"], row
+    assert len(world.fake.posts) == 1
+    assert len([r for r in world.fake.requests if r["method"] != "GET"]) <= 2  # (a Bluesky login) and one post

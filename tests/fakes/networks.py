@@ -121,7 +121,11 @@ class FakeMastodon(FakeNetwork):
 
 
 class FakeBluesky(FakeNetwork):
-    """A PDS: XRPC errors are {"error": Name, "message": ...}; an expired access token is a 400 ExpiredToken."""
+    """A PDS: XRPC errors are {"error": Name, "message": ...}; an expired access token is a 400 ExpiredToken.
+
+    Every record is judged by the atproto SDK's own models of the lexicons (strict string formats),
+    the record key by the TID syntax (app.bsky.feed.post is keyed by TID), and the text by the
+    lexicon's limits the models leave out: 300 graphemes, 3000 bytes, facets inside the text."""
 
     password = "app-pass-abcd-efgh"
 
@@ -169,6 +173,29 @@ class FakeBluesky(FakeNetwork):
         if token not in tokens:
             raise Reply(401, {"error": "AuthenticationRequired", "message": "Invalid token"})
 
+    @staticmethod
+    def validate_post(body: dict) -> None:
+        import regex
+        from atproto_client import models
+        from atproto_client.models.string_formats import TID_RE
+        from pydantic import ValidationError
+
+        strict = {"strict_string_format": True}
+        try:
+            models.ComAtprotoRepoPutRecord.Data.model_validate(body, context=strict)
+            post = models.AppBskyFeedPost.Record.model_validate(body["record"], context=strict)
+        except ValidationError as exc:
+            raise Reply(400, {"error": "InvalidRequest", "message": f"Invalid app.bsky.feed.post record: {exc}"})
+        if body["collection"] == "app.bsky.feed.post" and not TID_RE.match(body["rkey"]):
+            raise Reply(400, {"error": "InvalidRequest", "message": "Invalid record key: must be a TID"})
+        text = post.text.encode("utf-8")
+        if len(regex.findall(r"\X", post.text)) > 300 or len(text) > 3000:
+            raise Reply(400, {"error": "InvalidRequest",
+                              "message": "Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes"})
+        for facet in post.facets or []:
+            if not 0 <= facet.index.byte_start < facet.index.byte_end <= len(text):
+                raise Reply(400, {"error": "InvalidRequest", "message": "Invalid facet: byte range outside the text"})
+
     def route(self, req):
         path, body = req["path"], req["body"]
         if path == "/xrpc/com.atproto.server.createSession":
@@ -184,10 +211,8 @@ class FakeBluesky(FakeNetwork):
         self._auth(req, self.access)
         if path == "/xrpc/com.atproto.repo.putRecord":
             need(body, "repo", "collection", "rkey", "record")
-            if not re.fullmatch(r"[234567a-z]{13}", body["rkey"]):
-                raise Reply(400, {"error": "InvalidRequest", "message": "rkey is not a TID"})
             record = body["record"]
-            need(record, "$type", "text", "createdAt")
+            self.validate_post(body)
             uri = f"at://{body['repo']}/{body['collection']}/{body['rkey']}"
             self.posts[uri] = {"text": record["text"], "facets": record.get("facets", [])}
             return 200, {"uri": uri, "cid": "bafyfake"}, {}

@@ -77,6 +77,7 @@ class Dispatcher:
         self.lease = timedelta(seconds=lease_seconds)
         self._adapters: dict[str, Adapter | ConfigProblem] = {}
         self._paused: dict[str, datetime] = {}
+        self._remote_keys: dict[str, dict[str, int]] = {}  # per channel: remote key -> the row that has it
         self.redact = Redactor()
 
     # -- channels ------------------------------------------------------------------------
@@ -107,6 +108,7 @@ class Dispatcher:
     def drain(self, now: datetime, max_rows: int | None = None) -> DrainReport:
         now = ob.utc(now)
         report = DrainReport()
+        self._remote_keys = {}
         self._recover_stale(now, report)
         with self.engine.connect() as conn:
             due = [dict(r._mapping) for r in conn.execute(
@@ -215,6 +217,8 @@ class Dispatcher:
     def _send(self, row: dict, now: datetime, report: DrainReport) -> None:
         adapter = self.adapter(row["channel"])
         operation, targets = self._operation(row, adapter, now)
+        if operation == "post" and self._key_taken(row, adapter, report):
+            return
         # Record the intent before the request leaves; losing this race means another daemon has it.
         if not self._set(row, "queued", status="sending", tries=row["tries"] + 1, claimed_at=now,
                          first_try_at=row["first_try_at"] or now, operation=operation):
@@ -244,6 +248,30 @@ class Dispatcher:
             return
         self._set(row, "sending", status="sent", sent_at=now, remote_id=remote, outcome=outcome, last_error=None)
         report.add("sent", f"#{row['id']} {row['channel']}: {row['action']} {outcome} ({remote})")
+
+    def _key_taken(self, row: dict, adapter: Adapter, report: DrainReport) -> bool:
+        """Refuse a post whose remote key another row of the channel already used: on the network
+        the two would be one post (Bluesky's putRecord overwrites the first). Settled `failed`,
+        before anything is sent."""
+        key = adapter.remote_key(self._message(row))
+        if key is None:
+            return False
+        keys = self._remote_keys.get(row["channel"])
+        if keys is None:
+            keys = self._remote_keys[row["channel"]] = {}
+            with self.engine.connect() as conn:
+                used = conn.execute(select(ob.outbox).where(and_(  # every row ever claimed for a post
+                    ob.outbox.c.channel == row["channel"], ob.outbox.c.operation == "post")).order_by(ob.outbox.c.id))
+                for other in used:
+                    keys.setdefault(str(adapter.remote_key(self._message(dict(other._mapping)))), other.id)
+        owner = keys.setdefault(key, row["id"])
+        if owner == row["id"]:
+            return False
+        error = (f"not sent: its remote key {key} is already row #{owner}'s, and the network would take both for "
+                 f"one post; this is a bug in alertcast, please report it")
+        if self._set(row, "queued", status="failed", last_error=error):
+            report.add("failed", f"#{row['id']} {row['channel']}: failed: {error}")
+        return True
 
     def _backoff(self, row: dict, hint: float | None) -> timedelta:
         settings = self.settings(row["channel"])

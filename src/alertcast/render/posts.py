@@ -57,7 +57,13 @@ _GRAPHEME = regex.compile(r"\X")
 _PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "posts"
 _SCHEME = re.compile(r"(?i)\bhttp(s?)://")
 _DOTS = re.compile(r"[.。．｡]")  # IDNA maps the CJK and fullwidth stops to "." too
-_HASHTAG = re.compile(r"(?<!\S)#[^\s#\[\]]{1,64}")  # one of our hashtags (Bluesky: at most 64 characters)
+#: Bluesky's detection rules (@atproto/api rich-text/util.ts): its whitespace is JavaScript's \s.
+_JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_ZERO_WIDTH = "\u00ad\u2060\u200a\u200b\u200c\u200d\u20e2"
+_BSKY_URL = regex.compile(rf"(^|[{_JS_SPACE}]|\()(https?://[^{_JS_SPACE}]+)", regex.IGNORECASE | regex.MULTILINE)
+_BSKY_TAG = regex.compile(rf"(^|[{_JS_SPACE}])[#＃]((?!\ufe0f)[^{_JS_SPACE}{_ZERO_WIDTH}]*"
+                          rf"[^0-9{_JS_SPACE}\p{{P}}{_ZERO_WIDTH}]+[^{_JS_SPACE}{_ZERO_WIDTH}]*)?")
+_TRAILING_PUNCTUATION = regex.compile(r"\p{P}+\Z")
 _AT = re.compile(r"[@＠﹫]")  # twitter-text takes the fullwidth ＠ for a mention as well
 
 
@@ -189,19 +195,27 @@ def count(channel: str, text: str) -> int:
 
 
 def facets(text: str) -> tuple[Facet, ...]:
-    """Link and hashtag facets with byte offsets into the UTF-8 encoding of `text` (what AT
-    Protocol wants), in text order."""
-    def span(m: re.Match) -> tuple[int, int]:
-        start = len(text[: m.start()].encode("utf-8"))
-        return start, start + len(m.group(0).encode("utf-8"))
+    """Link and hashtag facets as Bluesky's own rich-text detection finds them (`detectFacets`
+    of @atproto/api), with byte offsets into the UTF-8 encoding of `text`, in text order. Only
+    links with a scheme: a bare domain in an editor's text is not made a link (invariant 6)."""
+    def byte(index: int) -> int:
+        return len(text[:index].encode("utf-8"))
 
-    links = [Facet(*span(m), uri=m.group(0)) for m in length.URL.finditer(text)]
-    tags = []
-    for m in _HASHTAG.finditer(text):
-        start, end = span(m)
-        if not any(f.byte_start <= start < f.byte_end for f in links):  # a # inside a link is no tag
-            tags.append(Facet(start, end, tag=m.group(0)[1:]))
-    return tuple(sorted(links + tags, key=lambda f: f.byte_start))
+    found = []
+    for m in _BSKY_URL.finditer(text):
+        uri, start, end = m.group(2), m.start(2), m.end(2)
+        if uri[-1] in ".,;:!?":  # Bluesky strips one trailing punctuation mark ...
+            uri, end = uri[:-1], end - 1
+        if uri.endswith(")") and "(" not in uri:  # ... and an unbalanced closing parenthesis
+            uri, end = uri[:-1], end - 1
+        found.append(Facet(byte(start), byte(end), uri=uri))
+    for m in _BSKY_TAG.finditer(text):
+        tag = _TRAILING_PUNCTUATION.sub("", m.group(2) or "")
+        if not tag or len(_GRAPHEME.findall(tag)) > 64:
+            continue
+        start = m.end(1)
+        found.append(Facet(byte(start), byte(start + 1 + len(tag)), tag=tag))
+    return tuple(sorted(found, key=lambda f: f.byte_start))
 
 
 def _environment(config: Config) -> jinja2.Environment:

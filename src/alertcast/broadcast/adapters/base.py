@@ -192,6 +192,12 @@ class Adapter:
         return data if isinstance(data, dict) else {}
 
     # -- operations ----------------------------------------------------------------------
+    def remote_key(self, msg: Message) -> str | None:
+        """The key the network files this post under when we choose it (a Bluesky record key, an
+        Idempotency-Key, a Matrix txnId): two rows with one key would be one post there, the second
+        overwriting the first or answered with it. None: the network chooses the id."""
+        return None
+
     def post(self, msg: Message) -> str:
         raise NotImplementedError
 

@@ -38,6 +38,9 @@ class Mastodon(Adapter):
                 pass
         return parse_retry_after(response.headers.get("Retry-After"))
 
+    def remote_key(self, msg: Message) -> str:
+        return msg.idem_key
+
     def post(self, msg: Message) -> str:
         body = {"status": msg.text, "visibility": self.visibility, "language": msg.lang}
         response = self.request("POST", f"{self.base_url}/api/v1/statuses", json=body, headers=self._headers(msg.idem_key))

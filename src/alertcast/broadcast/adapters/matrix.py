@@ -41,6 +41,9 @@ class Matrix(Adapter):
     def _txn(key: str) -> str:
         return "alertcast-" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
+    def remote_key(self, msg: Message) -> str:
+        return self._txn(msg.idem_key)
+
     def post(self, msg: Message) -> str:
         return self._send(self._txn(msg.idem_key), {"msgtype": "m.text", "body": msg.text})
 

@@ -48,6 +48,9 @@ class Webhook(Adapter):
         except (ValueError, AttributeError):
             return key
 
+    def remote_key(self, msg: Message) -> str:
+        return msg.idem_key
+
     def post(self, msg: Message) -> str:
         return self._send({"event": msg.action, "alert_id": msg.alert_id, "lang": msg.lang, "text": msg.text,
                            "link": msg.link, "idempotency_key": msg.idem_key}, msg.idem_key)
