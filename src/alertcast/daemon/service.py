@@ -16,10 +16,8 @@ import hashlib
 import logging
 import os
 import signal
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -37,7 +35,7 @@ from ..plan import Plan
 from ..problems import ContentError
 from ..state import create_tables, open_store
 from . import gitsync, logs, publog, webhook
-from .lease import Lease
+from .lease import Lease, holder_name
 
 log = logging.getLogger("alertcast.daemon")
 
@@ -49,6 +47,7 @@ RETRY_CAP = 600.0  # seconds: the longest wait between retries of a failed publi
 PREPARE_LEAD = (30.0, 600.0)  # seconds before a boundary to start building its release: at least, at most
 PREPARED_VALID = 60.0  # seconds after its moment a prepared release may still go live (a late wake-up)
 TAKEOVER_SYNC = 10.0  # seconds a daemon taking over waits for git before it publishes what it has
+SYNC_TIMEOUT = 120.0  # seconds a git command of a sync may take before it is killed
 #: Settings in mkdocs.yml read once at start: a change is reported, and takes effect at the next restart.
 RESTART_ONLY = ("state_url",)
 
@@ -185,7 +184,7 @@ class Daemon:
         self.waiting = config_error is not None  # no valid mkdocs.yml yet: no store, no lease, no publish
         self.store_error: str | None = None  # waiting, with a valid mkdocs.yml whose state store cannot be opened
         self._engine: Engine | None = engine
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holder = holder or holder_name()
         self._lease_ttl = lease_ttl
         if not self.waiting:
             self._open_store()
@@ -210,6 +209,7 @@ class Daemon:
         self._sync_lock = threading.Lock()
         self._dispatch_lock = threading.Lock()
         self.is_leader = False
+        self._role: str | None = None  # "leader" or "standby" once known, to log each change once
         self.last_publish_ok: bool | None = None
         self.last_error: str | None = None
         self.last_sync_error: str | None = None
@@ -234,18 +234,39 @@ class Daemon:
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
+        self.open()
+        self.begin()
+
+    def open(self) -> None:
+        """Start the scheduler and the HTTP server (where a port already in use shows at once)."""
+        from .. import __version__
+
+        log.info("starting", extra={  # no URL: a state_url may hold a password
+            "version": __version__, "project": str(self.config.root), "holder": self.holder,
+            "state_store": self._engine.dialect.name if self._engine is not None else None,
+            "sync": self.sync_enabled, "sync_interval": self.sync_interval, "dispatch_interval": self.dispatch_interval,
+            "lease_ttl": self._lease_ttl, "publish_retry": self.publish_retry,
+            "webhook": bool(self.webhook_secret), "listen": "%s:%d" % self.listen if self.listen else None})
         self.scheduler.start()
         if self.listen:
             routes = webhook.Routes(self.webhook_secret, self.trigger_sync, self.health, self.render_metrics)
             self.server = webhook.serve(routes, *self.listen)
             log.info("listening", extra={"address": "%s:%d" % self.server.server_address[:2]})
+
+    def begin(self) -> None:
+        """The first publish, from the checkout at hand (a boundary passed while the daemon was down
+        must not wait for a remote that may not answer), then the syncs. Waiting for a valid
+        mkdocs.yml, only a sync can bring one: it comes first."""
         waiting = self.waiting
         if waiting:
             log.error("mkdocs.yml is not valid: nothing is published (the outputs already deployed stay as they "
                       "are) until a valid one is %s: %s", "synced" if self.sync_enabled else "saved",
                       self.config_error)
-        if self.sync_enabled:
-            self.sync_now()  # bring content up to date before the first publish (or bring a valid mkdocs.yml)
+        if self.sync_enabled and waiting:
+            self.sync_now()  # bring a valid mkdocs.yml
+        elif self.sync_enabled:  # beside the first publish, which does not wait for it
+            log.info("first sync started", extra={"timeout_seconds": SYNC_TIMEOUT})
+            self.trigger_sync()
         if not waiting:
             self._start_publishing()
         if self.sync_enabled:
@@ -325,11 +346,18 @@ class Daemon:
         received: list[int] = []
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda signum, _frame: received.append(signum))
-        self.start()  # a signal during the first publish is acted on right after it
+        self.open()
+        # The first publish runs beside this loop, so that a signal during it (or during the fetch
+        # that waits for a valid mkdocs.yml) is acted on at once: stop() kills a running git.
+        starter = threading.Thread(target=self.begin, name="alertcast-start", daemon=True)
+        starter.start()
         while not received:
             time.sleep(0.2)
         log.info("stopping", extra={"signal": signal.Signals(received[0]).name})
+        started = time.monotonic()
         self.stop()
+        starter.join(timeout=5)
+        log.info("stopped", extra={"seconds": round(time.monotonic() - started, 3)})
 
     # --- jobs ------------------------------------------------------------------------------
     def tick_lease(self, sync_first: bool = True) -> None:
@@ -347,7 +375,10 @@ class Daemon:
             self.is_leader = held
             self.metrics.leader.set(1 if held else 0)
             if not held:
+                if self._role != "standby":
+                    self._log_standby()
                 self._watch_lease_expiry()
+            self._role = "leader" if held else "standby"
         if became and not self._stopped.is_set():
             log.info("became leader", extra={"holder": self.holder})
             if sync_first:
@@ -359,6 +390,7 @@ class Daemon:
         published: publishing it as it is would take that back (on a shared deploy target, an
         alert just withdrawn would be in the banner again). So fetch first, for a few seconds
         at most: an unreachable remote must not hold the takeover back."""
+        log.info("waiting for a sync before the first publish as leader", extra={"timeout_seconds": TAKEOVER_SYNC})
         if not self.sync_enabled or not self._sync_lock.acquire(timeout=TAKEOVER_SYNC):
             return  # a sync already running publishes what it brings, this daemon leading now
         try:
@@ -366,6 +398,15 @@ class Daemon:
                 self._sync(publish=False, timeout=TAKEOVER_SYNC)
         finally:
             self._sync_lock.release()
+
+    def _log_standby(self) -> None:
+        try:
+            current = self.lease.current()
+        except Exception:
+            current = None
+        log.info("standby: another daemon holds the publisher lease", extra={
+            "holder": self.holder, "leader": current[0] if current else None,
+            "until": datetime.fromtimestamp(current[1], timezone.utc).isoformat() if current else None})
 
     def _watch_lease_expiry(self) -> None:
         """As standby, check again the moment the holder's lease runs out, so a takeover comes
@@ -383,8 +424,12 @@ class Daemon:
                                misfire_grace_time=None)
 
     def trigger_sync(self) -> None:
-        """Webhook: sync right away (in the scheduler's pool, not the HTTP thread)."""
-        self.scheduler.add_job(self.sync_now, id="sync-now", replace_existing=True)
+        """Webhook: sync right away (in the scheduler's pool, not the HTTP thread).
+
+        Two at most: one running and one waiting for it. A push that arrives during a sync (its
+        fetch may have missed the commit) gets the waiting one, which fetches after the running
+        one ends; a third push finds one waiting that has not fetched yet, and is covered by it."""
+        self.scheduler.add_job(self.sync_now, id="sync-now", replace_existing=True, max_instances=2)
 
     def sync_now(self) -> None:
         # The interval sync and a webhook's can overlap; two `git fetch` on one checkout fail on
@@ -393,11 +438,11 @@ class Daemon:
             if not self._stopped.is_set():
                 self._sync()
 
-    def _sync(self, publish: bool = True, timeout: float = 120.0) -> None:
+    def _sync(self, publish: bool = True, timeout: float = SYNC_TIMEOUT) -> None:
         """Fetch and fast-forward; publish a change (unless the caller publishes next)."""
         # Waiting for a valid mkdocs.yml, content_dir is unknown: sync the checkout holding mkdocs.yml.
         checkout = self.config.root if self.waiting else self.config.content_dir
-        result = gitsync.sync(checkout, timeout=timeout)
+        result = gitsync.sync(checkout, timeout=timeout, cancel=self._stopped)
         now = self.clock()
         if not result.ok:
             self.last_sync_error = result.error
