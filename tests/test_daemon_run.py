@@ -4,15 +4,17 @@ daemons or a restart meet): pushes, stops, restarts, bad content and a moved sta
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import yaml
-from daemon_support import Process, git, make_repo, sign, wait_for
+from daemon_support import SRC, Process, git, make_repo, sign, wait_for
 from pg_support import fresh_postgres, postgres_url  # noqa: F401
 
 from alertcast.daemon import publog
@@ -159,3 +161,111 @@ def test_a_push_during_a_sync_is_live_after_one_more_sync_not_at_the_next_poll(t
     finally:
         daemon.kill()
     assert not [m for m in _messages(daemon) if "maximum number of running instances" in m]
+
+
+# --- bad content never stops time ---------------------------------------------------------------
+def _build_seconds(process: Process) -> float:
+    """How long this process's last publish took (from its log): margins scale with this machine."""
+    return max(wait_for(lambda: [r["seconds"] for r in _log(process) if r["message"] == "published"]))
+
+
+def test_while_the_newest_commit_fails_check_boundaries_are_published_from_the_last_that_passes(tmp_path):
+    """An editor pushes a broken file. The alert that expires meanwhile leaves the banner at its
+    second and the scheduled one goes live at its second, from the last commit that passes check,
+    also after a restart; /healthz, /metrics, the log and `alertcast status` name both commits.
+    A fix brings the newest content back."""
+    repo = make_repo(tmp_path)
+    live = repo.clone("live")
+    daemon = Process(live, tmp_path / "one.log", {}, "--sync-interval", "1")
+    restarted = None
+    try:
+        wait_for(lambda: (daemon.health() or {}).get("status") == "ok", timeout=90)
+        build = _build_seconds(daemon)
+        step = 3 * build + 8  # a sync, a search back through history and a build fit in it, with room
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        expires_at = now + timedelta(seconds=round(2 * step))
+        publish_at = expires_at + timedelta(seconds=round(2 * step + build))  # after a restart's catch-up
+        repo.commit_alert("expiring", now - timedelta(minutes=1), expires_at)
+        repo.commit_alert("due", publish_at)
+        good = git(repo.editor, "rev-parse", "HEAD").strip()
+        wait_for(lambda: "expiring" in (_banner_ids(live) or []), timeout=step)
+        broken = repo.editor / "content" / "alerts" / "typo.en.md"
+        broken.write_text("---\ntitle: Typo\nseverity: apocalyptic\n---\nbody\n", encoding="utf-8")
+        git(repo.editor, "add", "-A")
+        git(repo.editor, "commit", "-qm", "typo")
+        git(repo.editor, "push", "-q")
+        bad = git(repo.editor, "rev-parse", "HEAD").strip()
+        held = wait_for(lambda: (daemon.health() or {}).get("held_back"), timeout=step)
+        assert held["commit"] == bad and held["published_commit"] == good and "typo.en.md" in held["problems"]
+        health = daemon.health()
+        assert health["live_commit"] == good and "typo.en.md" in health["status"]
+        assert "alertcast_content_held_back 1.0" in daemon.metrics()
+        assert time.time() < expires_at.timestamp(), "the margins derived from the build time were too small"
+
+        wait_for(lambda: "expiring" not in (_banner_ids(live) or []), timeout=expires_at.timestamp() - time.time() + step)
+        engine = open_store("sqlite:///.alertcast/state.db", live)
+        (boundary,) = wait_for(lambda: [e for e in publog.entries(engine, "publish") if e.detail.startswith("boundary")])
+        assert expires_at <= boundary.at < expires_at + timedelta(seconds=1.5), boundary
+        assert f"from commit {good}" in boundary.detail and bad in boundary.detail
+        assert any(r["message"].startswith("content has errors") and r.get("published_commit") == good
+                   for r in _log(daemon))
+        status = subprocess.run([sys.executable, "-m", "alertcast", "status", "-p", str(live)],
+                                capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(SRC)))
+        assert f"from commit {good}" in status.stdout and bad in status.stdout, status.stdout + status.stderr
+
+        assert daemon.stop() == 0  # a restart while the newest commit is still broken
+        restarted = Process(live, tmp_path / "two.log", {}, "--sync-interval", "1")
+        wait_for(lambda: (restarted.health() or {}).get("live_commit") == good, timeout=step)
+        assert time.time() < publish_at.timestamp(), "the margins derived from the build time were too small"
+        wait_for(lambda: "due" in (_banner_ids(live) or []), timeout=publish_at.timestamp() - time.time() + step)
+        due = wait_for(lambda: [e for e in publog.entries(engine, "publish") if e.at >= publish_at])
+        assert due and due[0].at < publish_at + timedelta(seconds=1.5) and due[0].detail.startswith("boundary")
+
+        broken.unlink()
+        git(repo.editor, "commit", "-qam", "fix")
+        git(repo.editor, "push", "-q")
+        fixed = git(repo.editor, "rev-parse", "HEAD").strip()
+        wait_for(lambda: (restarted.health() or {}).get("live_commit") == fixed, timeout=step)
+        assert restarted.health()["status"] == "ok" and "held_back" not in restarted.health()
+        assert "alertcast_content_held_back 0.0" in restarted.metrics()
+        assert not (live / ".alertcast" / "last-good").exists() or not any((live / ".alertcast" / "last-good").iterdir())
+        assert restarted.stop() == 0
+        engine.dispose()
+    finally:
+        daemon.kill()
+        if restarted is not None:
+            restarted.kill()
+
+
+# --- one leader whatever the configuration does ---------------------------------------------------
+@pytest.mark.postgres
+def test_a_daemon_whose_checkout_moves_to_another_state_store_never_leads_on_the_old_one(tmp_path, fresh_postgres):  # noqa: F811
+    """state_url moved to PostgreSQL in git; a daemon leads there. A second daemon starts from a
+    checkout that still names SQLite: its first sync brings the new state_url, and instead of
+    leading on SQLite (a second leader, every post sent twice) it exits for its supervisor, and
+    started again it is a standby on PostgreSQL."""
+    repo = make_repo(tmp_path)
+    old = repo.clone("old")  # still on the default SQLite store
+    _set_state_url(repo, fresh_postgres)
+    new = repo.clone("new")
+    leader = Process(new, tmp_path / "leader.log", {}, "--sync-interval", "1")
+    late = again = None
+    try:
+        wait_for(lambda: (leader.health() or {}).get("status") == "ok", timeout=90)
+        late = Process(old, tmp_path / "late.log", {}, "--sync-interval", "1")
+        assert late.proc.wait(timeout=90) == 75, late.output()[-3000:]
+        messages = _messages(late)
+        assert any("state_url changed" in m for m in messages) and "published" not in messages
+        assert fresh_postgres.rsplit("@", 1)[-1] not in late.output()  # no URL in the log
+        sqlite = open_store("sqlite:///.alertcast/state.db", old)
+        assert publog.entries(sqlite, "publish") == []
+        sqlite.dispose()
+        again = Process(old, tmp_path / "again.log", {}, "--sync-interval", "1")
+        standby = wait_for(lambda: (again.health() or {}).get("status") == "standby", timeout=60)
+        assert standby and leader.health()["leader"] is True
+        assert any(m.startswith("standby") for m in _messages(again))
+        assert again.stop() == 0 and leader.stop() == 0
+    finally:
+        for process in (leader, late, again):
+            if process is not None:
+                process.kill()

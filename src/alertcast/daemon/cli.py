@@ -85,7 +85,7 @@ def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch
     import signal
 
     faulthandler.register(signal.SIGQUIT, all_threads=True)  # `kill -QUIT` prints every thread's stack
-    daemon.run_forever()
+    sys.exit(daemon.run_forever())
 
 
 @click.command()

@@ -12,6 +12,7 @@ caught up (APScheduler 3.x would drop a late date job after misfire_grace_time).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -30,11 +31,13 @@ from sqlalchemy.engine import Engine
 
 from ..config import CONFIG_FILE, Config, Settings, load_config
 from ..content.loader import load_content
+from ..content.models import Content
 from ..content.parsecache import fingerprint
 from ..plan import Plan
 from ..problems import ContentError
 from ..state import create_tables, open_store
-from . import gitsync, logs, publog, webhook
+from . import gitsync, lastgood, logs, publog, webhook
+from .lastgood import HeldBack
 from .lease import Lease, holder_name
 
 log = logging.getLogger("alertcast.daemon")
@@ -50,6 +53,9 @@ TAKEOVER_SYNC = 10.0  # seconds a daemon taking over waits for git before it pub
 SYNC_TIMEOUT = 120.0  # seconds a git command of a sync may take before it is killed
 #: Settings in mkdocs.yml read once at start: a change is reported, and takes effect at the next restart.
 RESTART_ONLY = ("state_url",)
+#: Exit status of `alertcast run` when state_url changed under it (EX_TEMPFAIL): its supervisor
+#: starts it again, on the store mkdocs.yml names now.
+EXIT_STORE_MOVED = 75
 
 
 def utcnow() -> datetime:
@@ -158,6 +164,9 @@ class Metrics:
         self.outbox = Gauge("alertcast_outbox_rows", "Outbox rows per channel and status",
                             ["channel", "status"], registry=r)
         self.leader = Gauge("alertcast_leader", "1 when this daemon holds the publisher lease", registry=r)
+        self.held_back = Gauge("alertcast_content_held_back",
+                               "1 while the newest commit fails check and boundaries are published from the last "
+                               "commit that passes", registry=r)
 
 
 class Daemon:
@@ -210,6 +219,8 @@ class Daemon:
         self._dispatch_lock = threading.Lock()
         self.is_leader = False
         self._role: str | None = None  # "leader" or "standby" once known, to log each change once
+        self.held_back: HeldBack | None = None  # the newest commit fails check (see _source)
+        self.live_commit: str | None = None  # the commit whose content the last publish showed
         self.last_publish_ok: bool | None = None
         self.last_error: str | None = None
         self.last_sync_error: str | None = None
@@ -218,6 +229,7 @@ class Daemon:
         self._outbox_labels: set[tuple[str, str]] = set()
         self.server = None
         self._stopped = threading.Event()
+        self._store_moved = threading.Event()  # state_url changed: never lead again, exit (see run_forever)
 
     @property
     def engine(self) -> Engine:
@@ -278,7 +290,9 @@ class Daemon:
         # Renew from now on, also while the first publish below runs: a build longer than the
         # lease would otherwise let a standby take over from a daemon that is merely busy.
         self.scheduler.add_job(self.tick_lease, "interval", seconds=max(self.lease.ttl / 3, 0.2), id="lease")
-        self.tick_lease(sync_first=False)  # takes the lease if free and, as leader, catches up once for now
+        # takes the lease if free and, as leader, catches up once for now, after a sync of a few
+        # seconds at most: it may bring a new state_url, and then this daemon must not lead
+        self.tick_lease(sync_first=True)
         self.scheduler.add_job(self.dispatch_now, "interval", seconds=self.dispatch_interval, id="dispatch")
 
     def _begin(self) -> None:
@@ -337,8 +351,9 @@ class Daemon:
     def port(self) -> int | None:
         return self.server.server_address[1] if self.server else None
 
-    def run_forever(self) -> None:
-        """Run until SIGTERM or SIGINT, then stop cleanly.
+    def run_forever(self) -> int:
+        """Run until SIGTERM or SIGINT, then stop cleanly; the exit status (EXIT_STORE_MOVED when
+        state_url changed: the daemon stops for its supervisor to start it on the new store).
 
         The handler only appends to a list: a handler that takes a lock (setting a
         threading.Event does) can deadlock if the signal lands while this thread holds it.
@@ -351,13 +366,15 @@ class Daemon:
         # that waits for a valid mkdocs.yml) is acted on at once: stop() kills a running git.
         starter = threading.Thread(target=self.begin, name="alertcast-start", daemon=True)
         starter.start()
-        while not received:
+        while not received and not self._store_moved.is_set():
             time.sleep(0.2)
-        log.info("stopping", extra={"signal": signal.Signals(received[0]).name})
+        log.info("stopping", extra={"signal": signal.Signals(received[0]).name if received else None,
+                                    "reason": "signal" if received else "state_url changed"})
         started = time.monotonic()
         self.stop()
         starter.join(timeout=5)
         log.info("stopped", extra={"seconds": round(time.monotonic() - started, 3)})
+        return 0 if received else EXIT_STORE_MOVED
 
     # --- jobs ------------------------------------------------------------------------------
     def tick_lease(self, sync_first: bool = True) -> None:
@@ -365,7 +382,7 @@ class Daemon:
             if self._stopped.is_set():
                 return  # stopping: never take the lease again
             try:
-                held = self.lease.acquire()
+                held = not self._store_moved.is_set() and self.lease.acquire()
             except Exception as exc:  # database away: stop acting as leader until it is back
                 log.error("lease check failed: %s", type(exc).__name__)
                 held = False
@@ -483,13 +500,20 @@ class Daemon:
                 return
             prepared = self._take_prepared(now)
             try:
+                source, content = self._source()
+                held = self.held_back
+                if (held is not None and reason == "sync" and prepared is None and self.last_publish_ok
+                        and self.live_commit == held.good):
+                    # a broken commit arrived: what is live stays as it is, its boundaries still come
+                    self._schedule_boundary(Plan.at(content, now).next_change_at)
+                    return
                 if prepared is not None:  # built before its moment: going live is one switch
                     now = prepared.plan.now.astimezone(timezone.utc)
-                    result = self.finisher(self.config, prepared)
+                    result = self.finisher(source, prepared)
                 else:
-                    result = self.publisher(self.config, now)
-                plan = getattr(result, "plan", None) or Plan.at(self._content(), now)
-                self.enqueuer(self.engine, plan, self.config)
+                    result = self.publisher(source, now)
+                plan = getattr(result, "plan", None) or Plan.at(content, now)
+                self.enqueuer(self.engine, plan, source)
             except ContentError as exc:
                 self._failed(now, started, "content has errors; still serving the last good outputs: "
                              + problems_text(exc, self.config.path))
@@ -508,11 +532,14 @@ class Daemon:
             self._published_at = now
             self._failures = 0
             self._cancel_retry()
-            publog.record(self.engine, "publish", now, True, holder=self.holder, duration=duration, detail=reason)
+            self.live_commit = held.good if held is not None else gitsync.head(self.config.content_dir)
+            detail = reason if held is None else (f"{reason}; from commit {held.good}: the newest commit "
+                                                  f"{held.commit} fails check")
+            publog.record(self.engine, "publish", now, True, holder=self.holder, duration=duration, detail=detail)
             if prepared is None:
                 self._build_seconds = duration
             log.info("published", extra={"reason": reason, "now": now.isoformat(), "seconds": round(duration, 3),
-                                         "prepared": prepared is not None})
+                                         "prepared": prepared is not None, "commit": self.live_commit})
             self._schedule_boundary(plan.next_change_at)
         self.dispatch_now()
 
@@ -520,7 +547,7 @@ class Daemon:
         """Renew just before acting, so a daemon that was paused past its lease stands down."""
         with self._lease_lock:
             try:
-                self.is_leader = self.lease.acquire()
+                self.is_leader = not self._store_moved.is_set() and self.lease.acquire()
             except Exception as exc:
                 log.error("lease check failed: %s", type(exc).__name__)
                 self.is_leader = False
@@ -585,23 +612,69 @@ class Daemon:
             self.config, self.config_error = new, None
             self.restart_needed = tuple(f"extra.alertcast.{k}" for k in kept)
             log.info("configuration reloaded", extra={"changed": changed})
-            if self.restart_needed:  # the values are not logged: a state_url may hold a password
+            if "state_url" in kept:
+                self._leave_store()
+            elif self.restart_needed:  # the values are not logged: a state_url may hold a password
                 log.warning("%s changed in mkdocs.yml: takes effect when the daemon is restarted; until then "
                             "the daemon keeps the value it started with", ", ".join(self.restart_needed),
                             extra={"settings": list(self.restart_needed)})
             return True
 
+    def _leave_store(self) -> None:
+        """state_url now names another store than the one this daemon holds. Leading on the old one
+        would make a second leader beside a daemon on the new one (posts sent twice), so this one
+        never leads again: it lets go of its lease and `run_forever` exits for its supervisor to
+        start it again, on the new store."""
+        self._store_moved.set()
+        log.error("extra.alertcast.state_url changed in mkdocs.yml: this daemon holds another state store, so it "
+                  "stops leading and exits (status %d) to be started again on the new one", EXIT_STORE_MOVED)
+        with self._lease_lock:
+            if self.is_leader:
+                try:
+                    self.lease.release()
+                except Exception as exc:
+                    log.error("lease release failed: %s", type(exc).__name__)
+            self.is_leader = False
+            self.metrics.leader.set(0)
+
     # --- boundaries ------------------------------------------------------------------------
-    def _content(self):  # type: ignore[no-untyped-def]
+    def _source(self) -> tuple[Config, Content]:
+        """What to publish from: the checkout's content or, while it fails check, that of the last
+        commit that passes (see lastgood), so that bad content never stops time. Raises
+        ContentError when no commit in reach passes."""
         content, problems = load_content(self.config)
-        if content is None:
+        if content is not None:
+            if self.held_back is not None:
+                log.info("content passes check again", extra={"commit": gitsync.head(self.config.content_dir)})
+                lastgood.clean(self.config)
+                self.held_back = None
+                self.metrics.held_back.set(0)
+            return self.config, content
+        head = gitsync.head(self.config.content_dir)
+        errors = "; ".join(str(p) for p in problems if p.is_error)[:1500]
+        if self.held_back is None or self.held_back.commit != head or head is None:
+            found = lastgood.find(self.config, head) if head else None
+            self.held_back = HeldBack(head, errors, *(found or (None, None)))
+            self.metrics.held_back.set(1 if found else 0)
+            log.error("content has errors; %s: %s", "boundaries are published from the last commit that passes "
+                      "check until it is fixed" if found else "no earlier commit passes check: nothing is "
+                      "published until it is fixed", errors,
+                      extra={"commit": head, "published_commit": found[0] if found else None})
+        else:
+            self.held_back = dataclasses.replace(self.held_back, problems=errors)
+        if self.held_back.folder is None:
             raise ContentError(problems)
-        return content
+        source = lastgood.with_content(self.config, self.held_back.folder)
+        content, problems = load_content(source)
+        if content is None:  # the exported folder was removed: look again next time
+            self.held_back = None
+            raise ContentError(problems)
+        return source, content
 
     def _schedule_boundary_from_content(self, now: datetime) -> None:
         with self._publish_lock:
             try:
-                self._schedule_boundary(Plan.at(self._content(), now).next_change_at)
+                self._schedule_boundary(Plan.at(self._source()[1], now).next_change_at)
             except ContentError:
                 pass  # keep the boundary derived from the last good content
 
@@ -660,7 +733,7 @@ class Daemon:
             self._drop_prepared()
             started = time.monotonic()
             try:
-                self._prepared = (when, state, self.preparer(self.config, when))
+                self._prepared = (when, state, self.preparer(self._source()[0], when))
             except Exception as exc:  # bad content, a full disk...: the boundary publish will say
                 log.warning("could not prepare the next release", extra={"for": when.isoformat(),
                                                                           "error": type(exc).__name__})
@@ -723,12 +796,21 @@ class Daemon:
             info["config_error"] = self.config_error
         if self.restart_needed:
             info["restart_needed"] = list(self.restart_needed)
+        if self.live_commit:
+            info["live_commit"] = self.live_commit
+        held = self.held_back
+        if held is not None:
+            info["held_back"] = {"commit": held.commit, "problems": held.problems, "published_commit": held.good}
         if self.waiting:  # started with an invalid mkdocs.yml: no store yet, so neither leader nor standby
             if self.config_error:
                 info["status"] = ("configuration has errors; nothing is published until it is fixed (the outputs "
                                   "already deployed stay as they are): " + self.config_error)
             else:
                 info["status"] = self.store_error or "starting"
+            return False, info
+        if self._store_moved.is_set():
+            info["status"] = ("extra.alertcast.state_url changed: this daemon holds another state store; it does not "
+                              "lead and exits to be started again on the new one")
             return False, info
         if not self.is_leader:
             last = publog.last(self.engine, "publish")
@@ -739,6 +821,10 @@ class Daemon:
             return ready, info
         if self.config_error:  # found by a sync or a publish: nothing is published until it is fixed
             info["status"] = "configuration has errors; still serving the last good outputs: " + self.config_error
+            return False, info
+        if self.last_publish_ok and held is not None:  # up to date in time, not in content: someone must act
+            info["status"] = (f"content of commit {held.commit} has errors; boundaries are published from commit "
+                              f"{held.good}, the last that passes check: {held.problems}")
             return False, info
         if self.last_publish_ok:
             info["status"] = "ok"
