@@ -269,3 +269,71 @@ def test_a_daemon_whose_checkout_moves_to_another_state_store_never_leads_on_the
         for process in (leader, late, again):
             if process is not None:
                 process.kill()
+
+
+# --- a post goes out once, whatever happens to the state store ------------------------------------
+def _sent(fakes: dict, alert_id: str) -> dict[str, int]:
+    from daemon_support import posts_for
+
+    return {name: len(posts_for(fake, alert_id)) for name, fake in fakes.items()}
+
+
+@pytest.mark.postgres
+def test_a_new_or_moved_state_store_re_sends_nothing(tmp_path, fresh_postgres):  # noqa: F811
+    """The first start on a store records what is live on each channel and posts none of it; an
+    alert that goes live after that is posted once. `alertcast state migrate` moves the state from
+    SQLite to PostgreSQL and the daemon on PostgreSQL sends nothing again; a daemon on a brand-new
+    empty store neither."""
+    from daemon_support import configure_channels, witness
+    from social_support import start
+
+    repo = make_repo(tmp_path)
+    fakes = {name: start(name) for name in ("telegram", "mastodon")}
+    env = configure_channels(repo, fakes)
+    live = repo.clone("live")
+    for fake in fakes.values():
+        witness(fake, lambda alert_id: live / "site" / "alerts" / alert_id / "index.html")
+    options = ("--sync-interval", "1", "--dispatch-interval", "0.5")
+    first = Process(live, tmp_path / "first.log", env, *options)
+    second = third = None
+    try:
+        wait_for(lambda: (first.health() or {}).get("status") == "ok", timeout=90)
+        repo.commit_alert("after-start", datetime.now(timezone.utc) - timedelta(minutes=5),
+                          channels="[banner, telegram, mastodon]")
+        wait_for(lambda: _sent(fakes, "after-start") == {"telegram": 1, "mastodon": 1}, timeout=60)
+        assert _sent(fakes, "live-phishing") == {"telegram": 0, "mastodon": 0}  # live before: not posted
+        assert any(m.startswith("channels enabled on this state store") for m in _messages(first))
+        assert first.stop() == 0
+
+        migrate = subprocess.run([sys.executable, "-m", "alertcast", "state", "migrate", "-p", str(live),
+                                  "sqlite:///.alertcast/state.db", fresh_postgres], capture_output=True, text=True,
+                                 env=dict(os.environ, PYTHONPATH=str(SRC)))
+        assert migrate.returncode == 0 and "outbox 2" in migrate.stdout, migrate.stdout + migrate.stderr
+        again = subprocess.run([sys.executable, "-m", "alertcast", "state", "migrate", "-p", str(live),
+                                "sqlite:///.alertcast/state.db", fresh_postgres], capture_output=True, text=True,
+                               env=dict(os.environ, PYTHONPATH=str(SRC)))
+        assert again.returncode == 1 and "already holds rows" in again.stderr and "Traceback" not in again.stderr
+        _set_state_url(repo, fresh_postgres)
+        git(live, "pull", "-q")
+        second = Process(live, tmp_path / "second.log", env, *options)
+        wait_for(lambda: (second.health() or {}).get("status") == "ok", timeout=90)
+        repo.commit_alert("after-move", datetime.now(timezone.utc) - timedelta(minutes=5),
+                          channels="[banner, telegram, mastodon]")
+        wait_for(lambda: _sent(fakes, "after-move") == {"telegram": 1, "mastodon": 1}, timeout=60)
+        assert not any(m.startswith("channels enabled on this state store") for m in _messages(second))
+        assert second.stop() == 0
+
+        _set_state_url(repo, "sqlite:///.alertcast/brand-new.db")  # state lost: an empty store
+        git(live, "pull", "-q")
+        third = Process(live, tmp_path / "third.log", env, *options)
+        wait_for(lambda: (third.health() or {}).get("status") == "ok", timeout=90)
+        time.sleep(2.0)  # four drain intervals: room for any re-send to show
+        assert third.stop() == 0
+        for alert_id, count in (("after-start", 1), ("after-move", 1), ("live-phishing", 0)):
+            assert _sent(fakes, alert_id) == {"telegram": count, "mastodon": count}, alert_id
+    finally:
+        for process in (first, second, third):
+            if process is not None:
+                process.kill()
+        for fake in fakes.values():
+            fake.close()

@@ -131,6 +131,50 @@ def status(project: str, now: str | None) -> None:
 
 
 
+@click.group("state")
+def state_group() -> None:
+    """The state store (outbox, channel baselines, publish log)."""
+
+
+@state_group.command("migrate")
+@_project_option
+@click.argument("from_url", metavar="FROM_URL")
+@click.argument("to_url", metavar="TO_URL")
+def migrate_cmd(project: str, from_url: str, to_url: str) -> None:
+    """Move the state from FROM_URL to TO_URL (SQLAlchemy URLs, e.g. sqlite:///.alertcast/state.db and
+    postgresql+psycopg://user@host/db), with every daemon stopped; then point state_url at TO_URL.
+    What was sent stays sent: nothing is posted again. A relative SQLite path is taken from --project."""
+    from ..state import MigrationError, make_engine, migrate
+
+    root = Path(project).resolve()
+    if from_url == to_url:
+        raise click.BadParameter("FROM_URL and TO_URL are the same store", param_hint="TO_URL")
+    engines = []
+    try:
+        for url, name in ((from_url, "FROM_URL"), (to_url, "TO_URL")):
+            if url.startswith("sqlite:///") and name == "FROM_URL":
+                path = Path(url[len("sqlite:///"):])
+                if not (path if path.is_absolute() else root / path).is_file():
+                    click.echo(f"error: {name}: no SQLite file at {path}; give the path of the current state.db "
+                               "(relative to --project)", err=True)
+                    sys.exit(1)
+            engines.append(make_engine(url, root))
+        copied = migrate(*engines)
+    except MigrationError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a store that cannot be reached; the URL may hold a password: only its kind
+        click.echo(f"error: a state store cannot be opened or written ({type(exc).__name__}); check both URLs and "
+                   "that the database is reachable; nothing was changed in TO_URL", err=True)
+        sys.exit(1)
+    finally:
+        for engine in engines:
+            engine.dispose()
+    click.echo("migrated: " + ", ".join(f"{table} {count}" for table, count in copied.items()))
+    click.echo("next: set extra.alertcast.state_url to the new store in mkdocs.yml, then start the daemons")
+
+
 def register(group: click.Group) -> None:
     group.add_command(run)
     group.add_command(status)
+    group.add_command(state_group)

@@ -29,6 +29,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy.engine import Engine
 
+from ..broadcast.outbox import record_baseline
 from ..config import CONFIG_FILE, Config, Settings, load_config
 from ..content.loader import load_content
 from ..content.models import Content
@@ -513,6 +514,10 @@ class Daemon:
                 else:
                     result = self.publisher(source, now)
                 plan = getattr(result, "plan", None) or Plan.at(content, now)
+                recorded = record_baseline(self.engine, plan, source)
+                if recorded:
+                    log.info("channels enabled on this state store: what is live now is not posted",
+                             extra={"channels": recorded})
                 self.enqueuer(self.engine, plan, source)
             except ContentError as exc:
                 self._failed(now, started, "content has errors; still serving the last good outputs: "
