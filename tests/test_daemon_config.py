@@ -74,7 +74,9 @@ def test_settings_pushed_to_git_take_effect_and_a_bad_file_is_held_back(tmp_path
     daemon.start()
     try:
         healthz = f"http://127.0.0.1:{daemon.port}/healthz"
-        wait_for(lambda: _chat_ids(fakes["telegram"], "live-phishing") == ["@alerts"], timeout=20)
+        repo.commit_alert("before-move", ahead(-60))  # live before the first start is not posted: a new one is
+        daemon.sync_now()
+        wait_for(lambda: _chat_ids(fakes["telegram"], "before-move") == ["@alerts"], timeout=20)
         original_title = _feed_title(config)
 
         # 1. A channel setting and a site setting change in git, with an alert that is live at once.
@@ -119,7 +121,7 @@ def test_settings_pushed_to_git_take_effect_and_a_bad_file_is_held_back(tmp_path
         wait_for(lambda: posts_for(fakes["telegram"], "while-broken"), timeout=20)
         time.sleep(1.0)
         assert _chat_ids(fakes["telegram"], "while-broken") == ["@moved"]
-        assert _chat_ids(fakes["telegram"], "live-phishing") == ["@alerts"]  # nothing re-posted
+        assert _chat_ids(fakes["telegram"], "before-move") == ["@alerts"]  # nothing re-posted
 
         # 4. A new state store: this daemon, holding the old one, stops leading (a daemon started on
         # the new store would be a second leader) and asks to be restarted, without the URL.

@@ -264,6 +264,8 @@ def test_a_daemon_whose_checkout_moves_to_another_state_store_never_leads_on_the
         standby = wait_for(lambda: (again.health() or {}).get("status") == "standby", timeout=60)
         assert standby and leader.health()["leader"] is True
         assert any(m.startswith("standby") for m in _messages(again))
+        for daemon in (leader, again):  # outputs current: 0 on leader and standby alike, for one alert rule
+            wait_for(lambda: "alertcast_unpublished_boundary_seconds 0.0" in daemon.metrics(), timeout=10)
         assert again.stop() == 0 and leader.stop() == 0
     finally:
         for process in (leader, late, again):

@@ -165,6 +165,9 @@ class Metrics:
         self.outbox = Gauge("alertcast_outbox_rows", "Outbox rows per channel and status",
                             ["channel", "status"], registry=r)
         self.leader = Gauge("alertcast_leader", "1 when this daemon holds the publisher lease", registry=r)
+        self.behind = Gauge("alertcast_unpublished_boundary_seconds",
+                            "Seconds since the earliest boundary the deployed outputs do not show yet (0: current); "
+                            "the same on leader and standby", registry=r)
         self.held_back = Gauge("alertcast_content_held_back",
                                "1 while the newest commit fails check and boundaries are published from the last "
                                "commit that passes", registry=r)
@@ -222,6 +225,7 @@ class Daemon:
         self._role: str | None = None  # "leader" or "standby" once known, to log each change once
         self.held_back: HeldBack | None = None  # the newest commit fails check (see _source)
         self.live_commit: str | None = None  # the commit whose content the last publish showed
+        self._content: Content | None = None  # what the last publish or sync found to publish (for metrics)
         self.last_publish_ok: bool | None = None
         self.last_error: str | None = None
         self.last_sync_error: str | None = None
@@ -654,6 +658,7 @@ class Daemon:
                 lastgood.clean(self.config)
                 self.held_back = None
                 self.metrics.held_back.set(0)
+            self._content = content
             return self.config, content
         head = gitsync.head(self.config.content_dir)
         errors = "; ".join(str(p) for p in problems if p.is_error)[:1500]
@@ -674,6 +679,7 @@ class Daemon:
         if content is None:  # the exported folder was removed: look again next time
             self.held_back = None
             raise ContentError(problems)
+        self._content = content
         return source, content
 
     def _schedule_boundary_from_content(self, now: datetime) -> None:
@@ -840,6 +846,7 @@ class Daemon:
     def _update_outbox_metrics(self) -> None:
         from .status import outbox_summary
 
+        self._update_behind()
         summary = outbox_summary(self.engine)
         # A (channel, status) pair that emptied is absent from the summary: set it to 0, or the
         # gauge would report e.g. a row queued for a retry long after it was sent.
@@ -848,6 +855,19 @@ class Daemon:
         for (channel, status), count in summary.items():
             self.metrics.outbox.labels(channel, status).set(count)
         self._outbox_labels |= summary.keys()
+
+    def _update_behind(self) -> None:
+        """How far the deployed outputs lag: the first boundary after the last successful publish
+        of any daemon (the shared publish log), if it has passed. A standby and an idle leader
+        report 0 while all is well, unlike the age of the last publish, which grows when nothing
+        changes and is 0 on a standby."""
+        last = publog.last(self.engine, "publish", ok=True)
+        if self._content is None or last is None:
+            self.metrics.behind.set(0)
+            return
+        due = Plan.at(self._content, last.at).next_change_at
+        now = self.clock()
+        self.metrics.behind.set(max(0.0, (now - due).total_seconds()) if due is not None else 0)
 
     def render_metrics(self) -> tuple[bytes, str]:
         return generate_latest(self.metrics.registry), CONTENT_TYPE_LATEST
