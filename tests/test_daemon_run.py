@@ -212,6 +212,9 @@ def test_while_the_newest_commit_fails_check_boundaries_are_published_from_the_l
         status = subprocess.run([sys.executable, "-m", "alertcast", "status", "-p", str(live)],
                                 capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(SRC)))
         assert f"from commit {good}" in status.stdout and bad in status.stdout, status.stdout + status.stderr
+        assert f"leader: {daemon.health()['holder']} since " in status.stdout  # from the lease, not the checkout
+        (deployed,) = [line for line in status.stdout.splitlines() if line.startswith("deployed (site/) banner zh: ")]
+        assert "expiring" not in deployed and "live-phishing" in deployed
 
         assert daemon.stop() == 0  # a restart while the newest commit is still broken
         restarted = Process(live, tmp_path / "two.log", {}, "--sync-interval", "1")

@@ -14,6 +14,7 @@ from ..plan import Plan
 from ..problems import ContentError, Problem
 from ..state import open_store
 from . import gitsync, publog
+from .lease import Lease
 from .status import outbox_summary
 
 
@@ -92,8 +93,9 @@ def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch
 @_project_option
 @click.option("--now", default=None, metavar="TIME", help="Show the state at this ISO 8601 time instead of now.")
 def status(project: str, now: str | None) -> None:
-    """Show what is live now, what is scheduled next (in the project's timezone), the outbox
-    summary, and the last publish and sync."""
+    """Show which daemon leads and what it deployed (the live banner), what the checkout says is
+    live and scheduled next, the outbox summary, and the last publish and sync. Times are in the
+    project's timezone, with their UTC offset."""
     from ..cli import TimeParam, project_config
 
     config = project_config(project)
@@ -101,9 +103,20 @@ def status(project: str, now: str | None) -> None:
     tz = config.tz
 
     def local(t: datetime) -> str:
-        return t.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+        t = t.astimezone(tz)
+        offset = t.strftime("%z")
+        return f"{t:%Y-%m-%d %H:%M:%S} {t.tzname()} (UTC{offset[:3]}:{offset[3:]})"
 
     click.echo(f"now: {local(at)}")
+    engine = open_store(config.settings.state_url, config.root)
+    lease = Lease(engine, "").current()
+    if lease is None or lease[1] <= datetime.now(timezone.utc).timestamp():
+        click.echo("leader: none (no daemon holds the publisher lease: none runs, or it stopped)")
+    else:
+        since = next((e.at for e in publog.entries(engine, "publish") if e.holder == lease[0]), None)
+        click.echo(f"leader: {lease[0]}" + (f" since {local(since)}" if since else "")
+                   + f" (lease until {local(datetime.fromtimestamp(lease[1], timezone.utc))})")
+    click.echo(_deployed(config))
     content, problems = load_content(config)
     if content is None:
         errors = [p for p in problems if p.is_error]
@@ -119,16 +132,35 @@ def status(project: str, now: str | None) -> None:
             click.echo(f"  {alert.id} at {local(alert.publish_at)}")
         nxt = plan.next_change_at
         click.echo(f"next change: {local(nxt) if nxt else 'none'}")
-    engine = open_store(config.settings.state_url, config.root)
     summary = outbox_summary(engine)
     click.echo("outbox: " + (", ".join(f"{c}/{s}={n}" for (c, s), n in sorted(summary.items())) or "empty"))
     for kind in ("publish", "sync"):
         entry = publog.last(engine, kind)
         text = "never" if entry is None else (
-            f"{local(entry.at)} {'ok' if entry.ok else 'FAILED'}" + (f" ({entry.detail})" if entry.detail else ""))
+            f"{local(entry.at)} {'ok' if entry.ok else 'FAILED'}" + (f" ({entry.detail})" if entry.detail else "")
+            + (f" by {entry.holder}" if entry.holder else ""))
         click.echo(f"last {kind}: {text}")
     engine.dispose()
 
+
+def _deployed(config) -> str:  # type: ignore[no-untyped-def]
+    """What readers get now: the alerts in the banner of the live release in the output folder (a
+    standby's folder, or the checkout's plan, can say otherwise)."""
+    import json
+
+    from ..publish.atomic import live_release
+    from ..render.banner import banner_path
+
+    release = live_release(config.output_dir.absolute())
+    where = f"deployed ({config.settings.output_dir}/)"
+    if release is None:
+        return f"{where}: nothing published yet"
+    try:
+        data = json.loads((release / banner_path(config.default_lang)).read_text(encoding="utf-8"))
+        ids = [b["id"] for b in data["banners"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{where}: no banner file can be read"
+    return f"{where} banner {config.default_lang}: " + (", ".join(ids) or "empty")
 
 
 @click.group("state")
