@@ -342,3 +342,32 @@ def test_a_new_or_moved_state_store_re_sends_nothing(tmp_path, fresh_postgres): 
                 process.kill()
         for fake in fakes.values():
             fake.close()
+
+
+# --- no boundary late because a build just ran ------------------------------------------------------
+def test_a_boundary_within_the_build_of_a_push_goes_live_at_its_second_not_a_build_later(tmp_path):
+    """A push brings one alert live at once and another due while that push's release builds. One
+    release, built for the second alert's publish_at and switched to at that second, shows both:
+    no build for the push, then another for the boundary."""
+    repo = make_repo(tmp_path)
+    live = repo.clone("live")
+    secret = "push-secret"
+    daemon = Process(live, tmp_path / "daemon.log", {"ALERTCAST_WEBHOOK_SECRET": secret}, "--sync-interval", "600")
+    try:
+        wait_for(lambda: (daemon.health() or {}).get("status") == "ok", timeout=90)
+        build = _build_seconds(daemon)
+        repo.commit_alert("now-live", datetime.now(timezone.utc) - timedelta(minutes=1), push=False)
+        # due once the push's build has begun, and before it would end
+        publish_at = (datetime.now(timezone.utc) + timedelta(seconds=max(2.0, build / 2) + 1)).replace(microsecond=0)
+        repo.commit_alert("soon", publish_at)
+        assert _push_hook(daemon, secret) == 202
+        wait_for(lambda: "soon" in (_banner_ids(live) or []), timeout=publish_at.timestamp() - time.time() + 3 * build)
+        engine = open_store("sqlite:///.alertcast/state.db", live)
+        (went,) = wait_for(lambda: [e for e in publog.entries(engine, "publish") if e.detail != "start"])
+        assert went.at == publish_at and went.detail == "sync", went  # one release, for that second
+        assert "now-live" in _banner_ids(live)
+        assert any(r["message"].startswith("a boundary falls within the build") for r in _log(daemon))
+        assert daemon.stop() == 0
+        engine.dispose()
+    finally:
+        daemon.kill()

@@ -512,6 +512,15 @@ class Daemon:
                     # a broken commit arrived: what is live stays as it is, its boundaries still come
                     self._schedule_boundary(Plan.at(content, now).next_change_at)
                     return
+                ahead = None if prepared is not None else self._within_build(content, now)
+                if ahead is not None:  # a boundary passes during this build: build for it, switch at it
+                    log.info("a boundary falls within the build: its release is built now",
+                             extra={"for": ahead.isoformat(), "build_seconds": round(self._build_seconds, 3)})
+                    prepared = self.preparer(source, ahead)  # type: ignore[misc]
+                    wait = (ahead - self.clock()).total_seconds()
+                    if wait > 0 and self._stopped.wait(wait):
+                        self._discard(prepared)
+                        return
                 if prepared is not None:  # built before its moment: going live is one switch
                     now = prepared.plan.now.astimezone(timezone.utc)
                     result = self.finisher(source, prepared)
@@ -551,6 +560,19 @@ class Daemon:
                                          "prepared": prepared is not None, "commit": self.live_commit})
             self._schedule_boundary(plan.next_change_at)
         self.dispatch_now()
+
+    def _within_build(self, content: Content, now: datetime) -> datetime | None:
+        """The last of the boundaries that pass before a build started at `now` would end (by the
+        last build's duration), if any. Building for `now` and then for that boundary would make
+        it late by a whole build; its release, switched to at its second, shows the change for
+        `now` too. Only with a preparer (the real pipeline)."""
+        if self.preparer is None or self._build_seconds <= 0:
+            return None
+        end = now + timedelta(seconds=self._build_seconds)
+        target, nxt = None, Plan.at(content, now).next_change_at
+        while nxt is not None and nxt <= end:
+            target, nxt = nxt, Plan.at(content, nxt).next_change_at
+        return target
 
     def _still_leader(self) -> bool:
         """Renew just before acting, so a daemon that was paused past its lease stands down."""
