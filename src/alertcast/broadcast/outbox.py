@@ -106,6 +106,17 @@ def _baselined(engine: Engine) -> dict[str, set[tuple[str, str]]]:
         return found
 
 
+def repost(engine: Engine, alert, config: Config, channel: str, now: datetime) -> bool:  # type: ignore[no-untyped-def]
+    """Queue a live alert on `channel` although it was live before the channel's baseline (a person
+    asked, see `alertcast outbox repost`); False when this revision is already in the outbox."""
+    with engine.begin() as conn:
+        conn.execute(baseline.delete().where(baseline.c.channel == channel, baseline.c.alert_id == alert.id))
+    if any(r["revision"] == alert.revision and r["action"] in ("post", "update")
+           for r in _rows_for(engine, alert.id, channel)):
+        return False
+    return _add(engine, alert, config, channel, "post", now) == 1
+
+
 def idem_key(alert_id: str, revision: str, channel: str, action: str) -> str:
     """Stable across processes and machines; sent to networks that honour idempotency keys."""
     digest = hashlib.sha256(f"{alert_id}|{revision}|{channel}|{action}".encode()).hexdigest()
