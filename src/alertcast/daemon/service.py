@@ -412,8 +412,11 @@ class Daemon:
         published: publishing it as it is would take that back (on a shared deploy target, an
         alert just withdrawn would be in the banner again). So fetch first, for a few seconds
         at most: an unreachable remote must not hold the takeover back."""
+        if not self.sync_enabled:
+            return
         log.info("waiting for a sync before the first publish as leader", extra={"timeout_seconds": TAKEOVER_SYNC})
-        if not self.sync_enabled or not self._sync_lock.acquire(timeout=TAKEOVER_SYNC):
+        if not self._sync_lock.acquire(timeout=TAKEOVER_SYNC):
+            log.warning("no sync within the wait: publishing the checkout at hand")
             return  # a sync already running publishes what it brings, this daemon leading now
         try:
             if not self._stopped.is_set():
