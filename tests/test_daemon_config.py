@@ -74,7 +74,9 @@ def test_settings_pushed_to_git_take_effect_and_a_bad_file_is_held_back(tmp_path
     daemon.start()
     try:
         healthz = f"http://127.0.0.1:{daemon.port}/healthz"
-        wait_for(lambda: _chat_ids(fakes["telegram"], "live-phishing") == ["@alerts"], timeout=20)
+        repo.commit_alert("before-move", ahead(-60))  # live before the first start is not posted: a new one is
+        daemon.sync_now()
+        wait_for(lambda: _chat_ids(fakes["telegram"], "before-move") == ["@alerts"], timeout=20)
         original_title = _feed_title(config)
 
         # 1. A channel setting and a site setting change in git, with an alert that is live at once.
@@ -119,16 +121,21 @@ def test_settings_pushed_to_git_take_effect_and_a_bad_file_is_held_back(tmp_path
         wait_for(lambda: posts_for(fakes["telegram"], "while-broken"), timeout=20)
         time.sleep(1.0)
         assert _chat_ids(fakes["telegram"], "while-broken") == ["@moved"]
-        assert _chat_ids(fakes["telegram"], "live-phishing") == ["@alerts"]  # nothing re-posted
+        assert _chat_ids(fakes["telegram"], "before-move") == ["@alerts"]  # nothing re-posted
 
-        # 4. A setting read only at start is reported, not silently ignored, and not applied.
+        # 4. A new state store: this daemon, holding the old one, stops leading (a daemon started on
+        # the new store would be a second leader) and asks to be restarted, without the URL.
         _edit_settings(repo.editor, lambda raw: raw["extra"]["alertcast"].update(state_url="sqlite:///.alertcast/x.db"))
         _push(repo, "move the state store")
         daemon.sync_now()
         health = requests.get(healthz, timeout=5)
-        assert health.status_code == 200 and health.json()["restart_needed"] == ["extra.alertcast.state_url"]
-        warned = [m for m in _messages(caplog, logging.WARNING) if "state_url" in m]
-        assert warned and "restarted" in warned[-1] and "x.db" not in " ".join(warned)
+        assert health.status_code == 503 and health.json()["restart_needed"] == ["extra.alertcast.state_url"]
+        assert health.json()["leader"] is False and "state_url" in health.json()["status"]
+        assert daemon.lease.current()[1] == 0.0  # let go of at once, not left to run out
+        daemon.tick_lease()
+        assert not daemon.is_leader
+        errors = [m for m in _messages(caplog, logging.ERROR) if "state_url" in m]
+        assert errors and "exits" in errors[-1] and "x.db" not in " ".join(errors)
         assert daemon.config.settings.state_url == config.settings.state_url
         assert not (config.root / ".alertcast" / "x.db").exists()
         assert publog.last(daemon.engine, "sync").detail.endswith(head(repo.editor))  # still the store it started with

@@ -373,3 +373,31 @@ def test_an_empty_listing_says_so(project, tmp_path, cli):
             "no rows in status failed or unknown\n"
     finally:
         fakes["telegram"].close()
+
+
+def test_an_alert_live_before_the_baseline_is_posted_only_by_an_explicit_previewed_repost(project, tmp_path, cli):
+    """The daemon records what is live when a channel is first enabled on a store and posts none of
+    it; `alertcast outbox repost` shows the posts, and queues them only with --yes, once."""
+    fakes, _env, config, content, engine = _setup(project, tmp_path)
+    try:
+        plan = Plan.at(content, NOW)
+        assert outbox.record_baseline(engine, plan, config) == ["telegram", "mastodon"]
+        assert outbox.record_baseline(engine, plan, config) == []  # once per channel and store
+        assert outbox.enqueue(engine, plan, config) == 0 and outbox.rows(engine) == []
+        shown = cli("outbox", "repost", "live-phishing", "-p", str(project), "--now", NOW.isoformat())
+        assert shown.exit_code == 0, shown.output
+        assert "would post on telegram" in shown.output and "nothing queued" in shown.output
+        assert outbox.rows(engine) == []
+        done = cli("outbox", "repost", "live-phishing", "-p", str(project), "--now", NOW.isoformat(), "--yes")
+        assert done.exit_code == 0, done.output
+        assert sorted((r["channel"], r["action"]) for r in outbox.rows(engine)) == [("mastodon", "post"),
+                                                                                     ("telegram", "post")]
+        again = cli("outbox", "repost", "live-phishing", "-p", str(project), "--now", NOW.isoformat(), "--yes")
+        assert "already in the outbox" in again.output and len(outbox.rows(engine)) == 2
+        assert outbox.enqueue(engine, plan, config) == 0
+        missing = cli("outbox", "repost", "no-such-alert", "-p", str(project), "--now", NOW.isoformat())
+        assert missing.exit_code == 1 and "is not live" in missing.output and "Traceback" not in missing.output
+    finally:
+        engine.dispose()
+        for fake in fakes.values():
+            fake.close()

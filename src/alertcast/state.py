@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 
 metadata = MetaData()
@@ -48,3 +48,43 @@ def open_store(url: str, root: Path | None = None) -> Engine:
     engine = make_engine(url, root)
     create_tables(engine)
     return engine
+
+
+#: What `migrate` moves: everything but the leader lease (a daemon takes it on the new store).
+NOT_MIGRATED = ("daemon_lease",)
+
+
+class MigrationError(Exception):
+    """A store cannot be read or written, or the target already holds state."""
+
+
+def migrate(source: Engine, target: Engine) -> dict[str, int]:
+    """Copy the outbox (sent rows, pauses, channel baselines) and the publish log from `source`
+    to `target`, ids kept, in one transaction on the target; returns rows copied per table.
+
+    Run with the daemons stopped. The target must hold no outbox or publish log rows: merging two
+    histories could not keep their ids. What was sent stays sent, so nothing is posted again."""
+    from sqlalchemy import func, insert, select, text
+
+    create_tables(source)
+    create_tables(target)
+    tables = [t for t in metadata.sorted_tables if t.name not in NOT_MIGRATED]
+    with target.connect() as conn:
+        busy = [t.name for t in tables if conn.execute(select(func.count()).select_from(t)).scalar()]
+    if busy:
+        raise MigrationError(f"the target store already holds rows in {', '.join(busy)}; migrate into an empty "
+                             "database (or a new SQLite file)")
+    copied = {}
+    with source.connect() as src, target.begin() as dst:
+        for table in tables:
+            rows = [dict(r._mapping) for r in src.execute(select(table))]
+            if rows:
+                dst.execute(insert(table), rows)
+            copied[table.name] = len(rows)
+        if target.dialect.name == "postgresql":  # ids were copied: move each sequence past them
+            for table in tables:
+                (column, *others) = table.primary_key.columns
+                if not others and isinstance(column.type, Integer):
+                    dst.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                                     f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
+    return copied

@@ -170,6 +170,44 @@ def resolve_cmd(row_id: int, posted: bool | None, remote_id: str | None, project
     click.echo(f"row {row_id} " + ("marked sent" if posted else "queued again"))
 
 
+@outbox_group.command("repost")
+@click.argument("alert_id")
+@click.option("--channel", "channels", multiple=True, help="Only this channel (repeat it for several); default: all "
+              "the alert's enabled channels.")
+@click.option("--yes", is_flag=True, help="Queue the posts; without it they are only shown.")
+@project_opt
+@now_opt
+def repost_cmd(alert_id: str, channels: tuple[str, ...], yes: bool, project: str, now: str | None) -> None:
+    """Post a live alert again on its channels: one that was live before a channel was enabled on
+    this state store (the daemon posts none of those). Shows each post first; --yes queues them."""
+    from . import outbox
+
+    config, content = _project(project)
+    when = _now(now)
+    plan = Plan.at(content, when)
+    alert = next((a for a in plan.live if a.id == alert_id), None)
+    if alert is None:
+        raise click.ClickException(f"{alert_id} is not live at {when.isoformat()}; only a live alert is posted "
+                                   "(see `alertcast status`)")
+    targets = channels or tuple(c for c in config.enabled_channels if c in alert.channels)
+    unknown = [c for c in targets if c not in config.enabled_channels or c not in alert.channels]
+    if unknown or not targets:
+        raise click.ClickException(f"{alert_id} does not go to {', '.join(unknown) or 'any enabled channel'}: "
+                                   "its channels are " + ", ".join(c for c in alert.channels if c in SOCIAL_CHANNELS))
+    engine = open_store(config.settings.state_url, config.root)
+    for channel in targets:
+        post = render_posts.render(alert, config, channel, "post")
+        if not yes:
+            click.echo(f"would post on {channel} ({_channel_state(config, channel)}):\n{post.text}\n")
+        elif outbox.repost(engine, alert, config, channel, when):
+            click.echo(f"queued on {channel}; the daemon (or `alertcast outbox drain`) sends it")
+        else:
+            click.echo(f"{channel}: this revision is already in the outbox (see `alertcast outbox`)")
+    if not yes:
+        click.echo("nothing queued; run again with --yes to post")
+    engine.dispose()
+
+
 @outbox_group.command("drain")
 @project_opt
 @now_opt

@@ -68,6 +68,60 @@ pauses = Table(
 )
 
 
+#: What was already live on a channel when it was first enabled on this state store (a fresh
+#: store, a channel added): those alerts were posted before, or never meant to be, so they are not
+#: posted now. One row per channel with alert_id "" marks the baseline as recorded.
+baseline = Table(
+    "outbox_baseline", metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("alert_id", String(200), primary_key=True),
+    Column("revision", String(40), primary_key=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def record_baseline(engine: Engine, plan: Plan, config: Config) -> list[str]:
+    """For each enabled channel without a baseline on this store, record the alerts live on it in
+    `plan`; returns the channels recorded now. Run by the daemon before its first enqueue, so
+    that an empty state store (a new file, a moved database) re-sends nothing."""
+    with engine.connect() as conn:
+        known = {c for (c,) in conn.execute(select(baseline.c.channel).where(baseline.c.alert_id == ""))}
+    added = []
+    for channel in config.enabled_channels:
+        if channel in known:
+            continue
+        rows = [dict(channel=channel, alert_id="", revision="", recorded_at=utc(plan.now))]
+        rows += [dict(channel=channel, alert_id=a.id, revision=a.revision, recorded_at=utc(plan.now))
+                 for a in plan.live if channel in a.channels]
+        try:
+            with engine.begin() as conn:
+                conn.execute(insert(baseline), rows)
+            added.append(channel)
+        except IntegrityError:
+            continue  # another daemon recorded it at the same moment
+    return added
+
+
+def _baselined(engine: Engine) -> dict[str, set[tuple[str, str]]]:
+    with engine.connect() as conn:
+        found: dict[str, set[tuple[str, str]]] = {}
+        for channel, alert_id, revision in conn.execute(select(baseline.c.channel, baseline.c.alert_id,
+                                                               baseline.c.revision)):
+            found.setdefault(channel, set()).add((alert_id, revision))
+        return found
+
+
+def repost(engine: Engine, alert, config: Config, channel: str, now: datetime) -> bool:  # type: ignore[no-untyped-def]
+    """Queue a live alert on `channel` although it was live before the channel's baseline (a person
+    asked, see `alertcast outbox repost`); False when this revision is already in the outbox."""
+    with engine.begin() as conn:
+        conn.execute(baseline.delete().where(baseline.c.channel == channel, baseline.c.alert_id == alert.id))
+    if any(r["revision"] == alert.revision and r["action"] in ("post", "update")
+           for r in _rows_for(engine, alert.id, channel)):
+        return False
+    return _add(engine, alert, config, channel, "post", now) == 1
+
+
 def idem_key(alert_id: str, revision: str, channel: str, action: str) -> str:
     """Stable across processes and machines; sent to networks that honour idempotency keys."""
     digest = hashlib.sha256(f"{alert_id}|{revision}|{channel}|{action}".encode()).hexdigest()
@@ -119,11 +173,14 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
     (invariant 1).
     """
     added = 0
+    before = _baselined(engine)
     for channel in config.enabled_channels:
         for alert in plan.published:  # as the plan presents them at its `now`; scheduled ones are not there
             state = plan.states[alert.id]
             if channel not in alert.channels:
                 continue
+            if state is State.live and (alert.id, alert.revision) in before.get(channel, ()):
+                continue  # live, as it is, since before the channel was enabled on this store
             rows = _rows_for(engine, alert.id, channel)
             if state is State.live:
                 if any(r["revision"] == alert.revision and r["action"] in ("post", "update") for r in rows):

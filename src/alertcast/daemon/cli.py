@@ -14,6 +14,7 @@ from ..plan import Plan
 from ..problems import ContentError, Problem
 from ..state import open_store
 from . import gitsync, publog
+from .lease import Lease
 from .status import outbox_summary
 
 
@@ -85,15 +86,16 @@ def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch
     import signal
 
     faulthandler.register(signal.SIGQUIT, all_threads=True)  # `kill -QUIT` prints every thread's stack
-    daemon.run_forever()
+    sys.exit(daemon.run_forever())
 
 
 @click.command()
 @_project_option
 @click.option("--now", default=None, metavar="TIME", help="Show the state at this ISO 8601 time instead of now.")
 def status(project: str, now: str | None) -> None:
-    """Show what is live now, what is scheduled next (in the project's timezone), the outbox
-    summary, and the last publish and sync."""
+    """Show which daemon leads and what it deployed (the live banner), what the checkout says is
+    live and scheduled next, the outbox summary, and the last publish and sync. Times are in the
+    project's timezone, with their UTC offset."""
     from ..cli import TimeParam, project_config
 
     config = project_config(project)
@@ -101,9 +103,20 @@ def status(project: str, now: str | None) -> None:
     tz = config.tz
 
     def local(t: datetime) -> str:
-        return t.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+        t = t.astimezone(tz)
+        offset = t.strftime("%z")
+        return f"{t:%Y-%m-%d %H:%M:%S} {t.tzname()} (UTC{offset[:3]}:{offset[3:]})"
 
     click.echo(f"now: {local(at)}")
+    engine = open_store(config.settings.state_url, config.root)
+    lease = Lease(engine, "").current()
+    if lease is None or lease[1] <= datetime.now(timezone.utc).timestamp():
+        click.echo("leader: none (no daemon holds the publisher lease: none runs, or it stopped)")
+    else:
+        since = next((e.at for e in publog.entries(engine, "publish") if e.holder == lease[0]), None)
+        click.echo(f"leader: {lease[0]}" + (f" since {local(since)}" if since else "")
+                   + f" (lease until {local(datetime.fromtimestamp(lease[1], timezone.utc))})")
+    click.echo(_deployed(config))
     content, problems = load_content(config)
     if content is None:
         errors = [p for p in problems if p.is_error]
@@ -119,18 +132,81 @@ def status(project: str, now: str | None) -> None:
             click.echo(f"  {alert.id} at {local(alert.publish_at)}")
         nxt = plan.next_change_at
         click.echo(f"next change: {local(nxt) if nxt else 'none'}")
-    engine = open_store(config.settings.state_url, config.root)
     summary = outbox_summary(engine)
     click.echo("outbox: " + (", ".join(f"{c}/{s}={n}" for (c, s), n in sorted(summary.items())) or "empty"))
     for kind in ("publish", "sync"):
         entry = publog.last(engine, kind)
         text = "never" if entry is None else (
-            f"{local(entry.at)} {'ok' if entry.ok else 'FAILED'}" + (f" ({entry.detail})" if entry.detail else ""))
+            f"{local(entry.at)} {'ok' if entry.ok else 'FAILED'}" + (f" ({entry.detail})" if entry.detail else "")
+            + (f" by {entry.holder}" if entry.holder else ""))
         click.echo(f"last {kind}: {text}")
     engine.dispose()
 
+
+def _deployed(config) -> str:  # type: ignore[no-untyped-def]
+    """What readers get now: the alerts in the banner of the live release in the output folder (a
+    standby's folder, or the checkout's plan, can say otherwise)."""
+    import json
+
+    from ..publish.atomic import live_release
+    from ..render.banner import banner_path
+
+    release = live_release(config.output_dir.absolute())
+    where = f"deployed ({config.settings.output_dir}/)"
+    if release is None:
+        return f"{where}: nothing published yet"
+    try:
+        data = json.loads((release / banner_path(config.default_lang)).read_text(encoding="utf-8"))
+        ids = [b["id"] for b in data["banners"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{where}: no banner file can be read"
+    return f"{where} banner {config.default_lang}: " + (", ".join(ids) or "empty")
+
+
+@click.group("state")
+def state_group() -> None:
+    """The state store (outbox, channel baselines, publish log)."""
+
+
+@state_group.command("migrate")
+@_project_option
+@click.argument("from_url", metavar="FROM_URL")
+@click.argument("to_url", metavar="TO_URL")
+def migrate_cmd(project: str, from_url: str, to_url: str) -> None:
+    """Move the state from FROM_URL to TO_URL (SQLAlchemy URLs, e.g. sqlite:///.alertcast/state.db and
+    postgresql+psycopg://user@host/db), with every daemon stopped; then point state_url at TO_URL.
+    What was sent stays sent: nothing is posted again. A relative SQLite path is taken from --project."""
+    from ..state import MigrationError, make_engine, migrate
+
+    root = Path(project).resolve()
+    if from_url == to_url:
+        raise click.BadParameter("FROM_URL and TO_URL are the same store", param_hint="TO_URL")
+    engines = []
+    try:
+        for url, name in ((from_url, "FROM_URL"), (to_url, "TO_URL")):
+            if url.startswith("sqlite:///") and name == "FROM_URL":
+                path = Path(url[len("sqlite:///"):])
+                if not (path if path.is_absolute() else root / path).is_file():
+                    click.echo(f"error: {name}: no SQLite file at {path}; give the path of the current state.db "
+                               "(relative to --project)", err=True)
+                    sys.exit(1)
+            engines.append(make_engine(url, root))
+        copied = migrate(*engines)
+    except MigrationError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a store that cannot be reached; the URL may hold a password: only its kind
+        click.echo(f"error: a state store cannot be opened or written ({type(exc).__name__}); check both URLs and "
+                   "that the database is reachable; nothing was changed in TO_URL", err=True)
+        sys.exit(1)
+    finally:
+        for engine in engines:
+            engine.dispose()
+    click.echo("migrated: " + ", ".join(f"{table} {count}" for table, count in copied.items()))
+    click.echo("next: set extra.alertcast.state_url to the new store in mkdocs.yml, then start the daemons")
 
 
 def register(group: click.Group) -> None:
     group.add_command(run)
     group.add_command(status)
+    group.add_command(state_group)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,18 +24,31 @@ class _TimedOut(Exception):
     pass
 
 
-def _git(cwd: Path, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
-    """Run git; after `timeout` seconds kill it with everything it started (ssh, a credential
-    helper), which killing git alone would leave running, a stuck one per sync."""
+#: How often a running git is checked against its deadline and the caller's `cancel` event.
+_POLL = 0.1
+
+
+def _git(cwd: Path, *args: str, timeout: float = 120.0,
+         cancel: threading.Event | None = None) -> subprocess.CompletedProcess[str]:
+    """Run git; after `timeout` seconds, or as soon as `cancel` is set (the daemon stopping), kill
+    it with everything it started (ssh, a credential helper), which killing git alone would leave
+    running, a stuck one per sync."""
     proc = subprocess.Popen(["git", "-C", str(cwd), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise _TimedOut(f"git {args[0]} did not finish within {timeout:g} s") from None
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            out, err = proc.communicate(timeout=max(0.0, min(_POLL, deadline - time.monotonic())))
+            return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+        except subprocess.TimeoutExpired:
+            stopping = cancel is not None and cancel.is_set()
+            if not stopping and time.monotonic() < deadline:
+                continue
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            if stopping:
+                raise _TimedOut(f"git {args[0]} was stopped: the daemon is stopping") from None
+            raise _TimedOut(f"git {args[0]} did not finish within {timeout:g} s") from None
 
 
 def head(checkout: Path) -> str | None:
@@ -41,20 +56,21 @@ def head(checkout: Path) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def sync(checkout: Path, timeout: float = 120.0) -> SyncResult:
+def sync(checkout: Path, timeout: float = 120.0, cancel: threading.Event | None = None) -> SyncResult:
     """Fetch the upstream and fast-forward; report (do not fix) local changes or divergence.
-    A git command that hangs (an unreachable remote) is a failed sync after `timeout` seconds."""
+    A git command that hangs (an unreachable remote) is a failed sync after `timeout` seconds,
+    or at once when `cancel` is set."""
     try:
-        return _sync(checkout, timeout)
+        return _sync(checkout, timeout, cancel)
     except _TimedOut as exc:
         return SyncResult(False, False, error=str(exc))
 
 
-def _sync(checkout: Path, timeout: float) -> SyncResult:
+def _sync(checkout: Path, timeout: float, cancel: threading.Event | None) -> SyncResult:
     old = head(checkout)
     if old is None:
         return SyncResult(False, False, error=f"{checkout} is not a git checkout; clone the content repository there")
-    fetched = _git(checkout, "fetch", "--quiet", timeout=timeout)
+    fetched = _git(checkout, "fetch", "--quiet", timeout=timeout, cancel=cancel)
     if fetched.returncode != 0:
         return SyncResult(False, False, old, old, f"git fetch failed: {fetched.stderr.strip()[:300]}")
     upstream = _git(checkout, "rev-parse", "@{u}")

@@ -1,11 +1,14 @@
-"""The publish log: every publish and sync attempt, for `alertcast status` and /healthz."""
+"""The publish log: every publish and sync attempt, for `alertcast status` and /healthz.
+
+Each daemon syncs every minute, so the log keeps the newest KEEP entries of each kind, not all:
+a pair of daemons would otherwise add some 2,880 rows a day, for ever."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Table, Text, insert, select
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Table, Text, delete, insert, select
 from sqlalchemy.engine import Engine
 
 from ..state import metadata
@@ -20,6 +23,8 @@ publish_log = Table(
     Column("duration", Float, nullable=False, default=0.0),
     Column("detail", Text, nullable=False, default=""),
 )
+
+KEEP = 1000  # entries of each kind (publish, sync) kept
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,11 @@ def record(engine: Engine, kind: str, at: datetime, ok: bool, *, holder: str = "
            detail: str = "") -> None:
     with engine.begin() as conn:
         conn.execute(insert(publish_log).values(kind=kind, at=at.astimezone(timezone.utc), ok=ok, holder=holder,
-                                                duration=duration,
-                                                detail=detail[:2000]))
+                                                duration=duration, detail=detail[:2000]))
+        oldest_kept = select(publish_log.c.id).where(publish_log.c.kind == kind).order_by(publish_log.c.id.desc())
+        cutoff = conn.execute(oldest_kept.offset(KEEP).limit(1)).scalar()
+        if cutoff is not None:
+            conn.execute(delete(publish_log).where(publish_log.c.kind == kind, publish_log.c.id <= cutoff))
 
 
 def _entry(row) -> Entry:  # type: ignore[no-untyped-def]

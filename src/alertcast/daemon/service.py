@@ -12,14 +12,13 @@ caught up (APScheduler 3.x would drop a late date job after misfire_grace_time).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
 import signal
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -30,14 +29,17 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy.engine import Engine
 
+from ..broadcast.outbox import record_baseline
 from ..config import CONFIG_FILE, Config, Settings, load_config
 from ..content.loader import load_content
+from ..content.models import Content
 from ..content.parsecache import fingerprint
 from ..plan import Plan
 from ..problems import ContentError
 from ..state import create_tables, open_store
-from . import gitsync, logs, publog, webhook
-from .lease import Lease
+from . import gitsync, lastgood, logs, publog, webhook
+from .lastgood import HeldBack
+from .lease import Lease, holder_name
 
 log = logging.getLogger("alertcast.daemon")
 
@@ -49,8 +51,12 @@ RETRY_CAP = 600.0  # seconds: the longest wait between retries of a failed publi
 PREPARE_LEAD = (30.0, 600.0)  # seconds before a boundary to start building its release: at least, at most
 PREPARED_VALID = 60.0  # seconds after its moment a prepared release may still go live (a late wake-up)
 TAKEOVER_SYNC = 10.0  # seconds a daemon taking over waits for git before it publishes what it has
+SYNC_TIMEOUT = 120.0  # seconds a git command of a sync may take before it is killed
 #: Settings in mkdocs.yml read once at start: a change is reported, and takes effect at the next restart.
 RESTART_ONLY = ("state_url",)
+#: Exit status of `alertcast run` when state_url changed under it (EX_TEMPFAIL): its supervisor
+#: starts it again, on the store mkdocs.yml names now.
+EXIT_STORE_MOVED = 75
 
 
 def utcnow() -> datetime:
@@ -159,6 +165,12 @@ class Metrics:
         self.outbox = Gauge("alertcast_outbox_rows", "Outbox rows per channel and status",
                             ["channel", "status"], registry=r)
         self.leader = Gauge("alertcast_leader", "1 when this daemon holds the publisher lease", registry=r)
+        self.behind = Gauge("alertcast_unpublished_boundary_seconds",
+                            "Seconds since the earliest boundary the deployed outputs do not show yet (0: current); "
+                            "the same on leader and standby", registry=r)
+        self.held_back = Gauge("alertcast_content_held_back",
+                               "1 while the newest commit fails check and boundaries are published from the last "
+                               "commit that passes", registry=r)
 
 
 class Daemon:
@@ -185,7 +197,7 @@ class Daemon:
         self.waiting = config_error is not None  # no valid mkdocs.yml yet: no store, no lease, no publish
         self.store_error: str | None = None  # waiting, with a valid mkdocs.yml whose state store cannot be opened
         self._engine: Engine | None = engine
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holder = holder or holder_name()
         self._lease_ttl = lease_ttl
         if not self.waiting:
             self._open_store()
@@ -210,6 +222,10 @@ class Daemon:
         self._sync_lock = threading.Lock()
         self._dispatch_lock = threading.Lock()
         self.is_leader = False
+        self._role: str | None = None  # "leader" or "standby" once known, to log each change once
+        self.held_back: HeldBack | None = None  # the newest commit fails check (see _source)
+        self.live_commit: str | None = None  # the commit whose content the last publish showed
+        self._content: Content | None = None  # what the last publish or sync found to publish (for metrics)
         self.last_publish_ok: bool | None = None
         self.last_error: str | None = None
         self.last_sync_error: str | None = None
@@ -218,6 +234,7 @@ class Daemon:
         self._outbox_labels: set[tuple[str, str]] = set()
         self.server = None
         self._stopped = threading.Event()
+        self._store_moved = threading.Event()  # state_url changed: never lead again, exit (see run_forever)
 
     @property
     def engine(self) -> Engine:
@@ -234,18 +251,39 @@ class Daemon:
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
+        self.open()
+        self.begin()
+
+    def open(self) -> None:
+        """Start the scheduler and the HTTP server (where a port already in use shows at once)."""
+        from .. import __version__
+
+        log.info("starting", extra={  # no URL: a state_url may hold a password
+            "version": __version__, "project": str(self.config.root), "holder": self.holder,
+            "state_store": self._engine.dialect.name if self._engine is not None else None,
+            "sync": self.sync_enabled, "sync_interval": self.sync_interval, "dispatch_interval": self.dispatch_interval,
+            "lease_ttl": self._lease_ttl, "publish_retry": self.publish_retry,
+            "webhook": bool(self.webhook_secret), "listen": "%s:%d" % self.listen if self.listen else None})
         self.scheduler.start()
         if self.listen:
             routes = webhook.Routes(self.webhook_secret, self.trigger_sync, self.health, self.render_metrics)
             self.server = webhook.serve(routes, *self.listen)
             log.info("listening", extra={"address": "%s:%d" % self.server.server_address[:2]})
+
+    def begin(self) -> None:
+        """The first publish, from the checkout at hand (a boundary passed while the daemon was down
+        must not wait for a remote that may not answer), then the syncs. Waiting for a valid
+        mkdocs.yml, only a sync can bring one: it comes first."""
         waiting = self.waiting
         if waiting:
             log.error("mkdocs.yml is not valid: nothing is published (the outputs already deployed stay as they "
                       "are) until a valid one is %s: %s", "synced" if self.sync_enabled else "saved",
                       self.config_error)
-        if self.sync_enabled:
-            self.sync_now()  # bring content up to date before the first publish (or bring a valid mkdocs.yml)
+        if self.sync_enabled and waiting:
+            self.sync_now()  # bring a valid mkdocs.yml
+        elif self.sync_enabled:  # beside the first publish, which does not wait for it
+            log.info("first sync started", extra={"timeout_seconds": SYNC_TIMEOUT})
+            self.trigger_sync()
         if not waiting:
             self._start_publishing()
         if self.sync_enabled:
@@ -257,7 +295,9 @@ class Daemon:
         # Renew from now on, also while the first publish below runs: a build longer than the
         # lease would otherwise let a standby take over from a daemon that is merely busy.
         self.scheduler.add_job(self.tick_lease, "interval", seconds=max(self.lease.ttl / 3, 0.2), id="lease")
-        self.tick_lease(sync_first=False)  # takes the lease if free and, as leader, catches up once for now
+        # takes the lease if free and, as leader, catches up once for now, after a sync of a few
+        # seconds at most: it may bring a new state_url, and then this daemon must not lead
+        self.tick_lease(sync_first=True)
         self.scheduler.add_job(self.dispatch_now, "interval", seconds=self.dispatch_interval, id="dispatch")
 
     def _begin(self) -> None:
@@ -316,8 +356,9 @@ class Daemon:
     def port(self) -> int | None:
         return self.server.server_address[1] if self.server else None
 
-    def run_forever(self) -> None:
-        """Run until SIGTERM or SIGINT, then stop cleanly.
+    def run_forever(self) -> int:
+        """Run until SIGTERM or SIGINT, then stop cleanly; the exit status (EXIT_STORE_MOVED when
+        state_url changed: the daemon stops for its supervisor to start it on the new store).
 
         The handler only appends to a list: a handler that takes a lock (setting a
         threading.Event does) can deadlock if the signal lands while this thread holds it.
@@ -325,11 +366,20 @@ class Daemon:
         received: list[int] = []
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda signum, _frame: received.append(signum))
-        self.start()  # a signal during the first publish is acted on right after it
-        while not received:
+        self.open()
+        # The first publish runs beside this loop, so that a signal during it (or during the fetch
+        # that waits for a valid mkdocs.yml) is acted on at once: stop() kills a running git.
+        starter = threading.Thread(target=self.begin, name="alertcast-start", daemon=True)
+        starter.start()
+        while not received and not self._store_moved.is_set():
             time.sleep(0.2)
-        log.info("stopping", extra={"signal": signal.Signals(received[0]).name})
+        log.info("stopping", extra={"signal": signal.Signals(received[0]).name if received else None,
+                                    "reason": "signal" if received else "state_url changed"})
+        started = time.monotonic()
         self.stop()
+        starter.join(timeout=5)
+        log.info("stopped", extra={"seconds": round(time.monotonic() - started, 3)})
+        return 0 if received else EXIT_STORE_MOVED
 
     # --- jobs ------------------------------------------------------------------------------
     def tick_lease(self, sync_first: bool = True) -> None:
@@ -337,7 +387,7 @@ class Daemon:
             if self._stopped.is_set():
                 return  # stopping: never take the lease again
             try:
-                held = self.lease.acquire()
+                held = not self._store_moved.is_set() and self.lease.acquire()
             except Exception as exc:  # database away: stop acting as leader until it is back
                 log.error("lease check failed: %s", type(exc).__name__)
                 held = False
@@ -347,7 +397,10 @@ class Daemon:
             self.is_leader = held
             self.metrics.leader.set(1 if held else 0)
             if not held:
+                if self._role != "standby":
+                    self._log_standby()
                 self._watch_lease_expiry()
+            self._role = "leader" if held else "standby"
         if became and not self._stopped.is_set():
             log.info("became leader", extra={"holder": self.holder})
             if sync_first:
@@ -359,13 +412,26 @@ class Daemon:
         published: publishing it as it is would take that back (on a shared deploy target, an
         alert just withdrawn would be in the banner again). So fetch first, for a few seconds
         at most: an unreachable remote must not hold the takeover back."""
-        if not self.sync_enabled or not self._sync_lock.acquire(timeout=TAKEOVER_SYNC):
+        if not self.sync_enabled:
+            return
+        log.info("waiting for a sync before the first publish as leader", extra={"timeout_seconds": TAKEOVER_SYNC})
+        if not self._sync_lock.acquire(timeout=TAKEOVER_SYNC):
+            log.warning("no sync within the wait: publishing the checkout at hand")
             return  # a sync already running publishes what it brings, this daemon leading now
         try:
             if not self._stopped.is_set():
                 self._sync(publish=False, timeout=TAKEOVER_SYNC)
         finally:
             self._sync_lock.release()
+
+    def _log_standby(self) -> None:
+        try:
+            current = self.lease.current()
+        except Exception:
+            current = None
+        log.info("standby: another daemon holds the publisher lease", extra={
+            "holder": self.holder, "leader": current[0] if current else None,
+            "until": datetime.fromtimestamp(current[1], timezone.utc).isoformat() if current else None})
 
     def _watch_lease_expiry(self) -> None:
         """As standby, check again the moment the holder's lease runs out, so a takeover comes
@@ -383,8 +449,12 @@ class Daemon:
                                misfire_grace_time=None)
 
     def trigger_sync(self) -> None:
-        """Webhook: sync right away (in the scheduler's pool, not the HTTP thread)."""
-        self.scheduler.add_job(self.sync_now, id="sync-now", replace_existing=True)
+        """Webhook: sync right away (in the scheduler's pool, not the HTTP thread).
+
+        Two at most: one running and one waiting for it. A push that arrives during a sync (its
+        fetch may have missed the commit) gets the waiting one, which fetches after the running
+        one ends; a third push finds one waiting that has not fetched yet, and is covered by it."""
+        self.scheduler.add_job(self.sync_now, id="sync-now", replace_existing=True, max_instances=2)
 
     def sync_now(self) -> None:
         # The interval sync and a webhook's can overlap; two `git fetch` on one checkout fail on
@@ -393,11 +463,11 @@ class Daemon:
             if not self._stopped.is_set():
                 self._sync()
 
-    def _sync(self, publish: bool = True, timeout: float = 120.0) -> None:
+    def _sync(self, publish: bool = True, timeout: float = SYNC_TIMEOUT) -> None:
         """Fetch and fast-forward; publish a change (unless the caller publishes next)."""
         # Waiting for a valid mkdocs.yml, content_dir is unknown: sync the checkout holding mkdocs.yml.
         checkout = self.config.root if self.waiting else self.config.content_dir
-        result = gitsync.sync(checkout, timeout=timeout)
+        result = gitsync.sync(checkout, timeout=timeout, cancel=self._stopped)
         now = self.clock()
         if not result.ok:
             self.last_sync_error = result.error
@@ -438,13 +508,33 @@ class Daemon:
                 return
             prepared = self._take_prepared(now)
             try:
+                source, content = self._source()
+                held = self.held_back
+                if (held is not None and reason == "sync" and prepared is None and self.last_publish_ok
+                        and self.live_commit == held.good):
+                    # a broken commit arrived: what is live stays as it is, its boundaries still come
+                    self._schedule_boundary(Plan.at(content, now).next_change_at)
+                    return
+                ahead = None if prepared is not None else self._within_build(content, now)
+                if ahead is not None:  # a boundary passes during this build: build for it, switch at it
+                    log.info("a boundary falls within the build: its release is built now",
+                             extra={"for": ahead.isoformat(), "build_seconds": round(self._build_seconds, 3)})
+                    prepared = self.preparer(source, ahead)  # type: ignore[misc]
+                    wait = (ahead - self.clock()).total_seconds()
+                    if wait > 0 and self._stopped.wait(wait):
+                        self._discard(prepared)
+                        return
                 if prepared is not None:  # built before its moment: going live is one switch
                     now = prepared.plan.now.astimezone(timezone.utc)
-                    result = self.finisher(self.config, prepared)
+                    result = self.finisher(source, prepared)
                 else:
-                    result = self.publisher(self.config, now)
-                plan = getattr(result, "plan", None) or Plan.at(self._content(), now)
-                self.enqueuer(self.engine, plan, self.config)
+                    result = self.publisher(source, now)
+                plan = getattr(result, "plan", None) or Plan.at(content, now)
+                recorded = record_baseline(self.engine, plan, source)
+                if recorded:
+                    log.info("channels enabled on this state store: what is live now is not posted",
+                             extra={"channels": recorded})
+                self.enqueuer(self.engine, plan, source)
             except ContentError as exc:
                 self._failed(now, started, "content has errors; still serving the last good outputs: "
                              + problems_text(exc, self.config.path))
@@ -463,20 +553,36 @@ class Daemon:
             self._published_at = now
             self._failures = 0
             self._cancel_retry()
-            publog.record(self.engine, "publish", now, True, holder=self.holder, duration=duration, detail=reason)
+            self.live_commit = held.good if held is not None else gitsync.head(self.config.content_dir)
+            detail = reason if held is None else (f"{reason}; from commit {held.good}: the newest commit "
+                                                  f"{held.commit} fails check")
+            publog.record(self.engine, "publish", now, True, holder=self.holder, duration=duration, detail=detail)
             if prepared is None:
                 self._build_seconds = duration
             log.info("published", extra={"reason": reason, "now": now.isoformat(), "seconds": round(duration, 3),
-                                         "prepared": prepared is not None})
+                                         "prepared": prepared is not None, "commit": self.live_commit})
             self._schedule_boundary(plan.next_change_at)
             self._schedule_resign(now)
         self.dispatch_now()
+
+    def _within_build(self, content: Content, now: datetime) -> datetime | None:
+        """The last of the boundaries that pass before a build started at `now` would end (by the
+        last build's duration), if any. Building for `now` and then for that boundary would make
+        it late by a whole build; its release, switched to at its second, shows the change for
+        `now` too. Only with a preparer (the real pipeline)."""
+        if self.preparer is None or self._build_seconds <= 0:
+            return None
+        end = now + timedelta(seconds=self._build_seconds)
+        target, nxt = None, Plan.at(content, now).next_change_at
+        while nxt is not None and nxt <= end:
+            target, nxt = nxt, Plan.at(content, nxt).next_change_at
+        return target
 
     def _still_leader(self) -> bool:
         """Renew just before acting, so a daemon that was paused past its lease stands down."""
         with self._lease_lock:
             try:
-                self.is_leader = self.lease.acquire()
+                self.is_leader = not self._store_moved.is_set() and self.lease.acquire()
             except Exception as exc:
                 log.error("lease check failed: %s", type(exc).__name__)
                 self.is_leader = False
@@ -541,23 +647,71 @@ class Daemon:
             self.config, self.config_error = new, None
             self.restart_needed = tuple(f"extra.alertcast.{k}" for k in kept)
             log.info("configuration reloaded", extra={"changed": changed})
-            if self.restart_needed:  # the values are not logged: a state_url may hold a password
+            if "state_url" in kept:
+                self._leave_store()
+            elif self.restart_needed:  # the values are not logged: a state_url may hold a password
                 log.warning("%s changed in mkdocs.yml: takes effect when the daemon is restarted; until then "
                             "the daemon keeps the value it started with", ", ".join(self.restart_needed),
                             extra={"settings": list(self.restart_needed)})
             return True
 
+    def _leave_store(self) -> None:
+        """state_url now names another store than the one this daemon holds. Leading on the old one
+        would make a second leader beside a daemon on the new one (posts sent twice), so this one
+        never leads again: it lets go of its lease and `run_forever` exits for its supervisor to
+        start it again, on the new store."""
+        self._store_moved.set()
+        log.error("extra.alertcast.state_url changed in mkdocs.yml: this daemon holds another state store, so it "
+                  "stops leading and exits (status %d) to be started again on the new one", EXIT_STORE_MOVED)
+        with self._lease_lock:
+            if self.is_leader:
+                try:
+                    self.lease.release()
+                except Exception as exc:
+                    log.error("lease release failed: %s", type(exc).__name__)
+            self.is_leader = False
+            self.metrics.leader.set(0)
+
     # --- boundaries ------------------------------------------------------------------------
-    def _content(self):  # type: ignore[no-untyped-def]
+    def _source(self) -> tuple[Config, Content]:
+        """What to publish from: the checkout's content or, while it fails check, that of the last
+        commit that passes (see lastgood), so that bad content never stops time. Raises
+        ContentError when no commit in reach passes."""
         content, problems = load_content(self.config)
-        if content is None:
+        if content is not None:
+            if self.held_back is not None:
+                log.info("content passes check again", extra={"commit": gitsync.head(self.config.content_dir)})
+                lastgood.clean(self.config)
+                self.held_back = None
+                self.metrics.held_back.set(0)
+            self._content = content
+            return self.config, content
+        head = gitsync.head(self.config.content_dir)
+        errors = "; ".join(str(p) for p in problems if p.is_error)[:1500]
+        if self.held_back is None or self.held_back.commit != head or head is None:
+            found = lastgood.find(self.config, head) if head else None
+            self.held_back = HeldBack(head, errors, *(found or (None, None)))
+            self.metrics.held_back.set(1 if found else 0)
+            log.error("content has errors; %s: %s", "boundaries are published from the last commit that passes "
+                      "check until it is fixed" if found else "no earlier commit passes check: nothing is "
+                      "published until it is fixed", errors,
+                      extra={"commit": head, "published_commit": found[0] if found else None})
+        else:
+            self.held_back = dataclasses.replace(self.held_back, problems=errors)
+        if self.held_back.folder is None:
             raise ContentError(problems)
-        return content
+        source = lastgood.with_content(self.config, self.held_back.folder)
+        content, problems = load_content(source)
+        if content is None:  # the exported folder was removed: look again next time
+            self.held_back = None
+            raise ContentError(problems)
+        self._content = content
+        return source, content
 
     def _schedule_boundary_from_content(self, now: datetime) -> None:
         with self._publish_lock:
             try:
-                self._schedule_boundary(Plan.at(self._content(), now).next_change_at)
+                self._schedule_boundary(Plan.at(self._source()[1], now).next_change_at)
             except ContentError:
                 pass  # keep the boundary derived from the last good content
 
@@ -616,7 +770,7 @@ class Daemon:
             self._drop_prepared()
             started = time.monotonic()
             try:
-                self._prepared = (when, state, self.preparer(self.config, when))
+                self._prepared = (when, state, self.preparer(self._source()[0], when))
             except Exception as exc:  # bad content, a full disk...: the boundary publish will say
                 log.warning("could not prepare the next release", extra={"for": when.isoformat(),
                                                                           "error": type(exc).__name__})
@@ -691,12 +845,21 @@ class Daemon:
             info["config_error"] = self.config_error
         if self.restart_needed:
             info["restart_needed"] = list(self.restart_needed)
+        if self.live_commit:
+            info["live_commit"] = self.live_commit
+        held = self.held_back
+        if held is not None:
+            info["held_back"] = {"commit": held.commit, "problems": held.problems, "published_commit": held.good}
         if self.waiting:  # started with an invalid mkdocs.yml: no store yet, so neither leader nor standby
             if self.config_error:
                 info["status"] = ("configuration has errors; nothing is published until it is fixed (the outputs "
                                   "already deployed stay as they are): " + self.config_error)
             else:
                 info["status"] = self.store_error or "starting"
+            return False, info
+        if self._store_moved.is_set():
+            info["status"] = ("extra.alertcast.state_url changed: this daemon holds another state store; it does not "
+                              "lead and exits to be started again on the new one")
             return False, info
         if not self.is_leader:
             last = publog.last(self.engine, "publish")
@@ -708,6 +871,10 @@ class Daemon:
         if self.config_error:  # found by a sync or a publish: nothing is published until it is fixed
             info["status"] = "configuration has errors; still serving the last good outputs: " + self.config_error
             return False, info
+        if self.last_publish_ok and held is not None:  # up to date in time, not in content: someone must act
+            info["status"] = (f"content of commit {held.commit} has errors; boundaries are published from commit "
+                              f"{held.good}, the last that passes check: {held.problems}")
+            return False, info
         if self.last_publish_ok:
             info["status"] = "ok"
             return True, info
@@ -717,6 +884,7 @@ class Daemon:
     def _update_outbox_metrics(self) -> None:
         from .status import outbox_summary
 
+        self._update_behind()
         summary = outbox_summary(self.engine)
         # A (channel, status) pair that emptied is absent from the summary: set it to 0, or the
         # gauge would report e.g. a row queued for a retry long after it was sent.
@@ -725,6 +893,19 @@ class Daemon:
         for (channel, status), count in summary.items():
             self.metrics.outbox.labels(channel, status).set(count)
         self._outbox_labels |= summary.keys()
+
+    def _update_behind(self) -> None:
+        """How far the deployed outputs lag: the first boundary after the last successful publish
+        of any daemon (the shared publish log), if it has passed. A standby and an idle leader
+        report 0 while all is well, unlike the age of the last publish, which grows when nothing
+        changes and is 0 on a standby."""
+        last = publog.last(self.engine, "publish", ok=True)
+        if self._content is None or last is None:
+            self.metrics.behind.set(0)
+            return
+        due = Plan.at(self._content, last.at).next_change_at
+        now = self.clock()
+        self.metrics.behind.set(max(0.0, (now - due).total_seconds()) if due is not None else 0)
 
     def render_metrics(self) -> tuple[bytes, str]:
         return generate_latest(self.metrics.registry), CONTENT_TYPE_LATEST

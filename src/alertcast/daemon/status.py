@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData, Table, func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+
+from ..broadcast.outbox import outbox
 
 
 def outbox_summary(engine: Engine) -> dict[tuple[str, str], int]:
-    """Rows per (channel, status) in the outbox table, whatever its other columns; {} if absent."""
-    if not inspect(engine).has_table("outbox"):
-        return {}
-    table = Table("outbox", MetaData(), autoload_with=engine)
-    if "channel" not in table.c or "status" not in table.c:
-        return {}
+    """Rows per (channel, status) in the outbox.
+
+    Read through the table the outbox module declares (`open_store` creates it), not one
+    reflected from the database: the daemon calls this at every drain interval, and each
+    reflection left a new entry in SQLAlchemy's statement cache, so an idle daemon grew."""
     with engine.connect() as conn:
-        rows = conn.execute(select(table.c.channel, table.c.status, func.count())
-                            .group_by(table.c.channel, table.c.status))
+        rows = conn.execute(select(outbox.c.channel, outbox.c.status, func.count())
+                            .group_by(outbox.c.channel, outbox.c.status))
         return {(str(c), str(s)): int(n) for c, s, n in rows}

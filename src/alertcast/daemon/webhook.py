@@ -168,6 +168,7 @@ def serve(routes: Routes, host: str, port: int) -> ThreadingHTTPServer:
                 self._json(404, {"error": "not found"})
                 return
             if not routes.secret:
+                log.warning("webhook rejected: no secret configured", extra={"client": self.client_address[0]})
                 self._json(403, {"error": "webhook disabled: no secret configured"})
                 return
             try:
@@ -175,12 +176,13 @@ def serve(routes: Routes, host: str, port: int) -> ThreadingHTTPServer:
             except ValueError:
                 length = -1
             if length < 0 or length > MAX_BODY:
+                log.warning("webhook rejected: body too large", extra={"client": self.client_address[0]})
                 self.close_connection = True
                 self._json(413, {"error": f"body must be at most {MAX_BODY} bytes"})
                 return
             body = self.rfile.read(length)
             if not verify(routes.secret, body, self.headers.get("X-Hub-Signature-256")):
-                log.warning("webhook rejected: bad or missing signature")
+                log.warning("webhook rejected: bad or missing signature", extra={"client": self.client_address[0]})
                 self._json(401, {"error": "bad signature"})
                 return
             routes.on_push()
