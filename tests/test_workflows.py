@@ -15,8 +15,9 @@ from pathlib import Path
 import click
 import pytest
 import yaml
+from actions_support import cap_files, edit_alert, make_actions, state_branch, steps, workflow
 from outputs_support import CAP as CAP_NS
-from outputs_support import cap_headers, tree, unresolved_references
+from outputs_support import cap_headers, unresolved_references
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -97,16 +98,6 @@ def shellcheck(*files: Path) -> list[str]:
 
 def every_workflow() -> list[Path]:
     return sorted(p for p in WORKFLOWS.iterdir() if p.suffix in (".yml", ".yaml"))
-
-
-def workflow(name: str) -> dict:
-    data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
-    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads a bare `on` as true
-    return data
-
-
-def steps(job: dict) -> list[dict]:
-    return job["steps"]
 
 
 def runs(job: dict) -> str:
@@ -250,185 +241,9 @@ def test_publish_restores_the_cap_archive_before_the_build_and_saves_it_after_th
     assert "steps.archive.outcome == 'success'" in steps(social)[names.index("Save the state")]["if"]
 
 
-class Ctx(dict):
-    """A workflow expression context: `a.b.c`, with '' for what is not set (as GitHub gives null)."""
-
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        value = self.get(name, "")
-        return Ctx(value) if isinstance(value, dict) else value
-
-
-def evaluate(expression: str, context: dict, status: str) -> object:
-    """The `${{ }}` expressions publish.yml uses: contexts, '...' strings, ==, !=, &&, ||, !, and
-    the status functions. A step's `if:` without a status function means `success() && (...)`."""
-    python = re.sub(r"&&", " and ", re.sub(r"\|\|", " or ", re.sub(r"!(?!=)", " not ", expression)))
-    functions = {"always": lambda: True, "success": lambda: status == "success",
-                 "failure": lambda: status == "failure", "cancelled": lambda: False}
-    return eval(python, {"__builtins__": {}}, {**functions, **{k: Ctx(v) for k, v in context.items()}})  # noqa: S307
-
-
-def substitute(text: str, context: dict, status: str = "success") -> str:
-    def value(m: re.Match) -> str:
-        result = evaluate(m.group(1), context, status)
-        return str(result).lower() if isinstance(result, bool) else str(result)
-
-    return re.sub(r"\$\{\{(.*?)\}\}", value, text)
-
-
-class Actions:
-    """Runs publish.yml's jobs here, step by step as a runner would: each job in a fresh clone of
-    a local `origin` (a bare repository, the project on `main`) with its own RUNNER_TEMP, every
-    `run:` script with `bash -eo pipefail` and the job's and step's env, `if:` conditions and step
-    outcomes as GitHub evaluates them. Actions are stood in for: checkout clones, the artifact
-    actions copy, setup-python and pip install are no-ops (alertcast is installed here). Only the
-    moment step is given (`now`): it reads the clock."""
-
-    def __init__(self, tmp: Path, origin: Path):
-        self.tmp, self.origin = tmp, origin
-        self.artifacts: dict[str, Path] = {}
-        self.runs = 0
-        bin_dir = tmp / "bin"
-        bin_dir.mkdir(exist_ok=True)
-        shim = bin_dir / "alertcast"
-        shim.write_text(f"#!/bin/sh\nPYTHONPATH='{REPO / 'src'}' exec '{sys.executable}' -c "
-                        "'import sys; from alertcast.cli import main; sys.argv[0] = \"alertcast\"; main()' \"$@\"\n")
-        shim.chmod(0o755)
-        self.env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", GIT_CONFIG_NOSYSTEM="1",
-                        GIT_CONFIG_GLOBAL=str(tmp / "gitconfig"))
-        (tmp / "gitconfig").write_text("[protocol \"file\"]\n\tallow = always\n")
-
-    def run(self, now: str, secrets: dict[str, str] | None = None, break_origin: bool = False) -> dict:
-        """One run of the whole workflow; returns {job: {"steps": {...}, "site": deployed files}}."""
-        self.runs += 1
-        flow = workflow("publish.yml")
-        needs: dict = {}
-        results = {}
-        for name, job in flow["jobs"].items():
-            required = job.get("needs", [])
-            if any(needs[n]["result"] != "success" for n in ([required] if isinstance(required, str) else required)):
-                results[name] = needs[name] = {"result": "skipped", "outputs": {}}
-                continue
-            results[name] = needs[name] = self.job(name, job, now, secrets or {}, needs, break_origin)
-        return results
-
-    def job(self, name: str, job: dict, now: str, secrets: dict, needs: dict, break_origin: bool) -> dict:
-        temp = self.tmp / f"run{self.runs}" / name / "temp"
-        work = self.tmp / f"run{self.runs}" / name / "work"
-        temp.mkdir(parents=True)
-        work.mkdir()  # the workspace exists, empty, before the checkout
-        ctx = {"secrets": secrets, "needs": needs, "steps": {}, "runner": {"temp": str(temp)},
-               "github": {"workspace": str(work), "event": {"repository": {"default_branch": "main"}}}}
-        status, out = "success", {"steps": {}, "site": None, "log": []}
-        for index, step in enumerate(steps(job)):
-            sid = step.get("id") or f"#{index}"
-            label = step.get("name") or step.get("uses") or sid
-            condition = str(step.get("if", "success()"))
-            inner = condition[3:-2] if condition.startswith("${{") else condition
-            if not re.search(r"\b(always|success|failure|cancelled)\(", inner):
-                inner = f"success() && ({inner})"
-            if not evaluate(inner, ctx, status):
-                ctx["steps"][sid] = out["steps"][label] = {"outcome": "skipped", "outputs": {}}
-                continue
-            env = {k: substitute(str(v), ctx, status) for k, v in {**job.get("env", {}), **step.get("env", {})}.items()}
-            outputs: dict[str, str] = {}
-            code = 0
-            if step.get("id") == "moment":
-                outputs = {"sha": self.git(work, "rev-parse", "HEAD"), "now": now}
-            elif "uses" in step:
-                code = self.action(step["uses"].split("@")[0], {k: substitute(str(v), ctx) for k, v in
-                                                                step.get("with", {}).items()}, work, out)
-                if code == 0 and break_origin and step["uses"].startswith("actions/checkout"):
-                    self.git(work, "remote", "set-url", "origin", f"file://{self.tmp / 'gone.git'}")
-            elif step["run"].startswith("python -m pip install"):
-                pass  # installed here already
-            else:
-                assert "${{" not in step["run"], f"{label}: pass expressions through env, not into the script"
-                github_output = temp / f"output-{index}"
-                github_output.touch()
-                proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-                                      cwd=work, capture_output=True, text=True, timeout=120,
-                                      env=dict(self.env, **env, RUNNER_TEMP=str(temp), GITHUB_OUTPUT=str(github_output),
-                                               GITHUB_STEP_SUMMARY=str(temp / "summary.md"), GITHUB_WORKSPACE=str(work),
-                                               GITHUB_RUN_ID=str(1000 + self.runs)))
-                code = proc.returncode
-                out["log"].append(f"{label} -> {code}\n{proc.stdout}{proc.stderr}")
-                outputs = dict(line.split("=", 1) for line in github_output.read_text().splitlines() if "=" in line)
-            outcome = "success" if code == 0 else "failure"
-            if code:
-                status = "failure"
-            ctx["steps"][sid] = out["steps"][label] = {"outcome": outcome, "outputs": outputs}
-        out["result"] = status
-        out["outputs"] = {k: substitute(str(v), ctx) for k, v in job.get("outputs", {}).items()}
-        return out
-
-    def action(self, uses: str, inputs: dict, work: Path, out: dict) -> int:
-        if uses == "actions/checkout":
-            subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "main", f"file://{self.origin}", str(work)],
-                           check=True, env=self.env)
-            if inputs.get("ref") and inputs["ref"] != "main":
-                self.git(work, "checkout", "-q", inputs["ref"])
-        elif uses == "actions/upload-artifact":
-            source = Path(inputs["path"])
-            if not source.exists():
-                return 1
-            self.artifacts[inputs["name"]] = stored = self.tmp / f"run{self.runs}" / "artifacts" / inputs["name"]
-            stored.mkdir(parents=True)
-            shutil.copy(source, stored / source.name)
-        elif uses == "actions/download-artifact":
-            if inputs["name"] not in self.artifacts:
-                return 1
-            shutil.copytree(self.artifacts[inputs["name"]], inputs["path"], dirs_exist_ok=True)
-        elif uses == "actions/upload-pages-artifact":
-            out["site"] = tree(Path(inputs["path"]).resolve())  # what the deploy publishes
-        else:
-            assert uses in ("actions/setup-python", "actions/configure-pages", "actions/deploy-pages"), uses
-        return 0
-
-    def git(self, cwd: Path, *args: str) -> str:
-        return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
-                              env=self.env).stdout.strip()
-
-
-def edit_alert(project: Path, alert_id: str, **values: str) -> None:
-    """Set front matter keys (a new one goes before `channels:`) in both languages of an alert."""
-    for path in (project / "content" / "alerts").glob(f"{alert_id}.*.md"):
-        lines = path.read_text(encoding="utf-8").split("\n")
-        for key, value in values.items():
-            found = [i for i, line in enumerate(lines) if line.startswith(f"{key}:")]
-            at = found[0] if found else next(i for i, line in enumerate(lines) if line.startswith("channels:"))
-            lines[at:at + bool(found)] = [f"{key}: {value}"]
-        path.write_text("\n".join(lines), encoding="utf-8")
-
-
 @pytest.fixture
 def actions(project, tmp_path):
-    """Actions with `origin` holding the fixture project on `main`; `project` is its working copy:
-    edit, then `actions.push(message)`."""
-    origin = tmp_path / "origin.git"
-    runner = Actions(tmp_path, origin)
-    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True, env=runner.env)
-    for args in (["init", "-q", "-b", "main"], ["remote", "add", "origin", f"file://{origin}"]):
-        runner.git(project, *args)
-
-    def push(message: str) -> None:
-        runner.git(project, "add", "-A")
-        runner.git(project, "-c", "user.name=Editor", "-c", "user.email=editor@fixture.example", "commit", "-q", "-m", message)
-        runner.git(project, "push", "-q", "origin", "main")
-
-    runner.push = push  # type: ignore[attr-defined]
-    push("content")
-    return runner
-
-
-def state_branch(actions: Actions) -> dict[str, str]:
-    """path -> blob id of every file on alertcast-state ({} when there is no such branch)."""
-    listing = subprocess.run(["git", "ls-tree", "-r", "alertcast-state"], cwd=actions.origin, capture_output=True,
-                             text=True, env=actions.env)
-    return {line.split("\t")[1]: line.split()[2] for line in listing.stdout.splitlines()}
-
-
-def cap_files(site: dict[str, bytes]) -> dict[str, bytes]:
-    return {p: d for p, d in site.items() if p.startswith("cap/")}
+    return make_actions(project, tmp_path)
 
 
 def test_publish_keeps_every_cap_revision_published_across_runs(actions, project):
@@ -445,7 +260,9 @@ def test_publish_keeps_every_cap_revision_published_across_runs(actions, project
     key = {"ALERTCAST_SIGNING_KEY": signing.generate().private_pem.decode()}
     # First run: no state branch yet, no channel secrets.
     first = actions.run("2026-03-03T00:00:00Z", secrets=key)
-    assert [j["result"] for j in first.values()] == ["success"] * 3, first["build"]["log"] + first["social"]["log"]
+    assert [first[j]["result"] for j in ("build", "deploy", "social")] == ["success"] * 3, \
+        first["build"]["log"] + first["social"]["log"]
+    assert first["broken-main"]["result"] == "skipped"
     assert first["social"]["steps"]["Send due posts"]["outcome"] == "skipped"
     site1 = first["build"]["site"]
     assert update1 in site1
@@ -685,8 +502,11 @@ def owners_of(path: str) -> list[str]:
         if not line.strip() or line.startswith("#"):
             continue
         pattern, *owners = line.split()
-        regex = re.escape(pattern.lstrip("/")).replace(r"\*", "[^/]*")
-        if re.match(regex + ("" if pattern.endswith("/") else "$"), path):
+        body = pattern.strip("/")
+        regex = re.escape(body).replace(r"\*", "[^/]*")
+        if not pattern.startswith("/") and "/" not in body:
+            regex = "(?:.*/)?" + regex  # a bare name (`*`, `*.js`) matches at any depth, as in .gitignore
+        if re.match(regex + "(?:/.*)?$", path) and (not pattern.endswith("/") or re.match(regex + "/", path)):
             found = owners
     return found
 
@@ -698,6 +518,70 @@ def test_alerts_need_a_safety_editor_or_an_incident_commander():
     assert owners_of(".github/workflows/publish.yml") == ["@your-org/alertcast-operators"]
     # the pins decide which code runs next to the signing key and the channel tokens
     assert owners_of("constraints.txt") == ["@your-org/alertcast-operators"]
+
+
+#: Paths whose content runs, or is published as it is, in the jobs that hold the signing key and
+#: the channel tokens: an operator must approve a change to them.
+NEXT_TO_SECRETS = ("src/alertcast/cli.py", "src/alertcast/render/site.py", "pyproject.toml", "constraints.txt",
+                   "scripts/test", "mkdocs.yml", "templates/posts/telegram.j2", ".github/workflows/publish.yml",
+                   "content/assets/logo.png", "setup.py", "overrides/main.html", "a/new/folder/hook.py")
+
+
+def test_codeowners_covers_every_file_and_every_path_that_runs_next_to_secrets():
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    assert len(tracked) > 100
+    assert [p for p in tracked if not owners_of(p)] == []
+    for path in NEXT_TO_SECRETS:
+        assert "@your-org/alertcast-operators" in owners_of(path), path
+    assert owners_of("content/assets/logo.png") == ["@your-org/alertcast-operators", "@your-org/safety-editors"]
+    # (the matcher follows GitHub's rules: a bare `*` is everything, a folder everything under it)
+    assert owners_of("content/guides/a/b.md") == ["@your-org/safety-editors", "@your-org/support-leads"]
+    assert owners_of("content/faq.en.md") == ["@your-org/support-leads"]
+    assert owners_of("content/alerts.md") == ["@your-org/support-leads"]  # not the alerts/ folder
+
+
+def zizmor(path: Path) -> list[dict]:
+    """zizmor's findings (offline audits, the auditor persona: every finding it can make, false positives included)."""
+    binary = shutil.which("zizmor", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    assert binary, "zizmor is not installed (it is in the test extra: pip install -e '.[test]')"
+    proc = subprocess.run([binary, "--offline", "--persona", "auditor", "--format", "json",
+                           "--no-progress", str(path)], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode in (0, 10, 11, 12, 13, 14), proc.stderr  # 1x: findings at some severity
+    return json.loads(proc.stdout or "[]")
+
+
+def test_zizmor_finds_nothing_in_the_workflows():
+    findings = zizmor(WORKFLOWS)
+    assert [(f["ident"], f["locations"][0]["symbolic"]["key"]["Local"]["given_path"],
+             f["locations"][0]["concrete"]["location"]["start_point"]["row"] + 1) for f in findings] == []
+
+
+def test_zizmor_catches_secrets_outside_an_environment_and_a_tag_pin(tmp_path):
+    flows = tmp_path / "workflows"
+    flows.mkdir()
+    (flows / "bad.yml").write_text(
+        "name: bad\non: push\npermissions: {}\njobs:\n  a:\n    name: a\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - uses: actions/checkout@v4\n        with:\n          persist-credentials: false\n"
+        "      - run: ./deploy\n        env:\n          TOKEN: ${{ secrets.TOKEN }}\n", encoding="utf-8")
+    assert {f["ident"] for f in zizmor(flows / "bad.yml")} >= {"unpinned-uses", "secrets-outside-env"}
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version_alongside():
+    for path in every_workflow():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.match(r"\s*(-\s+)?uses:", line):
+                assert re.search(r"uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), f"{path.name}:{number}: {line}"
+
+
+def test_jobs_that_hold_secrets_run_in_the_publish_environment_and_keep_no_token_on_disk():
+    for path in every_workflow():
+        flow = workflow(path.name)
+        for name, job in flow["jobs"].items():
+            if "secrets." in yaml.safe_dump(job):
+                assert job.get("environment") == "publish", (path.name, name)
+            for step in steps(job):
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, (path.name, name)
 
 
 def test_scam_report_form_asks_what_an_editor_needs_and_warns():

@@ -144,6 +144,36 @@ def report(path: str | None, project: str, base_ref: str, head_ref: str | None, 
     sys.exit(0 if result.ok else 1)
 
 
+@main.command("last-good")
+@project_option
+@click.option("--ref", default="HEAD", show_default=True, help="The commit to start from (e.g. origin/main).")
+@click.option("--max-commits", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Look at most this many commits back (first parents only).")
+def last_good(project: str, ref: str, max_commits: int) -> None:
+    """Print the newest commit, from --ref back, whose project passes `alertcast check`.
+
+    Each newer commit that fails is named on stderr with its first errors, so a broken default
+    branch can be published from its last good commit and still be reported. Exits 1 when no
+    commit within --max-commits passes, 2 when git cannot read the history.
+    """
+    from . import lastgood
+
+    try:
+        walk = lastgood.newest_good(Path(project), ref, max_commits)
+    except lastgood.GitError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    for broken in walk.broken:
+        click.echo(f"{broken.commit} fails check with {len(broken.errors)} error(s):", err=True)
+        for problem in broken.errors[:5]:
+            click.echo(f"  {problem}", err=True)
+    if walk.good is None:
+        click.echo(f"error: none of the last {max_commits} commit(s) from {ref} passes check; fix the content "
+                   "(alertcast check), or raise --max-commits", err=True)
+        sys.exit(1)
+    click.echo(walk.good)
+
+
 # Command groups live next to the library code they drive.
 from .broadcast.commands import outbox_group, posts_group  # noqa: E402
 from .cli_outputs import COMMANDS as _output_commands  # noqa: E402

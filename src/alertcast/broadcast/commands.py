@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
+from pathlib import Path
 
 import click
 
@@ -15,6 +16,7 @@ from ..plan import Plan
 from ..problems import ContentError
 from ..render import posts as render_posts
 from ..state import open_store
+from .. import statefile
 from .outbox import STATUSES
 
 
@@ -104,8 +106,10 @@ def preview(alert_id: str | None, project: str, now: str | None, channels: tuple
 @project_opt
 @click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES),
               help="Only rows in this status (repeat it for several).")
+@click.option("--since", type=click.Path(dir_okay=False), default=None,
+              help="Only rows that are new or changed since this copy of the state file (SQLite).")
 @click.pass_context
-def outbox_group(ctx: click.Context, project: str, statuses: tuple[str, ...]) -> None:
+def outbox_group(ctx: click.Context, project: str, statuses: tuple[str, ...], since: str | None) -> None:
     """The social outbox: list queued, sent, failed and unknown rows."""
     ctx.obj = project
     if ctx.invoked_subcommand is None:
@@ -114,6 +118,9 @@ def outbox_group(ctx: click.Context, project: str, statuses: tuple[str, ...]) ->
         config, _ = _project(project)
         engine = open_store(config.settings.state_url, config.root)
         found = outbox.rows(engine, statuses or None)
+        if since is not None:
+            changed = {row["idem_key"] for row in statefile.changed_since(Path(since), _state_file(config))}
+            found = [row for row in found if row["idem_key"] in changed]
         if not found:
             click.echo(f"no rows in status {' or '.join(statuses)}" if statuses else "the outbox is empty")
         for row in found:
@@ -231,3 +238,52 @@ def drain_cmd(project: str, now: str | None, enqueue: bool, max_rows: int | None
     click.echo(json.dumps({k: getattr(report, k) for k in ("sent", "retrying", "failed", "unknown", "dry_run", "deferred",
                                                            "held")},
                           sort_keys=True), err=True)
+
+
+def _state_file(config) -> Path:  # type: ignore[no-untyped-def]
+    """The SQLite file of the project's state store (state_url), or a one-line refusal."""
+    url = config.settings.state_url
+    if not url.startswith("sqlite:///"):
+        raise click.ClickException(f"state_url {url!r} is not a SQLite file; copies and merges of the state "
+                                   "file are for sqlite:/// stores (PostgreSQL keeps one shared state)")
+    path = Path(url[len("sqlite:///"):])
+    return path if path.is_absolute() else (config.root / path).resolve()
+
+
+@outbox_group.command("snapshot")
+@click.argument("dest", type=click.Path(dir_okay=False))
+@click.option("--like", type=click.Path(dir_okay=False), default=None,
+              help="An earlier copy: if the state is the same, DEST becomes a byte-for-byte copy of it.")
+@project_opt
+def snapshot_cmd(dest: str, like: str | None, project: str) -> None:
+    """Copy the state store into DEST as one self-contained SQLite file (to commit it somewhere).
+
+    SQLite changes a few header bytes whenever it copies a file; with --like, a state whose
+    content did not change is written as the earlier copy itself, so it shows as unchanged.
+    """
+    config, _ = _engine(project)
+    try:
+        changed = statefile.snapshot(_state_file(config), Path(dest), Path(like) if like else None)
+    except statefile.StateFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"state {'changed' if changed else 'unchanged'}: {dest}")
+
+
+@outbox_group.command("merge")
+@click.option("--base", type=click.Path(dir_okay=False), default=None,
+              help="The copy both sides started from (omit it if there was none).")
+@click.option("--ours", required=True, type=click.Path(exists=True, dir_okay=False), help="Our copy.")
+@click.option("--theirs", required=True, type=click.Path(exists=True, dir_okay=False), help="The copy saved meanwhile.")
+@click.option("--out", "dest", required=True, type=click.Path(dir_okay=False), help="Where to write the merge.")
+def merge_cmd(base: str | None, ours: str, theirs: str, dest: str) -> None:
+    """Merge two copies of the state file that both moved on from BASE.
+
+    Outbox rows are matched by their idempotency key; a row both sides changed keeps the status
+    that says the post may have gone out (sent, then unknown, then sending). Nothing a copy
+    records as sent is lost.
+    """
+    try:
+        merged = statefile.merge(Path(base) if base else None, Path(ours), Path(theirs), Path(dest))
+    except statefile.StateFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"merged: {len(merged.taken)} row(s) from {ours}, {len(merged.conflicts)} changed on both sides")

@@ -1,0 +1,112 @@
+"""The state file carried between runs: compared by content, merged row by row toward "sent"."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import insert
+
+from alertcast import statefile
+from alertcast.broadcast import outbox
+from alertcast.cli import main
+from alertcast.state import open_store
+
+T0 = datetime(2026, 3, 3, tzinfo=timezone.utc)
+
+
+def store(path: Path, *rows: tuple[str, str]) -> Path:
+    """A state file as alertcast writes it, with one outbox row per (alert id, status)."""
+    engine = open_store(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        for alert_id, status in rows:
+            conn.execute(insert(outbox.outbox).values(
+                alert_id=alert_id, revision="r1", channel="webhook", action="post",
+                idem_key=outbox.idem_key(alert_id, "r1", "webhook", "post"), lang="en", text=f"{alert_id}!",
+                link="https://help.example/", facets="[]", status=status, tries=0, due_at=T0, created_at=T0))
+    engine.dispose()
+    return path
+
+
+def set_status(path: Path, alert_id: str, status: str, **more: str) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"UPDATE outbox SET status = ?{''.join(f', {k} = ?' for k in more)} WHERE alert_id = ?",
+                     (status, *more.values(), alert_id))
+    conn.close()
+
+
+def statuses(path: Path) -> dict[str, str]:
+    with sqlite3.connect(path) as conn:
+        found = dict(conn.execute("SELECT alert_id, status FROM outbox"))
+    conn.close()
+    return found
+
+
+def test_a_copy_of_an_unchanged_state_is_the_earlier_file_byte_for_byte(tmp_path):
+    first = tmp_path / "first.db"
+    assert statefile.snapshot(store(tmp_path / "earlier.db", ("a", "sent")), first) is True
+    live = tmp_path / "live.db"  # the next run restores that copy and opens it: nothing to send
+    shutil.copy(first, live)
+    open_store(f"sqlite:///{live}").dispose()
+    again = tmp_path / "again.db"
+    with sqlite3.connect(live) as conn:  # what VACUUM INTO alone gives: same rows, another schema cookie
+        conn.execute("VACUUM INTO ?", (str(again),))
+    conn.close()
+    assert again.read_bytes() != first.read_bytes()
+    assert statefile.canonical(again) == statefile.canonical(first)
+    second = tmp_path / "second.db"
+    assert statefile.snapshot(live, second, like=first) is False
+    assert second.read_bytes() == first.read_bytes()
+    set_status(live, "a", "failed")
+    assert statefile.snapshot(live, second, like=first) is True
+    assert statuses(second) == {"a": "failed"}
+
+
+def test_merge_keeps_what_each_side_changed_and_resolves_a_conflict_toward_sent(tmp_path):
+    base = store(tmp_path / "base.db", ("both", "queued"), ("ours-only", "queued"), ("theirs-only", "unknown"),
+                 ("ours-unknown", "queued"))
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    shutil.copy(base, ours)
+    shutil.copy(base, theirs)
+    set_status(ours, "both", "sent", remote_id="42")  # this run sent it ...
+    set_status(theirs, "both", "failed")  # ... while someone else gave it up
+    set_status(ours, "ours-only", "sent")
+    set_status(theirs, "theirs-only", "sent", outcome="resolved")  # a person resolved it by hand
+    set_status(ours, "ours-unknown", "unknown")
+    set_status(theirs, "ours-unknown", "cancelled")
+    engine = open_store(f"sqlite:///{ours}")  # this run also queued a row of its own
+    with engine.begin() as conn:
+        conn.execute(insert(outbox.outbox).values(
+            alert_id="new", revision="r2", channel="webhook", action="update", idem_key="alertcast-new", lang="en",
+            text="new", link="https://help.example/", facets="[]", status="sent", tries=1, due_at=T0, created_at=T0))
+    engine.dispose()
+    out = tmp_path / "merged.db"
+    merged = statefile.merge(base, ours, theirs, out)
+    assert statuses(out) == {"both": "sent", "ours-only": "sent", "theirs-only": "sent", "ours-unknown": "unknown",
+                             "new": "sent"}
+    assert len(merged.conflicts) == 2
+    # the merge reads as a state store again, with every row's key unique
+    assert len(outbox.rows(open_store(f"sqlite:///{out}"))) == 5
+
+
+def test_merge_of_a_run_that_changed_nothing_is_theirs(tmp_path):
+    base = store(tmp_path / "base.db", ("a", "unknown"))
+    theirs = tmp_path / "theirs.db"
+    shutil.copy(base, theirs)
+    set_status(theirs, "a", "queued")  # resolved --not-posted: send again
+    statefile.merge(base, base, theirs, tmp_path / "out.db")
+    assert statuses(tmp_path / "out.db") == {"a": "queued"}
+
+
+def test_merge_refuses_files_it_cannot_read_in_one_line(tmp_path):
+    good = store(tmp_path / "good.db", ("a", "sent"))
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database")
+    result = CliRunner().invoke(main, ["outbox", "merge", "--ours", str(good), "--theirs", str(junk),
+                                       "--out", str(tmp_path / "out.db")])
+    assert result.exit_code == 1, result.output
+    assert "junk.db" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out.db").exists()
