@@ -168,15 +168,6 @@ def test_publish_to_directory_target(project, tmp_path):
     assert "feeds/alerts.zh.rss.xml" in result.deployed
 
 
-def test_first_build_over_plain_directory_keeps_it_as_a_release(config, content, tmp_path):
-    out = tmp_path / "site"
-    out.mkdir()
-    (out / "old.html").write_text("old")
-    build(config, NOW, out, with_site=False, content=content, signing_key=None)
-    assert out.is_symlink() and not (out / "old.html").exists()
-    assert any((p / "old.html").exists() for p in releases_dir(out).iterdir() if p.is_dir())
-
-
 def test_cli_publish_and_help(project, cli, tmp_path):
     result = cli("publish", "-p", project, "--no-site", "--now", "2026-03-15T00:00:00+08:00", "-o", tmp_path / "site")
     assert result.exit_code == 0 and "live: live-phishing" in result.output

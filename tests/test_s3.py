@@ -10,13 +10,13 @@ import urllib.request
 import boto3
 import pytest
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import EndpointConnectionError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from moto.server import ThreadedMotoServer
 from outputs_support import AFTER, NOW
 
 from alertcast.config import load_config
 from alertcast.pipeline import build, publish
+from alertcast.publish.output import OutputError
 from alertcast.publish.s3 import LONG_CACHE, SHORT_CACHE, S3Target
 
 
@@ -183,7 +183,7 @@ def test_deploy_cut_off_midway_keeps_the_old_banner_pair_and_a_retry_completes(c
 
     target = S3Target(bucket="help", endpoint_url=moto.endpoint, region="us-east-1",
                       client=recording_client(moto.endpoint, calls, cut_off))
-    with pytest.raises(EndpointConnectionError):
+    with pytest.raises(OutputError, match="cannot deploy to s3://help/"):
         target.deploy(second.release)
     moto.start()
     assert len(calls) == 4  # three went up, the fourth found no server

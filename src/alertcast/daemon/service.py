@@ -234,6 +234,9 @@ class Daemon:
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
+        from ..pipeline import remove_leftovers
+
+        remove_leftovers(self.config.output_dir)  # folders of builds killed with a previous process
         self.scheduler.start()
         if self.listen:
             routes = webhook.Routes(self.webhook_secret, self.trigger_sync, self.health, self.render_metrics)

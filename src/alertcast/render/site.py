@@ -15,7 +15,6 @@ import logging
 import os
 import posixpath
 import re
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +29,7 @@ from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_c
 from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page
 from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
+from ..scratch import SITE_STAGE, scratch
 from .labels import WORDS as SHARED_WORDS
 from .labels import category as category_label
 from .labels import severity as severity_label
@@ -110,7 +110,8 @@ def build_site(plan: Plan, config: Config, dest: Path) -> None:
     from mkdocs.config import load_config
 
     _quiet_jieba()
-    with tempfile.TemporaryDirectory(prefix="alertcast-stage-") as tmp:
+    # Held while in use, so the next build (or the daemon's start) removes it if this process is killed.
+    with scratch(SITE_STAGE) as tmp:
         for lang in config.languages:
             docs = Path(tmp) / lang / "docs"
             stage(plan, config, lang, docs)
