@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -24,6 +25,7 @@ from .content.loader import load_or_raise
 from .content.models import Content
 from .gcpause import paused
 from .plan import Plan
+from .problems import Problem, display_path
 from .publish.atomic import Staged, commit_staged, discard, live_release, read_manifest, stage
 from .publish.output import check_output
 from .render.banner import banner_path, render_banners
@@ -133,6 +135,28 @@ def remove_leftovers(output: Path) -> list[Path]:
     from .publish.atomic import releases_dir
 
     return sweep(releases_dir(Path(output).absolute()), "tmp-") + sweep(None, SITE_STAGE)
+
+
+_PUBLISHED = re.compile(r"(?:[a-z]{2}(?:-[a-z0-9]+)?/)?alerts/(?P<page>[a-z0-9][a-z0-9-]*)/index\.html"
+                        r"|cap/(?P<cap>[a-z0-9][a-z0-9-]*)(?:\.[0-9TZ-]+)?\.xml")
+
+
+def deleted_published(config: Config, content: Content, output: Path | None = None) -> list[Problem]:
+    """An error for each alert the live release of `output` published (its page, or a CAP
+    message) that the content no longer has: a published alert is withdrawn, never deleted.
+    Nothing is live (a fresh checkout), nothing to say; `alertcast report` says it for a
+    pull request, from the base branch."""
+    live = live_release((Path(output) if output is not None else config.output_dir).absolute())
+    if live is None:
+        return []
+    published = {found["page"] or found["cap"] for path in read_manifest(live)
+                 if (found := _PUBLISHED.fullmatch(path)) and (found["page"] or found["cap"]) != "category"}
+    alert_dir = display_path(config.content_dir / "alerts", config.root)
+    return [Problem(f"{alert_dir}/{alert_id}.{config.default_lang}.md", 1, 1, "error",
+                    f"the alert {alert_id!r} was published and its files are deleted",
+                    "restore its files and set `withdrawn:` with the reason (and `updated_at:`) instead: "
+                    "a published alert is withdrawn, never deleted")
+            for alert_id in sorted(published - {a.id for a in content.alerts})]
 
 
 def default_site_builder() -> SiteBuilder:
