@@ -17,8 +17,11 @@ from outputs_support import AFTER, NOW
 
 from alertcast.pipeline import build, prepare
 from alertcast.publish.atomic import releases_dir
-from alertcast.publish.output import OutputError
-from alertcast.scratch import SITE_STAGE, Scratch
+
+# Only long-standing public names are imported at the top, so that every test here runs (and
+# fails for what it checks) against a version of alertcast without these rules.
+STAGE = "alertcast-stage-"  # the site's docs staging folders, in the temporary folder
+MARKER = ".alertcast-output"
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 WHEN = "2026-03-15T00:00:00+08:00"
@@ -64,7 +67,7 @@ def test_a_file_and_a_foreign_link_are_refused(project, cli, config, content, tm
     (tmp_path / "a-file").write_text("x")
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
-    with pytest.raises(OutputError, match="is a file"):
+    with pytest.raises(Exception, match="is a file"):
         build(config, NOW, tmp_path / "a-file", with_site=False, content=content, signing_key=None)
     line = one_line_error(cli("build", "-p", project, "--no-site", "--now", WHEN, "-o", tmp_path / "link"))
     assert "not a release alertcast made" in line
@@ -75,7 +78,7 @@ def test_the_daemon_and_python_callers_get_the_same_refusal(config, content, tmp
     out = tmp_path / "site"
     out.mkdir()
     (out / "index.html").write_text("someone's site")
-    with pytest.raises(OutputError, match="holds files alertcast did not make"):
+    with pytest.raises(Exception, match="holds files alertcast did not make"):
         build(config, NOW, out, with_site=False, content=content, signing_key=None)
     assert (out / "index.html").read_text() == "someone's site" and not releases_dir(out).exists()
 
@@ -89,7 +92,7 @@ def test_the_cap_archive_is_never_read_outside_a_release_alertcast_made(config, 
     forged.write_text("<alert/>")
     (tmp_path / "site").symlink_to(other)
     os.utime(forged, (0, 0))
-    with pytest.raises(OutputError):
+    with pytest.raises(Exception, match="not a release alertcast made"):
         build(config, NOW, tmp_path / "site", with_site=False, content=content, signing_key=None)
     assert forged.stat().st_atime == 0  # never opened
 
@@ -131,8 +134,6 @@ def test_a_plain_folder_becomes_the_first_release_with_no_moment_without_it(conf
     """Another process looks at the output in a tight loop while a first build replaces an
     empty folder (or one prepared for alertcast: marked, holding a restored CAP archive) with
     the release, twenty times: it never finds the output missing."""
-    from alertcast.publish.atomic import MARKER
-
     archived = build(config, NOW, tmp_path / "first", with_site=False, content=content,
                      signing_key=None).files["cap/live-phishing.xml"]
     for n in range(20):
@@ -203,58 +204,81 @@ def test_a_switch_refused_by_the_folder_leaves_no_release_and_no_link(project, t
 
 
 KILLED = """
-import os, signal, sys
-from alertcast.scratch import Scratch
-Scratch("tmp-", sys.argv[1])  # a release being staged
-Scratch(sys.argv[2])  # the site's docs being staged
-print("staged", flush=True)
-os.kill(os.getpid(), signal.SIGKILL)
+import glob, os, signal, sys, threading, time
+from datetime import datetime
+from pathlib import Path
+from alertcast.config import load_config
+from alertcast.pipeline import build
+
+project, out, now = sys.argv[1:4]
+stages = os.path.join(os.environ["TMPDIR"], "alertcast-stage-*")
+
+
+def kill_while_the_site_is_staged():
+    while not glob.glob(stages):
+        time.sleep(0.001)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+threading.Thread(target=kill_while_the_site_is_staged, daemon=True).start()
+build(load_config(project), datetime.fromisoformat(now), Path(out), signing_key=None)
 """
 
 
-def test_leftovers_of_a_killed_build_go_with_the_next_build_but_a_prepared_release_stays(config, content, tmp_path):
-    out = tmp_path / "site"
+def kill_a_build(project: Path, out: Path, scratch_dir: Path) -> None:
+    """A real `build` (with the site) killed with SIGKILL while it stages the site's docs, with
+    its own temporary folder (so nothing of other processes is involved)."""
+    scratch_dir.mkdir(exist_ok=True)
+    proc = subprocess.run([sys.executable, "-c", KILLED, str(project), str(out), WHEN],
+                          env=dict(os.environ, PYTHONPATH=str(SRC), TMPDIR=str(scratch_dir)),
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert [p for p in releases_dir(out).iterdir() if p.name.startswith("tmp-")]  # left behind
+    assert list(scratch_dir.glob(STAGE + "*"))
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """The temporary folder of this process, private to the test (the system's is shared)."""
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_leftovers_of_a_killed_build_go_with_the_next_build_but_a_prepared_release_stays(
+        project, config, content, private_tmp):
+    out = config.output_dir
     build(config, NOW, out, with_site=False, content=content, signing_key=None)
-    rel_dir = releases_dir(out)
-    before_stage = {p.name for p in Path(os.environ.get("TMPDIR", "/tmp")).glob(SITE_STAGE + "*")}
-    proc = subprocess.run([sys.executable, "-c", KILLED, str(rel_dir), SITE_STAGE],
-                          env=dict(os.environ, PYTHONPATH=str(SRC)), capture_output=True, text=True, timeout=60)
-    assert proc.returncode == -signal.SIGKILL and "staged" in proc.stdout
-    leftovers = [p for p in rel_dir.iterdir() if p.name.startswith("tmp-")]
-    stages = {p.name for p in Path(os.environ.get("TMPDIR", "/tmp")).glob(SITE_STAGE + "*")} - before_stage
-    assert len(leftovers) == 1 and len(stages) == 1
+    kill_a_build(project, out, private_tmp)
     prepared = prepare(config, AFTER, out, with_site=False, content=content, signing_key=None)  # held, ahead of time
     try:
         build(config, NOW, out, with_site=False, content=content, signing_key=None)
-        assert [p for p in rel_dir.iterdir() if p.name.startswith("tmp-")] == [prepared.staged.path]
-        assert not any((Path(os.environ.get("TMPDIR", "/tmp")) / name).exists() for name in stages)
+        assert [p for p in releases_dir(out).iterdir() if p.name.startswith("tmp-")] == [prepared.staged.path]
+        assert not list(private_tmp.glob(STAGE + "*"))
     finally:
         prepared.discard()
 
 
-def test_the_daemon_removes_leftovers_when_it_starts(project, tmp_path):
-    from alertcast.config import load_config
+def test_the_daemon_removes_leftovers_when_it_starts(project, config, private_tmp):
     from alertcast.daemon.service import Daemon
-
-    config = load_config(project)
-    rel_dir = releases_dir(config.output_dir)
-    rel_dir.mkdir(parents=True)
-    proc = subprocess.run([sys.executable, "-c", KILLED, str(rel_dir), SITE_STAGE],
-                          env=dict(os.environ, PYTHONPATH=str(SRC)), capture_output=True, text=True, timeout=60)
-    assert proc.returncode == -signal.SIGKILL
-    assert [p for p in rel_dir.iterdir() if p.name.startswith("tmp-")]
     from alertcast.pipeline import publish
 
+    kill_a_build(project, config.output_dir, private_tmp)
     daemon = Daemon(config, sync=False, publisher=lambda c, now: publish(c, now, with_site=False, signing_key=None))
     try:
         daemon.start()
-        assert not [p for p in rel_dir.iterdir() if p.name.startswith("tmp-")]
+        assert not [p for p in releases_dir(config.output_dir).iterdir() if p.name.startswith("tmp-")]
+        assert not list(private_tmp.glob(STAGE + "*"))
     finally:
         daemon.stop()
 
 
 def test_a_held_folder_is_not_swept(tmp_path):
-    from alertcast.scratch import sweep
+    from alertcast.scratch import Scratch, sweep
 
     held = Scratch("tmp-", tmp_path)
     os.utime(held.path, (0, 0))  # however old: age says nothing about whether a process holds it
