@@ -138,7 +138,7 @@ def remove_leftovers(output: Path) -> list[Path]:
 
 
 _PUBLISHED = re.compile(r"(?:[a-z]{2}(?:-[a-z0-9]+)?/)?alerts/(?P<page>[a-z0-9][a-z0-9-]*)/index\.html"
-                        r"|cap/(?P<cap>[a-z0-9][a-z0-9-]*)(?:\.[0-9TZ-]+)?\.xml")
+                        r"|cap/(?P<cap>[a-z0-9][a-z0-9-]*)(?:\.\d{8}T\d{6}Z(?:-cancel)?)?\.xml")
 
 
 def deleted_published(config: Config, content: Content, output: Path | None = None) -> list[Problem]:
@@ -151,11 +151,10 @@ def deleted_published(config: Config, content: Content, output: Path | None = No
         return []
     published = {found["page"] or found["cap"] for path in read_manifest(live)
                  if (found := _PUBLISHED.fullmatch(path)) and (found["page"] or found["cap"]) != "category"}
+    from .report import deleted_published as problem
+
     alert_dir = display_path(config.content_dir / "alerts", config.root)
-    return [Problem(f"{alert_dir}/{alert_id}.{config.default_lang}.md", 1, 1, "error",
-                    f"the alert {alert_id!r} was published and its files are deleted",
-                    "restore its files and set `withdrawn:` with the reason (and `updated_at:`) instead: "
-                    "a published alert is withdrawn, never deleted")
+    return [problem(alert_id, f"{alert_dir}/{alert_id}.{config.default_lang}.md")
             for alert_id in sorted(published - {a.id for a in content.alerts})]
 
 
