@@ -7,7 +7,9 @@ from importlib import resources
 import feedparser
 import pytest
 from lxml import etree
-from outputs_support import BEFORE, CST, MOMENTS, NOW, cap_headers, outputs_at, tree, unresolved_references
+from outputs_support import AFTER, BEFORE, CST, MOMENTS, NOW, cap_headers, outputs_at, tree, unresolved_references
+
+from alertcast.render.cap import REVISION_FILE
 
 NS = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
 
@@ -238,3 +240,37 @@ def test_the_bundled_app_update_incident_asks_to_execute(xsd):
         assert got == {expected}, alert.id
         seen.add(expected)
     assert {"Execute", "Avoid"} <= seen
+
+
+def test_deleting_a_published_alert_keeps_its_cap_messages_and_check_says_to_withdraw(project, cli, tmp_path):
+    """The files of a published CAP alert are deleted: the next build still publishes every
+    message it had, byte for byte (the current one too), and `check` is an error at its file
+    telling the editor to restore and withdraw it."""
+    from alertcast.config import load_config
+    from alertcast.content.loader import load_or_raise
+    from alertcast.pipeline import build
+
+    out = load_config(project).output_dir  # where `check` looks for what is published
+    first = build(load_config(project), NOW, out, with_site=False, signing_key=None)
+    published = {p: d for p, d in first.files.items() if p.startswith("cap/expired-airdrop.")}
+    assert len(published) >= 2
+    for lang in ("zh", "en"):
+        (project / "content" / "alerts" / f"expired-airdrop.{lang}.md").unlink()
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert ("content/alerts/expired-airdrop.zh.md:1:1: error: the alert 'expired-airdrop' was published and its files "
+            "are deleted (restore its files and set `withdrawn:`") in result.output
+    config = load_config(project)
+    second = build(config, AFTER, out, with_site=False, content=load_or_raise(config), signing_key=None)
+    assert {p: (second.release / p).read_bytes() for p in published} == published
+
+
+def test_identifiers_are_the_documented_ones(content, config):
+    """`<id_authority>.alert.<id>.<revision>`, the revision as in the file name (`-cancel` for a Cancel)."""
+    out = outputs_at(content, config, NOW)
+    for path, (sender, identifier, _sent) in cap_headers(out).items():
+        found = REVISION_FILE.fullmatch(path)
+        if found:
+            assert identifier == f"{sender}.alert.{found['id']}.{found['rev']}", path
+    cancels = [p for p in out if p.endswith("-cancel.xml")]
+    assert cancels and all(cap_headers(out)[p][1].endswith("-cancel") for p in cancels)

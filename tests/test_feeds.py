@@ -33,7 +33,7 @@ def test_entry_fields_withdrawn_and_updated(content, config):
     parsed = feedparser.parse(out["feeds/alerts.en.atom.xml"])
     by_id = {e.id.rsplit(":", 1)[1]: e for e in parsed.entries}
     live = by_id["live-phishing"]
-    assert live.title.startswith("[Warning]")
+    assert live.title.startswith("[Updated · Warning]")  # the update shows in lists
     assert live.link == "https://help.fixture.example/en/alerts/live-phishing/"
     assert live.published.startswith("2026-03-01T10:00:00")
     assert live.updated.startswith("2026-03-02T12:00:00")  # updated_at, not the clock

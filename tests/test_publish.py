@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -168,13 +169,23 @@ def test_publish_to_directory_target(project, tmp_path):
     assert "feeds/alerts.zh.rss.xml" in result.deployed
 
 
-def test_first_build_over_plain_directory_keeps_it_as_a_release(config, content, tmp_path):
-    out = tmp_path / "site"
-    out.mkdir()
-    (out / "old.html").write_text("old")
-    build(config, NOW, out, with_site=False, content=content, signing_key=None)
-    assert out.is_symlink() and not (out / "old.html").exists()
-    assert any((p / "old.html").exists() for p in releases_dir(out).iterdir() if p.is_dir())
+def test_a_directory_target_keeps_its_pages_and_cap_messages_when_a_release_lacks_them(project, tmp_path):
+    """`publish --no-site` from a fresh output folder (no pages to carry, no CAP archive to
+    copy): the directory target keeps its pages and every CAP message it published."""
+    (project / "mkdocs.yml").write_text((project / "mkdocs.yml").read_text().replace(
+        "    banner:\n", "    deploy:\n      path: ../served\n    banner:\n"), encoding="utf-8")
+    from alertcast.config import load_config
+
+    config = load_config(project)
+    publish(config, NOW, tmp_path / "one", site_builder=tiny_site, signing_key=None)
+    served = tmp_path / "served"
+    before = snapshot(served)
+    archived = [p for p in before if re.fullmatch(r"cap/[a-z0-9-]+\.[0-9TZ-]+\.xml", p)]
+    assert "alerts/live-phishing/index.html" in before and archived
+    publish(config, AFTER, tmp_path / "fresh", with_site=False, signing_key=None)
+    after = snapshot(served)
+    assert {p: before[p] for p in ["alerts/live-phishing/index.html", *archived]} == \
+        {p: after.get(p) for p in ["alerts/live-phishing/index.html", *archived]}
 
 
 def test_cli_publish_and_help(project, cli, tmp_path):

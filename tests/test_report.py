@@ -191,9 +191,21 @@ def test_no_change_reports_nothing_and_succeeds(cli, repo):
 def test_removed_alert_is_reported_with_advice(cli, repo):
     for lang in ("zh", "en"):
         (repo / "content" / "alerts" / f"expired-airdrop.{lang}.md").unlink()
-    out = report(cli, repo, "--base", "main").output
+    result = report(cli, repo, "--base", "main")
+    out = result.output
     assert "== expired-airdrop: removed" in out
     assert "set `withdrawn` with a reason instead" in out
+    # It was published: deleting it is an error that blocks the pull request.
+    assert "content/alerts/expired-airdrop.en.md:1:1: error: the alert 'expired-airdrop' was published and its " \
+           "files are deleted (restore its files and set `withdrawn:`" in out
+    assert result.exit_code == 1
+
+
+def test_removing_an_alert_not_yet_published_is_no_error(cli, repo):
+    for lang in ("zh", "en"):
+        (repo / "content" / "alerts" / f"scheduled-maintenance.{lang}.md").unlink()
+    result = report(cli, repo, "--base", "main")
+    assert "== scheduled-maintenance: removed" in result.output and "files are deleted" not in result.output
 
 
 def test_invalid_content_lists_problems_and_exits_1(cli, repo):

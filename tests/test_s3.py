@@ -10,13 +10,13 @@ import urllib.request
 import boto3
 import pytest
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import EndpointConnectionError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from moto.server import ThreadedMotoServer
 from outputs_support import AFTER, NOW
 
 from alertcast.config import load_config
 from alertcast.pipeline import build, publish
+from alertcast.publish.output import OutputError
 from alertcast.publish.s3 import LONG_CACHE, SHORT_CACHE, S3Target
 
 
@@ -183,7 +183,7 @@ def test_deploy_cut_off_midway_keeps_the_old_banner_pair_and_a_retry_completes(c
 
     target = S3Target(bucket="help", endpoint_url=moto.endpoint, region="us-east-1",
                       client=recording_client(moto.endpoint, calls, cut_off))
-    with pytest.raises(EndpointConnectionError):
+    with pytest.raises(OutputError, match="cannot deploy to s3://help/"):
         target.deploy(second.release)
     moto.start()
     assert len(calls) == 4  # three went up, the fourth found no server
@@ -202,3 +202,77 @@ def test_deploy_cut_off_midway_keeps_the_old_banner_pair_and_a_retry_completes(c
     assert remote == local
     for lang in ("en", "zh"):
         assert verifies(remote[f"api/v1/banners/{lang}.json"], remote[f"api/v1/banners/{lang}.json.sig"])
+
+
+def test_real_site_goes_up_pages_then_listings_then_feeds_then_banners_with_right_types(project, tmp_path, moto):
+    """The mkdocs site of the fixture, deployed before and after the scheduled alert goes live:
+    the new alert page goes up before the listings, search index and sitemap that list it,
+    those before the feeds and CAP, indicators and banners last, deletions after everything;
+    every file the site ships gets a real type, and source maps are JSON cached like their files."""
+    config = load_config(project)
+    target = S3Target(bucket="help", endpoint_url=moto.endpoint, region="us-east-1")
+    first = build(config, NOW, tmp_path / "site", signing_key=KEY)
+    target.deploy(first.release)
+    s3 = boto3.client("s3", endpoint_url=moto.endpoint)
+    s3.put_object(Bucket="help", Key="stale.html", Body=b"old")
+    calls = []
+    second = build(config, AFTER, tmp_path / "site", signing_key=KEY)
+    S3Target(bucket="help", endpoint_url=moto.endpoint, region="us-east-1",
+             client=recording_client(moto.endpoint, calls)).deploy(second.release)
+    puts = [key for kind, key in calls if kind == "put"]
+    page = puts.index("alerts/scheduled-maintenance/index.html")
+    assert {"alerts/index.html", "en/alerts/index.html", "search/search_index.json", "sitemap.xml"} <= set(puts)
+    listings = [i for i, key in enumerate(puts) if key.endswith(("/alerts/index.html", "search_index.json", "sitemap.xml"))
+                or key in ("index.html", "alerts/index.html") or "/category/" in key]
+    feeds = [i for i, key in enumerate(puts) if key.startswith(("feeds/", "cap/"))]
+    last = [i for i, key in enumerate(puts) if key.startswith("api/")]
+    assert page < min(listings) and max(listings) < min(feeds) and max(feeds) < min(last)
+    assert puts[-1].startswith("api/v1/banners/") and puts.index("api/v1/indicators.json") < len(puts) - 4
+    assert calls[-1] == ("delete", "stale.html")
+
+    types = {}
+    for key in (p.relative_to(second.release).as_posix() for p in second.release.rglob("*") if p.is_file()):
+        head = s3.head_object(Bucket="help", Key=key)
+        types[key] = (head["ContentType"], head["CacheControl"])
+    assert not [k for k, (kind, _) in types.items() if kind == "application/octet-stream"]
+    maps = [k for k in types if k.endswith(".map")]
+    assert maps and all(types[k] == ("application/json", LONG_CACHE) for k in maps), {k: types[k] for k in maps}
+    assert types["search/search_index.json"][0] == "application/json"
+    assert types["sitemap.xml"][0] in ("application/xml", "text/xml; charset=utf-8")
+
+
+def test_publish_without_the_site_deletes_no_page_and_no_cap_message(project, tmp_path, moto):
+    """`publish --no-site` from a fresh output folder (nothing to carry) leaves every page at the
+    target; no deploy, even of a release without the CAP archive, deletes a published message."""
+    yml = project / "mkdocs.yml"
+    yml.write_text(yml.read_text().replace("    banner:\n", f"    deploy:\n      target: s3\n      bucket: help\n"
+                                           f"      endpoint_url: {moto.endpoint}\n    banner:\n"), encoding="utf-8")
+    config = load_config(project)
+    publish(config, NOW, tmp_path / "one", site_builder=site_with_asset, signing_key=None)
+    s3 = boto3.client("s3", endpoint_url=moto.endpoint)
+    s3.put_object(Bucket="help", Key="cap/live-phishing.20260101T000000Z.xml", Body=b"<alert/>")  # published earlier
+    before = {o["Key"] for o in s3.list_objects_v2(Bucket="help")["Contents"]}
+    result = publish(config, AFTER, tmp_path / "fresh", with_site=False, signing_key=None)
+    after = {o["Key"] for o in s3.list_objects_v2(Bucket="help")["Contents"]}
+    assert {k for k in before if not k.startswith(("feeds/", "api/", "cap/"))} <= after  # pages and assets stay
+    assert "alerts/live-phishing/index.html" in after and "cap/live-phishing.20260101T000000Z.xml" in after
+    assert "feeds/alerts.en.atom.xml" in result.deployed
+    publish(config, AFTER, tmp_path / "two", site_builder=site_with_asset, signing_key=None)  # a full publish
+    assert "cap/live-phishing.20260101T000000Z.xml" in {o["Key"] for o in s3.list_objects_v2(Bucket="help")["Contents"]}
+
+
+def test_an_unreachable_endpoint_is_one_line(project, cli, tmp_path, monkeypatch):
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_MAX_ATTEMPTS": "1"}.items():
+        monkeypatch.setenv(name, value)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    yml = project / "mkdocs.yml"
+    yml.write_text(yml.read_text().replace("    banner:\n", "    deploy:\n      target: s3\n      bucket: help\n"
+                                           f"      endpoint_url: http://127.0.0.1:{port}\n    banner:\n"),
+                   encoding="utf-8")
+    result = cli("publish", "-p", project, "--no-site", "--now", "2026-03-15T00:00:00+08:00", "-o", tmp_path / "site")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"Error: cannot deploy to s3://help/ at http://127.0.0.1:{port}: "), lines
+    assert "deploy.endpoint_url" in lines[0]

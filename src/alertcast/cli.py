@@ -84,7 +84,11 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
     except ContentError as exc:  # reported like any other problem, on stdout with the count
         problems = exc.problems
     else:
-        _content, problems = load_content(config, target.content_dir and target.content_dir.resolve())
+        content, problems = load_content(config, target.content_dir and target.content_dir.resolve())
+        if content is not None:
+            from .pipeline import deleted_published
+
+            problems = problems + deleted_published(config, content)
         problems = target.select(problems, config)
     for problem in problems:
         click.echo(problem.github() if fmt == "github" else str(problem))

@@ -14,6 +14,7 @@ from rich.text import Text
 from . import pipeline, signing
 from .cli import TimeParam, now_or, project_config, project_option, report_and_exit
 from .problems import ContentError
+from .publish.output import OutputError
 
 
 def _summary(console: Console, result: pipeline.BuildResult, deployed: bool, tz: tzinfo) -> None:
@@ -106,10 +107,10 @@ class PhaseProgress:
 def _run(project: str, now: datetime | None, output: str | None, no_site: bool, deploy: bool) -> None:
     config = project_config(project)
     console = Console(stderr=True)
+    out = Path(output) if output else None
     try:
         with PhaseProgress(console) as progress:
             kwargs = {"with_site": not no_site, "progress": progress}
-            out = Path(output) if output else None
             if deploy:
                 result = pipeline.publish(config, now_or(now), out, **kwargs)
             else:
@@ -117,8 +118,12 @@ def _run(project: str, now: datetime | None, output: str | None, no_site: bool, 
     except ContentError as exc:
         report_and_exit(exc)
         return
-    except (signing.SigningKeyError, pipeline.SiteUnavailable, ValueError) as exc:
+    except (signing.SigningKeyError, pipeline.SiteUnavailable, OutputError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # the output folder cannot be written (permissions, a full disk): nothing was switched
+        raise click.ClickException(f"cannot write {exc.filename or out or config.output_dir}: "
+                                   f"{exc.strerror or exc}; make the folder writable by this user, "
+                                   "or pass another --output") from None
     _summary(console, result, deploy, config.tz)
 
 

@@ -7,6 +7,9 @@ complete release atomically; `publish` builds then deploys to the configured tar
 from __future__ import annotations
 
 import logging
+import os
+import re
+import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -22,12 +25,15 @@ from .content.loader import load_or_raise
 from .content.models import Content
 from .gcpause import paused
 from .plan import Plan
+from .problems import Problem, display_path
 from .publish.atomic import Staged, commit_staged, discard, live_release, read_manifest, stage
+from .publish.output import check_output
 from .render.banner import banner_path, render_banners
 from .render.cap import INDEX_PATH, archive_paths, render_cap
 from .render.feeds import render_feeds
 from .render.indicators import render_indicators
 from .render.memo import memo
+from .scratch import SITE_STAGE, sweep
 
 log = logging.getLogger("alertcast.publish")
 
@@ -53,6 +59,7 @@ class BuildResult:
     files: dict[str, bytes] = field(default_factory=dict, repr=False)
     deployed: list[str] = field(default_factory=list)
     target: str | None = None  # where publish deployed to, beyond the output directory
+    with_site: bool = True  # False: the site's files were carried from the live release, not built
 
     @property
     def next_change_at(self) -> datetime | None:
@@ -93,20 +100,79 @@ def read_cap_archive(plan: Plan, config: Config, output: Path,
     from the state branch), so a message is published again only if it carries a valid
     signature by `signing_key`; without a key, none is.
     """
-    live = live_release(output.absolute())
+    live = live_release(output.absolute())  # None unless alertcast made it: nothing else is read
     if live is None:
         return {}
     out = {}
     for path in archive_paths(plan, config, read_manifest(live)):
         try:
-            data = (live / path).read_bytes()
+            fd = os.open(live / path, os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:
-            continue  # pruned meanwhile: nothing to keep
+            continue  # pruned meanwhile (nothing to keep), or a link: never followed
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read()
         if signing_key is not None and signing.verify_message(signing_key, data):
             out[path] = data
         else:
             log.warning("%s: not published again: it is not signed by the configured signing key", path)
     return out
+
+
+#: The folders `render_outputs` writes; everything else in a release is the site's.
+FAST_OUTPUTS = ("feeds/", "cap/", "api/")
+
+
+def _site_files(output: Path) -> dict[str, Path]:
+    """The site's files in the live release of `output` (relative path -> file): a build
+    without the site (`--no-site`) carries them into its release, so the pages that feeds
+    and banners link to stay live, locally and at the deploy target."""
+    live = live_release(output)
+    if live is None:
+        return {}
+    return {path: live / path for path in read_manifest(live) if not path.startswith(FAST_OUTPUTS)}
+
+
+def _link_files(files: Mapping[str, Path], dest: Path) -> None:
+    """Hard-link each file into `dest` (releases are never modified, so they can share
+    inodes), copying where the file system has no hard links."""
+    for parent in sorted({os.path.dirname(rel) for rel in files}):
+        os.makedirs(dest / parent, exist_ok=True)
+    for rel, source in files.items():
+        try:
+            os.link(source, dest / rel, follow_symlinks=False)
+        except OSError:
+            shutil.copyfile(source, dest / rel, follow_symlinks=False)
+
+
+def remove_leftovers(output: Path) -> list[Path]:
+    """Remove what killed builds left: staging folders next to `output`'s releases and the
+    site's docs staging folders in the system's temporary folder. Folders a live process
+    holds (a build running, a release prepared ahead of its moment) stay. Every build does
+    this, and so does the daemon when it starts."""
+    from .publish.atomic import releases_dir
+
+    return sweep(releases_dir(Path(output).absolute()), "tmp-") + sweep(None, SITE_STAGE)
+
+
+_PUBLISHED = re.compile(r"(?:[a-z]{2}(?:-[a-z0-9]+)?/)?alerts/(?P<page>[a-z0-9][a-z0-9-]*)/index\.html"
+                        r"|cap/(?P<cap>[a-z0-9][a-z0-9-]*)(?:\.\d{8}T\d{6}Z(?:-cancel)?)?\.xml")
+
+
+def deleted_published(config: Config, content: Content, output: Path | None = None) -> list[Problem]:
+    """An error for each alert the live release of `output` published (its page, or a CAP
+    message) that the content no longer has: a published alert is withdrawn, never deleted.
+    Nothing is live (a fresh checkout), nothing to say; `alertcast report` says it for a
+    pull request, from the base branch."""
+    live = live_release((Path(output) if output is not None else config.output_dir).absolute())
+    if live is None:
+        return []
+    published = {found["page"] or found["cap"] for path in read_manifest(live)
+                 if (found := _PUBLISHED.fullmatch(path)) and (found["page"] or found["cap"]) != "category"}
+    from .report import deleted_published as problem
+
+    alert_dir = display_path(config.content_dir / "alerts", config.root)
+    return [problem(alert_id, f"{alert_dir}/{alert_id}.{config.default_lang}.md")
+            for alert_id in sorted(published - {a.id for a in content.alerts})]
 
 
 def default_site_builder() -> SiteBuilder:
@@ -160,6 +226,7 @@ class Prepared:
     signed: bool
     files: dict[str, bytes] = field(repr=False)
     seconds: float  # time it took to build
+    with_site: bool = True
 
     def discard(self) -> None:
         discard(self.staged)
@@ -174,17 +241,19 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
 
     `signing_key=True` (default) loads the configured key; None/False builds unsigned banners.
     `progress` is told each phase as it starts (see `Progress`).
-    Raises ContentError for bad content (the previous outputs stay live).
+    Raises ContentError for bad content (the previous outputs stay live), OutputError for an
+    output folder alertcast may not use (see publish/output.py), before anything is written.
     """
     start = time.perf_counter()
     report = progress or _quiet
+    output = check_output(Path(output) if output is not None else config.output_dir, config.root, config.content_dir)
+    remove_leftovers(output)
     if content is None:
         report("load", None, None)
         content = load_or_raise(config)
     key = signing.load_key(config) if signing_key is True else (signing_key or None)
     report("render", None, None)
     plan = Plan.at(content, now)
-    output = Path(output) if output is not None else config.output_dir
     files = render_outputs(plan, config, key, read_cap_archive(plan, config, output, key))
     fill = None
     if with_site:
@@ -196,9 +265,13 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
                 builder(plan, config, dest)
             report("write", None, None)
     else:
-        report("write", None, None)
+        carried = _site_files(output)
 
-    return Prepared(plan, stage(output, files, fill), key is not None, files, time.perf_counter() - start)
+        def fill(dest: Path) -> None:
+            report("write", None, None)
+            _link_files(carried, dest)
+
+    return Prepared(plan, stage(output, files, fill), key is not None, files, time.perf_counter() - start, with_site)
 
 
 def finish(prepared: Prepared) -> BuildResult:
@@ -206,7 +279,8 @@ def finish(prepared: Prepared) -> BuildResult:
     start = time.perf_counter()
     release, changed = commit_staged(prepared.staged)
     return BuildResult(prepared.plan, prepared.staged.output, release, changed,
-                       prepared.seconds + time.perf_counter() - start, prepared.signed, prepared.files)
+                       prepared.seconds + time.perf_counter() - start, prepared.signed, prepared.files,
+                       with_site=prepared.with_site)
 
 
 def build(config: Config, now: datetime, output: Path | None = None, **kwargs) -> BuildResult:  # type: ignore[no-untyped-def]
@@ -232,6 +306,9 @@ def deploy(config: Config, result: BuildResult, target=None, progress: Progress 
     if deployer is not None and result.release is not None:
         report = progress or _quiet
         report("deploy", None, None)
-        result.deployed = deployer.deploy(result.release, lambda done, total: report("deploy", done, total))
+        # Without the site, the target keeps its pages even if this release has none to carry
+        # (a fresh output folder): only the fast outputs are replaced.
+        keep = None if result.with_site else (lambda path: not path.startswith(FAST_OUTPUTS))
+        result.deployed = deployer.deploy(result.release, lambda done, total: report("deploy", done, total), keep)
         result.target = deployer.describe()
     return result

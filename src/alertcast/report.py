@@ -180,8 +180,20 @@ def _removed(old: Alert, config: Config, now: datetime, problems: list[Problem])
     note = ("the page disappears from the site and feeds, but posts already sent stay online; "
             "to correct a published alert, set `withdrawn` with a reason instead" if public else
             "it was not published yet: nothing was sent")
+    if public:
+        name = min(t.source.name for t in old.texts.values())
+        related += (deleted_published(old.id, f"{display_path(config.content_dir / 'alerts', config.root)}/{name}"),)
     return Change(old.id, "removed", (), text.title, old.severity.value, "removed", old.publish_at, old.expires_at,
                   (), (), note, related)
+
+
+def deleted_published(alert_id: str, path: str) -> Problem:
+    """A published alert is withdrawn, never deleted: readers, feed readers, CAP aggregators
+    and followers saw it, and only a withdrawal tells them it was wrong. `path` is where its
+    file was, as shown to the user."""
+    return Problem(path, 1, 1, "error", f"the alert {alert_id!r} was published and its files are deleted",
+                   "restore its files and set `withdrawn:` with the reason (and `updated_at:`) instead: "
+                   "a published alert is withdrawn, never deleted")
 
 
 def build_report(base: Content | None, head: Loaded, config: Config, now: datetime, changed: frozenset[str],

@@ -257,6 +257,7 @@ class Daemon:
     def open(self) -> None:
         """Start the scheduler and the HTTP server (where a port already in use shows at once)."""
         from .. import __version__
+        from ..pipeline import remove_leftovers
 
         log.info("starting", extra={  # no URL: a state_url may hold a password
             "version": __version__, "project": str(self.config.root), "holder": self.holder,
@@ -264,6 +265,7 @@ class Daemon:
             "sync": self.sync_enabled, "sync_interval": self.sync_interval, "dispatch_interval": self.dispatch_interval,
             "lease_ttl": self._lease_ttl, "publish_retry": self.publish_retry,
             "webhook": bool(self.webhook_secret), "listen": "%s:%d" % self.listen if self.listen else None})
+        remove_leftovers(self.config.output_dir)  # folders of builds killed with a previous process
         self.scheduler.start()
         if self.listen:
             routes = webhook.Routes(self.webhook_secret, self.trigger_sync, self.health, self.render_metrics)

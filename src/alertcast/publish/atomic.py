@@ -9,21 +9,29 @@ Layout (for output `site/`):
 
 A release is written completely into a temporary directory, renamed, then the symlink is
 swapped with one `rename(2)`, so a reader sees the whole old set or the whole new one.
-A failed build removes its temporary directory and leaves the live release untouched.
+A failed build removes its temporary directory and leaves the live release untouched. Each
+`tmp-*` folder is held by its process (see scratch.py), so the next build removes those of
+killed builds and never a release another process prepared ahead of its moment.
+
+Only an output alertcast made (a symlink into its releases folder) or an empty folder is
+ever replaced; publish/output.py refuses anything else before a build starts.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import os
 import shutil
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..scratch import Scratch, sweep
 
 KEEP = 3
 WRITERS = 4
@@ -33,13 +41,31 @@ def releases_dir(output: Path) -> Path:
     return output.parent / f".{output.name}.releases"
 
 
+#: An empty file that marks a plain folder as prepared for alertcast (for example one into
+#: which a workflow restored the CAP archive): alertcast may take it as the live release it
+#: replaces. A plain folder with files and without it is someone else's, and is refused.
+MARKER = ".alertcast-output"
+
+
+def owned(output: Path) -> bool:
+    """Whether `output` is a release alertcast made: a symlink to a folder in its releases folder."""
+    if not output.is_symlink():
+        return False
+    target = output.parent / os.readlink(output)
+    return target.name.startswith("r") and target.parent.resolve() == releases_dir(output).resolve()
+
+
+def marked(output: Path) -> bool:
+    """Whether `output` is a plain folder prepared for alertcast (holds the MARKER file)."""
+    return not output.is_symlink() and output.is_dir() and (output / MARKER).is_file()
+
+
 def live_release(output: Path) -> Path | None:
-    """The directory the output currently shows, if any."""
-    if output.is_symlink():
+    """The release the output currently shows, if alertcast made it or it was prepared for
+    alertcast (nothing else is ever read as a release)."""
+    if owned(output):
         return output.resolve()
-    if output.is_dir():
-        return output
-    return None
+    return output if marked(output) else None
 
 
 def write_files(root: Path, files: Mapping[str, bytes], digests: Mapping[str, bytes] | None = None,
@@ -128,14 +154,16 @@ _manifests: dict[Path, dict[str, bytes]] = {}  # release -> digests; emptied at 
 
 
 def tree_digests(root: Path | None) -> dict[str, bytes]:
-    """relative path -> sha256 of every file under root."""
+    """relative path -> sha256 of every regular file under root (a symlink is no file of a
+    release: it is neither followed nor listed)."""
     if root is None or not root.is_dir():
         return {}
     out = {}
     for dirpath, _dirs, names in os.walk(root):
         for name in names:
             p = Path(dirpath) / name
-            out[p.relative_to(root).as_posix()] = hashlib.sha256(p.read_bytes()).digest()
+            if not p.is_symlink() and name != MARKER:
+                out[p.relative_to(root).as_posix()] = hashlib.sha256(p.read_bytes()).digest()
     return out
 
 
@@ -171,6 +199,7 @@ class Staged:
     output: Path
     path: Path
     digests: dict[str, bytes]
+    scratch: Scratch | None = None  # holds `path` until it goes live or is discarded
 
 
 def stage(output: Path, files: Mapping[str, bytes], fill: Callable[[Path], None] | None = None) -> Staged:
@@ -182,7 +211,9 @@ def stage(output: Path, files: Mapping[str, bytes], fill: Callable[[Path], None]
     previous = read_manifest(live)
     rel_dir = releases_dir(output)
     rel_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=rel_dir))  # mode 0700
+    sweep(rel_dir, "tmp-")  # staging folders of killed builds
+    folder = Scratch("tmp-", rel_dir)  # mode 0700
+    tmp = folder.path
     try:
         digests: dict[str, bytes] = {}
         if fill is not None:
@@ -191,9 +222,9 @@ def stage(output: Path, files: Mapping[str, bytes], fill: Callable[[Path], None]
         digests.update(_digests_of(files))
         write_files(tmp, files, digests, live, previous)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        folder.remove()
         raise
-    return Staged(output, tmp, digests)
+    return Staged(output, tmp, digests, folder)
 
 
 def commit_staged(staged: Staged) -> tuple[Path, list[str]]:
@@ -202,33 +233,72 @@ def commit_staged(staged: Staged) -> tuple[Path, list[str]]:
         changes = changed_paths(read_manifest(live_release(staged.output)), staged.digests)
         digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(staged.digests.items()))).hexdigest()
         staged.path.chmod(0o755)  # a web server must read the release
-        return commit(staged.output, staged.path, digest, staged.digests), changes
+        release = commit(staged.output, staged.path, digest, staged.digests)
     except BaseException:
         discard(staged)
         raise
+    if staged.scratch is not None:
+        staged.scratch.release()
+    return release, changes
 
 
 def discard(staged: Staged) -> None:
     shutil.rmtree(staged.path, ignore_errors=True)
+    if staged.scratch is not None:
+        staged.scratch.release()
 
 
 def commit(output: Path, staged: Path, digest: str, digests: Mapping[str, bytes] | None = None) -> Path:
     """Make `staged` the live release with one atomic rename; prune old releases."""
     rel_dir = releases_dir(output)
     release = rel_dir / f"r{time.time_ns():020d}-{digest[:12]}"
-    os.rename(staged, release)
-    if digests is not None:
-        _manifest(release).write_text("".join(f"{d.hex()}  {p}\n" for p, d in sorted(digests.items())), encoding="utf-8")
-        _manifests.clear()
-        _manifests[release] = dict(digests)
-    if output.exists() and not output.is_symlink():
-        # First publish over a plain directory: keep it as a release, then switch.
-        os.rename(output, rel_dir / f"r{0:020d}-legacy")
     link = rel_dir / f"link-{release.name}"
-    os.symlink(os.path.relpath(release, output.parent), link)
-    os.replace(link, output)
+    os.rename(staged, release)
+    try:
+        if digests is not None:
+            _manifest(release).write_text("".join(f"{d.hex()}  {p}\n" for p, d in sorted(digests.items())),
+                                          encoding="utf-8")
+        os.symlink(os.path.relpath(release, output.parent), link)
+        if output.is_dir() and not output.is_symlink():
+            _swap_for_folder(link, output)
+        else:
+            os.replace(link, output)
+    except BaseException:
+        # Nothing half-made stays behind: the live release (if any) is untouched.
+        link.unlink(missing_ok=True)
+        _manifest(release).unlink(missing_ok=True)
+        shutil.rmtree(release, ignore_errors=True)
+        raise
+    _manifests.clear()
+    if digests is not None:
+        _manifests[release] = dict(digests)
     _prune_after(output)
     return release
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _swap_for_folder(link: Path, output: Path) -> None:
+    """Put the symlink where a plain folder is (an empty one, or one prepared for alertcast),
+    with no moment without `output`: Linux's renameat2(RENAME_EXCHANGE) swaps the two names
+    in one step, then the folder (now named `link`) is removed: what alertcast needed from it
+    (the CAP archive) is in the new release. Where that call is missing, the folder is moved
+    aside first, a moment without `output`. publish/output.py refuses any other folder before
+    the build."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is not None:
+        at_cwd = -100
+        if renameat2(at_cwd, os.fsencode(link), at_cwd, os.fsencode(output), _RENAME_EXCHANGE) == 0:
+            shutil.rmtree(link)
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise OSError(code, os.strerror(code), str(output))
+    aside = link.with_name("old-" + link.name)
+    os.rename(output, aside)
+    os.replace(link, output)
+    shutil.rmtree(aside)
 
 
 _pruning: threading.Thread | None = None
@@ -250,9 +320,6 @@ def pruned() -> None:
         _pruning.join()
 
 
-STALE_STAGING = 24 * 3600  # seconds: a staged release this old was left by a process that died
-
-
 def prune(output: Path, keep: int = KEEP) -> None:
     rel_dir = releases_dir(output)
     live = live_release(output)
@@ -261,12 +328,13 @@ def prune(output: Path, keep: int = KEEP) -> None:
         if live is None or old.resolve() != live:
             shutil.rmtree(old, ignore_errors=True)
             _manifest(old).unlink(missing_ok=True)
-    for tmp in rel_dir.glob("tmp-*"):
+    sweep(rel_dir, "tmp-")
+    for link in rel_dir.glob("link-*"):  # left by a process killed while switching (a switch takes microseconds)
         try:
-            if time.time() - tmp.stat().st_mtime > STALE_STAGING:
-                shutil.rmtree(tmp, ignore_errors=True)
+            if time.time() - link.lstat().st_mtime > 60:
+                link.unlink()
         except OSError:
-            pass  # removed meanwhile
+            pass  # switched or removed meanwhile
 
 
 def atomic_publish(output: Path, files: Mapping[str, bytes],

@@ -7,15 +7,25 @@ from pathlib import Path
 from typing import Protocol
 
 from ..config import Config
+from ..render.cap import REVISION_FILE
 
 
 class Target(Protocol):
-    def deploy(self, release: Path, progress: Callable[[int, int], None] | None = None) -> list[str]:
+    def deploy(self, release: Path, progress: Callable[[int, int], None] | None = None,
+               keep: Callable[[str], bool] | None = None) -> list[str]:
         """Make `release` live at the target; return the paths uploaded or removed.
-        `progress(done, total)` reports each step (an upload, a batch of deletes, a switch)."""
+        `progress(done, total)` reports each step (an upload, a batch of deletes, a switch).
+        A path at the target for which `keep(path)` is true stays even if the release lacks
+        it, and so does every published CAP message. Failures are OutputError, one line."""
 
     def describe(self) -> str:
         """Where it deploys, for the summary (never credentials)."""
+
+
+def kept(path: str) -> bool:
+    """A published CAP message stays published: no deploy deletes it at the target, even one
+    of a release built without the archive (a fresh output folder)."""
+    return REVISION_FILE.fullmatch(path) is not None
 
 
 def target_from_config(config: Config) -> Target | None:
@@ -30,6 +40,10 @@ def target_from_config(config: Config) -> Target | None:
     if d.path:
         from .directory import DirectoryTarget
 
+        from .output import check_output
+
         path = Path(d.path)
-        return DirectoryTarget(path if path.is_absolute() else config.root / path)
+        path = check_output(path if path.is_absolute() else config.root / path, config.root, config.content_dir,
+                            "deploy.path", "or set another deploy.path in mkdocs.yml")
+        return DirectoryTarget(path)
     return None

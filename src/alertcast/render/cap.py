@@ -110,7 +110,7 @@ def messages(alert: Alert, config: Config) -> list[Message]:
     if alert.is_withdrawn:
         # updated_at is the withdrawal time; the update before it, if any, is in the archive.
         sent = withdrawn_at(alert)
-        return [first, Message(f"{base}.{_rev(sent)}.cancel", "Cancel", sent, _rev(sent) + "-cancel", sender)]
+        return [first, Message(f"{base}.{_rev(sent)}-cancel", "Cancel", sent, _rev(sent) + "-cancel", sender)]
     if alert.updated_at and alert.updated_at > alert.publish_at:
         return [first, Message(f"{base}.{_rev(alert.updated_at)}", "Update", alert.updated_at,
                                _rev(alert.updated_at), sender)]
@@ -185,7 +185,8 @@ def render_cap(plan: Plan, config: Config, archive: Mapping[str, bytes] | None =
     build makes no directory per alert) and the index.
 
     `archive` holds revision files of the release being replaced (see `archive_paths`): those
-    sent by `now` are published again unchanged.
+    sent by `now` are published again unchanged, also those of an alert whose files were
+    deleted (`check` and `report` refuse that deletion; the messages stay published anyway).
     """
     out: dict[str, bytes] = {}
     index: list[tuple[Alert, Message]] = []
@@ -195,16 +196,27 @@ def render_cap(plan: Plan, config: Config, archive: Mapping[str, bytes] | None =
         found = REVISION_FILE.fullmatch(path)
         if found:
             kept.setdefault(found["id"], []).append((found["rev"], data))
+    rendered = set()
     for alert in cap_alerts(plan):
         msgs = _messages(alert, config)
         if not msgs:
             continue
+        rendered.add(alert.id)
         earlier = _archived(plan, msgs, kept.get(alert.id, ()))
         key = (alert_key(alert), ckey, tuple((m.revision, data) for m, data in earlier))
         files, current = memo("cap", key, lambda: _files(plan, config, alert, msgs, earlier))
         out.update(files)
         if plan.states[alert.id] is not State.expired:
             index.append((alert, current))
+    for alert_id, archived in kept.items():
+        # Messages of an alert the content no longer publishes to CAP (its files were deleted,
+        # or its `cap` channel removed) stay published as they were; the latest stays current.
+        if alert_id not in rendered:
+            sent = _archived(plan, [], archived)
+            for msg, data in sent:
+                out[f"cap/{alert_id}.{msg.revision}.xml"] = data
+            if sent:
+                out[f"cap/{alert_id}.xml"] = max(sent, key=lambda md: (md[0].sent, _ORDER.get(md[0].msg_type, 3)))[1]
     out[INDEX_PATH] = render_index(plan, config, index)
     return out
 
@@ -213,12 +225,9 @@ def archive_paths(plan: Plan, config: Config, published: Iterable[str]) -> list[
     """The revision files among `published` (the paths of the release being replaced) that
     `render_cap` would keep and does not render itself: read them and pass them as `archive`."""
     produced: set[str] = set()
-    ids = set()
     for alert in cap_alerts(plan):
-        ids.add(alert.id)
         produced.update(_path(alert, m) for m in _messages(alert, config))
-    return sorted(p for p in published if p.startswith("cap/") and p not in produced
-                  and (found := REVISION_FILE.fullmatch(p)) is not None and found["id"] in ids)
+    return sorted(p for p in published if p.startswith("cap/") and p not in produced and REVISION_FILE.fullmatch(p))
 
 
 def _archived(plan: Plan, msgs: list[Message], files: Iterable[tuple[str, bytes]]) -> list[tuple[Message, bytes]]:
@@ -277,7 +286,8 @@ def render_index(plan: Plan, config: Config, items: list[tuple[Alert, Message]])
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
     _atom(feed, "id", f"tag:{config.tag_entity}:cap-index")
     _atom(feed, "title", f"{config.site_name_in(config.default_lang)} CAP")
-    updated = max((m.sent for _, m in items), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
+    # Dated by the newest message; an index with none yet by the plan, never by the epoch.
+    updated = max((m.sent for _, m in items), default=plan.generated_at)
     _atom(feed, "updated", cap_time(updated, config))
     _atom(feed, "link", rel="self", href=config.site_url + INDEX_PATH)
     _atom(_atom(feed, "author"), "name", config.site_name_in(config.default_lang))

@@ -39,19 +39,27 @@ def entry_title(plan: Plan, config: Config, alert: Alert, lang: str) -> str:
     prefix = labels.severity(alert.severity.value, lang)
     if plan.states[alert.id] is State.withdrawn:
         prefix = f"{labels.word('withdrawn', lang)} · {prefix}"
+    elif _updated(alert):
+        prefix = f"{labels.word('updated', lang)} · {prefix}"
     return f"[{prefix}] {text.title}"
 
 
+def _updated(alert: Alert) -> bool:
+    return alert.updated_at is not None and alert.updated_at > alert.publish_at
+
+
 def entry_summary(plan: Plan, config: Config, alert: Alert, lang: str) -> str:
+    """What changed comes first (the reason of a withdrawal, the note of an update): feed
+    readers show the start of the summary in their lists, and that is the news."""
     text = alert.text(lang, config.default_lang)
     parts = []
     if alert.is_withdrawn:
         reason = alert.reason(lang, config.default_lang)
         parts.append(labels.labelled("withdrawn", reason, lang))
-    parts.append(text.summary)
     note = alert.note(lang, config.default_lang)
-    if alert.updated_at and note:
+    if _updated(alert) and note and not alert.is_withdrawn:
         parts.append(labels.labelled("updated", note, lang))
+    parts.append(text.summary)
     return "\n\n".join(parts)
 
 
@@ -71,8 +79,9 @@ def _alerts(plan: Plan) -> list[Alert]:
 
 
 def _feed_updated(plan: Plan, alerts: list[Alert]) -> datetime:
-    # Derived from content, never the clock; a feed with nothing in it is dated at the epoch.
-    return max((a.changed_at for a in alerts), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
+    """The newest entry's change; a feed with nothing in it yet is dated by the plan (the last
+    boundary up to the build), never by the clock and never by the epoch."""
+    return max((a.changed_at for a in alerts), default=plan.generated_at)
 
 
 def _links(config: Config, lang: str, self_path: str) -> list[dict[str, str]]:
@@ -88,6 +97,8 @@ def _generator(plan: Plan, config: Config, lang: str, self_path: str, alerts: li
     fg.subtitle(labels.word("alerts", lang))
     fg.link(_links(config, lang, self_path))
     fg.language(lang)
+    # RFC 4287 §4.1.1: a feed names its author (the site: the team that publishes it).
+    fg.author({"name": config.site_name_in(lang)})
     fg.updated(_feed_updated(plan, alerts))
     fg.lastBuildDate(_feed_updated(plan, alerts))
     fg.generator("alertcast")
@@ -119,7 +130,7 @@ def render_json_feed(plan: Plan, config: Config, lang: str, alerts: list[Alert])
             "url": config.page_url("alerts", alert.id, lang),
             "title": entry_title(plan, config, alert, lang),
             "content_text": entry_summary(plan, config, alert, lang),
-            "summary": alert.text(lang, config.default_lang).summary,
+            "summary": entry_summary(plan, config, alert, lang),
             "date_published": _iso(alert.publish_at),
             "date_modified": _iso(alert.changed_at),
             "language": lang,
@@ -163,6 +174,11 @@ def _render_feeds(plan: Plan, config: Config, alerts: list[Alert]) -> dict[str, 
         fg = _generator(plan, config, lang, paths["atom"], alerts)
         out[paths["atom"]] = fg.atom_str(pretty=True)
         fg.link(_links(config, lang, paths["rss"]), replace=True)
+        # RSS items have one date, which readers show in their lists: the latest revision's,
+        # so an update or a withdrawal is dated when it happened (Atom keeps both dates).
+        entries = {fe.id(): fe for fe in fg.entry()}
+        for alert in alerts:
+            entries[entry_id(config, alert)].pubDate(alert.changed_at)
         out[paths["rss"]] = fg.rss_str(pretty=True)
         out[paths["json"]] = render_json_feed(plan, config, lang, alerts)
     return out

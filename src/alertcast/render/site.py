@@ -15,12 +15,11 @@ import logging
 import os
 import posixpath
 import re
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
 import yaml
@@ -30,6 +29,7 @@ from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_c
 from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page
 from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
+from ..scratch import SITE_STAGE, scratch
 from .labels import WORDS as SHARED_WORDS
 from .labels import category as category_label
 from .labels import severity as severity_label
@@ -112,7 +112,8 @@ def build_site(plan: Plan, config: Config, dest: Path) -> None:
     from mkdocs.config import load_config
 
     _quiet_jieba()
-    with tempfile.TemporaryDirectory(prefix="alertcast-stage-") as tmp:
+    # Held while in use, so the next build (or the daemon's start) removes it if this process is killed.
+    with scratch(SITE_STAGE) as tmp:
         for lang in config.languages:
             docs = Path(tmp) / lang / "docs"
             stage(plan, config, lang, docs)
@@ -123,6 +124,77 @@ def build_site(plan: Plan, config: Config, dest: Path) -> None:
             with _build_time(plan.now):
                 cfg = load_config(str(config_file), **python_options(raw))
                 build(cfg)
+            date_sitemap(site_dir, content_dates(plan, config, lang))
+    (dest / "robots.txt").write_text(robots_txt(config), encoding="utf-8")
+
+
+def robots_txt(config: Config) -> str:
+    """Every page may be crawled; the sitemaps (one per language) say which there are."""
+    lines = ["User-agent: *", "Allow: /", ""]
+    lines += [f"Sitemap: {config.site_url}{'' if lang == config.default_lang else lang + '/'}sitemap.xml"
+              for lang in config.languages]
+    return "\n".join(lines) + "\n"
+
+
+def _last(times: Iterable[datetime | None], now: datetime) -> datetime | None:
+    return max((t for t in times if t is not None and t <= now), default=None)
+
+
+def content_dates(plan: Plan, config: Config, lang: str) -> dict[str, datetime]:
+    """URL -> when that page's content last changed, for the pages whose content has a date:
+    an alert's page changes when it is published, updated (or withdrawn) and expires; a
+    listing when any alert it lists does; a guide at its `updated_at` and when an alert that
+    relates to it does. Other pages (the FAQ, official channels) have no
+    date of their own, so they get none (a sitemap date that moved with every build would
+    tell crawlers that every page changed every day)."""
+    def alert_date(alert: Alert) -> datetime | None:
+        return _last((alert.publish_at, alert.updated_at, alert.expires_at), plan.now)
+
+    dates: dict[str, datetime | None] = {}
+    for alert in plan.published:
+        dates[config.page_url("alerts", alert.id, lang)] = alert_date(alert)
+    newest = _last((alert_date(a) for a in plan.published), plan.now)
+    home = config.site_url + ("" if lang == config.default_lang else f"{lang}/")
+    dates[home] = dates[home + "alerts/"] = newest
+    for category in _categories(plan):
+        dates[config.page_url("alerts/category", category, lang)] = _last(
+            (alert_date(a) for a in plan.published if a.category == category), plan.now)
+    for guide in plan.content.guides:  # a guide lists the published alerts that relate to it
+        dates[config.page_url("guides", guide.id, lang)] = _last(
+            [guide.updated_at] + [alert_date(a) for a in plan.published if guide.id in a.related], plan.now)
+    dates[home + "guides/"] = _last((g.updated_at for g in plan.content.guides), plan.now)
+    return {url: when for url, when in dates.items() if when is not None}
+
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def date_sitemap(site_dir: Path, dates: dict[str, datetime]) -> None:
+    """Give each `<url>` of the engine's sitemap its page's content date (see
+    `content_dates`), or no `<lastmod>` where the page has none, instead of the build's date;
+    `sitemap.xml.gz` is written again to match, with a fixed gzip time (reproducible)."""
+    import gzip
+
+    from lxml import etree
+
+    path = site_dir / "sitemap.xml"
+    if not path.is_file():
+        return  # an engine or theme without a sitemap
+    doc = etree.fromstring(path.read_bytes())
+    ns = {"s": SITEMAP_NS}
+    for url in doc.findall("s:url", ns):
+        for old in url.findall("s:lastmod", ns):
+            url.remove(old)
+        when = dates.get((url.findtext("s:loc", namespaces=ns) or "").strip())
+        if when is not None:
+            etree.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = when.astimezone(timezone.utc).isoformat(
+                timespec="seconds")
+    etree.indent(doc, space="    ")
+    data = etree.tostring(doc, xml_declaration=True, encoding="UTF-8") + b"\n"
+    path.write_bytes(data)
+    with open(site_dir / "sitemap.xml.gz", "wb") as fh, gzip.GzipFile(fileobj=fh, filename="sitemap.xml.gz",
+                                                                     mode="wb", mtime=0) as gz:
+        gz.write(data)
 
 
 def _quiet_jieba() -> None:

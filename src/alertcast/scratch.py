@@ -1,0 +1,81 @@
+"""Scratch folders that a killed process cannot leave behind for long.
+
+A build writes into temporary folders (a release being staged, the site's docs tree). A
+process killed meanwhile cannot remove them, and an age limit cannot tell a dead build's
+folder from a release the daemon prepared hours ahead of its moment. So each folder is held
+with an exclusive `flock` for as long as its owner uses it: the kernel drops the lock when
+the owner exits, however it exits, and `sweep` removes exactly the folders nobody holds.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+#: Prefix of the site's docs staging folders in the system's temporary folder.
+SITE_STAGE = "alertcast-stage-"
+
+
+class Scratch:
+    """A private (0700) temporary folder held by this process until `release`."""
+
+    def __init__(self, prefix: str, parent: Path | str | None = None):
+        while True:
+            self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+            self._fd: int | None = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except OSError:  # another process's sweep took it in the microsecond before: take another
+                self.release()
+
+    def release(self) -> None:
+        """Stop holding the folder (it may have been renamed meanwhile; the lock follows it)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.release()
+
+
+@contextmanager
+def scratch(prefix: str, parent: Path | str | None = None) -> Iterator[Path]:
+    """A held temporary folder, removed on leaving."""
+    folder = Scratch(prefix, parent)
+    try:
+        yield folder.path
+    finally:
+        folder.remove()
+
+
+def sweep(parent: Path | str | None, prefix: str) -> list[Path]:
+    """Remove the folders named `<prefix>*` in `parent` (default: the system's temporary
+    folder) that no live process holds: leftovers of killed builds. Returns them."""
+    parent = Path(parent if parent is not None else tempfile.gettempdir())
+    removed = []
+    try:
+        candidates = [p for p in parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return removed  # no such folder yet, or not ours to list
+    for path in candidates:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue  # gone meanwhile, another user's, or not a folder
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # held: a build in progress or a release prepared ahead of its moment
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        finally:
+            os.close(fd)
+    return removed
