@@ -507,13 +507,11 @@ def test_no_announcement_when_nothing_is_live(tmp_path):
 
 
 def test_language_switcher_goes_to_the_twin_page(page, served):
-    """Even when Material's script gets the English sitemap before the default one (a race that
+    """Even if Material's script got the English sitemap before the default one (a race that
     sent readers to the English home about one time in five; made certain here by holding the
     default sitemap back)."""
     page.route(f"{served}/sitemap.xml", lambda route: None)  # never answered
-    with page.expect_response(f"{served}/en/sitemap.xml"):
-        page.goto(f"{served}/alerts/live-phishing/")
-    page.wait_for_timeout(200)  # Material reads it
+    page.goto(f"{served}/alerts/live-phishing/", wait_until="networkidle")
     page.locator(".md-header__option .md-select button").first.hover()
     page.locator("a.md-select__link[hreflang='en']").click()
     page.wait_for_url("**/en/alerts/live-phishing/")
@@ -522,6 +520,50 @@ def test_language_switcher_goes_to_the_twin_page(page, served):
     page.locator("a.md-select__link[hreflang='zh']").click()
     page.wait_for_url(f"{served}/alerts/live-phishing/")
     assert page.locator("article h1").inner_text() == "钓鱼网站冒充钱包"
+
+
+def _hreflang(html: str) -> dict[str, str]:
+    """hreflang -> href of the page's <link>s whose rel holds the token alternate (as HTML reads rel)."""
+    links: dict[str, str] = {}
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "link" and "alternate" in (a.get("rel") or "").lower().split() and "hreflang" in a:
+                links[a["hreflang"]] = a["href"]
+
+    Links().feed(html)
+    return links
+
+
+def test_every_page_names_itself_in_every_language(site):
+    """Absolute addresses of the same page in zh and en, x-default the default language's; every
+    one of them a page of the built site."""
+    pages = [p for p in site.rglob("index.html")]
+    assert len(pages) > 20
+    for path in pages:
+        address = path.parent.relative_to(site).as_posix() + "/"
+        address = "" if address == "./" else address
+        here = address.removeprefix("en/")
+        expected = {"zh": f"https://help.fixture.example/{here}", "en": f"https://help.fixture.example/en/{here}",
+                    "x-default": f"https://help.fixture.example/{here}"}
+        assert _hreflang(path.read_text(encoding="utf-8")) == expected, path
+        for href in expected.values():
+            assert (site / href.removeprefix("https://help.fixture.example/") / "index.html").is_file(), href
+
+
+def test_language_links_in_the_browser_fetch_no_sitemap(page, served):
+    """The links are what Chromium reads as rel=alternate, and Material's script asks for no
+    sitemap.xml next to them (it used to, on every page view)."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{served}/en/alerts/live-phishing/", wait_until="networkidle")
+    links = page.locator("link[hreflang]").evaluate_all(
+        "links => links.map(l => [l.relList.contains('alternate'), l.hreflang, l.href])")
+    assert links == [[True, "zh", "https://help.fixture.example/alerts/live-phishing/"],
+                     [True, "en", "https://help.fixture.example/en/alerts/live-phishing/"],
+                     [True, "x-default", "https://help.fixture.example/alerts/live-phishing/"]]
+    assert [url for url in requested if "sitemap" in url] == []
 
 
 def test_feeds_are_announced_in_the_head_and_linked_from_the_alert_index(page, served):
@@ -915,9 +957,10 @@ def test_no_english_generator_line_in_the_footer(site, bundled_site):
 
 
 def test_loading_a_page_requests_nothing_missing_and_nothing_elsewhere(browser, served):
-    """Material fetches <alternate>/sitemap.xml for every <link rel=alternate> (for its language
-    and version switchers); feed links with rel="alternate" alone made it ask for
-    /feeds/sitemap.xml, three times a page, each a 404. And every request stays on the site."""
+    """Material fetches <alternate>/sitemap.xml for every exact <link rel=alternate> (for its
+    language and version switchers); feed links with rel="alternate" alone made it ask for
+    /feeds/sitemap.xml, three times a page, each a 404, and the language links for /sitemap.xml
+    and /en/sitemap.xml on every page view. And every request stays on the site."""
     page = browser.new_page()
     seen: list[tuple[int, str]] = []
     page.on("response", lambda response: seen.append((response.status, response.url)))
@@ -932,7 +975,7 @@ def test_loading_a_page_requests_nothing_missing_and_nothing_elsewhere(browser, 
     finally:
         page.close()
     urls = [url for _, url in seen]
-    assert f"{served}/sitemap.xml" in urls and f"{served}/en/sitemap.xml" in urls  # the switcher's are fetched
+    assert [url for url in urls if url.endswith("sitemap.xml")] == []
     assert [(status, url) for status, url in seen if status >= 400] == []
     assert [url for url in urls + failed if not url.startswith(served + "/") and not url.startswith("data:")] == []
     assert failed == []

@@ -193,15 +193,17 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
             nav.append(_page_title(docs / f"{page}.md", page))
     raw["nav"] = nav
     base = site_base(config)
-    alternates = [{"name": LANGUAGE_NAMES.get(other, other), "lang": other,
-                   "link": base if other == config.default_lang else f"{base}{other}/"} for other in config.languages]
+    alternates = languages(config)
     extra = {k: v for k, v in (config.raw.get("extra") or {}).items() if k != "alertcast"}
-    extra["alternate"] = alternates
+    # Material shows its language switcher when `alternate` is set, and its head writes a
+    # <link rel="alternate"> to each language's home only when it is a list: alertcast's
+    # partials write the switcher and the per-page hreflang links from extra.alertcast.languages.
+    extra["alternate"] = True
     # No "Made with Material for MkDocs" line (unless the project asks for it): it is English on
     # every language's pages, and a scam-warning site should not end each page with a link to a
     # third-party site. docs/site.md credits Material.
     extra.setdefault("generator", False)
-    extra["alertcast"] = {"announce": announcement(plan, config, lang),
+    extra["alertcast"] = {"announce": announcement(plan, config, lang), "languages": alternates,
                           "feeds": [{"type": kind, "title": f"{w['alerts']} ({name})",
                                      "href": f"{base}feeds/alerts.{lang}.{suffix}"} for kind, name, suffix in FEEDS]}
     # The 404 page, in every language (this one first): the root 404.html is what a static host
@@ -279,6 +281,16 @@ def _custom_dir(config: Config, value: str | None) -> Path:
                                     f"theme.custom_dir '{value}' is not a folder",
                                     f"create it (start from a copy of {OVERRIDES}) or remove the setting")])
     return folder
+
+
+def languages(config: Config) -> list[dict[str, str]]:
+    """Each language's name, tag, path on the site (`link`, for the switcher) and absolute
+    address (`url`, for hreflang), the default language first."""
+    base = site_base(config)
+    return [{"name": LANGUAGE_NAMES.get(lang, lang), "lang": lang,
+             "link": base if lang == config.default_lang else f"{base}{lang}/",
+             "url": config.site_url if lang == config.default_lang else f"{config.site_url}{lang}/"}
+            for lang in config.languages]
 
 
 def site_base(config: Config) -> str:
