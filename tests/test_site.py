@@ -424,6 +424,19 @@ def test_guide_page_shows_its_update_and_the_alerts_that_name_it(page, served):
     assert "Last updated 2026-03-04" in page.locator("article").inner_text()
 
 
+def test_guide_page_shows_its_related_guides(page, bundled_served):
+    """backup-recovery-phrase names create-wallet, import-restore-wallet and
+    hardware-wallets-cold-storage as related: linked under the guide, in its language."""
+    for root, heading, title in (("/", "相关教程", "硬件钱包与冷存储"), ("/en/", "Related guides", "Hardware wallets")):
+        page.goto(f"{bundled_served}{root}guides/backup-recovery-phrase/")
+        related = page.locator(f"article h2:has-text('{heading}') + ul a")
+        assert related.evaluate_all("links => links.map(a => a.getAttribute('href'))") == [
+            "../create-wallet/", "../import-restore-wallet/", "../hardware-wallets-cold-storage/"]
+        assert title in related.nth(2).inner_text()
+        related.nth(2).click()
+        page.wait_for_url(f"{bundled_served}{root}guides/hardware-wallets-cold-storage/")
+
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

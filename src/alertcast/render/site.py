@@ -324,7 +324,7 @@ def stage(plan: Plan, config: Config, lang: str, docs: Path) -> None:
         text = _home(page, plan, config, lang, targets) if page.id == "index" else _page(page, config, lang, targets)
         _write(docs / f"{page.id}.md", text)
     for guide in plan.content.guides:
-        _write(docs / "guides" / f"{guide.id}.md", _guide(guide, plan, config, lang, targets))
+        _write(docs / "guides" / f"{guide.id}.md", _guide(guide, plan, config, lang, guides, targets))
     _write(docs / "guides" / "index.md", _guide_index(plan.content.guides, config, lang))
     for alert in plan.published:
         _write(docs / "alerts" / f"{alert.id}.md", _alert(alert, plan, config, lang, guides, targets))
@@ -558,13 +558,7 @@ def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str
         lines += [f"- `{h}`" for h in ind.handles]
         lines.append("")
     lines += [f"## {w['history']}", "", *_history(alert, plan, config, lang), ""]
-    related = [guides[g] for g in alert.related if g in guides]
-    if related:
-        lines += [f"## {w['related']}", ""]
-        lines += [f"- [{g.text(lang, config.default_lang).title}](../guides/{g.id}.md)"
-                  for g in related]
-        lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _related_guides(alert.related, guides, config, lang, "../guides/"))
 
 
 def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...], title: str, depth: int = 1) -> str:
@@ -589,8 +583,9 @@ def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...
     return "\n".join(lines) + "\n"
 
 
-def _guide(guide: Guide, plan: Plan, config: Config, lang: str, targets: _Targets) -> str:
-    """A guide with its last update and the published alerts that name it as related."""
+def _guide(guide: Guide, plan: Plan, config: Config, lang: str, guides: dict[str, Guide], targets: _Targets) -> str:
+    """A guide with its last update, the published alerts that name it as related and the
+    guides it names as related."""
     w = words(lang)
     text = guide.text(lang, config.default_lang)
     lines = [_front(text.title, text.summary), f"# {text.title}", ""]
@@ -604,7 +599,17 @@ def _guide(guide: Guide, plan: Plan, config: Config, lang: str, targets: _Target
         lines += [f"## {w['why']}", ""]
         lines += [_item(a, plan, config, lang, "../alerts/") for a in why]
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _related_guides(guide.related, guides, config, lang, ""))
+
+
+def _related_guides(ids: tuple[str, ...], guides: dict[str, Guide], config: Config, lang: str,
+                    to_guides: str) -> list[str]:
+    """The "Related guides" section of an alert or guide (`to_guides` is the way to guides/)."""
+    related = [guides[g] for g in ids if g in guides]
+    if not related:
+        return []
+    return [f"## {words(lang)['related']}", "",
+            *(f"- [{g.text(lang, config.default_lang).title}]({to_guides}{g.id}.md)" for g in related), ""]
 
 
 def _guide_index(guides: tuple[Guide, ...], config: Config, lang: str) -> str:
