@@ -496,6 +496,44 @@ def test_chinese_and_english_search_in_the_browser(page, served):
     assert not any("维护" in t for t in _search(page, served, "/", "节点维护"))  # scheduled: not in search
 
 
+#: (language root, query, the first result's page title) on the bundled content: Latin words
+#: written between full-width punctuation in Chinese text (（passphrase，, Chain、Polygon、Arbitrum,
+#: Discord、, nonce、), whole English words in Chinese pages, and Chinese queries of several words.
+SEARCHES = [
+    ("/", "passphrase", "导入或恢复钱包"),
+    ("/", "Polygon", "常见问题"),
+    ("/", "Arbitrum", "常见问题"),
+    ("/", "Discord", "官方客服永远不会做的事"),
+    ("/", "nonce", "网络手续费与卡住的交易"),
+    ("/", "助记词", "备份并核对助记词"),
+    ("/", "硬件钱包", "硬件钱包与冷存储入门"),
+    ("/", "授权", "查看并撤销代币授权"),
+    ("/en/", "nonce", "Network fees and stuck or pending transactions"),
+    ("/en/", "Polygon", "Frequently asked questions"),
+]
+
+
+def _result_pages(page, served: str, lang_root: str, query: str) -> list[str]:
+    """The titles of the pages a typed query finds, in the order shown."""
+    _search(page, served, lang_root, query)
+    return [t.replace("\u200b", "").strip() for t in page.locator(".md-search-result__item > a h1").all_inner_texts()]
+
+
+@pytest.mark.parametrize("lang_root, query, first", SEARCHES)
+def test_search_finds_each_word_first_where_it_belongs(page, bundled_served, lang_root, query, first):
+    assert _result_pages(page, bundled_served, lang_root, query)[:1] == [first]
+
+
+def test_a_chinese_query_is_searched_as_the_words_it_is_made_of(page, bundled_served):
+    """空投 is a word of the index, and so is 空 (of 空钱包): the query is 空投, not 空, so a page
+    with 空钱包 and no 空投 is not found."""
+    pages = _result_pages(page, bundled_served, "/", "空投")
+    assert pages[0] == "安全警报：空投骗局" and "假空投与“领取奖励”页面" in pages
+    assert "导入或恢复钱包" not in pages  # 空钱包 only
+    both = _result_pages(page, bundled_served, "/", "空投钱包")  # two words: pages with either
+    assert "假空投与“领取奖励”页面" in both and "导入或恢复钱包" in both
+
+
 def test_announcement_bar_links_the_most_severe_live_alert(page, served):
     """Not the newest live alert (advisory), not the more severe ones that expired, were withdrawn
     or are scheduled: the warning."""

@@ -30,6 +30,7 @@ from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_c
 from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page
 from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
+from . import search
 from .labels import WORDS as SHARED_WORDS
 from .labels import category as category_label
 from .labels import severity as severity_label
@@ -37,8 +38,6 @@ from .labels import colon as _colon
 
 PAGE_ORDER = ("faq", "official-channels", "report-a-scam")
 SITE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
-#: Words of the domain that jieba would otherwise split (助记词 -> 助记 + 词), kept whole in the index.
-JIEBA_USER_DICT = SITE_TEMPLATES / "jieba_user_dict.txt"
 OVERRIDES = SITE_TEMPLATES / "overrides"  # plain Jinja over Material's blocks
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 #: "Was this page helpful?" (Material's feedback widget; the alertcast analytics partial posts
@@ -121,6 +120,9 @@ def build_site(plan: Plan, config: Config, dest: Path) -> None:
             with _build_time(plan.now):
                 cfg = load_config(str(config_file), **python_options(raw))
                 build(cfg)
+            if not search.fix_query_segmentation(site_dir):
+                logging.getLogger(__name__).warning(
+                    "Material's search worker changed: Chinese queries may be searched by their first word only")
 
 
 def _quiet_jieba() -> None:
@@ -177,12 +179,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     raw["docs_dir"] = str(docs)
     raw["site_dir"] = str(site_dir)
     raw["use_directory_urls"] = True
-    search = {"lang": ["zh", "en"] if lang == "zh" else [lang],
-              # Material segments Chinese with jieba at build time, joined by U+200B: split there too.
-              "separator": r"[\s\u200b\-_,:!=\[\]()\"`/]+|\.(?!\d)|&[lg]t;|(?!\b)(?=[A-Z][a-z])"}
-    if lang == "zh":
-        search["jieba_dict_user"] = str(JIEBA_USER_DICT)
-    raw["plugins"] = [{"search": search}]
+    raw["plugins"] = [{"search": search.plugin(lang)}]
     # Guides are in the navigation (navigation.prune shows them only inside their section);
     # alerts are not: there are too many, see docs/site.md.
     guides = ["guides/index.md"] + [{g.text(lang, config.default_lang).title: f"guides/{g.id}.md"}
