@@ -1007,6 +1007,63 @@ def test_no_english_generator_line_in_the_footer(site, bundled_site):
             assert '<div class="md-copyright">' in html  # the footer is there, with the copyright when one is set
 
 
+def test_the_footer_says_where_to_check_a_contact_and_report_a_scam(page, bundled_served):
+    """Not an empty dark strip: in the page's language, links to the official channels, to
+    reporting a scam and to the alerts feed, from every depth."""
+    for path, links in (("alerts/fake-support-telegram/", [("官方渠道", "/official-channels/"),
+                                                          ("举报骗局", "/report-a-scam/"),
+                                                          ("订阅 (RSS)", "/feeds/alerts.zh.rss.xml")]),
+                        ("en/", [("Official channels", "/en/official-channels/"), ("Report a scam", "/en/report-a-scam/"),
+                                 ("Subscribe (RSS)", "/feeds/alerts.en.rss.xml")])):
+        page.goto(f"{bundled_served}/{path}")
+        footer = page.locator(".md-footer-meta a")
+        assert footer.evaluate_all("links => links.map(a => [a.textContent.trim(), a.getAttribute('href')])") == [
+            list(link) for link in links]
+        footer.first.click()
+        page.wait_for_url(f"{bundled_served}{links[0][1]}")
+        assert page.locator("article h1").inner_text().rstrip("¶") == links[0][0]
+
+
+def test_each_language_option_is_marked_with_its_language(site):
+    """A screen reader reads 中文 on an English page with a Chinese voice (and English in Chinese)."""
+    for path in ("index.html", "en/index.html", "en/alerts/live-phishing/index.html"):
+        html = (site / path).read_text(encoding="utf-8")
+        options = re.findall(r'<a href="[^"]*" hreflang="(\w+)" lang="(\w+)"[^>]*class="md-select__link">\s*(\S+)', html)
+        assert options == [("zh", "zh", "中文"), ("en", "en", "English")], path
+
+
+def _text(html: str) -> str:
+    """What a reader sees of a page: its text, without scripts and styles."""
+    parts: list[str] = []
+
+    class Text(HTMLParser):
+        hidden = 0
+
+        def handle_starttag(self, tag, attrs):
+            self.hidden += tag in ("script", "style")
+
+        def handle_endtag(self, tag):
+            self.hidden -= tag in ("script", "style")
+
+        def handle_data(self, data):
+            if not self.hidden:
+                parts.append(data)
+
+    Text(convert_charrefs=True).feed(html)
+    return " ".join(parts)
+
+
+def test_chinese_pages_use_full_width_punctuation(bundled_site):
+    """遇到问题？ not 遇到问题?: no half-width ? ! , ; : ( ) right after a Chinese character or
+    before one, on any Chinese page."""
+    half = re.compile(r"[\u4e00-\u9fff][?!,;:()]|[?!,;:()][\u4e00-\u9fff]")
+    pages = [p for p in bundled_site.rglob("*.html") if not p.relative_to(bundled_site).as_posix().startswith("en/")]
+    assert len(pages) > 30
+    found = {p.relative_to(bundled_site).as_posix(): half.findall(_text(p.read_text(encoding="utf-8")))
+             for p in pages}
+    assert {path: marks for path, marks in found.items() if marks} == {}
+
+
 def test_loading_a_page_requests_nothing_missing_and_nothing_elsewhere(browser, served):
     """Material fetches <alternate>/sitemap.xml for every exact <link rel=alternate> (for its
     language and version switchers); feed links with rel="alternate" alone made it ask for

@@ -37,6 +37,8 @@ from .labels import severity as severity_label
 from .labels import colon as _colon
 
 PAGE_ORDER = ("faq", "official-channels", "report-a-scam")
+#: Linked from every page's footer: where readers check a contact and report a scam.
+FOOTER_PAGES = ("official-channels", "report-a-scam")
 SITE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 OVERRIDES = SITE_TEMPLATES / "overrides"  # plain Jinja over Material's blocks
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -189,6 +191,10 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
         if (docs / f"{page}.md").exists():
             nav.append(_page_title(docs / f"{page}.md", page))
     raw["nav"] = nav
+    here = next(alt["link"] for alt in languages(config) if alt["lang"] == lang)
+    footer = [{"text": next(iter(_page_title(docs / f"{page}.md", page))), "href": f"{here}{page}/"}
+              for page in FOOTER_PAGES if (docs / f"{page}.md").exists()]
+    footer.append({"text": f"{w['feeds']} (RSS)", "href": f"{site_base(config)}feeds/alerts.{lang}.rss.xml"})
     base = site_base(config)
     alternates = languages(config)
     extra = {k: v for k, v in (config.raw.get("extra") or {}).items() if k != "alertcast"}
@@ -200,7 +206,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     # every language's pages, and a scam-warning site should not end each page with a link to a
     # third-party site. docs/site.md credits Material.
     extra.setdefault("generator", False)
-    extra["alertcast"] = {"announce": announcement(plan, config, lang), "languages": alternates,
+    extra["alertcast"] = {"announce": announcement(plan, config, lang), "languages": alternates, "footer": footer,
                           "feeds": [{"type": kind, "title": f"{w['alerts']} ({name})",
                                      "href": f"{base}feeds/alerts.{lang}.{suffix}"} for kind, name, suffix in FEEDS]}
     # The 404 page, in every language (this one first): the root 404.html is what a static host
