@@ -426,6 +426,19 @@ def test_guide_page_shows_its_update_and_the_alerts_that_name_it(page, served):
     assert "Last updated 2026-03-04" in page.locator("article").inner_text()
 
 
+def test_guide_page_shows_its_related_guides(page, bundled_served):
+    """backup-recovery-phrase names create-wallet, import-restore-wallet and
+    hardware-wallets-cold-storage as related: linked under the guide, in its language."""
+    for root, heading, title in (("/", "相关教程", "硬件钱包与冷存储"), ("/en/", "Related guides", "Hardware wallets")):
+        page.goto(f"{bundled_served}{root}guides/backup-recovery-phrase/")
+        related = page.locator(f"article h2:has-text('{heading}') + ul a")
+        assert related.evaluate_all("links => links.map(a => a.getAttribute('href'))") == [
+            "../create-wallet/", "../import-restore-wallet/", "../hardware-wallets-cold-storage/"]
+        assert title in related.nth(2).inner_text()
+        related.nth(2).click()
+        page.wait_for_url(f"{bundled_served}{root}guides/hardware-wallets-cold-storage/")
+
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -485,6 +498,44 @@ def test_chinese_and_english_search_in_the_browser(page, served):
     assert not any("维护" in t for t in _search(page, served, "/", "节点维护"))  # scheduled: not in search
 
 
+#: (language root, query, the first result's page title) on the bundled content: Latin words
+#: written between full-width punctuation in Chinese text (（passphrase，, Chain、Polygon、Arbitrum,
+#: Discord、, nonce、), whole English words in Chinese pages, and Chinese queries of several words.
+SEARCHES = [
+    ("/", "passphrase", "导入或恢复钱包"),
+    ("/", "Polygon", "常见问题"),
+    ("/", "Arbitrum", "常见问题"),
+    ("/", "Discord", "官方客服永远不会做的事"),
+    ("/", "nonce", "网络手续费与卡住的交易"),
+    ("/", "助记词", "备份并核对助记词"),
+    ("/", "硬件钱包", "硬件钱包与冷存储入门"),
+    ("/", "授权", "查看并撤销代币授权"),
+    ("/en/", "nonce", "Network fees and stuck or pending transactions"),
+    ("/en/", "Polygon", "Frequently asked questions"),
+]
+
+
+def _result_pages(page, served: str, lang_root: str, query: str) -> list[str]:
+    """The titles of the pages a typed query finds, in the order shown."""
+    _search(page, served, lang_root, query)
+    return [t.replace("\u200b", "").strip() for t in page.locator(".md-search-result__item > a h1").all_inner_texts()]
+
+
+@pytest.mark.parametrize("lang_root, query, first", SEARCHES)
+def test_search_finds_each_word_first_where_it_belongs(page, bundled_served, lang_root, query, first):
+    assert _result_pages(page, bundled_served, lang_root, query)[:1] == [first]
+
+
+def test_a_chinese_query_is_searched_as_the_words_it_is_made_of(page, bundled_served):
+    """空投 is a word of the index, and so is 空 (of 空钱包): the query is 空投, not 空, so a page
+    with 空钱包 and no 空投 is not found."""
+    pages = _result_pages(page, bundled_served, "/", "空投")
+    assert pages[0] == "安全警报：空投骗局" and "假空投与“领取奖励”页面" in pages
+    assert "导入或恢复钱包" not in pages  # 空钱包 only
+    both = _result_pages(page, bundled_served, "/", "空投钱包")  # two words: pages with either
+    assert "假空投与“领取奖励”页面" in both and "导入或恢复钱包" in both
+
+
 def test_announcement_bar_links_the_most_severe_live_alert(page, served):
     """Not the newest live alert (advisory), not the more severe ones that expired, were withdrawn
     or are scheduled: the warning."""
@@ -509,13 +560,11 @@ def test_no_announcement_when_nothing_is_live(tmp_path):
 
 
 def test_language_switcher_goes_to_the_twin_page(page, served):
-    """Even when Material's script gets the English sitemap before the default one (a race that
+    """Even if Material's script got the English sitemap before the default one (a race that
     sent readers to the English home about one time in five; made certain here by holding the
     default sitemap back)."""
     page.route(f"{served}/sitemap.xml", lambda route: None)  # never answered
-    with page.expect_response(f"{served}/en/sitemap.xml"):
-        page.goto(f"{served}/alerts/live-phishing/")
-    page.wait_for_timeout(200)  # Material reads it
+    page.goto(f"{served}/alerts/live-phishing/", wait_until="networkidle")
     page.locator(".md-header__option .md-select button").first.hover()
     page.locator("a.md-select__link[hreflang='en']").click()
     page.wait_for_url("**/en/alerts/live-phishing/")
@@ -524,6 +573,50 @@ def test_language_switcher_goes_to_the_twin_page(page, served):
     page.locator("a.md-select__link[hreflang='zh']").click()
     page.wait_for_url(f"{served}/alerts/live-phishing/")
     assert page.locator("article h1").inner_text() == "钓鱼网站冒充钱包"
+
+
+def _hreflang(html: str) -> dict[str, str]:
+    """hreflang -> href of the page's <link>s whose rel holds the token alternate (as HTML reads rel)."""
+    links: dict[str, str] = {}
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "link" and "alternate" in (a.get("rel") or "").lower().split() and "hreflang" in a:
+                links[a["hreflang"]] = a["href"]
+
+    Links().feed(html)
+    return links
+
+
+def test_every_page_names_itself_in_every_language(site):
+    """Absolute addresses of the same page in zh and en, x-default the default language's; every
+    one of them a page of the built site."""
+    pages = [p for p in site.rglob("index.html")]
+    assert len(pages) > 20
+    for path in pages:
+        address = path.parent.relative_to(site).as_posix() + "/"
+        address = "" if address == "./" else address
+        here = address.removeprefix("en/")
+        expected = {"zh": f"https://help.fixture.example/{here}", "en": f"https://help.fixture.example/en/{here}",
+                    "x-default": f"https://help.fixture.example/{here}"}
+        assert _hreflang(path.read_text(encoding="utf-8")) == expected, path
+        for href in expected.values():
+            assert (site / href.removeprefix("https://help.fixture.example/") / "index.html").is_file(), href
+
+
+def test_language_links_in_the_browser_fetch_no_sitemap(page, served):
+    """The links are what Chromium reads as rel=alternate, and Material's script asks for no
+    sitemap.xml next to them (it used to, on every page view)."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{served}/en/alerts/live-phishing/", wait_until="networkidle")
+    links = page.locator("link[hreflang]").evaluate_all(
+        "links => links.map(l => [l.relList.contains('alternate'), l.hreflang, l.href])")
+    assert links == [[True, "zh", "https://help.fixture.example/alerts/live-phishing/"],
+                     [True, "en", "https://help.fixture.example/en/alerts/live-phishing/"],
+                     [True, "x-default", "https://help.fixture.example/alerts/live-phishing/"]]
+    assert [url for url in requested if "sitemap" in url] == []
 
 
 def test_feeds_are_announced_in_the_head_and_linked_from_the_alert_index(page, served):
@@ -916,10 +1009,68 @@ def test_no_english_generator_line_in_the_footer(site, bundled_site):
             assert '<div class="md-copyright">' in html  # the footer is there, with the copyright when one is set
 
 
+def test_the_footer_says_where_to_check_a_contact_and_report_a_scam(page, bundled_served):
+    """Not an empty dark strip: in the page's language, links to the official channels, to
+    reporting a scam and to the alerts feed, from every depth."""
+    for path, links in (("alerts/fake-support-telegram/", [("官方渠道", "/official-channels/"),
+                                                          ("举报骗局", "/report-a-scam/"),
+                                                          ("订阅 (RSS)", "/feeds/alerts.zh.rss.xml")]),
+                        ("en/", [("Official channels", "/en/official-channels/"), ("Report a scam", "/en/report-a-scam/"),
+                                 ("Subscribe (RSS)", "/feeds/alerts.en.rss.xml")])):
+        page.goto(f"{bundled_served}/{path}")
+        footer = page.locator(".md-footer-meta a")
+        assert footer.evaluate_all("links => links.map(a => [a.textContent.trim(), a.getAttribute('href')])") == [
+            list(link) for link in links]
+        footer.first.click()
+        page.wait_for_url(f"{bundled_served}{links[0][1]}")
+        assert page.locator("article h1").inner_text().rstrip("¶") == links[0][0]
+
+
+def test_each_language_option_is_marked_with_its_language(site):
+    """A screen reader reads 中文 on an English page with a Chinese voice (and English in Chinese)."""
+    for path in ("index.html", "en/index.html", "en/alerts/live-phishing/index.html"):
+        html = (site / path).read_text(encoding="utf-8")
+        options = re.findall(r'<a href="[^"]*" hreflang="(\w+)" lang="(\w+)"[^>]*class="md-select__link">\s*(\S+)', html)
+        assert options == [("zh", "zh", "中文"), ("en", "en", "English")], path
+
+
+def _text(html: str) -> str:
+    """What a reader sees of a page: its text, without scripts and styles."""
+    parts: list[str] = []
+
+    class Text(HTMLParser):
+        hidden = 0
+
+        def handle_starttag(self, tag, attrs):
+            self.hidden += tag in ("script", "style")
+
+        def handle_endtag(self, tag):
+            self.hidden -= tag in ("script", "style")
+
+        def handle_data(self, data):
+            if not self.hidden:
+                parts.append(data)
+
+    Text(convert_charrefs=True).feed(html)
+    return " ".join(parts)
+
+
+def test_chinese_pages_use_full_width_punctuation(bundled_site):
+    """遇到问题？ not 遇到问题?: no half-width ? ! , ; : ( ) right after a Chinese character or
+    before one, on any Chinese page."""
+    half = re.compile(r"[\u4e00-\u9fff][?!,;:()]|[?!,;:()][\u4e00-\u9fff]")
+    pages = [p for p in bundled_site.rglob("*.html") if not p.relative_to(bundled_site).as_posix().startswith("en/")]
+    assert len(pages) > 30
+    found = {p.relative_to(bundled_site).as_posix(): half.findall(_text(p.read_text(encoding="utf-8")))
+             for p in pages}
+    assert {path: marks for path, marks in found.items() if marks} == {}
+
+
 def test_loading_a_page_requests_nothing_missing_and_nothing_elsewhere(browser, served):
-    """Material fetches <alternate>/sitemap.xml for every <link rel=alternate> (for its language
-    and version switchers); feed links with rel="alternate" alone made it ask for
-    /feeds/sitemap.xml, three times a page, each a 404. And every request stays on the site."""
+    """Material fetches <alternate>/sitemap.xml for every exact <link rel=alternate> (for its
+    language and version switchers); feed links with rel="alternate" alone made it ask for
+    /feeds/sitemap.xml, three times a page, each a 404, and the language links for /sitemap.xml
+    and /en/sitemap.xml on every page view. And every request stays on the site."""
     page = browser.new_page()
     seen: list[tuple[int, str]] = []
     page.on("response", lambda response: seen.append((response.status, response.url)))
@@ -934,7 +1085,7 @@ def test_loading_a_page_requests_nothing_missing_and_nothing_elsewhere(browser, 
     finally:
         page.close()
     urls = [url for _, url in seen]
-    assert f"{served}/sitemap.xml" in urls and f"{served}/en/sitemap.xml" in urls  # the switcher's are fetched
+    assert [url for url in urls if url.endswith("sitemap.xml")] == []
     assert [(status, url) for status, url in seen if status >= 400] == []
     assert [url for url in urls + failed if not url.startswith(served + "/") and not url.startswith("data:")] == []
     assert failed == []

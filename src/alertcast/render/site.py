@@ -30,15 +30,16 @@ from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page
 from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
 from ..scratch import SITE_STAGE, scratch
+from . import search
 from .labels import WORDS as SHARED_WORDS
 from .labels import category as category_label
 from .labels import severity as severity_label
 from .labels import colon as _colon
 
 PAGE_ORDER = ("faq", "official-channels", "report-a-scam")
+#: Linked from every page's footer: where readers check a contact and report a scam.
+FOOTER_PAGES = ("official-channels", "report-a-scam")
 SITE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
-#: Words of the domain that jieba would otherwise split (助记词 -> 助记 + 词), kept whole in the index.
-JIEBA_USER_DICT = SITE_TEMPLATES / "jieba_user_dict.txt"
 OVERRIDES = SITE_TEMPLATES / "overrides"  # plain Jinja over Material's blocks
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 #: "Was this page helpful?" (Material's feedback widget; the alertcast analytics partial posts
@@ -125,6 +126,9 @@ def build_site(plan: Plan, config: Config, dest: Path) -> None:
                 cfg = load_config(str(config_file), **python_options(raw))
                 build(cfg)
             date_sitemap(site_dir, content_dates(plan, config, lang))
+            if not search.fix_query_segmentation(site_dir):
+                logging.getLogger(__name__).warning(
+                    "Material's search worker changed: Chinese queries may be searched by their first word only")
     (dest / "robots.txt").write_text(robots_txt(config), encoding="utf-8")
 
 
@@ -255,12 +259,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     raw["docs_dir"] = str(docs)
     raw["site_dir"] = str(site_dir)
     raw["use_directory_urls"] = True
-    search = {"lang": ["zh", "en"] if lang == "zh" else [lang],
-              # Material segments Chinese with jieba at build time, joined by U+200B: split there too.
-              "separator": r"[\s\u200b\-_,:!=\[\]()\"`/]+|\.(?!\d)|&[lg]t;|(?!\b)(?=[A-Z][a-z])"}
-    if lang == "zh":
-        search["jieba_dict_user"] = str(JIEBA_USER_DICT)
-    raw["plugins"] = [{"search": search}]
+    raw["plugins"] = [{"search": search.plugin(lang)}]
     # Guides are in the navigation (navigation.prune shows them only inside their section);
     # alerts are not: there are too many, see docs/site.md.
     guides = ["guides/index.md"] + [{text(g.text(lang, config.default_lang).title): f"guides/{g.id}.md"}
@@ -270,16 +269,22 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
         if (docs / f"{page}.md").exists():
             nav.append(_page_title(docs / f"{page}.md", page))
     raw["nav"] = nav
+    here = next(alt["link"] for alt in languages(config) if alt["lang"] == lang)
+    footer = [{"text": next(iter(_page_title(docs / f"{page}.md", page))), "href": f"{here}{page}/"}
+              for page in FOOTER_PAGES if (docs / f"{page}.md").exists()]
+    footer.append({"text": f"{w['feeds']} (RSS)", "href": f"{site_base(config)}feeds/alerts.{lang}.rss.xml"})
     base = site_base(config)
-    alternates = [{"name": LANGUAGE_NAMES.get(other, other), "lang": other,
-                   "link": base if other == config.default_lang else f"{base}{other}/"} for other in config.languages]
+    alternates = languages(config)
     extra = {k: v for k, v in (config.raw.get("extra") or {}).items() if k != "alertcast"}
-    extra["alternate"] = alternates
+    # Material shows its language switcher when `alternate` is set, and its head writes a
+    # <link rel="alternate"> to each language's home only when it is a list: alertcast's
+    # partials write the switcher and the per-page hreflang links from extra.alertcast.languages.
+    extra["alternate"] = True
     # No "Made with Material for MkDocs" line (unless the project asks for it): it is English on
     # every language's pages, and a scam-warning site should not end each page with a link to a
     # third-party site. docs/site.md credits Material.
     extra.setdefault("generator", False)
-    extra["alertcast"] = {"announce": announcement(plan, config, lang),
+    extra["alertcast"] = {"announce": announcement(plan, config, lang), "languages": alternates, "footer": footer,
                           "feeds": [{"type": kind, "title": f"{w['alerts']} ({name})",
                                      "href": f"{base}feeds/alerts.{lang}.{suffix}"} for kind, name, suffix in FEEDS]}
     # The 404 page, in every language (this one first): the root 404.html is what a static host
@@ -355,6 +360,16 @@ def _custom_dir(config: Config, value: str | None) -> Path:
     return folder
 
 
+def languages(config: Config) -> list[dict[str, str]]:
+    """Each language's name, tag, path on the site (`link`, for the switcher) and absolute
+    address (`url`, for hreflang), the default language first."""
+    base = site_base(config)
+    return [{"name": LANGUAGE_NAMES.get(lang, lang), "lang": lang,
+             "link": base if lang == config.default_lang else f"{base}{lang}/",
+             "url": config.site_url if lang == config.default_lang else f"{config.site_url}{lang}/"}
+            for lang in config.languages]
+
+
 def site_base(config: Config) -> str:
     """The path the site is served under ("/", or "/help/" for a GitHub project site)."""
     return urlsplit(config.site_url).path or "/"
@@ -386,7 +401,7 @@ def stage(plan: Plan, config: Config, lang: str, docs: Path) -> None:
         text = _home(page, plan, config, lang, targets) if page.id == "index" else _page(page, config, lang, targets)
         _write(docs / f"{page.id}.md", text)
     for guide in plan.content.guides:
-        _write(docs / "guides" / f"{guide.id}.md", _guide(guide, plan, config, lang, targets))
+        _write(docs / "guides" / f"{guide.id}.md", _guide(guide, plan, config, lang, guides, targets))
     _write(docs / "guides" / "index.md", _guide_index(plan.content.guides, config, lang))
     for alert in plan.published:
         _write(docs / "alerts" / f"{alert.id}.md", _alert(alert, plan, config, lang, guides, targets))
@@ -637,13 +652,7 @@ def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str
         lines += [f"- `{h}`" for h in ind.handles]
         lines.append("")
     lines += [f"## {w['history']}", "", *_history(alert, plan, config, lang), ""]
-    related = [guides[g] for g in alert.related if g in guides]
-    if related:
-        lines += [f"## {w['related']}", ""]
-        lines += [f"- [{text(g.text(lang, config.default_lang).title)}](../guides/{g.id}.md)"
-                  for g in related]
-        lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _related_guides(alert.related, guides, config, lang, "../guides/"))
 
 
 def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...], title: str, depth: int = 1) -> str:
@@ -668,8 +677,9 @@ def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...
     return "\n".join(lines) + "\n"
 
 
-def _guide(guide: Guide, plan: Plan, config: Config, lang: str, targets: _Targets) -> str:
-    """A guide with its last update and the published alerts that name it as related."""
+def _guide(guide: Guide, plan: Plan, config: Config, lang: str, guides: dict[str, Guide], targets: _Targets) -> str:
+    """A guide with its last update, the published alerts that name it as related and the
+    guides it names as related."""
     w = words(lang)
     written = guide.text(lang, config.default_lang)
     lines = [_front(written.title, written.summary), f"# {text(written.title)}", ""]
@@ -683,7 +693,17 @@ def _guide(guide: Guide, plan: Plan, config: Config, lang: str, targets: _Target
         lines += [f"## {w['why']}", ""]
         lines += [_item(a, plan, config, lang, "../alerts/") for a in why]
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _related_guides(guide.related, guides, config, lang, ""))
+
+
+def _related_guides(ids: tuple[str, ...], guides: dict[str, Guide], config: Config, lang: str,
+                    to_guides: str) -> list[str]:
+    """The "Related guides" section of an alert or guide (`to_guides` is the way to guides/)."""
+    related = [guides[g] for g in ids if g in guides]
+    if not related:
+        return []
+    return [f"## {words(lang)['related']}", "",
+            *(f"- [{text(g.text(lang, config.default_lang).title)}]({to_guides}{g.id}.md)" for g in related), ""]
 
 
 def _guide_index(guides: tuple[Guide, ...], config: Config, lang: str) -> str:

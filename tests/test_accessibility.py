@@ -1,0 +1,55 @@
+"""Every kind of page of the help site, in both languages, on a desktop and a phone, checked by
+axe-core (the accessibility engine of Lighthouse and Chrome's DevTools) in Debian's Chromium:
+no critical or serious violation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from test_site import browser, bundled_plan, bundled_served, bundled_site  # noqa: F401 (fixtures)
+
+#: axe-core from npm, installed by scripts/test.
+AXE = Path(__file__).resolve().parents[1] / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+#: One page of each kind: home, alerts index, a category listing, a live, an expired and a
+#: withdrawn alert, the guides index, a guide, a plain page and the 404 page.
+PAGES = ["", "alerts/", "alerts/category/phishing/", "alerts/fake-support-telegram/",
+         "alerts/fake-airdrop-claim/", "alerts/fake-staking-extension-report/", "guides/",
+         "guides/backup-recovery-phrase/", "official-channels/", "404.html"]
+
+
+def _violations(page) -> list[str]:
+    """Each critical or serious violation of the page as shown: rule, impact, the first nodes."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                          ".filter(v => v.impact === 'critical' || v.impact === 'serious')"
+                          ".map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' '))}`)")
+    return found
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_serious_accessibility_violation_on_any_kind_of_page(browser, bundled_served, lang, width):  # noqa: F811
+    assert AXE.is_file(), f"axe-core is missing at {AXE}: run scripts/test, which installs it from npm"
+    prefix = "" if lang == "zh" else "en/"
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        found = {}
+        for path in PAGES:
+            page.goto(f"{bundled_served}/{prefix}{path}")
+            assert page.locator("article h1").count() == 1, path  # the page itself, not an error
+            found[path] = _violations(page)
+        page.goto(f"{bundled_served}/{prefix}")  # the search dialog, open with results
+        opener = page.locator(".md-header label.md-header__button[for='__search']")
+        if opener.is_visible():  # on a phone the search box opens from the header's icon
+            opener.click()
+        box = page.locator("input.md-search__input")
+        box.click()
+        box.fill("Telegram")
+        box.press("End")
+        page.locator(".md-search-result__item").first.wait_for()
+        found["search"] = _violations(page)
+    finally:
+        page.close()
+    assert {path: v for path, v in found.items() if v} == {}
