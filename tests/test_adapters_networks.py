@@ -511,17 +511,15 @@ def test_bluesky_record_keys_are_tids_that_never_collide():
 
 
 def _many_rows(world, n):
-    """`n` rows queued in one drain: the same creation time, one per alert."""
-    from sqlalchemy import insert
-
-    world.enqueue()
-    [template] = world.rows()
-    with world.engine.begin() as conn:
+    """`n` alerts queued in one drain: their rows share one creation time."""
+    folder = world.project / "content" / "alerts"
+    for path in list(folder.glob(f"{ALERT}.*.md")):
+        text = path.read_text(encoding="utf-8")
         for i in range(n - 1):
-            alert = f"refund-desk-{i}"
-            conn.execute(insert(outbox.outbox).values(**{
-                **{k: v for k, v in template.items() if k != "id"}, "alert_id": alert,
-                "idem_key": outbox.idem_key(alert, template["revision"], world.name, "post")}))
+            (folder / path.name.replace(ALERT, f"{ALERT}-{i}", 1)).write_text(text, encoding="utf-8")
+    world.reload()
+    world.enqueue()
+    assert len({r["created_at"] for r in world.rows()}) == 1 and len(world.rows()) == n
 
 
 def test_a_thousand_rows_of_one_drain_are_a_thousand_bluesky_records(make_world):
