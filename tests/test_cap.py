@@ -248,10 +248,12 @@ def test_deleting_a_published_alert_keeps_its_cap_messages_and_check_says_to_wit
     telling the editor to restore and withdraw it."""
     from alertcast.config import load_config
     from alertcast.content.loader import load_or_raise
+    from alertcast import signing
     from alertcast.pipeline import build
 
+    key = signing.parse_private_key(signing.generate().private_pem.decode())  # archives are kept only if signed
     out = load_config(project).output_dir  # where `check` looks for what is published
-    first = build(load_config(project), NOW, out, with_site=False, signing_key=None)
+    first = build(load_config(project), NOW, out, with_site=False, signing_key=key)
     published = {p: d for p, d in first.files.items() if p.startswith("cap/expired-airdrop.")}
     assert len(published) >= 2
     for lang in ("zh", "en"):
@@ -261,7 +263,7 @@ def test_deleting_a_published_alert_keeps_its_cap_messages_and_check_says_to_wit
     assert ("content/alerts/expired-airdrop.zh.md:1:1: error: the alert 'expired-airdrop' was published and its files "
             "are deleted (restore its files and set `withdrawn:`") in result.output
     config = load_config(project)
-    second = build(config, AFTER, out, with_site=False, content=load_or_raise(config), signing_key=None)
+    second = build(config, AFTER, out, with_site=False, content=load_or_raise(config), signing_key=key)
     assert {p: (second.release / p).read_bytes() for p in published} == published
 
 

@@ -134,8 +134,11 @@ def test_a_plain_folder_becomes_the_first_release_with_no_moment_without_it(conf
     """Another process looks at the output in a tight loop while a first build replaces an
     empty folder (or one prepared for alertcast: marked, holding a restored CAP archive) with
     the release, twenty times: it never finds the output missing."""
+    from alertcast import signing
+
+    key = signing.parse_private_key(signing.generate().private_pem.decode())  # the archive must be signed
     archived = build(config, NOW, tmp_path / "first", with_site=False, content=content,
-                     signing_key=None).files["cap/live-phishing.xml"]
+                     signing_key=key).files["cap/live-phishing.xml"]
     for n in range(20):
         out = tmp_path / f"site{n}"
         out.mkdir()
@@ -146,7 +149,7 @@ def test_a_plain_folder_becomes_the_first_release_with_no_moment_without_it(conf
         stop = tmp_path / f"stop{n}"
         watcher = subprocess.Popen([sys.executable, "-c", WATCH, str(out), str(stop)], stdout=subprocess.PIPE, text=True)
         try:
-            build(config, NOW, out, with_site=False, content=content, signing_key=None)
+            build(config, NOW, out, with_site=False, content=content, signing_key=key)
         finally:
             stop.touch()
         assert watcher.communicate(timeout=60)[0].strip() == "0"

@@ -134,6 +134,7 @@ def test_only_signed_cap_messages_of_the_archive_are_published_again(project, tm
     from outputs_support import CST, cap_headers, unresolved_references
 
     from alertcast import signing
+    from alertcast.publish.atomic import MARKER
 
     key = signing.parse_private_key(signing.generate().private_pem.decode())
     config = load_config(project)
@@ -145,6 +146,7 @@ def test_only_signed_cap_messages_of_the_archive_are_published_again(project, tm
     config = load_config(project)
     restored = tmp_path / "restored"  # what the workflow restores: the archive, in a plain folder
     (restored / "cap").mkdir(parents=True)
+    (restored / MARKER).touch()  # as the workflow marks it, prepared for alertcast
     for path, data in first.items():
         if path.startswith("cap/live-phishing.2"):
             (restored / path).write_bytes(data)
@@ -172,5 +174,6 @@ def test_only_signed_cap_messages_of_the_archive_are_published_again(project, tm
     # without the key nothing from the archive can be verified, so nothing of it is published
     restored_again = tmp_path / "again"
     (restored_again / "cap").mkdir(parents=True)
+    (restored_again / MARKER).touch()
     (restored_again / update1).write_bytes(first[update1])
     assert update1 not in _cap_build(config, datetime(2026, 3, 11, tzinfo=CST), restored_again, None)
