@@ -108,6 +108,8 @@ def test_row2_a_run_whose_state_push_is_rejected_keeps_what_it_sent(actions, pro
     third = actions.run("2026-03-03T01:22:00Z", secrets(webhook))
     ok(third, "social")
     assert len(webhook.posts) == 2  # nothing posted twice
+    # no alertcast command (snapshot, merge, drain, listing) could read the job's token
+    assert not actions.leaks.exists(), actions.leaks.read_text()
 
 
 def test_row2_a_state_that_cannot_be_saved_fails_with_what_was_sent_and_how_to_save_it(actions, project, webhook):
