@@ -14,6 +14,7 @@ here). The clock is `date` on the PATH, answering the run's `now`.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -28,6 +29,7 @@ from outputs_support import tree
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / ".github" / "workflows"
 SCHEDULE_CRON = "7-59/15 * * * *"
+TOKEN = "ghs_FakeJobToken0123456789"  # github.token
 
 
 def workflow(name: str) -> dict:
@@ -88,7 +90,7 @@ def github_context(event: str, sha: str) -> dict:
                 "workflow_dispatch": {"ref": "refs/heads/main", "inputs": {}, "repository": repository}}
     return {"event_name": event, "event": payloads[event], "ref": "refs/heads/main", "ref_name": "main",
             "sha": sha, "repository": "your-org/alerts", "server_url": "https://github.com",
-            "token": "ghs_FakeJobToken0123456789"}
+            "token": TOKEN}
 
 
 class Run(dict):
@@ -105,7 +107,10 @@ class Actions:
         bin_dir = tmp / "bin"
         bin_dir.mkdir(exist_ok=True)
         shim = bin_dir / "alertcast"
-        shim.write_text(f"#!/bin/sh\nPYTHONPATH='{REPO / 'src'}' exec '{sys.executable}' -c "
+        self.leaks = tmp / "token-leaks"  # alertcast commands that could read the job's token
+        encoded = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+        shim.write_text(f"#!/bin/sh\nif env | grep -q -e '{TOKEN}' -e '{encoded}'; then echo \"$*\" >> '{self.leaks}'; fi\n"
+                        f"PYTHONPATH='{REPO / 'src'}' exec '{sys.executable}' -c "
                         "'import sys; from alertcast.cli import main; sys.argv[0] = \"alertcast\"; main()' \"$@\"\n")
         shim.chmod(0o755)
         clock = bin_dir / "date"  # the runner's clock: the moment the test gives the run
@@ -142,7 +147,9 @@ class Actions:
             after: dict) -> dict:
         temp = self.tmp / f"run{self.runs}" / name / "temp"
         work = self.tmp / f"run{self.runs}" / name / "work"
+        scratch = self.tmp / f"run{self.runs}" / name / "tmp"  # the runner's own /tmp: one machine per job
         temp.mkdir(parents=True)
+        scratch.mkdir()
         work.mkdir()  # the workspace exists, empty, before the checkout
         ctx = {"secrets": secrets, "needs": needs, "steps": {}, "runner": {"temp": str(temp)},
                "github": dict(github, workspace=str(work))}
@@ -174,7 +181,7 @@ class Actions:
                                                GITHUB_RUN_ID=str(1000 + self.runs), GITHUB_SERVER_URL=github["server_url"],
                                                GITHUB_SHA=github["sha"], GITHUB_REF=github["ref"],
                                                GITHUB_EVENT_NAME=github["event_name"], GITHUB_ACTIONS="true", CI="true",
-                                               RUN_NOW=now))
+                                               RUN_NOW=now, TMPDIR=str(scratch)))
                 code = proc.returncode
                 out["log"].append(f"{label} -> {code}\n{proc.stdout}{proc.stderr}")
                 outputs = dict(line.split("=", 1) for line in github_output.read_text().splitlines() if "=" in line)

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from actions_support import Actions, edit_alert, github_context, make_actions, steps, substitute, workflow
+from actions_support import WORKFLOWS, Actions, edit_alert, github_context, make_actions, steps, substitute, workflow
 from social_support import configure, route_alert_to, start
 
 WEBHOOK_SECRET = "ALERTCAST_WEBHOOK_CHANNEL_SECRET"  # the secret publish.yml passes to the webhook channel
@@ -108,6 +108,8 @@ def test_row2_a_run_whose_state_push_is_rejected_keeps_what_it_sent(actions, pro
     third = actions.run("2026-03-03T01:22:00Z", secrets(webhook))
     ok(third, "social")
     assert len(webhook.posts) == 2  # nothing posted twice
+    # no alertcast command (snapshot, merge, drain, listing) could read the job's token
+    assert not actions.leaks.exists(), actions.leaks.read_text()
 
 
 def test_row2_a_state_that_cannot_be_saved_fails_with_what_was_sent_and_how_to_save_it(actions, project, webhook):
@@ -157,23 +159,33 @@ def output_always_set(flow: dict, job: str, output: str) -> bool:
     return bool(var) and bool(re.search(rf"^\s*{var[1]}=\$\(", script, re.M))
 
 
-def test_no_checkout_in_publish_can_fall_back_to_the_commit_of_the_run():
+def publishing_workflows() -> list[str]:
+    """The workflows with a job in a GitHub environment (deploying, or holding the secrets): they
+    must act on the default branch as it is now. Those that test a pull request's own commit
+    (content-check.yml, ci.yml) rightly check out the commit of their run."""
+    names = sorted(p.name for p in WORKFLOWS.iterdir() if p.suffix in (".yml", ".yaml"))
+    return [n for n in names if any("environment" in job for job in workflow(n)["jobs"].values())]
+
+
+def test_no_checkout_in_a_publishing_workflow_can_fall_back_to_the_commit_of_the_run():
     """actions/checkout with an empty `ref` checks out github.sha, which a re-run keeps from the
-    original run: every checkout names its ref, non-empty for every event publish.yml runs on."""
-    flow = workflow("publish.yml")
-    events = list(flow["on"])
-    checkouts = [(name, s) for name, job in flow["jobs"].items() for s in steps(job)
-                 if s.get("uses", "").startswith("actions/checkout@")]
-    assert len(checkouts) == 2
-    for name, step in checkouts:
-        expression = str(step.get("with", {}).get("ref", ""))
-        assert expression, f"{name}: checkout without a ref"
-        for event in events:
-            github = github_context(event, "0" * 40)
-            needs = {job: {"result": "success", "outputs": {
-                out: ("set" if output_always_set(flow, job, out) else "") for out in flow["jobs"][job].get("outputs", {})}}
-                for job in flow["jobs"]}
-            assert substitute(expression, {"github": github, "needs": needs}) not in ("", "None"), (name, event, expression)
+    original run: every checkout names its ref, non-empty for every event the workflow runs on."""
+    assert publishing_workflows() == ["publish.yml"]
+    for file in publishing_workflows():
+        flow = workflow(file)
+        checkouts = [(name, s) for name, job in flow["jobs"].items() for s in steps(job)
+                     if s.get("uses", "").startswith("actions/checkout@")]
+        assert checkouts, file
+        needs = {job: {"result": "success", "outputs": {
+            out: ("set" if output_always_set(flow, job, out) else "") for out in flow["jobs"][job].get("outputs", {})}}
+            for job in flow["jobs"]}
+        for name, step in checkouts:
+            expression = str(step.get("with", {}).get("ref", ""))
+            assert expression, f"{file}: {name}: checkout without a ref"
+            for event in flow["on"]:
+                github = github_context(event, "0" * 40)
+                value = substitute(expression, {"github": github, "needs": needs})
+                assert value not in ("", "None"), (file, name, event, expression)
     # the rule catches the old mistake: a schedule event has no repository in its payload
     assert substitute("${{ github.event.repository.default_branch }}", {"github": github_context("schedule", "0" * 40)}) == ""
 

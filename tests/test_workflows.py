@@ -216,7 +216,7 @@ def test_publish_posts_after_deploy_and_keeps_the_outbox_on_a_branch():
     assert steps(social)[drain]["env"]["NOW"] == "${{ needs.build.outputs.now }}"
     assert steps(social)[save]["if"].startswith("${{ always()")  # saved even after a failed send
     assert "creds" not in steps(social)[save]["if"]  # and without channels: the CAP archive
-    pushes = re.findall(r"git push .*", runs(social))
+    pushes = re.findall(r"^\s*(?:if )?remote push .*", runs(social), re.M)
     assert pushes and not [p for p in pushes if re.search(r"--force|-f\b|\s\+", p)], pushes  # never forced
     assert social["env"]["STATE_BRANCH"] == "alertcast-state"
 
