@@ -55,7 +55,7 @@ class X(Adapter):
     def edit(self, remote_id: str, msg: Message) -> str:
         return self._create({"text": msg.text, "edit_options": {"previous_post_id": remote_id}})
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, msg: Message | None = None) -> None:
         self.request("DELETE", f"{self.base_url}/2/tweets/{remote_id}", headers=self._headers())
 
     def find(self, msg: Message) -> str | None:
