@@ -632,3 +632,45 @@ def test_mastodon_retry_inside_the_hour_is_still_sent_after_a_rate_limit(make_wo
     world.drain(NOW + timedelta(minutes=10))
     [row] = world.rows()
     assert row["status"] == "sent" and len(world.fake.posts) == 1, row
+
+
+# -- X: OAuth 1.0a user context, keys that do not expire -----------------------------------------
+
+def test_x_requests_are_signed_with_oauth1_and_keep_posting_days_later(make_world):
+    """Every request (post, lookup, delete) carries an HMAC-SHA1 OAuth 1.0a signature the fake checks
+    with oauthlib; the same keys post again days later, where an OAuth 2.0 token (two hours) had died."""
+    world = make_world("x")
+    world.enqueue()
+    assert world.drain().sent == 1
+    _withdraw(world, NOW + timedelta(days=3))
+    assert [r["status"] for r in world.rows()] == ["sent", "sent"], world.rows()
+    assert world.fake.deleted and len(world.fake.requests) >= 2
+    for req in world.fake.requests:
+        auth = req["headers"]["authorization"]
+        assert auth.startswith("OAuth ") and 'oauth_signature_method="HMAC-SHA1"' in auth, auth
+        assert world.fake.api_secret not in auth and world.fake.token not in auth  # secrets only sign
+
+
+def test_x_with_a_wrong_secret_is_refused_and_nothing_leaks(make_world):
+    world = make_world("x")
+    key = "TEST_X_SECRET"
+    world.env[key] = "not-the-access-token-secret"
+    world.reload()
+    world.enqueue()
+    world.drain()
+    [row] = world.rows()
+    assert row["status"] != "sent" and "401" in row["last_error"], row
+    assert not world.fake.posts
+    for secret in (world.env[key], world.fake.api_secret, world.fake.api_key, world.fake.access_token):
+        assert secret not in row["last_error"]
+
+
+def test_x_with_some_of_its_four_keys_says_which_are_missing(make_world):
+    world = make_world("x")
+    del world.env["TEST_X_SECRET"]
+    world.reload()
+    world.enqueue()
+    report = world.drain()
+    [row] = world.rows()
+    assert row["status"] != "sent" and not world.fake.requests, row
+    assert "OAuth 1.0a needs four keys; TEST_X_SECRET not set" in " ".join(report.lines) + str(row["last_error"])

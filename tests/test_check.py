@@ -764,7 +764,7 @@ X_LINK = {"en": len("https://help.fixture.example/en/alerts/live-phishing/"),
 
 def _post_to_x(project: Path, template: str | None = PLAIN_X, lang: str = "en") -> None:
     edit(project, "mkdocs.yml", "      mastodon:",
-         f"      x:\n        token_env: FIXTURE_X_TOKEN\n        lang: {lang}\n      mastodon:")
+         f"      x:\n        lang: {lang}\n      mastodon:")
     for rel in (ALERT_EN, ALERT_ZH, WITHDRAWN_EN, WITHDRAWN_EN.replace(".en.", ".zh.")):
         text = (project / rel).read_text(encoding="utf-8")
         (project / rel).write_text(text.replace("channels: [banner, cap, ", "channels: [banner, cap, x, "),
@@ -1180,3 +1180,13 @@ def test_top_headings_in_the_text_are_warnings(cli, project):
         "(write '## More' for a section)"]
     edit(project, GUIDE_EN, "# Steps", "# Spot phishing")  # the title again: left out, as meant
     assert [p.split(": warning: ")[1][:8] for p in problems(check(cli, project))] == ["'# More'"]
+
+
+def test_an_x_oauth2_token_is_refused_with_the_keys_to_use(cli, project):
+    """X's OAuth 2.0 user tokens die after two hours; the channel asks for OAuth 1.0a keys instead."""
+    edit(project, "mkdocs.yml", "      mastodon:", "      x:\n        token_env: X_USER_TOKEN\n      mastodon:")
+    result = check(cli, project)
+    assert result.exit_code == 1
+    [line] = problems(result)
+    assert re.fullmatch(r"mkdocs\.yml:\d+:\d+: error: .*token_env.*expire two hours after they are issued.*"
+                        r"api_key_env, api_secret_env, access_token_env and access_secret_env.*", line), line

@@ -232,6 +232,32 @@ class FakeX(FakeNetwork):
     """X API v2: errors are problem details {"title", "detail", "type", "status"}; limits in x-rate-limit-*."""
 
     timeline_limit: int | None = None  # how many of the newest posts the user timeline returns
+    # OAuth 1.0a user context: the app's consumer key and secret, the account's access token and
+    # secret (`token`). Every request is checked with oauthlib's own HMAC-SHA1 verification.
+    api_key = "x-api-key-4c1d2e"
+    api_secret = "x-api-secret-9e8f7a"
+    access_token = "42-x-access-token-b7c6"
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.nonces: set[tuple[str, str]] = set()
+
+    def oauth1(self, req):
+        from oauthlib.oauth1.rfc5849 import errors, signature
+        from oauthlib.oauth1.rfc5849.endpoints.base import BaseEndpoint
+
+        try:
+            request = BaseEndpoint(None)._create_request(self.url + req["target"], req["method"],
+                                                          req["raw"].decode("utf-8"), req["headers"])
+        except (errors.OAuth1Error, ValueError):
+            raise self.unauthorized(req) from None
+        if not (request.signature_method == "HMAC-SHA1" and request.client_key == self.api_key
+                and request.resource_owner_key == self.access_token and request.signature
+                and signature.verify_hmac_sha1(request, self.api_secret, self.token)):
+            raise self.unauthorized(req)
+        if (request.nonce, request.timestamp) in self.nonces:  # a replayed request (routes run under the lock)
+            raise self.unauthorized(req)
+        self.nonces.add((request.nonce, request.timestamp))
 
     def error(self, status, message, req):
         title = {400: "Invalid Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -245,7 +271,7 @@ class FakeX(FakeNetwork):
                       "x-rate-limit-reset": str(int(time.time() + seconds))})
 
     def route(self, req):
-        self.bearer(req)
+        self.oauth1(req)
         path, body = req["path"], req["body"]
         if req["method"] == "POST" and path == "/2/tweets":
             need(body, "text")
