@@ -19,8 +19,11 @@ def channel_settings(name: str, fake) -> tuple[dict, dict]:
     env_name = f"TEST_{name.upper()}_SECRET"
     if name == "telegram":
         return {"base_url": fake.url, "chat_id": "@alerts", "token_env": env_name}, {env_name: fake.token}
-    if name == "x":
-        return {"base_url": fake.url, "token_env": env_name}, {env_name: fake.token}
+    if name == "x":  # OAuth 1.0a: four keys; the access token's secret is the fake's `token`
+        return ({"base_url": fake.url, "api_key_env": "TEST_X_API_KEY", "api_secret_env": "TEST_X_API_SECRET",
+                 "access_token_env": "TEST_X_ACCESS_TOKEN", "access_secret_env": env_name},
+                {"TEST_X_API_KEY": fake.api_key, "TEST_X_API_SECRET": fake.api_secret,
+                 "TEST_X_ACCESS_TOKEN": fake.access_token, env_name: fake.token})
     if name == "mastodon":
         return {"base_url": fake.url, "token_env": env_name}, {env_name: fake.token}
     if name == "bluesky":

@@ -547,3 +547,128 @@ def test_the_dispatcher_refuses_a_second_row_with_the_same_remote_key(make_world
         assert row["status"] == "failed" and f"already row #{first['id']}'s" in row["last_error"], row
     assert len(world.fake.posts) == 1
     assert len([r for r in world.fake.requests if r["method"] != "GET"]) <= 2  # (a Bluesky login) and one post
+
+
+# -- request shapes as the networks document them -----------------------------------------------
+
+def test_discord_webhook_url_with_a_thread_id_keeps_it_for_post_edit_and_delete(make_world):
+    """`?thread_id=` is a documented parameter of a webhook URL: `wait=true` is merged into the
+    query, and the edit and delete name the thread too."""
+    world = make_world("discord")
+    key = next(iter(world.env))
+    world.env[key] += "?thread_id=1300000000000000001"
+    world.reload()
+    world.enqueue()
+    assert world.drain().sent == 1, world.rows()
+    [row] = world.rows()
+    assert row["status"] == "sent" and row["remote_id"] in world.fake.posts, row
+    assert world.fake.posts[row["remote_id"]]["thread_id"] == "1300000000000000001"
+    [post] = [r for r in world.fake.requests if r["method"] == "POST"]
+    assert post["query"] == {"thread_id": ["1300000000000000001"], "wait": ["true"]}
+    last = _withdraw(world, NOW + timedelta(minutes=10))
+    assert last["action"] == "withdraw" and last["status"] == "sent" and last["outcome"] == "deleted", last
+    assert world.fake.deleted == [row["remote_id"]]
+
+
+def test_slack_bot_sends_json_with_its_charset(make_world):
+    world = make_world("slack")
+    world.enqueue()
+    assert world.drain().sent == 1
+    [post] = [r for r in world.fake.requests if r["path"] == "/api/chat.postMessage"]
+    assert post["headers"]["content-type"] == "application/json; charset=utf-8"
+    assert world.fake.warnings == []
+    [row] = world.rows()
+    assert post["raw"].decode("utf-8") and world.fake.posts[row["remote_id"]]["text"] == row["text"]
+
+
+def test_every_webhook_event_has_the_documented_keys(make_world):
+    """post, update (as an event) and delete all carry event, alert_id, lang, text, link and
+    idempotency_key; a delete names the earlier post too."""
+    world = make_world("webhook", {"supports_delete": True})
+    world.enqueue()
+    world.drain()
+    _withdraw(world, NOW + timedelta(minutes=10))
+    assert [r["status"] for r in world.rows()] == ["sent", "sent"], world.rows()
+    bodies = [p["body"] for p in world.fake.posts.values()]
+    assert [b["event"] for b in bodies] == ["post", "delete"]
+    for body in bodies:
+        assert set(world.fake.documented) <= set(body), body
+        assert body["alert_id"] == ALERT and body["link"].startswith("http")
+    post_row = world.rows()[0]
+    assert bodies[1]["remote_id"] == post_row["remote_id"]
+
+
+def test_mastodon_idempotency_hour_is_checked_when_the_retry_is_sent(make_world):
+    """Decided at +2,870 s (within the hour), due only at +4,724 s: by then the server has forgotten
+    the key, so the row is held for a person instead of making a second status."""
+    world = make_world("mastodon", {"backoff_base": 900})  # due between +3,770 s and +4,670 s
+    world.enqueue()
+    world.fake.fail_next(("after", 502))
+    world.drain()
+    world.fake.fail_next(("after", 502))
+    world.drain(NOW + timedelta(seconds=2870))
+    [row] = world.rows()
+    assert row["status"] == "queued" and "safe to retry" in row["last_error"], row  # decided within the hour
+    world.fake.forget_idempotency_keys()
+    world.drain(NOW + timedelta(seconds=4724))
+    [row] = world.rows()
+    assert row["status"] == "unknown" and "outbox resolve" in row["last_error"], row
+    assert len(world.fake.posts) == 1
+    assert len([r for r in world.fake.requests if r["method"] == "POST"]) == 2  # nothing sent after the hour
+
+
+def test_mastodon_retry_inside_the_hour_is_still_sent_after_a_rate_limit(make_world):
+    """A 429 after an unknown outcome keeps the row's uncertainty: within the hour it is sent with
+    the same key (one status), after it, held."""
+    world = make_world("mastodon")
+    world.enqueue()
+    world.fake.fail_next(("after", 502), ("rate_limit", 1))
+    world.drain()
+    world.drain(NOW + timedelta(minutes=5))
+    [row] = world.rows()
+    assert row["status"] == "queued" and row["last_error"].startswith("outcome unknown"), row
+    world.drain(NOW + timedelta(minutes=10))
+    [row] = world.rows()
+    assert row["status"] == "sent" and len(world.fake.posts) == 1, row
+
+
+# -- X: OAuth 1.0a user context, keys that do not expire -----------------------------------------
+
+def test_x_requests_are_signed_with_oauth1_and_keep_posting_days_later(make_world):
+    """Every request (post, lookup, delete) carries an HMAC-SHA1 OAuth 1.0a signature the fake checks
+    with oauthlib; the same keys post again days later, where an OAuth 2.0 token (two hours) had died."""
+    world = make_world("x")
+    world.enqueue()
+    assert world.drain().sent == 1
+    _withdraw(world, NOW + timedelta(days=3))
+    assert [r["status"] for r in world.rows()] == ["sent", "sent"], world.rows()
+    assert world.fake.deleted and len(world.fake.requests) >= 2
+    for req in world.fake.requests:
+        auth = req["headers"]["authorization"]
+        assert auth.startswith("OAuth ") and 'oauth_signature_method="HMAC-SHA1"' in auth, auth
+        assert world.fake.api_secret not in auth and world.fake.token not in auth  # secrets only sign
+
+
+def test_x_with_a_wrong_secret_is_refused_and_nothing_leaks(make_world):
+    world = make_world("x")
+    key = "TEST_X_SECRET"
+    world.env[key] = "not-the-access-token-secret"
+    world.reload()
+    world.enqueue()
+    world.drain()
+    [row] = world.rows()
+    assert row["status"] != "sent" and "401" in row["last_error"], row
+    assert not world.fake.posts
+    for secret in (world.env[key], world.fake.api_secret, world.fake.api_key, world.fake.access_token):
+        assert secret not in row["last_error"]
+
+
+def test_x_with_some_of_its_four_keys_says_which_are_missing(make_world):
+    world = make_world("x")
+    del world.env["TEST_X_SECRET"]
+    world.reload()
+    world.enqueue()
+    report = world.drain()
+    [row] = world.rows()
+    assert row["status"] != "sent" and not world.fake.requests, row
+    assert "OAuth 1.0a needs four keys; TEST_X_SECRET not set" in " ".join(report.lines) + str(row["last_error"])

@@ -764,8 +764,9 @@ X_LINK = {"en": len("https://help.fixture.example/en/alerts/live-phishing/"),
           "zh": len("https://help.fixture.example/alerts/live-phishing/")}
 
 
-def _post_to_x(project: Path, template: str | None = PLAIN_X) -> None:
-    edit(project, "mkdocs.yml", "      mastodon:", "      x:\n        token_env: FIXTURE_X_TOKEN\n      mastodon:")
+def _post_to_x(project: Path, template: str | None = PLAIN_X, lang: str = "en") -> None:
+    edit(project, "mkdocs.yml", "      mastodon:",
+         f"      x:\n        lang: {lang}\n      mastodon:")
     for rel in (ALERT_EN, ALERT_ZH, WITHDRAWN_EN, WITHDRAWN_EN.replace(".en.", ".zh.")):
         text = (project / rel).read_text(encoding="utf-8")
         (project / rel).write_text(text.replace("channels: [banner, cap, ", "channels: [banner, cap, x, "),
@@ -802,11 +803,22 @@ def test_post_that_fits_exactly_is_fine_and_one_more_character_is_an_error(cli, 
 def test_post_length_is_counted_as_the_network_counts(cli, project):
     """X weighs CJK as two: 133 CJK characters are 266, with the 8-character title 16, the link (50 characters:
     its host ends in .example, which twitter-text does not take for a URL) and two newlines."""
-    _post_to_x(project)
+    _post_to_x(project, lang="zh")
     _set(project, ALERT_ZH, "summary", "钓" * 133)
     result = check(cli, project)
     assert problems(result) == [f"{ALERT_ZH}:3:1: error: the x post is 334/280 {X_UNITS}; "
                                 "shorten the summary by at least 54"]
+
+
+def test_a_channel_is_judged_only_in_the_language_it_posts_in(cli, project):
+    """X here posts in Chinese: an English summary X never carries is no error of X's, however long;
+    the same summary in the Chinese file is."""
+    _post_to_x(project, lang="zh")
+    _set(project, ALERT_EN, "summary", "a" * 400)
+    assert problems(check(cli, project)) == []
+    _set(project, ALERT_ZH, "summary", "a" * 400)
+    [line] = problems(check(cli, project))
+    assert line.startswith(f"{ALERT_ZH}:3:1: error: the x post is "), line
 
 
 def test_update_post_is_measured_too(cli, project):
@@ -878,7 +890,7 @@ def test_unknown_name_in_project_template_is_an_error_at_the_alert(cli, project)
     assert problems(result) == [
         f"{rel}:3:1: error: the x post template cannot be rendered: 'sumary' is undefined (fix templates/posts/x.j2 "
         "in the project (see docs/social.md for the names it may use))"
-        for rel in (ALERT_EN, ALERT_ZH, WITHDRAWN_EN, WITHDRAWN_EN.replace(".en.", ".zh."))]
+        for rel in (ALERT_EN, WITHDRAWN_EN)]  # X posts in English: the Chinese files are not rendered for it
 
 
 def test_check_and_the_bundled_templates_agree_at_the_limit(cli, project, config, content):
@@ -1170,3 +1182,13 @@ def test_top_headings_in_the_text_are_warnings(cli, project):
         "(write '## More' for a section)"]
     edit(project, GUIDE_EN, "# Steps", "# Spot phishing")  # the title again: left out, as meant
     assert [p.split(": warning: ")[1][:8] for p in problems(check(cli, project))] == ["'# More'"]
+
+
+def test_an_x_oauth2_token_is_refused_with_the_keys_to_use(cli, project):
+    """X's OAuth 2.0 user tokens die after two hours; the channel asks for OAuth 1.0a keys instead."""
+    edit(project, "mkdocs.yml", "      mastodon:", "      x:\n        token_env: X_USER_TOKEN\n      mastodon:")
+    result = check(cli, project)
+    assert result.exit_code == 1
+    [line] = problems(result)
+    assert re.fullmatch(r"mkdocs\.yml:\d+:\d+: error: .*token_env.*expire two hours after they are issued.*"
+                        r"api_key_env, api_secret_env, access_token_env and access_secret_env.*", line), line

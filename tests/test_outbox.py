@@ -210,7 +210,8 @@ def test_no_secret_in_logs_errors_or_output(project, tmp_path, caplog, cli, monk
             nonlocal when
             when += timedelta(hours=2)
             with engine.begin() as conn:  # every row due again, with tries to spare
-                conn.execute(outbox.outbox.update().values(status="queued", due_at=outbox.utc(when), tries=0))
+                conn.execute(outbox.outbox.update().values(status="queued", due_at=outbox.utc(when), tries=0,
+                                                            first_try_at=None))  # no idempotency window over
                 conn.execute(outbox.pauses.delete())
             if kwargs.get("session"):
                 report = Dispatcher(engine, load_config(project), env=env, **kwargs).drain(when)

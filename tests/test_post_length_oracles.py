@@ -33,6 +33,20 @@ def test_x_length_is_twitter_texts(text):
     assert length.count("x", text) == parse_tweet(text).weightedLength
 
 
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_the_cheap_count_of_a_very_long_text_never_exceeds_x_count(text):
+    """Past EXACT_UP_TO characters X's length is a lower bound (twitter-text takes seconds there):
+    it must never claim more than X counts, or `check` would ask to cut what fits."""
+    assert length._x_floor(text) <= parse_tweet(text).weightedLength
+
+
+def test_a_very_long_chinese_text_weighs_two_a_character_as_on_x():
+    text = "钓鱼网站，" * 1000
+    assert length.count("x", text) == 10_000 == parse_tweet(text[:1000]).weightedLength * 5
+    assert length.count("x", "a" * 5000) == 5000
+
+
 def test_a_url_followed_by_a_comma_counts_as_x_counts_it():
     """twitter-text leaves the comma out of the URL (it weighs 23 + 1) and takes a host without a
     TLD it knows for text, not a link."""

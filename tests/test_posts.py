@@ -144,6 +144,39 @@ def test_preview_shows_length_and_facets(project, cli):
     assert cli("posts", "preview", "-p", project, "--dry-run").exit_code == 2
 
 
+def test_preview_shows_the_posts_while_the_project_has_errors(project, cli):
+    """The post `check` calls too long is what an editor needs to see: preview shows it, and every
+    error of the project (this alert's and another file's) after the posts, never instead of them."""
+    zh = project / "content" / "alerts" / "live-phishing.zh.md"
+    summary = "骗子搭建与官网几乎相同的网站，诱导用户输入助记词。"
+    zh.write_text(zh.read_text(encoding="utf-8").replace(summary, "钓" * 600), encoding="utf-8")
+    guide = project / "content" / "guides" / "spot-phishing.en.md"
+    guide.write_text(guide.read_text(encoding="utf-8").replace("---\n", "---\nlevel: expert\n", 1), encoding="utf-8")
+    checked = cli("check", "-p", project)
+    assert checked.exit_code == 1
+    expected = [line for line in checked.output.splitlines() if ": error: " in line]
+    assert any("live-phishing.zh.md" in e and "the mastodon post is" in e for e in expected), expected
+    assert any("spot-phishing.en.md" in e for e in expected), expected
+    result = cli("posts", "preview", "live-phishing", "-p", project, "--now", "2026-03-15T00:00:00+08:00")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "-- mastodon [zh] post" in out and "钓钓钓钓" in out and "-- telegram [zh] post" in out
+    posts, _, after = out.partition(f"{len(expected)} errors in the project")
+    assert "-- mastodon" in posts and after, out
+    assert [line.strip() for line in after.splitlines()[1:]] == [e.strip() for e in expected]
+
+
+def test_preview_of_an_alert_with_a_broken_template_says_so(project, cli):
+    folder = project / "templates" / "posts"
+    folder.mkdir(parents=True)
+    (folder / "mastodon.j2").write_text("{{ title }}\n{% if %}\n", encoding="utf-8")
+    result = cli("posts", "preview", "live-phishing", "-p", project, "--now", "2026-03-15T00:00:00+08:00")
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert "-- mastodon post: the post template cannot be rendered" in result.output
+    assert "-- telegram [zh] post" in result.output
+    assert "templates/posts/mastodon.j2:2:1: error: the mastodon post template cannot be rendered" in result.output
+
+
 RICH_INDICATORS = """  domains: [evil-wallet.example, login.evil.example]
   addresses: ["eth:0x2222222222222222222222222222222222222222", "tron:TXka46PPwttNPWfFDPtt3GUodbPThyufaV"]
   handles: ["telegram:@fake_support", "x:@fake_x_help", "email:support@evil.example", "discord:fake#1234",

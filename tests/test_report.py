@@ -15,7 +15,7 @@ import pytest
 from conftest import FIXTURE, NOW
 
 IDENTITY = ["-c", "user.name=Alertcast Tests", "-c", "user.email=tests@alertcast.invalid"]
-LONG_SUMMARY = " ".join(["Scammers copy the claim page and ask you to sign an approval."] * 8)
+LONG_SUMMARY = "骗子复制领取页面，要你签名授权，然后转走你的代币。" * 20
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -41,9 +41,9 @@ def set_summary(path: Path, summary: str) -> None:
 def repo(tmp_path: Path) -> Path:
     """The fixture project committed once, then changed in the working tree:
 
-    new-drop is added (with an English summary too long for Mastodon, the strictest channel it
-    goes to), scheduled-maintenance is modified (publish_at and English title), live-phishing is
-    withdrawn, expired-airdrop is untouched.
+    new-drop is added (with a Chinese summary too long for Mastodon, the strictest channel it goes
+    to; both post in Chinese), scheduled-maintenance is modified (publish_at and English title),
+    live-phishing is withdrawn, expired-airdrop is untouched.
     """
     root = tmp_path / "repo"
     shutil.copytree(FIXTURE, root)
@@ -61,7 +61,7 @@ def repo(tmp_path: Path) -> Path:
         edit(alerts / f"scheduled-maintenance.{lang}.md",
              ("publish_at: 2026-04-01T09:00:00+08:00", "publish_at: 2026-03-31T09:00:00+08:00"))
         edit(alerts / f"live-phishing.{lang}.md", ("channels:", 'withdrawn: "Reported in error."\nchannels:'))
-    set_summary(alerts / "new-drop.en.md", LONG_SUMMARY)
+    set_summary(alerts / "new-drop.zh.md", LONG_SUMMARY)
     edit(alerts / "scheduled-maintenance.en.md", ("Node maintenance notice", "Node maintenance moved"))
     return root
 
@@ -114,7 +114,7 @@ def test_report_flags_a_summary_too_long_for_the_strictest_channel(cli, repo):
     result = report(cli, repo, "--base", "main")
     assert result.exit_code == 1  # an error blocks the merge
     block = result.output.split("== new-drop")[1].split("\n== ")[0]
-    assert re.search(r"❌ content/alerts/new-drop\.en\.md:\d+:\d+: error: the mastodon post is \d+/500 \(as Mastodon "
+    assert re.search(r"❌ content/alerts/new-drop\.zh\.md:\d+:\d+: error: the mastodon post is \d+/500 \(as Mastodon "
                      r"counts: characters, links count 23\); shorten the summary by at least \d+", block), block
     assert "error(s)" in result.output.splitlines()[1]
 
@@ -126,7 +126,7 @@ def test_report_shows_the_banner_apps_will_get(cli, repo):
     banner = json.loads(section.split("`en` (from publish_at)\n\n```json\n")[1].split("\n```")[0])
     assert banner["id"] == "new-drop" and banner["starts_at"] == "2026-03-16T00:00:00Z"
     assert banner["action_url"] == "https://help.fixture.example/en/alerts/new-drop/"
-    assert "| mastodon | zh | post |" in section and "| 500 characters (links count 23) | ✅ |" in section
+    assert "| mastodon | zh | post | 500 | 500 characters (links count 23) | ✅ (summary shortened to fit) |" in section
 
 
 def _posts_table(section: str) -> list[dict]:
@@ -177,7 +177,7 @@ def test_report_between_two_commits_as_a_pull_request_summary(cli, repo):
     assert result.exit_code == 1
     assert re.search(r"^❌ 1 error\(s\)", out, re.MULTILINE)
     problems = sections["new-drop"].split("**Problems**", 1)[1].split("**Banner**", 1)[0]
-    assert re.search(r"- ❌ content/alerts/new-drop\.en\.md:\d+:\d+: error: .*\bmastodon\b.*\b500\b", problems), problems
+    assert re.search(r"- ❌ content/alerts/new-drop\.zh\.md:\d+:\d+: error: .*\bmastodon\b.*\b500\b", problems), problems
     assert "**Problems**" not in sections["scheduled-maintenance"] + sections["live-phishing"]
 
 

@@ -178,9 +178,25 @@ class TelegramKeys(_ChannelKeys):
 
 
 class XKeys(_ChannelKeys):
+    """OAuth 1.0a user context: the app's key and secret and the account's access token and secret,
+    which do not expire (docs/social.md says why not OAuth 2.0)."""
+
     base_url: HttpUrl = "https://api.x.com"
     edit: bool = False
-    token_env: EnvName = "X_USER_TOKEN"
+    api_key_env: EnvName = "X_API_KEY"
+    api_secret_env: EnvName = "X_API_SECRET"
+    access_token_env: EnvName = "X_ACCESS_TOKEN"
+    access_secret_env: EnvName = "X_ACCESS_TOKEN_SECRET"
+    token_env: str | None = None
+
+    @field_validator("token_env")
+    @classmethod
+    def _no_oauth2_token(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise hint_error("X's OAuth 2.0 user tokens expire two hours after they are issued, and posting would stop",
+                             "use OAuth 1.0a keys instead: api_key_env, api_secret_env, access_token_env and "
+                             "access_secret_env (docs/social.md, X)")
+        return value
 
 
 class MastodonKeys(_ChannelKeys):

@@ -90,6 +90,11 @@ class FakeMastodon(FakeNetwork):
     def unauthorized(self, req=None):
         return self.error(401, "The access token is invalid", req or {})
 
+    def forget_idempotency_keys(self) -> None:
+        """What the server does about an hour after a key was first used."""
+        with self.lock:
+            self.idempotency.clear()
+
     def rate_limited(self, seconds, req=None):
         reset = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() + seconds))
         return Reply(429, {"error": "Too many requests"},
@@ -227,6 +232,32 @@ class FakeX(FakeNetwork):
     """X API v2: errors are problem details {"title", "detail", "type", "status"}; limits in x-rate-limit-*."""
 
     timeline_limit: int | None = None  # how many of the newest posts the user timeline returns
+    # OAuth 1.0a user context: the app's consumer key and secret, the account's access token and
+    # secret (`token`). Every request is checked with oauthlib's own HMAC-SHA1 verification.
+    api_key = "x-api-key-4c1d2e"
+    api_secret = "x-api-secret-9e8f7a"
+    access_token = "42-x-access-token-b7c6"
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.nonces: set[tuple[str, str]] = set()
+
+    def oauth1(self, req):
+        from oauthlib.oauth1.rfc5849 import errors, signature
+        from oauthlib.oauth1.rfc5849.endpoints.base import BaseEndpoint
+
+        try:
+            request = BaseEndpoint(None)._create_request(self.url + req["target"], req["method"],
+                                                          req["raw"].decode("utf-8"), req["headers"])
+        except (errors.OAuth1Error, ValueError):
+            raise self.unauthorized(req) from None
+        if not (request.signature_method == "HMAC-SHA1" and request.client_key == self.api_key
+                and request.resource_owner_key == self.access_token and request.signature
+                and signature.verify_hmac_sha1(request, self.api_secret, self.token)):
+            raise self.unauthorized(req)
+        if (request.nonce, request.timestamp) in self.nonces:  # a replayed request (routes run under the lock)
+            raise self.unauthorized(req)
+        self.nonces.add((request.nonce, request.timestamp))
 
     def error(self, status, message, req):
         title = {400: "Invalid Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -240,7 +271,7 @@ class FakeX(FakeNetwork):
                       "x-rate-limit-reset": str(int(time.time() + seconds))})
 
     def route(self, req):
-        self.bearer(req)
+        self.oauth1(req)
         path, body = req["path"], req["body"]
         if req["method"] == "POST" and path == "/2/tweets":
             need(body, "text")
@@ -293,15 +324,22 @@ class FakeDiscord(FakeNetwork):
         if not path.startswith(self.webhook_path):
             raise self.unauthorized(req)
         rest = path[len(self.webhook_path):]
+        thread = req["query"].get("thread_id", [None])[-1]
+        if thread is not None and not thread.isdigit():  # a snowflake, or the form body is invalid
+            raise Reply(400, {"message": "Invalid Form Body", "code": 50035,
+                              "errors": {"thread_id": {"_errors": [{"code": "NUMBER_TYPE_COERCE",
+                                                                    "message": f"Value \"{thread}\" is not snowflake."}]}}})
         if req["method"] == "POST" and rest == "":
             need(req["body"], "content")
             mid = self.new_id()
-            self.posts[mid] = {"text": req["body"]["content"], "allowed_mentions": req["body"].get("allowed_mentions")}
+            self.posts[mid] = {"text": req["body"]["content"], "allowed_mentions": req["body"].get("allowed_mentions"),
+                               "thread_id": thread}
             if req["query"].get("wait") != ["true"]:
                 return 204, None, {}
-            return 200, {"id": mid, "content": req["body"]["content"], "channel_id": "9"}, {}
+            return 200, {"id": mid, "content": req["body"]["content"], "channel_id": thread or "9"}, {}
         m = re.fullmatch(r"/messages/(\w+)", rest)
-        if m and m.group(1) in self.posts and m.group(1) not in self.deleted:
+        if (m and m.group(1) in self.posts and m.group(1) not in self.deleted
+                and self.posts[m.group(1)]["thread_id"] == thread):  # a thread's message is found in its thread
             if req["method"] == "PATCH":
                 self.posts[m.group(1)]["text"] = req["body"]["content"]
                 return 200, {"id": m.group(1)}, {}
@@ -316,6 +354,10 @@ class FakeSlack(FakeNetwork):
     plain-text error; both answer 429 with Retry-After."""
 
     hook_path = "/services/T000/B000/hooksecret123"
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.warnings: list[str] = []  # what Slack puts in response_metadata.warnings
 
     def _is_hook(self, req) -> bool:
         return req.get("path", "").startswith("/services/")
@@ -345,11 +387,17 @@ class FakeSlack(FakeNetwork):
             return 200, b"ok", {}
         if req["headers"].get("authorization") != f"Bearer {self.token}":
             return 200, {"ok": False, "error": "invalid_auth"}, {}
+        warning: dict = {}
+        if req["method"] == "POST" and req["headers"].get("content-type", "").startswith("application/json"):
+            charset = req["headers"]["content-type"].partition("charset=")[2].strip().lower()
+            if charset != "utf-8":  # Slack still answers, with a warning
+                self.warnings.append("missing_charset" if not charset else "superfluous_charset")
+                warning = {"warning": self.warnings[-1], "response_metadata": {"warnings": [self.warnings[-1]]}}
         if path == "/api/chat.postMessage":
             need(body, "channel", "text")
             ts = f"{self.new_id()}.000100"
             self.posts[ts] = {"text": body["text"]}
-            return 200, {"ok": True, "channel": body["channel"], "ts": ts}, {}
+            return 200, {"ok": True, "channel": body["channel"], "ts": ts, **warning}, {}
         if path in ("/api/chat.update", "/api/chat.delete"):
             if body.get("ts") not in self.posts or body["ts"] in self.deleted:
                 return 200, {"ok": False, "error": "message_not_found"}, {}
@@ -407,7 +455,10 @@ class FakeMatrix(FakeNetwork):
 
 
 class FakeWebhook(FakeNetwork):
+    """A receiver written from docs/social.md ("Generic webhook")."""
+
     secret = "whsec-0123456789abcdef"
+    documented = ("event", "alert_id", "lang", "text", "link", "idempotency_key")
 
     def route(self, req):
         from alertcast.broadcast.adapters.webhook import sign
@@ -415,6 +466,10 @@ class FakeWebhook(FakeNetwork):
         ts = req["headers"].get("x-alertcast-timestamp", "")
         if req["headers"].get("x-alertcast-signature") != sign(self.secret, ts, req["raw"]):
             raise Reply(401, {"error": "bad signature"})
+        missing = [k for k in self.documented if k not in req["body"]]
+        if missing:  # a receiver written from docs/social.md reads these keys from every event
+            raise Reply(400, {"error": f"missing {', '.join(missing)}"})
         rid = self.new_id()
-        self.posts[rid] = {"text": req["body"].get("text"), "event": req["body"].get("event"), "key": req["headers"].get("idempotency-key")}
+        self.posts[rid] = {"text": req["body"].get("text"), "event": req["body"].get("event"), "key": req["headers"].get("idempotency-key"),
+                           "body": req["body"]}
         return 200, {"id": rid}, {}

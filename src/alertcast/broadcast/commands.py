@@ -8,9 +8,10 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+import jinja2
 
 from ..config import load_config
-from ..content.loader import load_or_raise
+from ..content.loader import load_all, load_or_raise
 from ..content.models import SOCIAL_CHANNELS
 from ..plan import Plan
 from ..problems import ContentError
@@ -68,38 +69,65 @@ def preview(alert_id: str | None, project: str, now: str | None, channels: tuple
     Nothing is sent and the outbox is not touched; whether a channel would really send is shown
     per channel (`alertcast outbox drain` on a dry channel previews its rows instead). Without
     --channel, the alert's own social channels are shown; a channel asked for with --channel that
-    the alert does not list is shown too, marked as never sent.
+    the alert does not list is shown too, marked as never sent. Errors in the project do not hide
+    the posts (the one `check` calls too long is what an editor needs to see): they follow them.
     """
-    config, content = _project(project)
-    plan = Plan.at(content, _now(now))
+    try:
+        config = load_config(project)
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    # Every file that parses, errors or not: an editor previews the post that `check` says is too long.
+    loaded = load_all(config)
+    errors = [p for p in loaded.problems if p.is_error]
+    if loaded.content is None:
+        raise click.ClickException("\n".join(str(p) for p in errors))
+    plan = Plan.at(loaded.content, _now(now))
     alerts = [a for a in plan.content.alerts if alert_id in (None, a.id)]  # as they stand at --now
     if alert_id and not alerts:
-        raise click.ClickException(f"no alert with id {alert_id!r}; run `alertcast posts preview` to list them")
+        raise click.ClickException("\n".join([f"no alert with id {alert_id!r}; run `alertcast posts preview` to list "
+                                              "them", *_errors_after(errors)]))
     for alert in alerts:
-        state = plan.states[alert.id].value
-        targets = list(channels) or [c for c in SOCIAL_CHANNELS if c in alert.channels]
-        click.echo(f"== {alert.id} ({state}, revision {alert.revision})")
-        if not targets:
-            click.echo("   no social channels")
-        if alert.is_withdrawn:
-            actions = ["withdraw"]
-        elif alert.updated_at and alert.updated_at > alert.publish_at:
-            actions = ["post", "update"]  # a first post where none went out yet, an update where one did
-        else:
-            actions = ["post"]
-        for channel in targets:
-            listed = channel in alert.channels
-            configured = _channel_state(config, channel) if listed else "not in this alert's channels (not sent)"
-            for action in actions:
+        _preview_alert(alert, plan, config, channels)
+    for line in _errors_after(errors):
+        click.echo(line)
+
+
+def _errors_after(errors: list) -> list[str]:
+    if not errors:
+        return []
+    return [f"{len(errors)} error{'s' * (len(errors) > 1)} in the project (nothing is published or posted until "
+            "`alertcast check` passes):", *(f"   {p}" for p in errors)]
+
+
+def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...]) -> None:
+    state = plan.states[alert.id].value
+    targets = list(channels) or [c for c in SOCIAL_CHANNELS if c in alert.channels]
+    click.echo(f"== {alert.id} ({state}, revision {alert.revision})")
+    if not targets:
+        click.echo("   no social channels")
+    if alert.is_withdrawn:
+        actions = ["withdraw"]
+    elif alert.updated_at and alert.updated_at > alert.publish_at:
+        actions = ["post", "update"]  # a first post where none went out yet, an update where one did
+    else:
+        actions = ["post"]
+    for channel in targets:
+        listed = channel in alert.channels
+        configured = _channel_state(config, channel) if listed else "not in this alert's channels (not sent)"
+        for action in actions:
+            try:
                 post = render_posts.render(alert, config, channel, action)
-                mark = "ok" if post.fits else "TOO LONG"
-                click.echo(f"-- {channel} [{post.lang}] {action}: {post.length}/{post.limit} {post.unit} {mark}; "
-                           f"{configured}")
-                for line in post.text.split("\n"):
-                    click.echo(f"   | {line}")
-                for facet in post.facets:
-                    kind, value = ("tag", "#" + facet.tag) if facet.tag else ("link", facet.uri)
-                    click.echo(f"   {kind} facet bytes {facet.byte_start}-{facet.byte_end}: {value}")
+            except jinja2.TemplateError:  # a project's own template; check names the line
+                click.echo(f"-- {channel} {action}: the post template cannot be rendered (see the errors below)")
+                continue
+            mark = "ok" if post.fits else "TOO LONG"
+            click.echo(f"-- {channel} [{post.lang}] {action}: {post.length}/{post.limit} {post.unit} {mark}; "
+                       f"{configured}")
+            for line in post.text.split("\n"):
+                click.echo(f"   | {line}")
+            for facet in post.facets:
+                kind, value = ("tag", "#" + facet.tag) if facet.tag else ("link", facet.uri)
+                click.echo(f"   {kind} facet bytes {facet.byte_start}-{facet.byte_end}: {value}")
 
 
 @click.group("outbox", invoke_without_command=True)

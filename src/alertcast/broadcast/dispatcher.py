@@ -44,6 +44,8 @@ log = logging.getLogger("alertcast.broadcast")
 DRY_RUN_NOTE = ("dry run (no credentials, dry_run: true, or the channel is disabled): not sent; "
                 "`alertcast outbox retry ID` sends it")
 DEFAULTS = DISPATCH_DEFAULTS
+#: How a retry after an unknown outcome starts its `last_error`: an earlier attempt may have arrived.
+UNCERTAIN = "outcome unknown"
 
 
 @dataclass
@@ -219,6 +221,16 @@ class Dispatcher:
         operation, targets = self._operation(row, adapter, now)
         if operation == "post" and self._key_taken(row, adapter, report):
             return
+        if operation == "post" and self._key_expired(row, adapter, now):
+            # Checked when it is sent, not when the retry was decided: a backoff, a paused channel
+            # or a stopped daemon can carry a retry past the hour, and then the key makes no double.
+            self._set(row, "queued", status="unknown", operation=operation, last_error=(
+                f"{row['channel']}: an earlier attempt may have posted, and the server keeps its Idempotency-Key "
+                f"about {adapter.idempotent_window / 60:.0f} minutes, now over: not sent again (check the channel, "
+                f"then `alertcast outbox resolve {row['id']}`); before: {row['last_error']}"))
+            report.add("unknown", f"#{row['id']} {row['channel']}: outcome unknown, held for a person: the "
+                                  "idempotency window has passed")
+            return
         # Record the intent before the request leaves; losing this race means another daemon has it.
         if not self._set(row, "queued", status="sending", tries=row["tries"] + 1, claimed_at=now,
                          first_try_at=row["first_try_at"] or now, operation=operation):
@@ -232,7 +244,7 @@ class Dispatcher:
             elif operation == "delete":
                 for target in targets:
                     try:
-                        adapter.delete(target)
+                        adapter.delete(target, msg)
                     except SendError as exc:
                         if exc.status != 404:  # already gone: what a delete wants
                             raise
@@ -248,6 +260,14 @@ class Dispatcher:
             return
         self._set(row, "sending", status="sent", sent_at=now, remote_id=remote, outcome=outcome, last_error=None)
         report.add("sent", f"#{row['id']} {row['channel']}: {row['action']} {outcome} ({remote})")
+
+    @staticmethod
+    def _key_expired(row: dict, adapter: Adapter, now: datetime) -> bool:
+        """An earlier attempt of this post may have arrived, and the network's memory of its
+        idempotency key (counted from the first attempt) is over."""
+        window, first = adapter.idempotent_window, ob.as_utc(row["first_try_at"])
+        return (window is not None and "post" not in adapter.safe_repeat and first is not None
+                and str(row["last_error"] or "").startswith(UNCERTAIN) and now - first >= timedelta(seconds=window))
 
     def _key_taken(self, row: dict, adapter: Adapter, report: DrainReport) -> bool:
         """Refuse a post whose remote key another row of the channel already used: on the network
@@ -286,6 +306,8 @@ class Dispatcher:
             self._set(row, expect, status="failed", last_error=f"gave up after {row['tries']} tries: {error}")
             report.add("failed", f"#{row['id']} {row['channel']}: failed: {error}")
             return
+        if str(row.get("last_error") or "").startswith(UNCERTAIN) and not error.startswith(UNCERTAIN):
+            error = f"{UNCERTAIN} earlier, then: {error}"  # a later 429 must not hide that it may have arrived
         self._set(row, expect, status="queued", due_at=now + self._backoff(row, hint), last_error=error)
         report.add("retrying", f"#{row['id']} {row['channel']}: will retry: {error}")
 

@@ -501,8 +501,9 @@ _PROBE = "\u2060alertcast-probe\u2060"  # stands in for the text being measured;
 
 
 def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[Problem]:
-    """Render each post this file's language gets, as the broadcaster will, and refuse any that
-    the renderer would have to cut: a cut warning can lose exactly the sentence that matters."""
+    """Render each post made from this file, as the broadcaster will, and refuse any that the
+    renderer would have to cut: a cut warning can lose exactly the sentence that matters. A channel
+    is judged only in the language it posts in (its `lang`), in the file its text comes from."""
     lang = source.lang
     if alert.is_withdrawn:
         actions, key, what = ("withdraw",), "withdrawn", "the withdrawal reason"
@@ -511,6 +512,9 @@ def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[
     for channel in alert.channels:
         if channel not in length.RULES or channel not in config.enabled_channels:
             continue
+        posts_in = posts.channel_lang(config, channel)
+        if (posts_in if posts_in in alert.texts else config.default_lang) != lang:
+            continue  # the channel never posts this file's text
         over = []  # (length before cutting or None when unknown, action, the post as cut, key, its name)
         try:
             for action in actions:

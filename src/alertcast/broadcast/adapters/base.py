@@ -204,7 +204,7 @@ class Adapter:
     def edit(self, remote_id: str, msg: Message) -> str:
         raise NotImplementedError
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, msg: Message | None = None) -> None:
         raise NotImplementedError
 
     def find(self, msg: Message) -> str | None:

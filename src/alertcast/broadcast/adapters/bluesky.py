@@ -116,6 +116,6 @@ class Bluesky(Adapter):
                           {"collection": "app.bsky.feed.post", "rkey": record_key(msg), "record": record})
         return str(data["uri"])
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, msg: Message | None = None) -> None:
         rkey = remote_id.rsplit("/", 1)[-1]
         self._xrpc("com.atproto.repo.deleteRecord", {"collection": "app.bsky.feed.post", "rkey": rkey})

@@ -5,7 +5,19 @@ The webhook URL contains its token, so it comes from the environment and is reda
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from .base import Adapter, Message
+
+
+def webhook_url(url: str, suffix: str = "", **params: str) -> str:
+    """`url` with `suffix` added to its path and `params` merged into its query: a webhook URL may
+    carry documented parameters of its own (`?thread_id=` posts into a thread, and edits and
+    deletes there must name it too)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.update(params)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + suffix, query=urlencode(query)))
 
 
 class Discord(Adapter):
@@ -29,12 +41,12 @@ class Discord(Adapter):
 
     def post(self, msg: Message) -> str:
         body = {"content": msg.text, "allowed_mentions": {"parse": []}}
-        response = self.request("POST", f"{self.url}?wait=true", json=body)
+        response = self.request("POST", webhook_url(str(self.url), wait="true"), json=body)
         return str(self.json(response)["id"])
 
     def edit(self, remote_id: str, msg: Message) -> str:
-        self.request("PATCH", f"{self.url}/messages/{remote_id}", json={"content": msg.text, "allowed_mentions": {"parse": []}})
+        self.request("PATCH", webhook_url(str(self.url), f"/messages/{remote_id}"), json={"content": msg.text, "allowed_mentions": {"parse": []}})
         return remote_id
 
-    def delete(self, remote_id: str) -> None:
-        self.request("DELETE", f"{self.url}/messages/{remote_id}")
+    def delete(self, remote_id: str, msg: Message | None = None) -> None:
+        self.request("DELETE", webhook_url(str(self.url), f"/messages/{remote_id}"))

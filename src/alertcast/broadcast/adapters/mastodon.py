@@ -51,5 +51,5 @@ class Mastodon(Adapter):
                                 headers=self._headers())
         return str(self.json(response)["id"])
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, msg: Message | None = None) -> None:
         self.request("DELETE", f"{self.base_url}/api/v1/statuses/{remote_id}", headers=self._headers())

@@ -54,7 +54,7 @@ class Matrix(Adapter):
         self._send(self._txn(msg.idem_key), content)
         return remote_id
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, msg: Message | None = None) -> None:
         url = (f"{self.base_url}/_matrix/client/v3/rooms/{self.room}/redact/{quote(remote_id, safe='')}/"
                f"{self._txn('redact:' + remote_id)}")
         self.request("PUT", url, json={"reason": "withdrawn"}, headers={"Authorization": f"Bearer {self.token}"})

@@ -7,7 +7,12 @@ secret too, so the path is registered with the redactor as well as the URL.
 
 from __future__ import annotations
 
+import json
+
 from .base import Adapter, Message, SendError
+
+#: Slack's Web API asks for the charset with JSON bodies (without it: a `missing_charset` warning).
+JSON_UTF8 = "application/json; charset=utf-8"
 
 #: Web API errors that say a repeated call had already taken effect.
 ALREADY_DONE = {"chat.delete": "message_not_found"}
@@ -32,9 +37,13 @@ class Slack(Adapter):
         return bool(self.token or self.webhook)
 
     def _api(self, method: str, body: dict, http: str = "POST") -> dict:
-        kwargs = {"json": body} if http == "POST" else {"params": body}
-        response = self.request(http, f"{self.base_url}/api/{method}",
-                                headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if http == "POST":
+            kwargs: dict = {"data": self._json(body)}
+            headers["Content-Type"] = JSON_UTF8
+        else:
+            kwargs = {"params": body}
+        response = self.request(http, f"{self.base_url}/api/{method}", headers=headers, **kwargs)
         data = self.json(response)
         if data.get("ok") is not True and not data.get("error"):  # Slack's errors always name themselves
             raise SendError("unknown", f"slack: unexpected answer: {self.describe(response)}")
@@ -47,9 +56,14 @@ class Slack(Adapter):
             raise SendError("permanent", f"slack: {error}", status=response.status_code, detail=error)
         return data
 
+    @staticmethod
+    def _json(body: dict) -> bytes:
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
     def post(self, msg: Message) -> str:
         if not self.token:
-            self.request("POST", str(self.webhook), json={"text": msg.text})
+            self.request("POST", str(self.webhook), data=self._json({"text": msg.text}),
+                         headers={"Content-Type": JSON_UTF8})
             return ""  # an incoming webhook returns no id: no edit or delete later
         return str(self._api("chat.postMessage", {"channel": self.channel, "text": msg.text, "unfurl_links": True})["ts"])
 
@@ -57,7 +71,7 @@ class Slack(Adapter):
         self._api("chat.update", {"channel": self.channel, "ts": remote_id, "text": msg.text})
         return remote_id
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, msg: Message | None = None) -> None:
         self._api("chat.delete", {"channel": self.channel, "ts": remote_id})
 
     def find(self, msg: Message) -> str | None:

@@ -58,5 +58,5 @@ class Telegram(Adapter):
                                        "parse_mode": "HTML", "link_preview_options": {"url": msg.link}})
         return remote_id
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, msg: Message | None = None) -> None:
         self._call("deleteMessage", {"chat_id": self.chat_id, "message_id": int(remote_id)})

@@ -52,8 +52,16 @@ class Webhook(Adapter):
         return msg.idem_key
 
     def post(self, msg: Message) -> str:
-        return self._send({"event": msg.action, "alert_id": msg.alert_id, "lang": msg.lang, "text": msg.text,
-                           "link": msg.link, "idempotency_key": msg.idem_key}, msg.idem_key)
+        return self._send(self._body(msg.action, msg), msg.idem_key)
 
-    def delete(self, remote_id: str) -> None:
-        self._send({"event": "delete", "remote_id": remote_id}, "delete:" + remote_id)
+    @staticmethod
+    def _body(event: str, msg: Message) -> dict:
+        """Every event carries the documented keys (docs/social.md, "Generic webhook")."""
+        return {"event": event, "alert_id": msg.alert_id, "lang": msg.lang, "text": msg.text, "link": msg.link,
+                "idempotency_key": msg.idem_key}
+
+    def delete(self, remote_id: str, msg: Message | None = None) -> None:
+        if msg is None:
+            raise ValueError("webhook: a delete event needs the withdrawal it belongs to")
+        key = f"{msg.idem_key}:{remote_id}"  # one withdrawal may delete several earlier posts
+        self._send({**self._body("delete", msg), "idempotency_key": key, "remote_id": remote_id}, key)
