@@ -277,6 +277,39 @@ def test_the_daemon_removes_leftovers_when_it_starts(project, config, private_tm
         daemon.stop()
 
 
+def test_alertcast_run_removes_leftovers_at_start_and_keeps_a_running_builds(tmp_path, private_tmp):
+    """The real `alertcast run` process, started after a build was killed and while another
+    build (stopped midway) holds its folders: it removes the killed build's folders, says so
+    in its log, and the running build still finishes."""
+    import json
+
+    from daemon_support import Process, make_repo, wait_for
+
+    live = make_repo(tmp_path).clone("live")
+    out = live / "site"
+    kill_a_build(live, out, private_tmp)
+    killed = {p for p in releases_dir(out).iterdir() if p.name.startswith("tmp-")} | set(private_tmp.glob(STAGE + "*"))
+    running = subprocess.Popen([sys.executable, "-c", STOPPED, str(live), str(tmp_path / "other"), WHEN],
+                               env=dict(os.environ, PYTHONPATH=str(SRC), TMPDIR=str(private_tmp)),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    daemon = None
+    try:
+        assert os.WIFSTOPPED(os.waitpid(running.pid, os.WUNTRACED)[1])
+        held = set(private_tmp.glob(STAGE + "*")) - killed
+        assert len(held) == 1
+        daemon = Process(live, tmp_path / "daemon.log", {}, "--sync-interval", "60")
+        wait_for(lambda: any(json.loads(line).get("message") == "removed the folders of killed builds"
+                             for line in daemon.output().splitlines() if line.startswith("{")), timeout=90)
+        assert not [p for p in killed if p.exists()] and all(p.is_dir() for p in held)
+    finally:
+        if daemon is not None:
+            daemon.kill()
+        os.kill(running.pid, signal.SIGCONT)
+        _out, err = running.communicate(timeout=300)
+    assert running.returncode == 0, err
+    assert (tmp_path / "other" / "index.html").is_file()
+
+
 def test_a_held_folder_is_not_swept(tmp_path):
     from alertcast.scratch import Scratch, sweep
 

@@ -236,7 +236,9 @@ class Daemon:
     def start(self) -> None:
         from ..pipeline import remove_leftovers
 
-        remove_leftovers(self.config.output_dir)  # folders of builds killed with a previous process
+        removed = remove_leftovers(self.config.output_dir)  # folders of builds killed with a previous process
+        if removed:
+            log.info("removed the folders of killed builds", extra={"folders": [str(p) for p in removed]})
         self.scheduler.start()
         if self.listen:
             routes = webhook.Routes(self.webhook_secret, self.trigger_sync, self.health, self.render_metrics)
