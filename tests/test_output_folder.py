@@ -16,7 +16,7 @@ import pytest
 from outputs_support import AFTER, NOW
 
 from alertcast.pipeline import build, prepare
-from alertcast.publish.atomic import releases_dir
+from alertcast.publish.atomic import pruned, releases_dir
 
 # Only long-standing public names are imported at the top, so that every test here runs (and
 # fails for what it checks) against a version of alertcast without these rules.
@@ -280,6 +280,39 @@ def test_the_daemon_removes_leftovers_when_it_starts(project, config, private_tm
         daemon.stop()
 
 
+def test_alertcast_run_removes_leftovers_at_start_and_keeps_a_running_builds(tmp_path, private_tmp):
+    """The real `alertcast run` process, started after a build was killed and while another
+    build (stopped midway) holds its folders: it removes the killed build's folders, says so
+    in its log, and the running build still finishes."""
+    import json
+
+    from daemon_support import Process, make_repo, wait_for
+
+    live = make_repo(tmp_path).clone("live")
+    out = live / "site"
+    kill_a_build(live, out, private_tmp)
+    killed = {p for p in releases_dir(out).iterdir() if p.name.startswith("tmp-")} | set(private_tmp.glob(STAGE + "*"))
+    running = subprocess.Popen([sys.executable, "-c", STOPPED, str(live), str(tmp_path / "other"), WHEN],
+                               env=dict(os.environ, PYTHONPATH=str(SRC), TMPDIR=str(private_tmp)),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    daemon = None
+    try:
+        assert os.WIFSTOPPED(os.waitpid(running.pid, os.WUNTRACED)[1])
+        held = set(private_tmp.glob(STAGE + "*")) - killed
+        assert len(held) == 1
+        daemon = Process(live, tmp_path / "daemon.log", {}, "--sync-interval", "60")
+        wait_for(lambda: any(json.loads(line).get("message") == "removed the folders of killed builds"
+                             for line in daemon.output().splitlines() if line.startswith("{")), timeout=90)
+        assert not [p for p in killed if p.exists()] and all(p.is_dir() for p in held)
+    finally:
+        if daemon is not None:
+            daemon.kill()
+        os.kill(running.pid, signal.SIGCONT)
+        _out, err = running.communicate(timeout=300)
+    assert running.returncode == 0, err
+    assert (tmp_path / "other" / "index.html").is_file()
+
+
 def test_a_held_folder_is_not_swept(tmp_path):
     from alertcast.scratch import Scratch, sweep
 
@@ -290,6 +323,84 @@ def test_a_held_folder_is_not_swept(tmp_path):
     finally:
         held.remove()
     assert not held.path.exists()
+
+
+STOPPED = """
+import glob, os, signal, sys, threading, time
+from datetime import datetime
+from pathlib import Path
+from alertcast.config import load_config
+from alertcast.pipeline import build
+
+project, out, now = sys.argv[1:4]
+staged = os.path.join(os.environ["TMPDIR"], "alertcast-stage-*", "*")
+
+
+def stop_while_the_site_is_staged():
+    while not glob.glob(staged):
+        time.sleep(0.001)
+    os.kill(os.getpid(), signal.SIGSTOP)
+
+
+threading.Thread(target=stop_while_the_site_is_staged, daemon=True).start()
+build(load_config(project), datetime.fromisoformat(now), Path(out), signing_key=None)
+"""
+
+
+def test_a_concurrent_build_keeps_its_folders_while_another_build_sweeps(project, config, content, private_tmp):
+    """Two builds at once (two test workers, a daemon and a manual build) share the temporary
+    folder and the releases folder: the sweep of one must not take the other's folders, however
+    long the other takes. A real build with the site is stopped (SIGSTOP) while it stages the
+    site, another build runs to the end, and the first then finishes its release."""
+    out = config.output_dir
+    build(config, NOW, out, with_site=False, content=content, signing_key=None)
+    proc = subprocess.Popen([sys.executable, "-c", STOPPED, str(project), str(out), WHEN],
+                            env=dict(os.environ, PYTHONPATH=str(SRC), TMPDIR=str(private_tmp)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _pid, status = os.waitpid(proc.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), "the build ended before it staged the site"
+        theirs = [p for p in releases_dir(out).iterdir() if p.name.startswith("tmp-")]
+        theirs += list(private_tmp.glob(STAGE + "*"))
+        assert len(theirs) == 2, theirs
+        before = {path: listing(path) for path in theirs}
+
+        build(config, AFTER, out, with_site=False, content=content, signing_key=None)
+        pruned()  # the pruning after a switch sweeps too
+        assert {path: listing(path) for path in theirs if path.is_dir()} == before
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+        _out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert (out / "index.html").is_file() and (out / "alerts/live-phishing/index.html").is_file()
+    assert not [p for p in releases_dir(out).iterdir() if p.name.startswith("tmp-")]
+    assert not list(private_tmp.glob(STAGE + "*"))
+
+
+def test_a_folder_swept_before_its_maker_holds_it_is_replaced(tmp_path, monkeypatch):
+    """A sweep may take a folder in the instant between its creation and its lock; the maker
+    then takes another instead of failing (or writing into a folder that is gone)."""
+    import tempfile
+
+    from alertcast.scratch import Scratch, sweep
+
+    made = []
+
+    def mkdtemp_then_swept(*args, **kwargs):
+        path = real_mkdtemp(*args, **kwargs)
+        made.append(path)
+        if len(made) == 1:
+            assert sweep(tmp_path, "tmp-") == [Path(path)]  # another build's sweep, just then
+        return path
+
+    real_mkdtemp = tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp_then_swept)
+    held = Scratch("tmp-", tmp_path)
+    try:
+        assert len(made) == 2 and held.path == Path(made[1]) and held.path.is_dir()
+        assert sweep(tmp_path, "tmp-") == [] and held.path.is_dir()
+    finally:
+        held.remove()
 
 
 def test_no_site_keeps_the_live_sites_pages(project, cli, tmp_path):

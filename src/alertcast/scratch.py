@@ -25,14 +25,24 @@ class Scratch:
     """A private (0700) temporary folder held by this process until `release`."""
 
     def __init__(self, prefix: str, parent: Path | str | None = None):
-        while True:
-            self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-            self._fd: int | None = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except OSError:  # another process's sweep took it in the microsecond before: take another
-                self.release()
+        self._fd: int | None = None
+        while not self._hold(Path(tempfile.mkdtemp(prefix=prefix, dir=parent))):
+            pass  # another process's sweep took it between its creation and the lock: take another
+
+    def _hold(self, path: Path) -> bool:
+        """Lock `path`; False if a sweep removed it first (then it may be gone, or still held
+        by that sweep, or be a folder the sweep unlinked while this process opened it)."""
+        self.path = path
+        try:
+            self._fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.release()
+            return False
+        if not _same(self._fd, path):
+            self.release()
+            return False
+        return True
 
     def release(self) -> None:
         """Stop holding the folder (it may have been renamed meanwhile; the lock follows it)."""
@@ -43,6 +53,16 @@ class Scratch:
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
         self.release()
+
+
+def _same(fd: int, path: Path) -> bool:
+    """Whether `path` still names the folder open as `fd`."""
+    try:
+        named = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)
 
 
 @contextmanager
@@ -74,8 +94,9 @@ def sweep(parent: Path | str | None, prefix: str) -> list[Path]:
         except OSError:
             continue  # held: a build in progress or a release prepared ahead of its moment
         else:
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+            if _same(fd, path):  # not renamed into a release meanwhile
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
         finally:
             os.close(fd)
     return removed

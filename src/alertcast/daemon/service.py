@@ -265,7 +265,9 @@ class Daemon:
             "sync": self.sync_enabled, "sync_interval": self.sync_interval, "dispatch_interval": self.dispatch_interval,
             "lease_ttl": self._lease_ttl, "publish_retry": self.publish_retry,
             "webhook": bool(self.webhook_secret), "listen": "%s:%d" % self.listen if self.listen else None})
-        remove_leftovers(self.config.output_dir)  # folders of builds killed with a previous process
+        removed = remove_leftovers(self.config.output_dir)  # folders of builds killed with a previous process
+        if removed:
+            log.info("removed the folders of killed builds", extra={"folders": [str(p) for p in removed]})
         self.scheduler.start()
         if self.listen:
             routes = webhook.Routes(self.webhook_secret, self.trigger_sync, self.health, self.render_metrics)
