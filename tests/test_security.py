@@ -5,12 +5,21 @@ script, or hang or crash a build. See docs/security.md for the defence behind ea
 from __future__ import annotations
 
 import resource
+import shutil
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from alertcast.config import load_config
+from alertcast.content.loader import load_content
+from alertcast.render.site import page_markdown, read_for_search
+
+from conftest import FIXTURE
 
 ALERT_EN = "content/alerts/live-phishing.en.md"
 NOW = "2026-03-15T00:00:00+08:00"
@@ -437,3 +446,45 @@ def test_what_passes_check_builds_after_its_publish_at(project, tmp_path):
     result = limited("build", "-p", project, "--now", "2030-06-01T00:00:00+08:00", "--output", tmp_path / "site")
     assert result.returncode == 0, result.stderr[-1000:]
     assert "a" in (tmp_path / "site/en/alerts/live-phishing/index.html").read_text(encoding="utf-8")
+
+
+#: Pieces of Markdown that parsers handle with nesting, backtracking or lookups.
+ATOMS = ["[a](", "[", "]", "](", "![", "`", "```\n", "~~~\n", "*", "_", "**a ", " a**", "==", "> ", "- ", "1. ",
+         "    ", "\n", "\\", "<", "<div>", '<div markdown="1">\n', "</div>", "<!--", "*[A]: x\n", "A ", "&#46;",
+         "[^1]", "[^1]: x\n", "{: .x }", "!!! note\n", "??? note\n", '=== "a"\n', "|a", "<https://a", ":", "~"]
+
+
+def _shape(parts: list[str], times: int, form: str) -> str:
+    unit = "".join(parts)
+    if form == "nested":  # the unit repeated more deeply on each line
+        out, depth, size = [], 0, 0
+        while size < LIMIT and depth < times:
+            out.append(unit * depth + "a\n")
+            size += len(out[-1])
+            depth += 1
+        return "".join(out)
+    if form == "wrapped":  # opened `times` times, then closed as often
+        return unit * times + "a" + unit[::-1] * times
+    return unit * times
+
+
+shapes = st.builds(_shape, st.lists(st.one_of(st.sampled_from(ATOMS), st.text(max_size=3)), min_size=1, max_size=3),
+                   st.integers(1, LIMIT), st.sampled_from(["repeated", "nested", "wrapped"]))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=shapes)
+def test_any_file_is_refused_by_check_at_a_line_or_renders(tmp_path_factory, body):
+    """The property behind row 9: `check` either refuses a file at a line of it, or its page
+    renders and indexes as the build does. Neither ever raises or runs on without end (check's
+    budget stops it; the safety net of `limited` is not needed in-process: see budget.py)."""
+    project = tmp_path_factory.mktemp("fuzz") / "project"
+    shutil.copytree(FIXTURE, project)
+    time_bomb(project, body)
+    config = load_config(project)
+    _content, problems = load_content(config)
+    errors = [p for p in problems if p.is_error]
+    assert all(p.line >= 1 for p in problems)
+    if not any(p.path == ALERT_EN for p in errors):
+        source = (project / ALERT_EN).read_text(encoding="utf-8").split("\n---\n", 1)[1]
+        read_for_search(page_markdown(config, "en").convert(source))
