@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alertcast.config import load_config
+from alertcast.content.budget import FILE_CPU_SECONDS
 from alertcast.content.loader import load_content
 from alertcast.render.site import page_markdown, read_for_search
 
@@ -482,7 +483,7 @@ def test_any_file_is_refused_by_check_at_a_line_or_renders(tmp_path_factory, bod
     shutil.copytree(FIXTURE, project)
     time_bomb(project, body)
     config = load_config(project)
-    _content, problems = load_content(config)
+    _content, problems = load_content(config, budget=FILE_CPU_SECONDS)
     errors = [p for p in problems if p.is_error]
     assert all(p.line >= 1 for p in problems)
     if not any(p.path == ALERT_EN for p in errors):

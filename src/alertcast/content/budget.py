@@ -6,9 +6,9 @@ backticks or `[`, thousands of nested `>`): a 256 KiB file took minutes. No stat
 every such shape, so `check` measures instead: each file's rules and its page's Markdown must
 finish within FILE_CPU_SECONDS of CPU (not wall time, so a busy machine does not fail it).
 
-The budget is a SIGPROF timer, which Python can only set in the main thread; elsewhere (the
-daemon's worker threads) it does not apply, and needs not: the daemon builds only content that
-passed `check` on its way to `main`.
+Only `check` has a budget (and renders every page): a build or the daemon loads what passed
+`check` on its way to `main`, and must not refuse it because a busy machine made it slower.
+The budget is a SIGPROF timer, which Python can only set in the main thread.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ class OverBudget(Exception):
 
 
 @contextmanager
-def cpu_budget(seconds: float = FILE_CPU_SECONDS) -> Iterator[None]:
-    """Raise OverBudget inside the block once it has used `seconds` of CPU time."""
-    if threading.current_thread() is not threading.main_thread():
+def cpu_budget(seconds: float | None) -> Iterator[None]:
+    """Raise OverBudget inside the block once it has used `seconds` of CPU time (None: no limit)."""
+    if seconds is None or threading.current_thread() is not threading.main_thread():
         yield
         return
 

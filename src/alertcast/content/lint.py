@@ -21,7 +21,7 @@ from markdown import Markdown
 from ..problems import Problem, display_path
 from ..render import length, posts, sanitize
 from ..render.site import LEADING_H1, page_markdown, read_for_search
-from .budget import FILE_CPU_SECONDS, OverBudget, cpu_budget
+from .budget import OverBudget, cpu_budget
 from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
 from .models import SOCIAL_CHANNELS, Alert, Content, Indicators
 from .placeholders import MARK, is_placeholder
@@ -34,11 +34,17 @@ if TYPE_CHECKING:
 _HTML_OR_MD = re.compile(r"(<[a-zA-Z/][^>]*>|\*\*|__|\[[^\]]+\]\(|^#+\s)", re.MULTILINE)
 
 
-def lint(content: Content, files: list[SourceFile], config: Config, cache: ParseCache | None = None) -> list[Problem]:
+def lint(content: Content, files: list[SourceFile], config: Config, cache: ParseCache | None = None,
+         budget: float | None = None) -> list[Problem]:
     """Every cross-file problem. With a `cache`, a file's problems are reused while the file,
     its alert, the guide ids and the settings the rules read are all unchanged; links to
     other files and scam indicators (any alert's, anywhere) are always checked again, as
-    those files may have come or gone."""
+    those files may have come or gone.
+
+    With a `budget` (what `check` gives), each file's page is also rendered as the site renders
+    it, and its rules and rendering must finish within `budget` seconds of CPU (see
+    content/budget.py). Builds give none: what passed `check` renders, and a build slowed by a
+    busy machine must not refuse what `check` accepted."""
     problems: list[Problem] = []
     guides = frozenset(g.id for g in content.guides)
     alerts = {a.id: a for a in content.alerts}
@@ -48,15 +54,16 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     mentions = _mentions(content)
     item_files = stems(content)
     settings = (config.site_url, config.languages, config.settings.allowed_link_domains, config.enabled_channels,
-                guides, config.settings.channels, config.root)
+                guides, config.settings.channels, config.root, repr(config.raw.get("markdown_extensions")))
     converters: dict[str, Markdown] = {}
     for source in files:
         alert = alerts.get(getattr(source.matter, "id", None) or source.stem) if source.section == "alerts" else None
         known = (indicators, frozenset(alert.indicators.domains)) if alert is not None else (indicators,)
-        converter = converters.get(source.lang) or converters.setdefault(source.lang, page_markdown(config, source.lang))
+        if budget is not None and source.lang not in converters:
+            converters[source.lang] = page_markdown(config, source.lang)
         found: list[Problem] = []
         try:  # every rule and the page's Markdown within one budget: see content/budget.py
-            with cpu_budget():
+            with cpu_budget(budget):
                 if _may_link(source.body):
                     found += _body_links(source, config, known, content.root, item_files)
                     found += _raw_links(source, config, known)
@@ -67,12 +74,14 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
                     found += _mentioned_handles(source, mentions)
 
                 def rules(source: SourceFile = source, alert: Alert | None = alert) -> list[Problem]:
-                    return [*_file_rules(source, alert, guides, enabled, config), *_renders(source, converter)]
+                    rendered = _renders(source, converters[source.lang]) if budget is not None else ()
+                    return [*_file_rules(source, alert, guides, enabled, config), *rendered]
 
-                found += rules() if cache is None else cache.joined("lint", (source, alert), rules, settings)
+                kind = "lint" if budget is None else "lint and render"
+                found += rules() if cache is None else cache.joined(kind, (source, alert), rules, settings)
         except OverBudget:
             found = [Problem(source.shown, source.body_line, 1, "error",
-                             f"this page takes over {FILE_CPU_SECONDS:g} s of CPU to check and render: its Markdown "
+                             f"this page takes over {budget:g} s of CPU to check and render: its Markdown "
                              "has a shape that is slow to read (thousands of unclosed `[`, `[a](`, backticks, "
                              "`>`, or elements nested thousands deep)", "write it as ordinary text, or split it into smaller pages")]
         problems += found
