@@ -48,7 +48,9 @@ ATOMS = ["[a](", "[", "]", "](", "`", "*", "_", "**a ", "> ", "- ", "1. ", "    
          "&#46;", "[^1]", "!!! note\n", "|a", "<https://a"]
 
 
-def project(root: Path, body: str = "", front: str = "") -> Path:
+def project(root: Path, body: str | None = "", front: str = "") -> Path:
+    """The fixture project with its alert scheduled for 2030 and the English page's body replaced
+    by `body` (None: kept) cut to the size limit, with `front` added to its front matter."""
     shutil.copytree(FIXTURE, root)
     for lang in ("en", "zh"):
         path = root / ALERT.format(lang=lang)
@@ -57,7 +59,8 @@ def project(root: Path, body: str = "", front: str = "") -> Path:
         text = text.replace("updated_at: 2026-03-02T12:00:00+08:00", "updated_at: 2030-01-02T00:00:00+08:00")
         path.write_text(text, encoding="utf-8")
     path = root / ALERT.format(lang="en")
-    head = path.read_text(encoding="utf-8").split("\n---\n", 1)[0]
+    head, original = path.read_text(encoding="utf-8").split("\n---\n", 1)
+    body = original if body is None else body
     if front:
         head = head.replace("severity: warning", f"severity: warning\n{front}")
     head += "\n---\n"
@@ -92,7 +95,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    cases = [(name, body, "") for name, body in SHAPES.items()] + [(name, "", front) for name, front in FRONT.items()]
+    cases: list[tuple[str, str | None, str]] = [("fixture as it is", None, "")]
+    cases += [(name, body, "") for name, body in SHAPES.items()] + [(name, "", front) for name, front in FRONT.items()]
     cases += [(f"random {i + 1}", random_shape(rng), "") for i in range(args.random)]
     print(f"{'shape':<24} {'check':>6} {'cpu s':>6} {'MB':>5}   {'build':>6} {'cpu s':>6} {'MB':>5}")
     worst = {"check": (0.0, 0.0), "build": (0.0, 0.0)}
