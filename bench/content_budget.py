@@ -69,13 +69,17 @@ def project(root: Path, body: str | None = "", front: str = "") -> Path:
     return root
 
 
-def measure(*args: str) -> tuple[int, float, float]:
-    """(exit status, CPU seconds, peak MB) of one alertcast command, stopped at 120 s of CPU."""
+def measure(*args: str) -> tuple[int, float, float, str]:
+    """(exit status, CPU seconds, peak MB, last line of output) of one alertcast command, stopped
+    at 120 s of CPU."""
     limit = "import resource; resource.setrlimit(resource.RLIMIT_CPU, (120, 120)); "
     code = limit + "import sys; from alertcast.cli import main; sys.argv[0] = 'alertcast'; main()"
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        out.seek(0)
+        last = (out.read().decode(errors="replace").strip().splitlines() or [""])[-1]
+    return os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, last
 
 
 def random_shape(rng: random.Random) -> str:
@@ -103,12 +107,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="alertcast-bench-") as tmp:
         for index, (name, body, front) in enumerate(cases):
             root = project(Path(tmp) / str(index), body, front)
-            status, cpu, mb = measure("check", "-p", str(root))
+            status, cpu, mb, _last = measure("check", "-p", str(root))
             row = f"{name:<24} {'refuse' if status == 1 else 'pass' if status == 0 else status:>6} {cpu:6.2f} {mb:5.0f}"
             worst["check"] = (max(worst["check"][0], cpu), max(worst["check"][1], mb))
             if status == 0:
-                bstatus, bcpu, bmb = measure("build", "-p", str(root), "--now", LATER, "--output", str(root / "site"))
+                bstatus, bcpu, bmb, last = measure("build", "-p", str(root), "--now", LATER, "--output",
+                                                   str(root / "site"))
                 row += f"   {'ok' if bstatus == 0 else bstatus:>6} {bcpu:6.2f} {bmb:5.0f}"
+                row += "" if bstatus == 0 else f"   {last[:160]}"
                 worst["build"] = (max(worst["build"][0], bcpu), max(worst["build"][1], bmb))
             print(row, flush=True)
             shutil.rmtree(root)
