@@ -5,10 +5,22 @@ script, or hang or crash a build. See docs/security.md for the defence behind ea
 from __future__ import annotations
 
 import resource
+import shutil
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from alertcast.config import load_config
+from alertcast.content.budget import FILE_CPU_SECONDS
+from alertcast.content.loader import load_content
+from alertcast.render.site import page_markdown, read_for_search
+
+from conftest import FIXTURE
 
 ALERT_EN = "content/alerts/live-phishing.en.md"
 NOW = "2026-03-15T00:00:00+08:00"
@@ -378,3 +390,102 @@ def test_raw_html_links_and_entities_meet_the_indicator_and_allow_list_rules(cli
         f"{ALERT_EN}:28:1: warning: link to other.example, a domain not on the allow-list (link only to official "
         "domains, or add it to extra.alertcast.allowed_link_domains)"], result.output
     assert result.exit_code == 1
+
+
+# -- row 9: no content file can hang or crash a build ---------------------------------------------
+
+LIMIT = 256 * 1024
+#: The shapes that hung or crashed `check` or `build`, each filling a file up to the size limit.
+SLOW_SHAPES = {
+    "unclosed links": "[a](" * (LIMIT // 4),
+    "backticks": "`" * LIMIT,
+    "brackets": "[" * LIMIT,
+    "nested emphasis": "*_" * (LIMIT // 4) + "a" + "_*" * (LIMIT // 4),
+    "nested html": '<div markdown="1">\n' * (LIMIT // 19),
+}
+DEEP_SHAPES = {"nested strong emphasis": "**a " * 3000 + "b" + " a**" * 3000}
+FUTURE = "2030-01-01T00:00:00+08:00"
+
+
+def time_bomb(project: Path, body: str) -> str:
+    """The fixture's alert scheduled for 2030, its English page's body replaced by `body`, cut to
+    fit the size limit: what a pull request merges today and the build meets in 2030."""
+    for lang in ("en", "zh"):
+        edit(project, f"content/alerts/live-phishing.{lang}.md", "publish_at: 2026-03-01T10:00:00+08:00",
+             f"publish_at: {FUTURE}")
+        edit(project, f"content/alerts/live-phishing.{lang}.md", "updated_at: 2026-03-02T12:00:00+08:00",
+             "updated_at: 2030-01-02T00:00:00+08:00")
+    path = project / ALERT_EN
+    head = path.read_text(encoding="utf-8").split("\n---\n", 1)[0] + "\n---\n"
+    room = LIMIT - len(head.encode()) - 1
+    path.write_text(head + body[:room] + "\n", encoding="utf-8")
+    return f"{ALERT_EN}:21:1: error: "
+
+
+@pytest.mark.parametrize("name", SLOW_SHAPES)
+def test_slow_markdown_is_a_check_error_at_its_page(project, name):
+    where = time_bomb(project, SLOW_SHAPES[name])
+    result = limited("check", "-p", project)
+    assert result.returncode == 1, (result.returncode, result.stderr[-500:])
+    assert lines(result) == [
+        f"{where}this page takes over 2 s of CPU to check and render: its Markdown has a shape that is slow to "
+        "read (thousands of unclosed `[`, `[a](`, backticks, `>`, or elements nested thousands deep) (write it "
+        "as ordinary text, or split it into smaller pages)"]
+
+
+@pytest.mark.parametrize("name", DEEP_SHAPES)
+def test_markdown_too_deep_to_render_is_a_check_error_not_a_later_build_failure(project, name):
+    where = time_bomb(project, DEEP_SHAPES[name])
+    result = limited("check", "-p", project)
+    assert lines(result) == [f"{where}the page's Markdown is nested too deeply to render (lists, quotes, emphasis "
+                             "or HTML inside each other) (nest fewer levels)"], result.stderr[-500:]
+
+
+def test_what_passes_check_builds_after_its_publish_at(project, tmp_path):
+    time_bomb(project, "".join(">" * depth + " a\n" for depth in range(700)))  # 700 nested quotes: 16 s before
+    assert limited("check", "-p", project).returncode == 0
+    result = limited("build", "-p", project, "--now", "2030-06-01T00:00:00+08:00", "--output", tmp_path / "site")
+    assert result.returncode == 0, result.stderr[-1000:]
+    assert "a" in (tmp_path / "site/en/alerts/live-phishing/index.html").read_text(encoding="utf-8")
+
+
+#: Pieces of Markdown that parsers handle with nesting, backtracking or lookups.
+ATOMS = ["[a](", "[", "]", "](", "![", "`", "```\n", "~~~\n", "*", "_", "**a ", " a**", "==", "> ", "- ", "1. ",
+         "    ", "\n", "\\", "<", "<div>", '<div markdown="1">\n', "</div>", "<!--", "*[A]: x\n", "A ", "&#46;",
+         "[^1]", "[^1]: x\n", "{: .x }", "!!! note\n", "??? note\n", '=== "a"\n', "|a", "<https://a", ":", "~"]
+
+
+def _shape(parts: list[str], times: int, form: str) -> str:
+    unit = "".join(parts)
+    if form == "nested":  # the unit repeated more deeply on each line
+        out, depth, size = [], 0, 0
+        while size < LIMIT and depth < times:
+            out.append(unit * depth + "a\n")
+            size += len(out[-1])
+            depth += 1
+        return "".join(out)
+    if form == "wrapped":  # opened `times` times, then closed as often
+        return unit * times + "a" + unit[::-1] * times
+    return unit * times
+
+
+shapes = st.builds(_shape, st.lists(st.one_of(st.sampled_from(ATOMS), st.text(max_size=3)), min_size=1, max_size=3),
+                   st.integers(1, LIMIT), st.sampled_from(["repeated", "nested", "wrapped"]))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=shapes)
+def test_any_file_is_refused_by_check_at_a_line_or_renders(tmp_path_factory, body):
+    """The property behind row 9: `check` either refuses a file at a line of it, or its page
+    renders and indexes as the build does. Neither ever raises or runs on without end (check's
+    budget stops it; the safety net of `limited` is not needed in-process: see budget.py)."""
+    project = tmp_path_factory.mktemp("fuzz") / "project"
+    shutil.copytree(FIXTURE, project)
+    time_bomb(project, body)
+    config = load_config(project)
+    _content, problems = load_content(config, budget=FILE_CPU_SECONDS)
+    errors = [p for p in problems if p.is_error]
+    assert all(p.line >= 1 for p in problems)
+    if not any(p.path == ALERT_EN for p in errors):
+        source = (project / ALERT_EN).read_text(encoding="utf-8").split("\n---\n", 1)[1]
+        read_for_search(page_markdown(config, "en").convert(source))

@@ -10,6 +10,7 @@ import click
 
 from . import scaffold
 from .config import Config, load_config
+from .content.budget import FILE_CPU_SECONDS
 from .content.loader import CheckTarget, load_content
 from .problems import ContentError
 
@@ -84,7 +85,8 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
     except ContentError as exc:  # reported like any other problem, on stdout with the count
         problems = exc.problems
     else:
-        content, problems = load_content(config, target.content_dir and target.content_dir.resolve())
+        content, problems = load_content(config, target.content_dir and target.content_dir.resolve(),
+                                         budget=FILE_CPU_SECONDS)
         if content is not None:
             from .pipeline import deleted_published
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+import sys
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,10 +16,12 @@ from typing import TYPE_CHECKING, Iterator
 from urllib.parse import unquote, urlsplit
 
 import jinja2
+from markdown import Markdown
 
 from ..problems import Problem, display_path
 from ..render import length, posts, sanitize
-from ..render.site import LEADING_H1
+from ..render.site import LEADING_H1, page_markdown, read_for_search
+from .budget import OverBudget, cpu_budget
 from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
 from .models import SOCIAL_CHANNELS, Alert, Content, Indicators
 from .placeholders import MARK, is_placeholder
@@ -31,11 +34,17 @@ if TYPE_CHECKING:
 _HTML_OR_MD = re.compile(r"(<[a-zA-Z/][^>]*>|\*\*|__|\[[^\]]+\]\(|^#+\s)", re.MULTILINE)
 
 
-def lint(content: Content, files: list[SourceFile], config: Config, cache: ParseCache | None = None) -> list[Problem]:
+def lint(content: Content, files: list[SourceFile], config: Config, cache: ParseCache | None = None,
+         budget: float | None = None) -> list[Problem]:
     """Every cross-file problem. With a `cache`, a file's problems are reused while the file,
     its alert, the guide ids and the settings the rules read are all unchanged; links to
     other files and scam indicators (any alert's, anywhere) are always checked again, as
-    those files may have come or gone."""
+    those files may have come or gone.
+
+    With a `budget` (what `check` gives), each file's page is also rendered as the site renders
+    it, and its rules and rendering must finish within `budget` seconds of CPU (see
+    content/budget.py). Builds give none: what passed `check` renders, and a build slowed by a
+    busy machine must not refuse what `check` accepted."""
     problems: list[Problem] = []
     guides = frozenset(g.id for g in content.guides)
     alerts = {a.id: a for a in content.alerts}
@@ -45,24 +54,58 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     mentions = _mentions(content)
     item_files = stems(content)
     settings = (config.site_url, config.languages, config.settings.allowed_link_domains, config.enabled_channels,
-                guides, config.settings.channels, config.root)
+                guides, config.settings.channels, config.root, repr(config.raw.get("markdown_extensions")))
+    converters: dict[str, Markdown] = {}
     for source in files:
         alert = alerts.get(getattr(source.matter, "id", None) or source.stem) if source.section == "alerts" else None
         known = (indicators, frozenset(alert.indicators.domains)) if alert is not None else (indicators,)
-        if _may_link(source.body):
-            problems += _body_links(source, config, known, content.root, item_files)
-            problems += _raw_links(source, config, known)
-        hosts = _hosts(source) if cache is None else cache.joined("hosts", (source,), lambda s=source: _hosts(s))
-        if hosts:
-            problems += _clickable_hosts(source, hosts, config, known)
-        if mentions:
-            problems += _mentioned_handles(source, mentions)
+        if budget is not None and source.lang not in converters:
+            converters[source.lang] = page_markdown(config, source.lang)
+        found: list[Problem] = []
+        try:  # every rule and the page's Markdown within one budget: see content/budget.py
+            with cpu_budget(budget):
+                if _may_link(source.body):
+                    found += _body_links(source, config, known, content.root, item_files)
+                    found += _raw_links(source, config, known)
+                hosts = _hosts(source) if cache is None else cache.joined("hosts", (source,), lambda s=source: _hosts(s))
+                if hosts:
+                    found += _clickable_hosts(source, hosts, config, known)
+                if mentions:
+                    found += _mentioned_handles(source, mentions)
 
-        def rules(source: SourceFile = source, alert: Alert | None = alert) -> list[Problem]:
-            return list(_file_rules(source, alert, guides, enabled, config))
+                def rules(source: SourceFile = source, alert: Alert | None = alert) -> list[Problem]:
+                    rendered = _renders(source, converters[source.lang]) if budget is not None else ()
+                    return [*_file_rules(source, alert, guides, enabled, config), *rendered]
 
-        problems += rules() if cache is None else cache.joined("lint", (source, alert), rules, settings)
+                kind = "lint" if budget is None else "lint and render"
+                found += rules() if cache is None else cache.joined(kind, (source, alert), rules, settings)
+        except OverBudget:
+            found = [Problem(source.shown, source.body_line, 1, "error",
+                             f"this page takes over {budget:g} s of CPU to check and render: its Markdown "
+                             "has a shape that is slow to read (thousands of unclosed `[`, `[a](`, backticks, "
+                             "`>`, or elements nested thousands deep)", "write it as ordinary text, or split it into smaller pages")]
+        problems += found
     return problems
+
+
+#: Stack frames kept free when `check` renders a page, for the frames mkdocs adds above the
+#: Markdown in a build: what renders here cannot overflow the stack there.
+_BUILD_FRAMES = 200
+
+
+def _renders(source: SourceFile, converter: Markdown) -> Iterator[Problem]:
+    """Render the page's Markdown and index it for search as the site will, whatever its
+    `publish_at`: a page that the build could not render must fail `check` now, not every build
+    once it is due."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit - _BUILD_FRAMES)
+    try:
+        read_for_search(converter.reset().convert(source.body))
+    except RecursionError:
+        yield Problem(source.shown, source.body_line, 1, "error", "the page's Markdown is nested too deeply to "
+                      "render (lists, quotes, emphasis or HTML inside each other)", "nest fewer levels")
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str], enabled: set[str],

@@ -283,14 +283,15 @@ class Loaded:
 
 
 def load_content(config: Config, content_dir: Path | None = None, base: Path | None = None,
-                 cache: ParseCache | None = PARSED) -> tuple[Content | None, list[Problem]]:
+                 cache: ParseCache | None = PARSED, budget: float | None = None) -> tuple[Content | None, list[Problem]]:
     """Load everything. Returns the content (None when there are errors) and all problems.
 
     Warnings (such as a missing translation) do not stop loading. Files unchanged since
-    the last load with the same `cache` are not parsed again; pass None to parse all.
+    the last load with the same `cache` are not parsed again; pass None to parse all. With a
+    `budget`, every page is also rendered, each file within that many seconds of CPU (`check`).
     """
     with paused():
-        loaded = load_all(config, content_dir, base, cache)
+        loaded = load_all(config, content_dir, base, cache, budget)
     return (loaded.content if loaded.ok else None), loaded.problems
 
 
@@ -342,7 +343,7 @@ def _project_above(path: Path) -> Path | None:
 
 
 def load_all(config: Config, content_dir: Path | None = None, base: Path | None = None,
-             cache: ParseCache | None = PARSED) -> Loaded:
+             cache: ParseCache | None = PARSED, budget: float | None = None) -> Loaded:
     """Load every file that parses into models and collect every problem, errors included."""
     content_dir = content_dir or config.content_dir
     base = base or config.root
@@ -414,7 +415,7 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
     content = Content(content_dir, tuple(alerts), tuple(guides), tuple(pages))
     from .lint import lint  # cross-file rules need the whole set
 
-    problems += lint(content, files, config, cache)
+    problems += lint(content, files, config, cache, budget)
     return Loaded(content, sorted(set(problems)), complete)
 
 

@@ -23,6 +23,7 @@ from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
 import yaml
+from markdown import Markdown
 
 from ..config import Config, extension_name
 from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_code, relative, stems
@@ -91,6 +92,8 @@ LATEST_COUNT = 5
 #: Markdown extensions the staged pages need (the withdrawn and expired notices are admonitions);
 #: added to the user's markdown_extensions when missing.
 REQUIRED_EXTENSIONS = ("admonition",)
+#: The extensions mkdocs itself always loads before the configured ones.
+MKDOCS_EXTENSIONS = ("toc", "tables", "fenced_code")
 #: The Python-Markdown extension that cleans every page's HTML (see render/sanitize.py).
 SANITIZER = "alertcast.render.sanitize"
 
@@ -231,12 +234,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     raw = {k: v for k, v in config.raw.items()
            if k not in ("docs_dir", "site_dir", "exclude_docs", "nav", "extra", "hooks")}
     w = words(lang)
-    raw["markdown_extensions"] = _toc_options(markdown_extensions(raw.get("markdown_extensions")),
-                                              {"permalink_title": w["permalink"]})
-    # Images load from the site or the allowed domains only (see render/sanitize.py).
-    hosts = sorted({config.site_host, *config.settings.allowed_link_domains} - {""})
-    raw["markdown_extensions"] = [{SANITIZER: {"image_hosts": hosts}} if item == SANITIZER else item
-                                  for item in raw["markdown_extensions"]]
+    raw["markdown_extensions"] = page_extensions(config, lang)
     theme = dict(raw.get("theme") or {"name": "material"})
     theme["language"] = lang
     # System fonts unless the project names its own: Material's default (Roboto) comes from Google
@@ -299,6 +297,39 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
         extra["alertcast"]["feedback_url"] = config.settings.feedback_url
     raw["extra"] = extra
     return raw
+
+
+def page_extensions(config: Config, lang: str) -> list:
+    """mkdocs.yml's markdown_extensions as the staged site gets them."""
+    items = _toc_options(markdown_extensions(config.raw.get("markdown_extensions")),
+                         {"permalink_title": words(lang)["permalink"]})
+    # Images load from the site or the allowed domains only (see render/sanitize.py).
+    hosts = sorted({config.site_host, *config.settings.allowed_link_domains} - {""})
+    return [{SANITIZER: {"image_hosts": hosts}} if item == SANITIZER else item for item in items]
+
+
+def page_markdown(config: Config, lang: str) -> Markdown:
+    """The converter mkdocs gives a page's Markdown, for `check` to render every body (scheduled
+    ones too) with: what it can render, the build can."""
+    names, options = [], {}
+    items = python_options({"markdown_extensions": page_extensions(config, lang)})["markdown_extensions"]
+    for item in [*MKDOCS_EXTENSIONS, *items]:
+        name, value = next(iter(item.items())) if isinstance(item, dict) else (item, None)
+        if name not in names:
+            names.append(name)
+        if value:
+            options[name] = value
+    return Markdown(extensions=names, extension_configs=options)
+
+
+def read_for_search(page_html: str) -> None:
+    """Read a page's HTML as Material's search plugin does in a build: its time grows with the
+    square of the nesting, so `check` times this too (see content/budget.py)."""
+    from material.plugins.search.plugin import Parser
+
+    parser = Parser()
+    parser.feed(f"<h1>-</h1>{page_html}")
+    parser.close()
 
 
 def markdown_extensions(value: list | dict | None) -> list:
