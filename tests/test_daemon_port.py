@@ -114,6 +114,8 @@ def test_two_thousand_idle_connections_do_not_stop_a_boundary(tmp_path):
         records = _records(log)
         assert not [r for r in records if "failed" in r.get("message", "")], [r for r in records if "failed" in r["message"]]
         went_live = datetime.fromisoformat(record["time"])
+        print(f"daemon descriptors: {baseline} before the flood, {during} at most during it; the boundary went live "
+              f"{(went_live - publish_at).total_seconds():.2f} s after its second (first build: {build:.2f} s)")
         assert went_live >= publish_at and (went_live - publish_at).total_seconds() < build, (record, build)
         banner = (live / "site" / "api" / "v1" / "banners" / "zh.json").read_text(encoding="utf-8")
         assert '"id":"flash"' in banner
