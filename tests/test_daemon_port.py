@@ -23,7 +23,7 @@ import requests
 from daemon_support import SRC, ahead, make_repo, wait_for
 from pg_support import free_port
 
-from alertcast.daemon.webhook import MAX_CONNECTIONS
+from alertcast.daemon.webhook import MAX_CONNECTIONS, Routes, serve
 
 IDLE = 2000
 DAEMON_FILES = 1024  # the soft descriptor limit the attack was tried with
@@ -126,3 +126,39 @@ def test_two_thousand_idle_connections_do_not_stop_a_boundary(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def _server(**limits):  # type: ignore[no-untyped-def]
+    routes = Routes(None, lambda: None, lambda: (True, {"status": "ok"}), lambda: (b"", "text/plain"))
+    server = serve(routes, "127.0.0.1", 0, **limits)
+    return server, server.server_address[1]
+
+
+def test_a_client_that_stops_mid_request_is_closed_and_its_slot_freed():
+    """The read timeout: a request line and then silence (a slow-headers client) holds the one
+    slot only until the timeout; then the server closes it and answers the next client."""
+    server, port = _server(max_connections=1, read_timeout=0.3)
+    try:
+        slow = socket.create_connection(("127.0.0.1", port))
+        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # headers never finished
+        slow.settimeout(60)  # far beyond the server's timeout: only the server can end this wait
+        assert slow.recv(1024) == b""  # closed by the server, with no answer
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).json() == {"status": "ok"}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_idle_connection_makes_room_for_a_request():
+    """The bound: with its one slot taken by a connection that sent nothing, the server closes
+    that one for a client that waits, long before the read timeout."""
+    server, port = _server(max_connections=1, read_timeout=600)
+    try:
+        idle = socket.create_connection(("127.0.0.1", port))
+        wait_for(lambda: len(server._waiting) == 1, timeout=30)  # type: ignore[attr-defined]
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).json() == {"status": "ok"}
+        idle.settimeout(60)
+        assert idle.recv(1024) == b""
+    finally:
+        server.shutdown()
+        server.server_close()
