@@ -71,46 +71,46 @@ def test_two_thousand_idle_connections_do_not_stop_a_boundary(tmp_path):
                                 stderr=subprocess.STDOUT, preexec_fn=_limit_files)
     idle: list[socket.socket] = []
     try:
-        wait_for(lambda: (_health(port) or {}).get("status") == "ok", timeout=120)
-        build = next(r["seconds"] for r in _records(log) if r.get("message") == "published")
-        baseline = _descriptors(proc.pid)
-        # in waves, each given a moment to connect, as a client that waits for each answer would
-        for _ in range(0, IDLE, 20):
-            wave = []
-            for _ in range(20):
-                client = socket.socket()
-                client.setblocking(False)
-                client.connect_ex(("127.0.0.1", port))
-                wave.append(client)
-            poller = select.poll()
-            for client in wave:
-                poller.register(client, select.POLLOUT)
-            poller.poll(50)
-            idle += wave
-        peak = [_descriptors(proc.pid)]
+        try:
+            wait_for(lambda: (_health(port) or {}).get("status") == "ok", timeout=120)
+            build = next(r["seconds"] for r in _records(log) if r.get("message") == "published")
+            baseline = _descriptors(proc.pid)
+            # in waves, each given a moment to connect, as a client that waits for each answer would
+            for _ in range(0, IDLE, 20):
+                wave = []
+                for _ in range(20):
+                    client = socket.socket()
+                    client.setblocking(False)
+                    client.connect_ex(("127.0.0.1", port))
+                    wave.append(client)
+                poller = select.poll()
+                for client in wave:
+                    poller.register(client, select.POLLOUT)
+                poller.poll(50)
+                idle += wave
+            peak = [_descriptors(proc.pid)]
 
-        # with the connections held: a commit is synced, its boundary scheduled, and health answers
-        publish_at = ahead(15 + 4 * build)  # room for the sync's publish and the boundary's preparation
-        repo.commit_alert("flash", publish_at)
+            # with the connections held: a commit is synced, its boundary scheduled, and health answers
+            publish_at = ahead(15 + 4 * build)  # room for the sync's publish and the boundary's preparation
+            repo.commit_alert("flash", publish_at)
 
-        def scheduled() -> bool:
-            peak.append(_descriptors(proc.pid))
-            return (_health(port) or {}).get("next_boundary") == publish_at.isoformat()
+            def scheduled() -> bool:
+                peak.append(_descriptors(proc.pid))
+                return (_health(port) or {}).get("next_boundary") == publish_at.isoformat()
 
-        wait_for(scheduled, timeout=60)
+            wait_for(scheduled, timeout=60)
 
-        def boundary_record() -> dict | None:
-            peak.append(_descriptors(proc.pid))
-            return next((r for r in _records(log) if r.get("message") == "published" and r.get("reason") == "boundary"
-                         and datetime.fromisoformat(r["now"]) == publish_at), None)
+            def boundary_record() -> dict | None:
+                peak.append(_descriptors(proc.pid))
+                return next((r for r in _records(log) if r.get("message") == "published" and r.get("reason") == "boundary"
+                             and datetime.fromisoformat(r["now"]) == publish_at), None)
 
-        record = wait_for(boundary_record, timeout=publish_at.timestamp() - datetime.now().timestamp() + 30 + 4 * build)
-        during = max(peak)
-        assert all(c.fileno() != -1 for c in idle)  # still held open by this side through the boundary
-    finally:
-        for client in idle:
-            client.close()
-    try:
+            record = wait_for(boundary_record, timeout=publish_at.timestamp() - datetime.now().timestamp() + 30 + 4 * build)
+            during = max(peak)
+            assert all(c.fileno() != -1 for c in idle)  # still held open by this side through the boundary
+        finally:
+            for client in idle:
+                client.close()
         records = _records(log)
         assert not [r for r in records if "failed" in r.get("message", "")], [r for r in records if "failed" in r["message"]]
         went_live = datetime.fromisoformat(record["time"])
@@ -123,9 +123,13 @@ def test_two_thousand_idle_connections_do_not_stop_a_boundary(tmp_path):
         assert during - baseline <= MAX_CONNECTIONS + 16, (baseline, during)
         # and answers again once the idle connections are gone
         wait_for(lambda: (_health(port) or {}).get("status") == "ok", timeout=30)
-    finally:
+    finally:  # whatever failed, the daemon does not outlive the test
         proc.terminate()
-        proc.wait(timeout=60)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def _server(**limits):  # type: ignore[no-untyped-def]
