@@ -23,7 +23,7 @@ import requests
 from daemon_support import SRC, ahead, make_repo, wait_for
 from pg_support import free_port
 
-from alertcast.daemon.webhook import MAX_CONNECTIONS
+from alertcast.daemon.webhook import MAX_CONNECTIONS, Routes, serve
 
 IDLE = 2000
 DAEMON_FILES = 1024  # the soft descriptor limit the attack was tried with
@@ -71,49 +71,51 @@ def test_two_thousand_idle_connections_do_not_stop_a_boundary(tmp_path):
                                 stderr=subprocess.STDOUT, preexec_fn=_limit_files)
     idle: list[socket.socket] = []
     try:
-        wait_for(lambda: (_health(port) or {}).get("status") == "ok", timeout=120)
-        build = next(r["seconds"] for r in _records(log) if r.get("message") == "published")
-        baseline = _descriptors(proc.pid)
-        # in waves, each given a moment to connect, as a client that waits for each answer would
-        for _ in range(0, IDLE, 20):
-            wave = []
-            for _ in range(20):
-                client = socket.socket()
-                client.setblocking(False)
-                client.connect_ex(("127.0.0.1", port))
-                wave.append(client)
-            poller = select.poll()
-            for client in wave:
-                poller.register(client, select.POLLOUT)
-            poller.poll(50)
-            idle += wave
-        peak = [_descriptors(proc.pid)]
+        try:
+            wait_for(lambda: (_health(port) or {}).get("status") == "ok", timeout=120)
+            build = next(r["seconds"] for r in _records(log) if r.get("message") == "published")
+            baseline = _descriptors(proc.pid)
+            # in waves, each given a moment to connect, as a client that waits for each answer would
+            for _ in range(0, IDLE, 20):
+                wave = []
+                for _ in range(20):
+                    client = socket.socket()
+                    client.setblocking(False)
+                    client.connect_ex(("127.0.0.1", port))
+                    wave.append(client)
+                poller = select.poll()
+                for client in wave:
+                    poller.register(client, select.POLLOUT)
+                poller.poll(50)
+                idle += wave
+            peak = [_descriptors(proc.pid)]
 
-        # with the connections held: a commit is synced, its boundary scheduled, and health answers
-        publish_at = ahead(15 + 4 * build)  # room for the sync's publish and the boundary's preparation
-        repo.commit_alert("flash", publish_at)
+            # with the connections held: a commit is synced, its boundary scheduled, and health answers
+            publish_at = ahead(15 + 4 * build)  # room for the sync's publish and the boundary's preparation
+            repo.commit_alert("flash", publish_at)
 
-        def scheduled() -> bool:
-            peak.append(_descriptors(proc.pid))
-            return (_health(port) or {}).get("next_boundary") == publish_at.isoformat()
+            def scheduled() -> bool:
+                peak.append(_descriptors(proc.pid))
+                return (_health(port) or {}).get("next_boundary") == publish_at.isoformat()
 
-        wait_for(scheduled, timeout=60)
+            wait_for(scheduled, timeout=60)
 
-        def boundary_record() -> dict | None:
-            peak.append(_descriptors(proc.pid))
-            return next((r for r in _records(log) if r.get("message") == "published" and r.get("reason") == "boundary"
-                         and datetime.fromisoformat(r["now"]) == publish_at), None)
+            def boundary_record() -> dict | None:
+                peak.append(_descriptors(proc.pid))
+                return next((r for r in _records(log) if r.get("message") == "published" and r.get("reason") == "boundary"
+                             and datetime.fromisoformat(r["now"]) == publish_at), None)
 
-        record = wait_for(boundary_record, timeout=publish_at.timestamp() - datetime.now().timestamp() + 30 + 4 * build)
-        during = max(peak)
-        assert all(c.fileno() != -1 for c in idle)  # still held open by this side through the boundary
-    finally:
-        for client in idle:
-            client.close()
-    try:
+            record = wait_for(boundary_record, timeout=publish_at.timestamp() - datetime.now().timestamp() + 30 + 4 * build)
+            during = max(peak)
+            assert all(c.fileno() != -1 for c in idle)  # still held open by this side through the boundary
+        finally:
+            for client in idle:
+                client.close()
         records = _records(log)
         assert not [r for r in records if "failed" in r.get("message", "")], [r for r in records if "failed" in r["message"]]
         went_live = datetime.fromisoformat(record["time"])
+        print(f"daemon descriptors: {baseline} before the flood, {during} at most during it; the boundary went live "
+              f"{(went_live - publish_at).total_seconds():.2f} s after its second (first build: {build:.2f} s)")
         assert went_live >= publish_at and (went_live - publish_at).total_seconds() < build, (record, build)
         banner = (live / "site" / "api" / "v1" / "banners" / "zh.json").read_text(encoding="utf-8")
         assert '"id":"flash"' in banner
@@ -121,6 +123,46 @@ def test_two_thousand_idle_connections_do_not_stop_a_boundary(tmp_path):
         assert during - baseline <= MAX_CONNECTIONS + 16, (baseline, during)
         # and answers again once the idle connections are gone
         wait_for(lambda: (_health(port) or {}).get("status") == "ok", timeout=30)
-    finally:
+    finally:  # whatever failed, the daemon does not outlive the test
         proc.terminate()
-        proc.wait(timeout=60)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _server(**limits):  # type: ignore[no-untyped-def]
+    routes = Routes(None, lambda: None, lambda: (True, {"status": "ok"}), lambda: (b"", "text/plain"))
+    server = serve(routes, "127.0.0.1", 0, **limits)
+    return server, server.server_address[1]
+
+
+def test_a_client_that_stops_mid_request_is_closed_and_its_slot_freed():
+    """The read timeout: a request line and then silence (a slow-headers client) holds the one
+    slot only until the timeout; then the server closes it and answers the next client."""
+    server, port = _server(max_connections=1, read_timeout=0.3)
+    try:
+        slow = socket.create_connection(("127.0.0.1", port))
+        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # headers never finished
+        slow.settimeout(60)  # far beyond the server's timeout: only the server can end this wait
+        assert slow.recv(1024) == b""  # closed by the server, with no answer
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).json() == {"status": "ok"}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_idle_connection_makes_room_for_a_request():
+    """The bound: with its one slot taken by a connection that sent nothing, the server closes
+    that one for a client that waits, long before the read timeout."""
+    server, port = _server(max_connections=1, read_timeout=600)
+    try:
+        idle = socket.create_connection(("127.0.0.1", port))
+        wait_for(lambda: len(server._waiting) == 1, timeout=30)  # type: ignore[attr-defined]
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).json() == {"status": "ok"}
+        idle.settimeout(60)
+        assert idle.recv(1024) == b""
+    finally:
+        server.shutdown()
+        server.server_close()

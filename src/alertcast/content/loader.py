@@ -14,8 +14,10 @@ import errno
 import glob
 import os
 import re
+import subprocess
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
@@ -412,7 +414,7 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
         else:
             pages.append(_joined(cache, "page", sources,
                                  lambda i=item_id, s=sources: Page(i, {x.lang: _text(x) for x in s})))
-    content = Content(content_dir, tuple(alerts), tuple(guides), tuple(pages))
+    content = Content(content_dir, tuple(alerts), tuple(guides), tuple(pages), committed_at(content_dir))
     from .lint import lint  # cross-file rules need the whole set
 
     problems += lint(content, files, config, cache, budget)
@@ -449,6 +451,21 @@ class _Shown:
 def _joined(cache: ParseCache | None, kind: str, sources: list[SourceFile], make: Callable[[], T],
             settings: Any = ()) -> T:
     return make() if cache is None else cache.joined(kind, tuple(sources), make, settings)
+
+
+def committed_at(content_dir: Path) -> datetime | None:
+    """The commit time of the checkout holding `content_dir` (HEAD), or None outside git.
+
+    Banner files are versioned by when what they say took effect; an alert merged with a
+    `publish_at` or withdrawal time already past took effect at the merge, which only git knows.
+    """
+    try:
+        found = subprocess.run(["git", "-C", str(content_dir), "log", "-1", "--format=%ct"], capture_output=True,
+                               text=True, timeout=30, check=False, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+    except (OSError, subprocess.SubprocessError):
+        return None
+    stamp = found.stdout.strip()
+    return datetime.fromtimestamp(int(stamp), timezone.utc) if found.returncode == 0 and stamp.isdigit() else None
 
 
 def load_or_raise(config: Config, content_dir: Path | None = None) -> Content:

@@ -174,6 +174,9 @@ class Content:
     alerts: tuple[Alert, ...]
     guides: tuple[Guide, ...]
     pages: tuple[Page, ...]
+    committed_at: datetime | None = None
+    """When the commit these files come from was made (None outside git). An alert merged with a
+    `publish_at` or `updated_at` already past takes effect at the merge, not at that time."""
 
     def alert(self, alert_id: str) -> Alert:
         return next(a for a in self.alerts if a.id == alert_id)

@@ -132,12 +132,13 @@ class Routes:
         self.secret, self.on_push, self.health, self.metrics = secret, on_push, health, metrics
 
 
-def serve(routes: Routes, host: str, port: int) -> ThreadingHTTPServer:
+def serve(routes: Routes, host: str, port: int, *, max_connections: int = MAX_CONNECTIONS,
+          read_timeout: float = READ_TIMEOUT) -> ThreadingHTTPServer:
     """Start the server in a daemon thread; `server.server_address` has the bound port."""
     import json
 
     class Handler(BaseHTTPRequestHandler):
-        timeout = READ_TIMEOUT  # per read: a silent client is dropped, not waited for
+        timeout = read_timeout  # per read: a silent client is dropped, not waited for
 
         def parse_request(self) -> bool:
             self.server.started(self.request)  # type: ignore[attr-defined]
@@ -191,6 +192,6 @@ def serve(routes: Routes, host: str, port: int) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args) -> None:  # noqa: A002
             log.debug("http %s", format % args)
 
-    server = _Server((host, port), Handler)
+    server = _Server((host, port), Handler, max_connections)
     threading.Thread(target=server.serve_forever, name="alertcast-http", daemon=True).start()
     return server

@@ -96,11 +96,13 @@ def last_resign(now: datetime, config: Config) -> datetime:
 
 
 def issued_at(plan: Plan, config: Config) -> datetime:
-    """When the file was issued: the last change up to now, or the last re-sign if that is later.
-    Never moves back as time passes: it is the file's `version`."""
-    resign = last_resign(plan.now, config)
-    last = plan.last_change_at
-    return resign if last is None or last < resign else last
+    """When the file was issued: the last change up to now, the commit the content comes from, or
+    the last re-sign, whichever is latest. Never moves back as time passes: it is the file's
+    `version`. The commit counts because a merge can change what is live without any time in
+    the content moving past the last re-sign (an alert withdrawn with an `updated_at` already past)."""
+    committed = plan.content.committed_at
+    times = [last_resign(plan.now, config), plan.last_change_at, committed if committed and committed <= plan.now else None]
+    return max(t for t in times if t is not None)
 
 
 def next_resign(now: datetime, config: Config) -> datetime:
