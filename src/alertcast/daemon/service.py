@@ -220,6 +220,7 @@ class Daemon:
         self._publish_lock = threading.RLock()
         self._lease_lock = threading.Lock()
         self._sync_lock = threading.Lock()
+        self._sync_waiting = threading.Event()  # a webhook's sync is queued and has not fetched yet
         self._dispatch_lock = threading.Lock()
         self.is_leader = False
         self._role: str | None = None  # "leader" or "standby" once known, to log each change once
@@ -451,15 +452,24 @@ class Daemon:
     def trigger_sync(self) -> None:
         """Webhook: sync right away (in the scheduler's pool, not the HTTP thread).
 
-        Two at most: one running and one waiting for it. A push that arrives during a sync (its
-        fetch may have missed the commit) gets the waiting one, which fetches after the running
-        one ends; a third push finds one waiting that has not fetched yet, and is covered by it."""
-        self.scheduler.add_job(self.sync_now, id="sync-now", replace_existing=True, max_instances=2)
+        A push that arrives during a sync (its fetch may have missed the commit) queues one more,
+        which fetches after the running one ends. Further pushes before that one has begun are
+        covered by its fetch: they queue nothing (a burst of pushes makes two syncs, not fifty,
+        and no job is refused by the scheduler)."""
+        if self._sync_waiting.is_set():
+            return
+        self._sync_waiting.set()
+        self.scheduler.add_job(self._triggered_sync, id="sync-now", replace_existing=True, max_instances=2)
 
-    def sync_now(self) -> None:
+    def _triggered_sync(self) -> None:
+        self.sync_now(triggered=True)
+
+    def sync_now(self, triggered: bool = False) -> None:
         # The interval sync and a webhook's can overlap; two `git fetch` on one checkout fail on
         # the ref lock, and two merges would both report the change and publish it twice.
         with self._sync_lock:
+            if triggered:
+                self._sync_waiting.clear()  # from here on, a push may have come after this fetch
             if not self._stopped.is_set():
                 self._sync()
 
