@@ -559,16 +559,17 @@ class Daemon:
             self.metrics.publish_seconds.observe(duration)
             self.metrics.publishes.labels("ok").inc()
             self.metrics.last_success.set(now.timestamp())
+            self.live_commit = held.good if held is not None else gitsync.head(self.config.content_dir)
+            detail = reason if held is None else (f"{reason}; from commit {held.good}: the newest commit "
+                                                  f"{held.commit} fails check")
+            # recorded before /healthz can say ok: whoever reads it then finds this publish in the log
+            publog.record(self.engine, "publish", now, True, holder=self.holder, duration=duration, detail=detail)
+            if prepared is None:
+                self._build_seconds = duration
             self.last_publish_ok, self.last_error = True, None
             self._published_at = now
             self._failures = 0
             self._cancel_retry()
-            self.live_commit = held.good if held is not None else gitsync.head(self.config.content_dir)
-            detail = reason if held is None else (f"{reason}; from commit {held.good}: the newest commit "
-                                                  f"{held.commit} fails check")
-            publog.record(self.engine, "publish", now, True, holder=self.holder, duration=duration, detail=detail)
-            if prepared is None:
-                self._build_seconds = duration
             log.info("published", extra={"reason": reason, "now": now.isoformat(), "seconds": round(duration, 3),
                                          "prepared": prepared is not None, "commit": self.live_commit})
             self._schedule_boundary(plan.next_change_at)
