@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -86,9 +86,11 @@ def test_alert_posts_once_per_network_at_publish_at(tmp_path, monkeypatch):
                     webhook_secret="s3cret", listen=("127.0.0.1", 0))
     daemon.start()
     try:
-        wait_for(lambda: daemon.last_publish_ok, timeout=30)
+        wait_for(lambda: daemon.last_publish_ok and daemon._build_seconds > 0, timeout=30)
 
-        publish_at, expires_at = ahead(15), ahead(27)
+        # after the push's build and the boundary's prepared one, as long as builds take here now
+        publish_at = ahead(max(15, 2 * daemon._build_seconds + 5))
+        expires_at = publish_at + timedelta(seconds=12)
         repo.commit_alert("flash", publish_at, expires_at, channels="[banner, telegram, mastodon, webhook, discord]")
         fakes["telegram"].fail_next(("rate_limit", 1))  # the first send is answered 429, retry_after 1
         body = b'{"ref": "refs/heads/main"}'
@@ -268,8 +270,8 @@ def test_deploy_failing_at_publish_at_is_retried_and_the_posts_follow_once(tmp_p
     deployed_banner = www / "api" / "v1" / "banners" / f"{config.default_lang}.json"
     daemon.start()
     try:
-        wait_for(lambda: daemon.last_publish_ok, timeout=30)
-        publish_at = ahead(12)
+        wait_for(lambda: daemon.last_publish_ok and daemon._build_seconds > 0, timeout=30)
+        publish_at = ahead(max(12, 2 * daemon._build_seconds + 3))  # after the sync's build, measured here
         repo.commit_alert("flash", publish_at, channels="[banner, telegram]")
         daemon.trigger_sync()
         wait_for(lambda: daemon.next_boundary == publish_at, timeout=30)

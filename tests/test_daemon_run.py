@@ -141,26 +141,48 @@ def test_a_process_restarted_after_sigkill_takes_its_own_lease_back_at_once(tmp_
 
 
 # --- every push counts ------------------------------------------------------------------------
-def test_a_push_during_a_sync_is_live_after_one_more_sync_not_at_the_next_poll(tmp_path):
+@pytest.mark.postgres
+def test_every_push_is_live_within_one_more_sync_not_at_the_next_poll(tmp_path, fresh_postgres):  # noqa: F811
     """Two pushes a moment apart, each announced by the push webhook: the second arrives while the
-    first's sync (and its publish) runs. Both alerts go live without waiting for the 10-minute poll."""
+    first's sync (and its publish) runs. Then a burst of pushes, each announced: every one is
+    answered 202, none is refused by the scheduler, and the last commit goes live within a sync
+    and a build or two, not at the 10-minute poll, with far fewer syncs than pushes."""
     repo = make_repo(tmp_path)
+    _set_state_url(repo, fresh_postgres)
     live = repo.clone("live")
     secret = "push-secret"
     daemon = Process(live, tmp_path / "daemon.log", {"ALERTCAST_WEBHOOK_SECRET": secret}, "--sync-interval", "600")
     try:
         wait_for(lambda: (daemon.health() or {}).get("status") == "ok", timeout=90)
+        build = _build_seconds(daemon)
         now = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=5)
         repo.commit_alert("first-push", now)
         assert _push_hook(daemon, secret) == 202
         wait_for(lambda: any(r["message"] == "content changed" for r in _log(daemon)), timeout=30)
         repo.commit_alert("second-push", now)  # while the first push's publish runs
         assert _push_hook(daemon, secret) == 202
-        wait_for(lambda: {"first-push", "second-push"} <= set(_banner_ids(live) or []), timeout=120)
+        wait_for(lambda: {"first-push", "second-push"} <= set(_banner_ids(live) or []), timeout=4 * build + 30)
+
+        engine = open_store(fresh_postgres)
+        syncs_before = len(publog.entries(engine, "sync"))
+        burst = [f"burst-{i}" for i in range(20)]
+        for alert_id in burst:
+            repo.commit_alert(alert_id, now)
+            assert _push_hook(daemon, secret) == 202
+        pushed = time.monotonic()
+        # at most the sync running at the last push, then one more: two builds and two fetches
+        wait_for(lambda: burst[-1] in (_banner_ids(live) or []), timeout=4 * build + 30)
+        assert set(burst) <= set(_banner_ids(live) or [])
+        waited = time.monotonic() - pushed
+        syncs = len(publog.entries(engine, "sync")) - syncs_before
+        assert 1 <= syncs < len(burst) // 2, syncs
+        engine.dispose()
         assert daemon.stop() == 0
     finally:
         daemon.kill()
+    print(f"last of {len(burst)} pushes live {waited:.1f} s after it, {syncs} syncs, a build takes {build:.1f} s")
     assert not [m for m in _messages(daemon) if "maximum number of running instances" in m]
+    assert not [m for m in daemon.output().splitlines() if "maximum number of running instances" in m]
 
 
 # --- bad content never stops time ---------------------------------------------------------------

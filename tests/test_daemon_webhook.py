@@ -81,7 +81,10 @@ def test_health_reports_bad_content_and_keeps_last_outputs(tmp_path):
         assert health.status_code == 503
         assert "broken.en.md" in health.json()["status"]
         assert {p: (daemon.config.output_dir / p).read_bytes() for p in good_outputs} == snapshot
-        assert 'alertcast_publishes_total{result="error"} 1.0' in requests.get(url + "/metrics", timeout=5).text
+        # held back, not failed: what is live stays, and its boundaries are still published
+        metrics = requests.get(url + "/metrics", timeout=5).text
+        assert "alertcast_content_held_back 1.0" in metrics
+        assert 'alertcast_publishes_total{result="error"} 1.0' not in metrics
     finally:
         daemon.stop()
 

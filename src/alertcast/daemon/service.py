@@ -220,6 +220,7 @@ class Daemon:
         self._publish_lock = threading.RLock()
         self._lease_lock = threading.Lock()
         self._sync_lock = threading.Lock()
+        self._sync_waiting = threading.Event()  # a webhook's sync is queued and has not fetched yet
         self._dispatch_lock = threading.Lock()
         self.is_leader = False
         self._role: str | None = None  # "leader" or "standby" once known, to log each change once
@@ -455,15 +456,24 @@ class Daemon:
     def trigger_sync(self) -> None:
         """Webhook: sync right away (in the scheduler's pool, not the HTTP thread).
 
-        Two at most: one running and one waiting for it. A push that arrives during a sync (its
-        fetch may have missed the commit) gets the waiting one, which fetches after the running
-        one ends; a third push finds one waiting that has not fetched yet, and is covered by it."""
-        self.scheduler.add_job(self.sync_now, id="sync-now", replace_existing=True, max_instances=2)
+        A push that arrives during a sync (its fetch may have missed the commit) queues one more,
+        which fetches after the running one ends. Further pushes before that one has begun are
+        covered by its fetch: they queue nothing (a burst of pushes makes two syncs, not fifty,
+        and no job is refused by the scheduler)."""
+        if self._sync_waiting.is_set():
+            return
+        self._sync_waiting.set()
+        self.scheduler.add_job(self._triggered_sync, id="sync-now", replace_existing=True, max_instances=2)
 
-    def sync_now(self) -> None:
+    def _triggered_sync(self) -> None:
+        self.sync_now(triggered=True)
+
+    def sync_now(self, triggered: bool = False) -> None:
         # The interval sync and a webhook's can overlap; two `git fetch` on one checkout fail on
         # the ref lock, and two merges would both report the change and publish it twice.
         with self._sync_lock:
+            if triggered:
+                self._sync_waiting.clear()  # from here on, a push may have come after this fetch
             if not self._stopped.is_set():
                 self._sync()
 
@@ -553,16 +563,17 @@ class Daemon:
             self.metrics.publish_seconds.observe(duration)
             self.metrics.publishes.labels("ok").inc()
             self.metrics.last_success.set(now.timestamp())
+            self.live_commit = held.good if held is not None else gitsync.head(self.config.content_dir)
+            detail = reason if held is None else (f"{reason}; from commit {held.good}: the newest commit "
+                                                  f"{held.commit} fails check")
+            # recorded before /healthz can say ok: whoever reads it then finds this publish in the log
+            publog.record(self.engine, "publish", now, True, holder=self.holder, duration=duration, detail=detail)
+            if prepared is None:
+                self._build_seconds = duration
             self.last_publish_ok, self.last_error = True, None
             self._published_at = now
             self._failures = 0
             self._cancel_retry()
-            self.live_commit = held.good if held is not None else gitsync.head(self.config.content_dir)
-            detail = reason if held is None else (f"{reason}; from commit {held.good}: the newest commit "
-                                                  f"{held.commit} fails check")
-            publog.record(self.engine, "publish", now, True, holder=self.holder, duration=duration, detail=detail)
-            if prepared is None:
-                self._build_seconds = duration
             log.info("published", extra={"reason": reason, "now": now.isoformat(), "seconds": round(duration, 3),
                                          "prepared": prepared is not None, "commit": self.live_commit})
             self._schedule_boundary(plan.next_change_at)
