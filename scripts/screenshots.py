@@ -27,6 +27,11 @@ from alertcast.config import load_config  # noqa: E402
 NOW = datetime.fromisoformat("2026-11-22T12:00:00+08:00")  # the moment README names
 PAGES = {"home": "", "alerts": "alerts/", "alert": "alerts/fake-support-telegram/",
          "guide": "guides/backup-recovery-phrase/"}
+#: Shots of what the top of a page does not show (docs/site.md links them): a guide's end (its
+#: related guides, the footer), a page at phone width, and a search typed into the box.
+SCROLLED = {"guide-end": "guides/backup-recovery-phrase/"}
+PHONE = {"alert-phone": "alerts/fake-support-telegram/"}
+SEARCHES = {"search": {"zh": "passphrase", "en": "nonce"}}
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run"]
 
@@ -53,8 +58,32 @@ def main() -> None:
                     target = REPO / "docs" / "screenshots" / f"{name}-{lang}.png"
                     page.screenshot(path=str(target))
                     print(target.relative_to(REPO))
+            for lang, prefix in (("zh", ""), ("en", "en/")):
+                for name, path in SCROLLED.items():
+                    page.goto(base + prefix + path)
+                    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+                    _save(page, name, lang)
+                for name, queries in SEARCHES.items():
+                    page.goto(base + prefix)
+                    box = page.locator("input.md-search__input")
+                    box.click()
+                    box.fill(queries[lang])
+                    box.press("End")  # Material searches on key events
+                    page.wait_for_selector(".md-search-result__item")
+                    _save(page, name, lang)
+                phone = browser.new_page(viewport={"width": 390, "height": 844})
+                for name, path in PHONE.items():
+                    phone.goto(base + prefix + path)
+                    _save(phone, name, lang)
+                phone.close()
             browser.close()
         server.shutdown()
+
+
+def _save(page, name: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    target = REPO / "docs" / "screenshots" / f"{name}-{lang}.png"
+    page.screenshot(path=str(target))
+    print(target.relative_to(REPO))
 
 
 if __name__ == "__main__":

@@ -1070,10 +1070,17 @@ def test_content_folder_that_does_not_exist(cli, project):
 def test_no_config_is_a_clear_error(cli, tmp_path):
     result = cli("check", "-p", tmp_path)
     assert result.exit_code == 1
-    assert problems(result) == ["mkdocs.yml:1:1: error: no mkdocs.yml here (run alertcast in the project folder, "
-                                "or pass --project PATH)"]
+    assert problems(result) == [f"mkdocs.yml:1:1: error: no mkdocs.yml in {tmp_path} (give the folder that holds "
+                                "mkdocs.yml and content/)"]
     assert result.stderr == "1 error(s), 0 warning(s)\n"
 
+
+
+def test_no_config_in_the_current_folder_names_it_and_suggests_project(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("check")
+    assert problems(result) == [f"mkdocs.yml:1:1: error: no mkdocs.yml in {tmp_path} (run alertcast in the project "
+                                "folder, or pass --project PATH)"]
 
 # -- what PATH means ---------------------------------------------------------------------------
 
@@ -1119,8 +1126,8 @@ def test_one_file_reports_that_file_and_its_translations(project):
 def test_project_folder_without_its_config_is_not_read_as_content(cli, project):
     (project / "mkdocs.yml").unlink()
     result = cli("check", project)
-    assert problems(result) == ["mkdocs.yml:1:1: error: no mkdocs.yml here (run alertcast in the project folder, "
-                                "or pass --project PATH)"]
+    assert problems(result) == [f"mkdocs.yml:1:1: error: no mkdocs.yml in {project} (give the folder that holds "
+                                "mkdocs.yml and content/)"]
     assert result.exit_code == 1
 
 

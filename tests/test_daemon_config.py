@@ -320,4 +320,4 @@ def test_run_exits_1_when_no_sync_could_bring_a_valid_mkdocs_yml(project):
 
     (project / "mkdocs.yml").unlink()
     result = run("--no-sync")
-    assert result.returncode == 1 and "mkdocs.yml:1:1: error: no mkdocs.yml here" in result.stderr, result
+    assert result.returncode == 1 and f"mkdocs.yml:1:1: error: no mkdocs.yml in {project}" in result.stderr, result

@@ -11,6 +11,7 @@ from conftest import NOW
 from alertcast.content.frontmatter import AlertMatter, BannerMatter, GuideMatter, IndicatorsMatter
 
 PLACEHOLDER = re.compile(r"TODO:[^\n\"]*")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def fill_in(path, words: str) -> None:
@@ -31,7 +32,10 @@ def test_new_alert_explains_every_field_in_both_languages(cli, project):
         text = (project / "content" / "alerts" / f"fake-airdrop-2026.{lang}.md").read_text(encoding="utf-8")
         assert "\npublish_at: 2026-03-15T00:00:00+08:00\n" in text  # NOW, in the configured time zone
         for key in keys:
-            assert re.search(rf"^ *# {key}:", text, re.MULTILINE), f"{key} is not explained in the {lang} file"
+            explained = re.search(rf"^ *# (?:\w+ / )?{key}(?: / \w+)?: (.*)$", text, re.MULTILINE)
+            assert explained, f"{key} is not explained in the {lang} file"
+            # in the file's own language: an editor of the Chinese file reads Chinese
+            assert bool(CJK.search(explained[1])) == (lang == "zh"), (lang, explained[0])
         assert "# action_url: https://help.fixture.example/guides/spot-phishing/" in text
 
 
@@ -85,7 +89,9 @@ def test_new_guide_in_both_languages(cli, project):
         text = (project / "content" / "guides" / f"use-a-hardware-wallet.{lang}.md").read_text(encoding="utf-8")
         assert "\n# updated_at: 2026-03-15T01:30:00+08:00\n" in text  # the time given, in the configured zone
         for key in GuideMatter.model_fields:
-            assert re.search(rf"^# {key}:", text, re.MULTILINE), f"{key} is not explained in the {lang} file"
+            explained = re.search(rf"^# {key}: (.*)$", text, re.MULTILINE)
+            assert explained, f"{key} is not explained in the {lang} file"
+            assert bool(CJK.search(explained[1])) == (lang == "zh"), (lang, explained[0])
     untouched = cli("check", "-p", project)
     assert [line.split(": error: ")[1] for line in untouched.stdout.splitlines()] == [
         "placeholder left from `alertcast new`: write the title (replace the TODO text with your own)",

@@ -74,3 +74,15 @@ def test_preview_serves_rebuilds_on_edit_and_stops_on_sigterm(project):
     assert "live-phishing.en.md:4:1: error: unknown key 'serverity'" in output
     assert "Traceback" not in output
     assert _fetch(url) is None  # the port is closed
+
+
+def test_preview_says_the_moment_in_the_editors_time_zone_as_build_does(project, caplog, tmp_path):
+    """The clock gives UTC; the fixture's editors are in Asia/Shanghai (+08:00)."""
+    import logging
+    from datetime import datetime, timezone
+
+    from alertcast.preview import make_builder
+
+    caplog.set_level(logging.INFO, logger="alertcast.preview")
+    make_builder(project, tmp_path / "site", lambda: datetime(2026, 3, 15, 1, 30, tzinfo=timezone.utc))()
+    assert "built for 2026-03-15T09:30:00+08:00:" in caplog.text, caplog.text

@@ -84,6 +84,17 @@ def test_report_names_each_change_and_its_kind(cli, repo):
     assert "changed:   withdrawn" in withdrawn
 
 
+def test_report_says_what_a_new_alert_posts_where_and_when(cli, repo):
+    """Not a bare "posts: post": an editor reads what goes out, on which channels, from when."""
+    out = report(cli, repo, "--base", "main").output
+    block = out.split("== new-drop")[1].split("\n== ")[0]
+    assert "   posts:     post: a new post goes out on telegram, mastodon at publish_at (nothing goes out before it)\n" \
+        in block, block
+    live = report(cli, repo, "--base", "main", "--now", "2026-03-17T00:00:00+08:00").output
+    block = live.split("== new-drop")[1].split("\n== ")[0]
+    assert "   posts:     post: a new post goes out on telegram, mastodon at the next publish\n" in block, block
+
+
 def test_report_takes_the_project_as_every_command_does(cli, repo):
     by_path = report(cli, repo, "--base", "main")
     by_option = cli("report", "-p", repo, "--base", "main", "--now", NOW.isoformat())

@@ -71,6 +71,8 @@ def test_unsigned_build_says_so(project, cli, tmp_path, monkeypatch):
     result = cli("build", "-p", project, "--no-site", "--now", "2026-03-15T00:00:00+08:00", "-o", tmp_path / "site")
     assert result.exit_code == 0, result.output
     assert "UNSIGNED" in result.output
+    # what to set, not only how to make a key (a key alone signs nothing)
+    assert "signing.key_file" in result.output and "ALERTCAST_SIGNING_KEY" in result.output
     assert not (tmp_path / "site" / "api/v1/banners/en.json.sig").exists()
 
 
@@ -92,6 +94,30 @@ def test_keygen_writes_usable_pair(cli, tmp_path):
     assert signing.public_pem(key) == (tmp_path / "k.pub.pem").read_bytes()
     assert f"key id:      {signing.key_id(key)}" in result.output
     assert cli("keygen", "--out", tmp_path / "k").exit_code != 0  # no silent overwrite
+
+
+def test_keygen_by_default_writes_into_an_ignored_folder_and_prints_the_setting_that_signs(
+        project, cli, tmp_path, monkeypatch):
+    """A newcomer runs keygen in the project, pastes what it prints into mkdocs.yml, and the
+    next build signs; the private key lands where git does not see it."""
+    monkeypatch.delenv("ALERTCAST_SIGNING_KEY", raising=False)
+    monkeypatch.chdir(project)
+    result = cli("keygen")
+    assert result.exit_code == 0, result.output
+    private = Path(".alertcast/banner-signing-key.pem")
+    assert (project / private).is_file() and not (project / "banner-signing-key.pem").exists()
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", "-q", str(private)], cwd=REPO)
+    assert ignored.returncode == 0, f"{private} is not in .gitignore"
+    setting = result.output.split("under extra: alertcast:\n", 1)[1].split("\nor,", 1)[0]
+    assert setting == "    signing:\n      key_file: .alertcast/banner-signing-key.pem"
+    mkdocs = project / "mkdocs.yml"
+    mkdocs.write_text(mkdocs.read_text(encoding="utf-8").replace("  alertcast:\n", f"  alertcast:\n{setting}\n", 1),
+                      encoding="utf-8")
+    built = cli("build", "-p", project, "--no-site", "--now", "2026-03-15T00:00:00+08:00", "-o", tmp_path / "site")
+    assert built.exit_code == 0, built.output
+    assert "banners: signed" in built.output
+    env_line = result.output.strip().splitlines()[-1]
+    assert env_line.endswith('ALERTCAST_SIGNING_KEY="$(cat .alertcast/banner-signing-key.pem)"')
 
 
 def test_keygen_into_a_missing_folder_says_so(cli, tmp_path):

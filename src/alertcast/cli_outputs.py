@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -12,14 +12,15 @@ from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Ta
 from rich.text import Text
 
 from . import pipeline, signing
+from .config import Config, SigningSettings
 from .cli import TimeParam, now_or, project_config, project_option, report_and_exit
 from .problems import ContentError
 from .publish.output import OutputError
 
 
-def _summary(console: Console, result: pipeline.BuildResult, deployed: bool, tz: tzinfo) -> None:
+def _summary(console: Console, result: pipeline.BuildResult, deployed: bool, config: Config) -> None:
     """What a person wants to know after a build; times in the editors' time zone."""
-    plan = result.plan
+    plan, tz = result.plan, config.tz
     console.print(f"[bold]built[/] {result.output} in {result.duration:.2f}s at {plan.now.astimezone(tz).isoformat()}")
     live = ", ".join(a.id for a in plan.live) or "nothing"
     console.print(f"live: {live}")
@@ -35,7 +36,10 @@ def _summary(console: Console, result: pipeline.BuildResult, deployed: bool, tz:
     if result.signed:
         console.print("banners: signed (Ed25519)")
     else:
-        console.print("[yellow]banners: UNSIGNED[/] (no signing key configured; run `alertcast keygen`)")
+        s = config.settings.signing
+        console.print(f"[yellow]banners: UNSIGNED[/] (no signing key: set signing.key_file under extra.alertcast in "
+                      f"mkdocs.yml, or the environment variable {s.key_env}; `alertcast keygen` creates a key)",
+                      markup=True, highlight=False)
     if deployed:
         if result.target is None:
             console.print("deployed: the output directory is the live site (no other target configured)")
@@ -124,7 +128,7 @@ def _run(project: str, now: datetime | None, output: str | None, no_site: bool, 
         raise click.ClickException(f"cannot write {exc.filename or out or config.output_dir}: "
                                    f"{exc.strerror or exc}; make the folder writable by this user, "
                                    "or pass another --output") from None
-    _summary(console, result, deploy, config.tz)
+    _summary(console, result, deploy, config)
 
 
 _now = click.option("--now", type=TimeParam(), help="Build as if it were this time (default: now).")
@@ -153,9 +157,14 @@ def publish(project: str, now: datetime | None, output: str | None, no_site: boo
     _run(project, now, output, no_site, deploy=True)
 
 
+#: Where keygen writes by default: the project's git-ignored working folder (see .gitignore).
+KEY_FOLDER = ".alertcast"
+
+
 @click.command()
-@click.option("--out", "out", default="banner-signing-key", show_default=True,
-              help="Write <out>.pem (private, mode 600) and <out>.pub.pem (public).")
+@click.option("--out", "out", default=KEY_FOLDER + "/banner-signing-key", show_default=True,
+              help="Write <out>.pem (private, mode 600) and <out>.pub.pem (public). The default folder "
+                   "is git-ignored, so the private key cannot be committed by mistake.")
 @click.option("--force", is_flag=True, help="Overwrite existing key files.")
 def keygen(out: str, force: bool) -> None:
     """Create an Ed25519 key pair for signing banner files.
@@ -168,6 +177,8 @@ def keygen(out: str, force: bool) -> None:
         if path.exists() and not force:
             raise click.ClickException(f"{path} exists; pass --force to overwrite it")
     pair = signing.generate()
+    if out == keygen_default_out():
+        private.parent.mkdir(exist_ok=True)
     for path in (private, public):
         if not path.parent.is_dir():
             raise click.ClickException(f"cannot write {path}: the folder {path.parent} does not exist; "
@@ -184,7 +195,18 @@ def keygen(out: str, force: bool) -> None:
     click.echo(f"public key:  {public} (published at /{signing.PUBLIC_KEY_PATH} when banners are signed)")
     click.echo(f"key id:      {signing.key_id(signing.parse_private_key(pair.private_pem.decode()))} "
                "(banner files name it in key_id; apps trust the public key under this id)")
+    click.echo(f"to sign banners with it, set in mkdocs.yml, under extra: alertcast:\n{_key_file_setting(private)}")
+    click.echo(f"or, where the key must not be a file (CI): {SigningSettings().key_env}=\"$(cat {private})\"")
     sys.stdout.flush()
+
+
+def keygen_default_out() -> str:
+    return next(p.default for p in keygen.params if p.name == "out")
+
+
+def _key_file_setting(private: Path) -> str:
+    """The lines to paste: key_file is read relative to the project folder, i.e. where keygen ran."""
+    return f"    signing:\n      key_file: {private.as_posix()}"
 
 
 @click.command()

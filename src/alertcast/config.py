@@ -445,9 +445,11 @@ def load_config(root: Path | str = ".") -> Config:
     path = root / CONFIG_FILE
     shown = CONFIG_FILE
     if not path.is_file():
-        raise ContentError(
-            [Problem(shown, 1, 1, "error", f"no {CONFIG_FILE} here", "run alertcast in the project folder, or pass --project PATH")]
-        )
+        # Name the folder: "here" is ambiguous when a path was given; and --project is advice only
+        # to whoever gave none.
+        hint = ("run alertcast in the project folder, or pass --project PATH" if root == Path(".")
+                else f"give the folder that holds {CONFIG_FILE} and content/")
+        raise ContentError([Problem(shown, 1, 1, "error", f"no {CONFIG_FILE} in {root.absolute()}", hint)])
     try:
         raw, positions = yamlsource.load(path.read_text(encoding="utf-8"))
     except yamlsource.YamlSyntaxError as exc:

@@ -43,7 +43,9 @@ def make_builder(root: Path, output: Path, clock: Callable[[], datetime]) -> Cal
                 log.error("%s", problem)
             log.error("not rebuilt: fix the problems above; the last good build stays up")
             return
-        log.info("built for %s: %d file(s) changed", result.plan.now.isoformat(), len(result.changed))
+        # in the editors' time zone, as `alertcast build` and `status` say it
+        log.info("built for %s: %d file(s) changed", result.plan.now.astimezone(config.tz).isoformat(),
+                 len(result.changed))
     return rebuild
 
 

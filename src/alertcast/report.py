@@ -139,7 +139,7 @@ def _action(kind: str, old: Alert | None, new: Alert, base_now: State | None) ->
             return NOT_SENT, ("no new post: the revision (updated_at) is unchanged, so only the site, feeds and banner "
                               "change; set updated_at to post an update")
         return "update", "update: a correction or edit of the earlier post goes out"
-    return "post", "post"
+    return "post", "post: a new post goes out"
 
 
 def _posts(alert: Alert, config: Config, action: str) -> tuple[render_posts.Post, ...]:
@@ -153,6 +153,10 @@ def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan
     text = new.text(config.default_lang, config.default_lang)
     action, note = _action(kind, old, new, base_now)
     posts = _posts(new, config, action)
+    if action == "post" and posts:
+        note += " on " + ", ".join(p.channel for p in posts)
+        if state is State.live:
+            note += " at the next publish"
     if state is State.scheduled and new.is_withdrawn:
         posts, note = (), "nothing is posted: withdrawn before it went out"
     elif state is State.scheduled:

@@ -90,6 +90,86 @@ related: []
 
 {body}"""
 
+ALERT_ZH = """\
+---
+# id: 默认为文件名（{slug}），各语言版本共用。发布后不要再改。
+# title: 标题（最多 120 个字符），纯文本。
+title: "{title}"
+# summary: 一段纯文本（不要链接到其他网站，不要 Markdown）。横幅和社交帖子原样使用它；
+#   帖子超出某个渠道的长度时，`alertcast check` 会告诉你。
+summary: "{summary}"
+# severity: 严重程度，可选 info | advisory | warning | critical
+severity: warning
+# category: 类别，可选 phishing | impersonation | fake-app | airdrop | approval | address-poisoning |
+#   account-takeover | investment-scam | incident | maintenance
+category: phishing
+# publish_at: 此时间之前不会公开任何内容。务必写上时区偏移（如 +08:00）。
+publish_at: {now}
+# expires_at: 此后警报离开应用内横幅（仍保留在网站和订阅源中）。
+# expires_at: {now}
+# updated_at: 正文有实质变化时填写；订阅源、CAP 和帖子会把它当作一次更新。
+# updated_at: {now}
+# update_note: 用一句话说明改了什么（需要 updated_at）。
+# update_note: "..."
+# withdrawn: 撤回原因，仅在警报有误时填写：它会离开横幅，帖子会被更正。
+#   需要 updated_at（撤回的时间）。
+# withdrawn: "误报：..."
+# channels: 渠道，网站和订阅源始终开启。按名称加上 banner、cap 和社交网络：
+#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook
+channels: [banner, cap]
+# banner: 谁会看到应用内横幅；每一项都可以省略。
+banner:
+  # platforms: 平台，可选 ios | android | extension | desktop（默认：全部）
+  platforms: [ios, android, extension, desktop]
+  # min_app_version / max_app_version: 只向这些版本的应用显示。
+  # min_app_version: "8.0.0"
+  # max_app_version: "8.9.9"
+  # placement: 位置，可选 home | support | send | dapp
+  placement: [home]
+  # dismissible: 用户能否关闭它。
+  dismissible: true
+  # frequency: 频率，可选 once | daily | every_launch
+  frequency: once
+  # action_url: 横幅按钮指向的地址（默认：本警报的页面）；只能是允许的域名。
+  # action_url: {site_url}guides/spot-phishing/
+# scam_indicators: 诈骗特征，按原样写；网站会把它们改写为不可点击的形式，绝不显示为链接，
+#   应用会把它们作为拦截名单。
+scam_indicators:
+  # domains: 域名，如 [fake-wallet.example]；其他文字的域名写成 xn-- 形式（check 会给出）
+  domains: []
+  # addresses: 地址，"链:地址"，如 "eth:0x..."、"tron:T..."；请复制，切勿手打（check 会校验）
+  addresses: []
+  # handles: 账号，"平台:账号"，如 "telegram:@fake_support"
+  handles: []
+# related: 接下来要读的教程的 id（content/guides/ 中的文件）；也请在正文中链接它们。
+related: []
+---
+
+{body}"""
+
+GUIDE_ZH = """\
+---
+# id: 默认为文件名（{slug}），各语言版本共用。
+# title: 标题（最多 120 个字符），纯文本。
+title: "{title}"
+# summary: 一段纯文本，显示在教程列表和搜索结果中。
+summary: "{summary}"
+# level: 难度，basic | intermediate | advanced
+level: basic
+# order: 在教程列表中的位置（小的在前）
+order: 100
+# related: 接下来要读的其他教程的 id
+related: []
+# updated_at: 教程上次有实质变化的时间
+# updated_at: {now}
+---
+
+{body}"""
+
+#: The front matter's explanations in the file's own language (keys and values stay as they are);
+#: a language without its own gets the English one.
+TEMPLATES = {"zh": {"alert": ALERT_ZH, "guide": GUIDE_ZH}, "en": {"alert": ALERT, "guide": GUIDE}}
+
 # Every text the editor must write starts with placeholders.MARK, which `alertcast check` refuses.
 _WORDS = {
     "zh": {"title": f"{MARK} 写标题", "summary": f"{MARK} 用一段话写摘要",
@@ -123,7 +203,7 @@ def create(config: Config, kind: str, slug: str, now: datetime) -> list[Path]:
     for path in targets:
         lang = path.name.split(".")[-2]
         words = _WORDS.get(lang, _WORDS["en"])
-        template = ALERT if kind == "alert" else GUIDE
+        template = TEMPLATES.get(lang, TEMPLATES["en"])[kind]
         body = words["alert_body" if kind == "alert" else "guide_body"]
         path.write_text(template.format(slug=slug, title=words["title"], summary=words["summary"], now=local_now,
                                         site_url=config.site_url, body=body), encoding="utf-8")

@@ -114,7 +114,7 @@ def initial_config(root: Path | str) -> tuple[Config, ContentError | None]:
         return load_config(root), None  # an unreadable file raises OSError from here
     except ContentError as exc:
         if not (root / CONFIG_FILE).is_file():
-            raise  # the positioned "no mkdocs.yml here"
+            raise  # the positioned "no mkdocs.yml in <folder>"
         return Config(root.resolve(), "alertcast", "https://alertcast.invalid/", Settings(), {}), exc
 
 

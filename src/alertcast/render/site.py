@@ -70,7 +70,8 @@ WORDS = {
            "withdrawn_note_undated": "此警报已撤回，下文仅保留供参考。",
            "expired_note": "此警报已于 {when} 到期，保留供参考；文中描述的骗局可能仍然存在。",
            "not_found": "页面不存在", "not_found_text": "这个地址没有页面：它可能已经移走，或者链接有误。",
-           "not_found_home": "前往首页", "not_found_alerts": "查看全部安全警报"},
+           "not_found_home": "前往首页", "not_found_alerts": "查看全部安全警报",
+           "pages": "页码", "page_n": "第 {n} 页"},
     "en": {"published": "Published", "expires": "Expires", "expires_event": "Expires", "expired_on": "Expired",
            "withdrawn_on": "Withdrawn",
            "indicators": "Scam indicators (defanged: do not visit)", "related": "Related guides",
@@ -84,11 +85,16 @@ WORDS = {
                            "still be around.",
            "not_found": "Page not found", "not_found_text": "There is no page at this address: it may have moved, "
                                                             "or the link is mistyped.",
-           "not_found_home": "Go to the home page", "not_found_alerts": "See all alerts"},
+           "not_found_home": "Go to the home page", "not_found_alerts": "See all alerts",
+           "pages": "Pages", "page_n": "page {n}"},
 }
 #: Where the home page lists the latest live alerts; without it the list goes under the first heading.
 LATEST_MARKER = "<!-- alertcast:latest-alerts -->"
 LATEST_COUNT = 5
+#: Alerts on one listing page (the alerts index and each category's): a page with every alert
+#: grows without bound, and so does its search entry (Zensical refuses one over 128 KB; 100
+#: alerts are about 15 KB). Later pages are alerts/page/2/, alerts/category/<c>/page/2/, ...
+ALERTS_PER_PAGE = 100
 #: Markdown extensions the staged pages need (the withdrawn and expired notices are admonitions);
 #: added to the user's markdown_extensions when missing.
 REQUIRED_EXTENSIONS = ("admonition",)
@@ -436,12 +442,14 @@ def stage(plan: Plan, config: Config, lang: str, docs: Path) -> None:
     _write(docs / "guides" / "index.md", _guide_index(plan.content.guides, config, lang))
     for alert in plan.published:
         _write(docs / "alerts" / f"{alert.id}.md", _alert(alert, plan, config, lang, guides, targets))
-    _write(docs / "alerts" / "index.md", _alert_index(plan, config, lang, plan.published, words(lang)["alerts"]))
+    listings = [(plan.published, words(lang)["alerts"], None)]
     for category in _categories(plan):
-        alerts = tuple(a for a in plan.published if a.category == category)
-        _write(docs / "alerts" / "category" / f"{category}.md",
-               _alert_index(plan, config, lang, alerts, f"{words(lang)['alerts']}{_colon(lang)}"
-                            f"{category_label(category, lang)}", depth=2))
+        listings.append((tuple(a for a in plan.published if a.category == category),
+                         f"{words(lang)['alerts']}{_colon(lang)}{category_label(category, lang)}", category))
+    for alerts, title, category in listings:
+        for path, text in _alert_listing(plan, config, lang, alerts, title, category):
+            (docs / "alerts" / path).parent.mkdir(parents=True, exist_ok=True)
+            _write(docs / "alerts" / path, text)
     assets = config.content_dir / "assets"
     if assets.is_dir() and not assets.is_symlink():
         import shutil
@@ -686,25 +694,51 @@ def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str
     return "\n".join(lines + _related_guides(alert.related, guides, config, lang, "../guides/"))
 
 
-def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...], title: str, depth: int = 1) -> str:
-    """All published alerts (or one category's), newest first."""
+def _listing_path(category: str | None, page: int) -> str:
+    """Where page `page` (from 1) of the alerts index, or of one category's, is, under alerts/."""
+    if category is None:
+        return "index.md" if page == 1 else f"page/{page}.md"
+    return f"category/{category}.md" if page == 1 else f"category/{category}/page/{page}.md"
+
+
+def _alert_listing(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...], title: str,
+                   category: str | None) -> list[tuple[str, str]]:
+    """All published alerts (or one category's), newest first, ALERTS_PER_PAGE to a page:
+    (path under alerts/, Markdown) for each page."""
+    chunks = [alerts[i:i + ALERTS_PER_PAGE] for i in range(0, len(alerts), ALERTS_PER_PAGE)] or [()]
+    paths = [_listing_path(category, n) for n in range(1, len(chunks) + 1)]
+    return [(path, _alert_index(plan, config, lang, alerts, chunk, title, path, paths))
+            for path, chunk in zip(paths, chunks)]
+
+
+def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...], shown: tuple[Alert, ...],
+                 title: str, path: str, pages: list[str]) -> str:
+    """One page of a listing: `shown` of `alerts`; `path` is where it is under alerts/, `pages`
+    where every page of the listing is."""
     w = words(lang)
-    up = "../" * (depth - 1)
-    lines = [_front(title), f"# {title}", ""]
+    here = posixpath.dirname(path) or "."
+    up = posixpath.relpath(".", here) + "/" if here != "." else ""  # the way to alerts/
+    number = pages.index(path) + 1
+    heading = title if number == 1 else f"{title}{_colon(lang)}{w['page_n'].format(n=number)}"
+    lines = [_front(heading), f"# {heading}", ""]
     feed = f"{site_base(config)}feeds/alerts.{lang}"  # the feeds sit at the root, for every language
     lines += [f"{w['feeds']}{_colon(lang)}[RSS]({feed}.rss.xml) · [Atom]({feed}.atom.xml) · [JSON Feed]({feed}.json)",
               ""]
-    if depth == 1:
+    if path.startswith("category/"):
+        lines += [f"[{w['back']}]({up}index.md)", ""]
+    else:
         counts = {c: sum(1 for a in alerts if a.category == c) for c in _categories(plan)}
         if counts:
             lines += [f"{w['by_category']}{_colon(lang)}" + " · ".join(
-                f'<span class="alertcast-nowrap">[{category_label(c, lang)}](category/{c}.md) ({n})</span>'
+                f'<span class="alertcast-nowrap">[{category_label(c, lang)}]({up}category/{c}.md) ({n})</span>'
                 for c, n in counts.items()), ""]
-    else:
-        lines += [f"[{w['back']}](../index.md)", ""]
-    if not alerts:
+    if not shown:
         lines.append(w["none"])
-    lines += [_item(alert, plan, config, lang, up) for alert in alerts]
+    lines += [_item(alert, plan, config, lang, up) for alert in shown]
+    if len(pages) > 1:
+        links = [f"**{n}**" if page == path else f"[{n}]({posixpath.relpath(page, here)})"
+                 for n, page in enumerate(pages, 1)]
+        lines += ["", f'<span class="alertcast-pager">{w["pages"]}{_colon(lang)}{" · ".join(links)}</span>']
     return "\n".join(lines) + "\n"
 
 
