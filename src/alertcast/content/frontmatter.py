@@ -234,6 +234,20 @@ def _not_a_date(value: object) -> object:
     return value
 
 
+class UpdateMatter(_Strict):
+    """One entry of `updates:`: when the alert changed, and what changed, in the file's language."""
+
+    at: AwareDatetime
+    note: str = Field(min_length=1)
+
+    _dates = field_validator("at", mode="before")(_not_a_date)
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, value: str) -> str:
+        return _plain(value, "note")
+
+
 class AlertMatter(_Strict):
     id: str | None = None
     title: str = Field(min_length=1, max_length=MAX_TITLE)
@@ -242,6 +256,7 @@ class AlertMatter(_Strict):
     category: Category
     publish_at: AwareDatetime
     expires_at: AwareDatetime | None = None
+    updates: list[UpdateMatter] = Field(default_factory=list)
     updated_at: AwareDatetime | None = None
     update_note: str | None = None
     withdrawn: str | None = None
@@ -271,6 +286,20 @@ class AlertMatter(_Strict):
                              "set a later expires_at, or remove it to keep the alert in the banner")
         return value
 
+    @field_validator("updates")
+    @classmethod
+    def _updates_after_publishing(cls, value: list[UpdateMatter], info: ValidationInfo) -> list[UpdateMatter]:
+        published = info.data.get("publish_at")
+        times = [u.at for u in value]
+        for u in value:
+            if published and u.at < published:
+                raise hint_error(f"has an update at {u.at.isoformat()}, before publish_at ({published.isoformat()}); "
+                                 "an alert cannot be updated before it is published",
+                                 "set the update's at: to when the text changed")
+        if len(set(times)) < len(times):
+            raise hint_error("has two updates at the same time", "give each update its own at:, or merge their notes")
+        return value
+
     @field_validator("updated_at")
     @classmethod
     def _updated_after_publishing(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
@@ -297,6 +326,12 @@ class AlertMatter(_Strict):
         if _missing(info, "updated_at"):
             raise hint_error("needs updated_at (when it was withdrawn); feeds and CAP date the withdrawal with it",
                              f"add updated_at: with the time it was withdrawn, e.g. updated_at: {EXAMPLE_TIME}")
+        withdrawn_at, updates = info.data.get("updated_at"), info.data.get("updates") or []
+        latest = max((u.at for u in updates), default=None)
+        if withdrawn_at and latest and withdrawn_at < latest:
+            raise hint_error(f"is dated by updated_at before its last update ({latest.isoformat()}); "
+                             "a withdrawal ends the alert's history",
+                             "set updated_at to when the alert was withdrawn, after every update")
         return value
 
 

@@ -72,6 +72,7 @@ def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str],
     if source.section in ("alerts", "guides"):
         yield from _empty_sections(source)
     if source.section == "alerts" and alert is not None:
+        yield from _still_stands(source)
         yield from _banner(source, config)
         yield from _channels(source, enabled)
         yield from _post_lengths(source, alert, config)
@@ -175,17 +176,27 @@ _DOTTED = re.compile(r"[a-z0-9]\.[a-z0-9]", re.IGNORECASE | re.ASCII)  # what ev
 _TEXT_KEYS = ("title", "summary", "update_note", "withdrawn")
 
 
-def _hosts(source: SourceFile) -> tuple[tuple[str | None, int, str, str], ...]:
+def _front_texts(source: SourceFile) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """(where, text) of each front-matter text that goes verbatim into banners, feeds and posts:
+    the keys above and the note of every update."""
+    for key in _TEXT_KEYS:
+        text = getattr(source.matter, key, None)
+        if text:
+            yield (key,), text
+    for index, update in enumerate(getattr(source.matter, "updates", None) or ()):
+        yield ("updates", index, "note"), update.note
+
+
+def _hosts(source: SourceFile) -> tuple[tuple[tuple[str | int, ...] | None, int, str, str], ...]:
     """Every host name in the file that could become a link: (front-matter key, or None for the
     body outside code; offset; host in lower case; as written from the scheme on). Indicators
     change often and files rarely, so this is kept per file and only looked up on each load."""
     found = []
     if _DOTTED.search(source.body):  # most bodies name no host at all: skip masking and the full scan
         found += [(None, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(source.text_body)]
-    for key in _TEXT_KEYS:
-        text = getattr(source.matter, key, None)
-        if text and _DOTTED.search(text):
-            found += [(key, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(text)]
+    for where, text in _front_texts(source):
+        if _DOTTED.search(text):
+            found += [(where, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(text)]
     return tuple(found)
 
 
@@ -215,26 +226,28 @@ _MENTION = re.compile(r"(?<![\w@])@[\w.]+", re.ASCII)
 
 def _mentioned_handles(source: SourceFile, mentions: dict[str, str]) -> Iterator[Problem]:
     """`@handle` in a post links to (and notifies) that account: a scam account must not get one."""
-    for key in _TEXT_KEYS:
-        text = getattr(source.matter, key, None)
-        if not text or "@" not in text:
+    for where, text in _front_texts(source):
+        if "@" not in text:
             continue
+        key = where[-1]
         for match in _MENTION.finditer(text):
             handle = mentions.get(match.group(0).rstrip(".").lower())
             if handle:
-                yield source.problem((key,), "error", f"{key} names scam handle {handle}, which networks turn into a "
+                yield source.problem(where, "error", f"{key} names scam handle {handle}, which networks turn into a "
                                      "link to that account", "leave the handle to the alert's page, or write it without "
                                      "the @")
 
 
-def _clickable_hosts(source: SourceFile, hosts: tuple[tuple[str | None, int, str, str], ...], config: Config,
+def _clickable_hosts(source: SourceFile, hosts: tuple[tuple[tuple[str | int, ...] | None, int, str, str], ...],
+                     config: Config,
                      indicators: tuple[frozenset[str], ...]) -> Iterator[Problem]:
     """Scam indicators may appear only defanged, anywhere. Titles, summaries, update notes and
     withdrawal reasons go verbatim into banners, feeds and posts, where networks turn any host
     name into a link: there only allowed domains may appear at all."""
-    for key, offset, host, written in hosts:
+    for where, offset, host, written in hosts:
         domain = _indicator_of(host, indicators)
-        if key is None:
+        key = where[-1] if where else None
+        if where is None:
             if domain is not None:
                 line, col = _where(source, source.body, offset)
                 named = domain if host == domain else f"{domain} (as {host})"
@@ -243,19 +256,40 @@ def _clickable_hosts(source: SourceFile, hosts: tuple[tuple[str | None, int, str
                               f"write it defanged as `{posts.defang(written.split('://')[-1])}` (in backticks), "
                               "never as a link")
         elif domain is not None:
-            yield source.problem((key,), "error", f"{key} names scam indicator {domain} in a form that becomes a link",
+            yield source.problem(where, "error", f"{key} names scam indicator {domain} in a form that becomes a link",
                                  f"banners and posts show the {key} as it is: write it defanged, {posts.defang(host)}")
         elif config.allows_host(host):
             continue
         elif "://" in written:
-            yield source.problem((key,), "error", f"{key} links to {host}, a domain not on the allow-list",
+            yield source.problem(where, "error", f"{key} links to {host}, a domain not on the allow-list",
                                  "banners and posts may link only to allowed domains; remove the link or add the "
                                  "domain to extra.alertcast.allowed_link_domains")
         elif host.rsplit(".", 1)[-1].isalpha():  # "8.4.2" is a version, not a host
-            yield source.problem((key,), "error",
+            yield source.problem(where, "error",
                                  f"{key} mentions {host}, a domain not on the allow-list, which networks turn into a link",
                                  f"write it defanged, {posts.defang(host)}, or add the domain to "
                                  "extra.alertcast.allowed_link_domains")
+
+
+#: A withdrawal reason that says the warning still holds: the editor meant a correction.
+_STILL_STANDS = re.compile(r"仍然有效|依然有效|依旧有效|仍有效|继续有效|仍然成立|依然成立|仍成立|仍然适用|依然适用|仍适用"
+                           r"|still (?:valid|stands|applies|holds|true|in (?:effect|force))"
+                           r"|remains? (?:valid|in (?:effect|force)|true)", re.IGNORECASE)
+
+
+def _still_stands(source: SourceFile) -> Iterator[Problem]:
+    """`withdrawn` is for a warning that was wrong as a whole: it takes the banner down, deletes
+    or corrects the posts and drops the indicators from the blocklist. A reason saying the
+    warning still stands is a correction written in the wrong place."""
+    reason = getattr(source.matter, "withdrawn", None)
+    found = _STILL_STANDS.search(reason or "")
+    if found:
+        yield source.problem(("withdrawn",), "warning",
+                             f"the withdrawal reason says the warning still stands ('{found.group(0)}'), yet "
+                             "withdrawn takes the alert out of the banner, deletes or corrects its posts and "
+                             "removes its indicators from indicators.json",
+                             "to correct a detail, remove withdrawn and add an entry to updates: "
+                             "(at: the time of the change, note: what changed)")
 
 
 def _banner(source: SourceFile, config: Config) -> Iterator[Problem]:

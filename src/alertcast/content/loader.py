@@ -16,6 +16,7 @@ import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
@@ -39,6 +40,7 @@ from .models import (
     Page,
     Severity,
     Text,
+    Update,
 )
 from .parsecache import PARSED, ParseCache
 
@@ -515,6 +517,13 @@ def _check_translations(section: str, item_id: str, sources: list[SourceFile],
                 where, what = _difference((key,), theirs, mine)
                 problems.append(other.problem(where, "error", f"'{key}' differs from {first.shown} ({what})",
                                               f"translations share one {_NOUN[section]}: make the values the same"))
+        if section == "alerts" and [u.at for u in first.matter.updates] != [u.at for u in other.matter.updates]:
+            mine = ", ".join(u.at.isoformat() for u in other.matter.updates) or "none"
+            theirs = ", ".join(u.at.isoformat() for u in first.matter.updates) or "none"
+            problems.append(other.problem(("updates",), "error",
+                                          f"the times of 'updates' differ from {first.shown} ({mine} here, {theirs} there)",
+                                          "translations share one history: list the same updates, each with its note "
+                                          "in this file's language"))
         if section == "alerts" and bool(first.matter.withdrawn) != bool(other.matter.withdrawn):
             problems.append(other.problem(("withdrawn",), "error", f"'withdrawn' is set in only one of {first.shown} and this file",
                                           "withdraw every translation, each with the reason in its language"))
@@ -559,8 +568,26 @@ def _text(source: SourceFile) -> Text:
                 source.path, source.body_line)
 
 
+def _updates(sources: list[SourceFile]) -> tuple[Update, ...]:
+    """Every update, oldest first, with its note in each language. The older single
+    `updated_at` + `update_note` is one more update (for a withdrawn alert without a note,
+    `updated_at` is the withdrawal, not an update)."""
+    notes: dict[datetime, dict[str, str]] = defaultdict(dict)
+    for source in sources:
+        m: AlertMatter = source.matter  # type: ignore[assignment]
+        for update in m.updates:
+            notes[update.at][source.lang] = update.note
+        if m.updated_at and (m.update_note or not m.withdrawn):
+            note = notes[m.updated_at]
+            if m.update_note:
+                note[source.lang] = m.update_note
+    return tuple(Update(at, note) for at, note in sorted(notes.items()))
+
+
 def _alert(item_id: str, sources: list[SourceFile]) -> Alert:
     m: AlertMatter = sources[0].matter  # type: ignore[assignment]
+    updates = _updates(sources)
+    latest = updates[-1] if updates else None
     channels = tuple(dict.fromkeys(IMPLICIT_CHANNELS + tuple(m.channels)))
     banner = None
     if "banner" in channels:
@@ -574,14 +601,15 @@ def _alert(item_id: str, sources: list[SourceFile]) -> Alert:
         category=m.category,
         publish_at=m.publish_at,
         expires_at=m.expires_at,
-        updated_at=m.updated_at,
-        update_note={s.lang: s.matter.update_note for s in sources if s.matter.update_note},
+        updated_at=max(filter(None, (m.updated_at, latest and latest.at)), default=None),
+        update_note=dict(latest.note) if latest else {},
         withdrawn={s.lang: s.matter.withdrawn for s in sources if s.matter.withdrawn},
         banner=banner,
         channels=channels,
         indicators=Indicators(tuple(si.domains), tuple(si.addresses), tuple(si.handles)),
         related=tuple(m.related),
         texts={s.lang: _text(s) for s in sources},
+        updates=updates,
     )
 
 

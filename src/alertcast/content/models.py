@@ -91,20 +91,32 @@ class Indicators:
 
 
 @dataclass(frozen=True)
+class Update:
+    """One correction or update of an alert: the warning still stands, its text changed."""
+
+    at: datetime
+    note: dict[str, str]  # lang -> what changed
+
+    def text(self, lang: str, default_lang: str) -> str:
+        return self.note.get(lang) or self.note.get(default_lang) or ""
+
+
+@dataclass(frozen=True)
 class Alert:
     id: str
     severity: Severity
     category: str
     publish_at: datetime
     expires_at: datetime | None
-    updated_at: datetime | None
-    update_note: dict[str, str]  # lang -> what changed (only with updated_at)
+    updated_at: datetime | None  # the latest update, or the withdrawal
+    update_note: dict[str, str]  # lang -> what the latest update changed (only with updated_at)
     withdrawn: dict[str, str]  # lang -> reason; empty when not withdrawn
     banner: Banner | None  # None: the alert has no banner channel
     channels: tuple[str, ...]  # always includes IMPLICIT_CHANNELS
     indicators: Indicators
     related: tuple[str, ...]  # guide ids
     texts: dict[str, Text] = field(compare=False)
+    updates: tuple[Update, ...] = ()  # every update, oldest first; the page shows them all
 
     @property
     def is_withdrawn(self) -> bool:
