@@ -12,6 +12,7 @@ from pathlib import Path
 from .config import CONFIG_FILE, Config, load_config
 from .content.loader import Loaded, load_all
 from .content.models import Content
+from .effects import Sent
 from .gitrefs import GitError, changed_files, export, find_repo, resolve
 from .problems import ContentError
 from .report import Report, build_report
@@ -35,6 +36,37 @@ def _load_base(root: Path | None, head: Config) -> Content | None:
     return load_all(config).content
 
 
+def sent_posts(config: Config, project: Path) -> Sent | None:
+    """How many distinct posts the outbox has sent per (alert, channel); None when there is no
+    outbox to ask (a fresh clone, a pull request's runner) or it cannot be read. A SQLite path
+    is taken relative to `project`, the folder the editor works in, and never created."""
+    from sqlalchemy import and_, func, select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    url = config.settings.state_url
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        path = path if path.is_absolute() else project / path
+        if not path.is_file():
+            return None
+        url = f"sqlite:///{path.resolve()}"
+    from .broadcast.outbox import outbox
+    from .state import make_engine
+
+    try:
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            found = conn.execute(select(outbox.c.alert_id, outbox.c.channel, func.count(func.distinct(outbox.c.remote_id)))
+                                 .where(and_(outbox.c.status == "sent", outbox.c.remote_id != "",
+                                             outbox.c.action.in_(("post", "update"))))
+                                 .group_by(outbox.c.alert_id, outbox.c.channel))
+            counts = {(alert_id, channel): n for alert_id, channel, n in found}
+        engine.dispose()
+    except (SQLAlchemyError, OSError):
+        return None
+    return counts
+
+
 def from_git(project: Path, base_ref: str, head_ref: str | None, now: datetime) -> Report:
     """Compare `project` at `base_ref` with `head_ref` (or the working tree); raise GitError or ContentError."""
     if not project.is_dir():
@@ -56,7 +88,8 @@ def from_git(project: Path, base_ref: str, head_ref: str | None, now: datetime) 
         base = _load_base(base_root, config)
         changed = changed_files(base_root, head_root, _parts(config))
         return build_report(base, head, config, now, changed, _label(base_ref, base_commit),
-                            _label(head_ref, head_commit) if head_ref and head_commit else "working tree")
+                            _label(head_ref, head_commit) if head_ref and head_commit else "working tree",
+                            sent_posts(config, project))
 
 
 def _label(ref: str, commit: str) -> str:

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 
+from . import effects
 from .config import Config
 from .content.loader import Loaded
 from .content.models import Alert, Content
@@ -57,6 +58,7 @@ class Change:
     post_note: str
     problems: tuple[Problem, ...]
     post_action: str = ""  # post | update | withdraw, or NOT_SENT
+    effects: tuple[str, ...] = ()  # what an update or withdrawal does to what is out, per channel
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -148,10 +150,15 @@ def _posts(alert: Alert, config: Config, action: str) -> tuple[render_posts.Post
 
 
 def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan, base_now: State | None,
-            problems: list[Problem]) -> Change:
+            problems: list[Problem], sent: effects.Sent | None = None) -> Change:
     state = state_of(new, plan.now)
     text = new.text(config.default_lang, config.default_lang)
     action, note = _action(kind, old, new, base_now)
+    done: list[str] = []
+    if action == "withdraw" and old is not None and not old.is_withdrawn and base_now not in (None, State.scheduled):
+        done = effects.withdrawal_effects(config, new, plan, sent)
+    elif action == "update":
+        done = effects.update_effects(config, new)
     posts = _posts(new, config, action)
     if state is State.scheduled and new.is_withdrawn:
         posts, note = (), "nothing is posted: withdrawn before it went out"
@@ -165,7 +172,7 @@ def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan
     status = "withdrawn" if new.is_withdrawn else _STATUS[state]
     return Change(new.id, kind, changed_fields(old, new) if old else (), text.title, new.severity.value,
                   status, new.publish_at, new.expires_at, _banners(new, config, state, plan), posts, note,
-                  tuple(p for p in problems if p.path in files), post_action=action)
+                  tuple(p for p in problems if p.path in files), post_action=action, effects=tuple(done))
 
 
 def _removed(old: Alert, config: Config, now: datetime, problems: list[Problem]) -> Change:
@@ -185,11 +192,12 @@ def _removed(old: Alert, config: Config, now: datetime, problems: list[Problem])
 
 
 def build_report(base: Content | None, head: Loaded, config: Config, now: datetime, changed: frozenset[str],
-                 base_label: str, head_label: str) -> Report:
+                 base_label: str, head_label: str, sent: effects.Sent | None = None) -> Report:
     """Compare two content sets by alert id and say what the head would publish at `now`.
 
     `changed` holds the project-relative paths of files that differ; warnings are shown only
-    for them, errors everywhere (an error anywhere blocks a publish).
+    for them, errors everywhere (an error anywhere blocks a publish). `sent` is what the outbox
+    has sent (None: not known), to count the posts a withdrawal deletes.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -219,7 +227,7 @@ def build_report(base: Content | None, head: Loaded, config: Config, now: dateti
             if kind == "modified" and not changed_fields(before, after) and not any(p.path in files for p in problems):
                 continue  # a file changed without changing the alert (e.g. a comment in front matter)
             base_now = state_of(before, now) if before else None
-            change = _change(kind, before, after, config, plan, base_now, problems)
+            change = _change(kind, before, after, config, plan, base_now, problems, sent)
         used.update(change.problems)
         changes.append(change)
     rest = tuple(p for p in problems if p not in used)
@@ -242,6 +250,9 @@ def when(t: datetime | None, tz: str) -> str:
     same_day = local.date() == utc.date()
     return f"{local:%Y-%m-%d %H:%M} {tz} ({utc:%H:%M} UTC)" if same_day else \
         f"{local:%Y-%m-%d %H:%M} {tz} ({utc:%Y-%m-%d %H:%M} UTC)"
+
+
+_EFFECTS = {"withdraw": "what the withdrawal does:", "update": "what the update does to the earlier posts:"}
 
 
 def _verdict(report: Report) -> str:
@@ -281,6 +292,9 @@ def to_markdown(report: Report) -> str:
         if c.fields:
             out.append("- changed: " + ", ".join(f"`{f}`" for f in c.fields))
         out.append(f"- posts: {c.post_note}")
+        if c.effects:
+            out.append(f"- {_EFFECTS[c.post_action]}")
+            out += [f"  - {_md(e)}" for e in c.effects]
         out.append("")
         if c.problems or c.warnings:
             out += ["**Problems**", ""] + [f"- {_md(_problem_line(p))}" for p in c.problems]
@@ -333,6 +347,9 @@ def to_text(report: Report) -> str:
         if c.fields:
             out.append("   changed:   " + ", ".join(c.fields))
         out.append(f"   posts:     {c.post_note}")
+        if c.effects:
+            out.append(f"   {_EFFECTS[c.post_action]}")
+            out += [f"     - {e}" for e in c.effects]
         for p in c.problems:
             out.append(f"   {_problem_line(p)}")
         out += [f"   ⚠️ {w}" for w in c.warnings]
