@@ -817,10 +817,11 @@ def test_update_note_too_long_for_the_shipped_template_points_at_the_note(cli, p
     _set(project, ALERT_EN, "update_note", "n" * 300)
     result = check(cli, project)
     [line] = problems(result)
-    found = re.fullmatch(rf"{ALERT_EN}:8:1: error: the x update post is (\d+)/280 {re.escape(X_UNITS)}; "
-                         r"shorten the update note by at least (\d+)", line)
+    found = re.fullmatch(rf"{ALERT_EN}:8:1: error: the x update post is (\d+)/280 with its 3 scam indicators "
+                         rf"{re.escape(X_UNITS)}; shorten the update note by at least (\d+) to keep the first one "
+                         r"\(wallet-verify\[\.\]example\), or by (\d+) to keep all 3 \(.*\)", line)
     assert found, line
-    assert int(found[1]) - 280 == int(found[2]) > 20  # the 300 n's, a headline and a link
+    assert int(found[1]) - 280 == int(found[3]) > int(found[2]) > 20  # the 300 n's, a headline, indicators, a link
 
 
 def test_withdrawal_reason_is_measured(cli, project):

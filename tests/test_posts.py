@@ -294,8 +294,9 @@ def test_update_post_leads_with_what_changed(content, config):
     # a note too long by itself is what gets shortened, never the link
     noted = dataclasses.replace(long, update_note={"en": "We found more sites. " * 30, "zh": "补充。"})
     cut = render(noted, config, "x", "update", lang="en")
-    assert cut.fits and cut.truncated and cut.text.split("\n")[1].endswith("sites…")
+    assert cut.fits and cut.truncated and cut.text.split("\n")[1].endswith("…")
     assert "Scammers" not in cut.text and cut.link in cut.text
+    assert "Do not trust: wallet-verify[.]example, +2 more on the page" in cut.text  # the first indicator stays
 
 
 def test_withdrawal_post_is_a_neutral_correction(project, content):

@@ -394,41 +394,60 @@ _PROBE = "\u2060alertcast-probe\u2060"  # stands in for the text being measured;
 
 def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[Problem]:
     """Render each post this file's language gets, as the broadcaster will, and refuse any that
-    the renderer would have to cut: a cut warning can lose exactly the sentence that matters."""
+    the renderer would have to cut: a cut warning can lose exactly the sentence that matters.
+    How much to shorten is counted with the scam indicators in: a post keeps at least the first."""
     lang = source.lang
     if alert.is_withdrawn:
-        actions, key, what = ("withdraw",), "withdrawn", "the withdrawal reason"
+        actions, key, what = ("withdraw",), ("withdrawn",), "the withdrawal reason"
     else:
-        actions, key, what = ("post", "update") if alert.updated_at else ("post",), "summary", "the summary"
+        actions, key, what = ("post", "update") if alert.updated_at else ("post",), ("summary",), "the summary"
     for channel in alert.channels:
         if channel not in length.RULES or channel not in config.enabled_channels:
             continue
-        over = []  # (length before cutting or None when unknown, action, the post as cut, key, its name)
+        over = []  # (lengths with all / the first indicator, or None when unknown, action, post, key, its name)
         try:
             for action in actions:
                 post = posts.render(alert, config, channel, action, lang)
                 if post.truncated or not post.fits:
-                    field, text = key, what
-                    full = None
+                    field, text, note = key, what, False
                     if action == "update":  # the shipped templates lead with the note and drop the summary
-                        full = _uncut_length(alert, config, channel, action, lang, note=True)
-                        field, text = ("update_note", "the update note") if full is not None else (key, what)
-                    if full is None:
-                        full = _uncut_length(alert, config, channel, action, lang)
+                        note = _uncut_length(alert, config, channel, action, lang, note=True) is not None
+                        field, text = (_note_key(source, alert), "the update note") if note else (key, what)
+                    full = (_uncut_length(alert, config, channel, action, lang, note=note),
+                            _uncut_length(alert, config, channel, action, lang, note=note, keep=1),
+                            _uncut_length(alert, config, channel, action, lang, note=note, keep=0))
                     over.append((full, action, post, field, text))
         except jinja2.TemplateError as exc:  # a project's own template: say where, never a traceback
             yield _template_problem(source, config, channel, exc)
             continue
         if not over:
             continue
-        full, action, post, field, text = max(over, key=lambda item: item[0] or 0)  # the update may be longer
+        (full, first, bare), action, post, field, text = max(over, key=lambda item: item[0][0] or 0)  # the update may be longer
         kind = {"post": "post", "update": "update post", "withdraw": "withdrawal post"}[action]
         counted = f"as {_NETWORK[channel]} counts: {post.unit.replace(' (', ', ').rstrip(')')}"
+        items = posts.indicators(alert, lang)
+        hint = ""
         if full is None:
             message = f"the {channel} {kind} is over {post.limit} ({counted}) and would be cut; shorten {text}"
-        else:
+        elif not items or bare == full:  # no indicators, or a template that does not list them
             message = f"the {channel} {kind} is {full}/{post.limit} ({counted}); shorten {text} by at least {full - post.limit}"
-        yield source.problem((field,), "error", message)
+        elif len(items) == 1 or first is None or first >= full:
+            message = (f"the {channel} {kind} is {full}/{post.limit} with its scam indicators ({counted}); "
+                       f"shorten {text} by at least {full - post.limit} to keep them in the post")
+        else:
+            message = (f"the {channel} {kind} is {full}/{post.limit} with its {len(items)} scam indicators "
+                       f"({counted}); shorten {text} by at least {first - post.limit} to keep the first one "
+                       f"({items[0]}), or by {full - post.limit} to keep all {len(items)}")
+            hint = "the post lists the scam indicators in the order written: put the most important first"
+        yield source.problem(field, "error", message, hint)
+
+
+def _note_key(source: SourceFile, alert: Alert) -> tuple[str | int, ...]:
+    """Where this file writes the latest update's note: its `updates:` entry, else `update_note`."""
+    for index, update in enumerate(getattr(source.matter, "updates", None) or ()):
+        if update.at == alert.updated_at:
+            return ("updates", index, "note")
+    return ("update_note",)
 
 
 def _template_problem(source: SourceFile, config: Config, channel: str, exc: jinja2.TemplateError) -> Problem:
@@ -443,12 +462,14 @@ def _template_problem(source: SourceFile, config: Config, channel: str, exc: jin
 
 
 def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang: str,
-                  note: bool = False) -> int | None:
+                  note: bool = False, keep: int | None = None) -> int | None:
     """The length of the post before the renderer cut it: rendered with a short stand-in for the
     summary (or reason), which is then replaced by the real text, escaped as the renderer escapes
-    it, and counted as the network counts what its reader sees."""
+    it, and counted as the network counts what its reader sees. The scam indicators stay in
+    (`keep`: only that many, and how many more the page has), as the post keeps them."""
     text = alert.texts[lang]
-    alert = replace(alert, indicators=Indicators())  # the renderer leaves them out before it cuts
+    if keep == 0:
+        alert, keep = replace(alert, indicators=Indicators()), None
     if action == "withdraw":
         original = alert.withdrawn.get(lang, "")
         probe = replace(alert, withdrawn={**alert.withdrawn, lang: _PROBE})
@@ -459,7 +480,7 @@ def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang:
     else:
         original = text.summary
         probe = replace(alert, texts={**alert.texts, lang: replace(text, summary=_PROBE)})
-    rendered = posts.render(probe, config, channel, action, lang).text
+    rendered = posts.render(probe, config, channel, action, lang, keep=keep).text
     if rendered.count(_PROBE) != 1:
         return None
     return posts.count(channel, rendered.replace(_PROBE, posts.markup_of(channel).escape(original)))

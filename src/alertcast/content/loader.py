@@ -568,6 +568,13 @@ def _text(source: SourceFile) -> Text:
                 source.path, source.body_line)
 
 
+def _written_order(source: SourceFile, parent: tuple[str, ...], keys: tuple[str, ...]) -> tuple[str, ...]:
+    """`keys` in the order the file writes them (those it leaves out last, in their usual order)."""
+    written = {key: source.positions[parent + (key,)] for key in keys if parent + (key,) in source.positions}
+    return tuple(sorted(keys, key=lambda k: (k not in written, (written[k].line, written[k].col) if k in written
+                                             else (0, keys.index(k)))))
+
+
 def _updates(sources: list[SourceFile]) -> tuple[Update, ...]:
     """Every update, oldest first, with its note in each language. The older single
     `updated_at` + `update_note` is one more update (for a withdrawn alert without a note,
@@ -606,7 +613,8 @@ def _alert(item_id: str, sources: list[SourceFile]) -> Alert:
         withdrawn={s.lang: s.matter.withdrawn for s in sources if s.matter.withdrawn},
         banner=banner,
         channels=channels,
-        indicators=Indicators(tuple(si.domains), tuple(si.addresses), tuple(si.handles)),
+        indicators=Indicators(tuple(si.domains), tuple(si.addresses), tuple(si.handles),
+                              _written_order(sources[0], ("scam_indicators",), ("domains", "addresses", "handles"))),
         related=tuple(m.related),
         texts={s.lang: _text(s) for s in sources},
         updates=updates,

@@ -85,6 +85,13 @@ class Indicators:
     domains: tuple[str, ...] = ()
     addresses: tuple[str, ...] = ()  # "chain:address", e.g. "tron:TX...", "eth:0x..."
     handles: tuple[str, ...] = ()  # "platform:handle", e.g. "telegram:@fake_support"
+    #: The kinds in the order the editor wrote them: a post that has room for only some lists
+    #: them in this order, so the most important comes first.
+    order: tuple[str, ...] = field(default=("domains", "addresses", "handles"), compare=False)
+
+    def in_order(self) -> list[tuple[str, str]]:
+        """(kind, value) of every indicator, in the editor's order."""
+        return [(kind, value) for kind in self.order for value in getattr(self, kind)]
 
     def __bool__(self) -> bool:
         return bool(self.domains or self.addresses or self.handles)

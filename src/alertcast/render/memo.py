@@ -55,7 +55,7 @@ def _alert_key(alert: Alert) -> tuple:
         alert.id, alert.severity, alert.category, alert.publish_at, alert.expires_at, alert.updated_at,
         tuple(sorted(alert.update_note.items())), tuple(sorted(alert.withdrawn.items())), alert.banner,
         tuple((u.at, tuple(sorted(u.note.items()))) for u in alert.updates),
-        alert.channels, alert.indicators, alert.related,
+        alert.channels, alert.indicators, alert.indicators.order, alert.related,
         tuple(sorted((lang, t.title, t.summary) for lang, t in alert.texts.items())),
     )
 
