@@ -252,9 +252,12 @@ def test_changed_guides_and_settings_are_listed(cli, repo):
     assert f"Other changed files: content/guides/{guide.name}" in out
 
 
-def test_a_post_cut_to_fit_is_a_warning(cli, repo):
+def test_a_post_cut_to_fit_is_an_error_never_a_tick_and_counted_as_check_counts(cli, repo):
     set_summary(repo / "content" / "alerts" / "new-drop.zh.md", "假冒的领取页面会让你签名授权，然后转走你的代币。" * 20)
     out = report(cli, repo, "--base", "main").output
     block = out.split("== new-drop")[1].split("\n== ")[0]
-    assert re.search(r"-- mastodon \[zh\] post: \d+/500 .*✅, summary shortened to fit", block), block
-    assert "⚠️ the mastodon post is cut to fit 500 characters" in block
+    line = re.search(r"-- mastodon \[zh\] post: \d+/500 .*", block)[0]
+    assert "❌ would be cut to fit" in line and "✅" not in line, line
+    checked = cli("check", "-p", repo)
+    counts = re.search(r"(\d+) error\(s\), (\d+) warning\(s\)", checked.stderr).groups()
+    assert re.search(rf"^❌ {counts[0]} error\(s\), {counts[1]} warning\(s\)", out, re.MULTILINE), (counts, out)

@@ -13,9 +13,10 @@ from .config import CONFIG_FILE, Config, load_config
 from .content.loader import Loaded, load_all
 from .content.models import Content
 from .effects import Sent
-from .gitrefs import GitError, changed_files, export, find_repo, resolve
+from .gitrefs import GitError, changed_files, current_commit, default_base, export, find_repo, resolve
 from .problems import ContentError
 from .report import Report, build_report
+from .schedule import publish_path
 
 __all__ = ["GitError", "from_git"]
 
@@ -67,11 +68,17 @@ def sent_posts(config: Config, project: Path) -> Sent | None:
     return counts
 
 
-def from_git(project: Path, base_ref: str, head_ref: str | None, now: datetime) -> Report:
-    """Compare `project` at `base_ref` with `head_ref` (or the working tree); raise GitError or ContentError."""
+def from_git(project: Path, base_ref: str | None, head_ref: str | None, now: datetime,
+             env: dict[str, str] | None = None) -> Report:
+    """Compare `project` at `base_ref` (default: the branch the pull request targets, else
+    main) with `head_ref` (or the working tree); raise GitError or ContentError."""
     if not project.is_dir():
         raise GitError(f"{project} is not a folder; pass the project folder that holds {CONFIG_FILE}")
     repo = find_repo(project)
+    if base_ref is None:
+        import os
+
+        base_ref = default_base(repo, dict(os.environ if env is None else env))
     base_commit = resolve(repo, base_ref)
     head_commit = resolve(repo, head_ref) if head_ref else None
     with tempfile.TemporaryDirectory(prefix="alertcast-report-") as tmp:
@@ -87,9 +94,14 @@ def from_git(project: Path, base_ref: str, head_ref: str | None, now: datetime) 
         head: Loaded = load_all(config)
         base = _load_base(base_root, config)
         changed = changed_files(base_root, head_root, _parts(config))
+        notes = ()
+        if not changed and head_commit is None and base_commit == current_commit(repo):
+            notes = (f"The base {base_ref} is the commit you are on, and the working tree has no change to "
+                     "compare: your changes are already committed in it. Compare with the branch the pull "
+                     "request targets: alertcast report --base main (the default).",)
         return build_report(base, head, config, now, changed, _label(base_ref, base_commit),
                             _label(head_ref, head_commit) if head_ref and head_commit else "working tree",
-                            sent_posts(config, project))
+                            sent_posts(config, project), publish_path(repo.top), notes)
 
 
 def _label(ref: str, commit: str) -> str:
