@@ -317,11 +317,15 @@ def _summary_plain(source: SourceFile) -> Iterator[Problem]:
                              "write the summary as plain sentences")
 
 
+_PLACEHOLDER_NAMES = {"update_note": "update note", "withdrawn": "withdrawal reason", "note": "update note"}
+
+
 def _placeholders(source: SourceFile) -> Iterator[Problem]:
     """Text `alertcast new` wrote for the editor to replace: it must never go live."""
-    for key in ("title", "summary"):
-        if is_placeholder(getattr(source.matter, key, None) or ""):
-            yield source.problem((key,), "error", f"placeholder left from `alertcast new`: write the {key}",
+    for where, text in _front_texts(source):
+        if is_placeholder(text):
+            what = _PLACEHOLDER_NAMES.get(str(where[-1]), str(where[-1]))
+            yield source.problem(where, "error", f"placeholder left from `alertcast new`: write the {what}",
                                  "replace the TODO text with your own")
     if MARK not in source.body:  # masking code only blanks characters: no placeholder line without it
         return
