@@ -20,6 +20,7 @@ from ..render.site import LEADING_H1
 from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
 from .models import SOCIAL_CHANNELS, Alert, Content, Indicators
 from .placeholders import MARK, is_placeholder
+from .sitelinks import in_language, language_of
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -116,6 +117,13 @@ def _body_links(source: SourceFile, config: Config, indicators: tuple[frozenset[
         if parts.scheme in ("http", "https"):
             if _indicator_of((parts.hostname or "").lower(), indicators):
                 continue  # an error from _clickable_hosts, at the same place
+            corrected = in_language(target, source.lang, config)
+            if corrected:
+                yield Problem(source.shown, line, col, "warning",
+                              f"link to the {language_of(target, config)[0]} page {target} from this {source.lang} file: "
+                              "its readers land on a page in another language",
+                              f"link to {corrected}, or to the file (e.g. ../guides/NAME.md), which follows the "
+                              "reader's language")
             if not config.allows_link(target):
                 yield Problem(source.shown, line, col, "warning", f"link to {parts.hostname}, a domain not on the allow-list",
                               "link only to official domains, or add it to extra.alertcast.allowed_link_domains")
