@@ -128,7 +128,7 @@ def test_status_shows_live_scheduled_and_last_publish(project, cli):
     assert result.exit_code == 0, result.output
     out = result.output
     assert "live (1):\n  live-phishing [warning]" in out
-    assert "scheduled-maintenance at 2026-04-01 09:00:00 CST" in out
-    assert "next change: 2026-04-01 09:00:00 CST" in out
-    assert "last publish: 2026-03-15 00:00:00 CST ok (boundary)" in out
+    assert "scheduled-maintenance at 2026-04-01 09:00:00 Beijing time (UTC+8)" in out
+    assert "next change: 2026-04-01 09:00:00 Beijing time (UTC+8)" in out
+    assert "last publish: 2026-03-15 00:00:00 Beijing time (UTC+8) ok (boundary)" in out
     assert "last sync: never" in out and "outbox: empty" in out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import datetime
 
 from . import effects
 from .config import Config
@@ -22,6 +22,7 @@ from .problems import Problem, display_path
 from .render import posts as render_posts
 from .render.banner import banner_item
 from .schedule import PublishPath
+from .timefmt import editor_time
 
 KINDS = ("added", "modified", "withdrawn", "removed", "unreadable")
 _STATUS = {State.live: "live now", State.scheduled: "scheduled", State.expired: "expired", State.withdrawn: "withdrawn"}
@@ -262,16 +263,8 @@ def _unreadable(changed: frozenset[str], alert_dir: str, problems: list[Problem]
 
 
 def when(t: datetime | None, tz: str) -> str:
-    """A time in the editors' zone and in UTC, e.g. `2026-04-01 09:00 Asia/Shanghai (01:00 UTC)`."""
-    if t is None:
-        return "never"
-    from zoneinfo import ZoneInfo
-
-    local = t.astimezone(ZoneInfo(tz))
-    utc = t.astimezone(timezone.utc)
-    same_day = local.date() == utc.date()
-    return f"{local:%Y-%m-%d %H:%M} {tz} ({utc:%H:%M} UTC)" if same_day else \
-        f"{local:%Y-%m-%d %H:%M} {tz} ({utc:%Y-%m-%d %H:%M} UTC)"
+    """A time in the editors' zone with its offset and label, e.g. `2026-04-01 09:00 Beijing time (UTC+8)`."""
+    return "never" if t is None else editor_time(t, tz)
 
 
 _EFFECTS = {"withdraw": "what the withdrawal does:", "update": "what the update does to the earlier posts:"}
@@ -344,7 +337,7 @@ def to_markdown(report: Report) -> str:
         if c.problems:
             out += ["**Problems**", ""] + [f"- {_md(_problem_line(p))}" for p in c.problems] + [""]
         if c.kind not in ("removed", "unreadable"):
-            out += _banners_md(c)
+            out += _banners_md(c, report.tz)
         if c.posts:
             out += ["**Posts**", "", "| channel | language | action | length | limit | fits |",
                     "| --- | --- | --- | --- | --- | --- |"]
@@ -362,7 +355,15 @@ def to_markdown(report: Report) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _banners_md(c: Change) -> list[str]:
+def _banner_times(item: dict, tz: str) -> str:
+    """The banner file's times are UTC for apps (`Z`); say what they are for the editor."""
+    def shown(value: str | None) -> str:
+        return "none" if value is None else when(datetime.fromisoformat(value.replace("Z", "+00:00")), tz)
+    return (f"starts_at {item['starts_at']} is {shown(item['starts_at'])}; "
+            f"ends_at {item['ends_at'] or 'null'} is {shown(item['ends_at'])} (apps read UTC)")
+
+
+def _banners_md(c: Change, tz: str) -> list[str]:
     if not c.banners:
         return ["**Banner**: no banner channel", ""]
     out = ["**Banner**", ""]
@@ -371,6 +372,7 @@ def _banners_md(c: Change) -> list[str]:
             out += [f"- `{b.lang}`: {b.note}"]
             continue
         out += [f"`{b.lang}`" + (f" ({b.note})" if b.note else ""), "", "```json", b.json, "```", ""]
+        out += [_banner_times(b.item, tz), ""]
     return out + [""] if out[-1] != "" else out
 
 
@@ -406,6 +408,8 @@ def to_text(report: Report) -> str:
             for b in c.banners:
                 out.append(f"   banner [{b.lang}]: " + (b.note if b.item is None else
                                                          json.dumps(b.item, ensure_ascii=False, sort_keys=True)))
+                if b.item is not None:
+                    out.append(f"      {_banner_times(b.item, report.tz)}")
         for p in c.posts:
             out.append(f"   -- {p.channel} [{p.lang}] {c.post_action}: {p.length}/{p.limit} {p.unit} {_fit(p)}")
             out += [f"      | {line}" for line in p.text.split("\n")]

@@ -8,6 +8,8 @@ writes one it is offered as `2026-12-08T09:00:00+08:00`, ready to paste into fro
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,3 +59,33 @@ def to_paste(t: datetime, zone: str) -> str:
 def naive_in_zone(t: datetime, zone: str) -> datetime:
     """A time written without an offset, read as the editors' zone (to offer the corrected value)."""
     return t.replace(tzinfo=ZoneInfo(zone))
+
+
+#: Ways editors write a zone that a time in front matter cannot carry, with the offset each means.
+_ZONE_WORDS = {"北京时间": "+08:00", "CST": "+08:00", "UTC+8": "+08:00", "UTC+08:00": "+08:00", "GMT+8": "+08:00",
+               "Asia/Shanghai": "+08:00", "HKT": "+08:00", "UTC": "+00:00", "GMT": "+00:00", "Z": "+00:00"}
+_WORDS_RE = re.compile(r"\s*(" + "|".join(re.escape(w) for w in sorted(_ZONE_WORDS, key=len, reverse=True)) + r")\s*$")
+
+
+def suggest(value: object, zone: str) -> str | None:
+    """The value to paste for a time written without a usable offset, or None when it cannot
+    be read: `2026-12-08 09:00` (read in the editors' zone), `2026/12/08 09:00 北京时间`,
+    `2026-12-08T09:00 CST`, `2026-12-08` (midnight: say the hour you mean)."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        found = _WORDS_RE.search(text)
+        offset_text = ""
+        if found and found.start() > 0:
+            offset_text, text = _ZONE_WORDS[found.group(1)], text[:found.start()].strip()
+        text = text.replace("/", "-").replace("年", "-").replace("月", "-").replace("日", " ").strip()
+        try:
+            moment = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
+        except ValueError:
+            return None
+        if offset_text and moment.tzinfo is None:
+            moment = datetime.fromisoformat(moment.isoformat() + offset_text)
+    if moment.tzinfo is None:
+        moment = naive_in_zone(moment, zone)
+    return to_paste(moment, zone)

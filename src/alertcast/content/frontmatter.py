@@ -16,6 +16,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from ..problems import hint_error, text_error
+from ..timefmt import editor_time
 from .addresses import COPY_AGAIN, address_problem
 from .models import CATEGORIES, FREQUENCIES, GUIDE_LEVELS, KNOWN_CHANNELS, PLACEMENTS, PLATFORMS
 
@@ -56,6 +57,12 @@ class _Strict(BaseModel):
 
 
 EXAMPLE_TIME = "2026-11-01T08:00:00+08:00"
+
+
+def _when(t: datetime, info: ValidationInfo) -> str:
+    """A time in a message: in the editors' zone, labelled, when the loader says which zone."""
+    zone = (info.context or {}).get("zone") if info.context is not None else None
+    return editor_time(t, zone) if zone else t.isoformat()
 
 
 def _missing(info: ValidationInfo, key: str) -> bool:
@@ -282,7 +289,7 @@ class AlertMatter(_Strict):
     def _expires_after_publishing(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         published = info.data.get("publish_at")
         if value and published and value <= published:
-            raise hint_error(f"must be after publish_at ({published.isoformat()})",
+            raise hint_error(f"must be after publish_at ({_when(published, info)})",
                              "set a later expires_at, or remove it to keep the alert in the banner")
         return value
 
@@ -293,7 +300,7 @@ class AlertMatter(_Strict):
         times = [u.at for u in value]
         for u in value:
             if published and u.at < published:
-                raise hint_error(f"has an update at {u.at.isoformat()}, before publish_at ({published.isoformat()}); "
+                raise hint_error(f"has an update at {_when(u.at, info)}, before publish_at ({_when(published, info)}); "
                                  "an alert cannot be updated before it is published",
                                  "set the update's at: to when the text changed")
         if len(set(times)) < len(times):
@@ -305,7 +312,7 @@ class AlertMatter(_Strict):
     def _updated_after_publishing(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         published = info.data.get("publish_at")
         if value and published and value < published:
-            raise hint_error(f"is before publish_at ({published.isoformat()}); an alert cannot be updated before "
+            raise hint_error(f"is before publish_at ({_when(published, info)}); an alert cannot be updated before "
                              "it is published", "set updated_at to when the text changed")
         return value
 
@@ -329,7 +336,7 @@ class AlertMatter(_Strict):
         withdrawn_at, updates = info.data.get("updated_at"), info.data.get("updates") or []
         latest = max((u.at for u in updates), default=None)
         if withdrawn_at and latest and withdrawn_at < latest:
-            raise hint_error(f"is dated by updated_at before its last update ({latest.isoformat()}); "
+            raise hint_error(f"is dated by updated_at before its last update ({_when(latest, info)}); "
                              "a withdrawal ends the alert's history",
                              "set updated_at to when the alert was withdrawn, after every update")
         return value

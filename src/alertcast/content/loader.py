@@ -42,6 +42,7 @@ from .models import (
     Text,
     Update,
 )
+from ..timefmt import editor_time, suggest
 from .parsecache import PARSED, ParseCache
 
 MAX_FILE_BYTES = 256 * 1024
@@ -129,10 +130,11 @@ def read_file(path: Path | str, section: str, config: Config, base: Path, shown:
         return None, [Problem(shown, 1, 1, "error", f"file is {size // 1024} KiB, over the {MAX_FILE_BYTES // 1024} KiB limit",
                               "split it into several pages")]
     try:
+        zone = config.settings.timezone  # the zone a time without an offset is offered in
         if cache is None:
-            return _parse(Path(path), Path(path).read_bytes(), shown, section, stem, lang)
-        return cache.get(os.fspath(path), (shown, section), stat,
-                         lambda raw: _parse(Path(path), raw, shown, section, stem, lang))
+            return _parse(Path(path), Path(path).read_bytes(), shown, section, stem, lang, zone)
+        return cache.get(os.fspath(path), (shown, section, zone), stat,
+                         lambda raw: _parse(Path(path), raw, shown, section, stem, lang, zone))
     except OSError as exc:  # removed or made unreadable since it was listed
         return None, [_unreadable(path, shown, exc)]
 
@@ -155,7 +157,7 @@ def _unreadable(path: Path | str, shown: str, exc: OSError) -> Problem:
 
 
 def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,
-           lang: str) -> tuple[SourceFile | None, list[Problem]]:
+           lang: str, zone: str = "UTC") -> tuple[SourceFile | None, list[Problem]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -189,23 +191,50 @@ def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,
                                   "delete it; it breaks feeds and CAP messages")]
     schema = _MATTER[section]
     try:
-        matter = schema.model_validate(data)
+        matter = schema.model_validate(data, context={"zone": zone})
     except ValidationError as exc:
         problems = validation_problems(exc, shown, positions, (), schema, "the front-matter reference in README.md")
-        return None, [_time_hint(p) for p in problems]
+        return None, [_time_hint(p, data, positions, zone) for p in problems]
     return SourceFile(path, shown, section, stem, lang, matter, positions, body, body_line), []
 
 
-def _time_hint(problem: Problem) -> Problem:
+def _time_hint(problem: Problem, data: dict, positions: dict, zone: str) -> Problem:
+    """A time check cannot use gets the value to paste instead, in the editors' zone, when the
+    written one can be read at all (`2026-12-08 09:00`, `2026/12/08 09:00 北京时间`, `…Z`)."""
+    key = problem.message.split(":")[0]
     if "timezone" in problem.message or "time zone" in problem.message:
-        return Problem(problem.path, problem.line, problem.col, problem.level,
-                       problem.message.split(":")[0] + " has no time zone",
-                       f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
-    if "Input should be a valid datetime" in problem.message:  # pydantic's words for text it cannot read
-        return Problem(problem.path, problem.line, problem.col, problem.level,
-                       problem.message.split(":")[0] + f" is not a time like {EXAMPLE_TIME}",
-                       "write the date (year-month-day), T, the time and its offset from UTC")
-    return problem
+        message, fallback = f"{key} has no time zone", f"write a full time with its offset, e.g. {EXAMPLE_TIME}"
+    elif "Input should be a valid datetime" in problem.message:  # pydantic's words for text it cannot read
+        message, fallback = (f"{key} is not a time like {EXAMPLE_TIME}",
+                             "write the date (year-month-day), T, the time and its offset from UTC")
+    elif "is a date without a time" in problem.message:
+        message, fallback = problem.message, problem.hint
+    else:
+        return problem
+    value = _value_at(data, positions, problem.line, problem.col)
+    fixed = suggest(value, zone) if value is not None else None
+    if fixed is None:
+        return Problem(problem.path, problem.line, problem.col, problem.level, message, fallback)
+    moment = datetime.fromisoformat(fixed)
+    if "date without a time" in message:
+        hint = f"write {fixed} ({editor_time(moment, zone)}), with the hour you mean"
+    else:
+        hint = f"write {fixed} ({editor_time(moment, zone)}): paste it as it is"
+    return Problem(problem.path, problem.line, problem.col, problem.level, message, hint)
+
+
+def _value_at(data: Any, positions: dict, line: int, col: int) -> Any:
+    """The value of the key written at (line, col), or None."""
+    for key, pos in positions.items():
+        if key and pos.line == line and pos.col == col:
+            value = data
+            try:
+                for part in key:
+                    value = value[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+            return value
+    return None
 
 
 def discover(content_dir: Path) -> list[tuple[str, str]]:

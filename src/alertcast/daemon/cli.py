@@ -95,13 +95,13 @@ def status(project: str, now: str | None) -> None:
     """Show what is live now, what is scheduled next (in the project's timezone), the outbox
     summary, and the last publish and sync."""
     from ..cli import TimeParam, project_config
+    from ..timefmt import editor_time
 
     config = project_config(project)
     at = TimeParam().convert(now, None, None) if now else datetime.now(timezone.utc).replace(microsecond=0)
-    tz = config.tz
 
-    def local(t: datetime) -> str:
-        return t.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+    def local(t: datetime) -> str:  # the editors' zone, with its offset and label
+        return editor_time(t, config.settings.timezone, seconds=True)
 
     click.echo(f"now: {local(at)}")
     content, problems = load_content(config)
