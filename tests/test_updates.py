@@ -138,3 +138,17 @@ def test_scaffold_updates_example_is_valid_when_uncommented(cli, project):
     result = cli("check", "-p", project)
     assert "updates" not in result.stdout, result.stdout
     assert "placeholder left from `alertcast new`: write the title" in result.stdout  # the file was read
+
+
+def test_a_withdrawn_alert_keeps_its_earlier_updates_in_the_history(project, tmp_path):
+    _with_updates(project, times=TIMES[:2])
+    for lang, reason in (("zh", "误报：该网站确为官方网站。"), ("en", "Reported in error: the site is ours.")):
+        path = project / LIVE.format(lang=lang)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("channels:", f'updated_at: 2026-03-07T08:00:00+08:00\nwithdrawn: "{reason}"\n'
+                                     "channels:", 1), encoding="utf-8")
+    page = _page(project, NOW, "en", tmp_path)
+    history = page[page.index("Reported in error"):]
+    found = [page.index("Reported in error: the site is ours."), page.index(NOTES["en"][1]), page.index(NOTES["en"][0])]
+    assert found == sorted(found), found  # the withdrawal, then the updates, newest first
+    assert history.count("Updated") >= 2

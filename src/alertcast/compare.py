@@ -51,11 +51,12 @@ def sent_posts(config: Config, project: Path) -> Sent | None:
         if not path.is_file():
             return None
         url = f"sqlite:///{path.resolve()}"
-    from .broadcast.outbox import outbox
-    from .state import make_engine
+    from sqlalchemy import create_engine
 
-    try:
-        engine = make_engine(url)
+    from .broadcast.outbox import outbox
+
+    try:  # a server that does not answer must not hold the report up
+        engine = create_engine(url, connect_args={} if url.startswith("sqlite") else {"connect_timeout": 5})
         with engine.connect() as conn:
             found = conn.execute(select(outbox.c.alert_id, outbox.c.channel, func.count(func.distinct(outbox.c.remote_id)))
                                  .where(and_(outbox.c.status == "sent", outbox.c.remote_id != "",

@@ -484,14 +484,15 @@ def _lifecycle(alert: Alert, plan: Plan, config: Config, lang: str, expires: str
     w = words(lang)
     state = plan.states[alert.id]
     steps: list[tuple[datetime | None, str, str]] = [(alert.publish_at, w["published"], "")]
-    updates = [(u.at, u.note.get(lang, "")) for u in alert.updates]
-    if not every or not updates:  # only the latest (content built without the list has just updated_at)
-        updates = [(alert.updated_at, alert.update_note.get(lang, ""))] if alert.updated_at else []
-    if state is State.withdrawn:
+    if state is State.withdrawn:  # its updated_at is the withdrawal; the updates before it stay listed
         if every:
-            steps += [(when, w["updated"], note) for when, note in updates]
+            steps += [(u.at, w["updated"], u.note.get(lang, "")) for u in alert.updates]
         steps.append((alert.updated_at, w["withdrawn_on"], alert.reason(lang, config.default_lang)))
         return steps
+    if every and alert.updates:
+        updates = [(u.at, u.note.get(lang, "")) for u in alert.updates]
+    else:  # the latest only (an alert built without the list has just updated_at)
+        updates = [(alert.updated_at, alert.update_note.get(lang, ""))] if alert.updated_at else []
     steps += [(when, w["updated"], note) for when, note in updates]
     if alert.expires_at:
         steps.append((alert.expires_at, w["expired_on"] if state is State.expired else w[expires], ""))
