@@ -3,7 +3,8 @@
     python3 scripts/screenshots.py
 
 Builds `content/` at a fixed moment into a temporary directory, serves it, and saves
-docs/screenshots/<page>-<lang>.png from headless Chromium at 1280x900.
+docs/screenshots/<page>-<lang>.png from headless Chromium at 1280x900, and the banner mock
+`alertcast preview` serves (the app's home and support screens) as banner-mock-<lang>.png.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ sys.path.insert(0, str(REPO / "src"))
 
 from alertcast import pipeline  # noqa: E402
 from alertcast.config import load_config  # noqa: E402
+from alertcast.render.banner_mock import PATH as MOCK_PATH  # noqa: E402
+from alertcast.render.banner_mock import render_mock  # noqa: E402
 
 NOW = datetime.fromisoformat("2026-11-22T12:00:00+08:00")  # the moment README names
 PAGES = {"home": "", "alerts": "alerts/", "alert": "alerts/fake-support-telegram/",
@@ -43,7 +46,11 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        result = pipeline.build(load_config(REPO), NOW, Path(tmp) / "site", signing_key=None)
+        config = load_config(REPO)
+        result = pipeline.build(config, NOW, Path(tmp) / "site", signing_key=None)
+        mock = result.output / MOCK_PATH
+        mock.parent.mkdir(parents=True, exist_ok=True)
+        mock.write_bytes(render_mock(result.plan, config))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(result.output)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_address[1]}/"
@@ -76,6 +83,11 @@ def main() -> None:
                     phone.goto(base + prefix + path)
                     _save(phone, name, lang)
                 phone.close()
+            page.goto(base + MOCK_PATH)
+            for index, lang in enumerate(config.languages):  # one row of phones per language
+                target = REPO / "docs" / "screenshots" / f"banner-mock-{lang}.png"
+                page.locator(".row").nth(index).screenshot(path=str(target))
+                print(target.relative_to(REPO))
             browser.close()
         server.shutdown()
 

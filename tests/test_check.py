@@ -81,11 +81,11 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
     "time without time zone": (
         [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-03-01 10:00:00")],
         [f"{ALERT_EN}:6:1: error: 'publish_at' has no time zone "
-         "(write a full time with its offset, e.g. 2026-11-01T08:00:00+08:00)"]),
+         "(write 2026-03-01T10:00:00+08:00 (2026-03-01 10:00 Beijing time (UTC+8)): paste it as it is)"]),
     "date instead of time": (
         [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-03-01")],
         [f"{ALERT_EN}:6:1: error: 'publish_at': is a date without a time "
-         "(write a full time with its offset, e.g. 2026-11-01T08:00:00+08:00)"]),
+         "(write 2026-03-01T00:00:00+08:00 (2026-03-01 00:00 Beijing time (UTC+8)), with the hour you mean)"]),
     "number instead of time": (
         [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 20260301")],
         [f"{ALERT_EN}:6:1: error: 'publish_at': is a number, not a time "
@@ -97,7 +97,15 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
     "time in another format": (
         [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026/03/01 10:00")],
         [f"{ALERT_EN}:6:1: error: 'publish_at' is not a time like 2026-11-01T08:00:00+08:00 "
+         "(write 2026-03-01T10:00:00+08:00 (2026-03-01 10:00 Beijing time (UTC+8)): paste it as it is)"]),
+    "time in a form check cannot read": (
+        [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: next monday")],
+        [f"{ALERT_EN}:6:1: error: 'publish_at' is not a time like 2026-11-01T08:00:00+08:00 "
          "(write the date (year-month-day), T, the time and its offset from UTC)"]),
+    "time with a zone name": (
+        [(ALERT_EN, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-03-01 10:00 北京时间")],
+        [f"{ALERT_EN}:6:1: error: 'publish_at' is not a time like 2026-11-01T08:00:00+08:00 "
+         "(write 2026-03-01T10:00:00+08:00 (2026-03-01 10:00 Beijing time (UTC+8)): paste it as it is)"]),
     "time with full-width colons": (
         [(ALERT_ZH, "publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-03-01T10\uff1a00\uff1a00+08:00")],
         [f"{ALERT_ZH}:6:1: error: 'publish_at': '2026-03-01T10\uff1a00\uff1a00+08:00' is written with full-width "
@@ -168,11 +176,11 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
     # -- times ---------------------------------------------------------------------------------
     "expiry before publication": (
         [(AIRDROP_EN, "expires_at: 2026-02-20T08:00:00+08:00", "expires_at: 2026-01-20T08:00:00+08:00")],
-        [f"{AIRDROP_EN}:7:1: error: 'expires_at': must be after publish_at (2026-02-01T08:00:00+08:00) "
+        [f"{AIRDROP_EN}:7:1: error: 'expires_at': must be after publish_at (2026-02-01 08:00 Beijing time (UTC+8)) "
          "(set a later expires_at, or remove it to keep the alert in the banner)"]),
     "update before publication": (
         [(ALERT_EN, "updated_at: 2026-03-02T12:00:00+08:00", "updated_at: 2026-02-02T12:00:00+08:00")],
-        [f"{ALERT_EN}:7:1: error: 'updated_at': is before publish_at (2026-03-01T10:00:00+08:00); an alert cannot "
+        [f"{ALERT_EN}:7:1: error: 'updated_at': is before publish_at (2026-03-01 10:00 Beijing time (UTC+8)); an alert cannot "
          "be updated before it is published (set updated_at to when the text changed)"]),
     "update note without update time": (
         [(AIRDROP_EN, "channels: [banner, cap]", "update_note: \"fixed\"\nchannels: [banner, cap]")],
@@ -838,10 +846,11 @@ def test_update_note_too_long_for_the_shipped_template_points_at_the_note(cli, p
     _set(project, ALERT_EN, "update_note", "n" * 300)
     result = check(cli, project)
     [line] = problems(result)
-    found = re.fullmatch(rf"{ALERT_EN}:8:1: error: the x update post is (\d+)/280 {re.escape(X_UNITS)}; "
-                         r"shorten the update note by at least (\d+)", line)
+    found = re.fullmatch(rf"{ALERT_EN}:8:1: error: the x update post is (\d+)/280 with its 3 scam indicators "
+                         rf"{re.escape(X_UNITS)}; shorten the update note by at least (\d+) to keep the first one "
+                         r"\(wallet-verify\[\.\]example\), or by (\d+) to keep all 3 \(.*\)", line)
     assert found, line
-    assert int(found[1]) - 280 == int(found[2]) > 20  # the 300 n's, a headline and a link
+    assert int(found[1]) - 280 == int(found[3]) > int(found[2]) > 20  # the 300 n's, a headline, indicators, a link
 
 
 def test_withdrawal_reason_is_measured(cli, project):

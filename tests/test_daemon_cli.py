@@ -131,8 +131,8 @@ def test_status_shows_live_scheduled_and_last_publish(project, cli):
     assert result.exit_code == 0, result.output
     out = result.output
     assert "live (1):\n  live-phishing [warning]" in out
-    assert "scheduled-maintenance at 2026-04-01 09:00:00 CST (UTC+08:00)" in out  # CST alone is ambiguous
-    assert "next change: 2026-04-01 09:00:00 CST (UTC+08:00)" in out
-    assert "last publish: 2026-03-15 00:00:00 CST (UTC+08:00) ok (boundary)" in out
+    assert "scheduled-maintenance at 2026-04-01 09:00:00 Beijing time (UTC+8)" in out
+    assert "next change: 2026-04-01 09:00:00 Beijing time (UTC+8)" in out
+    assert "last publish: 2026-03-15 00:00:00 Beijing time (UTC+8) ok (boundary)" in out
     assert "leader: none" in out and "deployed (site/): nothing published yet" in out
     assert "last sync: never" in out and "outbox: empty" in out

@@ -331,6 +331,7 @@ def test_update_post_leads_with_what_changed(content, config):
     assert cut.fits and cut.truncated and note_line.endswith("…")
     assert note_line[:-1].split()[-1] in ("We", "found", "more", "sites")  # cut at a word boundary
     assert "Scammers" not in cut.text and cut.link in cut.text
+    assert "Do not trust: wallet-verify[.]example, +2 more on the page" in cut.text  # the first indicator stays
 
 
 def test_withdrawal_post_is_a_neutral_correction(project, content):

@@ -142,7 +142,7 @@ def test_now_option_and_summary(project, cli, tmp_path):
     result = cli("build", "-p", project, "--no-site", "--now", "2026-04-01T12:00:00+08:00", "-o", out)
     assert result.exit_code == 0
     assert "live: scheduled-maintenance, live-phishing" in result.output
-    assert "next change: 2026-04-02T09:00:00+08:00" in result.output
+    assert "next change: 2026-04-02 09:00 Beijing time (UTC+8)" in result.output
     assert b"scheduled-maintenance" in (out / "api/v1/banners/zh.json").read_bytes()
 
 
@@ -294,7 +294,7 @@ def test_cli_shows_progress_on_a_terminal_only(project, tmp_path):
     code, logged = run_cli(args, tmp_path, terminal=False)
     assert code == 0 and "\x1b" not in logged
     assert "load content" not in logged  # no progress in a log ...
-    assert "live: live-phishing" in logged and "next change: 2026-04-01T09:00:00+08:00" in logged  # ... the summary
+    assert "live: live-phishing" in logged and "next change: 2026-04-01 09:00 Beijing time (UTC+8)" in logged  # ... the summary
 
 
 FULL_DISK = """

@@ -103,10 +103,13 @@ def test_report_takes_the_project_as_every_command_does(cli, repo):
     assert cli("report", "--project", repo, "--base", "main", "--now", NOW.isoformat()).output == by_path.output
 
 
-def test_report_says_when_each_alert_goes_live_in_both_zones(cli, repo):
+def test_report_says_when_each_alert_goes_live_in_the_editors_zone_with_offset_and_label(cli, repo):
     out = report(cli, repo, "--base", "main").output
-    assert "goes live: 2026-03-16 08:00 Asia/Shanghai (00:00 UTC)" in out
-    assert "goes live: 2026-03-31 09:00 Asia/Shanghai (01:00 UTC)" in out
+    assert "goes live: 2026-03-16 08:00 Beijing time (UTC+8)" in out
+    assert "goes live: 2026-03-31 09:00 Beijing time (UTC+8)" in out
+    assert "Asia/Shanghai (" not in out and ":00 UTC)" not in out  # one way of writing a time
+    # the banner file's UTC times are said in the editors' zone too
+    assert "starts_at 2026-03-16T00:00:00Z is 2026-03-16 08:00 Beijing time (UTC+8)" in out
 
 
 def test_report_shows_each_channel_post_length_against_its_limit(cli, repo):
@@ -132,7 +135,7 @@ def test_report_flags_a_summary_too_long_for_the_strictest_channel(cli, repo):
 
 def test_report_shows_the_banner_apps_will_get(cli, repo):
     out = report(cli, repo, "--base", "main", "--format", "markdown").output
-    assert "| `new-drop` | added | advisory | 2026-03-16 08:00 Asia/Shanghai (00:00 UTC) | scheduled |" in out
+    assert "| `new-drop` | added | advisory | 2026-03-16 08:00 Beijing time (UTC+8) | scheduled |" in out
     section = out.split("### `new-drop` — added")[1].split("\n### ")[0]
     banner = json.loads(section.split("`en` (from publish_at)\n\n```json\n")[1].split("\n```")[0])
     assert banner["id"] == "new-drop" and banner["starts_at"] == "2026-03-16T00:00:00Z"
@@ -275,9 +278,12 @@ def test_changed_guides_and_settings_are_listed(cli, repo):
     assert f"Other changed files: content/guides/{guide.name}" in out
 
 
-def test_a_post_cut_to_fit_is_a_warning(cli, repo):
+def test_a_post_cut_to_fit_is_an_error_never_a_tick_and_counted_as_check_counts(cli, repo):
     set_summary(repo / "content" / "alerts" / "new-drop.zh.md", "假冒的领取页面会让你签名授权，然后转走你的代币。" * 20)
     out = report(cli, repo, "--base", "main").output
     block = out.split("== new-drop")[1].split("\n== ")[0]
-    assert re.search(r"-- mastodon \[zh\] post: \d+/500 .*✅, summary shortened to fit", block), block
-    assert "⚠️ the mastodon post is cut to fit 500 characters" in block
+    line = re.search(r"-- mastodon \[zh\] post: \d+/500 .*", block)[0]
+    assert "❌ would be cut to fit" in line and "✅" not in line, line
+    checked = cli("check", "-p", repo)
+    counts = re.search(r"(\d+) error\(s\), (\d+) warning\(s\)", checked.stderr).groups()
+    assert re.search(rf"^❌ {counts[0]} error\(s\), {counts[1]} warning\(s\)", out, re.MULTILINE), (counts, out)

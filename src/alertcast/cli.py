@@ -121,15 +121,18 @@ def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
 @main.command()
 @click.argument("path", required=False, type=click.Path(file_okay=False))
 @project_option
-@click.option("--base", "base_ref", required=True, help="Git ref to compare with, e.g. origin/main.")
+@click.option("--base", "base_ref", default=None,
+              help="Git ref to compare with (default: the branch the pull request targets, GITHUB_BASE_REF, else main).")
 @click.option("--head", "head_ref", default=None, help="Git ref to report on (default: the working tree as it is on disk).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "text"]), default="text", show_default=True,
               help="markdown suits a GitHub job summary ($GITHUB_STEP_SUMMARY).")
 @click.option("--now", type=TimeParam(), help="Report as if it were this time (default: now).")
-def report(path: str | None, project: str, base_ref: str, head_ref: str | None, fmt: str,
+def report(path: str | None, project: str, base_ref: str | None, head_ref: str | None, fmt: str,
            now: datetime | None) -> None:
     """Show what a change publishes compared with --base: alerts added, modified, withdrawn or
-    removed, when each goes live, its banner, each channel's post with its length, and problems.
+    removed, when each goes live (and when the publishing path makes it public), its banner,
+    each channel's post with its length, what an update or withdrawal does on each channel,
+    and problems.
 
     PATH is the project folder (with mkdocs.yml) inside a git repository (default: the project
     given by --project). Exits 1 when the content has errors, 2 when git cannot give the refs

@@ -16,12 +16,13 @@ from .config import Config, SigningSettings
 from .cli import TimeParam, now_or, project_config, project_option, report_and_exit
 from .problems import ContentError
 from .publish.output import OutputError
+from .timefmt import editor_time
 
 
 def _summary(console: Console, result: pipeline.BuildResult, deployed: bool, config: Config) -> None:
     """What a person wants to know after a build; times in the editors' time zone."""
-    plan, tz = result.plan, config.tz
-    console.print(f"[bold]built[/] {result.output} in {result.duration:.2f}s at {plan.now.astimezone(tz).isoformat()}")
+    plan, zone = result.plan, config.settings.timezone
+    console.print(f"[bold]built[/] {result.output} in {result.duration:.2f}s at {editor_time(plan.now, zone)}")
     live = ", ".join(a.id for a in plan.live) or "nothing"
     console.print(f"live: {live}")
     console.print(f"changed: {len(result.changed)} file(s)")
@@ -31,7 +32,7 @@ def _summary(console: Console, result: pipeline.BuildResult, deployed: bool, con
         console.print(f"  ... and {len(result.changed) - 20} more")
     nxt = plan.next_change_at
     upcoming = [a.id for a in plan.scheduled[:3]]
-    console.print(f"next change: {nxt.astimezone(tz).isoformat() if nxt else 'none scheduled'}"
+    console.print(f"next change: {editor_time(nxt, zone) if nxt else 'none scheduled'}"
                   + (f" (scheduled: {', '.join(upcoming)})" if upcoming else ""))
     if result.signed:
         console.print("banners: signed (Ed25519)")

@@ -12,9 +12,11 @@ from pathlib import Path
 from .config import CONFIG_FILE, Config, load_config
 from .content.loader import Loaded, load_all
 from .content.models import Content
-from .gitrefs import GitError, changed_files, export, find_repo, resolve
+from .effects import Sent
+from .gitrefs import GitError, changed_files, current_commit, default_base, export, find_repo, resolve
 from .problems import ContentError
 from .report import Report, build_report
+from .schedule import publish_path
 
 __all__ = ["GitError", "from_git"]
 
@@ -35,11 +37,49 @@ def _load_base(root: Path | None, head: Config) -> Content | None:
     return load_all(config).content
 
 
-def from_git(project: Path, base_ref: str, head_ref: str | None, now: datetime) -> Report:
-    """Compare `project` at `base_ref` with `head_ref` (or the working tree); raise GitError or ContentError."""
+def sent_posts(config: Config, project: Path) -> Sent | None:
+    """How many distinct posts the outbox has sent per (alert, channel); None when there is no
+    outbox to ask (a fresh clone, a pull request's runner) or it cannot be read. A SQLite path
+    is taken relative to `project`, the folder the editor works in, and never created."""
+    from sqlalchemy import and_, func, select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    url = config.settings.state_url
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        path = path if path.is_absolute() else project / path
+        if not path.is_file():
+            return None
+        url = f"sqlite:///{path.resolve()}"
+    from sqlalchemy import create_engine
+
+    from .broadcast.outbox import outbox
+
+    try:  # a server that does not answer must not hold the report up
+        engine = create_engine(url, connect_args={} if url.startswith("sqlite") else {"connect_timeout": 5})
+        with engine.connect() as conn:
+            found = conn.execute(select(outbox.c.alert_id, outbox.c.channel, func.count(func.distinct(outbox.c.remote_id)))
+                                 .where(and_(outbox.c.status == "sent", outbox.c.remote_id != "",
+                                             outbox.c.action.in_(("post", "update"))))
+                                 .group_by(outbox.c.alert_id, outbox.c.channel))
+            counts = {(alert_id, channel): n for alert_id, channel, n in found}
+        engine.dispose()
+    except (SQLAlchemyError, OSError):
+        return None
+    return counts
+
+
+def from_git(project: Path, base_ref: str | None, head_ref: str | None, now: datetime,
+             env: dict[str, str] | None = None) -> Report:
+    """Compare `project` at `base_ref` (default: the branch the pull request targets, else
+    main) with `head_ref` (or the working tree); raise GitError or ContentError."""
     if not project.is_dir():
         raise GitError(f"{project} is not a folder; pass the project folder that holds {CONFIG_FILE}")
     repo = find_repo(project)
+    if base_ref is None:
+        import os
+
+        base_ref = default_base(repo, dict(os.environ if env is None else env))
     base_commit = resolve(repo, base_ref)
     head_commit = resolve(repo, head_ref) if head_ref else None
     with tempfile.TemporaryDirectory(prefix="alertcast-report-") as tmp:
@@ -55,8 +95,14 @@ def from_git(project: Path, base_ref: str, head_ref: str | None, now: datetime) 
         head: Loaded = load_all(config)
         base = _load_base(base_root, config)
         changed = changed_files(base_root, head_root, _parts(config))
+        notes = ()
+        if not changed and head_commit is None and base_commit == current_commit(repo):
+            notes = (f"The base {base_ref} is the commit you are on, and the working tree has no change to "
+                     "compare: your changes are already committed in it. Compare with the branch the pull "
+                     "request targets: alertcast report --base main (the default).",)
         return build_report(base, head, config, now, changed, _label(base_ref, base_commit),
-                            _label(head_ref, head_commit) if head_ref and head_commit else "working tree")
+                            _label(head_ref, head_commit) if head_ref and head_commit else "working tree",
+                            sent_posts(config, project), publish_path(repo.top), notes)
 
 
 def _label(ref: str, commit: str) -> str:

@@ -61,6 +61,23 @@ def resolve(repo: Repo, ref: str) -> str:
     return proc.stdout.strip()
 
 
+def default_base(repo: Repo, env: dict[str, str]) -> str:
+    """The branch a pull request targets (GITHUB_BASE_REF, as fetched from origin), else main:
+    the first of those git knows, so `alertcast report` needs no --base in the workflow or locally."""
+    target = env.get("GITHUB_BASE_REF", "").strip()
+    candidates = [f"origin/{target}", target] if target else ["main", "origin/main"]
+    for ref in candidates:
+        if _git(repo.top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").returncode == 0:
+            return ref
+    return candidates[0]  # resolving it says how to fetch it
+
+
+def current_commit(repo: Repo) -> str | None:
+    """The commit checked out (HEAD), or None in a repository without one."""
+    proc = _git(repo.top, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
 def export(repo: Repo, commit: str, dest: Path) -> Path | None:
     """Extract the project folder as it is at `commit` into `dest`; None if it did not exist then."""
     tree = f"{commit}:{repo.prefix}" if repo.prefix else commit

@@ -38,10 +38,9 @@ def never_live(alert: Alert) -> bool:
 def as_of(alert: Alert, now: datetime) -> Alert:
     """The alert as the public may know it at `now`.
 
-    An `updated_at` after `now` is an update (or a withdrawal) that has not happened yet, so
-    until that second the alert shows as first published: no update note, not withdrawn, its
-    first revision. Only the latest `updated_at` is in the file, so an earlier update cannot
-    be shown instead; the text is the file's text.
+    An update (or a withdrawal) dated after `now` has not happened yet, so until that second
+    the alert shows as it stood before it: the earlier updates with their notes, not
+    withdrawn, the revision of its latest update up to `now`. The text is the file's text.
     """
     if alert.updated_at is None or alert.updated_at <= now:
         return alert
@@ -49,8 +48,12 @@ def as_of(alert: Alert, now: datetime) -> Alert:
     if hit is None or hit[0] is not alert:
         if len(_earlier) >= 4096:
             _earlier.clear()
+        updates = tuple(u for u in alert.updates if u.at <= now)
+        latest = updates[-1] if updates else None
         # The same object for the same alert: renderers key their memos on it.
-        hit = _earlier[id(alert)] = (alert, dataclasses.replace(alert, updated_at=None, update_note={}, withdrawn={}))
+        hit = _earlier[id(alert)] = (alert, dataclasses.replace(
+            alert, updated_at=latest.at if latest else None, update_note=dict(latest.note) if latest else {},
+            withdrawn={}, updates=updates))
     return hit[1]
 
 
@@ -102,7 +105,8 @@ class Plan:
         alerts = tuple(as_of(a, now) for a in loaded)
         if any(a is not b for a, b in zip(alerts, loaded)):
             content = dataclasses.replace(content, alerts=alerts)
-        times = [t for a in loaded for t in (a.publish_at, a.expires_at, a.updated_at) if t is not None]
+        times = [t for a in loaded for t in (a.publish_at, a.expires_at, a.updated_at, *(u.at for u in a.updates))
+                 if t is not None]
         return cls(now, content, {a.id: _state(a, now) for a in alerts},
                    min((t for t in times if t > now), default=None), max((t for t in times if t <= now), default=None))
 

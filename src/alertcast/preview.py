@@ -17,8 +17,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import pipeline
-from .config import load_config
+from .config import Config, load_config
+from .plan import Plan
 from .problems import ContentError
+from .render.banner_mock import PATH as MOCK_PATH
+from .render.banner_mock import render_mock
+from .timefmt import editor_time, to_paste
 
 log = logging.getLogger("alertcast.preview")
 
@@ -33,6 +37,14 @@ def watched_paths(root: Path) -> list[Path]:
     return [p for p in paths if p.exists()]
 
 
+def not_shown(plan: Plan, config: Config) -> list[str]:
+    """One line per scheduled alert the preview leaves out (it exists nowhere public before its
+    publish_at), with the --now that shows it."""
+    zone = config.settings.timezone
+    return [f"not shown yet: {alert.id} is scheduled for {editor_time(alert.publish_at, zone)}; to see it, run "
+            f"alertcast preview --now {to_paste(alert.publish_at, zone)}" for alert in plan.scheduled]
+
+
 def make_builder(root: Path, output: Path, clock: Callable[[], datetime]) -> Callable[[], None]:
     def rebuild() -> None:
         try:
@@ -43,9 +55,13 @@ def make_builder(root: Path, output: Path, clock: Callable[[], datetime]) -> Cal
                 log.error("%s", problem)
             log.error("not rebuilt: fix the problems above; the last good build stays up")
             return
-        # in the editors' time zone, as `alertcast build` and `status` say it
-        log.info("built for %s: %d file(s) changed", result.plan.now.astimezone(config.tz).isoformat(),
+        mock = output / MOCK_PATH  # the preview's own page, in the release it serves
+        mock.parent.mkdir(parents=True, exist_ok=True)
+        mock.write_bytes(render_mock(result.plan, config))
+        log.info("built for %s: %d file(s) changed", editor_time(result.plan.now, config.settings.timezone),
                  len(result.changed))
+        for line in not_shown(result.plan, config):
+            log.info("%s", line)
     return rebuild
 
 
@@ -64,6 +80,8 @@ def serve(root: Path, host: str, port: int, clock: Callable[[], datetime]) -> No
                                   mount_path=urlsplit(config.site_url).path or "/")
         for path in watched_paths(root):
             server.watch(str(path))
+        base = (urlsplit(config.site_url).path or "/").rstrip("/") + "/"
+        log.info("banner preview (home and support screens): http://%s:%d%s%s", host, port, base, MOCK_PATH)
 
         def stop(_signum, _frame):  # type: ignore[no-untyped-def]
             raise KeyboardInterrupt

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import datetime
 
+from . import effects
 from .config import Config
 from .content.loader import Loaded
 from .content.models import Alert, Content
@@ -20,6 +21,8 @@ from .plan import Plan, State, state_of
 from .problems import Problem, display_path
 from .render import posts as render_posts
 from .render.banner import banner_item
+from .schedule import PublishPath
+from .timefmt import editor_time
 
 KINDS = ("added", "modified", "withdrawn", "removed", "unreadable")
 _STATUS = {State.live: "live now", State.scheduled: "scheduled", State.expired: "expired", State.withdrawn: "withdrawn"}
@@ -57,12 +60,8 @@ class Change:
     post_note: str
     problems: tuple[Problem, ...]
     post_action: str = ""  # post | update | withdraw, or NOT_SENT
-
-    @property
-    def warnings(self) -> tuple[str, ...]:
-        """What the report itself notices beyond `alertcast check`: posts the renderer had to cut."""
-        return tuple(f"the {p.channel} post is cut to fit {p.limit} {p.unit.split(' (')[0]}: its summary ends with "
-                     f"\"…\"; shorten the {p.lang} summary to keep it whole" for p in self.posts if p.truncated)
+    effects: tuple[str, ...] = ()  # what an update or withdrawal does to what is out, per channel
+    public_at: datetime | None = None  # when the publishing path makes it public (None: already is, or never)
 
 
 @dataclass(frozen=True)
@@ -75,15 +74,17 @@ class Report:
     problems: tuple[Problem, ...]  # problems not tied to a changed alert: errors anywhere, warnings in changed files
     complete: bool  # False when some head file could not be read at all
     other_files: tuple[str, ...] = ()  # changed files that are not alerts: guides, pages, settings, templates
+    path: PublishPath | None = None  # how the change is published (None: not known)
+    notes: tuple[str, ...] = ()  # what the reader should know about the comparison itself
 
     @property
     def errors(self) -> int:
+        """Counted as `alertcast check` counts them (a post it would cut is one of its errors)."""
         return sum(p.is_error for c in self.changes for p in c.problems) + sum(p.is_error for p in self.problems)
 
     @property
     def warnings(self) -> int:
-        return (sum(not p.is_error for c in self.changes for p in c.problems) + sum(not p.is_error for p in self.problems)
-                + sum(len(c.warnings) for c in self.changes))
+        return sum(not p.is_error for c in self.changes for p in c.problems) + sum(not p.is_error for p in self.problems)
 
     @property
     def ok(self) -> bool:
@@ -148,10 +149,15 @@ def _posts(alert: Alert, config: Config, action: str) -> tuple[render_posts.Post
 
 
 def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan, base_now: State | None,
-            problems: list[Problem]) -> Change:
+            problems: list[Problem], sent: effects.Sent | None = None, path: PublishPath | None = None) -> Change:
     state = state_of(new, plan.now)
     text = new.text(config.default_lang, config.default_lang)
     action, note = _action(kind, old, new, base_now)
+    done: list[str] = []
+    if action == "withdraw" and old is not None and not old.is_withdrawn and base_now not in (None, State.scheduled):
+        done = effects.withdrawal_effects(config, new, plan, sent)
+    elif action == "update":
+        done = effects.update_effects(config, new)
     posts = _posts(new, config, action)
     if action == "post" and posts:
         note += " on " + ", ".join(p.channel for p in posts)
@@ -169,7 +175,8 @@ def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan
     status = "withdrawn" if new.is_withdrawn else _STATUS[state]
     return Change(new.id, kind, changed_fields(old, new) if old else (), text.title, new.severity.value,
                   status, new.publish_at, new.expires_at, _banners(new, config, state, plan), posts, note,
-                  tuple(p for p in problems if p.path in files), post_action=action)
+                  tuple(p for p in problems if p.path in files), post_action=action, effects=tuple(done),
+                  public_at=path.live_at(new.publish_at) if path and state is State.scheduled else None)
 
 
 def _removed(old: Alert, config: Config, now: datetime, problems: list[Problem]) -> Change:
@@ -201,11 +208,13 @@ def deleted_published(alert_id: str, path: str) -> Problem:
 
 
 def build_report(base: Content | None, head: Loaded, config: Config, now: datetime, changed: frozenset[str],
-                 base_label: str, head_label: str) -> Report:
+                 base_label: str, head_label: str, sent: effects.Sent | None = None,
+                 path: PublishPath | None = None, notes: tuple[str, ...] = ()) -> Report:
     """Compare two content sets by alert id and say what the head would publish at `now`.
 
     `changed` holds the project-relative paths of files that differ; warnings are shown only
-    for them, errors everywhere (an error anywhere blocks a publish).
+    for them, errors everywhere (an error anywhere blocks a publish). `sent` is what the outbox
+    has sent (None: not known), to count the posts a withdrawal deletes.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -235,34 +244,52 @@ def build_report(base: Content | None, head: Loaded, config: Config, now: dateti
             if kind == "modified" and not changed_fields(before, after) and not any(p.path in files for p in problems):
                 continue  # a file changed without changing the alert (e.g. a comment in front matter)
             base_now = state_of(before, now) if before else None
-            change = _change(kind, before, after, config, plan, base_now, problems)
+            change = _change(kind, before, after, config, plan, base_now, problems, sent, path)
         used.update(change.problems)
         changes.append(change)
-    rest = tuple(p for p in problems if p not in used)
     alert_dir = display_path(config.content_dir / "alerts", config.root) + "/"
+    changes += _unreadable(changed, alert_dir, problems, used, {c.alert_id for c in changes}, config)
+    rest = tuple(p for p in problems if p not in used)
     others = tuple(sorted(f for f in changed if not f.startswith(alert_dir)))
-    return Report(base_label, head_label, now, config.settings.timezone, tuple(changes), rest, head.complete, others)
+    return Report(base_label, head_label, now, config.settings.timezone, tuple(changes), rest, head.complete, others,
+                  path, notes)
+
+
+def _unreadable(changed: frozenset[str], alert_dir: str, problems: list[Problem], used: set[Problem],
+                named: set[str], config: Config) -> list[Change]:
+    """Changed alert files with errors that left no alert to compare (a new file whose front
+    matter does not parse): listed as unreadable, so the report never says that nothing changed."""
+    stems: dict[str, list[Problem]] = {}
+    for path in sorted(changed):
+        if not path.startswith(alert_dir) or not path.endswith(".md"):
+            continue
+        stem = path[len(alert_dir):].split(".")[0]
+        mine = [p for p in problems if p.path == path and p not in used]
+        if stem not in named and any(p.is_error for p in mine):
+            stems.setdefault(stem, []).extend(mine)
+    out = []
+    for stem, found in stems.items():
+        used.update(found)
+        out.append(Change(stem, "unreadable", (), stem, "?", "cannot be read", None, None, (), (),
+                          "unknown until its files can be read: fix the problems", tuple(found)))
+    return out
 
 
 # ---------------------------------------------------------------- rendering
 
 
 def when(t: datetime | None, tz: str) -> str:
-    """A time in the editors' zone and in UTC, e.g. `2026-04-01 09:00 Asia/Shanghai (01:00 UTC)`."""
-    if t is None:
-        return "never"
-    from zoneinfo import ZoneInfo
+    """A time in the editors' zone with its offset and label, e.g. `2026-04-01 09:00 Beijing time (UTC+8)`."""
+    return "never" if t is None else editor_time(t, tz)
 
-    local = t.astimezone(ZoneInfo(tz))
-    utc = t.astimezone(timezone.utc)
-    same_day = local.date() == utc.date()
-    return f"{local:%Y-%m-%d %H:%M} {tz} ({utc:%H:%M} UTC)" if same_day else \
-        f"{local:%Y-%m-%d %H:%M} {tz} ({utc:%Y-%m-%d %H:%M} UTC)"
+
+_EFFECTS = {"withdraw": "what the withdrawal does:", "update": "what the update does to the earlier posts:"}
 
 
 def _verdict(report: Report) -> str:
     if not report.complete:
-        return "❌ some files could not be read: fix the problems below; until then the comparison is incomplete"
+        return (f"❌ {report.errors} error(s), {report.warnings} warning(s); some files could not be read: fix the "
+                "problems below; until then the comparison is incomplete")
     if report.errors:
         return f"❌ {report.errors} error(s), {report.warnings} warning(s): this cannot be published until the errors are fixed"
     if report.warnings:
@@ -274,6 +301,25 @@ def _mark(ok: bool) -> str:
     return "✅" if ok else "❌"
 
 
+def _fit(post: render_posts.Post) -> str:
+    """✅ only for a post that goes out whole: a cut one is an error of check's, never a ✅."""
+    if post.truncated:
+        return "❌ would be cut to fit (an error: shorten the text)"
+    return _mark(post.fits)
+
+
+def _public(c: Change, report: Report) -> str:
+    if c.public_at is None or c.publish_at is None or c.public_at == c.publish_at:
+        return ""
+    return f"; public at about {when(c.public_at, report.tz)}, at the first publish run after it"
+
+
+def _nothing(report: Report) -> str:
+    if report.errors:
+        return "No alert can be compared: fix the errors below, then run the report again."
+    return "No alert is added, changed, withdrawn or removed."
+
+
 def _problem_line(p: Problem) -> str:
     return f"{'❌' if p.is_error else '⚠️'} {p}"
 
@@ -283,8 +329,11 @@ def to_markdown(report: Report) -> str:
     out = ["## alertcast report", "",
            f"Compares `{report.base}` with `{report.head}` at {when(report.now, report.tz)}.", "",
            _verdict(report), ""]
+    out += [f"> {_md(n)}" for n in report.notes] + ([""] if report.notes else [])
+    if report.path is not None:
+        out += [f"Publishing: {report.path.describe()}.", ""]
     if not report.changes:
-        out += ["No alert is added, changed, withdrawn or removed.", ""]
+        out += [_nothing(report), ""]
     else:
         out += ["| alert | change | severity | goes live | status |", "| --- | --- | --- | --- | --- |"]
         for c in report.changes:
@@ -292,24 +341,25 @@ def to_markdown(report: Report) -> str:
         out.append("")
     for c in report.changes:
         out += [f"### `{c.alert_id}` — {c.kind}", "", f"**{_md(c.title)}** · {c.severity} · {c.status}", ""]
-        out.append(f"- goes live: {when(c.publish_at, report.tz)}")
+        out.append(f"- goes live: {when(c.publish_at, report.tz)}{_public(c, report)}")
         out.append(f"- expires: {when(c.expires_at, report.tz)}")
         if c.fields:
             out.append("- changed: " + ", ".join(f"`{f}`" for f in c.fields))
         out.append(f"- posts: {c.post_note}")
+        if c.effects:
+            out.append(f"- {_EFFECTS[c.post_action]}")
+            out += [f"  - {_md(e)}" for e in c.effects]
         out.append("")
-        if c.problems or c.warnings:
-            out += ["**Problems**", ""] + [f"- {_md(_problem_line(p))}" for p in c.problems]
-            out += [f"- ⚠️ {_md(w)}" for w in c.warnings] + [""]
-        if c.kind != "removed":
-            out += _banners_md(c)
+        if c.problems:
+            out += ["**Problems**", ""] + [f"- {_md(_problem_line(p))}" for p in c.problems] + [""]
+        if c.kind not in ("removed", "unreadable"):
+            out += _banners_md(c, report.tz)
         if c.posts:
             out += ["**Posts**", "", "| channel | language | action | length | limit | fits |",
                     "| --- | --- | --- | --- | --- | --- |"]
             for p in c.posts:
-                note = " (summary shortened to fit)" if p.truncated else ""
                 out.append(f"| {p.channel} | {p.lang} | {c.post_action} | {p.length} | {p.limit} {p.unit} | "
-                           f"{_mark(p.fits)}{note} |")
+                           f"{_fit(p)} |")
             out.append("")
             for p in c.posts:
                 out += [f"<details><summary>{p.channel} post ({p.length}/{p.limit})</summary>", "", "```text",
@@ -321,7 +371,15 @@ def to_markdown(report: Report) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _banners_md(c: Change) -> list[str]:
+def _banner_times(item: dict, tz: str) -> str:
+    """The banner file's times are UTC for apps (`Z`); say what they are for the editor."""
+    def shown(value: str | None) -> str:
+        return "none" if value is None else when(datetime.fromisoformat(value.replace("Z", "+00:00")), tz)
+    return (f"starts_at {item['starts_at']} is {shown(item['starts_at'])}; "
+            f"ends_at {item['ends_at'] or 'null'} is {shown(item['ends_at'])} (apps read UTC)")
+
+
+def _banners_md(c: Change, tz: str) -> list[str]:
     if not c.banners:
         return ["**Banner**: no banner channel", ""]
     out = ["**Banner**", ""]
@@ -330,6 +388,7 @@ def _banners_md(c: Change) -> list[str]:
             out += [f"- `{b.lang}`: {b.note}"]
             continue
         out += [f"`{b.lang}`" + (f" ({b.note})" if b.note else ""), "", "```json", b.json, "```", ""]
+        out += [_banner_times(b.item, tz), ""]
     return out + [""] if out[-1] != "" else out
 
 
@@ -340,27 +399,35 @@ def _md(text: str) -> str:
 def to_text(report: Report) -> str:
     """Plain text for a terminal."""
     out = [f"alertcast report: {report.base} -> {report.head} at {when(report.now, report.tz)}", _verdict(report), ""]
+    out += report.notes
+    if report.path is not None:
+        out.append(f"Publishing: {report.path.describe()}.")
+    if report.notes or report.path is not None:
+        out.append("")
     if not report.changes:
-        out.append("No alert is added, changed, withdrawn or removed.")
+        out.append(_nothing(report))
     for c in report.changes:
         out.append(f"== {c.alert_id}: {c.kind} ({c.severity}, {c.status}) {c.title}")
-        out.append(f"   goes live: {when(c.publish_at, report.tz)}")
+        out.append(f"   goes live: {when(c.publish_at, report.tz)}{_public(c, report)}")
         out.append(f"   expires:   {when(c.expires_at, report.tz)}")
         if c.fields:
             out.append("   changed:   " + ", ".join(c.fields))
         out.append(f"   posts:     {c.post_note}")
+        if c.effects:
+            out.append(f"   {_EFFECTS[c.post_action]}")
+            out += [f"     - {e}" for e in c.effects]
         for p in c.problems:
             out.append(f"   {_problem_line(p)}")
-        out += [f"   ⚠️ {w}" for w in c.warnings]
-        if c.kind != "removed":
+        if c.kind not in ("removed", "unreadable"):
             if not c.banners:
                 out.append("   banner: no banner channel")
             for b in c.banners:
                 out.append(f"   banner [{b.lang}]: " + (b.note if b.item is None else
                                                          json.dumps(b.item, ensure_ascii=False, sort_keys=True)))
+                if b.item is not None:
+                    out.append(f"      {_banner_times(b.item, report.tz)}")
         for p in c.posts:
-            note = ", summary shortened to fit" if p.truncated else ""
-            out.append(f"   -- {p.channel} [{p.lang}] {c.post_action}: {p.length}/{p.limit} {p.unit} {_mark(p.fits)}{note}")
+            out.append(f"   -- {p.channel} [{p.lang}] {c.post_action}: {p.length}/{p.limit} {p.unit} {_fit(p)}")
             out += [f"      | {line}" for line in p.text.split("\n")]
         out.append("")
     if report.other_files:

@@ -31,13 +31,13 @@ category: phishing
 publish_at: {now}
 # expires_at: after this the alert leaves the in-app banner (it stays on the site and in feeds).
 # expires_at: {now}
-# updated_at: set when the text changes materially; feeds, CAP and posts then treat it as an update.
-# updated_at: {now}
-# update_note: what changed, in one sentence (needs updated_at).
-# update_note: "..."
-# withdrawn: the reason, only if the alert was wrong: it leaves the banner and posts are corrected.
-#   Needs updated_at (when it was withdrawn).
+# updates: corrections and updates (the warning still stands); one entry per change, each with its time
+#   and what changed in one sentence, e.g. [{{at: {now}, note: "..."}}]; the page lists them all.
+# update_note: the older form of one update (with updated_at); still read, but write updates instead.
+# withdrawn: only if the whole warning was wrong: its banner goes, its posts are deleted or corrected and
+#   its indicators leave indicators.json (to fix a detail, add to updates). Needs updated_at: its time.
 # withdrawn: "Reported in error: ..."
+# updated_at: {now}
 # channels: site and feed are always on. Add banner, cap and social networks by name:
 #   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook
 channels: [banner, cap]

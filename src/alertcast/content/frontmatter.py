@@ -16,6 +16,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from ..problems import hint_error, text_error
+from ..timefmt import editor_time
 from .addresses import COPY_AGAIN, address_problem
 from .models import CATEGORIES, FREQUENCIES, GUIDE_LEVELS, KNOWN_CHANNELS, PLACEMENTS, PLATFORMS
 
@@ -56,6 +57,12 @@ class _Strict(BaseModel):
 
 
 EXAMPLE_TIME = "2026-11-01T08:00:00+08:00"
+
+
+def _when(t: datetime, info: ValidationInfo) -> str:
+    """A time in a message: in the editors' zone, labelled, when the loader says which zone."""
+    zone = (info.context or {}).get("zone") if info.context is not None else None
+    return editor_time(t, zone) if zone else t.isoformat()
 
 
 def _missing(info: ValidationInfo, key: str) -> bool:
@@ -234,6 +241,20 @@ def _not_a_date(value: object) -> object:
     return value
 
 
+class UpdateMatter(_Strict):
+    """One entry of `updates:`: when the alert changed, and what changed, in the file's language."""
+
+    at: AwareDatetime
+    note: str = Field(min_length=1)
+
+    _dates = field_validator("at", mode="before")(_not_a_date)
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, value: str) -> str:
+        return _plain(value, "note")
+
+
 class AlertMatter(_Strict):
     id: str | None = None
     title: str = Field(min_length=1, max_length=MAX_TITLE)
@@ -242,6 +263,7 @@ class AlertMatter(_Strict):
     category: Category
     publish_at: AwareDatetime
     expires_at: AwareDatetime | None = None
+    updates: list[UpdateMatter] = Field(default_factory=list)
     updated_at: AwareDatetime | None = None
     update_note: str | None = None
     withdrawn: str | None = None
@@ -267,8 +289,22 @@ class AlertMatter(_Strict):
     def _expires_after_publishing(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         published = info.data.get("publish_at")
         if value and published and value <= published:
-            raise hint_error(f"must be after publish_at ({published.isoformat()})",
+            raise hint_error(f"must be after publish_at ({_when(published, info)})",
                              "set a later expires_at, or remove it to keep the alert in the banner")
+        return value
+
+    @field_validator("updates")
+    @classmethod
+    def _updates_after_publishing(cls, value: list[UpdateMatter], info: ValidationInfo) -> list[UpdateMatter]:
+        published = info.data.get("publish_at")
+        times = [u.at for u in value]
+        for u in value:
+            if published and u.at < published:
+                raise hint_error(f"has an update at {_when(u.at, info)}, before publish_at ({_when(published, info)}); "
+                                 "an alert cannot be updated before it is published",
+                                 "set the update's at: to when the text changed")
+        if len(set(times)) < len(times):
+            raise hint_error("has two updates at the same time", "give each update its own at:, or merge their notes")
         return value
 
     @field_validator("updated_at")
@@ -276,7 +312,7 @@ class AlertMatter(_Strict):
     def _updated_after_publishing(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         published = info.data.get("publish_at")
         if value and published and value < published:
-            raise hint_error(f"is before publish_at ({published.isoformat()}); an alert cannot be updated before "
+            raise hint_error(f"is before publish_at ({_when(published, info)}); an alert cannot be updated before "
                              "it is published", "set updated_at to when the text changed")
         return value
 
@@ -297,6 +333,12 @@ class AlertMatter(_Strict):
         if _missing(info, "updated_at"):
             raise hint_error("needs updated_at (when it was withdrawn); feeds and CAP date the withdrawal with it",
                              f"add updated_at: with the time it was withdrawn, e.g. updated_at: {EXAMPLE_TIME}")
+        withdrawn_at, updates = info.data.get("updated_at"), info.data.get("updates") or []
+        latest = max((u.at for u in updates), default=None)
+        if withdrawn_at and latest and withdrawn_at < latest:
+            raise hint_error(f"is dated by updated_at before its last update ({_when(latest, info)}); "
+                             "a withdrawal ends the alert's history",
+                             "set updated_at to when the alert was withdrawn, after every update")
         return value
 
 

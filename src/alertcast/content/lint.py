@@ -25,6 +25,7 @@ from .budget import OverBudget, cpu_budget
 from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
 from .models import SOCIAL_CHANNELS, Alert, Content, Indicators
 from .placeholders import MARK, is_placeholder
+from .sitelinks import in_language, language_of
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -119,6 +120,7 @@ def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str],
     if source.section in ("alerts", "guides"):
         yield from _empty_sections(source)
     if source.section == "alerts" and alert is not None:
+        yield from _still_stands(source)
         yield from _banner(source, config)
         yield from _channels(source, enabled)
         yield from _post_lengths(source, alert, config)
@@ -171,6 +173,13 @@ def _body_links(source: SourceFile, config: Config, indicators: tuple[frozenset[
                 continue  # an error from _clickable_hosts, at the same place
             if match.group(0).startswith("!") and not sanitize.allowed_image(target, _image_hosts(config)):
                 continue  # an error from _dropped_html, at the same place
+            corrected = in_language(target, source.lang, config)
+            if corrected:
+                yield Problem(source.shown, line, col, "warning",
+                              f"link to the {language_of(target, config)[0]} page {target} from this {source.lang} file: "
+                              "its readers land on a page in another language",
+                              f"link to {corrected}, or to the file (e.g. ../guides/NAME.md), which follows the "
+                              "reader's language")
             if not config.allows_link(target):
                 yield Problem(source.shown, line, col, "warning", f"link to {parts.hostname}, a domain not on the allow-list",
                               "link only to official domains, or add it to extra.alertcast.allowed_link_domains")
@@ -352,7 +361,18 @@ _DOTTED = re.compile(r"[a-z0-9]\.[a-z0-9]", re.IGNORECASE | re.ASCII)  # what ev
 _TEXT_KEYS = ("title", "summary", "update_note", "withdrawn")
 
 
-def _hosts(source: SourceFile) -> tuple[tuple[str | None, int, str, str], ...]:
+def _front_texts(source: SourceFile) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """(where, text) of each front-matter text that goes verbatim into banners, feeds and posts:
+    the keys above and the note of every update."""
+    for key in _TEXT_KEYS:
+        text = getattr(source.matter, key, None)
+        if text:
+            yield (key,), text
+    for index, update in enumerate(getattr(source.matter, "updates", None) or ()):
+        yield ("updates", index, "note"), update.note
+
+
+def _hosts(source: SourceFile) -> tuple[tuple[tuple[str | int, ...] | None, int, str, str], ...]:
     """Every host name in the file that could become a link: (front-matter key, or None for the
     body outside code; offset; host in lower case; as written from the scheme on). Indicators
     change often and files rarely, so this is kept per file and only looked up on each load."""
@@ -367,10 +387,9 @@ def _hosts(source: SourceFile) -> tuple[tuple[str | None, int, str, str], ...]:
                 found += [(None, start + min(m.start(), len(line) - 1), m.group(1).lower(), m.group(0))
                           for m in _DOMAIN.finditer(decoded) if m.group(0) not in line]
             start += len(line) + 1
-    for key in _TEXT_KEYS:
-        text = getattr(source.matter, key, None)
-        if text and _DOTTED.search(text):
-            found += [(key, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(text)]
+    for where, text in _front_texts(source):
+        if _DOTTED.search(text):
+            found += [(where, m.start(), m.group(1).lower(), m.group(0)) for m in _DOMAIN.finditer(text)]
     return tuple(found)
 
 
@@ -400,26 +419,28 @@ _MENTION = re.compile(r"(?<![\w@])@[\w.]+", re.ASCII)
 
 def _mentioned_handles(source: SourceFile, mentions: dict[str, str]) -> Iterator[Problem]:
     """`@handle` in a post links to (and notifies) that account: a scam account must not get one."""
-    for key in _TEXT_KEYS:
-        text = getattr(source.matter, key, None)
-        if not text or "@" not in text:
+    for where, text in _front_texts(source):
+        if "@" not in text:
             continue
+        key = where[-1]
         for match in _MENTION.finditer(text):
             handle = mentions.get(match.group(0).rstrip(".").lower())
             if handle:
-                yield source.problem((key,), "error", f"{key} names scam handle {handle}, which networks turn into a "
+                yield source.problem(where, "error", f"{key} names scam handle {handle}, which networks turn into a "
                                      "link to that account", "leave the handle to the alert's page, or write it without "
                                      "the @")
 
 
-def _clickable_hosts(source: SourceFile, hosts: tuple[tuple[str | None, int, str, str], ...], config: Config,
+def _clickable_hosts(source: SourceFile, hosts: tuple[tuple[tuple[str | int, ...] | None, int, str, str], ...],
+                     config: Config,
                      indicators: tuple[frozenset[str], ...]) -> Iterator[Problem]:
     """Scam indicators may appear only defanged, anywhere. Titles, summaries, update notes and
     withdrawal reasons go verbatim into banners, feeds and posts, where networks turn any host
     name into a link: there only allowed domains may appear at all."""
-    for key, offset, host, written in hosts:
+    for where, offset, host, written in hosts:
         domain = _indicator_of(host, indicators)
-        if key is None:
+        key = where[-1] if where else None
+        if where is None:
             if domain is not None:
                 line, col = _where(source, source.body, offset)
                 named = domain if host == domain else f"{domain} (as {host})"
@@ -428,19 +449,40 @@ def _clickable_hosts(source: SourceFile, hosts: tuple[tuple[str | None, int, str
                               f"write it defanged as `{posts.defang(written.split('://')[-1])}` (in backticks), "
                               "never as a link")
         elif domain is not None:
-            yield source.problem((key,), "error", f"{key} names scam indicator {domain} in a form that becomes a link",
+            yield source.problem(where, "error", f"{key} names scam indicator {domain} in a form that becomes a link",
                                  f"banners and posts show the {key} as it is: write it defanged, {posts.defang(host)}")
         elif config.allows_host(host):
             continue
         elif "://" in written:
-            yield source.problem((key,), "error", f"{key} links to {host}, a domain not on the allow-list",
+            yield source.problem(where, "error", f"{key} links to {host}, a domain not on the allow-list",
                                  "banners and posts may link only to allowed domains; remove the link or add the "
                                  "domain to extra.alertcast.allowed_link_domains")
         elif host.rsplit(".", 1)[-1].isalpha():  # "8.4.2" is a version, not a host
-            yield source.problem((key,), "error",
+            yield source.problem(where, "error",
                                  f"{key} mentions {host}, a domain not on the allow-list, which networks turn into a link",
                                  f"write it defanged, {posts.defang(host)}, or add the domain to "
                                  "extra.alertcast.allowed_link_domains")
+
+
+#: A withdrawal reason that says the warning still holds: the editor meant a correction.
+_STILL_STANDS = re.compile(r"仍然有效|依然有效|依旧有效|仍有效|继续有效|仍然成立|依然成立|仍成立|仍然适用|依然适用|仍适用"
+                           r"|still (?:valid|stands|applies|holds|true|in (?:effect|force))"
+                           r"|remains? (?:valid|in (?:effect|force)|true)", re.IGNORECASE)
+
+
+def _still_stands(source: SourceFile) -> Iterator[Problem]:
+    """`withdrawn` is for a warning that was wrong as a whole: it takes the banner down, deletes
+    or corrects the posts and drops the indicators from the blocklist. A reason saying the
+    warning still stands is a correction written in the wrong place."""
+    reason = getattr(source.matter, "withdrawn", None)
+    found = _STILL_STANDS.search(reason or "")
+    if found:
+        yield source.problem(("withdrawn",), "warning",
+                             f"the withdrawal reason says the warning still stands ('{found.group(0)}'), yet "
+                             "withdrawn takes the alert out of the banner, deletes or corrects its posts and "
+                             "removes its indicators from indicators.json",
+                             "to correct a detail, remove withdrawn and add an entry to updates: "
+                             "(at: the time of the change, note: what changed)")
 
 
 def _banner(source: SourceFile, config: Config) -> Iterator[Problem]:
@@ -468,11 +510,15 @@ def _summary_plain(source: SourceFile) -> Iterator[Problem]:
                              "write the summary as plain sentences")
 
 
+_PLACEHOLDER_NAMES = {"update_note": "update note", "withdrawn": "withdrawal reason", "note": "update note"}
+
+
 def _placeholders(source: SourceFile) -> Iterator[Problem]:
     """Text `alertcast new` wrote for the editor to replace: it must never go live."""
-    for key in ("title", "summary"):
-        if is_placeholder(getattr(source.matter, key, None) or ""):
-            yield source.problem((key,), "error", f"placeholder left from `alertcast new`: write the {key}",
+    for where, text in _front_texts(source):
+        if is_placeholder(text):
+            what = _PLACEHOLDER_NAMES.get(str(where[-1]), str(where[-1]))
+            yield source.problem(where, "error", f"placeholder left from `alertcast new`: write the {what}",
                                  "replace the TODO text with your own")
     if MARK not in source.body:  # masking code only blanks characters: no placeholder line without it
         return
@@ -546,44 +592,63 @@ _PROBE = "\u2060alertcast-probe\u2060"  # stands in for the text being measured;
 def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[Problem]:
     """Render each post made from this file, as the broadcaster will, and refuse any that the
     renderer would have to cut: a cut warning can lose exactly the sentence that matters. A channel
-    is judged only in the language it posts in (its `lang`), in the file its text comes from."""
+    is judged only in the language it posts in (its `lang`), in the file its text comes from. How
+    much to shorten is counted with the scam indicators in: a post keeps at least the first."""
     lang = source.lang
     if alert.is_withdrawn:
-        actions, key, what = ("withdraw",), "withdrawn", "the withdrawal reason"
+        actions, key, what = ("withdraw",), ("withdrawn",), "the withdrawal reason"
     else:
-        actions, key, what = ("post", "update") if alert.updated_at else ("post",), "summary", "the summary"
+        actions, key, what = ("post", "update") if alert.updated_at else ("post",), ("summary",), "the summary"
     for channel in alert.channels:
         if channel not in length.RULES or channel not in config.enabled_channels:
             continue
         posts_in = posts.channel_lang(config, channel)
         if (posts_in if posts_in in alert.texts else config.default_lang) != lang:
             continue  # the channel never posts this file's text
-        over = []  # (length before cutting or None when unknown, action, the post as cut, key, its name)
+        over = []  # (lengths with all / the first indicator, or None when unknown, action, post, key, its name)
         try:
             for action in actions:
                 post = posts.render(alert, config, channel, action, lang)
                 if post.truncated or not post.fits:
-                    field, text = key, what
-                    full = None
+                    field, text, note = key, what, False
                     if action == "update":  # the shipped templates lead with the note and drop the summary
-                        full = _uncut_length(alert, config, channel, action, lang, note=True)
-                        field, text = ("update_note", "the update note") if full is not None else (key, what)
-                    if full is None:
-                        full = _uncut_length(alert, config, channel, action, lang)
+                        note = _uncut_length(alert, config, channel, action, lang, note=True) is not None
+                        field, text = (_note_key(source, alert), "the update note") if note else (key, what)
+                    full = (_uncut_length(alert, config, channel, action, lang, note=note),
+                            _uncut_length(alert, config, channel, action, lang, note=note, keep=1),
+                            _uncut_length(alert, config, channel, action, lang, note=note, keep=0))
                     over.append((full, action, post, field, text))
         except jinja2.TemplateError as exc:  # a project's own template: say where, never a traceback
             yield _template_problem(source, config, channel, exc)
             continue
         if not over:
             continue
-        full, action, post, field, text = max(over, key=lambda item: item[0] or 0)  # the update may be longer
+        (full, first, bare), action, post, field, text = max(over, key=lambda item: item[0][0] or 0)  # the update may be longer
         kind = {"post": "post", "update": "update post", "withdraw": "withdrawal post"}[action]
         counted = f"as {_NETWORK[channel]} counts: {post.unit.replace(' (', ', ').rstrip(')')}"
+        items = posts.indicators(alert, lang)
+        hint = ""
         if full is None:
             message = f"the {channel} {kind} is over {post.limit} ({counted}) and would be cut; shorten {text}"
-        else:
+        elif not items or bare == full:  # no indicators, or a template that does not list them
             message = f"the {channel} {kind} is {full}/{post.limit} ({counted}); shorten {text} by at least {full - post.limit}"
-        yield source.problem((field,), "error", message)
+        elif len(items) == 1 or first is None or first >= full:
+            message = (f"the {channel} {kind} is {full}/{post.limit} with its scam indicators ({counted}); "
+                       f"shorten {text} by at least {full - post.limit} to keep them in the post")
+        else:
+            message = (f"the {channel} {kind} is {full}/{post.limit} with its {len(items)} scam indicators "
+                       f"({counted}); shorten {text} by at least {first - post.limit} to keep the first one "
+                       f"({items[0]}), or by {full - post.limit} to keep all {len(items)}")
+            hint = "the post lists the scam indicators in the order written: put the most important first"
+        yield source.problem(field, "error", message, hint)
+
+
+def _note_key(source: SourceFile, alert: Alert) -> tuple[str | int, ...]:
+    """Where this file writes the latest update's note: its `updates:` entry, else `update_note`."""
+    for index, update in enumerate(getattr(source.matter, "updates", None) or ()):
+        if update.at == alert.updated_at:
+            return ("updates", index, "note")
+    return ("update_note",)
 
 
 def _template_problem(source: SourceFile, config: Config, channel: str, exc: jinja2.TemplateError) -> Problem:
@@ -598,12 +663,14 @@ def _template_problem(source: SourceFile, config: Config, channel: str, exc: jin
 
 
 def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang: str,
-                  note: bool = False) -> int | None:
+                  note: bool = False, keep: int | None = None) -> int | None:
     """The length of the post before the renderer cut it: rendered with a short stand-in for the
     summary (or reason), which is then replaced by the real text, escaped as the renderer escapes
-    it, and counted as the network counts what its reader sees."""
+    it, and counted as the network counts what its reader sees. The scam indicators stay in
+    (`keep`: only that many, and how many more the page has), as the post keeps them."""
     text = alert.texts[lang]
-    alert = replace(alert, indicators=Indicators())  # the renderer leaves them out before it cuts
+    if keep == 0:
+        alert, keep = replace(alert, indicators=Indicators()), None
     if action == "withdraw":
         original = alert.withdrawn.get(lang, "")
         probe = replace(alert, withdrawn={**alert.withdrawn, lang: _PROBE})
@@ -614,7 +681,7 @@ def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang:
     else:
         original = text.summary
         probe = replace(alert, texts={**alert.texts, lang: replace(text, summary=_PROBE)})
-    rendered = posts.render(probe, config, channel, action, lang).text
+    rendered = posts.render(probe, config, channel, action, lang, keep=keep).text
     if rendered.count(_PROBE) != 1:
         return None
     return posts.count(channel, rendered.replace(_PROBE, posts.markup_of(channel).escape(original)))

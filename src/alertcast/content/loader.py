@@ -41,7 +41,9 @@ from .models import (
     Page,
     Severity,
     Text,
+    Update,
 )
+from ..timefmt import editor_time, suggest
 from .parsecache import PARSED, ParseCache
 
 MAX_FILE_BYTES = 256 * 1024
@@ -129,10 +131,11 @@ def read_file(path: Path | str, section: str, config: Config, base: Path, shown:
         return None, [Problem(shown, 1, 1, "error", f"file is {size // 1024} KiB, over the {MAX_FILE_BYTES // 1024} KiB limit",
                               "split it into several pages")]
     try:
+        zone = config.settings.timezone  # the zone a time without an offset is offered in
         if cache is None:
-            return _parse(Path(path), Path(path).read_bytes(), shown, section, stem, lang)
-        return cache.get(os.fspath(path), (shown, section), stat,
-                         lambda raw: _parse(Path(path), raw, shown, section, stem, lang))
+            return _parse(Path(path), Path(path).read_bytes(), shown, section, stem, lang, zone)
+        return cache.get(os.fspath(path), (shown, section, zone), stat,
+                         lambda raw: _parse(Path(path), raw, shown, section, stem, lang, zone))
     except OSError as exc:  # removed or made unreadable since it was listed
         return None, [_unreadable(path, shown, exc)]
 
@@ -155,7 +158,7 @@ def _unreadable(path: Path | str, shown: str, exc: OSError) -> Problem:
 
 
 def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,
-           lang: str) -> tuple[SourceFile | None, list[Problem]]:
+           lang: str, zone: str = "UTC") -> tuple[SourceFile | None, list[Problem]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -189,23 +192,50 @@ def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,
                                   "delete it; it breaks feeds and CAP messages")]
     schema = _MATTER[section]
     try:
-        matter = schema.model_validate(data)
+        matter = schema.model_validate(data, context={"zone": zone})
     except ValidationError as exc:
         problems = validation_problems(exc, shown, positions, (), schema, "the front-matter reference in README.md")
-        return None, [_time_hint(p) for p in problems]
+        return None, [_time_hint(p, data, positions, zone) for p in problems]
     return SourceFile(path, shown, section, stem, lang, matter, positions, body, body_line), []
 
 
-def _time_hint(problem: Problem) -> Problem:
+def _time_hint(problem: Problem, data: dict, positions: dict, zone: str) -> Problem:
+    """A time check cannot use gets the value to paste instead, in the editors' zone, when the
+    written one can be read at all (`2026-12-08 09:00`, `2026/12/08 09:00 北京时间`, `…Z`)."""
+    key = problem.message.split(":")[0]
     if "timezone" in problem.message or "time zone" in problem.message:
-        return Problem(problem.path, problem.line, problem.col, problem.level,
-                       problem.message.split(":")[0] + " has no time zone",
-                       f"write a full time with its offset, e.g. {EXAMPLE_TIME}")
-    if "Input should be a valid datetime" in problem.message:  # pydantic's words for text it cannot read
-        return Problem(problem.path, problem.line, problem.col, problem.level,
-                       problem.message.split(":")[0] + f" is not a time like {EXAMPLE_TIME}",
-                       "write the date (year-month-day), T, the time and its offset from UTC")
-    return problem
+        message, fallback = f"{key} has no time zone", f"write a full time with its offset, e.g. {EXAMPLE_TIME}"
+    elif "Input should be a valid datetime" in problem.message:  # pydantic's words for text it cannot read
+        message, fallback = (f"{key} is not a time like {EXAMPLE_TIME}",
+                             "write the date (year-month-day), T, the time and its offset from UTC")
+    elif "is a date without a time" in problem.message:
+        message, fallback = problem.message, problem.hint
+    else:
+        return problem
+    value = _value_at(data, positions, problem.line, problem.col)
+    fixed = suggest(value, zone) if value is not None else None
+    if fixed is None:
+        return Problem(problem.path, problem.line, problem.col, problem.level, message, fallback)
+    moment = datetime.fromisoformat(fixed)
+    if "date without a time" in message:
+        hint = f"write {fixed} ({editor_time(moment, zone)}), with the hour you mean"
+    else:
+        hint = f"write {fixed} ({editor_time(moment, zone)}): paste it as it is"
+    return Problem(problem.path, problem.line, problem.col, problem.level, message, hint)
+
+
+def _value_at(data: Any, positions: dict, line: int, col: int) -> Any:
+    """The value of the key written at (line, col), or None."""
+    for key, pos in positions.items():
+        if key and pos.line == line and pos.col == col:
+            value = data
+            try:
+                for part in key:
+                    value = value[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+            return value
+    return None
 
 
 def discover(content_dir: Path) -> list[tuple[str, str]]:
@@ -566,6 +596,13 @@ def _check_translations(section: str, item_id: str, sources: list[SourceFile],
                 where, what = _difference((key,), theirs, mine)
                 problems.append(other.problem(where, "error", f"'{key}' differs from {first.shown} ({what})",
                                               f"translations share one {_NOUN[section]}: make the values the same"))
+        if section == "alerts" and [u.at for u in first.matter.updates] != [u.at for u in other.matter.updates]:
+            mine = ", ".join(u.at.isoformat() for u in other.matter.updates) or "none"
+            theirs = ", ".join(u.at.isoformat() for u in first.matter.updates) or "none"
+            problems.append(other.problem(("updates",), "error",
+                                          f"the times of 'updates' differ from {first.shown} ({mine} here, {theirs} there)",
+                                          "translations share one history: list the same updates, each with its note "
+                                          "in this file's language"))
         if section == "alerts" and bool(first.matter.withdrawn) != bool(other.matter.withdrawn):
             problems.append(other.problem(("withdrawn",), "error", f"'withdrawn' is set in only one of {first.shown} and this file",
                                           "withdraw every translation, each with the reason in its language"))
@@ -610,8 +647,33 @@ def _text(source: SourceFile) -> Text:
                 source.path, source.body_line)
 
 
+def _written_order(source: SourceFile, parent: tuple[str, ...], keys: tuple[str, ...]) -> tuple[str, ...]:
+    """`keys` in the order the file writes them (those it leaves out last, in their usual order)."""
+    written = {key: source.positions[parent + (key,)] for key in keys if parent + (key,) in source.positions}
+    return tuple(sorted(keys, key=lambda k: (k not in written, (written[k].line, written[k].col) if k in written
+                                             else (0, keys.index(k)))))
+
+
+def _updates(sources: list[SourceFile]) -> tuple[Update, ...]:
+    """Every update, oldest first, with its note in each language. The older single
+    `updated_at` + `update_note` is one more update (for a withdrawn alert without a note,
+    `updated_at` is the withdrawal, not an update)."""
+    notes: dict[datetime, dict[str, str]] = defaultdict(dict)
+    for source in sources:
+        m: AlertMatter = source.matter  # type: ignore[assignment]
+        for update in m.updates:
+            notes[update.at][source.lang] = update.note
+        if m.updated_at and (m.update_note or not m.withdrawn):
+            note = notes[m.updated_at]
+            if m.update_note:
+                note[source.lang] = m.update_note
+    return tuple(Update(at, note) for at, note in sorted(notes.items()))
+
+
 def _alert(item_id: str, sources: list[SourceFile]) -> Alert:
     m: AlertMatter = sources[0].matter  # type: ignore[assignment]
+    updates = _updates(sources)
+    latest = updates[-1] if updates else None
     channels = tuple(dict.fromkeys(IMPLICIT_CHANNELS + tuple(m.channels)))
     banner = None
     if "banner" in channels:
@@ -625,14 +687,16 @@ def _alert(item_id: str, sources: list[SourceFile]) -> Alert:
         category=m.category,
         publish_at=m.publish_at,
         expires_at=m.expires_at,
-        updated_at=m.updated_at,
-        update_note={s.lang: s.matter.update_note for s in sources if s.matter.update_note},
+        updated_at=max(filter(None, (m.updated_at, latest and latest.at)), default=None),
+        update_note=dict(latest.note) if latest else {},
         withdrawn={s.lang: s.matter.withdrawn for s in sources if s.matter.withdrawn},
         banner=banner,
         channels=channels,
-        indicators=Indicators(tuple(si.domains), tuple(si.addresses), tuple(si.handles)),
+        indicators=Indicators(tuple(si.domains), tuple(si.addresses), tuple(si.handles),
+                              _written_order(sources[0], ("scam_indicators",), ("domains", "addresses", "handles"))),
         related=tuple(m.related),
         texts={s.lang: _text(s) for s in sources},
+        updates=updates,
     )
 
 

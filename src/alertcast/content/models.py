@@ -85,9 +85,27 @@ class Indicators:
     domains: tuple[str, ...] = ()
     addresses: tuple[str, ...] = ()  # "chain:address", e.g. "tron:TX...", "eth:0x..."
     handles: tuple[str, ...] = ()  # "platform:handle", e.g. "telegram:@fake_support"
+    #: The kinds in the order the editor wrote them: a post that has room for only some lists
+    #: them in this order, so the most important comes first.
+    order: tuple[str, ...] = field(default=("domains", "addresses", "handles"), compare=False)
+
+    def in_order(self) -> list[tuple[str, str]]:
+        """(kind, value) of every indicator, in the editor's order."""
+        return [(kind, value) for kind in self.order for value in getattr(self, kind)]
 
     def __bool__(self) -> bool:
         return bool(self.domains or self.addresses or self.handles)
+
+
+@dataclass(frozen=True)
+class Update:
+    """One correction or update of an alert: the warning still stands, its text changed."""
+
+    at: datetime
+    note: dict[str, str]  # lang -> what changed
+
+    def text(self, lang: str, default_lang: str) -> str:
+        return self.note.get(lang) or self.note.get(default_lang) or ""
 
 
 @dataclass(frozen=True)
@@ -97,14 +115,15 @@ class Alert:
     category: str
     publish_at: datetime
     expires_at: datetime | None
-    updated_at: datetime | None
-    update_note: dict[str, str]  # lang -> what changed (only with updated_at)
+    updated_at: datetime | None  # the latest update, or the withdrawal
+    update_note: dict[str, str]  # lang -> what the latest update changed (only with updated_at)
     withdrawn: dict[str, str]  # lang -> reason; empty when not withdrawn
     banner: Banner | None  # None: the alert has no banner channel
     channels: tuple[str, ...]  # always includes IMPLICIT_CHANNELS
     indicators: Indicators
     related: tuple[str, ...]  # guide ids
     texts: dict[str, Text] = field(compare=False)
+    updates: tuple[Update, ...] = ()  # every update, oldest first; the page shows them all
 
     @property
     def is_withdrawn(self) -> bool:

@@ -97,15 +97,13 @@ def status(project: str, now: str | None) -> None:
     live and scheduled next, the outbox summary, and the last publish and sync. Times are in the
     project's timezone, with their UTC offset."""
     from ..cli import TimeParam, project_config
+    from ..timefmt import editor_time
 
     config = project_config(project)
     at = TimeParam().convert(now, None, None) if now else datetime.now(timezone.utc).replace(microsecond=0)
-    tz = config.tz
 
-    def local(t: datetime) -> str:
-        t = t.astimezone(tz)
-        offset = t.strftime("%z")
-        return f"{t:%Y-%m-%d %H:%M:%S} {t.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+    def local(t: datetime) -> str:  # the editors' zone, with its offset and label
+        return editor_time(t, config.settings.timezone, seconds=True)
 
     click.echo(f"now: {local(at)}")
     engine = open_store(config.settings.state_url, config.root)

@@ -54,7 +54,8 @@ def _alert_key(alert: Alert) -> tuple:
     return (
         alert.id, alert.severity, alert.category, alert.publish_at, alert.expires_at, alert.updated_at,
         tuple(sorted(alert.update_note.items())), tuple(sorted(alert.withdrawn.items())), alert.banner,
-        alert.channels, alert.indicators, alert.related,
+        tuple((u.at, tuple(sorted(u.note.items()))) for u in alert.updates),
+        alert.channels, alert.indicators, alert.indicators.order, alert.related,
         tuple(sorted((lang, t.title, t.summary) for lang, t in alert.texts.items())),
     )
 

@@ -176,10 +176,10 @@ def defang_address(value: str) -> str:
 
 
 def indicators(alert: Alert, lang: str = "en") -> list[str]:
-    """Every indicator of `alert`, defanged for a post: domains, then addresses, then handles."""
-    ind = alert.indicators
-    return ([defang(v) for v in ind.domains] + [defang_address(v) for v in ind.addresses]
-            + [defang_handle(v, lang) for v in ind.handles])
+    """Every indicator of `alert`, defanged for a post, in the order the editor wrote them (by
+    default domains, then addresses, then handles): a post without room for all keeps the first."""
+    shown = {"domains": defang, "addresses": defang_address, "handles": lambda v: defang_handle(v, lang)}
+    return [shown[kind](value) for kind, value in alert.indicators.in_order()]
 
 
 def more_indicators(n: int, lang: str, shown: int = 1) -> str:
@@ -276,11 +276,14 @@ def _shorten(text: str, graphemes: int) -> str:
     return cut.rstrip(" ,.;:，。；：、") + ELLIPSIS if cut.strip() else ""
 
 
-def render(alert: Alert, config: Config, channel: str, action: str = "post", lang: str | None = None) -> Post:
-    """The post, fitted to the network: indicators that do not fit are left out first (the post
-    says how many the page has); an update then leaves out the summary (its note, what changed,
+def render(alert: Alert, config: Config, channel: str, action: str = "post", lang: str | None = None,
+           keep: int | None = None) -> Post:
+    """The post, fitted to the network: indicators that do not fit are left out first, from the
+    last, but never the first one (the editor puts the most important first; the post says how
+    many more the page has); an update then leaves out the summary (its note, what changed,
     comes first); only then is the text itself shortened: the summary of a post, the note of an
-    update, the reason of a withdrawal."""
+    update, the reason of a withdrawal (which `alertcast check` refuses). `keep` shows at most
+    that many indicators, as check does to say how much to shorten to keep them."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     lang = lang or channel_lang(config, channel)
@@ -312,19 +315,21 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
              "note": alert.update_note.get(lang, "") if action == "update" else "",
              "reason": alert.reason(lang, config.default_lang) if action == "withdraw" else ""}
     items = parts["items"]
+    shown, truncated = len(items), False
+    if keep is not None and keep < len(items):
+        shown = max(keep, 1)
+        parts["items"] = items[:shown] + [more_indicators(len(items) - shown, lang, shown)]
     out = make(**parts)
     size = fitted(out)
-    shown, truncated = len(items), False
-    if size > rule.limit and items:
-        # The alert's page lists every indicator; the post keeps as many as fit, then says how
-        # many more the page has (also when none fits: then it only says how many there are).
-        for shown in range(len(items) - 1, -2, -1):
-            parts["items"] = items[:shown] + [more_indicators(len(items) - shown, lang, shown)] if shown >= 0 else []
+    if size > rule.limit and shown > 1:
+        # The alert's page lists every indicator; the post keeps as many as fit, at least the
+        # first, then says how many more the page has.
+        for shown in range(shown - 1, 0, -1):
+            parts["items"] = items[:shown] + [more_indicators(len(items) - shown, lang, shown)]
             out = make(**parts)
             size = fitted(out)
             if size <= rule.limit:
                 break
-        shown = max(shown, 0)
     note_shown = False
     if size > rule.limit and action == "update" and parts["note"]:
         without = make(**{**parts, "summary": ""})

@@ -621,17 +621,24 @@ def _mark(plan: Plan, alert: Alert, lang: str) -> str:
     return ""
 
 
-def _lifecycle(alert: Alert, plan: Plan, config: Config, lang: str, expires: str) -> list[tuple[datetime | None, str, str]]:
-    """(when, what, detail) of each step, in order: published; withdrawn (with the reason) or
-    updated (with the note); expires or expired (`expires` is the word for an expiry ahead)."""
+def _lifecycle(alert: Alert, plan: Plan, config: Config, lang: str, expires: str,
+               every: bool = False) -> list[tuple[datetime | None, str, str]]:
+    """(when, what, detail) of each step, in order: published; the latest update (`every`:
+    each update) with its note; withdrawn (with the reason), or expires or expired (`expires`
+    is the word for an expiry ahead)."""
     w = words(lang)
     state = plan.states[alert.id]
     steps: list[tuple[datetime | None, str, str]] = [(alert.publish_at, w["published"], "")]
-    if state is State.withdrawn:
+    if state is State.withdrawn:  # its updated_at is the withdrawal; the updates before it stay listed
+        if every:
+            steps += [(u.at, w["updated"], text(u.note.get(lang, ""))) for u in alert.updates]
         steps.append((alert.updated_at, w["withdrawn_on"], text(alert.reason(lang, config.default_lang))))
         return steps
-    if alert.updated_at:
-        steps.append((alert.updated_at, w["updated"], text(alert.update_note.get(lang, ""))))
+    if every and alert.updates:
+        updates = [(u.at, text(u.note.get(lang, ""))) for u in alert.updates]
+    else:  # the latest only (an alert built without the list has just updated_at)
+        updates = [(alert.updated_at, text(alert.update_note.get(lang, "")))] if alert.updated_at else []
+    steps += [(when, w["updated"], note) for when, note in updates]
     if alert.expires_at:
         steps.append((alert.expires_at, w["expired_on"] if state is State.expired else w[expires], ""))
     return steps
@@ -661,8 +668,8 @@ def _indented(text: str) -> str:
 
 def _history(alert: Alert, plan: Plan, config: Config, lang: str) -> list[str]:
     """The lifecycle, newest first."""
-    events = sorted(_lifecycle(alert, plan, config, lang, "expires_event"), key=lambda e: e[0] or plan.now,
-                    reverse=True)  # an undated withdrawal goes first
+    events = sorted(_lifecycle(alert, plan, config, lang, "expires_event", every=True),
+                    key=lambda e: e[0] or plan.now, reverse=True)  # an undated withdrawal goes first
     return [f"- {_time(when, config) + ' · ' if when else ''}**{event}**{' — ' + detail if detail else ''}"
             for when, event, detail in events]
 
