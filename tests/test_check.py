@@ -825,7 +825,7 @@ def test_a_channel_is_judged_only_in_the_language_it_posts_in(cli, project):
     _set(project, ALERT_EN, "summary", "a" * 400)
     assert problems(check(cli, project)) == []
     _set(project, ALERT_ZH, "summary", "a" * 400)
-    [line] = problems(check(cli, project))
+    [line] = [p for p in problems(check(cli, project)) if "the x post" in p]  # (Mastodon posts in zh too)
     assert line.startswith(f"{ALERT_ZH}:3:1: error: the x post is "), line
 
 

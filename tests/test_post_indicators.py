@@ -42,8 +42,8 @@ def test_a_summary_that_leaves_no_room_for_the_indicators_fails_check_with_the_c
     post = _x_post(project)
     assert post.fits and not post.truncated
     assert "Do not trust: wallet-verify[.]example, +2 more on the page" in post.text
-    # one character less shortening is an error again
-    _set(project, ALERT_EN, "summary", SUMMARY.strip()[:-first + 1])
+    # one character more is an error again (a character, not a space the loader strips)
+    _set(project, ALERT_EN, "summary", SUMMARY.strip()[:-first] + "!")
     assert [p for p in problems(check(cli, project)) if ALERT_EN in p]
     # by the second number every indicator is in the post
     _set(project, ALERT_EN, "summary", SUMMARY.strip()[:-every])

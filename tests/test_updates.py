@@ -133,7 +133,7 @@ def test_scaffold_updates_example_is_valid_when_uncommented(cli, project):
     for lang in ("zh", "en"):
         path = project / "content" / "alerts" / f"fake-airdrop-2026.{lang}.md"
         text = path.read_text(encoding="utf-8")
-        example = re.search(r"e\.g\. (\[\{at: [^\]]+\}\])", text).group(1)
+        example = re.search(r"(?:e\.g\.|例如) (\[\{at: [^\]]+\}\])", text).group(1)
         path.write_text(text.replace("\npublish_at:", f"\nupdates: {example}\npublish_at:", 1), encoding="utf-8")
     result = cli("check", "-p", project)
     assert "updates" not in result.stdout, result.stdout

@@ -107,13 +107,13 @@ category: phishing
 publish_at: {now}
 # expires_at: 此后警报离开应用内横幅（仍保留在网站和订阅源中）。
 # expires_at: {now}
-# updated_at: 正文有实质变化时填写；订阅源、CAP 和帖子会把它当作一次更新。
-# updated_at: {now}
-# update_note: 用一句话说明改了什么（需要 updated_at）。
-# update_note: "..."
-# withdrawn: 撤回原因，仅在警报有误时填写：它会离开横幅，帖子会被更正。
-#   需要 updated_at（撤回的时间）。
+# updates: 更正和补充（警告仍然成立）；每次改动写一条，附上时间和一句话说明，
+#   例如 [{{at: {now}, note: "..."}}]；页面会列出全部更新。
+# update_note: 旧写法，只能写一次更新（配合 updated_at）；仍然有效，但请改用 updates。
+# withdrawn: 仅当整条警告有误时填写：撤下横幅，删除或更正帖子，特征移出 indicators.json；只改细节请加 updates。
 # withdrawn: "误报：..."
+# updated_at: 撤回的时间（旧写法里也是 update_note 那次更新的时间）。
+# updated_at: {now}
 # channels: 渠道，网站和订阅源始终开启。按名称加上 banner、cap 和社交网络：
 #   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook
 channels: [banner, cap]
