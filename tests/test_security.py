@@ -61,7 +61,7 @@ def test_post_template_cannot_run_code(cli, project, tmp_path):
     assert not marker.exists()
     assert result.exit_code == 1
     # the fixture's Telegram channel posts in Chinese, so its post is judged at the zh file
-    assert lines(result)[0].startswith(f"content/alerts/live-phishing.zh.md:3:1: error: the telegram post template cannot be rendered: "
+    assert lines(result)[0].startswith("content/alerts/live-phishing.zh.md:3:1: error: the telegram post template cannot be rendered: "
                                        "access to attribute '__init__' of 'type' object is unsafe"), result.output
 
 
