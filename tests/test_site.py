@@ -429,13 +429,13 @@ def test_guide_page_shows_its_update_and_the_alerts_that_name_it(page, served):
 
 
 def test_guide_page_shows_its_related_guides(page, bundled_served):
-    """backup-recovery-phrase names create-wallet, import-restore-wallet and
-    hardware-wallets-cold-storage as related: linked under the guide, in its language."""
+    """backup-recovery-phrase names create-wallet, import-restore-wallet,
+    hardware-wallets-cold-storage and safety-checklist as related: linked under the guide, in its language."""
     for root, heading, title in (("/", "相关教程", "硬件钱包与冷存储"), ("/en/", "Related guides", "Hardware wallets")):
         page.goto(f"{bundled_served}{root}guides/backup-recovery-phrase/")
         related = page.locator(f"article h2:has-text('{heading}') + ul a")
         assert related.evaluate_all("links => links.map(a => a.getAttribute('href'))") == [
-            "../create-wallet/", "../import-restore-wallet/", "../hardware-wallets-cold-storage/"]
+            "../create-wallet/", "../import-restore-wallet/", "../hardware-wallets-cold-storage/", "../safety-checklist/"]
         assert title in related.nth(2).inner_text()
         related.nth(2).click()
         page.wait_for_url(f"{bundled_served}{root}guides/hardware-wallets-cold-storage/")
@@ -508,11 +508,11 @@ SEARCHES = [
     ("/", "Polygon", "常见问题"),
     ("/", "Arbitrum", "常见问题"),
     ("/", "Discord", "官方客服永远不会做的事"),
-    ("/", "nonce", "网络手续费与卡住的交易"),
+    ("/", "nonce", "看懂每一种签名请求"),  # nonce 0 in each example; and see below
     ("/", "助记词", "备份并核对助记词"),
     ("/", "硬件钱包", "硬件钱包与冷存储入门"),
     ("/", "授权", "查看并撤销代币授权"),
-    ("/en/", "nonce", "Network fees and stuck or pending transactions"),
+    ("/en/", "nonce", "Read any signature request"),
     ("/en/", "Polygon", "Frequently asked questions"),
 ]
 
@@ -526,6 +526,11 @@ def _result_pages(page, served: str, lang_root: str, query: str) -> list[str]:
 @pytest.mark.parametrize("lang_root, query, first", SEARCHES)
 def test_search_finds_each_word_first_where_it_belongs(page, bundled_served, lang_root, query, first):
     assert _result_pages(page, bundled_served, lang_root, query)[:1] == [first]
+
+
+def test_a_latin_word_before_full_width_punctuation_is_found(page, bundled_served):
+    """The fees guide writes it once in running text, as "相同的 nonce、更高的手续费"."""
+    assert "网络手续费与卡住的交易" in _result_pages(page, bundled_served, "/", "nonce")
 
 
 def test_a_chinese_query_is_searched_as_the_words_it_is_made_of(page, bundled_served):
