@@ -85,4 +85,4 @@ def test_preview_says_the_moment_in_the_editors_time_zone_as_build_does(project,
 
     caplog.set_level(logging.INFO, logger="alertcast.preview")
     make_builder(project, tmp_path / "site", lambda: datetime(2026, 3, 15, 1, 30, tzinfo=timezone.utc))()
-    assert "built for 2026-03-15T09:30:00+08:00:" in caplog.text, caplog.text
+    assert "built for 2026-03-15 09:30 Beijing time (UTC+8):" in caplog.text, caplog.text

@@ -61,7 +61,7 @@ def test_update_says_per_channel_whether_the_earlier_post_is_edited_or_a_new_one
              ("updated_at: 2026-03-02T12:00:00+08:00\n",
               f'updates:\n  - at: 2026-03-10T09:00:00+08:00\n    note: "{note}"\nupdated_at: 2026-03-02T12:00:00+08:00\n'))
     settings = repo / "mkdocs.yml"
-    edit(settings, ("      mastodon:\n", "      x:\n        token_env: FIXTURE_X_TOKEN\n      mastodon:\n"))
+    edit(settings, ("      mastodon:\n", "      x: {}\n      mastodon:\n"))
     for lang in ("zh", "en"):
         edit(repo / "content" / "alerts" / f"live-phishing.{lang}.md",
              ("channels: [banner, cap, telegram, mastodon]", "channels: [banner, cap, telegram, mastodon, x]"))
