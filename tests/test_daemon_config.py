@@ -191,6 +191,7 @@ def test_a_daemon_started_with_an_invalid_mkdocs_yml_runs_and_publishes_the_fix_
     banner = live / "site" / "api" / "v1" / "banners" / "zh.json"
     banner.parent.mkdir(parents=True)
     banner.write_text('{"banners": [], "old": true}\n')  # what an earlier daemon deployed
+    (live / "site" / ".alertcast-output").touch()  # a folder prepared for alertcast, which replaces it
     daemon = Process(live, tmp_path / "daemon.log", {"ALERTCAST_WEBHOOK_SECRET": "s3cret"}, "--sync-interval", "1")
     try:
         code, body = wait_for(lambda: _healthz(daemon), timeout=30)
