@@ -372,6 +372,10 @@ def test_a_boundary_within_the_build_of_a_push_goes_live_at_its_second_not_a_bui
     release, built for the second alert's publish_at and switched to at that second, shows both:
     no build for the push, then another for the boundary."""
     repo = make_repo(tmp_path)
+    # enough pages that a build takes seconds on any machine: the boundary must fall within one
+    for i in range(150):
+        repo.commit_alert(f"filler-{i}", datetime(2026, 1, 1, tzinfo=timezone.utc), channels="[banner]", push=False)
+    git(repo.editor, "push", "-q")
     live = repo.clone("live")
     secret = "push-secret"
     daemon = Process(live, tmp_path / "daemon.log", {"ALERTCAST_WEBHOOK_SECRET": secret}, "--sync-interval", "600")
