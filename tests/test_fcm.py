@@ -1,0 +1,311 @@
+"""The `fcm` channel: Firebase Cloud Messaging HTTP v1, driven through the outbox and dispatcher
+against local fakes of Google's token endpoint and the FCM API, with the real google-auth
+signing the JWT grant."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from alertcast.broadcast import outbox
+from alertcast.broadcast.dispatcher import Dispatcher
+from alertcast.config import load_config
+from alertcast.content.loader import load_or_raise
+from alertcast.plan import Plan
+from alertcast.render import posts, push
+from alertcast.state import open_store
+from conftest import NOW
+from fakes.fcm import FakeFcm
+from social_support import route_alert_to
+
+ALERT = "live-phishing"
+SCHEMA = Path(__file__).resolve().parents[1] / "src" / "alertcast" / "schemas" / "push.schema.json"
+
+
+class World:
+    def __init__(self, project: Path, tmp_path: Path, extra: dict | None = None):
+        self.project = project
+        self.fake = FakeFcm()
+        self.env = {"TEST_FCM_KEY_FILE": self.fake.key_file(tmp_path)}
+        path = project / "mkdocs.yml"
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw["extra"]["alertcast"]["channels"] = {"fcm": {
+            "project": self.fake.project, "base_url": self.fake.url, "token_uri": self.fake.token_uri,
+            "credentials_env": "TEST_FCM_KEY_FILE", "max_tries": 3, **(extra or {})}}
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        route_alert_to(project, ALERT, ["fcm"])
+        self.engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+        self.reload()
+
+    def reload(self):
+        self.config = load_config(self.project)
+        self.content = load_or_raise(self.config)
+        self.dispatcher = Dispatcher(self.engine, self.config, env=self.env, rng=random.Random(1))
+
+    def enqueue(self, now=NOW):
+        return outbox.enqueue(self.engine, Plan.at(self.content, now), self.config)
+
+    def drain(self, now=NOW):
+        return self.dispatcher.drain(now)
+
+    def rows(self):
+        return outbox.rows(self.engine)
+
+    def edit_alert(self, pattern, replacement):
+        for path in (self.project / "content" / "alerts").glob(f"{ALERT}.*.md"):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(re.sub(pattern, replacement, text, count=1, flags=re.M), encoding="utf-8")
+        self.reload()
+
+    def everything_said(self, report) -> str:
+        """Every text a person or a log could see: rows, report lines."""
+        return json.dumps([self.rows(), report.lines], default=str)
+
+
+@pytest.fixture
+def make_world(project, tmp_path):
+    made = []
+
+    def make(extra=None):
+        made.append(World(project, tmp_path, extra))
+        return made[-1]
+
+    yield make
+    for w in made:
+        w.fake.close()
+
+
+def test_one_push_per_language_topic_with_the_documented_payload(make_world):
+    w = make_world()
+    assert w.enqueue() == 1 and w.enqueue() == 0
+    report = w.drain()
+    assert report.sent == 1, report.lines
+    [row] = w.rows()
+    assert row["status"] == "sent" and row["outcome"] == "posted"
+    assert w.fake.grants == 1  # the real google-auth signed a JWT the fake verified with the public key
+    assert [m["topic"] for m in w.fake.messages] == ["alerts-zh", "alerts-en"]
+    assert w.fake.messages == json.loads(row["text"])  # sent exactly as stored (and as previewed)
+    zh, en = w.fake.messages
+    assert en["notification"] == {"title": "⚠️ Phishing site poses as the wallet",
+                                  "body": "Scammers run a look-alike site that asks for your recovery phrase."}
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    assert zh["notification"] == {"title": "⚠️ " + alert.texts["zh"].title, "body": alert.texts["zh"].summary}
+    assert zh["data"]["lang"] == "zh" and zh["data"]["url"] == w.config.page_url("alerts", ALERT, "zh")
+    assert en["data"] == {"alert_id": ALERT, "revision": row["revision"], "action": "post", "lang": "en",
+                          "severity": "warning", "url": w.config.page_url("alerts", ALERT, "en"),
+                          "placement": "home,support"}
+    assert en["android"] == {"collapse_key": ALERT, "ttl": "86400s", "priority": "NORMAL"}
+    assert en["apns"]["headers"]["apns-collapse-id"] == ALERT and en["apns"]["headers"]["apns-priority"] == "5"
+    assert row["remote_id"].split(",") == sorted(w.fake.posts)
+    assert w.drain().sent == 0 and len(w.fake.messages) == 2  # never twice
+
+
+def test_payload_matches_the_published_json_schema(make_world):
+    w = make_world()
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    w.enqueue()
+    w.drain()
+    for message in w.fake.messages:
+        validator.validate(message)
+    with pytest.raises(jsonschema.ValidationError):  # the schema does say something: data values are strings
+        validator.validate({**w.fake.messages[0], "data": {**w.fake.messages[0]["data"], "severity": 3}})
+
+
+def test_critical_is_high_priority_and_topics_are_configurable(make_world):
+    w = make_world({"topics": {"en": "wallet-en"}})
+    w.edit_alert(r"^severity: warning", "severity: critical")
+    w.enqueue()
+    assert w.drain().sent == 1
+    zh, en = w.fake.messages
+    assert (zh["topic"], en["topic"]) == ("alerts-zh", "wallet-en")
+    assert en["android"]["priority"] == "HIGH" and en["apns"]["headers"]["apns-priority"] == "10"
+
+
+def test_below_the_severity_threshold_nothing_is_queued(make_world):
+    w = make_world()
+    w.edit_alert(r"^severity: warning", "severity: advisory")
+    assert w.enqueue() == 0 and w.rows() == []
+    w2 = make_world({"severities": ["advisory"]})
+    assert w2.enqueue() == 1
+
+
+@pytest.mark.parametrize("push_updates", [False, True])
+def test_an_update_pushes_only_when_the_setting_says_so(make_world, push_updates):
+    w = make_world({"push_updates": push_updates} if push_updates else None)
+    w.enqueue()
+    assert w.drain().sent == 1
+    w.edit_alert(r"^updated_at:.*$", "updated_at: 2026-03-10T12:00:00+08:00")
+    w.edit_alert(r"^update_note:.*$", 'update_note: "Added the second site."')
+    later = NOW + timedelta(hours=1)
+    assert w.enqueue(later) == int(push_updates)
+    w.drain(later)
+    update = [m for m in w.fake.messages if m["data"]["action"] == "update"]
+    if not push_updates:
+        assert update == [] and len(w.rows()) == 1
+        return
+    assert [m["notification"]["body"] for m in update if m["data"]["lang"] == "en"] == ["Added the second site."]
+    assert w.drain(later + timedelta(hours=1)).sent == 0 and len(update) == 2
+
+
+def test_a_withdrawal_sends_a_short_correction_push(make_world):
+    w = make_world()
+    w.enqueue()
+    w.drain()
+    w.edit_alert(r"^severity: warning", 'severity: warning\nwithdrawn: "This site is ours after all."')
+    later = NOW + timedelta(hours=1)
+    assert w.enqueue(later) == 1
+    assert w.drain(later).sent == 1
+    correction = [m for m in w.fake.messages if m["data"]["action"] == "withdraw"]
+    assert [m["topic"] for m in correction] == ["alerts-zh", "alerts-en"]
+    en = correction[1]
+    assert en["notification"]["title"].startswith("ℹ️ Correction: ")
+    assert en["notification"]["body"] == "This site is ours after all."
+    assert en["android"]["collapse_key"] == ALERT  # replaces the warning on a phone that has not opened it
+    [withdraw] = [r for r in w.rows() if r["action"] == "withdraw"]
+    assert withdraw["outcome"] == "correction"
+
+
+@pytest.mark.parametrize("code,status", [("UNREGISTERED", "failed"), ("INVALID_ARGUMENT", "failed")])
+def test_client_errors_fail_visibly(make_world, code, status):
+    w = make_world()
+    status_code = {"UNREGISTERED": 404, "INVALID_ARGUMENT": 400}[code]
+    w.fake.fail_next(("status", status_code))
+    w.enqueue()
+    report = w.drain()
+    [row] = w.rows()
+    assert row["status"] == status and code in row["last_error"], row["last_error"]
+    assert report.failed == 1 and w.fake.messages == []
+
+
+def test_quota_exceeded_waits_for_retry_after_then_sends_once(make_world):
+    w = make_world()
+    w.fake.fail_next(("rate_limit", 120))
+    w.enqueue()
+    w.drain()
+    [row] = w.rows()
+    assert row["status"] == "queued" and "429" in row["last_error"]
+    assert outbox.as_utc(row["due_at"]) == outbox.as_utc(NOW + timedelta(seconds=120))
+    assert w.drain(NOW + timedelta(seconds=60)).sent == 0
+    assert w.drain(NOW + timedelta(seconds=121)).sent == 1
+    assert [m["topic"] for m in w.fake.messages] == ["alerts-zh", "alerts-en"]
+
+
+@pytest.mark.parametrize("fault", [("status", 503), ("status", 500), ("after", 503), ("after", 500),
+                                   ("stall", 3.0)])
+def test_an_uncertain_send_is_held_never_sent_twice(make_world, fault):
+    """UNAVAILABLE, INTERNAL or a lost answer: FCM may have delivered it and has no idempotency
+    key, so the row is held for a person, whether or not the push took effect."""
+    w = make_world()
+    w.dispatcher.adapter("fcm").timeout = 1.0
+    w.fake.fail_next(fault)
+    w.enqueue()
+    report = w.drain()
+    [row] = w.rows()
+    assert row["status"] == "unknown" and report.unknown == 1, report.lines
+    assert "outbox resolve" in row["last_error"]
+    for later in (NOW + timedelta(minutes=10), NOW + timedelta(days=1)):
+        w.drain(later)
+    applied = 1 if fault[0] in ("after", "stall") else 0
+    assert len(w.fake.messages) == applied  # the first topic's, at most; nothing after it
+    assert w.rows()[0]["status"] == "unknown"
+
+
+def test_a_failure_after_the_first_language_is_held_naming_what_went_out(make_world):
+    w = make_world()
+    original = w.fake.route
+    calls = []
+
+    def second_is_rate_limited(req):
+        calls.append(req)
+        if len(calls) == 2:
+            raise w.fake.rate_limited(30, req)
+        return original(req)
+
+    w.fake.route = second_is_rate_limited
+    w.enqueue()
+    w.drain()
+    [row] = w.rows()
+    assert row["status"] == "unknown"
+    assert "sent to projects/" in row["last_error"] and "alerts-en" in row["last_error"]
+    w.drain(NOW + timedelta(hours=1))
+    assert [m["topic"] for m in w.fake.messages] == ["alerts-zh"]  # zh was never pushed twice
+
+
+def test_connection_refused_to_fcm_is_retried(make_world):
+    w = make_world()
+    w.enqueue()
+    w.fake.close()
+    w.drain()
+    [row] = w.rows()
+    assert row["status"] == "queued" and row["tries"] == 1
+
+
+def test_a_refused_service_account_fails_without_sending_or_leaking(make_world):
+    w = make_world()
+    w.fake.refuse_grants = True
+    w.enqueue()
+    report = w.drain()
+    [row] = w.rows()
+    assert row["status"] == "failed" and "token endpoint refused" in row["last_error"]
+    assert w.fake.messages == []
+    said = w.everything_said(report)
+    key = w.fake.account["private_key"]
+    assert key not in said
+    assert not any(line in said for line in key.splitlines() if len(line) > 20)
+
+
+def test_the_access_token_is_reused_and_never_stored(make_world):
+    w = make_world()
+    w.enqueue()
+    report = w.drain()
+    assert w.fake.grants == 1
+    [token] = w.fake.tokens
+    assert token not in w.everything_said(report)
+    assert all(r["headers"]["authorization"] == f"Bearer {token}" for r in w.fake.requests
+               if r["path"].endswith(":send"))
+
+
+def test_no_key_file_runs_dry_and_a_missing_file_is_a_clear_problem(make_world, tmp_path):
+    w = make_world()
+    w.env.pop("TEST_FCM_KEY_FILE")
+    w.reload()
+    w.enqueue()
+    assert w.drain().dry_run == 1
+    w2 = make_world()
+    w2.env["TEST_FCM_KEY_FILE"] = str(tmp_path / "nowhere.json")
+    w2.reload()
+    w2.edit_alert(r"^severity: warning", "severity: critical")
+    w2.engine = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+    w2.reload()
+    w2.enqueue()
+    report = w2.drain()
+    [line] = report.lines
+    assert "cannot read the service account key file named by TEST_FCM_KEY_FILE" in line
+    assert "Traceback" not in line
+
+
+def test_preview_post_shows_each_push_with_its_lengths(make_world):
+    w = make_world()
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    post = posts.render(alert, w.config, "fcm", "post")
+    assert post.limit == 240 and post.fits and not post.truncated
+    assert json.loads(post.text)[1]["notification"]["body"] == alert.texts["en"].summary
+
+
+def test_a_long_body_is_cut_and_marked(make_world):
+    w = make_world()
+    w.edit_alert(r'^summary: "(.*)"$', 'summary: "' + "Do not enter your phrase. " * 12 + '"')
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    post = posts.render(alert, w.config, "fcm", "post")
+    assert post.truncated and not post.fits and post.length > push.BODY_LIMIT
+    for message in json.loads(post.text):
+        assert push.graphemes(message["notification"]["body"]) <= push.BODY_LIMIT
