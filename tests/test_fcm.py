@@ -4,6 +4,7 @@ signing the JWT grant."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -303,9 +304,61 @@ def test_preview_post_shows_each_push_with_its_lengths(make_world):
 
 def test_a_long_body_is_cut_and_marked(make_world):
     w = make_world()
-    w.edit_alert(r'^summary: "(.*)"$', 'summary: "' + "Do not enter your phrase. " * 12 + '"')
     [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    long = "Do not enter your phrase. " * 12
+    alert = dataclasses.replace(alert, texts={k: dataclasses.replace(t, summary=long) for k, t in alert.texts.items()})
     post = posts.render(alert, w.config, "fcm", "post")
-    assert post.truncated and not post.fits and post.length > push.BODY_LIMIT
+    assert post.truncated and not post.fits and post.length == push.graphemes(long) > push.BODY_LIMIT
     for message in json.loads(post.text):
-        assert push.graphemes(message["notification"]["body"]) <= push.BODY_LIMIT
+        body = message["notification"]["body"]
+        assert push.graphemes(body) <= push.BODY_LIMIT and body.endswith("…")
+
+
+def test_posts_preview_shows_each_push_title_and_body_with_their_lengths(make_world, cli):
+    w = make_world()
+    result = cli("posts", "preview", ALERT, "-p", w.project, "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "-- fcm [zh] post: 66/240 characters of the longest body (titles: 65) ok" in result.output
+    assert "   alerts-en [en] title 35/65: ⚠️ Phishing site poses as the wallet" in result.output
+    assert ("body 66/240: Scammers run a look-alike site that asks for your recovery phrase." in result.output)
+    assert '"topic": "alerts-en"' in result.output  # and the messages exactly as sent
+    assert "-- fcm update: no push: an update is pushed only with push_updates: true" in result.output
+    w.edit_alert(r"^severity: warning", "severity: advisory")
+    quiet = cli("posts", "preview", ALERT, "-p", w.project, "--now", NOW.isoformat())
+    assert "-- fcm post: no push: a advisory alert is below the channel's severities (critical, warning)" in quiet.output
+
+
+def test_check_refuses_a_push_longer_than_a_phone_shows_with_file_and_line(make_world, cli):
+    w = make_world()
+    path = w.project / "content" / "alerts" / f"{ALERT}.en.md"
+    text = path.read_text(encoding="utf-8")
+    long_title = "A look-alike site of the wallet asks for your recovery phrase; do not type it"
+    text = re.sub(r"^title: .*$", f'title: "{long_title}"', text, count=1, flags=re.M)
+    text = re.sub(r"^summary: .*$", 'summary: "' + "Never type your recovery phrase there. " * 8 + '"', text,
+                  count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    result = cli("check", "-p", w.project)
+    assert result.exit_code != 0
+    out = result.output
+    assert (f"content/alerts/{ALERT}.en.md:2:1: error: the fcm push title is 79/65 characters with its marker, "
+            "more than Android shows (shorten the title by at least 14)") in out, out
+    assert (f"content/alerts/{ALERT}.en.md:3:1: error: the fcm post push body is 311/240 characters, more than "
+            "Android shows (shorten the summary by at least 71)") in out, out
+    assert not [line for line in out.splitlines() if ".zh.md" in line and "fcm" in line]  # the Chinese file fits
+    assert "Traceback" not in out
+
+
+def test_report_shows_the_correction_push_of_a_withdrawal(make_world, cli):
+    import subprocess
+
+    w = make_world()
+    ident = ["-c", "user.name=T", "-c", "user.email=t@alertcast.invalid"]
+    subprocess.run(["git", *ident, "-C", str(w.project), "init", "-q", "--initial-branch=main"], check=True)
+    subprocess.run(["git", *ident, "-C", str(w.project), "add", "-A"], check=True)
+    subprocess.run(["git", *ident, "-C", str(w.project), "commit", "-qm", "base"], check=True)
+    w.edit_alert(r"^severity: warning", 'severity: warning\nwithdrawn: "This site is ours after all."')
+    result = cli("report", str(w.project), "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "-- fcm [zh] withdraw: 28/240" in result.output, result.output
+    assert "alerts-en [en] title 47/65: ℹ️ Correction: Phishing site poses as the wallet" in result.output
+    assert "body 28/240: This site is ours after all." in result.output

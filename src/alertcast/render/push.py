@@ -118,6 +118,25 @@ def as_text(found: list[Push]) -> str:
     return json.dumps([p.message for p in found], ensure_ascii=False, indent=2, sort_keys=True)
 
 
+def not_pushed(alert: Alert, config: Config, action: str) -> str:
+    """Why `wanted` says no, for previews and reports."""
+    if action == "update":
+        return "no push: an update is pushed only with push_updates: true"
+    return (f"no push: a {alert.severity.value} alert is below the channel's severities "
+            f"({', '.join(settings(config).severities)})")
+
+
+def lines(text: str) -> list[str]:
+    """Each push as the phone shows it, with its lengths against what Android displays (guidance)."""
+    out = []
+    for m in messages(text):
+        note = m.get("notification", {})
+        title, body = note.get("title", ""), note.get("body", "")
+        out.append(f"{m.get('topic')} [{m.get('data', {}).get('lang')}] title {graphemes(title)}/{TITLE_LIMIT}: {title}")
+        out.append(f"{' ' * len(str(m.get('topic')))}      body {graphemes(body)}/{BODY_LIMIT}: {body}")
+    return out
+
+
 def messages(text: str) -> list[dict]:
     """The messages an outbox row holds (see `as_text`)."""
     found = json.loads(text)
