@@ -362,3 +362,31 @@ def test_report_shows_the_correction_push_of_a_withdrawal(make_world, cli):
     assert "-- fcm [zh] withdraw: 28/240" in result.output, result.output
     assert "alerts-en [en] title 47/65: ℹ️ Correction: Phishing site poses as the wallet" in result.output
     assert "body 28/240: This site is ours after all." in result.output
+
+
+def test_the_docs_payload_example_and_settings_are_true():
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "social.md").read_text(encoding="utf-8")
+    section = docs.split("### App push (FCM)", 1)[1].split("\n## ", 1)[0]
+    [example] = re.findall(r"```json\n(.*?)```", section, re.S)
+    jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8"))).validate(json.loads(example))
+    from alertcast.config import FcmKeys, _ChannelKeys
+
+    for key in set(FcmKeys.model_fields) - set(_ChannelKeys.model_fields):
+        assert f"`{key}`" in docs, key
+
+
+def test_a_send_interrupted_by_the_end_of_the_process_is_held(make_world):
+    """A row left `sending` (the process was killed after the request left) is held once its
+    lease has passed: never sent again."""
+    from sqlalchemy import update
+
+    w = make_world()
+    w.enqueue()
+    with w.engine.begin() as conn:
+        conn.execute(update(outbox.outbox).values(status="sending", tries=1, claimed_at=outbox.utc(NOW),
+                                                  first_try_at=outbox.utc(NOW), operation="post"))
+    report = w.drain(NOW + timedelta(hours=1))
+    [row] = w.rows()
+    assert row["status"] == "unknown" and "interrupted" in row["last_error"] and report.unknown == 1
+    w.drain(NOW + timedelta(days=1))
+    assert w.fake.messages == [] and w.rows()[0]["status"] == "unknown"
