@@ -390,3 +390,37 @@ def test_a_send_interrupted_by_the_end_of_the_process_is_held(make_world):
     assert row["status"] == "unknown" and "interrupted" in row["last_error"] and report.unknown == 1
     w.drain(NOW + timedelta(days=1))
     assert w.fake.messages == [] and w.rows()[0]["status"] == "unknown"
+
+
+def test_an_error_that_quotes_the_request_leaks_neither_token_nor_key(make_world, caplog):
+    """A proxy's error page that echoes the request (with its Authorization header) is stored and
+    logged redacted, and urllib3's debug log holds no secret either."""
+    caplog.set_level("DEBUG")
+    w = make_world()
+    w.fake.fail_next(("echo", 400))
+    w.enqueue()
+    report = w.drain()
+    [row] = w.rows()
+    assert row["status"] == "failed" and "upstream failed for POST" in row["last_error"]
+    [token] = w.fake.tokens
+    key = w.fake.account["private_key"]
+    said = w.everything_said(report) + caplog.text
+    assert "[REDACTED]" in row["last_error"]
+    assert token not in said and key not in said and w.fake.account["private_key_id"] not in said
+
+
+def test_a_row_changed_in_the_state_store_is_held_not_pushed(make_world):
+    """The store is restored from an unreviewed branch: a row whose messages are not what the
+    reviewed content renders (another topic, another text) is never sent."""
+    from sqlalchemy import update
+
+    w = make_world()
+    w.enqueue()
+    [row] = w.rows()
+    forged = json.loads(row["text"])
+    forged[1]["topic"] = "everyone"
+    with w.engine.begin() as conn:
+        conn.execute(update(outbox.outbox).values(text=json.dumps(forged)))
+    report = w.drain()
+    assert report.held == 1 and w.rows()[0]["status"] == "held"
+    assert w.fake.messages == [] and w.fake.grants == 0
