@@ -424,3 +424,61 @@ def test_a_row_changed_in_the_state_store_is_held_not_pushed(make_world):
     report = w.drain()
     assert report.held == 1 and w.rows()[0]["status"] == "held"
     assert w.fake.messages == [] and w.fake.grants == 0
+
+
+def test_sigkill_during_a_send_never_pushes_a_topic_twice(make_world):
+    """The real `alertcast outbox drain` is killed (SIGKILL) while FCM holds the first or the second
+    language's send (it arrived; the answer had not gone back), then a new dispatcher recovers:
+    each topic got the push at most once, and a row not known to be complete is held."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from test_outbox_crash import SRC, ZYGOTE, _wait
+
+    w = make_world()
+    engine = None
+    db = w.project / ".alertcast" / "state.db"
+    zygote = subprocess.Popen([sys.executable, "-c", ZYGOTE], env={**os.environ, **w.env, "PYTHONPATH": str(SRC)},
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    args = "\t".join(["outbox", "drain", "-p", str(w.project), "--no-enqueue", "--now", NOW.isoformat(), "--lease", "0"])
+    outcomes = []
+    try:
+        for run in range(6):
+            nth = 1 + run % 2  # kill while the first, or the second, language's send is held
+
+            def sends():
+                return [r for r in list(w.fake.requests) if r["path"].endswith(":send")]
+
+            w.fake.reset()
+            w.fake.messages.clear()
+            w.fake.delay_before, w.fake.delay = 0.02, 0.3
+            if engine is not None:
+                engine.dispose()
+            for path in db.parent.glob("state.db*"):
+                path.unlink()
+            engine = open_store(w.config.settings.state_url, w.config.root)
+            assert outbox.enqueue(engine, Plan.at(w.content, NOW), w.config) == 1
+            zygote.stdin.write(args + "\n")
+            zygote.stdin.flush()
+            pid = int(zygote.stdout.readline())
+            assert _wait(lambda: len(sends()) >= nth and w.fake.in_flight > 0, 30), (run, w.fake.requests)
+            os.kill(pid, signal.SIGKILL)
+            assert int(zygote.stdout.readline()) == signal.SIGKILL  # killed, not finished
+            assert _wait(lambda: w.fake.in_flight == 0, 5)
+            w.fake.delay_before = w.fake.delay = 0.0
+            recovery = Dispatcher(engine, w.config, env=w.env, rng=random.Random(run), lease_seconds=0)
+            for minutes in (10, 20, 40):
+                recovery.drain(NOW + timedelta(minutes=minutes))
+            topics = [m["topic"] for m in w.fake.messages]
+            [row] = outbox.rows(engine)
+            outcomes.append((nth, row["status"], topics))
+            assert len(topics) == len(set(topics)) == nth, (run, topics)  # none twice, nothing after the kill
+            assert row["status"] == "unknown" and "outbox resolve" in row["last_error"], (run, row)
+    finally:
+        zygote.stdin.close()
+        zygote.wait(timeout=30)
+        if engine is not None:
+            engine.dispose()
+    print("fcm SIGKILL runs (send held at kill, row status, topics pushed):", outcomes)
