@@ -482,3 +482,14 @@ def test_sigkill_during_a_send_never_pushes_a_topic_twice(make_world):
         if engine is not None:
             engine.dispose()
     print("fcm SIGKILL runs (send held at kill, row status, topics pushed):", outcomes)
+
+
+@pytest.mark.parametrize("push_updates,said", [
+    (False, "App push (FCM): no new push (push_updates is off); the earlier push stays on the phones that got it"),
+    (True, "App push (FCM): a new post goes out; the earlier post stays as it was")])
+def test_the_report_says_what_an_update_does_to_the_push(make_world, push_updates, said):
+    from alertcast import effects
+
+    w = make_world({"push_updates": push_updates})
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    assert effects.update_effects(w.config, alert) == [said]
