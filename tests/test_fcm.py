@@ -493,3 +493,29 @@ def test_the_report_says_what_an_update_does_to_the_push(make_world, push_update
     w = make_world({"push_updates": push_updates})
     [alert] = [a for a in w.content.alerts if a.id == ALERT]
     assert effects.update_effects(w.config, alert) == [said]
+
+
+@pytest.mark.parametrize("refusals", [1, 2])
+def test_an_access_token_fcm_no_longer_takes_is_replaced_once(make_world, refusals):
+    """FCM refuses the token it had issued (revoked, expired early): a new one is asked for and
+    the message sent with it; refused again with the fresh token, the row fails for a person."""
+    w = make_world()
+    w.enqueue()
+    w.fake.fail_next(*[("status", 401)] * refusals)
+    report = w.drain()
+    [row] = w.rows()
+    assert w.fake.grants == 2
+    if refusals == 1:
+        assert report.sent == 1 and [m["topic"] for m in w.fake.messages] == ["alerts-zh", "alerts-en"], report.lines
+    else:
+        assert row["status"] == "failed" and "401" in row["last_error"] and w.fake.messages == []
+
+
+def test_the_android_ttl_ends_when_the_alert_expires(make_world):
+    w = make_world({"ttl_hours": 48})
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    assert json.loads(posts.render(alert, w.config, "fcm", "post").text)[0]["android"]["ttl"] == "172800s"
+    soon = dataclasses.replace(alert, expires_at=alert.changed_at + timedelta(hours=2))
+    [zh, en] = json.loads(posts.render(soon, w.config, "fcm", "post").text)
+    assert zh["android"]["ttl"] == en["android"]["ttl"] == "7200s"
+    assert en["apns"]["headers"]["apns-expiration"] == str(int(soon.expires_at.timestamp()))

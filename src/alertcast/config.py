@@ -260,7 +260,8 @@ class FcmKeys(_ChannelKeys):
     push_updates: bool = False
     """An update of an alert already pushed is pushed again only when this is true."""
     ttl_hours: int = Field(24, ge=1, le=672)
-    """How long FCM keeps a push for an Android device that is offline (at most 28 days)."""
+    """How long FCM keeps a push for an Android device that is offline (at most 28 days); never
+    longer than from the alert's revision to its expires_at."""
     base_url: HttpUrl = "https://fcm.googleapis.com"
     token_uri: HttpUrl = "https://oauth2.googleapis.com/token"
 

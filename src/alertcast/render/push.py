@@ -81,6 +81,9 @@ def pushes(alert: Alert, config: Config, action: str) -> list[Push]:
 
     keys = settings(config)
     critical = alert.severity is Severity.critical
+    ttl = keys.ttl_hours * 3600
+    if alert.expires_at is not None:  # sent when the revision goes out, it lapses when the alert does
+        ttl = max(0, min(ttl, int((alert.expires_at - alert.changed_at).total_seconds())))
     out = []
     for lang in config.languages:
         text = alert.text(lang, config.default_lang)
@@ -105,7 +108,7 @@ def pushes(alert: Alert, config: Config, action: str) -> list[Push]:
             # FCM data values must be strings; the app opens `url` (or its own screen for `alert_id`).
             "data": {"alert_id": alert.id, "revision": alert.revision, "action": action, "lang": lang,
                      "severity": alert.severity.value, "url": url, "placement": placement},
-            "android": {"collapse_key": alert.id, "ttl": f"{keys.ttl_hours * 3600}s",
+            "android": {"collapse_key": alert.id, "ttl": f"{ttl}s",
                         "priority": "HIGH" if critical else "NORMAL"},
             "apns": {"headers": apns_headers},
         }

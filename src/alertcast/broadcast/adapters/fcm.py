@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import google.auth.exceptions
+from google.auth.credentials import TokenState
 from google.auth.transport.requests import Request
 from google.oauth2 import service_account
 
@@ -67,7 +68,7 @@ class Fcm(Adapter):
     def _token(self) -> str:
         """A valid access token, fetched again when the one held has expired (about an hour)."""
         creds = self.credentials
-        if not creds.valid:
+        if creds.token_state is not TokenState.FRESH:  # none yet, expired, or expiring within minutes
             try:
                 creds.refresh(Request(self.session))
             except google.auth.exceptions.TransportError as exc:
@@ -80,6 +81,18 @@ class Fcm(Adapter):
             self._hide(creds.token)
         return str(creds.token)
 
+    def _send(self, url: str, message: dict):  # type: ignore[no-untyped-def]
+        """One message; an access token FCM no longer takes (401: revoked, or expired early) is
+        replaced once. A 401 means FCM did not accept the message, so sending it again is safe."""
+        for attempt in (1, 2):
+            try:
+                return self.request("POST", url, json={"message": message},
+                                    headers={"Authorization": f"Bearer {self._token()}"})
+            except SendError as exc:
+                if exc.status != 401 or attempt == 2:
+                    raise
+                self.credentials.token = None  # not valid any more: the next _token() asks again
+
     def post(self, msg: Message) -> str:
         try:
             messages = push.messages(msg.text)
@@ -88,9 +101,8 @@ class Fcm(Adapter):
         url = f"{self.base_url}/v1/projects/{self.project}/messages:send"
         sent: list[str] = []
         for message in messages:
-            headers = {"Authorization": f"Bearer {self._token()}"}
             try:
-                response = self.request("POST", url, json={"message": message}, headers=headers)
+                response = self._send(url, message)
                 sent.append(str(self.json(response).get("name") or message.get("topic")))
             except SendError as exc:
                 if not sent:
