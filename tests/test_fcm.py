@@ -519,3 +519,21 @@ def test_the_android_ttl_ends_when_the_alert_expires(make_world):
     [zh, en] = json.loads(posts.render(soon, w.config, "fcm", "post").text)
     assert zh["android"]["ttl"] == en["android"]["ttl"] == "7200s"
     assert en["apns"]["headers"]["apns-expiration"] == str(int(soon.expires_at.timestamp()))
+
+
+@pytest.mark.parametrize("extra,said", [
+    ({"topics": {"en": "/topics/alerts-en"}}, "'/topics/alerts-en' is not an FCM topic name"),
+    ({"topics": {"fr": "alerts-fr"}}, "language 'fr' is not configured"),
+    ({"severities": ["urgent"]}, "severities"),
+    ({"credentials_env": "-----BEGIN PRIVATE KEY-----"}, "must be the name of an environment variable"),
+])
+def test_check_names_the_mkdocs_line_of_a_bad_fcm_setting(project, cli, extra, said):
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"] = {"fcm": {"project": "wallet-alerts", **extra}}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = cli("check", "-p", project)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("mkdocs.yml:")]
+    assert lines and said in lines[0], result.output
+    assert "BEGIN PRIVATE KEY" not in result.output
