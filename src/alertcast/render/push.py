@@ -20,6 +20,7 @@ import regex
 from ..config import Config, FcmKeys
 from ..content.models import Alert, Severity
 from . import labels
+from .posts import MARKERS, WITHDRAWN_MARKER, _shorten  # the posts' markers and word-boundary cut
 
 TITLE_LIMIT = 65
 BODY_LIMIT = 240
@@ -70,15 +71,11 @@ def graphemes(text: str) -> int:
 
 
 def _cut(text: str, limit: int) -> tuple[str, bool]:
-    from .posts import _shorten  # the posts' own word-boundary cut
-
     return (text, False) if graphemes(text) <= limit else (_shorten(text, limit), True)
 
 
 def pushes(alert: Alert, config: Config, action: str) -> list[Push]:
     """The push for each configured language, in the order of `languages`."""
-    from .posts import MARKERS, WITHDRAWN_MARKER
-
     keys = settings(config)
     critical = alert.severity is Severity.critical
     ttl = keys.ttl_hours * 3600
