@@ -537,3 +537,17 @@ def test_check_names_the_mkdocs_line_of_a_bad_fcm_setting(project, cli, extra, s
     lines = [line for line in result.output.splitlines() if line.startswith("mkdocs.yml:")]
     assert lines and said in lines[0], result.output
     assert "BEGIN PRIVATE KEY" not in result.output
+
+
+def test_check_refuses_an_alert_id_longer_than_the_apns_collapse_id(make_world, cli):
+    from social_support import add_alert
+
+    w = make_world()
+    stem = "phishing-site-" + "x" * 60
+    add_alert(w.project, stem, ["fcm"])
+    result = cli("check", "-p", w.project)
+    assert result.exit_code != 0
+    for lang in ("zh", "en"):
+        assert (f"content/alerts/{stem}.{lang}.md:2:1: error: the fcm push collapses by the alert's id, and APNs "
+                "takes at most 64 characters (74 here) (give the alert a shorter id: write id: in the front matter "
+                "of each language, or rename its files)") in result.output, result.output

@@ -652,7 +652,9 @@ def _push_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[
         return
     if len(alert.id) > 64:
         yield source.problem(("id",), "error", f"the fcm push collapses by the alert's id, and APNs takes at most "
-                             f"64 characters ({len(alert.id)} here)", "use a shorter id (or file name)")
+                             f"64 characters ({len(alert.id)} here)",
+                             "give the alert a shorter id: write id: in the front matter of each language, "
+                             "or rename its files")
     if alert.is_withdrawn:
         actions = ("withdraw",)
     else:
