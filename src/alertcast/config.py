@@ -235,11 +235,42 @@ class WebhookKeys(_ChannelKeys):
     secret_env: EnvName = "ALERTCAST_WEBHOOK_CHANNEL_SECRET"  # not the daemon's push-webhook secret
 
 
+#: FCM topic names: letters, digits and -_.~% (Firebase's rule for topic names).
+_TOPIC = re.compile(r"^[a-zA-Z0-9-_.~%]{1,900}$")
+
+
+def _topic(value: str) -> str:
+    if not _TOPIC.match(value):
+        raise text_error(f"{value!r} is not an FCM topic name",
+                         "use letters, digits and - _ . ~ %, without /topics/, e.g. alerts-en")
+    return value
+
+
+class FcmKeys(_ChannelKeys):
+    """Firebase Cloud Messaging HTTP v1: one push per language to that language's topic."""
+
+    project: str
+    """The Firebase project id (the service account's project)."""
+    credentials_env: EnvName = "FCM_SERVICE_ACCOUNT_FILE"
+    """Environment variable holding the path of the service account's JSON key file."""
+    topics: dict[Annotated[str, AfterValidator(_site_language)], Annotated[str, AfterValidator(_topic)]] = {}
+    """Topic per language; a language left out gets `alerts-<lang>`."""
+    severities: tuple[Literal["info", "advisory", "warning", "critical"], ...] = ("critical", "warning")
+    """Only alerts of these severities are pushed."""
+    push_updates: bool = False
+    """An update of an alert already pushed is pushed again only when this is true."""
+    ttl_hours: int = Field(24, ge=1, le=672)
+    """How long FCM keeps a push for an Android device that is offline (at most 28 days); never
+    longer than from the alert's revision to its expires_at."""
+    base_url: HttpUrl = "https://fcm.googleapis.com"
+    token_uri: HttpUrl = "https://oauth2.googleapis.com/token"
+
+
 #: The settings each channel's adapter (broadcast/adapters/<name>.py) and the dispatcher read;
 #: any other key is a typo that would otherwise be ignored.
 CHANNEL_KEYS: dict[str, type[_ChannelKeys]] = {
     "telegram": TelegramKeys, "x": XKeys, "mastodon": MastodonKeys, "bluesky": BlueskyKeys,
-    "discord": DiscordKeys, "slack": SlackKeys, "matrix": MatrixKeys, "webhook": WebhookKeys,
+    "discord": DiscordKeys, "slack": SlackKeys, "matrix": MatrixKeys, "webhook": WebhookKeys, "fcm": FcmKeys,
 }
 
 

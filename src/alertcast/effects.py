@@ -16,12 +16,13 @@ from .config import Config
 from .content.models import Alert
 from .plan import Plan, State
 from .render.posts import defang, defang_address, defang_handle
+from .render.push import settings as push_settings
 
 #: (alert id, channel) -> how many posts of the alert the outbox has sent on that channel.
 Sent = Mapping[tuple[str, str], int]
 
 NETWORKS = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram", "discord": "Discord",
-            "slack": "Slack", "matrix": "Matrix", "webhook": "Webhook"}
+            "slack": "Slack", "matrix": "Matrix", "webhook": "Webhook", "fcm": "App push (FCM)"}
 
 
 def windows(config: Config, channel: str) -> tuple[float | None, float | None]:
@@ -51,6 +52,8 @@ def update_effect(config: Config, channel: str) -> str:
     """One sentence: what an update does to the channel's earlier post."""
     name = NETWORKS.get(channel, channel)
     edit, _delete = windows(config, channel)
+    if channel == "fcm" and not push_settings(config).push_updates:
+        return f"{name}: no new push (push_updates is off); the earlier push stays on the phones that got it"
     if edit is None:
         return f"{name}: a new post goes out; the earlier post stays as it was"
     if edit == float("inf"):

@@ -20,6 +20,7 @@ from .content.models import Alert, Content
 from .plan import Plan, State, state_of
 from .problems import Problem, display_path
 from .render import posts as render_posts
+from .render import push as render_push
 from .render.banner import banner_item
 from .schedule import PublishPath
 from .timefmt import editor_time
@@ -144,8 +145,10 @@ def _action(kind: str, old: Alert | None, new: Alert, base_now: State | None) ->
 
 
 def _posts(alert: Alert, config: Config, action: str) -> tuple[render_posts.Post, ...]:
-    return tuple(render_posts.render(alert, config, channel, "update" if action == NOT_SENT else action)
-                 for channel in config.enabled_channels if channel in alert.channels)
+    action = "update" if action == NOT_SENT else action
+    return tuple(render_posts.render(alert, config, channel, action)
+                 for channel in config.enabled_channels if channel in alert.channels
+                 and (channel != "fcm" or render_push.wanted(alert, config, action)))
 
 
 def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan, base_now: State | None,
@@ -362,8 +365,9 @@ def to_markdown(report: Report) -> str:
                            f"{_fit(p)} |")
             out.append("")
             for p in c.posts:
+                shown = [*render_push.lines(p.text), ""] if p.channel == "fcm" else []
                 out += [f"<details><summary>{p.channel} post ({p.length}/{p.limit})</summary>", "", "```text",
-                        p.text, "```", "", "</details>", ""]
+                        *shown, p.text, "```", "", "</details>", ""]
     if report.other_files:
         out += ["### Other changed files", ""] + [f"- `{f}`" for f in report.other_files] + [""]
     if report.problems:
@@ -428,6 +432,8 @@ def to_text(report: Report) -> str:
                     out.append(f"      {_banner_times(b.item, report.tz)}")
         for p in c.posts:
             out.append(f"   -- {p.channel} [{p.lang}] {c.post_action}: {p.length}/{p.limit} {p.unit} {_fit(p)}")
+            if p.channel == "fcm":
+                out += [f"      {line}" for line in render_push.lines(p.text)]
             out += [f"      | {line}" for line in p.text.split("\n")]
         out.append("")
     if report.other_files:

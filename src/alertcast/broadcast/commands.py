@@ -16,6 +16,7 @@ from ..content.models import SOCIAL_CHANNELS
 from ..plan import Plan
 from ..problems import ContentError
 from ..render import posts as render_posts
+from ..render import push as render_push
 from ..state import open_store
 from .. import statefile
 from .outbox import STATUSES
@@ -120,9 +121,15 @@ def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...]) -> None
             except jinja2.TemplateError:  # a project's own template; check names the line
                 click.echo(f"-- {channel} {action}: the post template cannot be rendered (see the errors below)")
                 continue
+            if channel == "fcm" and not render_push.wanted(alert, config, action):
+                click.echo(f"-- {channel} {action}: {render_push.not_pushed(alert, config, action)}")
+                continue
             mark = "ok" if post.fits else "TOO LONG"
             click.echo(f"-- {channel} [{post.lang}] {action}: {post.length}/{post.limit} {post.unit} {mark}; "
                        f"{configured}")
+            if channel == "fcm":
+                for line in render_push.lines(post.text):
+                    click.echo(f"   {line}")
             for line in post.text.split("\n"):
                 click.echo(f"   | {line}")
             for facet in post.facets:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..config import Config
 from ..plan import Plan, State
-from ..render import posts
+from ..render import posts, push
 from ..state import metadata
 
 STATUSES = ("queued", "sending", "sent", "failed", "unknown", "cancelled", "previewed", "held")
@@ -192,7 +192,10 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
                                      .values(status="cancelled", last_error="superseded by a newer revision"))
                 earlier = [r for r in rows if r["action"] in ("post", "update")
                            and r["status"] in ("sent", "sending", "unknown")]
-                added += _add(engine, alert, config, channel, "update" if earlier else "post", plan.now)
+                action = "update" if earlier else "post"
+                if channel == "fcm" and not push.wanted(alert, config, action):
+                    continue  # below the push threshold, or an update while push_updates is off
+                added += _add(engine, alert, config, channel, action, plan.now)
             elif state is State.expired:
                 # A warning that could not go out while it was live (network down, long backoff)
                 # would now tell followers about something already over: drop it, visibly.
@@ -232,6 +235,8 @@ def _reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | 
         return None, f"revision {row['revision']} is not the alert's current revision {alert.revision}"
     if row["idem_key"] != idem_key(alert.id, alert.revision, row["channel"], row["action"]):
         return None, "its idempotency key is not the one alertcast derives for it"
+    if row["channel"] == "fcm" and not push.wanted(alert, config, row["action"]):
+        return None, f"the fcm settings push no {row['action']} of a {alert.severity.value} alert"
     return posts.render(alert, config, row["channel"], row["action"]), ""
 
 

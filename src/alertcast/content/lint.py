@@ -19,7 +19,7 @@ import jinja2
 from markdown import Markdown
 
 from ..problems import Problem, display_path
-from ..render import length, posts, sanitize
+from ..render import length, posts, push, sanitize
 from ..render.site import LEADING_H1, page_markdown, read_for_search
 from .budget import OverBudget, cpu_budget
 from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
@@ -124,6 +124,7 @@ def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str],
         yield from _banner(source, config)
         yield from _channels(source, enabled)
         yield from _post_lengths(source, alert, config)
+        yield from _push_lengths(source, alert, config)
 
 
 def _related(source: SourceFile, guides: frozenset[str]) -> Iterator[Problem]:
@@ -585,7 +586,7 @@ def _empty_sections(source: SourceFile) -> Iterator[Problem]:
 
 
 _NETWORK = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram", "discord": "Discord",
-            "slack": "Slack", "matrix": "Matrix", "webhook": "the webhook"}
+            "slack": "Slack", "matrix": "Matrix", "webhook": "the webhook", "fcm": "FCM"}
 _PROBE = "\u2060alertcast-probe\u2060"  # stands in for the text being measured; no template writes it
 
 
@@ -641,6 +642,45 @@ def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[
                        f"({items[0]}), or by {full - post.limit} to keep all {len(items)}")
             hint = "the post lists the scam indicators in the order written: put the most important first"
         yield source.problem(field, "error", message, hint)
+
+
+def _push_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[Problem]:
+    """Refuse a push whose title or body in this file's language is longer than a phone shows
+    (render/push.py): the push would be cut, and a cut warning can lose what matters. Every
+    language is pushed (one topic each), so every file is judged, each for its own text."""
+    if "fcm" not in alert.channels or "fcm" not in config.enabled_channels:
+        return
+    if len(alert.id) > 64:
+        yield source.problem(("id",), "error", f"the fcm push collapses by the alert's id, and APNs takes at most "
+                             f"64 characters ({len(alert.id)} here)",
+                             "give the alert a shorter id: write id: in the front matter of each language, "
+                             "or rename its files")
+    if alert.is_withdrawn:
+        actions = ("withdraw",)
+    else:
+        actions = ("post", "update") if alert.updated_at else ("post",)
+    title_said = False
+    for action in actions:
+        if not push.wanted(alert, config, action):
+            continue
+        found = next((p for p in push.pushes(alert, config, action) if p.lang == source.lang), None)
+        if found is None:
+            continue
+        if found.title_cut and not title_said:
+            title_said = True
+            yield source.problem(("title",), "error", f"the fcm push title is {found.title_length}/{push.TITLE_LIMIT} "
+                                 "characters with its marker, more than Android shows",
+                                 f"shorten the title by at least {found.title_length - push.TITLE_LIMIT}")
+        if found.body_cut:
+            if action == "withdraw":
+                key, what = ("withdrawn",), "the withdrawal reason"
+            elif action == "update" and alert.update_note.get(source.lang):
+                key, what = _note_key(source, alert), "the update note"
+            else:
+                key, what = ("summary",), "the summary"
+            yield source.problem(key, "error", f"the fcm {action} push body is {found.body_length}/{push.BODY_LIMIT} "
+                                 "characters, more than Android shows",
+                                 f"shorten {what} by at least {found.body_length - push.BODY_LIMIT}")
 
 
 def _note_key(source: SourceFile, alert: Alert) -> tuple[str | int, ...]:

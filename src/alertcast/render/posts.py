@@ -286,6 +286,8 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
     that many indicators, as check does to say how much to shorten to keep them."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
+    if channel == "fcm":
+        return _push(alert, config, action)
     lang = lang or channel_lang(config, channel)
     text_src = alert.text(lang, config.default_lang)
     rule = length.RULES[channel]
@@ -356,3 +358,15 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
             size = fitted(out)
     return Post(channel, action, lang, out, size, rule.limit, rule.unit, link,
                 facets(out) if channel == "bluesky" else (), truncated, len(items) - shown)
+
+
+def _push(alert: Alert, config: Config, action: str) -> Post:
+    """The `fcm` row: one push per language topic, as JSON (render/push.py); its length is the
+    longest body's, and it counts as cut when a title or body had to be shortened."""
+    from . import push
+
+    found = push.pushes(alert, config, action)
+    longest = max((p.body_length for p in found), default=0)
+    return Post("fcm", action, config.default_lang, push.as_text(found), longest, push.BODY_LIMIT, push.UNIT,
+                config.page_url("alerts", alert.id, config.default_lang),
+                truncated=any(p.title_cut or p.body_cut for p in found))

@@ -1,0 +1,145 @@
+"""Alert -> the Firebase Cloud Messaging messages of the `fcm` channel, one per language topic.
+
+Pure: (alert, config, action) -> the exact `message` objects the FCM HTTP v1 API receives
+(docs/social.md, "App push"; schemas/push.schema.json). The outbox row stores them as JSON, so
+the text shown by `posts preview` and `report`, the text checked against the reviewed content
+before a send, and what leaves for Google are one and the same.
+
+Display limits are guidance, not FCM's rules (FCM takes up to 4 KB): Android shows about 65
+characters of a title and 240 of a body before it cuts, so a title or body longer than that is
+shortened here and refused by `alertcast check`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import regex
+
+from ..config import Config, FcmKeys
+from ..content.models import Alert, Severity
+from . import labels
+from .posts import MARKERS, WITHDRAWN_MARKER, _shorten  # the posts' markers and word-boundary cut
+
+TITLE_LIMIT = 65
+BODY_LIMIT = 240
+UNIT = "characters of the longest body (titles: 65)"
+#: The title's first word on a withdrawal: a push cannot be deleted, so a short correction follows it.
+CORRECTION = {"zh": "更正", "en": "Correction"}
+_GRAPHEME = regex.compile(r"\X")
+
+
+@dataclass(frozen=True)
+class Push:
+    """One language's push: what the phone shows, and whether it had to be shortened."""
+
+    lang: str
+    topic: str
+    title: str
+    body: str
+    message: dict
+    title_cut: bool
+    body_cut: bool
+    body_length: int  # before any cut, in graphemes
+    title_length: int
+
+
+def settings(config: Config) -> FcmKeys:
+    """The channel's settings with their defaults (mkdocs.yml was checked when it was loaded)."""
+    found = config.settings.channels.get("fcm")
+    return FcmKeys.model_validate(dict(found.model_extra or {}) if found is not None else {"project": "-"})
+
+
+def topic(config: Config, lang: str) -> str:
+    return settings(config).topics.get(lang, f"alerts-{lang}")
+
+
+def wanted(alert: Alert, config: Config, action: str) -> bool:
+    """Whether this alert and action get a push at all: a severity below the threshold never
+    does, an update only when `push_updates` says so; a withdrawal always corrects a push."""
+    keys = settings(config)
+    if action == "withdraw":
+        return True  # something went out (enqueue adds no withdrawal otherwise), whatever the alert says now
+    if alert.severity.value not in keys.severities:
+        return False
+    return action != "update" or keys.push_updates
+
+
+def graphemes(text: str) -> int:
+    return len(_GRAPHEME.findall(text))
+
+
+def _cut(text: str, limit: int) -> tuple[str, bool]:
+    return (text, False) if graphemes(text) <= limit else (_shorten(text, limit), True)
+
+
+def pushes(alert: Alert, config: Config, action: str) -> list[Push]:
+    """The push for each configured language, in the order of `languages`."""
+    keys = settings(config)
+    critical = alert.severity is Severity.critical
+    ttl = keys.ttl_hours * 3600
+    if alert.expires_at is not None:  # sent when the revision goes out, it lapses when the alert does
+        ttl = max(0, min(ttl, int((alert.expires_at - alert.changed_at).total_seconds())))
+    out = []
+    for lang in config.languages:
+        text = alert.text(lang, config.default_lang)
+        if action == "withdraw":
+            title = f"{WITHDRAWN_MARKER} {CORRECTION.get(lang, CORRECTION['en'])}{labels.colon(lang)}{text.title}"
+            body = alert.reason(lang, config.default_lang)
+        else:
+            title = f"{MARKERS[alert.severity]} {text.title}"
+            body = (alert.note(lang, config.default_lang) if action == "update" else "") or text.summary
+        lengths = graphemes(body), graphemes(title)
+        title, title_cut = _cut(title, TITLE_LIMIT)
+        body, body_cut = _cut(body, BODY_LIMIT)
+        name = topic(config, lang)
+        url = config.page_url("alerts", alert.id, lang)
+        placement = ",".join(alert.banner.placement) if alert.banner else ""
+        apns_headers = {"apns-collapse-id": alert.id[:64], "apns-priority": "10" if critical else "5"}
+        if alert.expires_at is not None:
+            apns_headers["apns-expiration"] = str(int(alert.expires_at.timestamp()))
+        message = {
+            "topic": name,
+            "notification": {"title": title, "body": body},
+            # FCM data values must be strings; the app opens `url` (or its own screen for `alert_id`).
+            "data": {"alert_id": alert.id, "revision": alert.revision, "action": action, "lang": lang,
+                     "severity": alert.severity.value, "url": url, "placement": placement},
+            "android": {"collapse_key": alert.id, "ttl": f"{ttl}s",
+                        "priority": "HIGH" if critical else "NORMAL"},
+            "apns": {"headers": apns_headers},
+        }
+        out.append(Push(lang, name, title, body, message, title_cut, body_cut, *lengths))
+    return out
+
+
+def as_text(found: list[Push]) -> str:
+    """The messages as the outbox stores them and the adapter sends them: a JSON array."""
+    return json.dumps([p.message for p in found], ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def not_pushed(alert: Alert, config: Config, action: str) -> str:
+    """Why `wanted` says no, for previews and reports."""
+    if action == "update":
+        return "no push: an update is pushed only with push_updates: true"
+    return (f"no push: a {alert.severity.value} alert is below the channel's severities "
+            f"({', '.join(settings(config).severities)})")
+
+
+def lines(text: str) -> list[str]:
+    """Each push as the phone shows it, with its lengths against what Android displays (guidance)."""
+    out = []
+    for m in messages(text):
+        note = m.get("notification", {})
+        title, body = note.get("title", ""), note.get("body", "")
+        out.append(f"{m.get('topic')} [{m.get('data', {}).get('lang')}] title {graphemes(title)}/{TITLE_LIMIT}: {title}")
+        out.append(f"{' ' * len(str(m.get('topic')))}      body {graphemes(body)}/{BODY_LIMIT}: {body}")
+    return out
+
+
+def messages(text: str) -> list[dict]:
+    """The messages an outbox row holds (see `as_text`)."""
+    found = json.loads(text)
+    if not isinstance(found, list) or not all(isinstance(m, dict) for m in found):
+        raise ValueError("an fcm row holds a JSON array of FCM messages")
+    return found

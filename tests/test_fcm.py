@@ -1,0 +1,553 @@
+"""The `fcm` channel: Firebase Cloud Messaging HTTP v1, driven through the outbox and dispatcher
+against local fakes of Google's token endpoint and the FCM API, with the real google-auth
+signing the JWT grant."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from alertcast.broadcast import outbox
+from alertcast.broadcast.dispatcher import Dispatcher
+from alertcast.config import load_config
+from alertcast.content.loader import load_or_raise
+from alertcast.plan import Plan
+from alertcast.render import posts, push
+from alertcast.state import open_store
+from conftest import NOW
+from fakes.fcm import FakeFcm
+from social_support import route_alert_to
+
+ALERT = "live-phishing"
+SCHEMA = Path(__file__).resolve().parents[1] / "src" / "alertcast" / "schemas" / "push.schema.json"
+
+
+class World:
+    def __init__(self, project: Path, tmp_path: Path, extra: dict | None = None):
+        self.project = project
+        self.fake = FakeFcm()
+        self.env = {"TEST_FCM_KEY_FILE": self.fake.key_file(tmp_path)}
+        path = project / "mkdocs.yml"
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw["extra"]["alertcast"]["channels"] = {"fcm": {
+            "project": self.fake.project, "base_url": self.fake.url, "token_uri": self.fake.token_uri,
+            "credentials_env": "TEST_FCM_KEY_FILE", "max_tries": 3, **(extra or {})}}
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        route_alert_to(project, ALERT, ["fcm"])
+        self.engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+        self.reload()
+
+    def reload(self):
+        self.config = load_config(self.project)
+        self.content = load_or_raise(self.config)
+        self.dispatcher = Dispatcher(self.engine, self.config, env=self.env, rng=random.Random(1))
+
+    def enqueue(self, now=NOW):
+        return outbox.enqueue(self.engine, Plan.at(self.content, now), self.config)
+
+    def drain(self, now=NOW):
+        return self.dispatcher.drain(now)
+
+    def rows(self):
+        return outbox.rows(self.engine)
+
+    def edit_alert(self, pattern, replacement):
+        for path in (self.project / "content" / "alerts").glob(f"{ALERT}.*.md"):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(re.sub(pattern, replacement, text, count=1, flags=re.M), encoding="utf-8")
+        self.reload()
+
+    def everything_said(self, report) -> str:
+        """Every text a person or a log could see: rows, report lines."""
+        return json.dumps([self.rows(), report.lines], default=str)
+
+
+@pytest.fixture
+def make_world(project, tmp_path):
+    made = []
+
+    def make(extra=None):
+        made.append(World(project, tmp_path, extra))
+        return made[-1]
+
+    yield make
+    for w in made:
+        w.fake.close()
+
+
+def test_one_push_per_language_topic_with_the_documented_payload(make_world):
+    w = make_world()
+    assert w.enqueue() == 1 and w.enqueue() == 0
+    report = w.drain()
+    assert report.sent == 1, report.lines
+    [row] = w.rows()
+    assert row["status"] == "sent" and row["outcome"] == "posted"
+    assert w.fake.grants == 1  # the real google-auth signed a JWT the fake verified with the public key
+    assert [m["topic"] for m in w.fake.messages] == ["alerts-zh", "alerts-en"]
+    assert w.fake.messages == json.loads(row["text"])  # sent exactly as stored (and as previewed)
+    zh, en = w.fake.messages
+    assert en["notification"] == {"title": "⚠️ Phishing site poses as the wallet",
+                                  "body": "Scammers run a look-alike site that asks for your recovery phrase."}
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    assert zh["notification"] == {"title": "⚠️ " + alert.texts["zh"].title, "body": alert.texts["zh"].summary}
+    assert zh["data"]["lang"] == "zh" and zh["data"]["url"] == w.config.page_url("alerts", ALERT, "zh")
+    assert en["data"] == {"alert_id": ALERT, "revision": row["revision"], "action": "post", "lang": "en",
+                          "severity": "warning", "url": w.config.page_url("alerts", ALERT, "en"),
+                          "placement": "home,support"}
+    assert en["android"] == {"collapse_key": ALERT, "ttl": "86400s", "priority": "NORMAL"}
+    assert en["apns"]["headers"]["apns-collapse-id"] == ALERT and en["apns"]["headers"]["apns-priority"] == "5"
+    assert row["remote_id"].split(",") == sorted(w.fake.posts)
+    assert w.drain().sent == 0 and len(w.fake.messages) == 2  # never twice
+
+
+def test_payload_matches_the_published_json_schema(make_world):
+    w = make_world()
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    w.enqueue()
+    w.drain()
+    for message in w.fake.messages:
+        validator.validate(message)
+    with pytest.raises(jsonschema.ValidationError):  # the schema does say something: data values are strings
+        validator.validate({**w.fake.messages[0], "data": {**w.fake.messages[0]["data"], "severity": 3}})
+
+
+def test_critical_is_high_priority_and_topics_are_configurable(make_world):
+    w = make_world({"topics": {"en": "wallet-en"}})
+    w.edit_alert(r"^severity: warning", "severity: critical")
+    w.enqueue()
+    assert w.drain().sent == 1
+    zh, en = w.fake.messages
+    assert (zh["topic"], en["topic"]) == ("alerts-zh", "wallet-en")
+    assert en["android"]["priority"] == "HIGH" and en["apns"]["headers"]["apns-priority"] == "10"
+
+
+def test_below_the_severity_threshold_nothing_is_queued(make_world):
+    w = make_world()
+    w.edit_alert(r"^severity: warning", "severity: advisory")
+    assert w.enqueue() == 0 and w.rows() == []
+    w2 = make_world({"severities": ["advisory"]})
+    assert w2.enqueue() == 1
+
+
+@pytest.mark.parametrize("push_updates", [False, True])
+def test_an_update_pushes_only_when_the_setting_says_so(make_world, push_updates):
+    w = make_world({"push_updates": push_updates} if push_updates else None)
+    w.enqueue()
+    assert w.drain().sent == 1
+    w.edit_alert(r"^updated_at:.*$", "updated_at: 2026-03-10T12:00:00+08:00")
+    w.edit_alert(r"^update_note:.*$", 'update_note: "Added the second site."')
+    later = NOW + timedelta(hours=1)
+    assert w.enqueue(later) == int(push_updates)
+    w.drain(later)
+    update = [m for m in w.fake.messages if m["data"]["action"] == "update"]
+    if not push_updates:
+        assert update == [] and len(w.rows()) == 1
+        return
+    assert [m["notification"]["body"] for m in update if m["data"]["lang"] == "en"] == ["Added the second site."]
+    assert w.drain(later + timedelta(hours=1)).sent == 0 and len(update) == 2
+
+
+def test_a_withdrawal_sends_a_short_correction_push(make_world):
+    w = make_world()
+    w.enqueue()
+    w.drain()
+    w.edit_alert(r"^severity: warning", 'severity: warning\nwithdrawn: "This site is ours after all."')
+    later = NOW + timedelta(hours=1)
+    assert w.enqueue(later) == 1
+    assert w.drain(later).sent == 1
+    correction = [m for m in w.fake.messages if m["data"]["action"] == "withdraw"]
+    assert [m["topic"] for m in correction] == ["alerts-zh", "alerts-en"]
+    en = correction[1]
+    assert en["notification"]["title"].startswith("ℹ️ Correction: ")
+    assert en["notification"]["body"] == "This site is ours after all."
+    assert en["android"]["collapse_key"] == ALERT  # replaces the warning on a phone that has not opened it
+    [withdraw] = [r for r in w.rows() if r["action"] == "withdraw"]
+    assert withdraw["outcome"] == "correction"
+
+
+@pytest.mark.parametrize("code,status", [("UNREGISTERED", "failed"), ("INVALID_ARGUMENT", "failed")])
+def test_client_errors_fail_visibly(make_world, code, status):
+    w = make_world()
+    status_code = {"UNREGISTERED": 404, "INVALID_ARGUMENT": 400}[code]
+    w.fake.fail_next(("status", status_code))
+    w.enqueue()
+    report = w.drain()
+    [row] = w.rows()
+    assert row["status"] == status and code in row["last_error"], row["last_error"]
+    assert report.failed == 1 and w.fake.messages == []
+
+
+def test_quota_exceeded_waits_for_retry_after_then_sends_once(make_world):
+    w = make_world()
+    w.fake.fail_next(("rate_limit", 120))
+    w.enqueue()
+    w.drain()
+    [row] = w.rows()
+    assert row["status"] == "queued" and "429" in row["last_error"]
+    assert outbox.as_utc(row["due_at"]) == outbox.as_utc(NOW + timedelta(seconds=120))
+    assert w.drain(NOW + timedelta(seconds=60)).sent == 0
+    assert w.drain(NOW + timedelta(seconds=121)).sent == 1
+    assert [m["topic"] for m in w.fake.messages] == ["alerts-zh", "alerts-en"]
+
+
+@pytest.mark.parametrize("fault", [("status", 503), ("status", 500), ("after", 503), ("after", 500),
+                                   ("stall", 3.0)])
+def test_an_uncertain_send_is_held_never_sent_twice(make_world, fault):
+    """UNAVAILABLE, INTERNAL or a lost answer: FCM may have delivered it and has no idempotency
+    key, so the row is held for a person, whether or not the push took effect."""
+    w = make_world()
+    w.dispatcher.adapter("fcm").timeout = 1.0
+    w.fake.fail_next(fault)
+    w.enqueue()
+    report = w.drain()
+    [row] = w.rows()
+    assert row["status"] == "unknown" and report.unknown == 1, report.lines
+    assert "outbox resolve" in row["last_error"]
+    for later in (NOW + timedelta(minutes=10), NOW + timedelta(days=1)):
+        w.drain(later)
+    applied = 1 if fault[0] in ("after", "stall") else 0
+    assert len(w.fake.messages) == applied  # the first topic's, at most; nothing after it
+    assert w.rows()[0]["status"] == "unknown"
+
+
+def test_a_failure_after_the_first_language_is_held_naming_what_went_out(make_world):
+    w = make_world()
+    original = w.fake.route
+    calls = []
+
+    def second_is_rate_limited(req):
+        calls.append(req)
+        if len(calls) == 2:
+            raise w.fake.rate_limited(30, req)
+        return original(req)
+
+    w.fake.route = second_is_rate_limited
+    w.enqueue()
+    w.drain()
+    [row] = w.rows()
+    assert row["status"] == "unknown"
+    assert "sent to projects/" in row["last_error"] and "alerts-en" in row["last_error"]
+    w.drain(NOW + timedelta(hours=1))
+    assert [m["topic"] for m in w.fake.messages] == ["alerts-zh"]  # zh was never pushed twice
+
+
+def test_connection_refused_to_fcm_is_retried(make_world):
+    w = make_world()
+    w.enqueue()
+    w.fake.close()
+    w.drain()
+    [row] = w.rows()
+    assert row["status"] == "queued" and row["tries"] == 1
+
+
+def test_a_refused_service_account_fails_without_sending_or_leaking(make_world):
+    w = make_world()
+    w.fake.refuse_grants = True
+    w.enqueue()
+    report = w.drain()
+    [row] = w.rows()
+    assert row["status"] == "failed" and "token endpoint refused" in row["last_error"]
+    assert w.fake.messages == []
+    said = w.everything_said(report)
+    key = w.fake.account["private_key"]
+    assert key not in said
+    assert not any(line in said for line in key.splitlines() if len(line) > 20)
+
+
+def test_the_access_token_is_reused_and_never_stored(make_world):
+    w = make_world()
+    w.enqueue()
+    report = w.drain()
+    assert w.fake.grants == 1
+    [token] = w.fake.tokens
+    assert token not in w.everything_said(report)
+    assert all(r["headers"]["authorization"] == f"Bearer {token}" for r in w.fake.requests
+               if r["path"].endswith(":send"))
+
+
+def test_no_key_file_runs_dry_and_a_missing_file_is_a_clear_problem(make_world, tmp_path):
+    w = make_world()
+    w.env.pop("TEST_FCM_KEY_FILE")
+    w.reload()
+    w.enqueue()
+    assert w.drain().dry_run == 1
+    w2 = make_world()
+    w2.env["TEST_FCM_KEY_FILE"] = str(tmp_path / "nowhere.json")
+    w2.reload()
+    w2.edit_alert(r"^severity: warning", "severity: critical")
+    w2.engine = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+    w2.reload()
+    w2.enqueue()
+    report = w2.drain()
+    [line] = report.lines
+    assert "cannot read the service account key file named by TEST_FCM_KEY_FILE" in line
+    assert "Traceback" not in line
+
+
+def test_preview_post_shows_each_push_with_its_lengths(make_world):
+    w = make_world()
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    post = posts.render(alert, w.config, "fcm", "post")
+    assert post.limit == 240 and post.fits and not post.truncated
+    assert json.loads(post.text)[1]["notification"]["body"] == alert.texts["en"].summary
+
+
+def test_a_long_body_is_cut_and_marked(make_world):
+    w = make_world()
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    long = "Do not enter your phrase. " * 12
+    alert = dataclasses.replace(alert, texts={k: dataclasses.replace(t, summary=long) for k, t in alert.texts.items()})
+    post = posts.render(alert, w.config, "fcm", "post")
+    assert post.truncated and not post.fits and post.length == push.graphemes(long) > push.BODY_LIMIT
+    for message in json.loads(post.text):
+        body = message["notification"]["body"]
+        assert push.graphemes(body) <= push.BODY_LIMIT and body.endswith("…")
+
+
+def test_posts_preview_shows_each_push_title_and_body_with_their_lengths(make_world, cli):
+    w = make_world()
+    result = cli("posts", "preview", ALERT, "-p", w.project, "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "-- fcm [zh] post: 66/240 characters of the longest body (titles: 65) ok" in result.output
+    assert "   alerts-en [en] title 35/65: ⚠️ Phishing site poses as the wallet" in result.output
+    assert ("body 66/240: Scammers run a look-alike site that asks for your recovery phrase." in result.output)
+    assert '"topic": "alerts-en"' in result.output  # and the messages exactly as sent
+    assert "-- fcm update: no push: an update is pushed only with push_updates: true" in result.output
+    w.edit_alert(r"^severity: warning", "severity: advisory")
+    quiet = cli("posts", "preview", ALERT, "-p", w.project, "--now", NOW.isoformat())
+    assert "-- fcm post: no push: a advisory alert is below the channel's severities (critical, warning)" in quiet.output
+
+
+def test_check_refuses_a_push_longer_than_a_phone_shows_with_file_and_line(make_world, cli):
+    w = make_world()
+    path = w.project / "content" / "alerts" / f"{ALERT}.en.md"
+    text = path.read_text(encoding="utf-8")
+    long_title = "A look-alike site of the wallet asks for your recovery phrase; do not type it"
+    text = re.sub(r"^title: .*$", f'title: "{long_title}"', text, count=1, flags=re.M)
+    text = re.sub(r"^summary: .*$", 'summary: "' + "Never type your recovery phrase there. " * 8 + '"', text,
+                  count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    result = cli("check", "-p", w.project)
+    assert result.exit_code != 0
+    out = result.output
+    assert (f"content/alerts/{ALERT}.en.md:2:1: error: the fcm push title is 79/65 characters with its marker, "
+            "more than Android shows (shorten the title by at least 14)") in out, out
+    assert (f"content/alerts/{ALERT}.en.md:3:1: error: the fcm post push body is 311/240 characters, more than "
+            "Android shows (shorten the summary by at least 71)") in out, out
+    assert not [line for line in out.splitlines() if ".zh.md" in line and "fcm" in line]  # the Chinese file fits
+    assert "Traceback" not in out
+
+
+def test_report_shows_the_correction_push_of_a_withdrawal(make_world, cli):
+    import subprocess
+
+    w = make_world()
+    ident = ["-c", "user.name=T", "-c", "user.email=t@alertcast.invalid"]
+    subprocess.run(["git", *ident, "-C", str(w.project), "init", "-q", "--initial-branch=main"], check=True)
+    subprocess.run(["git", *ident, "-C", str(w.project), "add", "-A"], check=True)
+    subprocess.run(["git", *ident, "-C", str(w.project), "commit", "-qm", "base"], check=True)
+    w.edit_alert(r"^severity: warning", 'severity: warning\nwithdrawn: "This site is ours after all."')
+    result = cli("report", str(w.project), "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "-- fcm [zh] withdraw: 28/240" in result.output, result.output
+    assert "alerts-en [en] title 47/65: ℹ️ Correction: Phishing site poses as the wallet" in result.output
+    assert "body 28/240: This site is ours after all." in result.output
+
+
+def test_the_docs_payload_example_and_settings_are_true():
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "social.md").read_text(encoding="utf-8")
+    section = docs.split("### App push (FCM)", 1)[1].split("\n## ", 1)[0]
+    [example] = re.findall(r"```json\n(.*?)```", section, re.S)
+    jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8"))).validate(json.loads(example))
+    from alertcast.config import FcmKeys, _ChannelKeys
+
+    for key in set(FcmKeys.model_fields) - set(_ChannelKeys.model_fields):
+        assert f"`{key}`" in docs, key
+
+
+def test_a_send_interrupted_by_the_end_of_the_process_is_held(make_world):
+    """A row left `sending` (the process was killed after the request left) is held once its
+    lease has passed: never sent again."""
+    from sqlalchemy import update
+
+    w = make_world()
+    w.enqueue()
+    with w.engine.begin() as conn:
+        conn.execute(update(outbox.outbox).values(status="sending", tries=1, claimed_at=outbox.utc(NOW),
+                                                  first_try_at=outbox.utc(NOW), operation="post"))
+    report = w.drain(NOW + timedelta(hours=1))
+    [row] = w.rows()
+    assert row["status"] == "unknown" and "interrupted" in row["last_error"] and report.unknown == 1
+    w.drain(NOW + timedelta(days=1))
+    assert w.fake.messages == [] and w.rows()[0]["status"] == "unknown"
+
+
+def test_an_error_that_quotes_the_request_leaks_neither_token_nor_key(make_world, caplog):
+    """A proxy's error page that echoes the request (with its Authorization header) is stored and
+    logged redacted, and urllib3's debug log holds no secret either."""
+    caplog.set_level("DEBUG")
+    w = make_world()
+    w.fake.fail_next(("echo", 400))
+    w.enqueue()
+    report = w.drain()
+    [row] = w.rows()
+    assert row["status"] == "failed" and "upstream failed for POST" in row["last_error"]
+    [token] = w.fake.tokens
+    key = w.fake.account["private_key"]
+    said = w.everything_said(report) + caplog.text
+    assert "[REDACTED]" in row["last_error"]
+    assert token not in said and key not in said and w.fake.account["private_key_id"] not in said
+
+
+def test_a_row_changed_in_the_state_store_is_held_not_pushed(make_world):
+    """The store is restored from an unreviewed branch: a row whose messages are not what the
+    reviewed content renders (another topic, another text) is never sent."""
+    from sqlalchemy import update
+
+    w = make_world()
+    w.enqueue()
+    [row] = w.rows()
+    forged = json.loads(row["text"])
+    forged[1]["topic"] = "everyone"
+    with w.engine.begin() as conn:
+        conn.execute(update(outbox.outbox).values(text=json.dumps(forged)))
+    report = w.drain()
+    assert report.held == 1 and w.rows()[0]["status"] == "held"
+    assert w.fake.messages == [] and w.fake.grants == 0
+
+
+def test_sigkill_during_a_send_never_pushes_a_topic_twice(make_world):
+    """The real `alertcast outbox drain` is killed (SIGKILL) while FCM holds the first or the second
+    language's send (it arrived; the answer had not gone back), then a new dispatcher recovers:
+    each topic got the push at most once, and a row not known to be complete is held."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from test_outbox_crash import SRC, ZYGOTE, _wait
+
+    w = make_world()
+    engine = None
+    db = w.project / ".alertcast" / "state.db"
+    zygote = subprocess.Popen([sys.executable, "-c", ZYGOTE], env={**os.environ, **w.env, "PYTHONPATH": str(SRC)},
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    args = "\t".join(["outbox", "drain", "-p", str(w.project), "--no-enqueue", "--now", NOW.isoformat(), "--lease", "0"])
+    outcomes = []
+    try:
+        for run in range(6):
+            nth = 1 + run % 2  # kill while the first, or the second, language's send is held
+
+            def sends():
+                return [r for r in list(w.fake.requests) if r["path"].endswith(":send")]
+
+            w.fake.reset()
+            w.fake.messages.clear()
+            w.fake.delay_before, w.fake.delay = 0.02, 0.3
+            if engine is not None:
+                engine.dispose()
+            for path in db.parent.glob("state.db*"):
+                path.unlink()
+            engine = open_store(w.config.settings.state_url, w.config.root)
+            assert outbox.enqueue(engine, Plan.at(w.content, NOW), w.config) == 1
+            zygote.stdin.write(args + "\n")
+            zygote.stdin.flush()
+            pid = int(zygote.stdout.readline())
+            assert _wait(lambda: len(sends()) >= nth and w.fake.in_flight > 0, 30), (run, w.fake.requests)
+            os.kill(pid, signal.SIGKILL)
+            assert int(zygote.stdout.readline()) == signal.SIGKILL  # killed, not finished
+            assert _wait(lambda: w.fake.in_flight == 0, 5)
+            w.fake.delay_before = w.fake.delay = 0.0
+            recovery = Dispatcher(engine, w.config, env=w.env, rng=random.Random(run), lease_seconds=0)
+            for minutes in (10, 20, 40):
+                recovery.drain(NOW + timedelta(minutes=minutes))
+            topics = [m["topic"] for m in w.fake.messages]
+            [row] = outbox.rows(engine)
+            outcomes.append((nth, row["status"], topics))
+            assert len(topics) == len(set(topics)) == nth, (run, topics)  # none twice, nothing after the kill
+            assert row["status"] == "unknown" and "outbox resolve" in row["last_error"], (run, row)
+    finally:
+        zygote.stdin.close()
+        zygote.wait(timeout=30)
+        if engine is not None:
+            engine.dispose()
+    print("fcm SIGKILL runs (send held at kill, row status, topics pushed):", outcomes)
+
+
+@pytest.mark.parametrize("push_updates,said", [
+    (False, "App push (FCM): no new push (push_updates is off); the earlier push stays on the phones that got it"),
+    (True, "App push (FCM): a new post goes out; the earlier post stays as it was")])
+def test_the_report_says_what_an_update_does_to_the_push(make_world, push_updates, said):
+    from alertcast import effects
+
+    w = make_world({"push_updates": push_updates})
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    assert effects.update_effects(w.config, alert) == [said]
+
+
+@pytest.mark.parametrize("refusals", [1, 2])
+def test_an_access_token_fcm_no_longer_takes_is_replaced_once(make_world, refusals):
+    """FCM refuses the token it had issued (revoked, expired early): a new one is asked for and
+    the message sent with it; refused again with the fresh token, the row fails for a person."""
+    w = make_world()
+    w.enqueue()
+    w.fake.fail_next(*[("status", 401)] * refusals)
+    report = w.drain()
+    [row] = w.rows()
+    assert w.fake.grants == 2
+    if refusals == 1:
+        assert report.sent == 1 and [m["topic"] for m in w.fake.messages] == ["alerts-zh", "alerts-en"], report.lines
+    else:
+        assert row["status"] == "failed" and "401" in row["last_error"] and w.fake.messages == []
+
+
+def test_the_android_ttl_ends_when_the_alert_expires(make_world):
+    w = make_world({"ttl_hours": 48})
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    assert json.loads(posts.render(alert, w.config, "fcm", "post").text)[0]["android"]["ttl"] == "172800s"
+    soon = dataclasses.replace(alert, expires_at=alert.changed_at + timedelta(hours=2))
+    [zh, en] = json.loads(posts.render(soon, w.config, "fcm", "post").text)
+    assert zh["android"]["ttl"] == en["android"]["ttl"] == "7200s"
+    assert en["apns"]["headers"]["apns-expiration"] == str(int(soon.expires_at.timestamp()))
+
+
+@pytest.mark.parametrize("extra,said", [
+    ({"topics": {"en": "/topics/alerts-en"}}, "'/topics/alerts-en' is not an FCM topic name"),
+    ({"topics": {"fr": "alerts-fr"}}, "language 'fr' is not configured"),
+    ({"severities": ["urgent"]}, "severities"),
+    ({"credentials_env": "-----BEGIN PRIVATE KEY-----"}, "must be the name of an environment variable"),
+])
+def test_check_names_the_mkdocs_line_of_a_bad_fcm_setting(project, cli, extra, said):
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"] = {"fcm": {"project": "wallet-alerts", **extra}}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = cli("check", "-p", project)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("mkdocs.yml:")]
+    assert lines and said in lines[0], result.output
+    assert "BEGIN PRIVATE KEY" not in result.output
+
+
+def test_check_refuses_an_alert_id_longer_than_the_apns_collapse_id(make_world, cli):
+    from social_support import add_alert
+
+    w = make_world()
+    stem = "phishing-site-" + "x" * 60
+    add_alert(w.project, stem, ["fcm"])
+    result = cli("check", "-p", w.project)
+    assert result.exit_code != 0
+    for lang in ("zh", "en"):
+        assert (f"content/alerts/{stem}.{lang}.md:2:1: error: the fcm push collapses by the alert's id, and APNs "
+                "takes at most 64 characters (74 here) (give the alert a shorter id: write id: in the front matter "
+                "of each language, or rename its files)") in result.output, result.output
