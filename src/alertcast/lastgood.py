@@ -40,8 +40,9 @@ def errors_at(project: Path) -> list[Problem]:
     return [p for p in problems if p.is_error]
 
 
-def _first_parents(repo: Repo, tip: str, bound: int) -> list[str]:
-    proc = _git(repo.top, "rev-list", "--first-parent", f"--max-count={bound}", tip)
+def first_parents(repo: Repo, tip: str, bound: int) -> list[str]:
+    """`tip` and the commits the branch was at before it, newest first, at most `bound`."""
+    proc = _git(repo.top, "rev-list", "--first-parent", f"--max-count={bound}", "--end-of-options", tip)
     if proc.returncode != 0:
         raise GitError(f"git rev-list {tip[:12]} failed: {proc.stderr.strip()[:300]}")
     return proc.stdout.split()
@@ -51,7 +52,7 @@ def newest_good(project: Path, ref: str = "HEAD", bound: int = 20) -> Walk:
     """Walk back from `ref` at most `bound` commits to the newest one that passes check."""
     repo = find_repo(project)
     walk = Walk(None)
-    for commit in _first_parents(repo, resolve(repo, ref), bound):
+    for commit in first_parents(repo, resolve(repo, ref), bound):
         with tempfile.TemporaryDirectory(prefix="alertcast-lastgood-") as tmp:
             tree = export(repo, commit, Path(tmp) / "project")
             errors = errors_at(tree) if tree is not None else [

@@ -8,15 +8,14 @@ publishes from the first one that loads without errors, until a fixed commit arr
 
 from __future__ import annotations
 
-import io
 import shutil
-import subprocess
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
 from ..content.loader import load_content
+from ..gitrefs import GitError, export, find_repo
+from ..lastgood import first_parents
 
 HISTORY = 50  # commits looked at, newest first, before giving up
 FOLDER = ".alertcast/last-good"  # under the project root; one folder per exported commit
@@ -38,34 +37,29 @@ def with_content(config: Config, folder: Path) -> Config:
     return Config(config.root, config.site_name, config.site_url, settings, config.raw)
 
 
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, timeout=60)
-
-
-def _export(checkout: Path, commit: str, dest: Path) -> bool:
-    """The content folder as it was at `commit`, in `dest`; False when it did not exist then."""
-    prefix = _git(checkout, "rev-parse", "--show-prefix").stdout.decode().strip().rstrip("/")
-    top = _git(checkout, "rev-parse", "--show-toplevel").stdout.decode().strip()
-    archive = _git(Path(top), "archive", "--format=tar", f"{commit}:{prefix}")  # from the top: git wants it
-    if archive.returncode != 0:
+def _export(repo, commit: str, dest: Path) -> bool:
+    """The content folder as it was at `commit`, in `dest`; False when it did not exist then or
+    cannot be extracted (a link out of the folder, an absolute path: see gitrefs.export)."""
+    try:
+        return export(repo, commit, dest) is not None
+    except GitError:
         return False
-    dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(dest, filter="data")  # no links out, no absolute paths, no devices
-    return True
 
 
 def find(config: Config, head: str) -> tuple[str, Path] | None:
     """The newest ancestor of `head` whose content loads without errors, and the folder it is
     exported to; None if there is none in the last HISTORY commits."""
-    checkout = config.content_dir
-    listed = _git(checkout, "rev-list", "--first-parent", f"--max-count={HISTORY}", f"{head}~1")
+    try:
+        repo = find_repo(config.content_dir)  # its prefix is the content folder: only that is exported
+        listed = first_parents(repo, f"{head}~1", HISTORY)
+    except GitError:
+        listed = []  # not a git checkout, or `head` has no parent
     base = config.root / FOLDER
-    for commit in listed.stdout.decode().split() if listed.returncode == 0 else []:
+    for commit in listed:
         folder = base / commit
         if not folder.is_dir():
             shutil.rmtree(folder, ignore_errors=True)
-            if not _export(checkout, commit, folder):
+            if not _export(repo, commit, folder):
                 continue
         content, _problems = load_content(with_content(config, folder), cache=None)
         if content is not None:
