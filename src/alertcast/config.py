@@ -8,6 +8,7 @@ the file names the environment variable or file that holds each one.
 from __future__ import annotations
 
 import difflib
+import email.utils
 import os
 import re
 from pathlib import Path
@@ -235,11 +236,66 @@ class WebhookKeys(_ChannelKeys):
     secret_env: EnvName = "ALERTCAST_WEBHOOK_CHANNEL_SECRET"  # not the daemon's push-webhook secret
 
 
+def _email_address(value: str) -> str:
+    name, address = email.utils.parseaddr(value)
+    if "@" not in address or address != address.strip() or any(ch.isspace() for ch in address):
+        raise text_error(f"{value!r} is not an email address", "write it as alerts@example.com or "
+                         "'Wallet Safety <alerts@example.com>'")
+    return value
+
+
+EmailAddress = Annotated[str, AfterValidator(_email_address)]
+
+
+class EmailList(_Strict):
+    """One subscriber list: the address that reaches its members and what RFC 2919 / RFC 8058
+    clients need to show who sends it and to unsubscribe with one click."""
+
+    address: EmailAddress
+    list_id: str
+    unsubscribe_url: HttpUrl
+
+    @field_validator("list_id")
+    @classmethod
+    def _list_id(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", value):
+            raise text_error(f"{value!r} is not a list id", "write a dotted name under a domain you own, "
+                             "e.g. alerts-en.help.example.com (RFC 2919)")
+        return value
+
+
+class EmailKeys(_ChannelKeys):
+    """SMTP to one subscriber list per language; the channel sends in its `lang`."""
+
+    host: str
+    port: int | None = Field(None, ge=1, le=65535)  # default: 587 for starttls, 465 for tls, 25 for none
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    ca_file: str | None = None  # a private CA for the server's certificate; the system's by default
+    from_address: EmailAddress
+    username_env: EnvName = "ALERTCAST_SMTP_USERNAME"
+    password_env: EnvName = "ALERTCAST_SMTP_PASSWORD"
+    lists: dict[str, EmailList]
+
+    @field_validator("lists")
+    @classmethod
+    def _list_for_language(cls, value: dict[str, EmailList], info: ValidationInfo) -> dict[str, EmailList]:
+        languages = (info.context or {}).get("languages", ())
+        for lang in value:
+            _configured(lang, info)
+        lang = info.data.get("lang") or (languages[0] if languages else None)
+        if lang is not None and lang not in value:
+            raise text_error(f"no list for {lang!r}, the language this channel sends in",
+                             f"add lists.{lang} with address, list_id and unsubscribe_url, or set lang to one of "
+                             + (", ".join(value) or "the configured languages"))
+        return value
+
+
 #: The settings each channel's adapter (broadcast/adapters/<name>.py) and the dispatcher read;
 #: any other key is a typo that would otherwise be ignored.
 CHANNEL_KEYS: dict[str, type[_ChannelKeys]] = {
     "telegram": TelegramKeys, "x": XKeys, "mastodon": MastodonKeys, "bluesky": BlueskyKeys,
     "discord": DiscordKeys, "slack": SlackKeys, "matrix": MatrixKeys, "webhook": WebhookKeys,
+    "email": EmailKeys,
 }
 
 

@@ -21,7 +21,7 @@ from .render.posts import defang, defang_address, defang_handle
 Sent = Mapping[tuple[str, str], int]
 
 NETWORKS = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram", "discord": "Discord",
-            "slack": "Slack", "matrix": "Matrix", "webhook": "Webhook"}
+            "slack": "Slack", "matrix": "Matrix", "webhook": "Webhook", "email": "Email"}
 
 
 def windows(config: Config, channel: str) -> tuple[float | None, float | None]:

@@ -22,7 +22,7 @@ import logging
 import os
 import random
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
@@ -237,6 +237,8 @@ class Dispatcher:
             return
         row = {**row, "tries": row["tries"] + 1, "first_try_at": row["first_try_at"] or now, "operation": operation}
         msg = self._message(row)
+        if operation == "post" and row["action"] != "post":  # a new post that follows up the earlier ones
+            msg = replace(msg, earlier=tuple(dict.fromkeys(r["remote_id"] for r in self._earlier(row) if r["remote_id"])))
         try:
             if operation == "edit":
                 remote = adapter.edit(targets[0], msg)

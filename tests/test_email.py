@@ -1,0 +1,241 @@
+"""The email channel, driven through the dispatcher, against a real SMTP server on 127.0.0.1 (aiosmtpd);
+what it receives is read back with the standard library's email parser."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from datetime import timedelta
+
+import pytest
+import yaml
+
+from alertcast.broadcast import outbox
+from alertcast.broadcast.dispatcher import Dispatcher
+from alertcast.config import load_config
+from alertcast.content.loader import load_or_raise
+from alertcast.plan import Plan
+from alertcast.state import open_store
+from conftest import NOW
+from fakes.smtp import FakeSMTP
+from social_support import route_alert_to
+
+ALERT = "live-phishing"
+USER, PASSWORD = "alerts-sender", "smtp-PASSWORD-5e1d7c"
+LISTS = {lang: {"address": f"alerts-{lang}@lists.fixture.example", "list_id": f"alerts-{lang}.help.fixture.example",
+                "unsubscribe_url": f"https://help.fixture.example/unsubscribe?list=alerts-{lang}"}
+         for lang in ("zh", "en")}
+
+
+def header(msg, name):
+    """A header as a reader sees it: unfolded (a long Message-ID goes on a line of its own)."""
+    return " ".join(str(msg[name]).split())
+
+
+def part(msg, subtype):
+    """A part's text as a reader sees it (the wire's CRLF line ends as newlines)."""
+    return msg.get_body((subtype,)).get_content().replace("\r\n", "\n")
+
+
+class Mail:
+    def __init__(self, project, tmp_path, *, tls: bool = False, settings: dict | None = None):
+        self.project = project
+        self.server = FakeSMTP(tmp_path if tls else None, USER, PASSWORD)
+        channel = {"host": "127.0.0.1", "port": self.server.port, "from_address": "Fixture Safety <safety@fixture.example>",
+                   "lists": LISTS, "security": "starttls" if tls else "none"}
+        if tls:
+            channel.update(ca_file=str(self.server.cert), username_env="TEST_SMTP_USER", password_env="TEST_SMTP_PASSWORD")
+        channel.update(settings or {})
+        path = project / "mkdocs.yml"
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw["extra"]["alertcast"]["channels"] = {"email": channel}
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        self.env = {"TEST_SMTP_USER": USER, "TEST_SMTP_PASSWORD": PASSWORD} if tls else {}
+        route_alert_to(project, ALERT, ["email"])
+        self.engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+        self.reload()
+
+    def reload(self):
+        self.config = load_config(self.project)
+        self.content = load_or_raise(self.config)
+        self.dispatcher = Dispatcher(self.engine, self.config, env=self.env, rng=random.Random(1))
+
+    def enqueue(self, now=NOW):
+        return outbox.enqueue(self.engine, Plan.at(self.content, now), self.config)
+
+    def drain(self, now=NOW):
+        return self.dispatcher.drain(now)
+
+    def rows(self):
+        return outbox.rows(self.engine)
+
+    def edit_alert(self, pattern, replacement):
+        for path in (self.project / "content" / "alerts").glob(f"{ALERT}.*.md"):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(re.sub(pattern, replacement, text, count=1, flags=re.M), encoding="utf-8")
+        self.reload()
+
+
+@pytest.fixture
+def mail(project, tmp_path):
+    m = Mail(project, tmp_path)
+    yield m
+    m.server.close()
+
+
+def test_one_multipart_message_with_list_headers(mail):
+    assert mail.enqueue() == 1
+    report = mail.drain()
+    assert report.sent == 1, report.lines
+    [row] = mail.rows()
+    [msg] = mail.server.messages
+    assert mail.server.envelopes == [("safety@fixture.example", [LISTS["zh"]["address"]])]
+    assert row["status"] == "sent" and row["remote_id"] == header(msg, "Message-ID")
+    assert header(msg, "Message-ID") == f"<{row['idem_key']}@fixture.example>"  # a retry carries the same id
+    assert msg["To"] == LISTS["zh"]["address"]
+    assert msg["List-Id"] == "<alerts-zh.help.fixture.example>"
+    assert msg["List-Unsubscribe"] == "<https://help.fixture.example/unsubscribe?list=alerts-zh>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg["Content-Language"] == "zh"
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    subject, _, body = row["text"].partition("\n")
+    assert msg["Subject"] == subject  # decoded from RFC 2047 as written
+    assert part(msg, "plain").strip() == body.strip()
+    text = part(msg, "html")
+    assert 'lang="zh"' in text and "<img" not in text.lower() and "src=" not in text.lower()
+    assert "wallet-verify[.]example" in part(msg, "plain") and "wallet-verify[.]example" in text
+    assert "wallet-verify.example" not in msg.as_string()  # never a live indicator, in either part
+    assert re.findall(r'href="([^"]+)"', text) == [row["link"]]  # the alert's page is the only link
+    assert mail.drain().sent == 0 and len(mail.server.messages) == 1
+
+
+def test_html_escapes_what_the_text_holds(mail):
+    mail.edit_alert(r'^summary: .*$', 'summary: "Do not click <script>alert(1)</script> & stay safe."')
+    mail.enqueue()
+    assert mail.drain().sent == 1
+    [msg] = mail.server.messages
+    html = part(msg, "html")
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; stay safe." in html
+    assert "<script>alert(1)</script> & stay safe." in part(msg, "plain")
+
+
+def test_channel_language_picks_its_list(project, tmp_path):
+    m = Mail(project, tmp_path, settings={"lang": "en"})
+    try:
+        m.enqueue()
+        assert m.drain().sent == 1
+        [msg] = m.server.messages
+        assert msg["To"] == LISTS["en"]["address"] and msg["Content-Language"] == "en"
+        assert msg["Subject"].endswith("Phishing site poses as the wallet")
+        assert "Scammers run a look-alike site" in part(msg, "plain")
+    finally:
+        m.server.close()
+
+
+def test_update_and_withdrawal_reply_to_the_original(mail):
+    mail.enqueue()
+    mail.drain()
+    mail.edit_alert(r"^updated_at: .*$", "updated_at: 2026-03-15T00:05:00+08:00")
+    later = NOW + timedelta(minutes=10)
+    assert mail.enqueue(later) == 1
+    mail.drain(later)
+    mail.edit_alert(r"^publish_at:", 'withdrawn: "Reported in error."\npublish_at:')
+    assert mail.enqueue(later) == 1
+    mail.drain(later)
+    post, update, withdraw = mail.rows()
+    assert [r["outcome"] for r in (post, update, withdraw)] == ["posted", "correction", "correction"]
+    first, second, third = mail.server.messages
+    ids = [header(m, "Message-ID") for m in (first, second, third)]
+    assert header(second, "In-Reply-To") == ids[0] and header(second, "References") == ids[0]
+    assert header(third, "In-Reply-To") == ids[1]
+    assert header(third, "References").split() == ids[:2]
+    assert "Reported in error." in part(third, "plain")
+    assert len(set(ids)) == 3
+
+
+def test_dropped_after_data_is_unknown_and_never_sent_twice(mail):
+    """The server took the message and the connection died before its reply: the row is held."""
+    mail.enqueue()
+    mail.server.fail_next("drop_after_data")
+    report = mail.drain()
+    assert report.unknown == 1, report.lines
+    [row] = mail.rows()
+    assert row["status"] == "unknown" and "outbox resolve" in row["last_error"]
+    for minutes in (5, 60, 600):
+        mail.drain(NOW + timedelta(minutes=minutes))
+    assert len(mail.server.messages) == 1 and mail.rows()[0]["status"] == "unknown"
+
+
+@pytest.mark.parametrize("phase", ["rcpt", "data"])
+def test_4xx_is_retried_then_sent_once(mail, phase):
+    mail.enqueue()
+    mail.server.fail_next(phase, 450 if phase == "rcpt" else 451)
+    report = mail.drain()
+    assert report.retrying == 1, report.lines
+    [row] = mail.rows()
+    assert row["status"] == "queued" and re.search(r"\b45[01]\b", row["last_error"]), row["last_error"]
+    assert not mail.server.messages
+    assert mail.drain(NOW + timedelta(hours=2)).sent == 1
+    assert len(mail.server.messages) == 1
+
+
+@pytest.mark.parametrize("phase", ["rcpt", "data"])
+def test_5xx_fails_with_the_servers_text(mail, phase):
+    mail.enqueue()
+    mail.server.fail_next(phase, 550 if phase == "rcpt" else 554)
+    report = mail.drain()
+    assert report.failed == 1, report.lines
+    [row] = mail.rows()
+    assert row["status"] == "failed"
+    assert ("550 mailbox unavailable" if phase == "rcpt" else "554 message refused") in row["last_error"]
+    assert not mail.server.messages
+
+
+def test_connection_refused_is_retried(mail):
+    mail.enqueue()
+    mail.server.close()
+    report = mail.drain()
+    assert report.retrying == 1 and report.unknown == 0, report.lines
+    assert "cannot connect to 127.0.0.1" in mail.rows()[0]["last_error"]
+
+
+@pytest.fixture
+def tls_mail(project, tmp_path):
+    m = Mail(project, tmp_path, tls=True)
+    yield m
+    m.server.close()
+
+
+def test_starttls_and_auth_from_the_environment(tls_mail):
+    tls_mail.enqueue()
+    assert tls_mail.drain().sent == 1
+    assert tls_mail.server.logins == [USER]
+    assert len(tls_mail.server.messages) == 1
+    assert PASSWORD not in tls_mail.server.messages[0].as_string()
+
+
+def test_refused_auth_fails_without_the_secret(tls_mail, caplog):
+    tls_mail.enqueue()
+    tls_mail.server.fail_next("auth", 535)
+    with caplog.at_level(logging.DEBUG):
+        report = tls_mail.drain()
+    assert report.failed == 1, report.lines
+    [row] = tls_mail.rows()
+    assert "535" in row["last_error"] and "password" in row["last_error"]
+    for text in (row["last_error"], caplog.text, "\n".join(report.lines)):
+        assert PASSWORD not in text and USER not in text
+    assert not tls_mail.server.messages
+
+
+def test_untrusted_certificate_is_retried_not_sent(project, tmp_path):
+    m = Mail(project, tmp_path, tls=True, settings={"ca_file": None})
+    try:
+        m.enqueue()
+        report = m.drain()
+        assert report.retrying == 1, report.lines
+        assert "CERTIFICATE_VERIFY_FAILED" in m.rows()[0]["last_error"] or "certificate" in m.rows()[0]["last_error"]
+        assert not m.server.messages and not m.server.logins
+    finally:
+        m.server.close()
