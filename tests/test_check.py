@@ -937,6 +937,18 @@ CHANNELS = "the channel settings in docs/social.md"
 
 # name: (old text in mkdocs.yml, new text, the exact lines check prints)
 CONFIG_CASES = {
+    "email channel without a list for the language it sends in": (
+        "    channels:\n", "    channels:\n      email:\n        host: smtp.fixture.example\n"
+        "        from_address: safety@fixture.example\n        lists:\n          en: {address: alerts-en@fixture.example, "
+        "list_id: alerts-en.help.fixture.example, unsubscribe_url: 'https://help.fixture.example/unsubscribe'}\n",
+        ["mkdocs.yml:21:9: error: 'channels.email.lists': no list for 'zh', the language this channel sends in "
+         "(add lists.zh with address, list_id and unsubscribe_url, or set lang to one of en)"]),
+    "email list with an address that is not one": (
+        "    channels:\n", "    channels:\n      email:\n        host: smtp.fixture.example\n        lang: en\n"
+        "        from_address: safety@fixture.example\n        lists:\n          en: {address: alerts-en, "
+        "list_id: alerts-en.help.fixture.example, unsubscribe_url: 'https://help.fixture.example/unsubscribe'}\n",
+        ["mkdocs.yml:23:16: error: 'channels.email.lists.en.address': 'alerts-en' is not an email address "
+         "(write it as alerts@example.com or 'Wallet Safety <alerts@example.com>')"]),
     "site name in a language that is not configured": (
         "    languages: [zh, en]", "    languages: [zh, en]\n    site_name:\n      zh: 安全中心\n      fr: Centre d'aide",
         ["mkdocs.yml:15:7: error: 'site_name.fr': language 'fr' is not configured (use one of zh, en, or add it to "

@@ -239,3 +239,52 @@ def test_untrusted_certificate_is_retried_not_sent(project, tmp_path):
         assert not m.server.messages and not m.server.logins
     finally:
         m.server.close()
+
+
+def _preview_block(output: str, header: str) -> list[str]:
+    lines = output.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    block = []
+    for line in lines[start + 1:]:
+        if line.startswith("-- ") or line.startswith("=="):
+            break
+        block.append(line)
+    return block
+
+
+def test_preview_shows_the_email_exactly_as_sent_with_its_subject_length(mail, cli):
+    result = cli("posts", "preview", ALERT, "-p", mail.project, "--now", NOW.isoformat())
+    block = _preview_block(result.output, "-- email [zh] post")
+    note = block[0].strip()
+    assert re.fullmatch(r"subject: \d+/60 columns \(wide characters count 2\) ok", note), note
+    shown = "\n".join(line.removeprefix("   | ") for line in block[1:] if line.startswith("   | "))
+    mail.enqueue()
+    mail.drain()
+    [msg] = mail.server.messages
+    assert shown == f"{msg['Subject']}\n\n{part(msg, 'plain').strip()}"
+    assert msg["Subject"] == "⚠️ 钓鱼网站冒充钱包" and note.startswith("subject: 18/60 ")  # 1 + 1 + 8 × 2 columns
+
+
+def test_preview_flags_a_subject_longer_than_mail_clients_show(mail, cli):
+    mail.edit_alert(r"^title: .*$", 'title: "' + "A very long title " * 5 + '"')
+    result = cli("posts", "preview", ALERT, "-p", mail.project, "--now", NOW.isoformat())
+    note = _preview_block(result.output, "-- email [zh] post")[0]
+    assert "longer than most mail clients show (shorten the title)" in note, result.output
+
+
+def test_report_shows_the_email_subject_and_text(project, tmp_path, cli):
+    import subprocess
+
+    m = Mail(project, tmp_path)
+    m.server.close()
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(project)]
+    subprocess.run(["git", "init", "-q", "--initial-branch=main", str(project)], check=True)
+    subprocess.run(["git", *identity, "add", "-A"], check=True)
+    subprocess.run(["git", *identity, "commit", "-qm", "base"], check=True)
+    for path in (project / "content" / "alerts").glob(f"{ALERT}.*.md"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("channels:", 'withdrawn: "Reported in error."\nchannels:', 1), encoding="utf-8")
+    out = cli("report", str(project), "--base", "main", "--now", NOW.isoformat()).output
+    block = out.split(f"== {ALERT}")[1].split("\n== ")[0]
+    assert re.search(r"-- email \[zh\] withdraw: \d+/16000 characters ✅\n      subject: \d+/60 columns", block), block
+    assert "      | Reported in error." in block

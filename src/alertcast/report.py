@@ -19,6 +19,7 @@ from .content.loader import Loaded
 from .content.models import Alert, Content
 from .plan import Plan, State, state_of
 from .problems import Problem, display_path
+from .render import mail
 from .render import posts as render_posts
 from .render.banner import banner_item
 from .schedule import PublishPath
@@ -362,7 +363,8 @@ def to_markdown(report: Report) -> str:
                            f"{_fit(p)} |")
             out.append("")
             for p in c.posts:
-                out += [f"<details><summary>{p.channel} post ({p.length}/{p.limit})</summary>", "", "```text",
+                out += [f"<details><summary>{p.channel} post ({p.length}/{p.limit})</summary>", "",
+                        *([_md(mail.subject_note(p.text)), ""] if p.channel == "email" else []), "```text",
                         p.text, "```", "", "</details>", ""]
     if report.other_files:
         out += ["### Other changed files", ""] + [f"- `{f}`" for f in report.other_files] + [""]
@@ -428,6 +430,8 @@ def to_text(report: Report) -> str:
                     out.append(f"      {_banner_times(b.item, report.tz)}")
         for p in c.posts:
             out.append(f"   -- {p.channel} [{p.lang}] {c.post_action}: {p.length}/{p.limit} {p.unit} {_fit(p)}")
+            if p.channel == "email":
+                out.append(f"      {mail.subject_note(p.text)}")
             out += [f"      | {line}" for line in p.text.split("\n")]
         out.append("")
     if report.other_files:

@@ -15,6 +15,7 @@ from ..content.loader import load_all, load_or_raise
 from ..content.models import SOCIAL_CHANNELS
 from ..plan import Plan
 from ..problems import ContentError
+from ..render import mail
 from ..render import posts as render_posts
 from ..state import open_store
 from .. import statefile
@@ -123,6 +124,8 @@ def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...]) -> None
             mark = "ok" if post.fits else "TOO LONG"
             click.echo(f"-- {channel} [{post.lang}] {action}: {post.length}/{post.limit} {post.unit} {mark}; "
                        f"{configured}")
+            if channel == "email":
+                click.echo(f"   {mail.subject_note(post.text)}")
             for line in post.text.split("\n"):
                 click.echo(f"   | {line}")
             for facet in post.facets:

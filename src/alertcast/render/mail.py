@@ -49,3 +49,10 @@ def html_body(text: str, lang: str, link: str) -> str:
     return (f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head><meta charset="utf-8">'
             f"<title>{html.escape(subject(text))}</title></head>\n<body>\n"
             f"<h1>{html.escape(subject(text))}</h1>\n" + "\n".join(lines) + "\n</body>\n</html>\n")
+
+
+def subject_note(text: str) -> str:
+    """How the subject of an email post measures against what mail clients show, for previews."""
+    size = columns(subject(text))
+    mark = "ok" if size <= SUBJECT_LIMIT else "longer than most mail clients show (shorten the title)"
+    return f"subject: {size}/{SUBJECT_LIMIT} {SUBJECT_UNIT} {mark}"
