@@ -53,7 +53,8 @@ class Mail:
         path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
         self.env = {"TEST_SMTP_USER": USER, "TEST_SMTP_PASSWORD": PASSWORD} if tls else {}
         route_alert_to(project, ALERT, ["email"])
-        self.engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+        config = load_config(project)
+        self.engine = open_store(config.settings.state_url, config.root)  # the store `alertcast outbox` uses too
         self.reload()
 
     def reload(self):
@@ -288,3 +289,40 @@ def test_report_shows_the_email_subject_and_text(project, tmp_path, cli):
     block = out.split(f"== {ALERT}")[1].split("\n== ")[0]
     assert re.search(r"-- email \[zh\] withdraw: \d+/16000 characters ✅\n      subject: \d+/60 columns", block), block
     assert "      | Reported in error." in block
+
+
+def test_sigkill_between_data_and_reply_is_held_and_sent_once(mail):
+    """The real `alertcast outbox drain` is killed once the server has the message and before it
+    replies; a later drain finds the row still `sending` after its lease and holds it for a person."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    assert mail.enqueue() == 1
+    mail.server.hold_replies()
+    child = subprocess.Popen([sys.executable, "-m", "alertcast", "outbox", "drain", "-p", str(mail.project),
+                              "--no-enqueue", "--now", NOW.isoformat()], env={**os.environ, **mail.env},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120  # an interpreter start on a busy machine; only a bound on a hang
+        while not mail.server.messages and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert mail.server.messages and child.poll() is None, "the drain never reached DATA"
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    finally:
+        mail.server.release()
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    [row] = mail.rows()
+    assert row["status"] == "sending" and row["operation"] == "post"
+    report = mail.drain(NOW + timedelta(minutes=10))  # past the 5-minute lease
+    assert report.unknown == 1, report.lines
+    for minutes in (20, 120):
+        mail.drain(NOW + timedelta(minutes=minutes))
+    [row] = mail.rows()
+    assert row["status"] == "unknown" and "interrupted" in row["last_error"]
+    assert len(mail.server.messages) == 1

@@ -2,17 +2,20 @@
 
 `fail_next(kind, ...)` queues one failure: ("rcpt", 450 | 550), ("data", 451 | 554), ("auth", 535),
 or ("drop_after_data",): the message is taken, then the connection is cut before the reply, as
-when a server or the network dies between the data and its answer.
+when a server or the network dies between the data and its answer. `hold_replies()` keeps every
+reply to DATA back (the message is taken) until `release()`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import email
 import email.policy
 import ipaddress
 import socket
 import ssl
+import threading
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -54,6 +57,8 @@ class FakeSMTP:
         self.failures: list[tuple] = []
         self.logins: list[str] = []
         self.username, self.password = username, password
+        self._hold = threading.Event()
+        self._hold.set()
         kwargs: dict = {}
         self.cert: Path | None = None
         if folder is not None:  # STARTTLS and AUTH
@@ -66,6 +71,12 @@ class FakeSMTP:
         self.port = _free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **kwargs)
         self.controller.start()
+
+    def hold_replies(self) -> None:
+        self._hold.clear()
+
+    def release(self) -> None:
+        self._hold.set()
 
     def fail_next(self, *failure) -> None:
         self.failures.append(failure)
@@ -98,9 +109,12 @@ class FakeSMTP:
         self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
         if self._take("drop_after_data"):
             server.transport.abort()  # taken, and the reply never leaves
+        while not self._hold.is_set():
+            await asyncio.sleep(0.01)
         return "250 OK: queued"
 
     def close(self) -> None:
+        self._hold.set()
         try:
             self.controller.stop()
         except (AssertionError, RuntimeError):  # already stopped
