@@ -39,11 +39,11 @@ def part(msg, subtype):
 
 
 class Mail:
-    def __init__(self, project, tmp_path, *, tls: bool = False, settings: dict | None = None):
+    def __init__(self, project, tmp_path, *, tls: bool = False, settings: dict | None = None, lists=("zh",)):
         self.project = project
         self.server = FakeSMTP(tmp_path if tls else None, USER, PASSWORD)
         channel = {"host": "127.0.0.1", "port": self.server.port, "from_address": "Fixture Safety <safety@fixture.example>",
-                   "lists": LISTS, "security": "starttls" if tls else "none"}
+                   "lists": {lang: LISTS[lang] for lang in lists}, "security": "starttls" if tls else "none"}
         if tls:
             channel.update(ca_file=str(self.server.cert), username_env="TEST_SMTP_USER", password_env="TEST_SMTP_PASSWORD")
         channel.update(settings or {})
@@ -122,8 +122,31 @@ def test_html_escapes_what_the_text_holds(mail):
     assert "<script>alert(1)</script> & stay safe." in part(msg, "plain")
 
 
-def test_channel_language_picks_its_list(project, tmp_path):
-    m = Mail(project, tmp_path, settings={"lang": "en"})
+def test_one_message_per_language_each_to_its_own_list(project, tmp_path):
+    m = Mail(project, tmp_path, lists=("zh", "en"))
+    try:
+        assert m.enqueue() == 2 and m.enqueue() == 0
+        assert m.drain().sent == 2
+        rows = {r["channel"]: r for r in m.rows()}
+        assert sorted(rows) == ["email:en", "email:zh"] and rows["email:en"]["idem_key"] != rows["email:zh"]["idem_key"]
+        got = {msg["Content-Language"]: msg for msg in m.server.messages}
+        assert sorted(got) == ["en", "zh"] and len(m.server.messages) == 2
+        for lang, msg in got.items():
+            row = rows[f"email:{lang}"]
+            assert msg["To"] == LISTS[lang]["address"] and header(msg, "List-Id") == f"<{LISTS[lang]['list_id']}>"
+            assert header(msg, "Message-ID") == row["remote_id"] == f"<{row['idem_key']}@fixture.example>"
+            assert msg["Subject"] == row["text"].split("\n")[0]
+            assert f'lang="{lang}"' in part(msg, "html")
+        assert got["en"]["Subject"].endswith("Phishing site poses as the wallet")
+        assert "Scammers run a look-alike site" in part(got["en"], "plain")
+        assert "钓鱼网站冒充钱包" in got["zh"]["Subject"] and "/en/alerts/live-phishing/" in part(got["en"], "html")
+        assert m.drain(NOW + timedelta(hours=1)).sent == 0 and len(m.server.messages) == 2
+    finally:
+        m.server.close()
+
+
+def test_lang_sends_to_that_list_alone(project, tmp_path):
+    m = Mail(project, tmp_path, settings={"lang": "en"}, lists=("zh", "en"))
     try:
         m.enqueue()
         assert m.drain().sent == 1

@@ -265,7 +265,8 @@ class EmailList(_Strict):
 
 
 class EmailKeys(_ChannelKeys):
-    """SMTP to one subscriber list per language; the channel sends in its `lang`."""
+    """SMTP to one subscriber list per language: each alert goes to every list in its language
+    (only to the list of `lang`, when set)."""
 
     host: str
     port: int | None = Field(None, ge=1, le=65535)  # default: 587 for starttls, 465 for tls, 25 for none
@@ -279,15 +280,23 @@ class EmailKeys(_ChannelKeys):
     @field_validator("lists")
     @classmethod
     def _list_for_language(cls, value: dict[str, EmailList], info: ValidationInfo) -> dict[str, EmailList]:
-        languages = (info.context or {}).get("languages", ())
         for lang in value:
             _configured(lang, info)
-        lang = info.data.get("lang") or (languages[0] if languages else None)
+        if not value:
+            raise text_error("no list to send to", "add a list per language, e.g. lists.en with address, list_id "
+                             "and unsubscribe_url")
+        lang = info.data.get("lang")
         if lang is not None and lang not in value:
-            raise text_error(f"no list for {lang!r}, the language this channel sends in",
+            raise text_error(f"no list for {lang!r}, the only language this channel sends in (lang)",
                              f"add lists.{lang} with address, list_id and unsubscribe_url, or set lang to one of "
-                             + (", ".join(value) or "the configured languages"))
+                             + ", ".join(value) + ", or remove lang to send to every list")
         return value
+
+
+def delivery(key: str) -> tuple[str, str | None]:
+    """An outbox channel key -> (channel, language): `email:en` -> ("email", "en"), `x` -> ("x", None)."""
+    channel, _, lang = key.partition(":")
+    return channel, lang or None
 
 
 #: The settings each channel's adapter (broadcast/adapters/<name>.py) and the dispatcher read;
@@ -463,6 +472,26 @@ class Config:
     def enabled_channels(self) -> tuple[str, ...]:
         """Social channels configured and enabled, in a stable order."""
         return tuple(n for n in SOCIAL_CHANNELS if n in self.settings.channels and self.settings.channels[n].enabled)
+
+    def languages_of(self, channel: str) -> tuple[str | None, ...]:
+        """The languages `channel` sends each alert in: email one per list it has (its `lang` alone
+        when set), every other channel its one language (None: its `lang` or the default)."""
+        settings = self.settings.channels.get(channel)
+        extra = (settings.model_extra or {}) if settings is not None else {}
+        if channel != "email":
+            return (None,)
+        lists = extra.get("lists") or {}
+        wanted = (extra["lang"],) if extra.get("lang") else self.languages
+        return tuple(lang for lang in wanted if lang in lists)
+
+    def deliveries_of(self, channel: str) -> tuple[str, ...]:
+        """The outbox's channel keys for `channel`: its name, or `email:<lang>` per list, so each
+        language's message is a row of its own, sent at most once."""
+        return tuple(channel if lang is None else f"{channel}:{lang}" for lang in self.languages_of(channel))
+
+    @property
+    def deliveries(self) -> tuple[str, ...]:
+        return tuple(key for channel in self.enabled_channels for key in self.deliveries_of(channel))
 
     def allows_link(self, url: str) -> bool:
         """True when `url` is on the site itself or on an allowed domain (or a subdomain of one)."""

@@ -145,8 +145,9 @@ def _action(kind: str, old: Alert | None, new: Alert, base_now: State | None) ->
 
 
 def _posts(alert: Alert, config: Config, action: str) -> tuple[render_posts.Post, ...]:
-    return tuple(render_posts.render(alert, config, channel, "update" if action == NOT_SENT else action)
-                 for channel in config.enabled_channels if channel in alert.channels)
+    return tuple(render_posts.render(alert, config, channel, "update" if action == NOT_SENT else action, lang)
+                 for channel in config.enabled_channels if channel in alert.channels
+                 for lang in config.languages_of(channel))
 
 
 def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan, base_now: State | None,
