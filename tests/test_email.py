@@ -349,3 +349,12 @@ def test_sigkill_between_data_and_reply_is_held_and_sent_once(mail):
     [row] = mail.rows()
     assert row["status"] == "unknown" and "interrupted" in row["last_error"]
     assert len(mail.server.messages) == 1
+
+
+def test_preview_shows_one_email_per_list(project, tmp_path, cli):
+    m = Mail(project, tmp_path, lists=("zh", "en"))
+    m.server.close()
+    out = cli("posts", "preview", ALERT, "-p", project, "--now", NOW.isoformat()).output
+    zh, en = _preview_block(out, "-- email [zh] post"), _preview_block(out, "-- email [en] post")
+    assert en[1] == "   | ⚠️ Phishing site poses as the wallet" and zh[1] == "   | ⚠️ 钓鱼网站冒充钱包", out
+    assert "https://help.fixture.example/en/alerts/live-phishing/" in "\n".join(en)
