@@ -240,16 +240,22 @@ def test_starttls_and_auth_from_the_environment(tls_mail):
     assert PASSWORD not in tls_mail.server.messages[0].as_string()
 
 
-def test_refused_auth_fails_without_the_secret(tls_mail, caplog):
+@pytest.mark.parametrize("echo", [False, True])
+def test_refused_auth_fails_without_the_secret(tls_mail, caplog, echo):
+    """Also when the server quotes the base64 AUTH PLAIN string it was given."""
+    import base64
+
     tls_mail.enqueue()
-    tls_mail.server.fail_next("auth", 535)
+    tls_mail.server.fail_next("auth", 535, *(["echo"] if echo else []))
     with caplog.at_level(logging.DEBUG):
         report = tls_mail.drain()
     assert report.failed == 1, report.lines
     [row] = tls_mail.rows()
     assert "535" in row["last_error"] and "password" in row["last_error"]
+    encoded = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
+    assert ("[REDACTED]" in row["last_error"]) is echo
     for text in (row["last_error"], caplog.text, "\n".join(report.lines)):
-        assert PASSWORD not in text and USER not in text
+        assert PASSWORD not in text and USER not in text and encoded not in text
     assert not tls_mail.server.messages
 
 

@@ -9,6 +9,7 @@ reply to DATA back (the message is taken) until `release()`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime
 import email
 import email.policy
@@ -92,6 +93,9 @@ class FakeSMTP:
               and auth_data.login.decode() == self.username and auth_data.password.decode() == self.password)
         if ok:
             self.logins.append(auth_data.login.decode())
+        elif failure and len(failure) > 2 and failure[2] == "echo":  # a server that quotes what it got
+            echoed = base64.b64encode(b"\0" + auth_data.login + b"\0" + auth_data.password).decode()
+            return AuthResult(success=False, handled=False, message=f"535 5.7.8 credentials {echoed} rejected")
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 235 or 535
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001

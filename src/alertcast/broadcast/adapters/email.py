@@ -15,6 +15,7 @@ fails before the data (connection, TLS, AUTH, MAIL, RCPT) sent nothing: 4xx repl
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import email.utils
 import smtplib
@@ -45,6 +46,9 @@ class Email(Adapter):
         if bool(self.username) != bool(self.password):
             raise ConfigProblem("email: SMTP AUTH needs both a user name and a password; set both environment "
                                 "variables named by username_env and password_env (docs/social.md, Email)")
+        if self.username and self.password:  # AUTH sends them base64-encoded; a server may echo that
+            for form in (f"\0{self.username}\0{self.password}", str(self.password), str(self.username)):
+                self.redact.add(base64.b64encode(form.encode()).decode())
         if self.username and self.security == "none":
             raise ConfigProblem("email: security: none would send the SMTP password unencrypted; use starttls or tls")
 
