@@ -41,7 +41,8 @@ def part(msg, subtype):
 class Mail:
     def __init__(self, project, tmp_path, *, tls: bool = False, settings: dict | None = None, lists=("zh",)):
         self.project = project
-        self.server = FakeSMTP(tmp_path if tls else None, USER, PASSWORD)
+        implicit = (settings or {}).get("security") == "tls"
+        self.server = FakeSMTP(tmp_path if tls else None, USER, PASSWORD, implicit_tls=implicit)
         channel = {"host": "127.0.0.1", "port": self.server.port, "from_address": "Fixture Safety <safety@fixture.example>",
                    "lists": {lang: LISTS[lang] for lang in lists}, "security": "starttls" if tls else "none"}
         if tls:
@@ -364,3 +365,14 @@ def test_preview_shows_one_email_per_list(project, tmp_path, cli):
     zh, en = _preview_block(out, "-- email [zh] post"), _preview_block(out, "-- email [en] post")
     assert en[1] == "   | ⚠️ Phishing site poses as the wallet" and zh[1] == "   | ⚠️ 钓鱼网站冒充钱包", out
     assert "https://help.fixture.example/en/alerts/live-phishing/" in "\n".join(en)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # it is TLS from the first byte
+def test_implicit_tls_and_auth(project, tmp_path):
+    m = Mail(project, tmp_path, tls=True, settings={"security": "tls"})
+    try:
+        m.enqueue()
+        assert m.drain().sent == 1
+        assert m.server.logins == [USER] and len(m.server.messages) == 1
+    finally:
+        m.server.close()

@@ -52,7 +52,7 @@ def _free_port() -> int:
 
 
 class FakeSMTP:
-    def __init__(self, folder: Path | None = None, username: str = "", password: str = ""):
+    def __init__(self, folder: Path | None = None, username: str = "", password: str = "", implicit_tls: bool = False):
         self.messages: list[email.message.EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.failures: list[tuple] = []
@@ -66,8 +66,9 @@ class FakeSMTP:
             self.cert, key = self_signed(folder)
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(self.cert, key)
-            kwargs = dict(tls_context=context, require_starttls=True, authenticator=self._authenticate,
-                          auth_required=True, auth_require_tls=True,
+            tls = dict(ssl_context=context) if implicit_tls else dict(tls_context=context, require_starttls=True)
+            # aiosmtpd counts only STARTTLS as TLS for AUTH; with implicit TLS the whole session is encrypted
+            kwargs = dict(**tls, authenticator=self._authenticate, auth_required=True, auth_require_tls=not implicit_tls,
                           auth_exclude_mechanism=["LOGIN"])  # one mechanism: smtplib tries each offered
         self.port = _free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **kwargs)
