@@ -376,3 +376,22 @@ def test_implicit_tls_and_auth(project, tmp_path):
         assert m.server.logins == [USER] and len(m.server.messages) == 1
     finally:
         m.server.close()
+
+
+@pytest.mark.parametrize("forged", ["email:en", "email", "email:zh:zh"])
+def test_a_row_for_a_list_the_settings_do_not_name_is_held(mail, forged):
+    """The state store is untrusted: a row it brings for a list that is not configured (or a key
+    alertcast never derives) is held, even with the text the reviewed content renders for it."""
+    from sqlalchemy import insert
+
+    alert = next(a for a in mail.content.alerts if a.id == ALERT)
+    post = outbox.render(alert, mail.config, forged, "post")
+    with mail.engine.begin() as conn:
+        conn.execute(insert(outbox.outbox).values(
+            alert_id=ALERT, revision=alert.revision, channel=forged, action="post",
+            idem_key=outbox.idem_key(ALERT, alert.revision, forged, "post"), **outbox._post_fields(post),
+            status="queued", tries=0, due_at=outbox.utc(NOW), created_at=outbox.utc(NOW)))
+    report = mail.drain()
+    assert report.held == 1 and report.sent == 0, report.lines
+    assert "is not a channel the settings send to" in mail.rows()[0]["last_error"]
+    assert not mail.server.messages

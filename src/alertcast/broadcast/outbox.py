@@ -231,6 +231,8 @@ def _reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | 
         return None, f"alert {row['alert_id']!r} is not in the reviewed content"
     if delivery(row["channel"])[0] not in alert.channels or row["action"] not in _ACTION_STATE:
         return None, f"the reviewed content sends no {row['action']!r} of this alert to {row['channel']}"
+    if row["channel"] not in config.deliveries_of(delivery(row["channel"])[0]):  # e.g. a forged `telegram:en`
+        return None, f"{row['channel']} is not a channel the settings send to"
     state = plan.states[alert.id]
     if state is not _ACTION_STATE[row["action"]]:
         return None, f"a {row['action']} needs the alert {_ACTION_STATE[row['action']].value}, it is {state.value}"
