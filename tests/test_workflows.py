@@ -447,7 +447,8 @@ def adapter_secret_defaults() -> dict[str, set[str]]:
             return default
 
     required = {"chat_id": "@alerts", "url": "https://hooks.example.org/alerts", "handle": "alerts.example.org",
-                "room_id": "!room:example.org", "channel": "C0123", "base_url": "https://social.example.org"}
+                "room_id": "!room:example.org", "channel": "C0123", "base_url": "https://social.example.org",
+                "host": "smtp.example.org", "from_address": "alerts@example.org", "lists": {}}
     found = {}
     for channel in SOCIAL_CHANNELS:
         env = Reads()
