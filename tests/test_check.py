@@ -151,7 +151,7 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
     "unknown channel": (
         [(ALERT_EN, "channels: [banner, cap, telegram, mastodon]", "channels: [banner, cap, telegarm, mastodon]")],
         [f"{ALERT_EN}:9:25: error: 'channels.2' has an unknown value 'telegarm' (use one of 'site', 'feed', 'banner', "
-         "'cap', 'telegram', 'x', 'mastodon', 'bluesky', 'discord', 'slack', 'matrix', 'webhook' or 'fcm')"]),
+         "'cap', 'telegram', 'x', 'mastodon', 'bluesky', 'discord', 'slack', 'matrix', 'webhook', 'email' or 'fcm')"]),
     "empty withdrawal reason": (
         [(ALERT_EN, "channels: [banner", "withdrawn: \"  \"\nchannels: [banner")],
         [f"{ALERT_EN}:9:1: error: 'withdrawn': withdrawn needs a reason readers will see, "
@@ -937,6 +937,24 @@ CHANNELS = "the channel settings in docs/social.md"
 
 # name: (old text in mkdocs.yml, new text, the exact lines check prints)
 CONFIG_CASES = {
+    "email channel without a list for the language it sends in": (
+        "    channels:\n", "    channels:\n      email:\n        host: smtp.fixture.example\n        lang: zh\n"
+        "        from_address: safety@fixture.example\n        lists:\n          en: {address: alerts-en@fixture.example, "
+        "list_id: alerts-en.help.fixture.example, unsubscribe_url: 'https://help.fixture.example/unsubscribe'}\n",
+        ["mkdocs.yml:22:9: error: 'channels.email.lists': no list for 'zh', the only language this channel sends in "
+         "(lang) (add lists.zh with address, list_id and unsubscribe_url, or set lang to one of en, or remove lang to "
+         "send to every list)"]),
+    "email channel without a list": (
+        "    channels:\n", "    channels:\n      email:\n        host: smtp.fixture.example\n"
+        "        from_address: safety@fixture.example\n        lists: {}\n",
+        ["mkdocs.yml:21:9: error: 'channels.email.lists': no list to send to (add a list per language, e.g. lists.en "
+         "with address, list_id and unsubscribe_url)"]),
+    "email list with an address that is not one": (
+        "    channels:\n", "    channels:\n      email:\n        host: smtp.fixture.example\n        lang: en\n"
+        "        from_address: safety@fixture.example\n        lists:\n          en: {address: alerts-en, "
+        "list_id: alerts-en.help.fixture.example, unsubscribe_url: 'https://help.fixture.example/unsubscribe'}\n",
+        ["mkdocs.yml:23:16: error: 'channels.email.lists.en.address': 'alerts-en' is not an email address "
+         "(write it as alerts@example.com or 'Wallet Safety <alerts@example.com>')"]),
     "site name in a language that is not configured": (
         "    languages: [zh, en]", "    languages: [zh, en]\n    site_name:\n      zh: 安全中心\n      fr: Centre d'aide",
         ["mkdocs.yml:15:7: error: 'site_name.fr': language 'fr' is not configured (use one of zh, en, or add it to "

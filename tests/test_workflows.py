@@ -447,9 +447,12 @@ def adapter_secret_defaults() -> dict[str, set[str]]:
             return default
 
     required = {"chat_id": "@alerts", "url": "https://hooks.example.org/alerts", "handle": "alerts.example.org",
-                "room_id": "!room:example.org", "channel": "C0123", "base_url": "https://social.example.org"}
+                "room_id": "!room:example.org", "channel": "C0123", "base_url": "https://social.example.org",
+                "host": "smtp.example.org", "from_address": "alerts@example.org", "lists": {}}
     found = {}
     for channel in SOCIAL_CHANNELS:
+        if channel == "fcm":
+            continue  # reads the path of a key file, not a secret: the workflow sends no push (docs/github.md)
         env = Reads()
         build(channel, required, env)
         found[channel] = env.names

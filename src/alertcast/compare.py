@@ -62,7 +62,10 @@ def sent_posts(config: Config, project: Path) -> Sent | None:
                                  .where(and_(outbox.c.status == "sent", outbox.c.remote_id != "",
                                              outbox.c.action.in_(("post", "update"))))
                                  .group_by(outbox.c.alert_id, outbox.c.channel))
-            counts = {(alert_id, channel): n for alert_id, channel, n in found}
+            counts: dict[tuple[str, str], int] = {}
+            for alert_id, channel, n in found:  # email:zh and email:en are both the email channel's
+                key = (alert_id, channel.partition(":")[0])
+                counts[key] = counts.get(key, 0) + n
         engine.dispose()
     except (SQLAlchemyError, OSError):
         return None

@@ -8,6 +8,7 @@ the file names the environment variable or file that holds each one.
 from __future__ import annotations
 
 import difflib
+import email.utils
 import os
 import re
 from pathlib import Path
@@ -266,11 +267,75 @@ class FcmKeys(_ChannelKeys):
     token_uri: HttpUrl = "https://oauth2.googleapis.com/token"
 
 
+def _email_address(value: str) -> str:
+    name, address = email.utils.parseaddr(value)
+    if "@" not in address or address != address.strip() or any(ch.isspace() for ch in address):
+        raise text_error(f"{value!r} is not an email address", "write it as alerts@example.com or "
+                         "'Wallet Safety <alerts@example.com>'")
+    return value
+
+
+EmailAddress = Annotated[str, AfterValidator(_email_address)]
+
+
+class EmailList(_Strict):
+    """One subscriber list: the address that reaches its members and what RFC 2919 / RFC 8058
+    clients need to show who sends it and to unsubscribe with one click."""
+
+    address: EmailAddress
+    list_id: str
+    unsubscribe_url: HttpUrl
+
+    @field_validator("list_id")
+    @classmethod
+    def _list_id(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", value):
+            raise text_error(f"{value!r} is not a list id", "write a dotted name under a domain you own, "
+                             "e.g. alerts-en.help.example.com (RFC 2919)")
+        return value
+
+
+class EmailKeys(_ChannelKeys):
+    """SMTP to one subscriber list per language: each alert goes to every list in its language
+    (only to the list of `lang`, when set)."""
+
+    host: str
+    port: int | None = Field(None, ge=1, le=65535)  # default: 587 for starttls, 465 for tls, 25 for none
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    ca_file: str | None = None  # a private CA for the server's certificate; the system's by default
+    from_address: EmailAddress
+    username_env: EnvName = "ALERTCAST_SMTP_USERNAME"
+    password_env: EnvName = "ALERTCAST_SMTP_PASSWORD"
+    lists: dict[str, EmailList]
+
+    @field_validator("lists")
+    @classmethod
+    def _list_for_language(cls, value: dict[str, EmailList], info: ValidationInfo) -> dict[str, EmailList]:
+        for lang in value:
+            _configured(lang, info)
+        if not value:
+            raise text_error("no list to send to", "add a list per language, e.g. lists.en with address, list_id "
+                             "and unsubscribe_url")
+        lang = info.data.get("lang")
+        if lang is not None and lang not in value:
+            raise text_error(f"no list for {lang!r}, the only language this channel sends in (lang)",
+                             f"add lists.{lang} with address, list_id and unsubscribe_url, or set lang to one of "
+                             + ", ".join(value) + ", or remove lang to send to every list")
+        return value
+
+
+def delivery(key: str) -> tuple[str, str | None]:
+    """An outbox channel key -> (channel, language): `email:en` -> ("email", "en"), `x` -> ("x", None)."""
+    channel, _, lang = key.partition(":")
+    return channel, lang or None
+
+
 #: The settings each channel's adapter (broadcast/adapters/<name>.py) and the dispatcher read;
 #: any other key is a typo that would otherwise be ignored.
 CHANNEL_KEYS: dict[str, type[_ChannelKeys]] = {
     "telegram": TelegramKeys, "x": XKeys, "mastodon": MastodonKeys, "bluesky": BlueskyKeys,
-    "discord": DiscordKeys, "slack": SlackKeys, "matrix": MatrixKeys, "webhook": WebhookKeys, "fcm": FcmKeys,
+    "discord": DiscordKeys, "slack": SlackKeys, "matrix": MatrixKeys, "webhook": WebhookKeys,
+    "email": EmailKeys, "fcm": FcmKeys,
 }
 
 
@@ -438,6 +503,26 @@ class Config:
     def enabled_channels(self) -> tuple[str, ...]:
         """Social channels configured and enabled, in a stable order."""
         return tuple(n for n in SOCIAL_CHANNELS if n in self.settings.channels and self.settings.channels[n].enabled)
+
+    def languages_of(self, channel: str) -> tuple[str | None, ...]:
+        """The languages `channel` sends each alert in: email one per list it has (its `lang` alone
+        when set), every other channel its one language (None: its `lang` or the default)."""
+        settings = self.settings.channels.get(channel)
+        extra = (settings.model_extra or {}) if settings is not None else {}
+        if channel != "email":
+            return (None,)
+        lists = extra.get("lists") or {}
+        wanted = (extra["lang"],) if extra.get("lang") else self.languages
+        return tuple(lang for lang in wanted if lang in lists)
+
+    def deliveries_of(self, channel: str) -> tuple[str, ...]:
+        """The outbox's channel keys for `channel`: its name, or `email:<lang>` per list, so each
+        language's message is a row of its own, sent at most once."""
+        return tuple(channel if lang is None else f"{channel}:{lang}" for lang in self.languages_of(channel))
+
+    @property
+    def deliveries(self) -> tuple[str, ...]:
+        return tuple(key for channel in self.enabled_channels for key in self.deliveries_of(channel))
 
     def allows_link(self, url: str) -> bool:
         """True when `url` is on the site itself or on an allowed domain (or a subdomain of one)."""

@@ -19,6 +19,7 @@ from .content.loader import Loaded
 from .content.models import Alert, Content
 from .plan import Plan, State, state_of
 from .problems import Problem, display_path
+from .render import mail
 from .render import posts as render_posts
 from .render import push as render_push
 from .render.banner import banner_item
@@ -146,9 +147,10 @@ def _action(kind: str, old: Alert | None, new: Alert, base_now: State | None) ->
 
 def _posts(alert: Alert, config: Config, action: str) -> tuple[render_posts.Post, ...]:
     action = "update" if action == NOT_SENT else action
-    return tuple(render_posts.render(alert, config, channel, action)
+    return tuple(render_posts.render(alert, config, channel, action, lang)
                  for channel in config.enabled_channels if channel in alert.channels
-                 and (channel != "fcm" or render_push.wanted(alert, config, action)))
+                 and (channel != "fcm" or render_push.wanted(alert, config, action))
+                 for lang in config.languages_of(channel))
 
 
 def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan, base_now: State | None,
@@ -366,7 +368,8 @@ def to_markdown(report: Report) -> str:
             out.append("")
             for p in c.posts:
                 shown = [*render_push.lines(p.text), ""] if p.channel == "fcm" else []
-                out += [f"<details><summary>{p.channel} post ({p.length}/{p.limit})</summary>", "", "```text",
+                out += [f"<details><summary>{p.channel} post ({p.length}/{p.limit})</summary>", "",
+                        *([_md(mail.subject_note(p.text)), ""] if p.channel == "email" else []), "```text",
                         *shown, p.text, "```", "", "</details>", ""]
     if report.other_files:
         out += ["### Other changed files", ""] + [f"- `{f}`" for f in report.other_files] + [""]
@@ -434,6 +437,8 @@ def to_text(report: Report) -> str:
             out.append(f"   -- {p.channel} [{p.lang}] {c.post_action}: {p.length}/{p.limit} {p.unit} {_fit(p)}")
             if p.channel == "fcm":
                 out += [f"      {line}" for line in render_push.lines(p.text)]
+            if p.channel == "email":
+                out.append(f"      {mail.subject_note(p.text)}")
             out += [f"      | {line}" for line in p.text.split("\n")]
         out.append("")
     if report.other_files:

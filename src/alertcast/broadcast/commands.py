@@ -15,6 +15,7 @@ from ..content.loader import load_all, load_or_raise
 from ..content.models import SOCIAL_CHANNELS
 from ..plan import Plan
 from ..problems import ContentError
+from ..render import mail
 from ..render import posts as render_posts
 from ..render import push as render_push
 from ..state import open_store
@@ -115,9 +116,9 @@ def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...]) -> None
     for channel in targets:
         listed = channel in alert.channels
         configured = _channel_state(config, channel) if listed else "not in this alert's channels (not sent)"
-        for action in actions:
+        for action, lang in ((a, lang) for a in actions for lang in config.languages_of(channel) or (None,)):
             try:
-                post = render_posts.render(alert, config, channel, action)
+                post = render_posts.render(alert, config, channel, action, lang)
             except jinja2.TemplateError:  # a project's own template; check names the line
                 click.echo(f"-- {channel} {action}: the post template cannot be rendered (see the errors below)")
                 continue
@@ -130,6 +131,8 @@ def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...]) -> None
             if channel == "fcm":
                 for line in render_push.lines(post.text):
                     click.echo(f"   {line}")
+            if channel == "email":
+                click.echo(f"   {mail.subject_note(post.text)}")
             for line in post.text.split("\n"):
                 click.echo(f"   | {line}")
             for facet in post.facets:
@@ -237,10 +240,10 @@ def repost_cmd(alert_id: str, channels: tuple[str, ...], yes: bool, project: str
         raise click.ClickException(f"{alert_id} does not go to {', '.join(unknown) or 'any enabled channel'}: "
                                    "its channels are " + ", ".join(c for c in alert.channels if c in SOCIAL_CHANNELS))
     engine = open_store(config.settings.state_url, config.root)
-    for channel in targets:
-        post = render_posts.render(alert, config, channel, "post")
+    for channel in (key for name in targets for key in config.deliveries_of(name)):
+        post = outbox.render(alert, config, channel, "post")
         if not yes:
-            click.echo(f"would post on {channel} ({_channel_state(config, channel)}):\n{post.text}\n")
+            click.echo(f"would post on {channel} ({_channel_state(config, channel.partition(':')[0])}):\n{post.text}\n")
         elif outbox.repost(engine, alert, config, channel, when):
             click.echo(f"queued on {channel}; the daemon (or `alertcast outbox drain`) sends it")
         else:

@@ -22,7 +22,7 @@ import logging
 import os
 import random
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
@@ -30,7 +30,7 @@ import requests
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Engine
 
-from ..config import DISPATCH_DEFAULTS, Config
+from ..config import DISPATCH_DEFAULTS, Config, delivery
 from ..content.loader import load_or_raise
 from ..content.models import Content
 from ..plan import Plan
@@ -84,10 +84,11 @@ class Dispatcher:
 
     # -- channels ------------------------------------------------------------------------
     def settings(self, channel: str) -> dict[str, Any]:
-        cs = self.config.settings.channels.get(channel)
+        cs = self.config.settings.channels.get(delivery(channel)[0])
         return {**DEFAULTS, **(cs.model_extra or {})} if cs is not None else dict(DEFAULTS)
 
     def adapter(self, channel: str) -> Adapter:
+        channel = delivery(channel)[0]  # email:en and email:zh share one adapter
         if channel not in self._adapters:
             try:
                 adapter = build(channel, self.settings(channel), self.env, self.session)
@@ -102,7 +103,7 @@ class Dispatcher:
         return found
 
     def is_dry(self, channel: str) -> bool:
-        cs = self.config.settings.channels.get(channel)
+        cs = self.config.settings.channels.get(delivery(channel)[0])
         # A channel removed or disabled after its rows were queued must not post them anyway.
         return bool(cs is None or not cs.enabled or cs.dry_run or not self.adapter(channel).configured)
 
@@ -237,6 +238,8 @@ class Dispatcher:
             return
         row = {**row, "tries": row["tries"] + 1, "first_try_at": row["first_try_at"] or now, "operation": operation}
         msg = self._message(row)
+        if operation == "post" and row["action"] != "post":  # a new post that follows up the earlier ones
+            msg = replace(msg, earlier=tuple(dict.fromkeys(r["remote_id"] for r in self._earlier(row) if r["remote_id"])))
         try:
             if operation == "edit":
                 remote = adapter.edit(targets[0], msg)

@@ -24,7 +24,7 @@ from sqlalchemy import (Column, DateTime, Integer, String, Table, Text, UniqueCo
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..config import Config
+from ..config import Config, delivery
 from ..plan import Plan, State
 from ..render import posts, push
 from ..state import metadata
@@ -87,12 +87,12 @@ def record_baseline(engine: Engine, plan: Plan, config: Config) -> list[str]:
     with engine.connect() as conn:
         known = {c for (c,) in conn.execute(select(baseline.c.channel).where(baseline.c.alert_id == ""))}
     added = []
-    for channel in config.enabled_channels:
+    for channel in config.deliveries:
         if channel in known:
             continue
         rows = [dict(channel=channel, alert_id="", revision="", recorded_at=utc(plan.now))]
         rows += [dict(channel=channel, alert_id=a.id, revision=a.revision, recorded_at=utc(plan.now))
-                 for a in plan.live if channel in a.channels]
+                 for a in plan.live if delivery(channel)[0] in a.channels]
         try:
             with engine.begin() as conn:
                 conn.execute(insert(baseline), rows)
@@ -151,8 +151,14 @@ def _post_fields(post: posts.Post) -> dict:
                 facets=json.dumps([f.as_record() for f in post.facets], sort_keys=True))
 
 
+def render(alert, config: Config, channel: str, action: str) -> posts.Post:  # type: ignore[no-untyped-def]
+    """The post of an outbox channel key (`email:en`: the email channel's English message)."""
+    name, lang = delivery(channel)
+    return posts.render(alert, config, name, action, lang)
+
+
 def _add(engine: Engine, alert, config: Config, channel: str, action: str, now: datetime) -> int:
-    post = posts.render(alert, config, channel, action)
+    post = render(alert, config, channel, action)
     row = dict(alert_id=alert.id, revision=alert.revision, channel=channel, action=action,
                idem_key=idem_key(alert.id, alert.revision, channel, action), **_post_fields(post),
                status="queued", tries=0, due_at=utc(now), created_at=utc(now))
@@ -174,10 +180,10 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
     """
     added = 0
     before = _baselined(engine)
-    for channel in config.enabled_channels:
+    for channel in config.deliveries:
         for alert in plan.published:  # as the plan presents them at its `now`; scheduled ones are not there
             state = plan.states[alert.id]
-            if channel not in alert.channels:
+            if delivery(channel)[0] not in alert.channels:
                 continue
             if state is State.live and (alert.id, alert.revision) in before.get(channel, ()):
                 continue  # live, as it is, since before the channel was enabled on this store
@@ -226,8 +232,10 @@ def _reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | 
     alert = next((a for a in plan.content.alerts if a.id == row["alert_id"]), None)
     if alert is None:
         return None, f"alert {row['alert_id']!r} is not in the reviewed content"
-    if row["channel"] not in alert.channels or row["action"] not in _ACTION_STATE:
+    if delivery(row["channel"])[0] not in alert.channels or row["action"] not in _ACTION_STATE:
         return None, f"the reviewed content sends no {row['action']!r} of this alert to {row['channel']}"
+    if row["channel"] not in config.deliveries_of(delivery(row["channel"])[0]):  # e.g. a forged `telegram:en`
+        return None, f"{row['channel']} is not a channel the settings send to"
     state = plan.states[alert.id]
     if state is not _ACTION_STATE[row["action"]]:
         return None, f"a {row['action']} needs the alert {_ACTION_STATE[row['action']].value}, it is {state.value}"
@@ -237,7 +245,7 @@ def _reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | 
         return None, "its idempotency key is not the one alertcast derives for it"
     if row["channel"] == "fcm" and not push.wanted(alert, config, row["action"]):
         return None, f"the fcm settings push no {row['action']} of a {alert.severity.value} alert"
-    return posts.render(alert, config, row["channel"], row["action"]), ""
+    return render(alert, config, row["channel"], row["action"]), ""
 
 
 def reviewed_problem(row: dict, plan: Plan, config: Config) -> str | None:

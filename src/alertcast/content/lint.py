@@ -586,7 +586,7 @@ def _empty_sections(source: SourceFile) -> Iterator[Problem]:
 
 
 _NETWORK = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram", "discord": "Discord",
-            "slack": "Slack", "matrix": "Matrix", "webhook": "the webhook", "fcm": "FCM"}
+            "slack": "Slack", "matrix": "Matrix", "webhook": "the webhook", "email": "email", "fcm": "FCM"}
 _PROBE = "\u2060alertcast-probe\u2060"  # stands in for the text being measured; no template writes it
 
 

@@ -99,6 +99,7 @@ RULES: dict[str, Rule] = {
     "telegram": Rule("telegram", 4096, utf16_units, "characters"),
     "matrix": Rule("matrix", 16000, len, "characters"),
     "webhook": Rule("webhook", 16000, len, "characters"),
+    "email": Rule("email", 16000, len, "characters"),  # the subject has its own display limit (render/mail.py)
 }
 
 

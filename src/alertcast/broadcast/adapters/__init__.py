@@ -11,7 +11,7 @@ __all__ = ["Adapter", "ConfigProblem", "Message", "SendError", "build"]
 _CLASSES = {
     "telegram": "telegram:Telegram", "x": "x:X", "mastodon": "mastodon:Mastodon", "bluesky": "bluesky:Bluesky",
     "discord": "discord:Discord", "slack": "slack:Slack", "matrix": "matrix:Matrix", "webhook": "webhook:Webhook",
-    "fcm": "fcm:Fcm",
+    "email": "email:Email", "fcm": "fcm:Fcm",
 }
 
 

@@ -52,6 +52,9 @@ class Message:
     link: str
     facets: tuple[dict, ...] = field(default=())
     created_at: datetime | None = None
+    #: remote ids of the alert's earlier sent posts on this channel, for a new post that updates or
+    #: corrects them (an email's In-Reply-To); empty for a first post
+    earlier: tuple[str, ...] = field(default=())
 
 
 def retry_from_reset(response, reset_header: str) -> float | None:  # type: ignore[no-untyped-def]
