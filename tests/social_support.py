@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 import yaml
+from conftest import NOW
 
+from alertcast.broadcast import outbox
+from alertcast.broadcast.dispatcher import Dispatcher
+from alertcast.config import load_config
+from alertcast.content.loader import load_or_raise
+from alertcast.plan import Plan
 from fakes.networks import (FakeBluesky, FakeDiscord, FakeMastodon, FakeMatrix, FakeSlack, FakeTelegram,
                                   FakeWebhook, FakeX)
 
@@ -90,3 +98,31 @@ def add_alert(project: Path, stem: str, channels: list[str], title: str | None =
                 line, skipping = "scam_indicators:\n" + indicators.rstrip("\n"), True
             out.append(line)
         (project / "content" / "alerts" / f"{stem}.{lang}.md").write_text("\n".join(out), encoding="utf-8")
+
+
+class ChannelWorld:
+    """The outbox and dispatcher of one test project, reloaded after each edit of its content:
+    set `project`, `engine` and `env`, then call `reload`."""
+
+    project: Path
+    alert = "live-phishing"
+
+    def reload(self):
+        self.config = load_config(self.project)
+        self.content = load_or_raise(self.config)
+        self.dispatcher = Dispatcher(self.engine, self.config, env=self.env, rng=random.Random(1))
+
+    def enqueue(self, now=NOW):
+        return outbox.enqueue(self.engine, Plan.at(self.content, now), self.config)
+
+    def drain(self, now=NOW):
+        return self.dispatcher.drain(now)
+
+    def rows(self):
+        return outbox.rows(self.engine)
+
+    def edit_alert(self, pattern, replacement):
+        for path in (self.project / "content" / "alerts").glob(f"{self.alert}.*.md"):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(re.sub(pattern, replacement, text, count=1, flags=re.M), encoding="utf-8")
+        self.reload()

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import random
-import re
 from datetime import timedelta
 
 import pytest
 
 from alertcast.broadcast import outbox
-from alertcast.broadcast.dispatcher import Dispatcher
-from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
-from alertcast.plan import Plan
 from alertcast.state import open_store
 from conftest import NOW
-from social_support import add_alert, configure, route_alert_to, start
+from social_support import ChannelWorld, add_alert, configure, route_alert_to, start
 
 NETWORKS = ["telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook"]
 IDEMPOTENT = {"mastodon", "bluesky", "matrix"}
@@ -23,7 +17,7 @@ LOOKUP = {"x", "slack"}
 ALERT = "live-phishing"
 
 
-class World:
+class World(ChannelWorld):
     def __init__(self, project, name, tmp_path, extra=None, env=None):
         self.project, self.name = project, name
         self.fake = start(name)
@@ -31,26 +25,6 @@ class World:
         self.env.update(env or {})
         route_alert_to(project, ALERT, [name])
         self.engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
-        self.reload()
-
-    def reload(self):
-        self.config = load_config(self.project)
-        self.content = load_or_raise(self.config)
-        self.dispatcher = Dispatcher(self.engine, self.config, env=self.env, rng=random.Random(1))
-
-    def enqueue(self, now=NOW):
-        return outbox.enqueue(self.engine, Plan.at(self.content, now), self.config)
-
-    def drain(self, now=NOW):
-        return self.dispatcher.drain(now)
-
-    def rows(self):
-        return outbox.rows(self.engine)
-
-    def edit_alert(self, pattern, replacement):
-        for path in (self.project / "content" / "alerts").glob(f"{ALERT}.*.md"):
-            text = path.read_text(encoding="utf-8")
-            path.write_text(re.sub(pattern, replacement, text, count=1, flags=re.M), encoding="utf-8")
         self.reload()
 
 

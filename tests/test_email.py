@@ -4,7 +4,6 @@ what it receives is read back with the standard library's email parser."""
 from __future__ import annotations
 
 import logging
-import random
 import re
 from datetime import timedelta
 
@@ -12,14 +11,11 @@ import pytest
 import yaml
 
 from alertcast.broadcast import outbox
-from alertcast.broadcast.dispatcher import Dispatcher
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
-from alertcast.plan import Plan
 from alertcast.state import open_store
 from conftest import NOW
 from fakes.smtp import FakeSMTP
-from social_support import route_alert_to
+from social_support import ChannelWorld, route_alert_to
 
 ALERT = "live-phishing"
 USER, PASSWORD = "alerts-sender", "smtp-PASSWORD-5e1d7c"
@@ -38,7 +34,7 @@ def part(msg, subtype):
     return msg.get_body((subtype,)).get_content().replace("\r\n", "\n")
 
 
-class Mail:
+class Mail(ChannelWorld):
     def __init__(self, project, tmp_path, *, tls: bool = False, settings: dict | None = None, lists=("zh",)):
         self.project = project
         implicit = (settings or {}).get("security") == "tls"
@@ -56,26 +52,6 @@ class Mail:
         route_alert_to(project, ALERT, ["email"])
         config = load_config(project)
         self.engine = open_store(config.settings.state_url, config.root)  # the store `alertcast outbox` uses too
-        self.reload()
-
-    def reload(self):
-        self.config = load_config(self.project)
-        self.content = load_or_raise(self.config)
-        self.dispatcher = Dispatcher(self.engine, self.config, env=self.env, rng=random.Random(1))
-
-    def enqueue(self, now=NOW):
-        return outbox.enqueue(self.engine, Plan.at(self.content, now), self.config)
-
-    def drain(self, now=NOW):
-        return self.dispatcher.drain(now)
-
-    def rows(self):
-        return outbox.rows(self.engine)
-
-    def edit_alert(self, pattern, replacement):
-        for path in (self.project / "content" / "alerts").glob(f"{ALERT}.*.md"):
-            text = path.read_text(encoding="utf-8")
-            path.write_text(re.sub(pattern, replacement, text, count=1, flags=re.M), encoding="utf-8")
         self.reload()
 
 

@@ -17,20 +17,18 @@ import yaml
 
 from alertcast.broadcast import outbox
 from alertcast.broadcast.dispatcher import Dispatcher
-from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
 from alertcast.plan import Plan
 from alertcast.render import posts, push
 from alertcast.state import open_store
 from conftest import NOW
 from fakes.fcm import FakeFcm
-from social_support import route_alert_to
+from social_support import ChannelWorld, route_alert_to
 
 ALERT = "live-phishing"
 SCHEMA = Path(__file__).resolve().parents[1] / "src" / "alertcast" / "schemas" / "push.schema.json"
 
 
-class World:
+class World(ChannelWorld):
     def __init__(self, project: Path, tmp_path: Path, extra: dict | None = None):
         self.project = project
         self.fake = FakeFcm()
@@ -43,26 +41,6 @@ class World:
         path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
         route_alert_to(project, ALERT, ["fcm"])
         self.engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
-        self.reload()
-
-    def reload(self):
-        self.config = load_config(self.project)
-        self.content = load_or_raise(self.config)
-        self.dispatcher = Dispatcher(self.engine, self.config, env=self.env, rng=random.Random(1))
-
-    def enqueue(self, now=NOW):
-        return outbox.enqueue(self.engine, Plan.at(self.content, now), self.config)
-
-    def drain(self, now=NOW):
-        return self.dispatcher.drain(now)
-
-    def rows(self):
-        return outbox.rows(self.engine)
-
-    def edit_alert(self, pattern, replacement):
-        for path in (self.project / "content" / "alerts").glob(f"{ALERT}.*.md"):
-            text = path.read_text(encoding="utf-8")
-            path.write_text(re.sub(pattern, replacement, text, count=1, flags=re.M), encoding="utf-8")
         self.reload()
 
     def everything_said(self, report) -> str:
