@@ -81,9 +81,9 @@ def load(text: str, line_offset: int = 0, aliases: bool = True) -> tuple[Any, di
         raise _too_deep(text, line_offset) from None
 
 
-def _events(text: str) -> Any:
+def _events(text: str, loader: Any = _FastLoader) -> Any:
     """The parser's events, or none after a syntax error (the loader reports it with its position)."""
-    parser = _FastLoader(text)
+    parser = loader(text)
     try:
         while True:
             event = parser.get_event()
@@ -110,7 +110,8 @@ def _refuse_aliases(text: str, offset: int) -> None:
 
 def _too_deep(text: str, offset: int) -> YamlSyntaxError:
     depth = 0
-    for event in _events(text):
+    # Python's parser: libyaml (0.2.5 and later) stops scanning at 1,000 levels with no event past the 7th
+    for event in _events(text, yaml.SafeLoader):
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
