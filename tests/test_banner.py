@@ -64,7 +64,7 @@ def test_revision_changes_with_the_alert(project, config, content):
 
 
 def test_bytes_do_not_change_in_the_minutes_before_a_boundary(content, config):
-    """Issue 17 row 10: the poll hint no longer counts down, so the file (and its signature)
+    """The poll hint no longer counts down, so the file (and its signature)
     stays the same until next_change_at; apps compute their own poll time from both."""
     from datetime import datetime, timedelta
 

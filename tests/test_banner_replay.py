@@ -1,4 +1,4 @@
-"""Issue 14 row 11: every replay of a signed banner file is rejected by the reference verifier.
+"""Every replay of a signed banner file is rejected by the reference verifier.
 
 The attacker holds genuine signed files (any earlier build's, any locale's) and serves them in
 place of the current one; the verifier is what docs/outputs.md tells apps to run.

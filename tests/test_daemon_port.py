@@ -1,4 +1,4 @@
-"""Issue 14 row 10: idle connections to the daemon's port cannot exhaust it.
+"""Idle connections to the daemon's port cannot exhaust it.
 
 `alertcast run` runs as a real process with the descriptor limit the attack was tried with
 (1,024); this test process opens 2,000 idle connections to its port, across a boundary.

@@ -236,7 +236,7 @@ def test_an_update_dated_ahead_changes_the_banner_revision_at_its_second(tmp_pat
 
 
 def test_banner_files_are_issued_again_at_each_resign_instant(tmp_path):
-    """Issue 14 row 11: banner files carry a valid_until, so the daemon publishes at every re-sign
+    """Banner files carry a valid_until, so the daemon publishes at every re-sign
     instant even when no alert changes. Its clock is set 1.5 s before one."""
     from datetime import datetime
 

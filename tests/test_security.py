@@ -1,5 +1,5 @@
-"""Issue 14's content rows, each as the attack that was tried: pull-request content (Markdown,
-assets, mkdocs.yml, templates) cannot run code, read outside the content folder, inject HTML or
+"""Each attack that was tried on pull-request content (Markdown, assets, mkdocs.yml, templates),
+as a test: it cannot run code, read outside the content folder, inject HTML or
 script, or hang or crash a build. See docs/security.md for the defence behind each test."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def limited(*args) -> subprocess.CompletedProcess:
                           preexec_fn=_limits, timeout=600)
 
 
-# -- row 5: a post template cannot reach Python --------------------------------------------------
+# -- a post template cannot reach Python --------------------------------------------------
 
 def test_post_template_cannot_run_code(cli, project, tmp_path):
     marker = tmp_path / "ran"
@@ -65,7 +65,7 @@ def test_post_template_cannot_run_code(cli, project, tmp_path):
                                        "access to attribute '__init__' of 'type' object is unsafe"), result.output
 
 
-# -- row 13: GitHub annotations cannot inject workflow commands ---------------------------------
+# -- GitHub annotations cannot inject workflow commands ---------------------------------
 
 def test_github_annotation_properties_are_escaped(cli, project):
     src = project / ALERT_EN
@@ -79,7 +79,7 @@ def test_github_annotation_properties_are_escaped(cli, project):
                in line for line in out), result.stdout
 
 
-# -- row 1: links leave nothing ------------------------------------------------------------------
+# -- links leave nothing ------------------------------------------------------------------
 
 def _secret(tmp_path: Path) -> Path:
     secret = tmp_path / "signing.key"
@@ -136,7 +136,7 @@ def test_build_copies_no_link(cli, project, tmp_path):
     assert leaked == []
 
 
-# -- row 8: YAML anchors, aliases and deep nesting --------------------------------------------------
+# -- YAML anchors, aliases and deep nesting --------------------------------------------------
 
 BOMB = "".join(f"{k}: &{k} [" + ", ".join([f"*{p}"] * 9 if p else ['"lol"'] * 9) + "]\n"
                for p, k in zip(["", *"abcdefgh"], "abcdefghi"))
@@ -165,7 +165,7 @@ def test_deeply_nested_front_matter_is_an_error_not_a_traceback(cli, project):
                                 "(write the value with fewer levels)"), result.output
 
 
-# -- row 4: mkdocs.yml names only allowed Markdown extensions ------------------------------------
+# -- mkdocs.yml names only allowed Markdown extensions ------------------------------------
 
 def test_markdown_extension_outside_the_allow_list_is_an_error_at_its_line(cli, project, tmp_path):
     marker = tmp_path / "ran"
@@ -186,7 +186,7 @@ def test_markdown_extension_outside_the_allow_list_is_an_error_at_its_line(cli, 
     assert not (tmp_path / "site").exists()
 
 
-# -- row 2: text is text, HTML is sanitised; proved in Chromium ----------------------------------
+# -- text is text, HTML is sanitised; proved in Chromium ----------------------------------
 
 def _flag(n: int) -> str:
     return f"window.pwned{n}=1"
@@ -360,7 +360,7 @@ def test_check_reports_each_tag_and_attribute_the_site_removes(cli, project):
     assert result.exit_code == 1
 
 
-# -- row 3: links in raw HTML are read as the browser reads them ---------------------------------
+# -- links in raw HTML are read as the browser reads them ---------------------------------
 
 def test_raw_html_links_and_entities_meet_the_indicator_and_allow_list_rules(cli, project):
     edit(project, ALERT_EN, "domains: [wallet-verify.example]", "domains: [wallet-verify.example, claim-drop.example]")
@@ -393,7 +393,7 @@ def test_raw_html_links_and_entities_meet_the_indicator_and_allow_list_rules(cli
     assert result.exit_code == 1
 
 
-# -- row 9: no content file can hang or crash a build ---------------------------------------------
+# -- no content file can hang or crash a build ---------------------------------------------
 
 LIMIT = 256 * 1024
 #: The shapes that hung or crashed `check` or `build`, each filling a file up to the size limit.

@@ -1,4 +1,4 @@
-"""Issue 14 row 6: the state store (restored from the `alertcast-state` branch, which a push can
+"""the state store (restored from the `alertcast-state` branch, which a push can
 change without review) cannot publish. A queued post is sent only if the reviewed content,
 rendered again at send time, gives exactly its text; a CAP message from the archive is
 published again only if it is one alertcast signed."""
