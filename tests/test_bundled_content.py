@@ -8,10 +8,11 @@ import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import base58
 import pytest
 
 from alertcast.config import load_config
-from alertcast.content.addresses import CHECKED_CHAINS, EVM_CHAINS, base58_decode
+from alertcast.content.addresses import CHECKED_CHAINS, EVM_CHAINS
 from alertcast.content.frontmatter import version_tuple
 from alertcast.content.loader import load_or_raise
 from alertcast.plan import Plan, State
@@ -353,7 +354,7 @@ def test_look_alike_domains_use_the_script_the_text_names(loaded):
 def _payload(address: str) -> str:
     """The 20 bytes an address is made of, in hex."""
     chain, _, value = address.partition(":")
-    return value[2:].lower() if chain in EVM_CHAINS else base58_decode(value)[1:21].hex()
+    return value[2:].lower() if chain in EVM_CHAINS else base58.b58decode(value)[1:21].hex()
 
 
 def test_made_up_addresses_are_recognised():
