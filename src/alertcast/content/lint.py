@@ -26,10 +26,10 @@ from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, ste
 from .models import SOCIAL_CHANNELS, Alert, Content, Indicators
 from .placeholders import MARK, is_placeholder
 from .sitelinks import in_language, language_of
+from .source import SourceFile
 
 if TYPE_CHECKING:
     from ..config import Config
-    from .loader import SourceFile
     from .parsecache import ParseCache
 
 _HTML_OR_MD = re.compile(r"(<[a-zA-Z/][^>]*>|\*\*|__|\[[^\]]+\]\(|^#+\s)", re.MULTILINE)

@@ -18,7 +18,6 @@ import subprocess
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import cached_property
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 from typing import Any, Callable, TypeVar
@@ -30,7 +29,6 @@ from ..config import CONFIG_FILE, Config, validation_problems
 from ..gcpause import paused
 from ..problems import ContentError, Problem, display_path
 from .frontmatter import CONTROL, EXAMPLE_TIME, SLUG, AlertMatter, BannerMatter, GuideMatter, PageMatter
-from .links import mask_code
 from .models import (
     IMPLICIT_CHANNELS,
     Alert,
@@ -45,41 +43,13 @@ from .models import (
 )
 from ..timefmt import editor_time, suggest
 from .parsecache import PARSED, ParseCache
+from .source import SourceFile
 
 MAX_FILE_BYTES = 256 * 1024
 SECTIONS = ("alerts", "guides")
 T = TypeVar("T")
 _EXAMPLE_STEM = {"alerts": "fake-support-telegram", "guides": "backup-recovery-phrase", "": "official-channels"}
 _NAME = re.compile(r"^(?P<stem>[^.]+)\.(?P<lang>[a-z]{2,3})\.md$")
-
-
-@dataclass
-class SourceFile:
-    """One parsed Markdown file, before translations are joined."""
-
-    path: Path  # absolute
-    shown: str  # as shown in messages
-    section: str  # "alerts", "guides" or "" for top-level pages
-    stem: str
-    lang: str
-    matter: BaseModel
-    positions: dict[yamlsource.Key, yamlsource.Position]
-    body: str
-    body_line: int
-
-    @cached_property
-    def text_body(self) -> str:
-        """The body with code blocks and spans blanked (offsets kept), masked once for every rule
-        that must not read code as text."""
-        body = self.body
-        return mask_code(body) if "`" in body or "~~~" in body else body
-
-    def at(self, *key: Any) -> yamlsource.Position:
-        return yamlsource.position_of(self.positions, key)
-
-    def problem(self, key: tuple[Any, ...], level: str, message: str, hint: str = "") -> Problem:
-        pos = self.at(*key)
-        return Problem(self.shown, pos.line, pos.col, level, message, hint)
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int, int]:
