@@ -157,7 +157,7 @@ def test_mkdocs_yml_changed_on_disk_is_read_before_the_boundary_publish(tmp_path
     daemon.start()
     try:
         assert daemon.next_boundary == publish_at
-        wait_for(lambda: daemon._prepared is not None, timeout=10)  # built ahead, with the old settings
+        wait_for(lambda: daemon.releases.pending is not None, timeout=10)  # built ahead, with the old settings
         _edit_settings(live, lambda raw: raw.update(site_name="Edited On Disk"))
         wait_for(lambda: "flash" in _banner_ids(config), timeout=20)
         assert _feed_title(config).startswith("Edited On Disk")

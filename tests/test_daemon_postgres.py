@@ -285,7 +285,7 @@ def test_a_daemon_that_lost_the_lease_drops_the_release_it_had_prepared(tmp_path
     d1.start()
     d2.start()
     try:
-        wait_for(lambda: d1._prepared is not None, timeout=5)
+        wait_for(lambda: d1.releases.pending is not None, timeout=5)
         assert list(staging.glob("tmp-*"))
         with engines[0].begin() as conn:
             conn.execute(update(lease_table).values(holder="two", expires_at=time.time() + 60))

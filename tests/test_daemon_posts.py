@@ -199,7 +199,8 @@ def test_sigkilled_daemon_publishes_the_missed_boundary_once_and_reposts_nothing
 
     try:
         first = launch("first")
-        health = wait_for(lambda: _health(port), timeout=60)
+        # ready a moment before the publish has set its next boundary: wait for both
+        health = wait_for(lambda: (lambda h: h if h and h.get("next_boundary") else None)(_health(port)), timeout=60)
         assert datetime.fromisoformat(health["next_boundary"]) == publish_at, health  # the boundary is pending
         wait_for(lambda: "channels enabled" in (tmp_path / "first.log").read_text(), timeout=30)
         first.send_signal(signal.SIGKILL)

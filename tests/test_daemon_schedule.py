@@ -148,7 +148,7 @@ def test_boundary_release_is_prepared_ahead_and_goes_live_at_the_second(tmp_path
         repo.commit_alert("flash", publish_at)
         daemon.trigger_sync()  # publishes the new content for now (3 s), then prepares the boundary (3 s)
         staged = wait_for(lambda: [p for p in releases_dir(config.output_dir).glob("tmp-*")
-                                   if daemon._prepared is not None], timeout=15)
+                                   if daemon.releases.pending is not None], timeout=15)
         assert all(p.stat().st_mode & 0o077 == 0 for p in staged)  # private until its moment
         assert time.time() < publish_at.timestamp() - 1, "the machine is too slow for this test's margins"
         assert "flash" not in banner.read_text() and not page.exists()  # nothing public before publish_at

@@ -12,7 +12,6 @@ caught up (APScheduler 3.x would drop a late date job after misfire_grace_time).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import os
@@ -26,30 +25,26 @@ from typing import Any
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy.engine import Engine
 
 from ..broadcast.outbox import record_baseline
 from ..config import CONFIG_FILE, Config, Settings, load_config
-from ..content.loader import load_content
 from ..content.models import Content
-from ..content.parsecache import fingerprint
 from ..plan import Plan
 from ..problems import ContentError
 from ..state import create_tables, open_store
-from . import gitsync, lastgood, logs, publog, webhook
+from . import gitsync, health, logs, publog, webhook
 from .lastgood import HeldBack
 from .lease import Lease, holder_name
+from .metrics import Metrics
+from .releases import PREPARE_LEAD, PreparedRelease, content_state, discard
+from .seams import (Drainer, Enqueuer, Finisher, Preparer, Publisher, default_dispatcher, default_enqueuer,
+                    default_finisher, default_preparer, default_publisher)
+from .source import ContentSource
 
 log = logging.getLogger("alertcast.daemon")
 
-Publisher = Callable[[Config, datetime], Any]
-Preparer = Callable[[Config, datetime], Any]  # builds a release for a later moment, not live yet
-Finisher = Callable[[Config, Any], Any]  # makes a prepared release live and deploys it
-Enqueuer = Callable[[Engine, Plan, Config], int]
 RETRY_CAP = 600.0  # seconds: the longest wait between retries of a failed publish
-PREPARE_LEAD = (30.0, 600.0)  # seconds before a boundary to start building its release: at least, at most
-PREPARED_VALID = 60.0  # seconds after its moment a prepared release may still go live (a late wake-up)
 TAKEOVER_SYNC = 10.0  # seconds a daemon taking over waits for git before it publishes what it has
 SYNC_TIMEOUT = 120.0  # seconds a git command of a sync may take before it is killed
 #: Settings in mkdocs.yml read once at start: a change is reported, and takes effect at the next restart.
@@ -61,39 +56,6 @@ EXIT_STORE_MOVED = 75
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _default_publisher(config: Config, now: datetime) -> Any:
-    from ..pipeline import publish  # provided by the publish pipeline
-
-    return publish(config, now)
-
-
-def _default_preparer(config: Config, when: datetime) -> Any:
-    from ..pipeline import prepare
-
-    return prepare(config, when)
-
-
-def _default_finisher(config: Config, prepared: Any) -> Any:
-    from ..pipeline import publish_prepared
-
-    return publish_prepared(config, prepared)
-
-
-def content_state(config: Config) -> str:
-    """What the files a release is built from look like now (names, sizes, times, inodes) of
-    content/ and mkdocs.yml: a release prepared ahead of time is used only if this is unchanged."""
-    seen = []
-    for folder, _dirs, names in os.walk(config.content_dir):
-        for name in names:
-            path = os.path.join(folder, name)
-            try:
-                seen.append(f"{path}:{fingerprint(os.stat(path))}")
-            except OSError:
-                continue
-    seen.append(f"{config.path}:{fingerprint(os.stat(config.path))}")
-    return hashlib.sha256("\n".join(sorted(seen)).encode()).hexdigest()
 
 
 def problems_text(exc: ContentError | OSError, config_path: Path) -> str:
@@ -139,45 +101,11 @@ def _changed_settings(old: Config, new: Config) -> list[str]:
     return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
 
 
-def _default_enqueuer(engine: Engine, plan: Plan, config: Config) -> int:
-    from ..broadcast.outbox import enqueue
-
-    return enqueue(engine, plan, config)
-
-
-def _default_dispatcher(engine: Engine, config: Config) -> Any:
-    from ..broadcast.dispatcher import Dispatcher
-
-    return Dispatcher(engine, config)
-
-
-class Metrics:
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        r = self.registry
-        self.publish_seconds = Histogram("alertcast_publish_duration_seconds", "Time to build and deploy", registry=r)
-        self.publishes = Counter("alertcast_publishes", "Publish attempts", ["result"], registry=r)
-        self.last_success = Gauge("alertcast_last_successful_publish_timestamp_seconds",
-                                  "Unix time of the last successful publish", registry=r)
-        self.sync_errors = Counter("alertcast_sync_errors", "Failed content syncs", registry=r)
-        self.next_boundary = Gauge("alertcast_next_boundary_timestamp_seconds",
-                                   "Unix time of the next publish_at, expires_at or future updated_at (0: none)", registry=r)
-        self.outbox = Gauge("alertcast_outbox_rows", "Outbox rows per channel and status",
-                            ["channel", "status"], registry=r)
-        self.leader = Gauge("alertcast_leader", "1 when this daemon holds the publisher lease", registry=r)
-        self.behind = Gauge("alertcast_unpublished_boundary_seconds",
-                            "Seconds since the earliest boundary the deployed outputs do not show yet (0: current); "
-                            "the same on leader and standby", registry=r)
-        self.held_back = Gauge("alertcast_content_held_back",
-                               "1 while the newest commit fails check and boundaries are published from the last "
-                               "commit that passes", registry=r)
-
-
 class Daemon:
     """The scheduler. Collaborators are injected; defaults import the real pipeline lazily."""
 
     def __init__(self, config: Config, *, engine: Engine | None = None, publisher: Publisher | None = None,
-                 enqueuer: Enqueuer | None = None, dispatcher: Any = None,
+                 enqueuer: Enqueuer | None = None, dispatcher: Drainer | None = None,
                  clock: Callable[[], datetime] = utcnow, holder: str | None = None,
                  sync_interval: float = 60.0, dispatch_interval: float = 5.0, lease_ttl: float = 15.0,
                  webhook_secret: str | None = None, listen: tuple[str, int] | None = None, sync: bool = True,
@@ -202,12 +130,12 @@ class Daemon:
         if not self.waiting:
             self._open_store()
         # Releases are prepared ahead of boundaries with the real pipeline, or when a test gives a preparer.
-        self.preparer = preparer or (_default_preparer if publisher is None else None)
-        self.finisher = finisher or _default_finisher
-        self._prepared: tuple[datetime, str, Any] | None = None  # (for when, content_state, release)
+        self.preparer = preparer or (default_preparer if publisher is None else None)
+        self.finisher = finisher or default_finisher
+        self.releases = PreparedRelease()
         self._build_seconds = 0.0  # duration of the last successful publish
-        self.publisher = publisher or _default_publisher
-        self.enqueuer = enqueuer or _default_enqueuer
+        self.publisher = publisher or default_publisher
+        self.enqueuer = enqueuer or default_enqueuer
         self._dispatcher = dispatcher
         self._own_dispatcher = dispatcher is None  # made here, for self.config: made again when that is reloaded
         self.clock = clock
@@ -216,6 +144,7 @@ class Daemon:
         self._failures = 0  # failed publishes in a row (not counting bad content)
         self.webhook_secret, self.listen, self.sync_enabled = webhook_secret, listen, sync
         self.metrics = Metrics()
+        self.source = ContentSource(self.metrics.held_back)
         self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
         self._publish_lock = threading.RLock()
         self._lease_lock = threading.Lock()
@@ -224,18 +153,20 @@ class Daemon:
         self._dispatch_lock = threading.Lock()
         self.is_leader = False
         self._role: str | None = None  # "leader" or "standby" once known, to log each change once
-        self.held_back: HeldBack | None = None  # the newest commit fails check (see _source)
         self.live_commit: str | None = None  # the commit whose content the last publish showed
-        self._content: Content | None = None  # what the last publish or sync found to publish (for metrics)
         self.last_publish_ok: bool | None = None
         self.last_error: str | None = None
         self.last_sync_error: str | None = None
         self.next_boundary: datetime | None = None
         self._published_at: datetime | None = None  # `now` of the last successful publish
-        self._outbox_labels: set[tuple[str, str]] = set()
         self.server = None
         self._stopped = threading.Event()
         self._store_moved = threading.Event()  # state_url changed: never lead again, exit (see run_forever)
+
+    @property
+    def held_back(self) -> HeldBack | None:
+        """The newest commit fails check, and boundaries are published from an earlier one."""
+        return self.source.held_back
 
     @property
     def engine(self) -> Engine:
@@ -352,7 +283,7 @@ class Daemon:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         with self._sync_lock, self._publish_lock, self._dispatch_lock, self._lease_lock:
-            self._drop_prepared()
+            self.releases.drop()
         if release and self.is_leader and not self.waiting:
             self.lease.release()
         self.is_leader = False
@@ -510,17 +441,17 @@ class Daemon:
         """Build, deploy and enqueue for the current time; only the lease holder does this."""
         with self._publish_lock:
             if not self.is_leader or self._stopped.is_set() or not self._still_leader():
-                self._drop_prepared()  # built while leading: another daemon publishes this boundary
+                self.releases.drop()  # built while leading: another daemon publishes this boundary
                 return
             now = self.clock()
             started = time.monotonic()
             if not self._refresh_config():  # like bad content: nothing is published until it is fixed
-                self._drop_prepared()
+                self.releases.drop()
                 self._failed(now, started, "configuration has errors; still serving the last good outputs: "
                              + (self.config_error or ""))
                 self._schedule_boundary_from_content(now)
                 return
-            prepared = self._take_prepared(now)
+            prepared = self.releases.take(now, self.config)
             try:
                 source, content = self._source()
                 held = self.held_back
@@ -536,7 +467,7 @@ class Daemon:
                     prepared = self.preparer(source, ahead)  # type: ignore[misc]
                     wait = (ahead - self.clock()).total_seconds()
                     if wait > 0 and self._stopped.wait(wait):
-                        self._discard(prepared)
+                        discard(prepared)
                         return
                 if prepared is not None:  # built before its moment: going live is one switch
                     now = prepared.plan.now.astimezone(timezone.utc)
@@ -617,12 +548,12 @@ class Daemon:
                 with self._dispatch_lock:
                     if self._dispatcher is None or (self._own_dispatcher and self._dispatcher.config is not self.config):
                         # the first drain, or mkdocs.yml was reloaded: channels use their new settings
-                        self._dispatcher = _default_dispatcher(self.engine, self.config)
+                        self._dispatcher = default_dispatcher(self.engine, self.config)
                     self._dispatcher.drain(self.clock())
             except Exception as exc:
                 log.error("dispatch failed: %s", type(exc).__name__)
         try:
-            self._update_outbox_metrics()
+            self.metrics.update_outbox(self.engine, self.source.content, self.clock())
         except Exception as exc:  # database away: the lease check reports it too
             log.error("outbox metrics failed: %s", type(exc).__name__)
 
@@ -689,39 +620,7 @@ class Daemon:
 
     # --- boundaries ------------------------------------------------------------------------
     def _source(self) -> tuple[Config, Content]:
-        """What to publish from: the checkout's content or, while it fails check, that of the last
-        commit that passes (see lastgood), so that bad content never stops time. Raises
-        ContentError when no commit in reach passes."""
-        content, problems = load_content(self.config)
-        if content is not None:
-            if self.held_back is not None:
-                log.info("content passes check again", extra={"commit": gitsync.head(self.config.content_dir)})
-                lastgood.clean(self.config)
-                self.held_back = None
-                self.metrics.held_back.set(0)
-            self._content = content
-            return self.config, content
-        head = gitsync.head(self.config.content_dir)
-        errors = "; ".join(str(p) for p in problems if p.is_error)[:1500]
-        if self.held_back is None or self.held_back.commit != head or head is None:
-            found = lastgood.find(self.config, head) if head else None
-            self.held_back = HeldBack(head, errors, *(found or (None, None)))
-            self.metrics.held_back.set(1 if found else 0)
-            log.error("content has errors; %s: %s", "boundaries are published from the last commit that passes "
-                      "check until it is fixed" if found else "no earlier commit passes check: nothing is "
-                      "published until it is fixed", errors,
-                      extra={"commit": head, "published_commit": found[0] if found else None})
-        else:
-            self.held_back = dataclasses.replace(self.held_back, problems=errors)
-        if self.held_back.folder is None:
-            raise ContentError(problems)
-        source = lastgood.with_content(self.config, self.held_back.folder)
-        content, problems = load_content(source)
-        if content is None:  # the exported folder was removed: look again next time
-            self.held_back = None
-            raise ContentError(problems)
-        self._content = content
-        return source, content
+        return self.source.load(self.config)
 
     def _schedule_boundary_from_content(self, now: datetime) -> None:
         with self._publish_lock:
@@ -747,7 +646,7 @@ class Daemon:
             log.info("next boundary", extra={"at": when.isoformat()})
         # Any publish drops the prepared release, so a sync that found nothing new (same boundary,
         # release still prepared) need not walk content/ again to find it unchanged.
-        if self.is_leader and (changed or self._prepared is None):
+        if self.is_leader and (changed or self.releases.pending is None):
             self._schedule_prepare(when)
 
     def _boundary_due(self, when: datetime | None) -> bool:
@@ -780,45 +679,18 @@ class Daemon:
             if not self._refresh_config():
                 return  # the boundary publish reports it
             state = content_state(self.config)
-            if self._prepared is not None and self._prepared[:2] == (when, state):
+            if self.releases.holds(when, state):
                 return
-            self._drop_prepared()
+            self.releases.drop()
             started = time.monotonic()
             try:
-                self._prepared = (when, state, self.preparer(self._source()[0], when))
+                self.releases.keep(when, state, self.preparer(self._source()[0], when))
             except Exception as exc:  # bad content, a full disk...: the boundary publish will say
                 log.warning("could not prepare the next release", extra={"for": when.isoformat(),
                                                                           "error": type(exc).__name__})
                 return
             log.info("prepared the next release", extra={"for": when.isoformat(),
                                                          "seconds": round(time.monotonic() - started, 3)})
-
-    def _take_prepared(self, now: datetime) -> Any:
-        """The prepared release, if it is exactly what a publish at `now` must show: its moment
-        has come (and no later boundary has passed), no other publish happened since it was
-        built, and content/ and mkdocs.yml are as they were. Anything else drops it."""
-        entry, self._prepared = self._prepared, None
-        if entry is None:
-            return None
-        when, state, prepared = entry
-        nxt = prepared.plan.next_change_at
-        if (when <= now < when + timedelta(seconds=PREPARED_VALID) and (nxt is None or nxt > now)
-                and state == content_state(self.config)):
-            return prepared
-        self._discard(prepared)
-        return None
-
-    def _drop_prepared(self) -> None:
-        entry, self._prepared = self._prepared, None
-        if entry is not None:
-            self._discard(entry[2])
-
-    @staticmethod
-    def _discard(prepared: Any) -> None:
-        try:
-            prepared.discard()
-        except Exception as exc:
-            log.warning("could not remove a prepared release: %s", type(exc).__name__)
 
     def _schedule_resign(self, now: datetime) -> None:
         """Publish again at the next re-sign instant (see `render.banner.next_resign`): banner files
@@ -852,78 +724,16 @@ class Daemon:
 
     # --- health and metrics ----------------------------------------------------------------
     def health(self) -> tuple[bool, dict]:
-        info: dict[str, Any] = {"holder": self.holder, "leader": self.is_leader,
-                                "next_boundary": self.next_boundary.isoformat() if self.next_boundary else None}
-        if self.last_sync_error:
-            info["sync_error"] = self.last_sync_error
-        if self.config_error:
-            info["config_error"] = self.config_error
-        if self.restart_needed:
-            info["restart_needed"] = list(self.restart_needed)
-        if self.live_commit:
-            info["live_commit"] = self.live_commit
-        held = self.held_back
-        if held is not None:
-            info["held_back"] = {"commit": held.commit, "problems": held.problems, "published_commit": held.good}
-        if self.waiting:  # started with an invalid mkdocs.yml: no store yet, so neither leader nor standby
-            if self.config_error:
-                info["status"] = ("configuration has errors; nothing is published until it is fixed (the outputs "
-                                  "already deployed stay as they are): " + self.config_error)
-            else:
-                info["status"] = self.store_error or "starting"
-            return False, info
-        if self._store_moved.is_set():
-            info["status"] = ("extra.alertcast.state_url changed: this daemon holds another state store; it does not "
-                              "lead and exits to be started again on the new one")
-            return False, info
-        if not self.is_leader:
-            last = publog.last(self.engine, "publish")
-            ready = bool(last and last.ok)
-            info["status"] = "standby" if ready else "standby; the last publish did not succeed"
-            if self.config_error:  # it could not publish if it took over now
-                ready, info["status"] = False, "standby; configuration has errors: " + self.config_error
-            return ready, info
-        if self.config_error:  # found by a sync or a publish: nothing is published until it is fixed
-            info["status"] = "configuration has errors; still serving the last good outputs: " + self.config_error
-            return False, info
-        if self.last_publish_ok and held is not None:  # up to date in time, not in content: someone must act
-            info["status"] = (f"content of commit {held.commit} has errors; boundaries are published from commit "
-                              f"{held.good}, the last that passes check: {held.problems}")
-            return False, info
-        if self.last_publish_ok:
-            info["status"] = "ok"
-            return True, info
-        info["status"] = self.last_error or "no publish yet"
-        return False, info
-
-    def _update_outbox_metrics(self) -> None:
-        from .status import outbox_summary
-
-        self._update_behind()
-        summary = outbox_summary(self.engine)
-        # A (channel, status) pair that emptied is absent from the summary: set it to 0, or the
-        # gauge would report e.g. a row queued for a retry long after it was sent.
-        for channel, status in self._outbox_labels - summary.keys():
-            self.metrics.outbox.labels(channel, status).set(0)
-        for (channel, status), count in summary.items():
-            self.metrics.outbox.labels(channel, status).set(count)
-        self._outbox_labels |= summary.keys()
-
-    def _update_behind(self) -> None:
-        """How far the deployed outputs lag: the first boundary after the last successful publish
-        of any daemon (the shared publish log), if it has passed. A standby and an idle leader
-        report 0 while all is well, unlike the age of the last publish, which grows when nothing
-        changes and is 0 on a standby."""
-        last = publog.last(self.engine, "publish", ok=True)
-        if self._content is None or last is None:
-            self.metrics.behind.set(0)
-            return
-        due = Plan.at(self._content, last.at).next_change_at
-        now = self.clock()
-        self.metrics.behind.set(max(0.0, (now - due).total_seconds()) if due is not None else 0)
+        return health.report(health.Facts(
+            holder=self.holder, leader=self.is_leader, next_boundary=self.next_boundary,
+            sync_error=self.last_sync_error, config_error=self.config_error, restart_needed=self.restart_needed,
+            live_commit=self.live_commit, held_back=self.held_back, waiting=self.waiting,
+            store_error=self.store_error, store_moved=self._store_moved.is_set(),
+            last_publish_ok=self.last_publish_ok, last_error=self.last_error),
+            lambda: publog.last(self.engine, "publish"))
 
     def render_metrics(self) -> tuple[bytes, str]:
-        return generate_latest(self.metrics.registry), CONTENT_TYPE_LATEST
+        return self.metrics.render()
 
     def _failed(self, now: datetime, started: float, message: str) -> None:
         self.metrics.publishes.labels("error").inc()

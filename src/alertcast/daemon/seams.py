@@ -1,0 +1,83 @@
+"""The seams between the daemon and the rooms it drives: what it asks of a publisher, a release
+built ahead of its moment, and the outbox's dispatcher. Tests pass their own; the defaults load
+the real pipeline and dispatcher only when first used."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Engine
+
+from ..config import Config
+from ..plan import Plan
+
+
+class Release(Protocol):
+    """A release built privately for a moment (see pipeline.prepare): made live by a Finisher."""
+
+    plan: Plan
+
+    def discard(self) -> None: ...
+
+
+class Publisher(Protocol):
+    """Builds, deploys and makes live the outputs for `now`; returns what was published."""
+
+    def __call__(self, config: Config, now: datetime, /) -> Any: ...
+
+
+class Preparer(Protocol):
+    """Builds the release for a later moment without making it live."""
+
+    def __call__(self, config: Config, when: datetime, /) -> Release: ...
+
+
+class Finisher(Protocol):
+    """Makes a prepared release live and deploys it."""
+
+    def __call__(self, config: Config, release: Release, /) -> Any: ...
+
+
+class Enqueuer(Protocol):
+    """Queues the posts a plan calls for; returns how many rows were added."""
+
+    def __call__(self, engine: Engine, plan: Plan, config: Config, /) -> int: ...
+
+
+class Drainer(Protocol):
+    """Sends the outbox rows that are due (broadcast.dispatcher.Dispatcher)."""
+
+    config: Config
+
+    def drain(self, now: datetime) -> Any: ...
+
+
+def default_publisher(config: Config, now: datetime) -> Any:
+    from ..pipeline import publish
+
+    return publish(config, now)
+
+
+def default_preparer(config: Config, when: datetime) -> Release:
+    from ..pipeline import prepare
+
+    return prepare(config, when)
+
+
+def default_finisher(config: Config, prepared: Release) -> Any:
+    from ..pipeline import publish_prepared
+
+    return publish_prepared(config, prepared)
+
+
+def default_enqueuer(engine: Engine, plan: Plan, config: Config) -> int:
+    from ..broadcast.outbox import enqueue
+
+    return enqueue(engine, plan, config)
+
+
+def default_dispatcher(engine: Engine, config: Config) -> Drainer:
+    from ..broadcast.dispatcher import Dispatcher
+
+    return Dispatcher(engine, config)

@@ -1,0 +1,61 @@
+"""What the daemon publishes from: the checkout's content or, while the newest commit fails
+check, that of the last commit that passes, so that one editor's typo never stops time."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from prometheus_client import Gauge
+
+from ..config import Config
+from ..content.loader import load_content
+from ..content.models import Content
+from ..problems import ContentError
+from . import gitsync, lastgood
+from .lastgood import HeldBack
+
+log = logging.getLogger("alertcast.daemon")
+
+
+class ContentSource:
+    def __init__(self, gauge: Gauge) -> None:
+        """`gauge` is set to 1 while boundaries are published from an earlier commit."""
+        self._gauge = gauge
+        self.held_back: HeldBack | None = None  # the newest commit fails check
+        self.content: Content | None = None  # what the last load found to publish
+
+    def load(self, config: Config) -> tuple[Config, Content]:
+        """What to publish from: the checkout's content or, while it fails check, that of the last
+        commit that passes (see lastgood), so that bad content never stops time. Raises
+        ContentError when no commit in reach passes."""
+        content, problems = load_content(config)
+        if content is not None:
+            if self.held_back is not None:
+                log.info("content passes check again", extra={"commit": gitsync.head(config.content_dir)})
+                lastgood.clean(config)
+                self.held_back = None
+                self._gauge.set(0)
+            self.content = content
+            return config, content
+        head = gitsync.head(config.content_dir)
+        errors = "; ".join(str(p) for p in problems if p.is_error)[:1500]
+        if self.held_back is None or self.held_back.commit != head or head is None:
+            found = lastgood.find(config, head) if head else None
+            self.held_back = HeldBack(head, errors, *(found or (None, None)))
+            self._gauge.set(1 if found else 0)
+            log.error("content has errors; %s: %s", "boundaries are published from the last commit that passes "
+                      "check until it is fixed" if found else "no earlier commit passes check: nothing is "
+                      "published until it is fixed", errors,
+                      extra={"commit": head, "published_commit": found[0] if found else None})
+        else:
+            self.held_back = dataclasses.replace(self.held_back, problems=errors)
+        if self.held_back.folder is None:
+            raise ContentError(problems)
+        source = lastgood.with_content(config, self.held_back.folder)
+        content, problems = load_content(source)
+        if content is None:  # the exported folder was removed: look again next time
+            self.held_back = None
+            raise ContentError(problems)
+        self.content = content
+        return source, content
