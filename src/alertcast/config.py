@@ -132,6 +132,8 @@ class _ChannelKeys(_Strict):
     min_interval: float = Field(0.0, ge=0)
     hashtags: dict[Annotated[str, AfterValidator(_category)], list[Annotated[str, AfterValidator(_hashtag)]]] = {}
     """Hashtags per alert category, instead of the built-in ones."""
+    test: dict[str, Any] | None = None
+    """The channel's test target: its own keys that differ for rehearsals (see testtarget.py)."""
 
     @field_validator("lang")
     @classmethod
@@ -326,7 +328,7 @@ class EmailKeys(_ChannelKeys):
 
 def delivery(key: str) -> tuple[str, str | None]:
     """An outbox channel key -> (channel, language): `email:en` -> ("email", "en"), `x` -> ("x", None)."""
-    channel, _, lang = key.partition(":")
+    channel, _, lang = key.removesuffix("@test").partition(":")  # a test target's key: testtarget.py
     return channel, lang or None
 
 
@@ -677,6 +679,12 @@ def _channel_problems(section: Any, shown: str, positions: dict[yamlsource.Key, 
         except ValidationError as exc:
             problems += validation_problems(exc, shown, positions, prefix, model, "the channel settings in docs/social.md",
                                             key_prefix=("channels", name))
+            continue
+        from .testtarget import problems as test_target_problems
+
+        found = test_target_problems(name, keys, model, context, shown, positions)
+        if found:
+            problems += found
             continue
         good[name] = keys
     return problems, {**section, "channels": good}

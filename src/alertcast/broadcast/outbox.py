@@ -153,6 +153,10 @@ def _post_fields(post: posts.Post) -> dict:
 
 def render(alert, config: Config, channel: str, action: str) -> posts.Post:  # type: ignore[no-untyped-def]
     """The post of an outbox channel key (`email:en`: the email channel's English message)."""
+    if channel.endswith("@test"):  # a test target's row: see rehearsal.py
+        from .rehearsal import render as rehearsal_post
+
+        return rehearsal_post(alert, config, channel, action)
     name, lang = delivery(channel)
     return posts.render(alert, config, name, action, lang)
 
@@ -229,6 +233,10 @@ _ACTION_STATE = {"post": State.live, "update": State.live, "withdraw": State.wit
 
 def _reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | None, str]:
     """The post the reviewed content calls for in this row's place at `plan.now`, or why none."""
+    if row["channel"].endswith("@test"):  # a rehearsal: see rehearsal.py
+        from .rehearsal import reviewed_post
+
+        return reviewed_post(row, plan, config)
     alert = next((a for a in plan.content.alerts if a.id == row["alert_id"]), None)
     if alert is None:
         return None, f"alert {row['alert_id']!r} is not in the reviewed content"
