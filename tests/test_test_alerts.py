@@ -9,13 +9,18 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from lxml import etree
+
+from alertcast.broadcast import outbox
 
 from alertcast.config import load_config
 from alertcast.content.loader import load_or_raise
 from alertcast.pipeline import render_outputs
 from alertcast.plan import Plan
+from alertcast.render import posts, push
 from alertcast.render.site import content_dates, stage
+from alertcast.state import open_store
 
 from conftest import CST
 
@@ -35,7 +40,7 @@ INSTANTS = [
 CAP_STATUS = {"test": "Test", "exercise": "Exercise"}
 
 
-def write_drill(project: Path, status: str, withdrawn: bool = False) -> None:
+def write_drill(project: Path, status: str, withdrawn: bool = False, channels: str = "banner, cap") -> None:
     """A test alert with everything a public output could show: banner, CAP, indicators, an update."""
     for lang, title, summary, note in (("zh", "演练：假冒钱包网站", "演练用的摘要，不是真的。", "演练更新。"),
                                        ("en", "Drill: fake wallet site", "A drill summary, not a real one.",
@@ -54,7 +59,7 @@ updates:
   - at: {UPDATE.isoformat()}
     note: "{note}"
 {"updated_at: " + updated if withdrawn else ""}
-{reason}channels: [banner, cap]
+{reason}channels: [{channels}]
 scam_indicators:
   domains: [drill-only-domain.example]
 ---
@@ -116,3 +121,97 @@ def test_status_defaults_to_actual_and_refuses_others(project, cli):
     result = cli("check", "-p", project)
     assert result.exit_code == 1
     assert f"content/alerts/{DRILL}.zh.md:6:" in result.output and "status" in result.output
+
+
+def set_test_target(project: Path, channel: str, target: dict | None) -> None:
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"][channel]["test"] = target
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize("status", ["test", "exercise"])
+def test_check_refuses_a_test_alert_on_a_channel_without_a_test_target(project, cli, status):
+    write_drill(project, status, channels="banner, cap, mastodon, telegram")
+    set_test_target(project, "mastodon", {"token_env": "DRILL_MASTODON_TOKEN"})
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "no test target" in line]
+    # once per language file, at telegram in its channels line (mastodon has a target)
+    expected = []
+    for lang in ("en", "zh"):
+        text = (project / "content" / "alerts" / f"{DRILL}.{lang}.md").read_text(encoding="utf-8").split("\n")
+        line = next(i for i, t in enumerate(text, 1) if t.startswith("channels:"))
+        expected.append(f"content/alerts/{DRILL}.{lang}.md:{line}:{text[line - 1].index('telegram') + 1}")
+    assert sorted(line.split(": error")[0] for line in lines) == expected
+    assert all("'telegram'" in line and f"status {status}" in line and "channels.telegram.test" in line
+               for line in lines)
+
+    set_test_target(project, "telegram", {"chat_id": "@fixture_drills"})
+    result = cli("check", "-p", project)
+    assert result.exit_code == 0, result.output
+    assert "test target" not in result.output
+
+
+@pytest.mark.parametrize("channel, target, shared", [
+    ("telegram", {"chat_id": "@fixture"}, "chat @fixture"),
+    ("telegram", {"token_env": "OTHER_BOT"}, "chat @fixture"),  # another bot, the same chat
+    ("mastodon", {"visibility": "unlisted"}, "the account of FIXTURE_MASTODON_TOKEN"),
+])
+def test_a_test_target_that_posts_where_the_channel_does_is_refused(project, cli, channel, target, shared):
+    set_test_target(project, channel, target)
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    line = next(line for line in result.output.splitlines() if "test target" in line)
+    assert line.startswith("mkdocs.yml:") and shared in line and f"channels.{channel}.test" in line
+
+
+def test_a_test_target_of_push_needs_a_test_topic_for_every_language(project, cli):
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"]["fcm"] = {"project": "wallet", "test": {"topics": {"zh": "drills-zh"}}}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1 and "topic alerts-en of wallet" in result.output
+    raw["extra"]["alertcast"]["channels"]["fcm"]["test"]["topics"]["en"] = "drills-en"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert "test target" not in cli("check", "-p", project).output
+
+
+@pytest.mark.parametrize("status, marks", [("test", ("【测试，非真实警报】", "[TEST, not a real alert]")),
+                                           ("exercise", ("【演习，非真实警报】", "[EXERCISE, not a real alert]"))])
+@pytest.mark.parametrize("channel", ["telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook",
+                                     "email"])
+def test_posts_to_a_test_target_lead_with_the_mark_of_their_language(project, status, marks, channel):
+    write_drill(project, status)
+    config = load_config(project)
+    drill = load_or_raise(config).alert(DRILL)
+    for lang, mark in zip(("zh", "en"), marks):
+        for action in ("post", "update", "withdraw"):
+            post = posts.render(drill, config, channel, action, lang, rehearsal=True)
+            shown = posts.markup_of(channel).visible(post.text).replace("\\", "")  # Discord shows \[ as [
+            assert shown.startswith(mark + " "), shown
+            assert post.fits and post.length == posts.count(channel, post.text)
+            assert mark not in posts.render(drill, config, channel, action, lang).text
+
+
+def test_push_titles_to_a_test_target_lead_with_the_mark(project):
+    write_drill(project, "exercise")
+    config = load_config(project)
+    drill = load_or_raise(config).alert(DRILL)
+    found = push.pushes(drill, config, "post", rehearsal=True)
+    assert [p.title.split(" ")[0] for p in found] == ["【演习，非真实警报】", "[EXERCISE,"]
+
+
+def test_the_daemon_never_queues_a_test_alert(project, tmp_path):
+    write_drill(project, "test", channels="banner, cap, telegram, mastodon")
+    set_test_target(project, "telegram", {"chat_id": "@fixture_drills"})
+    set_test_target(project, "mastodon", {"token_env": "DRILL_MASTODON_TOKEN"})
+    config = load_config(project)
+    content = load_or_raise(config)
+    engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    for now in INSTANTS:
+        outbox.enqueue(engine, Plan.at(content, now), config)
+    assert DRILL not in {row["alert_id"] for row in outbox.rows(engine)}
+    assert {row["alert_id"] for row in outbox.rows(engine)}  # the fixture's real alerts were queued
+    engine.dispose()
