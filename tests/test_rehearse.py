@@ -157,3 +157,110 @@ def test_a_rehearsal_reaches_the_test_target_then_a_real_post_goes_out(project, 
     real_said = said(name, type("Heard", (), {"messages": after, "requests": after})())
     assert after and MARK not in real_said and (probe is None or probe not in real_said)
     engine.dispose()
+
+
+@pytest.fixture
+def telegram(project, monkeypatch, network):
+    """The fixture's live-phishing as a test alert on telegram, which has a test chat."""
+    fake = network("telegram")
+    settings, env = channel_settings("telegram", fake)
+    configure(project, "telegram", settings, {"chat_id": "@drills"})
+    route_alert_to(project, ALERT, ["telegram"])
+    set_status(project, "test")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    yield fake
+
+
+def test_the_exact_text_of_a_test_alert_put_in_the_store_for_the_real_channel_is_held(project, telegram, cli):
+    """The state store is untrusted: a row that would post a test alert to the real chat, with
+    exactly the text the content renders, is held, never sent."""
+    from alertcast.render import posts
+    from sqlalchemy import insert
+
+    config = load_config(project)
+    alert = load_or_raise(config).alert(ALERT)
+    engine = open_store(config.settings.state_url, config.root)
+    post = posts.render(alert, config, "telegram", "post")
+    with engine.begin() as conn:
+        row_id = conn.execute(insert(outbox.outbox).values(
+            alert_id=ALERT, revision=alert.revision, channel="telegram", action="post",
+            idem_key=outbox.idem_key(ALERT, alert.revision, "telegram", "post"), lang=post.lang, text=post.text,
+            link=post.link, facets="[]", status="queued", tries=0, due_at=outbox.utc(NOW),
+            created_at=outbox.utc(NOW))).inserted_primary_key[0]
+    assert cli("outbox", "drain", "-p", project, "--now", NOW.isoformat()).exit_code == 0
+    assert telegram.posts == {}
+    row = outbox.get(engine, row_id)
+    assert row["status"] == "held" and "status test" in row["last_error"]
+    assert [r["id"] for r in outbox.rows(engine)] == [row_id]  # and the drain queued nothing of it
+    engine.dispose()
+
+
+def test_a_second_rehearsal_edits_and_deletes_only_its_own_posts(project, telegram, cli):
+    first = cli("rehearse", ALERT, "-p", project)
+    assert first.exit_code == 0, first.output
+    import time
+
+    time.sleep(1.1)  # another rehearsal, another second: its own revision
+    second = cli("rehearse", ALERT, "-p", project)
+    assert second.exit_code == 0, second.output
+    ids = [line.rsplit(": ", 1)[1] for line in (first.output + second.output).strip().splitlines()]
+    assert ids[0] == ids[1] == ids[2] and ids[3] == ids[4] == ids[5] and ids[0] != ids[3], ids
+    assert sorted(telegram.deleted) == sorted({ids[0], ids[3]})
+    assert all(p["chat_id"] == "@drills" for p in telegram.posts.values())
+
+
+@pytest.mark.parametrize("args, said", [
+    (("no-such-alert",), "no alert with id 'no-such-alert'"),
+    ((ALERT, "--channel", "mastodon"), "does not list the channel mastodon"),
+])
+def test_a_rehearsal_asked_wrongly_says_why_in_one_line(project, telegram, cli, args, said):
+    result = cli("rehearse", *args, "-p", project)
+    assert result.exit_code == 1 and said in result.output and "Traceback" not in result.output
+    assert telegram.requests == []
+
+
+def test_a_channel_without_a_test_target_is_not_rehearsed(project, telegram, cli):
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del raw["extra"]["alertcast"]["channels"]["telegram"]["test"]
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    set_status(project, None)  # an actual alert: check passes, and still no test target to send to
+    result = cli("rehearse", ALERT, "-p", project)
+    assert result.exit_code == 1 and "no test target for telegram" in result.output
+    assert "channels.<name>.test" in result.output and telegram.requests == []
+
+
+def test_a_failed_post_stops_that_target_and_the_command_exits_1(project, telegram, cli):
+    telegram.fail_next(("status", 400))
+    result = cli("rehearse", ALERT, "-p", project)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].startswith("telegram@test post: failed: telegram: 400")
+    assert "update" not in result.output and "see `alertcast outbox`" in result.output
+
+
+def test_a_paced_channel_is_waited_for_once(project, telegram):
+    """`min_interval` defers the update; the rehearsal sleeps that long, then sends it."""
+    from datetime import timedelta
+
+    from alertcast.broadcast import rehearsal
+
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"]["telegram"]["min_interval"] = 30
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    config = load_config(project)
+    engine = open_store(config.settings.state_url, config.root)
+    clock, slept = [NOW], []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock[0] += timedelta(seconds=seconds)
+
+    import os
+
+    steps = list(rehearsal.run(engine, config, load_or_raise(config), ALERT, (),
+                               Dispatcher(engine, config, env=os.environ), lambda: clock[0], sleep))
+    assert [(s.action, s.row["status"]) for s in steps] == [("post", "sent"), ("update", "sent"), ("withdraw", "sent")]
+    assert slept == [30.0, 30.0]
+    engine.dispose()

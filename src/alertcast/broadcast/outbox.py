@@ -240,6 +240,8 @@ def _reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | 
     alert = next((a for a in plan.content.alerts if a.id == row["alert_id"]), None)
     if alert is None:
         return None, f"alert {row['alert_id']!r} is not in the reviewed content"
+    if not alert.is_public:
+        return None, f"the alert has status {alert.status}: it goes only to test targets (`alertcast rehearse`)"
     if delivery(row["channel"])[0] not in alert.channels or row["action"] not in _ACTION_STATE:
         return None, f"the reviewed content sends no {row['action']!r} of this alert to {row['channel']}"
     if row["channel"] not in config.deliveries_of(delivery(row["channel"])[0]):  # e.g. a forged `telegram:en`

@@ -141,6 +141,9 @@ def run(engine: Engine, config: Config, content, alert_id: str, only: tuple[str,
     label = revision(now)
     for action in posts.ACTIONS:
         ids = {key: _enqueue(engine, alert, config, key, action, label, now) for key in keys}
+        if action == "post" and None in ids.values():
+            raise RehearsalError(f"a rehearsal of {alert.id} started within this second already "
+                                 f"({label}); run it again in a second")
         queued = [i for i in ids.values() if i is not None]
         report = dispatcher.drain(now, only=queued)
         if report.deferred:
