@@ -264,3 +264,14 @@ def test_a_paced_channel_is_waited_for_once(project, telegram):
     assert [(s.action, s.row["status"]) for s in steps] == [("post", "sent"), ("update", "sent"), ("withdraw", "sent")]
     assert slept == [30.0, 30.0]
     engine.dispose()
+
+
+def test_posts_preview_of_a_test_alert_shows_what_the_rehearsal_sends(project, telegram, cli):
+    result = cli("posts", "preview", ALERT, "-p", project, "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "status test: never public" in result.output
+    heads = [line for line in result.output.splitlines() if line.startswith("-- ")]
+    assert [h.split(":")[0] for h in heads] == [f"-- telegram@test [zh] {a}" for a in ("post", "update", "withdraw")]
+    assert all(h.endswith(" ok") for h in heads)
+    assert result.output.count(f"   | {MARK} ") == 3
+    assert telegram.requests == []

@@ -7,7 +7,7 @@ import time
 
 import click
 
-from ..content.models import SOCIAL_CHANNELS
+from ..content.models import SOCIAL_CHANNELS, Alert
 from ..state import open_store
 from .commands import _now, _project, project_opt
 
@@ -44,3 +44,24 @@ def rehearse(alert_id: str, channels: tuple[str, ...], project: str) -> None:
         click.echo("some rows were not sent: see `alertcast outbox` (the daemon or `alertcast outbox drain` "
                    "retries those still queued)", err=True)
         raise SystemExit(1)
+
+
+def preview_rehearsal(alert: Alert, config, channels: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    """`alertcast posts preview` of a test or exercise alert: the posts a rehearsal sends to each test target."""
+    from .. import testtarget
+    from ..render.posts import ACTIONS
+    from .rehearsal import render
+
+    click.echo(f"== {alert.id} (status {alert.status}: never public; `alertcast rehearse {alert.id}` sends these "
+               "posts to the test targets)")
+    for channel in channels or [c for c in SOCIAL_CHANNELS if c in alert.channels]:
+        if not testtarget.has_test_target(config, channel):
+            click.echo(f"-- {channel}: no test target (see `alertcast check`)")
+            continue
+        for key in testtarget.deliveries(config, channel):
+            for action in ACTIONS:
+                post = render(alert, config, key, action)
+                click.echo(f"-- {key} [{post.lang}] {action}: {post.length}/{post.limit} {post.unit} "
+                           f"{'ok' if post.fits else 'TOO LONG'}")
+                for line in post.text.split("\n"):
+                    click.echo(f"   | {line}")
