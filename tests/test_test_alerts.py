@@ -215,3 +215,19 @@ def test_the_daemon_never_queues_a_test_alert(project, tmp_path):
     assert DRILL not in {row["alert_id"] for row in outbox.rows(engine)}
     assert {row["alert_id"] for row in outbox.rows(engine)}  # the fixture's real alerts were queued
     engine.dispose()
+
+
+def test_a_drill_whose_cap_messages_went_out_may_be_deleted_afterwards(project, cli):
+    """Only CAP messages of status Exercise were published: deleting the drill is no error (a real
+    alert's deletion still is, see test_cap.py)."""
+    from alertcast.pipeline import build
+
+    write_drill(project, "exercise")
+    config = load_config(project)
+    first = build(config, datetime(2026, 3, 11, 0, 0, tzinfo=CST), config.output_dir, with_site=False)
+    assert f"cap/{DRILL}.xml" in first.files
+    for lang in ("zh", "en"):
+        (project / "content" / "alerts" / f"{DRILL}.{lang}.md").unlink()
+    result = cli("check", "-p", project)
+    assert result.exit_code == 0, result.output
+    assert DRILL not in result.output
