@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from . import yamlsource
 from .content.models import CATEGORIES, SOCIAL_CHANNELS
 from .problems import ContentError, Problem, hint_error, text_error
+from .testtarget import TEST_SUFFIX
 
 CONFIG_FILE = "mkdocs.yml"
 
@@ -328,7 +329,7 @@ class EmailKeys(_ChannelKeys):
 
 def delivery(key: str) -> tuple[str, str | None]:
     """An outbox channel key -> (channel, language): `email:en` -> ("email", "en"), `x` -> ("x", None)."""
-    channel, _, lang = key.removesuffix("@test").partition(":")  # a test target's key: testtarget.py
+    channel, _, lang = key.removesuffix(TEST_SUFFIX).partition(":")  # a test target's key (testtarget.py)
     return channel, lang or None
 
 

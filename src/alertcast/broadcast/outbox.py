@@ -28,6 +28,7 @@ from ..config import Config, delivery
 from ..plan import Plan, State
 from ..render import posts, push
 from ..state import metadata
+from ..testtarget import is_test_key
 
 STATUSES = ("queued", "sending", "sent", "failed", "unknown", "cancelled", "previewed", "held")
 
@@ -153,7 +154,7 @@ def _post_fields(post: posts.Post) -> dict:
 
 def render(alert, config: Config, channel: str, action: str) -> posts.Post:  # type: ignore[no-untyped-def]
     """The post of an outbox channel key (`email:en`: the email channel's English message)."""
-    if channel.endswith("@test"):  # a test target's row: see rehearsal.py
+    if is_test_key(channel):  # a test target's row: see rehearsal.py
         from .rehearsal import render as rehearsal_post
 
         return rehearsal_post(alert, config, channel, action)
@@ -233,7 +234,7 @@ _ACTION_STATE = {"post": State.live, "update": State.live, "withdraw": State.wit
 
 def _reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | None, str]:
     """The post the reviewed content calls for in this row's place at `plan.now`, or why none."""
-    if row["channel"].endswith("@test"):  # a rehearsal: see rehearsal.py
+    if is_test_key(row["channel"]):  # a rehearsal: see rehearsal.py
         from .rehearsal import reviewed_post
 
         return reviewed_post(row, plan, config)
