@@ -22,6 +22,7 @@ from . import yamlsource
 from .content.models import CATEGORIES, SOCIAL_CHANNELS
 from .problems import ContentError, Problem, hint_error, text_error
 from .testtarget import TEST_SUFFIX
+from .testtarget import problems as test_target_problems
 
 CONFIG_FILE = "mkdocs.yml"
 
@@ -681,8 +682,6 @@ def _channel_problems(section: Any, shown: str, positions: dict[yamlsource.Key, 
             problems += validation_problems(exc, shown, positions, prefix, model, "the channel settings in docs/social.md",
                                             key_prefix=("channels", name))
             continue
-        from .testtarget import problems as test_target_problems
-
         found = test_target_problems(name, keys, model, context, shown, positions)
         if found:
             problems += found

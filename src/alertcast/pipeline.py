@@ -178,7 +178,7 @@ def deleted_published(config: Config, content: Content, output: Path | None = No
 
 def _drills(live: Path, manifest: Mapping[str, bytes]) -> set[str]:
     """Alerts whose only published trace is CAP messages of status Test or Exercise: a drill is
-    deleted when it is over (its messages stay in the archive; no reader ever saw it)."""
+    deleted when it is over (no reader saw it; the archive keeps its signed messages like any alert's)."""
     pages = {found["page"] for path in manifest if (found := _PUBLISHED.fullmatch(path)) and found["page"]}
     out = set()
     for path in manifest:
