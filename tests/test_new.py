@@ -52,7 +52,7 @@ def test_untouched_alert_scaffold_fails_check_with_each_placeholder(cli, project
                      f"{path}:7:1: error: placeholder left from `alertcast new`: write the summary "
                      "(replace the TODO text with your own)"]
         expected += [f"{path}:{line}:1: error: placeholder left from `alertcast new`: write the section '{section}' "
-                     "(replace the TODO line with your own text)" for line, section in zip((57, 61, 65, 69), shown[lang])]
+                     "(replace the TODO line with your own text)" for line, section in zip((58, 62, 66, 70), shown[lang])]
     assert result.stdout.splitlines() == expected
     assert result.exit_code == 1
 
@@ -76,9 +76,9 @@ def test_deleting_a_placeholder_leaves_an_empty_section_that_check_refuses(cli, 
                         .replace("## 如何识别\n\nWritten.\n", "## 如何识别\n\n"), encoding="utf-8")
     result = cli("check", "-p", project)
     assert result.stdout.splitlines() == [
-        "content/alerts/fake-airdrop-2026.en.md:59:1: error: section 'How to tell' is empty "
+        "content/alerts/fake-airdrop-2026.en.md:60:1: error: section 'How to tell' is empty "
         "(write what belongs under the heading, or delete it)",
-        "content/alerts/fake-airdrop-2026.zh.md:59:1: error: section '如何识别' is empty "
+        "content/alerts/fake-airdrop-2026.zh.md:60:1: error: section '如何识别' is empty "
         "(write what belongs under the heading, or delete it)"]
 
 

@@ -288,3 +288,25 @@ def test_a_post_cut_to_fit_is_an_error_never_a_tick_and_counted_as_check_counts(
     checked = cli("check", "-p", repo)
     counts = re.search(r"(\d+) error\(s\), (\d+) warning\(s\)", checked.stderr).groups()
     assert re.search(rf"^❌ {counts[0]} error\(s\), {counts[1]} warning\(s\)", out, re.MULTILINE), (counts, out)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_report_marks_a_test_alert_as_never_public_with_no_banner_or_post(cli, repo, fmt):
+    alerts = repo / "content" / "alerts"
+    for lang in ("zh", "en"):
+        edit(alerts / f"new-drop.{lang}.md", ("severity:", "status: exercise\nseverity:"))
+    path = repo / "mkdocs.yml"
+    edit(path, ("        chat_id: \"@fixture\"\n", "        chat_id: \"@fixture\"\n        test: {chat_id: \"@drills\"}\n"),
+         ("        token_env: FIXTURE_MASTODON_TOKEN\n",
+          "        token_env: FIXTURE_MASTODON_TOKEN\n        test: {token_env: DRILL_MASTODON_TOKEN}\n"))
+    out = report(cli, repo, "--base", "main", "--now", "2026-03-17T00:00:00+08:00", "--format", fmt).output
+    if fmt == "markdown":
+        assert "| `new-drop` | added | advisory | " in out and " | EXERCISE: never public |" in out
+        block = out.split("### `new-drop`")[1].split("\n### ")[0]
+    else:
+        block = out.split("== new-drop")[1].split("\n== ")[0]
+    assert "EXERCISE: never public" in block
+    assert "status exercise: in no banner" in block and '"alert_id"' not in block
+    assert "nothing is posted: an alert with status exercise goes only to test targets" in block
+    assert "alertcast rehearse new-drop" in block
+    assert "telegram post" not in block and "-- telegram" not in block

@@ -192,6 +192,9 @@ for _command in _output_commands:
     main.add_command(_command)
 main.add_command(posts_group)
 main.add_command(outbox_group)
+from .broadcast.rehearse_command import rehearse as _rehearse  # noqa: E402
+
+main.add_command(_rehearse)
 _register_daemon(main)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,6 +21,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from . import yamlsource
 from .content.models import CATEGORIES, SOCIAL_CHANNELS
 from .problems import ContentError, Problem, hint_error, text_error
+from .testtarget import TEST_SUFFIX
+from .testtarget import problems as test_target_problems
 
 CONFIG_FILE = "mkdocs.yml"
 
@@ -132,6 +134,8 @@ class _ChannelKeys(_Strict):
     min_interval: float = Field(0.0, ge=0)
     hashtags: dict[Annotated[str, AfterValidator(_category)], list[Annotated[str, AfterValidator(_hashtag)]]] = {}
     """Hashtags per alert category, instead of the built-in ones."""
+    test: dict[str, Any] | None = None
+    """The channel's test target: its own keys that differ for rehearsals (see testtarget.py)."""
 
     @field_validator("lang")
     @classmethod
@@ -326,7 +330,7 @@ class EmailKeys(_ChannelKeys):
 
 def delivery(key: str) -> tuple[str, str | None]:
     """An outbox channel key -> (channel, language): `email:en` -> ("email", "en"), `x` -> ("x", None)."""
-    channel, _, lang = key.partition(":")
+    channel, _, lang = key.removesuffix(TEST_SUFFIX).partition(":")  # a test target's key (testtarget.py)
     return channel, lang or None
 
 
@@ -677,6 +681,10 @@ def _channel_problems(section: Any, shown: str, positions: dict[yamlsource.Key, 
         except ValidationError as exc:
             problems += validation_problems(exc, shown, positions, prefix, model, "the channel settings in docs/social.md",
                                             key_prefix=("channels", name))
+            continue
+        found = test_target_problems(name, keys, model, context, shown, positions)
+        if found:
+            problems += found
             continue
         good[name] = keys
     return problems, {**section, "channels": good}

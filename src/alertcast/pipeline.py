@@ -168,11 +168,32 @@ def deleted_published(config: Config, content: Content, output: Path | None = No
         return []
     published = {found["page"] or found["cap"] for path in read_manifest(live)
                  if (found := _PUBLISHED.fullmatch(path)) and (found["page"] or found["cap"]) != "category"}
+    published -= _drills(live, read_manifest(live))
     from .report import deleted_published as problem
 
     alert_dir = display_path(config.content_dir / "alerts", config.root)
     return [problem(alert_id, f"{alert_dir}/{alert_id}.{config.default_lang}.md")
             for alert_id in sorted(published - {a.id for a in content.alerts})]
+
+
+def _drills(live: Path, manifest: Mapping[str, bytes]) -> set[str]:
+    """Alerts whose only published trace is CAP messages of status Test or Exercise: a drill is
+    deleted when it is over (no reader saw it; the archive keeps its signed messages like any alert's)."""
+    pages = {found["page"] for path in manifest if (found := _PUBLISHED.fullmatch(path)) and found["page"]}
+    out = set()
+    for path in manifest:
+        found = _PUBLISHED.fullmatch(path)
+        if not found or not found["cap"] or found["cap"] in pages or path != f"cap/{found['cap']}.xml":
+            continue
+        try:
+            fd = os.open(live / path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as fh:
+            head = fh.read(4096)
+        if re.search(rb"<status>(Test|Exercise)</status>", head):
+            out.add(found["cap"])
+    return out
 
 
 def default_site_builder() -> SiteBuilder:

@@ -96,6 +96,11 @@ class Plan:
     """The latest publish_at, expires_at or updated_at at or before now: what is live, expired or
     withdrawn has been the same since then, so a build at any moment until `next_change_at` is
     the same build."""
+    public_next_change_at: datetime | None = None
+    public_last_change_at: datetime | None = None
+    """The same two over public alerts alone: what the banner and indicator files announce and are
+    dated by, so a test or exercise alert changes no byte of them. (`next_change_at` counts it, as
+    its CAP messages go out on time.)"""
 
     @classmethod
     def at(cls, content: Content, now: datetime) -> Plan:
@@ -107,17 +112,28 @@ class Plan:
             content = dataclasses.replace(content, alerts=alerts)
         times = [t for a in loaded for t in (a.publish_at, a.expires_at, a.updated_at, *(u.at for u in a.updates))
                  if t is not None]
+        public = [t for a in loaded if a.is_public
+                  for t in (a.publish_at, a.expires_at, a.updated_at, *(u.at for u in a.updates)) if t is not None]
         return cls(now, content, {a.id: _state(a, now) for a in alerts},
-                   min((t for t in times if t > now), default=None), max((t for t in times if t <= now), default=None))
+                   min((t for t in times if t > now), default=None), max((t for t in times if t <= now), default=None),
+                   min((t for t in public if t > now), default=None), max((t for t in public if t <= now), default=None))
 
     @property
     def generated_at(self) -> datetime:
         """The moment banner and indicator files are dated: the last change up to now (now itself
         before any), so rebuilding on a schedule leaves their bytes, ETags and signatures alone."""
-        return self.last_change_at or self.now
+        return self.public_last_change_at or self.now
 
     def _in(self, *states: State) -> tuple[Alert, ...]:
-        return _newest_first([a for a in self.content.alerts if self.states[a.id] in states])
+        """Public alerts in `states`: every list below leaves test and exercise alerts out."""
+        return _newest_first([a for a in self.content.alerts if a.is_public and self.states[a.id] in states])
+
+    @cached_property
+    def test_alerts(self) -> tuple[Alert, ...]:
+        """Test and exercise alerts past their publish_at, newest first: in no public list; CAP
+        carries them with their status."""
+        return _newest_first([a for a in self.content.alerts
+                              if not a.is_public and self.states[a.id] is not State.scheduled])
 
     @cached_property
     def published(self) -> tuple[Alert, ...]:
@@ -141,7 +157,7 @@ class Plan:
         return self._in(State.withdrawn)
 
     def is_public(self, alert_id: str) -> bool:
-        return self.states.get(alert_id, State.scheduled) is not State.scheduled
+        return any(a.id == alert_id for a in self.published)
 
     def in_channel(self, channel: str) -> tuple[Alert, ...]:
         """Live alerts that go to `channel`, most severe first, then newest."""

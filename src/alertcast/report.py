@@ -178,8 +178,14 @@ def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan
         note = "no social channel: nothing is posted"
     files = _files_of(new, config)
     status = "withdrawn" if new.is_withdrawn else _STATUS[state]
+    banners = _banners(new, config, state, plan)
+    if not new.is_public:  # a test or exercise alert: said in capitals, in every place the change is shown
+        status = f"{new.status.upper()}: never public"
+        banners = tuple(BannerPreview(lang, None, f"status {new.status}: in no banner") for lang in config.languages)
+        posts, note = (), (f"nothing is posted: an alert with status {new.status} goes only to test targets, "
+                           f"when `alertcast rehearse {new.id}` sends it")
     return Change(new.id, kind, changed_fields(old, new) if old else (), text.title, new.severity.value,
-                  status, new.publish_at, new.expires_at, _banners(new, config, state, plan), posts, note,
+                  status, new.publish_at, new.expires_at, banners, posts, note,
                   tuple(p for p in problems if p.path in files), post_action=action, effects=tuple(done),
                   public_at=path.live_at(new.publish_at) if path and state is State.scheduled else None)
 

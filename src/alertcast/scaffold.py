@@ -38,6 +38,7 @@ publish_at: {now}
 #   its indicators leave indicators.json (to fix a detail, add to updates). Needs updated_at: its time.
 # withdrawn: "Reported in error: ..."
 # updated_at: {now}
+# status: test or exercise for a drill, never public: `alertcast rehearse` sends it to test targets.
 # channels: site and feed are always on. Add banner, cap, social networks and app push by name:
 #   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm
 channels: [banner, cap]
@@ -114,6 +115,7 @@ publish_at: {now}
 # withdrawn: "误报：..."
 # updated_at: 撤回的时间（旧写法里也是 update_note 那次更新的时间）。
 # updated_at: {now}
+# status: 演练时写 test 或 exercise：从不公开；`alertcast rehearse` 只发到测试目标。
 # channels: 渠道，网站和订阅源始终开启。按名称加上 banner、cap、社交网络和应用推送：
 #   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm
 channels: [banner, cap]

@@ -102,6 +102,11 @@ def _errors_after(errors: list) -> list[str]:
 
 
 def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...]) -> None:
+    if not alert.is_public:  # a test or exercise alert: what a rehearsal sends
+        from .rehearse_command import preview_rehearsal
+
+        preview_rehearsal(alert, config, channels)
+        return
     state = plan.states[alert.id].value
     targets = list(channels) or [c for c in SOCIAL_CHANNELS if c in alert.channels]
     click.echo(f"== {alert.id} ({state}, revision {alert.revision})")

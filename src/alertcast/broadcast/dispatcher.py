@@ -30,6 +30,7 @@ import requests
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Engine
 
+from .. import testtarget
 from ..config import DISPATCH_DEFAULTS, Config, delivery
 from ..content.loader import load_or_raise
 from ..content.models import Content
@@ -85,13 +86,17 @@ class Dispatcher:
     # -- channels ------------------------------------------------------------------------
     def settings(self, channel: str) -> dict[str, Any]:
         cs = self.config.settings.channels.get(delivery(channel)[0])
-        return {**DEFAULTS, **(cs.model_extra or {})} if cs is not None else dict(DEFAULTS)
+        found = {**DEFAULTS, **(cs.model_extra or {})} if cs is not None else dict(DEFAULTS)
+        return testtarget.merged(found) if testtarget.is_test_key(channel) else found
 
     def adapter(self, channel: str) -> Adapter:
-        channel = delivery(channel)[0]  # email:en and email:zh share one adapter
+        key = channel
+        channel = delivery(channel)[0]  # email:en and email:zh share one adapter; a test target has its own
+        if testtarget.is_test_key(key):
+            channel = testtarget.rehearsal_key(channel)
         if channel not in self._adapters:
             try:
-                adapter = build(channel, self.settings(channel), self.env, self.session)
+                adapter = build(delivery(channel)[0], self.settings(channel), self.env, self.session)
                 for secret in adapter.redact._secrets:
                     self.redact.add(secret)
                 self._adapters[channel] = adapter
@@ -104,19 +109,23 @@ class Dispatcher:
 
     def is_dry(self, channel: str) -> bool:
         cs = self.config.settings.channels.get(delivery(channel)[0])
+        if cs is not None and testtarget.is_test_key(channel):  # rehearsed whether or not the channel is enabled
+            return bool(self.settings(channel).get("dry_run", cs.dry_run) or not self.adapter(channel).configured)
         # A channel removed or disabled after its rows were queued must not post them anyway.
         return bool(cs is None or not cs.enabled or cs.dry_run or not self.adapter(channel).configured)
 
     # -- drain ---------------------------------------------------------------------------
-    def drain(self, now: datetime, max_rows: int | None = None) -> DrainReport:
+    def drain(self, now: datetime, max_rows: int | None = None, only: list[int] | None = None) -> DrainReport:
+        """Send the due rows (`only`: just these rows, as a rehearsal does)."""
         now = ob.utc(now)
         report = DrainReport()
         self._remote_keys = {}
         self._recover_stale(now, report)
+        query = select(ob.outbox).where(and_(ob.outbox.c.status == "queued", ob.outbox.c.due_at <= now))
+        if only is not None:
+            query = query.where(ob.outbox.c.id.in_(only))
         with self.engine.connect() as conn:
-            due = [dict(r._mapping) for r in conn.execute(
-                select(ob.outbox).where(and_(ob.outbox.c.status == "queued", ob.outbox.c.due_at <= now))
-                .order_by(ob.outbox.c.due_at, ob.outbox.c.id))]
+            due = [dict(r._mapping) for r in conn.execute(query.order_by(ob.outbox.c.due_at, ob.outbox.c.id))]
         if due:  # read only by the loop below: no rows due, no query
             self._paused = ob.paused(self.engine, now)
             try:
@@ -186,10 +195,13 @@ class Dispatcher:
     # -- one row -------------------------------------------------------------------------
     def _earlier(self, row: dict) -> list[dict]:
         with self.engine.connect() as conn:
-            found = conn.execute(select(ob.outbox).where(and_(
+            query = select(ob.outbox).where(and_(
                 ob.outbox.c.alert_id == row["alert_id"], ob.outbox.c.channel == row["channel"],
                 ob.outbox.c.id < row["id"], ob.outbox.c.status == "sent",
-                ob.outbox.c.action.in_(("post", "update")))).order_by(ob.outbox.c.id))
+                ob.outbox.c.action.in_(("post", "update"))))
+            if testtarget.is_test_key(row["channel"]):  # a rehearsal follows up its own posts alone
+                query = query.where(ob.outbox.c.revision == row["revision"])
+            found = conn.execute(query.order_by(ob.outbox.c.id))
             return [dict(r._mapping) for r in found]
 
     def _operation(self, row: dict, adapter: Adapter, now: datetime) -> tuple[str, list[str]]:

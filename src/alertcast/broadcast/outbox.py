@@ -28,6 +28,7 @@ from ..config import Config, delivery
 from ..plan import Plan, State
 from ..render import posts, push
 from ..state import metadata
+from ..testtarget import is_test_key
 
 STATUSES = ("queued", "sending", "sent", "failed", "unknown", "cancelled", "previewed", "held")
 
@@ -153,6 +154,10 @@ def _post_fields(post: posts.Post) -> dict:
 
 def render(alert, config: Config, channel: str, action: str) -> posts.Post:  # type: ignore[no-untyped-def]
     """The post of an outbox channel key (`email:en`: the email channel's English message)."""
+    if is_test_key(channel):  # a test target's row: see rehearsal.py
+        from .rehearsal import render as rehearsal_post
+
+        return rehearsal_post(alert, config, channel, action)
     name, lang = delivery(channel)
     return posts.render(alert, config, name, action, lang)
 
@@ -229,9 +234,15 @@ _ACTION_STATE = {"post": State.live, "update": State.live, "withdraw": State.wit
 
 def _reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | None, str]:
     """The post the reviewed content calls for in this row's place at `plan.now`, or why none."""
+    if is_test_key(row["channel"]):  # a rehearsal: see rehearsal.py
+        from .rehearsal import reviewed_post
+
+        return reviewed_post(row, plan, config)
     alert = next((a for a in plan.content.alerts if a.id == row["alert_id"]), None)
     if alert is None:
         return None, f"alert {row['alert_id']!r} is not in the reviewed content"
+    if not alert.is_public:
+        return None, f"the alert has status {alert.status}: it goes only to test targets (`alertcast rehearse`)"
     if delivery(row["channel"])[0] not in alert.channels or row["action"] not in _ACTION_STATE:
         return None, f"the reviewed content sends no {row['action']!r} of this alert to {row['channel']}"
     if row["channel"] not in config.deliveries_of(delivery(row["channel"])[0]):  # e.g. a forged `telegram:en`

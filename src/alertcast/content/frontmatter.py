@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from ..problems import hint_error, text_error
 from ..timefmt import editor_time
 from .addresses import COPY_AGAIN, address_problem
-from .models import CATEGORIES, FREQUENCIES, GUIDE_LEVELS, KNOWN_CHANNELS, PLACEMENTS, PLATFORMS
+from .models import CATEGORIES, FREQUENCIES, GUIDE_LEVELS, KNOWN_CHANNELS, PLACEMENTS, PLATFORMS, STATUSES
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
@@ -35,6 +35,7 @@ Placement = Literal[PLACEMENTS]  # type: ignore[valid-type]
 Frequency = Literal[FREQUENCIES]  # type: ignore[valid-type]
 Channel = Literal[KNOWN_CHANNELS]  # type: ignore[valid-type]
 Level = Literal[GUIDE_LEVELS]  # type: ignore[valid-type]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
 
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, LS, PS
@@ -271,6 +272,7 @@ class AlertMatter(_Strict):
     channels: list[Channel] = Field(default_factory=list)
     scam_indicators: IndicatorsMatter = IndicatorsMatter()
     related: list[str] = Field(default_factory=list)
+    status: Status = "actual"
 
     @field_validator("id")
     @classmethod

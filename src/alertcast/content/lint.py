@@ -122,7 +122,7 @@ def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str],
     if source.section == "alerts" and alert is not None:
         yield from _still_stands(source)
         yield from _banner(source, config)
-        yield from _channels(source, enabled)
+        yield from _channels(source, enabled) if alert.is_public else _test_targets(source, config)
         yield from _post_lengths(source, alert, config)
         yield from _push_lengths(source, alert, config)
 
@@ -502,6 +502,20 @@ def _channels(source: SourceFile, enabled: set[str]) -> Iterator[Problem]:
         if name in SOCIAL_CHANNELS and name not in enabled:
             yield source.problem(("channels", index), "warning", f"channel '{name}' is not configured, so nothing will be posted there",
                                  f"add '{name}' under extra.alertcast.channels in mkdocs.yml, or remove it here")
+
+
+def _test_targets(source: SourceFile, config: Config) -> Iterator[Problem]:
+    """A test or exercise alert goes only to test targets: each social channel it lists needs one."""
+    from ..testtarget import has_test_target
+
+    status = source.matter.status
+    for index, name in enumerate(source.matter.channels):
+        if name in SOCIAL_CHANNELS and not has_test_target(config, name):
+            yield source.problem(("channels", index), "error",
+                                 f"channel '{name}' has no test target, and an alert with status {status} is sent only to "
+                                 "test targets",
+                                 f"add a test chat, topic or list under extra.alertcast.channels.{name}.test in "
+                                 f"mkdocs.yml (docs/social.md, Rehearsals), or remove '{name}' here")
 
 
 def _summary_plain(source: SourceFile) -> Iterator[Problem]:

@@ -543,7 +543,7 @@ def _clashing(sources: list[SourceFile]) -> bool:
 # Keys whose values translations must agree on: they describe the alert, not its wording.
 _SHARED = {
     "alerts": ("severity", "category", "publish_at", "expires_at", "updated_at", "banner", "channels",
-               "scam_indicators", "related"),
+               "scam_indicators", "related", "status"),
     "guides": ("level", "order", "related"),
     "": (),
 }
@@ -667,6 +667,7 @@ def _alert(item_id: str, sources: list[SourceFile]) -> Alert:
         related=tuple(m.related),
         texts={s.lang: _text(s) for s in sources},
         updates=updates,
+        status=m.status,
     )
 
 

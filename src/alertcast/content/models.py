@@ -43,6 +43,8 @@ CATEGORIES = (
 PLATFORMS = ("ios", "android", "extension", "desktop")
 PLACEMENTS = ("home", "support", "send", "dapp")
 FREQUENCIES = ("once", "daily", "every_launch")
+#: An alert's `status`, as CAP 1.2 names them: only `actual` alerts are public.
+STATUSES = ("actual", "test", "exercise")
 
 #: Channels every alert goes to, whether listed or not.
 IMPLICIT_CHANNELS = ("site", "feed")
@@ -124,6 +126,13 @@ class Alert:
     related: tuple[str, ...]  # guide ids
     texts: dict[str, Text] = field(compare=False)
     updates: tuple[Update, ...] = ()  # every update, oldest first; the page shows them all
+    status: str = "actual"  # test | exercise: a rehearsal, sent only to channels' test targets
+
+    @property
+    def is_public(self) -> bool:
+        """False for a test or exercise alert: no public output (site, feeds, banner, indicators,
+        help API) may show it; CAP carries it with its status, posts go only to test targets."""
+        return self.status == "actual"
 
     @property
     def is_withdrawn(self) -> bool:

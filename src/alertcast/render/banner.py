@@ -101,7 +101,7 @@ def issued_at(plan: Plan, config: Config) -> datetime:
     `version`. The commit counts because a merge can change what is live without any time in
     the content moving past the last re-sign (an alert withdrawn with an `updated_at` already past)."""
     committed = plan.content.committed_at
-    times = [last_resign(plan.now, config), plan.last_change_at, committed if committed and committed <= plan.now else None]
+    times = [last_resign(plan.now, config), plan.public_last_change_at, committed if committed and committed <= plan.now else None]
     return max(t for t in times if t is not None)
 
 
@@ -115,7 +115,7 @@ def next_change(plan: Plan, config: Config) -> datetime:
     """When the banner files next change: the plan's next boundary or the next re-sign, whichever
     comes first."""
     resign = next_resign(plan.now, config)
-    nxt = plan.next_change_at
+    nxt = plan.public_next_change_at
     return resign if nxt is None or resign < nxt else nxt
 
 

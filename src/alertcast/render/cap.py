@@ -149,7 +149,7 @@ def render_message(plan: Plan, config: Config, alert: Alert, msg: Message, earli
     characters XML cannot carry, and every message is checked against the XSD in the tests."""
     out = ["<?xml version='1.0' encoding='UTF-8'?>\n", f'<alert xmlns="{CAP_NS}">\n']
     for tag, text in (("identifier", msg.identifier), ("sender", msg.sender), ("sent", cap_time(msg.sent, config)),
-                      ("status", "Actual"), ("msgType", msg.msg_type), ("source", "alertcast"), ("scope", "Public")):
+                      ("status", alert.status.capitalize()), ("msgType", msg.msg_type), ("source", "alertcast"), ("scope", "Public")):
         out.append(_el("  ", tag, text))
     if msg.msg_type == "Cancel":
         out.append(_el("  ", "note", alert.reason(config.default_lang, config.default_lang)))
@@ -168,7 +168,8 @@ def render_message(plan: Plan, config: Config, alert: Alert, msg: Message, earli
                            ("effective", effective), ("expires", expires), ("senderName", config.site_name_in(lang)),
                            ("headline", headline(alert, msg.msg_type, lang, config.default_lang)),
                            ("description", description(alert, msg.msg_type, lang, config.default_lang)),
-                           ("web", config.page_url("alerts", alert.id, lang))):
+                           # a test alert has no page: a link would point at nothing (invariant 2)
+                           ("web", config.page_url("alerts", alert.id, lang) if alert.is_public else None)):
             if value is not None:
                 out.append(_el("    ", tag, value))
         out.append("  </info>\n")
@@ -177,7 +178,9 @@ def render_message(plan: Plan, config: Config, alert: Alert, msg: Message, earli
 
 
 def cap_alerts(plan: Plan) -> list[Alert]:
-    return [a for a in plan.published if "cap" in a.channels]
+    """Published alerts, and test or exercise alerts past publish_at (their messages say
+    `<status>Test</status>` or `Exercise`, which aggregators never show to the public)."""
+    return [a for a in plan.published + plan.test_alerts if "cap" in a.channels]
 
 
 def render_cap(plan: Plan, config: Config, archive: Mapping[str, bytes] | None = None) -> dict[str, bytes]:

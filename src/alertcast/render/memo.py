@@ -56,7 +56,7 @@ def _alert_key(alert: Alert) -> tuple:
         tuple(sorted(alert.update_note.items())), tuple(sorted(alert.withdrawn.items())), alert.banner,
         tuple((u.at, tuple(sorted(u.note.items()))) for u in alert.updates),
         alert.channels, alert.indicators, alert.indicators.order, alert.related,
-        tuple(sorted((lang, t.title, t.summary) for lang, t in alert.texts.items())),
+        tuple(sorted((lang, t.title, t.summary) for lang, t in alert.texts.items())), alert.status,
     )
 
 

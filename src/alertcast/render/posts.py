@@ -47,6 +47,10 @@ HASHTAGS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 #: A withdrawal carries no category tag (it would file the correction under the scam it is not).
 CORRECTION_TAGS = {"zh": ("#更正",), "en": ("#Correction",)}
+#: What leads every post sent to a test target, by the alert's status (an actual alert rehearsed
+#: is a test), so that no reader mistakes a rehearsal for a warning.
+TEST_MARKS = {"zh": {"test": "【测试，非真实警报】", "exercise": "【演习，非真实警报】"},
+              "en": {"test": "[TEST, not a real alert]", "exercise": "[EXERCISE, not a real alert]"}}
 #: Words of the posts alone; the shared ones (updated, withdrawn) come from labels.
 POST_WORDS = {"zh": {"do_not_trust": "勿信", "separator": "、"}, "en": {"do_not_trust": "Do not trust", "separator": ", "}}
 PLATFORMS = {"telegram": "Telegram", "x": "X", "wechat": {"zh": "微信", "en": "WeChat"}, "discord": "Discord",
@@ -277,17 +281,18 @@ def _shorten(text: str, graphemes: int) -> str:
 
 
 def render(alert: Alert, config: Config, channel: str, action: str = "post", lang: str | None = None,
-           keep: int | None = None) -> Post:
+           keep: int | None = None, rehearsal: bool = False) -> Post:
     """The post, fitted to the network: indicators that do not fit are left out first, from the
     last, but never the first one (the editor puts the most important first; the post says how
     many more the page has); an update then leaves out the summary (its note, what changed,
     comes first); only then is the text itself shortened: the summary of a post, the note of an
     update, the reason of a withdrawal (which `alertcast check` refuses). `keep` shows at most
-    that many indicators, as check does to say how much to shorten to keep them."""
+    that many indicators, as check does to say how much to shorten to keep them. A `rehearsal`
+    post (to a test target) starts with the test mark of its language (`rehearsal_mark`)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     if channel == "fcm":
-        return _push(alert, config, action)
+        return _push(alert, config, action, rehearsal)
     lang = lang or channel_lang(config, channel)
     text_src = alert.text(lang, config.default_lang)
     rule = length.RULES[channel]
@@ -306,9 +311,11 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
         markup=markup.name, words=words, colon=esc(labels.colon(lang)),
     )
 
+    lead = esc(rehearsal_mark(alert, lang)) + " " if rehearsal else ""
+
     def make(summary: str, title: str, items: list[str], note: str, reason: str) -> str:
-        return template.render(**{**base, "summary": esc(summary), "title": esc(title), "update_note": esc(note),
-                                  "reason": esc(reason), "indicators": [markup.code(i) for i in items]}).strip()
+        return lead + template.render(**{**base, "summary": esc(summary), "title": esc(title), "update_note": esc(note),
+                                         "reason": esc(reason), "indicators": [markup.code(i) for i in items]}).strip()
 
     def fitted(text: str) -> int:
         return count(channel, text)
@@ -360,12 +367,18 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
                 facets(out) if channel == "bluesky" else (), truncated, len(items) - shown)
 
 
-def _push(alert: Alert, config: Config, action: str) -> Post:
+def rehearsal_mark(alert: Alert, lang: str) -> str:
+    """The words that lead a post to a test target in `lang`: exercise or test."""
+    marks = TEST_MARKS.get(lang, TEST_MARKS["en"])
+    return marks["exercise" if alert.status == "exercise" else "test"]
+
+
+def _push(alert: Alert, config: Config, action: str, rehearsal: bool = False) -> Post:
     """The `fcm` row: one push per language topic, as JSON (render/push.py); its length is the
     longest body's, and it counts as cut when a title or body had to be shortened."""
     from . import push
 
-    found = push.pushes(alert, config, action)
+    found = push.pushes(alert, config, action, rehearsal)
     longest = max((p.body_length for p in found), default=0)
     return Post("fcm", action, config.default_lang, push.as_text(found), longest, push.BODY_LIMIT, push.UNIT,
                 config.page_url("alerts", alert.id, config.default_lang),

@@ -20,7 +20,7 @@ import regex
 from ..config import Config, FcmKeys
 from ..content.models import Alert, Severity
 from . import labels
-from .posts import MARKERS, WITHDRAWN_MARKER, _shorten  # the posts' markers and word-boundary cut
+from .posts import MARKERS, WITHDRAWN_MARKER, _shorten, rehearsal_mark  # the posts' markers and word-boundary cut
 
 TITLE_LIMIT = 65
 BODY_LIMIT = 240
@@ -74,8 +74,9 @@ def _cut(text: str, limit: int) -> tuple[str, bool]:
     return (text, False) if graphemes(text) <= limit else (_shorten(text, limit), True)
 
 
-def pushes(alert: Alert, config: Config, action: str) -> list[Push]:
-    """The push for each configured language, in the order of `languages`."""
+def pushes(alert: Alert, config: Config, action: str, rehearsal: bool = False) -> list[Push]:
+    """The push for each configured language, in the order of `languages`; a `rehearsal`'s titles
+    start with the test mark."""
     keys = settings(config)
     critical = alert.severity is Severity.critical
     ttl = keys.ttl_hours * 3600
@@ -90,6 +91,8 @@ def pushes(alert: Alert, config: Config, action: str) -> list[Push]:
         else:
             title = f"{MARKERS[alert.severity]} {text.title}"
             body = (alert.note(lang, config.default_lang) if action == "update" else "") or text.summary
+        if rehearsal:
+            title = f"{rehearsal_mark(alert, lang)} {title}"
         lengths = graphemes(body), graphemes(title)
         title, title_cut = _cut(title, TITLE_LIMIT)
         body, body_cut = _cut(body, BODY_LIMIT)

@@ -1,0 +1,133 @@
+"""A channel's test target: where rehearsals and test or exercise alerts go instead of the public.
+
+In mkdocs.yml a channel names it under `test:`, with the channel's own keys: those it sets replace
+the channel's (`chat_id` of a test chat, `topics` of test topics, `lists` of a test list, the
+environment variables of a test account), the rest are the channel's. A test target must post
+somewhere the channel itself does not: a rehearsal that reached followers would be the false alarm
+it exists to prevent, so `check` refuses one that shares a chat, topic, list or account.
+
+Outbox rows for a test target carry the channel key with TEST_SUFFIX (`telegram@test`,
+`email:en@test`), so they never share an idempotency key, a history or a rate limit with real posts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import yamlsource
+from .problems import Problem
+
+TEST_SUFFIX = "@test"
+
+#: What decides where each channel's post lands, and what a test target sets to move it.
+_WHERE = {
+    "telegram": "chat_id (a test chat)",
+    "x": "access_token_env and access_secret_env (a test account's keys)",
+    "mastodon": "token_env (a test account's token), or base_url",
+    "bluesky": "handle and password_env (a test account)",
+    "discord": "webhook_env (the webhook of a test channel)",
+    "slack": "channel and webhook_env (a test channel)",
+    "matrix": "room_id (a test room)",
+    "webhook": "url (a test endpoint)",
+    "email": "lists (a test list per language)",
+    "fcm": "topics (a test topic for every language)",
+}
+
+
+def is_test_key(key: str) -> bool:
+    return key.endswith(TEST_SUFFIX)
+
+
+def rehearsal_key(key: str) -> str:
+    return key + TEST_SUFFIX
+
+
+def real_key(key: str) -> str:
+    return key.removesuffix(TEST_SUFFIX)
+
+
+def places(name: str, keys: BaseModel, languages: tuple[str, ...]) -> set[str]:
+    """Where a post of channel `name` with these (validated) keys lands, one name per place."""
+    k: Any = keys
+    if name == "telegram":
+        return {f"chat {k.chat_id}"}
+    if name == "x":
+        return {f"the account of {k.access_token_env}"}
+    if name == "mastodon":
+        return {f"the account of {k.token_env} on {k.base_url}"}
+    if name == "bluesky":
+        return {f"the account {k.handle} on {k.base_url}"}
+    if name == "discord":
+        return {f"the webhook in {k.webhook_env}"}
+    if name == "slack":
+        return {f"the webhook in {k.webhook_env}"} | ({f"channel {k.channel}"} if k.channel else set())
+    if name == "matrix":
+        return {f"room {k.room_id} on {k.base_url}"}
+    if name == "webhook":
+        return {f"url {k.url}"}
+    if name == "email":
+        return {f"list {lst.address}" for lst in k.lists.values()}
+    if name == "fcm":
+        return {f"topic {k.topics.get(lang, f'alerts-{lang}')} of {k.project}" for lang in languages}
+    return set()
+
+
+def merged(keys: dict[str, Any]) -> dict[str, Any]:
+    """The settings a channel's test target sends with: its `test` keys over the channel's."""
+    return {**{k: v for k, v in keys.items() if k != "test"}, **(keys.get("test") or {})}
+
+
+def problems(name: str, keys: dict[str, Any], model: type[BaseModel], context: dict[str, Any], shown: str,
+             positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
+    """What is wrong with channel `name`'s test target (its keys passed `model` already)."""
+    from .config import validation_problems
+
+    test = keys.get("test")
+    if test is None:
+        return []
+    prefix = ("extra", "alertcast", "channels", name, "test")
+    for inner in ("test", "enabled"):
+        if inner in test:
+            pos = yamlsource.position_of(positions, prefix + (inner,))
+            return [Problem(shown, pos.line, pos.col, "error", f"'channels.{name}.test.{inner}' is not a key of a test "
+                            "target", f"remove it; a test target takes the channel's own keys, such as "
+                            f"{_WHERE.get(name, 'its destination')}")]
+    try:
+        own, rehearsal = model.model_validate(merged({**keys, "test": {}}), context=context), \
+            model.model_validate(merged(keys), context=context)
+    except ValidationError as exc:
+        return validation_problems(exc, shown, positions, prefix, model, "the channel settings in docs/social.md",
+                                   key_prefix=("channels", name, "test"))
+    languages = tuple(context.get("languages", ()))
+    shared = sorted(places(name, own, languages) & places(name, rehearsal, languages))
+    if not shared:
+        return []
+    pos = yamlsource.position_of(positions, prefix)
+    return [Problem(shown, pos.line, pos.col, "error",
+                    f"the test target of {name} would post where the channel itself posts: {', '.join(shared)}",
+                    f"set {_WHERE.get(name, 'its destination')} under channels.{name}.test, so that rehearsals "
+                    "never reach followers")]
+
+
+def has_test_target(config: Any, name: str) -> bool:
+    settings = config.settings.channels.get(name)
+    return settings is not None and bool((settings.model_extra or {}).get("test"))
+
+
+def config_for(config: Any, name: str) -> Any:
+    """`config` as a rehearsal of channel `name` sees it: the channel's settings are its test
+    target's, enabled whether or not the channel is (a channel is rehearsed before it is enabled)."""
+    from .config import ChannelSettings, Config
+
+    settings = config.settings.channels[name]
+    keys = merged({"dry_run": settings.dry_run, **(settings.model_extra or {})})
+    channels = {**config.settings.channels, name: ChannelSettings(**{**keys, "enabled": True})}
+    return Config(config.root, config.site_name, config.site_url,
+                  config.settings.model_copy(update={"channels": channels}), config.raw)
+
+
+def deliveries(config: Any, name: str) -> tuple[str, ...]:
+    """The outbox keys of channel `name`'s test target (one per email list of the target)."""
+    return tuple(rehearsal_key(key) for key in config_for(config, name).deliveries_of(name))

@@ -1,0 +1,233 @@
+"""A test or exercise alert (`status: test|exercise`) is in no public output at any moment:
+the site, feeds, banners and indicators are byte for byte what they are without it; CAP carries
+it, marked Test or Exercise, with no link to a page that does not exist."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from lxml import etree
+
+from alertcast.broadcast import outbox
+
+from alertcast.config import load_config
+from alertcast.content.loader import load_or_raise
+from alertcast.pipeline import render_outputs
+from alertcast.plan import Plan
+from alertcast.render import posts, push
+from alertcast.render.site import content_dates, stage
+from alertcast.state import open_store
+
+from conftest import CST
+
+DRILL = "drill-phishing"
+PUBLISH = datetime(2026, 3, 10, 9, 0, tzinfo=CST)
+UPDATE = datetime(2026, 3, 12, 9, 0, tzinfo=CST)
+EXPIRE = datetime(2026, 3, 20, 9, 0, tzinfo=CST)
+INSTANTS = [
+    datetime(2026, 3, 10, 8, 59, 59, tzinfo=CST),  # before publish_at
+    PUBLISH,                                        # the second it is published
+    datetime(2026, 3, 11, 0, 0, tzinfo=CST),        # live, before its update
+    UPDATE,                                         # updated
+    datetime(2026, 3, 15, 0, 0, tzinfo=CST),        # the fixture's NOW: others live, expired, withdrawn
+    EXPIRE,                                         # expired
+    datetime(2026, 4, 1, 9, 0, tzinfo=CST),         # when the fixture's scheduled alert publishes
+]
+CAP_STATUS = {"test": "Test", "exercise": "Exercise"}
+
+
+def write_drill(project: Path, status: str, withdrawn: bool = False, channels: str = "banner, cap") -> None:
+    """A test alert with everything a public output could show: banner, CAP, indicators, an update."""
+    for lang, title, summary, note in (("zh", "演练：假冒钱包网站", "演练用的摘要，不是真的。", "演练更新。"),
+                                       ("en", "Drill: fake wallet site", "A drill summary, not a real one.",
+                                        "A drill update.")):
+        reason = f'withdrawn: "{"演练撤回。" if lang == "zh" else "Drill withdrawal."}"\n' if withdrawn else ""
+        updated = "2026-03-14T09:00:00+08:00" if withdrawn else UPDATE.isoformat()
+        (project / "content" / "alerts" / f"{DRILL}.{lang}.md").write_text(f"""---
+title: "{title}"
+summary: "{summary}"
+severity: critical
+category: phishing
+status: {status}
+publish_at: {PUBLISH.isoformat()}
+expires_at: {EXPIRE.isoformat()}
+updates:
+  - at: {UPDATE.isoformat()}
+    note: "{note}"
+{"updated_at: " + updated if withdrawn else ""}
+{reason}channels: [{channels}]
+scam_indicators:
+  domains: [drill-only-domain.example]
+---
+
+## Details
+
+{summary}
+""", encoding="utf-8")
+
+
+def without_drill(content):
+    return dataclasses.replace(content, alerts=tuple(a for a in content.alerts if a.id != DRILL))
+
+
+def staged(plan: Plan, config, tmp_path: Path, name: str) -> dict[str, bytes]:
+    out = {}
+    for lang in config.languages:
+        docs = tmp_path / name / lang
+        stage(plan, config, lang, docs)
+        out.update({f"{lang}/{p.relative_to(docs)}": p.read_bytes() for p in sorted(docs.rglob("*")) if p.is_file()})
+        out[f"{lang}/dates"] = repr(sorted(content_dates(plan, config, lang).items())).encode()
+    return out
+
+
+@pytest.mark.parametrize("status", ["test", "exercise"])
+@pytest.mark.parametrize("withdrawn", [False, True], ids=["standing", "withdrawn"])
+@pytest.mark.parametrize("now", INSTANTS, ids=lambda t: t.strftime("%m%dT%H%M%S"))
+def test_a_test_alert_changes_no_public_output(project, tmp_path, status, withdrawn, now):
+    write_drill(project, status, withdrawn)
+    config = load_config(project)
+    content = load_or_raise(config)
+    drill = content.alert(DRILL)
+    assert drill.status == status and not drill.is_public
+    plan, bare = Plan.at(content, now), Plan.at(without_drill(content), now)
+
+    with_it, without = render_outputs(plan, config), render_outputs(bare, config)
+    drill_cap = {p for p in with_it if p.startswith(f"cap/{DRILL}.")}
+    public = {p: b for p, b in with_it.items() if p not in drill_cap and p != "cap/index.atom"}
+    assert public == {p: b for p, b in without.items() if p != "cap/index.atom"}
+    assert staged(plan, config, tmp_path, "with") == staged(bare, config, tmp_path, "without")
+    assert DRILL not in {a.id for a in plan.published + plan.live + plan.scheduled}
+    assert not plan.is_public(DRILL)
+    for data in public.values():
+        assert b"drill-only-domain" not in data and DRILL.encode() not in data
+
+    # CAP carries it from publish_at on, never as Actual, never linking to a page.
+    assert bool(drill_cap) == (now >= PUBLISH)
+    for path in drill_cap:
+        doc = etree.fromstring(with_it[path])
+        ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
+        assert doc.findtext("c:status", namespaces=ns) == CAP_STATUS[status]
+        assert doc.find(".//c:web", namespaces=ns) is None
+
+
+def test_status_defaults_to_actual_and_refuses_others(project, cli):
+    config = load_config(project)
+    assert all(a.status == "actual" and a.is_public for a in load_or_raise(config).alerts)
+    write_drill(project, "rehearsal")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert f"content/alerts/{DRILL}.zh.md:6:" in result.output and "status" in result.output
+
+
+def set_test_target(project: Path, channel: str, target: dict | None) -> None:
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"][channel]["test"] = target
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize("status", ["test", "exercise"])
+def test_check_refuses_a_test_alert_on_a_channel_without_a_test_target(project, cli, status):
+    write_drill(project, status, channels="banner, cap, mastodon, telegram")
+    set_test_target(project, "mastodon", {"token_env": "DRILL_MASTODON_TOKEN"})
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "no test target" in line]
+    # once per language file, at telegram in its channels line (mastodon has a target)
+    expected = []
+    for lang in ("en", "zh"):
+        text = (project / "content" / "alerts" / f"{DRILL}.{lang}.md").read_text(encoding="utf-8").split("\n")
+        line = next(i for i, t in enumerate(text, 1) if t.startswith("channels:"))
+        expected.append(f"content/alerts/{DRILL}.{lang}.md:{line}:{text[line - 1].index('telegram') + 1}")
+    assert sorted(line.split(": error")[0] for line in lines) == expected
+    assert all("'telegram'" in line and f"status {status}" in line and "channels.telegram.test" in line
+               for line in lines)
+
+    set_test_target(project, "telegram", {"chat_id": "@fixture_drills"})
+    result = cli("check", "-p", project)
+    assert result.exit_code == 0, result.output
+    assert "test target" not in result.output
+
+
+@pytest.mark.parametrize("channel, target, shared", [
+    ("telegram", {"chat_id": "@fixture"}, "chat @fixture"),
+    ("telegram", {"token_env": "OTHER_BOT"}, "chat @fixture"),  # another bot, the same chat
+    ("mastodon", {"visibility": "unlisted"}, "the account of FIXTURE_MASTODON_TOKEN"),
+])
+def test_a_test_target_that_posts_where_the_channel_does_is_refused(project, cli, channel, target, shared):
+    set_test_target(project, channel, target)
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    line = next(line for line in result.output.splitlines() if "test target" in line)
+    assert line.startswith("mkdocs.yml:") and shared in line and f"channels.{channel}.test" in line
+
+
+def test_a_test_target_of_push_needs_a_test_topic_for_every_language(project, cli):
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"]["fcm"] = {"project": "wallet", "test": {"topics": {"zh": "drills-zh"}}}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1 and "topic alerts-en of wallet" in result.output
+    raw["extra"]["alertcast"]["channels"]["fcm"]["test"]["topics"]["en"] = "drills-en"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert "test target" not in cli("check", "-p", project).output
+
+
+@pytest.mark.parametrize("status, marks", [("test", ("【测试，非真实警报】", "[TEST, not a real alert]")),
+                                           ("exercise", ("【演习，非真实警报】", "[EXERCISE, not a real alert]"))])
+@pytest.mark.parametrize("channel", ["telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook",
+                                     "email"])
+def test_posts_to_a_test_target_lead_with_the_mark_of_their_language(project, status, marks, channel):
+    write_drill(project, status)
+    config = load_config(project)
+    drill = load_or_raise(config).alert(DRILL)
+    for lang, mark in zip(("zh", "en"), marks):
+        for action in ("post", "update", "withdraw"):
+            post = posts.render(drill, config, channel, action, lang, rehearsal=True)
+            shown = posts.markup_of(channel).visible(post.text).replace("\\", "")  # Discord shows \[ as [
+            assert shown.startswith(mark + " "), shown
+            assert post.fits and post.length == posts.count(channel, post.text)
+            assert mark not in posts.render(drill, config, channel, action, lang).text
+
+
+def test_push_titles_to_a_test_target_lead_with_the_mark(project):
+    write_drill(project, "exercise")
+    config = load_config(project)
+    drill = load_or_raise(config).alert(DRILL)
+    found = push.pushes(drill, config, "post", rehearsal=True)
+    assert [p.title.split(" ")[0] for p in found] == ["【演习，非真实警报】", "[EXERCISE,"]
+
+
+def test_the_daemon_never_queues_a_test_alert(project, tmp_path):
+    write_drill(project, "test", channels="banner, cap, telegram, mastodon")
+    set_test_target(project, "telegram", {"chat_id": "@fixture_drills"})
+    set_test_target(project, "mastodon", {"token_env": "DRILL_MASTODON_TOKEN"})
+    config = load_config(project)
+    content = load_or_raise(config)
+    engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    for now in INSTANTS:
+        outbox.enqueue(engine, Plan.at(content, now), config)
+    assert DRILL not in {row["alert_id"] for row in outbox.rows(engine)}
+    assert {row["alert_id"] for row in outbox.rows(engine)}  # the fixture's real alerts were queued
+    engine.dispose()
+
+
+def test_a_drill_whose_cap_messages_went_out_may_be_deleted_afterwards(project, cli):
+    """Only CAP messages of status Exercise were published: deleting the drill is no error (a real
+    alert's deletion still is, see test_cap.py)."""
+    from alertcast.pipeline import build
+
+    write_drill(project, "exercise")
+    config = load_config(project)
+    first = build(config, datetime(2026, 3, 11, 0, 0, tzinfo=CST), config.output_dir, with_site=False)
+    assert f"cap/{DRILL}.xml" in first.files
+    for lang in ("zh", "en"):
+        (project / "content" / "alerts" / f"{DRILL}.{lang}.md").unlink()
+    result = cli("check", "-p", project)
+    assert result.exit_code == 0, result.output
+    assert DRILL not in result.output
