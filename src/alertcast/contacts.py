@@ -118,7 +118,7 @@ def normalise(kind: str, text: str) -> str:
         local, _, host = unicodedata.normalize("NFKC", text).strip().partition("@")
         return f"{local.lower()}@{normalise_domain(host)}"
     if kind == "phone":
-        return "+" + re.sub(r"\D", "", text)
+        return "+" + re.sub(r"\D", "", text, flags=re.ASCII)
     return normalise_handle(kind, text)
 
 
@@ -132,7 +132,7 @@ def parse(text: str) -> dict[str, Any]:
         t, low = t[7:], low[7:]
     if low.startswith("tel:"):
         t = t[4:]
-    if re.fullmatch(r"\+?[\d\s().-]{6,}", t) and 6 <= len(re.sub(r"\D", "", t)) <= 15:
+    if re.fullmatch(r"\+?[\d\s().-]{6,}", t, re.ASCII) and 6 <= len(re.sub(r"\D", "", t, flags=re.ASCII)) <= 15:
         return {"kind": "phone", "value": normalise("phone", t)}
     if re.fullmatch(r"0x[0-9a-fA-F]{40}", t):
         return {"kind": "address", "value": t.lower()}
@@ -305,10 +305,10 @@ def _domain_lookalike(host: str, shown: str, channels: list[dict], names: list[s
             if reason:
                 if position == "subdomain" and reason[0] != "subdomain":
                     reason.append("subdomain")
-                return [_nearest(domains, label)], punycode + confusable + reason
+                return [_registered(domains)], punycode + confusable + reason
     return [], []
 
 
-def _nearest(domains: list[dict], label: str) -> dict:
+def _registered(domains: list[dict]) -> dict:
     """The official domain a look-alike imitates: the registered one (the shortest)."""
     return min(domains, key=lambda c: (len(c["value"]), c["value"]))

@@ -266,14 +266,14 @@
         var reason = label === name ? [position] : why ? [why] : bare(label).indexOf(name) >= 0 ? ["added_words"] : [];
         if (reason.length) {
           if (position === "subdomain" && reason[0] !== "subdomain") reason.push("subdomain");
-          return [[nearest(domains)], punycode.concat(confusable, reason)];
+          return [[registered(domains)], punycode.concat(confusable, reason)];
         }
       }
     }
     return [[], []];
   }
 
-  function nearest(domains) {
+  function registered(domains) {
     return domains.slice().sort(function (a, b) {
       return a.value.length - b.value.length || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
     })[0];
