@@ -216,3 +216,19 @@ def test_the_official_channels_page_is_made_from_the_data_in_each_language(site_
             assert channel.value in page
             assert html.escape(channel.used_for[lang], quote=False) in page
         assert 'href="../verify/"' in page
+
+
+@pytest.mark.parametrize("make", ["fifo", "folder", "link"])
+def test_a_data_file_that_is_no_plain_file_is_refused_without_blocking(bundled, make):
+    import os
+
+    path = bundled / "content" / "official-channels.yml"
+    path.unlink()
+    if make == "fifo":
+        os.mkfifo(path)
+    elif make == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to("/etc/passwd")
+    problems = "\n".join(_problems(bundled))
+    assert "content/official-channels.yml:1:1: error:" in problems, problems

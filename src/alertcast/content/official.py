@@ -9,6 +9,7 @@ scam indicator of any alert must not also be listed here.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,13 +46,17 @@ def load_official(content_dir: Path, languages: tuple[str, ...], shown: str) -> 
     """The data file's channels, and a problem at its line for each entry that is wrong (the
     entry is left out). No file: no channels, no problem."""
     path = content_dir / DATA_FILE
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:  # never through a link, and never blocking on a named pipe a pull request put there
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         return Official(shown=shown), []
     except OSError as exc:
         return Official(shown=shown), [Problem(shown, 1, 1, "error", f"cannot be read: {exc.strerror}",
                                                "make it a readable regular file")]
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return Official(shown=shown), [Problem(shown, 1, 1, "error", "is not a regular file",
+                                               "make it a plain YAML file")]
     with os.fdopen(fd, "rb") as fh:
         raw = fh.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
