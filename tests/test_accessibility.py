@@ -13,10 +13,10 @@ from test_site import browser, bundled_plan, bundled_served, bundled_site  # noq
 #: axe-core from npm, installed by scripts/test.
 AXE = Path(__file__).resolve().parents[1] / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 #: One page of each kind: home, alerts index, a category listing, a live, an expired and a
-#: withdrawn alert, the guides index, a guide, a plain page and the 404 page.
+#: withdrawn alert, the guides index, a guide, a plain page, the Verify page and the 404 page.
 PAGES = ["", "alerts/", "alerts/category/phishing/", "alerts/fake-support-telegram/",
          "alerts/fake-airdrop-claim/", "alerts/fake-staking-extension-report/", "guides/",
-         "guides/backup-recovery-phrase/", "official-channels/", "404.html"]
+         "guides/backup-recovery-phrase/", "official-channels/", "verify/", "404.html"]
 
 
 def _violations(page) -> list[str]:

@@ -186,6 +186,7 @@ def last_good(project: str, ref: str, max_commits: int) -> None:
 # Command groups live next to the library code they drive.
 from .broadcast.commands import outbox_group, posts_group  # noqa: E402
 from .cli_outputs import COMMANDS as _output_commands  # noqa: E402
+from .cli_verify import verify as _verify_command  # noqa: E402
 from .daemon.cli import register as _register_daemon  # noqa: E402
 
 for _command in _output_commands:
@@ -195,6 +196,7 @@ main.add_command(outbox_group)
 from .broadcast.rehearse_command import rehearse as _rehearse  # noqa: E402
 
 main.add_command(_rehearse)
+main.add_command(_verify_command)
 _register_daemon(main)
 
 if __name__ == "__main__":  # pragma: no cover

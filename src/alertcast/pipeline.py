@@ -33,6 +33,7 @@ from .render.cap import INDEX_PATH, archive_paths, render_cap
 from .render.feeds import render_feeds
 from .render.indicators import render_indicators
 from .render.memo import memo
+from .render.official import OFFICIAL_PATH, render_official
 from .scratch import SITE_STAGE, sweep
 
 log = logging.getLogger("alertcast.publish")
@@ -79,6 +80,7 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
         out.update(render_banners(plan, config, signing.key_id(signing_key) if signing_key else None))
         out.update(render_cap(plan, config, cap_archive))
         out.update(render_indicators(plan))
+        out.update(render_official(plan, config, signing.key_id(signing_key) if signing_key else None))
     if signing_key is not None:
         kid = signing.key_id(signing_key)
         for path, data in out.items():  # messages from the archive are signed already
@@ -87,6 +89,8 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
         for lang in config.languages:
             path = banner_path(lang)
             out[path + ".sig"] = signing.sign(signing_key, out[path])
+        if OFFICIAL_PATH in out:
+            out[OFFICIAL_PATH + ".sig"] = signing.sign(signing_key, out[OFFICIAL_PATH])
         out[signing.PUBLIC_KEY_PATH] = signing.public_pem(signing_key)
     return dict(sorted(out.items()))
 

@@ -42,6 +42,7 @@ from .models import (
     Update,
 )
 from ..timefmt import editor_time, suggest
+from .official import DATA_FILE as OFFICIAL_FILE, cross_check, load_official
 from .parsecache import PARSED, ParseCache
 from .source import SourceFile
 
@@ -414,10 +415,13 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
         else:
             pages.append(_joined(cache, "page", sources,
                                  lambda i=item_id, s=sources: Page(i, {x.lang: _text(x) for x in s})))
-    content = Content(content_dir, tuple(alerts), tuple(guides), tuple(pages), committed_at(content_dir))
+    official, found = load_official(content_dir, config.languages, shown_in(os.path.join(content_dir, OFFICIAL_FILE)))
+    problems += found
+    content = Content(content_dir, tuple(alerts), tuple(guides), tuple(pages), committed_at(content_dir), official)
     from .lint import lint  # cross-file rules need the whole set
 
     problems += lint(content, files, config, cache, budget)
+    problems += cross_check(content, files)
     return Loaded(content, sorted(set(problems)), complete)
 
 

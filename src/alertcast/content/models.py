@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 
+from .official import Official
+
 
 class Severity(str, Enum):
     info = "info"
@@ -205,6 +207,8 @@ class Content:
     committed_at: datetime | None = None
     """When the commit these files come from was made (None outside git). An alert merged with a
     `publish_at` or `updated_at` already past takes effect at the merge, not at that time."""
+    official: Official = field(default_factory=Official)
+    """The official channels (content/official-channels.yml); empty without that file."""
 
     def alert(self, alert_id: str) -> Alert:
         return next(a for a in self.alerts if a.id == alert_id)

@@ -31,13 +31,13 @@ from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page
 from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
 from ..scratch import SITE_STAGE, scratch
-from . import search
+from . import search, verify_page
 from .labels import WORDS as SHARED_WORDS
 from .labels import category as category_label
 from .labels import severity as severity_label
 from .labels import colon as _colon
 
-PAGE_ORDER = ("faq", "official-channels", "report-a-scam")
+PAGE_ORDER = ("faq", "official-channels", "verify", "report-a-scam")
 #: Linked from every page's footer: where readers check a contact and report a scam.
 FOOTER_PAGES = ("official-channels", "report-a-scam")
 SITE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
@@ -289,6 +289,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     # third-party site. docs/site.md credits Material.
     extra.setdefault("generator", False)
     extra["alertcast"] = {"announce": announcement(plan, config, lang), "languages": alternates, "footer": footer,
+                          "verify": verify_page.settings(plan, config, lang, base),
                           "feeds": [{"type": kind, "title": f"{w['alerts']} ({name})",
                                      "href": f"{base}feeds/alerts.{lang}.{suffix}"} for kind, name, suffix in FEEDS]}
     # The 404 page, in every language (this one first): the root 404.html is what a static host
@@ -418,8 +419,9 @@ def announcement(plan: Plan, config: Config, lang: str) -> dict | None:
         return None
     alert = max(plan.live, key=lambda a: (a.severity.rank, a.changed_at, a.id))
     label = severity_label(alert.severity.value, lang)
-    return {"id": alert.id, "severity": alert.severity.value, "label": label,
-            "title": text(alert.text(lang, config.default_lang).title), "url": f"alerts/{alert.id}/"}
+    found = {"id": alert.id, "severity": alert.severity.value, "label": label,
+             "title": text(alert.text(lang, config.default_lang).title), "url": f"alerts/{alert.id}/"}
+    return {**found, "verify": verify_page.announce_link(found, plan, lang)}
 
 
 def _page_title(path: Path, page_id: str) -> dict[str, str]:
@@ -436,6 +438,7 @@ def stage(plan: Plan, config: Config, lang: str, docs: Path) -> None:
     guides = {g.id: g for g in plan.content.guides}
     for page in plan.content.pages:
         text = _home(page, plan, config, lang, targets) if page.id == "index" else _page(page, config, lang, targets)
+        text = verify_page.page_text(page.id, text, plan, config, lang)
         _write(docs / f"{page.id}.md", text)
     for guide in plan.content.guides:
         _write(docs / "guides" / f"{guide.id}.md", _guide(guide, plan, config, lang, guides, targets))
@@ -688,6 +691,7 @@ def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str
         lines += [f'!!! note "{w["expired"]}"', "", _indented(w["expired_note"].format(
             when=_time(alert.expires_at, config))), ""]
     lines += [f"{_badge(alert, lang)} {_meta(alert, plan, config, lang, '')}", "", text(written.summary), ""]
+    lines += verify_page.alert_tip(alert, plan, lang)
     body = LEADING_H1.sub("", written.body)  # the generated heading replaces a leading one
     lines += [targets.retarget(body, "alerts").strip(), ""]
     ind = alert.indicators

@@ -1,0 +1,207 @@
+"""The official channels as data: `content/official-channels.yml`, beside the page it fills.
+
+One list makes the official-channels page's tables (in each language), `/api/v1/official.json`
+and the Verify page's answers, so they cannot disagree. Each value must be written in its one
+normal form (contacts.normalise): lower-case handles with their `@`, domains in punycode. A
+scam indicator of any alert must not also be listed here.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import yamlsource
+from ..contacts import KINDS, normalise
+from ..problems import Problem
+
+DATA_FILE = "official-channels.yml"
+#: Keys of each channel; `for` is required in every language.
+CHANNEL_KEYS = ("kind", "value", "for", "never")
+MAX_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Channel:
+    kind: str
+    value: str
+    used_for: dict[str, str]  # lang -> what it is for
+    never: dict[str, str]  # lang -> what it never does ({} when not said)
+    line: int = field(default=1, compare=False)  # where it is in the data file
+
+
+@dataclass(frozen=True)
+class Official:
+    names: tuple[str, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    shown: str = DATA_FILE  # the data file as problems name it
+
+    def __bool__(self) -> bool:
+        return bool(self.channels)
+
+
+def load_official(content_dir: Path, languages: tuple[str, ...], shown: str) -> tuple[Official, list[Problem]]:
+    """The data file's channels, and a problem at its line for each entry that is wrong (the
+    entry is left out). No file: no channels, no problem."""
+    path = content_dir / DATA_FILE
+    try:  # never through a link, and never blocking on a named pipe a pull request put there
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return Official(shown=shown), []
+    except OSError as exc:
+        return Official(shown=shown), [Problem(shown, 1, 1, "error", f"cannot be read: {exc.strerror}",
+                                               "make it a readable regular file")]
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return Official(shown=shown), [Problem(shown, 1, 1, "error", "is not a regular file",
+                                               "make it a plain YAML file")]
+    with os.fdopen(fd, "rb") as fh:
+        raw = fh.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        return Official(shown=shown), [Problem(shown, 1, 1, "error", f"is larger than {MAX_BYTES // 1024} KB",
+                                               "list only the official channels here")]
+    try:
+        data, positions = yamlsource.load(raw.decode("utf-8"), aliases=False)
+    except UnicodeDecodeError:
+        return Official(shown=shown), [Problem(shown, 1, 1, "error", "is not UTF-8 text", "save it as UTF-8")]
+    except yamlsource.YamlSyntaxError as exc:
+        return Official(shown=shown), [Problem(shown, exc.position.line, exc.position.col, "error",
+                                               f"is not valid YAML: {exc}", exc.hint or "fix the YAML syntax")]
+    problems: list[Problem] = []
+
+    def at(key: tuple, level: str, message: str, hint: str) -> None:
+        pos = yamlsource.position_of(positions, key)
+        problems.append(Problem(shown, pos.line, pos.col, level, message, hint))
+
+    if not isinstance(data, dict):
+        at((), "error", "must be a mapping with 'names' and 'channels'", "see docs/content.md, Official channels")
+        return Official(shown=shown), problems
+    for key in data:
+        if key not in ("names", "channels"):
+            at((key,), "error", f"unknown key '{key}'", "use 'names' and 'channels' only")
+    names = data.get("names") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        at(("names",), "error", "'names' must be a list of names", "write e.g. names: [alertcast]")
+        names = []
+    channels: list[Channel] = []
+    for index, item in enumerate(data.get("channels") or []):
+        channel = _channel(item, index, languages, at)
+        if channel is not None:
+            line = yamlsource.position_of(positions, ("channels", index)).line
+            channels.append(Channel(channel.kind, channel.value, channel.used_for, channel.never, line))
+    seen: dict[tuple[str, str], int] = {}
+    for channel in channels:
+        if (channel.kind, channel.value) in seen:
+            problems.append(Problem(shown, channel.line, 1, "error",
+                                    f"{channel.kind} '{channel.value}' is listed twice (also on line "
+                                    f"{seen[(channel.kind, channel.value)]})", "delete one of the two entries"))
+        seen.setdefault((channel.kind, channel.value), channel.line)
+    return Official(tuple(n.strip().lower() for n in names), tuple(channels), shown), problems
+
+
+def _channel(item: object, index: int, languages: tuple[str, ...], at) -> Channel | None:  # type: ignore[no-untyped-def]
+    key = ("channels", index)
+    if not isinstance(item, dict):
+        at(key, "error", "each channel must be a mapping with kind, value and for",
+           "write e.g. - kind: telegram, value: '@name', for: {zh: ..., en: ...}")
+        return None
+    for name in item:
+        if name not in CHANNEL_KEYS:
+            at(key + (name,), "error", f"unknown key '{name}' in a channel", "use kind, value, for and never")
+    kind, value = item.get("kind"), item.get("value")
+    if kind not in KINDS:
+        at(key + ("kind",), "error", f"kind '{kind}' is not one alertcast knows", f"use one of: {', '.join(KINDS)}")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        at(key + ("value",), "error", "value is missing or not text", "write the handle, domain, address or URL")
+        return None
+    try:
+        normal = normalise(kind, value)
+    except ValueError as exc:
+        at(key + ("value",), "error", f"{kind} value is not valid: {exc}", "write it as readers would type it")
+        return None
+    if normal != value:
+        at(key + ("value",), "error", f"{kind} '{value}' is not in its normal form",
+           f"write it as '{normal}' (lower case, domains in punycode, handles with their @)")
+        return None
+    texts = {}
+    for name in ("for", "never"):
+        given = item.get(name) or {}
+        if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
+            at(key + (name,), "error", f"'{name}' must give a text per language",
+               "write e.g. for: {zh: 官方频道, en: Official channel}")
+            given = {}
+        texts[name] = {lang: given[lang].strip() for lang in languages if isinstance(given.get(lang), str)}
+    missing = [lang for lang in languages if not texts["for"].get(lang)]
+    if missing:
+        at(key + ("for",), "error", f"'for' has no text in {', '.join(missing)}",
+           "say in each language what this channel is for")
+    return Channel(kind, value, texts["for"], texts["never"])
+
+
+def as_data(official: Official) -> dict:
+    """The channels as official.json lists them (and as contacts.check reads them)."""
+    return {"names": list(official.names),
+            "channels": [{"kind": c.kind, "value": c.value, "for": c.used_for, "never": c.never}
+                         for c in official.channels]}
+
+
+def indicator_text(kind: str, value: str) -> str | None:
+    """A scam indicator as a reader would paste it (None for an address: never a channel of ours)."""
+    if kind == "domains":
+        return value.replace("[.]", ".")
+    if kind == "handles":
+        platform, _, name = value.partition(":")
+        host = {"telegram": "t.me", "x": "x.com"}.get(platform.strip().lower())
+        return f"{host}/{name.strip().lstrip('@')}" if host else name.strip()
+    return None
+
+
+def cross_check(content, files: list) -> list[Problem]:  # type: ignore[no-untyped-def]
+    """An error for a scam indicator that is one of our channels, and a warning for one that
+    imitates one of our channels while the alert's text never names the channel it imitates
+    (readers comparing the two need to be told which is ours)."""
+    from ..contacts import check
+
+    official = content.official
+    if not official:
+        return []
+    data = as_data(official)
+    problems: list[Problem] = []
+    sources = {(s.section, s.stem, s.lang): s for s in files}
+    for alert in content.alerts:
+        if alert.is_withdrawn:
+            continue
+        texts = [(sources.get(("alerts", t.source.name.split(".")[0], lang)), t) for lang, t in alert.texts.items()]
+        for kind, value in alert.indicators.in_order():
+            pasted = indicator_text(kind, value)
+            if pasted is None:
+                continue
+            verdict = check(pasted, data, {})
+            index = getattr(alert.indicators, kind).index(value)
+            for source, text in texts[:1] if verdict["verdict"] == "official" else texts:
+                if source is None:
+                    continue
+                if verdict["verdict"] == "official":
+                    channel = verdict["channels"][0]
+                    problems.append(source.problem(("scam_indicators", kind, index), "error",
+                                                   f"scam indicator '{value}' is our official {channel['kind']} "
+                                                   f"'{channel['value']}' ({official.shown}:{_line(official, channel)})",
+                                                   "remove it from the alert, or from the official channels if it is "
+                                                   "no longer ours"))
+                elif verdict["verdict"] == "lookalike":
+                    imitated = verdict["channels"][0]["value"]
+                    said = (text.title + " " + text.summary + " " + text.body).lower()
+                    if imitated.lower() not in said:
+                        problems.append(source.problem(
+                            ("scam_indicators", kind, index), "warning",
+                            f"scam indicator '{value}' imitates our official {verdict['channels'][0]['kind']} "
+                            f"'{imitated}' ({', '.join(verdict['reasons'])}), but the alert does not name it",
+                            f"say in the text that ours is '{imitated}', so readers can tell them apart"))
+    return problems
+
+
+def _line(official: Official, channel: dict) -> int:
+    return next((c.line for c in official.channels if (c.kind, c.value) == (channel["kind"], channel["value"])), 1)

@@ -1,0 +1,234 @@
+"""`alertcast verify`, the matching it shares with the Verify page, official.json, and what
+`check` says about the official channels."""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+
+import jsonschema
+import pytest
+
+from alertcast import pipeline, signing
+from alertcast.config import load_config
+from alertcast.contacts import check, skeleton
+from alertcast.content.loader import load_content, load_or_raise
+from alertcast.plan import Plan
+from alertcast.render.indicators import INDICATORS_PATH, render_indicators
+from alertcast.render.official import OFFICIAL_PATH, SCHEMA_PATH, render_official
+from conftest import REPO
+from verify_table import PINNED, TABLE, target
+
+
+@pytest.fixture(scope="module")
+def bundled_docs():
+    config = load_config(REPO)
+    plan = Plan.at(load_or_raise(config), PINNED)
+    return (json.loads(render_official(plan, config)[OFFICIAL_PATH]),
+            json.loads(render_indicators(plan)[INDICATORS_PATH]))
+
+
+@pytest.mark.parametrize("text,verdict,expected,reasons", TABLE, ids=[row[0] for row in TABLE])
+def test_the_cli_answers_each_row_of_the_shared_table(cli, text, verdict, expected, reasons):
+    result = cli("verify", "--json", "--now", PINNED.isoformat(), "-p", REPO, text)
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert (answer["verdict"], target(answer), tuple(answer["reasons"])) == (verdict, expected, tuple(reasons))
+
+
+def test_the_table_is_large_and_covers_every_verdict_and_reason():
+    assert len(TABLE) >= 40
+    assert {row[1] for row in TABLE} == {"official", "scam", "lookalike", "unknown"}
+    from alertcast.contacts import REASONS
+
+    assert {reason for row in TABLE for reason in row[3]} == set(REASONS)
+
+
+def test_the_text_answer_says_which_channel_is_imitated_and_why_in_each_language(cli):
+    en = cli("verify", "--lang", "en", "--now", PINNED.isoformat(), "-p", REPO, "@alertcast_exampIe").output
+    assert en.startswith("lookalike: ")
+    assert "@alertcast_example" in en and "U+0049" in en and "never messages you first" in en
+    zh = cli("verify", "--now", PINNED.isoformat(), "-p", REPO, "t.me/ExampleTicketBot").output
+    assert zh.startswith("scam: ") and "(fake-support-telegram)" in zh and "官方客服永远不会主动私信你" in zh
+
+
+def test_skeletons_come_from_unicodes_confusables():
+    assert skeleton("walIet") == skeleton("wallet") == skeleton("wаllet")  # Latin capital I, Cyrillic а
+    assert skeleton("0") == skeleton("O") and skeleton("rn") == "m"
+    assert skeleton("ｗａｌｌｅｔ") == "wallet"
+
+
+def test_official_json_is_signed_like_the_banner_and_valid_against_its_schema(bundled_docs):
+    config = load_config(REPO)
+    key = signing.parse_private_key(signing.generate().private_pem.decode())
+    out = pipeline.render_outputs(Plan.at(load_or_raise(config), PINNED), config, key)
+    doc = json.loads(out[OFFICIAL_PATH])
+    jsonschema.validate(doc, json.loads(out[SCHEMA_PATH]))
+    assert doc["key_id"] == signing.key_id(key)
+    assert signing.verify(out[signing.PUBLIC_KEY_PATH], out[OFFICIAL_PATH], out[OFFICIAL_PATH + ".sig"])
+    assert not signing.verify(out[signing.PUBLIC_KEY_PATH], out[OFFICIAL_PATH].replace(b"alertcast_example", b"alertcast_exampIe"),
+                              out[OFFICIAL_PATH + ".sig"])
+    unsigned = json.loads(pipeline.render_outputs(Plan.at(load_or_raise(config), PINNED), config)[OFFICIAL_PATH])
+    jsonschema.validate(unsigned, json.loads(out[SCHEMA_PATH]))
+    assert unsigned["key_id"] is None and OFFICIAL_PATH + ".sig" not in pipeline.render_outputs(
+        Plan.at(load_or_raise(config), PINNED), config)
+    kinds = {(c["kind"], c["value"]) for c in doc["channels"]}
+    assert {("telegram", "@alertcast_example"), ("domain", "help.alertcast.example"),
+            ("email", "support@alertcast.example")} <= kinds
+    assert doc["pages"]["verify"] == {"zh": "https://help.alertcast.example/verify/",
+                                      "en": "https://help.alertcast.example/en/verify/"}
+
+
+def _data_file(bundled, text: str) -> None:
+    (bundled / "content" / "official-channels.yml").write_text(text, encoding="utf-8")
+
+
+def _problems(bundled):
+    _content, problems = load_content(load_config(bundled))
+    return [str(p) for p in problems]
+
+
+CHANNEL = "  - kind: {kind}\n    value: {value}\n    for: {{zh: 官方, en: Official}}\n"
+
+
+@pytest.mark.parametrize("kind,value,fix", [
+    ("telegram", "'@Alertcast_Example'", "'@alertcast_example'"),
+    ("telegram", "alertcast_example", "'@alertcast_example'"),
+    ("domain", "Help.Alertcast.Example.", "'help.alertcast.example'"),
+    ("domain", "钱包.example", "'xn--uir314m.example'"),
+    ("email", "Support@ALERTCAST.example", "'support@alertcast.example'"),
+])
+def test_check_wants_each_value_in_its_normal_form_at_its_line(bundled, kind, value, fix):
+    _data_file(bundled, "names: [alertcast]\nchannels:\n" + CHANNEL.format(kind=kind, value=value))
+    problems = _problems(bundled)
+    assert any(p.startswith("content/official-channels.yml:4:") and "normal form" in p and f"write it as {fix}" in p
+               for p in problems), problems
+
+
+def test_check_refuses_an_unknown_kind_a_missing_translation_and_a_duplicate(bundled):
+    _data_file(bundled, "channels:\n" + CHANNEL.format(kind="myspace", value="x")
+               + "  - kind: x\n    value: '@alertcast_example'\n    for: {zh: 官方}\n"
+               + CHANNEL.format(kind="domain", value="alertcast.example")
+               + CHANNEL.format(kind="domain", value="alertcast.example"))
+    problems = "\n".join(_problems(bundled))
+    assert "official-channels.yml:2:5: error: kind 'myspace' is not one alertcast knows" in problems
+    assert "official-channels.yml:7:5: error: 'for' has no text in en" in problems
+    assert "official-channels.yml:11:1: error: domain 'alertcast.example' is listed twice (also on line 8)" in problems
+
+
+def test_check_refuses_a_data_file_that_is_not_yaml(bundled):
+    _data_file(bundled, "channels: [\n")
+    problems = _problems(bundled)
+    assert any(p.startswith("content/official-channels.yml:") and "error" in p for p in problems), problems
+
+
+def test_check_refuses_a_scam_indicator_that_is_an_official_channel(bundled):
+    alert = bundled / "content" / "alerts" / "fake-support-telegram.en.md"
+    for path in (alert, alert.with_name("fake-support-telegram.zh.md")):
+        path.write_text(path.read_text(encoding="utf-8").replace('"telegram:@example_support"',
+                                                                 '"telegram:@alertcast_example"'), encoding="utf-8")
+    problems = "\n".join(_problems(bundled))
+    assert ("content/alerts/fake-support-telegram.zh.md:15:13: error: scam indicator 'telegram:@alertcast_example' is "
+            "our official telegram '@alertcast_example'") in problems, problems
+
+
+def test_check_warns_when_an_indicator_imitates_an_official_channel_the_alert_does_not_name(bundled):
+    alert = bundled / "content" / "alerts" / "fake-support-telegram.en.md"
+    for path in (alert, alert.with_name("fake-support-telegram.zh.md")):
+        path.write_text(path.read_text(encoding="utf-8").replace('"telegram:@example_support"',
+                                                                 '"telegram:@alertcast_exampIe"'), encoding="utf-8")
+    problems = "\n".join(_problems(bundled))
+    assert ("content/alerts/fake-support-telegram.en.md:15:13: warning: scam indicator 'telegram:@alertcast_exampIe' "
+            "imitates our official telegram '@alertcast_example' (confusable), but the alert does not name it") in problems
+    text = alert.read_text(encoding="utf-8")
+    alert.write_text(text.replace("## How to tell", "Ours is `@alertcast_example`.\n\n## How to tell", 1), encoding="utf-8")
+    problems = "\n".join(_problems(bundled))
+    assert "fake-support-telegram.en.md:15:13: warning: scam indicator" not in problems
+    assert "fake-support-telegram.zh.md:15:13: warning: scam indicator" in problems
+
+
+def test_without_the_data_file_nothing_changes(bundled):
+    (bundled / "content" / "official-channels.yml").unlink()
+    config = load_config(bundled)
+    plan = Plan.at(load_or_raise(config), PINNED)
+    assert render_official(plan, config) == {}
+    assert check("@alertcast_example", {}, {})["verdict"] == "unknown"
+
+
+def test_the_cli_says_what_is_missing_without_a_data_file(bundled, cli):
+    (bundled / "content" / "official-channels.yml").unlink()
+    result = cli("verify", "-p", bundled, "@x")
+    assert result.exit_code == 1 and "official-channels.yml lists no official channels" in result.output
+    assert "Traceback" not in result.output
+    shutil.rmtree(bundled / "content")
+    result = cli("verify", "-p", bundled, "@x")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_the_vendored_confusables_are_what_the_script_makes_from_unicodes_data():
+    import importlib.util
+
+    from alertcast.contacts import CONFUSABLES_FILE
+
+    spec = importlib.util.spec_from_file_location("confusables_script", REPO / "scripts" / "confusables.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert json.loads(CONFUSABLES_FILE.read_text(encoding="utf-8")) == script.table()
+    assert script.table()["а"] == "a" and script.table()["I"] == "l"  # Cyrillic а; Latin capital I
+
+
+@pytest.fixture(scope="module")
+def site_before_the_incident(tmp_path_factory):
+    """The bundled site at 2026-11-19 noon, when the bar shows the fake-support alert."""
+    from datetime import datetime
+
+    from alertcast.render.site import build_site
+
+    dest = tmp_path_factory.mktemp("verify-links")
+    config = load_config(REPO)
+    build_site(Plan.at(load_or_raise(config), datetime.fromisoformat("2026-11-19T12:00:00+08:00")), config, dest)
+    return dest
+
+
+def test_home_fake_support_alerts_and_their_announcement_link_to_verify(site_before_the_incident):
+    site = site_before_the_incident
+    for prefix, name in (("", "核验"), ("en/", "Verify")):
+        home = (site / prefix / "index.html").read_text(encoding="utf-8")
+        assert 'href="verify/"' in home
+        alert = (site / prefix / "alerts" / "fake-support-x-wechat" / "index.html").read_text(encoding="utf-8")
+        assert 'href="../../verify/"' in alert
+        other = (site / prefix / "alerts" / "address-poisoning" / "index.html").read_text(encoding="utf-8")
+        assert "verify/" not in other.split('class="md-content"', 1)[1].split("md-footer", 1)[0]
+        bar = alert.split('class="md-banner', 1)[1].split("</aside>", 1)[0]
+        assert 'data-alert-id="fake-support-telegram"' in bar
+        assert 'class="alertcast-announce alertcast-announce-verify" href="../../verify/"' in bar and name in bar
+        verify = (site / prefix / "verify" / "index.html").read_text(encoding="utf-8")
+        assert 'id="alertcast-verify-input"' in verify and "assets/alertcast/verify.js" in verify
+
+
+def test_the_official_channels_page_is_made_from_the_data_in_each_language(site_before_the_incident):
+    config = load_config(REPO)
+    official = load_or_raise(config).official
+    for prefix, lang in (("", "zh"), ("en/", "en")):
+        page = (site_before_the_incident / prefix / "official-channels" / "index.html").read_text(encoding="utf-8")
+        for channel in official.channels:
+            assert channel.value in page
+            assert html.escape(channel.used_for[lang], quote=False) in page
+        assert 'href="../verify/"' in page
+
+
+@pytest.mark.parametrize("make", ["fifo", "folder", "link"])
+def test_a_data_file_that_is_no_plain_file_is_refused_without_blocking(bundled, make):
+    import os
+
+    path = bundled / "content" / "official-channels.yml"
+    path.unlink()
+    if make == "fifo":
+        os.mkfifo(path)
+    elif make == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to("/etc/passwd")
+    problems = "\n".join(_problems(bundled))
+    assert "content/official-channels.yml:1:1: error:" in problems, problems
