@@ -18,6 +18,8 @@ import regex
 from twitter_text import extract_urls_with_indices, parse_tweet
 from twitter_text.parse_tweet import config as twitter_config
 
+from . import weibo
+
 _GRAPHEME = regex.compile(r"\X")
 
 X_URL_WEIGHT = 23
@@ -100,6 +102,7 @@ RULES: dict[str, Rule] = {
     "matrix": Rule("matrix", 16000, len, "characters"),
     "webhook": Rule("webhook", 16000, len, "characters"),
     "email": Rule("email", 16000, len, "characters"),  # the subject has its own display limit (render/mail.py)
+    "weibo": Rule("weibo", weibo.LIMIT, weibo.count, weibo.UNIT),
 }
 
 

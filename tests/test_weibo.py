@@ -1,0 +1,267 @@
+"""The `weibo` channel: Weibo's length rule, its check rules, and `2/statuses/share` driven through
+the outbox and dispatcher against a local fake that answers as Weibo's API documentation says."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from alertcast.broadcast import outbox
+from alertcast.problems import ContentError
+from alertcast.render import length, posts, weibo
+from alertcast.state import open_store
+from conftest import NOW
+from fakes.weibo import FakeWeibo
+from social_support import ChannelWorld, route_alert_to
+
+ALERT = "live-phishing"
+TOKEN = "2.00WEIBO-SECRET-TOKEN-7f3a9c"
+RIP = "117.50.1.20"
+
+
+class World(ChannelWorld):
+    def __init__(self, project: Path, tmp_path: Path, extra: dict | None = None):
+        self.project = project
+        self.fake = FakeWeibo(token=TOKEN)
+        self.env = {"TEST_WEIBO_TOKEN": TOKEN}
+        path = project / "mkdocs.yml"
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw["extra"]["alertcast"]["channels"] = {"weibo": {
+            "base_url": self.fake.url, "safe_domain": "fixture.example", "rip": RIP,
+            "token_env": "TEST_WEIBO_TOKEN", "max_tries": 3, **(extra or {})}}
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        route_alert_to(project, ALERT, ["weibo"])
+        self.engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+        try:
+            self.reload()
+        except ContentError:  # a test of a bad setting: `alertcast check` says what is wrong
+            pass
+
+    def everything_said(self, report) -> str:
+        return json.dumps([self.rows(), report.lines], default=str, ensure_ascii=False)
+
+    def alert(self, alert_id=ALERT):
+        return next(a for a in self.content.alerts if a.id == alert_id)
+
+
+@pytest.fixture
+def make_world(project, tmp_path):
+    made = []
+
+    def make(extra=None):
+        made.append(World(project, tmp_path, extra))
+        return made[-1]
+
+    yield make
+    for w in made:
+        w.fake.close()
+
+
+# -- the length rule ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("", 0),
+    ("钓鱼网站冒充钱包", 8),  # a Chinese character is one
+    ("ab", 1), ("abc", 2),  # two Latin characters are one, and a half rounds up
+    ("我司CEO与我司吉祥物...好大一坨！", 16),
+    ("🚨", 2),  # outside the BMP: two UTF-16 units, two characters
+    ("é", 1),  # U+00E9 is a half, rounded up
+    ("https://help.fixture.example/alerts/live-phishing/", 10),  # a link is a t.cn link: 20 halves
+    ("见 https://help.fixture.example/alerts/live-phishing/ 。", 13),  # 1 + (1 + 20 + 1 halves) + 1
+    ("https://help.fixture.example/" + "a" * 150, 10 + (29 + 150 - 140 + 1) // 2),  # over 140 halves: the rest counts
+])
+def test_weibo_counts_as_weibo_does(text, expected):
+    assert weibo.count(text) == expected
+    assert length.count("weibo", text) == expected
+
+
+def test_140_chinese_characters_fit_and_141_do_not():
+    rule = length.RULES["weibo"]
+    assert rule.limit == 140
+    assert rule.count("好" * 140) == 140 and rule.count("好" * 141) == 141
+    assert rule.count("a" * 280) == 140 and rule.count("a" * 281) == 141
+
+
+def test_topics_are_text_between_two_number_signs():
+    assert weibo.topics("#防诈骗# 小心") == ["#防诈骗#"]
+    assert weibo.topics("#钓鱼网站 #防诈骗") == ["#钓鱼网站 #"]  # X-style tags make a topic on Weibo
+    assert weibo.topics("一个 # 号") == []
+
+
+# -- rendering, preview, check -----------------------------------------------------------
+
+def test_the_post_is_chinese_without_topics_and_links_to_the_alert(make_world):
+    w = make_world()
+    post = posts.render(w.alert(), w.config, "weibo", "post")
+    assert post.lang == "zh" and post.limit == 140 and post.fits and not post.truncated
+    assert "#" not in post.text
+    assert post.text.splitlines()[0] == "⚠️ 钓鱼网站冒充钱包"
+    assert post.text.endswith("https://help.fixture.example/alerts/live-phishing/")
+    assert post.length == weibo.count(post.text)
+
+
+def test_posts_preview_shows_the_exact_chinese_text_with_its_weibo_length(make_world, cli):
+    w = make_world()
+    post = posts.render(w.alert(), w.config, "weibo", "post")
+    result = cli("posts", "preview", ALERT, "-p", w.project, "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert (f"-- weibo [zh] post: {post.length}/140 characters (Latin letters, digits and spaces count half, "
+            "links 10) ok") in out, out
+    for line in post.text.split("\n"):
+        assert f"   | {line}" in out
+    assert "   | 骗子搭建与官网几乎相同的网站，诱导用户输入助记词。" in out
+
+
+def test_check_refuses_a_weibo_post_over_140_with_file_and_line(make_world, cli):
+    w = make_world()
+    path = w.project / "content" / "alerts" / f"{ALERT}.zh.md"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"^summary: .*$", 'summary: "' + "千万不要在这个网站输入你的助记词。" * 9 + '"', text, count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    result = cli("check", "-p", w.project)
+    assert result.exit_code != 0
+    lines = [line for line in result.output.splitlines() if "weibo" in line]
+    assert lines and lines[0].startswith(f"content/alerts/{ALERT}.zh.md:3:1: error: the weibo post is "), lines
+    assert "as Weibo counts: characters, Latin letters, digits and spaces count half, links 10" in lines[0]
+    assert not [line for line in lines if ".en.md" in line]  # Weibo posts the Chinese text only
+    assert "Traceback" not in result.output
+
+
+def test_check_refuses_a_topic_in_the_weibo_post(make_world, cli):
+    w = make_world()
+    path = w.project / "content" / "alerts" / f"{ALERT}.zh.md"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"^summary: .*$", 'summary: "#防诈骗# 骗子搭建与官网几乎相同的网站。"', text, count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    result = cli("check", "-p", w.project)
+    assert result.exit_code != 0
+    assert (f"content/alerts/{ALERT}.zh.md:3:1: error: the weibo post has the topic #防诈骗#, and Weibo's share "
+            "API refuses a post with a #topic#") in result.output, result.output
+
+
+def test_check_refuses_a_site_url_off_the_safe_domain_naming_the_line(make_world, cli):
+    w = make_world({"safe_domain": "other.example"})
+    result = cli("check", "-p", w.project)
+    assert result.exit_code != 0
+    out = result.output
+    [line] = [line for line in out.splitlines() if "safe_domain" in line]
+    assert line.startswith("mkdocs.yml:")
+    assert ("'channels.weibo.safe_domain': site_url https://help.fixture.example/ is not on the safe domain "
+            "other.example") in line
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("extra,said", [
+    ({"rip": "192.168.1.10"}, "192.168.1.10 is not a public IP address"),
+    ({"rip": "my server"}, "'my server' is not an IP address"),
+    ({"rip": None}, "'channels.weibo.rip' is required"),
+    ({"hashtags": {"phishing": ["#防诈骗"]}}, "Weibo's share API refuses a post with a #topic#"),
+])
+def test_check_names_the_line_of_a_bad_weibo_setting(make_world, cli, extra, said):
+    w = make_world({k: v for k, v in extra.items() if v is not None})
+    if extra.get("rip", "") is None:
+        path = w.project / "mkdocs.yml"
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        del raw["extra"]["alertcast"]["channels"]["weibo"]["rip"]
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = cli("check", "-p", w.project)
+    assert result.exit_code != 0
+    assert said in result.output and "mkdocs.yml:" in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+# -- sending -----------------------------------------------------------------------------
+
+def test_one_post_with_text_rip_and_token_as_documented(make_world):
+    w = make_world()
+    assert w.enqueue() == 1
+    report = w.drain()
+    assert report.sent == 1, report.lines
+    [row] = w.rows()
+    assert row["status"] == "sent" and row["outcome"] == "posted"
+    [(sid, post)] = w.fake.posts.items()
+    assert row["remote_id"] == sid and post["text"] == row["text"] and post["rip"] == RIP
+    [req] = [r for r in w.fake.requests if r["path"] == "/2/statuses/share.json"]
+    assert req["headers"]["content-type"] == "application/x-www-form-urlencoded"
+    assert w.drain(NOW + timedelta(hours=1)).sent == 0 and len(w.fake.posts) == 1
+
+
+def test_without_a_token_the_channel_is_only_previewed(make_world):
+    w = make_world()
+    w.env = {}
+    w.reload()
+    w.enqueue()
+    report = w.drain()
+    assert report.dry_run == 1 and w.fake.posts == {} and w.rows()[0]["status"] == "previewed"
+
+
+@pytest.mark.parametrize("code,error", [(21327, "expired_token"), (21332, "invalid_access_token"),
+                                        (21315, "Token expired")])
+def test_an_expired_token_fails_saying_to_renew_it_without_leaking_it(make_world, code, error):
+    w = make_world()
+    w.fake.fail_next_code(401 if code != 21315 else 400, code, error)
+    w.enqueue()
+    report = w.drain()
+    [row] = w.rows()
+    assert row["status"] == "failed" and report.failed == 1
+    assert f"(error {code}): renew it" in row["last_error"] and "TEST_WEIBO_TOKEN" in row["last_error"]
+    assert TOKEN not in w.everything_said(report) and w.fake.posts == {}
+
+
+def test_a_token_weibo_has_expired_is_refused_by_the_fake_as_documented(make_world):
+    w = make_world()
+    w.fake.expired.add(TOKEN)
+    w.enqueue()
+    w.drain()
+    [row] = w.rows()
+    assert row["status"] == "failed" and "the access token has expired (expired_token) (error 21327)" in row["last_error"]
+
+
+@pytest.mark.parametrize("code", [10023, 10024, 10022, 20016])
+def test_a_rate_limit_pauses_the_channel_for_an_hour_then_posts_once(make_world, code):
+    w = make_world()
+    w.fake.fail_next_code(403 if code != 20016 else 400, code, "out of rate limit")
+    w.enqueue()
+    report = w.drain()
+    assert report.retrying == 1, report.lines
+    [row] = w.rows()
+    assert (outbox.as_utc(row["due_at"]) - NOW).total_seconds() == 3600
+    assert w.drain(NOW + timedelta(minutes=30)).sent == 0 and w.fake.posts == {}
+    assert w.drain(NOW + timedelta(hours=1)).sent == 1 and len(w.fake.posts) == 1
+
+
+@pytest.mark.parametrize("code", [None, 20017, 20111, 20032])
+def test_a_repeat_refusal_is_looked_up_and_found_never_posted_again(make_world, code):
+    """Weibo already has the text (an earlier attempt whose answer was lost): the share is
+    refused as a repeat (20019 from the fake itself, or another documented code), and the
+    dispatcher finds the post in the timeline, where Weibo shows its link as a t.cn link, and
+    marks the row sent with that post's id."""
+    w = make_world()
+    w.enqueue()
+    [row] = w.rows()
+    w.fake.posts["777"] = {"text": row["text"], "rip": RIP}
+    if code:
+        w.fake.fail_next_code(400, code, "repeated content")
+    report = w.drain()
+    [row] = w.rows()
+    assert row["status"] == "sent" and row["outcome"] == "found" and row["remote_id"] == "777", report.lines
+    assert list(w.fake.posts) == ["777"]
+    assert any(r["path"] == "/2/statuses/user_timeline.json" for r in w.fake.requests)
+
+
+def test_a_repeat_refusal_not_found_in_the_timeline_is_held_for_a_person(make_world):
+    w = make_world()
+    w.enqueue()
+    w.fake.fail_next_code(400, 20019, "Repeated weibo text!")
+    report = w.drain()
+    [row] = w.rows()
+    assert row["status"] == "unknown" and report.unknown == 1
+    assert "the same text was already posted (error 20019)" in row["last_error"]
+    assert "not among the account's recent posts" in row["last_error"] and "outbox resolve" in row["last_error"]
+    assert w.drain(NOW + timedelta(days=1)).sent == 0 and w.fake.posts == {}
