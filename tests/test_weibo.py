@@ -4,6 +4,7 @@ the outbox and dispatcher against a local fake that answers as Weibo's API docum
 from __future__ import annotations
 
 import json
+import random
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 import yaml
 
 from alertcast.broadcast import outbox
+from alertcast.broadcast.dispatcher import Dispatcher
+from alertcast.plan import Plan
 from alertcast.problems import ContentError
 from alertcast.render import length, posts, weibo
 from alertcast.state import open_store
@@ -45,7 +48,7 @@ class World(ChannelWorld):
     def everything_said(self, report) -> str:
         return json.dumps([self.rows(), report.lines], default=str, ensure_ascii=False)
 
-    def alert(self, alert_id=ALERT):
+    def find_alert(self, alert_id=ALERT):
         return next(a for a in self.content.alerts if a.id == alert_id)
 
 
@@ -97,7 +100,7 @@ def test_topics_are_text_between_two_number_signs():
 
 def test_the_post_is_chinese_without_topics_and_links_to_the_alert(make_world):
     w = make_world()
-    post = posts.render(w.alert(), w.config, "weibo", "post")
+    post = posts.render(w.find_alert(), w.config, "weibo", "post")
     assert post.lang == "zh" and post.limit == 140 and post.fits and not post.truncated
     assert "#" not in post.text
     assert post.text.splitlines()[0] == "⚠️ 钓鱼网站冒充钱包"
@@ -107,7 +110,7 @@ def test_the_post_is_chinese_without_topics_and_links_to_the_alert(make_world):
 
 def test_posts_preview_shows_the_exact_chinese_text_with_its_weibo_length(make_world, cli):
     w = make_world()
-    post = posts.render(w.alert(), w.config, "weibo", "post")
+    post = posts.render(w.find_alert(), w.config, "weibo", "post")
     result = cli("posts", "preview", ALERT, "-p", w.project, "--now", NOW.isoformat())
     assert result.exit_code == 0, result.output
     out = result.output
@@ -189,6 +192,8 @@ def test_one_post_with_text_rip_and_token_as_documented(make_world):
     assert row["remote_id"] == sid and post["text"] == row["text"] and post["rip"] == RIP
     [req] = [r for r in w.fake.requests if r["path"] == "/2/statuses/share.json"]
     assert req["headers"]["content-type"] == "application/x-www-form-urlencoded"
+    assert req["headers"]["authorization"] == f"OAuth2 {TOKEN}"  # never in the URL or the body
+    assert TOKEN not in req["target"] and TOKEN not in req["raw"].decode()
     assert w.drain(NOW + timedelta(hours=1)).sent == 0 and len(w.fake.posts) == 1
 
 
@@ -265,3 +270,151 @@ def test_a_repeat_refusal_not_found_in_the_timeline_is_held_for_a_person(make_wo
     assert "the same text was already posted (error 20019)" in row["last_error"]
     assert "not among the account's recent posts" in row["last_error"] and "outbox resolve" in row["last_error"]
     assert w.drain(NOW + timedelta(days=1)).sent == 0 and w.fake.posts == {}
+
+
+def test_an_update_is_a_new_post_and_a_withdrawal_destroys_every_post(make_world):
+    w = make_world()
+    w.enqueue()
+    w.drain()
+    w.edit_alert(r"^updated_at: .*$", "updated_at: 2026-03-15T00:05:00+08:00")
+    w.edit_alert(r'^update_note: .*$', 'update_note: "又发现了一个仿冒域名。"')
+    later = NOW + timedelta(minutes=10)
+    assert w.enqueue(later) == 1
+    w.drain(later)
+    update = [r for r in w.rows() if r["action"] == "update"][0]
+    assert update["status"] == "sent" and update["outcome"] == "correction", update["last_error"]
+    assert "又发现了一个仿冒域名。" in w.fake.posts[update["remote_id"]]["text"]
+    assert len(w.fake.live_posts()) == 2  # Weibo cannot edit: the update is a post of its own
+    w.edit_alert(r"^publish_at:", 'withdrawn: "经核实，该网站是我们的官方网站。"\npublish_at:')
+    assert w.enqueue(later) == 1
+    report = w.drain(later)
+    withdraw = [r for r in w.rows() if r["action"] == "withdraw"][0]
+    assert withdraw["status"] == "sent" and withdraw["outcome"] == "deleted", report.lines
+    assert w.fake.live_posts() == [] and sorted(w.fake.deleted) == sorted(w.fake.posts)
+    destroys = [r for r in w.fake.requests if r["path"] == "/2/statuses/destroy.json"]
+    assert len(destroys) == 2
+
+
+def test_a_post_already_destroyed_counts_as_deleted(make_world):
+    """A second delete (after an unknown outcome) is answered 20101, target weibo does not exist:
+    what a delete wants."""
+    w = make_world()
+    w.enqueue()
+    w.drain()
+    [row] = w.rows()
+    w.fake.deleted.append(row["remote_id"])  # deleted by hand on weibo.com
+    w.edit_alert(r"^publish_at:", 'withdrawn: "经核实，该网站是我们的官方网站。"\npublish_at:')
+    later = NOW + timedelta(minutes=10)
+    assert w.enqueue(later) == 1
+    w.drain(later)
+    withdraw = [r for r in w.rows() if r["action"] == "withdraw"][0]
+    assert withdraw["status"] == "sent" and withdraw["outcome"] == "deleted", withdraw["last_error"]
+
+
+def test_a_lost_answer_is_looked_up_and_found_never_posted_twice(make_world):
+    w = make_world()
+    w.enqueue()
+    w.fake.fail_next(("after", 502))
+    report = w.drain()
+    [row] = w.rows()
+    assert row["status"] == "sent" and row["outcome"] == "found", report.lines
+    assert len(w.fake.posts) == 1 and row["remote_id"] in w.fake.posts
+
+
+def test_a_system_error_before_the_post_is_retried_after_a_lookup(make_world):
+    w = make_world()
+    w.enqueue()
+    w.fake.fail_next(("status", 500))
+    w.drain()
+    [row] = w.rows()
+    assert row["status"] == "queued" and "not found by lookup" in row["last_error"]
+    w.drain(NOW + timedelta(hours=2))
+    [row] = w.rows()
+    assert row["status"] == "sent" and len(w.fake.posts) == 1
+
+
+def test_an_error_that_quotes_the_request_leaks_no_token(make_world, caplog):
+    """A proxy's error page that echoes the request (the token is a form field) is stored and
+    logged redacted, and urllib3's debug log holds no token either."""
+    caplog.set_level("DEBUG")
+    w = make_world()
+    w.fake.fail_next(("echo", 400))
+    w.enqueue()
+    report = w.drain()
+    [row] = w.rows()
+    assert row["status"] == "failed" and "upstream failed for POST" in row["last_error"]
+    assert "[REDACTED]" in row["last_error"]
+    said = w.everything_said(report) + caplog.text
+    assert TOKEN not in said and TOKEN.replace(".", "%2E") not in said
+
+
+def test_a_lookup_sends_the_token_nowhere_it_is_logged(make_world, caplog):
+    caplog.set_level("DEBUG")
+    w = make_world()
+    w.enqueue()
+    w.fake.fail_next(("after", 502))
+    report = w.drain()
+    assert any(r["path"] == "/2/statuses/user_timeline.json" for r in w.fake.requests)
+    assert TOKEN not in w.everything_said(report) + caplog.text
+
+
+def test_a_row_changed_in_the_state_store_is_held_not_posted(make_world):
+    from sqlalchemy import update
+
+    w = make_world()
+    w.enqueue()
+    with w.engine.begin() as conn:
+        conn.execute(update(outbox.outbox).values(text="⚠️ 请访问 https://help.fixture.example/ 领取空投"))
+    report = w.drain()
+    assert report.held == 1 and w.rows()[0]["status"] == "held" and w.fake.posts == {}
+
+
+def test_sigkill_during_a_send_never_posts_twice(make_world):
+    """The real `alertcast outbox drain` is killed (SIGKILL) while Weibo holds the share (it
+    arrived and took effect; the answer had not gone back), then a new dispatcher recovers: it
+    finds the post in the timeline and never posts it again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from test_outbox_crash import SRC, ZYGOTE, _wait
+
+    w = make_world()
+    engine = None
+    db = w.project / ".alertcast" / "state.db"
+    zygote = subprocess.Popen([sys.executable, "-c", ZYGOTE], env={**os.environ, **w.env, "PYTHONPATH": str(SRC)},
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    args = "\t".join(["outbox", "drain", "-p", str(w.project), "--no-enqueue", "--now", NOW.isoformat(), "--lease", "0"])
+    outcomes = []
+    try:
+        for run in range(4):
+            w.fake.reset()
+            w.fake.delay_before, w.fake.delay = 0.02, 0.3
+            if engine is not None:
+                engine.dispose()
+            for path in db.parent.glob("state.db*"):
+                path.unlink()
+            engine = open_store(w.config.settings.state_url, w.config.root)
+            assert outbox.enqueue(engine, Plan.at(w.content, NOW), w.config) == 1
+            zygote.stdin.write(args + "\n")
+            zygote.stdin.flush()
+            pid = int(zygote.stdout.readline())
+            assert _wait(lambda: w.fake.in_flight > 0, 30), (run, w.fake.requests)
+            os.kill(pid, signal.SIGKILL)
+            assert int(zygote.stdout.readline()) == signal.SIGKILL  # killed, not finished
+            assert _wait(lambda: w.fake.in_flight == 0, 5)
+            w.fake.delay_before = w.fake.delay = 0.0
+            recovery = Dispatcher(engine, w.config, env=w.env, rng=random.Random(run), lease_seconds=0)
+            for minutes in (10, 20, 40):
+                recovery.drain(NOW + timedelta(minutes=minutes))
+            [row] = outbox.rows(engine)
+            outcomes.append((row["status"], row["outcome"], len(w.fake.posts)))
+            assert len(w.fake.posts) == 1, (run, w.fake.posts)
+            assert row["status"] == "sent" and row["outcome"] == "found", (run, row)
+    finally:
+        zygote.stdin.close()
+        zygote.wait(timeout=30)
+        if engine is not None:
+            engine.dispose()
+    print("weibo SIGKILL runs (row status, outcome, posts on Weibo):", outcomes)

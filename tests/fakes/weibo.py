@@ -1,7 +1,8 @@
 """A fake of Weibo's open API (open.weibo.com/wiki/2/statuses/share, statuses/destroy,
 statuses/user_timeline, Error_code), answering as documented.
 
-Requests are form-encoded (`access_token`, `status`, `rip`); every error is a JSON body
+Requests are form-encoded (`status`, `rip`), the token an `access_token` parameter or an
+`Authorization: OAuth2 <token>` header (Weibo's 授权机制说明 documents both); every error is a JSON body
 {"request", "error_code", "error"}. The share checks what the documentation says it checks: the
 token (21332 invalid_access_token, 21327 expired_token), a missing parameter (10016), the text's
 length as Weibo counts it (20012), a `#topic#` and a link off the safe domain (10017), and a text

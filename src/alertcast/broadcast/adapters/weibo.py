@@ -1,5 +1,6 @@
-"""Weibo: `POST 2/statuses/share.json` with an OAuth 2.0 access token, the text and the operator's
-real IP (`rip`); `2/statuses/destroy.json` deletes a post. Weibo cannot edit a post.
+"""Weibo: `POST 2/statuses/share.json` with an OAuth 2.0 access token (in the `Authorization:
+OAuth2` header), the text and the operator's real IP (`rip`); `2/statuses/destroy.json` deletes a
+post. Weibo cannot edit a post.
 
 Every error is a JSON body {"request", "error_code", "error"}, and its `error_code` decides what
 it means, whatever the HTTP status: a token Weibo no longer takes (it expires; the operator
@@ -57,8 +58,10 @@ class Weibo(Adapter):
         return self.token is not None
 
     def request(self, method: str, url: str, **kwargs):  # type: ignore[no-untyped-def]
+        """Weibo takes the token as an `access_token` parameter or in this header; the header
+        keeps it out of URLs and bodies, which logs and error pages quote."""
         try:
-            return super().request(method, url, **kwargs)
+            return super().request(method, url, headers={"Authorization": f"OAuth2 {self.token}"}, **kwargs)
         except SendError as exc:
             raise self._meaning(exc) from None
 
@@ -99,7 +102,7 @@ class Weibo(Adapter):
             raise SendError("permanent", f"weibo: not sent: the text links to nothing on the safe domain "
                                          f"{self.safe_domain}, and Weibo refuses it")
         response = self.request("POST", f"{self.base_url}/2/statuses/share.json",
-                                data={"access_token": self.token, "status": msg.text, "rip": self.rip})
+                                data={"status": msg.text, "rip": self.rip})
         body = self.json(response)
         remote = body.get("idstr") or body.get("id")
         if not remote:
@@ -107,12 +110,11 @@ class Weibo(Adapter):
         return str(remote)
 
     def delete(self, remote_id: str, msg: Message | None = None) -> None:
-        self.request("POST", f"{self.base_url}/2/statuses/destroy.json",
-                     data={"access_token": self.token, "id": remote_id})
+        self.request("POST", f"{self.base_url}/2/statuses/destroy.json", data={"id": remote_id})
 
     def find(self, msg: Message) -> str | None:
         response = self.request("GET", f"{self.base_url}/2/statuses/user_timeline.json",
-                                params={"access_token": self.token, "count": 100, "trim_user": 1})
+                                params={"count": 100, "trim_user": 1})
         wanted = _plain(msg.text)
         for status in self.json(response).get("statuses") or []:
             if isinstance(status, dict) and _plain(str(status.get("text", ""))) == wanted:
