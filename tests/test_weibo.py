@@ -418,3 +418,47 @@ def test_sigkill_during_a_send_never_posts_twice(make_world):
         if engine is not None:
             engine.dispose()
     print("weibo SIGKILL runs (row status, outcome, posts on Weibo):", outcomes)
+
+
+def test_report_shows_the_weibo_post_with_its_weibo_length_and_what_a_withdrawal_does(make_world, cli):
+    import subprocess
+
+    w = make_world()
+    ident = ["-c", "user.name=T", "-c", "user.email=t@alertcast.invalid"]
+    subprocess.run(["git", *ident, "-C", str(w.project), "init", "-q", "--initial-branch=main"], check=True)
+    subprocess.run(["git", *ident, "-C", str(w.project), "add", "-A"], check=True)
+    subprocess.run(["git", *ident, "-C", str(w.project), "commit", "-qm", "base"], check=True)
+    w.edit_alert(r"^publish_at:", 'withdrawn: "经核实，该网站是我们的官方网站。"\npublish_at:')
+    post = posts.render(w.find_alert(), w.config, "weibo", "withdraw")
+    result = cli("report", str(w.project), "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert f"-- weibo [zh] withdraw: {post.length}/140 characters" in result.output, result.output
+    assert "      | ℹ️ 【已撤回】钓鱼网站冒充钱包" in result.output
+    assert "      | 经核实，该网站是我们的官方网站。" in result.output
+
+
+def test_the_docs_name_every_weibo_setting():
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "social.md").read_text(encoding="utf-8")
+    section = docs.split("### Weibo", 1)[1].split("\n### ", 1)[0]
+    from alertcast.config import WeiboKeys, _ChannelKeys
+
+    for key in set(WeiboKeys.model_fields) - set(_ChannelKeys.model_fields):
+        assert f"`{key}`" in docs, key
+    for code in ("21327", "21332", "10023", "20019", "20101"):
+        assert code in docs, code
+    assert "140" in section and "安全域名" in section
+
+
+def test_the_starter_content_posts_chinese_alerts_to_weibo_within_140(bundled):
+    from alertcast.config import load_config
+    from alertcast.content.loader import load_or_raise
+
+    config = load_config(bundled)
+    assert "weibo" in config.enabled_channels
+    content = load_or_raise(config)
+    on_weibo = [a for a in content.alerts if "weibo" in a.channels]
+    assert len(on_weibo) >= 5 and any(a.id == "fake-support-x-wechat" for a in on_weibo)
+    for alert in on_weibo:
+        post = posts.render(alert, config, "weibo", "post")
+        assert post.lang == "zh" and post.fits and not post.truncated, (alert.id, post.length)
+        assert not weibo.topics(post.text) and weibo.on_domain(post.link, "alertcast.example")
