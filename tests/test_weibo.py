@@ -72,6 +72,7 @@ def make_world(project, tmp_path):
     ("钓鱼网站冒充钱包", 8),  # a Chinese character is one
     ("ab", 1), ("abc", 2),  # two Latin characters are one, and a half rounds up
     ("我司CEO与我司吉祥物...好大一坨！", 16),
+    ("one two 🀂一二三四五🀀", 13),  # 8 halves, 2, 5, 2
     ("🚨", 2),  # outside the BMP: two UTF-16 units, two characters
     ("é", 1),  # U+00E9 is a half, rounded up
     ("https://help.fixture.example/alerts/live-phishing/", 10),  # a link is a t.cn link: 20 halves
@@ -114,7 +115,7 @@ def test_posts_preview_shows_the_exact_chinese_text_with_its_weibo_length(make_w
     result = cli("posts", "preview", ALERT, "-p", w.project, "--now", NOW.isoformat())
     assert result.exit_code == 0, result.output
     out = result.output
-    assert (f"-- weibo [zh] post: {post.length}/140 characters (Latin letters, digits and spaces count half, "
+    assert (f"-- weibo [zh] post: {post.length}/140 characters (half-width letters, digits, spaces and signs count half, "
             "links 10) ok") in out, out
     for line in post.text.split("\n"):
         assert f"   | {line}" in out
@@ -131,7 +132,7 @@ def test_check_refuses_a_weibo_post_over_140_with_file_and_line(make_world, cli)
     assert result.exit_code != 0
     lines = [line for line in result.output.splitlines() if "weibo" in line]
     assert lines and lines[0].startswith(f"content/alerts/{ALERT}.zh.md:3:1: error: the weibo post is "), lines
-    assert "as Weibo counts: characters, Latin letters, digits and spaces count half, links 10" in lines[0]
+    assert "as Weibo counts: characters, half-width letters, digits, spaces and signs count half, links 10" in lines[0]
     assert not [line for line in lines if ".en.md" in line]  # Weibo posts the Chinese text only
     assert "Traceback" not in result.output
 

@@ -19,7 +19,7 @@ import re
 from urllib.parse import urlsplit
 
 LIMIT = 140
-UNIT = "characters (Latin letters, digits and spaces count half, links 10)"
+UNIT = "characters (half-width letters, digits, spaces and signs count half, links 10)"
 URL_HALVES = 20  # a t.cn link, as Weibo counts it
 LONG_URL = 140  # a link longer than this many halves counts what is over, too
 #: A link as Weibo finds one: a scheme, a dotted host, then the characters a URL may hold.
