@@ -75,7 +75,7 @@ class Weibo(Adapter):
         if code in TOKEN_ERRORS:
             return SendError("permanent", f"weibo: {TOKEN_ERRORS[code]} (error {code}): renew it (authorize the "
                                           f"app again on open.weibo.com), put the new token in {self.token_env}, "
-                                          f"then `alertcast outbox retry` the failed rows; Weibo said: {exc.detail}",
+                                          f"then `alertcast outbox retry ID` each failed row; Weibo said: {exc.detail}",
                              status=exc.status, detail=exc.detail)
         if code in RATE_LIMITS:
             return SendError("rate_limited", f"weibo: {RATE_LIMITS[code]} (error {code}); the channel waits an hour",
