@@ -149,6 +149,18 @@ def test_check_refuses_a_topic_in_the_weibo_post(make_world, cli):
             "API refuses a post with a #topic#") in result.output, result.output
 
 
+def test_check_refuses_a_project_template_that_drops_the_link(make_world, cli):
+    w = make_world()
+    folder = w.project / "templates" / "posts"
+    folder.mkdir(parents=True)
+    (folder / "weibo.j2").write_text("{{ marker }} {{ title }}\n{{ summary }}\n", encoding="utf-8")
+    result = cli("check", "-p", w.project)
+    assert result.exit_code != 0
+    assert (f"content/alerts/{ALERT}.zh.md:9:1: error: the weibo post links to nothing on the safe domain "
+            "fixture.example, and Weibo refuses it (keep {{ link }} in templates/posts/weibo.j2)") in result.output
+    assert "Traceback" not in result.output
+
+
 def test_check_refuses_a_site_url_off_the_safe_domain_naming_the_line(make_world, cli):
     w = make_world({"safe_domain": "other.example"})
     result = cli("check", "-p", w.project)

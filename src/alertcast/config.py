@@ -342,7 +342,7 @@ class WeiboKeys(_ChannelKeys):
 
         domain = value.strip().lower().strip(".")
         site_url = (info.context or {}).get("site_url")
-        if not ID_AUTHORITY.fullmatch(domain):
+        if "," in domain or not ID_AUTHORITY.fullmatch(domain):
             raise text_error(f"{value!r} is not a domain name", "write the safe domain as Weibo shows it, "
                              "e.g. help.example.com")
         if isinstance(site_url, str) and not on_domain(site_url, domain):

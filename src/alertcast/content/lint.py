@@ -706,11 +706,12 @@ def _weibo_post(source: SourceFile, alert: Alert, config: Config) -> Iterator[Pr
                 getattr(source.matter, key[0], "") or "")]
             yield source.problem(written[0] if written else ("channels",), "error",
                                  f"the weibo post has the topic {found[0]}, and Weibo's share API refuses a post "
-                                 "with a #topic#", "remove the # signs (write ＃ if one must show)")
+                                 "with a #topic#", "remove the # signs")
             return
         if domain and not any(weibo.on_domain(url, domain) for url in weibo.urls(post.text)):
-            yield source.problem(("channels",), "error", f"the weibo {action} post links to nothing on the safe "
-                                 f"domain {domain}, and Weibo refuses it",
+            kind = {"post": "post", "update": "update post", "withdraw": "withdrawal post"}[action]
+            yield source.problem(("channels",), "error", f"the weibo {kind} links to nothing on the safe domain "
+                                 f"{domain}, and Weibo refuses it",
                                  "keep {{ link }} in templates/posts/weibo.j2")
             return
 
