@@ -475,3 +475,38 @@ def test_the_starter_content_posts_chinese_alerts_to_weibo_within_140(bundled):
         post = posts.render(alert, config, "weibo", "post")
         assert post.lang == "zh" and post.fits and not post.truncated, (alert.id, post.length)
         assert not weibo.topics(post.text) and weibo.on_domain(post.link, "alertcast.example")
+
+
+def test_a_token_file_renewed_while_running_is_used_without_a_restart(make_world, tmp_path, caplog):
+    caplog.set_level("DEBUG")
+    token_file = tmp_path / "weibo-token"
+    token_file.write_text(TOKEN + "\n", encoding="utf-8")
+    w = make_world({"token_file": str(token_file)})
+    w.env = {}  # no variable: the file alone
+    w.reload()
+    w.enqueue()
+    assert w.drain().sent == 1
+    renewed = "2.00RENEWED-WEIBO-TOKEN-5e6f"
+    w.fake.token = renewed  # Weibo takes only the new token now
+    w.fake.expired.add(TOKEN)
+    token_file.write_text(renewed + "\n", encoding="utf-8")
+    w.edit_alert(r"^updated_at: .*$", "updated_at: 2026-03-15T00:05:00+08:00")
+    later = NOW + timedelta(minutes=10)
+    assert w.enqueue(later) == 1
+    report = w.drain(later)  # the same dispatcher: no restart
+    assert report.sent == 1, report.lines
+    assert w.fake.requests[-1]["headers"]["authorization"] == f"OAuth2 {renewed}"
+    said = w.everything_said(report) + caplog.text
+    assert TOKEN not in said and renewed not in said
+
+
+def test_a_missing_token_file_is_a_clear_problem_not_a_dry_run(make_world, tmp_path, cli):
+    w = make_world({"token_file": str(tmp_path / "nowhere")})
+    w.enqueue()
+    report = w.drain()
+    [line] = report.lines
+    assert "cannot read the token file" in line and "nowhere" in line and "Traceback" not in line
+    assert w.rows()[0]["status"] == "queued" and w.fake.posts == {}
+    relative = make_world({"token_file": "weibo-token"})
+    result = cli("check", "-p", relative.project)
+    assert "'weibo-token' is not an absolute path" in result.output and result.exit_code != 0

@@ -333,7 +333,18 @@ class WeiboKeys(_ChannelKeys):
     rip: str
     """The public IP address of the machine that posts, which Weibo requires with each post."""
     token_env: EnvName = "WEIBO_ACCESS_TOKEN"
+    token_file: str | None = None
+    """Or the absolute path of a file holding the token, read before each send: a renewed token
+    written there is used without a restart."""
     base_url: HttpUrl = "https://api.weibo.com"
+
+    @field_validator("token_file")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        if value is not None and not os.path.isabs(os.path.expanduser(value)):
+            raise text_error(f"{value!r} is not an absolute path", "write the whole path of the file that holds "
+                             "the token, e.g. /etc/alertcast/weibo-token (never the token itself)")
+        return value
 
     @field_validator("safe_domain")
     @classmethod

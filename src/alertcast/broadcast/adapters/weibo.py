@@ -13,9 +13,10 @@ account's recent posts and never posted blindly again, as X's duplicate is.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from ...render import weibo
-from .base import Adapter, Message, SendError
+from .base import Adapter, ConfigProblem, Message, SendError
 
 #: error_code -> what the operator must do; the request did not post anything.
 TOKEN_ERRORS = {
@@ -50,8 +51,24 @@ class Weibo(Adapter):
         self.base_url = str(self.settings.get("base_url") or "https://api.weibo.com").rstrip("/")
         self.token_env = str(self.settings.get("token_env") or "WEIBO_ACCESS_TOKEN")
         self.token = self.secret("token_env", "WEIBO_ACCESS_TOKEN")
+        self.token_file = Path(str(self.settings["token_file"])).expanduser() if self.settings.get("token_file") else None
+        if self.token_file is not None:
+            self.token_env = str(self.token_file)  # where a renewed token goes
+            self.token = self._read_token()
         self.rip = str(self.settings.get("rip") or "")
         self.safe_domain = str(self.settings.get("safe_domain") or "")
+
+    def _read_token(self) -> str | None:
+        """The token in `token_file`, read again before each send so that a renewed one is used."""
+        assert self.token_file is not None
+        try:
+            value = self.token_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigProblem(f"weibo: cannot read the token file {self.token_file}: "
+                                f"{getattr(exc, 'strerror', None) or type(exc).__name__}; write the access token "
+                                "there, or remove token_file to read it from token_env") from None
+        self.redact.add(value)
+        return value or None
 
     @property
     def configured(self) -> bool:
@@ -60,6 +77,11 @@ class Weibo(Adapter):
     def request(self, method: str, url: str, **kwargs):  # type: ignore[no-untyped-def]
         """Weibo takes the token as an `access_token` parameter or in this header; the header
         keeps it out of URLs and bodies, which logs and error pages quote."""
+        if self.token_file is not None:
+            try:
+                self.token = self._read_token() or self.token
+            except ConfigProblem as exc:
+                raise SendError("retry", str(exc)) from None  # nothing was sent
         try:
             return super().request(method, url, headers={"Authorization": f"OAuth2 {self.token}"}, **kwargs)
         except SendError as exc:
