@@ -1,12 +1,12 @@
 """Time what every post goes through before it is queued: X's weighted length by twitter-text,
-Mastodon's and Bluesky's counts, Bluesky's facets, and Bluesky record keys for a large outbox.
+Mastodon's, Bluesky's and Weibo's counts, Bluesky's facets, and Bluesky record keys for a large outbox.
 
     python3 bench/post_counts.py [--posts 2000] [--keys 100000] [--runs 3]
 
 Posts are the bundled alerts' summaries in both languages with a link and hashtags around them,
 as the shipped templates write them. twitter-text's URL pattern is the costly part: a text of
 thousands of characters with no space is counted by a cheap lower bound instead (render/length.py),
-and the last line times one such text. Each figure is the median of --runs runs; CPU seconds are
+and the next line times one such text; the last, Weibo's count of a long hostile text. Each figure is the median of --runs runs; CPU seconds are
 shown next to wall seconds, because on a shared machine wall time also measures the neighbours.
 """
 
@@ -66,6 +66,7 @@ def main() -> None:
         ("mastodon", lambda: [length.count("mastodon", t) for t in texts]),
         ("bluesky graphemes", lambda: [length.count("bluesky", t) for t in texts]),
         ("bluesky facets", lambda: [facets(t) for t in texts]),
+        ("weibo", lambda: [length.count("weibo", t) for t in texts]),
     ]:
         wall, cpu = timed(args.runs, work)
         print(f"{name:<20} {args.posts} posts: {wall:.3f} s wall, {cpu:.3f} s CPU "
@@ -79,6 +80,10 @@ def main() -> None:
     wall, cpu = timed(args.runs, lambda: length.count("x", long))
     print(f"{'x, 5,000 CJK chars':<20} one text: {wall * 1000:.1f} ms wall, {cpu * 1000:.1f} ms CPU "
           f"(counted {length.count('x', long)})")
+    hostile = "http://a" + ".a" * 50_000 + "钓" * 50_000  # a link that never ends, then a wall of text
+    wall, cpu = timed(args.runs, lambda: length.count("weibo", hostile))
+    print(f"{'weibo, 150,000 chars':<20} one text: {wall * 1000:.1f} ms wall, {cpu * 1000:.1f} ms CPU "
+          f"(counted {length.count('weibo', hostile)})")
 
 
 if __name__ == "__main__":

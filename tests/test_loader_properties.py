@@ -221,12 +221,14 @@ def test_every_key_with_every_edge_value(tmp_path: Path) -> None:
 
 CHANNEL_KEYS = ["enabled", "dry_run", "lang", "max_tries", "backoff_base", "backoff_cap", "per_drain", "min_interval",
                 "hashtags", "chat_id", "base_url", "token_env", "edit", "visibility", "handle", "password_env",
-                "webhook_env", "channel", "room_id", "url", "idempotent", "supports_delete", "secret_env", "tokn_env"]
+                "webhook_env", "channel", "room_id", "url", "idempotent", "supports_delete", "secret_env", "tokn_env",
+                "safe_domain", "rip"]
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(channels=st.dictionaries(
-    st.one_of(st.sampled_from(["telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook"]),
+    st.one_of(st.sampled_from(["telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook",
+                               "weibo"]),
               st.text(max_size=8)),
     st.one_of(st.dictionaries(st.sampled_from(CHANNEL_KEYS), st.one_of(
         wild, st.dictionaries(st.sampled_from(["phishing", "airdrop", "nope"]), st.lists(texts, max_size=3)))),

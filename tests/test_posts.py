@@ -17,7 +17,7 @@ from fakes import Reply
 from fakes.networks import telegram_html
 from social_support import add_alert
 
-NETWORKS = ["telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook", "email"]
+NETWORKS = ["telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook", "email", "weibo"]
 
 
 def _long(alert, lang, summary, title=None):
@@ -372,4 +372,4 @@ def test_bundled_channels_post_in_both_languages():
 
     config = load_config(REPO)
     assert {c: channel_lang(config, c) for c in config.enabled_channels} == {
-        "telegram": "zh", "x": "en", "mastodon": "en", "bluesky": "en"}
+        "telegram": "zh", "x": "en", "mastodon": "en", "bluesky": "en", "weibo": "zh"}

@@ -328,6 +328,68 @@ class EmailKeys(_ChannelKeys):
         return value
 
 
+class WeiboKeys(_ChannelKeys):
+    """Weibo's `2/statuses/share`: an OAuth 2.0 access token (it expires: the operator renews it),
+    the app's safe domain, which every post must link to, and the operator's real IP (`rip`)."""
+
+    safe_domain: str
+    """The app's 安全域名 (my apps > app info > basic info); site_url must be on it."""
+    rip: str
+    """The public IP address of the machine that posts, which Weibo requires with each post."""
+    token_env: EnvName = "WEIBO_ACCESS_TOKEN"
+    token_file: str | None = None
+    """Or the absolute path of a file holding the token, read before each send: a renewed token
+    written there is used without a restart."""
+    base_url: HttpUrl = "https://api.weibo.com"
+
+    @field_validator("token_file")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        if value is not None and not os.path.isabs(os.path.expanduser(value)):
+            raise text_error(f"{value!r} is not an absolute path", "write the whole path of the file that holds "
+                             "the token, e.g. /etc/alertcast/weibo-token (never the token itself)")
+        return value
+
+    @field_validator("safe_domain")
+    @classmethod
+    def _site_on_safe_domain(cls, value: str, info: ValidationInfo) -> str:
+        from .render.weibo import on_domain
+
+        domain = value.strip().lower().strip(".")
+        site_url = (info.context or {}).get("site_url")
+        if "," in domain or not ID_AUTHORITY.fullmatch(domain):
+            raise text_error(f"{value!r} is not a domain name", "write the safe domain as Weibo shows it, "
+                             "e.g. help.example.com")
+        if isinstance(site_url, str) and not on_domain(site_url, domain):
+            raise text_error(f"site_url {site_url} is not on the safe domain {domain}, and Weibo refuses a post "
+                             "that links elsewhere", "add the site's host to the app's safe domains "
+                             "(安全域名) on open.weibo.com and write it here")
+        return domain
+
+    @field_validator("rip")
+    @classmethod
+    def _public_ip(cls, value: str) -> str:
+        import ipaddress
+
+        try:
+            address = ipaddress.ip_address(value.strip())
+        except ValueError:
+            raise text_error(f"{value!r} is not an IP address", "write the public IP address of the machine "
+                             "that posts, e.g. 117.50.1.20") from None
+        if not address.is_global:
+            raise text_error(f"{value} is not a public IP address", "Weibo wants the real IP of the machine that "
+                             "posts: write its public address, not a private or local one")
+        return str(address)
+
+    @field_validator("hashtags")
+    @classmethod
+    def _no_topics(cls, value: dict) -> dict:
+        if value:
+            raise hint_error("Weibo's share API refuses a post with a #topic#",
+                             "remove hashtags from the weibo channel")
+        return value
+
+
 def delivery(key: str) -> tuple[str, str | None]:
     """An outbox channel key -> (channel, language): `email:en` -> ("email", "en"), `x` -> ("x", None)."""
     channel, _, lang = key.removesuffix(TEST_SUFFIX).partition(":")  # a test target's key (testtarget.py)
@@ -340,6 +402,7 @@ CHANNEL_KEYS: dict[str, type[_ChannelKeys]] = {
     "telegram": TelegramKeys, "x": XKeys, "mastodon": MastodonKeys, "bluesky": BlueskyKeys,
     "discord": DiscordKeys, "slack": SlackKeys, "matrix": MatrixKeys, "webhook": WebhookKeys,
     "email": EmailKeys, "fcm": FcmKeys,
+    "weibo": WeiboKeys,
 }
 
 
@@ -591,6 +654,7 @@ def load_config(root: Path | str = ".") -> Config:
     extra = raw.get("extra") or {}
     section = extra.get("alertcast", {}) if isinstance(extra, dict) else {}
     context = _languages_context(section)
+    context["site_url"] = site_url  # what channels whose posts must link to a domain check it against
     found, section = _channel_problems(section, shown, positions, context)
     problems += found
     try:

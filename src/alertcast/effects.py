@@ -22,7 +22,8 @@ from .render.push import settings as push_settings
 Sent = Mapping[tuple[str, str], int]
 
 NETWORKS = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram", "discord": "Discord",
-            "slack": "Slack", "matrix": "Matrix", "webhook": "Webhook", "email": "Email", "fcm": "App push (FCM)"}
+            "slack": "Slack", "matrix": "Matrix", "webhook": "Webhook", "email": "Email", "fcm": "App push (FCM)",
+            "weibo": "Weibo"}
 
 
 def windows(config: Config, channel: str) -> tuple[float | None, float | None]:

@@ -19,7 +19,7 @@ import jinja2
 from markdown import Markdown
 
 from ..problems import Problem, display_path
-from ..render import length, posts, push, sanitize
+from ..render import length, posts, push, sanitize, weibo
 from ..render.site import LEADING_H1, page_markdown, read_for_search
 from .budget import OverBudget, cpu_budget
 from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
@@ -125,6 +125,7 @@ def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str],
         yield from _channels(source, enabled) if alert.is_public else _test_targets(source, config)
         yield from _post_lengths(source, alert, config)
         yield from _push_lengths(source, alert, config)
+        yield from _weibo_post(source, alert, config)
 
 
 def _related(source: SourceFile, guides: frozenset[str]) -> Iterator[Problem]:
@@ -600,7 +601,8 @@ def _empty_sections(source: SourceFile) -> Iterator[Problem]:
 
 
 _NETWORK = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram", "discord": "Discord",
-            "slack": "Slack", "matrix": "Matrix", "webhook": "the webhook", "email": "email", "fcm": "FCM"}
+            "slack": "Slack", "matrix": "Matrix", "webhook": "the webhook", "email": "email", "fcm": "FCM",
+            "weibo": "Weibo"}
 _PROBE = "\u2060alertcast-probe\u2060"  # stands in for the text being measured; no template writes it
 
 
@@ -695,6 +697,37 @@ def _push_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[
             yield source.problem(key, "error", f"the fcm {action} push body is {found.body_length}/{push.BODY_LIMIT} "
                                  "characters, more than Android shows",
                                  f"shorten {what} by at least {found.body_length - push.BODY_LIMIT}")
+
+
+def _weibo_post(source: SourceFile, alert: Alert, config: Config) -> Iterator[Problem]:
+    """Refuse a Weibo post its share API would refuse: one with a `#topic#` (two # signs, in the
+    editor's text or a project's template), or one without a link on the app's safe domain."""
+    if "weibo" not in alert.channels or "weibo" not in config.enabled_channels:
+        return
+    posts_in = posts.channel_lang(config, "weibo")
+    if (posts_in if posts_in in alert.texts else config.default_lang) != source.lang:
+        return  # the channel never posts this file's text
+    actions = ("withdraw",) if alert.is_withdrawn else ("post", "update") if alert.updated_at else ("post",)
+    domain = str(getattr(config.settings.channels["weibo"], "safe_domain", "") or "")
+    for action in actions:
+        try:
+            post = posts.render(alert, config, "weibo", action, source.lang)
+        except jinja2.TemplateError:
+            return  # _post_lengths says where
+        found = weibo.topics(post.text)
+        if found:
+            written = [key for key in (("title",), ("summary",), ("withdrawn",)) if "#" in str(
+                getattr(source.matter, key[0], "") or "")]
+            yield source.problem(written[0] if written else ("channels",), "error",
+                                 f"the weibo post has the topic {found[0]}, and Weibo's share API refuses a post "
+                                 "with a #topic#", "remove the # signs")
+            return
+        if domain and not any(weibo.on_domain(url, domain) for url in weibo.urls(post.text)):
+            kind = {"post": "post", "update": "update post", "withdraw": "withdrawal post"}[action]
+            yield source.problem(("channels",), "error", f"the weibo {kind} links to nothing on the safe domain "
+                                 f"{domain}, and Weibo refuses it",
+                                 "keep {{ link }} in templates/posts/weibo.j2")
+            return
 
 
 def _note_key(source: SourceFile, alert: Alert) -> tuple[str | int, ...]:

@@ -53,7 +53,8 @@ IMPLICIT_CHANNELS = ("site", "feed")
 #: Channels that are outputs of the publish step rather than social networks.
 OUTPUT_CHANNELS = ("site", "feed", "banner", "cap")
 #: Social networks (and the generic webhook) the broadcaster knows.
-SOCIAL_CHANNELS = ("telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook", "email", "fcm")
+SOCIAL_CHANNELS = ("telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook", "email", "fcm",
+                   "weibo")
 KNOWN_CHANNELS = OUTPUT_CHANNELS + SOCIAL_CHANNELS
 
 

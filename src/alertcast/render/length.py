@@ -4,8 +4,9 @@ Networks disagree on what a "character" is, and on what a link is: X counts with
 (CJK and emoji weigh two; a URL weighs 23 only when its host ends in a TLD twitter-text knows,
 and trailing punctuation is not part of it); Mastodon counts grapheme clusters with links, as
 twitter-text's extractor finds them, as 23; Bluesky counts grapheme clusters of the text as
-written; Telegram and Discord count UTF-16 code units. A summary that fits one network may not
-fit another, so `alertcast check`, `posts preview`, `report` and the post renderer share these
+written; Telegram and Discord count UTF-16 code units; Weibo counts Chinese characters, a
+half-width character as half and a link as 10 (render/weibo.py). A summary that fits one network
+may not fit another, so `alertcast check`, `posts preview`, `report` and the post renderer share these
 rules, and X's come from its own reference implementation rather than a reading of it.
 """
 
@@ -17,6 +18,8 @@ from typing import Callable
 import regex
 from twitter_text import extract_urls_with_indices, parse_tweet
 from twitter_text.parse_tweet import config as twitter_config
+
+from . import weibo
 
 _GRAPHEME = regex.compile(r"\X")
 
@@ -100,6 +103,7 @@ RULES: dict[str, Rule] = {
     "matrix": Rule("matrix", 16000, len, "characters"),
     "webhook": Rule("webhook", 16000, len, "characters"),
     "email": Rule("email", 16000, len, "characters"),  # the subject has its own display limit (render/mail.py)
+    "weibo": Rule("weibo", weibo.LIMIT, weibo.count, weibo.UNIT),
 }
 
 
