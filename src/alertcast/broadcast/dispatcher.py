@@ -95,6 +95,7 @@ class Dispatcher:
                 for secret in adapter.redact._secrets:
                     self.redact.add(secret)
                 self._adapters[channel] = adapter
+                adapter.attach(self.engine, self.config)
             except ConfigProblem as exc:
                 self._adapters[channel] = exc
         found = self._adapters[channel]
@@ -232,12 +233,13 @@ class Dispatcher:
             report.add("unknown", f"#{row['id']} {row['channel']}: outcome unknown, held for a person: the "
                                   "idempotency window has passed")
             return
+        operation, note = adapter.choose(row, operation, now)
         # Record the intent before the request leaves; losing this race means another daemon has it.
         if not self._set(row, "queued", status="sending", tries=row["tries"] + 1, claimed_at=now,
                          first_try_at=row["first_try_at"] or now, operation=operation):
             return
         row = {**row, "tries": row["tries"] + 1, "first_try_at": row["first_try_at"] or now, "operation": operation}
-        msg = self._message(row)
+        msg = replace(self._message(row), operation=operation)
         if operation == "post" and row["action"] != "post":  # a new post that follows up the earlier ones
             msg = replace(msg, earlier=tuple(dict.fromkeys(r["remote_id"] for r in self._earlier(row) if r["remote_id"])))
         try:
@@ -255,14 +257,17 @@ class Dispatcher:
             else:
                 remote = adapter.post(msg)
                 outcome = "posted" if row["action"] == "post" else "correction"
+                said, remarked = adapter.remark(remote)
+                outcome, note = said or outcome, remarked or note
         except SendError as exc:
             self._failed_send(row, adapter, now, report, exc)
             return
         except Exception as exc:  # an answer we could not read, or a bug: the request may have gone out
             self._unknown(row, adapter, now, report, self._unexpected(row, adapter, exc))
             return
-        self._set(row, "sending", status="sent", sent_at=now, remote_id=remote, outcome=outcome, last_error=None)
-        report.add("sent", f"#{row['id']} {row['channel']}: {row['action']} {outcome} ({remote})")
+        self._set(row, "sending", status="sent", sent_at=now, remote_id=remote, outcome=outcome, last_error=note)
+        report.add("sent", f"#{row['id']} {row['channel']}: {row['action']} {outcome} ({remote})"
+                   + (f"; {note}" if note else ""))
 
     @staticmethod
     def _key_expired(row: dict, adapter: Adapter, now: datetime) -> bool:

@@ -13,6 +13,7 @@ _CLASSES = {
     "discord": "discord:Discord", "slack": "slack:Slack", "matrix": "matrix:Matrix", "webhook": "webhook:Webhook",
     "email": "email:Email", "fcm": "fcm:Fcm",
 }
+_CLASSES["wechat"] = "wechat:Wechat"
 
 
 def build(name: str, settings: dict, env, session=None) -> Adapter:
