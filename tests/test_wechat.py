@@ -4,6 +4,7 @@ against a local fake of WeChat's API (errcodes in HTTP 200 answers, as WeChat gi
 from __future__ import annotations
 
 import json
+import re
 import random
 import struct
 import zlib
@@ -453,3 +454,39 @@ def _cover_key(w):
     import hashlib
     data = (w.project / "assets" / "wechat-cover.png").read_bytes()
     return f"cover:{w.fake.app_id}:{hashlib.sha256(data).hexdigest()}"
+
+
+def test_check_refuses_an_article_title_longer_than_wechat_takes_with_file_and_line(make_world, cli):
+    w = make_world()
+    path = w.project / "content" / "alerts" / f"{ALERT}.zh.md"
+    text = path.read_text(encoding="utf-8")
+    title = "假冒钱包官网的钓鱼网站诱导用户输入助记词，请勿在任何网站输入助记词"  # 34 characters, 36 with the marker
+    text = re.sub(r"^title: .*$", f'title: "{title}"', text, count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    result = cli("check", "-p", w.project)
+    assert result.exit_code != 0
+    assert (f"content/alerts/{ALERT}.zh.md:2:1: error: the wechat article title is {len(title) + 2}/32 characters "
+            f"with its marker, more than WeChat takes (shorten the title by at least {len(title) + 2 - 32})"
+            ) in result.output, result.output
+    assert not [line for line in result.output.splitlines() if ".en.md" in line and "wechat" in line]
+    assert "Traceback" not in result.output
+
+
+def test_report_shows_the_article_and_how_it_goes_out(make_world, cli):
+    import subprocess
+
+    w = make_world({"mode": "broadcast"})
+    ident = ["-c", "user.name=T", "-c", "user.email=t@alertcast.invalid"]
+    subprocess.run(["git", *ident, "-C", str(w.project), "init", "-q", "--initial-branch=main"], check=True)
+    subprocess.run(["git", *ident, "-C", str(w.project), "add", "-A"], check=True)
+    subprocess.run(["git", *ident, "-C", str(w.project), "commit", "-qm", "base"], check=True)
+    w.edit_alert(r"^severity: warning", 'severity: warning\nwithdrawn: "该网站确属合作方。"')
+    result = cli("report", str(w.project), "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    title = "ℹ️更正：" + alert.texts["zh"].title
+    assert f"-- wechat [zh] withdraw: {len(title)}/32" in result.output, result.output
+    assert f"title {len(title)}/32: {title}" in result.output
+    assert "digest 9/128: 该网站确属合作方。" in result.output
+    assert "published, no notification" in result.output
+    assert "WeChat Official Account:" in result.output

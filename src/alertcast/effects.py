@@ -23,6 +23,7 @@ Sent = Mapping[tuple[str, str], int]
 
 NETWORKS = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram", "discord": "Discord",
             "slack": "Slack", "matrix": "Matrix", "webhook": "Webhook", "email": "Email", "fcm": "App push (FCM)"}
+NETWORKS["wechat"] = "WeChat Official Account"
 
 
 def windows(config: Config, channel: str) -> tuple[float | None, float | None]:

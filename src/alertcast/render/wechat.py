@@ -142,7 +142,8 @@ def lines(text: str) -> list[str]:
     """The article as a follower sees it in the list, with the lengths WeChat counts."""
     row = parse(text)
     a = row["article"]
-    how = "broadcast to followers (if the month's quota allows)" if row.get("broadcast") else "published, no notification"
+    how = ("broadcast to followers if the month's quota allows, else published (`alertcast status` shows the quota)"
+           if row.get("broadcast") else "published, no notification")
     return [f"{how}",
             f"title {len(a['title'])}/{TITLE_LIMIT}: {a['title']}",
             f"digest {len(a['digest'])}/{DIGEST_LIMIT}: {a['digest']}",
