@@ -490,3 +490,14 @@ def test_report_shows_the_article_and_how_it_goes_out(make_world, cli):
     assert "digest 9/128: 该网站确属合作方。" in result.output
     assert "published, no notification" in result.output
     assert "WeChat Official Account:" in result.output
+
+
+def test_the_docs_name_every_setting_and_the_example_is_valid(tmp_path):
+    from alertcast.config import WechatKeys, _ChannelKeys
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "social.md").read_text(encoding="utf-8")
+    section = docs.split("### WeChat Official Account", 1)[1].split("\n### ", 1)[0]
+    for key in set(WechatKeys.model_fields) - set(_ChannelKeys.model_fields):
+        assert f"`{key}`" in section, key
+    [example] = [block for block in re.findall(r"```yaml\n(.*?)```", section, re.S) if "wechat:" in block]
+    WechatKeys.model_validate(yaml.safe_load(example)["extra"]["alertcast"]["channels"]["wechat"])
