@@ -382,8 +382,14 @@ def test_posts_preview_shows_the_chinese_article_with_counted_lengths(make_world
 
 def test_a_long_title_is_cut_to_wechats_32_characters(make_world):
     w = make_world()
-    w.edit_alert(r"^title: .*$", 'title: "' + "假冒钱包官网诱导用户输入助记词" * 4 + '"')
-    post = posts.render(next(a for a in w.content.alerts if a.id == ALERT), w.config, "wechat")
+    from alertcast.content.loader import load_all
+
+    for path in (w.project / "content" / "alerts").glob(f"{ALERT}.*.md"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"^title: .*$", 'title: "' + "假冒钱包官网诱导用户输入助记词" * 4 + '"', text, count=1,
+                               flags=re.M), encoding="utf-8")
+    content = load_all(w.config).content  # check refuses it; the renderer still cuts it
+    post = posts.render(next(a for a in content.alerts if a.id == ALERT), w.config, "wechat")
     article = json.loads(post.text)["article"]
     assert len(article["title"]) <= 32 and post.truncated and not post.fits
 
@@ -501,3 +507,24 @@ def test_the_docs_name_every_setting_and_the_example_is_valid(tmp_path):
         assert f"`{key}`" in section, key
     [example] = [block for block in re.findall(r"```yaml\n(.*?)```", section, re.S) if "wechat:" in block]
     WechatKeys.model_validate(yaml.safe_load(example)["extra"]["alertcast"]["channels"]["wechat"])
+
+
+@pytest.mark.parametrize("confirmed,outcome", [(True, "posted"), (False, "broadcast failed")])
+def test_a_pending_broadcast_is_settled_at_a_later_drain(make_world, confirmed, outcome):
+    w = make_world({"mode": "broadcast"})
+    w.critical()
+    w.fake.protection = True
+    w.enqueue()
+    w.drain()
+    assert w.rows()[0]["outcome"] == "pending confirmation"
+    w.drain(NOW + timedelta(minutes=5))
+    assert w.rows()[0]["outcome"] == "pending confirmation"  # still waiting: asked again later
+    [msg_id] = w.fake.broadcasts
+    if confirmed:
+        w.fake.confirm(msg_id)
+    else:
+        w.fake.broadcasts[msg_id]["status"] = "SEND_FAIL"
+    report = w.drain(NOW + timedelta(minutes=31))
+    [row] = w.rows()
+    assert row["status"] == "sent" and row["outcome"] == outcome, report.lines
+    assert ("not notified" in row["last_error"]) if not confirmed else row["last_error"] is None

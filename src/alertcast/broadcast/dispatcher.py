@@ -35,6 +35,7 @@ from ..content.loader import load_or_raise
 from ..content.models import Content
 from ..plan import Plan
 from ..problems import ContentError
+from . import broadcasts
 from . import outbox as ob
 from .adapters import Adapter, ConfigProblem, Message, SendError, build
 from .redaction import Redactor
@@ -114,6 +115,7 @@ class Dispatcher:
         report = DrainReport()
         self._remote_keys = {}
         self._recover_stale(now, report)
+        self._follow_up(report)
         with self.engine.connect() as conn:
             due = [dict(r._mapping) for r in conn.execute(
                 select(ob.outbox).where(and_(ob.outbox.c.status == "queued", ob.outbox.c.due_at <= now))
@@ -171,6 +173,20 @@ class Dispatcher:
                 ob.outbox.c.channel == channel, ob.outbox.c.status.in_(("sent", "sending"))))).scalar()
         last = ob.as_utc(last)
         return last is not None and now - last < timedelta(seconds=gap)
+
+    def _follow_up(self, report: DrainReport) -> None:
+        """Settle sent rows whose outcome the network had not decided (see `broadcasts.PENDING`)."""
+        with self.engine.connect() as conn:
+            open_rows = [dict(r._mapping) for r in conn.execute(select(ob.outbox).where(and_(
+                ob.outbox.c.status == "sent", ob.outbox.c.outcome == broadcasts.PENDING)))]
+        for row in open_rows:
+            try:
+                settled = self.adapter(row["channel"]).follow_up(row)
+            except (ConfigProblem, SendError):
+                continue  # asked again at the next drain
+            if settled is not None:
+                self._set(row, "sent", outcome=settled[0], last_error=settled[1])
+                report.lines.append(f"#{row['id']} {row['channel']}: {settled[0]}" + (f"; {settled[1]}" if settled[1] else ""))
 
     def _recover_stale(self, now: datetime, report: DrainReport) -> None:
         with self.engine.connect() as conn:

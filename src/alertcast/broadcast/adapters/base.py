@@ -210,6 +210,11 @@ class Adapter:
         administrator's confirmation); (None, None) when there is nothing more to say."""
         return None, None
 
+    def follow_up(self, row: dict) -> tuple[str, str | None] | None:
+        """A sent row whose outcome was still open (a broadcast pending confirmation): its
+        (outcome, note) now, or None while it is still open."""
+        return None
+
     # -- operations ----------------------------------------------------------------------
     def remote_key(self, msg: Message) -> str | None:
         """The key the network files this post under when we choose it (a Bluesky record key, an

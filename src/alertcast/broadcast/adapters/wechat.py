@@ -123,8 +123,6 @@ class Wechat(Adapter):
         if not isinstance(token, str) or not token:
             raise SendError("unknown", "wechat: stable_token answered without an access_token")
         self.redact.add(token)
-        from ..redaction import SECRETS
-        SECRETS.add(token)
         self._token = token
         self._token_until = self.clock() + float(data.get("expires_in") or 7200) - TOKEN_MARGIN
         return token
@@ -279,6 +277,21 @@ class Wechat(Adapter):
             self._remarks[remote] = ("broadcast failed", "WeChat reports the broadcast failed (refused or not "
                                      "confirmed in time); the article stays in the account's materials")
         return remote
+
+    def follow_up(self, row: dict) -> tuple[str, str | None] | None:
+        """A broadcast that was waiting for an administrator: confirmed (sent to followers),
+        refused or timed out (WeChat cancelled it), or still waiting."""
+        kind, _, msg_id = str(row["remote_id"] or "").partition(":")
+        if kind != "broadcast":
+            return None
+        status = self.call("message/mass/get", {"msg_id": msg_id}).get("msg_status")
+        if status == "SEND_SUCCESS":
+            return "posted", None
+        if status in ("SEND_FAIL", "DELETE"):
+            return "broadcast failed", ("WeChat did not send the broadcast (an administrator refused it, or did not "
+                                        "confirm it within 30 minutes): followers were not notified; the article "
+                                        "was not published either (check the account)")
+        return None
 
     def delete(self, remote_id: str, msg: Message | None = None) -> None:
         kind, _, ident = remote_id.partition(":")
