@@ -177,7 +177,8 @@ def test_a_cover_wechat_no_longer_has_is_uploaded_again(make_world):
 def test_a_cover_outside_the_project_is_refused_and_never_read(make_world, tmp_path):
     outside = tmp_path / "secret.png"
     outside.write_bytes(tiny_png())
-    w = make_world({"cover": "../secret.png"})
+    w = make_world({"cover": "assets/link.png"})
+    (w.project / "assets" / "link.png").symlink_to(outside)  # a link in the project to a file outside it
     w.enqueue()
     w.drain()
     [row] = w.rows()
@@ -528,3 +529,34 @@ def test_a_pending_broadcast_is_settled_at_a_later_drain(make_world, confirmed, 
     [row] = w.rows()
     assert row["status"] == "sent" and row["outcome"] == outcome, report.lines
     assert ("not notified" in row["last_error"]) if not confirmed else row["last_error"] is None
+
+
+@pytest.mark.parametrize("cover,said", [("../outside.png", "is not a path inside the project"),
+                                        ("/etc/passwd.png", "is not a path inside the project"),
+                                        ("assets/cover.gif", "is not a JPG or PNG file")])
+def test_check_names_the_mkdocs_line_of_a_cover_outside_the_project(make_world, cli, cover, said):
+    w = make_world()
+    path = w.project / "mkdocs.yml"
+    text = path.read_text(encoding="utf-8").replace("cover: assets/wechat-cover.png", f"cover: {cover}")
+    path.write_text(text, encoding="utf-8")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.strip().startswith("cover:"))
+    out = cli("check", "-p", w.project).output
+    assert f"mkdocs.yml:{line}:" in out and "channels.wechat.cover" in out and said in out, out
+    assert "Traceback" not in out
+
+
+def test_an_update_publishes_a_new_article_and_never_broadcasts(make_world):
+    w = make_world({"mode": "broadcast"})
+    w.critical()
+    w.enqueue()
+    w.drain()
+    w.edit_alert(r"^updated_at: .*$", "updated_at: 2026-03-14T12:00:00+08:00")
+    w.edit_alert(r"^update_note: .*$", 'update_note: "新增了识别方法。"')
+    later = NOW + timedelta(hours=1)
+    assert w.enqueue(later) == 1
+    report = w.drain(later)
+    assert report.sent == 1, report.lines
+    update = w.rows()[-1]
+    assert update["action"] == "update" and update["operation"] == "publish"
+    assert len(w.fake.broadcasts) == 1 and len(w.fake.live_articles()) == 1
+    assert w.fake.live_articles()[0]["article"]["digest"] == "新增了识别方法。"

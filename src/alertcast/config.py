@@ -348,6 +348,18 @@ class WechatKeys(_ChannelKeys):
     """On a withdrawal, after deleting the article and broadcast, publish a short correction."""
     base_url: HttpUrl = "https://api.weixin.qq.com"
 
+    @field_validator("cover")
+    @classmethod
+    def _cover_in_project(cls, value: str) -> str:
+        path = Path(value)
+        if path.is_absolute() or ".." in path.parts or value.startswith("~"):
+            raise text_error(f"{value!r} is not a path inside the project",
+                             "put the image in the project and write its path relative to mkdocs.yml, "
+                             "e.g. assets/wechat-cover.png")
+        if path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+            raise text_error(f"{value!r} is not a JPG or PNG file", "WeChat takes a JPG or PNG cover image")
+        return value
+
     @field_validator("author")
     @classmethod
     def _short_author(cls, value: str) -> str:

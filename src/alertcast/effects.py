@@ -64,6 +64,10 @@ def update_effect(config: Config, channel: str) -> str:
 
 
 def _withdraw_channel(config: Config, alert: Alert, channel: str, sent: Sent | None) -> str:
+    if channel == "wechat":
+        from .render.wechat import withdrawal_effect
+
+        return withdrawal_effect(config, None if sent is None else sent.get((alert.id, channel), 0))
     name = NETWORKS.get(channel, channel)
     _edit, delete = windows(config, channel)
     count = None if sent is None else sent.get((alert.id, channel), 0)

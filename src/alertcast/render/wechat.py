@@ -75,6 +75,22 @@ def wants_broadcast(alert: Alert, config: Config, action: str) -> bool:
     return keys.mode == "broadcast" and action == "post" and alert.severity.value in keys.broadcast_severities
 
 
+def withdrawal_effect(config: Config, count: int | None) -> str:
+    """What a withdrawal does on the channel, for `report` (`count`: articles sent; None: unknown)."""
+    if count == 0:
+        return "WeChat Official Account: nothing was sent, so nothing is deleted; an article still queued is cancelled"
+    correction = settings(config).correction
+    if count is None:
+        if correction:
+            return ("WeChat Official Account: every article and broadcast sent is deleted, then a short correction "
+                    "article is published")
+        return "WeChat Official Account: every article and broadcast sent is deleted"
+    if correction:
+        return (f"WeChat Official Account: {count} article(s) and their broadcasts deleted, then a short correction "
+                "article is published")
+    return f"WeChat Official Account: {count} article(s) and their broadcasts deleted"
+
+
 def html_of(markdown_text: str) -> str:
     """Markdown -> the HTML WeChat keeps: an allow-list, no attributes, no links or images."""
     converted = Markdown(extensions=["sane_lists", "tables"]).convert(markdown_text)
