@@ -290,6 +290,7 @@ def test_a_broadcast_pending_confirmation_shows_in_outbox_and_status(make_world,
     assert "waiting for an administrator's confirmation" in listing
     status = cli("status", "-p", w.project, "--now", NOW.isoformat()).output
     assert "pending confirmation" in status and "live-phishing" in status
+    assert "wechat broadcasts this month: 1 of 4" in status
 
 
 @pytest.mark.parametrize("code,said", [(40164, "IP allow-list"), (40125, "AppSecret"), (48001, "verified")])
@@ -560,3 +561,16 @@ def test_an_update_publishes_a_new_article_and_never_broadcasts(make_world):
     assert update["action"] == "update" and update["operation"] == "publish"
     assert len(w.fake.broadcasts) == 1 and len(w.fake.live_articles()) == 1
     assert w.fake.live_articles()[0]["article"]["digest"] == "新增了识别方法。"
+
+
+def test_a_repeated_clientmsgid_without_the_broadcasts_id_is_held_never_sent_again(make_world):
+    w = make_world({"mode": "broadcast"})
+    w.critical()
+    w.enqueue()
+    w.fake.repeat_without_id = True
+    w.fake.lose["message/mass/sendall"] = 502
+    w.drain()
+    report = w.drain(NOW + timedelta(hours=2))
+    [row] = w.rows()
+    assert row["status"] == "unknown" and "45065" in row["last_error"] and "outbox resolve" in row["last_error"]
+    assert report.unknown == 1 and len(w.fake.broadcasts) == 1

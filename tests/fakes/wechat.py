@@ -51,7 +51,8 @@ class FakeWechat(FakeNetwork):
         self.broadcasts: dict[str, dict] = {}  # msg_id -> {article, clientmsgid, status}
         self.refuse: dict[str, list[int]] = {}  # path -> errcodes to answer its next calls with
         self.lose: dict[str, int] = {}  # path -> HTTP status to answer once after the call took effect
-        self.escaped: list[str] = []  # paths whose JSON held \u escapes (WeChat shows them as written)
+        self.escaped: list[str] = []
+        self.repeat_without_id = False  # 45065 answered without the earlier broadcast's msg_id  # paths whose JSON held \u escapes (WeChat shows them as written)
 
     # -- helpers for tests -----------------------------------------------------------------
     def expire_tokens(self) -> None:
@@ -165,7 +166,7 @@ class FakeWechat(FakeNetwork):
         cid = body.get("clientmsgid")
         for msg_id, b in self.broadcasts.items():
             if cid and b["clientmsgid"] == cid:
-                raise refusal(45065, msg_id=int(msg_id))
+                raise refusal(45065, **({} if self.repeat_without_id else {"msg_id": int(msg_id)}))
         article = self.drafts.pop(body.get("mpnews", {}).get("media_id"), None)
         if article is None:
             raise refusal(40007)
