@@ -574,3 +574,25 @@ def test_a_repeated_clientmsgid_without_the_broadcasts_id_is_held_never_sent_aga
     [row] = w.rows()
     assert row["status"] == "unknown" and "45065" in row["last_error"] and "outbox resolve" in row["last_error"]
     assert report.unknown == 1 and len(w.fake.broadcasts) == 1
+
+
+def test_a_lost_answer_before_the_article_is_published_is_retried(make_world):
+    w = make_world()
+    w.enqueue()
+    w.fake.lose["draft/add"] = 502
+    first = w.drain()
+    [row] = w.rows()
+    assert first.retrying == 1 and row["status"] == "queued" and "nothing public" in row["last_error"]
+    assert w.drain(NOW + timedelta(hours=2)).sent == 1
+    assert len(w.fake.live_articles()) == 1
+
+
+def test_a_lost_answer_to_a_publish_is_held_for_a_person(make_world):
+    w = make_world()
+    w.enqueue()
+    w.fake.lose["freepublish/submit"] = 502
+    report = w.drain()
+    [row] = w.rows()
+    assert report.unknown == 1 and row["status"] == "unknown" and "outbox resolve" in row["last_error"]
+    w.drain(NOW + timedelta(hours=2))
+    assert len(w.fake.live_articles()) == 1  # never published twice

@@ -121,7 +121,7 @@ class Wechat(Adapter):
                                                 "secret": self.app_secret, "force_refresh": force})
         token = data.get("access_token")
         if not isinstance(token, str) or not token:
-            raise SendError("unknown", "wechat: stable_token answered without an access_token")
+            raise SendError("retry", "wechat: stable_token answered without an access_token")
         self.redact.add(token)
         self._token = token
         self._token_until = self.clock() + float(data.get("expires_in") or 7200) - TOKEN_MARGIN
@@ -233,7 +233,15 @@ class Wechat(Adapter):
 
     def post(self, msg: Message) -> str:
         now = msg.created_at or datetime.now().astimezone()
-        media_id = self._draft(msg.text, now)
+        try:
+            media_id = self._draft(msg.text, now)
+        except SendError as exc:
+            if exc.kind != "unknown":
+                raise
+            # Only a draft or the cover's material may have been made: no follower sees either,
+            # so the whole post is safe to try again.
+            raise SendError("retry", f"{exc} (before publishing: nothing public was made)", status=exc.status,
+                            detail=exc.detail) from None
         if msg.operation == "broadcast":
             return self._broadcast(media_id, msg)
         return self._publish(media_id)
