@@ -372,4 +372,4 @@ def test_bundled_channels_post_in_both_languages():
 
     config = load_config(REPO)
     assert {c: channel_lang(config, c) for c in config.enabled_channels} == {
-        "telegram": "zh", "x": "en", "mastodon": "en", "bluesky": "en", "weibo": "zh"}
+        "telegram": "zh", "x": "en", "mastodon": "en", "bluesky": "en", "weibo": "zh", "wechat": "zh"}

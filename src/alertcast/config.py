@@ -390,6 +390,50 @@ class WeiboKeys(_ChannelKeys):
         return value
 
 
+class WechatKeys(_ChannelKeys):
+    """A WeChat Official Account (公众号): each alert becomes an article, published (no
+    notification) or broadcast to followers (群发), whose monthly quota is scarce."""
+
+    app_id: str
+    """The account's AppID (开发者ID), shown in the Official Accounts Platform; not a secret."""
+    secret_env: EnvName = "WECHAT_APP_SECRET"
+    """Environment variable holding the AppSecret (开发者密码)."""
+    cover: str
+    """The cover image (a file in the project, JPG or PNG under 10 MB), uploaded once as permanent material."""
+    mode: Literal["publish", "broadcast"] = "publish"
+    """`publish`: the article is published and notifies no one; `broadcast`: alerts of
+    `broadcast_severities` are broadcast to followers (the others are published)."""
+    broadcast_severities: tuple[Literal["info", "advisory", "warning", "critical"], ...] = ("critical",)
+    broadcasts_per_month: int = Field(4, ge=0, le=31)
+    """Broadcasts alertcast spends in a calendar month (in `timezone`): 4 reach a service account's
+    followers; a verified subscription account may broadcast once a day."""
+    keep_last_for: tuple[Literal["info", "advisory", "warning", "critical"], ...] = ("critical",)
+    """The month's last broadcast is kept for alerts of these severities; a lower one is published instead."""
+    author: str = ""
+    correction: bool = True
+    """On a withdrawal, after deleting the article and broadcast, publish a short correction."""
+    base_url: HttpUrl = "https://api.weixin.qq.com"
+
+    @field_validator("cover")
+    @classmethod
+    def _cover_in_project(cls, value: str) -> str:
+        path = Path(value)
+        if path.is_absolute() or ".." in path.parts or value.startswith("~"):
+            raise text_error(f"{value!r} is not a path inside the project",
+                             "put the image in the project and write its path relative to mkdocs.yml, "
+                             "e.g. assets/wechat-cover.png")
+        if path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+            raise text_error(f"{value!r} is not a JPG or PNG file", "WeChat takes a JPG or PNG cover image")
+        return value
+
+    @field_validator("author")
+    @classmethod
+    def _short_author(cls, value: str) -> str:
+        if len(value) > 16:
+            raise text_error(f"the author {value!r} is {len(value)} characters", "WeChat takes at most 16; shorten it")
+        return value
+
+
 def delivery(key: str) -> tuple[str, str | None]:
     """An outbox channel key -> (channel, language): `email:en` -> ("email", "en"), `x` -> ("x", None)."""
     channel, _, lang = key.removesuffix(TEST_SUFFIX).partition(":")  # a test target's key (testtarget.py)
@@ -402,7 +446,7 @@ CHANNEL_KEYS: dict[str, type[_ChannelKeys]] = {
     "telegram": TelegramKeys, "x": XKeys, "mastodon": MastodonKeys, "bluesky": BlueskyKeys,
     "discord": DiscordKeys, "slack": SlackKeys, "matrix": MatrixKeys, "webhook": WebhookKeys,
     "email": EmailKeys, "fcm": FcmKeys,
-    "weibo": WeiboKeys,
+    "weibo": WeiboKeys, "wechat": WechatKeys,
 }
 
 

@@ -23,7 +23,7 @@ Sent = Mapping[tuple[str, str], int]
 
 NETWORKS = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram", "discord": "Discord",
             "slack": "Slack", "matrix": "Matrix", "webhook": "Webhook", "email": "Email", "fcm": "App push (FCM)",
-            "weibo": "Weibo"}
+            "weibo": "Weibo", "wechat": "WeChat Official Account"}
 
 
 def windows(config: Config, channel: str) -> tuple[float | None, float | None]:
@@ -64,6 +64,10 @@ def update_effect(config: Config, channel: str) -> str:
 
 
 def _withdraw_channel(config: Config, alert: Alert, channel: str, sent: Sent | None) -> str:
+    if channel == "wechat":
+        from .render.wechat import withdrawal_effect
+
+        return withdrawal_effect(config, None if sent is None else sent.get((alert.id, channel), 0))
     name = NETWORKS.get(channel, channel)
     _edit, delete = windows(config, channel)
     count = None if sent is None else sent.get((alert.id, channel), 0)

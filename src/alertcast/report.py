@@ -22,6 +22,7 @@ from .problems import Problem, display_path
 from .render import mail
 from .render import posts as render_posts
 from .render import push as render_push
+from .render import wechat as render_wechat
 from .render.banner import banner_item
 from .schedule import PublishPath
 from .timefmt import editor_time
@@ -374,6 +375,7 @@ def to_markdown(report: Report) -> str:
             out.append("")
             for p in c.posts:
                 shown = [*render_push.lines(p.text), ""] if p.channel == "fcm" else []
+                shown = [*render_wechat.lines(p.text), ""] if p.channel == "wechat" else shown
                 out += [f"<details><summary>{p.channel} post ({p.length}/{p.limit})</summary>", "",
                         *([_md(mail.subject_note(p.text)), ""] if p.channel == "email" else []), "```text",
                         *shown, p.text, "```", "", "</details>", ""]
@@ -443,6 +445,8 @@ def to_text(report: Report) -> str:
             out.append(f"   -- {p.channel} [{p.lang}] {c.post_action}: {p.length}/{p.limit} {p.unit} {_fit(p)}")
             if p.channel == "fcm":
                 out += [f"      {line}" for line in render_push.lines(p.text)]
+            if p.channel == "wechat":
+                out += [f"      {line}" for line in render_wechat.lines(p.text)]
             if p.channel == "email":
                 out.append(f"      {mail.subject_note(p.text)}")
             out += [f"      | {line}" for line in p.text.split("\n")]

@@ -40,7 +40,7 @@ publish_at: {now}
 # updated_at: {now}
 # status: test or exercise for a drill, never public: `alertcast rehearse` sends it to test targets.
 # channels: site and feed are always on. Add banner, cap, social networks and app push by name:
-#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm, weibo
+#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm, weibo, wechat
 channels: [banner, cap]
 # banner: who sees the in-app banner; every key is optional.
 banner:
@@ -117,7 +117,7 @@ publish_at: {now}
 # updated_at: {now}
 # status: 演练时写 test 或 exercise：从不公开；`alertcast rehearse` 只发到测试目标。
 # channels: 渠道，网站和订阅源始终开启。按名称加上 banner、cap、社交网络和应用推送：
-#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm, weibo
+#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm, weibo, wechat
 channels: [banner, cap]
 # banner: 谁会看到应用内横幅；每一项都可以省略。
 banner:

@@ -34,6 +34,7 @@ def make_engine(url: str, root: Path | None = None) -> Engine:
 #: Modules that define tables on `metadata`; imported before tables are created, so every
 #: process gets every table whichever part of alertcast it started from.
 TABLE_MODULES = ("alertcast.broadcast.outbox", "alertcast.daemon.lease", "alertcast.daemon.publog")
+TABLE_MODULES += ("alertcast.broadcast.channel_memory",)
 
 
 def create_tables(engine: Engine) -> None:

@@ -18,6 +18,7 @@ from ..problems import ContentError
 from ..render import mail
 from ..render import posts as render_posts
 from ..render import push as render_push
+from ..render import wechat as render_wechat
 from ..state import open_store
 from .. import statefile
 from .outbox import STATUSES
@@ -135,6 +136,9 @@ def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...]) -> None
                        f"{configured}")
             if channel == "fcm":
                 for line in render_push.lines(post.text):
+                    click.echo(f"   {line}")
+            if channel == "wechat":
+                for line in render_wechat.lines(post.text):
                     click.echo(f"   {line}")
             if channel == "email":
                 click.echo(f"   {mail.subject_note(post.text)}")

@@ -36,6 +36,7 @@ from ..content.loader import load_or_raise
 from ..content.models import Content
 from ..plan import Plan
 from ..problems import ContentError
+from . import broadcasts
 from . import outbox as ob
 from .adapters import Adapter, ConfigProblem, Message, SendError, build
 from .redaction import Redactor
@@ -100,6 +101,7 @@ class Dispatcher:
                 for secret in adapter.redact._secrets:
                     self.redact.add(secret)
                 self._adapters[channel] = adapter
+                adapter.attach(self.engine, self.config)
             except ConfigProblem as exc:
                 self._adapters[channel] = exc
         found = self._adapters[channel]
@@ -124,6 +126,7 @@ class Dispatcher:
         query = select(ob.outbox).where(and_(ob.outbox.c.status == "queued", ob.outbox.c.due_at <= now))
         if only is not None:
             query = query.where(ob.outbox.c.id.in_(only))
+        self._follow_up(report)
         with self.engine.connect() as conn:
             due = [dict(r._mapping) for r in conn.execute(query.order_by(ob.outbox.c.due_at, ob.outbox.c.id))]
         if due:  # read only by the loop below: no rows due, no query
@@ -179,6 +182,20 @@ class Dispatcher:
                 ob.outbox.c.channel == channel, ob.outbox.c.status.in_(("sent", "sending"))))).scalar()
         last = ob.as_utc(last)
         return last is not None and now - last < timedelta(seconds=gap)
+
+    def _follow_up(self, report: DrainReport) -> None:
+        """Settle sent rows whose outcome the network had not decided (see `broadcasts.PENDING`)."""
+        with self.engine.connect() as conn:
+            open_rows = [dict(r._mapping) for r in conn.execute(select(ob.outbox).where(and_(
+                ob.outbox.c.status == "sent", ob.outbox.c.outcome == broadcasts.PENDING)))]
+        for row in open_rows:
+            try:
+                settled = self.adapter(row["channel"]).follow_up(row)
+            except (ConfigProblem, SendError):
+                continue  # asked again at the next drain
+            if settled is not None:
+                self._set(row, "sent", outcome=settled[0], last_error=settled[1])
+                report.lines.append(f"#{row['id']} {row['channel']}: {settled[0]}" + (f"; {settled[1]}" if settled[1] else ""))
 
     def _recover_stale(self, now: datetime, report: DrainReport) -> None:
         with self.engine.connect() as conn:
@@ -244,12 +261,13 @@ class Dispatcher:
             report.add("unknown", f"#{row['id']} {row['channel']}: outcome unknown, held for a person: the "
                                   "idempotency window has passed")
             return
+        operation, note = adapter.choose(row, operation, now)
         # Record the intent before the request leaves; losing this race means another daemon has it.
         if not self._set(row, "queued", status="sending", tries=row["tries"] + 1, claimed_at=now,
                          first_try_at=row["first_try_at"] or now, operation=operation):
             return
         row = {**row, "tries": row["tries"] + 1, "first_try_at": row["first_try_at"] or now, "operation": operation}
-        msg = self._message(row)
+        msg = replace(self._message(row), operation=operation)
         if operation == "post" and row["action"] != "post":  # a new post that follows up the earlier ones
             msg = replace(msg, earlier=tuple(dict.fromkeys(r["remote_id"] for r in self._earlier(row) if r["remote_id"])))
         try:
@@ -267,14 +285,17 @@ class Dispatcher:
             else:
                 remote = adapter.post(msg)
                 outcome = "posted" if row["action"] == "post" else "correction"
+                said, remarked = adapter.remark(remote)
+                outcome, note = said or outcome, remarked or note
         except SendError as exc:
             self._failed_send(row, adapter, now, report, exc)
             return
         except Exception as exc:  # an answer we could not read, or a bug: the request may have gone out
             self._unknown(row, adapter, now, report, self._unexpected(row, adapter, exc))
             return
-        self._set(row, "sending", status="sent", sent_at=now, remote_id=remote, outcome=outcome, last_error=None)
-        report.add("sent", f"#{row['id']} {row['channel']}: {row['action']} {outcome} ({remote})")
+        self._set(row, "sending", status="sent", sent_at=now, remote_id=remote, outcome=outcome, last_error=note)
+        report.add("sent", f"#{row['id']} {row['channel']}: {row['action']} {outcome} ({remote})"
+                   + (f"; {note}" if note else ""))
 
     @staticmethod
     def _key_expired(row: dict, adapter: Adapter, now: datetime) -> bool:

@@ -24,6 +24,7 @@ from ..render.site import LEADING_H1, page_markdown, read_for_search
 from .budget import OverBudget, cpu_budget
 from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
 from .models import SOCIAL_CHANNELS, Alert, Content, Indicators
+from .wechat_rules import wechat_lengths
 from .placeholders import MARK, is_placeholder
 from .sitelinks import in_language, language_of
 from .source import SourceFile
@@ -126,6 +127,7 @@ def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str],
         yield from _post_lengths(source, alert, config)
         yield from _push_lengths(source, alert, config)
         yield from _weibo_post(source, alert, config)
+        yield from wechat_lengths(source, alert, config)
 
 
 def _related(source: SourceFile, guides: frozenset[str]) -> Iterator[Problem]:
@@ -602,7 +604,7 @@ def _empty_sections(source: SourceFile) -> Iterator[Problem]:
 
 _NETWORK = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": "Telegram", "discord": "Discord",
             "slack": "Slack", "matrix": "Matrix", "webhook": "the webhook", "email": "email", "fcm": "FCM",
-            "weibo": "Weibo"}
+            "weibo": "Weibo", "wechat": "WeChat"}
 _PROBE = "\u2060alertcast-probe\u2060"  # stands in for the text being measured; no template writes it
 
 

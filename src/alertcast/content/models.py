@@ -54,7 +54,7 @@ IMPLICIT_CHANNELS = ("site", "feed")
 OUTPUT_CHANNELS = ("site", "feed", "banner", "cap")
 #: Social networks (and the generic webhook) the broadcaster knows.
 SOCIAL_CHANNELS = ("telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook", "email", "fcm",
-                   "weibo")
+                   "weibo", "wechat")
 KNOWN_CHANNELS = OUTPUT_CHANNELS + SOCIAL_CHANNELS
 
 

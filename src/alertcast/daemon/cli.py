@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 
 from ..config import CONFIG_FILE
+from ..broadcast import broadcasts
 from ..content.loader import load_content
 from ..plan import Plan
 from ..problems import ContentError, Problem
+from ..render.wechat import settings as wechat_settings
 from ..state import open_store
 from . import gitsync, publog
 from .lease import Lease
@@ -132,6 +134,9 @@ def status(project: str, now: str | None) -> None:
         click.echo(f"next change: {local(nxt) if nxt else 'none'}")
     summary = outbox_summary(engine)
     click.echo("outbox: " + (", ".join(f"{c}/{s}={n}" for (c, s), n in sorted(summary.items())) or "empty"))
+    if "wechat" in config.enabled_channels:
+        for line in broadcasts.status_lines(engine, "wechat", at, config.tz, wechat_settings(config).broadcasts_per_month):
+            click.echo(line)
     for kind in ("publish", "sync"):
         entry = publog.last(engine, kind)
         text = "never" if entry is None else (

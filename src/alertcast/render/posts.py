@@ -293,6 +293,8 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
         raise ValueError(f"unknown action {action!r}")
     if channel == "fcm":
         return _push(alert, config, action, rehearsal)
+    if channel == "wechat":
+        return _wechat(alert, config, action)
     lang = lang or channel_lang(config, channel)
     text_src = alert.text(lang, config.default_lang)
     rule = length.RULES[channel]
@@ -383,3 +385,12 @@ def _push(alert: Alert, config: Config, action: str, rehearsal: bool = False) ->
     return Post("fcm", action, config.default_lang, push.as_text(found), longest, push.BODY_LIMIT, push.UNIT,
                 config.page_url("alerts", alert.id, config.default_lang),
                 truncated=any(p.title_cut or p.body_cut for p in found))
+
+
+def _wechat(alert: Alert, config: Config, action: str) -> Post:
+    """The `wechat` row: one article as JSON (render/wechat.py); its length is the title's."""
+    from . import wechat
+
+    found = wechat.article(alert, config, action)
+    return Post("wechat", action, found.lang, found.as_text(), found.title_length, wechat.TITLE_LIMIT, wechat.UNIT,
+                found.fields["content_source_url"], truncated=found.cut)

@@ -14,6 +14,7 @@ _CLASSES = {
     "email": "email:Email", "fcm": "fcm:Fcm",
     "weibo": "weibo:Weibo",
 }
+_CLASSES["wechat"] = "wechat:Wechat"
 
 
 def build(name: str, settings: dict, env, session=None) -> Adapter:

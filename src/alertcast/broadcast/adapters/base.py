@@ -55,6 +55,8 @@ class Message:
     #: remote ids of the alert's earlier sent posts on this channel, for a new post that updates or
     #: corrects them (an email's In-Reply-To); empty for a first post
     earlier: tuple[str, ...] = field(default=())
+    #: what the dispatcher claimed for the row: post, or what `Adapter.choose` made of it
+    operation: str = "post"
 
 
 def retry_from_reset(response, reset_header: str) -> float | None:  # type: ignore[no-untyped-def]
@@ -193,6 +195,25 @@ class Adapter:
         except ValueError:
             raise SendError("unknown", f"answer was not JSON (status {response.status_code})") from None
         return data if isinstance(data, dict) else {}
+
+    # -- channels that keep state or narrow a post (WeChat) --------------------------------
+    def attach(self, engine: Any, config: Any) -> None:
+        """The state store and settings, for a channel that remembers things between runs."""
+
+    def choose(self, row: dict, operation: str, now: datetime) -> tuple[str, str | None]:
+        """The operation to claim for `row` (WeChat: a post becomes a broadcast or a publish) and
+        a note saying what was held back and why; by default the dispatcher's own choice."""
+        return operation, None
+
+    def remark(self, remote_id: str) -> tuple[str | None, str | None]:
+        """(outcome, note) the network gave a sent post beyond success (a broadcast waiting for an
+        administrator's confirmation); (None, None) when there is nothing more to say."""
+        return None, None
+
+    def follow_up(self, row: dict) -> tuple[str, str | None] | None:
+        """A sent row whose outcome was still open (a broadcast pending confirmation): its
+        (outcome, note) now, or None while it is still open."""
+        return None
 
     # -- operations ----------------------------------------------------------------------
     def remote_key(self, msg: Message) -> str | None:
