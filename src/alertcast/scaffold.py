@@ -67,6 +67,7 @@ scam_indicators:
   handles: []
 # related: ids of guides to read next (files in content/guides/); link them from the text too.
 related: []
+# support_reply: optional: what support agents may paste to a user who asks (plain text, up to 500 characters)
 ---
 
 {body}"""
@@ -84,6 +85,7 @@ level: basic
 order: 100
 # related: ids of other guides to read next
 related: []
+# support_reply: optional: what support agents may paste to a user who asks (plain text, up to 500 characters)
 # updated_at: when the guide last changed materially
 # updated_at: {now}
 ---
@@ -143,6 +145,7 @@ scam_indicators:
   handles: []
 # related: 接下来要读的教程的 id（content/guides/ 中的文件）；也请在正文中链接它们。
 related: []
+# support_reply: 可选：客服回答用户时可直接粘贴的话术（纯文本，最多 500 个字符）
 ---
 
 {body}"""
@@ -160,6 +163,7 @@ level: basic
 order: 100
 # related: 接下来要读的其他教程的 id
 related: []
+# support_reply: 可选：客服回答用户时可直接粘贴的话术（纯文本，最多 500 个字符）
 # updated_at: 教程上次有实质变化的时间
 # updated_at: {now}
 ---

@@ -63,6 +63,7 @@ class Text:
     body: str  # Markdown, without front matter
     source: Path  # the file it came from, relative to the content root
     body_line: int  # 1-based line in `source` where the body starts
+    support_reply: str = ""  # what an agent or support assistant may paste; "" when not written
 
 
 @dataclass(frozen=True)
