@@ -263,3 +263,14 @@ def test_docs_fts5_example_answers_a_question(bundled, tmp_path):
     urls = re.findall(r"^  (\S+)$", run.stdout, re.MULTILINE)
     assert len(urls) == 3, run.stdout
     assert any("recovery-phrase" in url or "fake-support-telegram" in url for url in urls), run.stdout
+
+
+def test_bundled_alerts_carry_canned_replies_in_both_languages(bundled):
+    config = load_config(bundled)
+    content = load_or_raise(config)
+    for alert in content.alerts:
+        for lang in ("zh", "en"):
+            reply = alert.texts[lang].support_reply
+            assert reply and len(reply) <= 500, (alert.id, lang)
+    help_doc = documents(config, content, datetime(2026, 11, 22, tzinfo=timezone.utc), "zh")[0]
+    assert help_doc["alerts"] and all(a["support_reply"].startswith("您好") for a in help_doc["alerts"])
