@@ -39,7 +39,7 @@ publish_at: {now}
 # withdrawn: "Reported in error: ..."
 # updated_at: {now}
 # channels: site and feed are always on. Add banner, cap, social networks and app push by name:
-#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm
+#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm, wecom, dingtalk, feishu
 channels: [banner, cap]
 # banner: who sees the in-app banner; every key is optional.
 banner:
@@ -117,7 +117,7 @@ publish_at: {now}
 # updated_at: 撤回的时间（旧写法里也是 update_note 那次更新的时间）。
 # updated_at: {now}
 # channels: 渠道，网站和订阅源始终开启。按名称加上 banner、cap、社交网络和应用推送：
-#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm
+#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm, wecom, dingtalk, feishu
 channels: [banner, cap]
 # banner: 谁会看到应用内横幅；每一项都可以省略。
 banner:

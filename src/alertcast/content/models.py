@@ -50,6 +50,9 @@ IMPLICIT_CHANNELS = ("site", "feed")
 OUTPUT_CHANNELS = ("site", "feed", "banner", "cap")
 #: Social networks (and the generic webhook) the broadcaster knows.
 SOCIAL_CHANNELS = ("telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook", "email", "fcm")
+#: Group robots of support teams' chats: told about alerts so agents know before users ask.
+TEAM_CHANNELS = ("wecom", "dingtalk", "feishu")
+SOCIAL_CHANNELS += TEAM_CHANNELS
 KNOWN_CHANNELS = OUTPUT_CHANNELS + SOCIAL_CHANNELS
 
 

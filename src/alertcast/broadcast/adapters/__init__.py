@@ -12,6 +12,7 @@ _CLASSES = {
     "telegram": "telegram:Telegram", "x": "x:X", "mastodon": "mastodon:Mastodon", "bluesky": "bluesky:Bluesky",
     "discord": "discord:Discord", "slack": "slack:Slack", "matrix": "matrix:Matrix", "webhook": "webhook:Webhook",
     "email": "email:Email", "fcm": "fcm:Fcm",
+    "wecom": "wecom:Wecom", "dingtalk": "dingtalk:Dingtalk", "feishu": "feishu:Feishu",
 }
 
 
