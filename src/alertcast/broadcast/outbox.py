@@ -177,7 +177,7 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
     Live alerts get a `post` (first time) or an `update` (new revision). Withdrawn alerts get a
     `withdraw` on channels where something was posted or may have been, and their unsent rows
     are cancelled; so are the unsent rows of expired alerts. Scheduled alerts are never enqueued
-    (invariant 1).
+    on a public channel (invariant 1); the support team's robots get a heads-up (`enqueue_heads_up`).
     """
     added = 0
     before = _baselined(engine)

@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from ..config import Config
-from ..content.links import MD_LINK, REF_LINK, links, stems
+from ..content.links import MD_LINK, REF_LINK, file_link, links, stems
 from ..plan import Plan
 from . import sanitize
 from .memo import config_key, memo
@@ -140,6 +140,7 @@ class Pages:
     def __init__(self, plan: Plan, config: Config, lang: str):
         self.config, self.lang = config, lang
         self.targets = _Targets(stems(plan.content), frozenset(a.id for a in plan.published), config.languages)
+        self.files = frozenset(self.targets.files.items())  # which file stem is which item: part of every key
 
     def of(self, folder: str, item_id: str, title: str, body: str) -> tuple[str, list[Section]]:
         """(page URL, sections) of an item's page: `folder` is "", "alerts" or "guides". The
@@ -151,7 +152,18 @@ class Pages:
             staged = _absolute(staged, folder, url, self.config, self.lang)
             return split(f"# {text(title)}\n\n{staged}", self.config, self.lang)
 
-        # Rendered again only when the text, the published alerts it may link to or the settings change.
-        key = (folder, item_id, self.lang, title, body, self.targets.public, config_key(self.config),
+        # Rendered again only when the text, the settings or whether an alert it links to is
+        # published change: a boundary elsewhere re-renders nothing.
+        linked = memo("alert-links", (folder, body, self.config.languages, self.files), lambda: self._alert_links(folder, body))
+        key = (folder, item_id, self.lang, title, body, linked & self.targets.public, config_key(self.config),
                repr(self.config.raw.get("markdown_extensions")))
         return url, memo("sections", key, make)
+
+    def _alert_links(self, folder: str, body: str) -> frozenset[str]:
+        """Ids of the alerts `body` links to."""
+        found = set()
+        for match in links(body):
+            link = file_link(folder, match.group("target"), self.config.languages)
+            if link is not None and link.folder == "alerts" and link.stem:
+                found.add(self.targets.files.get(("alerts", link.stem), link.stem))
+        return frozenset(found)
