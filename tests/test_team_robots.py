@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from datetime import timedelta
 
 import pytest
@@ -228,3 +229,31 @@ def test_no_heads_up_on_public_channels(project, tmp_path):
     finally:
         world.fake.close()
         fake.close()
+
+
+def test_daemon_sends_the_heads_up_when_it_comes_due(project, tmp_path, monkeypatch):
+    """No build falls at publish_at - lead: the running daemon finds the heads-up at a drain."""
+    from daemon_support import Recorder, wait_for
+
+    from alertcast.daemon.service import Daemon
+
+    world = Robot(project, "wecom", tmp_path)
+    route_alert_to(project, "scheduled-maintenance", ["wecom"])
+    world.reload()
+    for key, value in world.env.items():
+        monkeypatch.setenv(key, value)
+    clock = [SCHEDULED_AT - timedelta(hours=3)]
+    daemon = Daemon(world.config, engine=world.engine, publisher=Recorder(real=False).publisher,
+                    clock=lambda: clock[0], sync=False, dispatch_interval=0.2, lease_ttl=5.0)
+    daemon.start()
+    try:
+        wait_for(lambda: daemon.last_publish_ok, timeout=30)
+        daemon.dispatch_now()
+        assert not [p for p in world.fake.posts.values() if "即将发布" in p["text"]]
+        clock[0] = SCHEDULED_AT - timedelta(minutes=30)  # within the lead, between two boundaries
+        wait_for(lambda: [p for p in world.fake.posts.values() if "即将发布" in p["text"]], timeout=30)
+        time.sleep(1.0)  # more drains add nothing
+        assert len([p for p in world.fake.posts.values() if "即将发布" in p["text"]]) == 1
+    finally:
+        daemon.stop()
+        world.fake.close()
