@@ -152,7 +152,7 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [(ALERT_EN, "channels: [banner, cap, telegram, mastodon]", "channels: [banner, cap, telegarm, mastodon]")],
         [f"{ALERT_EN}:9:25: error: 'channels.2' has an unknown value 'telegarm' (use one of 'site', 'feed', 'banner', "
          "'cap', 'telegram', 'x', 'mastodon', 'bluesky', 'discord', 'slack', 'matrix', 'webhook', 'email', 'fcm', "
-         "'weibo' or 'wechat')"]),
+         "'weibo', 'wechat', 'wecom', 'dingtalk' or 'feishu')"]),
     "empty withdrawal reason": (
         [(ALERT_EN, "channels: [banner", "withdrawn: \"  \"\nchannels: [banner")],
         [f"{ALERT_EN}:9:1: error: 'withdrawn': withdrawn needs a reason readers will see, "

@@ -51,8 +51,10 @@ def test_untouched_alert_scaffold_fails_check_with_each_placeholder(cli, project
                      "(replace the TODO text with your own)",
                      f"{path}:7:1: error: placeholder left from `alertcast new`: write the summary "
                      "(replace the TODO text with your own)"]
+        written = (project / path).read_text(encoding="utf-8").split("\n")
+        lines = [written.index(f"## {section}") + 3 for section in shown[lang]]  # the TODO line under each heading
         expected += [f"{path}:{line}:1: error: placeholder left from `alertcast new`: write the section '{section}' "
-                     "(replace the TODO line with your own text)" for line, section in zip((58, 62, 66, 70), shown[lang])]
+                     "(replace the TODO line with your own text)" for line, section in zip(lines, shown[lang])]
     assert result.stdout.splitlines() == expected
     assert result.exit_code == 1
 
@@ -75,10 +77,12 @@ def test_deleting_a_placeholder_leaves_an_empty_section_that_check_refuses(cli, 
         path.write_text(text.replace("## How to tell\n\nWritten.\n", "## How to tell\n\n")
                         .replace("## 如何识别\n\nWritten.\n", "## 如何识别\n\n"), encoding="utf-8")
     result = cli("check", "-p", project)
+    line = {lang: (project / "content" / "alerts" / f"fake-airdrop-2026.{lang}.md").read_text(encoding="utf-8")
+            .split("\n").index(heading) + 1 for lang, heading in (("en", "## How to tell"), ("zh", "## 如何识别"))}
     assert result.stdout.splitlines() == [
-        "content/alerts/fake-airdrop-2026.en.md:60:1: error: section 'How to tell' is empty "
+        f"content/alerts/fake-airdrop-2026.en.md:{line['en']}:1: error: section 'How to tell' is empty "
         "(write what belongs under the heading, or delete it)",
-        "content/alerts/fake-airdrop-2026.zh.md:60:1: error: section '如何识别' is empty "
+        f"content/alerts/fake-airdrop-2026.zh.md:{line['zh']}:1: error: section '如何识别' is empty "
         "(write what belongs under the heading, or delete it)"]
 
 

@@ -1137,3 +1137,42 @@ def test_a_missing_address_gets_the_404_page_in_the_browser(browser, served):
         page.wait_for_url(f"{served}/")
     finally:
         page.close()
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.ids.update(value for name, value in attrs if name == "id" and value)
+
+
+def test_help_and_kb_addresses_land_on_an_element_of_the_built_site(bundled_site, bundled_plan):
+    """Every address with an anchor in the help files and the knowledge base (their own `url`s and
+    the links inside answers) names a page mkdocs built and an element id on it, in both languages."""
+    from alertcast.render.help_api import render_help
+    from alertcast.render.knowledge import render_kb
+
+    config = load_config(REPO)
+    ids: dict[Path, set[str]] = {}
+    checked: dict[str, int] = {}
+    for lang in config.languages:
+        help_doc = json.loads(render_help(bundled_plan, config, lang))
+        records = [json.loads(line) for line in render_kb(bundled_plan, config, lang).decode().splitlines()]
+        urls = [e["url"] for e in help_doc["faq"]] + [g["url"] for g in help_doc["guides"]]
+        urls += [a["url"] for a in help_doc["alerts"]] + [r["url"] for r in records]
+        urls += [href for e in help_doc["faq"] for href in re.findall(r'href="([^"]+)"', e["answer_html"])]
+        anchored = [u for u in dict.fromkeys(urls) if u.startswith(config.site_url) and "#" in u]
+        assert {r["kind"] for r in records} == {"faq", "guide", "alert"}
+        for url in anchored:
+            path, _, anchor = url.removeprefix(config.site_url).partition("#")
+            page = bundled_site / unquote(path) / "index.html"
+            assert page.is_file(), url
+            if page not in ids:
+                parser = _Ids()
+                parser.feed(page.read_text(encoding="utf-8"))
+                ids[page] = parser.ids
+            assert unquote(anchor) in ids[page], url
+        checked[lang] = len(anchored)
+    assert all(count > 50 for count in checked.values()), checked

@@ -434,6 +434,28 @@ class WechatKeys(_ChannelKeys):
         return value
 
 
+class _RobotKeys(_ChannelKeys):
+    """A team robot takes about 20 messages a minute: at least 3 seconds between two."""
+
+    min_interval: float = Field(3.0, ge=3.0)
+    heads_up_minutes: int = Field(120, ge=0, le=10080)
+    """How long before an alert's publish_at its heads-up goes to the team; 0: none."""
+
+
+class WecomKeys(_RobotKeys):
+    webhook_env: EnvName = "WECOM_WEBHOOK_URL"
+
+
+class DingtalkKeys(_RobotKeys):
+    webhook_env: EnvName = "DINGTALK_WEBHOOK_URL"
+    secret_env: EnvName = "DINGTALK_SECRET"  # the robot's 加签 secret (SEC...); unset: unsigned
+
+
+class FeishuKeys(_RobotKeys):
+    webhook_env: EnvName = "FEISHU_WEBHOOK_URL"
+    secret_env: EnvName = "FEISHU_SECRET"  # the bot's signature secret; unset: unsigned
+
+
 def delivery(key: str) -> tuple[str, str | None]:
     """An outbox channel key -> (channel, language): `email:en` -> ("email", "en"), `x` -> ("x", None)."""
     channel, _, lang = key.removesuffix(TEST_SUFFIX).partition(":")  # a test target's key (testtarget.py)
@@ -447,6 +469,7 @@ CHANNEL_KEYS: dict[str, type[_ChannelKeys]] = {
     "discord": DiscordKeys, "slack": SlackKeys, "matrix": MatrixKeys, "webhook": WebhookKeys,
     "email": EmailKeys, "fcm": FcmKeys,
     "weibo": WeiboKeys, "wechat": WechatKeys,
+    "wecom": WecomKeys, "dingtalk": DingtalkKeys, "feishu": FeishuKeys,
 }
 
 

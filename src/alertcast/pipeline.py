@@ -31,7 +31,9 @@ from .publish.output import check_output
 from .render.banner import banner_path, render_banners
 from .render.cap import INDEX_PATH, archive_paths, render_cap
 from .render.feeds import render_feeds
+from .render.help_api import help_path, render_help_files
 from .render.indicators import render_indicators
+from .render.knowledge import render_kb_files
 from .render.memo import memo
 from .render.official import OFFICIAL_PATH, render_official
 from .scratch import SITE_STAGE, sweep
@@ -81,6 +83,8 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
         out.update(render_cap(plan, config, cap_archive))
         out.update(render_indicators(plan))
         out.update(render_official(plan, config, signing.key_id(signing_key) if signing_key else None))
+        out.update(render_help_files(plan, config, signing.key_id(signing_key) if signing_key else None))
+        out.update(render_kb_files(plan, config))
     if signing_key is not None:
         kid = signing.key_id(signing_key)
         for path, data in out.items():  # messages from the archive are signed already
@@ -89,6 +93,7 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
         for lang in config.languages:
             path = banner_path(lang)
             out[path + ".sig"] = signing.sign(signing_key, out[path])
+            out[help_path(lang) + ".sig"] = signing.sign(signing_key, out[help_path(lang)])
         if OFFICIAL_PATH in out:
             out[OFFICIAL_PATH + ".sig"] = signing.sign(signing_key, out[OFFICIAL_PATH])
         out[signing.PUBLIC_KEY_PATH] = signing.public_pem(signing_key)

@@ -40,7 +40,7 @@ publish_at: {now}
 # updated_at: {now}
 # status: test or exercise for a drill, never public: `alertcast rehearse` sends it to test targets.
 # channels: site and feed are always on. Add banner, cap, social networks and app push by name:
-#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm, weibo, wechat
+#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm, weibo, wechat, wecom, dingtalk, feishu
 channels: [banner, cap]
 # banner: who sees the in-app banner; every key is optional.
 banner:
@@ -68,6 +68,7 @@ scam_indicators:
   handles: []
 # related: ids of guides to read next (files in content/guides/); link them from the text too.
 related: []
+# support_reply: optional: what support agents may paste to a user who asks (plain text, up to 500 characters)
 ---
 
 {body}"""
@@ -85,6 +86,7 @@ level: basic
 order: 100
 # related: ids of other guides to read next
 related: []
+# support_reply: optional: what support agents may paste to a user who asks (plain text, up to 500 characters)
 # updated_at: when the guide last changed materially
 # updated_at: {now}
 ---
@@ -117,7 +119,7 @@ publish_at: {now}
 # updated_at: {now}
 # status: 演练时写 test 或 exercise：从不公开；`alertcast rehearse` 只发到测试目标。
 # channels: 渠道，网站和订阅源始终开启。按名称加上 banner、cap、社交网络和应用推送：
-#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm, weibo, wechat
+#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm, weibo, wechat, wecom, dingtalk, feishu
 channels: [banner, cap]
 # banner: 谁会看到应用内横幅；每一项都可以省略。
 banner:
@@ -145,6 +147,7 @@ scam_indicators:
   handles: []
 # related: 接下来要读的教程的 id（content/guides/ 中的文件）；也请在正文中链接它们。
 related: []
+# support_reply: 可选：客服回答用户时可直接粘贴的话术（纯文本，最多 500 个字符）
 ---
 
 {body}"""
@@ -162,6 +165,7 @@ level: basic
 order: 100
 # related: 接下来要读的其他教程的 id
 related: []
+# support_reply: 可选：客服回答用户时可直接粘贴的话术（纯文本，最多 500 个字符）
 # updated_at: 教程上次有实质变化的时间
 # updated_at: {now}
 ---

@@ -31,7 +31,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Engine
 
 from .. import testtarget
-from ..config import DISPATCH_DEFAULTS, Config, delivery
+from ..config import CHANNEL_KEYS, DISPATCH_DEFAULTS, Config, delivery
 from ..content.loader import load_or_raise
 from ..content.models import Content
 from ..plan import Plan
@@ -86,8 +86,11 @@ class Dispatcher:
 
     # -- channels ------------------------------------------------------------------------
     def settings(self, channel: str) -> dict[str, Any]:
-        cs = self.config.settings.channels.get(delivery(channel)[0])
-        found = {**DEFAULTS, **(cs.model_extra or {})} if cs is not None else dict(DEFAULTS)
+        name = delivery(channel)[0]
+        cs = self.config.settings.channels.get(name)
+        keys = CHANNEL_KEYS.get(name)  # a channel may have defaults of its own (a robot's min_interval)
+        defaults = {**DEFAULTS, **({key: keys.model_fields[key].default for key in DEFAULTS} if keys else {})}
+        found = {**defaults, **(cs.model_extra or {})} if cs is not None else defaults
         return testtarget.merged(found) if testtarget.is_test_key(channel) else found
 
     def adapter(self, channel: str) -> Adapter:

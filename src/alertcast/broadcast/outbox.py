@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import (Column, DateTime, Integer, String, Table, Text, UniqueConstraint, and_, insert, select,
                         update)
@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..config import Config, delivery
+from ..content.models import TEAM_CHANNELS
 from ..plan import Plan, State
 from ..render import posts, push
 from ..state import metadata
@@ -181,7 +182,7 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
     Live alerts get a `post` (first time) or an `update` (new revision). Withdrawn alerts get a
     `withdraw` on channels where something was posted or may have been, and their unsent rows
     are cancelled; so are the unsent rows of expired alerts. Scheduled alerts are never enqueued
-    (invariant 1).
+    on a public channel (invariant 1); the support team's robots get a heads-up (`enqueue_heads_up`).
     """
     added = 0
     before = _baselined(engine)
@@ -226,10 +227,43 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
                     continue
                 if any(r["status"] in ("sent", "sending", "unknown") for r in rows if r["action"] != "withdraw"):
                     added += _add(engine, alert, config, channel, "withdraw", plan.now)
+    return added + enqueue_heads_up(engine, plan, config)
+
+
+def heads_up_lead(config: Config, channel: str) -> timedelta:
+    """How long before publish_at a team robot channel is told (0: never)."""
+    from ..config import CHANNEL_KEYS
+
+    settings = config.settings.channels.get(channel)
+    minutes = (settings.model_extra or {}).get("heads_up_minutes") if settings is not None else None
+    if minutes is None:
+        minutes = CHANNEL_KEYS[channel].model_fields["heads_up_minutes"].default
+    return timedelta(minutes=int(minutes))
+
+
+def enqueue_heads_up(engine: Engine, plan: Plan, config: Config) -> int:
+    """Queue a `headsup` on each team robot channel for the scheduled alerts that list it and go
+    live within its lead; cancel those still unsent of alerts no longer scheduled (live already,
+    or removed). Idempotent and cheap: the daemon calls it at every drain, since the moment a
+    heads-up is due is no boundary of the plan."""
+    added = 0
+    scheduled = {a.id for a in plan.scheduled}
+    for channel in config.deliveries:
+        if delivery(channel)[0] not in TEAM_CHANNELS:
+            continue
+        lead = heads_up_lead(config, delivery(channel)[0])
+        for alert in plan.scheduled:
+            if lead and delivery(channel)[0] in alert.channels and alert.publish_at - lead <= plan.now:
+                added += _add(engine, alert, config, channel, "headsup", plan.now)
+        with engine.begin() as conn:
+            conn.execute(update(outbox).where(and_(
+                outbox.c.channel == channel, outbox.c.action == "headsup", outbox.c.status == "queued",
+                outbox.c.alert_id.notin_(scheduled),
+            )).values(status="cancelled", last_error="the alert was no longer scheduled when its heads-up was due"))
     return added
 
 
-_ACTION_STATE = {"post": State.live, "update": State.live, "withdraw": State.withdrawn}
+_ACTION_STATE = {"post": State.live, "update": State.live, "withdraw": State.withdrawn, "headsup": State.scheduled}
 
 
 def _reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | None, str]:

@@ -27,6 +27,7 @@ HANDLE_PLATFORMS = ("telegram", "x", "wechat", "discord", "whatsapp", "facebook"
 
 MAX_TITLE = 120
 MAX_SUMMARY = 600
+MAX_SUPPORT_REPLY = 500
 
 Severity = Literal["info", "advisory", "warning", "critical"]
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
@@ -83,6 +84,11 @@ def _plain(value: str, what: str) -> str:
     if "\n\n" in value:
         raise ValueError(f"{what} must be one paragraph")
     return value
+
+
+def _reply(value: str | None) -> str | None:
+    """A canned reply is pasted into chats as it is: one paragraph of plain text."""
+    return value if value is None else _plain(value, "support_reply")
 
 
 class BannerMatter(_Strict):
@@ -273,6 +279,7 @@ class AlertMatter(_Strict):
     scam_indicators: IndicatorsMatter = IndicatorsMatter()
     related: list[str] = Field(default_factory=list)
     status: Status = "actual"
+    support_reply: str | None = Field(None, min_length=1, max_length=MAX_SUPPORT_REPLY)
 
     @field_validator("id")
     @classmethod
@@ -283,6 +290,11 @@ class AlertMatter(_Strict):
     @classmethod
     def _summary(cls, value: str) -> str:
         return _plain(value, "summary")
+
+    @field_validator("support_reply")
+    @classmethod
+    def _support_reply(cls, value: str | None) -> str | None:
+        return _reply(value)
 
     _dates = field_validator("publish_at", "expires_at", "updated_at", mode="before")(_not_a_date)
 
@@ -352,6 +364,7 @@ class GuideMatter(_Strict):
     order: int = Field(100, ge=0, le=10000)
     related: list[str] = Field(default_factory=list)
     updated_at: AwareDatetime | None = None
+    support_reply: str | None = Field(None, min_length=1, max_length=MAX_SUPPORT_REPLY)
 
     @field_validator("id")
     @classmethod
@@ -359,6 +372,10 @@ class GuideMatter(_Strict):
         return value if value is None else _slug(value)
 
     _dates = field_validator("updated_at", mode="before")(_not_a_date)
+    @field_validator("support_reply")
+    @classmethod
+    def _support_reply(cls, value: str | None) -> str | None:
+        return _reply(value)
 
 
 class PageMatter(_Strict):

@@ -362,7 +362,7 @@ def _exists(base_dir: Path, target: str, root: Path) -> bool:
 _DOMAIN = re.compile(r"(?<![a-z0-9.-])(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)"
                      r"(?![a-z0-9-])", re.IGNORECASE | re.ASCII)
 _DOTTED = re.compile(r"[a-z0-9]\.[a-z0-9]", re.IGNORECASE | re.ASCII)  # what every host name has
-_TEXT_KEYS = ("title", "summary", "update_note", "withdrawn")
+_TEXT_KEYS = ("title", "summary", "update_note", "withdrawn", "support_reply")
 
 
 def _front_texts(source: SourceFile) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -526,6 +526,9 @@ def _summary_plain(source: SourceFile) -> Iterator[Problem]:
     if _HTML_OR_MD.search(summary):
         yield source.problem(("summary",), "warning", "summary contains Markdown or HTML; banners and posts show it as plain text",
                              "write the summary as plain sentences")
+    if _HTML_OR_MD.search(getattr(source.matter, "support_reply", None) or ""):
+        yield source.problem(("support_reply",), "warning", "support_reply contains Markdown or HTML; agents paste it "
+                             "into chats as plain text", "write the reply as plain sentences, with full links")
 
 
 _PLACEHOLDER_NAMES = {"update_note": "update note", "withdrawn": "withdrawal reason", "note": "update note"}

@@ -618,7 +618,7 @@ def _short(value: Any) -> str:
 def _text(source: SourceFile) -> Text:
     matter = source.matter
     return Text(source.lang, matter.title, getattr(matter, "summary", None) or "", source.body,
-                source.path, source.body_line)
+                source.path, source.body_line, getattr(matter, "support_reply", None) or "")
 
 
 def _written_order(source: SourceFile, parent: tuple[str, ...], keys: tuple[str, ...]) -> tuple[str, ...]:

@@ -55,6 +55,9 @@ OUTPUT_CHANNELS = ("site", "feed", "banner", "cap")
 #: Social networks (and the generic webhook) the broadcaster knows.
 SOCIAL_CHANNELS = ("telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook", "email", "fcm",
                    "weibo", "wechat")
+#: Group robots of support teams' chats: told about alerts so agents know before users ask.
+TEAM_CHANNELS = ("wecom", "dingtalk", "feishu")
+SOCIAL_CHANNELS += TEAM_CHANNELS
 KNOWN_CHANNELS = OUTPUT_CHANNELS + SOCIAL_CHANNELS
 
 
@@ -68,6 +71,7 @@ class Text:
     body: str  # Markdown, without front matter
     source: Path  # the file it came from, relative to the content root
     body_line: int  # 1-based line in `source` where the body starts
+    support_reply: str = ""  # what an agent or support assistant may paste; "" when not written
 
 
 @dataclass(frozen=True)

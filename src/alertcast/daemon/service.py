@@ -549,6 +549,7 @@ class Daemon:
                     if self._dispatcher is None or (self._own_dispatcher and self._dispatcher.config is not self.config):
                         # the first drain, or mkdocs.yml was reloaded: channels use their new settings
                         self._dispatcher = default_dispatcher(self.engine, self.config)
+                    self._heads_up(self.clock())
                     self._dispatcher.drain(self.clock())
             except Exception as exc:
                 log.error("dispatch failed: %s", type(exc).__name__)
@@ -556,6 +557,15 @@ class Daemon:
             self.metrics.update_outbox(self.engine, self.source.content, self.clock())
         except Exception as exc:  # database away: the lease check reports it too
             log.error("outbox metrics failed: %s", type(exc).__name__)
+
+    def _heads_up(self, now: datetime) -> None:
+        """Team robots hear of a scheduled alert a set time before it goes live: a moment that is
+        no boundary of the plan, so each drain looks for heads-ups that came due."""
+        from ..broadcast.outbox import enqueue_heads_up
+        from ..content.models import TEAM_CHANNELS
+
+        if self.source.content is not None and any(c in TEAM_CHANNELS for c in self.config.enabled_channels):
+            enqueue_heads_up(self.engine, Plan.at(self.source.content, now), self.config)
 
     # --- configuration ---------------------------------------------------------------------
     def _refresh_config(self) -> bool:

@@ -31,6 +31,11 @@ def graphemes(text: str) -> int:
     return len(_GRAPHEME.findall(text))
 
 
+def utf8_bytes(text: str) -> int:
+    """Team robots limit a message's bytes in UTF-8 (a Chinese character is 3)."""
+    return len(text.encode("utf-8"))
+
+
 def utf16_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -104,6 +109,9 @@ RULES: dict[str, Rule] = {
     "webhook": Rule("webhook", 16000, len, "characters"),
     "email": Rule("email", 16000, len, "characters"),  # the subject has its own display limit (render/mail.py)
     "weibo": Rule("weibo", weibo.LIMIT, weibo.count, weibo.UNIT),
+    "wecom": Rule("wecom", 2048, utf8_bytes, "bytes (UTF-8)"),
+    "dingtalk": Rule("dingtalk", 18000, utf8_bytes, "bytes (UTF-8)"),  # the request body is at most 20,000 bytes
+    "feishu": Rule("feishu", 18000, utf8_bytes, "bytes (UTF-8)"),  # the request body is at most 20 KB
 }
 
 

@@ -23,9 +23,10 @@ import regex
 
 from ..config import Config
 from ..content.models import Alert, Severity
+from ..timefmt import editor_time
 from . import labels, length
 
-ACTIONS = ("post", "update", "withdraw")
+ACTIONS = ("post", "update", "withdraw", "headsup")  # headsup: team robots only, before publish_at
 ELLIPSIS = "…"
 MARKERS = {Severity.info: "ℹ️", Severity.advisory: "🔔", Severity.warning: "⚠️", Severity.critical: "🚨"}
 #: A withdrawal says the warning was wrong: a neutral marker, not the alarm it corrects (✅ would
@@ -52,7 +53,10 @@ CORRECTION_TAGS = {"zh": ("#更正",), "en": ("#Correction",)}
 TEST_MARKS = {"zh": {"test": "【测试，非真实警报】", "exercise": "【演习，非真实警报】"},
               "en": {"test": "[TEST, not a real alert]", "exercise": "[EXERCISE, not a real alert]"}}
 #: Words of the posts alone; the shared ones (updated, withdrawn) come from labels.
-POST_WORDS = {"zh": {"do_not_trust": "勿信", "separator": "、"}, "en": {"do_not_trust": "Do not trust", "separator": ", "}}
+POST_WORDS = {"zh": {"do_not_trust": "勿信", "separator": "、", "tell_users": "回复用户", "severity": "级别",
+                     "heads_up": "即将发布", "goes_live": "发布时间"},
+              "en": {"do_not_trust": "Do not trust", "separator": ", ", "tell_users": "Tell users",
+                     "severity": "Severity", "heads_up": "Coming up", "goes_live": "Goes live"}}
 PLATFORMS = {"telegram": "Telegram", "x": "X", "wechat": {"zh": "微信", "en": "WeChat"}, "discord": "Discord",
              "whatsapp": "WhatsApp", "facebook": "Facebook", "instagram": "Instagram", "tiktok": "TikTok",
              "youtube": "YouTube", "qq": "QQ", "line": "LINE", "email": {"zh": "邮箱", "en": "email"},
@@ -311,6 +315,8 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
         link=link if markup.name == "discord-markdown" else esc(link), alert_id=alert.id, revision=alert.revision,
         hashtags=[esc(t) for t in hashtags(config, channel, alert.category, lang, action)],
         markup=markup.name, words=words, colon=esc(labels.colon(lang)),
+        severity_label=esc(labels.severity(alert.severity.value, lang)), support_reply=esc(text_src.support_reply),
+        publish_at=esc(editor_time(alert.publish_at, str(config.tz), lang)),
     )
 
     lead = esc(rehearsal_mark(alert, lang)) + " " if rehearsal else ""
@@ -350,7 +356,8 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
         # (a project template that leaves the note out keeps the summary, shortened below)
     if size > rule.limit:
         truncated = True
-        key = {"post": "summary", "update": "note" if note_shown else "summary", "withdraw": "reason"}[action]
+        key = {"post": "summary", "headsup": "summary", "update": "note" if note_shown else "summary",
+               "withdraw": "reason"}[action]
         whole = parts[key]
         lo, hi = 0, len(_GRAPHEME.findall(whole))  # the largest length of that text that fits
         while lo < hi:

@@ -13,6 +13,7 @@ _CLASSES = {
     "discord": "discord:Discord", "slack": "slack:Slack", "matrix": "matrix:Matrix", "webhook": "webhook:Webhook",
     "email": "email:Email", "fcm": "fcm:Fcm",
     "weibo": "weibo:Weibo",
+    "wecom": "wecom:Wecom", "dingtalk": "dingtalk:Dingtalk", "feishu": "feishu:Feishu",
 }
 _CLASSES["wechat"] = "wechat:Wechat"
 
