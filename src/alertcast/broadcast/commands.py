@@ -212,7 +212,7 @@ def resolve_cmd(row_id: int, posted: bool | None, remote_id: str | None, project
     _, engine = _engine(project)
     if not outbox.resolve(engine, row_id, _now(now), posted=posted, remote_id=remote_id):
         raise click.ClickException(f"row {row_id} is not in status unknown; see `alertcast outbox --status unknown`")
-    click.echo(f"row {row_id} " + ("marked sent" if posted else "queued again"))
+    click.echo(f"row {row_id} marked sent" if posted else f"row {row_id} queued again")
 
 
 @outbox_group.command("repost")
@@ -238,7 +238,7 @@ def repost_cmd(alert_id: str, channels: tuple[str, ...], yes: bool, project: str
     unknown = [c for c in targets if c not in config.enabled_channels or c not in alert.channels]
     if unknown or not targets:
         raise click.ClickException(f"{alert_id} does not go to {', '.join(unknown) or 'any enabled channel'}: "
-                                   "its channels are " + ", ".join(c for c in alert.channels if c in SOCIAL_CHANNELS))
+                                   f"its channels are {', '.join(c for c in alert.channels if c in SOCIAL_CHANNELS)}")
     engine = open_store(config.settings.state_url, config.root)
     for channel in (key for name in targets for key in config.deliveries_of(name)):
         post = outbox.render(alert, config, channel, "post")

@@ -274,8 +274,9 @@ def _dropped_html(source: SourceFile, config: Config) -> Iterator[Problem]:
     hint = "the site removes it from the page; write Markdown instead (docs/security.md lists what HTML is kept)"
     for tag in _html_tags(source):
         if tag.name not in sanitize.TAGS:
-            what = "and its content " if tag.name in sanitize.REMOVED_WITH_CONTENT else ""
-            yield Problem(source.shown, tag.line, tag.col, "error", f"raw HTML <{tag.name}> {what}is not allowed", hint)
+            message = (f"raw HTML <{tag.name}> and its content is not allowed" if tag.name in sanitize.REMOVED_WITH_CONTENT
+                       else f"raw HTML <{tag.name}> is not allowed")
+            yield Problem(source.shown, tag.line, tag.col, "error", message, hint)
             continue
         for name, value in tag.attrs:
             if name == "markdown" or (tag.name == "input" and name == "type"):  # md_in_html reads the first;
