@@ -12,6 +12,7 @@ from . import scaffold
 from .config import Config, load_config
 from .content.budget import FILE_CPU_SECONDS
 from .content.loader import CheckTarget, load_content
+from .i18n import Translator
 from .problems import ContentError
 
 
@@ -47,10 +48,19 @@ def project_config(project: str) -> Config:
         raise  # unreachable
 
 
-def report_and_exit(exc: ContentError, fmt: str = "text") -> None:
+def report_and_exit(exc: ContentError, fmt: str = "text", tr: Translator | None = None) -> None:
+    tr = tr or translator(None)
     for problem in exc.problems:
-        click.echo(problem.github() if fmt == "github" else str(problem), err=fmt != "github")
+        click.echo(tr.problem_github(problem) if fmt == "github" else tr.problem(problem), err=fmt != "github")
     sys.exit(1)
+
+
+def translator(config: Config | None) -> Translator:
+    """The editor's language (i18n.py): the environment's, else the project's default language;
+    without a readable configuration, alertcast's default languages say which."""
+    from .config import Settings
+
+    return Translator.for_project(config.default_lang if config else Settings().languages[0])
 
 
 project_option = click.option(
@@ -80,6 +90,7 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
     """
     explicit = ctx.get_parameter_source("project") is not click.core.ParameterSource.DEFAULT
     target = CheckTarget.of(Path(path) if path else None, Path(project) if explicit else None)
+    config = None
     try:
         config = load_config(target.project)
     except ContentError as exc:  # reported like any other problem, on stdout with the count
@@ -92,12 +103,13 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
 
             problems = problems + deleted_published(config, content)
         problems = target.select(problems, config)
+    tr = translator(config)
     for problem in problems:
-        click.echo(problem.github() if fmt == "github" else str(problem))
+        click.echo(tr.problem_github(problem) if fmt == "github" else tr.problem(problem))
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     if fmt == "text":
-        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+        click.echo(tr(f"{errors} error(s), {warnings} warning(s)"), err=True)
     sys.exit(1 if errors else 0)
 
 
@@ -109,13 +121,14 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
 def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
     """Create a new alert or guide in every configured language, with each field explained."""
     config = project_config(project)
+    tr = translator(config)
     try:
-        paths = scaffold.create(config, kind, slug, now_or(now))
+        paths = scaffold.create(config, kind, slug, now_or(now), tr.lang if tr.lang != "en" else None)
     except scaffold.ScaffoldError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(tr(str(exc))) from None
     for created in paths:
-        click.echo(f"created {created}")
-    click.echo("next: edit the files, then run `alertcast check`")
+        click.echo(tr(f"created {created}"))
+    click.echo(tr("next: edit the files, then run `alertcast check`"))
 
 
 @main.command()
