@@ -37,7 +37,8 @@ MODULES = (
     "cli.py", "config.py", "yamlsource.py", "scaffold.py", "report.py", "compare.py",
     "gitrefs.py", "preview.py", "pipeline.py", "i18n.py",
     "content/loader.py", "content/lint.py", "content/frontmatter.py", "content/addresses.py",
-    "content/links.py", "content/sitelinks.py", "content/placeholders.py", "content/budget.py",
+    "content/links.py", "content/sitelinks.py", "content/placeholders.py", "content/budget.py", "effects.py",
+    "schedule.py",
     "broadcast/commands.py", "daemon/cli.py", "render/push.py", "render/mail.py",
 )
 
@@ -85,6 +86,8 @@ def _strings(node: ast.expr):
     elif isinstance(node, ast.Dict):
         for value in node.values:
             yield from _strings(value)
+    elif isinstance(node, ast.ListComp):
+        yield from _strings(node.elt)
     elif isinstance(node, ast.BoolOp):
         for item in node.values:
             yield from _strings(item)
@@ -134,8 +137,9 @@ def extract(fileobj, keywords, comment_tags, options):  # noqa: ARG001 (Babel's 
                 & {"message", "hint", "fallback", "msg", "what", "reason", "advice", "said"} for t in node.targets) or any(
                 isinstance(t, ast.Name) and t.id.isupper() for t in node.targets)):
             found.extend(_strings(node.value))
+        marked = isinstance(node, ast.Call) and _name(node.func) in ("N_", "tr")  # a word alone, on purpose
         for lineno, text in found:
-            if is_message(text) and "%" not in text:
+            if (marked or is_message(text)) and "%" not in text:
                 yield lineno, "", text, []
 
 

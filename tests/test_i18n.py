@@ -177,3 +177,44 @@ def test_new_in_a_zh_project_answers_in_chinese_and_explains_every_file_in_chine
     english_file = (project / "content" / "alerts" / "wechat-fake-support.en.md").read_text(encoding="utf-8")
     assert "# publish_at: 此时间之前不会公开任何内容。" in english_file
     assert "TODO write the title" in english_file or "write the title" in english_file  # the text stays English
+
+
+NOW = "2026-03-15T00:00:00+08:00"
+
+
+def test_status_and_posts_preview_in_a_zh_project_are_in_chinese(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    status = alertcast("status", "-p", project, "--now", NOW, env=zh_env())
+    assert status.returncode == 0, status.stderr
+    lines = status.stdout.splitlines()
+    assert lines[0] == "现在：2026-03-15 00:00:00 北京时间 (UTC+8)"
+    assert "已部署（site/）：尚未发布任何内容" in lines
+    assert "  scheduled-maintenance，发布于 2026-04-01 09:00:00 北京时间 (UTC+8)" in lines
+    assert "下次变化：2026-04-01 09:00:00 北京时间 (UTC+8)" in lines
+    posts = alertcast("posts", "preview", "live-phishing", "-p", project, "--now", NOW, env=zh_env())
+    assert posts.returncode == 0, posts.stderr
+    lines = posts.stdout.splitlines()
+    assert lines[0] == "== live-phishing（生效中，修订 20260302T040000Z）"
+    assert lines[1].startswith("-- telegram [zh] post：") and lines[1].endswith("个字符 放得下；缺少凭据或设置了 dry_run（演练，不真正发送）")
+    assert "   | <b>⚠️ 钓鱼网站冒充钱包</b>" in lines  # the post itself is as it goes out
+
+
+def test_report_in_a_zh_project_is_in_chinese(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    git = ["git", "-c", "user.email=editor@example.com", "-c", "user.name=editor"]
+    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "start"], cwd=project, check=True)
+    alert = project / "content" / "alerts" / "live-phishing.zh.md"
+    alert.write_text(alert.read_text(encoding="utf-8").replace('summary: "骗子', 'summary: "新：骗子'), encoding="utf-8")
+    result = alertcast("report", "--base", "HEAD", "--now", NOW, project, env=zh_env())
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("alertcast 报告：HEAD (") and lines[0].endswith("，时间 2026-03-15 00:00 北京时间 (UTC+8)")
+    assert lines[1] == "✅ 没有问题"
+    assert "== live-phishing: 修改 (warning, 生效中) 钓鱼网站冒充钱包" in lines
+    assert "   生效：    2026-03-01 10:00 北京时间 (UTC+8)" in lines
+    markdown = alertcast("report", "--base", "HEAD", "--now", NOW, "--format", "markdown", project, env=zh_env())
+    assert "| 警报 | 改动 | 严重程度 | 生效时间 | 状态 |" in markdown.stdout.splitlines()

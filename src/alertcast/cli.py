@@ -48,6 +48,14 @@ def project_config(project: str) -> Config:
         raise  # unreachable
 
 
+def _readable_config(project: str) -> Config | None:
+    """The project's settings when they can be read (their problems are reported elsewhere)."""
+    try:
+        return load_config(Path(project))
+    except ContentError:
+        return None
+
+
 def report_and_exit(exc: ContentError, fmt: str = "text", tr: Translator | None = None) -> None:
     tr = tr or translator(None)
     for problem in exc.problems:
@@ -162,7 +170,8 @@ def report(path: str | None, project: str, base_ref: str | None, head_ref: str |
     except ContentError as exc:
         report_and_exit(exc)
         return
-    click.echo((to_markdown if fmt == "markdown" else to_text)(result), nl=False)
+    click.echo((to_markdown if fmt == "markdown" else to_text)(result, translator(_readable_config(path or project))),
+               nl=False)
     sys.exit(0 if result.ok else 1)
 
 

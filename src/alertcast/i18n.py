@@ -107,7 +107,7 @@ class Translator:
 
     def _value(self, value: str) -> str:
         """A value that is itself a message (pydantic's, YAML's) is translated too."""
-        inner = self._match(value) if len(value) > 3 and " " in value else None
+        inner = self._match(value) if value.strip() else None
         return inner if inner is not None else self._zones(value)
 
     def _zones(self, text: str) -> str:
@@ -139,6 +139,9 @@ class Translator:
             return problem.github()
         return replace(problem, message=self(problem.message), hint=self(problem.hint) if problem.hint else "").github()
 
+
+#: English, as the library writes it: what a renderer prints when no language is asked for.
+ENGLISH = Translator("en")
 
 #: pydantic's own messages that front matter and settings can produce ("'order': {msg}").
 PYDANTIC_MESSAGES = (
@@ -183,4 +186,12 @@ DATE_MESSAGES = (
     N_("minute must be in 0..59"),
     N_("second must be in 0..59"),
     N_("year {year} is out of range"),
+)
+
+#: Words the report shows alone: an alert's change and status, a post's length unit.
+REPORT_WORDS = (
+    N_("added"), N_("modified"), N_("withdrawn"), N_("removed"), N_("unreadable"),
+    N_("live now"), N_("live"), N_("scheduled"), N_("expired"), N_("never"), N_("none"),
+    N_("characters"), N_("graphemes"), N_("characters (links count 23)"),
+    N_("weighted characters (CJK and emoji count 2, links 23)"),
 )
