@@ -175,6 +175,45 @@ def report(path: str | None, project: str, base_ref: str | None, head_ref: str |
     sys.exit(0 if result.ok else 1)
 
 
+@main.command()
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+@project_option
+@click.option("--base", "base_ref", default=None,
+              help="Git ref to compare with (default: the branch the pull request targets, GITHUB_BASE_REF, else main).")
+@click.option("--output", "-o", required=True, type=click.Path(file_okay=False),
+              help="Folder that gets one folder of the built site per moment.")
+@click.option("--now", type=TimeParam(), help="Build as if it were this time (default: now).")
+def snapshots(path: str | None, project: str, base_ref: str | None, output: str, now: datetime | None) -> None:
+    """Build the site at each new or changed alert's publish_at (compared with --base), one folder
+    per moment (OUTPUT/20261208T010000Z/), so a reviewer sees the pages as readers will."""
+    from . import compare
+    from . import snapshots as snapshotting
+
+    root = Path(path or project)
+    config = project_config(str(root))
+    tr = translator(config)
+    try:
+        result = compare.from_git(root, base_ref, None, now_or(now))
+    except compare.GitError as exc:
+        click.echo(tr(f"error: {exc}"), err=True)
+        sys.exit(2)
+    except ContentError as exc:
+        report_and_exit(exc, tr=tr)
+        return
+    if not result.ok:
+        click.echo(tr("the content has errors: run `alertcast check`; nothing is built"), err=True)
+        sys.exit(1)
+    try:
+        folders = snapshotting.build_all(config, snapshotting.moments(result), Path(output))
+    except ContentError as exc:
+        report_and_exit(exc, tr=tr)
+        return
+    for folder in folders:
+        click.echo(tr(f"built {folder}"))
+    if not folders:
+        click.echo(tr("no new or changed alert: nothing to build"))
+
+
 @main.command("last-good")
 @project_option
 @click.option("--ref", default="HEAD", show_default=True, help="The commit to start from (e.g. origin/main).")
