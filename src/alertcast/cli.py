@@ -132,8 +132,9 @@ def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
     tr = translator(config)
     try:
         paths = scaffold.create(config, kind, slug, now_or(now), tr.lang if tr.lang != "en" else None)
-    except scaffold.ScaffoldError as exc:
-        raise click.ClickException(tr(str(exc))) from None
+    except scaffold.ScaffoldError as exc:  # as click writes an error, in the editor's language
+        click.echo(tr(f"Error: {exc}"), err=True)
+        sys.exit(1)
     for created in paths:
         click.echo(tr(f"created {created}"))
     click.echo(tr("next: edit the files, then run `alertcast check`"))

@@ -195,3 +195,14 @@ REPORT_WORDS = (
     N_("characters"), N_("graphemes"), N_("characters (links count 23)"),
     N_("weighted characters (CJK and emoji count 2, links 23)"),
 )
+
+#: What the report says about posts, as report.py puts the sentence together.
+REPORT_POST_NOTES = (
+    N_("post: a new post goes out on {channels}"),
+    N_("post: a new post goes out on {channels} at the next publish"),
+    N_("post: a new post goes out on {channels} at publish_at (nothing goes out before it)"),
+    N_("update: a correction or edit of the earlier post goes out at publish_at (nothing goes out before it)"),
+    N_("nothing is posted: withdrawn before it went out"),
+    N_("nothing is posted: the alert has already expired"),
+    N_("no social channel: nothing is posted"),
+)
