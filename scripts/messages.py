@@ -39,11 +39,11 @@ MODULES = (
     "content/loader.py", "content/lint.py", "content/frontmatter.py", "content/addresses.py",
     "content/links.py", "content/sitelinks.py", "content/placeholders.py", "content/budget.py", "effects.py",
     "schedule.py",
-    "broadcast/commands.py", "daemon/cli.py", "render/push.py", "render/mail.py",
+    "broadcast/commands.py", "daemon/cli.py", "render/push.py", "render/mail.py", "cli_outputs.py",
 )
 
 #: Modules where only N_("...") is a message (the rest is how messages are printed).
-MARKED_ONLY = {"i18n.py"}
+MARKED_ONLY = {"i18n.py", "cli_outputs.py"}  # cli_outputs: only preview's message is the editor's
 
 #: Calls whose string arguments are messages.
 CALLS = {"Problem", "hint_error", "text_error", "ValueError", "echo", "ClickException", "ScaffoldError",
@@ -121,7 +121,7 @@ def extract(fileobj, keywords, comment_tags, options):  # noqa: ARG001 (Babel's 
     only_marked = (options or {}).get("only_marked", False)
     for node in ast.walk(tree):
         found: list[tuple[int, str]] = []
-        if only_marked and not (isinstance(node, ast.Call) and _name(node.func) == "N_"):
+        if only_marked and not (isinstance(node, ast.Call) and _name(node.func) in ("N_", "tr")):
             continue
         if isinstance(node, ast.Call):
             name = _name(node.func)

@@ -218,3 +218,18 @@ def test_report_in_a_zh_project_is_in_chinese(tmp_path):
     assert "   生效：    2026-03-01 10:00 北京时间 (UTC+8)" in lines
     markdown = alertcast("report", "--base", "HEAD", "--now", NOW, "--format", "markdown", project, env=zh_env())
     assert "| 警报 | 改动 | 严重程度 | 生效时间 | 状态 |" in markdown.stdout.splitlines()
+
+
+def test_preview_says_in_chinese_that_its_port_is_taken(tmp_path):
+    import socket
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = alertcast("preview", "-p", project, "--port", str(port), "--now", NOW, env=zh_env())
+    assert result.returncode == 1
+    assert f"错误：无法监听 127.0.0.1:{port}（" in result.stderr and "）；请换一个 --port" in result.stderr
+    assert "Traceback" not in result.stderr
