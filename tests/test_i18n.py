@@ -233,3 +233,11 @@ def test_preview_says_in_chinese_that_its_port_is_taken(tmp_path):
     assert result.returncode == 1
     assert f"错误：无法监听 127.0.0.1:{port}（" in result.stderr and "）；请换一个 --port" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_editors_id_or_key_is_never_translated_as_if_it_were_a_word_of_ours():
+    tr = Translator("zh")
+    assert tr("  scheduled at 2026-04-01 09:00:00 Beijing time (UTC+8)") == (
+        "  scheduled，发布于 2026-04-01 09:00:00 北京时间 (UTC+8)")  # an alert whose id is "scheduled"
+    assert tr("never") == "无"  # the report's own word, translated where the report writes it
+    assert tr("unknown key 'warning'") == "未知字段 'warning'"

@@ -106,8 +106,9 @@ class Translator:
         return None
 
     def _value(self, value: str) -> str:
-        """A value that is itself a message (pydantic's, YAML's) is translated too."""
-        inner = self._match(value) if value.strip() else None
+        """A value that is itself a message (pydantic's, YAML's) is translated too; a single word
+        never is: it may be an editor's id or key (the commands translate their own words)."""
+        inner = self._match(value) if " " in value.strip() else None
         return inner if inner is not None else self._zones(value)
 
     def _zones(self, text: str) -> str:

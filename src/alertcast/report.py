@@ -350,8 +350,8 @@ def to_markdown(report: Report, tr: Translator = ENGLISH) -> str:
         out.append("")
     for c in report.changes:
         out += [f"### `{c.alert_id}` — {tr(c.kind)}", "", f"**{_md(c.title)}** · {c.severity} · {tr(c.status)}", ""]
-        out.append(tr(f"- goes live: {when(c.publish_at, report.tz)}{_public(c, report, tr)}"))
-        out.append(tr(f"- expires: {when(c.expires_at, report.tz)}"))
+        out.append(tr(f"- goes live: {tr(when(c.publish_at, report.tz))}{_public(c, report, tr)}"))
+        out.append(tr(f"- expires: {tr(when(c.expires_at, report.tz))}"))
         if c.fields:
             out.append(tr(f"- changed: {', '.join(f'`{f}`' for f in c.fields)}"))
         out.append(tr(f"- posts: {tr(c.post_note)}"))
@@ -420,8 +420,8 @@ def to_text(report: Report, tr: Translator = ENGLISH) -> str:
         out.append(_nothing(report, tr))
     for c in report.changes:
         out.append(f"== {c.alert_id}: {tr(c.kind)} ({c.severity}, {tr(c.status)}) {c.title}")
-        out.append(tr(f"   goes live: {when(c.publish_at, report.tz)}{_public(c, report, tr)}"))
-        out.append(tr(f"   expires:   {when(c.expires_at, report.tz)}"))
+        out.append(tr(f"   goes live: {tr(when(c.publish_at, report.tz))}{_public(c, report, tr)}"))
+        out.append(tr(f"   expires:   {tr(when(c.expires_at, report.tz))}"))
         if c.fields:
             out.append(tr(f"   changed:   {', '.join(c.fields)}"))
         out.append(tr(f"   posts:     {tr(c.post_note)}"))
