@@ -60,3 +60,9 @@ def cli():
         return runner.invoke(main, [str(a) for a in args], catch_exceptions=False, **kwargs)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """Tests read the commands' English messages; the Chinese ones are tested in test_i18n.py."""
+    monkeypatch.setenv("ALERTCAST_LANG", "en")

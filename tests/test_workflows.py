@@ -610,3 +610,20 @@ def test_pull_request_template_for_proposing_an_alert():
     assert "Official support never asks for a recovery phrase" in head
     for field in ("What happened", "Where it was seen", "Indicators", "Screenshots", "Severity", "alertcast report"):
         assert f"**{field}" in text or field in text, field
+
+
+def test_content_check_uploads_the_site_at_each_publish_at_and_links_it():
+    """The reviewer gets the site built at each new or changed alert's publish_at (the command is
+    tested in test_snapshots.py), as an artifact of the run linked from the job summary; the
+    job holds no secret and runs nothing the check did not already run on the pull request."""
+    job = workflow("content-check.yml")["jobs"]["check"]
+    build = next(s for s in steps(job) if "alertcast snapshots" in s.get("run", ""))
+    assert build["run"] == 'alertcast snapshots --base "origin/$BASE_REF" --output "$RUNNER_TEMP/snapshots"'
+    assert build["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    upload = next(s for s in steps(job) if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"]["path"] == "${{ runner.temp }}/snapshots"
+    assert steps(job).index(build) < steps(job).index(upload)
+    link = next(s for s in steps(job) if "GITHUB_STEP_SUMMARY" in s.get("run", "") and "$URL" in s["run"])
+    assert link["env"]["URL"] == f"${{{{ steps.{upload['id']}.outputs.artifact-url }}}}"
+    text = (WORKFLOWS / "content-check.yml").read_text(encoding="utf-8")
+    assert "secrets." not in text and workflow("content-check.yml")["permissions"] == {"contents": "read"}

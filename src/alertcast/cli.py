@@ -12,6 +12,7 @@ from . import scaffold
 from .config import Config, load_config
 from .content.budget import FILE_CPU_SECONDS
 from .content.loader import CheckTarget, load_content
+from .i18n import Translator
 from .problems import ContentError
 
 
@@ -47,10 +48,27 @@ def project_config(project: str) -> Config:
         raise  # unreachable
 
 
-def report_and_exit(exc: ContentError, fmt: str = "text") -> None:
+def _readable_config(project: str) -> Config | None:
+    """The project's settings when they can be read (their problems are reported elsewhere)."""
+    try:
+        return load_config(Path(project))
+    except ContentError:
+        return None
+
+
+def report_and_exit(exc: ContentError, fmt: str = "text", tr: Translator | None = None) -> None:
+    tr = tr or translator(None)
     for problem in exc.problems:
-        click.echo(problem.github() if fmt == "github" else str(problem), err=fmt != "github")
+        click.echo(tr.problem_github(problem) if fmt == "github" else tr.problem(problem), err=fmt != "github")
     sys.exit(1)
+
+
+def translator(config: Config | None) -> Translator:
+    """The editor's language (i18n.py): the environment's, else the project's default language;
+    without a readable configuration, alertcast's default languages say which."""
+    from .config import Settings
+
+    return Translator.for_project(config.default_lang if config else Settings().languages[0])
 
 
 project_option = click.option(
@@ -80,6 +98,7 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
     """
     explicit = ctx.get_parameter_source("project") is not click.core.ParameterSource.DEFAULT
     target = CheckTarget.of(Path(path) if path else None, Path(project) if explicit else None)
+    config = None
     try:
         config = load_config(target.project)
     except ContentError as exc:  # reported like any other problem, on stdout with the count
@@ -92,12 +111,13 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
 
             problems = problems + deleted_published(config, content)
         problems = target.select(problems, config)
+    tr = translator(config)
     for problem in problems:
-        click.echo(problem.github() if fmt == "github" else str(problem))
+        click.echo(tr.problem_github(problem) if fmt == "github" else tr.problem(problem))
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     if fmt == "text":
-        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+        click.echo(tr(f"{errors} error(s), {warnings} warning(s)"), err=True)
     sys.exit(1 if errors else 0)
 
 
@@ -109,13 +129,15 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
 def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
     """Create a new alert or guide in every configured language, with each field explained."""
     config = project_config(project)
+    tr = translator(config)
     try:
-        paths = scaffold.create(config, kind, slug, now_or(now))
-    except scaffold.ScaffoldError as exc:
-        raise click.ClickException(str(exc)) from None
+        paths = scaffold.create(config, kind, slug, now_or(now), tr.lang if tr.lang != "en" else None)
+    except scaffold.ScaffoldError as exc:  # as click writes an error, in the editor's language
+        click.echo(tr(f"Error: {exc}"), err=True)
+        sys.exit(1)
     for created in paths:
-        click.echo(f"created {created}")
-    click.echo("next: edit the files, then run `alertcast check`")
+        click.echo(tr(f"created {created}"))
+    click.echo(tr("next: edit the files, then run `alertcast check`"))
 
 
 @main.command()
@@ -149,8 +171,48 @@ def report(path: str | None, project: str, base_ref: str | None, head_ref: str |
     except ContentError as exc:
         report_and_exit(exc)
         return
-    click.echo((to_markdown if fmt == "markdown" else to_text)(result), nl=False)
+    click.echo((to_markdown if fmt == "markdown" else to_text)(result, translator(_readable_config(path or project))),
+               nl=False)
     sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+@project_option
+@click.option("--base", "base_ref", default=None,
+              help="Git ref to compare with (default: the branch the pull request targets, GITHUB_BASE_REF, else main).")
+@click.option("--output", "-o", required=True, type=click.Path(file_okay=False),
+              help="Folder that gets one folder of the built site per moment.")
+@click.option("--now", type=TimeParam(), help="Build as if it were this time (default: now).")
+def snapshots(path: str | None, project: str, base_ref: str | None, output: str, now: datetime | None) -> None:
+    """Build the site at each new or changed alert's publish_at (compared with --base), one folder
+    per moment (OUTPUT/20261208T010000Z/), so a reviewer sees the pages as readers will."""
+    from . import compare
+    from . import snapshots as snapshotting
+
+    root = Path(path or project)
+    config = project_config(str(root))
+    tr = translator(config)
+    try:
+        result = compare.from_git(root, base_ref, None, now_or(now))
+    except compare.GitError as exc:
+        click.echo(tr(f"error: {exc}"), err=True)
+        sys.exit(2)
+    except ContentError as exc:
+        report_and_exit(exc, tr=tr)
+        return
+    if not result.ok:
+        click.echo(tr("the content has errors: run `alertcast check`; nothing is built"), err=True)
+        sys.exit(1)
+    try:
+        folders = snapshotting.build_all(config, snapshotting.moments(result), Path(output))
+    except ContentError as exc:
+        report_and_exit(exc, tr=tr)
+        return
+    for folder in folders:
+        click.echo(tr(f"built {folder}"))
+    if not folders:
+        click.echo(tr("no new or changed alert: nothing to build"))
 
 
 @main.command("last-good")

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from . import pipeline, signing
 from .config import Config, SigningSettings
-from .cli import TimeParam, now_or, project_config, project_option, report_and_exit
+from .cli import TimeParam, now_or, project_config, project_option, report_and_exit, translator
 from .problems import ContentError
 from .publish.output import OutputError
 from .timefmt import editor_time
@@ -225,16 +225,16 @@ def preview(project: str, now: datetime | None, host: str, port: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     logging.getLogger("mkdocs").setLevel(logging.WARNING)  # its per-page notes drown what matters
     logging.getLogger("mkdocs.livereload").setLevel(logging.INFO)  # "Serving on ...", "Reloading browsers"
-    project_config(project)  # a broken mkdocs.yml is reported with its line, before anything starts
+    tr = translator(project_config(project))  # a broken mkdocs.yml is reported with its line, before anything starts
     try:
         previewing.serve(Path(project).absolute(), host, port, lambda: now_or(now))
     except ContentError as exc:
         if exc.problems:
             report_and_exit(exc)
         sys.exit(1)
-    except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror}); "
-                                   "pass another --port") from None
+    except OSError as exc:  # as click writes an error, in the editor's language
+        click.echo(tr(f"Error: cannot listen on {host}:{port} ({exc.strerror}); pass another --port"), err=True)
+        sys.exit(1)
 
 
 COMMANDS = (build, publish, keygen, preview)

@@ -98,7 +98,7 @@ def _category(value: str) -> str:
     if value not in CATEGORIES:
         close = difflib.get_close_matches(value, CATEGORIES, n=1)
         raise text_error(f"{value!r} is not an alert category",
-                         f"did you mean '{close[0]}'?" if close else "use one of " + ", ".join(CATEGORIES))
+                         f"did you mean '{close[0]}'?" if close else f"use one of {', '.join(CATEGORIES)}")
     return value
 
 
@@ -113,11 +113,13 @@ EnvName = Annotated[str, AfterValidator(_env_name)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
-def _configured(value: str, info: ValidationInfo, hint_end: str = "") -> str:
+def _configured(value: str, info: ValidationInfo, may_add: bool = False) -> str:
     """`value`, when it is one of the languages in the validation context (or there are none)."""
     languages = (info.context or {}).get("languages", ())
     if languages and value not in languages:
-        raise text_error(f"language {value!r} is not configured", "use one of " + ", ".join(languages) + hint_end)
+        hint = (f"use one of {', '.join(languages)}, or add it to extra.alertcast.languages" if may_add
+                else f"use one of {', '.join(languages)}")
+        raise text_error(f"language {value!r} is not configured", hint)
     return value
 
 
@@ -149,7 +151,7 @@ DISPATCH_DEFAULTS = {key: _ChannelKeys.model_fields[key].default
 
 
 def _site_language(value: str, info: ValidationInfo) -> str:
-    return _configured(value, info, ", or add it to extra.alertcast.languages")
+    return _configured(value, info, may_add=True)
 
 
 def _named(value: str, hint: str) -> str:
@@ -324,7 +326,7 @@ class EmailKeys(_ChannelKeys):
         if lang is not None and lang not in value:
             raise text_error(f"no list for {lang!r}, the only language this channel sends in (lang)",
                              f"add lists.{lang} with address, list_id and unsubscribe_url, or set lang to one of "
-                             + ", ".join(value) + ", or remove lang to send to every list")
+                             f"{', '.join(value)}, or remove lang to send to every list")
         return value
 
 
@@ -805,7 +807,7 @@ def _channel_problems(section: Any, shown: str, positions: dict[yamlsource.Key, 
             close = difflib.get_close_matches(str(name), SOCIAL_CHANNELS, n=1)
             pos = yamlsource.position_of(positions, prefix)
             problems.append(Problem(shown, pos.line, pos.col, "error", f"unknown channel '{name}'",
-                                    f"did you mean '{close[0]}'?" if close else "known channels: " + ", ".join(SOCIAL_CHANNELS)))
+                                    f"did you mean '{close[0]}'?" if close else f"known channels: {', '.join(SOCIAL_CHANNELS)}"))
             continue
         try:
             model.model_validate(keys, context=context)
@@ -860,7 +862,7 @@ def _friendly(err: dict[str, Any], key: str, loc: tuple[Any, ...], model: type[B
         name = str(loc[-1])
         known = _known_fields(model, loc[:-1])
         close = difflib.get_close_matches(name, known, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else ("known keys: " + ", ".join(known) if known else "remove it")
+        hint = f"did you mean '{close[0]}'?" if close else (f"known keys: {', '.join(known)}" if known else "remove it")
         return f"unknown key '{key}'", hint
     if kind == "missing":
         return f"'{key}' is required", f"add '{loc[-1]}:'"

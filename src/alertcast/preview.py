@@ -22,6 +22,7 @@ from .plan import Plan
 from .problems import ContentError
 from .render.banner_mock import PATH as MOCK_PATH
 from .render.banner_mock import render_mock
+from .i18n import Translator
 from .timefmt import editor_time, to_paste
 
 log = logging.getLogger("alertcast.preview")
@@ -49,20 +50,30 @@ def make_builder(root: Path, output: Path, clock: Callable[[], datetime]) -> Cal
     def rebuild() -> None:
         try:
             config = load_config(root)  # read again: mkdocs.yml may be what changed
+            tr = Translator.for_project(config.default_lang)
             result = pipeline.build(config, clock(), output, signing_key=None)
         except ContentError as exc:
+            tr = Translator.for_project(_default_lang(root))
             for problem in exc.problems:
-                log.error("%s", problem)
-            log.error("not rebuilt: fix the problems above; the last good build stays up")
+                log.error("%s", tr.problem(problem))
+            log.error("%s", tr("not rebuilt: fix the problems above; the last good build stays up"))
             return
         mock = output / MOCK_PATH  # the preview's own page, in the release it serves
         mock.parent.mkdir(parents=True, exist_ok=True)
         mock.write_bytes(render_mock(result.plan, config))
-        log.info("built for %s: %d file(s) changed", editor_time(result.plan.now, config.settings.timezone),
-                 len(result.changed))
+        when = editor_time(result.plan.now, config.settings.timezone)
+        log.info("%s", tr(f"built for {when}: {len(result.changed)} file(s) changed"))
         for line in not_shown(result.plan, config):
-            log.info("%s", line)
+            log.info("%s", tr(line))
     return rebuild
+
+
+def _default_lang(root: Path) -> str | None:
+    """The project's default language, when its settings can be read at all."""
+    try:
+        return load_config(root).default_lang
+    except ContentError:
+        return None
 
 
 def serve(root: Path, host: str, port: int, clock: Callable[[], datetime]) -> None:
@@ -81,7 +92,8 @@ def serve(root: Path, host: str, port: int, clock: Callable[[], datetime]) -> No
         for path in watched_paths(root):
             server.watch(str(path))
         base = (urlsplit(config.site_url).path or "/").rstrip("/") + "/"
-        log.info("banner preview (home and support screens): http://%s:%d%s%s", host, port, base, MOCK_PATH)
+        tr = Translator.for_project(config.default_lang)
+        log.info("%s", tr(f"banner preview (home and support screens): http://{host}:{port}{base}{MOCK_PATH}"))
 
         def stop(_signum, _frame):  # type: ignore[no-untyped-def]
             raise KeyboardInterrupt
@@ -90,7 +102,7 @@ def serve(root: Path, host: str, port: int, clock: Callable[[], datetime]) -> No
         try:
             server.serve()
         except KeyboardInterrupt:
-            log.info("shutting down")
+            log.info("%s", tr("shutting down"))
         finally:
             server.shutdown()
             signal.signal(signal.SIGTERM, previous)

@@ -25,6 +25,7 @@ from .render import push as render_push
 from .render import wechat as render_wechat
 from .render.banner import banner_item
 from .schedule import PublishPath
+from .i18n import ENGLISH, Translator
 from .timefmt import editor_time
 
 KINDS = ("added", "modified", "withdrawn", "removed", "unreadable")
@@ -298,80 +299,83 @@ def when(t: datetime | None, tz: str) -> str:
 _EFFECTS = {"withdraw": "what the withdrawal does:", "update": "what the update does to the earlier posts:"}
 
 
-def _verdict(report: Report) -> str:
+def _verdict(report: Report, tr: Translator = ENGLISH) -> str:
     if not report.complete:
-        return (f"❌ {report.errors} error(s), {report.warnings} warning(s); some files could not be read: fix the "
+        return tr(f"❌ {report.errors} error(s), {report.warnings} warning(s); some files could not be read: fix the "
                 "problems below; until then the comparison is incomplete")
     if report.errors:
-        return f"❌ {report.errors} error(s), {report.warnings} warning(s): this cannot be published until the errors are fixed"
+        return tr(f"❌ {report.errors} error(s), {report.warnings} warning(s): this cannot be published until the errors "
+                  "are fixed")
     if report.warnings:
-        return f"⚠️ {report.warnings} warning(s), no errors"
-    return "✅ no problems"
+        return tr(f"⚠️ {report.warnings} warning(s), no errors")
+    return tr("✅ no problems")
 
 
 def _mark(ok: bool) -> str:
     return "✅" if ok else "❌"
 
 
-def _fit(post: render_posts.Post) -> str:
+def _fit(post: render_posts.Post, tr: Translator = ENGLISH) -> str:
     """✅ only for a post that goes out whole: a cut one is an error of check's, never a ✅."""
     if post.truncated:
-        return "❌ would be cut to fit (an error: shorten the text)"
+        return tr("❌ would be cut to fit (an error: shorten the text)")
     return _mark(post.fits)
 
 
-def _public(c: Change, report: Report) -> str:
+def _public(c: Change, report: Report, tr: Translator = ENGLISH) -> str:
     if c.public_at is None or c.publish_at is None or c.public_at == c.publish_at:
         return ""
-    return f"; public at about {when(c.public_at, report.tz)}, at the first publish run after it"
+    return tr(f"; public at about {when(c.public_at, report.tz)}, at the first publish run after it")
 
 
-def _nothing(report: Report) -> str:
+def _nothing(report: Report, tr: Translator = ENGLISH) -> str:
     if report.errors:
-        return "No alert can be compared: fix the errors below, then run the report again."
-    return "No alert is added, changed, withdrawn or removed."
+        return tr("No alert can be compared: fix the errors below, then run the report again.")
+    return tr("No alert is added, changed, withdrawn or removed.")
 
 
-def _problem_line(p: Problem) -> str:
-    return f"{'❌' if p.is_error else '⚠️'} {p}"
+def _problem_line(p: Problem, tr: Translator = ENGLISH) -> str:
+    return f"{'❌' if p.is_error else '⚠️'} {tr.problem(p)}"
 
 
-def to_markdown(report: Report) -> str:
-    """GitHub-flavoured Markdown for a job summary or a pull-request comment."""
+def to_markdown(report: Report, tr: Translator = ENGLISH) -> str:
+    """GitHub-flavoured Markdown for a job summary or a pull-request comment, in the editor's
+    language (`tr`); posts stay as they go out."""
     out = ["## alertcast report", "",
-           f"Compares `{report.base}` with `{report.head}` at {when(report.now, report.tz)}.", "",
-           _verdict(report), ""]
-    out += [f"> {_md(n)}" for n in report.notes] + ([""] if report.notes else [])
+           tr(f"Compares `{report.base}` with `{report.head}` at {when(report.now, report.tz)}."), "",
+           _verdict(report, tr), ""]
+    out += [f"> {_md(tr(n))}" for n in report.notes] + ([""] if report.notes else [])
     if report.path is not None:
-        out += [f"Publishing: {report.path.describe()}.", ""]
+        out += [tr(f"Publishing: {tr(report.path.describe())}."), ""]
     if not report.changes:
-        out += [_nothing(report), ""]
+        out += [_nothing(report, tr), ""]
     else:
-        out += ["| alert | change | severity | goes live | status |", "| --- | --- | --- | --- | --- |"]
+        out += [tr("| alert | change | severity | goes live | status |"), "| --- | --- | --- | --- | --- |"]
         for c in report.changes:
-            out.append(f"| `{c.alert_id}` | {c.kind} | {c.severity} | {when(c.publish_at, report.tz)} | {c.status} |")
+            out.append(f"| `{c.alert_id}` | {tr(c.kind)} | {c.severity} | {tr(when(c.publish_at, report.tz))} | "
+                       f"{tr(c.status)} |")
         out.append("")
     for c in report.changes:
-        out += [f"### `{c.alert_id}` — {c.kind}", "", f"**{_md(c.title)}** · {c.severity} · {c.status}", ""]
-        out.append(f"- goes live: {when(c.publish_at, report.tz)}{_public(c, report)}")
-        out.append(f"- expires: {when(c.expires_at, report.tz)}")
+        out += [f"### `{c.alert_id}` — {tr(c.kind)}", "", f"**{_md(c.title)}** · {c.severity} · {tr(c.status)}", ""]
+        out.append(tr(f"- goes live: {tr(when(c.publish_at, report.tz))}{_public(c, report, tr)}"))
+        out.append(tr(f"- expires: {tr(when(c.expires_at, report.tz))}"))
         if c.fields:
-            out.append("- changed: " + ", ".join(f"`{f}`" for f in c.fields))
-        out.append(f"- posts: {c.post_note}")
+            out.append(tr(f"- changed: {', '.join(f'`{f}`' for f in c.fields)}"))
+        out.append(tr(f"- posts: {tr(c.post_note)}"))
         if c.effects:
-            out.append(f"- {_EFFECTS[c.post_action]}")
-            out += [f"  - {_md(e)}" for e in c.effects]
+            out.append(f"- {tr(_EFFECTS[c.post_action])}")
+            out += [f"  - {_md(tr(e))}" for e in c.effects]
         out.append("")
         if c.problems:
-            out += ["**Problems**", ""] + [f"- {_md(_problem_line(p))}" for p in c.problems] + [""]
+            out += [tr("**Problems**"), ""] + [f"- {_md(_problem_line(p, tr))}" for p in c.problems] + [""]
         if c.kind not in ("removed", "unreadable"):
-            out += _banners_md(c, report.tz)
+            out += _banners_md(c, report.tz, tr)
         if c.posts:
-            out += ["**Posts**", "", "| channel | language | action | length | limit | fits |",
+            out += [tr("**Posts**"), "", tr("| channel | language | action | length | limit | fits |"),
                     "| --- | --- | --- | --- | --- | --- |"]
             for p in c.posts:
-                out.append(f"| {p.channel} | {p.lang} | {c.post_action} | {p.length} | {p.limit} {p.unit} | "
-                           f"{_fit(p)} |")
+                out.append(f"| {p.channel} | {p.lang} | {c.post_action} | {p.length} | {p.limit} {tr(p.unit)} | "
+                           f"{_fit(p, tr)} |")
             out.append("")
             for p in c.posts:
                 shown = [*render_push.lines(p.text), ""] if p.channel == "fcm" else []
@@ -380,9 +384,9 @@ def to_markdown(report: Report) -> str:
                         *([_md(mail.subject_note(p.text)), ""] if p.channel == "email" else []), "```text",
                         *shown, p.text, "```", "", "</details>", ""]
     if report.other_files:
-        out += ["### Other changed files", ""] + [f"- `{f}`" for f in report.other_files] + [""]
+        out += [tr("### Other changed files"), ""] + [f"- `{f}`" for f in report.other_files] + [""]
     if report.problems:
-        out += ["### Other problems", ""] + [f"- {_md(_problem_line(p))}" for p in report.problems] + [""]
+        out += [tr("### Other problems"), ""] + [f"- {_md(_problem_line(p, tr))}" for p in report.problems] + [""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -394,16 +398,16 @@ def _banner_times(item: dict, tz: str) -> str:
             f"ends_at {item['ends_at'] or 'null'} is {shown(item['ends_at'])} (apps read UTC)")
 
 
-def _banners_md(c: Change, tz: str) -> list[str]:
+def _banners_md(c: Change, tz: str, tr: Translator = ENGLISH) -> list[str]:
     if not c.banners:
-        return ["**Banner**: no banner channel", ""]
-    out = ["**Banner**", ""]
+        return [tr("**Banner**: no banner channel"), ""]
+    out = [tr("**Banner**"), ""]
     for b in c.banners:
         if b.item is None:
-            out += [f"- `{b.lang}`: {b.note}"]
+            out += [f"- `{b.lang}`: {tr(b.note)}"]
             continue
-        out += [f"`{b.lang}`" + (f" ({b.note})" if b.note else ""), "", "```json", b.json, "```", ""]
-        out += [_banner_times(b.item, tz), ""]
+        out += [f"`{b.lang}`" + (f" ({tr(b.note)})" if b.note else ""), "", "```json", b.json, "```", ""]
+        out += [tr(_banner_times(b.item, tz)), ""]
     return out + [""] if out[-1] != "" else out
 
 
@@ -411,38 +415,39 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;")
 
 
-def to_text(report: Report) -> str:
-    """Plain text for a terminal."""
-    out = [f"alertcast report: {report.base} -> {report.head} at {when(report.now, report.tz)}", _verdict(report), ""]
-    out += report.notes
+def to_text(report: Report, tr: Translator = ENGLISH) -> str:
+    """Plain text for a terminal, in the editor's language (`tr`); posts stay as they go out."""
+    out = [tr(f"alertcast report: {report.base} -> {report.head} at {when(report.now, report.tz)}"),
+           _verdict(report, tr), ""]
+    out += [tr(note) for note in report.notes]
     if report.path is not None:
-        out.append(f"Publishing: {report.path.describe()}.")
+        out.append(tr(f"Publishing: {tr(report.path.describe())}."))
     if report.notes or report.path is not None:
         out.append("")
     if not report.changes:
-        out.append(_nothing(report))
+        out.append(_nothing(report, tr))
     for c in report.changes:
-        out.append(f"== {c.alert_id}: {c.kind} ({c.severity}, {c.status}) {c.title}")
-        out.append(f"   goes live: {when(c.publish_at, report.tz)}{_public(c, report)}")
-        out.append(f"   expires:   {when(c.expires_at, report.tz)}")
+        out.append(f"== {c.alert_id}: {tr(c.kind)} ({c.severity}, {tr(c.status)}) {c.title}")
+        out.append(tr(f"   goes live: {tr(when(c.publish_at, report.tz))}{_public(c, report, tr)}"))
+        out.append(tr(f"   expires:   {tr(when(c.expires_at, report.tz))}"))
         if c.fields:
-            out.append("   changed:   " + ", ".join(c.fields))
-        out.append(f"   posts:     {c.post_note}")
+            out.append(tr(f"   changed:   {', '.join(c.fields)}"))
+        out.append(tr(f"   posts:     {tr(c.post_note)}"))
         if c.effects:
-            out.append(f"   {_EFFECTS[c.post_action]}")
-            out += [f"     - {e}" for e in c.effects]
+            out.append(f"   {tr(_EFFECTS[c.post_action])}")
+            out += [f"     - {tr(e)}" for e in c.effects]
         for p in c.problems:
-            out.append(f"   {_problem_line(p)}")
+            out.append(f"   {_problem_line(p, tr)}")
         if c.kind not in ("removed", "unreadable"):
             if not c.banners:
-                out.append("   banner: no banner channel")
+                out.append(tr("   banner: no banner channel"))
             for b in c.banners:
-                out.append(f"   banner [{b.lang}]: " + (b.note if b.item is None else
+                out.append(f"   banner [{b.lang}]: " + (tr(b.note) if b.item is None else
                                                          json.dumps(b.item, ensure_ascii=False, sort_keys=True)))
                 if b.item is not None:
-                    out.append(f"      {_banner_times(b.item, report.tz)}")
+                    out.append(f"      {tr(_banner_times(b.item, report.tz))}")
         for p in c.posts:
-            out.append(f"   -- {p.channel} [{p.lang}] {c.post_action}: {p.length}/{p.limit} {p.unit} {_fit(p)}")
+            out.append(f"   -- {p.channel} [{p.lang}] {c.post_action}: {p.length}/{p.limit} {tr(p.unit)} {_fit(p, tr)}")
             if p.channel == "fcm":
                 out += [f"      {line}" for line in render_push.lines(p.text)]
             if p.channel == "wechat":
@@ -452,8 +457,8 @@ def to_text(report: Report) -> str:
             out += [f"      | {line}" for line in p.text.split("\n")]
         out.append("")
     if report.other_files:
-        out.append("Other changed files: " + ", ".join(report.other_files))
+        out.append(tr(f"Other changed files: {', '.join(report.other_files)}"))
     if report.problems:
-        out.append("Other problems:")
-        out += [f"   {_problem_line(p)}" for p in report.problems]
+        out.append(tr("Other problems:"))
+        out += [f"   {_problem_line(p, tr)}" for p in report.problems]
     return "\n".join(out).rstrip() + "\n"

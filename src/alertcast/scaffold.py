@@ -195,8 +195,11 @@ _WORDS = {
 }
 
 
-def create(config: Config, kind: str, slug: str, now: datetime) -> list[Path]:
-    """Write one file per configured language; refuse to overwrite anything."""
+def create(config: Config, kind: str, slug: str, now: datetime, editor_lang: str | None = None) -> list[Path]:
+    """Write one file per configured language; refuse to overwrite anything.
+
+    The comments are in each file's language, or all in `editor_lang` when it is given: a Chinese
+    editor writes the English file too, and reads its explanations in Chinese."""
     if not SLUG.match(slug):
         raise ScaffoldError(f"'{slug}' is not a valid name; use lower-case letters, digits and '-', e.g. fake-airdrop-2026")
     folder = config.content_dir / ("alerts" if kind == "alert" else "guides")
@@ -209,7 +212,7 @@ def create(config: Config, kind: str, slug: str, now: datetime) -> list[Path]:
     for path in targets:
         lang = path.name.split(".")[-2]
         words = _WORDS.get(lang, _WORDS["en"])
-        template = TEMPLATES.get(lang, TEMPLATES["en"])[kind]
+        template = TEMPLATES.get(editor_lang or lang, TEMPLATES["en"])[kind]
         body = words["alert_body" if kind == "alert" else "guide_body"]
         path.write_text(template.format(slug=slug, title=words["title"], summary=words["summary"], now=local_now,
                                         site_url=config.site_url, body=body), encoding="utf-8")

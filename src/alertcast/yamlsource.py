@@ -210,9 +210,12 @@ def _impossible(node: yaml.Node, path: Key, offset: int, exc: ValueError) -> Yam
     if isinstance(exc, YamlSyntaxError):
         return exc
     name = ".".join(str(part) for part in path)
-    where = f"'{name}': " if name else ""
-    what = f"{node.value} is not a real date or time" if isinstance(node, yaml.ScalarNode) else "a value cannot be read"
-    return YamlSyntaxError(f"{where}{what}: {exc}", Position(node.start_mark.line + 1 + offset, node.start_mark.column + 1),
+    if not isinstance(node, yaml.ScalarNode):
+        message = f"'{name}': a value cannot be read: {exc}" if name else f"a value cannot be read: {exc}"
+    else:
+        message = (f"'{name}': {node.value} is not a real date or time: {exc}" if name
+                   else f"{node.value} is not a real date or time: {exc}")
+    return YamlSyntaxError(message, Position(node.start_mark.line + 1 + offset, node.start_mark.column + 1),
                            "check the month (1-12), the day of that month and the time (00:00 to 23:59), "
                            "e.g. 2026-11-01T08:00:00+08:00")
 
@@ -242,6 +245,12 @@ _BLOCK_SCALAR = re.compile(r"(?:^|[:\-])[ \t]+[|>][+-]?[0-9]?[+-]?[ \t]*(?:#.*)?
 # Cheap to test on every file: Chinese text is full of "，" and "、", but rarely inside [ ] or { }.
 _FULL_WIDTH_IN_FLOW = re.compile(r"[\[{][^\]}\n]*[，、]|(?:^|[:\-])[ \t]+[［｛【]", re.MULTILINE)
 _FLOW_COMMAS = {"，": ("full-width comma", "，"), "、": ("enumeration comma", "、")}
+_COMMA_MESSAGES = {
+    ("full-width comma", "list"): 'full-width comma "，" in a list: write ","',
+    ("full-width comma", "mapping"): 'full-width comma "，" in a mapping: write ","',
+    ("enumeration comma", "list"): 'enumeration comma "、" in a list: write ","',
+    ("enumeration comma", "mapping"): 'enumeration comma "、" in a mapping: write ","',
+}
 _OPENING = {"［": "[", "｛": "{", "【": "["}
 _CLOSING = {"［": "］", "｛": "｝", "【": "】"}
 _CURLY_QUOTES = {"“": '"', "”": '"', "＂": '"', "‘": "'", "’": "'", "＇": "'", "「": '"', "『": '"'}
@@ -320,7 +329,7 @@ def _full_width_in_flow(text: str, offset: int) -> None:
             if kinds:
                 for char, (name, _) in _FLOW_COMMAS.items():
                     if char in source:
-                        raise YamlSyntaxError(f'{name} "{char}" in a {kinds[-1]}: write ","',
+                        raise YamlSyntaxError(_COMMA_MESSAGES[name, kinds[-1]],
                                               at(start + source.index(char)),
                                               "YAML separates items only with a half-width comma; put an item in "
                                               "quotes if the comma belongs to its text")

@@ -13,6 +13,7 @@ import jinja2
 from ..config import load_config
 from ..content.loader import load_all, load_or_raise
 from ..content.models import SOCIAL_CHANNELS
+from ..i18n import Translator
 from ..plan import Plan
 from ..problems import ContentError
 from ..render import mail
@@ -85,24 +86,27 @@ def preview(alert_id: str | None, project: str, now: str | None, channels: tuple
     if loaded.content is None:
         raise click.ClickException("\n".join(str(p) for p in errors))
     plan = Plan.at(loaded.content, _now(now))
+    tr = Translator.for_project(config.default_lang)
     alerts = [a for a in plan.content.alerts if alert_id in (None, a.id)]  # as they stand at --now
     if alert_id and not alerts:
-        raise click.ClickException("\n".join([f"no alert with id {alert_id!r}; run `alertcast posts preview` to list "
-                                              "them", *_errors_after(errors)]))
+        raise click.ClickException("\n".join([tr(f"no alert with id {alert_id!r}; run `alertcast posts preview` to list "
+                                                 "them"), *_errors_after(errors, tr)]))
     for alert in alerts:
-        _preview_alert(alert, plan, config, channels)
-    for line in _errors_after(errors):
+        _preview_alert(alert, plan, config, channels, tr)
+    for line in _errors_after(errors, tr):
         click.echo(line)
 
 
-def _errors_after(errors: list) -> list[str]:
+def _errors_after(errors: list, tr: Translator) -> list[str]:
     if not errors:
         return []
-    return [f"{len(errors)} error{'s' * (len(errors) > 1)} in the project (nothing is published or posted until "
-            "`alertcast check` passes):", *(f"   {p}" for p in errors)]
+    n = len(errors)
+    heading = (tr(f"{n} error in the project (nothing is published or posted until `alertcast check` passes):") if n == 1
+               else tr(f"{n} errors in the project (nothing is published or posted until `alertcast check` passes):"))
+    return [heading, *(f"   {tr.problem(p)}" for p in errors)]
 
 
-def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...]) -> None:
+def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...], tr: Translator) -> None:
     if not alert.is_public:  # a test or exercise alert: what a rehearsal sends
         from .rehearse_command import preview_rehearsal
 
@@ -110,9 +114,9 @@ def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...]) -> None
         return
     state = plan.states[alert.id].value
     targets = list(channels) or [c for c in SOCIAL_CHANNELS if c in alert.channels]
-    click.echo(f"== {alert.id} ({state}, revision {alert.revision})")
+    click.echo(tr(f"== {alert.id} ({tr(state)}, revision {alert.revision})"))
     if not targets:
-        click.echo("   no social channels")
+        click.echo(tr("   no social channels"))
     if alert.is_withdrawn:
         actions = ["withdraw"]
     elif alert.updated_at and alert.updated_at > alert.publish_at:
@@ -121,19 +125,19 @@ def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...]) -> None
         actions = ["post"]
     for channel in targets:
         listed = channel in alert.channels
-        configured = _channel_state(config, channel) if listed else "not in this alert's channels (not sent)"
+        configured = tr(_channel_state(config, channel) if listed else "not in this alert's channels (not sent)")
         for action, lang in ((a, lang) for a in actions for lang in config.languages_of(channel) or (None,)):
             try:
                 post = render_posts.render(alert, config, channel, action, lang)
             except jinja2.TemplateError:  # a project's own template; check names the line
-                click.echo(f"-- {channel} {action}: the post template cannot be rendered (see the errors below)")
+                click.echo(tr(f"-- {channel} {action}: the post template cannot be rendered (see the errors below)"))
                 continue
             if channel == "fcm" and not render_push.wanted(alert, config, action):
-                click.echo(f"-- {channel} {action}: {render_push.not_pushed(alert, config, action)}")
+                click.echo(tr(f"-- {channel} {action}: {tr(render_push.not_pushed(alert, config, action))}"))
                 continue
-            mark = "ok" if post.fits else "TOO LONG"
-            click.echo(f"-- {channel} [{post.lang}] {action}: {post.length}/{post.limit} {post.unit} {mark}; "
-                       f"{configured}")
+            mark = tr("ok") if post.fits else tr("TOO LONG")
+            click.echo(tr(f"-- {channel} [{post.lang}] {action}: {post.length}/{post.limit} {tr(post.unit)} {mark}; "
+                          f"{configured}"))
             if channel == "fcm":
                 for line in render_push.lines(post.text):
                     click.echo(f"   {line}")
@@ -141,12 +145,12 @@ def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...]) -> None
                 for line in render_wechat.lines(post.text):
                     click.echo(f"   {line}")
             if channel == "email":
-                click.echo(f"   {mail.subject_note(post.text)}")
+                click.echo(f"   {tr(mail.subject_note(post.text))}")
             for line in post.text.split("\n"):
                 click.echo(f"   | {line}")
             for facet in post.facets:
                 kind, value = ("tag", "#" + facet.tag) if facet.tag else ("link", facet.uri)
-                click.echo(f"   {kind} facet bytes {facet.byte_start}-{facet.byte_end}: {value}")
+                click.echo(tr(f"   {kind} facet bytes {facet.byte_start}-{facet.byte_end}: {value}"))
 
 
 @click.group("outbox", invoke_without_command=True)
@@ -221,7 +225,7 @@ def resolve_cmd(row_id: int, posted: bool | None, remote_id: str | None, project
     _, engine = _engine(project)
     if not outbox.resolve(engine, row_id, _now(now), posted=posted, remote_id=remote_id):
         raise click.ClickException(f"row {row_id} is not in status unknown; see `alertcast outbox --status unknown`")
-    click.echo(f"row {row_id} " + ("marked sent" if posted else "queued again"))
+    click.echo(f"row {row_id} marked sent" if posted else f"row {row_id} queued again")
 
 
 @outbox_group.command("repost")
@@ -247,7 +251,7 @@ def repost_cmd(alert_id: str, channels: tuple[str, ...], yes: bool, project: str
     unknown = [c for c in targets if c not in config.enabled_channels or c not in alert.channels]
     if unknown or not targets:
         raise click.ClickException(f"{alert_id} does not go to {', '.join(unknown) or 'any enabled channel'}: "
-                                   "its channels are " + ", ".join(c for c in alert.channels if c in SOCIAL_CHANNELS))
+                                   f"its channels are {', '.join(c for c in alert.channels if c in SOCIAL_CHANNELS)}")
     engine = open_store(config.settings.state_url, config.root)
     for channel in (key for name in targets for key in config.deliveries_of(name)):
         post = outbox.render(alert, config, channel, "post")

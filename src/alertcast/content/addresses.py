@@ -61,8 +61,8 @@ def _evm(chain: str, address: str) -> str | None:
         return f"'{digits[bad]}' (character {bad + 3}) is not a hex digit (0-9, a-f): a character is mistyped"
     if len(digits) != 40:
         off = len(digits) - 40
-        what = (("a digit is" if off == -1 else f"{-off} digits are") + " missing" if off < 0
-                else ("one digit is" if off == 1 else f"{off} digits are") + " extra")
+        what = (("a digit is missing" if off == -1 else f"{-off} digits are missing") if off < 0
+                else ("one digit is extra" if off == 1 else f"{off} digits are extra"))
         return f"it has {len(digits)} hex digits after 0x where an address on {chain} has 40: {what}"
     if digits != digits.lower() and digits != digits.upper() and digits != eip55(digits):
         # Never show the checksum these digits would need: with a mistyped digit, copying it would pass.
@@ -84,7 +84,10 @@ def _tron(address: str) -> str | None:
         return problem
     if len(address) != 34:
         off = abs(len(address) - 34)
-        what = ("a character is" if off == 1 else f"{off} characters are") + (" missing" if len(address) < 34 else " extra")
+        if len(address) < 34:
+            what = "a character is missing" if off == 1 else f"{off} characters are missing"
+        else:
+            what = "a character is extra" if off == 1 else f"{off} characters are extra"
         return f"it has {len(address)} characters where a TRON address has 34: {what}"
     data = base58.b58decode(address)
     if len(data) != 25:

@@ -277,8 +277,9 @@ def _dropped_html(source: SourceFile, config: Config) -> Iterator[Problem]:
     hint = "the site removes it from the page; write Markdown instead (docs/security.md lists what HTML is kept)"
     for tag in _html_tags(source):
         if tag.name not in sanitize.TAGS:
-            what = "and its content " if tag.name in sanitize.REMOVED_WITH_CONTENT else ""
-            yield Problem(source.shown, tag.line, tag.col, "error", f"raw HTML <{tag.name}> {what}is not allowed", hint)
+            message = (f"raw HTML <{tag.name}> and its content is not allowed" if tag.name in sanitize.REMOVED_WITH_CONTENT
+                       else f"raw HTML <{tag.name}> is not allowed")
+            yield Problem(source.shown, tag.line, tag.col, "error", message, hint)
             continue
         for name, value in tag.attrs:
             if name == "markdown" or (tag.name == "input" and name == "type"):  # md_in_html reads the first;
@@ -532,6 +533,14 @@ def _summary_plain(source: SourceFile) -> Iterator[Problem]:
 
 
 _PLACEHOLDER_NAMES = {"update_note": "update note", "withdrawn": "withdrawal reason", "note": "update note"}
+#: The usual ones as whole sentences, so that each is translated as one.
+_PLACEHOLDER_MESSAGES = {
+    "title": "placeholder left from `alertcast new`: write the title",
+    "summary": "placeholder left from `alertcast new`: write the summary",
+    "update_note": "placeholder left from `alertcast new`: write the update note",
+    "note": "placeholder left from `alertcast new`: write the update note",
+    "withdrawn": "placeholder left from `alertcast new`: write the withdrawal reason",
+}
 
 
 def _placeholders(source: SourceFile) -> Iterator[Problem]:
@@ -539,8 +548,8 @@ def _placeholders(source: SourceFile) -> Iterator[Problem]:
     for where, text in _front_texts(source):
         if is_placeholder(text):
             what = _PLACEHOLDER_NAMES.get(str(where[-1]), str(where[-1]))
-            yield source.problem(where, "error", f"placeholder left from `alertcast new`: write the {what}",
-                                 "replace the TODO text with your own")
+            message = _PLACEHOLDER_MESSAGES.get(str(where[-1]), f"placeholder left from `alertcast new`: write the {what}")
+            yield source.problem(where, "error", message, "replace the TODO text with your own")
     if MARK not in source.body:  # masking code only blanks characters: no placeholder line without it
         return
     body = source.text_body
@@ -550,9 +559,10 @@ def _placeholders(source: SourceFile) -> Iterator[Problem]:
         if found:
             heading = found.group(2).strip()
         elif is_placeholder(text.lstrip("-*+0123456789. ")):
-            what = f"the section '{heading}'" if heading else "the text"
-            yield Problem(source.shown, source.body_line + number, 1, "error",
-                          f"placeholder left from `alertcast new`: write {what}", "replace the TODO line with your own text")
+            message = (f"placeholder left from `alertcast new`: write the section '{heading}'" if heading
+                       else "placeholder left from `alertcast new`: write the text")
+            yield Problem(source.shown, source.body_line + number, 1, "error", message,
+                          "replace the TODO line with your own text")
 
 
 _HEADINGS = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE)

@@ -553,7 +553,9 @@ _SHARED = {
 }
 
 
-_NOUN = {"alerts": "alert", "guides": "guide", "": "page"}
+_SAME_VALUES = {"alerts": "translations share one alert: make the values the same",
+                "guides": "translations share one guide: make the values the same",
+                "": "translations share one page: make the values the same"}
 
 
 def _check_translations(section: str, item_id: str, sources: list[SourceFile],
@@ -569,7 +571,7 @@ def _check_translations(section: str, item_id: str, sources: list[SourceFile],
             if mine != theirs:
                 where, what = _difference((key,), theirs, mine)
                 problems.append(other.problem(where, "error", f"'{key}' differs from {first.shown} ({what})",
-                                              f"translations share one {_NOUN[section]}: make the values the same"))
+                                              _SAME_VALUES[section]))
         if section == "alerts" and [u.at for u in first.matter.updates] != [u.at for u in other.matter.updates]:
             mine = ", ".join(u.at.isoformat() for u in other.matter.updates) or "none"
             theirs = ", ".join(u.at.isoformat() for u in first.matter.updates) or "none"
@@ -600,9 +602,11 @@ def _difference(key: tuple[Any, ...], here: Any, there: Any) -> tuple[tuple[Any,
         only_there = [item for item in there if item not in here]
         if not only_here and not only_there:
             return key, f"the same items in another order: [{_items(here)}] here, [{_items(there)}] there"
-        said = ([f"only here: {_items(only_here)}"] if only_here else []) + (
-            [f"only there: {_items(only_there)}"] if only_there else [])
-        return (key + (here.index(only_here[0]),) if only_here else key), ", ".join(said)
+        if only_here and only_there:
+            said = f"only here: {_items(only_here)}, only there: {_items(only_there)}"
+        else:
+            said = f"only here: {_items(only_here)}" if only_here else f"only there: {_items(only_there)}"
+        return (key + (here.index(only_here[0]),) if only_here else key), said
     return key, f"{_short(here)} here, {_short(there)} there"
 
 

@@ -98,42 +98,45 @@ def status(project: str, now: str | None) -> None:
     """Show which daemon leads and what it deployed (the live banner), what the checkout says is
     live and scheduled next, the outbox summary, and the last publish and sync. Times are in the
     project's timezone, with their UTC offset."""
-    from ..cli import TimeParam, project_config
+    from ..cli import TimeParam, project_config, translator
     from ..timefmt import editor_time
 
     config = project_config(project)
+    tr = translator(config)
     at = TimeParam().convert(now, None, None) if now else datetime.now(timezone.utc).replace(microsecond=0)
 
     def local(t: datetime) -> str:  # the editors' zone, with its offset and label
         return editor_time(t, config.settings.timezone, seconds=True)
 
-    click.echo(f"now: {local(at)}")
+    click.echo(tr(f"now: {local(at)}"))
     engine = open_store(config.settings.state_url, config.root)
     lease = Lease(engine, "").current()
     if lease is None or lease[1] <= datetime.now(timezone.utc).timestamp():
-        click.echo("leader: none (no daemon holds the publisher lease: none runs, or it stopped)")
+        click.echo(tr("leader: none (no daemon holds the publisher lease: none runs, or it stopped)"))
     else:
         since = next((e.at for e in publog.entries(engine, "publish") if e.holder == lease[0]), None)
-        click.echo(f"leader: {lease[0]}" + (f" since {local(since)}" if since else "")
-                   + f" (lease until {local(datetime.fromtimestamp(lease[1], timezone.utc))})")
-    click.echo(_deployed(config))
+        until = local(datetime.fromtimestamp(lease[1], timezone.utc))
+        click.echo(tr(f"leader: {lease[0]} since {local(since)} (lease until {until})") if since
+                   else tr(f"leader: {lease[0]} (lease until {until})"))
+    click.echo(tr(_deployed(config)))
     content, problems = load_content(config)
     if content is None:
         errors = [p for p in problems if p.is_error]
-        click.echo(f"content: {len(errors)} error(s); run `alertcast check` (first: {errors[0]})")
+        click.echo(tr(f"content: {len(errors)} error(s); run `alertcast check` (first: {tr.problem(errors[0])})"))
     else:
         plan = Plan.at(content, at)
-        click.echo(f"live ({len(plan.live)}):")
+        click.echo(tr(f"live ({len(plan.live)}):"))
         for alert in plan.live:
-            until = f" until {local(alert.expires_at)}" if alert.expires_at else ""
-            click.echo(f"  {alert.id} [{alert.severity.value}]{until}")
-        click.echo(f"scheduled ({len(plan.scheduled)}):")
+            click.echo(tr(f"  {alert.id} [{alert.severity.value}] until {local(alert.expires_at)}") if alert.expires_at
+                       else f"  {alert.id} [{alert.severity.value}]")
+        click.echo(tr(f"scheduled ({len(plan.scheduled)}):"))
         for alert in plan.scheduled:
-            click.echo(f"  {alert.id} at {local(alert.publish_at)}")
+            click.echo(tr(f"  {alert.id} at {local(alert.publish_at)}"))
         nxt = plan.next_change_at
-        click.echo(f"next change: {local(nxt) if nxt else 'none'}")
+        click.echo(tr(f"next change: {local(nxt)}") if nxt else tr("next change: none"))
     summary = outbox_summary(engine)
-    click.echo("outbox: " + (", ".join(f"{c}/{s}={n}" for (c, s), n in sorted(summary.items())) or "empty"))
+    rows = ", ".join(f"{c}/{s}={n}" for (c, s), n in sorted(summary.items()))
+    click.echo(tr(f"outbox: {rows}") if rows else tr("outbox: empty"))
     if "wechat" in config.enabled_channels:
         for line in broadcasts.status_lines(engine, "wechat", at, config.tz, wechat_settings(config).broadcasts_per_month):
             click.echo(line)
@@ -142,7 +145,8 @@ def status(project: str, now: str | None) -> None:
         text = "never" if entry is None else (
             f"{local(entry.at)} {'ok' if entry.ok else 'FAILED'}" + (f" ({entry.detail})" if entry.detail else "")
             + (f" by {entry.holder}" if entry.holder else ""))
-        click.echo(f"last {kind}: {text}")
+        text = tr(text)
+        click.echo(tr(f"last publish: {text}") if kind == "publish" else tr(f"last sync: {text}"))
     engine.dispose()
 
 
@@ -155,15 +159,17 @@ def _deployed(config) -> str:  # type: ignore[no-untyped-def]
     from ..render.banner import banner_path
 
     release = live_release(config.output_dir.absolute())
-    where = f"deployed ({config.settings.output_dir}/)"
+    folder = config.settings.output_dir
     if release is None:
-        return f"{where}: nothing published yet"
+        return f"deployed ({folder}/): nothing published yet"
     try:
         data = json.loads((release / banner_path(config.default_lang)).read_text(encoding="utf-8"))
         ids = [b["id"] for b in data["banners"]]
     except (OSError, ValueError, KeyError, TypeError):
-        return f"{where}: no banner file can be read"
-    return f"{where} banner {config.default_lang}: " + (", ".join(ids) or "empty")
+        return f"deployed ({folder}/): no banner file can be read"
+    if not ids:
+        return f"deployed ({folder}/) banner {config.default_lang}: empty"
+    return f"deployed ({folder}/) banner {config.default_lang}: {', '.join(ids)}"
 
 
 @click.group("state")

@@ -1,0 +1,243 @@
+"""The editor's messages in Chinese: the gettext catalogue covers every message, and a zh project
+(or a zh locale) gets `check` and `new` in Chinese, still with file:line."""
+
+from __future__ import annotations
+
+import os
+import re
+import runpy
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from alertcast.config import load_config
+from alertcast.content.loader import load_content
+from alertcast.i18n import LOCALE_DIR, Translator, choose
+
+from conftest import FIXTURE, REPO
+
+PO = LOCALE_DIR / "zh" / "LC_MESSAGES" / "alertcast.po"
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def zh_env(**extra: str) -> dict[str, str]:
+    """The environment of an editor who set no language: the project's decides."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("ALERTCAST_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
+    return {**env, "LANG": "C.UTF-8", **extra}
+
+
+def alertcast(*args: str | Path, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The installed `alertcast` command, in a process of its own: the environment is the editor's."""
+    command = Path(sys.executable).parent / "alertcast"
+    return subprocess.run([str(command), *map(str, args)], capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=300)
+
+
+def test_the_catalogue_holds_every_message_the_code_prints():
+    """scripts/messages.py extracts the messages again: the .pot, the .po and the compiled .mo on
+    disk are exactly what the code gives (a new or changed message fails here until extracted)."""
+    messages = runpy.run_path(str(REPO / "scripts" / "messages.py"))
+    stale = [str(path) for path, data in messages["files"]().items() if not path.exists() or path.read_bytes() != data]
+    assert stale == []
+    assert len(read_po(PO.open("rb"))) > 400  # every check, new, report, status, preview and posts message
+
+
+def test_every_message_has_a_chinese_translation_with_the_same_values():
+    catalog = read_po(PO.open("rb"), locale="zh")
+    untranslated, mismatched, english = [], [], []
+    for message in catalog:
+        if not message.id:
+            continue
+        if not message.string or message.fuzzy:
+            untranslated.append(message.id)
+            continue
+        if set(PLACEHOLDER.findall(message.id)) != set(PLACEHOLDER.findall(message.string)):
+            mismatched.append(message.id)
+        if re.search(r"[a-z]{3} [a-z]{3}", PLACEHOLDER.sub("", message.id)) and not HAN.search(message.string):
+            english.append(message.id)
+    assert untranslated == []
+    assert mismatched == []
+    assert english == []
+
+
+@pytest.mark.parametrize("environ, default, expected", [
+    ({}, "zh", "zh"),  # the project's default language
+    ({}, "en", "en"),
+    ({"LANG": "C.UTF-8"}, "zh", "zh"),  # a locale that names no language leaves it to the project
+    ({"LANG": "zh_CN.UTF-8"}, "en", "zh"),  # an editor's Chinese locale, in an English project
+    ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "en", "zh"),  # LC_ALL before LANG, as gettext reads them
+    ({"LANGUAGE": "zh_CN:en_US"}, "en", "zh"),
+    ({"LANG": "en_US.UTF-8"}, "en", "en"),
+    ({"ALERTCAST_LANG": "en", "LANG": "zh_CN.UTF-8"}, "zh", "en"),  # the explicit choice wins
+    ({"ALERTCAST_LANG": "zh"}, "en", "zh"),
+])
+def test_the_language_is_the_explicit_one_then_the_locale_then_the_project(environ, default, expected):
+    assert choose(default, environ) == expected
+
+
+def broken(tmp_path: Path) -> Path:
+    """The fixture project (default language zh) with the mistakes an editor makes most."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    path = project / "content" / "alerts" / "live-phishing.zh.md"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("severity: warning", "serverity: warning")
+    text = text.replace("publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-03-01 10:00")
+    text = text.replace('"eth:0x1111111111111111111111111111111111111111"', '"eth:0x111111111111111111111111111111111111111"')
+    path.write_text(text, encoding="utf-8")
+    guide = project / "content" / "guides" / "spot-phishing.en.md"
+    guide.write_text(guide.read_text(encoding="utf-8").replace("order: 10\n", "order: 10\nrelated: [no-such-guide]\n"),
+                     encoding="utf-8")
+    return project
+
+
+def test_check_in_a_zh_project_prints_chinese_at_file_line(tmp_path):
+    project = broken(tmp_path)
+    result = alertcast("check", "-p", project, env=zh_env())
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert "content/alerts/live-phishing.zh.md:4:1: 错误: 未知字段 'serverity'（是不是想写 'severity'？）" in lines
+    assert ("content/alerts/live-phishing.zh.md:6:1: 错误: 'publish_at' 没有写时区（请写成 2026-03-01T10:00:00+08:00"
+            "（2026-03-01 10:00 北京时间 (UTC+8)）：直接粘贴即可）") in lines
+    assert ("content/alerts/live-phishing.zh.md:17:15: 错误: 'scam_indicators.addresses.0'："
+            "'eth:0x111111111111111111111111111111111111111'：0x 后面有 39 位十六进制数字，而 eth 上的地址是 40 位："
+            "少了一位（请从举报诈骗的原始来源重新复制地址，切勿手动输入）") in lines
+    assert any(line.startswith("content/guides/spot-phishing.en.md:") and "相关教程 'no-such-guide' 不存在" in line
+               for line in lines)
+    assert result.stderr.strip() == "5 个错误，0 个警告"
+    # the same project, for an editor who asked for English
+    english = alertcast("check", "-p", project, env=zh_env(ALERTCAST_LANG="en"))
+    assert "content/alerts/live-phishing.zh.md:4:1: error: unknown key 'serverity' (did you mean 'severity'?)" in (
+        english.stdout.splitlines())
+
+
+def test_check_github_annotations_are_in_chinese_too(tmp_path):
+    result = alertcast("check", "--format", "github", "-p", broken(tmp_path), env=zh_env())
+    assert ("::error file=content/alerts/live-phishing.zh.md,line=4,col=1::未知字段 'serverity' "
+            "(是不是想写 'severity'？)") in result.stdout.splitlines()
+
+
+MISTAKES = {
+    "alerts/live-phishing.zh.md": [
+        ("severity: warning", "severity: warnin"),
+        ("category: phishing", "category：phishing"),
+    ],
+    "alerts/live-phishing.en.md": [
+        ("publish_at: 2026-03-01T10:00:00+08:00", "publish_at: 2026-02-30T10:00:00+08:00"),
+    ],
+    "alerts/expired-airdrop.zh.md": [("title:", "titel:")],
+    "alerts/expired-airdrop.en.md": [("---\n", "---\nid: Not An Id\n")],
+    "alerts/scheduled-maintenance.zh.md": [("channels: [", "channels: [discord, ")],
+    "alerts/scheduled-maintenance.en.md": [("\n---\n", "\n---\n\n# Second title\n\n##Heading\n\n"
+                                                      "[broken](../guides/none.md) <script>x</script>\n")],
+    "alerts/withdrawn-fake-app.zh.md": [("withdrawn:", "withdrawn: 误报，警告仍然有效\nold_withdrawn:")],
+}
+
+
+def test_no_message_of_check_bypasses_the_catalogue(tmp_path):
+    """Every problem check finds in a project full of different mistakes (front matter, YAML typed
+    on a Chinese keyboard, dates, ids, translations, channels, headings, links, HTML) is one the
+    Chinese catalogue translates: message and hint."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    for name, edits in MISTAKES.items():
+        path = project / "content" / name
+        text = path.read_text(encoding="utf-8")
+        for old, new in edits:
+            assert old in text, (name, old)
+            text = text.replace(old, new, 1)
+        path.write_text(text, encoding="utf-8")
+    (project / "content" / "alerts" / "Bad Name.zh.md").write_text("no front matter\n", encoding="utf-8")
+    _, problems = load_content(load_config(project))
+    assert len({p.message.split(" ")[0] for p in problems}) > 10, problems  # many kinds, not one
+    tr = Translator("zh")
+    unknown = [text for p in problems for text in (p.message, p.hint) if text and not tr.known(text)]
+    assert unknown == []
+    for p in problems:
+        assert HAN.search(tr(p.message)), p
+
+
+def test_new_in_a_zh_project_answers_in_chinese_and_explains_every_file_in_chinese(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    refused = alertcast("new", "alert", "微信假客服解冻费", "-p", project, env=zh_env())
+    assert refused.returncode == 1
+    assert "'微信假客服解冻费' 不能用作名称；请只用小写字母、数字和 '-'，例如 fake-airdrop-2026" in refused.stderr
+    created = alertcast("new", "alert", "wechat-fake-support", "-p", project,
+                        "--now", "2026-12-08T09:00:00+08:00", env=zh_env())
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.splitlines()[-1] == "下一步：编辑这些文件，然后运行 `alertcast check`"
+    assert created.stdout.startswith("已创建 ")
+    english_file = (project / "content" / "alerts" / "wechat-fake-support.en.md").read_text(encoding="utf-8")
+    assert "# publish_at: 此时间之前不会公开任何内容。" in english_file
+    assert "TODO write the title" in english_file or "write the title" in english_file  # the text stays English
+
+
+NOW = "2026-03-15T00:00:00+08:00"
+
+
+def test_status_and_posts_preview_in_a_zh_project_are_in_chinese(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    status = alertcast("status", "-p", project, "--now", NOW, env=zh_env())
+    assert status.returncode == 0, status.stderr
+    lines = status.stdout.splitlines()
+    assert lines[0] == "现在：2026-03-15 00:00:00 北京时间 (UTC+8)"
+    assert "已部署（site/）：尚未发布任何内容" in lines
+    assert "  scheduled-maintenance，发布于 2026-04-01 09:00:00 北京时间 (UTC+8)" in lines
+    assert "下次变化：2026-04-01 09:00:00 北京时间 (UTC+8)" in lines
+    posts = alertcast("posts", "preview", "live-phishing", "-p", project, "--now", NOW, env=zh_env())
+    assert posts.returncode == 0, posts.stderr
+    lines = posts.stdout.splitlines()
+    assert lines[0] == "== live-phishing（生效中，修订 20260302T040000Z）"
+    assert lines[1].startswith("-- telegram [zh] post：") and lines[1].endswith("个字符 放得下；缺少凭据或设置了 dry_run（演练，不真正发送）")
+    assert "   | <b>⚠️ 钓鱼网站冒充钱包</b>" in lines  # the post itself is as it goes out
+
+
+def test_report_in_a_zh_project_is_in_chinese(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    git = ["git", "-c", "user.email=editor@example.com", "-c", "user.name=editor"]
+    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "start"], cwd=project, check=True)
+    alert = project / "content" / "alerts" / "live-phishing.zh.md"
+    alert.write_text(alert.read_text(encoding="utf-8").replace('summary: "骗子', 'summary: "新：骗子'), encoding="utf-8")
+    result = alertcast("report", "--base", "HEAD", "--now", NOW, project, env=zh_env())
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("alertcast 报告：HEAD (") and lines[0].endswith("，时间 2026-03-15 00:00 北京时间 (UTC+8)")
+    assert lines[1] == "✅ 没有问题"
+    assert "== live-phishing: 修改 (warning, 生效中) 钓鱼网站冒充钱包" in lines
+    assert "   生效：    2026-03-01 10:00 北京时间 (UTC+8)" in lines
+    markdown = alertcast("report", "--base", "HEAD", "--now", NOW, "--format", "markdown", project, env=zh_env())
+    assert "| 警报 | 改动 | 严重程度 | 生效时间 | 状态 |" in markdown.stdout.splitlines()
+
+
+def test_preview_says_in_chinese_that_its_port_is_taken(tmp_path):
+    import socket
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = alertcast("preview", "-p", project, "--port", str(port), "--now", NOW, env=zh_env())
+    assert result.returncode == 1
+    assert f"错误：无法监听 127.0.0.1:{port}（" in result.stderr and "）；请换一个 --port" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_editors_id_or_key_is_never_translated_as_if_it_were_a_word_of_ours():
+    tr = Translator("zh")
+    assert tr("  scheduled at 2026-04-01 09:00:00 Beijing time (UTC+8)") == (
+        "  scheduled，发布于 2026-04-01 09:00:00 北京时间 (UTC+8)")  # an alert whose id is "scheduled"
+    assert tr("never") == "无"  # the report's own word, translated where the report writes it
+    assert tr("unknown key 'warning'") == "未知字段 'warning'"
