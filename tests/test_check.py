@@ -1015,7 +1015,7 @@ CONFIG_CASES = {
     "key of another channel": (
         "        token_env: FIXTURE_MASTODON_TOKEN", "        token_env: FIXTURE_MASTODON_TOKEN\n        chat_id: '@x'",
         ["mkdocs.yml:24:9: error: unknown key 'channels.mastodon.chat_id' (known keys: enabled, dry_run, lang, "
-         "max_tries, backoff_base, backoff_cap, per_drain, min_interval, hashtags, base_url, visibility, token_env)"]),
+         "max_tries, backoff_base, backoff_cap, per_drain, min_interval, hashtags, test, base_url, visibility, token_env)"]),
     "required channel key": (
         "        base_url: https://mastodon.fixture.example\n", "",
         ["mkdocs.yml:21:7: error: 'channels.mastodon.base_url' is required (add 'base_url:')"]),
