@@ -236,3 +236,11 @@ def test_published_pages_in_a_tag_folder_are_recognised():
     assert _PUBLISHED.fullmatch("zh-Hant/alerts/live-phishing/index.html")["page"] == "live-phishing"
     assert upload_rank("zh-Hant/alerts/live-phishing/index.html") == upload_rank("en/alerts/live-phishing/index.html")
     assert upload_rank("zh-Hant/index.html") == upload_rank("en/index.html")
+
+
+def test_new_writes_the_files_every_item_needs_not_the_optional_zh_hant_one(cli, hant):
+    result = cli("new", "alert", "fake-refund", "-p", hant, "--now", "2026-03-15T00:00:00+08:00")
+    assert result.exit_code == 0, result.output
+    alerts = hant / "content" / "alerts"
+    assert (alerts / "fake-refund.zh.md").is_file() and (alerts / "fake-refund.en.md").is_file()
+    assert not (alerts / "fake-refund.zh-Hant.md").exists()

@@ -71,6 +71,12 @@ def order(tag: str, default: str) -> tuple[str, ...]:
     return chain if default in chain else chain + (default,)
 
 
+def optional(tag: str, configured: Iterable[str]) -> bool:
+    """Whether `tag` falls back to another configured language before the default (zh-Hant to zh):
+    its files are translations to add when there is time, not files every item needs."""
+    return any(lang in set(configured) for lang in lookup(tag)[1:])
+
+
 def pick(values: Mapping[str, T], tag: str, default: str) -> tuple[str, T] | None:
     """The first language of `order(tag, default)` that `values` has, with its value."""
     for lang in order(tag, default):
