@@ -23,7 +23,8 @@ from alertcast.render.site import build_site
 from conftest import FIXTURE, NOW
 from feed_validation import atom_problems, rss_problems
 from test_cap import xsd  # noqa: F401  (the OASIS CAP 1.2 schema, as a fixture)
-from test_site import CHROMIUM_ARGS, _serve, browser  # noqa: F401
+from test_accessibility import AXE, _violations
+from test_site import ARTIFACTS, _serve, browser  # noqa: F401
 
 CAP = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
 #: live-phishing has a zh-Hant translation; live-approval (live, with a banner) has none.
@@ -154,14 +155,15 @@ def test_untranslated_page_says_so_and_marks_its_text_with_its_language(hant_sit
     assert '<html lang="zh-Hant"' in page
     assert '<p class="admonition-title">尚未翻譯</p>' in page
     assert "本頁還沒有中文 (繁體)版本，以下是中文版本。" in page
-    block = re.search(r'<div class="alertcast-fallback" lang="zh">(.*?)</div>', page, re.S)
-    assert block and "有人冒充客服，要求你签名授权。" in block.group(1)
+    heading, block = re.findall(r'<div class="alertcast-fallback" lang="zh">(.*?)</div>', page, re.S)
+    assert APPROVAL_ZH in heading and "<h1" in heading
+    assert "有人冒充客服，要求你签名授权。" in block
     # An untranslated guide says the same.
     guide = (hant_site / "zh-Hant" / "guides" / "spot-phishing" / "index.html").read_text(encoding="utf-8")
     assert "尚未翻譯" in guide and '<div class="alertcast-fallback" lang="zh">' in guide
 
 
-def test_zh_hant_pages_in_the_browser(browser, hant_site, tmp_path):  # noqa: F811
+def test_zh_hant_pages_in_the_browser(browser, hant_site):  # noqa: F811
     with _serve(hant_site) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         assert page.goto(f"{url}/alerts/live-approval/").status == 200
@@ -171,13 +173,31 @@ def test_zh_hant_pages_in_the_browser(browser, hant_site, tmp_path):  # noqa: F8
         assert page.evaluate("document.documentElement.lang") == "zh-Hant"
         notice = page.locator(".admonition.info")
         assert notice.is_visible() and "本頁還沒有中文 (繁體)版本" in notice.inner_text()
-        fallback = page.locator(".alertcast-fallback")
+        heading = page.locator("article h1")
+        assert heading.inner_text().startswith(APPROVAL_ZH)
+        assert heading.evaluate("h => h.closest('[lang]').lang") == "zh"
+        fallback = page.locator(".alertcast-fallback").last
         assert fallback.is_visible() and fallback.get_attribute("lang") == "zh"
         assert "有人冒充客服" in fallback.inner_text()
-        shot = tmp_path / "alert-fallback-zh-Hant.png"
+        ARTIFACTS.mkdir(exist_ok=True)  # for a person to look at (docs/screenshots has a copy)
+        shot = ARTIFACTS / "alert-fallback-zh-Hant.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.read_bytes().startswith(b"\x89PNG")
         page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_zh_hant_pages_have_no_serious_accessibility_violation(browser, hant_site, width):  # noqa: F811
+    """axe-core's valid-lang and html-lang-valid rules read the tags too."""
+    assert AXE.is_file(), f"axe-core is missing at {AXE}: run scripts/test, which installs it from npm"
+    with _serve(hant_site) as url:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        found = {}
+        for path in ("", "alerts/live-phishing/", "alerts/live-approval/", "guides/spot-phishing/"):
+            assert page.goto(f"{url}/zh-Hant/{path}").status == 200
+            found[path] = _violations(page)
+        page.close()
+    assert {path: v for path, v in found.items() if v} == {}
 
 
 def test_banner_per_locale_says_which_language_an_untranslated_alert_is_in(hant_outputs):

@@ -589,6 +589,14 @@ def _page(page: Page, config: Config, lang: str, targets: _Targets) -> str:
     return _front(written.title, written.summary) + _shown_in(written, lang, targets.retarget(written.body, ""))
 
 
+def _heading(written: Text, lang: str) -> str:
+    """The page's heading, with the lang of the language it falls back to when it does."""
+    heading = f"# {text(written.title)}"
+    if written.lang == lang:
+        return heading
+    return f'<div class="alertcast-fallback" lang="{written.lang}" markdown="1">\n\n{heading}\n\n</div>'
+
+
 def _shown_in(written: Text, lang: str, markdown: str) -> str:
     """`markdown` as written; when it is in the language `lang` falls back to (no translation),
     after a note that says so and inside a block with its own lang, so readers, screen readers and
@@ -716,7 +724,7 @@ def _history(alert: Alert, plan: Plan, config: Config, lang: str) -> list[str]:
 def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str, Guide], targets: _Targets) -> str:
     w = words(lang)
     written = alert.text(lang, config.default_lang)
-    lines = [_front(written.title, written.summary), f"# {text(written.title)}", ""]
+    lines = [_front(written.title, written.summary), _heading(written, lang), ""]
     state = plan.states[alert.id]
     if state is State.withdrawn:
         reason = text(alert.reason(lang, config.default_lang))
@@ -793,7 +801,7 @@ def _guide(guide: Guide, plan: Plan, config: Config, lang: str, guides: dict[str
     guides it names as related."""
     w = words(lang)
     written = guide.text(lang, config.default_lang)
-    lines = [_front(written.title, written.summary), f"# {text(written.title)}", ""]
+    lines = [_front(written.title, written.summary), _heading(written, lang), ""]
     if guide.updated_at:
         lines += [f'<span class="alertcast-meta">{w["last_updated"]} {_time(guide.updated_at, config, date_only=True)}'
                   "</span>", ""]
