@@ -264,3 +264,13 @@ def test_new_writes_the_files_every_item_needs_not_the_optional_zh_hant_one(cli,
     alerts = hant / "content" / "alerts"
     assert (alerts / "fake-refund.zh.md").is_file() and (alerts / "fake-refund.en.md").is_file()
     assert not (alerts / "fake-refund.zh-Hant.md").exists()
+
+
+def test_banner_mock_shows_the_zh_hant_phone_with_the_untranslated_card_marked(hant):
+    from alertcast.render.banner_mock import render_mock
+
+    config = load_config(hant)
+    page = render_mock(Plan.at(load_or_raise(config), NOW), config).decode()
+    assert "<h2>中文 (繁體) (zh-Hant)</h2>" in page
+    phones = re.findall(r'<div class="phone" data-lang="zh-Hant" data-placement="home">(.*?)</div></div></div>', page)
+    assert phones and 'lang="zh">' in phones[0] and "查看详情" in phones[0] and APPROVAL_ZH in phones[0]
