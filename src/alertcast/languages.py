@@ -79,6 +79,8 @@ def optional(tag: str, configured: Iterable[str]) -> bool:
 
 def pick(values: Mapping[str, T], tag: str, default: str) -> tuple[str, T] | None:
     """The first language of `order(tag, default)` that `values` has, with its value."""
+    if values.get(tag):  # the common case, asked for by every renderer for every alert
+        return tag, values[tag]
     for lang in order(tag, default):
         if values.get(lang):
             return lang, values[lang]
