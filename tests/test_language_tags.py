@@ -274,3 +274,12 @@ def test_banner_mock_shows_the_zh_hant_phone_with_the_untranslated_card_marked(h
     assert "<h2>中文 (繁體) (zh-Hant)</h2>" in page
     phones = re.findall(r'<div class="phone" data-lang="zh-Hant" data-placement="home">(.*?)</div></div></div>', page)
     assert phones and 'lang="zh">' in phones[0] and "查看详情" in phones[0] and APPROVAL_ZH in phones[0]
+
+
+def test_listings_mark_an_untranslated_title_with_its_language(hant_site):
+    listing = (hant_site / "zh-Hant" / "alerts" / "index.html").read_text(encoding="utf-8")
+    assert f'<span lang="zh">{APPROVAL_ZH}</span>' in listing
+    assert HANT_TITLE in listing and f'<span lang="zh">{HANT_TITLE}' not in listing
+    guides = (hant_site / "zh-Hant" / "guides" / "index.html").read_text(encoding="utf-8")
+    assert '<span lang="zh">识别钓鱼网站</span>' in guides
+    assert '<span lang="zh">' not in (hant_site / "alerts" / "index.html").read_text(encoding="utf-8")

@@ -589,6 +589,13 @@ def _page(page: Page, config: Config, lang: str, targets: _Targets) -> str:
     return _front(written.title, written.summary) + _shown_in(written, lang, targets.retarget(written.body, ""))
 
 
+def _title_in(written: Text, lang: str, part: str = "title") -> str:
+    """A title (or summary) in a listing, in a span with its own lang when it is in the language
+    `lang` falls back to."""
+    value = text(getattr(written, part))
+    return value if written.lang == lang else f'<span lang="{written.lang}">{value}</span>'
+
+
 def _heading(written: Text, lang: str) -> str:
     """The page's heading, with the lang of the language it falls back to when it does."""
     heading = f"# {text(written.title)}"
@@ -704,7 +711,7 @@ def _meta(alert: Alert, plan: Plan, config: Config, lang: str, to_alerts: str) -
 
 def _item(alert: Alert, plan: Plan, config: Config, lang: str, to_alerts: str) -> str:
     """One alert in a listing: severity, title and marks, then category and dates below."""
-    title = text(alert.text(lang, config.default_lang).title)
+    title = _title_in(alert.text(lang, config.default_lang), lang)
     return (f"- {_badge(alert, lang)} [{title}]({to_alerts}{alert.id}.md){_mark(plan, alert, lang)}\n"
             f'  <span class="alertcast-meta">{_meta(alert, plan, config, lang, to_alerts)}</span>')
 
@@ -822,7 +829,7 @@ def _related_guides(ids: tuple[str, ...], guides: dict[str, Guide], config: Conf
     if not related:
         return []
     return [f"## {words(lang)['related']}", "",
-            *(f"- [{text(g.text(lang, config.default_lang).title)}]({to_guides}{g.id}.md)" for g in related), ""]
+            *(f"- [{_title_in(g.text(lang, config.default_lang), lang)}]({to_guides}{g.id}.md)" for g in related), ""]
 
 
 def _guide_index(guides: tuple[Guide, ...], config: Config, lang: str) -> str:
@@ -835,5 +842,5 @@ def _guide_index(guides: tuple[Guide, ...], config: Config, lang: str) -> str:
             level = guide.level
             lines += ["", f"## {language_tags.in_table(LEVEL_LABEL, lang).get(level, level)}", ""]
         written = guide.text(lang, config.default_lang)
-        lines.append(f"- [{text(written.title)}]({guide.id}.md) — {text(written.summary)}")
+        lines.append(f"- [{_title_in(written, lang)}]({guide.id}.md) — {_title_in(written, lang, 'summary')}")
     return "\n".join(lines) + "\n"
