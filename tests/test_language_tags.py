@@ -283,3 +283,18 @@ def test_listings_mark_an_untranslated_title_with_its_language(hant_site):
     guides = (hant_site / "zh-Hant" / "guides" / "index.html").read_text(encoding="utf-8")
     assert '<span lang="zh">识别钓鱼网站</span>' in guides
     assert '<span lang="zh">' not in (hant_site / "alerts" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_tag_material_has_no_words_for_reads_the_closest_and_keeps_its_own_lang(tmp_path):
+    project = _hant(tmp_path / "project")
+    config_file = project / "mkdocs.yml"
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace("zh-Hant]", "zh-HK]")
+                           .replace("lang: zh-Hant", "lang: zh-HK"), encoding="utf-8")
+    for path in project.rglob("*.zh-Hant.md"):
+        path.rename(path.with_name(path.name.replace(".zh-Hant.", ".zh-HK.")))
+    config = load_config(project)
+    build_site(Plan.at(load_or_raise(config), NOW), config, tmp_path / "site")
+    page = (tmp_path / "site" / "zh-HK" / "alerts" / "live-approval" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-HK"' in page
+    assert 'placeholder="搜尋"' in page and "尚未翻譯" in page  # Material's and alertcast's zh-Hant words
+    assert "本頁還沒有中文 (繁體字, 中國香港特別行政區)版本" in page  # its name in CLDR

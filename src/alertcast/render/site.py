@@ -266,15 +266,13 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     w = words(lang)
     raw["markdown_extensions"] = page_extensions(config, lang)
     theme = dict(raw.get("theme") or {"name": "material"})
-    # Material's interface words: its own file for the tag (zh-Hant, zh-TW, pt-BR ...), else the
-    # closest it has (zh-HK: zh-Hant); the page's <html lang> is the tag all the same (main.html).
-    theme["language"] = language_tags.best(lang, language_tags.theme_languages(MATERIAL_LANGUAGES))
+    theme["language"] = lang
     # System fonts unless the project names its own: Material's default (Roboto) comes from Google
     # Fonts, which would tell Google the address of every reader of every page.
     theme.setdefault("font", False)
     # alertcast's overrides (announcement bar, switcher to the same page, feed links) unless the
     # project brings its own copy; the staged mkdocs.yml lives elsewhere, so the path is absolute.
-    theme["custom_dir"] = str(_custom_dir(config, theme.get("custom_dir")))
+    theme["custom_dir"] = str(_with_language(_custom_dir(config, theme.get("custom_dir")), lang, docs.parent / "theme"))
     features = list(theme.get("features") or [])
     for feature in ("navigation.indexes", "navigation.prune", "navigation.top", "search.suggest"):
         if feature not in features:
@@ -421,6 +419,24 @@ def _custom_dir(config: Config, value: str | None) -> Path:
                                     f"theme.custom_dir '{value}' is not a folder",
                                     f"create it (start from a copy of {OVERRIDES}) or remove the setting")])
     return folder
+
+
+def _with_language(custom_dir: Path, lang: str, staged: Path) -> Path:
+    """`custom_dir`, or for a tag Material has no interface file for (zh-HK), a copy of it with
+    one that reads the closest language's words (zh-Hant's) and says `lang`: Material writes
+    that into <html lang>."""
+    closest = language_tags.best(lang, language_tags.theme_languages(MATERIAL_LANGUAGES))
+    if closest == lang:
+        return custom_dir
+    import shutil
+
+    shutil.copytree(custom_dir, staged, dirs_exist_ok=True, ignore=_not_plain)
+    (staged / "partials" / "languages").mkdir(parents=True, exist_ok=True)
+    (staged / "partials" / "languages" / f"{lang}.html").write_text(
+        f'{{% import "partials/languages/{closest}.html" as closest %}}'
+        f'{{% macro t(key) %}}{{{{ "{lang}" if key == "language" else closest.t(key) }}}}{{% endmacro %}}\n',
+        encoding="utf-8")
+    return staged
 
 
 def languages(config: Config) -> list[dict[str, str]]:
