@@ -577,8 +577,8 @@ def test_link_to_a_page_the_site_does_not_have(cli, project):
 def test_missing_translation_is_a_warning(cli, project):
     (project / GUIDE_EN).unlink()
     result = check(cli, project)
-    assert problems(result) == [f"{GUIDE_ZH}:2:1: warning: no 'en' translation of 'spot-phishing' "
-                                "(add spot-phishing.en.md)"]
+    assert problems(result) == [f"{GUIDE_ZH}:2:1: warning: no 'en' translation of 'spot-phishing': its en readers "
+                                "see the zh text (add spot-phishing.en.md to translate it)"]
     assert result.exit_code == 0
 
 
@@ -983,7 +983,19 @@ CONFIG_CASES = {
         [f"mkdocs.yml:12:5: error: 'languages': list at least one language; the first is the default (see {CONFIG})"]),
     "bad language code": (
         "languages: [zh, en]", "languages: [zh, English]",
-        [f"mkdocs.yml:12:5: error: 'languages': 'English' is not a language code like 'zh' or 'en' (see {CONFIG})"]),
+        [f"mkdocs.yml:12:5: error: 'languages': 'English' is not a language tag like 'zh', 'en', 'zh-Hant' or "
+         f"'pt-BR' (see {CONFIG})"]),
+    "language tag in another case": (
+        "languages: [zh, en]", "languages: [zh, en, zh-hant]",
+        [f"mkdocs.yml:12:5: error: 'languages': write the language tag 'zh-hant' as 'zh-Hant': file names and "
+         f"addresses use that spelling (see {CONFIG})"]),
+    "unknown language": (
+        "languages: [zh, en]", "languages: [zh, en, qq]",
+        [f"mkdocs.yml:12:5: error: 'languages': 'qq' is not a language Unicode CLDR knows; use a tag like 'zh', "
+         f"'en', 'zh-Hant' or 'pt-BR' (see {CONFIG})"]),
+    "language listed twice": (
+        "languages: [zh, en]", "languages: [zh, en, zh]",
+        [f"mkdocs.yml:12:5: error: 'languages': each language may be listed once (see {CONFIG})"]),
     "bad feedback URL": (
         "feedback_url: /api/feedback", "feedback_url: http://collector.example/x",
         [f"mkdocs.yml:14:5: error: 'feedback_url': 'http://collector.example/x' must be an https:// URL or a path on "

@@ -226,12 +226,13 @@ def test_no_page_shows_admonition_markup_as_text(site):
 def test_markdown_extensions_keep_the_users_and_add_what_alertcast_needs():
     """And the sanitiser, last (tests/test_security.py)."""
     clean = "alertcast.render.sanitize"
-    assert markdown_extensions(None) == ["admonition", clean]
+    assert markdown_extensions(None) == ["admonition", "md_in_html", clean]
     assert markdown_extensions(["attr_list", {"toc": {"permalink": True}}]) == [
-        "attr_list", {"toc": {"permalink": True}}, "admonition", clean]
-    assert markdown_extensions(["markdown.extensions.admonition"]) == ["markdown.extensions.admonition", clean]
+        "attr_list", {"toc": {"permalink": True}}, "admonition", "md_in_html", clean]
+    assert markdown_extensions(["markdown.extensions.admonition", "md_in_html"]) == [
+        "markdown.extensions.admonition", "md_in_html", clean]
     assert markdown_extensions({"admonition": None, "toc": {"permalink": "#"}}) == [
-        "admonition", {"toc": {"permalink": "#"}}, clean]
+        "admonition", {"toc": {"permalink": "#"}}, "md_in_html", clean]
 
 
 def test_repository_enables_materials_recommended_extensions_as_plain_yaml():

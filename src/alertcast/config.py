@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from . import languages as language_tags
 from . import yamlsource
 from .content.models import CATEGORIES, SOCIAL_CHANNELS
 from .problems import ContentError, Problem, hint_error, text_error
@@ -562,8 +563,11 @@ class Settings(_Strict):
         if not value:
             raise ValueError("list at least one language; the first is the default")
         for lang in value:
-            if not lang.isalpha() or not lang.islower() or len(lang) > 3:
-                raise ValueError(f"{lang!r} is not a language code like 'zh' or 'en'")
+            wrong = language_tags.problem(lang)
+            if wrong:
+                raise ValueError(wrong)
+        if len(set(value)) < len(value):
+            raise ValueError("each language may be listed once")
         return value
 
     @field_validator("allowed_link_domains")

@@ -163,7 +163,7 @@ def remove_leftovers(output: Path) -> list[Path]:
     return sweep(releases_dir(Path(output).absolute()), "tmp-") + sweep(None, SITE_STAGE)
 
 
-_PUBLISHED = re.compile(r"(?:[a-z]{2}(?:-[a-z0-9]+)?/)?alerts/(?P<page>[a-z0-9][a-z0-9-]*)/index\.html"
+_PUBLISHED = re.compile(r"(?:[a-z]{2,3}(?:-[A-Za-z0-9]+)*/)?alerts/(?P<page>[a-z0-9][a-z0-9-]*)/index\.html"
                         r"|cap/(?P<cap>[a-z0-9][a-z0-9-]*)(?:\.\d{8}T\d{6}Z(?:-cancel)?)?\.xml")
 
 

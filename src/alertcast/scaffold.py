@@ -8,6 +8,7 @@ from pathlib import Path
 from .config import Config
 from .content.frontmatter import SLUG
 from .content.placeholders import MARK
+from .languages import optional
 
 
 class ScaffoldError(Exception):
@@ -203,7 +204,7 @@ def create(config: Config, kind: str, slug: str, now: datetime, editor_lang: str
     if not SLUG.match(slug):
         raise ScaffoldError(f"'{slug}' is not a valid name; use lower-case letters, digits and '-', e.g. fake-airdrop-2026")
     folder = config.content_dir / ("alerts" if kind == "alert" else "guides")
-    targets = [folder / f"{slug}.{lang}.md" for lang in config.languages]
+    targets = [folder / f"{slug}.{lang}.md" for lang in config.languages if not optional(lang, config.languages)]
     existing = [str(p) for p in targets if p.exists()]
     if existing:
         raise ScaffoldError(f"{', '.join(existing)} already exists; choose another name or edit the existing file")

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from .. import yamlsource
 from ..config import CONFIG_FILE, Config, validation_problems
 from ..gcpause import paused
+from ..languages import pick
 from ..problems import ContentError, Problem, display_path
 from .frontmatter import CONTROL, EXAMPLE_TIME, SLUG, AlertMatter, BannerMatter, GuideMatter, PageMatter
 from .models import (
@@ -50,7 +51,7 @@ MAX_FILE_BYTES = 256 * 1024
 SECTIONS = ("alerts", "guides")
 T = TypeVar("T")
 _EXAMPLE_STEM = {"alerts": "fake-support-telegram", "guides": "backup-recovery-phrase", "": "official-channels"}
-_NAME = re.compile(r"^(?P<stem>[^.]+)\.(?P<lang>[a-z]{2,3})\.md$")
+_NAME = re.compile(r"^(?P<stem>[^.]+)\.(?P<lang>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.md$")
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int, int]:
@@ -406,7 +407,8 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
                        if lang not in langs and (section, sources[0].stem, lang) not in present)
         if not _clashing(sources):  # otherwise comparing them would only repeat the id error
             problems += _joined(cache, "translations", sources, lambda section=section, item_id=item_id,
-                                sources=sources, absent=absent: _check_translations(section, item_id, sources, absent),
+                                sources=sources, absent=absent: _check_translations(section, item_id, sources, absent,
+                                                                                     config.default_lang),
                                 absent)
         if section == "alerts":
             alerts.append(_joined(cache, "alert", sources, lambda i=item_id, s=sources: _alert(i, s)))
@@ -559,12 +561,19 @@ _SAME_VALUES = {"alerts": "translations share one alert: make the values the sam
 
 
 def _check_translations(section: str, item_id: str, sources: list[SourceFile],
-                        absent: tuple[str, ...]) -> list[Problem]:
+                        absent: tuple[str, ...], default_lang: str = "") -> list[Problem]:
     problems = []
     first = sources[0]
+    written = {source.lang: source for source in sources}
     for lang in absent:
-        problems.append(first.problem((), "warning", f"no '{lang}' translation of '{item_id}'",
-                                      f"add {first.path.name.replace('.' + first.lang + '.', '.' + lang + '.')}"))
+        missing = first.path.name.replace('.' + first.lang + '.', '.' + lang + '.')
+        shown = pick(written, lang, default_lang)
+        if shown is None:
+            problems.append(first.problem((), "warning", f"no '{lang}' translation of '{item_id}'", f"add {missing}"))
+            continue
+        problems.append(first.problem((), "warning",
+                                      f"no '{lang}' translation of '{item_id}': its {lang} readers see the {shown[0]} text",
+                                      f"add {missing} to translate it"))
     for other in sources[1:]:
         for key in _SHARED[section]:
             mine, theirs = getattr(first.matter, key), getattr(other.matter, key)

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 
+from ..languages import pick
 from .official import Official
 
 
@@ -59,6 +60,12 @@ SOCIAL_CHANNELS = ("telegram", "x", "mastodon", "bluesky", "discord", "slack", "
 TEAM_CHANNELS = ("wecom", "dingtalk", "feishu")
 SOCIAL_CHANNELS += TEAM_CHANNELS
 KNOWN_CHANNELS = OUTPUT_CHANNELS + SOCIAL_CHANNELS
+
+
+def _text_in(texts: dict[str, Text], lang: str, default_lang: str) -> Text:
+    """The text a reader of `lang` sees: see alertcast.languages for the order."""
+    found = pick(texts, lang, default_lang)
+    return found[1] if found else texts[default_lang]
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,8 @@ class Update:
     note: dict[str, str]  # lang -> what changed
 
     def text(self, lang: str, default_lang: str) -> str:
-        return self.note.get(lang) or self.note.get(default_lang) or ""
+        found = pick(self.note, lang, default_lang)
+        return found[1] if found else ""
 
 
 @dataclass(frozen=True)
@@ -160,16 +168,18 @@ class Alert:
         return self.changed_at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
     def text(self, lang: str, default_lang: str) -> Text:
-        """The text in `lang`, falling back to the default language."""
-        return self.texts.get(lang) or self.texts[default_lang]
+        """The text in `lang`, else in the language it falls back to (its `lang` says which)."""
+        return _text_in(self.texts, lang, default_lang)
 
     def reason(self, lang: str, default_lang: str) -> str:
         """Why it was withdrawn, in `lang`, falling back like `text`; "" when it was not."""
-        return self.withdrawn.get(lang) or self.withdrawn.get(default_lang) or next(iter(self.withdrawn.values()), "")
+        found = pick(self.withdrawn, lang, default_lang)
+        return found[1] if found else next(iter(self.withdrawn.values()), "")
 
     def note(self, lang: str, default_lang: str) -> str:
         """What the update changed, in `lang`, else in the default language; "" when neither has a note."""
-        return self.update_note.get(lang) or self.update_note.get(default_lang) or ""
+        found = pick(self.update_note, lang, default_lang)
+        return found[1] if found else ""
 
 
 @dataclass(frozen=True)
@@ -182,8 +192,8 @@ class Guide:
     texts: dict[str, Text] = field(compare=False)
 
     def text(self, lang: str, default_lang: str) -> Text:
-        """The text in `lang`, falling back to the default language."""
-        return self.texts.get(lang) or self.texts[default_lang]
+        """The text in `lang`, else in the language it falls back to (its `lang` says which)."""
+        return _text_in(self.texts, lang, default_lang)
 
 
 GUIDE_LEVELS = ("basic", "intermediate", "advanced")
@@ -197,8 +207,8 @@ class Page:
     texts: dict[str, Text] = field(compare=False)
 
     def text(self, lang: str, default_lang: str) -> Text:
-        """The text in `lang`, falling back to the default language."""
-        return self.texts.get(lang) or self.texts[default_lang]
+        """The text in `lang`, else in the language it falls back to (its `lang` says which)."""
+        return _text_in(self.texts, lang, default_lang)
 
 
 @dataclass(frozen=True)

@@ -66,8 +66,8 @@ def cache_control(path: str) -> str:
     return DEFAULT_CACHE
 
 
-_ALERT_PAGE = re.compile(r"^(?:[a-z]{2}(?:-[a-z0-9]+)?/)?alerts/(?!category/)[^/]+/index\.html$")
-_LISTING = re.compile(r"^(?:[a-z]{2}(?:-[a-z0-9]+)?/)?(?:index|alerts/index|alerts/category/[^/]+/index|guides/index)\.html$")
+_ALERT_PAGE = re.compile(r"^(?:[a-z]{2,3}(?:-[A-Za-z0-9]+)*/)?alerts/(?!category/)[^/]+/index\.html$")
+_LISTING = re.compile(r"^(?:[a-z]{2,3}(?:-[A-Za-z0-9]+)*/)?(?:index|alerts/index|alerts/category/[^/]+/index|guides/index)\.html$")
 _INDEXES = re.compile(r"(?:^|/)(?:search/search_index\.json|sitemap\.xml(?:\.gz)?|robots\.txt)$")
 
 

@@ -79,6 +79,8 @@ def _banner_item(config: Config, alert: Alert, lang: str) -> dict:
         "dismissible": b.dismissible,
         "frequency": b.frequency,
     }
+    if text.lang != lang:  # no translation: say which language the title and body are in
+        item["lang"] = text.lang
     digest = hashlib.sha256(json.dumps(item, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
     item["revision"] = f"{alert.revision}-{digest}"
     return item

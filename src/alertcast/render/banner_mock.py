@@ -12,6 +12,8 @@ import json
 from html import escape
 
 from ..config import Config
+from ..languages import in_table
+from ..languages import name as language_name
 from ..plan import Plan
 from ..timefmt import editor_time, to_paste
 from .banner import banner_item, render_banner
@@ -52,17 +54,18 @@ code{font-size:12px;background:#eaeef2;padding:1px 4px;border-radius:4px}
 def _card(item: dict, lang: str) -> str:
     colour = COLOURS.get(item["severity"], "#57606a")
     close = '<span class="close" aria-label="close">×</span>' if item.get("dismissible") else ""
-    return (f'<div class="card" style="border-color:{colour}">{close}'
-            f'<span class="badge" style="background:{colour}">{SEVERITY[lang].get(item["severity"], item["severity"])}'
+    own = f' lang="{escape(item["lang"])}"' if item.get("lang") else ""  # the text is in the language it falls back to
+    return (f'<div class="card" style="border-color:{colour}"{own}>{close}'
+            f'<span class="badge" style="background:{colour}">{in_table(SEVERITY, lang).get(item["severity"], item["severity"])}'
             f'</span><h3>{escape(item["title"])}</h3><p>{escape(item["body"])}</p>'
             f'<a class="button" style="background:{colour}" href="{escape(item["action_url"])}">'
-            f'{WORDS[lang]["button"]}</a></div>')
+            f'{in_table(WORDS, lang)["button"]}</a></div>')
 
 
 def _phone(items: list[dict], lang: str, placement: str) -> str:
-    w = WORDS.get(lang, WORDS["en"])
+    w = in_table(WORDS, lang)
     shown = [i for i in items if placement in i["targeting"]["placement"]]
-    cards = "".join(_card(i, lang if lang in WORDS else "en") for i in shown) or f'<div class="none">{w["none"]}</div>'
+    cards = "".join(_card(i, lang) for i in shown) or f'<div class="none">{w["none"]}</div>'
     filler = ([w["balance"]] if placement == "home" else [w["faq"], w["contact"]])
     rest = "".join(f'<div class="fake">{escape(text)}</div>' for text in filler)
     return (f'<div class="phone" data-lang="{lang}" data-placement="{placement}"><div class="bar">{w["wallet"]} · '
@@ -76,9 +79,8 @@ def render_mock(plan: Plan, config: Config) -> bytes:
              f"<h1>{PAGE_WORDS['title']}</h1>",
              f'<p class="at">{escape(PAGE_WORDS["at"].format(when=editor_time(plan.now, zone, "en"), when_zh=editor_time(plan.now, zone, "zh")))}</p>']
     for lang in config.languages:
-        w = WORDS.get(lang, WORDS["en"])
         items = json.loads(render_banner(plan, config, lang))["banners"]
-        parts.append(f'<h2>{w["lang"]} ({lang})</h2><div class="row">')
+        parts.append(f'<h2>{escape(language_name(lang))} ({lang})</h2><div class="row">')
         parts += [_phone(items, lang, placement) for placement in PLACEMENTS]
         parts.append("</div>")
     upcoming = [a for a in plan.scheduled if a.banner is not None and "banner" in a.channels]
@@ -88,13 +90,13 @@ def render_mock(plan: Plan, config: Config) -> bytes:
     for alert in upcoming:
         parts.append('<div class="row">')
         for lang in config.languages:
-            w = WORDS.get(lang, WORDS["en"])
+            w = in_table(WORDS, lang)
             item = banner_item(plan, config, alert, lang)
             when = w["from"].format(when=editor_time(alert.publish_at, zone, lang if lang in WORDS else "en"))
             see = w["see"].format(now=to_paste(alert.publish_at, zone))
             parts.append(f'<div class="phone" data-lang="{lang}" data-scheduled="{escape(alert.id)}"><div class="bar">'
                          f'{w["wallet"]} · {", ".join(w.get(p, p) for p in item["targeting"]["placement"])}</div>'
-                         f'<div class="screen">{_card(item, lang if lang in WORDS else "en")}'
+                         f'<div class="screen">{_card(item, lang)}'
                          f'<div class="when">{escape(when)}<br><code>{escape(see)}</code></div></div></div>')
         parts.append("</div>")
     parts.append("</body></html>\n")

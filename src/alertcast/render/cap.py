@@ -159,6 +159,8 @@ def render_message(plan: Plan, config: Config, alert: Alert, msg: Message, earli
     effective = cap_time(alert.publish_at, config)
     expires = cap_time(alert.expires_at, config) if alert.expires_at else None
     for lang in config.languages:
+        if lang != config.default_lang and alert.text(lang, config.default_lang).lang != lang:
+            continue  # no text of its own: an <info> in `lang` would carry another language's words
         out.append("  <info>\n")
         for tag, value in (("language", lang), ("category", "Security"), ("event", labels.category(alert.category, lang)),
                            ("responseType", response_type(alert, msg.msg_type)),

@@ -133,7 +133,7 @@ def render_json_feed(plan: Plan, config: Config, lang: str, alerts: list[Alert])
             "summary": entry_summary(plan, config, alert, lang),
             "date_published": _iso(alert.publish_at),
             "date_modified": _iso(alert.changed_at),
-            "language": lang,
+            "language": alert.text(lang, config.default_lang).lang,  # the language it falls back to, if so
             "tags": [alert.category, f"severity:{alert.severity.value}"] + (["withdrawn"] if alert.is_withdrawn else []),
             "_alertcast": {
                 "severity": alert.severity.value,

@@ -12,19 +12,27 @@ now". 严重 is also what many Chinese security advisories call their top level 
 The section is 安全警报 (the site's name for it, and what 安全提醒 in the feeds meant). Chinese
 text uses the full-width colon `：`, with no space after it.
 
-A language without its own words here uses the English ones.
+A language without its own words here uses the closest one's (zh-TW and zh-HK: zh-Hant's, see
+alertcast.languages), else the English ones. zh-Hant's are the same words in Traditional
+characters, with Taiwan and Hong Kong usage where it differs (應用程式, 帳號, 教學).
 """
 
 from __future__ import annotations
 
+from ..languages import in_table
+
 SEVERITY: dict[str, dict[str, str]] = {
     "zh": {"critical": "严重", "warning": "警告", "advisory": "提示", "info": "通知"},
+    "zh-Hant": {"critical": "嚴重", "warning": "警告", "advisory": "提示", "info": "通知"},
     "en": {"critical": "Critical", "warning": "Warning", "advisory": "Advisory", "info": "Info"},
 }
 CATEGORY: dict[str, dict[str, str]] = {
     "zh": {"phishing": "钓鱼网站", "impersonation": "冒充官方", "fake-app": "假冒应用", "airdrop": "空投骗局",
            "approval": "授权与签名骗局", "address-poisoning": "地址投毒", "account-takeover": "账号盗用",
            "investment-scam": "投资骗局", "incident": "安全事件", "maintenance": "维护通知"},
+    "zh-Hant": {"phishing": "釣魚網站", "impersonation": "冒充官方", "fake-app": "假冒應用程式", "airdrop": "空投騙局",
+                "approval": "授權與簽名騙局", "address-poisoning": "地址投毒", "account-takeover": "帳號盜用",
+                "investment-scam": "投資騙局", "incident": "安全事件", "maintenance": "維護通知"},
     "en": {"phishing": "Phishing", "impersonation": "Impersonation", "fake-app": "Fake apps", "airdrop": "Airdrop scams",
            "approval": "Approval and signature scams", "address-poisoning": "Address poisoning",
            "account-takeover": "Account takeover", "investment-scam": "Investment scams", "incident": "Incidents",
@@ -33,13 +41,14 @@ CATEGORY: dict[str, dict[str, str]] = {
 #: Lifecycle events and section names.
 WORDS: dict[str, dict[str, str]] = {
     "zh": {"alerts": "安全警报", "guides": "使用教程", "updated": "更新", "withdrawn": "已撤回", "expired": "已过期"},
+    "zh-Hant": {"alerts": "安全警報", "guides": "使用教學", "updated": "更新", "withdrawn": "已撤回", "expired": "已過期"},
     "en": {"alerts": "Alerts", "guides": "Guides", "updated": "Updated", "withdrawn": "Withdrawn", "expired": "Expired"},
 }
-COLON = {"zh": "：", "en": ": "}
+COLON = {"zh": "：", "zh-Hant": "：", "en": ": "}
 
 
 def _table(table: dict[str, dict[str, str]], lang: str) -> dict[str, str]:
-    return table.get(lang) or table["en"]
+    return in_table(table, lang)
 
 
 def severity(level: str, lang: str) -> str:
@@ -56,7 +65,7 @@ def word(key: str, lang: str) -> str:
 
 
 def colon(lang: str) -> str:
-    return COLON.get(lang, COLON["en"])
+    return in_table(COLON, lang)
 
 
 def labelled(key: str, text: str, lang: str) -> str:
@@ -67,7 +76,7 @@ def labelled(key: str, text: str, lang: str) -> str:
 def flag(key: str, lang: str) -> str:
     """`【更新】` / `Updated: `: a lifecycle word in front of a headline. Chinese titles often have
     a colon of their own, and 【】 reads naturally where "更新：安全修复：…" would not."""
-    return f"【{word(key, lang)}】" if lang == "zh" else f"{word(key, lang)}{colon(lang)}"
+    return f"【{word(key, lang)}】" if colon(lang) == "：" else f"{word(key, lang)}{colon(lang)}"
 
 
 def flagged(key: str, title: str, lang: str) -> str:

@@ -24,6 +24,7 @@ import regex
 from ..config import Config
 from ..content.models import Alert, Severity
 from ..timefmt import editor_time
+from ..languages import in_table
 from . import labels, length
 
 ACTIONS = ("post", "update", "withdraw", "headsup")  # headsup: team robots only, before publish_at
@@ -40,6 +41,11 @@ HASHTAGS: dict[str, dict[str, tuple[str, ...]]] = {
            "fake-app": ("#假冒应用", "#防诈骗"), "airdrop": ("#空投骗局", "#防诈骗"), "approval": ("#授权骗局", "#防诈骗"),
            "address-poisoning": ("#地址投毒", "#防诈骗"), "account-takeover": ("#账号盗用", "#防诈骗"),
            "investment-scam": ("#投资骗局", "#防诈骗"), "incident": ("#安全事件",), "maintenance": ("#维护通知",)},
+    "zh-Hant": {"phishing": ("#釣魚網站", "#防詐騙"), "impersonation": ("#冒充官方", "#防詐騙"),
+                "fake-app": ("#假冒應用程式", "#防詐騙"), "airdrop": ("#空投騙局", "#防詐騙"),
+                "approval": ("#授權騙局", "#防詐騙"), "address-poisoning": ("#地址投毒", "#防詐騙"),
+                "account-takeover": ("#帳號盜用", "#防詐騙"), "investment-scam": ("#投資騙局", "#防詐騙"),
+                "incident": ("#安全事件",), "maintenance": ("#維護通知",)},
     "en": {"phishing": ("#Phishing", "#ScamAlert"), "impersonation": ("#Impersonation", "#ScamAlert"),
            "fake-app": ("#FakeApp", "#ScamAlert"), "airdrop": ("#AirdropScam", "#ScamAlert"),
            "approval": ("#ApprovalScam", "#ScamAlert"), "address-poisoning": ("#AddressPoisoning", "#ScamAlert"),
@@ -47,20 +53,26 @@ HASHTAGS: dict[str, dict[str, tuple[str, ...]]] = {
            "incident": ("#SecurityIncident",), "maintenance": ("#Maintenance",)},
 }
 #: A withdrawal carries no category tag (it would file the correction under the scam it is not).
-CORRECTION_TAGS = {"zh": ("#更正",), "en": ("#Correction",)}
+CORRECTION_TAGS = {"zh": ("#更正",), "zh-Hant": ("#更正",), "en": ("#Correction",)}
 #: What leads every post sent to a test target, by the alert's status (an actual alert rehearsed
 #: is a test), so that no reader mistakes a rehearsal for a warning.
 TEST_MARKS = {"zh": {"test": "【测试，非真实警报】", "exercise": "【演习，非真实警报】"},
+              "zh-Hant": {"test": "【測試，非真實警報】", "exercise": "【演習，非真實警報】"},
               "en": {"test": "[TEST, not a real alert]", "exercise": "[EXERCISE, not a real alert]"}}
 #: Words of the posts alone; the shared ones (updated, withdrawn) come from labels.
 POST_WORDS = {"zh": {"do_not_trust": "勿信", "separator": "、", "tell_users": "回复用户", "severity": "级别",
                      "heads_up": "即将发布", "goes_live": "发布时间"},
+              "zh-Hant": {"do_not_trust": "勿信", "separator": "、", "tell_users": "回覆用戶", "severity": "級別",
+                          "heads_up": "即將發佈", "goes_live": "發佈時間"},
               "en": {"do_not_trust": "Do not trust", "separator": ", ", "tell_users": "Tell users",
                      "severity": "Severity", "heads_up": "Coming up", "goes_live": "Goes live"}}
-PLATFORMS = {"telegram": "Telegram", "x": "X", "wechat": {"zh": "微信", "en": "WeChat"}, "discord": "Discord",
+#: What stands for the indicators a post leaves out: (when it shows none, when it shows some).
+MORE_INDICATORS = {"zh": ("{n} 项，见页面", "另有 {n} 项见页面"), "zh-Hant": ("{n} 項，見頁面", "另有 {n} 項見頁面"),
+                   "en": ("{n} listed on the page", "+{n} more on the page")}
+PLATFORMS = {"telegram": "Telegram", "x": "X", "wechat": {"zh": "微信", "zh-Hant": "微信", "en": "WeChat"}, "discord": "Discord",
              "whatsapp": "WhatsApp", "facebook": "Facebook", "instagram": "Instagram", "tiktok": "TikTok",
-             "youtube": "YouTube", "qq": "QQ", "line": "LINE", "email": {"zh": "邮箱", "en": "email"},
-             "phone": {"zh": "电话", "en": "phone"}}
+             "youtube": "YouTube", "qq": "QQ", "line": "LINE", "email": {"zh": "邮箱", "zh-Hant": "電郵", "en": "email"},
+             "phone": {"zh": "电话", "zh-Hant": "電話", "en": "phone"}}
 _GRAPHEME = regex.compile(r"\X")
 _PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "posts"
 _SCHEME = re.compile(r"(?i)\bhttp(s?)://")
@@ -159,7 +171,7 @@ def defang_handle(value: str, lang: str = "en") -> str:
     platform, _, handle = value.partition(":")
     label = PLATFORMS.get(platform.strip().lower(), platform.strip())
     if isinstance(label, dict):
-        label = label.get(lang, label["en"])
+        label = in_table(label, lang)
     handle = handle.strip()
     if _AT.match(handle):
         handle = handle[1:]
@@ -192,9 +204,7 @@ def indicators(alert: Alert, lang: str = "en") -> list[str]:
 
 def more_indicators(n: int, lang: str, shown: int = 1) -> str:
     """What stands for the `n` indicators a post leaves out (`shown` is how many it keeps)."""
-    if not shown:
-        return f"{n} 项，见页面" if lang == "zh" else f"{n} listed on the page"
-    return f"另有 {n} 项见页面" if lang == "zh" else f"+{n} more on the page"
+    return in_table(MORE_INDICATORS, lang)[1 if shown else 0].format(n=n)
 
 
 def count(channel: str, text: str) -> int:
@@ -263,8 +273,8 @@ def hashtags(config: Config, channel: str, category: str, lang: str = "en", acti
     """The channel's `hashtags` for this category where it names one (for every language), else
     the shipped defaults of `lang`; a withdrawal gets the correction tag alone."""
     if action == "withdraw":
-        return list(CORRECTION_TAGS.get(lang, CORRECTION_TAGS["en"]))
-    tags: Any = HASHTAGS.get(lang, HASHTAGS["en"]).get(category, ())
+        return list(in_table(CORRECTION_TAGS, lang))
+    tags: Any = in_table(HASHTAGS, lang).get(category, ())
     custom = _setting(config, channel, "hashtags")
     if isinstance(custom, Mapping) and category in custom:
         tags = custom[category] or ()
@@ -308,7 +318,7 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
     esc = markup.escape
     words = {key: esc(labels.word(key, lang)) for key in ("updated", "withdrawn", "expired")}
     words.update({f"{key}_flag": esc(labels.flag(key, lang)) for key in ("updated", "withdrawn")})
-    words.update({key: esc(value) for key, value in POST_WORDS.get(lang, POST_WORDS["en"]).items()})
+    words.update({key: esc(value) for key, value in in_table(POST_WORDS, lang).items()})
     base = dict(
         channel=channel, action=action, lang=lang, severity=alert.severity.value,
         marker=WITHDRAWN_MARKER if action == "withdraw" else MARKERS[alert.severity],
@@ -329,7 +339,7 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
         return count(channel, text)
 
     parts = {"summary": text_src.summary, "title": text_src.title, "items": indicators(alert, lang),
-             "note": alert.update_note.get(lang, "") if action == "update" else "",
+             "note": alert.update_note.get(text_src.lang, "") if action == "update" else "",
              "reason": alert.reason(lang, config.default_lang) if action == "withdraw" else ""}
     items = parts["items"]
     shown, truncated = len(items), False

@@ -19,6 +19,7 @@ import regex
 
 from ..config import Config, FcmKeys
 from ..content.models import Alert, Severity
+from ..languages import in_table
 from . import labels
 from .posts import MARKERS, WITHDRAWN_MARKER, _shorten, rehearsal_mark  # the posts' markers and word-boundary cut
 
@@ -26,7 +27,7 @@ TITLE_LIMIT = 65
 BODY_LIMIT = 240
 UNIT = "characters of the longest body (titles: 65)"
 #: The title's first word on a withdrawal: a push cannot be deleted, so a short correction follows it.
-CORRECTION = {"zh": "更正", "en": "Correction"}
+CORRECTION = {"zh": "更正", "zh-Hant": "更正", "en": "Correction"}
 _GRAPHEME = regex.compile(r"\X")
 
 
@@ -86,7 +87,7 @@ def pushes(alert: Alert, config: Config, action: str, rehearsal: bool = False) -
     for lang in config.languages:
         text = alert.text(lang, config.default_lang)
         if action == "withdraw":
-            title = f"{WITHDRAWN_MARKER} {CORRECTION.get(lang, CORRECTION['en'])}{labels.colon(lang)}{text.title}"
+            title = f"{WITHDRAWN_MARKER} {in_table(CORRECTION, lang)}{labels.colon(lang)}{text.title}"
             body = alert.reason(lang, config.default_lang)
         else:
             title = f"{MARKERS[alert.severity]} {text.title}"

@@ -30,9 +30,11 @@ _SEGMENT_LOOP = re.compile(r"for\(let (\w+)=(\w+)\+1;\1<(\w+)\.length;\1\+\+\)(\
 
 
 def plugin(lang: str) -> dict:
-    """The search plugin's settings for one language's build."""
-    search: dict = {"lang": ["zh", "en"] if lang == "zh" else [lang], "separator": SEPARATOR}
-    if lang == "zh":
+    """The search plugin's settings for one language's build. lunr knows languages, not tags:
+    zh-Hant and zh-TW are searched as zh (jieba segments Traditional characters too), pt-BR as pt."""
+    language = lang.split("-")[0]
+    search: dict = {"lang": ["zh", "en"] if language == "zh" else [language], "separator": SEPARATOR}
+    if language == "zh":
         search["jieba_dict_user"] = str(JIEBA_USER_DICT)
         # No stemmer: with zh and en together lunr stems the index's English words (nonce ->
         # nonc) but not the query, so a whole English word found nothing. Unstemmed, a query

@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
+import material
 import yaml
 from markdown import Markdown
 
+from .. import languages as language_tags
 from ..config import Config, extension_name
 from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_code, relative, stems
-from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page
+from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page, Text
 from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
 from ..scratch import SITE_STAGE, scratch
@@ -42,7 +44,8 @@ PAGE_ORDER = ("faq", "official-channels", "verify", "report-a-scam")
 FOOTER_PAGES = ("official-channels", "report-a-scam")
 SITE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 OVERRIDES = SITE_TEMPLATES / "overrides"  # plain Jinja over Material's blocks
-LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+#: Material's interface languages, one partials/languages/<tag>.html each.
+MATERIAL_LANGUAGES = Path(material.__file__).resolve().parent / "templates" / "partials" / "languages"
 #: "Was this page helpful?" (Material's feedback widget; the alertcast analytics partial posts
 #: each rating to `feedback_url`).
 FEEDBACK = {
@@ -50,6 +53,10 @@ FEEDBACK = {
         {"icon": "material/emoticon-happy-outline", "name": "有帮助", "data": 1, "note": "感谢你的反馈！"},
         {"icon": "material/emoticon-sad-outline", "name": "没有帮助", "data": 0,
          "note": "感谢反馈。需要帮助请通过帮助中心联系我们；官方客服不会索要助记词。"}]},
+    "zh-Hant": {"title": "這個頁面對你有幫助嗎？", "ratings": [
+        {"icon": "material/emoticon-happy-outline", "name": "有幫助", "data": 1, "note": "感謝你的回饋！"},
+        {"icon": "material/emoticon-sad-outline", "name": "沒有幫助", "data": 0,
+         "note": "感謝回饋。需要協助請透過幫助中心聯絡我們；官方客服不會索取助記詞。"}]},
     "en": {"title": "Was this page helpful?", "ratings": [
         {"icon": "material/emoticon-happy-outline", "name": "This page was helpful", "data": 1,
          "note": "Thanks for your feedback!"},
@@ -59,6 +66,7 @@ FEEDBACK = {
 FEEDS = (("application/rss+xml", "RSS", "rss.xml"), ("application/atom+xml", "Atom", "atom.xml"),
          ("application/feed+json", "JSON Feed", "json"))
 LEVEL_LABEL = {"zh": {"basic": "入门", "intermediate": "进阶", "advanced": "高级"},
+               "zh-Hant": {"basic": "入門", "intermediate": "進階", "advanced": "高級"},
                "en": {"basic": "Basics", "intermediate": "Intermediate", "advanced": "Advanced"}}
 WORDS = {
     "zh": {"published": "发布", "expires": "到期", "expires_event": "将到期", "expired_on": "到期",
@@ -71,7 +79,21 @@ WORDS = {
            "expired_note": "此警报已于 {when} 到期，保留供参考；文中描述的骗局可能仍然存在。",
            "not_found": "页面不存在", "not_found_text": "这个地址没有页面：它可能已经移走，或者链接有误。",
            "not_found_home": "前往首页", "not_found_alerts": "查看全部安全警报",
-           "pages": "页码", "page_n": "第 {n} 页"},
+           "pages": "页码", "page_n": "第 {n} 页", "fallback": "尚未翻译",
+           "fallback_note": "此页面还没有{wanted}版本，下面是{shown}版本。"},
+    "zh-Hant": {"published": "發布", "expires": "到期", "expires_event": "將到期", "expired_on": "到期",
+                "withdrawn_on": "撤回", "indicators": "詐騙特徵（已改寫為不可點擊，切勿造訪）", "related": "相關教學",
+                "history": "更新紀錄", "home": "首頁", "permalink": "本節連結", "none": "暫無", "feeds": "訂閱",
+                "by_category": "按類別", "why": "為什麼這很重要：相關警報", "latest": "最新警報",
+                "all_alerts": "查看全部警報 →", "back": "← 全部警報", "no_live": "目前沒有生效中的警報。",
+                "last_updated": "最近更新",
+                "withdrawn_note": "此警報已於 {when} 撤回，下文僅保留供參考。",
+                "withdrawn_note_undated": "此警報已撤回，下文僅保留供參考。",
+                "expired_note": "此警報已於 {when} 到期，保留供參考；文中描述的騙局可能仍然存在。",
+                "not_found": "頁面不存在", "not_found_text": "這個網址沒有頁面：它可能已經移走，或者連結有誤。",
+                "not_found_home": "前往首頁", "not_found_alerts": "查看全部安全警報",
+                "pages": "頁碼", "page_n": "第 {n} 頁", "fallback": "尚未翻譯",
+                "fallback_note": "本頁還沒有{wanted}版本，以下是{shown}版本。"},
     "en": {"published": "Published", "expires": "Expires", "expires_event": "Expires", "expired_on": "Expired",
            "withdrawn_on": "Withdrawn",
            "indicators": "Scam indicators (defanged: do not visit)", "related": "Related guides",
@@ -86,7 +108,8 @@ WORDS = {
            "not_found": "Page not found", "not_found_text": "There is no page at this address: it may have moved, "
                                                             "or the link is mistyped.",
            "not_found_home": "Go to the home page", "not_found_alerts": "See all alerts",
-           "pages": "Pages", "page_n": "page {n}"},
+           "pages": "Pages", "page_n": "page {n}", "fallback": "Not translated yet",
+           "fallback_note": "This page has no {wanted} version yet; it is shown in {shown}."},
 }
 #: Where the home page lists the latest live alerts; without it the list goes under the first heading.
 LATEST_MARKER = "<!-- alertcast:latest-alerts -->"
@@ -97,7 +120,8 @@ LATEST_COUNT = 5
 ALERTS_PER_PAGE = 100
 #: Markdown extensions the staged pages need (the withdrawn and expired notices are admonitions);
 #: added to the user's markdown_extensions when missing.
-REQUIRED_EXTENSIONS = ("admonition",)
+#: md_in_html: a text shown in the language a page falls back to is marked with its own lang.
+REQUIRED_EXTENSIONS = ("admonition", "md_in_html")
 #: The extensions mkdocs itself always loads before the configured ones.
 MKDOCS_EXTENSIONS = ("toc", "tables", "fenced_code")
 #: The Python-Markdown extension that cleans every page's HTML (see render/sanitize.py).
@@ -105,7 +129,7 @@ SANITIZER = "alertcast.render.sanitize"
 
 
 def words(lang: str) -> dict[str, str]:
-    return WORDS.get(lang, WORDS["en"])
+    return language_tags.in_table(WORDS, lang)
 
 
 for _lang, _shared in SHARED_WORDS.items():  # the words every output shares come from labels.py
@@ -248,7 +272,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     theme.setdefault("font", False)
     # alertcast's overrides (announcement bar, switcher to the same page, feed links) unless the
     # project brings its own copy; the staged mkdocs.yml lives elsewhere, so the path is absolute.
-    theme["custom_dir"] = str(_custom_dir(config, theme.get("custom_dir")))
+    theme["custom_dir"] = str(_with_language(_custom_dir(config, theme.get("custom_dir")), lang, docs.parent / "theme"))
     features = list(theme.get("features") or [])
     for feature in ("navigation.indexes", "navigation.prune", "navigation.top", "search.suggest"):
         if feature not in features:
@@ -300,7 +324,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
                    {"text": words(alt["lang"])["not_found_alerts"], "href": f"{alt['link']}alerts/"}]}
         for alt in sorted(alternates, key=lambda alt: alt["lang"] != lang)]
     if config.settings.feedback_url and "analytics" not in extra:
-        extra["analytics"] = {"provider": "alertcast", "feedback": FEEDBACK.get(lang, FEEDBACK["en"])}
+        extra["analytics"] = {"provider": "alertcast", "feedback": language_tags.in_table(FEEDBACK, lang)}
         extra["alertcast"]["feedback_url"] = config.settings.feedback_url
     raw["extra"] = extra
     return raw
@@ -398,11 +422,29 @@ def _custom_dir(config: Config, value: str | None) -> Path:
     return folder
 
 
+def _with_language(custom_dir: Path, lang: str, staged: Path) -> Path:
+    """`custom_dir`, or for a tag Material has no interface file for (zh-HK), a copy of it with
+    one that reads the closest language's words (zh-Hant's) and says `lang`: Material writes
+    that into <html lang>."""
+    closest = language_tags.best(lang, language_tags.theme_languages(MATERIAL_LANGUAGES))
+    if closest == lang:
+        return custom_dir
+    import shutil
+
+    shutil.copytree(custom_dir, staged, dirs_exist_ok=True, ignore=_not_plain)
+    (staged / "partials" / "languages").mkdir(parents=True, exist_ok=True)
+    (staged / "partials" / "languages" / f"{lang}.html").write_text(
+        f'{{% import "partials/languages/{closest}.html" as closest %}}'
+        f'{{% macro t(key) %}}{{{{ "{lang}" if key == "language" else closest.t(key) }}}}{{% endmacro %}}\n',
+        encoding="utf-8")
+    return staged
+
+
 def languages(config: Config) -> list[dict[str, str]]:
     """Each language's name, tag, path on the site (`link`, for the switcher) and absolute
     address (`url`, for hreflang), the default language first."""
     base = site_base(config)
-    return [{"name": LANGUAGE_NAMES.get(lang, lang), "lang": lang,
+    return [{"name": language_tags.name(lang), "lang": lang,
              "link": base if lang == config.default_lang else f"{base}{lang}/",
              "url": config.site_url if lang == config.default_lang else f"{config.site_url}{lang}/"}
             for lang in config.languages]
@@ -563,14 +605,41 @@ def _unref(body: str, dropped: set[str]) -> str:
 
 def _page(page: Page, config: Config, lang: str, targets: _Targets) -> str:
     written = page.text(lang, config.default_lang)
-    return _front(written.title, written.summary) + targets.retarget(written.body, "")
+    return _front(written.title, written.summary) + _shown_in(written, lang, targets.retarget(written.body, ""))
+
+
+def _title_in(written: Text, lang: str, part: str = "title") -> str:
+    """A title (or summary) in a listing, in a span with its own lang when it is in the language
+    `lang` falls back to."""
+    value = text(getattr(written, part))
+    return value if written.lang == lang else f'<span lang="{written.lang}">{value}</span>'
+
+
+def _heading(written: Text, lang: str) -> str:
+    """The page's heading, with the lang of the language it falls back to when it does."""
+    heading = f"# {text(written.title)}"
+    if written.lang == lang:
+        return heading
+    return f'<div class="alertcast-fallback" lang="{written.lang}" markdown="1">\n\n{heading}\n\n</div>'
+
+
+def _shown_in(written: Text, lang: str, markdown: str) -> str:
+    """`markdown` as written; when it is in the language `lang` falls back to (no translation),
+    after a note that says so and inside a block with its own lang, so readers, screen readers and
+    search engines all know."""
+    if written.lang == lang:
+        return markdown
+    w = words(lang)
+    note = w["fallback_note"].format(wanted=language_tags.name(lang, lang), shown=language_tags.name(written.lang, lang))
+    return (f'!!! info "{w["fallback"]}"\n\n{_indented(note)}\n\n'
+            f'<div class="alertcast-fallback" lang="{written.lang}" markdown="1">\n\n{markdown.strip()}\n\n</div>\n')
 
 
 def _home(page: Page, plan: Plan, config: Config, lang: str, targets: _Targets) -> str:
     """The home page with the latest live alerts where the editors put LATEST_MARKER; without
     the marker, under the page's first heading (or at the top), so readers always see them first."""
     written = page.text(lang, config.default_lang)
-    body = targets.retarget(written.body, "")
+    body = _shown_in(written, lang, targets.retarget(written.body, ""))
     latest = _latest(plan, config, lang)
     if LATEST_MARKER in body:
         body = body.replace(LATEST_MARKER, f"\n{latest}\n", 1)
@@ -630,17 +699,18 @@ def _lifecycle(alert: Alert, plan: Plan, config: Config, lang: str, expires: str
     each update) with its note; withdrawn (with the reason), or expires or expired (`expires`
     is the word for an expiry ahead)."""
     w = words(lang)
+    shown = alert.text(lang, config.default_lang).lang  # notes in the language the text is shown in
     state = plan.states[alert.id]
     steps: list[tuple[datetime | None, str, str]] = [(alert.publish_at, w["published"], "")]
     if state is State.withdrawn:  # its updated_at is the withdrawal; the updates before it stay listed
         if every:
-            steps += [(u.at, w["updated"], text(u.note.get(lang, ""))) for u in alert.updates]
+            steps += [(u.at, w["updated"], text(u.note.get(shown, ""))) for u in alert.updates]
         steps.append((alert.updated_at, w["withdrawn_on"], text(alert.reason(lang, config.default_lang))))
         return steps
     if every and alert.updates:
-        updates = [(u.at, text(u.note.get(lang, ""))) for u in alert.updates]
+        updates = [(u.at, text(u.note.get(shown, ""))) for u in alert.updates]
     else:  # the latest only (an alert built without the list has just updated_at)
-        updates = [(alert.updated_at, text(alert.update_note.get(lang, "")))] if alert.updated_at else []
+        updates = [(alert.updated_at, text(alert.update_note.get(shown, "")))] if alert.updated_at else []
     steps += [(when, w["updated"], note) for when, note in updates]
     if alert.expires_at:
         steps.append((alert.expires_at, w["expired_on"] if state is State.expired else w[expires], ""))
@@ -660,7 +730,7 @@ def _meta(alert: Alert, plan: Plan, config: Config, lang: str, to_alerts: str) -
 
 def _item(alert: Alert, plan: Plan, config: Config, lang: str, to_alerts: str) -> str:
     """One alert in a listing: severity, title and marks, then category and dates below."""
-    title = text(alert.text(lang, config.default_lang).title)
+    title = _title_in(alert.text(lang, config.default_lang), lang)
     return (f"- {_badge(alert, lang)} [{title}]({to_alerts}{alert.id}.md){_mark(plan, alert, lang)}\n"
             f'  <span class="alertcast-meta">{_meta(alert, plan, config, lang, to_alerts)}</span>')
 
@@ -680,7 +750,7 @@ def _history(alert: Alert, plan: Plan, config: Config, lang: str) -> list[str]:
 def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str, Guide], targets: _Targets) -> str:
     w = words(lang)
     written = alert.text(lang, config.default_lang)
-    lines = [_front(written.title, written.summary), f"# {text(written.title)}", ""]
+    lines = [_front(written.title, written.summary), _heading(written, lang), ""]
     state = plan.states[alert.id]
     if state is State.withdrawn:
         reason = text(alert.reason(lang, config.default_lang))
@@ -690,10 +760,10 @@ def _alert(alert: Alert, plan: Plan, config: Config, lang: str, guides: dict[str
     elif state is State.expired and alert.expires_at:
         lines += [f'!!! note "{w["expired"]}"', "", _indented(w["expired_note"].format(
             when=_time(alert.expires_at, config))), ""]
-    lines += [f"{_badge(alert, lang)} {_meta(alert, plan, config, lang, '')}", "", text(written.summary), ""]
+    lines += [f"{_badge(alert, lang)} {_meta(alert, plan, config, lang, '')}", ""]
     lines += verify_page.alert_tip(alert, plan, lang)
     body = LEADING_H1.sub("", written.body)  # the generated heading replaces a leading one
-    lines += [targets.retarget(body, "alerts").strip(), ""]
+    lines += [_shown_in(written, lang, f"{text(written.summary)}\n\n{targets.retarget(body, 'alerts').strip()}"), ""]
     ind = alert.indicators
     if ind:
         lines += [f"## {w['indicators']}", ""]
@@ -758,12 +828,12 @@ def _guide(guide: Guide, plan: Plan, config: Config, lang: str, guides: dict[str
     guides it names as related."""
     w = words(lang)
     written = guide.text(lang, config.default_lang)
-    lines = [_front(written.title, written.summary), f"# {text(written.title)}", ""]
+    lines = [_front(written.title, written.summary), _heading(written, lang), ""]
     if guide.updated_at:
         lines += [f'<span class="alertcast-meta">{w["last_updated"]} {_time(guide.updated_at, config, date_only=True)}'
                   "</span>", ""]
     body = LEADING_H1.sub("", written.body)
-    lines += [targets.retarget(body, "guides").strip(), ""]
+    lines += [_shown_in(written, lang, targets.retarget(body, "guides").strip()), ""]
     why = [a for a in plan.published if guide.id in a.related]
     if why:
         lines += [f"## {w['why']}", ""]
@@ -779,7 +849,7 @@ def _related_guides(ids: tuple[str, ...], guides: dict[str, Guide], config: Conf
     if not related:
         return []
     return [f"## {words(lang)['related']}", "",
-            *(f"- [{text(g.text(lang, config.default_lang).title)}]({to_guides}{g.id}.md)" for g in related), ""]
+            *(f"- [{_title_in(g.text(lang, config.default_lang), lang)}]({to_guides}{g.id}.md)" for g in related), ""]
 
 
 def _guide_index(guides: tuple[Guide, ...], config: Config, lang: str) -> str:
@@ -790,7 +860,7 @@ def _guide_index(guides: tuple[Guide, ...], config: Config, lang: str) -> str:
     for guide in _guide_order(guides):
         if guide.level != level:
             level = guide.level
-            lines += ["", f"## {LEVEL_LABEL.get(lang, LEVEL_LABEL['en']).get(level, level)}", ""]
+            lines += ["", f"## {language_tags.in_table(LEVEL_LABEL, lang).get(level, level)}", ""]
         written = guide.text(lang, config.default_lang)
-        lines.append(f"- [{text(written.title)}]({guide.id}.md) — {text(written.summary)}")
+        lines.append(f"- [{_title_in(written, lang)}]({guide.id}.md) — {_title_in(written, lang, 'summary')}")
     return "\n".join(lines) + "\n"
