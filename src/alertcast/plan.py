@@ -44,20 +44,21 @@ def as_of(alert: Alert, now: datetime) -> Alert:
     """
     if alert.updated_at is None or alert.updated_at <= now:
         return alert
-    hit = _earlier.get(id(alert))
+    updates = tuple(u for u in alert.updates if u.at <= now)
+    # Keyed on how many updates have happened too: between two updates the alert is another one.
+    hit = _earlier.get((id(alert), len(updates)))
     if hit is None or hit[0] is not alert:
         if len(_earlier) >= 4096:
             _earlier.clear()
-        updates = tuple(u for u in alert.updates if u.at <= now)
         latest = updates[-1] if updates else None
-        # The same object for the same alert: renderers key their memos on it.
-        hit = _earlier[id(alert)] = (alert, dataclasses.replace(
+        # The same object for the same alert and moment: renderers key their memos on it.
+        hit = _earlier[(id(alert), len(updates))] = (alert, dataclasses.replace(
             alert, updated_at=latest.at if latest else None, update_note=dict(latest.note) if latest else {},
             withdrawn={}, updates=updates))
     return hit[1]
 
 
-_earlier: dict[int, tuple[Alert, Alert]] = {}  # holds the alert, so its id is not reused meanwhile
+_earlier: dict[tuple[int, int], tuple[Alert, Alert]] = {}  # holds the alert, so its id is not reused meanwhile
 
 
 def _state(alert: Alert, now: datetime) -> State:
