@@ -29,6 +29,7 @@ from .problems import Problem, display_path
 from .publish.atomic import Staged, commit_staged, discard, live_release, read_manifest, stage
 from .publish.output import check_output
 from .render.banner import banner_path, render_banners
+from .render.calendar import render_calendars
 from .render.cap import INDEX_PATH, archive_paths, render_cap
 from .render.feeds import render_feeds
 from .render.indicators import render_indicators
@@ -79,6 +80,7 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
         out.update(render_banners(plan, config, signing.key_id(signing_key) if signing_key else None))
         out.update(render_cap(plan, config, cap_archive))
         out.update(render_indicators(plan))
+        out.update(render_calendars(plan, config))
     if signing_key is not None:
         kid = signing.key_id(signing_key)
         for path, data in out.items():  # messages from the archive are signed already
@@ -119,7 +121,7 @@ def read_cap_archive(plan: Plan, config: Config, output: Path,
 
 
 #: The folders `render_outputs` writes; everything else in a release is the site's.
-FAST_OUTPUTS = ("feeds/", "cap/", "api/")
+FAST_OUTPUTS = ("feeds/", "cap/", "api/", "calendar/")
 
 
 def _site_files(output: Path) -> dict[str, Path]:

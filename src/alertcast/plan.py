@@ -106,8 +106,9 @@ class Plan:
         alerts = tuple(as_of(a, now) for a in loaded)
         if any(a is not b for a, b in zip(alerts, loaded)):
             content = dataclasses.replace(content, alerts=alerts)
-        times = [t for a in loaded for t in (a.publish_at, a.expires_at, a.updated_at, *(u.at for u in a.updates))
-                 if t is not None]
+        # ends_at: the maintenance calendar drops a window when it ends
+        times = [t for a in loaded for t in (a.publish_at, a.expires_at, a.updated_at, *(u.at for u in a.updates),
+                                              a.ends_at) if t is not None]
         return cls(now, content, {a.id: _state(a, now) for a in alerts},
                    min((t for t in times if t > now), default=None), max((t for t in times if t <= now), default=None))
 

@@ -573,7 +573,7 @@ def _clashing(sources: list[SourceFile]) -> bool:
 # Keys whose values translations must agree on: they describe the alert, not its wording.
 _SHARED = {
     "alerts": ("severity", "category", "publish_at", "expires_at", "updated_at", "banner", "channels",
-               "scam_indicators", "related"),
+               "scam_indicators", "related", "starts_at", "ends_at"),
     "guides": ("level", "order", "related"),
     "": (),
 }
@@ -697,6 +697,8 @@ def _alert(item_id: str, sources: list[SourceFile]) -> Alert:
         related=tuple(m.related),
         texts={s.lang: _text(s) for s in sources},
         updates=updates,
+        starts_at=m.starts_at,
+        ends_at=m.ends_at,
     )
 
 

@@ -124,6 +124,8 @@ class Alert:
     related: tuple[str, ...]  # guide ids
     texts: dict[str, Text] = field(compare=False)
     updates: tuple[Update, ...] = ()  # every update, oldest first; the page shows them all
+    starts_at: datetime | None = None  # the maintenance window (category maintenance): both or none
+    ends_at: datetime | None = None
 
     @property
     def is_withdrawn(self) -> bool:

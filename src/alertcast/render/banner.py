@@ -22,6 +22,7 @@ from ..config import Config
 from ..content.models import Alert
 from ..plan import Plan
 from .memo import alert_key, config_key, memo
+from .window import has_window, window_times
 
 SCHEMA_VERSION = 2
 SCHEMA_PATH = "api/v1/banner.schema.json"
@@ -79,6 +80,8 @@ def _banner_item(config: Config, alert: Alert, lang: str) -> dict:
         "dismissible": b.dismissible,
         "frequency": b.frequency,
     }
+    if has_window(alert):  # only then: the revisions of every other banner stay as they were
+        item["window"] = window_times(alert)
     digest = hashlib.sha256(json.dumps(item, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
     item["revision"] = f"{alert.revision}-{digest}"
     return item
