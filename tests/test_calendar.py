@@ -265,3 +265,18 @@ def test_alert_page_and_listing_show_the_window(site):
             times = meta[0].xpath(".//time/@datetime")
             assert times[:2] == ["2026-04-02T01:00:00+08:00", "2026-04-02T03:00:00+08:00"], (lang, rel)
             assert "2026-04-02 01:00 (UTC+8) – 2026-04-02 03:00 (UTC+8)" in meta[0].text_content()
+
+
+def test_bundled_maintenance_notice_is_in_the_calendar_from_its_announcement_to_its_end():
+    from conftest import REPO
+
+    config = load_config(REPO)
+    content = load_or_raise(config)
+    window = (datetime(2027, 1, 12, 2, 0, tzinfo=CST), datetime(2027, 1, 12, 4, 0, tzinfo=CST))
+    for now, expected in ((datetime(2026, 11, 22, 12, 0, tzinfo=CST), 0), (datetime(2027, 1, 5, 10, 0, tzinfo=CST), 1),
+                          (datetime(2027, 1, 12, 3, 0, tzinfo=CST), 1), (window[1], 0)):
+        files = outputs_at(content, config, now)
+        for lang in config.languages:
+            found = events(files[f"calendar/maintenance.{lang}.ics"])
+            assert len(found) == expected, (now, lang)
+            assert all((e["start"], e["end"]) == window for e in found)
