@@ -280,3 +280,31 @@ def test_bundled_maintenance_notice_is_in_the_calendar_from_its_announcement_to_
             found = events(files[f"calendar/maintenance.{lang}.ics"])
             assert len(found) == expected, (now, lang)
             assert all((e["start"], e["end"]) == window for e in found)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("zone, lang, prefix, shown", [
+    ("Europe/Berlin", "en", "en/", " (your time: 2026-04-01 19:00 – 2026-04-01 21:00 (UTC+2))"),
+    ("America/New_York", "zh", "", "（你的时间：2026-04-01 13:00 – 2026-04-01 15:00 (UTC-4)）"),
+    ("Asia/Shanghai", "en", "en/", None),  # the site's own zone: nothing to add
+])
+def test_a_reader_elsewhere_sees_the_window_in_their_own_zone_too(site, zone, lang, prefix, shown):
+    from playwright.sync_api import sync_playwright
+
+    from test_site import CHROMIUM_ARGS, _serve
+
+    with _serve(site) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(timezone_id=zone).new_page()
+            for rel in ("alerts/scheduled-maintenance/", "alerts/category/maintenance/"):
+                page.goto(f"{url}/{prefix}{rel}")
+                window = page.locator("article .alertcast-window").first
+                assert "2026-04-02 01:00 (UTC+8) – 2026-04-02 03:00 (UTC+8)" in window.inner_text()
+                local = window.locator(".alertcast-local")
+                if shown is None:
+                    assert local.count() == 0
+                else:
+                    assert local.text_content() == shown
+        finally:
+            browser.close()

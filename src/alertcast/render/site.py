@@ -659,11 +659,13 @@ def _meta(alert: Alert, plan: Plan, config: Config, lang: str, to_alerts: str) -
 
 
 def _window(alert: Alert, config: Config, lang: str) -> list[str]:
-    """The maintenance window, start and end each a <time> in the editors' zone with its offset."""
+    """The maintenance window, start and end each a <time> in the editors' zone with its offset;
+    the site's script adds them in the reader's zone when it is another (main.html)."""
     if not has_window(alert):
         return []
     assert alert.starts_at is not None and alert.ends_at is not None
-    return [f'{window_word("window", lang)} {_time(alert.starts_at, config)} – {_time(alert.ends_at, config)}']
+    return [f'<span class="alertcast-window">{window_word("window", lang)} {_time(alert.starts_at, config)} – '
+            f'{_time(alert.ends_at, config)}</span>']
 
 
 def _item(alert: Alert, plan: Plan, config: Config, lang: str, to_alerts: str) -> str:
