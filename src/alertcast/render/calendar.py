@@ -95,7 +95,8 @@ def render_calendar(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, 
     cal.add("x-published-ttl", "PT1H")
     # The site's zone, always: DTSTART/DTEND name it, and a calendar needs one component even
     # when no window is ahead (RFC 5545 section 3.6).
-    cal.add_component(Timezone.from_tzid(config.settings.timezone))
+    zone = config.settings.timezone  # its transitions take a while to work out: once per zone
+    cal.add_component(memo("vtimezone", (zone,), lambda: Timezone.from_tzid(zone)))
     for alert in alerts:
         cal.add_component(_event(plan, config, alert, lang))
     return cal.to_ical()
