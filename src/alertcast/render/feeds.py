@@ -19,7 +19,8 @@ from ..content.models import Alert
 from ..plan import Plan, State
 from . import labels
 from .memo import alert_key, config_key, memo
-from .window import has_window, labelled_window, window_times
+from .banner import window_times
+from .window import has_window, labelled_window
 
 
 def entry_id(config: Config, alert: Alert) -> str:

@@ -7,7 +7,7 @@ JSON Feed, iCalendar) carry the exact instants.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ..content.models import Alert
@@ -46,16 +46,6 @@ def window_text(alert: Alert, zone: ZoneInfo) -> str:
 def labelled_window(alert: Alert, zone: ZoneInfo, lang: str) -> str:
     """`Maintenance window: 2027-01-12 02:00 – 04:00 (UTC+8)`."""
     return f"{word('window', lang)}{colon(lang)}{window_text(alert, zone)}"
-
-
-def window_times(alert: Alert) -> dict[str, str]:
-    """`{"starts_at": "...Z", "ends_at": "...Z"}`: the window for machines (banner, JSON Feed)."""
-    assert alert.starts_at is not None and alert.ends_at is not None
-    return {"starts_at": utc(alert.starts_at), "ends_at": utc(alert.ends_at)}
-
-
-def utc(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _clock(t: datetime) -> str:
