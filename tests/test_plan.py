@@ -87,3 +87,23 @@ def test_plan_content_is_the_content_as_of_now(content):
     assert shown["live-phishing"].updated_at is None
     assert set(shown) == {a.id for a in content.alerts}
     assert Plan.at(content, UPDATE).content.alert("live-phishing").updated_at == UPDATE
+
+
+def test_an_update_between_publishing_and_a_later_withdrawal_shows_in_a_later_plan(project):
+    """A process that plans at one moment and then at the next (the daemon does) sees the
+    update once its time has come, though the withdrawal after it has not."""
+    from alertcast.config import load_config
+    from alertcast.content.loader import load_or_raise
+
+    from test_check import edit
+
+    for lang in ("zh", "en"):
+        edit(project, f"content/alerts/scheduled-maintenance.{lang}.md", "channels:",
+             "updates:\n  - at: 2026-04-01T18:00:00+08:00\n    note: \"Moved an hour.\"\n"
+             "updated_at: 2026-04-01T20:00:00+08:00\nwithdrawn: \"Called off.\"\nchannels:")
+    loaded = load_or_raise(load_config(project))
+    first = Plan.at(loaded, PUBLISH).content.alert("scheduled-maintenance")
+    assert first.updates == () and first.updated_at is None
+    later = Plan.at(loaded, datetime(2026, 4, 1, 19, 0, tzinfo=CST)).content.alert("scheduled-maintenance")
+    assert [u.at.hour for u in later.updates] == [18] and later.note("en", "zh") == "Moved an hour."
+    assert not later.is_withdrawn

@@ -24,6 +24,7 @@ from .content.models import CATEGORIES, SOCIAL_CHANNELS
 from .problems import ContentError, Problem, hint_error, text_error
 from .testtarget import TEST_SUFFIX
 from .testtarget import problems as test_target_problems
+from .quiet import QuietHours
 
 CONFIG_FILE = "mkdocs.yml"
 
@@ -272,6 +273,8 @@ class FcmKeys(_ChannelKeys):
     longer than from the alert's revision to its expires_at."""
     base_url: HttpUrl = "https://fcm.googleapis.com"
     token_uri: HttpUrl = "https://oauth2.googleapis.com/token"
+    quiet_hours: dict[Annotated[str, AfterValidator(_site_language)], QuietHours] = {}
+    """Per language: when a non-critical push waits until the end (policy hold) or is dropped (drop)."""
 
 
 def _email_address(value: str) -> str:

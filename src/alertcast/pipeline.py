@@ -29,6 +29,7 @@ from .problems import Problem, display_path
 from .publish.atomic import Staged, commit_staged, discard, live_release, read_manifest, stage
 from .publish.output import check_output
 from .render.banner import banner_path, render_banners
+from .render.calendar import render_calendars
 from .render.cap import INDEX_PATH, archive_paths, render_cap
 from .render.feeds import render_feeds
 from .render.help_api import help_path, render_help_files
@@ -85,6 +86,7 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
         out.update(render_official(plan, config, signing.key_id(signing_key) if signing_key else None))
         out.update(render_help_files(plan, config, signing.key_id(signing_key) if signing_key else None))
         out.update(render_kb_files(plan, config))
+        out.update(render_calendars(plan, config))
     if signing_key is not None:
         kid = signing.key_id(signing_key)
         for path, data in out.items():  # messages from the archive are signed already
@@ -128,7 +130,7 @@ def read_cap_archive(plan: Plan, config: Config, output: Path,
 
 
 #: The folders `render_outputs` writes; everything else in a release is the site's.
-FAST_OUTPUTS = ("feeds/", "cap/", "api/")
+FAST_OUTPUTS = ("feeds/", "cap/", "api/", "calendar/")
 
 
 def _site_files(output: Path) -> dict[str, Path]:

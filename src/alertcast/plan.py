@@ -44,20 +44,21 @@ def as_of(alert: Alert, now: datetime) -> Alert:
     """
     if alert.updated_at is None or alert.updated_at <= now:
         return alert
-    hit = _earlier.get(id(alert))
+    updates = tuple(u for u in alert.updates if u.at <= now)
+    # Keyed on how many updates have happened too: between two updates the alert is another one.
+    hit = _earlier.get((id(alert), len(updates)))
     if hit is None or hit[0] is not alert:
         if len(_earlier) >= 4096:
             _earlier.clear()
-        updates = tuple(u for u in alert.updates if u.at <= now)
         latest = updates[-1] if updates else None
-        # The same object for the same alert: renderers key their memos on it.
-        hit = _earlier[id(alert)] = (alert, dataclasses.replace(
+        # The same object for the same alert and moment: renderers key their memos on it.
+        hit = _earlier[(id(alert), len(updates))] = (alert, dataclasses.replace(
             alert, updated_at=latest.at if latest else None, update_note=dict(latest.note) if latest else {},
             withdrawn={}, updates=updates))
     return hit[1]
 
 
-_earlier: dict[int, tuple[Alert, Alert]] = {}  # holds the alert, so its id is not reused meanwhile
+_earlier: dict[tuple[int, int], tuple[Alert, Alert]] = {}  # holds the alert, so its id is not reused meanwhile
 
 
 def _state(alert: Alert, now: datetime) -> State:
@@ -110,10 +111,12 @@ class Plan:
         alerts = tuple(as_of(a, now) for a in loaded)
         if any(a is not b for a, b in zip(alerts, loaded)):
             content = dataclasses.replace(content, alerts=alerts)
-        times = [t for a in loaded for t in (a.publish_at, a.expires_at, a.updated_at, *(u.at for u in a.updates))
-                 if t is not None]
+        # ends_at: the maintenance calendar drops a window when it ends
+        times = [t for a in loaded for t in (a.publish_at, a.expires_at, a.updated_at, *(u.at for u in a.updates),
+                                              a.ends_at) if t is not None]
         public = [t for a in loaded if a.is_public
-                  for t in (a.publish_at, a.expires_at, a.updated_at, *(u.at for u in a.updates)) if t is not None]
+                  for t in (a.publish_at, a.expires_at, a.updated_at, *(u.at for u in a.updates), a.ends_at)
+                  if t is not None]
         return cls(now, content, {a.id: _state(a, now) for a in alerts},
                    min((t for t in times if t > now), default=None), max((t for t in times if t <= now), default=None),
                    min((t for t in public if t > now), default=None), max((t for t in public if t <= now), default=None))

@@ -30,8 +30,8 @@ severity: warning
 category: phishing
 # publish_at: nothing is public before this time. Always write the time zone offset.
 publish_at: {now}
-# expires_at: after this the alert leaves the in-app banner (it stays on the site and in feeds).
-# expires_at: {now}
+# expires_at: after this the alert leaves the in-app banner (it stays on the site and in feeds), e.g. {now}
+# starts_at / ends_at: category maintenance only, both or none: when the maintenance runs (on the page, in the calendar).
 # updates: corrections and updates (the warning still stands); one entry per change, each with its time
 #   and what changed in one sentence, e.g. [{{at: {now}, note: "..."}}]; the page lists them all.
 # update_note: the older form of one update (with updated_at); still read, but write updates instead.
@@ -109,8 +109,8 @@ severity: warning
 category: phishing
 # publish_at: 此时间之前不会公开任何内容。务必写上时区偏移（如 +08:00）。
 publish_at: {now}
-# expires_at: 此后警报离开应用内横幅（仍保留在网站和订阅源中）。
-# expires_at: {now}
+# expires_at: 此后警报离开应用内横幅（仍保留在网站和订阅源中），例如 {now}
+# starts_at / ends_at: 仅用于 maintenance 类别，两个都写或都不写：维护进行的时间（显示在页面和维护日历中）。
 # updates: 更正和补充（警告仍然成立）；每次改动写一条，附上时间和一句话说明，
 #   例如 [{{at: {now}, note: "..."}}]；页面会列出全部更新。
 # update_note: 旧写法，只能写一次更新（配合 updated_at）；仍然有效，但请改用 updates。

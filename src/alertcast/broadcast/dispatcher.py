@@ -33,10 +33,12 @@ from sqlalchemy.engine import Engine
 from .. import testtarget
 from ..config import CHANNEL_KEYS, DISPATCH_DEFAULTS, Config, delivery
 from ..content.loader import load_or_raise
-from ..content.models import Content
+from ..content.models import Content, Severity
 from ..plan import Plan
 from ..problems import ContentError
 from . import broadcasts
+from .. import quiet
+from ..render import push
 from . import outbox as ob
 from .adapters import Adapter, ConfigProblem, Message, SendError, build
 from .redaction import Redactor
@@ -57,7 +59,8 @@ class DrainReport:
     failed: int = 0
     unknown: int = 0
     dry_run: int = 0
-    deferred: int = 0  # due but held back by a channel's rate limit
+    deferred: int = 0  # due but held back by a channel's rate limit or quiet hours
+    dropped: int = 0  # a push every language of which fell in quiet hours with policy drop
     held: int = 0  # not what the reviewed content renders: never sent
     lines: list[str] = field(default_factory=list)
 
@@ -169,12 +172,38 @@ class Dispatcher:
                     or self._too_soon(channel, now, settings)):
                 report.deferred += 1
                 continue
+            if channel == "fcm":
+                row = self._quiet(row, plan, now, report)
+                if row is None:
+                    continue
             per_channel[channel] = per_channel.get(channel, 0) + 1
             handled += 1
             self._send(row, now, report)
         for line in report.lines:
             log.info(self.redact(line))
         return report
+
+    def _quiet(self, row: dict, plan: Plan, now: datetime, report: DrainReport) -> dict | None:
+        """The push row to send now under the channel's quiet hours (its dropped languages left
+        out), or None: it waits in the queue until they end, or every language was dropped."""
+        alert = plan.content.alert(row["alert_id"])
+        langs = tuple(m.get("data", {}).get("lang") for m in push.messages(row["text"]))
+        found = quiet.decide(push.settings(self.config).quiet_hours, self.config.tz, langs,
+                             alert.severity is Severity.critical, row["action"], now)
+        if found.hold_until is not None:
+            self._set(row, "queued", due_at=ob.utc(found.hold_until), last_error=f"quiet hours ({found.why}): waits until "
+                                                                          f"{found.hold_until.isoformat()}")
+            report.add("deferred", f"#{row['id']} fcm: quiet hours ({found.why}), waits until "
+                                   f"{found.hold_until.isoformat()}")
+            return None
+        if not found.dropped:
+            return row
+        if not found.send:
+            if self._set(row, "queued", status="cancelled", last_error=f"dropped: quiet hours ({found.why})"):
+                report.add("dropped", f"#{row['id']} fcm: dropped, quiet hours ({found.why})")
+            return None
+        report.lines.append(f"#{row['id']} fcm: {', '.join(found.dropped)} left out, quiet hours ({found.why})")
+        return {**row, "text": push.only(row["text"], found.send)}
 
     def _too_soon(self, channel: str, now: datetime, settings: dict) -> bool:
         gap = float(settings["min_interval"])

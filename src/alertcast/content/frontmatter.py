@@ -12,13 +12,15 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 import idna
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator,
+                      model_validator)
 from pydantic_core import PydanticCustomError
 
 from ..problems import hint_error, text_error
 from ..timefmt import editor_time
 from .addresses import COPY_AGAIN, address_problem
 from .models import CATEGORIES, FREQUENCIES, GUIDE_LEVELS, KNOWN_CHANNELS, PLACEMENTS, PLATFORMS, STATUSES
+from .window import window_error
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 VERSION = re.compile(r"^\d+(\.\d+){0,3}$")
@@ -280,6 +282,18 @@ class AlertMatter(_Strict):
     related: list[str] = Field(default_factory=list)
     status: Status = "actual"
     support_reply: str | None = Field(None, min_length=1, max_length=MAX_SUPPORT_REPLY)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+
+    _window_dates = field_validator("starts_at", "ends_at", mode="before")(_not_a_date)
+
+    @model_validator(mode="after")
+    def _window(self, info: ValidationInfo) -> AlertMatter:
+        error = window_error(self.category, self.starts_at, self.ends_at, self.ends_at and _when(self.ends_at, info),
+                             self.starts_at and _when(self.starts_at, info))
+        if error is not None:
+            raise error
+        return self
 
     @field_validator("id")
     @classmethod

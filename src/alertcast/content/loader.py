@@ -549,7 +549,7 @@ def _clashing(sources: list[SourceFile]) -> bool:
 # Keys whose values translations must agree on: they describe the alert, not its wording.
 _SHARED = {
     "alerts": ("severity", "category", "publish_at", "expires_at", "updated_at", "banner", "channels",
-               "scam_indicators", "related", "status"),
+               "scam_indicators", "related", "status", "starts_at", "ends_at"),
     "guides": ("level", "order", "related"),
     "": (),
 }
@@ -685,6 +685,8 @@ def _alert(item_id: str, sources: list[SourceFile]) -> Alert:
         texts={s.lang: _text(s) for s in sources},
         updates=updates,
         status=m.status,
+        starts_at=m.starts_at,
+        ends_at=m.ends_at,
     )
 
 

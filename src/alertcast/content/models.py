@@ -141,6 +141,8 @@ class Alert:
     related: tuple[str, ...]  # guide ids
     texts: dict[str, Text] = field(compare=False)
     updates: tuple[Update, ...] = ()  # every update, oldest first; the page shows them all
+    starts_at: datetime | None = None  # the maintenance window (category maintenance): both or none
+    ends_at: datetime | None = None
     status: str = "actual"  # test | exercise: a rehearsal, sent only to channels' test targets
 
     @property

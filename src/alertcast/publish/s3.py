@@ -61,7 +61,7 @@ def content_type(path: str) -> str:
 def cache_control(path: str) -> str:
     if FINGERPRINTED.search(path):
         return LONG_CACHE
-    if path.startswith(("api/", "feeds/", "cap/")) or path.endswith((".html", ".xml", ".json")) or path.endswith("/"):
+    if path.startswith(("api/", "feeds/", "cap/", "calendar/")) or path.endswith((".html", ".xml", ".json")) or path.endswith("/"):
         return SHORT_CACHE
     return DEFAULT_CACHE
 
@@ -74,14 +74,14 @@ _INDEXES = re.compile(r"(?:^|/)(?:search/search_index\.json|sitemap\.xml(?:\.gz)
 def upload_rank(path: str) -> int:
     """Lower goes first, so nothing links to what is not up yet: assets and alert pages; the
     other pages (guides, FAQ: they may link to an alert); listings (home, alert and guide
-    indexes), the search index and the sitemap; feeds and CAP; the other API files
+    indexes), the search index and the sitemap; feeds, CAP and calendars; the other API files
     (indicators); banners, last (sorted by path within a rank, so `<lang>.json.sig` comes
     right after `<lang>.json`)."""
     if path.startswith("api/v1/banners/"):
         return 6
     if path.startswith("api/"):
         return 5
-    if path.startswith(("feeds/", "cap/")):
+    if path.startswith(("feeds/", "cap/", "calendar/")):
         return 4
     if _LISTING.match(path) or _INDEXES.search(path):
         return 3

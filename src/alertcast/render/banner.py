@@ -22,6 +22,7 @@ from ..config import Config
 from ..content.models import Alert
 from ..plan import Plan
 from .memo import alert_key, config_key, memo
+from .window import has_window
 
 SCHEMA_VERSION = 2
 SCHEMA_PATH = "api/v1/banner.schema.json"
@@ -81,9 +82,17 @@ def _banner_item(config: Config, alert: Alert, lang: str) -> dict:
     }
     if text.lang != lang:  # no translation: say which language the title and body are in
         item["lang"] = text.lang
+    if has_window(alert):  # only then: the revisions of every other banner stay as they were
+        item["window"] = window_times(alert)
     digest = hashlib.sha256(json.dumps(item, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
     item["revision"] = f"{alert.revision}-{digest}"
     return item
+
+
+def window_times(alert: Alert) -> dict[str, str]:
+    """A maintenance window for machines (the banner, JSON Feed): its start and end in UTC."""
+    assert alert.starts_at is not None and alert.ends_at is not None
+    return {"starts_at": cap_time(alert.starts_at), "ends_at": cap_time(alert.ends_at)}
 
 
 def _resign_step(config: Config) -> timedelta:

@@ -19,6 +19,8 @@ from ..content.models import Alert
 from ..plan import Plan, State
 from . import labels
 from .memo import alert_key, config_key, memo
+from .banner import window_times
+from .window import has_window, labelled_window
 
 
 def entry_id(config: Config, alert: Alert) -> str:
@@ -59,6 +61,8 @@ def entry_summary(plan: Plan, config: Config, alert: Alert, lang: str) -> str:
     note = alert.note(lang, config.default_lang)
     if _updated(alert) and note and not alert.is_withdrawn:
         parts.append(labels.labelled("updated", note, lang))
+    if has_window(alert):
+        parts.append(labelled_window(alert, config.tz, lang))
     parts.append(text.summary)
     return "\n\n".join(parts)
 
@@ -142,6 +146,8 @@ def render_json_feed(plan: Plan, config: Config, lang: str, alerts: list[Alert])
                 "withdrawn_reason": alert.reason(lang, config.default_lang) if alert.is_withdrawn else None,
             },
         }
+        if has_window(alert):
+            item["_alertcast"]["window"] = window_times(alert)
         items.append(item)
     doc = {
         "version": "https://jsonfeed.org/version/1.1",

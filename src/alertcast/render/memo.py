@@ -57,6 +57,7 @@ def _alert_key(alert: Alert) -> tuple:
         tuple((u.at, tuple(sorted(u.note.items()))) for u in alert.updates),
         alert.channels, alert.indicators, alert.indicators.order, alert.related,
         tuple(sorted((lang, t.title, t.summary) for lang, t in alert.texts.items())), alert.status,
+        alert.starts_at, alert.ends_at,
     )
 
 

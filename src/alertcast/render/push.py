@@ -147,3 +147,9 @@ def messages(text: str) -> list[dict]:
     if not isinstance(found, list) or not all(isinstance(m, dict) for m in found):
         raise ValueError("an fcm row holds a JSON array of FCM messages")
     return found
+
+
+def only(text: str, langs: tuple[str, ...]) -> str:
+    """The row's messages for `langs` alone, in the stored form (quiet hours drop the others)."""
+    return json.dumps([m for m in messages(text) if m.get("data", {}).get("lang") in langs],
+                      ensure_ascii=False, indent=2, sort_keys=True)

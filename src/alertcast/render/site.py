@@ -38,6 +38,9 @@ from .labels import WORDS as SHARED_WORDS
 from .labels import category as category_label
 from .labels import severity as severity_label
 from .labels import colon as _colon
+from .calendar import calendar_path
+from .window import has_window
+from .window import word as window_word
 
 PAGE_ORDER = ("faq", "official-channels", "verify", "report-a-scam")
 #: Linked from every page's footer: where readers check a contact and report a scam.
@@ -725,7 +728,17 @@ def _dates(alert: Alert, plan: Plan, config: Config, lang: str) -> list[str]:
 def _meta(alert: Alert, plan: Plan, config: Config, lang: str, to_alerts: str) -> str:
     """Category (linked to its listing) and dates; `to_alerts` is the way from the page to alerts/."""
     category = f"[{category_label(alert.category, lang)}]({to_alerts}category/{alert.category}.md)"
-    return " · ".join([category, *_dates(alert, plan, config, lang)])
+    return " · ".join([category, *_window(alert, config, lang), *_dates(alert, plan, config, lang)])
+
+
+def _window(alert: Alert, config: Config, lang: str) -> list[str]:
+    """The maintenance window, start and end each a <time> in the editors' zone with its offset;
+    the site's script adds them in the reader's zone when it is another (main.html)."""
+    if not has_window(alert):
+        return []
+    assert alert.starts_at is not None and alert.ends_at is not None
+    return [f'<span class="alertcast-window">{window_word("window", lang)} {_time(alert.starts_at, config)} – '
+            f'{_time(alert.ends_at, config)}</span>']
 
 
 def _item(alert: Alert, plan: Plan, config: Config, lang: str, to_alerts: str) -> str:
@@ -805,6 +818,10 @@ def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...
     feed = f"{site_base(config)}feeds/alerts.{lang}"  # the feeds sit at the root, for every language
     lines += [f"{w['feeds']}{_colon(lang)}[RSS]({feed}.rss.xml) · [Atom]({feed}.atom.xml) · [JSON Feed]({feed}.json)",
               ""]
+    if path.startswith("category/maintenance"):  # the maintenance calendar (render/calendar.py)
+        ics = f"{config.site_url}{calendar_path(lang)}"
+        lines += [f'{window_word("calendar", lang)}{_colon(lang)}[{ics}]({ics})', "",
+                  window_word("subscribe", lang).format(link=f"`{ics}`"), ""]
     if path.startswith("category/"):
         lines += [f"[{w['back']}]({up}index.md)", ""]
     else:
