@@ -5,7 +5,8 @@ Like WeChat, it answers HTTP 200 with `{"errcode": N, "errmsg": "..."}` for a re
 on the allow-list), 40007 (invalid media_id), 45009 (daily API quota), 45011 (minute quota),
 45028 (no broadcast quota), 45065 (a clientmsgid already broadcast: the answer carries that
 broadcast's msg_id), 48001 (API unauthorized). With API broadcast protection on, a broadcast's
-status is SENDING until an administrator confirms it (`confirm`), as message/mass/get reports.
+status is SENDING until an administrator confirms it (`confirm`), as message/mass/get reports;
+one refused (`refuse_broadcast`) or not confirmed within 30 minutes of `clock` fails (SEND_FAIL).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class FakeWechat(FakeNetwork):
         self.forced = 0
         self.ip_allowed = True
         self.protection = False  # API broadcast protection: broadcasts wait for `confirm`
+        self.clock = time.time  # WeChat's clock, for the 30 minutes a broadcast waits (tests inject one)
         self.uploads: dict[str, bytes] = {}  # permanent material: media_id -> image
         self.drafts: dict[str, dict] = {}
         self.published: dict[str, dict] = {}  # publish_id -> {article_id, article, deleted}
@@ -60,6 +62,9 @@ class FakeWechat(FakeNetwork):
 
     def confirm(self, msg_id: str) -> None:
         self.broadcasts[msg_id]["status"] = "SEND_SUCCESS"
+
+    def refuse_broadcast(self, msg_id: str) -> None:
+        self.broadcasts[msg_id]["status"] = "SEND_FAIL"
 
     def live_broadcasts(self) -> list[dict]:
         return [b for b in self.broadcasts.values() if b["status"] != "DELETE"]
@@ -171,7 +176,7 @@ class FakeWechat(FakeNetwork):
         if article is None:
             raise refusal(40007)
         msg_id = self.new_id()
-        self.broadcasts[msg_id] = {"article": article, "clientmsgid": cid,
+        self.broadcasts[msg_id] = {"article": article, "clientmsgid": cid, "at": self.clock(),
                                    "status": "SENDING" if self.protection else "SEND_SUCCESS"}
         self.posts[msg_id] = {"text": article["title"]}
         return {"errcode": 0, "errmsg": "send job submission success", "msg_id": int(msg_id),
@@ -181,6 +186,8 @@ class FakeWechat(FakeNetwork):
         found = self.broadcasts.get(str(req["body"].get("msg_id")))
         if found is None:
             raise Reply(200, {"errcode": 40059, "errmsg": "invalid msg id"})
+        if found["status"] == "SENDING" and self.protection and self.clock() - found["at"] > 30 * 60:
+            found["status"] = "SEND_FAIL"  # no administrator confirmed it within 30 minutes
         return {"msg_id": int(req["body"]["msg_id"]), "msg_status": found["status"]}
 
     def message_mass_delete(self, req):

@@ -280,15 +280,17 @@ class Wechat(Adapter):
         if status == "SENDING":
             self._remarks[remote] = (broadcasts.PENDING, "broadcast waiting for an administrator's confirmation "
                                      "(API broadcast protection): confirm it in WeChat within 30 minutes, or "
-                                     "WeChat cancels it")
-        elif status == "SEND_FAIL":
-            self._remarks[remote] = ("broadcast failed", "WeChat reports the broadcast failed (refused or not "
-                                     "confirmed in time); the article stays in the account's materials")
+                                     "WeChat cancels it and alertcast publishes the article without notifying "
+                                     "followers")
+        elif status in ("SEND_FAIL", "DELETE"):  # refused at once: the next drain publishes it instead
+            self._remarks[remote] = (broadcasts.PENDING, "WeChat reports the broadcast failed; the article is "
+                                     "published without notifying followers at the next drain")
         return remote
 
-    def follow_up(self, row: dict) -> tuple[str, str | None] | None:
+    def follow_up(self, row: dict, now: datetime) -> tuple[str, str | None] | None:
         """A broadcast that was waiting for an administrator: confirmed (sent to followers),
-        refused or timed out (WeChat cancelled it), or still waiting."""
+        refused or left unconfirmed for 30 minutes (WeChat fails it: then the article is
+        published instead, so the warning is at least readable), or still waiting."""
         kind, _, msg_id = str(row["remote_id"] or "").partition(":")
         if kind != "broadcast":
             return None
@@ -296,10 +298,14 @@ class Wechat(Adapter):
         if status == "SEND_SUCCESS":
             return "posted", None
         if status in ("SEND_FAIL", "DELETE"):
-            return "broadcast failed", ("WeChat did not send the broadcast (an administrator refused it, or did not "
-                                        "confirm it within 30 minutes): followers were not notified; the article "
-                                        "was not published either (check the account)")
+            return broadcasts.INSTEAD, (f"broadcast {msg_id} not sent by WeChat (an administrator refused it, or did "
+                                        "not confirm it within 30 minutes): followers were not notified. alertcast "
+                                        "never broadcasts it again; a person may, from the Official Accounts Platform")
         return None
+
+    def settle(self, row: dict, now: datetime) -> str:
+        """Publish the article of a broadcast WeChat did not send: a new draft, then freepublish."""
+        return self._publish(self._draft(row["text"], now))
 
     def delete(self, remote_id: str, msg: Message | None = None) -> None:
         kind, _, ident = remote_id.partition(":")
