@@ -155,7 +155,8 @@ def test_the_cover_media_id_is_remembered_in_the_state_store(make_world):
     w = make_world()
     w.enqueue()
     w.drain()
-    [(key, media_id)] = [(k, v) for k, v in _memory(w.engine)]
+    [(key, sealed)] = [(k, v) for k, v in _memory(w.engine)]
+    media_id = sealed.rpartition("#")[0]
     assert key.startswith(f"cover:{w.fake.app_id}:") and media_id in w.fake.uploads
     from social_support import add_alert
     add_alert(w.project, "second-phishing", ["wechat"], title="Second phishing site")
@@ -169,9 +170,27 @@ def test_the_cover_media_id_is_remembered_in_the_state_store(make_world):
 def test_a_cover_wechat_no_longer_has_is_uploaded_again(make_world):
     w = make_world()
     w.enqueue()
-    channel_memory.remember(w.engine, "wechat", _cover_key(w), "MEDIA_deleted", NOW)
+    sealed = w.dispatcher.adapter("wechat")._seal(_cover_key(w), "MEDIA_deleted")
+    channel_memory.remember(w.engine, "wechat", _cover_key(w), sealed, NOW)
     assert w.drain().sent == 1
-    assert len(w.fake.uploads) == 1 and dict(_memory(w.engine))[_cover_key(w)] in w.fake.uploads
+    assert [r["path"] for r in w.fake.requests if "draft/add" in r["path"]] == ["/cgi-bin/draft/add"] * 2  # 40007
+    assert len(w.fake.uploads) == 1
+    assert dict(_memory(w.engine))[_cover_key(w)].rpartition("#")[0] in w.fake.uploads
+
+
+@pytest.mark.parametrize("forged", ["{other}", "{other}#" + "0" * 64])
+def test_a_cover_media_id_forged_in_the_state_store_is_never_sent(make_world, forged):
+    """The state branch names another image the account holds: alertcast does not use it, and
+    pays one upload of its own cover."""
+    w = make_world()
+    other = "MEDIA_attackers_image"
+    w.fake.uploads[other] = b"not our cover"
+    w.enqueue()
+    channel_memory.remember(w.engine, "wechat", _cover_key(w), forged.format(other=other), NOW)
+    assert w.drain().sent == 1
+    [article] = w.fake.live_articles()
+    assert article["article"]["thumb_media_id"] != other
+    assert len(w.fake.uploads) == 2 and article["article"]["thumb_media_id"] in w.fake.uploads
 
 
 def test_a_cover_outside_the_project_is_refused_and_never_read(make_world, tmp_path):

@@ -16,6 +16,7 @@ A publish has no such key and no way to ask for it back: an unknown outcome is h
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import time
 from datetime import datetime
@@ -164,13 +165,26 @@ class Wechat(Adapter):
             raise SendError("permanent", f"wechat: cover {self.cover!r} is larger than WeChat's 10 MB")
         return path
 
+    def _seal(self, key: str, media_id: str) -> str:
+        """The stored form of a media id: with an HMAC keyed by the AppSecret, because the state
+        store travels through the state branch, where anyone with push access could point the
+        cover at another image of the account. A seal that does not match costs one upload."""
+        mac = hmac.new((self.app_secret or "").encode(), f"{key}\n{media_id}".encode(), hashlib.sha256).hexdigest()
+        return f"{media_id}#{mac}"
+
+    def _unseal(self, key: str, value: str | None) -> str | None:
+        media_id, _, _ = str(value or "").rpartition("#")
+        if media_id and self.app_secret and hmac.compare_digest(self._seal(key, media_id), str(value)):
+            return media_id
+        return None
+
     def cover_media_id(self, now: datetime) -> str:
         """The cover's permanent media id: uploaded once per account and image, then recalled."""
         path = self._cover_file()
         data = path.read_bytes()
         key = f"cover:{self.app_id}:{hashlib.sha256(data).hexdigest()}"
         if self.engine is not None:
-            known = channel_memory.recall(self.engine, self.name, key)
+            known = self._unseal(key, channel_memory.recall(self.engine, self.name, key))
             if known:
                 return known
         answer = self.call("material/add_material", params={"type": "image"},
@@ -179,7 +193,7 @@ class Wechat(Adapter):
         if not isinstance(media_id, str) or not media_id:
             raise SendError("unknown", "wechat: material/add_material answered without a media_id")
         if self.engine is not None:
-            channel_memory.remember(self.engine, self.name, key, media_id, now)
+            channel_memory.remember(self.engine, self.name, key, self._seal(key, media_id), now)
         return media_id
 
     def _forget_cover(self) -> None:
