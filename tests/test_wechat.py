@@ -673,12 +673,51 @@ def test_a_lost_answer_before_the_article_is_published_is_retried(make_world):
     assert len(w.fake.live_articles()) == 1
 
 
-def test_a_lost_answer_to_a_publish_is_held_for_a_person(make_world):
+def test_a_publish_whose_answer_was_lost_is_found_among_the_published_articles(make_world):
     w = make_world()
+    w.fake.clock = lambda: NOW.timestamp()
     w.enqueue()
     w.fake.lose["freepublish/submit"] = 502
     report = w.drain()
     [row] = w.rows()
-    assert report.unknown == 1 and row["status"] == "unknown" and "outbox resolve" in row["last_error"]
+    assert report.sent == 1 and row["status"] == "sent" and row["outcome"] == "found", w.said(report)
+    [article] = w.fake.live_articles()
+    assert row["remote_id"] == f"article:{article['article_id']}"
     w.drain(NOW + timedelta(hours=2))
     assert len(w.fake.live_articles()) == 1  # never published twice
+    w.edit_alert(r"^severity: warning", 'severity: warning\nwithdrawn: "误报"')
+    later = NOW + timedelta(hours=3)
+    w.enqueue(later)
+    w.drain(later)
+    assert article["deleted"]  # the found article is the one a withdrawal deletes
+
+
+def test_a_lost_publish_not_listed_yet_is_held_for_a_person(make_world):
+    w = make_world()
+    w.fake.clock = lambda: NOW.timestamp()
+    w.enqueue()
+    w.fake.publishing = True  # published, but not listed by freepublish/batchget yet
+    w.fake.lose["freepublish/submit"] = 502
+    report = w.drain()
+    [row] = w.rows()
+    assert report.unknown == 1 and row["status"] == "unknown" and "outbox resolve" in row["last_error"]
+    assert "latest published articles" in row["last_error"]
+    w.fake.publishing = False
+    w.drain(NOW + timedelta(hours=2))
+    assert len(w.fake.published) == 1  # never published twice
+
+
+def test_an_older_article_with_the_same_title_is_not_taken_for_a_lost_publish(make_world):
+    w = make_world()
+    w.fake.clock = lambda: (NOW - timedelta(days=1)).timestamp()
+    w.enqueue()
+    article = json.loads(w.rows()[0]["text"])["article"]
+    w.fake.published["old"] = {"article_id": "ART_old", "article": article, "deleted": False,  # yesterday's
+                             "at": int(w.fake.clock()), "done": True}
+    w.fake.clock = lambda: NOW.timestamp()
+    w.fake.publishing = True
+    w.fake.lose["freepublish/submit"] = 502
+    w.drain()
+    [row] = w.rows()
+    assert row["status"] == "unknown" and row["remote_id"] != "article:ART_old"
+    assert any(r["path"].endswith("freepublish/batchget") for r in w.fake.requests)  # looked, and passed it by

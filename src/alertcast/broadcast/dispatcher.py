@@ -412,7 +412,7 @@ class Dispatcher:
         if not probably_posted and (operation in adapter.safe_repeat or within):
             self._requeue(row, now, report, f"outcome unknown, safe to retry: {error}", None, expect)
             return
-        if adapter.can_lookup and operation in ("post", "edit"):
+        if adapter.can_lookup and operation != "delete":  # post, edit, or what `choose` made of a post
             try:
                 found = adapter.find(self._message(row))
             except SendError as exc:

@@ -10,7 +10,9 @@ before it expires, and once more, forced, when WeChat calls it invalid or expire
 
 A broadcast carries `clientmsgid` = the row's idempotency key: WeChat refuses a second
 broadcast with the same one (45065), so a broadcast whose answer was lost is simply sent again.
-A publish has no such key and no way to ask for it back: an unknown outcome is held for a person.
+A publish has no such key: one whose answer was lost is looked for among the account's latest
+published articles (`freepublish/batchget`); not found there (publishing can take minutes), it
+is held for a person, never published again.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ HINTS = {
 }
 COVER_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 COVER_MAX_BYTES = 10 * 1024 * 1024
+#: Pages of 20 latest published articles a lost publish is looked for in.
+LOOKUP_PAGES = 3
 
 
 class WechatError(SendError):
@@ -62,6 +66,7 @@ class Wechat(Adapter):
     edit_window = None  # an article cannot be edited through the API: an update is a new article
     delete_window = float("inf")  # freepublish/delete and message/mass/delete have no time limit here
     safe_repeat = frozenset({"broadcast"})  # clientmsgid: WeChat keeps one broadcast per key
+    can_lookup = True  # a publish, among the account's latest published articles
 
     def setup(self) -> None:
         self.app_id = str(self.require("app_id"))
@@ -332,6 +337,8 @@ class Wechat(Adapter):
                 raise SendError("retry", "wechat: the article is still being published; it is deleted later", 60.0)
             if status == 0 and found.get("article_id"):
                 self.call("freepublish/delete", {"article_id": found["article_id"], "index": 0})
+        elif kind == "article":  # found by `find`: WeChat gave no publish id
+            self.call("freepublish/delete", {"article_id": ident, "index": 0})
         else:
             raise SendError("permanent", f"wechat: {remote_id!r} is not an id alertcast gave a WeChat post")
         if msg is not None and self.correction and msg.idem_key not in self._corrected:
@@ -339,5 +346,24 @@ class Wechat(Adapter):
             self._publish(self._draft(msg.text, msg.created_at or datetime.now().astimezone()))
 
     def find(self, msg: Message) -> str | None:
-        raise NotImplementedError
+        """The article of a publish whose answer was lost, among the latest published since the row
+        was queued, matched by title, digest and 阅读原文 link. Not found is not "not published"
+        (a publish can take minutes to be listed), so it raises: the row is held for a person."""
+        try:
+            article = render_wechat.parse(msg.text)["article"]
+        except ValueError as exc:
+            raise SendError("permanent", f"wechat: row is not a WeChat article: {exc}") from None
+        since = (msg.created_at.timestamp() - 60) if msg.created_at else 0  # WeChat's clock may differ a little
+        for page in range(LOOKUP_PAGES):
+            items = self.call("freepublish/batchget", {"offset": 20 * page, "count": 20, "no_content": 1}).get("item")
+            items = items if isinstance(items, list) else []
+            for item in items:
+                news = ((item.get("content") or {}).get("news_item") or [{}]) if isinstance(item, dict) else [{}]
+                if (isinstance(news[0], dict) and item.get("article_id") and float(item.get("update_time") or 0) >= since
+                        and all(news[0].get(k) == article.get(k) for k in ("title", "digest", "content_source_url"))):
+                    return f"article:{item['article_id']}"
+            if len(items) < 20:
+                break
+        raise SendError("unknown", f"wechat: not among the account's {20 * LOOKUP_PAGES} latest published articles "
+                                   "(publishing can take minutes: check the account's published articles)")
 
