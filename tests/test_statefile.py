@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import insert
 
 from alertcast import statefile
-from alertcast.broadcast import outbox
+from alertcast.broadcast import channel_memory, outbox
 from alertcast.cli import main
 from alertcast.state import open_store
 
@@ -110,3 +110,54 @@ def test_merge_refuses_files_it_cannot_read_in_one_line(tmp_path):
     assert result.exit_code == 1, result.output
     assert "junk.db" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out.db").exists()
+
+
+def remember(path: Path, key: str, value: str, channel: str = "wechat") -> None:
+    engine = open_store(f"sqlite:///{path}")
+    channel_memory.remember(engine, channel, key, value, T0)
+    engine.dispose()
+
+
+def memory(path: Path) -> dict[tuple[str, str], str]:
+    with sqlite3.connect(path) as conn:
+        found = {(c, k): v for c, k, v in conn.execute("SELECT channel, key, value FROM channel_memory")}
+    conn.close()
+    return found
+
+
+COVER = "cover:wx0123456789abcdef:" + "ab" * 32
+OTHER = "cover:wx0123456789abcdef:" + "cd" * 32
+SEALED = "MEDIA_ours#" + "1" * 64
+
+
+def test_merge_carries_what_a_channel_remembered_and_refuses_what_alertcast_never_writes(tmp_path):
+    base = store(tmp_path / "base.db", ("a", "queued"))
+    remember(base, OTHER, "MEDIA_old#" + "2" * 64)
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    shutil.copy(base, ours)
+    shutil.copy(base, theirs)
+    remember(ours, COVER, SEALED)  # this run uploaded the cover
+    remember(ours, "cover:wx0123456789abcdef:" + "ef" * 32, "MEDIA_forged")  # no seal
+    remember(ours, "token", "stolen", channel="x")  # a channel that remembers nothing
+    engine = open_store(f"sqlite:///{ours}")
+    channel_memory.forget(engine, "wechat", OTHER)  # WeChat no longer had it
+    engine.dispose()
+    set_status(theirs, "a", "sent")
+    out = tmp_path / "merged.db"
+    result = CliRunner().invoke(main, ["outbox", "merge", "--base", str(base), "--ours", str(ours),
+                                       "--theirs", str(theirs), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert memory(out) == {("wechat", COVER): SEALED}
+    assert statuses(out) == {"a": "sent"}
+    assert result.output.count("not merged: channel memory") == 2 and "Traceback" not in result.output
+
+
+def test_merge_keeps_their_memory_when_both_sides_changed_it(tmp_path):
+    base = store(tmp_path / "base.db", ("a", "queued"))
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    shutil.copy(base, ours)
+    shutil.copy(base, theirs)
+    remember(ours, COVER, SEALED)
+    remember(theirs, COVER, "MEDIA_theirs#" + "3" * 64)
+    statefile.merge(base, ours, theirs, tmp_path / "out.db")
+    assert memory(tmp_path / "out.db") == {("wechat", COVER): "MEDIA_theirs#" + "3" * 64}

@@ -155,7 +155,8 @@ def test_the_cover_media_id_is_remembered_in_the_state_store(make_world):
     w = make_world()
     w.enqueue()
     w.drain()
-    [(key, media_id)] = [(k, v) for k, v in _memory(w.engine)]
+    [(key, sealed)] = [(k, v) for k, v in _memory(w.engine)]
+    media_id = sealed.rpartition("#")[0]
     assert key.startswith(f"cover:{w.fake.app_id}:") and media_id in w.fake.uploads
     from social_support import add_alert
     add_alert(w.project, "second-phishing", ["wechat"], title="Second phishing site")
@@ -169,9 +170,27 @@ def test_the_cover_media_id_is_remembered_in_the_state_store(make_world):
 def test_a_cover_wechat_no_longer_has_is_uploaded_again(make_world):
     w = make_world()
     w.enqueue()
-    channel_memory.remember(w.engine, "wechat", _cover_key(w), "MEDIA_deleted", NOW)
+    sealed = w.dispatcher.adapter("wechat")._seal(_cover_key(w), "MEDIA_deleted")
+    channel_memory.remember(w.engine, "wechat", _cover_key(w), sealed, NOW)
     assert w.drain().sent == 1
-    assert len(w.fake.uploads) == 1 and dict(_memory(w.engine))[_cover_key(w)] in w.fake.uploads
+    assert [r["path"] for r in w.fake.requests if "draft/add" in r["path"]] == ["/cgi-bin/draft/add"] * 2  # 40007
+    assert len(w.fake.uploads) == 1
+    assert dict(_memory(w.engine))[_cover_key(w)].rpartition("#")[0] in w.fake.uploads
+
+
+@pytest.mark.parametrize("forged", ["{other}", "{other}#" + "0" * 64])
+def test_a_cover_media_id_forged_in_the_state_store_is_never_sent(make_world, forged):
+    """The state branch names another image the account holds: alertcast does not use it, and
+    pays one upload of its own cover."""
+    w = make_world()
+    other = "MEDIA_attackers_image"
+    w.fake.uploads[other] = b"not our cover"
+    w.enqueue()
+    channel_memory.remember(w.engine, "wechat", _cover_key(w), forged.format(other=other), NOW)
+    assert w.drain().sent == 1
+    [article] = w.fake.live_articles()
+    assert article["article"]["thumb_media_id"] != other
+    assert len(w.fake.uploads) == 2 and article["article"]["thumb_media_id"] in w.fake.uploads
 
 
 def test_a_cover_outside_the_project_is_refused_and_never_read(make_world, tmp_path):
@@ -511,25 +530,92 @@ def test_the_docs_name_every_setting_and_the_example_is_valid(tmp_path):
     WechatKeys.model_validate(yaml.safe_load(example)["extra"]["alertcast"]["channels"]["wechat"])
 
 
-@pytest.mark.parametrize("confirmed,outcome", [(True, "posted"), (False, "broadcast failed")])
-def test_a_pending_broadcast_is_settled_at_a_later_drain(make_world, confirmed, outcome):
-    w = make_world({"mode": "broadcast"})
+def _pending(w):
+    w.fake.clock = lambda: NOW.timestamp()  # WeChat's clock, moved with the dispatcher's
     w.critical()
     w.fake.protection = True
     w.enqueue()
     w.drain()
     assert w.rows()[0]["outcome"] == "pending confirmation"
+    w.fake.clock = lambda: (NOW + timedelta(minutes=5)).timestamp()
     w.drain(NOW + timedelta(minutes=5))
     assert w.rows()[0]["outcome"] == "pending confirmation"  # still waiting: asked again later
+    assert w.fake.live_articles() == []
     [msg_id] = w.fake.broadcasts
-    if confirmed:
-        w.fake.confirm(msg_id)
-    else:
-        w.fake.broadcasts[msg_id]["status"] = "SEND_FAIL"
-    report = w.drain(NOW + timedelta(minutes=31))
+    return msg_id
+
+
+def test_a_confirmed_broadcast_is_settled_as_posted_at_a_later_drain(make_world):
+    w = make_world({"mode": "broadcast"})
+    w.fake.confirm(_pending(w))
+    report = w.drain(NOW + timedelta(minutes=6))
     [row] = w.rows()
-    assert row["status"] == "sent" and row["outcome"] == outcome, report.lines
-    assert ("not notified" in row["last_error"]) if not confirmed else row["last_error"] is None
+    assert row["status"] == "sent" and row["outcome"] == "posted" and row["last_error"] is None, report.lines
+    assert w.fake.live_articles() == []  # the broadcast is the article: nothing published besides
+
+
+@pytest.mark.parametrize("how", ["refused", "thirty minutes pass"])
+def test_a_broadcast_not_confirmed_is_published_instead_once_and_never_broadcast_again(make_world, cli, how):
+    w = make_world({"mode": "broadcast"})
+    msg_id = _pending(w)
+    if how == "refused":
+        w.fake.refuse_broadcast(msg_id)
+        later = NOW + timedelta(minutes=6)
+    else:
+        later = NOW + timedelta(minutes=31)
+        w.fake.clock = lambda: later.timestamp()
+    report = w.drain(later)
+    [row] = w.rows()
+    assert row["status"] == "sent" and row["outcome"] == "published instead", w.said(report)
+    [published] = w.fake.live_articles()
+    assert row["remote_id"].startswith("publish:") and published["article"]["title"] == json.loads(
+        row["text"])["article"]["title"]
+    assert "followers were not notified" in row["last_error"] and msg_id in row["last_error"]
+    listing = cli("outbox", "-p", w.project).output
+    assert "published instead" in listing and "followers were not notified" in listing
+    status = cli("status", "-p", w.project, "--now", later.isoformat()).output
+    assert "broadcast not confirmed; published instead, followers not notified" in status, status
+    for hours in (1, 3):
+        w.drain(NOW + timedelta(hours=hours))
+    sendalls = [r for r in w.fake.requests if r["path"].endswith("mass/sendall")]
+    assert len(sendalls) == 1 and len(w.fake.broadcasts) == 1 and len(w.fake.live_articles()) == 1
+
+
+def test_a_withdrawal_after_publishing_instead_deletes_that_article(make_world):
+    w = make_world({"mode": "broadcast"})
+    w.fake.refuse_broadcast(_pending(w))
+    w.drain(NOW + timedelta(minutes=6))
+    w.edit_alert(r"^severity: critical", 'severity: critical\nwithdrawn: "误报"')
+    later = NOW + timedelta(hours=1)
+    w.enqueue(later)
+    w.drain(later)
+    titles = [a["article"]["title"] for a in w.fake.live_articles()]
+    assert len(titles) == 1 and titles[0].startswith("ℹ️更正：")  # only the correction is left
+
+
+def test_a_lost_answer_while_publishing_instead_holds_the_row_and_never_publishes_twice(make_world, cli):
+    w = make_world({"mode": "broadcast"})
+    w.fake.refuse_broadcast(_pending(w))
+    w.fake.lose["freepublish/submit"] = 502
+    report = w.drain(NOW + timedelta(minutes=6))
+    [row] = w.rows()
+    assert row["status"] == "unknown" and "outbox resolve" in row["last_error"], w.said(report)
+    for hours in (1, 3):
+        w.drain(NOW + timedelta(hours=hours))
+    assert len(w.fake.live_articles()) == 1 and len(w.fake.broadcasts) == 1
+    assert "publishing instead was interrupted" in cli("status", "-p", w.project, "--now", NOW.isoformat()).output
+
+
+def test_a_refused_token_while_publishing_instead_is_tried_again_at_the_next_drain(make_world):
+    w = make_world({"mode": "broadcast"})
+    w.fake.refuse_broadcast(_pending(w))
+    w.fake.refuse["draft/add"] = [45009]  # the day's API quota: nothing public was made
+    w.drain(NOW + timedelta(minutes=6))
+    [row] = w.rows()
+    assert row["status"] == "sent" and row["outcome"] == "pending confirmation" and "45009" in row["last_error"]
+    w.drain(NOW + timedelta(minutes=7))
+    [row] = w.rows()
+    assert row["outcome"] == "published instead" and len(w.fake.live_articles()) == 1
 
 
 @pytest.mark.parametrize("cover,said", [("../outside.png", "is not a path inside the project"),
@@ -587,12 +673,51 @@ def test_a_lost_answer_before_the_article_is_published_is_retried(make_world):
     assert len(w.fake.live_articles()) == 1
 
 
-def test_a_lost_answer_to_a_publish_is_held_for_a_person(make_world):
+def test_a_publish_whose_answer_was_lost_is_found_among_the_published_articles(make_world):
     w = make_world()
+    w.fake.clock = lambda: NOW.timestamp()
     w.enqueue()
     w.fake.lose["freepublish/submit"] = 502
     report = w.drain()
     [row] = w.rows()
-    assert report.unknown == 1 and row["status"] == "unknown" and "outbox resolve" in row["last_error"]
+    assert report.sent == 1 and row["status"] == "sent" and row["outcome"] == "found", w.said(report)
+    [article] = w.fake.live_articles()
+    assert row["remote_id"] == f"article:{article['article_id']}"
     w.drain(NOW + timedelta(hours=2))
     assert len(w.fake.live_articles()) == 1  # never published twice
+    w.edit_alert(r"^severity: warning", 'severity: warning\nwithdrawn: "误报"')
+    later = NOW + timedelta(hours=3)
+    w.enqueue(later)
+    w.drain(later)
+    assert article["deleted"]  # the found article is the one a withdrawal deletes
+
+
+def test_a_lost_publish_not_listed_yet_is_held_for_a_person(make_world):
+    w = make_world()
+    w.fake.clock = lambda: NOW.timestamp()
+    w.enqueue()
+    w.fake.publishing = True  # published, but not listed by freepublish/batchget yet
+    w.fake.lose["freepublish/submit"] = 502
+    report = w.drain()
+    [row] = w.rows()
+    assert report.unknown == 1 and row["status"] == "unknown" and "outbox resolve" in row["last_error"]
+    assert "latest published articles" in row["last_error"]
+    w.fake.publishing = False
+    w.drain(NOW + timedelta(hours=2))
+    assert len(w.fake.published) == 1  # never published twice
+
+
+def test_an_older_article_with_the_same_title_is_not_taken_for_a_lost_publish(make_world):
+    w = make_world()
+    w.fake.clock = lambda: (NOW - timedelta(days=1)).timestamp()
+    w.enqueue()
+    article = json.loads(w.rows()[0]["text"])["article"]
+    w.fake.published["old"] = {"article_id": "ART_old", "article": article, "deleted": False,  # yesterday's
+                             "at": int(w.fake.clock()), "done": True}
+    w.fake.clock = lambda: NOW.timestamp()
+    w.fake.publishing = True
+    w.fake.lose["freepublish/submit"] = 502
+    w.drain()
+    [row] = w.rows()
+    assert row["status"] == "unknown" and row["remote_id"] != "article:ART_old"
+    assert any(r["path"].endswith("freepublish/batchget") for r in w.fake.requests)  # looked, and passed it by

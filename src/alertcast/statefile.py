@@ -16,6 +16,8 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .broadcast import channel_memory
+
 #: Statuses that say a request may have left: a merge never trades them for one that says it did not.
 _MAY_HAVE_GONE = ("sent", "unknown", "sending")
 
@@ -82,6 +84,18 @@ def _pauses(conn: sqlite3.Connection) -> dict[str, dict]:
         return {}  # written before pauses existed
 
 
+def _memory(path: Path | None) -> dict[tuple[str, str], dict]:
+    if path is None or not path.is_file():
+        return {}
+    try:
+        with closing(_connect(path)) as conn:
+            return {(row["channel"], row["key"]): dict(row) for row in conn.execute("SELECT * FROM channel_memory")}
+    except sqlite3.OperationalError:
+        return {}  # written before channels remembered anything
+    except sqlite3.DatabaseError as exc:
+        raise StateFileError(f"{path}: not a readable SQLite state file ({exc})") from None
+
+
 def _read(path: Path | None) -> tuple[list[str] | None, dict[str, dict], dict[str, dict]]:
     if path is None or not path.is_file():
         return None, {}, {}
@@ -119,14 +133,17 @@ def _pick(base: dict | None, ours: dict | None, theirs: dict | None) -> tuple[di
 class Merged:
     taken: list[str] = field(default_factory=list)  # keys whose row came from ours
     conflicts: list[str] = field(default_factory=list)  # keys both sides changed; resolved toward "sent"
+    refused: list[str] = field(default_factory=list)  # channel memory of ours not in the shape alertcast writes
 
 
 def merge(base: Path | None, ours: Path, theirs: Path, dest: Path) -> Merged:
     """Write at `dest` the state `theirs` holds plus what `ours` changed since `base` (the copy
     both started from). Outbox rows are matched by their idempotency key; a row both changed is
     taken from the side whose status says the request may have left (sent, then unknown, then
-    sending; ours on a tie). A rate-limit pause keeps the later of the two ends. Everything else
-    is taken from `theirs`."""
+    sending; ours on a tie). A rate-limit pause keeps the later of the two ends. What a channel
+    remembers (a WeChat cover's media id) is taken from ours where only ours changed it and it
+    has the shape alertcast writes; the adapter checks its seal again before using it. Everything
+    else is taken from `theirs`."""
     base_cols, base_rows, base_pauses = _read(base)
     our_cols, our_rows, our_pauses = _read(ours)
     their_cols, their_rows, their_pauses = _read(theirs)
@@ -168,12 +185,27 @@ def merge(base: Path | None, ours: Path, theirs: Path, dest: Path) -> Merged:
                 if theirs_until is None or str(pause["until"]) > str(theirs_until):
                     conn.execute("INSERT OR REPLACE INTO outbox_pause (channel, until, reason) VALUES (?, ?, ?)",
                                  (channel, pause["until"], pause["reason"]))
+            _merge_memory(conn, _memory(base), _memory(ours), _memory(theirs), result)
         os.replace(work, dest)
     except sqlite3.DatabaseError as exc:
         raise StateFileError(f"cannot merge {ours} into {theirs}: {exc}") from None
     finally:
         work.unlink(missing_ok=True)
     return result
+
+
+def _merge_memory(conn: sqlite3.Connection, base: dict, ours: dict, theirs: dict, result: Merged) -> None:
+    for ident in sorted(ours.keys() | base.keys()):
+        mine, was, other = ours.get(ident), base.get(ident), theirs.get(ident)
+        if mine == was or (other != was and other != mine):
+            continue  # unchanged by us, or changed by both: theirs stands (at worst one upload again)
+        if mine is None:
+            conn.execute("DELETE FROM channel_memory WHERE channel = ? AND key = ?", ident)
+        elif channel_memory.well_formed(mine["channel"], mine["key"], mine["value"]):
+            conn.execute("INSERT OR REPLACE INTO channel_memory (channel, key, value, updated_at) VALUES (?, ?, ?, ?)",
+                         (mine["channel"], mine["key"], mine["value"], mine["updated_at"]))
+        else:
+            result.refused.append(f"{str(mine['channel'])[:40]} {str(mine['key'])[:80]}")
 
 
 def changed_since(base: Path | None, current: Path) -> list[dict]:

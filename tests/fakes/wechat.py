@@ -5,7 +5,8 @@ Like WeChat, it answers HTTP 200 with `{"errcode": N, "errmsg": "..."}` for a re
 on the allow-list), 40007 (invalid media_id), 45009 (daily API quota), 45011 (minute quota),
 45028 (no broadcast quota), 45065 (a clientmsgid already broadcast: the answer carries that
 broadcast's msg_id), 48001 (API unauthorized). With API broadcast protection on, a broadcast's
-status is SENDING until an administrator confirms it (`confirm`), as message/mass/get reports.
+status is SENDING until an administrator confirms it (`confirm`), as message/mass/get reports;
+one refused (`refuse_broadcast`) or not confirmed within 30 minutes of `clock` fails (SEND_FAIL).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class FakeWechat(FakeNetwork):
         self.forced = 0
         self.ip_allowed = True
         self.protection = False  # API broadcast protection: broadcasts wait for `confirm`
+        self.publishing = False  # new publishes stay "publishing" (publish_status 1), not yet listed
+        self.clock = time.time  # WeChat's clock, for the 30 minutes a broadcast waits (tests inject one)
         self.uploads: dict[str, bytes] = {}  # permanent material: media_id -> image
         self.drafts: dict[str, dict] = {}
         self.published: dict[str, dict] = {}  # publish_id -> {article_id, article, deleted}
@@ -60,6 +63,9 @@ class FakeWechat(FakeNetwork):
 
     def confirm(self, msg_id: str) -> None:
         self.broadcasts[msg_id]["status"] = "SEND_SUCCESS"
+
+    def refuse_broadcast(self, msg_id: str) -> None:
+        self.broadcasts[msg_id]["status"] = "SEND_FAIL"
 
     def live_broadcasts(self) -> list[dict]:
         return [b for b in self.broadcasts.values() if b["status"] != "DELETE"]
@@ -138,7 +144,7 @@ class FakeWechat(FakeNetwork):
             raise refusal(40007)
         publish_id = self.new_id()
         self.published[publish_id] = {"article_id": "ART_" + secrets.token_hex(6), "article": article,
-                                      "deleted": False}
+                                      "deleted": False, "at": int(self.clock()), "done": not self.publishing}
         self.posts[publish_id] = {"text": article["title"]}
         return {"errcode": 0, "errmsg": "ok", "publish_id": publish_id, "msg_data_id": int(publish_id)}
 
@@ -146,10 +152,23 @@ class FakeWechat(FakeNetwork):
         found = self.published.get(str(req["body"].get("publish_id")))
         if found is None:
             raise Reply(200, {"errcode": 48006, "errmsg": "publish_id not found"})
-        return {"publish_id": req["body"]["publish_id"], "publish_status": 5 if found["deleted"] else 0,
+        return {"publish_id": req["body"]["publish_id"],
+                "publish_status": 5 if found["deleted"] else 0 if found["done"] else 1,
                 "article_id": found["article_id"],
                 "article_detail": {"count": 1, "item": [{"idx": 1, "article_url": "https://mp.weixin.qq.com/s/x"}]},
                 "fail_idx": []}
+
+    def freepublish_batchget(self, req):
+        body = req["body"]
+        offset, count = int(body.get("offset", 0)), int(body.get("count", 0))
+        if not 1 <= count <= 20:
+            raise Reply(200, {"errcode": 40097, "errmsg": "invalid args"})
+        done = [p for p in reversed(self.published.values()) if p["done"] and not p["deleted"]]  # newest first
+        items = [{"article_id": p["article_id"], "update_time": p["at"], "content": {"news_item": [
+            {**({k: v for k, v in p["article"].items() if k != "content"} if body.get("no_content") else p["article"]),
+             "url": f"https://mp.weixin.qq.com/s/{p['article_id']}", "is_deleted": False}]}}
+                 for p in done[offset:offset + count]]
+        return {"total_count": len(done), "item_count": len(items), "item": items}
 
     def freepublish_delete(self, req):
         for found in self.published.values():
@@ -171,7 +190,7 @@ class FakeWechat(FakeNetwork):
         if article is None:
             raise refusal(40007)
         msg_id = self.new_id()
-        self.broadcasts[msg_id] = {"article": article, "clientmsgid": cid,
+        self.broadcasts[msg_id] = {"article": article, "clientmsgid": cid, "at": self.clock(),
                                    "status": "SENDING" if self.protection else "SEND_SUCCESS"}
         self.posts[msg_id] = {"text": article["title"]}
         return {"errcode": 0, "errmsg": "send job submission success", "msg_id": int(msg_id),
@@ -181,6 +200,8 @@ class FakeWechat(FakeNetwork):
         found = self.broadcasts.get(str(req["body"].get("msg_id")))
         if found is None:
             raise Reply(200, {"errcode": 40059, "errmsg": "invalid msg id"})
+        if found["status"] == "SENDING" and self.protection and self.clock() - found["at"] > 30 * 60:
+            found["status"] = "SEND_FAIL"  # no administrator confirmed it within 30 minutes
         return {"msg_id": int(req["body"]["msg_id"]), "msg_status": found["status"]}
 
     def message_mass_delete(self, req):

@@ -48,6 +48,10 @@ def refusal(used: int, per_month: int, severity: str, keep_last_for: tuple[str, 
 
 
 PENDING = "pending confirmation"
+#: A broadcast WeChat did not send (refused, or not confirmed in 30 minutes): its article is
+#: published instead, which notifies no one; `SETTLING` marks the row while that publish is out.
+INSTEAD = "published instead"
+SETTLING = "publishing instead"
 
 
 def status_lines(engine: Engine, channel: str, now: datetime, tz: ZoneInfo, per_month: int) -> list[str]:
@@ -58,5 +62,13 @@ def status_lines(engine: Engine, channel: str, now: datetime, tz: ZoneInfo, per_
                                                             ob.outbox.c.outcome == PENDING)).order_by(ob.outbox.c.id))
         for row in waiting:
             out.append(f"  #{row.id} {row.alert_id}: broadcast {row.remote_id} {PENDING} by an administrator "
-                       "in WeChat (cancelled by WeChat after 30 minutes)")
+                       "in WeChat (cancelled by WeChat after 30 minutes, then published without notifying)")
+        start = ob.utc(month_start(now, tz))
+        settled = conn.execute(select(ob.outbox).where(and_(
+            ob.outbox.c.channel == channel, ob.outbox.c.outcome.in_((INSTEAD, SETTLING)),
+            ob.outbox.c.claimed_at >= start)).order_by(ob.outbox.c.id))
+        for row in settled:
+            said = ("broadcast not confirmed; published instead, followers not notified" if row.outcome == INSTEAD
+                    else f"broadcast not confirmed; publishing instead was interrupted: {row.status}, check the account")
+            out.append(f"  #{row.id} {row.alert_id}: {said} ({row.remote_id})")
     return out

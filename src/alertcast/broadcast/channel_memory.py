@@ -7,6 +7,7 @@ daemon sharing the store reuses it. Never a token: the store is copied to the st
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import Column, DateTime, String, Table, Text, insert, select, update
@@ -22,6 +23,19 @@ memory = Table(
     Column("value", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+
+#: What a remembered value may be, per channel and key: a WeChat cover is
+#: `cover:<AppID>:<sha256 of the image>` -> `<media id>#<HMAC-SHA256>` (see `Wechat._seal`).
+SHAPES = {"wechat": (re.compile(r"cover:wx[0-9a-f]{16}:[0-9a-f]{64}"), re.compile(r"[A-Za-z0-9_-]{1,128}#[0-9a-f]{64}"))}
+
+
+def well_formed(channel: object, key: object, value: object) -> bool:
+    """Whether a row read from a copy of the store (the state branch, untrusted) has the shape
+    alertcast writes; what it says is checked again where it is used."""
+    shape = SHAPES.get(channel) if isinstance(channel, str) else None
+    return (shape is not None and isinstance(key, str) and isinstance(value, str)
+            and shape[0].fullmatch(key) is not None and shape[1].fullmatch(value) is not None)
 
 
 def recall(engine: Engine, channel: str, key: str) -> str | None:

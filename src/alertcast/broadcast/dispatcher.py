@@ -132,7 +132,7 @@ class Dispatcher:
         query = select(ob.outbox).where(and_(ob.outbox.c.status == "queued", ob.outbox.c.due_at <= now))
         if only is not None:
             query = query.where(ob.outbox.c.id.in_(only))
-        self._follow_up(report)
+        self._follow_up(now, report)
         with self.engine.connect() as conn:
             due = [dict(r._mapping) for r in conn.execute(query.order_by(ob.outbox.c.due_at, ob.outbox.c.id))]
         if due:  # read only by the loop below: no rows due, no query
@@ -215,19 +215,55 @@ class Dispatcher:
         last = ob.as_utc(last)
         return last is not None and now - last < timedelta(seconds=gap)
 
-    def _follow_up(self, report: DrainReport) -> None:
+    def _follow_up(self, now: datetime, report: DrainReport) -> None:
         """Settle sent rows whose outcome the network had not decided (see `broadcasts.PENDING`)."""
         with self.engine.connect() as conn:
             open_rows = [dict(r._mapping) for r in conn.execute(select(ob.outbox).where(and_(
                 ob.outbox.c.status == "sent", ob.outbox.c.outcome == broadcasts.PENDING)))]
         for row in open_rows:
             try:
-                settled = self.adapter(row["channel"]).follow_up(row)
+                adapter = self.adapter(row["channel"])
+                settled = adapter.follow_up(row, now)
             except (ConfigProblem, SendError):
                 continue  # asked again at the next drain
-            if settled is not None:
-                self._set(row, "sent", outcome=settled[0], last_error=settled[1])
-                report.lines.append(f"#{row['id']} {row['channel']}: {settled[0]}" + (f"; {settled[1]}" if settled[1] else ""))
+            if settled is None:
+                continue
+            if settled[0] == broadcasts.INSTEAD:
+                self._instead(row, adapter, now, settled[1] or "", report)
+                continue
+            self._set(row, "sent", outcome=settled[0], last_error=settled[1])
+            report.lines.append(f"#{row['id']} {row['channel']}: {settled[0]}" + (f"; {settled[1]}" if settled[1] else ""))
+
+    def _instead(self, row: dict, adapter: Adapter, now: datetime, note: str, report: DrainReport) -> None:
+        """Send the network's fallback for an open row once: claimed first as `unknown` with what a
+        person should check, so a crash or a lost answer leaves it held, never sent twice."""
+        held = (f"{note}; publishing it instead may have been interrupted: check the account's published "
+                f"articles, then `alertcast outbox resolve {row['id']}`")
+        if not self._set(row, "sent", status="unknown", outcome=broadcasts.SETTLING, last_error=held):
+            return  # another process has it
+        try:
+            remote = adapter.settle(row, now)
+        except SendError as exc:
+            error = self.redact(adapter.redact(str(exc)))
+            if exc.kind in ("retry", "rate_limited"):  # nothing public was made: asked again at the next drain
+                self._set(row, "unknown", status="sent", outcome=broadcasts.PENDING,
+                          last_error=f"{note}; publishing it instead failed, tried again at the next drain: {error}")
+                report.add("retrying", f"#{row['id']} {row['channel']}: will publish instead later: {error}")
+            elif exc.kind == "permanent":
+                self._set(row, "unknown", status="failed", outcome="broadcast failed",
+                          last_error=f"{note}; publishing it instead failed too: {error}")
+                report.add("failed", f"#{row['id']} {row['channel']}: failed: {error}")
+            else:
+                self._set(row, "unknown", last_error=f"{held} ({error})")
+                report.add("unknown", f"#{row['id']} {row['channel']}: outcome unknown, held for a person: {error}")
+            return
+        except Exception as exc:
+            self._set(row, "unknown", last_error=f"{held} ({self._unexpected(row, adapter, exc)})")
+            report.add("unknown", f"#{row['id']} {row['channel']}: outcome unknown, held for a person")
+            return
+        note = f"{note}; published instead ({remote}), notifying no one"
+        self._set(row, "unknown", status="sent", remote_id=remote, outcome=broadcasts.INSTEAD, last_error=note)
+        report.add("sent", f"#{row['id']} {row['channel']}: {broadcasts.INSTEAD}; {note}")
 
     def _recover_stale(self, now: datetime, report: DrainReport) -> None:
         with self.engine.connect() as conn:
@@ -420,7 +456,7 @@ class Dispatcher:
         if not probably_posted and (operation in adapter.safe_repeat or within):
             self._requeue(row, now, report, f"outcome unknown, safe to retry: {error}", None, expect)
             return
-        if adapter.can_lookup and operation in ("post", "edit"):
+        if adapter.can_lookup and operation != "delete":  # post, edit, or what `choose` made of a post
             try:
                 found = adapter.find(self._message(row))
             except SendError as exc:

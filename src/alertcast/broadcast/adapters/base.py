@@ -210,10 +210,16 @@ class Adapter:
         administrator's confirmation); (None, None) when there is nothing more to say."""
         return None, None
 
-    def follow_up(self, row: dict) -> tuple[str, str | None] | None:
+    def follow_up(self, row: dict, now: datetime) -> tuple[str, str | None] | None:
         """A sent row whose outcome was still open (a broadcast pending confirmation): its
-        (outcome, note) now, or None while it is still open."""
+        (outcome, note) now, or None while it is still open. The outcome `broadcasts.INSTEAD`
+        asks the dispatcher to claim the row and call `settle`."""
         return None
+
+    def settle(self, row: dict, now: datetime) -> str:
+        """Send what `follow_up` asked for instead (WeChat: publish the article of a broadcast
+        that was not confirmed); returns its remote id."""
+        raise NotImplementedError
 
     # -- operations ----------------------------------------------------------------------
     def remote_key(self, msg: Message) -> str | None:

@@ -10,12 +10,15 @@ before it expires, and once more, forced, when WeChat calls it invalid or expire
 
 A broadcast carries `clientmsgid` = the row's idempotency key: WeChat refuses a second
 broadcast with the same one (45065), so a broadcast whose answer was lost is simply sent again.
-A publish has no such key and no way to ask for it back: an unknown outcome is held for a person.
+A publish has no such key: one whose answer was lost is looked for among the account's latest
+published articles (`freepublish/batchget`); not found there (publishing can take minutes), it
+is held for a person, never published again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import time
 from datetime import datetime
@@ -45,6 +48,8 @@ HINTS = {
 }
 COVER_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 COVER_MAX_BYTES = 10 * 1024 * 1024
+#: Pages of 20 latest published articles a lost publish is looked for in.
+LOOKUP_PAGES = 3
 
 
 class WechatError(SendError):
@@ -61,6 +66,7 @@ class Wechat(Adapter):
     edit_window = None  # an article cannot be edited through the API: an update is a new article
     delete_window = float("inf")  # freepublish/delete and message/mass/delete have no time limit here
     safe_repeat = frozenset({"broadcast"})  # clientmsgid: WeChat keeps one broadcast per key
+    can_lookup = True  # a publish, among the account's latest published articles
 
     def setup(self) -> None:
         self.app_id = str(self.require("app_id"))
@@ -164,13 +170,26 @@ class Wechat(Adapter):
             raise SendError("permanent", f"wechat: cover {self.cover!r} is larger than WeChat's 10 MB")
         return path
 
+    def _seal(self, key: str, media_id: str) -> str:
+        """The stored form of a media id: with an HMAC keyed by the AppSecret, because the state
+        store travels through the state branch, where anyone with push access could point the
+        cover at another image of the account. A seal that does not match costs one upload."""
+        mac = hmac.new((self.app_secret or "").encode(), f"{key}\n{media_id}".encode(), hashlib.sha256).hexdigest()
+        return f"{media_id}#{mac}"
+
+    def _unseal(self, key: str, value: str | None) -> str | None:
+        media_id, _, _ = str(value or "").rpartition("#")
+        if media_id and self.app_secret and hmac.compare_digest(self._seal(key, media_id), str(value)):
+            return media_id
+        return None
+
     def cover_media_id(self, now: datetime) -> str:
         """The cover's permanent media id: uploaded once per account and image, then recalled."""
         path = self._cover_file()
         data = path.read_bytes()
         key = f"cover:{self.app_id}:{hashlib.sha256(data).hexdigest()}"
         if self.engine is not None:
-            known = channel_memory.recall(self.engine, self.name, key)
+            known = self._unseal(key, channel_memory.recall(self.engine, self.name, key))
             if known:
                 return known
         answer = self.call("material/add_material", params={"type": "image"},
@@ -179,7 +198,7 @@ class Wechat(Adapter):
         if not isinstance(media_id, str) or not media_id:
             raise SendError("unknown", "wechat: material/add_material answered without a media_id")
         if self.engine is not None:
-            channel_memory.remember(self.engine, self.name, key, media_id, now)
+            channel_memory.remember(self.engine, self.name, key, self._seal(key, media_id), now)
         return media_id
 
     def _forget_cover(self) -> None:
@@ -280,15 +299,17 @@ class Wechat(Adapter):
         if status == "SENDING":
             self._remarks[remote] = (broadcasts.PENDING, "broadcast waiting for an administrator's confirmation "
                                      "(API broadcast protection): confirm it in WeChat within 30 minutes, or "
-                                     "WeChat cancels it")
-        elif status == "SEND_FAIL":
-            self._remarks[remote] = ("broadcast failed", "WeChat reports the broadcast failed (refused or not "
-                                     "confirmed in time); the article stays in the account's materials")
+                                     "WeChat cancels it and alertcast publishes the article without notifying "
+                                     "followers")
+        elif status in ("SEND_FAIL", "DELETE"):  # refused at once: the next drain publishes it instead
+            self._remarks[remote] = (broadcasts.PENDING, "WeChat reports the broadcast failed; the article is "
+                                     "published without notifying followers at the next drain")
         return remote
 
-    def follow_up(self, row: dict) -> tuple[str, str | None] | None:
+    def follow_up(self, row: dict, now: datetime) -> tuple[str, str | None] | None:
         """A broadcast that was waiting for an administrator: confirmed (sent to followers),
-        refused or timed out (WeChat cancelled it), or still waiting."""
+        refused or left unconfirmed for 30 minutes (WeChat fails it: then the article is
+        published instead, so the warning is at least readable), or still waiting."""
         kind, _, msg_id = str(row["remote_id"] or "").partition(":")
         if kind != "broadcast":
             return None
@@ -296,10 +317,14 @@ class Wechat(Adapter):
         if status == "SEND_SUCCESS":
             return "posted", None
         if status in ("SEND_FAIL", "DELETE"):
-            return "broadcast failed", ("WeChat did not send the broadcast (an administrator refused it, or did not "
-                                        "confirm it within 30 minutes): followers were not notified; the article "
-                                        "was not published either (check the account)")
+            return broadcasts.INSTEAD, (f"broadcast {msg_id} not sent by WeChat (an administrator refused it, or did "
+                                        "not confirm it within 30 minutes): followers were not notified. alertcast "
+                                        "never broadcasts it again; a person may, from the Official Accounts Platform")
         return None
+
+    def settle(self, row: dict, now: datetime) -> str:
+        """Publish the article of a broadcast WeChat did not send: a new draft, then freepublish."""
+        return self._publish(self._draft(row["text"], now))
 
     def delete(self, remote_id: str, msg: Message | None = None) -> None:
         kind, _, ident = remote_id.partition(":")
@@ -312,6 +337,8 @@ class Wechat(Adapter):
                 raise SendError("retry", "wechat: the article is still being published; it is deleted later", 60.0)
             if status == 0 and found.get("article_id"):
                 self.call("freepublish/delete", {"article_id": found["article_id"], "index": 0})
+        elif kind == "article":  # found by `find`: WeChat gave no publish id
+            self.call("freepublish/delete", {"article_id": ident, "index": 0})
         else:
             raise SendError("permanent", f"wechat: {remote_id!r} is not an id alertcast gave a WeChat post")
         if msg is not None and self.correction and msg.idem_key not in self._corrected:
@@ -319,5 +346,24 @@ class Wechat(Adapter):
             self._publish(self._draft(msg.text, msg.created_at or datetime.now().astimezone()))
 
     def find(self, msg: Message) -> str | None:
-        raise NotImplementedError
+        """The article of a publish whose answer was lost, among the latest published since the row
+        was queued, matched by title, digest and 阅读原文 link. Not found is not "not published"
+        (a publish can take minutes to be listed), so it raises: the row is held for a person."""
+        try:
+            article = render_wechat.parse(msg.text)["article"]
+        except ValueError as exc:
+            raise SendError("permanent", f"wechat: row is not a WeChat article: {exc}") from None
+        since = (msg.created_at.timestamp() - 60) if msg.created_at else 0  # WeChat's clock may differ a little
+        for page in range(LOOKUP_PAGES):
+            items = self.call("freepublish/batchget", {"offset": 20 * page, "count": 20, "no_content": 1}).get("item")
+            items = items if isinstance(items, list) else []
+            for item in items:
+                news = ((item.get("content") or {}).get("news_item") or [{}]) if isinstance(item, dict) else [{}]
+                if (isinstance(news[0], dict) and item.get("article_id") and float(item.get("update_time") or 0) >= since
+                        and all(news[0].get(k) == article.get(k) for k in ("title", "digest", "content_source_url"))):
+                    return f"article:{item['article_id']}"
+            if len(items) < 20:
+                break
+        raise SendError("unknown", f"wechat: not among the account's {20 * LOOKUP_PAGES} latest published articles "
+                                   "(publishing can take minutes: check the account's published articles)")
 
