@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+from markdown import Markdown
+
 from ..config import Config
 from ..content.links import MD_LINK, REF_LINK, file_link, links, stems
 from ..plan import Plan
@@ -119,10 +121,10 @@ def _names(tokens: list[dict]) -> dict[str, str]:
     return found
 
 
-def split(markdown: str, config: Config, lang: str) -> list[Section]:
-    """The sections of a staged page's Markdown (which starts with its `# title`)."""
-    md = page_markdown(config, lang)
-    page = md.convert(markdown)
+def split(markdown: str, md: Markdown) -> list[Section]:
+    """The sections of a staged page's Markdown (which starts with its `# title`), converted by
+    `md` (`site.page_markdown`; reused from page to page, as building one costs as much as a page)."""
+    page = md.reset().convert(markdown)
     names = _names(md.toc_tokens)
     found = list(_HEADING.finditer(page))
     sections = []
@@ -141,6 +143,12 @@ class Pages:
         self.config, self.lang = config, lang
         self.targets = _Targets(stems(plan.content), frozenset(a.id for a in plan.published), config.languages)
         self.files = frozenset(self.targets.files.items())  # which file stem is which item: part of every key
+        self._md: Markdown | None = None
+
+    def _converter(self) -> Markdown:
+        if self._md is None:
+            self._md = page_markdown(self.config, self.lang)
+        return self._md
 
     def of(self, folder: str, item_id: str, title: str, body: str) -> tuple[str, list[Section]]:
         """(page URL, sections) of an item's page: `folder` is "", "alerts" or "guides". The
@@ -150,7 +158,7 @@ class Pages:
         def make() -> list[Section]:
             staged = self.targets.retarget(LEADING_H1.sub("", body), folder)
             staged = _absolute(staged, folder, url, self.config, self.lang)
-            return split(f"# {text(title)}\n\n{staged}", self.config, self.lang)
+            return split(f"# {text(title)}\n\n{staged}", self._converter())
 
         # Rendered again only when the text, the settings or whether an alert it links to is
         # published change: a boundary elsewhere re-renders nothing.

@@ -3,7 +3,7 @@
 setting is "加签": `timestamp` (milliseconds) and `sign` = Base64(HMAC-SHA256(key=secret,
 "timestamp\\nsecret")), URL-encoded, added to the query. The answer is {"errcode": 0, "errmsg":
 "ok"}; 310000 is a bad signature, keyword or IP, 300001 an unknown token, 130101 and 410100 more
-than 20 messages a minute."""
+than 20 messages a minute, after which DingTalk throttles the robot for 10 minutes."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class Dingtalk(TeamRobot):
     name = "dingtalk"
     url_env = "DINGTALK_WEBHOOK_URL"
     rate_codes = frozenset({130101, 410100})
+    rate_window = 600.0  # "more than 20 a minute: throttled for 10 minutes" (custom robot docs)
     secret_env = "DINGTALK_SECRET"
 
     def body(self, text: str) -> dict:

@@ -4,7 +4,8 @@ credential, a JSON text message, and an answer that is HTTP 200 with an error co
 A group robot can only post: no message id comes back, so an update or a withdrawal is a new
 message (a correction), and a post whose outcome is unknown is held for a person. Each robot
 takes about 20 messages a minute, so the channel's `min_interval` is at least 3 seconds
-(config.py); a rate-limit code pauses the channel for a minute.
+(config.py); a rate-limit code pauses the channel for as long as the platform blocks the robot
+(`rate_window`: a minute for WeCom and Feishu, ten minutes for DingTalk).
 """
 
 from __future__ import annotations
@@ -14,16 +15,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .base import Adapter, Message, SendError
 
-#: How long a robot's rate limit lasts: its counter is per minute.
-RATE_WINDOW = 60.0
-
-
 class TeamRobot(Adapter):
     #: environment variables holding the webhook URL and the signing secret, by default ("": none)
     url_env = ""
     secret_env = ""
     #: error codes meaning "too many messages", and those meaning the URL or key is not (or no longer) valid
     rate_codes: frozenset[int] = frozenset()
+    #: seconds the platform blocks a robot that went over its limit
+    rate_window = 60.0
 
     def setup(self) -> None:
         self.url = self.secret_url("webhook_env", self.url_env)
@@ -55,5 +54,5 @@ class TeamRobot(Adapter):
             return ""  # a robot returns no message id: no edit or delete later
         detail = self.redact(f"{code} {message}")
         if code in self.rate_codes:
-            raise SendError("rate_limited", f"{self.name}: rate limited ({detail})", RATE_WINDOW, detail=detail)
+            raise SendError("rate_limited", f"{self.name}: rate limited ({detail})", self.rate_window, detail=detail)
         raise SendError("permanent", f"{self.name}: {detail}", status=response.status_code, detail=detail)
