@@ -166,6 +166,29 @@ def test_a_test_target_that_posts_where_the_channel_does_is_refused(project, cli
     assert line.startswith("mkdocs.yml:") and shared in line and f"channels.{channel}.test" in line
 
 
+@pytest.mark.parametrize("channel, settings, target, shared", [
+    ("weibo", {"safe_domain": "fixture.example", "rip": "117.50.1.20"}, {"rip": "117.50.1.21"},
+     "the account of WEIBO_ACCESS_TOKEN"),
+    ("weibo", {"safe_domain": "fixture.example", "rip": "117.50.1.20", "token_file": "/etc/alertcast/weibo"},
+     {"token_env": "DRILL_WEIBO_TOKEN"}, "the account of /etc/alertcast/weibo"),  # the file is read first
+    ("wechat", {"app_id": "wx0123456789abcdef", "cover": "assets/cover.png"}, {"secret_env": "DRILL_SECRET"},
+     "the Official Account wx0123456789abcdef"),
+    ("wecom", {}, {"heads_up_minutes": 0}, "the webhook in WECOM_WEBHOOK_URL"),
+    ("dingtalk", {}, {"secret_env": "DRILL_SECRET"}, "the webhook in DINGTALK_WEBHOOK_URL"),
+    ("feishu", {"webhook_env": "TEAM_HOOK"}, {"secret_env": "DRILL_SECRET"}, "the webhook in TEAM_HOOK"),
+])
+def test_a_test_target_of_a_new_channel_that_posts_where_it_does_is_refused(project, cli, channel, settings, target,
+                                                                            shared):
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"] = {channel: {**settings, "test": target}}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    line = next(line for line in result.output.splitlines() if "test target" in line)
+    assert line.startswith("mkdocs.yml:") and shared in line and f"channels.{channel}.test" in line
+
+
 def test_a_test_target_of_push_needs_a_test_topic_for_every_language(project, cli):
     path = project / "mkdocs.yml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -181,7 +204,7 @@ def test_a_test_target_of_push_needs_a_test_topic_for_every_language(project, cl
 @pytest.mark.parametrize("status, marks", [("test", ("【测试，非真实警报】", "[TEST, not a real alert]")),
                                            ("exercise", ("【演习，非真实警报】", "[EXERCISE, not a real alert]"))])
 @pytest.mark.parametrize("channel", ["telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook",
-                                     "email"])
+                                     "email", "weibo", "wecom", "dingtalk", "feishu"])
 def test_posts_to_a_test_target_lead_with_the_mark_of_their_language(project, status, marks, channel):
     write_drill(project, status)
     config = load_config(project)
@@ -193,6 +216,34 @@ def test_posts_to_a_test_target_lead_with_the_mark_of_their_language(project, st
             assert shown.startswith(mark + " "), shown
             assert post.fits and post.length == posts.count(channel, post.text)
             assert mark not in posts.render(drill, config, channel, action, lang).text
+
+
+@pytest.mark.parametrize("status, marks", [("test", ("【测试，非真实警报】", "[TEST, not a real alert]")),
+                                           ("exercise", ("【演习，非真实警报】", "[EXERCISE, not a real alert]"))])
+@pytest.mark.parametrize("action", ["post", "update", "withdraw"])
+def test_wechat_articles_to_a_test_account_lead_title_digest_and_content_with_the_mark(project, status, marks, action):
+    """The mark is never what WeChat's 32-character title or 128-character digest cuts."""
+    from alertcast.render import wechat
+
+    write_drill(project, status)
+    long_title = "演练：假冒钱包网站" * 6
+    for path in (project / "content" / "alerts").glob(f"{DRILL}.*.md"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace('title: "演练：假冒钱包网站"', f'title: "{long_title}"'), encoding="utf-8")
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for lang, mark in zip(("zh", "en"), marks):
+        raw["extra"]["alertcast"]["channels"] = {"wechat": {"app_id": "wx0123456789abcdef", "lang": lang,
+                                                             "cover": "assets/cover.png"}}
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        config = load_config(project)
+        drill = load_or_raise(config).alert(DRILL)
+        article = wechat.parse(posts.render(drill, config, "wechat", action, rehearsal=True).text)["article"]
+        assert article["title"].startswith(mark) and len(article["title"]) <= wechat.TITLE_LIMIT
+        assert article["digest"].startswith(mark) and len(article["digest"]) <= wechat.DIGEST_LIMIT
+        assert mark in article["content"].split("</p>")[0]
+        real = wechat.parse(posts.render(drill, config, "wechat", action).text)["article"]
+        assert mark not in real["title"] + real["digest"] + real["content"]
 
 
 def test_push_titles_to_a_test_target_lead_with_the_mark(project):
