@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import urllib.parse
 
 import pytest
 import yaml
@@ -19,7 +20,10 @@ from alertcast.plan import Plan
 from alertcast.state import open_store
 from conftest import NOW
 from fakes.fcm import FakeFcm
+from fakes.robots import FakeDingtalk, FakeFeishu, FakeWecom
 from fakes.smtp import FakeSMTP
+from fakes.wechat import FakeWechat
+from fakes.weibo import FakeWeibo
 from social_support import FAKES, channel_settings, route_alert_to, start
 
 ALERT = "live-phishing"
@@ -32,9 +36,15 @@ def _lists(kind: str) -> dict:
             for lang in ("zh", "en")}
 
 
-def target_of(name: str, fake, env: dict, tmp_path) -> tuple[dict, dict, str | None]:
+ROBOTS = {"wecom": (FakeWecom, "key"), "dingtalk": (FakeDingtalk, "access_token"), "feishu": (FakeFeishu, None)}
+ROBOT_KEY = "robot-KEY-3f9a7c2e5b1d"
+WEIBO_TOKEN = "2.00WEIBO-SECRET-TOKEN-7f3a9c"
+
+
+def target_of(name: str, fake, env: dict, tmp_path, drills=None) -> tuple[dict, dict, str | None]:
     """(channel settings, its test target, a string only requests to the test target carry; None
-    where the fake cannot tell the two apart: the same account under other variable names)."""
+    where the fake cannot tell the two apart: the same account under other variable names).
+    `drills`: the test account's own fake, for a network whose fake holds one account (WeChat)."""
     settings, secrets = channel_settings(name, fake) if name in FAKES else ({}, {})
     env.update(secrets)
 
@@ -67,6 +77,20 @@ def target_of(name: str, fake, env: dict, tmp_path) -> tuple[dict, dict, str | N
         env["FCM_KEY_FILE"] = fake.key_file(tmp_path)
         return ({"project": fake.project, "base_url": fake.url, "token_uri": fake.token_uri,
                  "credentials_env": "FCM_KEY_FILE"}, {"topics": {"zh": "drills-zh", "en": "drills-en"}}, "drills-")
+    if name == "weibo":
+        env["TEST_WEIBO_TOKEN"] = env["DRILL_WEIBO_TOKEN"] = WEIBO_TOKEN  # the fake's one account
+        return ({"base_url": fake.url, "safe_domain": "fixture.example", "rip": "117.50.1.20",
+                 "token_env": "TEST_WEIBO_TOKEN"}, {"token_env": "DRILL_WEIBO_TOKEN"}, None)
+    if name == "wechat":
+        env.update(TEST_WECHAT_SECRET=fake.app_secret, DRILL_WECHAT_SECRET=drills.app_secret)
+        return ({"app_id": fake.app_id, "secret_env": "TEST_WECHAT_SECRET", "cover": "assets/wechat-cover.png",
+                 "base_url": fake.url},
+                {"app_id": drills.app_id, "secret_env": "DRILL_WECHAT_SECRET", "base_url": drills.url}, None)
+    if name in ROBOTS:
+        key = ROBOTS[name][1]
+        url = fake.url + fake.path + (f"?{key}={ROBOT_KEY}&" if key else "?")
+        env[f"TEST_{name.upper()}_URL"], env[f"DRILL_{name.upper()}_URL"] = url + "group=team", url + "group=drills"
+        return {"webhook_env": f"TEST_{name.upper()}_URL"}, {"webhook_env": f"DRILL_{name.upper()}_URL"}, "drills"
     raise KeyError(name)
 
 
@@ -74,11 +98,12 @@ def said(name: str, fake) -> str:
     """Everything the network received, as one searchable text."""
     if name == "email":
         return "\n".join(f"{m['To']} {m.get_body(('plain',)).get_content()} {m['Subject']}" for m in fake.messages)
-    return json.dumps([{k: v for k, v in r.items() if k != "raw"} for r in fake.requests], default=str,
-                      ensure_ascii=False)
+    heard = json.dumps([{k: v for k, v in r.items() if k != "raw"} for r in fake.requests], default=str,
+                       ensure_ascii=False)
+    return urllib.parse.unquote_plus(heard) if name == "weibo" else heard  # Weibo's bodies are form-encoded
 
 
-CHANNELS = [*FAKES, "email", "fcm"]
+CHANNELS = [*FAKES, "email", "fcm", "weibo", "wechat", *ROBOTS]
 
 
 @pytest.fixture
@@ -86,7 +111,20 @@ def network(request):
     made = []
 
     def make(name):
-        fake = FakeSMTP() if name == "email" else FakeFcm() if name == "fcm" else start(name)
+        if name == "email":
+            fake = FakeSMTP()
+        elif name == "fcm":
+            fake = FakeFcm()
+        elif name == "weibo":
+            fake = FakeWeibo(token=WEIBO_TOKEN)
+        elif name == "wechat":
+            fake = FakeWechat()
+        elif name == "wechat-drills":  # the test Official Account
+            fake = FakeWechat(app_id="wx00000000d7111500")
+        elif name in ROBOTS:
+            fake = ROBOTS[name][0](token=ROBOT_KEY)
+        else:
+            fake = start(name)
         made.append(fake)
         return fake
 
@@ -114,8 +152,14 @@ def set_status(project, status: str | None) -> None:
 def test_a_rehearsal_reaches_the_test_target_then_a_real_post_goes_out(project, tmp_path, cli, monkeypatch, network,
                                                                       name):
     fake = network(name)
+    drills = network("wechat-drills") if name == "wechat" else fake
     env: dict[str, str] = {}
-    settings, target, probe = target_of(name, fake, env, tmp_path)
+    settings, target, probe = target_of(name, fake, env, tmp_path, drills)
+    if name == "wechat":
+        from test_wechat import tiny_png
+
+        (project / "assets").mkdir(exist_ok=True)
+        (project / "assets" / "wechat-cover.png").write_bytes(tiny_png())
     configure(project, name, settings, target)
     route_alert_to(project, ALERT, [name])
     set_status(project, "test")
@@ -129,8 +173,11 @@ def test_a_rehearsal_reaches_the_test_target_then_a_real_post_goes_out(project, 
     actions = [line.split(": ")[0].rsplit(" ", 1) for line in answers]
     assert actions == [[key, action] for action in ("post", "update", "withdraw") for key in keys]
     assert all(": sent" in line for line in answers), answers
-    heard = said(name, fake)
+    heard = said(name, drills)
     assert MARK in heard and (probe is None or probe in heard)
+    if drills is not fake:  # the test account heard the rehearsal; the real one, nothing
+        assert fake.requests == []
+        rehearsed = len(drills.requests)
     if name == "email":
         assert all("drills-" in m["To"] for m in fake.messages) and all(
             m["Subject"].startswith(("【测试", "[TEST")) for m in fake.messages)
@@ -140,8 +187,10 @@ def test_a_rehearsal_reaches_the_test_target_then_a_real_post_goes_out(project, 
     engine = open_store(config.settings.state_url, config.root)
     rows = outbox.rows(engine)
     assert {r["channel"] for r in rows} == set(keys)
-    assert all(r["revision"].startswith("rehearsal-") and r["text"].startswith(("【测试", "[TEST", "["))
-               for r in rows)
+    def lead(row: dict) -> str:  # a WeChat row is its article as JSON: the title leads
+        return json.loads(row["text"])["article"]["title"] if name == "wechat" else row["text"]
+
+    assert all(r["revision"].startswith("rehearsal-") and lead(r).startswith(("【测试", "[TEST", "[")) for r in rows)
 
     # The alert, now actual, is posted for real: nothing of the rehearsal blocks or dedupes it.
     set_status(project, None)
@@ -154,6 +203,8 @@ def test_a_rehearsal_reaches_the_test_target_then_a_real_post_goes_out(project, 
     assert [r["status"] for r in real] == ["sent"] * len(config.deliveries)
     assert all(MARK not in r["text"] for r in real)
     after = fake.messages[before:] if name == "email" else fake.requests[before:]
+    if drills is not fake:
+        assert len(drills.requests) == rehearsed
     real_said = said(name, type("Heard", (), {"messages": after, "requests": after})())
     assert after and MARK not in real_said and (probe is None or probe not in real_said)
     engine.dispose()

@@ -310,3 +310,39 @@ def test_report_marks_a_test_alert_as_never_public_with_no_banner_or_post(cli, r
     assert "nothing is posted: an alert with status exercise goes only to test targets" in block
     assert "alertcast rehearse new-drop" in block
     assert "telegram post" not in block and "-- telegram" not in block
+
+
+NEW_CHANNELS = {
+    "weibo": {"safe_domain": "fixture.example", "rip": "117.50.1.20", "test": {"token_env": "DRILL_WEIBO_TOKEN"}},
+    "wechat": {"app_id": "wx0123456789abcdef", "cover": "assets/cover.png", "test": {"app_id": "wx00000000d7111500"}},
+    **{name: {"heads_up_minutes": 10080, "test": {"webhook_env": f"DRILL_{name.upper()}_URL"}}
+       for name in ("wecom", "dingtalk", "feishu")},
+}
+
+
+def test_a_test_alert_on_the_new_channels_is_reported_and_previewed_as_its_rehearsal(cli, repo):
+    """`report` shows no post, heads-up or banner of a test alert listing Weibo, WeChat and the
+    team robots; `posts preview` shows what each test target gets, marked, and no heads-up."""
+    import yaml
+    from social_support import route_alert_to
+
+    alerts = repo / "content" / "alerts"
+    for lang in ("zh", "en"):
+        edit(alerts / f"new-drop.{lang}.md", ("severity:", "status: test\nseverity:"))
+    route_alert_to(repo, "new-drop", list(NEW_CHANNELS))
+    path = repo / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"] = NEW_CHANNELS
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    out = report(cli, repo, "--base", "main", "--now", "2026-03-17T00:00:00+08:00").output
+    block = out.split("== new-drop")[1].split("\n== ")[0]
+    assert "TEST: never public" in block and "goes only to test targets" in block
+    assert all(f"-- {name}" not in block for name in NEW_CHANNELS) and "headsup" not in block
+
+    shown = cli("posts", "preview", "new-drop", "-p", repo, "--now", "2026-03-17T00:00:00+08:00")
+    assert shown.exit_code == 0, shown.output
+    heads = [line.split(":")[0] for line in shown.output.splitlines() if line.startswith("-- ")]
+    assert heads == [f"-- {name}@test [{'en' if name == 'x' else 'zh'}] {action}"
+                     for name in NEW_CHANNELS for action in ("post", "update", "withdraw")]
+    assert shown.output.count("【测试，非真实警报】") >= 3 * len(NEW_CHANNELS)  # WeChat's title, digest and text

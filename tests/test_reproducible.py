@@ -43,3 +43,19 @@ def test_two_fresh_processes_build_identical_trees(bundled, tmp_path):
     assert "api/v1/banners/zh.json.sig" in first and any(p.startswith("cap/") for p in first)
     assert sorted(first) == sorted(second)
     assert [p for p in first if first[p] != second[p]] == []
+
+
+def test_builds_in_one_process_agree(bundled, tmp_path):
+    """The daemon builds again and again in one process: Material loads the jieba user dictionary
+    at each build (and for each Chinese language), and the search index must not drift with it."""
+    from datetime import datetime
+
+    from alertcast.config import load_config
+    from alertcast.pipeline import build
+
+    config = load_config(bundled)
+    now = datetime.fromisoformat(MOMENT)
+    first = tree(build(config, now, tmp_path / "first", signing_key=None).output)
+    second = tree(build(config, now, tmp_path / "second", signing_key=None).output)
+    assert "search/search_index.json" in first
+    assert [p for p in first if first[p] != second.get(p)] == []

@@ -1,6 +1,8 @@
 """A test or exercise alert (`status: test|exercise`) is in no public output at any moment:
-the site, feeds, banners and indicators are byte for byte what they are without it; CAP carries
-it, marked Test or Exercise, with no link to a page that does not exist."""
+the site, feeds, banners, indicators, the help API, the knowledge base, the maintenance calendar
+and official.json, in every language, are byte for byte what they are without it; CAP carries it,
+marked Test or Exercise, with no link to a page that does not exist. Team robots get no heads-up
+of it; its posts go only to test targets, marked as a test."""
 
 from __future__ import annotations
 
@@ -40,8 +42,10 @@ INSTANTS = [
 CAP_STATUS = {"test": "Test", "exercise": "Exercise"}
 
 
-def write_drill(project: Path, status: str, withdrawn: bool = False, channels: str = "banner, cap") -> None:
-    """A test alert with everything a public output could show: banner, CAP, indicators, an update."""
+def write_drill(project: Path, status: str, withdrawn: bool = False, channels: str = "banner, cap",
+                category: str = "phishing", window: str = "") -> None:
+    """A test alert with everything a public output could show: banner, CAP, indicators, an update
+    (and, given a `window`, a maintenance window for the calendar)."""
     for lang, title, summary, note in (("zh", "演练：假冒钱包网站", "演练用的摘要，不是真的。", "演练更新。"),
                                        ("en", "Drill: fake wallet site", "A drill summary, not a real one.",
                                         "A drill update.")):
@@ -51,10 +55,11 @@ def write_drill(project: Path, status: str, withdrawn: bool = False, channels: s
 title: "{title}"
 summary: "{summary}"
 severity: critical
-category: phishing
+category: {category}
 status: {status}
 publish_at: {PUBLISH.isoformat()}
 expires_at: {EXPIRE.isoformat()}
+{window}
 updates:
   - at: {UPDATE.isoformat()}
     note: "{note}"
@@ -114,6 +119,94 @@ def test_a_test_alert_changes_no_public_output(project, tmp_path, status, withdr
         assert doc.find(".//c:web", namespaces=ns) is None
 
 
+#: A maintenance window of the drill, between its update and its expiry.
+WINDOW_START = datetime(2026, 3, 16, 1, 0, tzinfo=CST)
+WINDOW = f"starts_at: {WINDOW_START.isoformat()}\nends_at: {datetime(2026, 3, 16, 3, 0, tzinfo=CST).isoformat()}"
+TEAM = "wecom, dingtalk, feishu, weibo, wechat, telegram"
+
+
+def bundled_with_hant(bundled: Path) -> Path:
+    """The bundled project (FAQ, guides, official channels, Verify page) with zh-Hant beside zh
+    and en, and every new channel configured with a test target."""
+    path = bundled / "mkdocs.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("languages: [zh, en]", "languages: [zh, en, zh-Hant]"),
+                    encoding="utf-8")
+    official = bundled / "content" / "official-channels.yml"
+    listed = yaml.safe_load(official.read_text(encoding="utf-8"))
+    for channel in listed["channels"]:
+        channel["for"]["zh-Hant"] = channel["for"]["zh"]
+    official.write_text(yaml.safe_dump(listed, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"] = {
+        "telegram": {"chat_id": "@wallet", "test": {"chat_id": "@wallet_drills"}},
+        "weibo": {"safe_domain": raw["site_url"].split("/")[2], "rip": "117.50.1.20",
+                  "test": {"token_env": "DRILL_WEIBO_TOKEN"}},
+        "wechat": {"app_id": "wx0123456789abcdef", "cover": "assets/cover.png", "test": {"app_id": "wxdrills"}},
+        **{name: {"test": {"webhook_env": f"DRILL_{name.upper()}_URL"}} for name in ("wecom", "dingtalk", "feishu")},
+    }
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return bundled
+
+
+def output_files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("status, now", [("test", PUBLISH), ("exercise", UPDATE),
+                                         ("test", datetime(2026, 3, 16, 2, 0, tzinfo=CST))],
+                         ids=["published", "updated", "in-its-window"])
+def test_a_maintenance_test_alert_leaves_every_file_of_a_build_as_it_was(bundled, tmp_path, status, now):
+    """The whole output folder of a build (site, feeds, banners, help API, knowledge base,
+    calendar, official.json, indicators; zh, en and zh-Hant) is byte for byte the build without
+    the drill, but for the drill's own CAP messages and their entries in the CAP index."""
+    from alertcast.pipeline import build
+
+    project = bundled_with_hant(bundled)
+    config = load_config(project)
+    assert "zh-Hant" in config.languages
+    without = output_files(build(config, now, tmp_path / "without", signing_key=None).output)
+    write_drill(project, status, channels=f"banner, cap, {TEAM}", category="maintenance", window=WINDOW)
+    config = load_config(project)
+    assert load_or_raise(config).alert(DRILL).starts_at == WINDOW_START
+    with_it = output_files(build(config, now, tmp_path / "with", signing_key=None).output)
+
+    own = {p for p in with_it if p.startswith(f"cap/{DRILL}.")}
+    assert own and not own & set(without)
+    index = "cap/index.atom"
+    assert {p: b for p, b in with_it.items() if p not in own | {index}} == {
+        p: b for p, b in without.items() if p != index}
+    for folder in ("api/v1/help/", "api/v1/kb/", "calendar/", "api/v1/official.json", "zh-Hant/"):
+        assert any(p.startswith(folder) for p in with_it), folder
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = {e.findtext("a:id", namespaces=ns): etree.tostring(e) for e in
+               etree.fromstring(with_it[index]).findall("a:entry", ns)}
+    before = {e.findtext("a:id", namespaces=ns): etree.tostring(e) for e in
+              etree.fromstring(without[index]).findall("a:entry", ns)}
+    assert {k: v for k, v in entries.items() if DRILL not in v.decode()} == before
+
+
+def test_team_robots_get_no_heads_up_of_a_test_alert(project, tmp_path):
+    """A heads-up tells agents a warning is coming: a drill never comes, so none is queued."""
+    write_drill(project, "test", channels="banner, cap, wecom, dingtalk, feishu")
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"] = {
+        name: {"heads_up_minutes": 10080, "test": {"webhook_env": f"DRILL_{name.upper()}_URL"}}
+        for name in ("wecom", "dingtalk", "feishu")}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    config = load_config(project)
+    content = load_or_raise(config)
+    engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    for now in INSTANTS:
+        outbox.enqueue(engine, Plan.at(content, now), config)
+    assert DRILL not in {row["alert_id"] for row in outbox.rows(engine)}
+    actual = dataclasses.replace(content, alerts=tuple(
+        dataclasses.replace(a, status="actual") if a.id == DRILL else a for a in content.alerts))
+    outbox.enqueue(engine, Plan.at(actual, INSTANTS[0]), config)  # the same alert, actual: its heads-up goes
+    assert {(r["alert_id"], r["action"]) for r in outbox.rows(engine)} >= {(DRILL, "headsup")}
+    engine.dispose()
+
+
 def test_status_defaults_to_actual_and_refuses_others(project, cli):
     config = load_config(project)
     assert all(a.status == "actual" and a.is_public for a in load_or_raise(config).alerts)
@@ -166,6 +259,29 @@ def test_a_test_target_that_posts_where_the_channel_does_is_refused(project, cli
     assert line.startswith("mkdocs.yml:") and shared in line and f"channels.{channel}.test" in line
 
 
+@pytest.mark.parametrize("channel, settings, target, shared", [
+    ("weibo", {"safe_domain": "fixture.example", "rip": "117.50.1.20"}, {"rip": "117.50.1.21"},
+     "the account of WEIBO_ACCESS_TOKEN"),
+    ("weibo", {"safe_domain": "fixture.example", "rip": "117.50.1.20", "token_file": "/etc/alertcast/weibo"},
+     {"token_env": "DRILL_WEIBO_TOKEN"}, "the account of /etc/alertcast/weibo"),  # the file is read first
+    ("wechat", {"app_id": "wx0123456789abcdef", "cover": "assets/cover.png"}, {"secret_env": "DRILL_SECRET"},
+     "the Official Account wx0123456789abcdef"),
+    ("wecom", {}, {"heads_up_minutes": 0}, "the webhook in WECOM_WEBHOOK_URL"),
+    ("dingtalk", {}, {"secret_env": "DRILL_SECRET"}, "the webhook in DINGTALK_WEBHOOK_URL"),
+    ("feishu", {"webhook_env": "TEAM_HOOK"}, {"secret_env": "DRILL_SECRET"}, "the webhook in TEAM_HOOK"),
+])
+def test_a_test_target_of_a_new_channel_that_posts_where_it_does_is_refused(project, cli, channel, settings, target,
+                                                                            shared):
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"] = {channel: {**settings, "test": target}}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    line = next(line for line in result.output.splitlines() if "test target" in line)
+    assert line.startswith("mkdocs.yml:") and shared in line and f"channels.{channel}.test" in line
+
+
 def test_a_test_target_of_push_needs_a_test_topic_for_every_language(project, cli):
     path = project / "mkdocs.yml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -181,7 +297,7 @@ def test_a_test_target_of_push_needs_a_test_topic_for_every_language(project, cl
 @pytest.mark.parametrize("status, marks", [("test", ("【测试，非真实警报】", "[TEST, not a real alert]")),
                                            ("exercise", ("【演习，非真实警报】", "[EXERCISE, not a real alert]"))])
 @pytest.mark.parametrize("channel", ["telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook",
-                                     "email"])
+                                     "email", "weibo", "wecom", "dingtalk", "feishu"])
 def test_posts_to_a_test_target_lead_with_the_mark_of_their_language(project, status, marks, channel):
     write_drill(project, status)
     config = load_config(project)
@@ -193,6 +309,34 @@ def test_posts_to_a_test_target_lead_with_the_mark_of_their_language(project, st
             assert shown.startswith(mark + " "), shown
             assert post.fits and post.length == posts.count(channel, post.text)
             assert mark not in posts.render(drill, config, channel, action, lang).text
+
+
+@pytest.mark.parametrize("status, marks", [("test", ("【测试，非真实警报】", "[TEST, not a real alert]")),
+                                           ("exercise", ("【演习，非真实警报】", "[EXERCISE, not a real alert]"))])
+@pytest.mark.parametrize("action", ["post", "update", "withdraw"])
+def test_wechat_articles_to_a_test_account_lead_title_digest_and_content_with_the_mark(project, status, marks, action):
+    """The mark is never what WeChat's 32-character title or 128-character digest cuts."""
+    from alertcast.render import wechat
+
+    write_drill(project, status)
+    long_title = "演练：假冒钱包网站" * 6
+    for path in (project / "content" / "alerts").glob(f"{DRILL}.*.md"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace('title: "演练：假冒钱包网站"', f'title: "{long_title}"'), encoding="utf-8")
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for lang, mark in zip(("zh", "en"), marks):
+        raw["extra"]["alertcast"]["channels"] = {"wechat": {"app_id": "wx0123456789abcdef", "lang": lang,
+                                                             "cover": "assets/cover.png"}}
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        config = load_config(project)
+        drill = load_or_raise(config).alert(DRILL)
+        article = wechat.parse(posts.render(drill, config, "wechat", action, rehearsal=True).text)["article"]
+        assert article["title"].startswith(mark) and len(article["title"]) <= wechat.TITLE_LIMIT
+        assert article["digest"].startswith(mark) and len(article["digest"]) <= wechat.DIGEST_LIMIT
+        assert mark in article["content"].split("</p>")[0]
+        real = wechat.parse(posts.render(drill, config, "wechat", action).text)["article"]
+        assert mark not in real["title"] + real["digest"] + real["content"]
 
 
 def test_push_titles_to_a_test_target_lead_with_the_mark(project):

@@ -33,6 +33,11 @@ _WHERE = {
     "webhook": "url (a test endpoint)",
     "email": "lists (a test list per language)",
     "fcm": "topics (a test topic for every language)",
+    "weibo": "token_env or token_file (a test account's token)",
+    "wechat": "app_id and secret_env (a test Official Account)",
+    "wecom": "webhook_env (the robot of a test group)",
+    "dingtalk": "webhook_env (the robot of a test group)",
+    "feishu": "webhook_env (the robot of a test group)",
 }
 
 
@@ -59,7 +64,7 @@ def places(name: str, keys: BaseModel, languages: tuple[str, ...]) -> set[str]:
         return {f"the account of {k.token_env} on {k.base_url}"}
     if name == "bluesky":
         return {f"the account {k.handle} on {k.base_url}"}
-    if name == "discord":
+    if name in ("discord", "wecom", "dingtalk", "feishu"):
         return {f"the webhook in {k.webhook_env}"}
     if name == "slack":
         return {f"the webhook in {k.webhook_env}"} | ({f"channel {k.channel}"} if k.channel else set())
@@ -71,6 +76,10 @@ def places(name: str, keys: BaseModel, languages: tuple[str, ...]) -> set[str]:
         return {f"list {lst.address}" for lst in k.lists.values()}
     if name == "fcm":
         return {f"topic {k.topics.get(lang, f'alerts-{lang}')} of {k.project}" for lang in languages}
+    if name == "weibo":
+        return {f"the account of {k.token_file or k.token_env}"}
+    if name == "wechat":
+        return {f"the Official Account {k.app_id}"}
     return set()
 
 

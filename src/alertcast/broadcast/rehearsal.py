@@ -28,6 +28,9 @@ from ..render import posts
 from . import outbox as ob
 
 REVISION_PREFIX = "rehearsal-"
+#: What a rehearsal sends, in order: the actions of an alert's life on a channel. A team robot's
+#: heads-up (posts.ACTIONS) is no part of it: it announces a publish a rehearsal never makes.
+STEPS = ("post", "update", "withdraw")
 #: What the update and withdrawal of a rehearsal say when the alert has none of its own.
 REHEARSAL_NOTES = {
     "update": {"zh": "这是更新的样子（演练）。", "en": "This is what an update looks like (rehearsal)."},
@@ -82,7 +85,7 @@ def reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | N
     if alert is None:
         return None, f"alert {row['alert_id']!r} is not in the reviewed content"
     name = delivery(row["channel"])[0]
-    if name not in alert.channels or row["action"] not in posts.ACTIONS:
+    if name not in alert.channels or row["action"] not in STEPS:
         return None, f"the reviewed content sends no {row['action']!r} of this alert to {name}"
     if not testtarget.has_test_target(config, name) or row["channel"] not in testtarget.deliveries(config, name):
         return None, f"{row['channel']} is not a test target the settings give"
@@ -139,7 +142,7 @@ def run(engine: Engine, config: Config, content, alert_id: str, only: tuple[str,
         raise RehearsalError(f"no alert with id {alert_id!r}; `alertcast posts preview` lists them")
     keys = [key for name in channels(alert, config, only) for key in testtarget.deliveries(config, name)]
     label = revision(now)
-    for action in posts.ACTIONS:
+    for action in STEPS:
         ids = {key: _enqueue(engine, alert, config, key, action, label, now) for key in keys}
         if action == "post" and None in ids.values():
             raise RehearsalError(f"a rehearsal of {alert.id} started within this second already "

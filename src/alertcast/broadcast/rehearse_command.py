@@ -49,8 +49,7 @@ def rehearse(alert_id: str, channels: tuple[str, ...], project: str) -> None:
 def preview_rehearsal(alert: Alert, config, channels: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
     """`alertcast posts preview` of a test or exercise alert: the posts a rehearsal sends to each test target."""
     from .. import testtarget
-    from ..render.posts import ACTIONS
-    from .rehearsal import render
+    from .rehearsal import STEPS, render
 
     click.echo(f"== {alert.id} (status {alert.status}: never public; `alertcast rehearse {alert.id}` sends these "
                "posts to the test targets)")
@@ -59,7 +58,7 @@ def preview_rehearsal(alert: Alert, config, channels: tuple[str, ...]) -> None: 
             click.echo(f"-- {channel}: no test target (see `alertcast check`)")
             continue
         for key in testtarget.deliveries(config, channel):
-            for action in ACTIONS:
+            for action in STEPS:
                 post = render(alert, config, key, action)
                 click.echo(f"-- {key} [{post.lang}] {action}: {post.length}/{post.limit} {post.unit} "
                            f"{'ok' if post.fits else 'TOO LONG'}")

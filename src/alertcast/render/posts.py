@@ -308,7 +308,7 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
     if channel == "fcm":
         return _push(alert, config, action, rehearsal)
     if channel == "wechat":
-        return _wechat(alert, config, action)
+        return _wechat(alert, config, action, rehearsal)
     lang = lang or channel_lang(config, channel)
     text_src = alert.text(lang, config.default_lang)
     rule = length.RULES[channel]
@@ -404,10 +404,10 @@ def _push(alert: Alert, config: Config, action: str, rehearsal: bool = False) ->
                 truncated=any(p.title_cut or p.body_cut for p in found))
 
 
-def _wechat(alert: Alert, config: Config, action: str) -> Post:
+def _wechat(alert: Alert, config: Config, action: str, rehearsal: bool = False) -> Post:
     """The `wechat` row: one article as JSON (render/wechat.py); its length is the title's."""
     from . import wechat
 
-    found = wechat.article(alert, config, action)
+    found = wechat.article(alert, config, action, rehearsal)
     return Post("wechat", action, found.lang, found.as_text(), found.title_length, wechat.TITLE_LIMIT, wechat.UNIT,
                 found.fields["content_source_url"], truncated=found.cut)

@@ -158,7 +158,7 @@ def build_site(plan: Plan, config: Config, dest: Path) -> None:
             config_file = Path(tmp) / lang / "mkdocs.yml"
             raw = site_config(config, lang, docs, site_dir, plan)
             config_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-            with _build_time(plan.now):
+            with _build_time(plan.now), _jieba_as_loaded():
                 cfg = load_config(str(config_file), **python_options(raw))
                 build(cfg)
             date_sitemap(site_dir, content_dates(plan, config, lang))
@@ -245,6 +245,25 @@ def _quiet_jieba() -> None:
     except ImportError:
         return
     jieba.setLogLevel(logging.WARNING)
+
+
+@contextmanager
+def _jieba_as_loaded() -> Iterator[None]:
+    """Material loads our jieba user dictionary at every build, and jieba adds each word's
+    frequency to its total again each time: later builds in one process (the daemon's, or the
+    second Chinese language of one build) would segment the search index differently from the
+    first. The total is put back after each build, so every build segments as the first does."""
+    try:
+        import jieba
+    except ImportError:
+        yield
+        return
+    jieba.dt.check_initialized()
+    total = jieba.dt.total
+    try:
+        yield
+    finally:
+        jieba.dt.total = total
 
 
 @contextmanager

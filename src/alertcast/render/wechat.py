@@ -24,7 +24,7 @@ from markdown import Markdown
 from ..config import Config, WechatKeys
 from ..content.models import Alert
 from . import labels
-from .posts import MARKERS, WITHDRAWN_MARKER, _shorten, indicators
+from .posts import MARKERS, WITHDRAWN_MARKER, _shorten, indicators, rehearsal_mark
 
 TITLE_LIMIT = 32
 AUTHOR_LIMIT = 16
@@ -102,8 +102,10 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def article(alert: Alert, config: Config, action: str) -> Article:
-    """The article in the channel's language (`lang`, else the default)."""
+def article(alert: Alert, config: Config, action: str, rehearsal: bool = False) -> Article:
+    """The article in the channel's language (`lang`, else the default). A `rehearsal` article (to
+    a test account) leads its title, digest and content with the test mark, which the cut to
+    WeChat's limits never reaches: only the alert's own words are shortened."""
     keys = settings(config)
     lang = keys.lang if keys.lang in config.languages else config.default_lang
     words = WORDS.get(lang, WORDS["en"])
@@ -127,8 +129,13 @@ def article(alert: Alert, config: Config, action: str) -> Article:
             parts.append(f"<h3>{_escape(words['indicators'])}</h3>")
             parts.append("<ul>" + "".join(f"<li>{_escape(i)}</li>" for i in found) + "</ul>")
     parts.append(f"<p>{_escape(words['original'])}</p>")
-    lengths = len(title), len(digest)
-    short_title, short_digest = _fit(title, TITLE_LIMIT), _fit(digest, DIGEST_LIMIT)
+    lead = rehearsal_mark(alert, lang) if rehearsal else ""
+    if lead:
+        parts.insert(0, f"<p><strong>{_escape(lead)}</strong></p>")
+    lengths = len(lead) + len(title), len(lead) + len(digest)
+    short_title = lead + _fit(title, TITLE_LIMIT - len(lead))
+    short_digest = lead + _fit(digest, DIGEST_LIMIT - len(lead))
+    title, digest = lead + title, lead + digest
     content = "\n".join(p for p in parts if p)
     fields = {"title": short_title, "author": keys.author, "digest": short_digest, "content": content,
               "content_source_url": config.page_url("alerts", alert.id, lang),
