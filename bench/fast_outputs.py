@@ -1,11 +1,13 @@
 """Time the fast path (every output except the HTML site) with 1,000 bilingual alerts.
 
-    python3 bench/fast_outputs.py [--alerts 1000] [--runs 3] [--sign]
+    python3 bench/fast_outputs.py [--alerts 1000] [--runs 3] [--sign] [--no-render-cache]
 
 Cold: a fresh Python process imports alertcast, loads content/, renders and writes the
 first release; import time is reported apart from load, render and write. Warm: in this
 process, after a first publish, one alert (both its files) is edited on disk, and the
-content is reloaded, rendered and published again, as the daemon does on each sync.
+content is reloaded, rendered and published again, as the daemon does on each sync, with one
+ParseCache and one RenderCache kept across the runs as the daemon keeps them (--no-render-cache: one that keeps
+nothing, to measure what it buys).
 Old releases are deleted in the background after the switch; each warm run starts once that
 is over, as edits seconds apart would. Each figure is the median of --runs runs, and the
 fastest run is shown too; CPU seconds are shown next to wall seconds, because on a shared
@@ -43,7 +45,7 @@ def _clock() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
 
 
-def cold(root: Path, sign: bool) -> dict[str, float]:
+def cold(root: Path, sign: bool, cached: bool) -> dict[str, float]:
     """One first publish in this (fresh) process; wall and CPU seconds per phase."""
     t0 = _clock()
     sys.path.insert(0, str(SRC))
@@ -53,6 +55,7 @@ def cold(root: Path, sign: bool) -> dict[str, float]:
     from alertcast.pipeline import read_cap_archive, render_outputs
     from alertcast.plan import Plan
     from alertcast.publish.atomic import atomic_publish
+    from alertcast.render.memo import RenderCache
 
     t1 = _clock()
     config = load_config(root)
@@ -61,7 +64,8 @@ def cold(root: Path, sign: bool) -> dict[str, float]:
     content = load_or_raise(config)
     t3 = _clock()
     plan = Plan.at(content, NOW)
-    files = render_outputs(plan, config, key, read_cap_archive(plan, config, root / "site", key))
+    cache = RenderCache(enabled=cached)
+    files = render_outputs(plan, config, key, read_cap_archive(plan, config, root / "site", key, cache), cache)
     t4 = _clock()
     atomic_publish(root / "site", files)
     t5 = _clock()
@@ -81,7 +85,7 @@ def edit_alert(root: Path, i: int, when: datetime) -> None:
         path.write_text(text.replace("summary: \"", "summary: \"Updated. ", 1), encoding="utf-8")
 
 
-def warm(root: Path, alerts: int, runs: int, sign: bool) -> list[dict[str, float]]:
+def warm(root: Path, alerts: int, runs: int, sign: bool, cached: bool) -> list[dict[str, float]]:
     """Re-publishes in this process, each after one alert changed on disk."""
     sys.path.insert(0, str(SRC))
     from alertcast import signing
@@ -89,20 +93,23 @@ def warm(root: Path, alerts: int, runs: int, sign: bool) -> list[dict[str, float
     from alertcast.content.loader import load_or_raise
     from alertcast.pipeline import read_cap_archive, render_outputs
     from alertcast.plan import Plan
+    from alertcast.content.parsecache import ParseCache
     from alertcast.publish.atomic import atomic_publish, pruned
+    from alertcast.render.memo import RenderCache
 
     config = load_config(root)
     key = signing.parse_private_key(signing.generate().private_pem.decode()) if sign else None
-    atomic_publish(root / "site", render_outputs(Plan.at(load_or_raise(config), NOW), config, key))
+    parsed, cache = ParseCache(), RenderCache(enabled=cached)  # the daemon's, kept for its lifetime
+    atomic_publish(root / "site", render_outputs(Plan.at(load_or_raise(config, cache=parsed), NOW), config, key, cache=cache))
     results = []
     for run in range(runs):
         edit_alert(root, alerts // 2 + run, NOW - timedelta(minutes=5))
         pruned()  # edits come seconds apart: the last publish's background clean-up is over
         t0 = _clock()
-        content = load_or_raise(config)
+        content = load_or_raise(config, cache=parsed)
         t1 = _clock()
         plan = Plan.at(content, NOW)  # the CAP archive is read as the pipeline does: part of render
-        files = render_outputs(plan, config, key, read_cap_archive(plan, config, root / "site", key))
+        files = render_outputs(plan, config, key, read_cap_archive(plan, config, root / "site", key, cache), cache)
         t2 = _clock()
         _release, changes = atomic_publish(root / "site", files)
         t3 = _clock()
@@ -125,10 +132,11 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sign", action="store_true")
+    parser.add_argument("--no-render-cache", dest="cached", action="store_false")
     parser.add_argument("--cold-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.cold_child:
-        print(json.dumps(cold(args.cold_child, args.sign)))
+        print(json.dumps(cold(args.cold_child, args.sign, args.cached)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         colds = []
@@ -136,14 +144,15 @@ def main() -> None:
             root = Path(tmp) / f"cold-{run}"
             root.mkdir()
             make_project(root, args.alerts)
-            command = [sys.executable, __file__, "--cold-child", str(root)] + (["--sign"] if args.sign else [])
+            command = ([sys.executable, __file__, "--cold-child", str(root)] + (["--sign"] if args.sign else [])
+                       + ([] if args.cached else ["--no-render-cache"]))
             started = time.perf_counter()
             child = subprocess.run(command, check=True, capture_output=True, text=True)
             row = json.loads(child.stdout)
             row["process"] = time.perf_counter() - started
             colds.append(row)
         c = _median(colds)
-        print(f"alerts: {args.alerts} bilingual; files: {c['files']:.0f}; signed: {args.sign}; "
+        print(f"alerts: {args.alerts} bilingual; files: {c['files']:.0f}; signed: {args.sign}; render cache: {args.cached}; "
               f"median of {args.runs} runs (wall s, CPU s in brackets)")
         print(f"cold (fresh process): import {c['import']:.3f} ({c['cpu_import']:.3f})  load {c['load']:.3f} "
               f"({c['cpu_load']:.3f})  render {c['render']:.3f} ({c['cpu_render']:.3f})  write {c['write']:.3f} "
@@ -153,7 +162,7 @@ def main() -> None:
         root = Path(tmp) / "warm"
         root.mkdir()
         make_project(root, args.alerts)
-        warms = warm(root, args.alerts, args.runs, args.sign)
+        warms = warm(root, args.alerts, args.runs, args.sign, args.cached)
         w = _median(warms)
         print(f"warm re-publish after one alert changed on disk: reload {w['load']:.3f}  render {w['render']:.3f}  "
               f"write {w['write']:.3f}  total {w['total']:.3f} ({w['cpu_total']:.3f})  "

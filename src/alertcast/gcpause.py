@@ -1,10 +1,17 @@
 """Cyclic garbage collection paused while a load or a render builds many objects.
 
 Loading a thousand alerts allocates hundreds of thousands of objects, all kept; every
-few thousand allocations CPython scans them again looking for cycles that are not there,
-which cost about a tenth of a publish. Collection resumes when the outermost pause ends;
-reference counting frees everything as usual meanwhile. Nested and concurrent pauses
-(daemon threads) are counted, so collection resumes only when the last one ends.
+few thousand allocations CPython scans them again looking for cycles that are not there.
+Measured with `bench/fast_outputs.py --alerts 1000 --runs 3` (CPU seconds, median), without
+the pause a first load, render and write takes 5.80 s instead of 4.87 s, and a re-publish
+after one alert changed 0.71 s instead of 0.51 s; so the pause stays.
+
+It is process-wide because the collector is (CPython has no per-thread one); that is safe
+because nothing here leaks cycles that must be found while a pause lasts (reference counting
+frees everything as usual), and because the pause is owned by a `with` block: collection
+resumes when the outermost pause ends, even on an exception. Nested and concurrent pauses
+(daemon threads) are counted under a lock, so collection resumes only when the last one ends,
+and never if it was off before the first began.
 """
 
 from __future__ import annotations

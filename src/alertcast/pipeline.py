@@ -23,6 +23,7 @@ from . import signing
 from .config import Config
 from .content.loader import load_or_raise
 from .content.models import Content
+from .content.parsecache import ParseCache
 from .gcpause import paused
 from .plan import Plan
 from .problems import Problem, display_path
@@ -35,7 +36,7 @@ from .render.feeds import render_feeds
 from .render.help_api import help_path, render_help_files
 from .render.indicators import render_indicators
 from .render.knowledge import render_kb_files
-from .render.memo import memo
+from .render.memo import RenderCache, own
 from .render.official import OFFICIAL_PATH, render_official
 from .scratch import SITE_STAGE, sweep
 
@@ -71,22 +72,24 @@ class BuildResult:
 
 
 def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | None = None,
-                   cap_archive: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+                   cap_archive: Mapping[str, bytes] | None = None, cache: RenderCache | None = None) -> dict[str, bytes]:
     """Every non-HTML output for `plan`: relative path -> bytes. Pure and deterministic.
 
     `cap_archive`: CAP revision files published before (see `read_cap_archive`), kept so that
-    every `references` entry still names a published message.
+    every `references` entry still names a published message. `cache`: pieces kept from earlier
+    renders by the caller that renders again (see render/memo.py); None renders afresh.
     """
     out: dict[str, bytes] = {}
+    memo = own(cache)
     with paused():
-        out.update(render_feeds(plan, config))
-        out.update(render_banners(plan, config, signing.key_id(signing_key) if signing_key else None))
-        out.update(render_cap(plan, config, cap_archive))
-        out.update(render_indicators(plan))
+        out.update(render_feeds(plan, config, memo))
+        out.update(render_banners(plan, config, signing.key_id(signing_key) if signing_key else None, memo))
+        out.update(render_cap(plan, config, cap_archive, memo))
+        out.update(render_indicators(plan, memo))
         out.update(render_official(plan, config, signing.key_id(signing_key) if signing_key else None))
-        out.update(render_help_files(plan, config, signing.key_id(signing_key) if signing_key else None))
-        out.update(render_kb_files(plan, config))
-        out.update(render_calendars(plan, config))
+        out.update(render_help_files(plan, config, signing.key_id(signing_key) if signing_key else None, memo))
+        out.update(render_kb_files(plan, config, memo))
+        out.update(render_calendars(plan, config, memo))
     if signing_key is not None:
         kid = signing.key_id(signing_key)
         for path, data in out.items():  # messages from the archive are signed already
@@ -102,8 +105,8 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
     return dict(sorted(out.items()))
 
 
-def read_cap_archive(plan: Plan, config: Config, output: Path,
-                     signing_key: Ed25519PrivateKey | None = None) -> dict[str, bytes]:
+def read_cap_archive(plan: Plan, config: Config, output: Path, signing_key: Ed25519PrivateKey | None = None,
+                     cache: RenderCache | None = None) -> dict[str, bytes]:
     """The CAP messages of the live release of `output` that this build must publish again
     (earlier revisions the content no longer describes). Only those files are read.
 
@@ -115,7 +118,7 @@ def read_cap_archive(plan: Plan, config: Config, output: Path,
     if live is None:
         return {}
     out = {}
-    for path in archive_paths(plan, config, read_manifest(live)):
+    for path in archive_paths(plan, config, read_manifest(live), cache):
         try:
             fd = os.open(live / path, os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:
@@ -266,13 +269,16 @@ class Prepared:
 
 def prepare(config: Config, now: datetime, output: Path | None = None, *, with_site: bool = True,
             site_builder: SiteBuilder | None = None, content: Content | None = None,
-            signing_key: Ed25519PrivateKey | None | bool = True, progress: Progress | None = None) -> Prepared:
+            signing_key: Ed25519PrivateKey | None | bool = True, progress: Progress | None = None,
+            cache: RenderCache | None = None, parsed: ParseCache | None = None) -> Prepared:
     """Build the site and all outputs for `now` into a private staging directory; nothing
     changes for readers until `finish`. Renderers take `now` as a parameter, so a release can
     be built before the moment it is for, and switched to at that second.
 
     `signing_key=True` (default) loads the configured key; None/False builds unsigned banners.
-    `progress` is told each phase as it starts (see `Progress`).
+    `progress` is told each phase as it starts (see `Progress`). `cache`: rendered pieces the
+    caller keeps between builds (the daemon's); None, a fresh one for this build. `parsed`: the
+    caller's parsed files, for loading content (None parses every file).
     Raises ContentError for bad content (the previous outputs stay live), OutputError for an
     output folder alertcast may not use (see publish/output.py), before anything is written.
     """
@@ -282,11 +288,12 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     remove_leftovers(output)
     if content is None:
         report("load", None, None)
-        content = load_or_raise(config)
+        content = load_or_raise(config, cache=parsed)
     key = signing.load_key(config) if signing_key is True else (signing_key or None)
     report("render", None, None)
     plan = Plan.at(content, now)
-    files = render_outputs(plan, config, key, read_cap_archive(plan, config, output, key))
+    memo = own(cache)
+    files = render_outputs(plan, config, key, read_cap_archive(plan, config, output, key, memo), memo)
     fill = None
     if with_site:
         builder = site_builder or default_site_builder()

@@ -45,20 +45,12 @@ def as_of(alert: Alert, now: datetime) -> Alert:
     if alert.updated_at is None or alert.updated_at <= now:
         return alert
     updates = tuple(u for u in alert.updates if u.at <= now)
-    # Keyed on how many updates have happened too: between two updates the alert is another one.
-    hit = _earlier.get((id(alert), len(updates)))
-    if hit is None or hit[0] is not alert:
-        if len(_earlier) >= 4096:
-            _earlier.clear()
-        latest = updates[-1] if updates else None
-        # The same object for the same alert and moment: renderers key their memos on it.
-        hit = _earlier[(id(alert), len(updates))] = (alert, dataclasses.replace(
-            alert, updated_at=latest.at if latest else None, update_note=dict(latest.note) if latest else {},
-            withdrawn={}, updates=updates))
-    return hit[1]
-
-
-_earlier: dict[tuple[int, int], tuple[Alert, Alert]] = {}  # holds the alert, so its id is not reused meanwhile
+    latest = updates[-1] if updates else None
+    # A new object at each call: renderers' caches key on what an alert holds (RenderCache.alert_key),
+    # not on which object it is, so they find its pieces all the same. Keeping the object between
+    # calls saved about 12 us per alert with an update ahead per render (of 0.5 s for 1,000 alerts).
+    return dataclasses.replace(alert, updated_at=latest.at if latest else None,
+                               update_note=dict(latest.note) if latest else {}, withdrawn={}, updates=updates)
 
 
 def _state(alert: Alert, now: datetime) -> State:

@@ -18,10 +18,12 @@ from urllib.parse import urlsplit
 
 from . import pipeline
 from .config import Config, load_config
+from .content.parsecache import ParseCache
 from .plan import Plan
 from .problems import ContentError
 from .render.banner_mock import PATH as MOCK_PATH
 from .render.banner_mock import render_mock
+from .render.memo import RenderCache
 from .i18n import Translator
 from .timefmt import editor_time, to_paste
 
@@ -47,11 +49,13 @@ def not_shown(plan: Plan, config: Config) -> list[str]:
 
 
 def make_builder(root: Path, output: Path, clock: Callable[[], datetime]) -> Callable[[], None]:
+    parsed, cache = ParseCache(), RenderCache()  # kept across rebuilds: an edit reparses and re-renders one file
+
     def rebuild() -> None:
         try:
             config = load_config(root)  # read again: mkdocs.yml may be what changed
             tr = Translator.for_project(config.default_lang)
-            result = pipeline.build(config, clock(), output, signing_key=None)
+            result = pipeline.build(config, clock(), output, signing_key=None, cache=cache, parsed=parsed)
         except ContentError as exc:
             tr = Translator.for_project(_default_lang(root))
             for problem in exc.problems:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from . import pipeline
 from .config import Config
+from .content.parsecache import ParseCache
+from .render.memo import RenderCache
 from .report import Report
 
 #: Changes whose pages a reviewer needs to see (a withdrawn or removed alert shows on the site of now).
@@ -36,9 +38,11 @@ def build_all(config: Config, instants: list[datetime], output: Path) -> list[Pa
     """Build the site at each moment into `output/<folder_name>/`, a plain folder of files."""
     output.mkdir(parents=True, exist_ok=True)
     written = []
+    parsed, cache = ParseCache(), RenderCache()  # the moments share the content and most pieces
     with tempfile.TemporaryDirectory(prefix="alertcast-snapshots-") as scratch:
         for moment in instants:
-            result = pipeline.build(config, moment, Path(scratch) / folder_name(moment), signing_key=None)
+            result = pipeline.build(config, moment, Path(scratch) / folder_name(moment), signing_key=None,
+                                    cache=cache, parsed=parsed)
             dest = output / folder_name(moment)
             shutil.rmtree(dest, ignore_errors=True)
             shutil.copytree(result.release, dest)  # the release itself, not the link that points to it

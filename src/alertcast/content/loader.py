@@ -44,7 +44,7 @@ from .models import (
 )
 from ..timefmt import editor_time, suggest
 from .official import DATA_FILE as OFFICIAL_FILE, cross_check, load_official
-from .parsecache import PARSED, ParseCache
+from .parsecache import ParseCache
 from .source import SourceFile
 
 MAX_FILE_BYTES = 256 * 1024
@@ -287,11 +287,12 @@ class Loaded:
 
 
 def load_content(config: Config, content_dir: Path | None = None, base: Path | None = None,
-                 cache: ParseCache | None = PARSED, budget: float | None = None) -> tuple[Content | None, list[Problem]]:
+                 cache: ParseCache | None = None, budget: float | None = None) -> tuple[Content | None, list[Problem]]:
     """Load everything. Returns the content (None when there are errors) and all problems.
 
     Warnings (such as a missing translation) do not stop loading. Files unchanged since
-    the last load with the same `cache` are not parsed again; pass None to parse all. With a
+    the last load with the same `cache` (the caller's, kept between loads) are not parsed again;
+    None parses all. With a
     `budget`, every page is also rendered, each file within that many seconds of CPU (`check`).
     """
     with paused():
@@ -347,7 +348,7 @@ def _project_above(path: Path) -> Path | None:
 
 
 def load_all(config: Config, content_dir: Path | None = None, base: Path | None = None,
-             cache: ParseCache | None = PARSED, budget: float | None = None) -> Loaded:
+             cache: ParseCache | None = None, budget: float | None = None) -> Loaded:
     """Load every file that parses into models and collect every problem, errors included."""
     content_dir = content_dir or config.content_dir
     base = base or config.root
@@ -474,8 +475,8 @@ def committed_at(content_dir: Path) -> datetime | None:
     return datetime.fromtimestamp(int(stamp), timezone.utc) if found.returncode == 0 and stamp.isdigit() else None
 
 
-def load_or_raise(config: Config, content_dir: Path | None = None) -> Content:
-    content, problems = load_content(config, content_dir)
+def load_or_raise(config: Config, content_dir: Path | None = None, cache: ParseCache | None = None) -> Content:
+    content, problems = load_content(config, content_dir, cache=cache)
     if content is None:
         raise ContentError(problems)
     return content

@@ -1,4 +1,4 @@
-"""Parsed source files kept between loads in one process.
+"""Parsed source files kept between loads by whoever loads again (the daemon holds one).
 
 The daemon reloads content/ on every sync, yet a sync usually changes one or two of
 thousands of files. A file is parsed again only when its bytes, or the settings its
@@ -80,5 +80,3 @@ class ParseCache:
             self._entries.pop(path, None)  # pop: two loads in different threads may both prune it
         self._joined_before, self._joined = self._joined, {}
 
-
-PARSED = ParseCache()  # shared by every load in this process

@@ -10,7 +10,9 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 
 from ..config import Config
+from ..content.parsecache import ParseCache
 from ..plan import Plan
+from ..render.memo import RenderCache
 
 
 class Release(Protocol):
@@ -53,16 +55,24 @@ class Drainer(Protocol):
     def drain(self, now: datetime) -> Any: ...
 
 
-def default_publisher(config: Config, now: datetime) -> Any:
-    from ..pipeline import publish
+class Pipeline:
+    """The real pipeline, keeping the files it parsed (`parsed`, shared with the daemon's other
+    loads) and the pieces it rendered (see render/memo.py) for the daemon's lifetime, so a
+    publish after one alert changed parses and renders that alert alone."""
 
-    return publish(config, now)
+    def __init__(self, parsed: ParseCache) -> None:
+        self.parsed = parsed
+        self.cache = RenderCache()
 
+    def publish(self, config: Config, now: datetime) -> Any:
+        from ..pipeline import publish
 
-def default_preparer(config: Config, when: datetime) -> Release:
-    from ..pipeline import prepare
+        return publish(config, now, cache=self.cache, parsed=self.parsed)
 
-    return prepare(config, when)
+    def prepare(self, config: Config, when: datetime) -> Release:
+        from ..pipeline import prepare
+
+        return prepare(config, when, cache=self.cache, parsed=self.parsed)
 
 
 def default_finisher(config: Config, prepared: Release) -> Any:
@@ -77,7 +87,10 @@ def default_enqueuer(engine: Engine, plan: Plan, config: Config) -> int:
     return enqueue(engine, plan, config)
 
 
-def default_dispatcher(engine: Engine, config: Config) -> Drainer:
+def default_dispatcher(engine: Engine, config: Config, parsed: ParseCache | None = None) -> Drainer:
     from ..broadcast.dispatcher import Dispatcher
+    from ..content.loader import load_or_raise
 
-    return Dispatcher(engine, config)
+    dispatcher = Dispatcher(engine, config)
+    dispatcher.reviewed = lambda: load_or_raise(dispatcher.config, cache=parsed)  # the daemon's parsed files
+    return dispatcher

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from ..broadcast.outbox import record_baseline
 from ..config import CONFIG_FILE, Config, Settings, load_config
 from ..content.models import Content
+from ..content.parsecache import ParseCache
 from ..plan import Plan
 from ..problems import ContentError
 from ..state import create_tables, open_store
@@ -38,8 +39,8 @@ from .lastgood import HeldBack
 from .lease import Lease, holder_name
 from .metrics import Metrics
 from .releases import PREPARE_LEAD, PreparedRelease, content_state, discard
-from .seams import (Drainer, Enqueuer, Finisher, Preparer, Publisher, default_dispatcher, default_enqueuer,
-                    default_finisher, default_preparer, default_publisher)
+from .seams import (Drainer, Enqueuer, Finisher, Pipeline, Preparer, Publisher, default_dispatcher,
+                    default_enqueuer, default_finisher)
 from .source import ContentSource
 
 log = logging.getLogger("alertcast.daemon")
@@ -130,11 +131,15 @@ class Daemon:
         if not self.waiting:
             self._open_store()
         # Releases are prepared ahead of boundaries with the real pipeline, or when a test gives a preparer.
-        self.preparer = preparer or (default_preparer if publisher is None else None)
+        # Parsed files and rendered pieces are kept for the daemon's lifetime: a sync reparses and
+        # re-renders only what changed.
+        self._parsed = ParseCache()
+        pipeline = Pipeline(self._parsed)
+        self.preparer = preparer or (pipeline.prepare if publisher is None else None)
         self.finisher = finisher or default_finisher
         self.releases = PreparedRelease()
         self._build_seconds = 0.0  # duration of the last successful publish
-        self.publisher = publisher or default_publisher
+        self.publisher = publisher or pipeline.publish
         self.enqueuer = enqueuer or default_enqueuer
         self._dispatcher = dispatcher
         self._own_dispatcher = dispatcher is None  # made here, for self.config: made again when that is reloaded
@@ -144,7 +149,7 @@ class Daemon:
         self._failures = 0  # failed publishes in a row (not counting bad content)
         self.webhook_secret, self.listen, self.sync_enabled = webhook_secret, listen, sync
         self.metrics = Metrics()
-        self.source = ContentSource(self.metrics.held_back)
+        self.source = ContentSource(self.metrics.held_back, self._parsed)
         self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
         self._publish_lock = threading.RLock()
         self._lease_lock = threading.Lock()
@@ -548,7 +553,7 @@ class Daemon:
                 with self._dispatch_lock:
                     if self._dispatcher is None or (self._own_dispatcher and self._dispatcher.config is not self.config):
                         # the first drain, or mkdocs.yml was reloaded: channels use their new settings
-                        self._dispatcher = default_dispatcher(self.engine, self.config)
+                        self._dispatcher = default_dispatcher(self.engine, self.config, self._parsed)
                     self._heads_up(self.clock())
                     self._dispatcher.drain(self.clock())
             except Exception as exc:

@@ -11,6 +11,7 @@ from prometheus_client import Gauge
 from ..config import Config
 from ..content.loader import load_content
 from ..content.models import Content
+from ..content.parsecache import ParseCache
 from ..problems import ContentError
 from . import gitsync, lastgood
 from .lastgood import HeldBack
@@ -19,9 +20,11 @@ log = logging.getLogger("alertcast.daemon")
 
 
 class ContentSource:
-    def __init__(self, gauge: Gauge) -> None:
-        """`gauge` is set to 1 while boundaries are published from an earlier commit."""
+    def __init__(self, gauge: Gauge, parsed: ParseCache | None = None) -> None:
+        """`gauge` is set to 1 while boundaries are published from an earlier commit; `parsed`
+        keeps parsed files between loads (the daemon's)."""
         self._gauge = gauge
+        self._parsed = parsed
         self.held_back: HeldBack | None = None  # the newest commit fails check
         self.content: Content | None = None  # what the last load found to publish
 
@@ -29,7 +32,7 @@ class ContentSource:
         """What to publish from: the checkout's content or, while it fails check, that of the last
         commit that passes (see lastgood), so that bad content never stops time. Raises
         ContentError when no commit in reach passes."""
-        content, problems = load_content(config)
+        content, problems = load_content(config, cache=self._parsed)
         if content is not None:
             if self.held_back is not None:
                 log.info("content passes check again", extra={"commit": gitsync.head(config.content_dir)})
@@ -53,7 +56,7 @@ class ContentSource:
         if self.held_back.folder is None:
             raise ContentError(problems)
         source = lastgood.with_content(config, self.held_back.folder)
-        content, problems = load_content(source)
+        content, problems = load_content(source, cache=self._parsed)
         if content is None:  # the exported folder was removed: look again next time
             self.held_back = None
             raise ContentError(problems)

@@ -21,7 +21,7 @@ from importlib import resources
 from ..config import Config
 from ..content.models import Alert
 from ..plan import Plan
-from .memo import alert_key, config_key, memo
+from .memo import RenderCache, own
 from .window import has_window
 
 SCHEMA_VERSION = 2
@@ -51,10 +51,10 @@ def _action_url(config: Config, alert: Alert, lang: str) -> str:
     return config.page_url("alerts", alert.id, lang)
 
 
-def banner_item(plan: Plan, config: Config, alert: Alert, lang: str, ckey: int | None = None) -> dict:
+def banner_item(plan: Plan, config: Config, alert: Alert, lang: str, cache: RenderCache | None = None) -> dict:
     """One banner; depends on the alert and settings only (memoised per alert revision)."""
-    ckey = config_key(config) if ckey is None else ckey
-    return memo("banner", (alert_key(alert), ckey, lang), lambda: _banner_item(config, alert, lang))
+    memo = own(cache)
+    return memo("banner", (memo.alert_key(alert), memo.config_key(config), lang), lambda: _banner_item(config, alert, lang))
 
 
 def _banner_item(config: Config, alert: Alert, lang: str) -> dict:
@@ -134,14 +134,16 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def render_banner(plan: Plan, config: Config, lang: str, key_id: str | None = None) -> bytes:
+def render_banner(plan: Plan, config: Config, lang: str, key_id: str | None = None,
+                  cache: RenderCache | None = None) -> bytes:
     """The banner file; each banner's JSON is serialised once per revision and spliced in.
 
     The result is exactly `json.dumps(doc, sort_keys=True, separators=(",", ":"))`. `key_id`
     names the key that will sign it (None: unsigned).
     """
-    ckey = config_key(config)
-    items = [memo("banner-json", (alert_key(a), ckey, lang), lambda a=a: _dumps(banner_item(plan, config, a, lang, ckey)))
+    memo = own(cache)
+    ckey = memo.config_key(config)
+    items = [memo("banner-json", (memo.alert_key(a), ckey, lang), lambda a=a: _dumps(banner_item(plan, config, a, lang, memo)))
              for a in plan.in_channel("banner") if a.banner is not None]
     issued = issued_at(plan, config)
     doc = {
@@ -160,7 +162,9 @@ def render_banner(plan: Plan, config: Config, lang: str, key_id: str | None = No
     return ('{"banners":[' + ",".join(items) + "]" + head[len('{"banners":[]'):] + "\n").encode("utf-8")
 
 
-def render_banners(plan: Plan, config: Config, key_id: str | None = None) -> dict[str, bytes]:
-    out = {banner_path(lang): render_banner(plan, config, lang, key_id) for lang in config.languages}
+def render_banners(plan: Plan, config: Config, key_id: str | None = None,
+                   cache: RenderCache | None = None) -> dict[str, bytes]:
+    memo = own(cache)
+    out = {banner_path(lang): render_banner(plan, config, lang, key_id, memo) for lang in config.languages}
     out[SCHEMA_PATH] = schema_bytes()
     return out

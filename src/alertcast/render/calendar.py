@@ -19,7 +19,7 @@ from ..config import Config
 from ..content.models import Alert
 from ..plan import Plan, State, never_live, withdrawn_at
 from . import labels
-from .memo import alert_key, config_key, memo
+from .memo import RenderCache, own
 
 
 #: How often subscribers should fetch again (RFC 7986 REFRESH-INTERVAL, and its older X- name).
@@ -82,7 +82,8 @@ def _event(plan: Plan, config: Config, alert: Alert, lang: str) -> Event:
     return event
 
 
-def render_calendar(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...]) -> bytes:
+def render_calendar(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...],
+                    cache: RenderCache | None = None) -> bytes:
     cal = Calendar()
     cal.add("prodid", f"-//alertcast//maintenance//{lang.upper()}")
     cal.add("version", "2.0")
@@ -96,15 +97,16 @@ def render_calendar(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, 
     # The site's zone, always: DTSTART/DTEND name it, and a calendar needs one component even
     # when no window is ahead (RFC 5545 section 3.6).
     zone = config.settings.timezone  # its transitions take a while to work out: once per zone
-    cal.add_component(memo("vtimezone", (zone,), lambda: Timezone.from_tzid(zone)))
+    cal.add_component(own(cache)("vtimezone", (zone,), lambda: Timezone.from_tzid(zone)))
     for alert in alerts:
         cal.add_component(_event(plan, config, alert, lang))
     return cal.to_ical()
 
 
-def render_calendars(plan: Plan, config: Config) -> dict[str, bytes]:
+def render_calendars(plan: Plan, config: Config, cache: RenderCache | None = None) -> dict[str, bytes]:
     """Every language's calendar: relative path -> bytes (the same events, same states: same bytes)."""
+    memo = own(cache)
     alerts = in_calendar(plan)
-    key = (tuple((alert_key(a), plan.states[a.id]) for a in alerts), config_key(config))
-    return dict(memo("calendar", key, lambda: {calendar_path(lang): render_calendar(plan, config, lang, alerts)
+    key = (tuple((memo.alert_key(a), plan.states[a.id]) for a in alerts), memo.config_key(config))
+    return dict(memo("calendar", key, lambda: {calendar_path(lang): render_calendar(plan, config, lang, alerts, memo)
                                                 for lang in config.languages}))

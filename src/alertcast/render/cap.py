@@ -22,7 +22,7 @@ from ..config import Config
 from ..content.models import Alert
 from ..plan import Plan, State, never_live, withdrawn_at
 from . import labels
-from .memo import alert_key, config_key, memo
+from .memo import RenderCache, own
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -117,9 +117,9 @@ def messages(alert: Alert, config: Config) -> list[Message]:
     return [first]
 
 
-def _messages(alert: Alert, config: Config) -> list[Message]:
+def _messages(alert: Alert, config: Config, memo: RenderCache) -> list[Message]:
     """`messages`, memoised: they depend on the alert and `id_domain` alone."""
-    return memo("cap-messages", (alert_key(alert), config.id_domain), lambda: messages(alert, config))
+    return memo("cap-messages", (memo.alert_key(alert), config.id_domain), lambda: messages(alert, config))
 
 
 def parse_message(data: bytes, revision: str) -> Message:
@@ -185,7 +185,8 @@ def cap_alerts(plan: Plan) -> list[Alert]:
     return [a for a in plan.published + plan.test_alerts if "cap" in a.channels]
 
 
-def render_cap(plan: Plan, config: Config, archive: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+def render_cap(plan: Plan, config: Config, archive: Mapping[str, bytes] | None = None,
+               cache: RenderCache | None = None) -> dict[str, bytes]:
     """`cap/<id>.xml` (current message), `cap/<id>.<revision>.xml` (each message; flat, so a
     build makes no directory per alert) and the index.
 
@@ -195,7 +196,8 @@ def render_cap(plan: Plan, config: Config, archive: Mapping[str, bytes] | None =
     """
     out: dict[str, bytes] = {}
     index: list[tuple[Alert, Message]] = []
-    ckey = config_key(config)
+    memo = own(cache)
+    ckey = memo.config_key(config)
     kept: dict[str, list[tuple[str, bytes]]] = {}
     for path, data in sorted((archive or {}).items()):
         found = REVISION_FILE.fullmatch(path)
@@ -203,12 +205,12 @@ def render_cap(plan: Plan, config: Config, archive: Mapping[str, bytes] | None =
             kept.setdefault(found["id"], []).append((found["rev"], data))
     rendered = set()
     for alert in cap_alerts(plan):
-        msgs = _messages(alert, config)
+        msgs = _messages(alert, config, memo)
         if not msgs:
             continue
         rendered.add(alert.id)
-        earlier = _archived(plan, msgs, kept.get(alert.id, ()))
-        key = (alert_key(alert), ckey, tuple((m.revision, data) for m, data in earlier))
+        earlier = _archived(plan, msgs, kept.get(alert.id, ()), memo)
+        key = (memo.alert_key(alert), ckey, tuple((m.revision, data) for m, data in earlier))
         files, current = memo("cap", key, lambda: _files(plan, config, alert, msgs, earlier))
         out.update(files)
         if plan.states[alert.id] is not State.expired:
@@ -217,25 +219,27 @@ def render_cap(plan: Plan, config: Config, archive: Mapping[str, bytes] | None =
         # Messages of an alert the content no longer publishes to CAP (its files were deleted,
         # or its `cap` channel removed) stay published as they were; the latest stays current.
         if alert_id not in rendered:
-            sent = _archived(plan, [], archived)
+            sent = _archived(plan, [], archived, memo)
             for msg, data in sent:
                 out[f"cap/{alert_id}.{msg.revision}.xml"] = data
             if sent:
                 out[f"cap/{alert_id}.xml"] = max(sent, key=lambda md: (md[0].sent, _ORDER.get(md[0].msg_type, 3)))[1]
-    out[INDEX_PATH] = render_index(plan, config, index)
+    out[INDEX_PATH] = render_index(plan, config, index, memo)
     return out
 
 
-def archive_paths(plan: Plan, config: Config, published: Iterable[str]) -> list[str]:
+def archive_paths(plan: Plan, config: Config, published: Iterable[str], cache: RenderCache | None = None) -> list[str]:
     """The revision files among `published` (the paths of the release being replaced) that
     `render_cap` would keep and does not render itself: read them and pass them as `archive`."""
     produced: set[str] = set()
+    memo = own(cache)
     for alert in cap_alerts(plan):
-        produced.update(_path(alert, m) for m in _messages(alert, config))
+        produced.update(_path(alert, m) for m in _messages(alert, config, memo))
     return sorted(p for p in published if p.startswith("cap/") and p not in produced and REVISION_FILE.fullmatch(p))
 
 
-def _archived(plan: Plan, msgs: list[Message], files: Iterable[tuple[str, bytes]]) -> list[tuple[Message, bytes]]:
+def _archived(plan: Plan, msgs: list[Message], files: Iterable[tuple[str, bytes]],
+              memo: RenderCache) -> list[tuple[Message, bytes]]:
     """Messages from the archive sent by `now` (a build for an earlier moment shows nothing
     sent later), minus the revisions the content renders itself."""
     produced = {m.revision for m in msgs}
@@ -285,7 +289,7 @@ def _index_entry(config: Config, alert: Alert, msg: Message) -> bytes:
     return etree.tostring(entry, encoding="UTF-8")
 
 
-def render_index(plan: Plan, config: Config, items: list[tuple[Alert, Message]]) -> bytes:
+def render_index(plan: Plan, config: Config, items: list[tuple[Alert, Message]], cache: RenderCache | None = None) -> bytes:
     """The Atom index; entries are serialised once per alert revision and spliced in."""
     items = sorted(items, key=lambda am: (am[1].sent, am[0].id), reverse=True)
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
@@ -297,8 +301,9 @@ def render_index(plan: Plan, config: Config, items: list[tuple[Alert, Message]])
     _atom(feed, "link", rel="self", href=config.site_url + INDEX_PATH)
     _atom(_atom(feed, "author"), "name", config.site_name_in(config.default_lang))
     head = etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    ckey = config_key(config)
-    entries = [memo("cap-index", (alert_key(alert), msg.identifier, ckey), lambda: _index_entry(config, alert, msg))
+    memo = own(cache)
+    ckey = memo.config_key(config)
+    entries = [memo("cap-index", (memo.alert_key(alert), msg.identifier, ckey), lambda: _index_entry(config, alert, msg))
                for alert, msg in items]
     close = b"</feed>"
     return head[: head.rindex(close)] + b"\n".join(b"  " + e for e in entries) + b"\n" + close + b"\n"

@@ -18,7 +18,7 @@ from ..config import Config
 from ..content.models import Alert
 from ..plan import Plan, State
 from . import labels
-from .memo import alert_key, config_key, memo
+from .memo import RenderCache, own
 from .banner import window_times
 from .window import has_window, labelled_window
 
@@ -160,14 +160,15 @@ def render_json_feed(plan: Plan, config: Config, lang: str, alerts: list[Alert])
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode("utf-8")
 
 
-def render_feeds(plan: Plan, config: Config) -> dict[str, bytes]:
+def render_feeds(plan: Plan, config: Config, cache: RenderCache | None = None) -> dict[str, bytes]:
     """All feeds for all languages: relative path -> bytes.
 
     Feeds show only their alerts and those alerts' states, so an unchanged set of entries
     (the usual case when an older alert changes) reuses the bytes of the last render.
     """
     alerts = _alerts(plan)
-    key = (tuple((alert_key(a), plan.states[a.id]) for a in alerts), config_key(config))
+    memo = own(cache)
+    key = (tuple((memo.alert_key(a), plan.states[a.id]) for a in alerts), memo.config_key(config))
     return dict(memo("feeds", key, lambda: _render_feeds(plan, config, alerts)))
 
 

@@ -18,6 +18,7 @@ from ..config import Config
 from ..content.models import Alert, Guide
 from ..plan import Plan
 from .banner import cap_time
+from .memo import RenderCache, own
 from .sections import Pages, Section, page_address
 from .site import _guide_order
 
@@ -74,8 +75,8 @@ def support_alerts(plan: Plan) -> tuple[Alert, ...]:
     return tuple(a for a in plan.in_channel("banner") if a.banner is not None and "support" in a.banner.placement)
 
 
-def render_help(plan: Plan, config: Config, lang: str, key_id: str | None = None) -> bytes:
-    pages = Pages(plan, config, lang)
+def render_help(plan: Plan, config: Config, lang: str, key_id: str | None = None, cache: RenderCache | None = None) -> bytes:
+    pages = Pages(plan, config, lang, cache)
     url, entries = faq_entries(pages, plan, config)
     doc: dict = {
         "schema_version": SCHEMA_VERSION,
@@ -91,7 +92,8 @@ def render_help(plan: Plan, config: Config, lang: str, key_id: str | None = None
     return (json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
 
-def render_help_files(plan: Plan, config: Config, key_id: str | None = None) -> dict[str, bytes]:
-    out = {help_path(lang): render_help(plan, config, lang, key_id) for lang in config.languages}
+def render_help_files(plan: Plan, config: Config, key_id: str | None = None, cache: RenderCache | None = None) -> dict[str, bytes]:
+    memo = own(cache)
+    out = {help_path(lang): render_help(plan, config, lang, key_id, memo) for lang in config.languages}
     out[SCHEMA_PATH] = schema_bytes()
     return out

@@ -18,7 +18,7 @@ from ..content.frontmatter import refang
 from ..content.models import Alert
 from ..plan import Plan, State, never_live
 from .banner import cap_time
-from .memo import alert_key, memo
+from .memo import RenderCache, own
 
 INDICATORS_PATH = "api/v1/indicators.json"
 SCHEMA_VERSION = 1
@@ -72,10 +72,11 @@ def last_change(plan: Plan) -> datetime | None:
     return max(moments, default=None)
 
 
-def render_indicators(plan: Plan) -> dict[str, bytes]:
+def render_indicators(plan: Plan, cache: RenderCache | None = None) -> dict[str, bytes]:
     """The list, serialised once per set of listed alerts and spliced into the dated document."""
     alerts = listed(plan)
-    items, version = memo("indicators-list", tuple(alert_key(a) for a in alerts), lambda: _listed(alerts))
+    memo = own(cache)
+    items, version = memo("indicators-list", tuple(memo.alert_key(a) for a in alerts), lambda: _listed(alerts, memo))
     changed = last_change(plan)
     doc = {
         "schema_version": SCHEMA_VERSION,
@@ -92,7 +93,7 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def _listed(alerts: list) -> tuple[str, str]:  # type: ignore[type-arg]
+def _listed(alerts: list, memo: RenderCache) -> tuple[str, str]:  # type: ignore[type-arg]
     """(the indicators as JSON, their version)."""
     entries: dict[tuple[str, str], set[str]] = {}
     for alert in alerts:

@@ -21,6 +21,7 @@ from ..content.models import Alert, Guide
 from ..plan import Plan
 from .banner import cap_time
 from .help_api import FAQ_PAGE, faq_entries
+from .memo import RenderCache, own
 from .sections import Pages, Section
 from .site import defang, words
 
@@ -118,8 +119,8 @@ def _alert(records: _Records, pages: Pages, plan: Plan, alert: Alert, config: Co
                     f"{url}#{slugify(case='lower')(heading, '-')}", **extra)
 
 
-def render_kb(plan: Plan, config: Config, lang: str) -> bytes:
-    pages = Pages(plan, config, lang)
+def render_kb(plan: Plan, config: Config, lang: str, cache: RenderCache | None = None) -> bytes:
+    pages = Pages(plan, config, lang, cache)
     records = _Records(lang)
     url, entries = faq_entries(pages, plan, config)
     for groups, section in entries:
@@ -131,7 +132,8 @@ def render_kb(plan: Plan, config: Config, lang: str) -> bytes:
     return "".join(line + "\n" for line in records.lines).encode()
 
 
-def render_kb_files(plan: Plan, config: Config) -> dict[str, bytes]:
-    out = {kb_path(lang): render_kb(plan, config, lang) for lang in config.languages}
+def render_kb_files(plan: Plan, config: Config, cache: RenderCache | None = None) -> dict[str, bytes]:
+    memo = own(cache)
+    out = {kb_path(lang): render_kb(plan, config, lang, memo) for lang in config.languages}
     out[SCHEMA_PATH] = schema_bytes()
     return out

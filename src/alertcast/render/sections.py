@@ -23,7 +23,7 @@ from ..config import Config
 from ..content.links import MD_LINK, REF_LINK, file_link, links, stems
 from ..plan import Plan
 from . import sanitize
-from .memo import config_key, memo
+from .memo import RenderCache, own
 from .site import LEADING_H1, _Targets, page_markdown, text
 
 
@@ -139,8 +139,9 @@ def split(markdown: str, md: Markdown) -> list[Section]:
 class Pages:
     """Sections of the pages of one plan's content, in one language."""
 
-    def __init__(self, plan: Plan, config: Config, lang: str):
+    def __init__(self, plan: Plan, config: Config, lang: str, cache: RenderCache | None = None):
         self.config, self.lang = config, lang
+        self.memo = own(cache)
         self.targets = _Targets(stems(plan.content), frozenset(a.id for a in plan.published), config.languages)
         self.files = frozenset(self.targets.files.items())  # which file stem is which item: part of every key
         self._md: Markdown | None = None
@@ -162,10 +163,10 @@ class Pages:
 
         # Rendered again only when the text, the settings or whether an alert it links to is
         # published change: a boundary elsewhere re-renders nothing.
-        linked = memo("alert-links", (folder, body, self.config.languages, self.files), lambda: self._alert_links(folder, body))
-        key = (folder, item_id, self.lang, title, body, linked & self.targets.public, config_key(self.config),
+        linked = self.memo("alert-links", (folder, body, self.config.languages, self.files), lambda: self._alert_links(folder, body))
+        key = (folder, item_id, self.lang, title, body, linked & self.targets.public, self.memo.config_key(self.config),
                repr(self.config.raw.get("markdown_extensions")))
-        return url, memo("sections", key, make)
+        return url, self.memo("sections", key, make)
 
     def _alert_links(self, folder: str, body: str) -> frozenset[str]:
         """Ids of the alerts `body` links to."""
