@@ -129,7 +129,8 @@ def test_check_refuses_a_scam_indicator_that_is_an_official_channel(bundled):
         path.write_text(path.read_text(encoding="utf-8").replace('"telegram:@example_support"',
                                                                  '"telegram:@alertcast_example"'), encoding="utf-8")
     problems = "\n".join(_problems(bundled))
-    assert ("content/alerts/fake-support-telegram.zh.md:15:13: error: scam indicator 'telegram:@alertcast_example' is "
+    at = _position(alert.with_name("fake-support-telegram.zh.md"), '"telegram:@alertcast_example"')
+    assert (f"content/alerts/fake-support-telegram.zh.md:{at}: error: scam indicator 'telegram:@alertcast_example' is "
             "our official telegram '@alertcast_example'") in problems, problems
 
 
@@ -139,13 +140,15 @@ def test_check_warns_when_an_indicator_imitates_an_official_channel_the_alert_do
         path.write_text(path.read_text(encoding="utf-8").replace('"telegram:@example_support"',
                                                                  '"telegram:@alertcast_exampIe"'), encoding="utf-8")
     problems = "\n".join(_problems(bundled))
-    assert ("content/alerts/fake-support-telegram.en.md:15:13: warning: scam indicator 'telegram:@alertcast_exampIe' "
+    at = _position(alert, '"telegram:@alertcast_exampIe"')
+    assert (f"content/alerts/fake-support-telegram.en.md:{at}: warning: scam indicator 'telegram:@alertcast_exampIe' "
             "imitates our official telegram '@alertcast_example' (confusable), but the alert does not name it") in problems
     text = alert.read_text(encoding="utf-8")
     alert.write_text(text.replace("## How to tell", "Ours is `@alertcast_example`.\n\n## How to tell", 1), encoding="utf-8")
     problems = "\n".join(_problems(bundled))
-    assert "fake-support-telegram.en.md:15:13: warning: scam indicator" not in problems
-    assert "fake-support-telegram.zh.md:15:13: warning: scam indicator" in problems
+    assert f"fake-support-telegram.en.md:{at}: warning: scam indicator" not in problems
+    at_zh = _position(alert.with_name("fake-support-telegram.zh.md"), '"telegram:@alertcast_exampIe"')
+    assert f"fake-support-telegram.zh.md:{at_zh}: warning: scam indicator" in problems
 
 
 def test_without_the_data_file_nothing_changes(bundled):
@@ -232,3 +235,10 @@ def test_a_data_file_that_is_no_plain_file_is_refused_without_blocking(bundled, 
         path.symlink_to("/etc/passwd")
     problems = "\n".join(_problems(bundled))
     assert "content/official-channels.yml:1:1: error:" in problems, problems
+
+
+def _position(path, needle: str) -> str:
+    """line:col of `needle` in the file, as check reports it (both counted from 1)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines) if needle in text)
+    return f"{line + 1}:{lines[line].index(needle) + 1}"
