@@ -214,10 +214,73 @@ def test_report_in_a_zh_project_is_in_chinese(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("alertcast 报告：HEAD (") and lines[0].endswith("，时间 2026-03-15 00:00 北京时间 (UTC+8)")
     assert lines[1] == "✅ 没有问题"
-    assert "== live-phishing: 修改 (warning, 生效中) 钓鱼网站冒充钱包" in lines
+    assert "== live-phishing: 修改 (警告, 生效中) 钓鱼网站冒充钱包" in lines
     assert "   生效：    2026-03-01 10:00 北京时间 (UTC+8)" in lines
     markdown = alertcast("report", "--base", "HEAD", "--now", NOW, "--format", "markdown", project, env=zh_env())
     assert "| 警报 | 改动 | 严重程度 | 生效时间 | 状态 |" in markdown.stdout.splitlines()
+
+
+#: The report's own English words: none of them may remain in a zh report (outside posts, JSON and keys).
+REPORT_VOCABULARY = re.compile(r"\b(post|posts|update|withdraw|not sent|none|never|info|advisory|warning|critical|"
+                               r"added|modified|removed|withdrawn|scheduled|expired|live|banner|changed|translation|"
+                               r"nothing|from|public|cannot)\b")
+
+
+def _prose(output: str) -> str:
+    """What the report itself says: without the posts (they go out as written), the banner JSON, keys,
+    alerts' ids, paths and times' UTC forms."""
+    kept = []
+    for line in output.splitlines():
+        line = re.sub(r"\{.*\}$", "", line)  # a banner's JSON on one line
+        if line.strip().startswith(("|", '"', "{", "}", "]", "[", "```", "<b>")) and "| ---" not in line:
+            if not line.startswith("| `"):  # the summary table's rows are the report's own
+                continue
+        line = re.sub(r"`[^`]*`|'[^']*'|[\w./]+\.(md|yml)\b|\b[a-z0-9]+(-[a-z0-9]+)+\b|\b[a-z]+_[a-z_]+\b"
+                      r"|\d{4}-\d\d-\d\dT[^ ]*|\bstatus\b", "", line)  # keys, ids, paths
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def test_report_of_every_kind_of_change_has_no_english_word_of_its_own_in_a_zh_project(tmp_path):
+    """Added, updated, expired, test-status and deleted alerts: severities, post actions, banner notes,
+    `none` and the posts' summaries are all said in Chinese."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    git = ["git", "-c", "user.email=editor@example.com", "-c", "user.name=editor"]
+    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "start"], cwd=project, check=True)
+    alerts = project / "content" / "alerts"
+
+    def edit(name: str, old: str, new: str) -> None:
+        text = (alerts / name).read_text(encoding="utf-8")
+        assert old in text, (name, old)
+        (alerts / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    for lang in ("zh", "en"):
+        edit(f"live-phishing.{lang}.md", "updated_at: 2026-03-02T12:00:00+08:00", "updated_at: 2026-03-10T12:00:00+08:00")
+        fresh = (alerts / f"live-phishing.{lang}.md").read_text(encoding="utf-8")
+        fresh = fresh.replace("severity: warning", "severity: critical").replace("2026-03-01T10:00:00", "2026-04-01T10:00:00")
+        (alerts / f"fresh-scam.{lang}.md").write_text(fresh.replace("2026-03-10T12:00:00", "2026-04-01T10:00:00"),
+                                                      encoding="utf-8")
+        edit(f"expired-airdrop.{lang}.md", "severity: advisory", "severity: info")
+        edit(f"scheduled-maintenance.{lang}.md", "\n---\n", "\nstatus: test\n---\n")
+        (alerts / f"withdrawn-fake-app.{lang}.md").unlink()
+    (alerts / "expired-airdrop.en.md").unlink()
+    text = alertcast("report", "--base", "HEAD", "--now", NOW, project, env=zh_env())
+    markdown = alertcast("report", "--base", "HEAD", "--now", NOW, "--format", "markdown", project, env=zh_env())
+    for result in (text, markdown):
+        assert result.returncode in (0, 1), result.stderr
+        assert "Traceback" not in result.stderr
+        assert REPORT_VOCABULARY.findall(_prose(result.stdout)) == [], _prose(result.stdout)
+    lines = text.stdout.splitlines()
+    assert "== fresh-scam: 新增 (紧急, 待发布) 钓鱼网站冒充钱包" in lines
+    assert "   -- telegram [zh] 更新帖: 189/4096 个字符 ✅" in lines
+    assert "   -- mastodon [zh] 发新帖: 172/500 个字符（链接按 23 计） ✅" in lines
+    assert "   改动：    severity, 删除译文（en）" in lines
+    assert any(line.endswith("ends_at null 即 无（应用读取的是 UTC 时间）") for line in lines)
+    assert "| `expired-airdrop` | 修改 | 提示 | 2026-02-01 08:00 北京时间 (UTC+8) | 已过期 |" in markdown.stdout.splitlines()
+    assert "<details><summary>telegram 帖子（173/4096）</summary>" in markdown.stdout.splitlines()
 
 
 def test_preview_says_in_chinese_that_its_port_is_taken(tmp_path):
