@@ -180,6 +180,27 @@ def test_new_in_a_zh_project_answers_in_chinese_and_explains_every_file_in_chine
 
 
 NOW = "2026-03-15T00:00:00+08:00"
+def test_the_scaffolds_explanations_are_the_catalogues_so_a_translator_edits_them_in_the_po(tmp_path):
+    """Each `# key: ...` explanation `alertcast new` writes is a msgid of the .po, and the Chinese file
+    holds the .po's translation of it, line breaks and all (the English file, the msgid)."""
+    from alertcast.scaffold import GUIDE, explanations
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    catalog = {m.id: m.string for m in read_po(PO.open("rb"), locale="zh") if m.id}
+    created = alertcast("new", "guide", "wallet-backup", "-p", project, "--now", NOW, env=zh_env(ALERTCAST_LANG="en"))
+    assert created.returncode == 0, created.stderr
+    written = {lang: (project / "content" / "guides" / f"wallet-backup.{lang}.md").read_text(encoding="utf-8")
+               for lang in ("zh", "en")}
+    found = explanations(GUIDE)
+    assert len(found) >= 9
+    for _, text in found:
+        assert text in catalog, text
+        zh = catalog[text].replace("{slug}", "wallet-backup").replace("{now}", "2026-03-15T00:00:00+08:00")
+        assert zh in written["zh"], text
+        assert HAN.search(zh) or not re.search(r"[a-z]{3} [a-z]{3}", text), text  # only an example stays as it is
+        assert text.replace("{slug}", "wallet-backup").replace("{now}", "2026-03-15T00:00:00+08:00") in written["en"]
+
 
 
 def test_status_and_posts_preview_in_a_zh_project_are_in_chinese(tmp_path):

@@ -91,6 +91,10 @@ class Translator:
         templates.sort(key=lambda t: -t[0])
         return [(pattern, fields, msgstr) for _, pattern, fields, msgstr in templates]
 
+    def gettext(self, message: str) -> str:
+        """The translation of exactly `message`, a msgid (no values carried over), or `message`."""
+        return self._catalogue.gettext(message)
+
     def known(self, text: str) -> bool:
         """Whether `text` is one of the catalogue's messages (with its values filled in)."""
         return self._match(text) is not None
