@@ -168,7 +168,12 @@ def test_new_in_a_zh_project_answers_in_chinese_and_explains_every_file_in_chine
     shutil.copytree(FIXTURE, project)
     refused = alertcast("new", "alert", "微信假客服解冻费", "-p", project, env=zh_env())
     assert refused.returncode == 1
-    assert "'微信假客服解冻费' 不能用作名称；请只用小写字母、数字和 '-'，例如 fake-airdrop-2026" in refused.stderr
+    assert refused.stderr.strip() == ("错误：'微信假客服解冻费' 不能用作名称：名称会成为文件名和网页地址，只能用小写字母、"
+                                      "数字和 '-'。可以用拼音，例如 weixin-jia-kefu-jiedong-fei，"
+                                      "也可以用几个英文单词，例如 fake-support-unfreeze-fee")
+    assert "Traceback" not in refused.stderr and refused.stdout == ""
+    suggested = alertcast("new", "alert", "weixin-jia-kefu-jiedong-fei", "-p", project, env=zh_env())
+    assert suggested.returncode == 0, suggested.stderr  # the suggestion is a name new takes
     created = alertcast("new", "alert", "wechat-fake-support", "-p", project,
                         "--now", "2026-12-08T09:00:00+08:00", env=zh_env())
     assert created.returncode == 0, created.stderr

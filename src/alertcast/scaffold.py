@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -144,12 +146,31 @@ _WORDS = {
 }
 
 
+def pinyin_slug(name: str) -> str:
+    """A valid name made from `name`, Chinese words written in pinyin (微信假客服 -> weixin-jia-kefu), for an
+    editor who wrote the name in Chinese: file names and page addresses keep to ASCII. Empty when
+    nothing of `name` can be kept."""
+    import jieba
+    from pypinyin import lazy_pinyin
+
+    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" in the editor's terminal
+    words = ["".join(lazy_pinyin(word)) for word in jieba.cut(name)]
+    slug = re.sub(r"[^a-z0-9]+", "-", "-".join(words).lower()).strip("-")
+    return slug[:80].rstrip("-") if SLUG.match(slug[:80].rstrip("-") or "-") else ""
+
+
 def create(config: Config, kind: str, slug: str, now: datetime, editor_lang: str | None = None) -> list[Path]:
     """Write one file per configured language; refuse to overwrite anything.
 
     The comments are in each file's language, or all in `editor_lang` when it is given: a Chinese
     editor writes the English file too, and reads its explanations in Chinese."""
     if not SLUG.match(slug):
+        suggestion = pinyin_slug(slug)
+        if suggestion and re.search(r"[\u4e00-\u9fff]", slug):
+            raise ScaffoldError(f"'{slug}' is not a valid name; use lower-case letters, digits and '-': for example "
+                                f"{suggestion} (in pinyin), or a few English words such as fake-support-unfreeze-fee")
+        if suggestion:
+            raise ScaffoldError(f"'{slug}' is not a valid name; use lower-case letters, digits and '-', e.g. {suggestion}")
         raise ScaffoldError(f"'{slug}' is not a valid name; use lower-case letters, digits and '-', e.g. fake-airdrop-2026")
     folder = config.content_dir / ("alerts" if kind == "alert" else "guides")
     targets = [folder / f"{slug}.{lang}.md" for lang in config.languages if not optional(lang, config.languages)]
