@@ -330,3 +330,34 @@ def test_an_editors_id_or_key_is_never_translated_as_if_it_were_a_word_of_ours()
         "  scheduled，发布于 2026-04-01 09:00:00 北京时间 (UTC+8)")  # an alert whose id is "scheduled"
     assert tr("never") == "无"  # the report's own word, translated where the report writes it
     assert tr("unknown key 'warning'") == "未知字段 'warning'"
+
+
+@pytest.mark.parametrize("field, value", [
+    ("when", "x026-12-08T09:00:00+08:00"), ("when", "2026-0x-08T09:00:00+08:00"), ("when", "2026-13-08T09:00:00+08:00"),
+    ("when", "2026-02-30T09:00:00+08:00"), ("when", "2026/12/08 09:00"), ("when", "2026-12-08T09:61:00+08:00"),
+    ("when", "2026-12-08X09:00"), ("when", "2026-12-8"), ("when", "2026-12-08T09:00:00+8"),
+    ("when", "2026-12-08T09:00+25:00"), ("when", "2026-12-08T09:00zz"), ("day", "2026-12-08T09:00:00"),
+    ("count", "ten"), ("count", 1.5), ("ratio", "half"), ("flag", "maybe"), ("items", {"a": 1}),
+])
+def test_pydantics_own_details_of_dates_numbers_booleans_and_lists_are_in_chinese(field, value):
+    """What pydantic says inside a message (its date parser's "invalid character in year", ...) is in
+    the catalogue: the whole message an editor reads is Chinese, not Chinese around English."""
+    from datetime import date, datetime
+
+    from pydantic import BaseModel, ValidationError
+
+    from alertcast.config import validation_problems
+
+    class Settings(BaseModel):
+        when: datetime | None = None
+        day: date | None = None
+        count: int = 0
+        ratio: float = 0.0
+        flag: bool = False
+        items: list[str] = []
+
+    with pytest.raises(ValidationError) as raised:
+        Settings.model_validate({field: value})
+    [problem] = validation_problems(raised.value, "mkdocs.yml", {}, (), Settings)
+    said = Translator("zh")(problem.message)
+    assert HAN.search(said) and not re.search(r"[a-z]{3,} [a-z]{2,}", said), (problem.message, said)
