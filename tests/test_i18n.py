@@ -217,12 +217,13 @@ def test_status_and_posts_preview_in_a_zh_project_are_in_chinese(tmp_path):
     assert lines[0] == "现在：2026-03-15 00:00:00 北京时间 (UTC+8)"
     assert "已部署（site/）：尚未发布任何内容" in lines
     assert "  scheduled-maintenance，发布于 2026-04-01 09:00:00 北京时间 (UTC+8)" in lines
+    assert "  live-phishing [警告]" in lines  # the severity in the editor's words
     assert "下次变化：2026-04-01 09:00:00 北京时间 (UTC+8)" in lines
     posts = alertcast("posts", "preview", "live-phishing", "-p", project, "--now", NOW, env=zh_env())
     assert posts.returncode == 0, posts.stderr
     lines = posts.stdout.splitlines()
     assert lines[0] == "== live-phishing（生效中，修订 20260302T040000Z）"
-    assert lines[1].startswith("-- telegram [zh] post：") and lines[1].endswith("个字符 放得下；缺少凭据或设置了 dry_run（演练，不真正发送）")
+    assert lines[1].startswith("-- telegram [zh] 发新帖：") and lines[1].endswith("个字符 放得下；缺少凭据或设置了 dry_run（演练，不真正发送）")
     assert "   | <b>⚠️ 钓鱼网站冒充钱包</b>" in lines  # the post itself is as it goes out
 
 
