@@ -6,7 +6,8 @@
 
 The editor-facing messages are the text the commands print: arguments of `Problem(...)`,
 `hint_error`, `text_error`, `ValueError`, `click.echo`, `ClickException`, `ScaffoldError`,
-`self.fail`, `log.info`/`log.error`, and of `N_(...)` wherever else a message is written.
+`self.fail`, `log.info`/`log.error`, and of `N_(...)` wherever else a message is written; and the
+explanations in the front matter `alertcast new` writes (each `# key: ...` comment of scaffold.py's templates).
 An f-string becomes a template: `f"unknown key '{key}'"` is the msgid `unknown key '{key}'`,
 and each `{...}` is a value the translation keeps.
 """
@@ -143,6 +144,17 @@ def extract(fileobj, keywords, comment_tags, options):  # noqa: ARG001 (Babel's 
                 yield lineno, "", text, []
 
 
+def scaffold_explanations(source: str):
+    """(lineno, text) of each explanation in the templates of `alertcast new` (scaffold.TEMPLATES)."""
+    from alertcast.scaffold import explanations
+
+    for node in ast.parse(source).body:
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+                and any(isinstance(t, ast.Name) and t.id in ("ALERT", "GUIDE") for t in node.targets)):
+            for offset, text in explanations(node.value.value):
+                yield node.lineno + offset, text
+
+
 def build_catalog() -> Catalog:
     catalog = Catalog(project="alertcast", domain="alertcast", charset="utf-8", fuzzy=False)
     for relative in MODULES:
@@ -150,9 +162,12 @@ def build_catalog() -> Catalog:
         if not path.exists():
             continue
         with path.open("rb") as f:
-            for lineno, _, text, _ in extract(f, (), (), {"only_marked": relative in MARKED_ONLY}):
-                catalog.add(text, locations=[(f"src/alertcast/{relative}", lineno)], flags=("python-brace-format",)
-                            if "{" in text else ())
+            found = [(lineno, text) for lineno, _, text, _ in extract(f, (), (), {"only_marked": relative in MARKED_ONLY})]
+        if relative == "scaffold.py":
+            found += scaffold_explanations(path.read_text(encoding="utf-8"))
+        for lineno, text in found:
+            catalog.add(text, locations=[(f"src/alertcast/{relative}", lineno)], flags=("python-brace-format",)
+                        if "{" in text else ())
     return catalog
 
 

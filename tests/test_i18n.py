@@ -168,7 +168,12 @@ def test_new_in_a_zh_project_answers_in_chinese_and_explains_every_file_in_chine
     shutil.copytree(FIXTURE, project)
     refused = alertcast("new", "alert", "微信假客服解冻费", "-p", project, env=zh_env())
     assert refused.returncode == 1
-    assert "'微信假客服解冻费' 不能用作名称；请只用小写字母、数字和 '-'，例如 fake-airdrop-2026" in refused.stderr
+    assert refused.stderr.strip() == ("错误：'微信假客服解冻费' 不能用作名称：名称会成为文件名和网页地址，只能用小写字母、"
+                                      "数字和 '-'。可以用拼音，例如 weixin-jia-kefu-jiedong-fei，"
+                                      "也可以用几个英文单词，例如 fake-support-unfreeze-fee")
+    assert "Traceback" not in refused.stderr and refused.stdout == ""
+    suggested = alertcast("new", "alert", "weixin-jia-kefu-jiedong-fei", "-p", project, env=zh_env())
+    assert suggested.returncode == 0, suggested.stderr  # the suggestion is a name new takes
     created = alertcast("new", "alert", "wechat-fake-support", "-p", project,
                         "--now", "2026-12-08T09:00:00+08:00", env=zh_env())
     assert created.returncode == 0, created.stderr
@@ -180,6 +185,27 @@ def test_new_in_a_zh_project_answers_in_chinese_and_explains_every_file_in_chine
 
 
 NOW = "2026-03-15T00:00:00+08:00"
+def test_the_scaffolds_explanations_are_the_catalogues_so_a_translator_edits_them_in_the_po(tmp_path):
+    """Each `# key: ...` explanation `alertcast new` writes is a msgid of the .po, and the Chinese file
+    holds the .po's translation of it, line breaks and all (the English file, the msgid)."""
+    from alertcast.scaffold import GUIDE, explanations
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    catalog = {m.id: m.string for m in read_po(PO.open("rb"), locale="zh") if m.id}
+    created = alertcast("new", "guide", "wallet-backup", "-p", project, "--now", NOW, env=zh_env(ALERTCAST_LANG="en"))
+    assert created.returncode == 0, created.stderr
+    written = {lang: (project / "content" / "guides" / f"wallet-backup.{lang}.md").read_text(encoding="utf-8")
+               for lang in ("zh", "en")}
+    found = explanations(GUIDE)
+    assert len(found) >= 9
+    for _, text in found:
+        assert text in catalog, text
+        zh = catalog[text].replace("{slug}", "wallet-backup").replace("{now}", "2026-03-15T00:00:00+08:00")
+        assert zh in written["zh"], text
+        assert HAN.search(zh) or not re.search(r"[a-z]{3} [a-z]{3}", text), text  # only an example stays as it is
+        assert text.replace("{slug}", "wallet-backup").replace("{now}", "2026-03-15T00:00:00+08:00") in written["en"]
+
 
 
 def test_status_and_posts_preview_in_a_zh_project_are_in_chinese(tmp_path):
@@ -191,12 +217,13 @@ def test_status_and_posts_preview_in_a_zh_project_are_in_chinese(tmp_path):
     assert lines[0] == "现在：2026-03-15 00:00:00 北京时间 (UTC+8)"
     assert "已部署（site/）：尚未发布任何内容" in lines
     assert "  scheduled-maintenance，发布于 2026-04-01 09:00:00 北京时间 (UTC+8)" in lines
+    assert "  live-phishing [警告]" in lines  # the severity in the editor's words
     assert "下次变化：2026-04-01 09:00:00 北京时间 (UTC+8)" in lines
     posts = alertcast("posts", "preview", "live-phishing", "-p", project, "--now", NOW, env=zh_env())
     assert posts.returncode == 0, posts.stderr
     lines = posts.stdout.splitlines()
     assert lines[0] == "== live-phishing（生效中，修订 20260302T040000Z）"
-    assert lines[1].startswith("-- telegram [zh] post：") and lines[1].endswith("个字符 放得下；缺少凭据或设置了 dry_run（演练，不真正发送）")
+    assert lines[1].startswith("-- telegram [zh] 发新帖：") and lines[1].endswith("个字符 放得下；缺少凭据或设置了 dry_run（演练，不真正发送）")
     assert "   | <b>⚠️ 钓鱼网站冒充钱包</b>" in lines  # the post itself is as it goes out
 
 
@@ -214,10 +241,73 @@ def test_report_in_a_zh_project_is_in_chinese(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("alertcast 报告：HEAD (") and lines[0].endswith("，时间 2026-03-15 00:00 北京时间 (UTC+8)")
     assert lines[1] == "✅ 没有问题"
-    assert "== live-phishing: 修改 (warning, 生效中) 钓鱼网站冒充钱包" in lines
+    assert "== live-phishing: 修改 (警告, 生效中) 钓鱼网站冒充钱包" in lines
     assert "   生效：    2026-03-01 10:00 北京时间 (UTC+8)" in lines
     markdown = alertcast("report", "--base", "HEAD", "--now", NOW, "--format", "markdown", project, env=zh_env())
     assert "| 警报 | 改动 | 严重程度 | 生效时间 | 状态 |" in markdown.stdout.splitlines()
+
+
+#: The report's own English words: none of them may remain in a zh report (outside posts, JSON and keys).
+REPORT_VOCABULARY = re.compile(r"\b(post|posts|update|withdraw|not sent|none|never|info|advisory|warning|critical|"
+                               r"added|modified|removed|withdrawn|scheduled|expired|live|banner|changed|translation|"
+                               r"nothing|from|public|cannot)\b")
+
+
+def _prose(output: str) -> str:
+    """What the report itself says: without the posts (they go out as written), the banner JSON, keys,
+    alerts' ids, paths and times' UTC forms."""
+    kept = []
+    for line in output.splitlines():
+        line = re.sub(r"\{.*\}$", "", line)  # a banner's JSON on one line
+        if line.strip().startswith(("|", '"', "{", "}", "]", "[", "```", "<b>")) and "| ---" not in line:
+            if not line.startswith("| `"):  # the summary table's rows are the report's own
+                continue
+        line = re.sub(r"`[^`]*`|'[^']*'|[\w./]+\.(md|yml)\b|\b[a-z0-9]+(-[a-z0-9]+)+\b|\b[a-z]+_[a-z_]+\b"
+                      r"|\d{4}-\d\d-\d\dT[^ ]*|\bstatus\b", "", line)  # keys, ids, paths
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def test_report_of_every_kind_of_change_has_no_english_word_of_its_own_in_a_zh_project(tmp_path):
+    """Added, updated, expired, test-status and deleted alerts: severities, post actions, banner notes,
+    `none` and the posts' summaries are all said in Chinese."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    git = ["git", "-c", "user.email=editor@example.com", "-c", "user.name=editor"]
+    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "start"], cwd=project, check=True)
+    alerts = project / "content" / "alerts"
+
+    def edit(name: str, old: str, new: str) -> None:
+        text = (alerts / name).read_text(encoding="utf-8")
+        assert old in text, (name, old)
+        (alerts / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    for lang in ("zh", "en"):
+        edit(f"live-phishing.{lang}.md", "updated_at: 2026-03-02T12:00:00+08:00", "updated_at: 2026-03-10T12:00:00+08:00")
+        fresh = (alerts / f"live-phishing.{lang}.md").read_text(encoding="utf-8")
+        fresh = fresh.replace("severity: warning", "severity: critical").replace("2026-03-01T10:00:00", "2026-04-01T10:00:00")
+        (alerts / f"fresh-scam.{lang}.md").write_text(fresh.replace("2026-03-10T12:00:00", "2026-04-01T10:00:00"),
+                                                      encoding="utf-8")
+        edit(f"expired-airdrop.{lang}.md", "severity: advisory", "severity: info")
+        edit(f"scheduled-maintenance.{lang}.md", "\n---\n", "\nstatus: test\n---\n")
+        (alerts / f"withdrawn-fake-app.{lang}.md").unlink()
+    (alerts / "expired-airdrop.en.md").unlink()
+    text = alertcast("report", "--base", "HEAD", "--now", NOW, project, env=zh_env())
+    markdown = alertcast("report", "--base", "HEAD", "--now", NOW, "--format", "markdown", project, env=zh_env())
+    for result in (text, markdown):
+        assert result.returncode in (0, 1), result.stderr
+        assert "Traceback" not in result.stderr
+        assert REPORT_VOCABULARY.findall(_prose(result.stdout)) == [], _prose(result.stdout)
+    lines = text.stdout.splitlines()
+    assert "== fresh-scam: 新增 (紧急, 待发布) 钓鱼网站冒充钱包" in lines
+    assert "   -- telegram [zh] 更新帖: 189/4096 个字符 ✅" in lines
+    assert "   -- mastodon [zh] 发新帖: 172/500 个字符（链接按 23 计） ✅" in lines
+    assert "   改动：    severity, 删除译文（en）" in lines
+    assert any(line.endswith("ends_at null 即 无（应用读取的是 UTC 时间）") for line in lines)
+    assert "| `expired-airdrop` | 修改 | 提示 | 2026-02-01 08:00 北京时间 (UTC+8) | 已过期 |" in markdown.stdout.splitlines()
+    assert "<details><summary>telegram 帖子（173/4096）</summary>" in markdown.stdout.splitlines()
 
 
 def test_preview_says_in_chinese_that_its_port_is_taken(tmp_path):
@@ -241,3 +331,34 @@ def test_an_editors_id_or_key_is_never_translated_as_if_it_were_a_word_of_ours()
         "  scheduled，发布于 2026-04-01 09:00:00 北京时间 (UTC+8)")  # an alert whose id is "scheduled"
     assert tr("never") == "无"  # the report's own word, translated where the report writes it
     assert tr("unknown key 'warning'") == "未知字段 'warning'"
+
+
+@pytest.mark.parametrize("field, value", [
+    ("when", "x026-12-08T09:00:00+08:00"), ("when", "2026-0x-08T09:00:00+08:00"), ("when", "2026-13-08T09:00:00+08:00"),
+    ("when", "2026-02-30T09:00:00+08:00"), ("when", "2026/12/08 09:00"), ("when", "2026-12-08T09:61:00+08:00"),
+    ("when", "2026-12-08X09:00"), ("when", "2026-12-8"), ("when", "2026-12-08T09:00:00+8"),
+    ("when", "2026-12-08T09:00+25:00"), ("when", "2026-12-08T09:00zz"), ("day", "2026-12-08T09:00:00"),
+    ("count", "ten"), ("count", 1.5), ("ratio", "half"), ("flag", "maybe"), ("items", {"a": 1}),
+])
+def test_pydantics_own_details_of_dates_numbers_booleans_and_lists_are_in_chinese(field, value):
+    """What pydantic says inside a message (its date parser's "invalid character in year", ...) is in
+    the catalogue: the whole message an editor reads is Chinese, not Chinese around English."""
+    from datetime import date, datetime
+
+    from pydantic import BaseModel, ValidationError
+
+    from alertcast.config import validation_problems
+
+    class Settings(BaseModel):
+        when: datetime | None = None
+        day: date | None = None
+        count: int = 0
+        ratio: float = 0.0
+        flag: bool = False
+        items: list[str] = []
+
+    with pytest.raises(ValidationError) as raised:
+        Settings.model_validate({field: value})
+    [problem] = validation_problems(raised.value, "mkdocs.yml", {}, (), Settings)
+    said = Translator("zh")(problem.message)
+    assert HAN.search(said) and not re.search(r"[a-z]{3,} [a-z]{2,}", said), (problem.message, said)

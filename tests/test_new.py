@@ -126,7 +126,7 @@ def test_new_rejects_bad_slug(cli, project):
     result = cli("new", "alert", "Fake Airdrop", "-p", project)
     assert result.exit_code == 1
     assert result.output == ("Error: 'Fake Airdrop' is not a valid name; use lower-case letters, digits and '-', "
-                             "e.g. fake-airdrop-2026\n")
+                             "e.g. fake-airdrop\n")  # the name, made valid
     assert not list((project / "content" / "alerts").glob("Fake*"))
 
 

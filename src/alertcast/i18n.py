@@ -91,6 +91,10 @@ class Translator:
         templates.sort(key=lambda t: -t[0])
         return [(pattern, fields, msgstr) for _, pattern, fields, msgstr in templates]
 
+    def gettext(self, message: str) -> str:
+        """The translation of exactly `message`, a msgid (no values carried over), or `message`."""
+        return self._catalogue.gettext(message)
+
     def known(self, text: str) -> bool:
         """Whether `text` is one of the catalogue's messages (with its values filled in)."""
         return self._match(text) is not None
@@ -159,6 +163,10 @@ PYDANTIC_MESSAGES = (
     N_("Input should be a valid list"),
     N_("Input should be a valid dictionary"),
     N_("Input should be a valid datetime or date, {error}"),
+    N_("Input should be a valid date or datetime, {error}"),
+    N_("Datetimes provided to dates should have zero time - e.g. be exact dates"),
+    N_("Input should be a valid date"),
+    N_("Input should be a finite number"),
     N_("Input should be a valid datetime"),
     N_("Input should have timezone info"),
     N_("Input should be greater than {gt}"),
@@ -170,6 +178,20 @@ PYDANTIC_MESSAGES = (
     N_("String should have at most {max_length} characters"),
     N_("List should have at least {min_length} item after validation, not {actual_length}"),
     N_("Input should be {expected}"),
+)
+
+#: pydantic's details of a date or time it cannot read ("Input should be a valid datetime or date, {error}").
+DATETIME_DETAILS = (
+    N_("invalid character in year"), N_("invalid character in month"), N_("invalid character in day"),
+    N_("invalid character in hour"), N_("invalid character in minute"), N_("invalid character in second"),
+    N_("month value is outside expected range of 1-12"), N_("day value is outside expected range"),
+    N_("hour value is outside expected range of 0-23"), N_("minute value is outside expected range of 0-59"),
+    N_("second value is outside expected range of 0-59"), N_("invalid date separator, expected `-`"),
+    N_("invalid time separator, expected `:`"),
+    N_("invalid datetime separator, expected `T`, `t`, `_` or space"), N_("input is too short"),
+    N_("unexpected extra characters at the end of the input"), N_("invalid timezone sign"),
+    N_("invalid timezone hour"), N_("invalid timezone minute"), N_("timezone offset must be less than 24 hours"),
+    N_("second fraction digits missing after `.`"), N_("second fraction value is more than 6 digits long"),
 )
 
 #: The references a hint points to ("see {reference}").

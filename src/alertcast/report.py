@@ -25,11 +25,15 @@ from .render import push as render_push
 from .render import wechat as render_wechat
 from .render.banner import banner_item
 from .schedule import PublishPath
-from .i18n import ENGLISH, Translator
+from .i18n import ENGLISH, N_, Translator
 from .timefmt import editor_time
 
 KINDS = ("added", "modified", "withdrawn", "removed", "unreadable")
 _STATUS = {State.live: "live now", State.scheduled: "scheduled", State.expired: "expired", State.withdrawn: "withdrawn"}
+#: The report's own words, written alone (a severity, a post's action, a status): each translated where it is
+#: written, never inside a sentence (there it could be an alert's id).
+WORDS = (N_("info"), N_("advisory"), N_("warning"), N_("critical"), N_("post"), N_("update"), N_("withdraw"),
+         N_("not sent"))
 # Alert fields compared one by one; texts are compared per language below.
 _FIELDS = tuple(f.name for f in fields(Alert) if f.name not in ("id", "texts"))
 
@@ -100,7 +104,7 @@ def _texts_changed(old: Alert, new: Alert) -> list[str]:
     for lang in sorted(old.texts.keys() | new.texts.keys()):
         a, b = old.texts.get(lang), new.texts.get(lang)
         if a is None or b is None:
-            out.append(f"translation ({lang}) {'added' if a is None else 'removed'}")
+            out.append(N_(f"translation ({lang}) added") if a is None else N_(f"translation ({lang}) removed"))
             continue
         out += [f"{name} ({lang})" for name in ("title", "summary", "body") if getattr(a, name) != getattr(b, name)]
     return out
@@ -119,11 +123,11 @@ def _banners(alert: Alert, config: Config, state: State, plan: Plan) -> tuple[Ba
     if alert.banner is None:
         return ()
     if alert.is_withdrawn:
-        return tuple(BannerPreview(lang, None, "withdrawn: in no banner") for lang in config.languages)
-    note = {State.withdrawn: "withdrawn: in no banner", State.expired: "expired: in no banner"}.get(state, "")
+        return tuple(BannerPreview(lang, None, N_("withdrawn: in no banner")) for lang in config.languages)
+    note = {State.withdrawn: N_("withdrawn: in no banner"), State.expired: N_("expired: in no banner")}.get(state, "")
     if note:
         return tuple(BannerPreview(lang, None, note) for lang in config.languages)
-    when = "" if state is State.live else "from publish_at"
+    when = "" if state is State.live else N_("from publish_at")
     return tuple(BannerPreview(lang, banner_item(plan, config, alert, lang), when) for lang in config.languages)
 
 
@@ -182,10 +186,10 @@ def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan
     status = "withdrawn" if new.is_withdrawn else _STATUS[state]
     banners = _banners(new, config, state, plan)
     if not new.is_public:  # a test or exercise alert: said in capitals, in every place the change is shown
-        status = f"{new.status.upper()}: never public"
-        banners = tuple(BannerPreview(lang, None, f"status {new.status}: in no banner") for lang in config.languages)
-        posts, note = (), (f"nothing is posted: an alert with status {new.status} goes only to test targets, "
-                           f"when `alertcast rehearse {new.id}` sends it")
+        status = N_(f"{new.status.upper()}: never public")
+        banners = tuple(BannerPreview(lang, None, N_(f"status {new.status}: in no banner")) for lang in config.languages)
+        posts, note = (), N_(f"nothing is posted: an alert with status {new.status} goes only to test targets, "
+                             f"when `alertcast rehearse {new.id}` sends it")
     return Change(new.id, kind, changed_fields(old, new) if old else (), text.title, new.severity.value,
                   status, new.publish_at, new.expires_at, banners, posts, note,
                   tuple(p for p in problems if p.path in files), post_action=action, effects=tuple(done),
@@ -198,12 +202,12 @@ def _removed(old: Alert, config: Config, now: datetime, problems: list[Problem])
     stems = {t.source.name.split(".")[0] for t in old.texts.values()}
     related = tuple(p for p in problems if p.path.rsplit("/", 1)[-1].split(".")[0] in stems)
     if any(p.is_error for p in related):
-        return Change(old.id, "unreadable", (), text.title, old.severity.value, "cannot be read", old.publish_at,
-                      old.expires_at, (), (), "unknown until its files can be read: fix the problems", related)
+        return Change(old.id, "unreadable", (), text.title, old.severity.value, N_("cannot be read"), old.publish_at,
+                      old.expires_at, (), (), N_("unknown until its files can be read: fix the problems"), related)
     public = state_of(old, now) is not State.scheduled
-    note = ("the page disappears from the site and feeds, but posts already sent stay online; "
-            "to correct a published alert, set `withdrawn` with a reason instead" if public else
-            "it was not published yet: nothing was sent")
+    note = (N_("the page disappears from the site and feeds, but posts already sent stay online; "
+               "to correct a published alert, set `withdrawn` with a reason instead") if public else
+            N_("it was not published yet: nothing was sent"))
     if public:
         name = min(t.source.name for t in old.texts.values())
         related += (deleted_published(old.id, f"{display_path(config.content_dir / 'alerts', config.root)}/{name}"),)
@@ -283,8 +287,8 @@ def _unreadable(changed: frozenset[str], alert_dir: str, problems: list[Problem]
     out = []
     for stem, found in stems.items():
         used.update(found)
-        out.append(Change(stem, "unreadable", (), stem, "?", "cannot be read", None, None, (), (),
-                          "unknown until its files can be read: fix the problems", tuple(found)))
+        out.append(Change(stem, "unreadable", (), stem, "?", N_("cannot be read"), None, None, (), (),
+                          N_("unknown until its files can be read: fix the problems"), tuple(found)))
     return out
 
 
@@ -352,15 +356,16 @@ def to_markdown(report: Report, tr: Translator = ENGLISH) -> str:
     else:
         out += [tr("| alert | change | severity | goes live | status |"), "| --- | --- | --- | --- | --- |"]
         for c in report.changes:
-            out.append(f"| `{c.alert_id}` | {tr(c.kind)} | {c.severity} | {tr(when(c.publish_at, report.tz))} | "
+            out.append(f"| `{c.alert_id}` | {tr(c.kind)} | {tr(c.severity)} | {tr(when(c.publish_at, report.tz))} | "
                        f"{tr(c.status)} |")
         out.append("")
     for c in report.changes:
-        out += [f"### `{c.alert_id}` — {tr(c.kind)}", "", f"**{_md(c.title)}** · {c.severity} · {tr(c.status)}", ""]
+        out += [f"### `{c.alert_id}` — {tr(c.kind)}", "", f"**{_md(c.title)}** · {tr(c.severity)} · {tr(c.status)}", ""]
         out.append(tr(f"- goes live: {tr(when(c.publish_at, report.tz))}{_public(c, report, tr)}"))
         out.append(tr(f"- expires: {tr(when(c.expires_at, report.tz))}"))
         if c.fields:
-            out.append(tr(f"- changed: {', '.join(f'`{f}`' for f in c.fields)}"))
+            names = ", ".join(f"`{tr(f)}`" for f in c.fields)
+            out.append(tr(f"- changed: {names}"))
         out.append(tr(f"- posts: {tr(c.post_note)}"))
         if c.effects:
             out.append(f"- {tr(_EFFECTS[c.post_action])}")
@@ -374,13 +379,13 @@ def to_markdown(report: Report, tr: Translator = ENGLISH) -> str:
             out += [tr("**Posts**"), "", tr("| channel | language | action | length | limit | fits |"),
                     "| --- | --- | --- | --- | --- | --- |"]
             for p in c.posts:
-                out.append(f"| {p.channel} | {p.lang} | {c.post_action} | {p.length} | {p.limit} {tr(p.unit)} | "
+                out.append(f"| {p.channel} | {p.lang} | {tr(c.post_action)} | {p.length} | {p.limit} {tr(p.unit)} | "
                            f"{_fit(p, tr)} |")
             out.append("")
             for p in c.posts:
                 shown = [*render_push.lines(p.text), ""] if p.channel == "fcm" else []
                 shown = [*render_wechat.lines(p.text), ""] if p.channel == "wechat" else shown
-                out += [f"<details><summary>{p.channel} post ({p.length}/{p.limit})</summary>", "",
+                out += [f"<details><summary>{tr(f'{p.channel} post ({p.length}/{p.limit})')}</summary>", "",
                         *([_md(mail.subject_note(p.text)), ""] if p.channel == "email" else []), "```text",
                         *shown, p.text, "```", "", "</details>", ""]
     if report.other_files:
@@ -390,12 +395,12 @@ def to_markdown(report: Report, tr: Translator = ENGLISH) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _banner_times(item: dict, tz: str) -> str:
+def _banner_times(item: dict, tz: str, tr: Translator = ENGLISH) -> str:
     """The banner file's times are UTC for apps (`Z`); say what they are for the editor."""
     def shown(value: str | None) -> str:
-        return "none" if value is None else when(datetime.fromisoformat(value.replace("Z", "+00:00")), tz)
-    return (f"starts_at {item['starts_at']} is {shown(item['starts_at'])}; "
-            f"ends_at {item['ends_at'] or 'null'} is {shown(item['ends_at'])} (apps read UTC)")
+        return tr("none") if value is None else tr(when(datetime.fromisoformat(value.replace("Z", "+00:00")), tz))
+    return tr(f"starts_at {item['starts_at']} is {shown(item['starts_at'])}; "
+              f"ends_at {item['ends_at'] or 'null'} is {shown(item['ends_at'])} (apps read UTC)")
 
 
 def _banners_md(c: Change, tz: str, tr: Translator = ENGLISH) -> list[str]:
@@ -407,7 +412,7 @@ def _banners_md(c: Change, tz: str, tr: Translator = ENGLISH) -> list[str]:
             out += [f"- `{b.lang}`: {tr(b.note)}"]
             continue
         out += [f"`{b.lang}`" + (f" ({tr(b.note)})" if b.note else ""), "", "```json", b.json, "```", ""]
-        out += [tr(_banner_times(b.item, tz)), ""]
+        out += [_banner_times(b.item, tz, tr), ""]
     return out + [""] if out[-1] != "" else out
 
 
@@ -427,11 +432,12 @@ def to_text(report: Report, tr: Translator = ENGLISH) -> str:
     if not report.changes:
         out.append(_nothing(report, tr))
     for c in report.changes:
-        out.append(f"== {c.alert_id}: {tr(c.kind)} ({c.severity}, {tr(c.status)}) {c.title}")
+        out.append(f"== {c.alert_id}: {tr(c.kind)} ({tr(c.severity)}, {tr(c.status)}) {c.title}")
         out.append(tr(f"   goes live: {tr(when(c.publish_at, report.tz))}{_public(c, report, tr)}"))
         out.append(tr(f"   expires:   {tr(when(c.expires_at, report.tz))}"))
         if c.fields:
-            out.append(tr(f"   changed:   {', '.join(c.fields)}"))
+            names = ", ".join(tr(f) for f in c.fields)
+            out.append(tr(f"   changed:   {names}"))
         out.append(tr(f"   posts:     {tr(c.post_note)}"))
         if c.effects:
             out.append(f"   {tr(_EFFECTS[c.post_action])}")
@@ -442,12 +448,12 @@ def to_text(report: Report, tr: Translator = ENGLISH) -> str:
             if not c.banners:
                 out.append(tr("   banner: no banner channel"))
             for b in c.banners:
-                out.append(f"   banner [{b.lang}]: " + (tr(b.note) if b.item is None else
-                                                         json.dumps(b.item, ensure_ascii=False, sort_keys=True)))
+                out.append(tr(f"   banner [{b.lang}]:") + " " + (tr(b.note) if b.item is None else
+                                                            json.dumps(b.item, ensure_ascii=False, sort_keys=True)))
                 if b.item is not None:
-                    out.append(f"      {tr(_banner_times(b.item, report.tz))}")
+                    out.append(f"      {_banner_times(b.item, report.tz, tr)}")
         for p in c.posts:
-            out.append(f"   -- {p.channel} [{p.lang}] {c.post_action}: {p.length}/{p.limit} {tr(p.unit)} {_fit(p, tr)}")
+            out.append(f"   -- {p.channel} [{p.lang}] {tr(c.post_action)}: {p.length}/{p.limit} {tr(p.unit)} {_fit(p, tr)}")
             if p.channel == "fcm":
                 out += [f"      {line}" for line in render_push.lines(p.text)]
             if p.channel == "wechat":

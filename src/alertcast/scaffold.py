@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import datetime
 from pathlib import Path
 
 from .config import Config
 from .content.frontmatter import SLUG
 from .content.placeholders import MARK
+from .i18n import LANGUAGES, Translator
 from .languages import optional
 
 
@@ -94,88 +97,35 @@ related: []
 
 {body}"""
 
-ALERT_ZH = """\
----
-# id: 默认为文件名（{slug}），各语言版本共用。发布后不要再改。
-# title: 标题（最多 120 个字符），纯文本。
-title: "{title}"
-# summary: 一段纯文本（不要链接到其他网站，不要 Markdown）。横幅和社交帖子原样使用它；
-#   帖子超出某个渠道的长度时，`alertcast check` 会告诉你。
-summary: "{summary}"
-# severity: 严重程度，可选 info | advisory | warning | critical
-severity: warning
-# category: 类别，可选 phishing | impersonation | fake-app | airdrop | approval | address-poisoning |
-#   account-takeover | investment-scam | incident | maintenance
-category: phishing
-# publish_at: 此时间之前不会公开任何内容。务必写上时区偏移（如 +08:00）。
-publish_at: {now}
-# expires_at: 此后警报离开应用内横幅（仍保留在网站和订阅源中），例如 {now}
-# starts_at / ends_at: 仅用于 maintenance 类别，两个都写或都不写：维护进行的时间（显示在页面和维护日历中）。
-# updates: 更正和补充（警告仍然成立）；每次改动写一条，附上时间和一句话说明，
-#   例如 [{{at: {now}, note: "..."}}]；页面会列出全部更新。
-# update_note: 旧写法，只能写一次更新（配合 updated_at）；仍然有效，但请改用 updates。
-# withdrawn: 仅当整条警告有误时填写：撤下横幅，删除或更正帖子，特征移出 indicators.json；只改细节请加 updates。
-# withdrawn: "误报：..."
-# updated_at: 撤回的时间（旧写法里也是 update_note 那次更新的时间）。
-# updated_at: {now}
-# status: 演练时写 test 或 exercise：从不公开；`alertcast rehearse` 只发到测试目标。
-# channels: 渠道，网站和订阅源始终开启。按名称加上 banner、cap、社交网络和应用推送：
-#   telegram, x, mastodon, bluesky, discord, slack, matrix, webhook, email, fcm, weibo, wechat, wecom, dingtalk, feishu
-channels: [banner, cap]
-# banner: 谁会看到应用内横幅；每一项都可以省略。
-banner:
-  # platforms: 平台，可选 ios | android | extension | desktop（默认：全部）
-  platforms: [ios, android, extension, desktop]
-  # min_app_version / max_app_version: 只向这些版本的应用显示。
-  # min_app_version: "8.0.0"
-  # max_app_version: "8.9.9"
-  # placement: 位置，可选 home | support | send | dapp
-  placement: [home]
-  # dismissible: 用户能否关闭它。
-  dismissible: true
-  # frequency: 频率，可选 once | daily | every_launch
-  frequency: once
-  # action_url: 横幅按钮指向的地址（默认：本警报的页面）；只能是允许的域名。
-  # action_url: {site_url}guides/spot-phishing/
-# scam_indicators: 诈骗特征，按原样写；网站会把它们改写为不可点击的形式，绝不显示为链接，
-#   应用会把它们作为拦截名单。
-scam_indicators:
-  # domains: 域名，如 [fake-wallet.example]；其他文字的域名写成 xn-- 形式（check 会给出）
-  domains: []
-  # addresses: 地址，"链:地址"，如 "eth:0x..."、"tron:T..."；请复制，切勿手打（check 会校验）
-  addresses: []
-  # handles: 账号，"平台:账号"，如 "telegram:@fake_support"
-  handles: []
-# related: 接下来要读的教程的 id（content/guides/ 中的文件）；也请在正文中链接它们。
-related: []
-# support_reply: 可选：客服回答用户时可直接粘贴的话术（纯文本，最多 500 个字符）
----
+def explanations(template: str) -> list[tuple[int, str]]:
+    """Each explanation in a template, with its line (0-based): a `# key: ...` comment and its `#   `
+    continuation lines, without their indentation. Each is one message of the catalogue, so a
+    translator rewrites a whole explanation, line breaks included."""
+    found: list[tuple[int, list[str]]] = []
+    previous_was_comment = False
+    for number, line in enumerate(template.split("\n")):
+        text = line.lstrip()
+        if text.startswith("#   ") and previous_was_comment:
+            found[-1][1].append(text)
+        elif text.startswith("# "):
+            found.append((number, [text]))
+        previous_was_comment = text.startswith("#")
+    return [(number, "\n".join(lines)) for number, lines in found]
 
-{body}"""
 
-GUIDE_ZH = """\
----
-# id: 默认为文件名（{slug}），各语言版本共用。
-# title: 标题（最多 120 个字符），纯文本。
-title: "{title}"
-# summary: 一段纯文本，显示在教程列表和搜索结果中。
-summary: "{summary}"
-# level: 难度，basic | intermediate | advanced
-level: basic
-# order: 在教程列表中的位置（小的在前）
-order: 100
-# related: 接下来要读的其他教程的 id
-related: []
-# support_reply: 可选：客服回答用户时可直接粘贴的话术（纯文本，最多 500 个字符）
-# updated_at: 教程上次有实质变化的时间
-# updated_at: {now}
----
+def explained(template: str, lang: str) -> str:
+    """`template` with its explanations in `lang` (from the catalogue), keys and values as they are."""
+    tr = Translator(lang if lang in LANGUAGES else "en")
+    lines = template.split("\n")
+    for number, text in reversed(explanations(template)):
+        indent = lines[number][: len(lines[number]) - len(lines[number].lstrip())]
+        size = text.count("\n") + 1
+        lines[number:number + size] = [indent + line for line in tr.gettext(text).split("\n")]
+    return "\n".join(lines)
 
-{body}"""
 
-#: The front matter's explanations in the file's own language (keys and values stay as they are);
-#: a language without its own gets the English one.
-TEMPLATES = {"zh": {"alert": ALERT_ZH, "guide": GUIDE_ZH}, "en": {"alert": ALERT, "guide": GUIDE}}
+#: The front matter's explanations in the file's own language, or in the editor's (see `create`).
+TEMPLATES = {"alert": ALERT, "guide": GUIDE}
 
 # Every text the editor must write starts with placeholders.MARK, which `alertcast check` refuses.
 _WORDS = {
@@ -196,12 +146,31 @@ _WORDS = {
 }
 
 
+def pinyin_slug(name: str) -> str:
+    """A valid name made from `name`, Chinese words written in pinyin (微信假客服 -> weixin-jia-kefu), for an
+    editor who wrote the name in Chinese: file names and page addresses keep to ASCII. Empty when
+    nothing of `name` can be kept."""
+    import jieba
+    from pypinyin import lazy_pinyin
+
+    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" in the editor's terminal
+    words = ["".join(lazy_pinyin(word)) for word in jieba.cut(name)]
+    slug = re.sub(r"[^a-z0-9]+", "-", "-".join(words).lower()).strip("-")
+    return slug[:80].rstrip("-") if SLUG.match(slug[:80].rstrip("-") or "-") else ""
+
+
 def create(config: Config, kind: str, slug: str, now: datetime, editor_lang: str | None = None) -> list[Path]:
     """Write one file per configured language; refuse to overwrite anything.
 
     The comments are in each file's language, or all in `editor_lang` when it is given: a Chinese
     editor writes the English file too, and reads its explanations in Chinese."""
     if not SLUG.match(slug):
+        suggestion = pinyin_slug(slug)
+        if suggestion and re.search(r"[\u4e00-\u9fff]", slug):
+            raise ScaffoldError(f"'{slug}' is not a valid name; use lower-case letters, digits and '-': for example "
+                                f"{suggestion} (in pinyin), or a few English words such as fake-support-unfreeze-fee")
+        if suggestion:
+            raise ScaffoldError(f"'{slug}' is not a valid name; use lower-case letters, digits and '-', e.g. {suggestion}")
         raise ScaffoldError(f"'{slug}' is not a valid name; use lower-case letters, digits and '-', e.g. fake-airdrop-2026")
     folder = config.content_dir / ("alerts" if kind == "alert" else "guides")
     targets = [folder / f"{slug}.{lang}.md" for lang in config.languages if not optional(lang, config.languages)]
@@ -213,7 +182,7 @@ def create(config: Config, kind: str, slug: str, now: datetime, editor_lang: str
     for path in targets:
         lang = path.name.split(".")[-2]
         words = _WORDS.get(lang, _WORDS["en"])
-        template = TEMPLATES.get(editor_lang or lang, TEMPLATES["en"])[kind]
+        template = explained(TEMPLATES[kind], editor_lang or lang)
         body = words["alert_body" if kind == "alert" else "guide_body"]
         path.write_text(template.format(slug=slug, title=words["title"], summary=words["summary"], now=local_now,
                                         site_url=config.site_url, body=body), encoding="utf-8")

@@ -130,13 +130,13 @@ def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...], tr: Tra
             try:
                 post = render_posts.render(alert, config, channel, action, lang)
             except jinja2.TemplateError:  # a project's own template; check names the line
-                click.echo(tr(f"-- {channel} {action}: the post template cannot be rendered (see the errors below)"))
+                click.echo(tr(f"-- {channel} {tr(action)}: the post template cannot be rendered (see the errors below)"))
                 continue
             if channel == "fcm" and not render_push.wanted(alert, config, action):
-                click.echo(tr(f"-- {channel} {action}: {tr(render_push.not_pushed(alert, config, action))}"))
+                click.echo(tr(f"-- {channel} {tr(action)}: {tr(render_push.not_pushed(alert, config, action))}"))
                 continue
             mark = tr("ok") if post.fits else tr("TOO LONG")
-            click.echo(tr(f"-- {channel} [{post.lang}] {action}: {post.length}/{post.limit} {tr(post.unit)} {mark}; "
+            click.echo(tr(f"-- {channel} [{post.lang}] {tr(action)}: {post.length}/{post.limit} {tr(post.unit)} {mark}; "
                           f"{configured}"))
             if channel == "fcm":
                 for line in render_push.lines(post.text):

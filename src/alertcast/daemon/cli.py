@@ -127,8 +127,9 @@ def status(project: str, now: str | None) -> None:
         plan = Plan.at(content, at)
         click.echo(tr(f"live ({len(plan.live)}):"))
         for alert in plan.live:
-            click.echo(tr(f"  {alert.id} [{alert.severity.value}] until {local(alert.expires_at)}") if alert.expires_at
-                       else f"  {alert.id} [{alert.severity.value}]")
+            severity = tr(alert.severity.value)  # the report's word for it, translated where it is written
+            click.echo(tr(f"  {alert.id} [{severity}] until {local(alert.expires_at)}") if alert.expires_at
+                       else f"  {alert.id} [{severity}]")
         click.echo(tr(f"scheduled ({len(plan.scheduled)}):"))
         for alert in plan.scheduled:
             click.echo(tr(f"  {alert.id} at {local(alert.publish_at)}"))
