@@ -15,13 +15,14 @@ import jsonschema
 import pytest
 import yaml
 
-from alertcast.broadcast import outbox
+from alertcast.broadcast import outbox, rehearsal
 from alertcast.broadcast.dispatcher import Dispatcher
 from alertcast.plan import Plan
 from alertcast.render import posts, push
 from alertcast.state import open_store
 from conftest import NOW
 from fakes.fcm import FakeFcm
+from outputs_support import outputs_at
 from social_support import ChannelWorld, route_alert_to
 
 ALERT = "live-phishing"
@@ -97,6 +98,43 @@ def test_payload_matches_the_published_json_schema(make_world):
         validator.validate(message)
     with pytest.raises(jsonschema.ValidationError):  # the schema does say something: data values are strings
         validator.validate({**w.fake.messages[0], "data": {**w.fake.messages[0]["data"], "severity": 3}})
+
+
+def test_the_schema_published_beside_the_banners_validates_every_push_in_both_languages(make_world):
+    from test_test_alerts import DRILL, write_drill
+
+    w = make_world({"test": {"topics": {"zh": "drills-zh", "en": "drills-en"}}})
+    write_drill(w.project, "exercise")
+    w.reload()
+    out = outputs_at(w.content, w.config, NOW)
+    assert "api/v1/banner.schema.json" in out
+    schema = json.loads(out[push.SCHEMA_PATH])
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    drill = w.content.alert(DRILL)
+    sent = []
+    for action in ("post", "update", "withdraw"):
+        sent.append(json.loads(posts.render(rehearsal.rehearsed(alert, w.config.languages), w.config, "fcm",
+                                            action).text))
+        sent.append(json.loads(rehearsal.render(drill, w.config, "fcm@test", action).text))
+    assert [m["topic"] for m in sent[-1]] == ["drills-zh", "drills-en"]  # the rehearsal's, to its test topics
+    assert sent[-1][1]["notification"]["title"].startswith("[EXERCISE, not a real alert]")
+    for messages in sent:
+        assert [m["data"]["lang"] for m in messages] == ["zh", "en"]
+        for message in messages:
+            validator.validate(message)
+    assert {m["data"]["action"] for messages in sent for m in messages} == {"post", "update", "withdraw"}
+    with pytest.raises(jsonschema.ValidationError):  # it does say something: FCM data values are strings
+        validator.validate({**sent[0][0], "data": {**sent[0][0]["data"], "revision": 20260315}})
+
+
+def test_no_push_schema_is_published_without_the_fcm_channel(project):
+    from alertcast.config import load_config
+    from alertcast.content.loader import load_or_raise
+
+    config = load_config(project)
+    assert push.SCHEMA_PATH not in outputs_at(load_or_raise(config), config, NOW)
 
 
 def test_critical_is_high_priority_and_topics_are_configurable(make_world):

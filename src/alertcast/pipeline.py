@@ -37,6 +37,7 @@ from .render.indicators import render_indicators
 from .render.knowledge import render_kb_files
 from .render.memo import memo
 from .render.official import OFFICIAL_PATH, render_official
+from .render.push import render_schema as render_push_schema
 from .scratch import SITE_STAGE, sweep
 
 log = logging.getLogger("alertcast.publish")
@@ -87,6 +88,7 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
         out.update(render_help_files(plan, config, signing.key_id(signing_key) if signing_key else None))
         out.update(render_kb_files(plan, config))
         out.update(render_calendars(plan, config))
+        out.update(render_push_schema(config))
     if signing_key is not None:
         kid = signing.key_id(signing_key)
         for path, data in out.items():  # messages from the archive are signed already

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from importlib import resources
 
 import regex
 
@@ -25,6 +26,8 @@ from .posts import MARKERS, WITHDRAWN_MARKER, _shorten, rehearsal_mark  # the po
 
 TITLE_LIMIT = 65
 BODY_LIMIT = 240
+#: Published beside the banner's schema, for the app developers who handle the pushes.
+SCHEMA_PATH = "api/v1/push.schema.json"
 UNIT = "characters of the longest body (titles: 65)"
 #: The title's first word on a withdrawal: a push cannot be deleted, so a short correction follows it.
 CORRECTION = {"zh": "更正", "zh-Hant": "更正", "en": "Correction"}
@@ -44,6 +47,14 @@ class Push:
     body_cut: bool
     body_length: int  # before any cut, in graphemes
     title_length: int
+
+
+def render_schema(config: Config) -> dict[str, bytes]:
+    """The push message's JSON Schema (package data, published unchanged), when the fcm channel
+    is configured: an app team builds against it before the channel is enabled."""
+    if "fcm" not in config.settings.channels:
+        return {}
+    return {SCHEMA_PATH: (resources.files("alertcast") / "schemas" / "push.schema.json").read_bytes()}
 
 
 def settings(config: Config) -> FcmKeys:
