@@ -137,3 +137,52 @@ def test_check_names_the_mkdocs_line_of_bad_quiet_hours(project, cli, quiet_hour
     lines = [line for line in result.output.splitlines() if line.startswith("mkdocs.yml:")]
     assert lines and said in lines[0], result.output
     assert json.dumps(quiet_hours)  # the case is what was written
+
+
+HELD = ("quiet hours (zh 23:00-07:00 Asia/Shanghai) at 2026-03-15 00:00 Beijing time (UTC+8): the push is held "
+        "until 2026-03-15 07:00 Beijing time (UTC+8)")
+
+
+def test_posts_preview_says_a_push_at_now_is_held_until_the_quiet_hours_end(make_world, cli):
+    w = make_world({"zh": {**NIGHT, "policy": "hold"}})
+    result = cli("posts", "preview", "live-phishing", "-p", w.project, "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert f"   {HELD}\n" in result.output, result.output
+    morning = cli("posts", "preview", "live-phishing", "-p", w.project, "--now", MORNING.isoformat())
+    assert "quiet hours" not in morning.output and "alerts-zh [zh] title" in morning.output
+
+
+def test_posts_preview_judges_a_scheduled_push_at_its_publish_at_and_says_what_is_dropped(make_world, cli):
+    w = make_world({"en": {**NIGHT, "policy": "drop"}})
+    w.edit_alert(r"^publish_at: .*\nupdated_at: .*$", "publish_at: 2026-03-15T23:30:00+08:00\nupdated_at: 2026-03-16T09:00:00+08:00")
+    result = cli("posts", "preview", "live-phishing", "-p", w.project, "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert ("quiet hours (en 23:00-07:00 Asia/Shanghai) at 2026-03-15 23:30 Beijing time (UTC+8): dropped for en, "
+            "never pushed later") in result.output, result.output
+    w.edit_alert(r"^severity: warning", "severity: critical")  # a critical push always goes
+    assert "quiet hours" not in cli("posts", "preview", "live-phishing", "-p", w.project, "--now",
+                                    NOW.isoformat()).output
+
+
+def test_posts_preview_speaks_of_quiet_hours_in_chinese(make_world, cli, monkeypatch):
+    monkeypatch.setenv("ALERTCAST_LANG", "zh")
+    w = make_world({"zh": {**NIGHT, "policy": "hold"}})
+    result = cli("posts", "preview", "live-phishing", "-p", w.project, "--now", NOW.isoformat())
+    assert "免打扰时段（zh 23:00-07:00 Asia/Shanghai）：推送暂缓，到 2026-03-15 07:00 北京时间 (UTC+8) 再发" in result.output, \
+        result.output
+
+
+def test_the_report_says_a_correction_push_is_held_by_the_quiet_hours(make_world, cli):
+    import subprocess
+
+    w = make_world({"zh": {**NIGHT, "policy": "drop"}})
+    ident = ["-c", "user.name=T", "-c", "user.email=t@alertcast.invalid"]
+    subprocess.run(["git", *ident, "-C", str(w.project), "init", "-q", "--initial-branch=main"], check=True)
+    subprocess.run(["git", *ident, "-C", str(w.project), "add", "-A"], check=True)
+    subprocess.run(["git", *ident, "-C", str(w.project), "commit", "-qm", "base"], check=True)
+    w.edit_alert(r"^severity: warning", 'severity: warning\nwithdrawn: "This site is ours after all."')
+    result = cli("report", str(w.project), "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert f"      {HELD}\n" in result.output, result.output  # a correction is held, never dropped
+    markdown = cli("report", str(w.project), "--now", NOW.isoformat(), "--format", "markdown")
+    assert HELD in markdown.output, markdown.output
