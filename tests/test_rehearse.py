@@ -169,7 +169,7 @@ def test_a_rehearsal_reaches_the_test_target_then_a_real_post_goes_out(project, 
     result = cli("rehearse", ALERT, "-p", project)
     assert result.exit_code == 0, result.output
     answers = result.output.strip().splitlines()
-    keys = [f"email:{lang}@test" for lang in ("zh", "en")] if name == "email" else [f"{name}@test"]
+    keys = [f"{name}:{lang}@test" for lang in ("zh", "en")] if name in ("email", "fcm") else [f"{name}@test"]
     actions = [line.split(": ")[0].rsplit(" ", 1) for line in answers]
     assert actions == [[key, action] for action in ("post", "update", "withdraw") for key in keys]
     assert all(": sent" in line for line in answers), answers

@@ -649,7 +649,10 @@ class Config:
 
     def languages_of(self, channel: str) -> tuple[str | None, ...]:
         """The languages `channel` sends each alert in: email one per list it has (its `lang` alone
-        when set), every other channel its one language (None: its `lang` or the default)."""
+        when set), fcm every language (one topic each), every other channel its one language
+        (None: its `lang` or the default)."""
+        if channel == "fcm":
+            return self.languages
         settings = self.settings.channels.get(channel)
         extra = (settings.model_extra or {}) if settings is not None else {}
         if channel != "email":
@@ -659,8 +662,9 @@ class Config:
         return tuple(lang for lang in wanted if lang in lists)
 
     def deliveries_of(self, channel: str) -> tuple[str, ...]:
-        """The outbox's channel keys for `channel`: its name, or `email:<lang>` per list, so each
-        language's message is a row of its own, sent at most once."""
+        """The outbox's channel keys for `channel`: its name, or `email:<lang>` per list and
+        `fcm:<lang>` per topic, so each language's message is a row of its own, sent at most once
+        (and held by its own quiet hours alone)."""
         return tuple(channel if lang is None else f"{channel}:{lang}" for lang in self.languages_of(channel))
 
     @property

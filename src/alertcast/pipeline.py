@@ -38,6 +38,7 @@ from .render.indicators import render_indicators
 from .render.knowledge import render_kb_files
 from .render.memo import RenderCache, own
 from .render.official import OFFICIAL_PATH, render_official
+from .render.push import render_schema as render_push_schema
 from .scratch import SITE_STAGE, sweep
 
 log = logging.getLogger("alertcast.publish")
@@ -90,6 +91,7 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
         out.update(render_help_files(plan, config, signing.key_id(signing_key) if signing_key else None, memo))
         out.update(render_kb_files(plan, config, memo))
         out.update(render_calendars(plan, config, memo))
+        out.update(render_push_schema(config))
     if signing_key is not None:
         kid = signing.key_id(signing_key)
         for path, data in out.items():  # messages from the archive are signed already

@@ -70,6 +70,7 @@ class Change:
     post_action: str = ""  # post | update | withdraw, or NOT_SENT
     effects: tuple[str, ...] = ()  # what an update or withdrawal does to what is out, per channel
     public_at: datetime | None = None  # when the publishing path makes it public (None: already is, or never)
+    push_notes: tuple[tuple[str, str], ...] = ()  # (lang, what its quiet hours do to the push), when anything
 
 
 @dataclass(frozen=True)
@@ -190,10 +191,14 @@ def _change(kind: str, old: Alert | None, new: Alert, config: Config, plan: Plan
         banners = tuple(BannerPreview(lang, None, N_(f"status {new.status}: in no banner")) for lang in config.languages)
         posts, note = (), N_(f"nothing is posted: an alert with status {new.status} goes only to test targets, "
                              f"when `alertcast rehearse {new.id}` sends it")
+    public_at = path.live_at(new.publish_at) if path and state is State.scheduled else None
+    at = render_push.goes_at(new, action, plan.now)
+    at = max(at, public_at) if public_at else at
+    held = tuple((p.lang, render_push.quiet_note(new, config, action, at, (p.lang,))) for p in posts if p.channel == "fcm")
     return Change(new.id, kind, changed_fields(old, new) if old else (), text.title, new.severity.value,
                   status, new.publish_at, new.expires_at, banners, posts, note,
                   tuple(p for p in problems if p.path in files), post_action=action, effects=tuple(done),
-                  public_at=path.live_at(new.publish_at) if path and state is State.scheduled else None)
+                  public_at=public_at, push_notes=tuple((lang, note) for lang, note in held if note))
 
 
 def _removed(old: Alert, config: Config, now: datetime, problems: list[Problem]) -> Change:
@@ -383,7 +388,8 @@ def to_markdown(report: Report, tr: Translator = ENGLISH) -> str:
                            f"{_fit(p, tr)} |")
             out.append("")
             for p in c.posts:
-                shown = [*render_push.lines(p.text), ""] if p.channel == "fcm" else []
+                held = [line for lang, note in c.push_notes if lang == p.lang for line in (tr(note), "")]
+                shown = [*render_push.lines(p.text), "", *held] if p.channel == "fcm" else []
                 shown = [*render_wechat.lines(p.text), ""] if p.channel == "wechat" else shown
                 out += [f"<details><summary>{tr(f'{p.channel} post ({p.length}/{p.limit})')}</summary>", "",
                         *([_md(mail.subject_note(p.text)), ""] if p.channel == "email" else []), "```text",
@@ -456,6 +462,7 @@ def to_text(report: Report, tr: Translator = ENGLISH) -> str:
             out.append(f"   -- {p.channel} [{p.lang}] {tr(c.post_action)}: {p.length}/{p.limit} {tr(p.unit)} {_fit(p, tr)}")
             if p.channel == "fcm":
                 out += [f"      {line}" for line in render_push.lines(p.text)]
+                out += [f"      {tr(note)}" for lang, note in c.push_notes if lang == p.lang]
             if p.channel == "wechat":
                 out += [f"      {line}" for line in render_wechat.lines(p.text)]
             if p.channel == "email":

@@ -141,6 +141,10 @@ def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...], tr: Tra
             if channel == "fcm":
                 for line in render_push.lines(post.text):
                     click.echo(f"   {line}")
+                held = render_push.quiet_note(alert, config, action, render_push.goes_at(alert, action, plan.now),
+                                              (post.lang,))
+                if held:
+                    click.echo(f"   {tr(held)}")
             if channel == "wechat":
                 for line in render_wechat.lines(post.text):
                     click.echo(f"   {line}")

@@ -172,7 +172,7 @@ class Dispatcher:
                     or self._too_soon(channel, now, settings)):
                 report.deferred += 1
                 continue
-            if channel == "fcm":
+            if delivery(channel)[0] == "fcm":
                 row = self._quiet(row, plan, now, report)
                 if row is None:
                     continue
@@ -193,16 +193,16 @@ class Dispatcher:
         if found.hold_until is not None:
             self._set(row, "queued", due_at=ob.utc(found.hold_until), last_error=f"quiet hours ({found.why}): waits until "
                                                                           f"{found.hold_until.isoformat()}")
-            report.add("deferred", f"#{row['id']} fcm: quiet hours ({found.why}), waits until "
+            report.add("deferred", f"#{row['id']} {row['channel']}: quiet hours ({found.why}), waits until "
                                    f"{found.hold_until.isoformat()}")
             return None
         if not found.dropped:
             return row
         if not found.send:
             if self._set(row, "queued", status="cancelled", last_error=f"dropped: quiet hours ({found.why})"):
-                report.add("dropped", f"#{row['id']} fcm: dropped, quiet hours ({found.why})")
+                report.add("dropped", f"#{row['id']} {row['channel']}: dropped, quiet hours ({found.why})")
             return None
-        report.lines.append(f"#{row['id']} fcm: {', '.join(found.dropped)} left out, quiet hours ({found.why})")
+        report.lines.append(f"#{row['id']} {row['channel']}: {', '.join(found.dropped)} left out, quiet hours ({found.why})")
         return {**row, "text": push.only(row["text"], found.send)}
 
     def _too_soon(self, channel: str, now: datetime, settings: dict) -> bool:

@@ -142,9 +142,12 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 
 def _rows_for(engine: Engine, alert_id: str, channel: str) -> list[dict]:
+    """The alert's rows on `channel`; a push row of every language (key `fcm`, from before pushes
+    had a row per language) counts for each language, so no revision it pushed is pushed again."""
+    keys = (channel, "fcm") if delivery(channel)[0] == "fcm" else (channel,)
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(
-            select(outbox).where(and_(outbox.c.alert_id == alert_id, outbox.c.channel == channel)).order_by(outbox.c.id))]
+            select(outbox).where(and_(outbox.c.alert_id == alert_id, outbox.c.channel.in_(keys))).order_by(outbox.c.id))]
 
 
 def _post_fields(post: posts.Post) -> dict:
@@ -205,7 +208,7 @@ def enqueue(engine: Engine, plan: Plan, config: Config) -> int:
                 earlier = [r for r in rows if r["action"] in ("post", "update")
                            and r["status"] in ("sent", "sending", "unknown")]
                 action = "update" if earlier else "post"
-                if channel == "fcm" and not push.wanted(alert, config, action):
+                if delivery(channel)[0] == "fcm" and not push.wanted(alert, config, action):
                     continue  # below the push threshold, or an update while push_updates is off
                 added += _add(engine, alert, config, channel, action, plan.now)
             elif state is State.expired:
@@ -288,7 +291,7 @@ def _reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | 
         return None, f"revision {row['revision']} is not the alert's current revision {alert.revision}"
     if row["idem_key"] != idem_key(alert.id, alert.revision, row["channel"], row["action"]):
         return None, "its idempotency key is not the one alertcast derives for it"
-    if row["channel"] == "fcm" and not push.wanted(alert, config, row["action"]):
+    if delivery(row["channel"])[0] == "fcm" and not push.wanted(alert, config, row["action"]):
         return None, f"the fcm settings push no {row['action']} of a {alert.severity.value} alert"
     return render(alert, config, row["channel"], row["action"]), ""
 

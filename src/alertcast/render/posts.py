@@ -306,7 +306,7 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     if channel == "fcm":
-        return _push(alert, config, action, rehearsal)
+        return _push(alert, config, action, lang, rehearsal)
     if channel == "wechat":
         return _wechat(alert, config, action, rehearsal)
     lang = lang or channel_lang(config, channel)
@@ -392,15 +392,17 @@ def rehearsal_mark(alert: Alert, lang: str) -> str:
     return marks["exercise" if alert.status == "exercise" else "test"]
 
 
-def _push(alert: Alert, config: Config, action: str, rehearsal: bool = False) -> Post:
-    """The `fcm` row: one push per language topic, as JSON (render/push.py); its length is the
-    longest body's, and it counts as cut when a title or body had to be shortened."""
+def _push(alert: Alert, config: Config, action: str, lang: str | None, rehearsal: bool = False) -> Post:
+    """An `fcm:<lang>` row: that language's push (every language's without `lang`), as a JSON
+    array (render/push.py); its length is the longest body's, and it counts as cut when a title
+    or body had to be shortened."""
     from . import push
 
-    found = push.pushes(alert, config, action, rehearsal)
+    found = [p for p in push.pushes(alert, config, action, rehearsal) if lang in (None, p.lang)]
     longest = max((p.body_length for p in found), default=0)
-    return Post("fcm", action, config.default_lang, push.as_text(found), longest, push.BODY_LIMIT, push.UNIT,
-                config.page_url("alerts", alert.id, config.default_lang),
+    lang = lang or config.default_lang
+    return Post("fcm", action, lang, push.as_text(found), longest, push.BODY_LIMIT, push.UNIT,
+                config.page_url("alerts", alert.id, lang),
                 truncated=any(p.title_cut or p.body_cut for p in found))
 
 

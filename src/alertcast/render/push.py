@@ -14,17 +14,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
 
 import regex
 
+from .. import quiet
 from ..config import Config, FcmKeys
 from ..content.models import Alert, Severity
 from ..languages import in_table
+from ..timefmt import editor_time
 from . import labels
 from .posts import MARKERS, WITHDRAWN_MARKER, _shorten, rehearsal_mark  # the posts' markers and word-boundary cut
 
 TITLE_LIMIT = 65
 BODY_LIMIT = 240
+#: Published beside the banner's schema, for the app developers who handle the pushes.
+SCHEMA_PATH = "api/v1/push.schema.json"
 UNIT = "characters of the longest body (titles: 65)"
 #: The title's first word on a withdrawal: a push cannot be deleted, so a short correction follows it.
 CORRECTION = {"zh": "更正", "zh-Hant": "更正", "en": "Correction"}
@@ -44,6 +50,14 @@ class Push:
     body_cut: bool
     body_length: int  # before any cut, in graphemes
     title_length: int
+
+
+def render_schema(config: Config) -> dict[str, bytes]:
+    """The push message's JSON Schema (package data, published unchanged), when the fcm channel
+    is configured: an app team builds against it before the channel is enabled."""
+    if "fcm" not in config.settings.channels:
+        return {}
+    return {SCHEMA_PATH: (resources.files("alertcast") / "schemas" / "push.schema.json").read_bytes()}
 
 
 def settings(config: Config) -> FcmKeys:
@@ -128,6 +142,28 @@ def not_pushed(alert: Alert, config: Config, action: str) -> str:
         return "no push: an update is pushed only with push_updates: true"
     return (f"no push: a {alert.severity.value} alert is below the channel's severities "
             f"({', '.join(settings(config).severities)})")
+
+
+def goes_at(alert: Alert, action: str, now: datetime) -> datetime:
+    """When a push for `action` is queued if nothing stops it: at `now`, or when the content says
+    it is due (publish_at for a post, updated_at for an update) when that is later."""
+    due = {"post": alert.publish_at, "update": alert.updated_at}.get(action)
+    return max(now, due) if due is not None else now
+
+
+def quiet_note(alert: Alert, config: Config, action: str, at: datetime, langs: tuple[str, ...] | None = None) -> str:
+    """What the quiet hours do to the push of `langs` (default: every language) if it would go
+    `at`, in the editors' zone, as the dispatcher will decide it; '' when they do nothing."""
+    found = quiet.decide(settings(config).quiet_hours, config.tz, langs or config.languages,
+                         alert.severity is Severity.critical, action, at)
+    zone = config.settings.timezone
+    if found.hold_until is not None:
+        return (f"quiet hours ({found.why}) at {editor_time(at, zone)}: the push is held until "
+                f"{editor_time(found.hold_until, zone)}")
+    if found.dropped:
+        return (f"quiet hours ({found.why}) at {editor_time(at, zone)}: dropped for {', '.join(found.dropped)}, "
+                "never pushed later")
+    return ""
 
 
 def lines(text: str) -> list[str]:
