@@ -39,7 +39,7 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
         content, problems = load_content(config, target.content_dir and target.content_dir.resolve(),
                                          budget=FILE_CPU_SECONDS)
         if content is not None:
-            from ..pipeline import deleted_published
+            from ..published import deleted_published
 
             problems = problems + deleted_published(config, content)
         problems = target.select(problems, config)
