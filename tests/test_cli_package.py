@@ -124,3 +124,9 @@ def test_the_shared_options_import_no_command_and_commands_no_circle():
     for module, targets in graph.items():
         for target in targets:
             assert module not in graph.get(target, set()), f"cli/{module}.py and cli/{target}.py import each other"
+
+
+def test_imports_follow_the_layers_of_the_import_linter_contract():
+    proc = subprocess.run([str(Path(sys.executable).parent / "lint-imports")], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0 and "1 kept, 0 broken" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-2000:]
