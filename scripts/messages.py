@@ -35,16 +35,16 @@ LANGS = ("zh",)
 
 #: The modules whose messages an editor reads (check, new, report, status, preview, posts preview).
 MODULES = (
-    "cli.py", "config.py", "yamlsource.py", "scaffold.py", "report.py", "compare.py",
+    "cli/content.py", "cli/options.py", "config.py", "yamlsource.py", "scaffold.py", "report.py", "compare.py",
     "gitrefs.py", "preview.py", "pipeline.py", "i18n.py",
     "content/loader.py", "content/lint.py", "content/frontmatter.py", "content/addresses.py",
     "content/links.py", "content/sitelinks.py", "content/placeholders.py", "content/budget.py", "effects.py",
     "schedule.py",
-    "broadcast/commands.py", "daemon/cli.py", "render/push.py", "render/mail.py", "cli_outputs.py",
+    "cli/posts.py", "cli/daemon.py", "render/push.py", "render/mail.py", "cli/outputs.py",
 )
 
 #: Modules where only N_("...") is a message (the rest is how messages are printed).
-MARKED_ONLY = {"i18n.py", "cli_outputs.py"}  # cli_outputs: only preview's message is the editor's
+MARKED_ONLY = {"i18n.py", "cli/outputs.py"}  # cli/outputs: only preview's message is the editor's
 
 #: Calls whose string arguments are messages.
 CALLS = {"Problem", "hint_error", "text_error", "ValueError", "echo", "ClickException", "ScaffoldError",

@@ -14,8 +14,9 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 
 
 def commands(group: click.Group, prefix: str = "alertcast") -> list[str]:
-    found = []
-    for name, command in sorted(group.commands.items()):
+    found, ctx = [], click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         found.append(f"{prefix} {name}")
         if isinstance(command, click.Group):
             found += commands(command, f"{prefix} {name}")

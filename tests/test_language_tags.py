@@ -15,7 +15,7 @@ from lxml import etree
 
 from alertcast.config import load_config
 from alertcast.content.loader import load_or_raise
-from alertcast.pipeline import _PUBLISHED
+from alertcast.published import _PUBLISHED
 from alertcast.plan import Plan
 from alertcast.publish.s3 import upload_rank
 from alertcast.render.site import build_site

@@ -54,6 +54,6 @@ def test_the_quick_start_builds_the_site_with_debians_own_python(tmp_path):
 
 
 def test_the_quick_start_says_where_the_output_is_and_how_to_look_at_it():
-    preview = next(p for p in main.commands["preview"].params if isinstance(p, click.Option) and p.name == "port")
+    preview = next(p for p in main.get_command(click.Context(main), "preview").params if isinstance(p, click.Option) and p.name == "port")
     assert "`site/`" in QUICK_START and "du -shL site" in QUICK_START
     assert ".venv/bin/alertcast preview" in QUICK_START and f"http://127.0.0.1:{preview.default}/" in QUICK_START

@@ -38,7 +38,6 @@ from .labels import WORDS as SHARED_WORDS
 from .labels import category as category_label
 from .labels import severity as severity_label
 from .labels import colon as _colon
-from .calendar import calendar_path
 from .window import has_window
 from .window import word as window_word
 
@@ -838,6 +837,8 @@ def _alert_index(plan: Plan, config: Config, lang: str, alerts: tuple[Alert, ...
     lines += [f"{w['feeds']}{_colon(lang)}[RSS]({feed}.rss.xml) · [Atom]({feed}.atom.xml) · [JSON Feed]({feed}.json)",
               ""]
     if path.startswith("category/maintenance"):  # the maintenance calendar (render/calendar.py)
+        from .calendar import calendar_path  # icalendar loads only for the build, not for check
+
         ics = f"{config.site_url}{calendar_path(lang)}"
         lines += [f'{window_word("calendar", lang)}{_colon(lang)}[{ics}]({ics})', "",
                   window_word("subscribe", lang).format(link=f"`{ics}`"), ""]

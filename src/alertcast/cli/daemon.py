@@ -15,9 +15,10 @@ from ..plan import Plan
 from ..problems import ContentError, Problem
 from ..render.wechat import settings as wechat_settings
 from ..state import open_store
-from . import gitsync, publog
-from .lease import Lease
-from .status import outbox_summary
+from ..daemon import gitsync, publog
+from ..daemon.lease import Lease
+from ..daemon.status import outbox_summary
+from .options import TimeParam, project_config, report_and_exit, translator
 
 
 def _project_option(f):  # type: ignore[no-untyped-def]
@@ -49,9 +50,8 @@ def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch
         log_level: str) -> None:
     """Run the scheduler daemon: sync content from git, publish at every publish_at, expires_at
     and future updated_at, drain the social outbox, serve health and metrics. Stops cleanly on SIGTERM."""
-    from ..cli import report_and_exit
-    from . import logs
-    from .service import Daemon, initial_config, problems_text
+    from ..daemon import logs
+    from ..daemon.service import Daemon, initial_config, problems_text
 
     logs.setup(log_level)
     # An invalid mkdocs.yml does not stop the daemon: it waits, syncing, for a valid one (see Daemon).
@@ -98,7 +98,6 @@ def status(project: str, now: str | None) -> None:
     """Show which daemon leads and what it deployed (the live banner), what the checkout says is
     live and scheduled next, the outbox summary, and the last publish and sync. Times are in the
     project's timezone, with their UTC offset."""
-    from ..cli import TimeParam, project_config, translator
     from ..timefmt import editor_time
 
     config = project_config(project)
@@ -214,9 +213,3 @@ def migrate_cmd(project: str, from_url: str, to_url: str) -> None:
             engine.dispose()
     click.echo("migrated: " + ", ".join(f"{table} {count}" for table, count in copied.items()))
     click.echo("next: set extra.alertcast.state_url to the new store in mkdocs.yml, then start the daemons")
-
-
-def register(group: click.Group) -> None:
-    group.add_command(run)
-    group.add_command(status)
-    group.add_command(state_group)

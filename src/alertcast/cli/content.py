@@ -1,4 +1,4 @@
-"""The `alertcast` command: thin click commands over the library; no logic lives here."""
+"""`alertcast check`, `new`, `report`, `snapshots` and `last-good`: the editor's commands over content and git."""
 
 from __future__ import annotations
 
@@ -8,83 +8,15 @@ from pathlib import Path
 
 import click
 
-from . import scaffold
-from .config import Config, load_config
-from .content.budget import FILE_CPU_SECONDS
-from .content.loader import CheckTarget, load_content
-from .i18n import Translator
-from .problems import ContentError
+from .. import scaffold
+from ..config import load_config
+from ..content.budget import FILE_CPU_SECONDS
+from ..content.loader import CheckTarget, load_content
+from ..problems import ContentError
+from .options import TimeParam, now_or, project_config, project_option, readable_config, report_and_exit, translator
 
 
-class TimeParam(click.ParamType):
-    """A timezone-aware ISO 8601 time, e.g. 2026-11-22T10:00:00+08:00."""
-
-    name = "time"
-
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
-        if isinstance(value, datetime):
-            return value
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            self.fail(f"{value!r} is not an ISO 8601 time; write e.g. 2026-11-22T10:00:00+08:00", param, ctx)
-        if parsed.tzinfo is None:
-            self.fail(f"{value!r} has no time zone; add the offset, e.g. {value}+08:00", param, ctx)
-        return parsed
-
-
-def now_or(value: datetime | None) -> datetime:
-    """The one place the command line reads the clock; everything below takes `now`."""
-    from datetime import timezone
-
-    return value or datetime.now(timezone.utc).replace(microsecond=0)
-
-
-def project_config(project: str) -> Config:
-    try:
-        return load_config(Path(project))
-    except ContentError as exc:
-        report_and_exit(exc)
-        raise  # unreachable
-
-
-def _readable_config(project: str) -> Config | None:
-    """The project's settings when they can be read (their problems are reported elsewhere)."""
-    try:
-        return load_config(Path(project))
-    except ContentError:
-        return None
-
-
-def report_and_exit(exc: ContentError, fmt: str = "text", tr: Translator | None = None) -> None:
-    tr = tr or translator(None)
-    for problem in exc.problems:
-        click.echo(tr.problem_github(problem) if fmt == "github" else tr.problem(problem), err=fmt != "github")
-    sys.exit(1)
-
-
-def translator(config: Config | None) -> Translator:
-    """The editor's language (i18n.py): the environment's, else the project's default language;
-    without a readable configuration, alertcast's default languages say which."""
-    from .config import Settings
-
-    return Translator.for_project(config.default_lang if config else Settings().languages[0])
-
-
-project_option = click.option(
-    "--project", "-p", default=".", show_default=True, type=click.Path(file_okay=False),
-    help="Folder with mkdocs.yml and content/.",
-)
-
-
-@click.group()
-@click.version_option(package_name="alertcast")
-def main() -> None:
-    """alertcast: scam warnings and safety guides, published on time to a help site, feeds,
-    in-app banners, CAP and social networks."""
-
-
-@main.command()
+@click.command()
 @click.argument("path", required=False, type=click.Path(exists=True))
 @project_option
 @click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True,
@@ -107,7 +39,7 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
         content, problems = load_content(config, target.content_dir and target.content_dir.resolve(),
                                          budget=FILE_CPU_SECONDS)
         if content is not None:
-            from .pipeline import deleted_published
+            from ..published import deleted_published
 
             problems = problems + deleted_published(config, content)
         problems = target.select(problems, config)
@@ -121,7 +53,7 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
     sys.exit(1 if errors else 0)
 
 
-@main.command()
+@click.command()
 @click.argument("kind", type=click.Choice(["alert", "guide"]))
 @click.argument("slug")
 @project_option
@@ -140,7 +72,7 @@ def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
     click.echo(tr("next: edit the files, then run `alertcast check`"))
 
 
-@main.command()
+@click.command()
 @click.argument("path", required=False, type=click.Path(file_okay=False))
 @project_option
 @click.option("--base", "base_ref", default=None,
@@ -160,8 +92,8 @@ def report(path: str | None, project: str, base_ref: str | None, head_ref: str |
     given by --project). Exits 1 when the content has errors, 2 when git cannot give the refs
     asked for.
     """
-    from . import compare
-    from .report import to_markdown, to_text
+    from .. import compare
+    from ..report import to_markdown, to_text
 
     try:
         result = compare.from_git(Path(path or project), base_ref, head_ref, now_or(now))
@@ -171,12 +103,12 @@ def report(path: str | None, project: str, base_ref: str | None, head_ref: str |
     except ContentError as exc:
         report_and_exit(exc)
         return
-    click.echo((to_markdown if fmt == "markdown" else to_text)(result, translator(_readable_config(path or project))),
+    click.echo((to_markdown if fmt == "markdown" else to_text)(result, translator(readable_config(path or project))),
                nl=False)
     sys.exit(0 if result.ok else 1)
 
 
-@main.command()
+@click.command()
 @click.argument("path", required=False, type=click.Path(file_okay=False))
 @project_option
 @click.option("--base", "base_ref", default=None,
@@ -187,8 +119,8 @@ def report(path: str | None, project: str, base_ref: str | None, head_ref: str |
 def snapshots(path: str | None, project: str, base_ref: str | None, output: str, now: datetime | None) -> None:
     """Build the site at each new or changed alert's publish_at (compared with --base), one folder
     per moment (OUTPUT/20261208T010000Z/), so a reviewer sees the pages as readers will."""
-    from . import compare
-    from . import snapshots as snapshotting
+    from .. import compare
+    from .. import snapshots as snapshotting
 
     root = Path(path or project)
     config = project_config(str(root))
@@ -215,7 +147,7 @@ def snapshots(path: str | None, project: str, base_ref: str | None, output: str,
         click.echo(tr("no new or changed alert: nothing to build"))
 
 
-@main.command("last-good")
+@click.command("last-good")
 @project_option
 @click.option("--ref", default="HEAD", show_default=True, help="The commit to start from (e.g. origin/main).")
 @click.option("--max-commits", type=click.IntRange(min=1), default=20, show_default=True,
@@ -227,7 +159,7 @@ def last_good(project: str, ref: str, max_commits: int) -> None:
     branch can be published from its last good commit and still be reported. Exits 1 when no
     commit within --max-commits passes, 2 when git cannot read the history.
     """
-    from . import lastgood
+    from .. import lastgood
 
     try:
         walk = lastgood.newest_good(Path(project), ref, max_commits)
@@ -243,23 +175,3 @@ def last_good(project: str, ref: str, max_commits: int) -> None:
                    "(alertcast check), or raise --max-commits", err=True)
         sys.exit(1)
     click.echo(walk.good)
-
-
-# Command groups live next to the library code they drive.
-from .broadcast.commands import outbox_group, posts_group  # noqa: E402
-from .cli_outputs import COMMANDS as _output_commands  # noqa: E402
-from .cli_verify import verify as _verify_command  # noqa: E402
-from .daemon.cli import register as _register_daemon  # noqa: E402
-
-for _command in _output_commands:
-    main.add_command(_command)
-main.add_command(posts_group)
-main.add_command(outbox_group)
-from .broadcast.rehearse_command import rehearse as _rehearse  # noqa: E402
-
-main.add_command(_rehearse)
-main.add_command(_verify_command)
-_register_daemon(main)
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -9,7 +9,7 @@ import click
 
 from ..content.models import SOCIAL_CHANNELS, Alert
 from ..state import open_store
-from .commands import _now, _project, project_opt
+from .options import load_project, now_from, project_opt
 
 
 @click.command("rehearse")
@@ -25,15 +25,15 @@ def rehearse(alert_id: str, channels: tuple[str, ...], project: str) -> None:
     posts, so the alert's real posts later are neither blocked nor deduplicated. Exits 1 when a
     row was not sent.
     """
-    from .dispatcher import Dispatcher
-    from .rehearsal import RehearsalError, run
+    from ..broadcast.dispatcher import Dispatcher
+    from ..broadcast.rehearsal import RehearsalError, run
 
-    config, content = _project(project)
+    config, content = load_project(project)
     engine = open_store(config.settings.state_url, config.root)
     dispatcher = Dispatcher(engine, config, env=os.environ)
     failed = False
     try:
-        for step in run(engine, config, content, alert_id, channels, dispatcher, lambda: _now(None), time.sleep):
+        for step in run(engine, config, content, alert_id, channels, dispatcher, lambda: now_from(None), time.sleep):
             click.echo(step.answer())
             failed |= not step.done
     except RehearsalError as exc:
@@ -49,7 +49,7 @@ def rehearse(alert_id: str, channels: tuple[str, ...], project: str) -> None:
 def preview_rehearsal(alert: Alert, config, channels: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
     """`alertcast posts preview` of a test or exercise alert: the posts a rehearsal sends to each test target."""
     from .. import testtarget
-    from .rehearsal import STEPS, render
+    from ..broadcast.rehearsal import STEPS, render
 
     click.echo(f"== {alert.id} (status {alert.status}: never public; `alertcast rehearse {alert.id}` sends these "
                "posts to the test targets)")

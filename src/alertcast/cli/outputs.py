@@ -11,12 +11,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID, TextColumn
 from rich.text import Text
 
-from . import pipeline, signing
-from .config import Config, SigningSettings
-from .cli import TimeParam, now_or, project_config, project_option, report_and_exit, translator
-from .problems import ContentError
-from .publish.output import OutputError
-from .timefmt import editor_time
+from .. import pipeline, signing
+from ..config import Config, SigningSettings
+from ..problems import ContentError
+from ..publish.output import OutputError
+from ..timefmt import editor_time
+from .options import TimeParam, now_or, project_config, project_option, report_and_exit, translator
 
 
 def _summary(console: Console, result: pipeline.BuildResult, deployed: bool, config: Config) -> None:
@@ -220,7 +220,7 @@ def preview(project: str, now: datetime | None, host: str, port: int) -> None:
     mkdocs.yml, post templates or theme overrides change. Stops on Ctrl-C or SIGTERM."""
     import logging
 
-    from . import preview as previewing
+    from .. import preview as previewing
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     logging.getLogger("mkdocs").setLevel(logging.WARNING)  # its per-page notes drown what matters

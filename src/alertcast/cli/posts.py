@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime
 from pathlib import Path
 
 import click
 import jinja2
 
 from ..config import load_config
-from ..content.loader import load_all, load_or_raise
+from ..content.loader import load_all
 from ..content.models import SOCIAL_CHANNELS
 from ..i18n import Translator
 from ..plan import Plan
@@ -22,31 +21,14 @@ from ..render import push as render_push
 from ..render import wechat as render_wechat
 from ..state import open_store
 from .. import statefile
-from .outbox import STATUSES
-
-
-def _project(path: str):
-    try:
-        config = load_config(path)
-        return config, load_or_raise(config)
-    except ContentError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _now(value: str | None) -> datetime:
-    from ..cli import TimeParam, now_or
-
-    return now_or(TimeParam().convert(value, None, None) if value else None)
-
-
-project_opt = click.option("-p", "--project", default=".", show_default=True, help="Folder holding mkdocs.yml.")
-now_opt = click.option("--now", default=None, metavar="TIME", help="Pretend it is this time (ISO 8601 with offset).")
+from ..broadcast.outbox import STATUSES
+from .options import load_project, now_from, now_opt, project_opt
 
 
 def _channel_state(config, channel: str) -> str:
     """Whether the dispatcher would really send on `channel` now, or run dry (and why)."""
-    from .adapters import ConfigProblem
-    from .dispatcher import Dispatcher
+    from ..broadcast.adapters import ConfigProblem
+    from ..broadcast.dispatcher import Dispatcher
 
     if channel not in config.enabled_channels:
         return "not configured (dry run)"
@@ -85,7 +67,7 @@ def preview(alert_id: str | None, project: str, now: str | None, channels: tuple
     errors = [p for p in loaded.problems if p.is_error]
     if loaded.content is None:
         raise click.ClickException("\n".join(str(p) for p in errors))
-    plan = Plan.at(loaded.content, _now(now))
+    plan = Plan.at(loaded.content, now_from(now))
     tr = Translator.for_project(config.default_lang)
     alerts = [a for a in plan.content.alerts if alert_id in (None, a.id)]  # as they stand at --now
     if alert_id and not alerts:
@@ -108,7 +90,7 @@ def _errors_after(errors: list, tr: Translator) -> list[str]:
 
 def _preview_alert(alert, plan: Plan, config, channels: tuple[str, ...], tr: Translator) -> None:
     if not alert.is_public:  # a test or exercise alert: what a rehearsal sends
-        from .rehearse_command import preview_rehearsal
+        from .rehearse import preview_rehearsal
 
         preview_rehearsal(alert, config, channels)
         return
@@ -168,9 +150,9 @@ def outbox_group(ctx: click.Context, project: str, statuses: tuple[str, ...], si
     """The social outbox: list queued, sent, failed and unknown rows."""
     ctx.obj = project
     if ctx.invoked_subcommand is None:
-        from . import outbox
+        from ..broadcast import outbox
 
-        config, _ = _project(project)
+        config, _ = load_project(project)
         engine = open_store(config.settings.state_url, config.root)
         found = outbox.rows(engine, statuses or None)
         if since is not None:
@@ -185,7 +167,7 @@ def outbox_group(ctx: click.Context, project: str, statuses: tuple[str, ...], si
 
 
 def _engine(project: str):
-    config, _ = _project(project)
+    config, _ = load_project(project)
     return config, open_store(config.settings.state_url, config.root)
 
 
@@ -196,18 +178,18 @@ def _engine(project: str):
 def retry_cmd(row_id: int, project: str, now: str | None) -> None:
     """Put a failed row (or one previewed while its channel ran dry) back in the queue; a held
     row goes back with the text the reviewed content renders now."""
-    from . import outbox
+    from ..broadcast import outbox
 
-    config, content = _project(project)
+    config, content = load_project(project)
     engine = open_store(config.settings.state_url, config.root)
     found = outbox.get(engine, row_id)
     if found is not None and found["status"] == "held":
-        problem = outbox.rerender(engine, row_id, Plan.at(content, _now(now)), config)
+        problem = outbox.rerender(engine, row_id, Plan.at(content, now_from(now)), config)
         if problem:
             raise click.ClickException(problem)
         click.echo(f"row {row_id} queued again with the text the reviewed content renders now")
         return
-    if not outbox.retry(engine, row_id, _now(now)):
+    if not outbox.retry(engine, row_id, now_from(now)):
         raise click.ClickException(f"row {row_id} is not failed, previewed or held; "
                                    "see `alertcast outbox --status failed`")
     click.echo(f"row {row_id} queued again")
@@ -222,12 +204,12 @@ def retry_cmd(row_id: int, project: str, now: str | None) -> None:
 @now_opt
 def resolve_cmd(row_id: int, posted: bool | None, remote_id: str | None, project: str, now: str | None) -> None:
     """Settle a row whose outcome is unknown, after checking the channel by hand."""
-    from . import outbox
+    from ..broadcast import outbox
 
     if posted is None:
         raise click.ClickException("say what you found: --posted or --not-posted")
     _, engine = _engine(project)
-    if not outbox.resolve(engine, row_id, _now(now), posted=posted, remote_id=remote_id):
+    if not outbox.resolve(engine, row_id, now_from(now), posted=posted, remote_id=remote_id):
         raise click.ClickException(f"row {row_id} is not in status unknown; see `alertcast outbox --status unknown`")
     click.echo(f"row {row_id} marked sent" if posted else f"row {row_id} queued again")
 
@@ -242,10 +224,10 @@ def resolve_cmd(row_id: int, posted: bool | None, remote_id: str | None, project
 def repost_cmd(alert_id: str, channels: tuple[str, ...], yes: bool, project: str, now: str | None) -> None:
     """Post a live alert again on its channels: one that was live before a channel was enabled on
     this state store (the daemon posts none of those). Shows each post first; --yes queues them."""
-    from . import outbox
+    from ..broadcast import outbox
 
-    config, content = _project(project)
-    when = _now(now)
+    config, content = load_project(project)
+    when = now_from(now)
     plan = Plan.at(content, when)
     alert = next((a for a in plan.live if a.id == alert_id), None)
     if alert is None:
@@ -279,12 +261,12 @@ def repost_cmd(alert_id: str, channels: tuple[str, ...], yes: bool, project: str
               help="Seconds after which a row left `sending` by a stopped process counts as interrupted.")
 def drain_cmd(project: str, now: str | None, enqueue: bool, max_rows: int | None, lease: float) -> None:
     """Enqueue and send due posts once (the daemon does this on a schedule)."""
-    from . import outbox
-    from .dispatcher import Dispatcher
+    from ..broadcast import outbox
+    from ..broadcast.dispatcher import Dispatcher
 
-    config, content = _project(project)
+    config, content = load_project(project)
     engine = open_store(config.settings.state_url, config.root)
-    when = _now(now)
+    when = now_from(now)
     if enqueue:
         outbox.enqueue(engine, Plan.at(content, when), config)
     report = Dispatcher(engine, config, env=os.environ, lease_seconds=lease).drain(when, max_rows)

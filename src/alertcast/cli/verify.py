@@ -12,14 +12,14 @@ from datetime import datetime
 
 import click
 
-from .cli import TimeParam, now_or, project_config, project_option, report_and_exit
-from .contacts import check, confusable_chars, unicode_domain
-from .content.loader import load_or_raise
-from .plan import Plan
-from .problems import ContentError
-from .render.indicators import INDICATORS_PATH, render_indicators
-from .render.official import OFFICIAL_PATH, render_official
-from .render.verify_page import words
+from ..contacts import check, confusable_chars, unicode_domain
+from ..content.loader import load_or_raise
+from ..plan import Plan
+from ..problems import ContentError
+from ..render.indicators import INDICATORS_PATH, render_indicators
+from ..render.official import OFFICIAL_PATH, render_official
+from ..render.verify_page import words
+from .options import TimeParam, now_or, project_config, project_option, report_and_exit
 
 
 def lines(result: dict, lang: str, titles: dict[str, str]) -> list[str]:

@@ -1,0 +1,73 @@
+"""How long a command takes from the shell prompt to its exit: the start every command pays.
+
+    python3 bench/startup.py [--runs 5] [--alerts 0]
+
+Each row is the median wall time of --runs whole processes (`alertcast --help`, `alertcast check`,
+`alertcast build --no-site`) on the bundled project, or on the bundled settings with --alerts
+generated bilingual alerts (bench/corpus.py) when --alerts is given; `python3 -c pass` gives the
+machine's scale. The goal of each row (issue 23's table, measured there with 1,000 alerts) is
+printed beside it. Wall time on a shared machine also measures the neighbours: compare figures
+taken minutes apart, and look at the scale row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+NOW = "2026-11-22T12:00:00+08:00"
+ALERTCAST = [sys.executable, "-m", "alertcast"]
+
+
+def median_seconds(argv: list[str], runs: int, cwd: Path) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def project(root: Path, alerts: int) -> Path:
+    if not alerts:
+        return REPO
+    sys.path.insert(0, str(REPO / "bench"))
+    from corpus import write_alerts
+
+    root.mkdir()
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO / "content", root / "content")
+    write_alerts(root / "content", alerts)
+    return root
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--alerts", type=int, default=0, help="generated alerts added to the bundled content")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        where = project(Path(tmp) / "project", args.alerts)
+        out = Path(tmp) / "out"
+        rows = [
+            ("python3 -c pass", [sys.executable, "-c", "pass"], None),
+            ("alertcast --help", ALERTCAST + ["--help"], 0.15),
+            ("alertcast check", ALERTCAST + ["check"], 0.8),
+            ("alertcast build --no-site", ALERTCAST + ["build", "--no-site", "--now", NOW, "-o", str(out)], 1.0),
+        ]
+        print(f"{'command':<28} {'median s':>9} {'goal s':>7}   ({args.runs} runs, "
+              f"{args.alerts or 'bundled'} alerts)")
+        for name, argv, goal in rows:
+            seconds = median_seconds(argv, args.runs, where)
+            print(f"{name:<28} {seconds:>9.3f} {goal if goal is not None else '':>7}")
+
+
+if __name__ == "__main__":
+    main()

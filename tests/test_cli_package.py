@@ -1,0 +1,132 @@
+"""The command line is a package whose arrows point one way, and a command loads only what it uses."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from alertcast.cli import COMMANDS, main
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "src" / "alertcast"
+
+#: What `alertcast --help` must not load: each is a library only some commands use.
+NOT_FOR_HELP = {
+    "mkdocs": "the site build and check's search-size rule",
+    "material": "the site build and check's search-size rule",
+    "jieba": "Chinese search words (site build, check)",
+    "cryptography": "banner signatures (build, publish, keygen)",
+    "sqlalchemy": "the state store (outbox, daemon)",
+    "apscheduler": "the daemon's scheduler",
+    "boto3": "S3 deploys",
+    "botocore": "S3 deploys",
+    "rich": "build's summary",
+    "lxml": "CAP",
+    "feedgen": "feeds",
+    "icalendar": "the maintenance calendar",
+    "pydantic": "the settings in mkdocs.yml",
+    "twitter_text": "post lengths",
+    "markdown": "pages",
+    "jinja2": "post templates",
+    "yaml": "mkdocs.yml and front matter",
+}
+
+#: What `alertcast check` must not load: it reads and lints content, it does not render these
+#: outputs, sign, deploy, post or schedule.
+NOT_FOR_CHECK = {name: NOT_FOR_HELP[name] for name in (
+    "cryptography", "sqlalchemy", "apscheduler", "boto3", "botocore", "rich", "lxml", "feedgen", "icalendar")}
+
+
+def imported(*args: str) -> tuple[set[str], subprocess.CompletedProcess]:
+    """The top-level names of every module `python -m alertcast ARGS` imports, from -X importtime."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "alertcast", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    names = {line.split("|")[2].strip() for line in proc.stderr.splitlines()
+             if line.startswith("import time:") and line.count("|") == 2}
+    return names, proc
+
+
+def tops(names: set[str]) -> set[str]:
+    return {name.split(".")[0] for name in names}
+
+
+def test_help_imports_no_command_and_no_heavy_library():
+    names, proc = imported("--help")
+    assert proc.returncode == 0 and "check" in proc.stdout, proc.stderr[-2000:]
+    assert "click" in names and "alertcast.cli" in names  # the measure sees imports at all
+    assert sorted(tops(names) & set(NOT_FOR_HELP)) == []
+    assert sorted(n for n in names if n.startswith("alertcast.cli.")) == []
+
+
+def test_check_imports_no_library_it_does_not_use():
+    names, proc = imported("check")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "alertcast.content.lint" in names  # check did read the content
+    assert sorted(tops(names) & set(NOT_FOR_CHECK)) == []
+
+
+@pytest.mark.parametrize("argv", [
+    [sys.executable, "-m", "alertcast", "--help"],
+    [sys.executable, "-m", "alertcast.cli", "--help"],
+    [str(Path(sys.executable).parent / "alertcast"), "--help"],
+])
+def test_every_way_of_starting_the_command_works(argv):
+    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "last-good" in proc.stdout and "verify" in proc.stdout
+
+
+def test_help_lists_each_command_with_its_own_summary():
+    ctx = click.Context(main)
+    eager = click.Group(main.name, commands={name: main.get_command(ctx, name) for name in COMMANDS},
+                        params=main.params, help=main.help)
+    for width in (60, 80, 120):
+        lazy_help = main.get_help(click.Context(main, info_name="alertcast", terminal_width=width))
+        eager_help = eager.get_help(click.Context(eager, info_name="alertcast", terminal_width=width))
+        assert lazy_help == eager_help
+
+
+def _imports(path: Path) -> set[str]:
+    """The alertcast modules `path` imports, anywhere in it (lazy imports too), as dotted names."""
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            found |= {module} | {f"{module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return {name for name in found if name.startswith("alertcast")}
+
+
+def test_nothing_outside_the_command_line_imports_it():
+    outside = [path for path in PACKAGE.rglob("*.py")  # `python -m alertcast` (__main__.py) starts it
+               if PACKAGE / "cli" not in path.parents and path != PACKAGE / "__main__.py"]
+    assert len(outside) > 50
+    offenders = {str(path.relative_to(PACKAGE)): sorted(n for n in _imports(path) if n.startswith("alertcast.cli"))
+                 for path in outside}
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_the_shared_options_import_no_command_and_commands_no_circle():
+    assert [n for n in _imports(PACKAGE / "cli" / "options.py") if n.startswith("alertcast.cli")] == []
+    graph = {path.stem: {n.split(".")[2] for n in _imports(path) if n.startswith("alertcast.cli.")}
+             for path in (PACKAGE / "cli").glob("*.py") if path.stem not in ("__init__", "__main__")}
+    assert graph["posts"] == {"options", "rehearse"}  # the measure sees imports inside functions
+    for module, targets in graph.items():
+        for target in targets:
+            assert module not in graph.get(target, set()), f"cli/{module}.py and cli/{target}.py import each other"
+
+
+def test_imports_follow_the_layers_of_the_import_linter_contract():
+    proc = subprocess.run([str(Path(sys.executable).parent / "lint-imports")], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0 and "1 kept, 0 broken" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-2000:]
