@@ -6,6 +6,7 @@ import random
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import NOW
 
@@ -98,6 +99,25 @@ def add_alert(project: Path, stem: str, channels: list[str], title: str | None =
                 line, skipping = "scam_indicators:\n" + indicators.rstrip("\n"), True
             out.append(line)
         (project / "content" / "alerts" / f"{stem}.{lang}.md").write_text("\n".join(out), encoding="utf-8")
+
+
+def world_fixture(world_class):
+    """A `make_world` fixture: worlds of `world_class` made on demand during a test, each
+    world's fake network closed after it."""
+
+    @pytest.fixture
+    def make_world(project, tmp_path):
+        made = []
+
+        def make(extra=None):
+            made.append(world_class(project, tmp_path, extra))
+            return made[-1]
+
+        yield make
+        for w in made:
+            w.fake.close()
+
+    return make_world
 
 
 class ChannelWorld:

@@ -23,7 +23,7 @@ from alertcast.state import open_store
 from conftest import NOW
 from fakes.fcm import FakeFcm
 from outputs_support import outputs_at
-from social_support import ChannelWorld, route_alert_to
+from social_support import ChannelWorld, route_alert_to, world_fixture
 
 ALERT = "live-phishing"
 SCHEMA = Path(__file__).resolve().parents[1] / "src" / "alertcast" / "schemas" / "push.schema.json"
@@ -49,17 +49,7 @@ class World(ChannelWorld):
         return json.dumps([self.rows(), report.lines], default=str)
 
 
-@pytest.fixture
-def make_world(project, tmp_path):
-    made = []
-
-    def make(extra=None):
-        made.append(World(project, tmp_path, extra))
-        return made[-1]
-
-    yield make
-    for w in made:
-        w.fake.close()
+make_world = world_fixture(World)
 
 
 def test_one_push_per_language_topic_with_the_documented_payload(make_world):

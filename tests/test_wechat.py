@@ -21,7 +21,7 @@ from alertcast.render import posts, wechat
 from alertcast.state import open_store
 from conftest import NOW
 from fakes.wechat import FakeWechat
-from social_support import ChannelWorld, route_alert_to
+from social_support import ChannelWorld, route_alert_to, world_fixture
 
 ALERT = "live-phishing"
 
@@ -57,17 +57,7 @@ class World(ChannelWorld):
         return json.dumps([self.rows(), report.lines], default=str, ensure_ascii=False)
 
 
-@pytest.fixture
-def make_world(project, tmp_path):
-    made = []
-
-    def make(extra=None):
-        made.append(World(project, tmp_path, extra))
-        return made[-1]
-
-    yield make
-    for w in made:
-        w.fake.close()
+make_world = world_fixture(World)
 
 
 def test_an_alert_is_published_as_an_article_with_the_documented_fields(make_world):

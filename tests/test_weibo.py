@@ -20,7 +20,7 @@ from alertcast.render import length, posts, weibo
 from alertcast.state import open_store
 from conftest import NOW
 from fakes.weibo import FakeWeibo
-from social_support import ChannelWorld, route_alert_to
+from social_support import ChannelWorld, route_alert_to, world_fixture
 
 ALERT = "live-phishing"
 TOKEN = "2.00WEIBO-SECRET-TOKEN-7f3a9c"
@@ -52,17 +52,7 @@ class World(ChannelWorld):
         return next(a for a in self.content.alerts if a.id == alert_id)
 
 
-@pytest.fixture
-def make_world(project, tmp_path):
-    made = []
-
-    def make(extra=None):
-        made.append(World(project, tmp_path, extra))
-        return made[-1]
-
-    yield make
-    for w in made:
-        w.fake.close()
+make_world = world_fixture(World)
 
 
 # -- the length rule ----------------------------------------------------------------------
