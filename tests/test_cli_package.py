@@ -81,6 +81,14 @@ def test_every_way_of_starting_the_command_works(argv):
     assert "last-good" in proc.stdout and "verify" in proc.stdout
 
 
+def test_help_uses_no_deprecated_click_api():
+    """Click 9 removes what 8.2 deprecated; `--help` must not lean on any of it."""
+    proc = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-m", "alertcast", "--help"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "last-good" in proc.stdout
+
+
 def test_help_lists_each_command_with_its_own_summary():
     ctx = click.Context(main)
     eager = click.Group(main.name, commands={name: main.get_command(ctx, name) for name in COMMANDS},

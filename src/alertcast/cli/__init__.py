@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 
 import click
-from click.utils import make_default_short_help
 
 #: name -> ("module:function", the first paragraph of its help, shown by `alertcast --help`).
 #: tests/test_cli_package.py checks that each summary is the command's own.
@@ -65,7 +64,8 @@ class LazyGroup(click.Group):
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(name) for name in names)
         with formatter.section("Commands"):
-            formatter.write_dl([(name, make_default_short_help(COMMANDS[name][1], limit)) for name in names])
+            formatter.write_dl([(name, click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit))
+                                for name in names])
 
 
 @click.group(cls=LazyGroup)
