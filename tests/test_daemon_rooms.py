@@ -340,10 +340,10 @@ class Fetch:
         return self.results.pop(0) if len(self.results) > 1 else self.results[0]
 
 
-def _sync(fetch, tmp_path, enabled=True):  # type: ignore[no-untyped-def]
+def _sync(fetch, tmp_path, enabled=True, **options):  # type: ignore[no-untyped-def]
     jobs, errors, results = Jobs(), Value(), []
     sync = ContentSync(jobs, lambda: tmp_path, lambda result, publish: results.append((result, publish)),
-                       errors, threading.Event(), enabled=enabled, fetch=fetch)
+                       errors, threading.Event(), enabled=enabled, fetch=fetch, **options)
     return sync, jobs, errors, results
 
 
@@ -387,6 +387,12 @@ def test_the_sync_before_a_takeover_is_short_publishes_nothing_and_waits_not_for
     sync, _jobs, _errors, results = _sync(Fetch(SyncResult(True, False)), tmp_path, enabled=False)
     sync.before_takeover()
     assert results == []
+
+    fetch = Fetch(SyncResult(True, True, "a", "b"))
+    sync, _jobs, _errors, results = _sync(fetch, tmp_path, takeover_wait=0.05)
+    with sync.lock:  # a sync is running (it publishes what it brings): the takeover does not wait for it
+        sync.before_takeover()
+    assert fetch.calls == [] and results == []
 
 
 # --- dispatch --------------------------------------------------------------------------------

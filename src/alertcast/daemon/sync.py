@@ -26,9 +26,11 @@ class ContentSync:
 
     def __init__(self, jobs: Jobs, checkout: Callable[[], Path], on_result: Callable[[SyncResult, bool], None],
                  errors: Counter, stopped: threading.Event, *, enabled: bool = True,
-                 fetch: Callable[..., SyncResult] = gitsync.sync) -> None:
+                 fetch: Callable[..., SyncResult] = gitsync.sync, takeover_wait: float = TAKEOVER_SYNC) -> None:
+        """`takeover_wait`: how long a takeover waits for git, for a sync running or its own."""
         self._jobs, self._checkout, self._on_result = jobs, checkout, on_result
         self._errors, self._stopped, self._fetch = errors, stopped, fetch
+        self._takeover_wait = takeover_wait
         self.enabled = enabled
         self.last_error: str | None = None
         # The interval sync and a webhook's can overlap; two `git fetch` on one checkout fail on
@@ -66,13 +68,14 @@ class ContentSync:
         at most: an unreachable remote must not hold the takeover back."""
         if not self.enabled:
             return
-        log.info("waiting for a sync before the first publish as leader", extra={"timeout_seconds": TAKEOVER_SYNC})
-        if not self.lock.acquire(timeout=TAKEOVER_SYNC):
+        log.info("waiting for a sync before the first publish as leader",
+                 extra={"timeout_seconds": self._takeover_wait})
+        if not self.lock.acquire(timeout=self._takeover_wait):
             log.warning("no sync within the wait: publishing the checkout at hand")
             return  # a sync already running publishes what it brings, this daemon leading now
         try:
             if not self._stopped.is_set():
-                self.run(publish=False, timeout=TAKEOVER_SYNC)
+                self.run(publish=False, timeout=self._takeover_wait)
         finally:
             self.lock.release()
 
