@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
@@ -52,7 +53,7 @@ class Dispatch:
         except Exception as exc:  # database away: the lease check reports it too
             log.error("outbox metrics failed: %s", type(exc).__name__)
 
-    def _heads_up(self, now) -> None:  # type: ignore[no-untyped-def]
+    def _heads_up(self, now: datetime) -> None:
         """Team robots hear of a scheduled alert a set time before it goes live: a moment that is
         no boundary of the plan, so each drain looks for heads-ups that came due."""
         from ..broadcast.outbox import enqueue_heads_up

@@ -21,6 +21,7 @@ from ..plan import Plan
 from ..problems import ContentError
 from . import gitsync, publog
 from .boundaries import Boundaries
+from .lastgood import HeldBack
 from .leadership import Leadership
 from .liveconfig import LiveConfig, problems_text
 from .metrics import Metrics
@@ -110,7 +111,7 @@ class Publishing:
             boundaries.schedule_resign(now)
         self._drain()
 
-    def _succeeded(self, reason: str, now: datetime, duration: float, prepared: bool, held) -> None:  # type: ignore[no-untyped-def]
+    def _succeeded(self, reason: str, now: datetime, duration: float, prepared: bool, held: HeldBack | None) -> None:
         self._metrics.publish_seconds.observe(duration)
         self._metrics.publishes.labels("ok").inc()
         self._metrics.last_success.set(now.timestamp())
