@@ -241,7 +241,7 @@ def test_waiting_for_a_valid_mkdocs_yml_the_webhook_brings_it_and_its_state_stor
     wrong one)."""
     from daemon_support import sign
 
-    from alertcast.daemon.service import initial_config, problems_text
+    from alertcast.daemon.liveconfig import initial_config, problems_text
 
     repo = make_repo(tmp_path)
     settings = repo.editor / "mkdocs.yml"
@@ -280,7 +280,7 @@ def test_waiting_for_a_valid_mkdocs_yml_the_webhook_brings_it_and_its_state_stor
 
 
 def test_without_git_sync_a_fix_saved_on_disk_is_published(project):
-    from alertcast.daemon.service import initial_config, problems_text
+    from alertcast.daemon.liveconfig import initial_config, problems_text
 
     settings = project / "mkdocs.yml"
     good = settings.read_text(encoding="utf-8")

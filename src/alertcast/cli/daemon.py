@@ -51,7 +51,8 @@ def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch
     """Run the scheduler daemon: sync content from git, publish at every publish_at, expires_at
     and future updated_at, drain the social outbox, serve health and metrics. Stops cleanly on SIGTERM."""
     from ..daemon import logs
-    from ..daemon.service import Daemon, initial_config, problems_text
+    from ..daemon.liveconfig import initial_config, problems_text
+    from ..daemon.service import Daemon
 
     logs.setup(log_level)
     # An invalid mkdocs.yml does not stop the daemon: it waits, syncing, for a valid one (see Daemon).

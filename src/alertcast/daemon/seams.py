@@ -1,10 +1,11 @@
 """The seams between the daemon and the rooms it drives: what it asks of a publisher, a release
-built ahead of its moment, and the outbox's dispatcher. Tests pass their own; the defaults load
-the real pipeline and dispatcher only when first used."""
+built ahead of its moment, the outbox's dispatcher, the clock and the scheduler's jobs. Tests pass
+their own; the defaults load the real pipeline and dispatcher only when first used."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
@@ -13,6 +14,28 @@ from ..config import Config
 from ..content.parsecache import ParseCache
 from ..plan import Plan
 from ..render.memo import RenderCache
+
+
+#: A clock: the daemon's (the moments it publishes for) or the scheduler's (when its jobs run).
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Jobs(Protocol):
+    """What the rooms ask of the scheduler (APScheduler's BackgroundScheduler): jobs by id, each
+    run in its pool at a moment of the scheduler's clock."""
+
+    @property
+    def running(self) -> bool: ...
+
+    def add_job(self, func: Callable[..., Any], trigger: str | None = None, **options: Any) -> Any: ...
+
+    def get_job(self, job_id: str) -> Any: ...
+
+    def remove_job(self, job_id: str) -> None: ...
 
 
 class Release(Protocol):
