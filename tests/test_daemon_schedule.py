@@ -49,7 +49,8 @@ def test_alert_goes_live_at_publish_at_and_leaves_banner_at_expires_at(tmp_path)
         body = b"{}"
         requests.post(f"http://127.0.0.1:{daemon.port}/hooks/git", data=body, timeout=5,
                       headers={"X-Hub-Signature-256": sign("s3cret", body)}).raise_for_status()
-        wait_for(lambda: daemon.next_boundary == publish_at, timeout=5)
+        # the push's sync publishes (a whole build with the real pipeline) before it sets the boundary
+        wait_for(lambda: daemon.next_boundary == publish_at, timeout=5 + (2 * build if recorder.real else 0))
         # The sync published (content changed) before the boundary: the alert is nowhere yet.
         before = [c for c in recorder.of("publish") if c.now < publish_at]
         assert len(before) >= 2 and all("flash" not in c.public for c in before)
