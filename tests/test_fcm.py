@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
+from alertcast import testtarget
 from alertcast.broadcast import outbox, rehearsal
 from alertcast.broadcast.dispatcher import Dispatcher
 from alertcast.plan import Plan
@@ -107,7 +108,7 @@ def test_the_schema_published_beside_the_banners_validates_every_push_in_both_la
     drill = w.content.alert(DRILL)
     sent = []
     for action in ("post", "update", "withdraw"):
-        sent.append(json.loads(posts.render(rehearsal.rehearsed(alert, w.config.languages), w.config, "fcm",
+        sent.append(json.loads(posts.render(testtarget.rehearsed(alert, w.config.languages), w.config, "fcm",
                                             action).text))
         sent.append(json.loads(rehearsal.render(drill, w.config, "fcm@test", action).text))
     assert [m["topic"] for m in sent[-1]] == ["drills-zh", "drills-en"]  # the rehearsal's, to its test topics
