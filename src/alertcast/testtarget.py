@@ -41,7 +41,7 @@ _WHERE = {
     "matrix": "room_id (a test room)",
     "webhook": "url (a test endpoint)",
     "email": "lists (a test list per language)",
-    "fcm": "topics (a test topic for every language)",
+    "fcm": "topics (a test topic for every language), or platform_topic with platforms",
     "weibo": "token_env or token_file (a test account's token)",
     "wechat": "app_id and secret_env (a test Official Account)",
     "wecom": "webhook_env (the robot of a test group)",
@@ -84,7 +84,7 @@ def places(name: str, keys: BaseModel, languages: tuple[str, ...]) -> set[str]:
     if name == "email":
         return {f"list {lst.address}" for lst in k.lists.values()}
     if name == "fcm":
-        return {f"topic {k.topics.get(lang, f'alerts-{lang}')} of {k.project}" for lang in languages}
+        return {f"topic {k.topic(lang, platform)} of {k.project}" for lang, platform in k.targets(languages)}
     if name == "weibo":
         return {f"the account of {k.token_file or k.token_env}"}
     if name == "wechat":
