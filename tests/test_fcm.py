@@ -717,6 +717,8 @@ def test_posts_preview_and_report_show_each_platforms_push(make_world, cli):
      "zh/android and en/android would both push to the topic 'alerts-android'", "platform_topic"),
     ({"topics": {"zh": "alerts", "en": "alerts"}}, "zh and en would both push to the topic 'alerts'", "topics"),
     ({**PLATFORMS, "platform_topic": "alerts/{lang}-{platform}"}, "is not an FCM topic name", "platform_topic"),
+    ({**PLATFORMS, "platform_topic": "{topic}-{platform:>999999999}"}, "is not a topic pattern", "platform_topic"),
+    ({**PLATFORMS, "platform_topic": "{topic.__class__}-{platform}"}, "is not a topic pattern", "platform_topic"),
 ])
 def test_check_refuses_unknown_platforms_and_shared_topics_at_their_line(project, cli, extra, said, key):
     path = project / "mkdocs.yml"

@@ -306,11 +306,12 @@ class FcmKeys(_ChannelKeys):
     @field_validator("platform_topic")
     @classmethod
     def _a_topic_per_platform(cls, value: str, info: ValidationInfo) -> str:
-        try:
-            fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
-        except ValueError:
-            fields = {"?"}
-        if not fields <= _PLATFORM_TOPIC_FIELDS or "platform" not in fields:
+        try:  # bare names only: a format spec ({platform:>999999999}) or a conversion is no part of a topic
+            fields = [name if not spec and conversion is None else "?"
+                      for _, name, spec, conversion in string.Formatter().parse(value) if name is not None]
+        except ValueError:  # an unclosed brace
+            fields = ["?"]
+        if not set(fields) <= _PLATFORM_TOPIC_FIELDS or "platform" not in fields:
             raise text_error(f"{value!r} is not a topic pattern",
                              "write a topic name with {platform} in it, and {topic} or {lang}, e.g. {topic}-{platform}")
         platforms = info.data.get("platforms") or ()
