@@ -732,3 +732,16 @@ def test_check_refuses_unknown_platforms_and_shared_topics_at_their_line(project
     found = [t for t in result.output.splitlines() if t.startswith("mkdocs.yml:")]
     assert found and said in found[0], result.output
     assert int(found[0].split(":")[1]) in range(line, line + 3), (line, found[0])  # the key or its item
+
+
+def test_a_rehearsal_with_platforms_goes_to_each_platforms_test_topic(make_world):
+    from test_test_alerts import DRILL, write_drill
+
+    w = make_world({**PLATFORMS, "test": {"topics": {"zh": "drills-zh", "en": "drills-en"}}})
+    write_drill(w.project, "test")
+    w.reload()
+    keys = testtarget.deliveries(w.config, "fcm")
+    assert keys == ("fcm:zh-android@test", "fcm:zh-ios@test", "fcm:en-android@test", "fcm:en-ios@test")
+    [message] = json.loads(rehearsal.render(w.content.alert(DRILL), w.config, "fcm:en-ios@test", "post").text)
+    assert message["topic"] == "drills-en-ios" and "apns" in message and "android" not in message
+    assert message["notification"]["title"].startswith("[TEST, not a real alert]")
