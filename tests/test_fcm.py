@@ -686,6 +686,12 @@ def test_a_language_pushed_before_platforms_were_set_is_not_pushed_again(make_wo
     w2.env = w.env
     w2.reload()
     assert w2.enqueue() == 0 and w2.drain().sent == 0 and len(w.fake.messages) == 2
+    from sqlalchemy import update
+
+    with w.engine.begin() as conn:  # a per-language row still queued when platforms were set
+        conn.execute(update(outbox.outbox).where(outbox.outbox.c.channel == "fcm:en").values(status="queued"))
+    report = w2.drain()
+    assert report.held == 1 and len(w.fake.messages) == 2, report.lines
 
 
 def test_posts_preview_and_report_show_each_platforms_push(make_world, cli):
