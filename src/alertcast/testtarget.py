@@ -8,6 +8,9 @@ it exists to prevent, so `check` refuses one that shares a chat, topic, list or 
 
 Outbox rows for a test target carry the channel key with TEST_SUFFIX (`telegram@test`,
 `email:en@test`), so they never share an idempotency key, a history or a rate limit with real posts.
+
+What a test target is sent (`as_sent`: the rehearsal's steps, stock notes, the target's settings,
+the test mark) is decided here once, so `alertcast rehearse` sends and `check` measures the same.
 """
 
 from __future__ import annotations
