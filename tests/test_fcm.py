@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
+from alertcast import testtarget
 from alertcast.broadcast import outbox, rehearsal
 from alertcast.broadcast.dispatcher import Dispatcher
 from alertcast.plan import Plan
@@ -107,7 +108,7 @@ def test_the_schema_published_beside_the_banners_validates_every_push_in_both_la
     drill = w.content.alert(DRILL)
     sent = []
     for action in ("post", "update", "withdraw"):
-        sent.append(json.loads(posts.render(rehearsal.rehearsed(alert, w.config.languages), w.config, "fcm",
+        sent.append(json.loads(posts.render(testtarget.rehearsed(alert, w.config.languages), w.config, "fcm",
                                             action).text))
         sent.append(json.loads(rehearsal.render(drill, w.config, "fcm@test", action).text))
     assert [m["topic"] for m in sent[-1]] == ["drills-zh", "drills-en"]  # the rehearsal's, to its test topics
@@ -436,10 +437,15 @@ def test_a_row_changed_in_the_state_store_is_held_not_pushed(make_world):
     assert w.fake.messages == [] and w.fake.grants == 0
 
 
-def test_sigkill_during_a_send_never_pushes_a_topic_twice(make_world):
-    """The real `alertcast outbox drain` is killed (SIGKILL) while FCM holds the first or the second
-    language's send (it arrived; the answer had not gone back), then a new dispatcher recovers:
-    each topic got the push at most once, and a row not known to be complete is held."""
+@pytest.mark.parametrize("extra,expected", [
+    (None, ["alerts-zh", "alerts-en"]),
+    ({"platforms": ["android", "ios"]}, ["alerts-zh-android", "alerts-zh-ios", "alerts-en-android", "alerts-en-ios"]),
+])
+def test_sigkill_during_a_send_never_pushes_a_topic_twice(make_world, extra, expected):
+    """The real `alertcast outbox drain` is killed (SIGKILL) while FCM holds one row's send (it
+    arrived; the answer had not gone back): each language's, or with platforms each language and
+    platform's, in turn. A new dispatcher recovers: each topic got the push at most once, the row
+    not known to be complete is held, and every other row is its own, sent once."""
     import os
     import signal
     import subprocess
@@ -447,7 +453,7 @@ def test_sigkill_during_a_send_never_pushes_a_topic_twice(make_world):
 
     from test_outbox_crash import SRC, ZYGOTE, _wait
 
-    w = make_world()
+    w = make_world(extra)
     engine = None
     db = w.project / ".alertcast" / "state.db"
     zygote = subprocess.Popen([sys.executable, "-c", ZYGOTE], env={**os.environ, **w.env, "PYTHONPATH": str(SRC)},
@@ -456,7 +462,7 @@ def test_sigkill_during_a_send_never_pushes_a_topic_twice(make_world):
     outcomes = []
     try:
         for run in range(6):
-            nth = 1 + run % 2  # kill while the first, or the second, language's row is being sent
+            nth = 1 + run % len(expected)  # kill while this row is being sent
 
             def sends():
                 return [r for r in list(w.fake.requests) if r["path"].endswith(":send")]
@@ -469,7 +475,7 @@ def test_sigkill_during_a_send_never_pushes_a_topic_twice(make_world):
             for path in db.parent.glob("state.db*"):
                 path.unlink()
             engine = open_store(w.config.settings.state_url, w.config.root)
-            assert outbox.enqueue(engine, Plan.at(w.content, NOW), w.config) == 2
+            assert outbox.enqueue(engine, Plan.at(w.content, NOW), w.config) == len(expected)
             zygote.stdin.write(args + "\n")
             zygote.stdin.flush()
             pid = int(zygote.stdout.readline())
@@ -486,11 +492,11 @@ def test_sigkill_during_a_send_never_pushes_a_topic_twice(make_world):
             row = rows[nth - 1]  # the row whose send was cut
             outcomes.append((nth, [r["status"] for r in rows], topics))
             assert sorted(topics) == sorted(set(topics)), (run, topics)  # none twice
-            assert topics[:nth] == ["alerts-zh", "alerts-en"][:nth], (run, topics)
+            assert topics[:nth] == expected[:nth], (run, topics)
             assert row["status"] == "unknown" and "outbox resolve" in row["last_error"], (run, row)
-            assert [r["status"] for r in rows[:nth - 1]] == ["sent"] * (nth - 1), (run, rows)
-            if nth == 1:  # the other language's row is its own: recovery sends it, once
-                assert rows[1]["status"] == "sent" and topics == ["alerts-zh", "alerts-en"], (run, topics)
+            assert [r["status"] for r in rows] == ["sent"] * (nth - 1) + ["unknown"] + ["sent"] * (len(rows) - nth), \
+                (run, rows)  # the others are rows of their own: recovery sends those not sent, once
+            assert topics == expected, (run, topics)
     finally:
         zygote.stdin.close()
         zygote.wait(timeout=30)
@@ -587,3 +593,161 @@ def test_a_revision_pushed_by_a_row_of_every_language_is_not_pushed_again(make_w
         conn.execute(update(outbox.outbox).values(status="queued"))
     report = w.drain()
     assert report.held == 1 and w.fake.messages == [] and w.rows()[0]["status"] == "held"
+
+
+# -- per-platform topics ------------------------------------------------------------------
+
+PLATFORMS = {"platforms": ["android", "ios"]}
+
+
+def test_per_platform_topics_push_each_platform_only_its_own_block(make_world):
+    w = make_world(PLATFORMS)
+    assert w.enqueue() == 4 and w.enqueue() == 0
+    assert w.drain().sent == 4
+    rows = w.rows()
+    assert [r["channel"] for r in rows] == ["fcm:zh-android", "fcm:zh-ios", "fcm:en-android", "fcm:en-ios"]
+    assert [r["lang"] for r in rows] == ["zh", "zh", "en", "en"]
+    assert [m["topic"] for m in w.fake.messages] == ["alerts-zh-android", "alerts-zh-ios", "alerts-en-android",
+                                                     "alerts-en-ios"]
+    android, ios = w.fake.messages[2:]
+    assert "android" in android and "apns" not in android and android["android"]["collapse_key"] == ALERT
+    assert "apns" in ios and "android" not in ios and ios["apns"]["headers"]["apns-collapse-id"] == ALERT
+    assert android["notification"] == ios["notification"] and android["data"] == ios["data"]
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    for message in w.fake.messages:
+        validator.validate(message)
+    with pytest.raises(jsonschema.ValidationError):  # a message for no platform at all is not one
+        validator.validate({k: v for k, v in android.items() if k != "android"})
+    assert w.drain().sent == 0 and len(w.fake.messages) == 4  # never twice
+
+
+def test_the_platform_topic_pattern_and_language_topics_name_each_topic(make_world, tmp_path):
+    w = make_world({**PLATFORMS, "topics": {"en": "wallet-en"}, "platform_topic": "{topic}.{platform}"})
+    w.enqueue()
+    w.drain()
+    assert [m["topic"] for m in w.fake.messages] == ["alerts-zh.android", "alerts-zh.ios", "wallet-en.android",
+                                                     "wallet-en.ios"]
+    w2 = make_world({"platforms": ["ios"], "platform_topic": "{platform}-alerts-{lang}"})
+    w2.engine = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+    w2.reload()
+    assert w2.config.deliveries == ("fcm:zh-ios", "fcm:en-ios")
+    w2.enqueue()
+    w2.drain()
+    assert [m["topic"] for m in w2.fake.messages] == ["ios-alerts-zh", "ios-alerts-en"]
+
+
+def test_without_platforms_the_rows_and_messages_are_as_before(make_world):
+    w = make_world()
+    assert w.config.deliveries == ("fcm:zh", "fcm:en")
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    assert all({"android", "apns"} <= set(m) for m in json.loads(posts.render(alert, w.config, "fcm", "post").text))
+
+
+def test_one_platforms_failure_never_holds_or_resends_another(make_world):
+    w = make_world(PLATFORMS)
+    original = w.fake.route
+
+    def ios_unavailable(req):
+        body = req.get("body") or {}
+        if str(body.get("message", {}).get("topic", "")).endswith("-ios"):
+            raise w.fake.server_error(503, req)
+        return original(req)
+
+    w.fake.route = ios_unavailable
+    w.enqueue()
+    report = w.drain()
+    status = {r["channel"]: r["status"] for r in w.rows()}
+    assert status == {"fcm:zh-android": "sent", "fcm:zh-ios": "unknown", "fcm:en-android": "sent",
+                      "fcm:en-ios": "unknown"}, report.lines
+    w.fake.route = original
+    w.drain(NOW + timedelta(hours=1))
+    assert [m["topic"] for m in w.fake.messages] == ["alerts-zh-android", "alerts-en-android"]  # each once
+
+
+def test_quiet_hours_hold_each_platforms_row_on_its_own(make_world):
+    w = make_world({**PLATFORMS, "quiet_hours": {"zh": {"start": "00:00", "end": "23:59"}}})
+    w.enqueue()
+    w.drain()
+    status = {r["channel"]: r["status"] for r in w.rows()}
+    assert status == {"fcm:zh-android": "queued", "fcm:zh-ios": "queued", "fcm:en-android": "sent",
+                      "fcm:en-ios": "sent"}
+    assert [m["topic"] for m in w.fake.messages] == ["alerts-en-android", "alerts-en-ios"]
+
+
+def test_a_language_pushed_before_platforms_were_set_is_not_pushed_again(make_world):
+    """A store whose rows are per language (`fcm:en`) from before `platforms` was set: what they
+    pushed counts for each platform of that language, and such a row is held, never sent."""
+    w = make_world()
+    w.enqueue()
+    w.drain()
+    assert len(w.fake.messages) == 2
+    w2 = make_world(PLATFORMS)
+    w2.fake, w2.engine = w.fake, w.engine
+    w2.env = w.env
+    w2.reload()
+    assert w2.enqueue() == 0 and w2.drain().sent == 0 and len(w.fake.messages) == 2
+    from sqlalchemy import update
+
+    with w.engine.begin() as conn:  # a per-language row still queued when platforms were set
+        conn.execute(update(outbox.outbox).where(outbox.outbox.c.channel == "fcm:en").values(status="queued"))
+    report = w2.drain()
+    assert report.held == 1 and len(w.fake.messages) == 2, report.lines
+
+
+def test_posts_preview_and_report_show_each_platforms_push(make_world, cli):
+    import subprocess
+
+    w = make_world(PLATFORMS)
+    result = cli("posts", "preview", ALERT, "-p", w.project, "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    for lang in ("zh", "en"):
+        for platform in ("android", "ios"):
+            assert f"   alerts-{lang}-{platform} [{lang}, {platform}] title " in result.output, result.output
+    assert result.output.count("-- fcm [en] post: 66/240") == 2
+    ident = ["-c", "user.name=T", "-c", "user.email=t@alertcast.invalid"]
+    subprocess.run(["git", *ident, "-C", str(w.project), "init", "-q", "--initial-branch=main"], check=True)
+    subprocess.run(["git", *ident, "-C", str(w.project), "add", "-A"], check=True)
+    subprocess.run(["git", *ident, "-C", str(w.project), "commit", "-qm", "base"], check=True)
+    w.edit_alert(r"^severity: warning", 'severity: warning\nwithdrawn: "This site is ours after all."')
+    report = cli("report", str(w.project), "--now", NOW.isoformat())
+    assert report.exit_code == 0, report.output
+    assert "alerts-en-ios [en, ios] title 47/65: ℹ️ Correction: Phishing site poses as the wallet" in report.output
+    assert "alerts-zh-android [zh, android] title" in report.output
+
+
+@pytest.mark.parametrize("extra,said,key", [
+    ({"platforms": ["android", "windows"]}, "windows", "platforms"),
+    ({"platforms": ["ios", "ios"]}, "ios is listed twice", "platforms"),
+    ({**PLATFORMS, "platform_topic": "alerts-{lang}"}, "is not a topic pattern", "platform_topic"),
+    ({**PLATFORMS, "platform_topic": "alerts-{platform}"},
+     "zh/android and en/android would both push to the topic 'alerts-android'", "platform_topic"),
+    ({"topics": {"zh": "alerts", "en": "alerts"}}, "zh and en would both push to the topic 'alerts'", "topics"),
+    ({**PLATFORMS, "platform_topic": "alerts/{lang}-{platform}"}, "is not an FCM topic name", "platform_topic"),
+    ({**PLATFORMS, "platform_topic": "{topic}-{platform:>999999999}"}, "is not a topic pattern", "platform_topic"),
+    ({**PLATFORMS, "platform_topic": "{topic.__class__}-{platform}"}, "is not a topic pattern", "platform_topic"),
+])
+def test_check_refuses_unknown_platforms_and_shared_topics_at_their_line(project, cli, extra, said, key):
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"] = {"fcm": {"project": "wallet-alerts", **extra}}
+    text = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    line = next(i for i, t in enumerate(text.split("\n"), 1) if t.strip().startswith(f"{key}:"))
+    result = cli("check", "-p", project)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    found = [t for t in result.output.splitlines() if t.startswith("mkdocs.yml:")]
+    assert found and said in found[0], result.output
+    assert int(found[0].split(":")[1]) in range(line, line + 3), (line, found[0])  # the key or its item
+
+
+def test_a_rehearsal_with_platforms_goes_to_each_platforms_test_topic(make_world):
+    from test_test_alerts import DRILL, write_drill
+
+    w = make_world({**PLATFORMS, "test": {"topics": {"zh": "drills-zh", "en": "drills-en"}}})
+    write_drill(w.project, "test")
+    w.reload()
+    keys = testtarget.deliveries(w.config, "fcm")
+    assert keys == ("fcm:zh-android@test", "fcm:zh-ios@test", "fcm:en-android@test", "fcm:en-ios@test")
+    [message] = json.loads(rehearsal.render(w.content.alert(DRILL), w.config, "fcm:en-ios@test", "post").text)
+    assert message["topic"] == "drills-en-ios" and "apns" in message and "android" not in message
+    assert message["notification"]["title"].startswith("[TEST, not a real alert]")

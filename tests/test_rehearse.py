@@ -163,6 +163,10 @@ def test_a_rehearsal_reaches_the_test_target_then_a_real_post_goes_out(project, 
     configure(project, name, settings, target)
     route_alert_to(project, ALERT, [name])
     set_status(project, "test")
+    if name == "fcm":  # the test mark leaves a push title 40 characters; check measures the correction's
+        path = project / "content" / "alerts" / f"{ALERT}.en.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("Phishing site poses as the wallet",
+                                                                 "Fake wallet site"), encoding="utf-8")
     for key, value in env.items():
         monkeypatch.setenv(key, value)
 

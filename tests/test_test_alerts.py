@@ -375,3 +375,59 @@ def test_a_drill_whose_cap_messages_went_out_may_be_deleted_afterwards(project, 
     result = cli("check", "-p", project)
     assert result.exit_code == 0, result.output
     assert DRILL not in result.output
+
+
+def test_check_measures_a_test_alerts_weibo_and_wechat_posts_with_the_test_mark(project, cli):
+    """A test alert is sent to test targets only, each post led by the test mark: check measures
+    that post, so a text that fits only without the mark is refused, where it is written."""
+    from alertcast import testtarget
+    from alertcast.content.models import Alert
+    from alertcast.render import weibo, wechat
+    from test_wechat import tiny_png
+
+    (project / "assets").mkdir(exist_ok=True)
+    (project / "assets" / "cover.png").write_bytes(tiny_png())
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"] = {
+        "weibo": {"safe_domain": "fixture.example", "rip": "117.50.1.20", "test": {"token_env": "DRILL_WEIBO_TOKEN"}},
+        "wechat": {"app_id": "wx0123456789abcdef", "cover": "assets/cover.png",
+                   "test": {"app_id": "wxfedcba9876543210"}}}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    write_drill(project, "test", channels="banner, cap, weibo, wechat")
+    zh = project / "content" / "alerts" / f"{DRILL}.zh.md"
+
+    config = load_config(project)
+    alert = testtarget.rehearsed(load_or_raise(config).alert(DRILL), config.languages)  # with every step's text
+    text = alert.texts["zh"]
+    steps = testtarget.STEPS
+
+    def longest(drill: Alert, marked: bool) -> tuple[int, int]:
+        """The longest WeChat title and Weibo post of the rehearsal, with or without the mark."""
+        return (max(wechat.article(drill, config, a, marked).title_length for a in steps),
+                max(posts.render(drill, config, "weibo", a, "zh", rehearsal=marked).length for a in steps))
+
+    title_room, _ = (wechat.TITLE_LIMIT - n for n in longest(alert, False))
+    title = text.title + "假" * title_room
+    titled = dataclasses.replace(alert, texts={**alert.texts, "zh": dataclasses.replace(text, title=title)})
+    summary = text.summary + "假" * (weibo.LIMIT - longest(titled, False)[1])
+    fitted = dataclasses.replace(titled, texts={**alert.texts, "zh": dataclasses.replace(text, title=title,
+                                                                                          summary=summary)})
+    assert longest(fitted, False) == (wechat.TITLE_LIMIT, weibo.LIMIT)  # fits exactly, unmarked
+    assert longest(fitted, True)[0] > wechat.TITLE_LIMIT  # what is sent is cut
+    assert posts.render(fitted, config, "weibo", "post", "zh", rehearsal=True).truncated
+    written = zh.read_text(encoding="utf-8")
+    zh.write_text(written.replace(f'"{text.title}"', f'"{title}"').replace(f'"{text.summary}"', f'"{summary}"'),
+                  encoding="utf-8")
+
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1, result.output
+    text = zh.read_text(encoding="utf-8").split("\n")
+    title_line = next(i for i, t in enumerate(text, 1) if t.startswith("title:"))
+    summary_line = next(i for i, t in enumerate(text, 1) if t.startswith("summary:"))
+    said = [line for line in result.output.splitlines() if line.startswith(f"content/alerts/{DRILL}.zh.md")]
+    assert any(line.startswith(f"content/alerts/{DRILL}.zh.md:{summary_line}:1: error: the weibo post is ")
+               for line in said), result.output
+    assert any(line.startswith(f"content/alerts/{DRILL}.zh.md:{title_line}:1: error: the wechat article title is ")
+               for line in said), result.output
+    assert "Traceback" not in result.output

@@ -596,6 +596,35 @@ def test_a_lost_answer_while_publishing_instead_holds_the_row_and_never_publishe
     assert "publishing instead was interrupted" in cli("status", "-p", w.project, "--now", NOW.isoformat()).output
 
 
+@pytest.mark.parametrize("hours", [1, 25])  # WeChat refuses a repeated clientmsgid only within 24 hours
+def test_resolving_an_interrupted_publish_instead_as_not_posted_publishes_and_never_broadcasts(make_world, cli,
+                                                                                                hours):
+    """The broadcast was not confirmed and publishing instead lost its answer (it never took effect):
+    a person finds nothing published and resolves the row as not posted. The article is published,
+    once; followers never get a second mass broadcast, and the command says so."""
+    w = make_world({"mode": "broadcast"})
+    msg_id = _pending(w)
+    w.fake.refuse_broadcast(msg_id)
+    w.fake.drop["freepublish/submit"] = 502
+    w.drain(NOW + timedelta(minutes=6))
+    [row] = w.rows()
+    assert row["status"] == "unknown" and row["outcome"] == "publishing instead" and w.fake.live_articles() == []
+    later = NOW + timedelta(hours=hours)
+    w.fake.clock = lambda: later.timestamp()
+    result = cli("outbox", "resolve", str(row["id"]), "--not-posted", "-p", w.project, "--now", later.isoformat())
+    assert result.exit_code == 0, result.output
+    assert (f"row {row['id']} queued again: its article is published without notifying followers; broadcast "
+            f"{msg_id} was made for it already, and alertcast never broadcasts a row twice") in result.output
+    for minutes in (0, 10, 60):
+        w.drain(later + timedelta(minutes=minutes))
+    sendalls = [r for r in w.fake.requests if r["path"].endswith("mass/sendall")]
+    assert len(sendalls) == 1 and list(w.fake.broadcasts) == [msg_id], sendalls
+    [published] = w.fake.live_articles()
+    [row] = w.rows()
+    assert row["status"] == "sent" and row["remote_id"].startswith("publish:"), row
+    assert published["article"]["title"] == json.loads(row["text"])["article"]["title"]
+
+
 def test_a_refused_token_while_publishing_instead_is_tried_again_at_the_next_drain(make_world):
     w = make_world({"mode": "broadcast"})
     w.fake.refuse_broadcast(_pending(w))

@@ -11,6 +11,7 @@ import difflib
 import email.utils
 import os
 import re
+import string
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -255,8 +256,14 @@ def _topic(value: str) -> str:
     return value
 
 
+#: The platforms a push may be split by, and the block of the FCM message each one reads.
+PUSH_PLATFORMS = {"android": "android", "ios": "apns"}
+_PLATFORM_TOPIC_FIELDS = {"topic", "lang", "platform"}
+
+
 class FcmKeys(_ChannelKeys):
-    """Firebase Cloud Messaging HTTP v1: one push per language to that language's topic."""
+    """Firebase Cloud Messaging HTTP v1: one push per language to that language's topic, or per
+    language and platform (`platforms`) to a topic of each."""
 
     project: str
     """The Firebase project id (the service account's project)."""
@@ -275,6 +282,73 @@ class FcmKeys(_ChannelKeys):
     token_uri: HttpUrl = "https://oauth2.googleapis.com/token"
     quiet_hours: dict[Annotated[str, AfterValidator(_site_language)], QuietHours] = {}
     """Per language: when a non-critical push waits until the end (policy hold) or is dropped (drop)."""
+    platforms: tuple[Literal["android", "ios"], ...] = ()
+    """When set, a push per language and platform, to the platform's topic, carrying only that
+    platform's block (android or apns): an app subscribes to its language on its platform."""
+    platform_topic: str = Field("{topic}-{platform}", validate_default=True)
+    """The topic of a language on a platform: {topic} (the language's topic), {lang}, {platform}."""
+
+    @field_validator("topics")
+    @classmethod
+    def _a_topic_per_language(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        languages = (info.context or {}).get("languages", ())
+        _distinct({lang: value.get(lang, f"alerts-{lang}") for lang in languages}, "topics")
+        return value
+
+    @field_validator("platforms")
+    @classmethod
+    def _each_platform_once(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        twice = sorted({p for p in value if value.count(p) > 1})
+        if twice:
+            raise text_error(f"{', '.join(twice)} is listed twice", "list each platform once, e.g. [android, ios]")
+        return value
+
+    @field_validator("platform_topic")
+    @classmethod
+    def _a_topic_per_platform(cls, value: str, info: ValidationInfo) -> str:
+        try:  # bare names only: a format spec ({platform:>999999999}) or a conversion is no part of a topic
+            fields = [name if not spec and conversion is None else "?"
+                      for _, name, spec, conversion in string.Formatter().parse(value) if name is not None]
+        except ValueError:  # an unclosed brace
+            fields = ["?"]
+        if not set(fields) <= _PLATFORM_TOPIC_FIELDS or "platform" not in fields:
+            raise text_error(f"{value!r} is not a topic pattern",
+                             "write a topic name with {platform} in it, and {topic} or {lang}, e.g. {topic}-{platform}")
+        platforms = info.data.get("platforms") or ()
+        topics = info.data.get("topics")
+        if not platforms or topics is None:
+            return value
+        languages = (info.context or {}).get("languages", ())
+        found = {f"{lang}/{platform}": _topic(value.format(topic=topics.get(lang, f"alerts-{lang}"), lang=lang,
+                                                               platform=platform))
+                 for lang in languages for platform in platforms}
+        _distinct(found, "platform_topic")
+        return value
+
+    def topic(self, lang: str, platform: str | None = None) -> str:
+        """Where the push of `lang` (on `platform`) goes."""
+        topic = self.topics.get(lang, f"alerts-{lang}")
+        return topic if platform is None else self.platform_topic.format(topic=topic, lang=lang, platform=platform)
+
+    def targets(self, languages: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
+        """Each (language, platform) that gets a push of its own; platform None: every platform."""
+        return tuple((lang, platform) for lang in languages for platform in (self.platforms or (None,)))
+
+
+def _distinct(found: dict[str, str], key: str) -> None:
+    """Refuse two pushes to one topic: its subscribers would get both."""
+    seen: dict[str, str] = {}
+    for who, topic in found.items():
+        if topic in seen:
+            raise text_error(f"{seen[topic]} and {who} would both push to the topic {topic!r}",
+                             f"give each its own topic in {key}: an app subscribes to one")
+        seen[topic] = who
+
+
+def push_target(suffix: str) -> tuple[str, str | None]:
+    """An `fcm:` key's suffix -> (language, platform): `en` -> ("en", None), `zh-Hant-ios` -> ("zh-Hant", "ios")."""
+    lang, _, platform = suffix.rpartition("-")
+    return (lang, platform) if lang and platform in PUSH_PLATFORMS else (suffix, None)
 
 
 def _email_address(value: str) -> str:
@@ -649,10 +723,12 @@ class Config:
 
     def languages_of(self, channel: str) -> tuple[str | None, ...]:
         """The languages `channel` sends each alert in: email one per list it has (its `lang` alone
-        when set), fcm every language (one topic each), every other channel its one language
-        (None: its `lang` or the default)."""
+        when set), fcm every language (one topic each; with platforms, `<lang>-<platform>` for each
+        platform's topic, see `push_target`), every other channel its one language (None: its
+        `lang` or the default)."""
         if channel == "fcm":
-            return self.languages
+            return tuple(lang if platform is None else f"{lang}-{platform}"
+                         for lang, platform in self.push_settings().targets(self.languages))
         settings = self.settings.channels.get(channel)
         extra = (settings.model_extra or {}) if settings is not None else {}
         if channel != "email":
@@ -661,10 +737,16 @@ class Config:
         wanted = (extra["lang"],) if extra.get("lang") else self.languages
         return tuple(lang for lang in wanted if lang in lists)
 
+    def push_settings(self) -> FcmKeys:
+        """The fcm channel's settings with their defaults (mkdocs.yml was checked when it was loaded)."""
+        found = self.settings.channels.get("fcm")
+        return FcmKeys.model_validate(dict(found.model_extra or {}) if found is not None else {"project": "-"})
+
     def deliveries_of(self, channel: str) -> tuple[str, ...]:
         """The outbox's channel keys for `channel`: its name, or `email:<lang>` per list and
-        `fcm:<lang>` per topic, so each language's message is a row of its own, sent at most once
-        (and held by its own quiet hours alone)."""
+        `fcm:<lang>` per topic (`fcm:<lang>-<platform>` with platforms), so each language's (and
+        platform's) message is a row of its own, sent at most once (and held by its own quiet hours
+        alone)."""
         return tuple(channel if lang is None else f"{channel}:{lang}" for lang in self.languages_of(channel))
 
     @property

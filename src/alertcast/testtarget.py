@@ -8,10 +8,14 @@ it exists to prevent, so `check` refuses one that shares a chat, topic, list or 
 
 Outbox rows for a test target carry the channel key with TEST_SUFFIX (`telegram@test`,
 `email:en@test`), so they never share an idempotency key, a history or a rate limit with real posts.
+
+What a test target is sent (`as_sent`: the rehearsal's steps, stock notes, the target's settings,
+the test mark) is decided here once, so `alertcast rehearse` sends and `check` measures the same.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -20,6 +24,14 @@ from . import yamlsource
 from .problems import Problem
 
 TEST_SUFFIX = "@test"
+#: What a rehearsal sends, in order: the actions of an alert's life on a channel. A team robot's
+#: heads-up (posts.ACTIONS) is no part of it: it announces a publish a rehearsal never makes.
+STEPS = ("post", "update", "withdraw")
+#: What the update and withdrawal of a rehearsal say when the alert has none of its own.
+REHEARSAL_NOTES = {
+    "update": {"zh": "这是更新的样子（演练）。", "en": "This is what an update looks like (rehearsal)."},
+    "withdraw": {"zh": "这是撤回的样子（演练）。", "en": "This is what a withdrawal looks like (rehearsal)."},
+}
 
 #: What decides where each channel's post lands, and what a test target sets to move it.
 _WHERE = {
@@ -32,7 +44,7 @@ _WHERE = {
     "matrix": "room_id (a test room)",
     "webhook": "url (a test endpoint)",
     "email": "lists (a test list per language)",
-    "fcm": "topics (a test topic for every language)",
+    "fcm": "topics (a test topic for every language), or platform_topic with platforms",
     "weibo": "token_env or token_file (a test account's token)",
     "wechat": "app_id and secret_env (a test Official Account)",
     "wecom": "webhook_env (the robot of a test group)",
@@ -75,7 +87,7 @@ def places(name: str, keys: BaseModel, languages: tuple[str, ...]) -> set[str]:
     if name == "email":
         return {f"list {lst.address}" for lst in k.lists.values()}
     if name == "fcm":
-        return {f"topic {k.topics.get(lang, f'alerts-{lang}')} of {k.project}" for lang in languages}
+        return {f"topic {k.topic(lang, platform)} of {k.project}" for lang, platform in k.targets(languages)}
     if name == "weibo":
         return {f"the account of {k.token_file or k.token_env}"}
     if name == "wechat":
@@ -140,3 +152,37 @@ def config_for(config: Any, name: str) -> Any:
 def deliveries(config: Any, name: str) -> tuple[str, ...]:
     """The outbox keys of channel `name`'s test target (one per email list of the target)."""
     return tuple(rehearsal_key(key) for key in config_for(config, name).deliveries_of(name))
+
+
+def rehearsed(alert: Any, languages: tuple[str, ...]) -> Any:
+    """The alert with an update note and a withdrawal reason in every language (its own, else stock)."""
+    def notes(own: dict[str, str], stock: dict[str, str]) -> dict[str, str]:
+        return {lang: own.get(lang) or stock.get(lang) or stock["en"] for lang in languages}
+
+    return dataclasses.replace(alert, update_note=notes(alert.update_note, REHEARSAL_NOTES["update"]),
+                               withdrawn=notes(alert.withdrawn, REHEARSAL_NOTES["withdraw"]))
+
+
+def rehearsal_of(alert: Any, config: Any, name: str) -> tuple[Any, Any]:
+    """The alert and the settings a rehearsal on channel `name` renders with (its posts are then
+    marked as a test): `alertcast rehearse` sends these, and `check` measures them."""
+    return rehearsed(alert, config.languages), config_for(config, name)
+
+
+def as_sent(alert: Any, config: Any, name: str) -> tuple[Any, Any, bool]:
+    """(alert, settings, marked): how channel `name` renders what it sends of `alert`. A test or
+    exercise alert goes only to the test target, as a rehearsal, led by the test mark; any other
+    alert as it is. `check` measures posts through this, so it measures what is sent."""
+    if alert.is_public or not has_test_target(config, name):  # no target: check refuses it already
+        return alert, config, False
+    return (*rehearsal_of(alert, config, name), True)
+
+
+def sent_actions(alert: Any) -> tuple[str, ...]:
+    """What a channel sends of `alert`: a test or exercise alert is rehearsed (STEPS); any other
+    its withdrawal, or its post (and an update once it has one)."""
+    if not alert.is_public:
+        return STEPS
+    if alert.is_withdrawn:
+        return ("withdraw",)
+    return ("post", "update") if alert.updated_at else ("post",)

@@ -3,8 +3,8 @@
 Like WeChat, it answers HTTP 200 with `{"errcode": N, "errmsg": "..."}` for a refusal: 40001
 (invalid credential), 42001 (access_token expired), 40125 (invalid appsecret), 40164 (IP not
 on the allow-list), 40007 (invalid media_id), 45009 (daily API quota), 45011 (minute quota),
-45028 (no broadcast quota), 45065 (a clientmsgid already broadcast: the answer carries that
-broadcast's msg_id), 48001 (API unauthorized). With API broadcast protection on, a broadcast's
+45028 (no broadcast quota), 45065 (a clientmsgid already broadcast within 24 hours: the answer
+carries that broadcast's msg_id), 48001 (API unauthorized). With API broadcast protection on, a broadcast's
 status is SENDING until an administrator confirms it (`confirm`), as message/mass/get reports;
 one refused (`refuse_broadcast`) or not confirmed within 30 minutes of `clock` fails (SEND_FAIL).
 """
@@ -54,6 +54,7 @@ class FakeWechat(FakeNetwork):
         self.broadcasts: dict[str, dict] = {}  # msg_id -> {article, clientmsgid, status}
         self.refuse: dict[str, list[int]] = {}  # path -> errcodes to answer its next calls with
         self.lose: dict[str, int] = {}  # path -> HTTP status to answer once after the call took effect
+        self.drop: dict[str, int] = {}  # path -> HTTP status to answer once instead of doing the call
         self.escaped: list[str] = []
         self.repeat_without_id = False  # 45065 answered without the earlier broadcast's msg_id  # paths whose JSON held \u escapes (WeChat shows them as written)
 
@@ -96,6 +97,8 @@ class FakeWechat(FakeNetwork):
         handler = getattr(self, path.replace("/", "_"), None)
         if handler is None:
             raise refusal(48001)
+        if path in self.drop:
+            raise self.server_error(self.drop.pop(path), req)  # it never took effect; the caller cannot know
         result = handler(req)
         if path in self.lose:
             raise self.server_error(self.lose.pop(path), req)  # it took effect; the answer is lost
@@ -183,8 +186,8 @@ class FakeWechat(FakeNetwork):
         if body.get("msgtype") != "mpnews" or body.get("filter", {}).get("is_to_all") is not True:
             raise refusal(40007)
         cid = body.get("clientmsgid")
-        for msg_id, b in self.broadcasts.items():
-            if cid and b["clientmsgid"] == cid:
+        for msg_id, b in self.broadcasts.items():  # WeChat checks the broadcasts of the last 24 hours
+            if cid and b["clientmsgid"] == cid and self.clock() - b["at"] < 24 * 3600:
                 raise refusal(45065, **({} if self.repeat_without_id else {"msg_id": int(msg_id)}))
         article = self.drafts.pop(body.get("mpnews", {}).get("media_id"), None)
         if article is None:

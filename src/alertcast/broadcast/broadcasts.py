@@ -47,6 +47,14 @@ def refusal(used: int, per_month: int, severity: str, keep_last_for: tuple[str, 
     return None
 
 
+def made(row: dict) -> str | None:
+    """The msg_id of the broadcast already made for this row, confirmed or not, else None. A row
+    never broadcasts twice: sent again (`outbox resolve --not-posted` after publishing instead was
+    interrupted), it only publishes its article."""
+    kind, _, msg_id = str(row.get("remote_id") or "").partition(":")
+    return msg_id if kind == "broadcast" and msg_id else None
+
+
 PENDING = "pending confirmation"
 #: A broadcast WeChat did not send (refused, or not confirmed in 30 minutes): its article is
 #: published instead, which notifies no one; `SETTLING` marks the row while that publish is out.

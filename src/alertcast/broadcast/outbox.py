@@ -24,7 +24,7 @@ from sqlalchemy import (Column, DateTime, Integer, String, Table, Text, UniqueCo
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..config import Config, delivery
+from ..config import Config, delivery, push_target
 from ..content.models import TEAM_CHANNELS
 from ..plan import Plan, State
 from ..render import posts, push
@@ -143,8 +143,12 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 def _rows_for(engine: Engine, alert_id: str, channel: str) -> list[dict]:
     """The alert's rows on `channel`; a push row of every language (key `fcm`, from before pushes
-    had a row per language) counts for each language, so no revision it pushed is pushed again."""
-    keys = (channel, "fcm") if delivery(channel)[0] == "fcm" else (channel,)
+    had a row per language) counts for each language, and one of a language (`fcm:en`, from before
+    `platforms` was set) for each of its platforms, so no revision it pushed is pushed again."""
+    keys: tuple[str, ...] = (channel,)
+    name, lang = delivery(channel)
+    if name == "fcm":
+        keys = tuple(dict.fromkeys((channel, "fcm", f"fcm:{push_target(lang)[0]}" if lang else "fcm")))
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(
             select(outbox).where(and_(outbox.c.alert_id == alert_id, outbox.c.channel.in_(keys))).order_by(outbox.c.id))]

@@ -6,12 +6,11 @@ A rehearsal's rows are apart from real posts: their channel key ends in `@test` 
 testtarget.py) and their revision names the rehearsal (`rehearsal-<time>`), so a later real post
 of the same alert is neither blocked nor deduplicated by one, and two rehearsals never mix.
 Every post starts with the test mark of its language. An alert without an update note or a
-withdrawal reason is rehearsed with stock ones (REHEARSAL_NOTES).
+withdrawal reason is rehearsed with stock ones (testtarget.REHEARSAL_NOTES).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,14 +27,8 @@ from ..render import posts
 from . import outbox as ob
 
 REVISION_PREFIX = "rehearsal-"
-#: What a rehearsal sends, in order: the actions of an alert's life on a channel. A team robot's
-#: heads-up (posts.ACTIONS) is no part of it: it announces a publish a rehearsal never makes.
-STEPS = ("post", "update", "withdraw")
-#: What the update and withdrawal of a rehearsal say when the alert has none of its own.
-REHEARSAL_NOTES = {
-    "update": {"zh": "这是更新的样子（演练）。", "en": "This is what an update looks like (rehearsal)."},
-    "withdraw": {"zh": "这是撤回的样子（演练）。", "en": "This is what a withdrawal looks like (rehearsal)."},
-}
+#: What a rehearsal sends, in order (testtarget.py says how each is rendered).
+STEPS = testtarget.STEPS
 
 
 class RehearsalError(Exception):
@@ -46,20 +39,10 @@ def revision(now: datetime) -> str:
     return f"{REVISION_PREFIX}{ob.utc(now):%Y%m%dT%H%M%SZ}"
 
 
-def rehearsed(alert: Alert, languages: tuple[str, ...]) -> Alert:
-    """The alert with an update note and a withdrawal reason in every language (its own, else stock)."""
-    def notes(own: dict[str, str], stock: dict[str, str]) -> dict[str, str]:
-        return {lang: own.get(lang) or stock.get(lang) or stock["en"] for lang in languages}
-
-    return dataclasses.replace(alert, update_note=notes(alert.update_note, REHEARSAL_NOTES["update"]),
-                               withdrawn=notes(alert.withdrawn, REHEARSAL_NOTES["withdraw"]))
-
-
 def render(alert: Alert, config: Config, key: str, action: str) -> posts.Post:
     """The post of a test target's outbox key (`email:en@test`), marked as a test."""
     name, lang = delivery(key)
-    return posts.render(rehearsed(alert, config.languages), testtarget.config_for(config, name), name, action, lang,
-                        rehearsal=True)
+    return posts.render(*testtarget.rehearsal_of(alert, config, name), name, action, lang, rehearsal=True)
 
 
 def channels(alert: Alert, config: Config, only: tuple[str, ...] = ()) -> list[str]:

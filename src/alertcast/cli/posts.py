@@ -204,13 +204,19 @@ def retry_cmd(row_id: int, project: str, now: str | None) -> None:
 @now_opt
 def resolve_cmd(row_id: int, posted: bool | None, remote_id: str | None, project: str, now: str | None) -> None:
     """Settle a row whose outcome is unknown, after checking the channel by hand."""
-    from ..broadcast import outbox
+    from ..broadcast import broadcasts, outbox
 
     if posted is None:
         raise click.ClickException("say what you found: --posted or --not-posted")
     _, engine = _engine(project)
+    row = outbox.get(engine, row_id)
     if not outbox.resolve(engine, row_id, now_from(now), posted=posted, remote_id=remote_id):
         raise click.ClickException(f"row {row_id} is not in status unknown; see `alertcast outbox --status unknown`")
+    earlier = broadcasts.made(row) if row is not None and not posted else None
+    if earlier:
+        click.echo(f"row {row_id} queued again: its article is published without notifying followers; broadcast "
+                   f"{earlier} was made for it already, and alertcast never broadcasts a row twice")
+        return
     click.echo(f"row {row_id} marked sent" if posted else f"row {row_id} queued again")
 
 

@@ -21,6 +21,7 @@ from markdown import Markdown
 from ..problems import Problem, display_path
 from ..render import length, posts, push, sanitize, weibo
 from ..render.site import LEADING_H1, page_markdown, read_for_search
+from ..testtarget import as_sent, sent_actions
 from .budget import OverBudget, cpu_budget
 from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
 from .models import SOCIAL_CHANNELS, Alert, Content, Indicators
@@ -627,28 +628,25 @@ def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[
     is judged only in the language it posts in (its `lang`), in the file its text comes from. How
     much to shorten is counted with the scam indicators in: a post keeps at least the first."""
     lang = source.lang
-    if alert.is_withdrawn:
-        actions, key, what = ("withdraw",), ("withdrawn",), "the withdrawal reason"
-    else:
-        actions, key, what = ("post", "update") if alert.updated_at else ("post",), ("summary",), "the summary"
     for channel in alert.channels:
         if channel not in length.RULES or channel not in config.enabled_channels:
             continue
-        posts_in = posts.channel_lang(config, channel)
+        sent, sent_config, marked = as_sent(alert, config, channel)  # a test alert: its test target's, marked
+        posts_in = posts.channel_lang(sent_config, channel)
         if (posts_in if posts_in in alert.texts else config.default_lang) != lang:
             continue  # the channel never posts this file's text
         over = []  # (lengths with all / the first indicator, or None when unknown, action, post, key, its name)
         try:
-            for action in actions:
-                post = posts.render(alert, config, channel, action, lang)
+            for action in sent_actions(alert):
+                post = posts.render(sent, sent_config, channel, action, lang, rehearsal=marked)
                 if post.truncated or not post.fits:
-                    field, text, note = key, what, False
+                    (field, text), note = _written(action), False
                     if action == "update":  # the shipped templates lead with the note and drop the summary
-                        note = _uncut_length(alert, config, channel, action, lang, note=True) is not None
-                        field, text = (_note_key(source, alert), "the update note") if note else (key, what)
-                    full = (_uncut_length(alert, config, channel, action, lang, note=note),
-                            _uncut_length(alert, config, channel, action, lang, note=note, keep=1),
-                            _uncut_length(alert, config, channel, action, lang, note=note, keep=0))
+                        note = _uncut_length(sent, sent_config, channel, action, lang, marked, note=True) is not None
+                        field, text = (_note_key(source, alert), "the update note") if note else (field, text)
+                    full = (_uncut_length(sent, sent_config, channel, action, lang, marked, note=note),
+                            _uncut_length(sent, sent_config, channel, action, lang, marked, note=note, keep=1),
+                            _uncut_length(sent, sent_config, channel, action, lang, marked, note=note, keep=0))
                     over.append((full, action, post, field, text))
         except jinja2.TemplateError as exc:  # a project's own template: say where, never a traceback
             yield _template_problem(source, config, channel, exc)
@@ -686,15 +684,12 @@ def _push_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[
                              f"64 characters ({len(alert.id)} here)",
                              "give the alert a shorter id: write id: in the front matter of each language, "
                              "or rename its files")
-    if alert.is_withdrawn:
-        actions = ("withdraw",)
-    else:
-        actions = ("post", "update") if alert.updated_at else ("post",)
+    sent, sent_config, marked = as_sent(alert, config, "fcm")
     title_said = False
-    for action in actions:
-        if not push.wanted(alert, config, action):
+    for action in sent_actions(alert):
+        if not marked and not push.wanted(alert, config, action):  # a rehearsal pushes every step
             continue
-        found = next((p for p in push.pushes(alert, config, action) if p.lang == source.lang), None)
+        found = next((p for p in push.pushes(sent, sent_config, action, marked) if p.lang == source.lang), None)
         if found is None:
             continue
         if found.title_cut and not title_said:
@@ -705,7 +700,7 @@ def _push_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[
         if found.body_cut:
             if action == "withdraw":
                 key, what = ("withdrawn",), "the withdrawal reason"
-            elif action == "update" and alert.update_note.get(source.lang):
+            elif action == "update" and sent.update_note.get(source.lang):
                 key, what = _note_key(source, alert), "the update note"
             else:
                 key, what = ("summary",), "the summary"
@@ -719,14 +714,14 @@ def _weibo_post(source: SourceFile, alert: Alert, config: Config) -> Iterator[Pr
     editor's text or a project's template), or one without a link on the app's safe domain."""
     if "weibo" not in alert.channels or "weibo" not in config.enabled_channels:
         return
-    posts_in = posts.channel_lang(config, "weibo")
+    sent, sent_config, marked = as_sent(alert, config, "weibo")
+    posts_in = posts.channel_lang(sent_config, "weibo")
     if (posts_in if posts_in in alert.texts else config.default_lang) != source.lang:
         return  # the channel never posts this file's text
-    actions = ("withdraw",) if alert.is_withdrawn else ("post", "update") if alert.updated_at else ("post",)
-    domain = str(getattr(config.settings.channels["weibo"], "safe_domain", "") or "")
-    for action in actions:
+    domain = str(getattr(sent_config.settings.channels["weibo"], "safe_domain", "") or "")
+    for action in sent_actions(alert):
         try:
-            post = posts.render(alert, config, "weibo", action, source.lang)
+            post = posts.render(sent, sent_config, "weibo", action, source.lang, rehearsal=marked)
         except jinja2.TemplateError:
             return  # _post_lengths says where
         found = weibo.topics(post.text)
@@ -743,6 +738,11 @@ def _weibo_post(source: SourceFile, alert: Alert, config: Config) -> Iterator[Pr
                                  f"{domain}, and Weibo refuses it",
                                  "keep {{ link }} in templates/posts/weibo.j2")
             return
+
+
+def _written(action: str) -> tuple[tuple[str | int, ...], str]:
+    """Where the text that a post of `action` shortens is written, and its name."""
+    return (("withdrawn",), "the withdrawal reason") if action == "withdraw" else (("summary",), "the summary")
 
 
 def _note_key(source: SourceFile, alert: Alert) -> tuple[str | int, ...]:
@@ -764,7 +764,7 @@ def _template_problem(source: SourceFile, config: Config, channel: str, exc: jin
                           f"fix templates/posts/{channel}.j2 in the project (see docs/social.md for the names it may use)")
 
 
-def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang: str,
+def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang: str, marked: bool = False,
                   note: bool = False, keep: int | None = None) -> int | None:
     """The length of the post before the renderer cut it: rendered with a short stand-in for the
     summary (or reason), which is then replaced by the real text, escaped as the renderer escapes
@@ -783,7 +783,7 @@ def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang:
     else:
         original = text.summary
         probe = replace(alert, texts={**alert.texts, lang: replace(text, summary=_PROBE)})
-    rendered = posts.render(probe, config, channel, action, lang, keep=keep).text
+    rendered = posts.render(probe, config, channel, action, lang, keep=keep, rehearsal=marked).text
     if rendered.count(_PROBE) != 1:
         return None
     return posts.count(channel, rendered.replace(_PROBE, posts.markup_of(channel).escape(original)))

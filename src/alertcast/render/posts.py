@@ -21,7 +21,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 import regex
 
-from ..config import Config
+from ..config import Config, push_target
 from ..content.models import Alert, Severity
 from ..timefmt import editor_time
 from ..languages import in_table
@@ -393,14 +393,14 @@ def rehearsal_mark(alert: Alert, lang: str) -> str:
 
 
 def _push(alert: Alert, config: Config, action: str, lang: str | None, rehearsal: bool = False) -> Post:
-    """An `fcm:<lang>` row: that language's push (every language's without `lang`), as a JSON
-    array (render/push.py); its length is the longest body's, and it counts as cut when a title
-    or body had to be shortened."""
+    """An `fcm:<lang>` row: that language's push (`fcm:<lang>-<platform>`: on that platform; every
+    push without `lang`), as a JSON array (render/push.py); its length is the longest body's, and
+    it counts as cut when a title or body had to be shortened."""
     from . import push
 
-    found = [p for p in push.pushes(alert, config, action, rehearsal) if lang in (None, p.lang)]
+    found = [p for p in push.pushes(alert, config, action, rehearsal) if lang in (None, p.key)]
     longest = max((p.body_length for p in found), default=0)
-    lang = lang or config.default_lang
+    lang = push_target(lang)[0] if lang else config.default_lang
     return Post("fcm", action, lang, push.as_text(found), longest, push.BODY_LIMIT, push.UNIT,
                 config.page_url("alerts", alert.id, lang),
                 truncated=any(p.title_cut or p.body_cut for p in found))

@@ -20,7 +20,7 @@ from importlib import resources
 import regex
 
 from .. import quiet
-from ..config import Config, FcmKeys
+from ..config import PUSH_PLATFORMS, Config, FcmKeys
 from ..content.models import Alert, Severity
 from ..languages import in_table
 from ..timefmt import editor_time
@@ -35,6 +35,8 @@ UNIT = "characters of the longest body (titles: 65)"
 #: The title's first word on a withdrawal: a push cannot be deleted, so a short correction follows it.
 CORRECTION = {"zh": "更正", "zh-Hant": "更正", "en": "Correction"}
 _GRAPHEME = regex.compile(r"\X")
+#: The blocks a platform's push leaves out: the other platforms' (config.PUSH_PLATFORMS).
+_OTHER_BLOCKS = {p: {b for q, b in PUSH_PLATFORMS.items() if q != p} for p in PUSH_PLATFORMS}
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,12 @@ class Push:
     body_cut: bool
     body_length: int  # before any cut, in graphemes
     title_length: int
+    platform: str | None = None  # None: the message carries every platform's block
+
+    @property
+    def key(self) -> str:
+        """What its outbox key ends with: `fcm:<key>` (see Config.languages_of)."""
+        return self.lang if self.platform is None else f"{self.lang}-{self.platform}"
 
 
 def render_schema(config: Config) -> dict[str, bytes]:
@@ -62,12 +70,7 @@ def render_schema(config: Config) -> dict[str, bytes]:
 
 def settings(config: Config) -> FcmKeys:
     """The channel's settings with their defaults (mkdocs.yml was checked when it was loaded)."""
-    found = config.settings.channels.get("fcm")
-    return FcmKeys.model_validate(dict(found.model_extra or {}) if found is not None else {"project": "-"})
-
-
-def topic(config: Config, lang: str) -> str:
-    return settings(config).topics.get(lang, f"alerts-{lang}")
+    return config.push_settings()
 
 
 def wanted(alert: Alert, config: Config, action: str) -> bool:
@@ -90,8 +93,9 @@ def _cut(text: str, limit: int) -> tuple[str, bool]:
 
 
 def pushes(alert: Alert, config: Config, action: str, rehearsal: bool = False) -> list[Push]:
-    """The push for each configured language, in the order of `languages`; a `rehearsal`'s titles
-    start with the test mark."""
+    """The push for each configured language (and platform, with `platforms`), in the order of
+    `languages`; a `rehearsal`'s titles start with the test mark. A platform's push carries only
+    its own block (android or apns), so the other platform's settings never reach it."""
     keys = settings(config)
     critical = alert.severity is Severity.critical
     ttl = keys.ttl_hours * 3600
@@ -111,14 +115,12 @@ def pushes(alert: Alert, config: Config, action: str, rehearsal: bool = False) -
         lengths = graphemes(body), graphemes(title)
         title, title_cut = _cut(title, TITLE_LIMIT)
         body, body_cut = _cut(body, BODY_LIMIT)
-        name = topic(config, lang)
         url = config.page_url("alerts", alert.id, lang)
         placement = ",".join(alert.banner.placement) if alert.banner else ""
         apns_headers = {"apns-collapse-id": alert.id[:64], "apns-priority": "10" if critical else "5"}
         if alert.expires_at is not None:
             apns_headers["apns-expiration"] = str(int(alert.expires_at.timestamp()))
         message = {
-            "topic": name,
             "notification": {"title": title, "body": body},
             # FCM data values must be strings; the app opens `url` (or its own screen for `alert_id`).
             "data": {"alert_id": alert.id, "revision": alert.revision, "action": action, "lang": lang,
@@ -127,7 +129,10 @@ def pushes(alert: Alert, config: Config, action: str, rehearsal: bool = False) -
                         "priority": "HIGH" if critical else "NORMAL"},
             "apns": {"headers": apns_headers},
         }
-        out.append(Push(lang, name, title, body, message, title_cut, body_cut, *lengths))
+        for platform in keys.platforms or (None,):
+            name = keys.topic(lang, platform)
+            own = {k: v for k, v in message.items() if platform is None or k not in _OTHER_BLOCKS[platform]}
+            out.append(Push(lang, name, title, body, {"topic": name, **own}, title_cut, body_cut, *lengths, platform))
     return out
 
 
@@ -172,7 +177,9 @@ def lines(text: str) -> list[str]:
     for m in messages(text):
         note = m.get("notification", {})
         title, body = note.get("title", ""), note.get("body", "")
-        out.append(f"{m.get('topic')} [{m.get('data', {}).get('lang')}] title {graphemes(title)}/{TITLE_LIMIT}: {title}")
+        only = [p for p, block in PUSH_PLATFORMS.items() if block in m]  # a platform's push has its block alone
+        who = ", ".join([str(m.get("data", {}).get("lang")), *(only if len(only) == 1 else [])])
+        out.append(f"{m.get('topic')} [{who}] title {graphemes(title)}/{TITLE_LIMIT}: {title}")
         out.append(f"{' ' * len(str(m.get('topic')))}      body {graphemes(body)}/{BODY_LIMIT}: {body}")
     return out
 

@@ -208,10 +208,14 @@ class Wechat(Adapter):
 
     # -- what a row becomes ----------------------------------------------------------------
     def choose(self, row: dict, operation: str, now: datetime) -> tuple[str, str | None]:
-        """A post is broadcast when the row asks for it and the month's quota allows; otherwise
-        published, with a note saying why the broadcast was held."""
+        """A post is broadcast when the row asks for it, the month's quota allows and no broadcast
+        was made for the row before; otherwise published, with a note saying why."""
         if operation != "post":
             return operation, None
+        earlier = broadcasts.made(row)
+        if earlier:
+            return "publish", (f"broadcast {earlier} was made for this row already and is never made again; "
+                               "published without notifying followers")
         try:
             wanted = bool(render_wechat.parse(row["text"]).get("broadcast"))
         except ValueError:
