@@ -122,6 +122,25 @@ def test_the_schema_published_beside_the_banners_validates_every_push_in_both_la
         validator.validate({**sent[0][0], "data": {**sent[0][0]["data"], "revision": 20260315}})
 
 
+def test_a_zh_hant_push_matches_the_published_schema(make_world):
+    """Languages are BCP 47 tags: a zh-Hant push names its language as the tag, and the published
+    schema takes it."""
+    w = make_world()
+    path = w.project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["languages"] = ["zh", "en", "zh-Hant"]
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    w.reload()
+    assert "zh-Hant" in w.config.languages
+    schema = json.loads(outputs_at(w.content, w.config, NOW)[push.SCHEMA_PATH])
+    [alert] = [a for a in w.content.alerts if a.id == ALERT]
+    messages = json.loads(posts.render(alert, w.config, "fcm", "post").text)
+    assert [m["data"]["lang"] for m in messages] == ["zh", "en", "zh-Hant"]
+    validator = jsonschema.Draft202012Validator(schema)
+    for message in messages:
+        validator.validate(message)
+
+
 def test_no_push_schema_is_published_without_the_fcm_channel(project):
     from alertcast.config import load_config
     from alertcast.content.loader import load_or_raise
