@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
-from alertcast.broadcast import outbox, rehearsal
+from alertcast.broadcast import outbox, rehearsal_posts
 from alertcast.broadcast.dispatcher import Dispatcher
 from alertcast.plan import Plan
 from alertcast.render import posts, push
@@ -107,9 +107,9 @@ def test_the_schema_published_beside_the_banners_validates_every_push_in_both_la
     drill = w.content.alert(DRILL)
     sent = []
     for action in ("post", "update", "withdraw"):
-        sent.append(json.loads(posts.render(rehearsal.rehearsed(alert, w.config.languages), w.config, "fcm",
+        sent.append(json.loads(posts.render(rehearsal_posts.rehearsed(alert, w.config.languages), w.config, "fcm",
                                             action).text))
-        sent.append(json.loads(rehearsal.render(drill, w.config, "fcm@test", action).text))
+        sent.append(json.loads(rehearsal_posts.render(drill, w.config, "fcm@test", action).text))
     assert [m["topic"] for m in sent[-1]] == ["drills-zh", "drills-en"]  # the rehearsal's, to its test topics
     assert sent[-1][1]["notification"]["title"].startswith("[EXERCISE, not a real alert]")
     for messages in sent:
@@ -123,7 +123,7 @@ def test_the_schema_published_beside_the_banners_validates_every_push_in_both_la
 
 def test_no_push_schema_is_published_without_the_fcm_channel(project):
     from alertcast.config import load_config
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
 
     config = load_config(project)
     assert push.SCHEMA_PATH not in outputs_at(load_or_raise(config), config, NOW)

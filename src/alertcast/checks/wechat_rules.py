@@ -12,7 +12,7 @@ from typing import Iterator
 from ..config import Config
 from ..problems import Problem
 from ..render import wechat
-from .models import Alert
+from ..content.models import Alert
 
 
 def wechat_lengths(source, alert: Alert, config: Config) -> Iterator[Problem]:  # type: ignore[no-untyped-def]
