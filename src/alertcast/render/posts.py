@@ -27,7 +27,7 @@ from ..timefmt import editor_time
 from ..languages import in_table
 from . import labels, length
 from .snippets import MARKERS, WITHDRAWN_MARKER, GRAPHEME, indicators, rehearsal_mark, shorten
-from .snippets import defang as defang  # check's hints and the tests defang as posts do
+from .snippets import defang as defang  # posts.defang: the name check's hints are written with
 
 ACTIONS = ("post", "update", "withdraw", "headsup")  # headsup: team robots only, before publish_at
 #: Default hashtags per language and category: words people search for in that language. English
