@@ -51,7 +51,7 @@ def cold(root: Path, sign: bool, cached: bool) -> dict[str, float]:
     sys.path.insert(0, str(SRC))
     from alertcast import signing
     from alertcast.config import load_config
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
     from alertcast.pipeline import read_cap_archive, render_outputs
     from alertcast.plan import Plan
     from alertcast.publish.atomic import atomic_publish
@@ -90,7 +90,7 @@ def warm(root: Path, alerts: int, runs: int, sign: bool, cached: bool) -> list[d
     sys.path.insert(0, str(SRC))
     from alertcast import signing
     from alertcast.config import load_config
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
     from alertcast.pipeline import read_cap_archive, render_outputs
     from alertcast.plan import Plan
     from alertcast.content.parsecache import ParseCache

@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from alertcast.config import load_config  # noqa: E402
-from alertcast.content.loader import load_or_raise  # noqa: E402
+from alertcast.checks.load import load_or_raise  # noqa: E402
 from alertcast.plan import Plan  # noqa: E402
 from alertcast.render.site import _build_time, build_site, site_config, stage, words  # noqa: E402
 from corpus import CST, write_alerts  # noqa: E402

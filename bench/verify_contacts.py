@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from alertcast.config import load_config  # noqa: E402
 from alertcast.contacts import check  # noqa: E402
-from alertcast.content.loader import load_or_raise  # noqa: E402
+from alertcast.checks.load import load_or_raise  # noqa: E402
 from alertcast.content.official import cross_check  # noqa: E402
 from alertcast.plan import Plan  # noqa: E402
 from alertcast.render.indicators import INDICATORS_PATH, render_indicators  # noqa: E402

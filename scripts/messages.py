@@ -35,9 +35,9 @@ LANGS = ("zh",)
 
 #: The modules whose messages an editor reads (check, new, report, status, preview, posts preview).
 MODULES = (
-    "cli/content.py", "cli/options.py", "config.py", "yamlsource.py", "scaffold.py", "report.py", "compare.py",
+    "cli/content.py", "cli/options.py", "config.py", "validation.py", "yamlsource.py", "scaffold.py", "report.py", "compare.py",
     "gitrefs.py", "preview.py", "pipeline.py", "i18n.py",
-    "content/loader.py", "content/lint.py", "content/frontmatter.py", "content/addresses.py",
+    "content/loader.py", "checks/lint.py", "content/frontmatter.py", "content/addresses.py",
     "content/links.py", "content/sitelinks.py", "content/placeholders.py", "content/budget.py", "effects.py",
     "schedule.py",
     "cli/posts.py", "cli/daemon.py", "render/push.py", "render/mail.py", "cli/outputs.py",

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.plan import Plan
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "project"

@@ -13,7 +13,7 @@ from conftest import NOW
 from alertcast.broadcast import outbox
 from alertcast.broadcast.dispatcher import Dispatcher
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.plan import Plan
 from fakes.networks import (FakeBluesky, FakeDiscord, FakeMastodon, FakeMatrix, FakeSlack, FakeTelegram,
                                   FakeWebhook, FakeX)

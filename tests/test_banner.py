@@ -53,7 +53,7 @@ def test_fields(content, config):
 
 
 def test_revision_changes_with_the_alert(project, config, content):
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
 
     first = banners(content, config, NOW)["banners"][0]["revision"]
     for lang in ("en", "zh"):
@@ -84,7 +84,7 @@ def test_bytes_do_not_change_in_the_minutes_before_a_boundary(content, config):
 def test_action_url_only_on_allowed_domains(project, config):
     import pytest as _pytest
 
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
     from alertcast.problems import ContentError
 
     def set_url(url):
@@ -112,7 +112,7 @@ def test_file_is_canonical_json(content, config):
 def test_feed_is_capped_to_recent_entries(project, config):
     import feedparser
 
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
     from alertcast.render.feeds import FEED_LIMIT
 
     src = project / "content" / "alerts" / "live-phishing"

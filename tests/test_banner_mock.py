@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.plan import Plan
 from alertcast.preview import make_builder, not_shown
 from alertcast.render.banner_mock import PATH

@@ -131,7 +131,7 @@ def test_a_withdrawal_merged_with_a_past_time_still_outdates_the_file_before_it(
     a re-sign. The file from before the merge (still showing the alert) must be older than the
     one after it, although no time in the content moved past the re-sign: the merge counts."""
     from alertcast.config import load_config
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
 
     key = keys[0]
     utc = timezone.utc

@@ -14,7 +14,7 @@ import pytest
 from alertcast.config import load_config
 from alertcast.content.addresses import CHECKED_CHAINS, EVM_CHAINS
 from alertcast.content.frontmatter import version_tuple
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.plan import Plan, State
 
 #: The moment the starter set was written for.

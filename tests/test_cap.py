@@ -100,7 +100,7 @@ def set_front_matter(project, alert_id, **values):
 def test_every_revision_stays_published_and_every_reference_resolves(project, config, xsd, tmp_path):
     """The content holds only its latest updated_at; each message sent before stays at its
     stable path, byte for byte, and later messages reference it."""
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
     from alertcast.pipeline import build
 
     from alertcast import signing
@@ -145,7 +145,7 @@ def test_every_revision_stays_published_and_every_reference_resolves(project, co
 
 
 def test_a_fresh_output_directory_has_the_messages_the_content_describes(project, config, tmp_path):
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
     from alertcast.pipeline import build
 
     set_front_matter(project, "live-phishing", updated_at="2026-03-10T12:00:00+08:00")
@@ -219,7 +219,7 @@ def test_the_bundled_app_update_incident_asks_to_execute(xsd):
     """The starter set's incident (update the app to the fixed version) is an Execute, its
     scams are Avoid, at a moment when every alert is out."""
     from alertcast.config import load_config
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
 
     from conftest import REPO
 
@@ -247,7 +247,7 @@ def test_deleting_a_published_alert_keeps_its_cap_messages_and_check_says_to_wit
     message it had, byte for byte (the current one too), and `check` is an error at its file
     telling the editor to restore and withdraw it."""
     from alertcast.config import load_config
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
     from alertcast import signing
     from alertcast.pipeline import build
 

@@ -66,7 +66,7 @@ def test_help_imports_no_command_and_no_heavy_library():
 def test_check_imports_no_library_it_does_not_use():
     names, proc = imported("check")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert "alertcast.content.lint" in names  # check did read the content
+    assert "alertcast.checks.lint" in names  # check did read the content
     assert sorted(tops(names) & set(NOT_FOR_CHECK)) == []
 
 

@@ -365,7 +365,7 @@ def test_a_row_for_a_list_the_settings_do_not_name_is_held(mail, forged):
     with mail.engine.begin() as conn:
         conn.execute(insert(outbox.outbox).values(
             alert_id=ALERT, revision=alert.revision, channel=forged, action="post",
-            idem_key=outbox.idem_key(ALERT, alert.revision, forged, "post"), **outbox._post_fields(post),
+            idem_key=outbox.idem_key(ALERT, alert.revision, forged, "post"), **outbox.post_fields(post),
             status="queued", tries=0, due_at=outbox.utc(NOW), created_at=outbox.utc(NOW)))
     report = mail.drain()
     assert report.held == 1 and report.sent == 0, report.lines

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from alertcast import testtarget
-from alertcast.broadcast import outbox, rehearsal
+from alertcast.broadcast import outbox, rehearsal_posts
 from alertcast.broadcast.dispatcher import Dispatcher
 from alertcast.plan import Plan
 from alertcast.render import posts, push
@@ -110,7 +110,7 @@ def test_the_schema_published_beside_the_banners_validates_every_push_in_both_la
     for action in ("post", "update", "withdraw"):
         sent.append(json.loads(posts.render(testtarget.rehearsed(alert, w.config.languages), w.config, "fcm",
                                             action).text))
-        sent.append(json.loads(rehearsal.render(drill, w.config, "fcm@test", action).text))
+        sent.append(json.loads(rehearsal_posts.render(drill, w.config, "fcm@test", action).text))
     assert [m["topic"] for m in sent[-1]] == ["drills-zh", "drills-en"]  # the rehearsal's, to its test topics
     assert sent[-1][1]["notification"]["title"].startswith("[EXERCISE, not a real alert]")
     for messages in sent:
@@ -143,7 +143,7 @@ def test_a_zh_hant_push_matches_the_published_schema(make_world):
 
 def test_no_push_schema_is_published_without_the_fcm_channel(project):
     from alertcast.config import load_config
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
 
     config = load_config(project)
     assert push.SCHEMA_PATH not in outputs_at(load_or_raise(config), config, NOW)
@@ -767,6 +767,6 @@ def test_a_rehearsal_with_platforms_goes_to_each_platforms_test_topic(make_world
     w.reload()
     keys = testtarget.deliveries(w.config, "fcm")
     assert keys == ("fcm:zh-android@test", "fcm:zh-ios@test", "fcm:en-android@test", "fcm:en-ios@test")
-    [message] = json.loads(rehearsal.render(w.content.alert(DRILL), w.config, "fcm:en-ios@test", "post").text)
+    [message] = json.loads(rehearsal_posts.render(w.content.alert(DRILL), w.config, "fcm:en-ios@test", "post").text)
     assert message["topic"] == "drills-en-ios" and "apns" in message and "android" not in message
     assert message["notification"]["title"].startswith("[TEST, not a real alert]")

@@ -12,7 +12,7 @@ from outputs_support import AFTER, BEFORE, DURING, MOMENTS, NOW, outputs_at
 
 from alertcast import signing
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.render.knowledge import MAX_TEXT
 
 FAQ = {

@@ -15,7 +15,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_content
+from alertcast.checks.load import load_content
 from alertcast.i18n import LOCALE_DIR, Translator, choose
 
 from conftest import FIXTURE, REPO
@@ -347,7 +347,7 @@ def test_pydantics_own_details_of_dates_numbers_booleans_and_lists_are_in_chines
 
     from pydantic import BaseModel, ValidationError
 
-    from alertcast.config import validation_problems
+    from alertcast.validation import validation_problems
 
     class Settings(BaseModel):
         when: datetime | None = None

@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.published import _PUBLISHED
 from alertcast.plan import Plan
 from alertcast.publish.s3 import upload_rank

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_content
+from alertcast.checks.load import load_content
 from alertcast.problems import ContentError, Problem
 
 from conftest import FIXTURE

@@ -12,7 +12,7 @@ import requests
 from alertcast.broadcast import outbox
 from alertcast.broadcast.dispatcher import Dispatcher
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.plan import Plan
 from alertcast.state import open_store
 from conftest import NOW

@@ -18,7 +18,7 @@ from lxml import etree
 from outputs_support import CAP, cap_headers, outputs_at, unresolved_references
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.render.labels import WORDS
 from alertcast.render.indicators import normalise_address, normalise_domain, normalise_handle
 

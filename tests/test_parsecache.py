@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_content
+from alertcast.checks.load import load_content
 from alertcast.content.parsecache import ParseCache
 
 

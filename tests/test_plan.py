@@ -93,7 +93,7 @@ def test_an_update_between_publishing_and_a_later_withdrawal_shows_in_a_later_pl
     """A process that plans at one moment and then at the next (the daemon does) sees the
     update once its time has come, though the withdrawal after it has not."""
     from alertcast.config import load_config
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
 
     from test_check import edit
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_all
+from alertcast.checks.load import load_all
 from alertcast.render.posts import render
 
 from test_check import ALERT_EN, ALERT_ZH, _post_to_x, _set, check, edit, problems

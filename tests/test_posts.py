@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.render import length
 from alertcast.render.posts import count, defang, facets, render
 from fakes import Reply

@@ -9,7 +9,7 @@ import sys
 from conftest import FIXTURE, NOW
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.content.parsecache import ParseCache
 from alertcast.pipeline import render_outputs
 from alertcast.plan import Plan

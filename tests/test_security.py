@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from alertcast.config import load_config
 from alertcast.content.budget import FILE_CPU_SECONDS
-from alertcast.content.loader import load_content
+from alertcast.checks.load import load_content
 from alertcast.render.site import page_markdown, read_for_search
 
 from conftest import FIXTURE
@@ -121,7 +121,7 @@ def test_build_copies_no_link(cli, project, tmp_path):
     assert result.exit_code == 1 and not (tmp_path / "refused").exists()
     # Even past check (the stage is what the build does), no link is copied or read.
     from alertcast.config import load_config
-    from alertcast.content.loader import load_all
+    from alertcast.checks.load import load_all
     from alertcast.plan import Plan
     from alertcast.render.site import build_site
 
@@ -243,7 +243,7 @@ def _vector_project(project: Path) -> None:
 def _build_unchecked(project: Path, dest: Path) -> Path:
     """The site as the build stages it, without check in front (check refuses these files)."""
     from alertcast.config import load_config
-    from alertcast.content.loader import load_all
+    from alertcast.checks.load import load_all
     from alertcast.plan import Plan
     from alertcast.render.site import build_site
 

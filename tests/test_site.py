@@ -20,7 +20,7 @@ import yaml
 from playwright.sync_api import sync_playwright
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.plan import Plan
 from alertcast.render.site import build_site, markdown_extensions, python_options, site_config
 

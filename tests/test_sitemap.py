@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.plan import Plan
 from alertcast.render.site import build_site
 

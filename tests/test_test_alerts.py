@@ -17,7 +17,7 @@ from lxml import etree
 from alertcast.broadcast import outbox
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.pipeline import render_outputs
 from alertcast.plan import Plan
 from alertcast.render import posts, push

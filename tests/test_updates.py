@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.plan import Plan
 from alertcast.render.site import stage
 

@@ -13,7 +13,7 @@ import pytest
 from alertcast import pipeline, signing
 from alertcast.config import load_config
 from alertcast.contacts import check, skeleton
-from alertcast.content.loader import load_content, load_or_raise
+from alertcast.checks.load import load_content, load_or_raise
 from alertcast.plan import Plan
 from alertcast.render.indicators import INDICATORS_PATH, render_indicators
 from alertcast.render.official import OFFICIAL_PATH, SCHEMA_PATH, render_official

@@ -393,7 +393,7 @@ def test_posts_preview_shows_the_chinese_article_with_counted_lengths(make_world
 
 def test_a_long_title_is_cut_to_wechats_32_characters(make_world):
     w = make_world()
-    from alertcast.content.loader import load_all
+    from alertcast.checks.load import load_all
 
     for path in (w.project / "content" / "alerts").glob(f"{ALERT}.*.md"):
         text = path.read_text(encoding="utf-8")

@@ -454,7 +454,7 @@ def test_the_docs_name_every_weibo_setting():
 
 def test_the_starter_content_posts_chinese_alerts_to_weibo_within_140(bundled):
     from alertcast.config import load_config
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
 
     config = load_config(bundled)
     assert "weibo" in config.enabled_channels

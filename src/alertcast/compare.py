@@ -10,7 +10,8 @@ from datetime import datetime
 from pathlib import Path
 
 from .config import CONFIG_FILE, Config, load_config
-from .content.loader import Loaded, load_all
+from .content.loader import Loaded
+from .checks.load import load_all
 from .content.models import Content
 from .effects import Sent
 from .gitrefs import GitError, changed_files, current_commit, default_base, export, find_repo, resolve

@@ -26,6 +26,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import idna
 
@@ -201,6 +202,13 @@ def check(text: str, official: dict, indicators: dict) -> dict[str, Any]:
 
 def _under(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
+
+
+def on_domain(url: str, domain: str) -> bool:
+    """True when `url`'s host is `domain` or a subdomain of it."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    domain = domain.lower().strip(".")
+    return bool(domain) and (host == domain or host.endswith("." + domain))
 
 
 def _official(contact: dict, host: str | None, channels: list[dict]) -> list[dict]:

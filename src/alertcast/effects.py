@@ -15,7 +15,7 @@ from typing import Mapping
 from .config import Config
 from .content.models import Alert
 from .plan import Plan, State
-from .render.posts import defang, defang_address, defang_handle
+from .render.snippets import defang, defang_address, defang_handle
 from .render.push import settings as push_settings
 
 #: (alert id, channel) -> how many posts of the alert the outbox has sent on that channel.
@@ -29,19 +29,14 @@ NETWORKS = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": 
 def windows(config: Config, channel: str) -> tuple[float | None, float | None]:
     """(edit window, delete window) in seconds of the channel's adapter as configured; None: it
     cannot. Read from the adapter without credentials: its abilities do not depend on them."""
-    from .broadcast.adapters import build
+    from .broadcast.adapters import adapter_class, build
 
     settings = config.settings.channels.get(channel)
     raw = dict(settings.model_extra or {}) if settings is not None else {}
     try:
         adapter = build(channel, raw, {})
     except Exception:  # noqa: BLE001 - a setting the adapter refuses: fall back to its class's abilities
-        from importlib import import_module
-
-        from .broadcast.adapters import _CLASSES
-
-        module, cls = _CLASSES[channel].split(":")
-        adapter = getattr(import_module(f"alertcast.broadcast.adapters.{module}"), cls)
+        adapter = adapter_class(channel)
     return adapter.edit_window, adapter.delete_window
 
 

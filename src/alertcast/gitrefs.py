@@ -27,7 +27,8 @@ class Repo:
     prefix: str  # the project folder relative to the repository root, "" or ending in "/"
 
 
-def _git(cwd: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
+def git(cwd: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
+    """`git ARGS` in `cwd`, its output captured; a missing git or a hung one is a GitError that says what to do."""
     try:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=not binary, timeout=120,
                               check=False)
@@ -39,7 +40,7 @@ def _git(cwd: Path, *args: str, binary: bool = False) -> subprocess.CompletedPro
 
 def find_repo(project: Path) -> Repo:
     """The repository that holds `project`, or GitError when it is not in one."""
-    proc = _git(project, "rev-parse", "--show-toplevel", "--show-prefix")
+    proc = git(project, "rev-parse", "--show-toplevel", "--show-prefix")
     if proc.returncode != 0:
         raise GitError(f"{project} is not in a git repository; run `alertcast report` inside a clone of the project "
                        "(or use `alertcast check`, which needs no git)")
@@ -51,9 +52,9 @@ def resolve(repo: Repo, ref: str) -> str:
     """The commit `ref` names, or GitError saying how to make it available."""
     if not ref or ref.startswith("-"):
         raise GitError(f"{ref!r} is not a git ref; name a branch, tag or commit, e.g. --base origin/main")
-    proc = _git(repo.top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    proc = git(repo.top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     if proc.returncode != 0:
-        shallow = _git(repo.top, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+        shallow = git(repo.top, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
         hint = ("this clone is shallow: fetch the history (git fetch --unshallow, or actions/checkout with "
                 "fetch-depth: 0)" if shallow else
                 "check the spelling, or fetch it first (e.g. git fetch origin main for origin/main)")
@@ -67,23 +68,23 @@ def default_base(repo: Repo, env: dict[str, str]) -> str:
     target = env.get("GITHUB_BASE_REF", "").strip()
     candidates = [f"origin/{target}", target] if target else ["main", "origin/main"]
     for ref in candidates:
-        if _git(repo.top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").returncode == 0:
+        if git(repo.top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").returncode == 0:
             return ref
     return candidates[0]  # resolving it says how to fetch it
 
 
 def current_commit(repo: Repo) -> str | None:
     """The commit checked out (HEAD), or None in a repository without one."""
-    proc = _git(repo.top, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    proc = git(repo.top, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
 def export(repo: Repo, commit: str, dest: Path) -> Path | None:
     """Extract the project folder as it is at `commit` into `dest`; None if it did not exist then."""
     tree = f"{commit}:{repo.prefix}" if repo.prefix else commit
-    if _git(repo.top, "cat-file", "-e", tree).returncode != 0:
+    if git(repo.top, "cat-file", "-e", tree).returncode != 0:
         return None
-    proc = _git(repo.top, "archive", "--format=tar", tree, binary=True)
+    proc = git(repo.top, "archive", "--format=tar", tree, binary=True)
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"git archive {commit[:12]} failed: {message[-1] if message else 'no output'}")

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import load_config
-from .content.loader import load_content
-from .gitrefs import GitError, Repo, _git, export, find_repo, resolve
+from .checks.load import load_content
+from .gitrefs import GitError, Repo, export, find_repo, git, resolve
 from .problems import ContentError, Problem
 
 
@@ -42,7 +42,7 @@ def errors_at(project: Path) -> list[Problem]:
 
 def first_parents(repo: Repo, tip: str, bound: int) -> list[str]:
     """`tip` and the commits the branch was at before it, newest first, at most `bound`."""
-    proc = _git(repo.top, "rev-list", "--first-parent", f"--max-count={bound}", "--end-of-options", tip)
+    proc = git(repo.top, "rev-list", "--first-parent", f"--max-count={bound}", "--end-of-options", tip)
     if proc.returncode != 0:
         raise GitError(f"git rev-list {tip[:12]} failed: {proc.stderr.strip()[:300]}")
     return proc.stdout.split()

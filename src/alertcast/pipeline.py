@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from . import signing
 from .config import Config
-from .content.loader import load_or_raise
+from .checks.load import load_or_raise
 from .content.models import Content
 from .content.parsecache import ParseCache
 from .gcpause import paused

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import yamlsource
 from .problems import Problem
+from .validation import validation_problems
 
 TEST_SUFFIX = "@test"
 #: What a rehearsal sends, in order: the actions of an alert's life on a channel. A team robot's
@@ -103,8 +104,6 @@ def merged(keys: dict[str, Any]) -> dict[str, Any]:
 def problems(name: str, keys: dict[str, Any], model: type[BaseModel], context: dict[str, Any], shown: str,
              positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
     """What is wrong with channel `name`'s test target (its keys passed `model` already)."""
-    from .config import validation_problems
-
     test = keys.get("test")
     if test is None:
         return []
@@ -137,21 +136,9 @@ def has_test_target(config: Any, name: str) -> bool:
     return settings is not None and bool((settings.model_extra or {}).get("test"))
 
 
-def config_for(config: Any, name: str) -> Any:
-    """`config` as a rehearsal of channel `name` sees it: the channel's settings are its test
-    target's, enabled whether or not the channel is (a channel is rehearsed before it is enabled)."""
-    from .config import ChannelSettings, Config
-
-    settings = config.settings.channels[name]
-    keys = merged({"dry_run": settings.dry_run, **(settings.model_extra or {})})
-    channels = {**config.settings.channels, name: ChannelSettings(**{**keys, "enabled": True})}
-    return Config(config.root, config.site_name, config.site_url,
-                  config.settings.model_copy(update={"channels": channels}), config.raw)
-
-
 def deliveries(config: Any, name: str) -> tuple[str, ...]:
     """The outbox keys of channel `name`'s test target (one per email list of the target)."""
-    return tuple(rehearsal_key(key) for key in config_for(config, name).deliveries_of(name))
+    return tuple(rehearsal_key(key) for key in config.rehearsing(name).deliveries_of(name))
 
 
 def rehearsed(alert: Any, languages: tuple[str, ...]) -> Any:
@@ -166,7 +153,7 @@ def rehearsed(alert: Any, languages: tuple[str, ...]) -> Any:
 def rehearsal_of(alert: Any, config: Any, name: str) -> tuple[Any, Any]:
     """The alert and the settings a rehearsal on channel `name` renders with (its posts are then
     marked as a test): `alertcast rehearse` sends these, and `check` measures them."""
-    return rehearsed(alert, config.languages), config_for(config, name)
+    return rehearsed(alert, config.languages), config.rehearsing(name)
 
 
 def as_sent(alert: Any, config: Any, name: str) -> tuple[Any, Any, bool]:

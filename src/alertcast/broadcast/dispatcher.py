@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 
 from .. import testtarget
 from ..config import CHANNEL_KEYS, DISPATCH_DEFAULTS, Config, delivery
-from ..content.loader import load_or_raise
+from ..checks.load import load_or_raise
 from ..content.models import Content, Severity
 from ..plan import Plan
 from ..problems import ContentError

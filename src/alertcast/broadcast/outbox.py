@@ -29,7 +29,9 @@ from ..content.models import TEAM_CHANNELS
 from ..plan import Plan, State
 from ..render import posts, push
 from ..state import metadata
+from .. import testtarget
 from ..testtarget import is_test_key
+from . import rehearsal_posts
 
 STATUSES = ("queued", "sending", "sent", "failed", "unknown", "cancelled", "previewed", "held")
 
@@ -154,7 +156,7 @@ def _rows_for(engine: Engine, alert_id: str, channel: str) -> list[dict]:
             select(outbox).where(and_(outbox.c.alert_id == alert_id, outbox.c.channel.in_(keys))).order_by(outbox.c.id))]
 
 
-def _post_fields(post: posts.Post) -> dict:
+def post_fields(post: posts.Post) -> dict:
     """What a row stores of a rendered post, as it stores it."""
     return dict(lang=post.lang, text=post.text, link=post.link,
                 facets=json.dumps([f.as_record() for f in post.facets], sort_keys=True))
@@ -162,10 +164,8 @@ def _post_fields(post: posts.Post) -> dict:
 
 def render(alert, config: Config, channel: str, action: str) -> posts.Post:  # type: ignore[no-untyped-def]
     """The post of an outbox channel key (`email:en`: the email channel's English message)."""
-    if is_test_key(channel):  # a test target's row: see rehearsal.py
-        from .rehearsal import render as rehearsal_post
-
-        return rehearsal_post(alert, config, channel, action)
+    if is_test_key(channel):  # a test target's row: see rehearsal_posts.py
+        return rehearsal_posts.render(alert, config, channel, action)
     name, lang = delivery(channel)
     return posts.render(alert, config, name, action, lang)
 
@@ -173,7 +173,7 @@ def render(alert, config: Config, channel: str, action: str) -> posts.Post:  # t
 def _add(engine: Engine, alert, config: Config, channel: str, action: str, now: datetime) -> int:
     post = render(alert, config, channel, action)
     row = dict(alert_id=alert.id, revision=alert.revision, channel=channel, action=action,
-               idem_key=idem_key(alert.id, alert.revision, channel, action), **_post_fields(post),
+               idem_key=idem_key(alert.id, alert.revision, channel, action), **post_fields(post),
                status="queued", tries=0, due_at=utc(now), created_at=utc(now))
     try:
         with engine.begin() as conn:
@@ -276,9 +276,7 @@ _ACTION_STATE = {"post": State.live, "update": State.live, "withdraw": State.wit
 def _reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | None, str]:
     """The post the reviewed content calls for in this row's place at `plan.now`, or why none."""
     if is_test_key(row["channel"]):  # a rehearsal: see rehearsal.py
-        from .rehearsal import reviewed_post
-
-        return reviewed_post(row, plan, config)
+        return _reviewed_rehearsal(row, plan, config)
     alert = next((a for a in plan.content.alerts if a.id == row["alert_id"]), None)
     if alert is None:
         return None, f"alert {row['alert_id']!r} is not in the reviewed content"
@@ -300,13 +298,30 @@ def _reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | 
     return render(alert, config, row["channel"], row["action"]), ""
 
 
+def _reviewed_rehearsal(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | None, str]:
+    """The post the reviewed content gives for a rehearsal row, or why none."""
+    alert = next((a for a in plan.content.alerts if a.id == row["alert_id"]), None)
+    if alert is None:
+        return None, f"alert {row['alert_id']!r} is not in the reviewed content"
+    name = delivery(row["channel"])[0]
+    if name not in alert.channels or row["action"] not in rehearsal_posts.STEPS:
+        return None, f"the reviewed content sends no {row['action']!r} of this alert to {name}"
+    if not testtarget.has_test_target(config, name) or row["channel"] not in testtarget.deliveries(config, name):
+        return None, f"{row['channel']} is not a test target the settings give"
+    if not row["revision"].startswith(rehearsal_posts.REVISION_PREFIX):
+        return None, f"revision {row['revision']} is not a rehearsal's"
+    if row["idem_key"] != idem_key(alert.id, row["revision"], row["channel"], row["action"]):
+        return None, "its idempotency key is not the one alertcast derives for it"
+    return rehearsal_posts.render(alert, config, row["channel"], row["action"]), ""
+
+
 def reviewed_problem(row: dict, plan: Plan, config: Config) -> str | None:
     """Why this row must not be sent, or None when the reviewed content, rendered again, gives
     exactly what it holds (an alert public at `plan.now`, on a channel it lists, this revision)."""
     post, why = _reviewed_post(row, plan, config)
     if post is None:
         return why
-    fields = _post_fields(post)
+    fields = post_fields(post)
     differ = [name for name in ("text", "link", "facets", "lang") if row[name] != fields[name]]
     if differ:
         verb = "differs" if len(differ) == 1 else "differ"
@@ -337,7 +352,7 @@ def rerender(engine: Engine, row_id: int, plan: Plan, config: Config) -> str | N
         return f"row {row_id} stays held: {why}"
     with engine.begin() as conn:
         conn.execute(update(outbox).where(and_(outbox.c.id == row_id, outbox.c.status == "held"))
-                     .values(status="queued", tries=0, due_at=utc(plan.now), last_error=None, **_post_fields(post)))
+                     .values(status="queued", tries=0, due_at=utc(plan.now), last_error=None, **post_fields(post)))
     return None
 
 

@@ -20,15 +20,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from .. import testtarget
-from ..config import Config, delivery
+from ..config import Config
 from ..content.models import SOCIAL_CHANNELS, Alert
 from ..plan import Plan
-from ..render import posts
 from . import outbox as ob
+from .rehearsal_posts import REVISION_PREFIX, STEPS, render
 
-REVISION_PREFIX = "rehearsal-"
-#: What a rehearsal sends, in order (testtarget.py says how each is rendered).
-STEPS = testtarget.STEPS
 
 
 class RehearsalError(Exception):
@@ -37,12 +34,6 @@ class RehearsalError(Exception):
 
 def revision(now: datetime) -> str:
     return f"{REVISION_PREFIX}{ob.utc(now):%Y%m%dT%H%M%SZ}"
-
-
-def render(alert: Alert, config: Config, key: str, action: str) -> posts.Post:
-    """The post of a test target's outbox key (`email:en@test`), marked as a test."""
-    name, lang = delivery(key)
-    return posts.render(*testtarget.rehearsal_of(alert, config, name), name, action, lang, rehearsal=True)
 
 
 def channels(alert: Alert, config: Config, only: tuple[str, ...] = ()) -> list[str]:
@@ -62,29 +53,12 @@ def channels(alert: Alert, config: Config, only: tuple[str, ...] = ()) -> list[s
     return names
 
 
-def reviewed_post(row: dict, plan: Plan, config: Config) -> tuple[posts.Post | None, str]:
-    """The post the reviewed content gives for a rehearsal row, or why none (see outbox.reviewed_problem)."""
-    alert = next((a for a in plan.content.alerts if a.id == row["alert_id"]), None)
-    if alert is None:
-        return None, f"alert {row['alert_id']!r} is not in the reviewed content"
-    name = delivery(row["channel"])[0]
-    if name not in alert.channels or row["action"] not in STEPS:
-        return None, f"the reviewed content sends no {row['action']!r} of this alert to {name}"
-    if not testtarget.has_test_target(config, name) or row["channel"] not in testtarget.deliveries(config, name):
-        return None, f"{row['channel']} is not a test target the settings give"
-    if not row["revision"].startswith(REVISION_PREFIX):
-        return None, f"revision {row['revision']} is not a rehearsal's"
-    if row["idem_key"] != ob.idem_key(alert.id, row["revision"], row["channel"], row["action"]):
-        return None, "its idempotency key is not the one alertcast derives for it"
-    return render(alert, config, row["channel"], row["action"]), ""
-
-
 def _enqueue(engine: Engine, alert: Alert, config: Config, key: str, action: str, label: str,
              now: datetime) -> int | None:
     post = render(alert, config, key, action)
     row = dict(alert_id=alert.id, revision=label, channel=key, action=action,
                idem_key=ob.idem_key(alert.id, label, key, action), lang=post.lang, text=post.text, link=post.link,
-               facets=ob._post_fields(post)["facets"], status="queued", tries=0, due_at=ob.utc(now),
+               facets=ob.post_fields(post)["facets"], status="queued", tries=0, due_at=ob.utc(now),
                created_at=ob.utc(now))
     try:
         with engine.begin() as conn:

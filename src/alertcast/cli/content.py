@@ -11,7 +11,8 @@ import click
 from .. import scaffold
 from ..config import load_config
 from ..content.budget import FILE_CPU_SECONDS
-from ..content.loader import CheckTarget, load_content
+from ..content.loader import CheckTarget
+from ..checks.load import load_content
 from ..problems import ContentError
 from .options import TimeParam, now_or, project_config, project_option, readable_config, report_and_exit, translator
 

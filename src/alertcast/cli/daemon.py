@@ -10,7 +10,7 @@ import click
 
 from ..config import CONFIG_FILE
 from ..broadcast import broadcasts
-from ..content.loader import load_content
+from ..checks.load import load_content
 from ..plan import Plan
 from ..problems import ContentError, Problem
 from ..render.wechat import settings as wechat_settings

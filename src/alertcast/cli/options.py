@@ -77,7 +77,7 @@ project_option = click.option(
 
 def load_project(path: str):  # type: ignore[no-untyped-def]
     """The settings and content of the posts, outbox and rehearse commands; a problem is a click error."""
-    from ..content.loader import load_or_raise
+    from ..checks.load import load_or_raise
 
     try:
         config = load_config(path)

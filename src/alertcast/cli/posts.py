@@ -10,7 +10,7 @@ import click
 import jinja2
 
 from ..config import load_config
-from ..content.loader import load_all
+from ..checks.load import load_all
 from ..content.models import SOCIAL_CHANNELS
 from ..i18n import Translator
 from ..plan import Plan

@@ -49,7 +49,7 @@ def rehearse(alert_id: str, channels: tuple[str, ...], project: str) -> None:
 def preview_rehearsal(alert: Alert, config, channels: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
     """`alertcast posts preview` of a test or exercise alert: the posts a rehearsal sends to each test target."""
     from .. import testtarget
-    from ..broadcast.rehearsal import STEPS, render
+    from ..broadcast.rehearsal_posts import STEPS, render
 
     click.echo(f"== {alert.id} (status {alert.status}: never public; `alertcast rehearse {alert.id}` sends these "
                "posts to the test targets)")

@@ -13,7 +13,7 @@ from datetime import datetime
 import click
 
 from ..contacts import check, confusable_chars, unicode_domain
-from ..content.loader import load_or_raise
+from ..checks.load import load_or_raise
 from ..plan import Plan
 from ..problems import ContentError
 from ..render.indicators import INDICATORS_PATH, render_indicators

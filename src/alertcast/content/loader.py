@@ -25,10 +25,9 @@ from typing import Any, Callable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .. import yamlsource
-from ..config import CONFIG_FILE, Config, validation_problems
-from ..gcpause import paused
+from ..config import CONFIG_FILE, Config
 from ..languages import pick
-from ..problems import ContentError, Problem, display_path
+from ..problems import Problem, display_path
 from .frontmatter import CONTROL, EXAMPLE_TIME, SLUG, AlertMatter, BannerMatter, GuideMatter, PageMatter
 from .models import (
     IMPLICIT_CHANNELS,
@@ -43,9 +42,10 @@ from .models import (
     Update,
 )
 from ..timefmt import editor_time, suggest
-from .official import DATA_FILE as OFFICIAL_FILE, cross_check, load_official
+from .official import DATA_FILE as OFFICIAL_FILE, load_official
 from .parsecache import ParseCache
 from .source import SourceFile
+from ..validation import validation_problems
 
 MAX_FILE_BYTES = 256 * 1024
 SECTIONS = ("alerts", "guides")
@@ -286,20 +286,6 @@ class Loaded:
         return self.content is not None and not any(p.is_error for p in self.problems)
 
 
-def load_content(config: Config, content_dir: Path | None = None, base: Path | None = None,
-                 cache: ParseCache | None = None, budget: float | None = None) -> tuple[Content | None, list[Problem]]:
-    """Load everything. Returns the content (None when there are errors) and all problems.
-
-    Warnings (such as a missing translation) do not stop loading. Files unchanged since
-    the last load with the same `cache` (the caller's, kept between loads) are not parsed again;
-    None parses all. With a
-    `budget`, every page is also rendered, each file within that many seconds of CPU (`check`).
-    """
-    with paused():
-        loaded = load_all(config, content_dir, base, cache, budget)
-    return (loaded.content if loaded.ok else None), loaded.problems
-
-
 @dataclass(frozen=True)
 class CheckTarget:
     """What `alertcast check PATH` is asked to check: PATH may be a project folder (the one with
@@ -347,17 +333,29 @@ def _project_above(path: Path) -> Path | None:
     return None
 
 
-def load_all(config: Config, content_dir: Path | None = None, base: Path | None = None,
-             cache: ParseCache | None = None, budget: float | None = None) -> Loaded:
-    """Load every file that parses into models and collect every problem, errors included."""
+@dataclass(frozen=True)
+class Read:
+    """What reading gives before the cross-file rules (checks/lint.py) run: the content (None when
+    the folder cannot be read), every file that parsed, and each file's own problems."""
+
+    content: Content | None
+    files: list[SourceFile]
+    problems: list[Problem]
+    complete: bool
+
+
+def read_all(config: Config, content_dir: Path | None = None, base: Path | None = None,
+             cache: ParseCache | None = None) -> Read:
+    """Read every file that parses into models and collect the problems found on the way
+    (checks/load.py then runs the cross-file rules)."""
     content_dir = content_dir or config.content_dir
     base = base or config.root
     problems: list[Problem] = []
     if not content_dir.is_dir():
         shown = display_path(config.path, base)
-        return Loaded(None, [Problem(shown, 1, 1, "error",
-                                     f"content folder {display_path(content_dir, base)}/ does not exist",
-                                     "create it or set extra.alertcast.content_dir")], False)
+        return Read(None, [], [Problem(shown, 1, 1, "error",
+                                       f"content folder {display_path(content_dir, base)}/ does not exist",
+                                       "create it or set extra.alertcast.content_dir")], False)
     files: list[SourceFile] = []
     present: set[tuple[str, str, str]] = set()  # (section, stem, lang) of every file, readable or not
     shown_in = _Shown(base)
@@ -365,10 +363,10 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
         discovered = discover(content_dir)
     except OSError as exc:
         denied = exc.errno in (errno.EACCES, errno.EPERM)
-        return Loaded(None, [Problem(display_path(Path(exc.filename or content_dir), base), 1, 1, "error",
-                                     f"folder cannot be read: {'permission denied' if denied else exc.strerror or exc}",
-                                     "make it readable by the user that runs alertcast (e.g. chmod a+rx)" if denied
-                                     else "check that the folder exists and can be listed")], False)
+        return Read(None, [], [Problem(display_path(Path(exc.filename or content_dir), base), 1, 1, "error",
+                                       f"folder cannot be read: {'permission denied' if denied else exc.strerror or exc}",
+                                       "make it readable by the user that runs alertcast (e.g. chmod a+rx)" if denied
+                                       else "check that the folder exists and can be listed")], False)
     if cache is not None:
         cache.keep_only({path for path, _section in discovered})
     linked = symlinks(content_dir)
@@ -421,11 +419,7 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
     official, found = load_official(content_dir, config.languages, shown_in(os.path.join(content_dir, OFFICIAL_FILE)))
     problems += found
     content = Content(content_dir, tuple(alerts), tuple(guides), tuple(pages), committed_at(content_dir), official)
-    from .lint import lint  # cross-file rules need the whole set
-
-    problems += lint(content, files, config, cache, budget)
-    problems += cross_check(content, files)
-    return Loaded(content, sorted(set(problems)), complete)
+    return Read(content, files, problems, complete)
 
 
 class _Shown:
@@ -473,13 +467,6 @@ def committed_at(content_dir: Path) -> datetime | None:
         return None
     stamp = found.stdout.strip()
     return datetime.fromtimestamp(int(stamp), timezone.utc) if found.returncode == 0 and stamp.isdigit() else None
-
-
-def load_or_raise(config: Config, content_dir: Path | None = None, cache: ParseCache | None = None) -> Content:
-    content, problems = load_content(config, content_dir, cache=cache)
-    if content is None:
-        raise ContentError(problems)
-    return content
 
 
 def _id_of(source: SourceFile) -> str:

@@ -13,6 +13,12 @@ from enum import Enum
 from pathlib import Path
 
 from ..languages import pick
+from ..vocabulary import CATEGORIES as CATEGORIES  # the content's vocabulary, for those who read it here
+from ..vocabulary import IMPLICIT_CHANNELS as IMPLICIT_CHANNELS
+from ..vocabulary import KNOWN_CHANNELS as KNOWN_CHANNELS
+from ..vocabulary import OUTPUT_CHANNELS as OUTPUT_CHANNELS
+from ..vocabulary import SOCIAL_CHANNELS as SOCIAL_CHANNELS
+from ..vocabulary import TEAM_CHANNELS as TEAM_CHANNELS
 from .official import Official
 
 
@@ -30,18 +36,6 @@ class Severity(str, Enum):
 
 _SEVERITY_RANK = {Severity.info: 0, Severity.advisory: 1, Severity.warning: 2, Severity.critical: 3}
 
-CATEGORIES = (
-    "phishing",
-    "impersonation",
-    "fake-app",
-    "airdrop",
-    "approval",
-    "address-poisoning",
-    "account-takeover",
-    "investment-scam",
-    "incident",
-    "maintenance",
-)
 
 PLATFORMS = ("ios", "android", "extension", "desktop")
 PLACEMENTS = ("home", "support", "send", "dapp")
@@ -49,17 +43,6 @@ FREQUENCIES = ("once", "daily", "every_launch")
 #: An alert's `status`, as CAP 1.2 names them: only `actual` alerts are public.
 STATUSES = ("actual", "test", "exercise")
 
-#: Channels every alert goes to, whether listed or not.
-IMPLICIT_CHANNELS = ("site", "feed")
-#: Channels that are outputs of the publish step rather than social networks.
-OUTPUT_CHANNELS = ("site", "feed", "banner", "cap")
-#: Social networks (and the generic webhook) the broadcaster knows.
-SOCIAL_CHANNELS = ("telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook", "email", "fcm",
-                   "weibo", "wechat")
-#: Group robots of support teams' chats: told about alerts so agents know before users ask.
-TEAM_CHANNELS = ("wecom", "dingtalk", "feishu")
-SOCIAL_CHANNELS += TEAM_CHANNELS
-KNOWN_CHANNELS = OUTPUT_CHANNELS + SOCIAL_CHANNELS
 
 
 def _text_in(texts: dict[str, Text], lang: str, default_lang: str) -> Text:

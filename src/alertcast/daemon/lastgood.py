@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
-from ..content.loader import load_content
+from ..checks.load import load_content
 from ..gitrefs import GitError, export, find_repo
 from ..lastgood import first_parents
 

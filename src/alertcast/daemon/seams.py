@@ -112,7 +112,7 @@ def default_enqueuer(engine: Engine, plan: Plan, config: Config) -> int:
 
 def default_dispatcher(engine: Engine, config: Config, parsed: ParseCache | None = None) -> Drainer:
     from ..broadcast.dispatcher import Dispatcher
-    from ..content.loader import load_or_raise
+    from ..checks.load import load_or_raise
 
     dispatcher = Dispatcher(engine, config)
     dispatcher.reviewed = lambda: load_or_raise(dispatcher.config, cache=parsed)  # the daemon's parsed files

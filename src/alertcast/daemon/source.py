@@ -9,7 +9,7 @@ import logging
 from prometheus_client import Gauge
 
 from ..config import Config
-from ..content.loader import load_content
+from ..checks.load import load_content
 from ..content.models import Content
 from ..content.parsecache import ParseCache
 from ..problems import ContentError

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import atomic_publish, live_release, read_manifest
-from .deploy import kept
+from .target import kept
 
 
 @dataclass

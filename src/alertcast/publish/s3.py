@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .deploy import kept
+from .target import kept
 from .output import OutputError
 
 SHORT_CACHE = "public, max-age=60"

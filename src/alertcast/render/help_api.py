@@ -20,7 +20,7 @@ from ..plan import Plan
 from .banner import cap_time
 from .memo import RenderCache, own
 from .sections import Pages, Section, page_address
-from .site import _guide_order
+from .site import guide_order
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = "api/v1/help.schema.json"
@@ -84,7 +84,7 @@ def render_help(plan: Plan, config: Config, lang: str, key_id: str | None = None
         "key_id": key_id,
         "faq": [{"id": s.anchor, "group": groups[-1] if groups else None, "question": s.title,
                  "answer_text": s.text, "answer_html": s.html, "url": f"{url}#{s.anchor}"} for groups, s in entries],
-        "guides": [_guide(g, config, lang) for g in _guide_order(plan.content.guides)],
+        "guides": [_guide(g, config, lang) for g in guide_order(plan.content.guides)],
         "alerts": [_alert(a, config, lang) for a in support_alerts(plan)],
     }
     body = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -22,17 +22,14 @@ from jinja2.sandbox import SandboxedEnvironment
 import regex
 
 from ..config import Config, push_target
-from ..content.models import Alert, Severity
+from ..content.models import Alert
 from ..timefmt import editor_time
 from ..languages import in_table
 from . import labels, length
+from .snippets import MARKERS, WITHDRAWN_MARKER, GRAPHEME, indicators, rehearsal_mark, shorten
+from .snippets import defang as defang  # posts.defang: the name check's hints are written with
 
 ACTIONS = ("post", "update", "withdraw", "headsup")  # headsup: team robots only, before publish_at
-ELLIPSIS = "…"
-MARKERS = {Severity.info: "ℹ️", Severity.advisory: "🔔", Severity.warning: "⚠️", Severity.critical: "🚨"}
-#: A withdrawal says the warning was wrong: a neutral marker, not the alarm it corrects (✅ would
-#: read as "safe", and a withdrawal may still say "otherwise, delete it").
-WITHDRAWN_MARKER = "ℹ️"
 #: Default hashtags per language and category: words people search for in that language. English
 #: tags are CamelCase, which screen readers read as words. A channel's `hashtags` setting replaces
 #: a category's tags for every language.
@@ -54,11 +51,6 @@ HASHTAGS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 #: A withdrawal carries no category tag (it would file the correction under the scam it is not).
 CORRECTION_TAGS = {"zh": ("#更正",), "zh-Hant": ("#更正",), "en": ("#Correction",)}
-#: What leads every post sent to a test target, by the alert's status (an actual alert rehearsed
-#: is a test), so that no reader mistakes a rehearsal for a warning.
-TEST_MARKS = {"zh": {"test": "【测试，非真实警报】", "exercise": "【演习，非真实警报】"},
-              "zh-Hant": {"test": "【測試，非真實警報】", "exercise": "【演習，非真實警報】"},
-              "en": {"test": "[TEST, not a real alert]", "exercise": "[EXERCISE, not a real alert]"}}
 #: Words of the posts alone; the shared ones (updated, withdrawn) come from labels.
 POST_WORDS = {"zh": {"do_not_trust": "勿信", "separator": "、", "tell_users": "回复用户", "severity": "级别",
                      "heads_up": "即将发布", "goes_live": "发布时间"},
@@ -69,14 +61,7 @@ POST_WORDS = {"zh": {"do_not_trust": "勿信", "separator": "、", "tell_users":
 #: What stands for the indicators a post leaves out: (when it shows none, when it shows some).
 MORE_INDICATORS = {"zh": ("{n} 项，见页面", "另有 {n} 项见页面"), "zh-Hant": ("{n} 項，見頁面", "另有 {n} 項見頁面"),
                    "en": ("{n} listed on the page", "+{n} more on the page")}
-PLATFORMS = {"telegram": "Telegram", "x": "X", "wechat": {"zh": "微信", "zh-Hant": "微信", "en": "WeChat"}, "discord": "Discord",
-             "whatsapp": "WhatsApp", "facebook": "Facebook", "instagram": "Instagram", "tiktok": "TikTok",
-             "youtube": "YouTube", "qq": "QQ", "line": "LINE", "email": {"zh": "邮箱", "zh-Hant": "電郵", "en": "email"},
-             "phone": {"zh": "电话", "zh-Hant": "電話", "en": "phone"}}
-_GRAPHEME = regex.compile(r"\X")
 _PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "posts"
-_SCHEME = re.compile(r"(?i)\bhttp(s?)://")
-_DOTS = re.compile(r"[.。．｡]")  # IDNA maps the CJK and fullwidth stops to "." too
 #: Bluesky's detection rules (@atproto/api rich-text/util.ts): its whitespace is JavaScript's \s.
 _JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 _ZERO_WIDTH = "\u00ad\u2060\u200a\u200b\u200c\u200d\u20e2"
@@ -84,7 +69,6 @@ _BSKY_URL = regex.compile(rf"(^|[{_JS_SPACE}]|\()(https?://[^{_JS_SPACE}]+)", re
 _BSKY_TAG = regex.compile(rf"(^|[{_JS_SPACE}])[#＃]((?!\ufe0f)[^{_JS_SPACE}{_ZERO_WIDTH}]*"
                           rf"[^0-9{_JS_SPACE}\p{{P}}{_ZERO_WIDTH}]+[^{_JS_SPACE}{_ZERO_WIDTH}]*)?")
 _TRAILING_PUNCTUATION = regex.compile(r"\p{P}+\Z")
-_AT = re.compile(r"[@＠﹫]")  # twitter-text takes the fullwidth ＠ for a mention as well
 
 
 def _discord_escape(text: str) -> str:
@@ -160,48 +144,6 @@ class Post:
         return self.length <= self.limit
 
 
-def defang(value: str) -> str:
-    """`https://evil.example` -> `hxxps://evil[.]example`: readable, never clickable."""
-    out = _DOTS.sub("[.]", _SCHEME.sub(r"hxxp\1://", value))
-    return out.replace("://", "[://]") if "://" in out and not out.startswith("hxxp") else out
-
-
-def defang_handle(value: str, lang: str = "en") -> str:
-    """`telegram:@fake_support` -> `fake_support (Telegram)`: no `@`, so no network makes it a mention."""
-    platform, _, handle = value.partition(":")
-    label = PLATFORMS.get(platform.strip().lower(), platform.strip())
-    if isinstance(label, dict):
-        label = in_table(label, lang)
-    handle = handle.strip()
-    if _AT.match(handle):
-        handle = handle[1:]
-    handle = _AT.sub("[at]", defang(handle)).replace("#", "[#]")
-    if platform == "phone":
-        handle = handle.replace("+", "[+]")
-    return f"{handle} ({label})"
-
-
-def short_address(address: str) -> str:
-    """`0x7a3fb0…91c4`: the first 6 and last 4 characters, enough to recognise the address on
-    the alert's page, useless to paste. A post never carries a whole address: one copied from a
-    post into a wallet is exactly what address poisoning wants."""
-    return address if len(address) <= 12 else f"{address[:6]}{ELLIPSIS}{address[-4:]}"
-
-
-def defang_address(value: str) -> str:
-    """`eth:0x7a3f...91c4` -> `0x7a3f…91c4 (ETH)`: shortened, plain text, without a `scheme:` a
-    client could open."""
-    chain, _, address = value.partition(":")
-    return f"{short_address(address.strip())} ({chain.strip().upper()})"
-
-
-def indicators(alert: Alert, lang: str = "en") -> list[str]:
-    """Every indicator of `alert`, defanged for a post, in the order the editor wrote them (by
-    default domains, then addresses, then handles): a post without room for all keeps the first."""
-    shown = {"domains": defang, "addresses": defang_address, "handles": lambda v: defang_handle(v, lang)}
-    return [shown[kind](value) for kind, value in alert.indicators.in_order()]
-
-
 def more_indicators(n: int, lang: str, shown: int = 1) -> str:
     """What stands for the `n` indicators a post leaves out (`shown` is how many it keeps)."""
     return in_table(MORE_INDICATORS, lang)[1 if shown else 0].format(n=n)
@@ -229,7 +171,7 @@ def facets(text: str) -> tuple[Facet, ...]:
         found.append(Facet(byte(start), byte(end), uri=uri))
     for m in _BSKY_TAG.finditer(text):
         tag = _TRAILING_PUNCTUATION.sub("", m.group(2) or "")
-        if not tag or len(_GRAPHEME.findall(tag)) > 64:
+        if not tag or len(GRAPHEME.findall(tag)) > 64:
             continue
         start = m.end(1)
         found.append(Facet(byte(start), byte(start + 1 + len(tag)), tag=tag))
@@ -280,18 +222,6 @@ def hashtags(config: Config, channel: str, category: str, lang: str = "en", acti
         tags = custom[category] or ()
     cleaned = (str(t).strip() for t in tags)
     return [t if t.startswith("#") else "#" + t for t in cleaned if t.strip("#")]
-
-
-def _shorten(text: str, graphemes: int) -> str:
-    """At most `graphemes` clusters of `text`, cut at a word boundary when there is one nearby."""
-    clusters = _GRAPHEME.findall(text)
-    if len(clusters) <= graphemes:
-        return text
-    cut = "".join(clusters[: max(graphemes - 1, 0)])
-    space = cut.rfind(" ")
-    if space >= len(cut) * 0.6:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:，。；：、") + ELLIPSIS if cut.strip() else ""
 
 
 def render(alert: Alert, config: Config, channel: str, action: str = "post", lang: str | None = None,
@@ -369,27 +299,21 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
         key = {"post": "summary", "headsup": "summary", "update": "note" if note_shown else "summary",
                "withdraw": "reason"}[action]
         whole = parts[key]
-        lo, hi = 0, len(_GRAPHEME.findall(whole))  # the largest length of that text that fits
+        lo, hi = 0, len(GRAPHEME.findall(whole))  # the largest length of that text that fits
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if fitted(make(**{**parts, key: _shorten(whole, mid)})) <= rule.limit:
+            if fitted(make(**{**parts, key: shorten(whole, mid)})) <= rule.limit:
                 lo = mid
             else:
                 hi = mid - 1
-        parts[key] = _shorten(whole, lo)
+        parts[key] = shorten(whole, lo)
         out = make(**parts)
         size = fitted(out)
         if size > rule.limit:
-            out = make(**{**parts, key: "", "summary": "", "title": _shorten(parts["title"], 20)})
+            out = make(**{**parts, key: "", "summary": "", "title": shorten(parts["title"], 20)})
             size = fitted(out)
     return Post(channel, action, lang, out, size, rule.limit, rule.unit, link,
                 facets(out) if channel == "bluesky" else (), truncated, len(items) - shown)
-
-
-def rehearsal_mark(alert: Alert, lang: str) -> str:
-    """The words that lead a post to a test target in `lang`: exercise or test."""
-    marks = TEST_MARKS.get(lang, TEST_MARKS["en"])
-    return marks["exercise" if alert.status == "exercise" else "test"]
 
 
 def _push(alert: Alert, config: Config, action: str, lang: str | None, rehearsal: bool = False) -> Post:

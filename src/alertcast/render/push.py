@@ -25,7 +25,7 @@ from ..content.models import Alert, Severity
 from ..languages import in_table
 from ..timefmt import editor_time
 from . import labels
-from .posts import MARKERS, WITHDRAWN_MARKER, _shorten, rehearsal_mark  # the posts' markers and word-boundary cut
+from .snippets import MARKERS, WITHDRAWN_MARKER, rehearsal_mark, shorten
 
 TITLE_LIMIT = 65
 BODY_LIMIT = 240
@@ -89,7 +89,7 @@ def graphemes(text: str) -> int:
 
 
 def _cut(text: str, limit: int) -> tuple[str, bool]:
-    return (text, False) if graphemes(text) <= limit else (_shorten(text, limit), True)
+    return (text, False) if graphemes(text) <= limit else (shorten(text, limit), True)
 
 
 def pushes(alert: Alert, config: Config, action: str, rehearsal: bool = False) -> list[Push]:

@@ -7,7 +7,7 @@ step of Python-Markdown, so the site, its search index and its table of contents
 cleaned text. The allow-list keeps what the site's own Markdown makes (admonitions, details,
 content tabs, tables, code, footnotes, task lists, permalinks, alertcast's badges and times);
 `alertcast check` reports, at its line, every raw tag or attribute that it would drop (see
-content/lint.py), so nothing an editor wrote disappears silently.
+checks/lint.py), so nothing an editor wrote disappears silently.
 
 This module is also a Python-Markdown extension (`alertcast.render.sanitize`), which the staged
 mkdocs.yml lists last: an extension, not a mkdocs plugin, so another engine that reads

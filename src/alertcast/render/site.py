@@ -312,7 +312,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     # Guides are in the navigation (navigation.prune shows them only inside their section);
     # alerts are not: there are too many, see docs/site.md.
     guides = ["guides/index.md"] + [{text(g.text(lang, config.default_lang).title): f"guides/{g.id}.md"}
-                                    for g in _guide_order(plan.content.guides)]
+                                    for g in guide_order(plan.content.guides)]
     nav = [{w["home"]: "index.md"}, {w["alerts"]: "alerts/index.md"}, {w["guides"]: guides}]
     for page in PAGE_ORDER:
         if (docs / f"{page}.md").exists():
@@ -423,7 +423,7 @@ def python_options(raw: dict) -> dict:
     return {"markdown_extensions": _toc_options(extensions, {"slugify": slugify(case="lower")})}
 
 
-def _guide_order(guides: tuple[Guide, ...]) -> list[Guide]:
+def guide_order(guides: tuple[Guide, ...]) -> list[Guide]:
     """Basics first, then intermediate and advanced; `order` within a level."""
     rank = {level: i for i, level in enumerate(GUIDE_LEVELS)}
     return sorted(guides, key=lambda g: (rank.get(g.level, len(rank)), g.order, g.id))
@@ -894,7 +894,7 @@ def _guide_index(guides: tuple[Guide, ...], config: Config, lang: str) -> str:
     title = words(lang)["guides"]
     lines = [_front(title), f"# {title}"]
     level = None
-    for guide in _guide_order(guides):
+    for guide in guide_order(guides):
         if guide.level != level:
             level = guide.level
             lines += ["", f"## {language_tags.in_table(LEVEL_LABEL, lang).get(level, level)}", ""]

@@ -24,7 +24,7 @@ from markdown import Markdown
 from ..config import Config, WechatKeys
 from ..content.models import Alert
 from . import labels
-from .posts import MARKERS, WITHDRAWN_MARKER, _shorten, indicators, rehearsal_mark
+from .snippets import MARKERS, WITHDRAWN_MARKER, indicators, rehearsal_mark, shorten
 
 TITLE_LIMIT = 32
 AUTHOR_LIMIT = 16
@@ -148,7 +148,7 @@ def _fit(text: str, limit: int) -> str:
     """At most `limit` characters as WeChat counts them (code points; an emoji with its
     variation selector is two), cut between graphemes."""
     size = limit
-    while len(cut := _shorten(text, size)) > limit:
+    while len(cut := shorten(text, size)) > limit:
         size -= 1
     return cut
 

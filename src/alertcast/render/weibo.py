@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 import re
-from urllib.parse import urlsplit
+
+from ..contacts import on_domain as on_domain  # where the share API takes a link: the app's safe domain
 
 LIMIT = 140
 UNIT = "characters (half-width letters, digits, spaces and signs count half, links 10)"
@@ -54,10 +55,3 @@ def count(text: str) -> int:
 def topics(text: str) -> list[str]:
     """The `#topic#` runs Weibo would make of `text` (its share API refuses a post with one)."""
     return _TOPIC.findall(text)
-
-
-def on_domain(url: str, domain: str) -> bool:
-    """True when `url`'s host is `domain` or a subdomain of it."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    domain = domain.lower().strip(".")
-    return bool(domain) and (host == domain or host.endswith("." + domain))

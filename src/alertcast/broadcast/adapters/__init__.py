@@ -6,7 +6,7 @@ from importlib import import_module
 
 from .base import Adapter, ConfigProblem, Message, SendError
 
-__all__ = ["Adapter", "ConfigProblem", "Message", "SendError", "build"]
+__all__ = ["Adapter", "ConfigProblem", "Message", "SendError", "adapter_class", "build"]
 
 _CLASSES = {
     "telegram": "telegram:Telegram", "x": "x:X", "mastodon": "mastodon:Mastodon", "bluesky": "bluesky:Bluesky",
@@ -18,6 +18,12 @@ _CLASSES = {
 _CLASSES["wechat"] = "wechat:Wechat"
 
 
-def build(name: str, settings: dict, env, session=None) -> Adapter:
+def adapter_class(name: str) -> type[Adapter]:
+    """The adapter class of channel `name`, its module imported only now: a command that sends to
+    one network loads no other network's library."""
     module, cls = _CLASSES[name].split(":")
-    return getattr(import_module(f"{__name__}.{module}"), cls)(settings, env, session)
+    return getattr(import_module(f"{__name__}.{module}"), cls)
+
+
+def build(name: str, settings: dict, env, session=None) -> Adapter:
+    return adapter_class(name)(settings, env, session)

@@ -13,7 +13,7 @@ from ..config import Config
 from ..problems import Problem
 from ..render import wechat
 from ..testtarget import as_sent, sent_actions
-from .models import Alert
+from ..content.models import Alert
 
 
 def wechat_lengths(source, alert: Alert, config: Config) -> Iterator[Problem]:  # type: ignore[no-untyped-def]

@@ -19,20 +19,21 @@ import jinja2
 from markdown import Markdown
 
 from ..problems import Problem, display_path
+from ..testtarget import has_test_target
 from ..render import length, posts, push, sanitize, weibo
 from ..render.site import LEADING_H1, page_markdown, read_for_search
 from ..testtarget import as_sent, sent_actions
-from .budget import OverBudget, cpu_budget
-from .links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
-from .models import SOCIAL_CHANNELS, Alert, Content, Indicators
+from ..content.budget import OverBudget, cpu_budget
+from ..content.links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
+from ..content.models import SOCIAL_CHANNELS, Alert, Content, Indicators
 from .wechat_rules import wechat_lengths
-from .placeholders import MARK, is_placeholder
-from .sitelinks import in_language, language_of
-from .source import SourceFile
+from ..content.placeholders import MARK, is_placeholder
+from ..content.sitelinks import in_language, language_of
+from ..content.source import SourceFile
 
 if TYPE_CHECKING:
     from ..config import Config
-    from .parsecache import ParseCache
+    from ..content.parsecache import ParseCache
 
 _HTML_OR_MD = re.compile(r"(<[a-zA-Z/][^>]*>|\*\*|__|\[[^\]]+\]\(|^#+\s)", re.MULTILINE)
 
@@ -511,7 +512,6 @@ def _channels(source: SourceFile, enabled: set[str]) -> Iterator[Problem]:
 
 def _test_targets(source: SourceFile, config: Config) -> Iterator[Problem]:
     """A test or exercise alert goes only to test targets: each social channel it lists needs one."""
-    from ..testtarget import has_test_target
 
     status = source.matter.status
     for index, name in enumerate(source.matter.channels):

@@ -1,0 +1,51 @@
+"""Content read and checked: what every command, build and the daemon load.
+
+Reading (content/loader.py) gives the models of every file that parses and each file's own
+problems; the cross-file rules (lint.py) then measure the whole set, some by rendering what they
+measure (post lengths, sanitized HTML, a page's search entry). That is why loading lives above
+render/, and content/ imports no renderer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Config
+from ..content.loader import Loaded, read_all
+from ..content.models import Content
+from ..content.official import cross_check
+from ..content.parsecache import ParseCache
+from ..gcpause import paused
+from ..problems import ContentError, Problem
+from .lint import lint
+
+
+def load_all(config: Config, content_dir: Path | None = None, base: Path | None = None,
+             cache: ParseCache | None = None, budget: float | None = None) -> Loaded:
+    """Load every file that parses into models and collect every problem, errors included."""
+    read = read_all(config, content_dir, base, cache)
+    if read.content is None:
+        return Loaded(None, read.problems, False)
+    problems = read.problems + lint(read.content, read.files, config, cache, budget) + cross_check(read.content, read.files)
+    return Loaded(read.content, sorted(set(problems)), read.complete)
+
+
+def load_content(config: Config, content_dir: Path | None = None, base: Path | None = None,
+                 cache: ParseCache | None = None, budget: float | None = None) -> tuple[Content | None, list[Problem]]:
+    """Load everything. Returns the content (None when there are errors) and all problems.
+
+    Warnings (such as a missing translation) do not stop loading. Files unchanged since
+    the last load with the same `cache` (the caller's, kept between loads) are not parsed again;
+    None parses all. With a
+    `budget`, every page is also rendered, each file within that many seconds of CPU (`check`).
+    """
+    with paused():
+        loaded = load_all(config, content_dir, base, cache, budget)
+    return (loaded.content if loaded.ok else None), loaded.problems
+
+
+def load_or_raise(config: Config, content_dir: Path | None = None, cache: ParseCache | None = None) -> Content:
+    content, problems = load_content(config, content_dir, cache=cache)
+    if content is None:
+        raise ContentError(problems)
+    return content
