@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import shutil
+import time
 
 import jsonschema
 import pytest
@@ -18,7 +19,7 @@ from alertcast.plan import Plan
 from alertcast.render.indicators import INDICATORS_PATH, render_indicators
 from alertcast.render.official import OFFICIAL_PATH, SCHEMA_PATH, render_official
 from conftest import REPO
-from verify_table import PINNED, TABLE, target
+from verify_table import FLOOD_RATIO, FLOODS, PINNED, TABLE, target
 
 
 @pytest.fixture(scope="module")
@@ -242,3 +243,21 @@ def _position(path, needle: str) -> str:
     lines = path.read_text(encoding="utf-8").splitlines()
     line = next(i for i, text in enumerate(lines) if needle in text)
     return f"{line + 1}:{lines[line].index(needle) + 1}"
+
+
+def _fastest(run, times: int = 3) -> float:
+    best = float("inf")
+    for _ in range(times):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize("shape", sorted(FLOODS))
+def test_a_flood_pasted_is_answered_in_time_linear_in_its_length(bundled_docs, shape):
+    official, indicators = bundled_docs
+    text = FLOODS[shape]
+    once = _fastest(lambda: skeleton(text), 5)
+    answer = _fastest(lambda: check(text, official, indicators))
+    assert answer < FLOOD_RATIO * once, f"{shape}: {answer:.4f} s, reading it once {once:.4f} s"
