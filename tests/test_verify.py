@@ -15,6 +15,7 @@ from alertcast import pipeline, signing
 from alertcast.config import load_config
 from alertcast.contacts import check, skeleton
 from alertcast.content.loader import load_content, load_or_raise
+from alertcast.content.official import load_official
 from alertcast.plan import Plan
 from alertcast.render.indicators import INDICATORS_PATH, render_indicators
 from alertcast.render.official import OFFICIAL_PATH, SCHEMA_PATH, render_official
@@ -261,3 +262,27 @@ def test_a_flood_pasted_is_answered_in_time_linear_in_its_length(bundled_docs, s
     once = _fastest(lambda: skeleton(text), 5)
     answer = _fastest(lambda: check(text, official, indicators))
     assert answer < FLOOD_RATIO * once, f"{shape}: {answer:.4f} s, reading it once {once:.4f} s"
+
+
+@pytest.mark.parametrize("kind,value,says", [
+    ("download", "'javascript://alertcast.example/%0aalert(1)'", "is not an https:// address"),
+    ("download", "'data://alertcast.example/x'", "is not an https:// address"),
+    ("ticket", "'http://help.alertcast.example/support/'", "is not an https:// address"),
+    ("ticket", "'https://help.alertcast.example/a b>c'", "is not an https:// address"),
+    ("telegram", "'@a b'", "is not a Telegram username"),
+    ("telegram", "'@'", "is not a Telegram username"),
+    ("x", "'@<b>'", "is not an X handle"),
+    ("phone", "'+'", "is not a phone number"),
+    ("email", "'a b@alertcast.example'", "is not an email address"),
+    ("wechat", "'<script>'", "is not a wechat account name"),
+    ("mastodon", "'@a b@mastodon.example'", "is not a Mastodon handle"),
+])
+def test_check_refuses_a_value_that_is_no_contact_of_its_kind(bundled, kind, value, says):
+    """Each would be listed as ours in official.json (an app's "verified" link to a javascript:
+    address), or make every handle a reader pastes a look-alike of '@'."""
+    _data_file(bundled, "names: [alertcast]\nchannels:\n" + CHANNEL.format(kind="domain", value="alertcast.example")
+               + CHANNEL.format(kind=kind, value=value))
+    problems = _problems(bundled)
+    assert any(p.startswith("content/official-channels.yml:7:") and says in p for p in problems), problems
+    official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
+    assert [c.value for c in official.channels] == ["alertcast.example"]  # the entry is left out

@@ -9,6 +9,7 @@ scam indicator of any alert must not also be listed here.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,24 @@ DATA_FILE = "official-channels.yml"
 #: Keys of each channel; `for` is required in every language.
 CHANNEL_KEYS = ("kind", "value", "for", "never")
 MAX_BYTES = 256 * 1024
+_ACCOUNT = re.compile(r"[^\s@/<>\"'`]{2,64}")
+#: What a value in its normal form must also be, per kind, and how to say it: anything else is
+#: no contact of ours (official.json would give apps a javascript: "download" address, and a
+#: handle '@' makes every handle a reader pastes a look-alike of it).
+SHAPES = {
+    "download": (re.compile(r"https://[a-z0-9_.-]+(?:/[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?"),
+                 "an https:// address", "write the page's https:// address, spaces and quotes %-encoded"),
+    "telegram": (re.compile(r"@[a-z0-9_]{5,32}"), "a Telegram username", "write @ and its 5 to 32 letters, digits or _"),
+    "x": (re.compile(r"@[a-z0-9_]{1,32}"), "an X handle", "write @ and its letters, digits or _"),
+    "phone": (re.compile(r"\+[1-9][0-9]{5,14}"), "a phone number", "write + and its 6 to 15 digits, country code first"),
+    "email": (re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9_.-]+"), "an email address",
+              "write the address readers write to, without spaces or a name"),
+    "mastodon": (re.compile(r"@[a-z0-9_]+(?:[a-z0-9_.-]*[a-z0-9_])?@[a-z0-9_.-]+"), "a Mastodon handle",
+                 "write @user@server"),
+    **{kind: (_ACCOUNT, f"a {kind} account name", "write the account's name: no spaces, @, / or quotes")
+       for kind in ("wechat", "weibo", "discord")},
+}
+SHAPES["ticket"] = SHAPES["download"]
 
 
 @dataclass(frozen=True)
@@ -125,6 +144,10 @@ def _channel(item: object, index: int, languages: tuple[str, ...], at) -> Channe
     if normal != value:
         at(key + ("value",), "error", f"{kind} '{value}' is not in its normal form",
            f"write it as '{normal}' (lower case, domains in punycode, handles with their @)")
+        return None
+    shape = SHAPES.get(kind)
+    if shape is not None and not shape[0].fullmatch(value):
+        at(key + ("value",), "error", f"{kind} '{value}' is not {shape[1]}", shape[2])
         return None
     texts = {}
     for name in ("for", "never"):
