@@ -15,7 +15,7 @@ from alertcast import pipeline, signing
 from alertcast.config import load_config
 from alertcast.contacts import check, skeleton
 from alertcast.content.loader import load_content, load_or_raise
-from alertcast.content.official import load_official
+from alertcast.content.official import as_data, load_official
 from alertcast.plan import Plan
 from alertcast.render.indicators import INDICATORS_PATH, render_indicators
 from alertcast.render.official import OFFICIAL_PATH, SCHEMA_PATH, render_official
@@ -286,3 +286,25 @@ def test_check_refuses_a_value_that_is_no_contact_of_its_kind(bundled, kind, val
     assert any(p.startswith("content/official-channels.yml:7:") and says in p for p in problems), problems
     official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
     assert [c.value for c in official.channels] == ["alertcast.example"]  # the entry is left out
+
+
+@pytest.mark.parametrize("value", ["github.io", "co.uk", "s3.amazonaws.com"])
+def test_check_refuses_a_public_suffix_as_an_official_domain(bundled, value, cli):
+    """Anyone can have a name under github.io: listed as ours, every phishing page there would be
+    marked official on the Verify page and in apps."""
+    _data_file(bundled, "names: [alertcast]\nchannels:\n" + CHANNEL.format(kind="domain", value="alertcast.example")
+               + CHANNEL.format(kind="domain", value=value))
+    problems = _problems(bundled)
+    assert any(p.startswith("content/official-channels.yml:7:") and "public suffix" in p for p in problems), problems
+    official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
+    assert check(f"alertcast-login.{value}", as_data(official), {})["verdict"] != "official"
+
+
+def test_check_refuses_a_download_or_ticket_page_on_no_official_domain(bundled):
+    _data_file(bundled, "names: [alertcast]\nchannels:\n" + CHANNEL.format(kind="domain", value="alertcast.example")
+               + CHANNEL.format(kind="ticket", value="https://help.alertcast.example/support/")
+               + CHANNEL.format(kind="download", value="https://alertcast-apps.example/download/"))
+    problems = "\n".join(_problems(bundled))
+    assert ("official-channels.yml:10:5: error: download 'https://alertcast-apps.example/download/' is on no official "
+            "domain") in problems, problems
+    assert ":7:" not in problems

@@ -12,10 +12,13 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
+from publicsuffixlist import PublicSuffixList
+
 from .. import yamlsource
-from ..contacts import KINDS, normalise
+from ..contacts import KINDS, URL_KINDS, normalise
 from ..problems import Problem
 
 DATA_FILE = "official-channels.yml"
@@ -104,12 +107,21 @@ def load_official(content_dir: Path, languages: tuple[str, ...], shown: str) -> 
     if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
         at(("names",), "error", "'names' must be a list of names", "write e.g. names: [alertcast]")
         names = []
-    channels: list[Channel] = []
+    listed: list[tuple[int, Channel]] = []
     for index, item in enumerate(data.get("channels") or []):
         channel = _channel(item, index, languages, at)
         if channel is not None:
             line = yamlsource.position_of(positions, ("channels", index)).line
-            channels.append(Channel(channel.kind, channel.value, channel.used_for, channel.never, line))
+            listed.append((index, Channel(channel.kind, channel.value, channel.used_for, channel.never, line)))
+    domains = [c.value for _, c in listed if c.kind == "domain"]
+    channels: list[Channel] = []
+    for index, channel in listed:
+        host = channel.value.partition("://")[2].split("/")[0]
+        if channel.kind in URL_KINDS and not any(host == d or host.endswith("." + d) for d in domains):
+            at(("channels", index, "value"), "error", f"{channel.kind} '{channel.value}' is on no official domain",
+               f"list '{host}' (or the domain it is under) as a domain of ours first, if it is ours")
+            continue
+        channels.append(channel)
     seen: dict[tuple[str, str], int] = {}
     for channel in channels:
         if (channel.kind, channel.value) in seen:
@@ -145,6 +157,10 @@ def _channel(item: object, index: int, languages: tuple[str, ...], at) -> Channe
         at(key + ("value",), "error", f"{kind} '{value}' is not in its normal form",
            f"write it as '{normal}' (lower case, domains in punycode, handles with their @)")
         return None
+    if kind == "domain" and public_suffixes().is_public(value):
+        at(key + ("value",), "error", f"domain '{value}' is a public suffix: anyone can have a name under it",
+           f"list the name registered for you under it (e.g. yourname.{value})")
+        return None
     shape = SHAPES.get(kind)
     if shape is not None and not shape[0].fullmatch(value):
         at(key + ("value",), "error", f"{kind} '{value}' is not {shape[1]}", shape[2])
@@ -162,6 +178,12 @@ def _channel(item: object, index: int, languages: tuple[str, ...], at) -> Channe
         at(key + ("for",), "error", f"'for' has no text in {', '.join(missing)}",
            "say in each language what this channel is for")
     return Channel(kind, value, texts["for"], texts["never"])
+
+
+@cache
+def public_suffixes() -> PublicSuffixList:
+    """The Public Suffix List as the package bundles it (github.io, co.uk, ...): never fetched."""
+    return PublicSuffixList()
 
 
 def as_data(official: Official) -> dict:
