@@ -308,3 +308,14 @@ def test_check_refuses_a_download_or_ticket_page_on_no_official_domain(bundled):
     assert ("official-channels.yml:10:5: error: download 'https://alertcast-apps.example/download/' is on no official "
             "domain") in problems, problems
     assert ":7:" not in problems
+
+
+@pytest.mark.parametrize("name", ["a", "x1", "alert cast", "alertcast.example"])
+def test_check_refuses_a_name_that_would_make_strangers_look_alikes(bundled, name):
+    """names: [a] made wikipedia.org and every handle with an 'a' a look-alike of ours."""
+    _data_file(bundled, f"names: ['{name}']\nchannels:\n" + CHANNEL.format(kind="domain", value="alertcast.example"))
+    problems = _problems(bundled)
+    assert any(p.startswith("content/official-channels.yml:1:") and f"name '{name}' is not a name" in p
+               for p in problems), problems
+    official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
+    assert check("wikipedia.org", as_data(official), {})["verdict"] == "unknown"

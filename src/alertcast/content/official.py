@@ -107,6 +107,12 @@ def load_official(content_dir: Path, languages: tuple[str, ...], shown: str) -> 
     if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
         at(("names",), "error", "'names' must be a list of names", "write e.g. names: [alertcast]")
         names = []
+    for index, name in enumerate(names):
+        if not re.fullmatch(r"[^\W_]{3,63}", name.strip()):
+            at(("names", index), "error", f"name '{name}' is not a name as domains and handles use it: every "
+               "domain or handle that contains it would be called a look-alike of ours",
+               "write our name alone: 3 or more letters or digits, as in alertcast")
+    names = [n for n in names if re.fullmatch(r"[^\W_]{3,63}", n.strip())]
     listed: list[tuple[int, Channel]] = []
     for index, item in enumerate(data.get("channels") or []):
         channel = _channel(item, index, languages, at)
