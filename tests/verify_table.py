@@ -74,6 +74,7 @@ TABLE = [
     ("0x1111111111111111111111111111111111111111", "unknown", "address", ()),
     ("wikipedia.org", "unknown", "domain", ()),
     ("hello, is this support?", "unknown", "text", ()),
+    ("a" * 62 + "." + "b" * 62 + "." + "c" * 62 + "." + "d" * 62 + ".example", "unknown", "text", ()),  # > 253: no domain
 ]
 
 

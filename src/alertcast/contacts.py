@@ -46,6 +46,8 @@ HANDLE_HOSTS = {"t.me": "telegram", "telegram.me": "telegram", "telegram.dog": "
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
 _TRAILING = ".,;:!?\u3002\uff0c\uff1b\uff1a\uff01\uff1f\u3001/"
 _SEPARATORS = re.compile(r"[-_.]")
+#: The longest domain name (RFC 1035; its Unicode form is never longer than its punycode).
+MAX_DOMAIN = 253
 _NAME = re.compile(r"[^@\s/]+")  # a Mastodon user or a host
 _LOCAL = re.compile(r"[^@\s/:]+")  # an email address's local part
 
@@ -75,6 +77,8 @@ def normalise_domain(text: str) -> str:
     host = unicodedata.normalize("NFKC", text).strip().rstrip(".").lower()
     if not host or any(c in host for c in "/:@ ") or "." not in host:
         raise ValueError(f"'{text}' is not a domain name")
+    if len(host) > MAX_DOMAIN:  # also spares idna a megabyte pasted as one (ten seconds)
+        raise ValueError(f"'{text[:60]}...' is longer than a domain name can be ({MAX_DOMAIN} characters)")
     try:
         return idna.encode(host, uts46=True, transitional=False).decode("ascii")
     except idna.IDNAError:

@@ -37,6 +37,7 @@
   function normaliseDomain(text) {
     var host = rstrip(nfkc(text).trim(), ".").toLowerCase();
     if (!host || /[\/:@ ]/.test(host) || host.indexOf(".") < 0) return null;
+    if (host.length > 253) return null;  /* longer than a domain name can be (RFC 1035) */
     try { return new URL("http://" + host + "/").hostname; } catch (e) { return null; }
   }
 
