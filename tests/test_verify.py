@@ -289,7 +289,7 @@ def test_check_refuses_a_value_that_is_no_contact_of_its_kind(bundled, kind, val
 
 
 @pytest.mark.parametrize("value", ["github.io", "co.uk", "s3.amazonaws.com"])
-def test_check_refuses_a_public_suffix_as_an_official_domain(bundled, value, cli):
+def test_check_refuses_a_public_suffix_as_an_official_domain(bundled, value):
     """Anyone can have a name under github.io: listed as ours, every phishing page there would be
     marked official on the Verify page and in apps."""
     _data_file(bundled, "names: [alertcast]\nchannels:\n" + CHANNEL.format(kind="domain", value="alertcast.example")
