@@ -319,3 +319,20 @@ def test_check_refuses_a_name_that_would_make_strangers_look_alikes(bundled, nam
                for p in problems), problems
     official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
     assert check("wikipedia.org", as_data(official), {})["verdict"] == "unknown"
+
+
+@pytest.mark.parametrize("kind,value,imitated", [
+    ("domain", "xn--lertcast-06g.example", "alertcast.example"),  # аlertcast.example, a Cyrillic а
+    ("domain", "a1ertcast.example", "alertcast.example"),
+    ("telegram", "'@alertcast_examp1e'", "@alertcast_example"),
+])
+def test_check_refuses_an_official_channel_that_imitates_another(bundled, kind, value, imitated):
+    """Listed as ours, a look-alike would be marked official on the Verify page: the very answer the
+    page exists to refuse."""
+    _data_file(bundled, "names: [alertcast]\nchannels:\n" + CHANNEL.format(kind="domain", value="alertcast.example")
+               + CHANNEL.format(kind="telegram", value="'@alertcast_example'") + CHANNEL.format(kind=kind, value=value))
+    problems = _problems(bundled)
+    assert any(p.startswith("content/official-channels.yml:10:") and f"imitates our official {kind} '{imitated}'" in p
+               for p in problems), problems
+    official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
+    assert check(value.strip("'"), as_data(official), {})["verdict"] == "lookalike"

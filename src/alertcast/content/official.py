@@ -122,6 +122,13 @@ def load_official(content_dir: Path, languages: tuple[str, ...], shown: str) -> 
     domains = [c.value for _, c in listed if c.kind == "domain"]
     channels: list[Channel] = []
     for index, channel in listed:
+        imitated = _imitated(channel, [c for _, c in listed], names)
+        if imitated:
+            at(("channels", index, "value"), "error", f"{channel.kind} '{channel.value}' imitates our official "
+               f"{imitated.kind} '{imitated.value}' with look-alike characters",
+               "leave it out, even if you registered it to keep it from scammers: the Verify page would call "
+               "it official, and readers must learn that a look-alike is never us")
+            continue
         host = channel.value.partition("://")[2].split("/")[0]
         if channel.kind in URL_KINDS and not any(host == d or host.endswith("." + d) for d in domains):
             at(("channels", index, "value"), "error", f"{channel.kind} '{channel.value}' is on no official domain",
@@ -184,6 +191,22 @@ def _channel(item: object, index: int, languages: tuple[str, ...], at) -> Channe
         at(key + ("for",), "error", f"'for' has no text in {', '.join(missing)}",
            "say in each language what this channel is for")
     return Channel(kind, value, texts["for"], texts["never"])
+
+
+def _imitated(channel: Channel, listed: list[Channel], names: list) -> Channel | None:
+    """The other official channel `channel` reads as, written with other characters (a Cyrillic
+    а, a 1 for an l), as the Verify page would tell a reader; None when it imitates none."""
+    from ..contacts import check, confusable_chars, unicode_domain
+
+    if not confusable_chars(unicode_domain(channel.value) if channel.kind == "domain" else channel.value):
+        return None  # written in the characters it looks like: the other one is the imitation
+    others = [c for c in listed if c is not channel]
+    data = as_data(Official(tuple(n.strip().lower() for n in names if isinstance(n, str)), tuple(others)))
+    verdict = check(channel.value, data, {})
+    if verdict["verdict"] == "lookalike" and "confusable" in verdict["reasons"]:
+        found = verdict["channels"][0]
+        return next(c for c in others if (c.kind, c.value) == (found["kind"], found["value"]))
+    return None
 
 
 @cache
