@@ -282,6 +282,31 @@ def test_a_test_target_of_a_new_channel_that_posts_where_it_does_is_refused(proj
     assert line.startswith("mkdocs.yml:") and shared in line and f"channels.{channel}.test" in line
 
 
+@pytest.mark.parametrize("channel, settings, target, kept", [
+    ("mastodon", {"base_url": "https://mastodon.fixture.example", "token_env": "FIXTURE_MASTODON_TOKEN"},
+     {"base_url": "https://drills.example"}, "token_env FIXTURE_MASTODON_TOKEN"),
+    ("bluesky", {"handle": "fixture.bsky.social"}, {"base_url": "https://pds.drills.example"},
+     "password_env BLUESKY_APP_PASSWORD"),
+    ("matrix", {"base_url": "https://matrix.fixture.example", "room_id": "!room:fixture.example"},
+     {"base_url": "https://matrix.drills.example", "room_id": "!drills:drills.example"},
+     "token_env MATRIX_ACCESS_TOKEN"),
+    ("weibo", {"safe_domain": "fixture.example", "rip": "117.50.1.20", "token_file": "/etc/alertcast/weibo"},
+     {"base_url": "https://weibo.drills.example"}, "token_file /etc/alertcast/weibo"),
+])
+def test_a_test_target_on_another_server_with_the_channels_own_credentials_is_refused(project, cli, channel, settings,
+                                                                                     target, kept):
+    """A rehearsal would send the real account's token or password to the other server (anyone's,
+    when mkdocs.yml came in a pull request)."""
+    path = project / "mkdocs.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["extra"]["alertcast"]["channels"] = {channel: {**settings, "test": target}}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1, result.output
+    line = next(line for line in result.output.splitlines() if "test target" in line)
+    assert line.startswith("mkdocs.yml:") and kept in line and f"channels.{channel}.test" in line, line
+
+
 def test_a_test_target_of_push_needs_a_test_topic_for_every_language(project, cli):
     path = project / "mkdocs.yml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import shutil
+import time
 
 import jsonschema
 import pytest
@@ -14,11 +15,12 @@ from alertcast import pipeline, signing
 from alertcast.config import load_config
 from alertcast.contacts import check, skeleton
 from alertcast.checks.load import load_content, load_or_raise
+from alertcast.content.official import as_data, load_official
 from alertcast.plan import Plan
 from alertcast.render.indicators import INDICATORS_PATH, render_indicators
 from alertcast.render.official import OFFICIAL_PATH, SCHEMA_PATH, render_official
 from conftest import REPO
-from verify_table import PINNED, TABLE, target
+from verify_table import FLOOD_RATIO, FLOODS, PINNED, TABLE, target
 
 
 @pytest.fixture(scope="module")
@@ -242,3 +244,95 @@ def _position(path, needle: str) -> str:
     lines = path.read_text(encoding="utf-8").splitlines()
     line = next(i for i, text in enumerate(lines) if needle in text)
     return f"{line + 1}:{lines[line].index(needle) + 1}"
+
+
+def _fastest(run, times: int = 3) -> float:
+    best = float("inf")
+    for _ in range(times):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize("shape", sorted(FLOODS))
+def test_a_flood_pasted_is_answered_in_time_linear_in_its_length(bundled_docs, shape):
+    official, indicators = bundled_docs
+    text = FLOODS[shape]
+    once = _fastest(lambda: skeleton(text), 5)
+    answer = _fastest(lambda: check(text, official, indicators))
+    assert answer < FLOOD_RATIO * once, f"{shape}: {answer:.4f} s, reading it once {once:.4f} s"
+
+
+@pytest.mark.parametrize("kind,value,says", [
+    ("download", "'javascript://alertcast.example/%0aalert(1)'", "is not an https:// address"),
+    ("download", "'data://alertcast.example/x'", "is not an https:// address"),
+    ("ticket", "'http://help.alertcast.example/support/'", "is not an https:// address"),
+    ("ticket", "'https://help.alertcast.example/a b>c'", "is not an https:// address"),
+    ("telegram", "'@a b'", "is not a Telegram username"),
+    ("telegram", "'@'", "is not a Telegram username"),
+    ("x", "'@<b>'", "is not an X handle"),
+    ("phone", "'+'", "is not a phone number"),
+    ("email", "'a b@alertcast.example'", "is not an email address"),
+    ("wechat", "'<script>'", "is not a wechat account name"),
+    ("mastodon", "'@a b@mastodon.example'", "is not a Mastodon handle"),
+])
+def test_check_refuses_a_value_that_is_no_contact_of_its_kind(bundled, kind, value, says):
+    """Each would be listed as ours in official.json (an app's "verified" link to a javascript:
+    address), or make every handle a reader pastes a look-alike of '@'."""
+    _data_file(bundled, "names: [alertcast]\nchannels:\n" + CHANNEL.format(kind="domain", value="alertcast.example")
+               + CHANNEL.format(kind=kind, value=value))
+    problems = _problems(bundled)
+    assert any(p.startswith("content/official-channels.yml:7:") and says in p for p in problems), problems
+    official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
+    assert [c.value for c in official.channels] == ["alertcast.example"]  # the entry is left out
+
+
+@pytest.mark.parametrize("value", ["github.io", "co.uk", "s3.amazonaws.com"])
+def test_check_refuses_a_public_suffix_as_an_official_domain(bundled, value):
+    """Anyone can have a name under github.io: listed as ours, every phishing page there would be
+    marked official on the Verify page and in apps."""
+    _data_file(bundled, "names: [alertcast]\nchannels:\n" + CHANNEL.format(kind="domain", value="alertcast.example")
+               + CHANNEL.format(kind="domain", value=value))
+    problems = _problems(bundled)
+    assert any(p.startswith("content/official-channels.yml:7:") and "public suffix" in p for p in problems), problems
+    official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
+    assert check(f"alertcast-login.{value}", as_data(official), {})["verdict"] != "official"
+
+
+def test_check_refuses_a_download_or_ticket_page_on_no_official_domain(bundled):
+    _data_file(bundled, "names: [alertcast]\nchannels:\n" + CHANNEL.format(kind="domain", value="alertcast.example")
+               + CHANNEL.format(kind="ticket", value="https://help.alertcast.example/support/")
+               + CHANNEL.format(kind="download", value="https://alertcast-apps.example/download/"))
+    problems = "\n".join(_problems(bundled))
+    assert ("official-channels.yml:10:5: error: download 'https://alertcast-apps.example/download/' is on no official "
+            "domain") in problems, problems
+    assert ":7:" not in problems
+
+
+@pytest.mark.parametrize("name", ["a", "x1", "alert cast", "alertcast.example"])
+def test_check_refuses_a_name_that_would_make_strangers_look_alikes(bundled, name):
+    """names: [a] made wikipedia.org and every handle with an 'a' a look-alike of ours."""
+    _data_file(bundled, f"names: ['{name}']\nchannels:\n" + CHANNEL.format(kind="domain", value="alertcast.example"))
+    problems = _problems(bundled)
+    assert any(p.startswith("content/official-channels.yml:1:") and f"name '{name}' is not a name" in p
+               for p in problems), problems
+    official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
+    assert check("wikipedia.org", as_data(official), {})["verdict"] == "unknown"
+
+
+@pytest.mark.parametrize("kind,value,imitated", [
+    ("domain", "xn--lertcast-06g.example", "alertcast.example"),  # аlertcast.example, a Cyrillic а
+    ("domain", "a1ertcast.example", "alertcast.example"),
+    ("telegram", "'@alertcast_examp1e'", "@alertcast_example"),
+])
+def test_check_refuses_an_official_channel_that_imitates_another(bundled, kind, value, imitated):
+    """Listed as ours, a look-alike would be marked official on the Verify page: the very answer the
+    page exists to refuse."""
+    _data_file(bundled, "names: [alertcast]\nchannels:\n" + CHANNEL.format(kind="domain", value="alertcast.example")
+               + CHANNEL.format(kind="telegram", value="'@alertcast_example'") + CHANNEL.format(kind=kind, value=value))
+    problems = _problems(bundled)
+    assert any(p.startswith("content/official-channels.yml:10:") and f"imitates our official {kind} '{imitated}'" in p
+               for p in problems), problems
+    official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
+    assert check(value.strip("'"), as_data(official), {})["verdict"] == "lookalike"

@@ -14,7 +14,7 @@ from alertcast import pipeline
 from alertcast.config import load_config
 from conftest import REPO
 from fakes import QuietServer
-from verify_table import PINNED, TABLE
+from verify_table import FLOOD_RATIO, FLOODS, PINNED, TABLE
 
 pytestmark = pytest.mark.browser
 
@@ -115,3 +115,27 @@ def test_the_answer_is_in_the_readers_language_and_fits_390px(browser, served):
             assert link.get_attribute("href").endswith("alerts/fake-support-telegram/")
         finally:
             page.close()
+
+
+FASTEST = """([text, official, indicators]) => {
+  const v = window.alertcastVerify, fastest = (run, times) => {
+    let best = Infinity;
+    for (let i = 0; i < times; i++) { const start = performance.now(); run(); best = Math.min(best, performance.now() - start); }
+    return best;
+  };
+  return [fastest(() => v.skeleton(text), 5), fastest(() => v.check(text, official, indicators), 3)];
+}"""
+
+
+def test_a_flood_pasted_is_answered_in_time_linear_in_its_length(browser, served):
+    page, _ = _open(browser, served + "/en/verify/")
+    try:
+        docs = [page.evaluate(f"fetch('{served}/{path}').then(r => r.json())")
+                for path in ("api/v1/official.json", "api/v1/indicators.json")]
+        for shape, text in sorted(FLOODS.items()):
+            once, answer = page.evaluate(FASTEST, [text, *docs])
+            assert answer < FLOOD_RATIO * max(once, 0.1), f"{shape}: {answer:.1f} ms, reading it once {once:.1f} ms"
+        page.fill("#alertcast-verify-input", FLOODS["email_without_end"])
+        assert _answer(page)[0] == "unknown"
+    finally:
+        page.close()

@@ -74,6 +74,7 @@ TABLE = [
     ("0x1111111111111111111111111111111111111111", "unknown", "address", ()),
     ("wikipedia.org", "unknown", "domain", ()),
     ("hello, is this support?", "unknown", "text", ()),
+    ("a" * 62 + "." + "b" * 62 + "." + "c" * 62 + "." + "d" * 62 + ".example", "unknown", "text", ()),  # > 253: no domain
 ]
 
 
@@ -85,3 +86,21 @@ def target(result: dict) -> str:
         return result["kind"]
     first = result["channels"][0]
     return f"{first['kind']}:{first['value']}"
+
+
+
+#: Pastes shaped to make a backtracking matcher take time quadratic in their length (an email or
+#: a Mastodon handle whose host never ends, a long run of quotes or dots, a long host): a reader's
+#: paste of any size must be answered in time linear in it, in the page and in `alertcast verify`.
+FLOOD_SIZE = 10_000
+FLOODS = {
+    "email_without_end": "a@" + "a." * FLOOD_SIZE + "@",
+    "mastodon_without_end": "@a@" + "a." * FLOOD_SIZE + "@",
+    "handle_then_space": "@" + "a." * FLOOD_SIZE + " x",
+    "quotes": '"' * (2 * FLOOD_SIZE) + "a",
+    "dots": "." * (2 * FLOOD_SIZE) + "@",
+    "link": "https://" + "a." * FLOOD_SIZE + "example/",
+}
+#: How much longer than reading a flood once (its skeleton) the whole answer may take: a few
+#: passes over it, never one per character (that takes thousands of times longer).
+FLOOD_RATIO = 100

@@ -47,6 +47,10 @@ HANDLE_HOSTS = {"t.me": "telegram", "telegram.me": "telegram", "telegram.dog": "
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
 _TRAILING = ".,;:!?\u3002\uff0c\uff1b\uff1a\uff01\uff1f\u3001/"
 _SEPARATORS = re.compile(r"[-_.]")
+#: The longest domain name (RFC 1035; its Unicode form is never longer than its punycode).
+MAX_DOMAIN = 253
+_NAME = re.compile(r"[^@\s/]+")  # a Mastodon user or a host
+_LOCAL = re.compile(r"[^@\s/:]+")  # an email address's local part
 
 
 @cache
@@ -74,6 +78,8 @@ def normalise_domain(text: str) -> str:
     host = unicodedata.normalize("NFKC", text).strip().rstrip(".").lower()
     if not host or any(c in host for c in "/:@ ") or "." not in host:
         raise ValueError(f"'{text}' is not a domain name")
+    if len(host) > MAX_DOMAIN:  # also spares idna a megabyte pasted as one (ten seconds)
+        raise ValueError(f"'{text[:60]}...' is longer than a domain name can be ({MAX_DOMAIN} characters)")
     try:
         return idna.encode(host, uts46=True, transitional=False).decode("ascii")
     except idna.IDNAError:
@@ -139,12 +145,12 @@ def parse(text: str) -> dict[str, Any]:
         return {"kind": "address", "value": t.lower()}
     if re.fullmatch(r"T[1-9A-HJ-NP-Za-km-z]{33}", t):
         return {"kind": "address", "value": t}
-    if re.fullmatch(r"@[^@\s/]+@[^@\s/]+\.[^@\s/]+", t):
+    if t.startswith("@") and _at_host(t[1:], _NAME):
         try:
             return {"kind": "handle", "platform": "mastodon", "value": normalise_handle("mastodon", t)}
         except ValueError:
             return {"kind": "text", "value": t}
-    if re.fullmatch(r"[^@\s/:]+@[^@\s/]+\.[^@\s/]+", t):
+    if _at_host(t, _LOCAL):
         local, _, host = t.partition("@")
         try:
             return {"kind": "email", "value": f"{local.lower()}@{normalise_domain(host)}"}
@@ -155,6 +161,15 @@ def parse(text: str) -> dict[str, Any]:
     if re.fullmatch(r"@?[\w.-]{2,64}", t):
         return {"kind": "handle", "platform": None, "value": t.lstrip("@")}
     return {"kind": "text", "value": t}
+
+
+def _at_host(text: str, before: re.Pattern) -> bool:
+    """Whether `text` is `before@host`, the host with a dot inside (`X+@[^@\\s/]+\\.[^@\\s/]+`),
+    tested part by part: that one regex backtracks, so a long paste with no end took time
+    quadratic in its length (tens of kilobytes: seconds; a megabyte: hours)."""
+    name, at, host = text.partition("@")
+    return (bool(at) and before.fullmatch(name) is not None and _NAME.fullmatch(host) is not None
+            and "." in host[1:-1])
 
 
 def _link(t: str) -> dict[str, Any]:

@@ -96,6 +96,15 @@ def places(name: str, keys: BaseModel, languages: tuple[str, ...]) -> set[str]:
     return set()
 
 
+def _credentials_sent_elsewhere(own: BaseModel, rehearsal: BaseModel) -> list[str]:
+    """The channel's credential settings (`*_env`, `token_file`) a test target on another server
+    keeps, as "key value"; [] when it posts to the channel's own server."""
+    if getattr(own, "base_url", None) == getattr(rehearsal, "base_url", None):
+        return []
+    keys = [k for k in type(own).model_fields if k.endswith("_env") or k == "token_file"]
+    return [f"{k} {getattr(own, k)}" for k in keys if getattr(own, k) and getattr(own, k) == getattr(rehearsal, k)]
+
+
 def merged(keys: dict[str, Any]) -> dict[str, Any]:
     """The settings a channel's test target sends with: its `test` keys over the channel's."""
     return {**{k: v for k, v in keys.items() if k != "test"}, **(keys.get("test") or {})}
@@ -120,6 +129,14 @@ def problems(name: str, keys: dict[str, Any], model: type[BaseModel], context: d
     except ValidationError as exc:
         return validation_problems(exc, shown, positions, prefix, model, "the channel settings in docs/social.md",
                                    key_prefix=("channels", name, "test"))
+    kept = _credentials_sent_elsewhere(own, rehearsal)
+    if kept:
+        pos = yamlsource.position_of(positions, prefix)
+        return [Problem(shown, pos.line, pos.col, "error",
+                        f"the test target of {name} posts to {rehearsal.base_url} with the channel's own "  # type: ignore[attr-defined]
+                        f"{', '.join(kept)}: a rehearsal would give that server our account's credentials",
+                        f"set the test account's own {', '.join(k.split(' ')[0] for k in kept)} under "
+                        f"channels.{name}.test, or leave its base_url as the channel's")]
     languages = tuple(context.get("languages", ()))
     shared = sorted(places(name, own, languages) & places(name, rehearsal, languages))
     if not shared:

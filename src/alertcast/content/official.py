@@ -9,18 +9,40 @@ scam indicator of any alert must not also be listed here.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
+from publicsuffixlist import PublicSuffixList
+
 from .. import yamlsource
-from ..contacts import KINDS, normalise
+from ..contacts import KINDS, URL_KINDS, normalise
 from ..problems import Problem
 
 DATA_FILE = "official-channels.yml"
 #: Keys of each channel; `for` is required in every language.
 CHANNEL_KEYS = ("kind", "value", "for", "never")
 MAX_BYTES = 256 * 1024
+_ACCOUNT = re.compile(r"[^\s@/<>\"'`]{2,64}")
+#: What a value in its normal form must also be, per kind, and how to say it: anything else is
+#: no contact of ours (official.json would give apps a javascript: "download" address, and a
+#: handle '@' makes every handle a reader pastes a look-alike of it).
+SHAPES = {
+    "download": (re.compile(r"https://[a-z0-9_.-]+(?:/[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?"),
+                 "an https:// address", "write the page's https:// address, spaces and quotes %-encoded"),
+    "telegram": (re.compile(r"@[a-z0-9_]{5,32}"), "a Telegram username", "write @ and its 5 to 32 letters, digits or _"),
+    "x": (re.compile(r"@[a-z0-9_]{1,32}"), "an X handle", "write @ and its letters, digits or _"),
+    "phone": (re.compile(r"\+[1-9][0-9]{5,14}"), "a phone number", "write + and its 6 to 15 digits, country code first"),
+    "email": (re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9_.-]+"), "an email address",
+              "write the address readers write to, without spaces or a name"),
+    "mastodon": (re.compile(r"@[a-z0-9_]+(?:[a-z0-9_.-]*[a-z0-9_])?@[a-z0-9_.-]+"), "a Mastodon handle",
+                 "write @user@server"),
+    **{kind: (_ACCOUNT, f"a {kind} account name", "write the account's name: no spaces, @, / or quotes")
+       for kind in ("wechat", "weibo", "discord")},
+}
+SHAPES["ticket"] = SHAPES["download"]
 
 
 @dataclass(frozen=True)
@@ -85,12 +107,34 @@ def load_official(content_dir: Path, languages: tuple[str, ...], shown: str) -> 
     if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
         at(("names",), "error", "'names' must be a list of names", "write e.g. names: [alertcast]")
         names = []
-    channels: list[Channel] = []
+    for index, name in enumerate(names):
+        if not re.fullmatch(r"[^\W_]{3,63}", name.strip()):
+            at(("names", index), "error", f"name '{name}' is not a name as domains and handles use it: every "
+               "domain or handle that contains it would be called a look-alike of ours",
+               "write our name alone: 3 or more letters or digits, as in alertcast")
+    names = [n for n in names if re.fullmatch(r"[^\W_]{3,63}", n.strip())]
+    listed: list[tuple[int, Channel]] = []
     for index, item in enumerate(data.get("channels") or []):
         channel = _channel(item, index, languages, at)
         if channel is not None:
             line = yamlsource.position_of(positions, ("channels", index)).line
-            channels.append(Channel(channel.kind, channel.value, channel.used_for, channel.never, line))
+            listed.append((index, Channel(channel.kind, channel.value, channel.used_for, channel.never, line)))
+    domains = [c.value for _, c in listed if c.kind == "domain"]
+    channels: list[Channel] = []
+    for index, channel in listed:
+        imitated = _imitated(channel, [c for _, c in listed], names)
+        if imitated:
+            at(("channels", index, "value"), "error", f"{channel.kind} '{channel.value}' imitates our official "
+               f"{imitated.kind} '{imitated.value}' with look-alike characters",
+               "leave it out, even if you registered it to keep it from scammers: the Verify page would call "
+               "it official, and readers must learn that a look-alike is never us")
+            continue
+        host = channel.value.partition("://")[2].split("/")[0]
+        if channel.kind in URL_KINDS and not any(host == d or host.endswith("." + d) for d in domains):
+            at(("channels", index, "value"), "error", f"{channel.kind} '{channel.value}' is on no official domain",
+               f"list '{host}' (or the domain it is under) as a domain of ours first, if it is ours")
+            continue
+        channels.append(channel)
     seen: dict[tuple[str, str], int] = {}
     for channel in channels:
         if (channel.kind, channel.value) in seen:
@@ -126,6 +170,14 @@ def _channel(item: object, index: int, languages: tuple[str, ...], at) -> Channe
         at(key + ("value",), "error", f"{kind} '{value}' is not in its normal form",
            f"write it as '{normal}' (lower case, domains in punycode, handles with their @)")
         return None
+    if kind == "domain" and public_suffixes().is_public(value):
+        at(key + ("value",), "error", f"domain '{value}' is a public suffix: anyone can have a name under it",
+           f"list the name registered for you under it (e.g. yourname.{value})")
+        return None
+    shape = SHAPES.get(kind)
+    if shape is not None and not shape[0].fullmatch(value):
+        at(key + ("value",), "error", f"{kind} '{value}' is not {shape[1]}", shape[2])
+        return None
     texts = {}
     for name in ("for", "never"):
         given = item.get(name) or {}
@@ -139,6 +191,28 @@ def _channel(item: object, index: int, languages: tuple[str, ...], at) -> Channe
         at(key + ("for",), "error", f"'for' has no text in {', '.join(missing)}",
            "say in each language what this channel is for")
     return Channel(kind, value, texts["for"], texts["never"])
+
+
+def _imitated(channel: Channel, listed: list[Channel], names: list) -> Channel | None:
+    """The other official channel `channel` reads as, written with other characters (a Cyrillic
+    а, a 1 for an l), as the Verify page would tell a reader; None when it imitates none."""
+    from ..contacts import check, confusable_chars, unicode_domain
+
+    if not confusable_chars(unicode_domain(channel.value) if channel.kind == "domain" else channel.value):
+        return None  # written in the characters it looks like: the other one is the imitation
+    others = [c for c in listed if c is not channel]
+    data = as_data(Official(tuple(n.strip().lower() for n in names if isinstance(n, str)), tuple(others)))
+    verdict = check(channel.value, data, {})
+    if verdict["verdict"] == "lookalike" and "confusable" in verdict["reasons"]:
+        found = verdict["channels"][0]
+        return next(c for c in others if (c.kind, c.value) == (found["kind"], found["value"]))
+    return None
+
+
+@cache
+def public_suffixes() -> PublicSuffixList:
+    """The Public Suffix List as the package bundles it (github.io, co.uk, ...): never fetched."""
+    return PublicSuffixList()
 
 
 def as_data(official: Official) -> dict:

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from ..redaction import Redactor, install_log_filter
 
@@ -96,6 +97,12 @@ class Adapter:
     safe_repeat: frozenset[str] = frozenset()
     can_lookup = False
     timeout = 10.0
+    #: The most of an answer read, and the most time reading it may take whatever its pace
+    #: (`timeout` bounds each wait for a byte, so a server dripping one byte at a time never hit
+    #: it): a hostile or broken server must not hold the dispatcher, nor fill the daemon's memory.
+    max_answer = 4 * 1024 * 1024
+    answer_deadline = 60.0
+    clock = staticmethod(time.monotonic)
 
     def __init__(self, settings: Mapping[str, Any], env: Mapping[str, str], session: requests.Session | None = None):
         self.settings = dict(settings)
@@ -145,8 +152,13 @@ class Adapter:
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """One HTTP call. Every failure becomes a SendError whose message holds no secret."""
         name = self.name
+        started = self.clock()
         try:
-            response = self.session.request(method, url, timeout=kwargs.pop("timeout", self.timeout), **kwargs)
+            response = self.session.request(method, url, timeout=kwargs.pop("timeout", self.timeout), stream=True,
+                                            **kwargs)
+            self._read(response, started)
+        except SendError:
+            raise
         except requests.exceptions.ConnectTimeout as exc:
             raise SendError("retry", self.redact(f"{name}: connect timeout: {exc}")) from None
         except requests.exceptions.ConnectionError as exc:
@@ -176,6 +188,21 @@ class Adapter:
             detail = self.describe(response)
             raise SendError("permanent", f"{name}: {status} {detail}", status=status, detail=detail)
         return response
+
+    def _read(self, response: requests.Response, started: float) -> None:
+        """The whole answer, within `max_answer` bytes (decompressed) and `answer_deadline` seconds."""
+        chunks, size = [], 0
+        with response:
+            while chunk := _arrived(response):
+                size += len(chunk)
+                if size > self.max_answer:
+                    raise SendError("unknown", f"{self.name}: the answer is larger than "
+                                               f"{self.max_answer // (1024 * 1024)} MB: not read")
+                if self.clock() - started > self.answer_deadline:
+                    raise SendError("unknown", f"{self.name}: the answer took longer than "
+                                               f"{self.answer_deadline:.0f} s to arrive: not read")
+                chunks.append(chunk)
+        response._content = b"".join(chunks)  # what .content, .text and .json() read from now on
 
     def retry_hint(self, response: requests.Response) -> float | None:
         return parse_retry_after(response.headers.get("Retry-After"))
@@ -240,6 +267,17 @@ class Adapter:
     def find(self, msg: Message) -> str | None:
         """Look for an earlier post of `msg` (after an unknown outcome); None when absent."""
         raise NotImplementedError
+
+
+def _arrived(response: requests.Response) -> bytes:
+    """What has arrived of the body (b"" at its end), decompressed; urllib3's errors as requests
+    gives them (a read timeout, a connection lost mid-answer)."""
+    try:
+        return response.raw.read1(64 * 1024, decode_content=True)
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ReadTimeout(exc) from None
+    except urllib3.exceptions.HTTPError as exc:
+        raise requests.exceptions.ConnectionError(exc) from None
 
 
 def utc_iso(when: datetime) -> str:

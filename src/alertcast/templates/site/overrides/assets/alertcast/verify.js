@@ -11,6 +11,7 @@
     "twitter.com": "x", "mobile.twitter.com": "x", "www.x.com": "x", "www.twitter.com": "x",
     "weibo.com": "weibo", "www.weibo.com": "weibo", "discord.gg": "discord"};
   var INVISIBLE = /[\u00ad\u200b-\u200f\u2060\ufeff]/g;
+  var NAME = /^[^@\s\/]+$/, LOCAL = /^[^@\s\/:]+$/;
   var TRAILING = ".,;:!?\u3002\uff0c\uff1b\uff1a\uff01\uff1f\u3001/";
   var table = {};
 
@@ -36,6 +37,7 @@
   function normaliseDomain(text) {
     var host = rstrip(nfkc(text).trim(), ".").toLowerCase();
     if (!host || /[\/:@ ]/.test(host) || host.indexOf(".") < 0) return null;
+    if (host.length > 253) return null;  /* longer than a domain name can be (RFC 1035) */
     try { return new URL("http://" + host + "/").hostname; } catch (e) { return null; }
   }
 
@@ -102,11 +104,11 @@
     }
     if (/^0x[0-9a-fA-F]{40}$/.test(t)) return {kind: "address", value: t.toLowerCase()};
     if (/^T[1-9A-HJ-NP-Za-km-z]{33}$/.test(t)) return {kind: "address", value: t};
-    if (/^@[^@\s\/]+@[^@\s\/]+\.[^@\s\/]+$/.test(t)) {
+    if (t[0] === "@" && atHost(t.slice(1), NAME)) {
       var handle = normaliseHandle("mastodon", t);
       return handle ? {kind: "handle", platform: "mastodon", value: handle} : {kind: "text", value: t};
     }
-    if (/^[^@\s\/:]+@[^@\s\/]+\.[^@\s\/]+$/.test(t)) {
+    if (atHost(t, LOCAL)) {
       var at = t.indexOf("@"), host = normaliseDomain(t.slice(at + 1));
       return host ? {kind: "email", value: t.slice(0, at).toLowerCase() + "@" + host} : {kind: "text", value: t};
     }
@@ -115,6 +117,15 @@
     }
     if (/^@?[\p{L}\p{N}_.-]{2,64}$/u.test(t)) return {kind: "handle", platform: null, value: t.replace(/^@/, "")};
     return {kind: "text", value: t};
+  }
+
+  /* Whether text is `before@host`, the host with a dot inside, tested part by part: the one
+     regex it was backtracked, so a long paste with no end hung the page. */
+  function atHost(text, before) {
+    var at = text.indexOf("@");
+    if (at < 0) return false;
+    var host = text.slice(at + 1);
+    return before.test(text.slice(0, at)) && NAME.test(host) && host.slice(1, -1).indexOf(".") >= 0;
   }
 
   function link(t) {
