@@ -134,7 +134,9 @@ class Daemon:
         # Parsed files and rendered pieces are kept for the daemon's lifetime: a sync reparses and
         # re-renders only what changed.
         self._parsed = ParseCache()
-        pipeline = Pipeline(self._parsed)
+        self.metrics = Metrics()
+        self.source = ContentSource(self.metrics.held_back, self._parsed)
+        pipeline = Pipeline(self._parsed, self.source.take)
         self.preparer = preparer or (pipeline.prepare if publisher is None else None)
         self.finisher = finisher or default_finisher
         self.releases = PreparedRelease()
@@ -148,8 +150,6 @@ class Daemon:
         self.publish_retry = publish_retry  # first delay after a failed publish; doubles up to RETRY_CAP
         self._failures = 0  # failed publishes in a row (not counting bad content)
         self.webhook_secret, self.listen, self.sync_enabled = webhook_secret, listen, sync
-        self.metrics = Metrics()
-        self.source = ContentSource(self.metrics.held_back, self._parsed)
         self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
         self._publish_lock = threading.RLock()
         self._lease_lock = threading.Lock()
