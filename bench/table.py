@@ -41,10 +41,12 @@ class Run:
     wall: float
     cpu: float
     peak_mib: float
+    error: str | None = None  # the last line the process printed to stderr, when it failed
 
 
-def run_once(argv: list[str], cwd: Path, env: dict[str, str]) -> Run:
-    """One whole process: wall time, and its CPU time and peak memory as wait4 reports them."""
+def run_once(argv: list[str], cwd: Path, env: dict[str, str], check: bool = True) -> Run:
+    """One whole process: wall time, and its CPU time and peak memory as wait4 reports them.
+    A failure stops the bench, unless `check` is false: then the run says why it failed."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
@@ -53,9 +55,11 @@ def run_once(argv: list[str], cwd: Path, env: dict[str, str]) -> Run:
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     proc.stderr.close()
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{err.decode(errors='replace')[-2000:]}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    text = err.decode(errors="replace")
+    if proc.returncode != 0 and check:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{text[-2000:]}")
+    error = (text.strip().splitlines() or ["exit status %d" % proc.returncode])[-1] if proc.returncode else None
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, error)
 
 
 @dataclass
@@ -71,8 +75,9 @@ class Row:
         peak = max(r.peak_mib for r in self.runs)
         goal = f"{self.goal:g}" if self.goal is not None else ""
         ratio = f"{wall / self.issue:.2f}" if self.issue else ""
+        failed = [r.error for r in self.runs if r.error]
         return (f"{self.name:<44} {wall:>8.2f} {cpu:>8.2f} {peak:>8.0f} {goal:>6} {ratio:>7}"
-                f"   n={len(self.runs)}")
+                f"   n={len(self.runs)}" + (f"   FAILED {len(failed)}: {failed[0][:200]}" if failed else ""))
 
 
 HEADER = f"{'row':<44} {'wall s':>8} {'CPU s':>8} {'peak MiB':>8} {'goal':>6} {'/issue':>7}"
@@ -144,12 +149,12 @@ def zensical_row(where: Path, tmp: Path, runs: int) -> str:
     for n in range(runs):
         shutil.rmtree(site, ignore_errors=True)
         shutil.rmtree(tmp / "zensical" / ".cache", ignore_errors=True)
-        cold.append(run_once(argv, config_file.parent, env))
-        if not (site / "alerts" / "index.html").is_file():
-            raise SystemExit(f"zensical build wrote no alert listing into {site}")
+        cold.append(run_once(argv, config_file.parent, env, check=False))
+        if not cold[-1].error and not (site / "alerts" / "index.html").is_file():
+            cold[-1].error = f"no alert listing in {site}"
         page = next((docs / "alerts").glob("*.md"))
         page.write_text(page.read_text(encoding="utf-8") + f"\n\nEdit {n}.\n", encoding="utf-8")
-        again.append(run_once(argv, config_file.parent, env))
+        again.append(run_once(argv, config_file.parent, env, check=False))
     return "\n".join(Row(name, rs, goal, issue).line() for name, rs, goal, issue in (
         ("zensical build, staged zh tree, cold", cold, None, 8.9),
         ("zensical build, after one changed page", again, None, 3.1)))
