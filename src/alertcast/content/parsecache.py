@@ -30,8 +30,8 @@ def fingerprint(stat: os.stat_result) -> tuple[int, ...]:
 
 
 class ParseCache:
-    """Last parse result per path; `parses` counts actual parses and `reads` file reads,
-    so reuse is observable."""
+    """Last parse result per path; `parses` counts actual parses, `reads` file reads and
+    `loads` the loads of a content tree made with it, so reuse is observable."""
 
     def __init__(self, racy_ns: int = RACY_NS) -> None:
         self.racy_ns = racy_ns
@@ -42,6 +42,7 @@ class ParseCache:
         self._joined_before: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any, Hashable]] = {}
         self.parses = 0
         self.reads = 0
+        self.loads = 0
 
     def get(self, path: str, settings: Hashable, stat: os.stat_result, parse: Callable[[bytes], Any]) -> Any:
         """The result of `parse(bytes of path)`, reading only files that may have changed
@@ -76,6 +77,7 @@ class ParseCache:
     def keep_only(self, paths: set[str]) -> None:
         """Start a load: forget files that are gone, and items not used by the previous load,
         so the cache holds one content tree, not every one seen."""
+        self.loads += 1
         for path in self._entries.keys() - paths:
             self._entries.pop(path, None)  # pop: two loads in different threads may both prune it
         self._joined_before, self._joined = self._joined, {}

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 
 from ..config import Config
+from ..content.models import Content
 from ..content.parsecache import ParseCache
 from ..plan import Plan
 from ..render.memo import RenderCache
@@ -81,21 +82,25 @@ class Drainer(Protocol):
 class Pipeline:
     """The real pipeline, keeping the files it parsed (`parsed`, shared with the daemon's other
     loads) and the pieces it rendered (see render/memo.py) for the daemon's lifetime, so a
-    publish after one alert changed parses and renders that alert alone."""
+    publish after one alert changed parses and renders that alert alone.
 
-    def __init__(self, parsed: ParseCache) -> None:
+    `loaded(config)` gives the content the daemon has just loaded for `config` (see
+    ContentSource.take), so a publish loads content/ once, not once to plan and again to build."""
+
+    def __init__(self, parsed: ParseCache, loaded: Callable[[Config], Content | None] | None = None) -> None:
         self.parsed = parsed
         self.cache = RenderCache()
+        self.loaded = loaded or (lambda config: None)
 
     def publish(self, config: Config, now: datetime) -> Any:
         from ..pipeline import publish
 
-        return publish(config, now, cache=self.cache, parsed=self.parsed)
+        return publish(config, now, cache=self.cache, parsed=self.parsed, content=self.loaded(config))
 
     def prepare(self, config: Config, when: datetime) -> Release:
         from ..pipeline import prepare
 
-        return prepare(config, when, cache=self.cache, parsed=self.parsed)
+        return prepare(config, when, cache=self.cache, parsed=self.parsed, content=self.loaded(config))
 
 
 def default_finisher(config: Config, prepared: Release) -> Any:

@@ -85,10 +85,11 @@ class Daemon:
         # Parsed files and rendered pieces are kept for the daemon's lifetime: a sync reparses and
         # re-renders only what changed. Releases are prepared ahead of boundaries with the real
         # pipeline, or when a test gives a preparer.
-        parsed = ParseCache()
-        pipeline = Pipeline(parsed)
-        preparer = preparer or (pipeline.prepare if publisher is None else None)
+        self._parsed = parsed = ParseCache()  # kept for the daemon's lifetime; tests count its loads
         self.source = ContentSource(self.metrics.held_back, parsed)
+        # a publish builds from the content just loaded to plan it (ContentSource.take), not from a second load
+        pipeline = Pipeline(parsed, self.source.take)
+        preparer = preparer or (pipeline.prepare if publisher is None else None)
         self.releases = PreparedRelease()
         self.leadership = Leadership(self.holder, self.scheduler, self.metrics.leader, self._stopped, self._take_over)
         self.sync = ContentSync(self.scheduler, self._checkout, self._synced, self.metrics.sync_errors, self._stopped,

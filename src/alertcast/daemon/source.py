@@ -27,11 +27,21 @@ class ContentSource:
         self._parsed = parsed
         self.held_back: HeldBack | None = None  # the newest commit fails check
         self.content: Content | None = None  # what the last load found to publish
+        self._fresh: tuple[Config, Content] | None = None  # the last load, until the pipeline takes it
+
+    def take(self, config: Config) -> Content | None:
+        """The content the last load returned with exactly this `config` (the object, which may
+        be the last good commit's), once: the daemon loads, then publishes what it loaded, and
+        the pipeline takes it rather than walking and checking content/ a second time. None when
+        the last load was for another config or was taken already: then the pipeline loads."""
+        fresh, self._fresh = self._fresh, None
+        return fresh[1] if fresh is not None and fresh[0] is config else None
 
     def load(self, config: Config) -> tuple[Config, Content]:
         """What to publish from: the checkout's content or, while it fails check, that of the last
         commit that passes (see lastgood), so that bad content never stops time. Raises
         ContentError when no commit in reach passes."""
+        self._fresh = None
         content, problems = load_content(config, cache=self._parsed)
         if content is not None:
             if self.held_back is not None:
@@ -40,6 +50,7 @@ class ContentSource:
                 self.held_back = None
                 self._gauge.set(0)
             self.content = content
+            self._fresh = (config, content)
             return config, content
         head = gitsync.head(config.content_dir)
         errors = "; ".join(str(p) for p in problems if p.is_error)[:1500]
@@ -61,4 +72,5 @@ class ContentSource:
             self.held_back = None
             raise ContentError(problems)
         self.content = content
+        self._fresh = (source, content)
         return source, content
