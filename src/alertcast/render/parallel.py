@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import multiprocessing
+import pickle
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -41,7 +42,9 @@ def run_in_processes(function: Callable[..., T], calls: Sequence[tuple], process
     try:
         with ProcessPoolExecutor(min(processes - 1, len(calls) - 1), mp_context=context, initializer=_start_worker,
                                  initargs=(queue, _levels())) as pool:
-            futures = [pool.submit(function, *args) for args in calls[1:]]
+            # Pickled here, before this process's own build fills caches in the plan and the
+            # configuration (the pool would pickle them in a thread meanwhile).
+            futures = [pool.submit(_call, function, pickle.dumps(args)) for args in calls[1:]]
             try:
                 first = function(*calls[0])
                 return [first, *(future.result() for future in futures)]
@@ -54,6 +57,10 @@ def run_in_processes(function: Callable[..., T], calls: Sequence[tuple], process
     finally:
         listener.stop()
         queue.close()
+
+
+def _call(function: Callable[..., T], args: bytes) -> T:
+    return function(*pickle.loads(args))
 
 
 def _levels() -> dict[str, int]:
