@@ -172,7 +172,7 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path) -> Path:
     docs = work / "docs"
     stage(plan, config, lang, docs)
     raw = site_config(config, lang, docs, work / "site", plan)
-    site_dir = site_engine("mkdocs", config.root).build(raw, work, plan.now)
+    site_dir = site_engine(config.settings.site.engine, config.root).build(raw, work, plan.now)
     date_sitemap(site_dir, content_dates(plan, config, lang))
     return site_dir
 
