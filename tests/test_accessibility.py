@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from test_site import (  # noqa: F401 (fixtures)
-    browser, bundled_engine_site, bundled_plan, bundled_served, bundled_site, engine)
+    browser, bundled_engine_site, bundled_plan, bundled_served, bundled_site, engine, open_search)
 
 #: axe-core from npm, installed by scripts/test.
 AXE = Path(__file__).resolve().parents[1] / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -49,16 +49,12 @@ def test_no_serious_accessibility_violation_on_any_kind_of_page(engine, browser,
             assert page.locator("article h1").count() == 1, path  # the page itself, not an error
             found[path] = _violations(page)
         page.goto(f"{bundled_served}/{prefix}")  # the search dialog, open with results
-        if engine == "zensical":  # a button opens Zensical's own dialog (in a shadow root)
-            page.locator(".md-search__button").first.click()
+        open_search(page, engine)
+        if engine == "zensical":  # its own dialog, in a shadow root
             page.keyboard.type("Telegram")
             page.locator("dialog[open] a[href*='telegram']").first.wait_for()
         else:
-            opener = page.locator(".md-header label.md-header__button[for='__search']")
-            if opener.is_visible():  # on a phone the search box opens from the header's icon
-                opener.click()
             box = page.locator("input.md-search__input")
-            box.click()
             box.fill("Telegram")
             box.press("End")
             page.locator(".md-search-result__item").first.wait_for()
