@@ -1,17 +1,23 @@
 """Time the HTML site: alertcast's build against a plain mkdocs-material configuration that puts
 every alert in the navigation, on the same content, in one run.
 
-    python3 bench/site_build.py [--alerts 1000] [--growth] [--no-plain]
+    python3 bench/site_build.py [--alerts 1000] [--growth] [--no-plain] [--cold] [--workers N]
+                                [--engine mkdocs|zensical]
+
 
 The bundled starter content plus N generated bilingual alerts. Both builds get the same staged
 Markdown; the plain one lists every alert in `nav` (and so renders the whole list into every
 page) and leaves out navigation.prune. --growth also builds 2N alerts with alertcast and prints
-how time and size grow (linear means about 2x).
+how time and size grow (linear means about 2x). --cold times the process's first build (imports,
+theme and jieba's dictionary included, as `alertcast build` pays them) instead of a second one;
+--workers caps the processes the languages are built in (1: one after the other; default: one
+per core); --engine builds with Zensical instead of mkdocs (alertcast's build only).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -28,15 +34,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from alertcast.config import load_config  # noqa: E402
 from alertcast.checks.load import load_or_raise  # noqa: E402
 from alertcast.plan import Plan  # noqa: E402
-from alertcast.render.site import _build_time, build_site, site_config, stage, words  # noqa: E402
+from alertcast.render.mkdocs_engine import build_time  # noqa: E402
+from alertcast.render.site import build_site, site_config, stage, words  # noqa: E402
 from corpus import CST, write_alerts  # noqa: E402
 
 NOW = datetime(2026, 12, 1, tzinfo=CST)
 
 
-def make_project(root: Path, n: int) -> None:
+def make_project(root: Path, n: int, engine: str = "mkdocs") -> None:
     shutil.copytree(REPO / "content", root / "content")
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    (root / "mkdocs.yml").write_text(text.replace("extra:\n  alertcast:\n", "extra:\n  alertcast:\n    site:\n"
+                                                  f"      engine: {engine}\n", 1), encoding="utf-8")
     write_alerts(root / "content", n)
 
 
@@ -55,7 +64,7 @@ def plain_build(plan: Plan, config, dest: Path, tmp: Path) -> None:  # type: ign
         raw["nav"].append({f"{words(lang)['alerts']} ({len(alerts)})": alerts})
         config_file = tmp / "plain" / lang / "mkdocs.yml"
         config_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        with _build_time(plan.now):
+        with build_time(plan.now):
             build(mkdocs_config(str(config_file)))
 
 
@@ -63,16 +72,18 @@ def size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def alertcast_site(n: int, with_plain: bool) -> tuple[float, int, float | None, int | None, int]:
+def alertcast_site(n: int, with_plain: bool, cold: bool = False, workers: int | None = None,
+                   engine: str = "mkdocs") -> tuple[float, int, float | None, int | None, int]:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        make_project(tmp / "project", n)
+        make_project(tmp / "project", n, engine)
         config = load_config(tmp / "project")
         plan = Plan.at(load_or_raise(config), NOW)
-        build_site(plan, config, tmp / "warmup")  # imports, theme and jieba loading: paid once by both
-        shutil.rmtree(tmp / "warmup")
+        if not cold:
+            build_site(plan, config, tmp / "warmup", workers=workers)  # imports, theme, jieba: paid once by both
+            shutil.rmtree(tmp / "warmup")
         t0 = time.perf_counter()
-        build_site(plan, config, tmp / "alertcast")
+        build_site(plan, config, tmp / "alertcast", workers=workers)
         ours = time.perf_counter() - t0
         plain_time = plain_size = None
         if with_plain:
@@ -87,15 +98,23 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=1000)
     parser.add_argument("--growth", action="store_true", help="also build 2x the alerts with alertcast")
     parser.add_argument("--no-plain", action="store_true", help="skip the plain build (it is the slow one)")
+    parser.add_argument("--cold", action="store_true", help="time the process's first build (no warm-up build)")
+    parser.add_argument("--workers", type=int, default=None, help="processes for the languages (default: cores)")
+    parser.add_argument("--engine", choices=("mkdocs", "zensical"), default="mkdocs")
     args = parser.parse_args()
-    ours, our_size, plain, plain_size, published = alertcast_site(args.alerts, with_plain=not args.no_plain)
+    ours, our_size, plain, plain_size, published = alertcast_site(
+        args.alerts, with_plain=not args.no_plain and args.engine == "mkdocs", cold=args.cold, workers=args.workers,
+        engine=args.engine)
     print(f"{args.alerts} generated alerts x 2 languages on the starter content; published at now: {published}")
+    print(f"engine {args.engine}, {'cold (first build of the process)' if args.cold else 'warm'}, "
+          f"workers {args.workers or 'one per core'} ({os.cpu_count()} cores)")
     print(f"alertcast build:      {ours:7.1f} s  {our_size / 1e6:7.1f} MB")
     if plain is not None and plain_size is not None:
         print(f"plain, alerts in nav: {plain:7.1f} s  {plain_size / 1e6:7.1f} MB")
         print(f"alertcast is {plain / ours:.1f}x faster and {plain_size / our_size:.1f}x smaller")
     if args.growth:
-        ours2, size2, _, _, published2 = alertcast_site(2 * args.alerts, with_plain=False)
+        ours2, size2, _, _, published2 = alertcast_site(2 * args.alerts, with_plain=False, workers=args.workers,
+                                                           engine=args.engine)
         print(f"alertcast with {2 * args.alerts} alerts ({published2} published): {ours2:.1f} s  {size2 / 1e6:.1f} MB; "
               f"growth {ours2 / ours:.2f}x time, {size2 / our_size:.2f}x size")
 

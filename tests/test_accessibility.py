@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from test_site import browser, bundled_plan, bundled_served, bundled_site  # noqa: F401 (fixtures)
+from test_site import (  # noqa: F401 (fixtures)
+    browser, bundled_engine_site, bundled_plan, bundled_served, bundled_site, engine, open_search)
 
 #: axe-core from npm, installed by scripts/test.
 AXE = Path(__file__).resolve().parents[1] / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -36,7 +37,8 @@ def _violations(page) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("width", [1280, 390])
-def test_no_serious_accessibility_violation_on_any_kind_of_page(browser, bundled_served, lang, width):  # noqa: F811
+def test_no_serious_accessibility_violation_on_any_kind_of_page(engine, browser, bundled_served, lang,  # noqa: F811
+                                                                width):
     assert AXE.is_file(), f"axe-core is missing at {AXE}: run scripts/test, which installs it from npm"
     prefix = "" if lang == "zh" else "en/"
     page = browser.new_page(viewport={"width": width, "height": 900}, reduced_motion="reduce")
@@ -47,15 +49,20 @@ def test_no_serious_accessibility_violation_on_any_kind_of_page(browser, bundled
             assert page.locator("article h1").count() == 1, path  # the page itself, not an error
             found[path] = _violations(page)
         page.goto(f"{bundled_served}/{prefix}")  # the search dialog, open with results
-        opener = page.locator(".md-header label.md-header__button[for='__search']")
-        if opener.is_visible():  # on a phone the search box opens from the header's icon
-            opener.click()
-        box = page.locator("input.md-search__input")
-        box.click()
-        box.fill("Telegram")
-        box.press("End")
-        page.locator(".md-search-result__item").first.wait_for()
+        open_search(page, engine)
+        if engine == "zensical":  # its own dialog, in a shadow root
+            page.keyboard.type("Telegram")
+            page.locator("dialog[open] a[href*='telegram']").first.wait_for()
+        else:
+            box = page.locator("input.md-search__input")
+            box.fill("Telegram")
+            box.press("End")
+            page.locator(".md-search-result__item").first.wait_for()
         found["search"] = _violations(page)
     finally:
         page.close()
+    search = found.pop("search")
     assert {path: v for path, v in found.items() if v} == {}
+    if engine == "zensical" and search:  # its own dialog, in its shadow root: out of the theme's reach
+        pytest.xfail(f"Zensical's search dialog (docs/site.md, 'Zensical'): {search}")
+    assert search == []

@@ -553,6 +553,21 @@ CHANNEL_KEYS: dict[str, type[_ChannelKeys]] = {
 }
 
 
+class SiteSettings(_Strict):
+    engine: Literal["mkdocs", "zensical"] = "mkdocs"
+    """What builds the HTML from the staged tree: mkdocs-material, or Zensical (docs/site.md)."""
+
+    @field_validator("engine")
+    @classmethod
+    def _installed(cls, value: str) -> str:
+        import importlib.util
+
+        if value == "zensical" and importlib.util.find_spec("zensical") is None:
+            raise hint_error("the site engine zensical is not installed",
+                             "install it (pip install zensical), or remove the setting to build with mkdocs")
+        return value
+
+
 class DeploySettings(_Strict):
     target: Literal["directory", "s3"] = "directory"
     path: str | None = None  # directory target: where the live site is (default: output_dir)
@@ -575,6 +590,7 @@ class Settings(_Strict):
     signing: SigningSettings = SigningSettings()
     channels: dict[str, ChannelSettings] = {}
     deploy: DeploySettings = DeploySettings()
+    site: SiteSettings = SiteSettings()
     feedback_url: str | None = None
     """Where "was this page helpful?" ratings go (a JSON POST {page, rating}); no question without it."""
     id_authority: str | None = None

@@ -182,23 +182,21 @@ class SiteUnavailable(RuntimeError):
 
 
 @contextmanager
-def _site_languages(config: Config, dest: Path, report: Progress | None) -> Iterator[None]:
-    """Report "site <lang>" as the engine starts each language. mkdocs says so in its log
-    ("Building documentation to directory: <dir>"), the one signal it gives without plugin
-    code; with another engine the phase simply stays "site"."""
+def _site_languages(report: Progress | None) -> Iterator[None]:
+    """Report "site <lang>" as each language's build starts: the site builder logs it (with the
+    language as `site_language`), in this process or in the worker process that builds it
+    (render/parallel.py hands a worker's records to the logger of the same name here)."""
     if report is None:
         yield
         return
-    dirs = {str(dest if lang == config.default_lang else dest / lang): lang for lang in config.languages}
 
     class Listener(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            message = record.getMessage()
-            prefix = "Building documentation to directory: "
-            if message.startswith(prefix) and message[len(prefix):] in dirs:
-                report(f"site {dirs[message[len(prefix):]]}", None, None)
+            lang = getattr(record, "site_language", None)
+            if lang:
+                report(f"site {lang}", None, None)
 
-    logger = logging.getLogger("mkdocs.commands.build")
+    logger = logging.getLogger("alertcast.render.site")
     listener, level = Listener(logging.INFO), logger.level
     logger.addHandler(listener)
     if logger.getEffectiveLevel() > logging.INFO:
@@ -258,7 +256,7 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
 
         def fill(dest: Path) -> None:
             report("site", None, None)
-            with _site_languages(config, dest, progress):
+            with _site_languages(progress):
                 builder(plan, config, dest)
             report("write", None, None)
     else:

@@ -66,9 +66,19 @@ class ContentError(Exception):
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Rebuilt from its problems, so one raised in a site build's worker process reaches
+        the command as it was."""
+        return (type(self), (self.problems,))
+
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
+
+
+class SiteBuildError(RuntimeError):
+    """The site engine stopped for a reason that is not in the content: a worker process was
+    killed, Zensical is missing or timed out. Its message says what to do."""
 
 
 def display_path(path: Path, base: Path) -> str:

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from .. import pipeline, signing
 from ..config import Config, SigningSettings
-from ..problems import ContentError
+from ..problems import ContentError, SiteBuildError
 from ..publish.output import OutputError
 from ..timefmt import editor_time
 from .options import TimeParam, now_or, project_config, project_option, report_and_exit, translator
@@ -123,7 +123,7 @@ def _run(project: str, now: datetime | None, output: str | None, no_site: bool, 
     except ContentError as exc:
         report_and_exit(exc)
         return
-    except (signing.SigningKeyError, pipeline.SiteUnavailable, OutputError, ValueError) as exc:
+    except (signing.SigningKeyError, pipeline.SiteUnavailable, SiteBuildError, OutputError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:  # the output folder cannot be written (permissions, a full disk): nothing was switched
         raise click.ClickException(f"cannot write {exc.filename or out or config.output_dir}: "

@@ -33,9 +33,12 @@ def plugin(lang: str) -> dict:
     """The search plugin's settings for one language's build. lunr knows languages, not tags:
     zh-Hant and zh-TW are searched as zh (jieba segments Traditional characters too), pt-BR as pt."""
     language = lang.split("-")[0]
-    search: dict = {"lang": ["zh", "en"] if language == "zh" else [language], "separator": SEPARATOR}
+    # Material segments the Chinese words of every language's pages (杀猪盘 in an English
+    # glossary), so every language's build loads the domain's words, not only Chinese ones: the
+    # index is then the same whichever language a process happened to build first.
+    search: dict = {"lang": ["zh", "en"] if language == "zh" else [language], "separator": SEPARATOR,
+                    "jieba_dict_user": str(JIEBA_USER_DICT)}
     if language == "zh":
-        search["jieba_dict_user"] = str(JIEBA_USER_DICT)
         # No stemmer: with zh and en together lunr stems the index's English words (nonce ->
         # nonc) but not the query, so a whole English word found nothing. Unstemmed, a query
         # still finds longer forms (approval finds approvals): Material searches by prefix.

@@ -15,11 +15,10 @@ import logging
 import os
 import posixpath
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 from urllib.parse import urlsplit
 
 import material
@@ -142,29 +141,53 @@ def defang(value: str) -> str:
     return value.replace("http", "hxxp").replace(".", "[.]")
 
 
-def build_site(plan: Plan, config: Config, dest: Path) -> None:
-    """Build the whole site for `plan.now` into `dest` (which may already hold other outputs)."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
+def build_site(plan: Plan, config: Config, dest: Path, *, workers: int | None = None) -> None:
+    """Build the whole site for `plan.now` into `dest` (which may already hold other outputs).
 
-    _quiet_jieba()
+    Each language is its own build; with more than one, they run in parallel processes, one
+    per core (`workers`: at most that many), and give the same files as one after the other.
+    """
+    langs = config.languages
+    workers = max(1, min(len(langs), workers or os.cpu_count() or 1))
     # Held while in use, so the next build (or the daemon's start) removes it if this process is killed.
     with scratch(SITE_STAGE) as tmp:
-        for lang in config.languages:
-            docs = Path(tmp) / lang / "docs"
-            stage(plan, config, lang, docs)
-            site_dir = dest if lang == config.default_lang else dest / lang
-            config_file = Path(tmp) / lang / "mkdocs.yml"
-            raw = site_config(config, lang, docs, site_dir, plan)
-            config_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-            with _build_time(plan.now), _jieba_as_loaded():
-                cfg = load_config(str(config_file), **python_options(raw))
-                build(cfg)
-            date_sitemap(site_dir, content_dates(plan, config, lang))
-            if not search.fix_query_segmentation(site_dir):
-                logging.getLogger(__name__).warning(
-                    "Material's search worker changed: Chinese queries may be searched by their first word only")
+        if workers == 1:
+            built = [_build_language(plan, config, lang, Path(tmp)) for lang in langs]
+        else:
+            from .parallel import run_in_processes
+
+            built = run_in_processes(_build_language, [(plan, config, lang, Path(tmp)) for lang in langs], workers)
+        for lang, site in zip(langs, built):
+            _place(site, dest if lang == config.default_lang else dest / lang)
     (dest / "robots.txt").write_text(robots_txt(config), encoding="utf-8")
+
+
+def _build_language(plan: Plan, config: Config, lang: str, tmp: Path) -> Path:
+    """Stage one language's docs under `tmp`, build them with the configured engine and return
+    the folder its site is in (in `tmp`)."""
+    from .site_engine import site_engine
+
+    logging.getLogger(__name__).info("building the site in %s", lang, extra={"site_language": lang})
+    work = tmp / lang
+    docs = work / "docs"
+    stage(plan, config, lang, docs)
+    raw = site_config(config, lang, docs, work / "site", plan)
+    site_dir = site_engine(config.settings.site.engine, config.root).build(raw, work, plan.now)
+    date_sitemap(site_dir, content_dates(plan, config, lang))
+    return site_dir
+
+
+def _place(site: Path, dest: Path) -> None:
+    """Move a language's built site into `dest` (the other languages' folders may be in it)."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(site.iterdir()):
+        target = dest / entry.name
+        if entry.is_dir() and target.is_dir():
+            _place(entry, target)
+        else:
+            shutil.move(entry, target)
 
 
 def robots_txt(config: Config) -> str:
@@ -234,49 +257,6 @@ def date_sitemap(site_dir: Path, dates: dict[str, datetime]) -> None:
     with open(site_dir / "sitemap.xml.gz", "wb") as fh, gzip.GzipFile(fileobj=fh, filename="sitemap.xml.gz",
                                                                      mode="wb", mtime=0) as gz:
         gz.write(data)
-
-
-def _quiet_jieba() -> None:
-    """jieba (Chinese search segmentation) prints "Building prefix dict ..." at DEBUG level on its
-    own handler: progress for a library's developer, noise in an editor's terminal and in logs."""
-    try:
-        import jieba
-    except ImportError:
-        return
-    jieba.setLogLevel(logging.WARNING)
-
-
-@contextmanager
-def _jieba_as_loaded() -> Iterator[None]:
-    """Material loads our jieba user dictionary at every build, and jieba adds each word's
-    frequency to its total again each time: later builds in one process (the daemon's, or the
-    second Chinese language of one build) would segment the search index differently from the
-    first. The total is put back after each build, so every build segments as the first does."""
-    try:
-        import jieba
-    except ImportError:
-        yield
-        return
-    jieba.dt.check_initialized()
-    total = jieba.dt.total
-    try:
-        yield
-    finally:
-        jieba.dt.total = total
-
-
-@contextmanager
-def _build_time(now: datetime) -> Iterator[None]:
-    """mkdocs stamps the sitemap with the build time; pin it to `now` so builds are reproducible."""
-    old = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = old
 
 
 def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Plan) -> dict:

@@ -1,0 +1,39 @@
+"""The seam between alertcast's staged site and the program that turns it into HTML.
+
+alertcast stages one plain docs tree per language and a plain mkdocs.yml for it (render/site.py);
+an engine builds that into a folder of HTML. Two engines read the same staged tree:
+mkdocs-material in this process (render/mkdocs_engine.py), and Zensical, Material's successor, as
+a separate program (render/zensical_engine.py). `extra.alertcast.site.engine` chooses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+#: The engines `site.engine` may name; the first is the default.
+ENGINES = ("mkdocs", "zensical")
+
+
+class SiteEngine(Protocol):
+    name: str
+
+    def build(self, raw: dict, work: Path, now: datetime) -> Path:
+        """Build the site that `raw` (a staged mkdocs.yml as data, its `docs_dir` under `work`)
+        describes, as of `now` (its sitemap's date), and return the folder the HTML is in, under
+        `work`. A mistake in the project (a theme template) is a ContentError with its file and
+        line; an engine that fails for another reason raises SiteBuildError."""
+        ...
+
+
+def site_engine(name: str, root: Path) -> SiteEngine:
+    """The engine called `name` (one of ENGINES, as the settings have validated it); `root`, the
+    project's folder, to name a file of the project in an error."""
+    if name == "zensical":
+        from .zensical_engine import ZensicalEngine
+
+        return ZensicalEngine(root)
+    from .mkdocs_engine import MkdocsEngine
+
+    return MkdocsEngine(root)

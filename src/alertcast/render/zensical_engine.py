@@ -1,0 +1,109 @@
+"""Zensical as the site engine: `zensical build` on the staged tree, as a separate program.
+
+Zensical reads mkdocs.yml and Material's templates (alertcast's overrides included) but runs no
+Python plugins or hooks, so the staged configuration is all it gets. It differs from mkdocs in
+what docs/site.md lists ("Zensical"); `adapt` makes the staged configuration say in plain data
+what mkdocs gets as Python values.
+
+It runs with a time budget, in the staged folder, with an environment that carries no secret of
+this process (no signing key, no channel token) and no proxy but a closed port.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from ..problems import ContentError, Problem, SiteBuildError, display_path
+
+#: One language's build may take this long (1,000 alerts take about 10 s on one core).
+TIMEOUT = 600
+#: What a staged build passes on from this process's environment: nothing else (no secret).
+KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "SYSTEMROOT")
+#: Where a network request of the build would go: nowhere (a closed port).
+NO_NETWORK = "http://127.0.0.1:9"
+#: Overrides that copy a Material partial Zensical replaced: Zensical keeps its own (its search
+#: is a button that opens a dialog, and the dialog is already named for screen readers).
+MATERIAL_ONLY = ("partials/search.html",)
+INSTALL_HINT = "install it (pip install zensical) or set extra.alertcast.site.engine: mkdocs in mkdocs.yml"
+
+
+def installed() -> bool:
+    return importlib.util.find_spec("zensical") is not None
+
+
+class ZensicalEngine:
+    name = "zensical"
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def build(self, raw: dict, work: Path, now: datetime) -> Path:
+        if not installed():
+            raise SiteBuildError(f"the site engine is Zensical, which is not installed: {INSTALL_HINT}")
+        config_file = work / "mkdocs.yml"
+        config_file.write_text(yaml.safe_dump(adapt(raw, work), allow_unicode=True, sort_keys=False),
+                               encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k in KEPT_ENV}
+        env.update(SOURCE_DATE_EPOCH=str(int(now.timestamp())), NO_COLOR="1", HTTP_PROXY=NO_NETWORK,
+                   HTTPS_PROXY=NO_NETWORK, ALL_PROXY=NO_NETWORK, http_proxy=NO_NETWORK, https_proxy=NO_NETWORK,
+                   NO_PROXY="", no_proxy="")
+        try:
+            proc = subprocess.run([sys.executable, "-m", "zensical", "build", "--clean", "-f", str(config_file)],
+                                  cwd=work, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                  timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise SiteBuildError(f"Zensical did not finish building the site within {TIMEOUT} s; "
+                                 "build again, or with extra.alertcast.site.engine: mkdocs") from None
+        if proc.returncode != 0:
+            said = " ".join(line.strip() for line in (proc.stderr or proc.stdout).splitlines() if line.strip())
+            said = said.replace(str(work) + os.sep, "")[-1000:]
+            if "template" in said.lower():
+                raise ContentError([Problem(display_path(self.root / "mkdocs.yml", self.root), 1, 1, "error",
+                                            f"Zensical cannot build the site: {said}",
+                                            "fix the theme templates named in theme.custom_dir, "
+                                            "or remove the setting")])
+            raise SiteBuildError(f"Zensical could not build the site: {said}")
+        return work / "site"
+
+
+def adapt(raw: dict, work: Path) -> dict:
+    """The staged configuration as Zensical reads it: folders relative to it (Zensical wants
+    them inside the configuration's folder), the heading slugs that mkdocs gets as a Python
+    function named as data, and the theme's own files (verify.js) copied into the docs, as
+    Zensical takes templates only from `custom_dir`."""
+    from .site import python_options
+
+    out = {**raw, "docs_dir": os.path.relpath(raw["docs_dir"], work), "site_dir": "site"}
+    extensions = []
+    for item in python_options(raw)["markdown_extensions"]:
+        if isinstance(item, dict) and "toc" in item and callable(item["toc"].get("slugify")):
+            item = {"toc": {**item["toc"], "slugify": {"object": "pymdownx.slugs.slugify", "kwds": {"case": "lower"}}}}
+        extensions.append(item)
+    out["markdown_extensions"] = extensions
+    custom_dir = Path(raw["theme"]["custom_dir"])
+    theme = work / "zensical-theme"
+    for source in sorted(custom_dir.rglob("*")):
+        if not source.is_file() or source.is_symlink():
+            continue
+        name = source.relative_to(custom_dir)
+        if source.suffix != ".html":  # the theme's own files (verify.js): into the docs
+            target = Path(raw["docs_dir"]) / name
+        elif name.as_posix() in MATERIAL_ONLY:
+            continue
+        else:
+            target = theme / name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    # The look of the mkdocs build (Zensical's "modern" one greys the current page's link in the
+    # navigation below WCAG's contrast), unless the project chose one.
+    out["theme"] = {"variant": "classic", **raw["theme"], "custom_dir": str(theme)}
+    return out

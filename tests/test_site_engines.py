@@ -1,0 +1,64 @@
+"""`extra.alertcast.site.engine`: mkdocs (default) or Zensical, each building the same staged tree.
+The browser and accessibility tests in test_site.py and test_accessibility.py run on both."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+from conftest import NOW
+from test_site import with_engine
+
+from alertcast.config import load_config
+from alertcast.content.loader import load_or_raise
+from alertcast.plan import Plan
+from alertcast.render.site import build_site
+
+#: Runs the command line with the zensical package hidden, as on a machine without it.
+WITHOUT_ZENSICAL = textwrap.dedent("""
+    import sys
+    sys.modules["zensical"] = None  # what Python's import system reads as "not installed"
+    from alertcast.cli import main
+    sys.argv = ["alertcast", *sys.argv[1:]]
+    main()
+""")
+
+def test_check_refuses_zensical_where_it_is_not_installed(project, tmp_path):
+    zensical = with_engine(project, "zensical", tmp_path / "zensical")
+    proc = subprocess.run([sys.executable, "-c", WITHOUT_ZENSICAL, "check", "-p", str(zensical)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    line = (zensical / "mkdocs.yml").read_text(encoding="utf-8").splitlines().index("      engine: zensical") + 1
+    assert f"mkdocs.yml:{line}:" in proc.stdout + proc.stderr
+    assert "the site engine zensical is not installed" in proc.stdout + proc.stderr
+    assert "pip install zensical" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_an_unknown_engine_is_refused_with_the_ones_there_are(project, tmp_path, cli):
+    result = cli("check", "-p", with_engine(project, "hugo", tmp_path / "hugo"))
+    assert result.exit_code == 1
+    assert "mkdocs.yml:" in result.output and "'mkdocs'" in result.output and "'zensical'" in result.output
+
+
+def test_zensical_builds_the_staged_tree(project, tmp_path):
+    config = load_config(with_engine(project, "zensical", tmp_path / "zensical"))
+    assert config.settings.site.engine == "zensical"
+    dest = tmp_path / "site"
+    build_site(Plan.at(load_or_raise(config), NOW), config, dest)
+    for lang in ("", "en/"):
+        assert (dest / lang / "alerts" / "live-phishing" / "index.html").is_file()
+        assert not (dest / lang / "alerts" / "scheduled-maintenance").exists()  # staged as of NOW
+        index = json.loads((dest / lang / "search.json").read_text(encoding="utf-8"))  # Zensical's index
+        assert any(item["location"].startswith("alerts/live-phishing/") for item in index["items"])
+        assert not any("scheduled" in item["location"] for item in index["items"])
+        assert "<lastmod>" in (dest / lang / "sitemap.xml").read_text(encoding="utf-8")  # dated by content
+        assert (dest / lang / "sitemap.xml.gz").is_file()
+    assert (dest / "assets" / "alertcast" / "verify.js").is_file()  # the theme's own files
+    home = (dest / "index.html").read_text(encoding="utf-8")
+    assert "alertcast-announce" in home  # alertcast's overrides
+    assert f"<title>{config.site_name_in('zh')}</title>" in home
+    assert (dest / "robots.txt").is_file()
+    assert not (project / "site").exists()  # never the project's own mkdocs.yml
