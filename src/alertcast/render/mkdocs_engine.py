@@ -27,7 +27,7 @@ class MkdocsEngine:
         from mkdocs.config import load_config
         from mkdocs.exceptions import MkDocsException
 
-        from .site import python_options
+        from .extensions import python_options
 
         site_dir = work / "site"
         raw = {**raw, "site_dir": str(site_dir)}

@@ -9,7 +9,6 @@ own build: the default language at the site root, the others under /<lang>/.
 
 from __future__ import annotations
 
-import copy
 import html
 import logging
 import os
@@ -26,12 +25,13 @@ import yaml
 from markdown import Markdown
 
 from .. import languages as language_tags
-from ..config import Config, extension_name
+from ..config import Config
 from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_code, relative, stems
 from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page, Text
 from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
 from ..scratch import SITE_STAGE, scratch
+from .extensions import SANITIZER, markdown_extensions, python_options, toc_options
 from . import search, verify_page
 from .labels import WORDS as SHARED_WORDS
 from .labels import category as category_label
@@ -119,14 +119,8 @@ LATEST_COUNT = 5
 #: grows without bound, and so does its search entry (Zensical refuses one over 128 KB; 100
 #: alerts are about 15 KB). Later pages are alerts/page/2/, alerts/category/<c>/page/2/, ...
 ALERTS_PER_PAGE = 100
-#: Markdown extensions the staged pages need (the withdrawn and expired notices are admonitions);
-#: added to the user's markdown_extensions when missing.
-#: md_in_html: a text shown in the language a page falls back to is marked with its own lang.
-REQUIRED_EXTENSIONS = ("admonition", "md_in_html")
 #: The extensions mkdocs itself always loads before the configured ones.
 MKDOCS_EXTENSIONS = ("toc", "tables", "fenced_code")
-#: The Python-Markdown extension that cleans every page's HTML (see render/sanitize.py).
-SANITIZER = "alertcast.render.sanitize"
 
 
 def words(lang: str) -> dict[str, str]:
@@ -333,7 +327,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
 
 def page_extensions(config: Config, lang: str) -> list:
     """mkdocs.yml's markdown_extensions as the staged site gets them."""
-    items = _toc_options(markdown_extensions(config.raw.get("markdown_extensions")),
+    items = toc_options(markdown_extensions(config.raw.get("markdown_extensions")),
                          {"permalink_title": words(lang)["permalink"]})
     # Images load from the site or the allowed domains only (see render/sanitize.py).
     hosts = sorted({config.site_host, *config.settings.allowed_link_domains} - {""})
@@ -362,45 +356,6 @@ def read_for_search(page_html: str) -> None:
     parser = Parser()
     parser.feed(f"<h1>-</h1>{page_html}")
     parser.close()
-
-
-def markdown_extensions(value: list | dict | None) -> list:
-    """The user's extensions, plus the ones alertcast's generated Markdown needs, and the
-    sanitiser last (render/sanitize.py)."""
-    if isinstance(value, dict):  # mkdocs also accepts a mapping of name -> options
-        items: list = [{name: options} if options else name for name, options in value.items()]
-    else:
-        items = list(value or [])
-    items = [item for item in items if extension_name(item) != SANITIZER]
-    names = {extension_name(item) for item in items}
-    return items + [name for name in REQUIRED_EXTENSIONS if name not in names] + [SANITIZER]
-
-
-def _toc_options(items: list, defaults: dict) -> list:
-    """`items` with the toc extension's options completed by `defaults` (the user's own win);
-    toc is added when missing (mkdocs always loads it)."""
-    out, found = [], False
-    for item in items:
-        if extension_name(item) == "toc":
-            found = True
-            name, options = next(iter(item.items())) if isinstance(item, dict) else (item, None)
-            item = {name: {**defaults, **(options or {})}}
-        out.append(item)
-    return out if found else [*out, {"toc": dict(defaults)}]
-
-
-def python_options(raw: dict) -> dict:
-    """What `site_config`'s plain data cannot hold, as mkdocs.load_config options over it: Python
-    values that mkdocs.yml could only name with a !!python tag (which Zensical does not run).
-
-    Heading anchors are Unicode slugs that read like the heading (#为什么这很重要相关警报, not
-    #_1, #_2, which change when a heading is added above), lower-case, as pymdownx.slugs makes them.
-    """
-    from pymdownx.slugs import slugify
-
-    # A copy: mkdocs empties the mappings of the list it validates.
-    extensions = copy.deepcopy(raw["markdown_extensions"])
-    return {"markdown_extensions": _toc_options(extensions, {"slugify": slugify(case="lower")})}
 
 
 def guide_order(guides: tuple[Guide, ...]) -> list[Guide]:

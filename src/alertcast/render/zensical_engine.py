@@ -79,7 +79,7 @@ def adapt(raw: dict, work: Path) -> dict:
     them inside the configuration's folder), the heading slugs that mkdocs gets as a Python
     function named as data, and the theme's own files (verify.js) copied into the docs, as
     Zensical takes templates only from `custom_dir`."""
-    from .site import python_options
+    from .extensions import python_options
 
     out = {**raw, "docs_dir": os.path.relpath(raw["docs_dir"], work), "site_dir": "site"}
     extensions = []
