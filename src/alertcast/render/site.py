@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import html
+import json
 import logging
 import os
 import posixpath
@@ -160,6 +161,8 @@ def build_site(plan: Plan, config: Config, dest: Path) -> None:
             with _build_time(plan.now), _jieba_as_loaded():
                 cfg = load_config(str(config_file), **python_options(raw))
                 build(cfg)
+            (site_dir / ANNOUNCE_PATH).parent.mkdir(parents=True, exist_ok=True)
+            (site_dir / ANNOUNCE_PATH).write_bytes(announce_file(plan, config, lang))
             date_sitemap(site_dir, content_dates(plan, config, lang))
             if not search.fix_query_segmentation(site_dir):
                 logging.getLogger(__name__).warning(
@@ -333,7 +336,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     # every language's pages, and a scam-warning site should not end each page with a link to a
     # third-party site. docs/site.md credits Material.
     extra.setdefault("generator", False)
-    extra["alertcast"] = {"announce": announcement(plan, config, lang), "languages": alternates, "footer": footer,
+    extra["alertcast"] = {"announce": {"src": ANNOUNCE_PATH, "fallback": w["all_alerts"]}, "languages": alternates, "footer": footer,
                           "verify": verify_page.settings(plan, config, lang, base),
                           "feeds": [{"type": kind, "title": f"{w['alerts']} ({name})",
                                      "href": f"{base}feeds/alerts.{lang}.{suffix}"} for kind, name, suffix in FEEDS]}
@@ -476,15 +479,29 @@ def site_base(config: Config) -> str:
     return urlsplit(config.site_url).path or "/"
 
 
+#: The announcement bar's file in each language's part of the site: one small file per release
+#: that every page reads at load (main.html), so no page's HTML depends on which alerts are live.
+ANNOUNCE_PATH = "assets/alertcast/announce.json"
+#: The way from ANNOUNCE_PATH back to its language's root: the file's links are relative to it.
+_TO_ROOT = "../../"
+
+
 def announcement(plan: Plan, config: Config, lang: str) -> dict | None:
-    """The most severe live alert (the newest among equals), for the announcement bar."""
+    """The most severe live alert (the newest among equals), for the announcement bar: plain
+    text (the page's script sets it as text) and links relative to ANNOUNCE_PATH."""
     if not plan.live:
         return None
     alert = max(plan.live, key=lambda a: (a.severity.rank, a.changed_at, a.id))
     label = severity_label(alert.severity.value, lang)
     found = {"id": alert.id, "severity": alert.severity.value, "label": label,
-             "title": text(alert.text(lang, config.default_lang).title), "url": f"alerts/{alert.id}/"}
-    return {**found, "verify": verify_page.announce_link(found, plan, lang)}
+             "title": alert.text(lang, config.default_lang).title, "url": f"{_TO_ROOT}alerts/{alert.id}/"}
+    verify = verify_page.announce_link(found, plan, lang)
+    return {**found, "verify": verify and {**verify, "url": _TO_ROOT + verify["url"]}}
+
+
+def announce_file(plan: Plan, config: Config, lang: str) -> bytes:
+    """ANNOUNCE_PATH's bytes: the announcement, or null when no alert is live."""
+    return (json.dumps(announcement(plan, config, lang), ensure_ascii=False, sort_keys=True) + "\n").encode()
 
 
 def _page_title(path: Path, page_id: str) -> dict[str, str]:
