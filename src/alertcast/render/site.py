@@ -35,6 +35,7 @@ from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
 from ..scratch import SITE_STAGE, scratch
 from . import search, verify_page
+from .incremental import LanguagePages, Previous, engine_quiet
 from .labels import WORDS as SHARED_WORDS
 from .labels import category as category_label
 from .labels import severity as severity_label
@@ -143,8 +144,10 @@ def defang(value: str) -> str:
     return value.replace("http", "hxxp").replace(".", "[.]")
 
 
-def build_site(plan: Plan, config: Config, dest: Path) -> None:
-    """Build the whole site for `plan.now` into `dest` (which may already hold other outputs)."""
+def build_site(plan: Plan, config: Config, dest: Path, previous: Previous | None = None) -> None:
+    """Build the whole site for `plan.now` into `dest` (which may already hold other outputs).
+    `previous`: the live release, whose pages are reused where their inputs did not change
+    (render/incremental.py); None renders every page."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -158,9 +161,12 @@ def build_site(plan: Plan, config: Config, dest: Path) -> None:
             config_file = Path(tmp) / lang / "mkdocs.yml"
             raw = site_config(config, lang, docs, site_dir, plan)
             config_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-            with _build_time(plan.now), _jieba_as_loaded():
+            pages = LanguagePages.plan(docs, raw, "" if lang == config.default_lang else f"{lang}/", previous)
+            with _build_time(plan.now), _jieba_as_loaded(), engine_quiet():
                 cfg = load_config(str(config_file), **python_options(raw))
-                build(cfg)
+                pages.attach(cfg)
+                build(cfg, dirty=pages.incremental)
+            pages.finish(site_dir)
             (site_dir / ANNOUNCE_PATH).parent.mkdir(parents=True, exist_ok=True)
             (site_dir / ANNOUNCE_PATH).write_bytes(announce_file(plan, config, lang))
             date_sitemap(site_dir, content_dates(plan, config, lang))
