@@ -70,10 +70,11 @@ def _sha(*parts: bytes) -> str:
 
 
 def _tree(folder: Path) -> bytes:
-    """Names and bytes of every regular file under `folder` (links are neither followed nor read)."""
+    """Names and bytes of every regular file under `folder` (links are neither followed nor read),
+    but Python's byte code caches, which come and go as modules are imported."""
     parts = []
     for dirpath, dirs, names in os.walk(folder):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(names):
             path = Path(dirpath) / name
             if path.is_file() and not path.is_symlink():
