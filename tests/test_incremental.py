@@ -199,3 +199,18 @@ def test_a_key_file_of_any_shape_is_a_full_build(tmp_path, garbage):
     assert _differences(tmp_path / "b", tmp_path / "a") == [KEYS_PATH]
     shared = _reused(tmp_path / "a", tmp_path / "b")
     assert shared and not [page for page in shared if not page.startswith("en/")]  # English was intact
+
+
+def test_a_page_key_changes_when_a_file_it_links_to_comes_or_goes():
+    """mkdocs writes a link to a staged file as that file's address and any other as written,
+    so a page's HTML depends on which of its targets exist, not only on its Markdown."""
+    from alertcast.render.incremental import page_key
+
+    markdown = (b"---\ntitle: x\n---\n\nSee [the guide](../guides/a.md#why), ![a diagram](../assets/d.png)\n\n"
+                b"[faq]: ../faq.md\n[site]: https://example.com/b.md\n")
+    staged = frozenset({"alerts/x.md", "guides/a.md", "assets/d.png", "faq.md"})
+    key = page_key("shared", b"", "alerts/x.md", markdown, staged)
+    for gone in ("guides/a.md", "assets/d.png", "faq.md"):
+        assert page_key("shared", b"", "alerts/x.md", markdown, staged - {gone}) != key, gone
+    assert page_key("shared", b"", "alerts/x.md", markdown, staged | {"guides/b.md"}) == key  # not linked
+    assert page_key("other", b"", "alerts/x.md", markdown, staged) != key

@@ -46,8 +46,8 @@ FORMAT = 1
 #: The distributions whose code turns a staged page into HTML.
 ENGINE_PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jieba")
 SEARCH_INDEX = "search/search_index.json"
-#: A relative link to another staged page (an inline link or a reference definition).
-_MD_TARGET = re.compile(r"""(?<![\w/.:-])([^\s()<>"'\[\]]*?\.md)(?=[#)\s"']|$)""", re.MULTILINE)
+#: Where a link leads: an inline link's or image's target, or a reference definition's.
+_TARGET = re.compile(r"""\]\(\s*<?([^\s)>]+)|^[ ]{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)""", re.MULTILINE)
 _RENDER_CODE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
 
@@ -135,11 +135,13 @@ def page_url(src: str) -> str:
 
 
 def page_key(shared: str, templated: bytes, src: str, markdown: bytes, staged: frozenset[str]) -> str:
-    """A page's key: its Markdown, whether each page it links to is staged (the engine writes
-    a link to a missing page otherwise), and what the whole language shares."""
+    """A page's key: its Markdown, whether each file it links to is staged (the engine writes
+    a link to a missing file as it is, and to a staged one as that file's address), and what
+    the whole language shares."""
     here = posixpath.dirname(src)
-    links = sorted({posixpath.normpath(posixpath.join(here, target))
-                    for target in _MD_TARGET.findall(markdown.decode("utf-8", "replace"))})
+    targets = (inline or defined for inline, defined in _TARGET.findall(markdown.decode("utf-8", "replace")))
+    links = sorted({posixpath.normpath(posixpath.join(here, target.split("#", 1)[0].split("?", 1)[0]))
+                    for target in targets if "://" not in target and not target.startswith(("#", "/", "mailto:"))})
     exists = "\n".join(f"{link} {link in staged}" for link in links).encode()
     head = markdown[:markdown.find(b"\n---", 3)] if markdown.startswith(b"---") else b""
     own = templated if b"\ntemplate:" in head else b""
@@ -223,8 +225,9 @@ class LanguagePages:
     @classmethod
     def plan(cls, docs: Path, raw: dict, prefix: str, previous: Previous | None) -> LanguagePages:
         shared, templated = engine_key(raw)
-        sources = {p.relative_to(docs).as_posix(): p for p in docs.rglob("*.md") if p.is_file()}
-        staged = frozenset(sources)
+        files = {p.relative_to(docs).as_posix(): p for p in docs.rglob("*") if p.is_file()}
+        sources = {rel: path for rel, path in files.items() if rel.endswith(".md")}
+        staged = frozenset(files)
         keys = {src: page_key(shared, templated, src, path.read_bytes(), staged) for src, path in sorted(sources.items())}
         kept = _kept_pages(_read_keys(previous, prefix), shared)
         reused = {}
