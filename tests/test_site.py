@@ -635,8 +635,30 @@ def test_no_announcement_when_nothing_is_live(tmp_path):
     config = load_config(FIXTURE)
     before_everything = datetime(2025, 1, 1, tzinfo=CST)
     build_site(Plan.at(load_or_raise(config), before_everything), config, tmp_path)
-    html = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert "<aside class=\"md-banner\">" not in html and "data-alert-id" not in html
+    for root in (tmp_path, tmp_path / "en"):
+        assert json.loads((root / "assets/alertcast/announce.json").read_bytes()) is None
+
+
+def test_the_announcement_is_no_part_of_any_page(site):
+    """Pages read the bar from the release's announce.json at load (the same file for every page
+    of a language), so which alert is live changes that file and no page: without JavaScript the
+    bar is a link to the alerts page."""
+    for root, title in ((site, "钓鱼网站冒充钱包"), (site / "en", "Phishing site poses as the wallet")):
+        announce = json.loads((root / "assets/alertcast/announce.json").read_bytes())
+        assert (announce["id"], announce["title"], announce["url"]) == ("live-phishing", title, "../../alerts/live-phishing/")
+        for page in ("index.html", "guides/spot-phishing/index.html", "alerts/live-approval/index.html", "404.html"):
+            html = (root / page).read_text(encoding="utf-8")
+            assert "live-phishing" not in html.split('data-md-component="announce"', 1)[1].split("</aside>", 1)[0]
+            assert 'class="alertcast-announce-live"' in html and "<noscript><a class=\"alertcast-announce\"" in html
+
+
+def test_no_bar_shows_when_nothing_is_live(page, tmp_path):
+    config = load_config(FIXTURE)
+    build_site(Plan.at(load_or_raise(config), datetime(2025, 1, 1, tzinfo=NOW.tzinfo)), config, tmp_path)
+    with _serve(tmp_path) as url:
+        page.goto(f"{url}/en/guides/spot-phishing/", wait_until="networkidle")
+        assert not page.locator(".md-banner").is_visible()
+        assert page.locator("article h1").is_visible()
 
 
 def test_language_switcher_goes_to_the_twin_page(page, served):

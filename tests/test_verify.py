@@ -205,9 +205,9 @@ def test_home_fake_support_alerts_and_their_announcement_link_to_verify(site_bef
         assert 'href="../../verify/"' in alert
         other = (site / prefix / "alerts" / "address-poisoning" / "index.html").read_text(encoding="utf-8")
         assert "verify/" not in other.split('class="md-content"', 1)[1].split("md-footer", 1)[0]
-        bar = alert.split('class="md-banner', 1)[1].split("</aside>", 1)[0]
-        assert 'data-alert-id="fake-support-telegram"' in bar
-        assert 'class="alertcast-announce alertcast-announce-verify" href="../../verify/"' in bar and name in bar
+        bar = json.loads((site / prefix / "assets/alertcast/announce.json").read_bytes())
+        assert bar["id"] == "fake-support-telegram"
+        assert bar["verify"]["url"] == "../../verify/" and name in bar["verify"]["text"]  # from the file, two folders down
         verify = (site / prefix / "verify" / "index.html").read_text(encoding="utf-8")
         assert 'id="alertcast-verify-input"' in verify and "assets/alertcast/verify.js" in verify
 

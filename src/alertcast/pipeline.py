@@ -25,7 +25,7 @@ from .content.models import Content
 from .content.parsecache import ParseCache
 from .gcpause import paused
 from .plan import Plan
-from .publish.atomic import Staged, commit_staged, discard, live_release, read_manifest, stage
+from .publish.atomic import Staged, commit_staged, discard, live_release, owned, read_manifest, stage
 from .publish.output import check_output
 from .render.banner import banner_path, render_banners
 from .render.calendar import render_calendars
@@ -168,13 +168,26 @@ def remove_leftovers(output: Path) -> list[Path]:
     return sweep(releases_dir(Path(output).absolute()), "tmp-") + sweep(None, SITE_STAGE)
 
 
-def default_site_builder() -> SiteBuilder:
-    """The mkdocs site renderer, imported lazily so the fast path never pays for mkdocs."""
+def default_site_builder(output: Path | None = None) -> SiteBuilder:
+    """The mkdocs site renderer, imported lazily so the fast path never pays for mkdocs. With
+    `output`, pages whose inputs did not change are taken from its live release
+    (render/incremental.py)."""
     try:
+        from .render.incremental import Previous
         from .render.site import build_site  # type: ignore[import-not-found]
     except ImportError as exc:
         raise SiteUnavailable(f"the HTML site builder cannot be loaded ({exc}); build without it using --no-site") from None
-    return build_site
+    previous = _reusable_release(output) if output is not None else None
+    if previous is None:
+        return build_site
+    return lambda plan, config, dest: build_site(plan, config, dest, Previous(previous, read_manifest(previous)))
+
+
+def _reusable_release(output: Path) -> Path | None:
+    """The live release of `output` when alertcast made it: pages are reused from nothing else
+    (a folder prepared for alertcast, e.g. restored by a workflow, is not checked against a
+    manifest alertcast wrote)."""
+    return live_release(output.absolute()) if owned(output.absolute()) else None
 
 
 class SiteUnavailable(RuntimeError):
@@ -226,7 +239,7 @@ class Prepared:
 def prepare(config: Config, now: datetime, output: Path | None = None, *, with_site: bool = True,
             site_builder: SiteBuilder | None = None, content: Content | None = None,
             signing_key: Ed25519PrivateKey | None | bool = True, progress: Progress | None = None,
-            cache: RenderCache | None = None, parsed: ParseCache | None = None) -> Prepared:
+            cache: RenderCache | None = None, parsed: ParseCache | None = None, full: bool = False) -> Prepared:
     """Build the site and all outputs for `now` into a private staging directory; nothing
     changes for readers until `finish`. Renderers take `now` as a parameter, so a release can
     be built before the moment it is for, and switched to at that second.
@@ -234,7 +247,8 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     `signing_key=True` (default) loads the configured key; None/False builds unsigned banners.
     `progress` is told each phase as it starts (see `Progress`). `cache`: rendered pieces the
     caller keeps between builds (the daemon's); None, a fresh one for this build. `parsed`: the
-    caller's parsed files, for loading content (None parses every file).
+    caller's parsed files, for loading content (None parses every file). The site reuses the
+    live release's pages whose inputs did not change; `full` renders every page.
     Raises ContentError for bad content (the previous outputs stay live), OutputError for an
     output folder alertcast may not use (see publish/output.py), before anything is written.
     """
@@ -252,7 +266,7 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     files = render_outputs(plan, config, key, read_cap_archive(plan, config, output, key, memo), memo)
     fill = None
     if with_site:
-        builder = site_builder or default_site_builder()
+        builder = site_builder or default_site_builder(None if full else output)
 
         def fill(dest: Path) -> None:
             report("site", None, None)

@@ -109,13 +109,14 @@ class PhaseProgress:
             self.progress.update(self.task, completed=done or 0, total=total, steps=f"{done}/{total}")
 
 
-def _run(project: str, now: datetime | None, output: str | None, no_site: bool, deploy: bool) -> None:
+def _run(project: str, now: datetime | None, output: str | None, no_site: bool, deploy: bool,
+         full: bool = False) -> None:
     config = project_config(project)
     console = Console(stderr=True)
     out = Path(output) if output else None
     try:
         with PhaseProgress(console) as progress:
-            kwargs = {"with_site": not no_site, "progress": progress}
+            kwargs = {"with_site": not no_site, "progress": progress, "full": full}
             if deploy:
                 result = pipeline.publish(config, now_or(now), out, **kwargs)
             else:
@@ -136,6 +137,8 @@ _now = click.option("--now", type=TimeParam(), help="Build as if it were this ti
 _output = click.option("--output", "-o", type=click.Path(file_okay=False),
                        help="Output directory (default: output_dir from mkdocs.yml, i.e. site/).")
 _no_site = click.option("--no-site", is_flag=True, help="Skip the HTML site; write feeds, banners, CAP, indicators only.")
+_full = click.option("--full", is_flag=True, help="Render every page of the site again, instead of only the pages "
+                                                  "whose content changed since the live release.")
 
 
 @click.command()
@@ -143,9 +146,10 @@ _no_site = click.option("--no-site", is_flag=True, help="Skip the HTML site; wri
 @_now
 @_output
 @_no_site
-def build(project: str, now: datetime | None, output: str | None, no_site: bool) -> None:
+@_full
+def build(project: str, now: datetime | None, output: str | None, no_site: bool, full: bool) -> None:
     """Build the site and every output (feeds, banners, CAP, indicators) into one directory, atomically."""
-    _run(project, now, output, no_site, deploy=False)
+    _run(project, now, output, no_site, deploy=False, full=full)
 
 
 @click.command()
@@ -153,9 +157,10 @@ def build(project: str, now: datetime | None, output: str | None, no_site: bool)
 @_now
 @_output
 @_no_site
-def publish(project: str, now: datetime | None, output: str | None, no_site: bool) -> None:
+@_full
+def publish(project: str, now: datetime | None, output: str | None, no_site: bool, full: bool) -> None:
     """Build like `build`, then deploy to the configured target (directory or S3)."""
-    _run(project, now, output, no_site, deploy=True)
+    _run(project, now, output, no_site, deploy=True, full=full)
 
 
 #: Where keygen writes by default: the project's git-ignored working folder (see .gitignore).

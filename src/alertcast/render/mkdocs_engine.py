@@ -14,6 +14,7 @@ import yaml
 
 from ..problems import ContentError, Problem, display_path
 from . import search
+from .incremental import LanguagePages, engine_quiet
 
 
 class MkdocsEngine:
@@ -22,7 +23,7 @@ class MkdocsEngine:
     def __init__(self, root: Path):
         self.root = root  # the project's folder, to name a broken template by its path there
 
-    def build(self, raw: dict, work: Path, now: datetime) -> Path:
+    def build(self, raw: dict, work: Path, now: datetime, pages: LanguagePages | None = None) -> Path:
         from mkdocs.commands.build import build
         from mkdocs.config import load_config
         from mkdocs.exceptions import MkDocsException
@@ -35,8 +36,11 @@ class MkdocsEngine:
         config_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
         quiet_jieba()
         try:
-            with build_time(now), jieba_as_loaded():
-                build(load_config(str(config_file), **python_options(raw)))
+            with build_time(now), jieba_as_loaded(), engine_quiet():
+                loaded = load_config(str(config_file), **python_options(raw))
+                if pages is not None:
+                    pages.attach(loaded)  # pages unchanged since the live release are not rendered
+                build(loaded, dirty=pages is not None and pages.incremental)
         except MkDocsException as exc:
             raise ContentError([Problem(display_path(self.root / "mkdocs.yml", self.root), 1, 1, "error",
                                         f"the site cannot be built with this configuration: {exc}",

@@ -10,6 +10,7 @@ own build: the default language at the site root, the others under /<lang>/.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import posixpath
@@ -33,6 +34,8 @@ from ..problems import ContentError, Problem, display_path
 from ..scratch import SITE_STAGE, scratch
 from .extensions import SANITIZER, markdown_extensions, python_options, toc_options
 from . import search, verify_page
+from .incremental import LanguagePages, Previous
+from .search import SITE_TEMPLATES
 from .labels import WORDS as SHARED_WORDS
 from .labels import category as category_label
 from .labels import severity as severity_label
@@ -43,7 +46,6 @@ from .window import word as window_word
 PAGE_ORDER = ("faq", "official-channels", "verify", "report-a-scam")
 #: Linked from every page's footer: where readers check a contact and report a scam.
 FOOTER_PAGES = ("official-channels", "report-a-scam")
-SITE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 OVERRIDES = SITE_TEMPLATES / "overrides"  # plain Jinja over Material's blocks
 #: Material's interface languages, one partials/languages/<tag>.html each.
 MATERIAL_LANGUAGES = Path(material.__file__).resolve().parent / "templates" / "partials" / "languages"
@@ -135,8 +137,11 @@ def defang(value: str) -> str:
     return value.replace("http", "hxxp").replace(".", "[.]")
 
 
-def build_site(plan: Plan, config: Config, dest: Path, *, workers: int | None = None) -> None:
+def build_site(plan: Plan, config: Config, dest: Path, previous: Previous | None = None, *,
+               workers: int | None = None) -> None:
     """Build the whole site for `plan.now` into `dest` (which may already hold other outputs).
+    `previous`: the live release, whose pages are reused where their inputs did not change
+    (render/incremental.py); None renders every page.
 
     Each language is its own build; with more than one, they run in parallel processes, one
     per core (`workers`: at most that many), and give the same files as one after the other.
@@ -146,19 +151,21 @@ def build_site(plan: Plan, config: Config, dest: Path, *, workers: int | None = 
     # Held while in use, so the next build (or the daemon's start) removes it if this process is killed.
     with scratch(SITE_STAGE) as tmp:
         if workers == 1:
-            built = [_build_language(plan, config, lang, Path(tmp)) for lang in langs]
+            built = [_build_language(plan, config, lang, Path(tmp), previous) for lang in langs]
         else:
             from .parallel import run_in_processes
 
-            built = run_in_processes(_build_language, [(plan, config, lang, Path(tmp)) for lang in langs], workers)
+            built = run_in_processes(_build_language, [(plan, config, lang, Path(tmp), previous) for lang in langs],
+                                     workers)
         for lang, site in zip(langs, built):
             _place(site, dest if lang == config.default_lang else dest / lang)
     (dest / "robots.txt").write_text(robots_txt(config), encoding="utf-8")
 
 
-def _build_language(plan: Plan, config: Config, lang: str, tmp: Path) -> Path:
+def _build_language(plan: Plan, config: Config, lang: str, tmp: Path, previous: Previous | None = None) -> Path:
     """Stage one language's docs under `tmp`, build them with the configured engine and return
-    the folder its site is in (in `tmp`)."""
+    the folder its site is in (in `tmp`). With mkdocs, pages whose inputs did not change since
+    `previous` are reused from it (render/incremental.py); another engine builds every page."""
     from .site_engine import site_engine
 
     logging.getLogger(__name__).info("building the site in %s", lang, extra={"site_language": lang})
@@ -166,7 +173,15 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path) -> Path:
     docs = work / "docs"
     stage(plan, config, lang, docs)
     raw = site_config(config, lang, docs, work / "site", plan)
-    site_dir = site_engine(config.settings.site.engine, config.root).build(raw, work, plan.now)
+    engine = site_engine(config.settings.site.engine, config.root)
+    pages = None
+    if engine.name == "mkdocs":
+        pages = LanguagePages.plan(docs, raw, "" if lang == config.default_lang else f"{lang}/", previous)
+    site_dir = engine.build(raw, work, plan.now, pages)
+    if pages is not None:
+        pages.finish(site_dir)
+    (site_dir / ANNOUNCE_PATH).parent.mkdir(parents=True, exist_ok=True)
+    (site_dir / ANNOUNCE_PATH).write_bytes(announce_file(plan, config, lang))
     date_sitemap(site_dir, content_dates(plan, config, lang))
     return site_dir
 
@@ -307,7 +322,7 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
     # every language's pages, and a scam-warning site should not end each page with a link to a
     # third-party site. docs/site.md credits Material.
     extra.setdefault("generator", False)
-    extra["alertcast"] = {"announce": announcement(plan, config, lang), "languages": alternates, "footer": footer,
+    extra["alertcast"] = {"announce": {"src": ANNOUNCE_PATH, "fallback": w["all_alerts"]}, "languages": alternates, "footer": footer,
                           "verify": verify_page.settings(plan, config, lang, base),
                           "feeds": [{"type": kind, "title": f"{w['alerts']} ({name})",
                                      "href": f"{base}feeds/alerts.{lang}.{suffix}"} for kind, name, suffix in FEEDS]}
@@ -411,15 +426,29 @@ def site_base(config: Config) -> str:
     return urlsplit(config.site_url).path or "/"
 
 
+#: The announcement bar's file in each language's part of the site: one small file per release
+#: that every page reads at load (main.html), so no page's HTML depends on which alerts are live.
+ANNOUNCE_PATH = "assets/alertcast/announce.json"
+#: The way from ANNOUNCE_PATH back to its language's root: the file's links are relative to it.
+_TO_ROOT = "../../"
+
+
 def announcement(plan: Plan, config: Config, lang: str) -> dict | None:
-    """The most severe live alert (the newest among equals), for the announcement bar."""
+    """The most severe live alert (the newest among equals), for the announcement bar: plain
+    text (the page's script sets it as text) and links relative to ANNOUNCE_PATH."""
     if not plan.live:
         return None
     alert = max(plan.live, key=lambda a: (a.severity.rank, a.changed_at, a.id))
     label = severity_label(alert.severity.value, lang)
     found = {"id": alert.id, "severity": alert.severity.value, "label": label,
-             "title": text(alert.text(lang, config.default_lang).title), "url": f"alerts/{alert.id}/"}
-    return {**found, "verify": verify_page.announce_link(found, plan, lang)}
+             "title": alert.text(lang, config.default_lang).title, "url": f"{_TO_ROOT}alerts/{alert.id}/"}
+    verify = verify_page.announce_link(found, plan, lang)
+    return {**found, "verify": verify and {**verify, "url": _TO_ROOT + verify["url"]}}
+
+
+def announce_file(plan: Plan, config: Config, lang: str) -> bytes:
+    """ANNOUNCE_PATH's bytes: the announcement, or null when no alert is live."""
+    return (json.dumps(announcement(plan, config, lang), ensure_ascii=False, sort_keys=True) + "\n").encode()
 
 
 def _page_title(path: Path, page_id: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 #: The engines `site.engine` may name; the first is the default.
 ENGINES = ("mkdocs", "zensical")
@@ -19,10 +19,11 @@ ENGINES = ("mkdocs", "zensical")
 class SiteEngine(Protocol):
     name: str
 
-    def build(self, raw: dict, work: Path, now: datetime) -> Path:
+    def build(self, raw: dict, work: Path, now: datetime, pages: Any = None) -> Path:
         """Build the site that `raw` (a staged mkdocs.yml as data, its `docs_dir` under `work`)
         describes, as of `now` (its sitemap's date), and return the folder the HTML is in, under
-        `work`. A mistake in the project (a theme template) is a ContentError with its file and
+        `work`. `pages` (mkdocs only: render/incremental.py's LanguagePages) says which pages
+        need no rendering. A mistake in the project (a theme template) is a ContentError with its file and
         line; an engine that fails for another reason raises SiteBuildError."""
         ...
 

@@ -45,7 +45,8 @@ class ZensicalEngine:
     def __init__(self, root: Path):
         self.root = root
 
-    def build(self, raw: dict, work: Path, now: datetime) -> Path:
+    def build(self, raw: dict, work: Path, now: datetime, pages: None = None) -> Path:
+        # Zensical renders every page: no pages are reused (render/incremental.py is mkdocs')
         if not installed():
             raise SiteBuildError(f"the site engine is Zensical, which is not installed: {INSTALL_HINT}")
         config_file = work / "mkdocs.yml"
