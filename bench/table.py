@@ -131,7 +131,7 @@ def zensical_row(where: Path, tmp: Path, runs: int) -> str:
 
     sys.path.insert(0, str(BENCH.parent / "src"))
     from alertcast.config import load_config
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
     from alertcast.plan import Plan
     from alertcast.render.site import site_config, stage
 

@@ -165,7 +165,7 @@ def phases(tmp: Path, origin: Path, editor: Path, env: dict[str, str]) -> dict[s
     """The daemon's steps for one urgent push, timed one by one in this process."""
     os.environ.update(env)
     from alertcast.config import load_config
-    from alertcast.content.loader import load_or_raise
+    from alertcast.checks.load import load_or_raise
     from alertcast.content.parsecache import ParseCache
     from alertcast.daemon import gitsync
     from alertcast.pipeline import finish, prepare

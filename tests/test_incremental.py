@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from alertcast import pipeline
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.plan import Plan
 from alertcast.publish.atomic import tree_digests
 from alertcast.render.incremental import KEYS_PATH, Previous

@@ -12,7 +12,7 @@ from conftest import NOW
 from test_site import with_engine
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.plan import Plan
 from alertcast.render.site import build_site
 

@@ -18,7 +18,7 @@ from conftest import NOW
 from outputs_support import tree
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.pipeline import build
 from alertcast.plan import Plan
 from alertcast.problems import SiteBuildError
