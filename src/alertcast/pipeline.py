@@ -24,6 +24,7 @@ from .content.loader import load_or_raise
 from .content.models import Content
 from .content.parsecache import ParseCache
 from .gcpause import paused
+from .parallel import cores
 from .plan import Plan
 from .publish.atomic import Staged, commit_staged, discard, live_release, read_manifest, stage
 from .publish.output import check_output
@@ -87,7 +88,9 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
         out.update(render_indicators(plan, memo))
         out.update(render_official(plan, config, signing.key_id(signing_key) if signing_key else None))
         out.update(render_help_files(plan, config, signing.key_id(signing_key) if signing_key else None, memo))
-        out.update(render_kb_files(plan, config, memo))
+        # A fresh cache is this build's alone, so the languages may render in processes that
+        # keep their pieces; a cache the caller keeps must get every piece (see render_kb_files).
+        out.update(render_kb_files(plan, config, memo, processes=cores() if cache is None else 1))
         out.update(render_calendars(plan, config, memo))
         out.update(render_push_schema(config))
     if signing_key is not None:

@@ -1,0 +1,93 @@
+"""Work shared out over forked processes gives what one process gives, in the same order."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from alertcast.config import load_config
+from alertcast.content.loader import load_or_raise
+from alertcast.parallel import cores, ordered_map
+from alertcast.pipeline import render_outputs
+from alertcast.plan import Plan
+from alertcast.render.knowledge import render_kb_files
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+from corpus import START, write_alerts  # noqa: E402
+
+
+def _doubled_where(item: int) -> tuple[int, int]:
+    return item * 2, os.getpid()
+
+
+def test_results_come_back_in_order_from_every_process():
+    items = list(range(40))
+    done = ordered_map(_doubled_where, items, processes=3, least=10)
+    assert [value for value, _pid in done] == [item * 2 for item in items]
+    pids = {pid for _value, pid in done}
+    assert os.getpid() in pids and len(pids) == 3
+    assert [pid for _value, pid in done[:3]] == [os.getpid(), *sorted(pids - {os.getpid()}, key=[p for _, p in done].index)]
+
+
+def test_too_few_items_stay_in_this_process():
+    done = ordered_map(_doubled_where, list(range(10)), processes=4, least=10)
+    assert {pid for _value, pid in done} == {os.getpid()}
+
+
+def test_a_child_that_dies_has_its_share_done_here():
+    parent = os.getpid()
+
+    def work(item: int) -> tuple[int, int]:
+        if os.getpid() != parent:
+            os._exit(3)  # killed, out of memory: no result comes back
+        return item, os.getpid()
+
+    assert ordered_map(work, list(range(20)), processes=2, least=5) == [(item, parent) for item in range(20)]
+
+
+def test_an_error_is_raised_here_as_without_processes():
+    def work(item: int) -> int:
+        if item == 7:  # in the child's share (odd items)
+            raise ValueError("item 7 is bad")
+        return item
+
+    with pytest.raises(ValueError, match="item 7 is bad"):
+        ordered_map(work, list(range(20)), processes=2, least=5)
+
+
+def test_cores_counts_what_this_process_may_use():
+    assert 1 <= cores() <= (os.cpu_count() or 1)
+
+
+@pytest.fixture
+def many_alerts(project: Path) -> Path:
+    write_alerts(project / "content", 160)  # 320 files: check shares them out on two cores
+    return project
+
+
+def test_check_reports_the_problems_of_every_share_in_file_order(cli, many_alerts):
+    broken = [f"alert-{i:04d}.{lang}.md" for i in (40, 41, 150) for lang in ("en", "zh")]
+    expected = []
+    for name in sorted(broken):
+        path = many_alerts / "content" / "alerts" / name
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text + "\nSee [the guide](../guides/no-such-guide.md).\n", encoding="utf-8")
+        line = text.count("\n") + 2
+        expected.append(f"content/alerts/{name}:{line}:17: error: broken link: ../guides/no-such-guide.md "
+                        "does not exist (link to another page by its file, e.g. ../guides/backup-recovery-phrase.md)")
+    result = cli("check", "-p", many_alerts)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == expected
+    assert result.stderr.strip() == "6 error(s), 0 warning(s)"
+
+
+def test_knowledge_base_is_the_same_from_two_processes(many_alerts):
+    config = load_config(many_alerts)
+    plan = Plan.at(load_or_raise(config), START.replace(year=START.year + 1))
+    assert len(plan.published) > 150
+    assert render_kb_files(plan, config, processes=2) == render_kb_files(plan, config, processes=1)
+    assert render_outputs(plan, config)["api/v1/kb/en.jsonl"] == render_kb_files(plan, config)["api/v1/kb/en.jsonl"]
