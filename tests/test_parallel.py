@@ -91,3 +91,23 @@ def test_knowledge_base_is_the_same_from_two_processes(many_alerts):
     assert len(plan.published) > 150
     assert render_kb_files(plan, config, processes=2) == render_kb_files(plan, config, processes=1)
     assert render_outputs(plan, config)["api/v1/kb/en.jsonl"] == render_kb_files(plan, config)["api/v1/kb/en.jsonl"]
+
+
+def test_check_refuses_a_slow_page_and_a_deep_one_in_either_share(cli, many_alerts):
+    """The CPU budget and the stack limit hold in every process (neighbouring files are in
+    different shares)."""
+    bodies = {"en": "`" * 200_000, "zh": "**a " * 3000 + "b" + " a**" * 3000}
+    expected = []
+    for lang, body in bodies.items():
+        path = many_alerts / "content" / "alerts" / f"alert-0100.{lang}.md"
+        head = path.read_text(encoding="utf-8").split("\n---\n", 1)[0] + "\n---\n"
+        path.write_text(head + body + "\n", encoding="utf-8")
+        expected.append(f"content/alerts/alert-0100.{lang}.md:{head.count(chr(10)) + 1}:1: error: ")
+    result = cli("check", "-p", many_alerts)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        expected[0] + "this page takes over 2 s of CPU to check and render: its Markdown has a shape that is slow "
+        "to read (thousands of unclosed `[`, `[a](`, backticks, `>`, or elements nested thousands deep) (write it "
+        "as ordinary text, or split it into smaller pages)",
+        expected[1] + "the page's Markdown is nested too deeply to render (lists, quotes, emphasis or HTML inside "
+        "each other) (nest fewer levels)"]
