@@ -58,6 +58,10 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     settings = (config.site_url, config.languages, config.settings.allowed_link_domains, config.enabled_channels,
                 guides, config.settings.channels, config.root, repr(config.raw.get("markdown_extensions")))
     converters = {lang: page_markdown(config, lang) for lang in sorted({s.lang for s in files})} if budget is not None else {}
+    if budget is not None:  # what rendering loads on first use, loaded once here, not in each process below
+        for converter in converters.values():
+            converter.reset().convert("```\n-\n```")  # the code highlighter
+        read_for_search("")  # the search plugin
 
     def problems_of(source: SourceFile) -> list[Problem]:
         alert = alerts.get(getattr(source.matter, "id", None) or source.stem) if source.section == "alerts" else None
