@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,19 @@ def test_results_come_back_in_order_from_every_process():
 def test_too_few_items_stay_in_this_process():
     done = ordered_map(_doubled_where, list(range(10)), processes=4, least=10)
     assert {pid for _value, pid in done} == {os.getpid()}
+
+
+def test_a_process_with_other_threads_is_not_forked():
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        done = ordered_map(_doubled_where, list(range(40)), processes=2, least=10)
+    finally:
+        stop.set()
+        other.join()
+    assert {pid for _value, pid in done} == {os.getpid()}
+    assert len({pid for _value, pid in ordered_map(_doubled_where, list(range(40)), processes=2, least=10)}) == 2
 
 
 def test_a_child_that_dies_has_its_share_done_here():

@@ -7,7 +7,8 @@ the pages can be shared out. A forked child starts with everything the parent ha
 The results are in the order of the items, as one process would give them.
 
 Where there is one core, no `fork`, or too few items to pay for a process, everything runs
-here. A child that fails (killed, out of memory, an exception) costs only time: its share is
+here; so it does in a process with other threads (the daemon, `preview`), as a lock one of them
+held at the fork would stay held in the child forever. A child that fails (killed, out of memory, an exception) costs only time: its share is
 done again in this process, where an exception is raised as it would be without children.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import TypeVar
@@ -44,7 +46,7 @@ def ordered_map(work: Callable[[T], R], items: Sequence[T], *, processes: int | 
     what it changes in a child stays there.
     """
     count = min(processes or cores(), len(items) // least)
-    if count < 2 or not hasattr(os, "fork"):
+    if count < 2 or not hasattr(os, "fork") or threading.active_count() > 1:
         return [work(item) for item in items]
     context = multiprocessing.get_context("fork")  # the child shares the loaded content; nothing is pickled to it
     children = []
