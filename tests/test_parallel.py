@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -125,3 +126,19 @@ def test_check_refuses_a_slow_page_and_a_deep_one_in_either_share(cli, many_aler
         "as ordinary text, or split it into smaller pages)",
         expected[1] + "the page's Markdown is nested too deeply to render (lists, quotes, emphasis or HTML inside "
         "each other) (nest fewer levels)"]
+
+
+def test_check_loads_the_highlighter_and_the_search_parser_once(bundled):
+    """Loaded before the pages are shared out, not again in each process (-X importtime lists
+    every import of every process)."""
+    write_alerts(bundled / "content", 160)  # with the bundled settings, which highlight code
+    for lang in ("en", "zh"):  # neighbouring files: one in each share
+        path = bundled / "content" / "alerts" / f"alert-0050.{lang}.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\n```python\nprint('scam')\n```\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "alertcast", "check", "-p", str(bundled)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    names = [line.split("|")[2].strip() for line in proc.stderr.splitlines()
+             if line.startswith("import time:") and line.count("|") == 2]
+    assert {name: names.count(name) for name in ("pygments.lexer", "material.plugins.search.plugin", "jieba")} == {
+        "pygments.lexer": 1, "material.plugins.search.plugin": 1, "jieba": 1}
