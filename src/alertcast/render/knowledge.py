@@ -18,7 +18,7 @@ from pymdownx.slugs import slugify
 
 from ..config import Config
 from ..content.models import Alert, Guide
-from ..parallel import ordered_map
+from ..parallel import LEAST_PER_PROCESS, ordered_map
 from ..plan import Plan
 from .banner import cap_time
 from .help_api import FAQ_PAGE, faq_entries
@@ -141,6 +141,8 @@ def render_kb_files(plan: Plan, config: Config, cache: RenderCache | None = None
     again, the daemon, gives 1)."""
     memo = own(cache)
     langs = list(config.languages)
+    if len(plan.published) < LEAST_PER_PROCESS:  # a process costs more than rendering these few pages
+        processes = 1
     kbs = ordered_map(lambda lang: render_kb(plan, config, lang, memo), langs, processes=processes, least=1)
     out = dict(zip(map(kb_path, langs), kbs))
     out[SCHEMA_PATH] = schema_bytes()
