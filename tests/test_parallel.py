@@ -13,7 +13,7 @@ import pytest
 from alertcast.config import load_config
 from alertcast.content.loader import load_or_raise
 from alertcast.parallel import cores, ordered_map
-from alertcast.pipeline import render_outputs
+from alertcast.pipeline import build, render_outputs
 from alertcast.plan import Plan
 from alertcast.render.knowledge import render_kb_files
 
@@ -142,3 +142,24 @@ def test_check_loads_the_highlighter_and_the_search_parser_once(bundled):
              if line.startswith("import time:") and line.count("|") == 2]
     assert {name: names.count(name) for name in ("pygments.lexer", "material.plugins.search.plugin", "jieba")} == {
         "pygments.lexer": 1, "material.plugins.search.plugin": 1, "jieba": 1}
+
+
+def test_a_build_renders_each_language_s_knowledge_base_in_its_own_process(many_alerts, tmp_path):
+    if cores() < 2:
+        pytest.skip("one core: nothing to share out")
+    config = load_config(many_alerts)
+    read, write = os.pipe()
+    listening = [True]
+    os.register_at_fork(after_in_child=lambda: listening[0] and os.write(write, b"."))  # one byte per fork
+    try:
+        result = build(config, START.replace(year=START.year + 1), tmp_path / "out", with_site=False,
+                       signing_key=None)
+    finally:
+        listening[0] = False
+        os.close(write)
+    forks = os.read(read, 100)
+    os.close(read)
+    assert len(result.plan.published) > 150
+    assert forks == b"."
+    assert (tmp_path / "out" / "api/v1/kb/en.jsonl").read_bytes() == render_kb_files(
+        result.plan, config, processes=1)["api/v1/kb/en.jsonl"]
