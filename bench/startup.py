@@ -7,12 +7,15 @@ Each row is the median wall time of --runs whole processes (`alertcast --help`, 
 generated bilingual alerts (bench/corpus.py) when --alerts is given; `python3 -c pass` gives the
 machine's scale. The goal of each row (issue 23's table, measured there with 1,000 alerts) is
 printed beside it. Wall time on a shared machine also measures the neighbours: compare figures
-taken minutes apart, and look at the scale row.
+taken minutes apart, and look at the scale row. The CPU column (user + system time of the
+command and the processes it forks) tells a busy machine from a slower command: `check` and
+`build` share page rendering over the cores, so on an idle machine their wall time is below it.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
@@ -26,13 +29,18 @@ NOW = "2026-11-22T12:00:00+08:00"
 ALERTCAST = [sys.executable, "-m", "alertcast"]
 
 
-def median_seconds(argv: list[str], runs: int, cwd: Path) -> float:
-    times = []
+def median_seconds(argv: list[str], runs: int, cwd: Path) -> tuple[float, float]:
+    """Medians of wall time and of CPU time (user + system, the command's own forked processes
+    included: `check` and `build` share page rendering over the cores)."""
+    times, cpu = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def project(root: Path, alerts: int) -> Path:
@@ -62,11 +70,11 @@ def main() -> None:
             ("alertcast check", ALERTCAST + ["check"], 0.8),
             ("alertcast build --no-site", ALERTCAST + ["build", "--no-site", "--now", NOW, "-o", str(out)], 1.0),
         ]
-        print(f"{'command':<28} {'median s':>9} {'goal s':>7}   ({args.runs} runs, "
+        print(f"{'command':<28} {'median s':>9} {'goal s':>7} {'cpu s':>7}   ({args.runs} runs, "
               f"{args.alerts or 'bundled'} alerts)")
         for name, argv, goal in rows:
-            seconds = median_seconds(argv, args.runs, where)
-            print(f"{name:<28} {seconds:>9.3f} {goal if goal is not None else '':>7}")
+            seconds, cpu = median_seconds(argv, args.runs, where)
+            print(f"{name:<28} {seconds:>9.3f} {goal if goal is not None else '':>7} {cpu:>7.3f}")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from .checks.load import load_or_raise
 from .content.models import Content
 from .content.parsecache import ParseCache
 from .gcpause import paused
+from .parallel import cores
 from .plan import Plan
 from .publish.atomic import Staged, commit_staged, discard, live_release, owned, read_manifest, stage
 from .publish.output import check_output
@@ -71,12 +72,15 @@ class BuildResult:
 
 
 def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | None = None,
-                   cap_archive: Mapping[str, bytes] | None = None, cache: RenderCache | None = None) -> dict[str, bytes]:
+                   cap_archive: Mapping[str, bytes] | None = None, cache: RenderCache | None = None,
+                   processes: int | None = None) -> dict[str, bytes]:
     """Every non-HTML output for `plan`: relative path -> bytes. Pure and deterministic.
 
     `cap_archive`: CAP revision files published before (see `read_cap_archive`), kept so that
     every `references` entry still names a published message. `cache`: pieces kept from earlier
     renders by the caller that renders again (see render/memo.py); None renders afresh.
+    `processes`: how many the knowledge base may render in (see render_kb_files); None: all the
+    cores when `cache` is None (nothing is kept after this call), else one.
     """
     out: dict[str, bytes] = {}
     memo = own(cache)
@@ -87,7 +91,9 @@ def render_outputs(plan: Plan, config: Config, signing_key: Ed25519PrivateKey | 
         out.update(render_indicators(plan, memo))
         out.update(render_official(plan, config, signing.key_id(signing_key) if signing_key else None))
         out.update(render_help_files(plan, config, signing.key_id(signing_key) if signing_key else None, memo))
-        out.update(render_kb_files(plan, config, memo))
+        # A fresh cache is this build's alone, so the languages may render in processes that
+        # keep their pieces; a cache the caller keeps must get every piece (see render_kb_files).
+        out.update(render_kb_files(plan, config, memo, processes or (cores() if cache is None else 1)))
         out.update(render_calendars(plan, config, memo))
         out.update(render_push_schema(config))
     if signing_key is not None:
@@ -263,7 +269,8 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     report("render", None, None)
     plan = Plan.at(content, now)
     memo = own(cache)
-    files = render_outputs(plan, config, key, read_cap_archive(plan, config, output, key, memo), memo)
+    files = render_outputs(plan, config, key, read_cap_archive(plan, config, output, key, memo), memo,
+                           processes=cores() if cache is None else 1)  # `memo` is this build's alone when `cache` is None
     fill = None
     if with_site:
         builder = site_builder or default_site_builder(None if full else output)

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 from markdown import Markdown
 
+from ..parallel import ordered_map
 from ..problems import Problem, display_path
 from ..testtarget import has_test_target
 from ..render import length, posts, push, sanitize, weibo
@@ -49,7 +50,6 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     it, and its rules and rendering must finish within `budget` seconds of CPU (see
     content/budget.py). Builds give none: what passed `check` renders, and a build slowed by a
     busy machine must not refuse what `check` accepted."""
-    problems: list[Problem] = []
     guides = frozenset(g.id for g in content.guides)
     alerts = {a.id: a for a in content.alerts}
     enabled = set(config.enabled_channels)
@@ -59,12 +59,15 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     item_files = stems(content)
     settings = (config.site_url, config.languages, config.settings.allowed_link_domains, config.enabled_channels,
                 guides, config.settings.channels, config.root, repr(config.raw.get("markdown_extensions")))
-    converters: dict[str, Markdown] = {}
-    for source in files:
+    converters = {lang: page_markdown(config, lang) for lang in sorted({s.lang for s in files})} if budget is not None else {}
+    if budget is not None:  # what rendering loads on first use, loaded once here, not in each process below
+        for converter in converters.values():
+            converter.reset().convert("```\n-\n```")  # the code highlighter
+        read_for_search("")  # the search plugin
+
+    def problems_of(source: SourceFile) -> list[Problem]:
         alert = alerts.get(getattr(source.matter, "id", None) or source.stem) if source.section == "alerts" else None
         known = (indicators, frozenset(alert.indicators.domains)) if alert is not None else (indicators,)
-        if budget is not None and source.lang not in converters:
-            converters[source.lang] = page_markdown(config, source.lang)
         found: list[Problem] = []
         try:  # every rule and the page's Markdown within one budget: see content/budget.py
             with cpu_budget(budget):
@@ -88,8 +91,13 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
                              f"this page takes over {budget:g} s of CPU to check and render: its Markdown "
                              "has a shape that is slow to read (thousands of unclosed `[`, `[a](`, backticks, "
                              "`>`, or elements nested thousands deep)", "write it as ordinary text, or split it into smaller pages")]
-        problems += found
-    return problems
+        return found
+
+    # Rendering every page is most of `check`'s time, and no page's rules read another's
+    # results: `check` shares the pages out over the cores. With a cache (the daemon's) the
+    # results must stay in this process, and without rendering there is too little to share.
+    found = ordered_map(problems_of, files) if budget is not None and cache is None else map(problems_of, files)
+    return [problem for problems in found for problem in problems]
 
 
 #: Stack frames kept free when `check` renders a page, for the frames mkdocs adds above the

@@ -18,6 +18,7 @@ from pymdownx.slugs import slugify
 
 from ..config import Config
 from ..content.models import Alert, Guide
+from ..parallel import LEAST_PER_PROCESS, ordered_map
 from ..plan import Plan
 from .banner import cap_time
 from .help_api import FAQ_PAGE, faq_entries
@@ -132,8 +133,17 @@ def render_kb(plan: Plan, config: Config, lang: str, cache: RenderCache | None =
     return "".join(line + "\n" for line in records.lines).encode()
 
 
-def render_kb_files(plan: Plan, config: Config, cache: RenderCache | None = None) -> dict[str, bytes]:
+def render_kb_files(plan: Plan, config: Config, cache: RenderCache | None = None,
+                    processes: int = 1) -> dict[str, bytes]:
+    """The knowledge base of every language. Each renders every published alert's page, most of
+    a build without the site: with `processes` > 1 the languages render side by side in forked
+    processes, which keep what they add to `cache` to themselves (so a caller that renders
+    again, the daemon, gives 1)."""
     memo = own(cache)
-    out = {kb_path(lang): render_kb(plan, config, lang, memo) for lang in config.languages}
+    langs = list(config.languages)
+    if len(plan.published) < LEAST_PER_PROCESS:  # a process costs more than rendering these few pages
+        processes = 1
+    kbs = ordered_map(lambda lang: render_kb(plan, config, lang, memo), langs, processes=processes, least=1)
+    out = dict(zip(map(kb_path, langs), kbs))
     out[SCHEMA_PATH] = schema_bytes()
     return out

@@ -1,0 +1,165 @@
+"""Work shared out over forked processes gives what one process gives, in the same order."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from alertcast.config import load_config
+from alertcast.content.loader import load_or_raise
+from alertcast.parallel import cores, ordered_map
+from alertcast.pipeline import build, render_outputs
+from alertcast.plan import Plan
+from alertcast.render.knowledge import render_kb_files
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+from corpus import START, write_alerts  # noqa: E402
+
+
+def _doubled_where(item: int) -> tuple[int, int]:
+    return item * 2, os.getpid()
+
+
+def test_results_come_back_in_order_from_every_process():
+    items = list(range(40))
+    done = ordered_map(_doubled_where, items, processes=3, least=10)
+    assert [value for value, _pid in done] == [item * 2 for item in items]
+    pids = {pid for _value, pid in done}
+    assert os.getpid() in pids and len(pids) == 3
+    assert [pid for _value, pid in done[:3]] == [os.getpid(), *sorted(pids - {os.getpid()}, key=[p for _, p in done].index)]
+
+
+def test_too_few_items_stay_in_this_process():
+    done = ordered_map(_doubled_where, list(range(10)), processes=4, least=10)
+    assert {pid for _value, pid in done} == {os.getpid()}
+
+
+def test_a_process_with_other_threads_is_not_forked():
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        done = ordered_map(_doubled_where, list(range(40)), processes=2, least=10)
+    finally:
+        stop.set()
+        other.join()
+    assert {pid for _value, pid in done} == {os.getpid()}
+    assert len({pid for _value, pid in ordered_map(_doubled_where, list(range(40)), processes=2, least=10)}) == 2
+
+
+def test_a_child_that_dies_has_its_share_done_here():
+    parent = os.getpid()
+
+    def work(item: int) -> tuple[int, int]:
+        if os.getpid() != parent:
+            os._exit(3)  # killed, out of memory: no result comes back
+        return item, os.getpid()
+
+    assert ordered_map(work, list(range(20)), processes=2, least=5) == [(item, parent) for item in range(20)]
+
+
+def test_an_error_is_raised_here_as_without_processes():
+    def work(item: int) -> int:
+        if item == 7:  # in the child's share (odd items)
+            raise ValueError("item 7 is bad")
+        return item
+
+    with pytest.raises(ValueError, match="item 7 is bad"):
+        ordered_map(work, list(range(20)), processes=2, least=5)
+
+
+def test_cores_counts_what_this_process_may_use():
+    assert 1 <= cores() <= (os.cpu_count() or 1)
+
+
+@pytest.fixture
+def many_alerts(project: Path) -> Path:
+    write_alerts(project / "content", 160)  # 320 files: check shares them out on two cores
+    return project
+
+
+def test_check_reports_the_problems_of_every_share_in_file_order(cli, many_alerts):
+    broken = [f"alert-{i:04d}.{lang}.md" for i in (40, 41, 150) for lang in ("en", "zh")]
+    expected = []
+    for name in sorted(broken):
+        path = many_alerts / "content" / "alerts" / name
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text + "\nSee [the guide](../guides/no-such-guide.md).\n", encoding="utf-8")
+        line = text.count("\n") + 2
+        expected.append(f"content/alerts/{name}:{line}:17: error: broken link: ../guides/no-such-guide.md "
+                        "does not exist (link to another page by its file, e.g. ../guides/backup-recovery-phrase.md)")
+    result = cli("check", "-p", many_alerts)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == expected
+    assert result.stderr.strip() == "6 error(s), 0 warning(s)"
+
+
+def test_knowledge_base_is_the_same_from_two_processes(many_alerts):
+    config = load_config(many_alerts)
+    plan = Plan.at(load_or_raise(config), START.replace(year=START.year + 1))
+    assert len(plan.published) > 150
+    assert render_kb_files(plan, config, processes=2) == render_kb_files(plan, config, processes=1)
+    assert render_outputs(plan, config)["api/v1/kb/en.jsonl"] == render_kb_files(plan, config)["api/v1/kb/en.jsonl"]
+
+
+def test_check_refuses_a_slow_page_and_a_deep_one_in_either_share(cli, many_alerts):
+    """The CPU budget and the stack limit hold in every process (neighbouring files are in
+    different shares)."""
+    bodies = {"en": "`" * 200_000, "zh": "**a " * 3000 + "b" + " a**" * 3000}
+    expected = []
+    for lang, body in bodies.items():
+        path = many_alerts / "content" / "alerts" / f"alert-0100.{lang}.md"
+        head = path.read_text(encoding="utf-8").split("\n---\n", 1)[0] + "\n---\n"
+        path.write_text(head + body + "\n", encoding="utf-8")
+        expected.append(f"content/alerts/alert-0100.{lang}.md:{head.count(chr(10)) + 1}:1: error: ")
+    result = cli("check", "-p", many_alerts)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        expected[0] + "this page takes over 2 s of CPU to check and render: its Markdown has a shape that is slow "
+        "to read (thousands of unclosed `[`, `[a](`, backticks, `>`, or elements nested thousands deep) (write it "
+        "as ordinary text, or split it into smaller pages)",
+        expected[1] + "the page's Markdown is nested too deeply to render (lists, quotes, emphasis or HTML inside "
+        "each other) (nest fewer levels)"]
+
+
+def test_check_loads_the_highlighter_and_the_search_parser_once(bundled):
+    """Loaded before the pages are shared out, not again in each process (-X importtime lists
+    every import of every process)."""
+    write_alerts(bundled / "content", 160)  # with the bundled settings, which highlight code
+    for lang in ("en", "zh"):  # neighbouring files: one in each share
+        path = bundled / "content" / "alerts" / f"alert-0050.{lang}.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\n```python\nprint('scam')\n```\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "alertcast", "check", "-p", str(bundled)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    names = [line.split("|")[2].strip() for line in proc.stderr.splitlines()
+             if line.startswith("import time:") and line.count("|") == 2]
+    assert {name: names.count(name) for name in ("pygments.lexer", "material.plugins.search.plugin", "jieba")} == {
+        "pygments.lexer": 1, "material.plugins.search.plugin": 1, "jieba": 1}
+
+
+def test_a_build_renders_each_language_s_knowledge_base_in_its_own_process(many_alerts, tmp_path):
+    if cores() < 2:
+        pytest.skip("one core: nothing to share out")
+    config = load_config(many_alerts)
+    read, write = os.pipe()
+    listening = [True]
+    os.register_at_fork(after_in_child=lambda: listening[0] and os.write(write, b"."))  # one byte per fork
+    try:
+        result = build(config, START.replace(year=START.year + 1), tmp_path / "out", with_site=False,
+                       signing_key=None)
+    finally:
+        listening[0] = False
+        os.close(write)
+    forks = os.read(read, 100)
+    os.close(read)
+    assert len(result.plan.published) > 150
+    assert forks == b"."
+    assert (tmp_path / "out" / "api/v1/kb/en.jsonl").read_bytes() == render_kb_files(
+        result.plan, config, processes=1)["api/v1/kb/en.jsonl"]
