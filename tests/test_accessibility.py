@@ -23,11 +23,12 @@ PAGES = ["", "alerts/", "alerts/category/phishing/", "alerts/fake-support-telegr
 def _violations(page) -> list[str]:
     """Each critical or serious violation of the page as shown: rule, impact, the first nodes.
 
-    Colours are measured once every transition has ended: a search overlay still fading in would
-    be judged on a colour no reader sees once it settles."""
+    Colours are measured once every transition has ended or was cancelled (the announcement bar,
+    filled by the page's script, may restart one): a search overlay still fading in would be judged
+    on a colour no reader sees once it settles."""
     page.evaluate("() => Promise.all(document.getAnimations()"
                   ".filter(a => a.effect && a.effect.getComputedTiming().iterations !== Infinity)"
-                  ".map(a => a.finished))")
+                  ".map(a => a.finished.catch(() => null)))")  # a cancelled animation rejects: it is over too
     page.add_script_tag(path=str(AXE))
     found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
                           ".filter(v => v.impact === 'critical' || v.impact === 'serious')"

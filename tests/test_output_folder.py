@@ -293,7 +293,7 @@ def test_alertcast_run_removes_leftovers_at_start_and_keeps_a_running_builds(tmp
     kill_a_build(live, out, private_tmp)
     killed = {p for p in releases_dir(out).iterdir() if p.name.startswith("tmp-")} | set(private_tmp.glob(STAGE + "*"))
     running = subprocess.Popen([sys.executable, "-c", STOPPED, str(live), str(tmp_path / "other"), WHEN],
-                               env=dict(os.environ, PYTHONPATH=str(SRC), TMPDIR=str(private_tmp)),
+                               env=dict(os.environ, PYTHONPATH=str(SRC), TMPDIR=str(private_tmp)), start_new_session=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     daemon = None
     try:
@@ -307,7 +307,7 @@ def test_alertcast_run_removes_leftovers_at_start_and_keeps_a_running_builds(tmp
     finally:
         if daemon is not None:
             daemon.kill()
-        os.kill(running.pid, signal.SIGCONT)
+        os.killpg(running.pid, signal.SIGCONT)
         _out, err = running.communicate(timeout=300)
     assert running.returncode == 0, err
     assert (tmp_path / "other" / "index.html").is_file()
@@ -340,7 +340,7 @@ others = {os.path.dirname(p) for p in glob.glob(staged)}  # a killed build's, al
 def stop_while_the_site_is_staged():
     while not [p for p in glob.glob(staged) if os.path.dirname(p) not in others]:
         time.sleep(0.001)
-    os.kill(os.getpid(), signal.SIGSTOP)
+    os.killpg(0, signal.SIGSTOP)  # the build and the processes building its other languages
 
 
 threading.Thread(target=stop_while_the_site_is_staged, daemon=True).start()
@@ -356,7 +356,7 @@ def test_a_concurrent_build_keeps_its_folders_while_another_build_sweeps(project
     out = config.output_dir
     build(config, NOW, out, with_site=False, content=content, signing_key=None)
     proc = subprocess.Popen([sys.executable, "-c", STOPPED, str(project), str(out), WHEN],
-                            env=dict(os.environ, PYTHONPATH=str(SRC), TMPDIR=str(private_tmp)),
+                            env=dict(os.environ, PYTHONPATH=str(SRC), TMPDIR=str(private_tmp)), start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _pid, status = os.waitpid(proc.pid, os.WUNTRACED)
@@ -370,7 +370,7 @@ def test_a_concurrent_build_keeps_its_folders_while_another_build_sweeps(project
         pruned()  # the pruning after a switch sweeps too
         assert {path: listing(path) for path in theirs if path.is_dir()} == before
     finally:
-        os.kill(proc.pid, signal.SIGCONT)
+        os.killpg(proc.pid, signal.SIGCONT)
         _out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     assert (out / "index.html").is_file() and (out / "alerts/live-phishing/index.html").is_file()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from alertcast.config import load_config
-from alertcast.content.loader import load_or_raise
+from alertcast.checks.load import load_or_raise
 from alertcast.parallel import cores, ordered_map
 from alertcast.pipeline import build, render_outputs
 from alertcast.plan import Plan

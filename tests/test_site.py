@@ -749,7 +749,7 @@ def test_was_this_page_helpful_posts_the_rating(page, served):
 
 def test_printed_page_is_the_article_alone(page, served):
     page.goto(f"{served}/en/alerts/live-phishing/")
-    assert page.locator(".md-banner").is_visible()
+    page.locator(".md-banner").wait_for(state="visible")  # the page's script fills it from announce.json
     page.emulate_media(media="print")
     for chrome in (".md-banner", ".md-header", ".md-sidebar--primary", ".md-footer"):
         assert not page.locator(chrome).first.is_visible(), chrome

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import multiprocessing
+import multiprocessing.forkserver
 import pickle
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -36,6 +37,11 @@ def run_in_processes(function: Callable[..., T], calls: Sequence[tuple], process
         return [function(*args) for args in calls]
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    except OSError as exc:  # e.g. its socket's path under a deep TMPDIR is too long for AF_UNIX
+        logging.getLogger(__name__).info("building the languages one after the other: no worker processes (%s)", exc)
+        return [function(*args) for args in calls]
     queue = context.Queue()
     listener = logging.handlers.QueueListener(queue, _AsOwn())
     listener.start()
