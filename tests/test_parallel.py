@@ -26,7 +26,20 @@ def _doubled_where(item: int) -> tuple[int, int]:
     return item * 2, os.getpid()
 
 
+def _alone(check: str, *args: str) -> None:
+    """Run `check` (a function of this module) in a fresh interpreter: ordered_map never forks a
+    process with other threads, and this one may hold threads other tests started."""
+    code = f"import sys, test_parallel; test_parallel.{check}(*sys.argv[1:])"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "tests"), str(REPO / "src")]))
+    proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
 def test_results_come_back_in_order_from_every_process():
+    _alone("_in_order_from_every_process")
+
+
+def _in_order_from_every_process() -> None:
     items = list(range(40))
     done = ordered_map(_doubled_where, items, processes=3, least=10)
     assert [value for value, _pid in done] == [item * 2 for item in items]
@@ -41,6 +54,10 @@ def test_too_few_items_stay_in_this_process():
 
 
 def test_a_process_with_other_threads_is_not_forked():
+    _alone("_not_forked_with_other_threads")
+
+
+def _not_forked_with_other_threads() -> None:
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
@@ -147,7 +164,11 @@ def test_check_loads_the_highlighter_and_the_search_parser_once(bundled):
 def test_a_build_renders_each_language_s_knowledge_base_in_its_own_process(many_alerts, tmp_path):
     if cores() < 2:
         pytest.skip("one core: nothing to share out")
-    config = load_config(many_alerts)
+    _alone("_knowledge_base_per_process", str(many_alerts), str(tmp_path))
+
+
+def _knowledge_base_per_process(project: str, out: str) -> None:
+    config, tmp_path = load_config(Path(project)), Path(out)
     read, write = os.pipe()
     listening = [True]
     os.register_at_fork(after_in_child=lambda: listening[0] and os.write(write, b"."))  # one byte per fork
