@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from sqlalchemy import update
 
 from alertcast.broadcast import outbox
 from alertcast.broadcast.dispatcher import Dispatcher
@@ -154,6 +155,24 @@ def test_unknown_is_held_then_resolved_by_a_person(project, tmp_path, cli):
         assert result.exit_code == 0, result.output
         assert outbox.get(engine, row["id"])["status"] == "sent"
         assert cli("outbox", "resolve", str(row["id"]), "-p", project).exit_code == 1
+    finally:
+        fakes["telegram"].close()
+
+
+def test_resolving_as_posted_without_a_remote_id_keeps_the_one_the_row_has(project, tmp_path, cli):
+    fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
+    try:
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        fakes["telegram"].fail_next(("after", 500))
+        Dispatcher(engine, config, env=env).drain(NOW)
+        [row] = outbox.rows(engine)
+        assert row["status"] == "unknown"
+        with engine.begin() as conn:  # what a network told before the answer was lost
+            conn.execute(update(outbox.outbox).where(outbox.outbox.c.id == row["id"]).values(remote_id="1001"))
+        result = cli("outbox", "resolve", str(row["id"]), "--posted", "-p", project)
+        assert result.exit_code == 0, result.output
+        resolved = outbox.get(engine, row["id"])
+        assert (resolved["status"], resolved["remote_id"]) == ("sent", "1001")
     finally:
         fakes["telegram"].close()
 

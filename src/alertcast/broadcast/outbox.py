@@ -19,8 +19,8 @@ import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import (Column, DateTime, Integer, String, Table, Text, UniqueConstraint, and_, insert, select,
-                        update)
+from sqlalchemy import (Column, DateTime, Integer, String, Table, Text, UniqueConstraint, and_, func, insert,
+                        select, update)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -404,7 +404,9 @@ def retry(engine: Engine, row_id: int, now: datetime) -> bool:
 
 def resolve(engine: Engine, row_id: int, now: datetime, *, posted: bool, remote_id: str | None = None) -> bool:
     """A person settles an `unknown` row: it was posted (mark sent) or it was not (send again)."""
-    values = (dict(status="sent", sent_at=utc(now), remote_id=remote_id or "", outcome="resolved")
+    # Without a remote id given, the row keeps the one it has: a later update or withdrawal needs it.
+    values = (dict(status="sent", sent_at=utc(now), remote_id=remote_id or func.coalesce(outbox.c.remote_id, ""),
+                   outcome="resolved")
               if posted else dict(status="queued", due_at=utc(now), last_error=None))
     with engine.begin() as conn:
         done = conn.execute(update(outbox).where(and_(outbox.c.id == row_id, outbox.c.status == "unknown"))
