@@ -141,7 +141,9 @@ def test_max_tries_then_visible_failure_and_retry_command(project, tmp_path, cli
         fakes["telegram"].close()
 
 
-def test_unknown_is_held_then_resolved_by_a_person(project, tmp_path, cli):
+@pytest.fixture
+def unknown_row(project, tmp_path):
+    """A Telegram post whose answer was lost (HTTP 500 after sending): its row is `unknown`."""
     fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
     try:
         outbox.enqueue(engine, Plan.at(content, NOW), config)
@@ -149,32 +151,29 @@ def test_unknown_is_held_then_resolved_by_a_person(project, tmp_path, cli):
         Dispatcher(engine, config, env=env).drain(NOW)
         [row] = outbox.rows(engine)
         assert row["status"] == "unknown"
-        assert Dispatcher(engine, config, env=env).drain(NOW + timedelta(hours=3)).sent == 0
-        assert len(fakes["telegram"].posts) == 1
-        result = cli("outbox", "resolve", str(row["id"]), "--posted", "--remote-id", "1001", "-p", project)
-        assert result.exit_code == 0, result.output
-        assert outbox.get(engine, row["id"])["status"] == "sent"
-        assert cli("outbox", "resolve", str(row["id"]), "-p", project).exit_code == 1
+        yield row, fakes["telegram"], env, config, engine
     finally:
         fakes["telegram"].close()
 
 
-def test_resolving_as_posted_without_a_remote_id_keeps_the_one_the_row_has(project, tmp_path, cli):
-    fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
-    try:
-        outbox.enqueue(engine, Plan.at(content, NOW), config)
-        fakes["telegram"].fail_next(("after", 500))
-        Dispatcher(engine, config, env=env).drain(NOW)
-        [row] = outbox.rows(engine)
-        assert row["status"] == "unknown"
-        with engine.begin() as conn:  # what a network told before the answer was lost
-            conn.execute(update(outbox.outbox).where(outbox.outbox.c.id == row["id"]).values(remote_id="1001"))
-        result = cli("outbox", "resolve", str(row["id"]), "--posted", "-p", project)
-        assert result.exit_code == 0, result.output
-        resolved = outbox.get(engine, row["id"])
-        assert (resolved["status"], resolved["remote_id"]) == ("sent", "1001")
-    finally:
-        fakes["telegram"].close()
+def test_unknown_is_held_then_resolved_by_a_person(project, unknown_row, cli):
+    row, telegram, env, config, engine = unknown_row
+    assert Dispatcher(engine, config, env=env).drain(NOW + timedelta(hours=3)).sent == 0
+    assert len(telegram.posts) == 1
+    result = cli("outbox", "resolve", str(row["id"]), "--posted", "--remote-id", "1001", "-p", project)
+    assert result.exit_code == 0, result.output
+    assert outbox.get(engine, row["id"])["status"] == "sent"
+    assert cli("outbox", "resolve", str(row["id"]), "-p", project).exit_code == 1
+
+
+def test_resolving_as_posted_without_a_remote_id_keeps_the_one_the_row_has(project, unknown_row, cli):
+    row, _telegram, _env, _config, engine = unknown_row
+    with engine.begin() as conn:  # what a network told before the answer was lost
+        conn.execute(update(outbox.outbox).where(outbox.outbox.c.id == row["id"]).values(remote_id="1001"))
+    result = cli("outbox", "resolve", str(row["id"]), "--posted", "-p", project)
+    assert result.exit_code == 0, result.output
+    resolved = outbox.get(engine, row["id"])
+    assert (resolved["status"], resolved["remote_id"]) == ("sent", "1001")
 
 
 NAMES = ("telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook")
