@@ -184,26 +184,24 @@ def engine(request):
     return request.param
 
 
+def _built_by(engine, project, name, tmp_path_factory, plan=None):  # type: ignore[no-untyped-def]
+    """A copy of `project` built by `engine` (the plan of its own content unless `plan` is given)."""
+    config = load_config(with_engine(project, engine, tmp_path_factory.mktemp(engine) / name))
+    dest = tmp_path_factory.mktemp(f"{name}-site-{engine}")
+    build_site(plan or Plan.at(load_or_raise(config), NOW), config, dest)
+    return dest
+
+
 @pytest.fixture(scope="module")
 def engine_site(engine, site, richer, tmp_path_factory):
     """`site`, built by `engine`."""
-    if engine == "mkdocs":
-        return site
-    config = load_config(with_engine(richer, engine, tmp_path_factory.mktemp(engine) / "project"))
-    dest = tmp_path_factory.mktemp(f"site-{engine}")
-    build_site(Plan.at(load_or_raise(config), NOW), config, dest)
-    return dest
+    return site if engine == "mkdocs" else _built_by(engine, richer, "project", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def bundled_engine_site(engine, bundled_site, bundled_plan, tmp_path_factory):
     """`bundled_site`, built by `engine`."""
-    if engine == "mkdocs":
-        return bundled_site
-    config = load_config(with_engine(REPO, engine, tmp_path_factory.mktemp(engine) / "bundled"))
-    dest = tmp_path_factory.mktemp(f"bundled-site-{engine}")
-    build_site(bundled_plan, config, dest)
-    return dest
+    return bundled_site if engine == "mkdocs" else _built_by(engine, REPO, "bundled", tmp_path_factory, bundled_plan)
 
 
 @pytest.fixture(scope="module")
