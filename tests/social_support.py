@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,12 @@ class ChannelWorld:
         self.config = load_config(self.project)
         self.content = load_or_raise(self.config)
         self.dispatcher = Dispatcher(self.engine, self.config, env=self.env, rng=random.Random(1))
+
+    def commit(self):
+        """Make the project a git repository holding its files as they are now."""
+        ident = ["-c", "user.name=T", "-c", "user.email=t@alertcast.invalid"]
+        for args in (["init", "-q", "--initial-branch=main"], ["add", "-A"], ["commit", "-qm", "base"]):
+            subprocess.run(["git", *ident, "-C", str(self.project), *args], check=True)
 
     def enqueue(self, now=NOW):
         return outbox.enqueue(self.engine, Plan.at(self.content, now), self.config)

@@ -377,13 +377,8 @@ def test_check_refuses_a_push_longer_than_a_phone_shows_with_file_and_line(make_
 
 
 def test_report_shows_the_correction_push_of_a_withdrawal(make_world, cli):
-    import subprocess
-
     w = make_world()
-    ident = ["-c", "user.name=T", "-c", "user.email=t@alertcast.invalid"]
-    subprocess.run(["git", *ident, "-C", str(w.project), "init", "-q", "--initial-branch=main"], check=True)
-    subprocess.run(["git", *ident, "-C", str(w.project), "add", "-A"], check=True)
-    subprocess.run(["git", *ident, "-C", str(w.project), "commit", "-qm", "base"], check=True)
+    w.commit()  # the base `report --base HEAD` compares with
     w.edit_alert(r"^severity: warning", 'severity: warning\nwithdrawn: "This site is ours after all."')
     result = cli("report", str(w.project), "--now", NOW.isoformat())
     assert result.exit_code == 0, result.output
@@ -714,8 +709,6 @@ def test_a_language_pushed_before_platforms_were_set_is_not_pushed_again(make_wo
 
 
 def test_posts_preview_and_report_show_each_platforms_push(make_world, cli):
-    import subprocess
-
     w = make_world(PLATFORMS)
     result = cli("posts", "preview", ALERT, "-p", w.project, "--now", NOW.isoformat())
     assert result.exit_code == 0, result.output
@@ -723,10 +716,7 @@ def test_posts_preview_and_report_show_each_platforms_push(make_world, cli):
         for platform in ("android", "ios"):
             assert f"   alerts-{lang}-{platform} [{lang}, {platform}] title " in result.output, result.output
     assert result.output.count("-- fcm [en] post: 66/240") == 2
-    ident = ["-c", "user.name=T", "-c", "user.email=t@alertcast.invalid"]
-    subprocess.run(["git", *ident, "-C", str(w.project), "init", "-q", "--initial-branch=main"], check=True)
-    subprocess.run(["git", *ident, "-C", str(w.project), "add", "-A"], check=True)
-    subprocess.run(["git", *ident, "-C", str(w.project), "commit", "-qm", "base"], check=True)
+    w.commit()  # the base `report --base HEAD` compares with
     w.edit_alert(r"^severity: warning", 'severity: warning\nwithdrawn: "This site is ours after all."')
     report = cli("report", str(w.project), "--now", NOW.isoformat())
     assert report.exit_code == 0, report.output

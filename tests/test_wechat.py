@@ -490,13 +490,8 @@ def test_check_refuses_an_article_title_longer_than_wechat_takes_with_file_and_l
 
 
 def test_report_shows_the_article_and_how_it_goes_out(make_world, cli):
-    import subprocess
-
     w = make_world({"mode": "broadcast"})
-    ident = ["-c", "user.name=T", "-c", "user.email=t@alertcast.invalid"]
-    subprocess.run(["git", *ident, "-C", str(w.project), "init", "-q", "--initial-branch=main"], check=True)
-    subprocess.run(["git", *ident, "-C", str(w.project), "add", "-A"], check=True)
-    subprocess.run(["git", *ident, "-C", str(w.project), "commit", "-qm", "base"], check=True)
+    w.commit()  # the base `report --base HEAD` compares with
     w.edit_alert(r"^severity: warning", 'severity: warning\nwithdrawn: "该网站确属合作方。"')
     result = cli("report", str(w.project), "--now", NOW.isoformat())
     assert result.exit_code == 0, result.output

@@ -424,13 +424,8 @@ def test_sigkill_during_a_send_never_posts_twice(make_world):
 
 
 def test_report_shows_the_weibo_post_with_its_weibo_length_and_what_a_withdrawal_does(make_world, cli):
-    import subprocess
-
     w = make_world()
-    ident = ["-c", "user.name=T", "-c", "user.email=t@alertcast.invalid"]
-    subprocess.run(["git", *ident, "-C", str(w.project), "init", "-q", "--initial-branch=main"], check=True)
-    subprocess.run(["git", *ident, "-C", str(w.project), "add", "-A"], check=True)
-    subprocess.run(["git", *ident, "-C", str(w.project), "commit", "-qm", "base"], check=True)
+    w.commit()  # the base `report --base HEAD` compares with
     w.edit_alert(r"^publish_at:", 'withdrawn: "经核实，该网站是我们的官方网站。"\npublish_at:')
     post = posts.render(w.find_alert(), w.config, "weibo", "withdraw")
     result = cli("report", str(w.project), "--now", NOW.isoformat())
