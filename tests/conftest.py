@@ -23,6 +23,21 @@ CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 3, 15, 0, 0, tzinfo=CST)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _render_cache_of_the_tests(tmp_path_factory: pytest.TempPathFactory):
+    """Commands the tests run keep rendered pages in a folder of the test session, not the
+    user's ~/.cache (tests of the cache itself set their own)."""
+    import os
+
+    before = os.environ.get("ALERTCAST_CACHE_DIR")
+    os.environ["ALERTCAST_CACHE_DIR"] = str(tmp_path_factory.mktemp("render-cache"))
+    yield
+    if before is None:
+        os.environ.pop("ALERTCAST_CACHE_DIR", None)
+    else:
+        os.environ["ALERTCAST_CACHE_DIR"] = before
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A writable copy of the fixture project (mkdocs.yml + content/)."""

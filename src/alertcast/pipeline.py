@@ -35,6 +35,7 @@ from .render.feeds import render_feeds
 from .render.help_api import help_path, render_help_files
 from .render.indicators import render_indicators
 from .render.knowledge import render_kb_files
+from .render.diskcache import DiskCache
 from .render.memo import RenderCache, own
 from .render.official import OFFICIAL_PATH, render_official
 from .render.push import render_schema as render_push_schema
@@ -245,7 +246,8 @@ class Prepared:
 def prepare(config: Config, now: datetime, output: Path | None = None, *, with_site: bool = True,
             site_builder: SiteBuilder | None = None, content: Content | None = None,
             signing_key: Ed25519PrivateKey | None | bool = True, progress: Progress | None = None,
-            cache: RenderCache | None = None, parsed: ParseCache | None = None, full: bool = False) -> Prepared:
+            cache: RenderCache | None = None, parsed: ParseCache | None = None, full: bool = False,
+            renders: DiskCache | None = None) -> Prepared:
     """Build the site and all outputs for `now` into a private staging directory; nothing
     changes for readers until `finish`. Renderers take `now` as a parameter, so a release can
     be built before the moment it is for, and switched to at that second.
@@ -254,7 +256,8 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     `progress` is told each phase as it starts (see `Progress`). `cache`: rendered pieces the
     caller keeps between builds (the daemon's); None, a fresh one for this build. `parsed`: the
     caller's parsed files, for loading content (None parses every file). The site reuses the
-    live release's pages whose inputs did not change; `full` renders every page.
+    live release's pages whose inputs did not change; `full` renders every page. `renders`: pages
+    rendered by earlier processes (render/diskcache.py) for a fresh `cache`; a kept cache has its own.
     Raises ContentError for bad content (the previous outputs stay live), OutputError for an
     output folder alertcast may not use (see publish/output.py), before anything is written.
     """
@@ -268,9 +271,11 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     key = signing.load_key(config) if signing_key is True else (signing_key or None)
     report("render", None, None)
     plan = Plan.at(content, now)
-    memo = own(cache)
+    memo = own(cache, renders)
     files = render_outputs(plan, config, key, read_cap_archive(plan, config, output, key, memo), memo,
                            processes=cores() if cache is None else 1)  # `memo` is this build's alone when `cache` is None
+    if memo.disk is not None:
+        memo.disk.save()
     fill = None
     if with_site:
         builder = site_builder or default_site_builder(None if full else output)

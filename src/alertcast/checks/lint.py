@@ -22,7 +22,7 @@ from ..parallel import ordered_map
 from ..problems import Problem, display_path
 from ..testtarget import has_test_target
 from ..render import length, posts, push, sanitize, weibo
-from ..render.site import LEADING_H1, page_markdown, read_for_search
+from ..render.site import LEADING_H1, page_extensions, page_markdown, read_for_search
 from ..testtarget import as_sent, sent_actions
 from ..content.budget import OverBudget, cpu_budget
 from ..content.links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
@@ -35,12 +35,13 @@ from ..content.source import SourceFile
 if TYPE_CHECKING:
     from ..config import Config
     from ..content.parsecache import ParseCache
+    from ..render.diskcache import DiskCache
 
 _HTML_OR_MD = re.compile(r"(<[a-zA-Z/][^>]*>|\*\*|__|\[[^\]]+\]\(|^#+\s)", re.MULTILINE)
 
 
 def lint(content: Content, files: list[SourceFile], config: Config, cache: ParseCache | None = None,
-         budget: float | None = None) -> list[Problem]:
+         budget: float | None = None, renders: DiskCache | None = None) -> list[Problem]:
     """Every cross-file problem. With a `cache`, a file's problems are reused while the file,
     its alert, the guide ids and the settings the rules read are all unchanged; links to
     other files and scam indicators (any alert's, anywhere) are always checked again, as
@@ -49,7 +50,9 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     With a `budget` (what `check` gives), each file's page is also rendered as the site renders
     it, and its rules and rendering must finish within `budget` seconds of CPU (see
     content/budget.py). Builds give none: what passed `check` renders, and a build slowed by a
-    busy machine must not refuse what `check` accepted."""
+    busy machine must not refuse what `check` accepted. A page whose exact Markdown rendered in
+    time before, by the same converter, is not rendered again when `renders` holds its verdict
+    (render/diskcache.py); the verdicts of pages rendered now are put in it."""
     guides = frozenset(g.id for g in content.guides)
     alerts = {a.id: a for a in content.alerts}
     enabled = set(config.enabled_channels)
@@ -59,16 +62,22 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     item_files = stems(content)
     settings = (config.site_url, config.languages, config.settings.allowed_link_domains, config.enabled_channels,
                 guides, config.settings.channels, config.root, repr(config.raw.get("markdown_extensions")))
-    converters = {lang: page_markdown(config, lang) for lang in sorted({s.lang for s in files})} if budget is not None else {}
-    if budget is not None:  # what rendering loads on first use, loaded once here, not in each process below
+    keys = _verdict_keys(files, config, budget, renders) if budget is not None and renders is not None else {}
+    verdicts = {path: renders.get(key, lambda v: isinstance(v, bool)) for path, key in keys.items()} if renders else {}
+    unknown = [s for s in files if verdicts.get(s.path) is None] if budget is not None else []
+    converters = {lang: page_markdown(config, lang) for lang in sorted({s.lang for s in unknown})}
+    if converters:  # what rendering loads on first use, loaded once here, not in each process below
         for converter in converters.values():
             converter.reset().convert("```\n-\n```")  # the code highlighter
         read_for_search("")  # the search plugin
 
-    def problems_of(source: SourceFile) -> list[Problem]:
+    def problems_of(source: SourceFile) -> tuple[list[Problem], bool | None]:
+        """The file's problems, and whether its page is too deep to render when it was rendered now."""
         alert = alerts.get(getattr(source.matter, "id", None) or source.stem) if source.section == "alerts" else None
         known = (indicators, frozenset(alert.indicators.domains)) if alert is not None else (indicators,)
         found: list[Problem] = []
+        fresh: bool | None = None  # the verdict of a page rendered now
+        deep: bool | None = None
         try:  # every rule and the page's Markdown within one budget: see content/budget.py
             with cpu_budget(budget):
                 if _may_link(source.body):
@@ -81,23 +90,44 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
                     found += _mentioned_handles(source, mentions)
 
                 def rules(source: SourceFile = source, alert: Alert | None = alert) -> list[Problem]:
-                    rendered = _renders(source, converters[source.lang]) if budget is not None else ()
-                    return [*_file_rules(source, alert, guides, enabled, config), *rendered]
+                    nonlocal deep, fresh
+                    if budget is not None:
+                        deep = verdicts.get(source.path)
+                        if deep is None:
+                            deep = fresh = _too_deep(source, converters[source.lang])
+                    return [*_file_rules(source, alert, guides, enabled, config), *([_deep(source)] if deep else [])]
 
                 kind = "lint" if budget is None else "lint and render"
                 found += rules() if cache is None else cache.joined(kind, (source, alert), rules, settings)
         except OverBudget:
+            fresh = None
             found = [Problem(source.shown, source.body_line, 1, "error",
                              f"this page takes over {budget:g} s of CPU to check and render: its Markdown "
                              "has a shape that is slow to read (thousands of unclosed `[`, `[a](`, backticks, "
                              "`>`, or elements nested thousands deep)", "write it as ordinary text, or split it into smaller pages")]
-        return found
+        return found, fresh
 
     # Rendering every page is most of `check`'s time, and no page's rules read another's
     # results: `check` shares the pages out over the cores. With a cache (the daemon's) the
-    # results must stay in this process, and without rendering there is too little to share.
-    found = ordered_map(problems_of, files) if budget is not None and cache is None else map(problems_of, files)
-    return [problem for problems in found for problem in problems]
+    # results must stay in this process, and without rendering (no budget, or every verdict
+    # known) there is too little to share.
+    found = ordered_map(problems_of, files) if unknown and cache is None else map(problems_of, files)
+    out = []
+    for source, (problems, fresh) in zip(files, found):
+        out += problems
+        if fresh is not None and source.path in keys:
+            renders.put(keys[source.path], fresh)  # type: ignore[union-attr]
+    return out
+
+
+def _verdict_keys(files: list[SourceFile], config: Config, budget: float, renders: DiskCache) -> dict[Path, str]:
+    """The key of each page's render verdict: its Markdown, its language's converter settings,
+    the budget and the stack it renders in."""
+    if not renders.enabled:
+        return {}
+    settings = {lang: repr(page_extensions(config, lang)) for lang in {s.lang for s in files}}
+    stack = sys.getrecursionlimit() - _BUILD_FRAMES
+    return {s.path: renders.key("renders", s.lang, settings[s.lang], budget, stack, s.body) for s in files}
 
 
 #: Stack frames kept free when `check` renders a page, for the frames mkdocs adds above the
@@ -105,19 +135,24 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
 _BUILD_FRAMES = 200
 
 
-def _renders(source: SourceFile, converter: Markdown) -> Iterator[Problem]:
+def _too_deep(source: SourceFile, converter: Markdown) -> bool:
     """Render the page's Markdown and index it for search as the site will, whatever its
     `publish_at`: a page that the build could not render must fail `check` now, not every build
-    once it is due."""
+    once it is due. True when it is nested too deeply to render."""
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(limit - _BUILD_FRAMES)
     try:
         read_for_search(converter.reset().convert(source.body))
     except RecursionError:
-        yield Problem(source.shown, source.body_line, 1, "error", "the page's Markdown is nested too deeply to "
-                      "render (lists, quotes, emphasis or HTML inside each other)", "nest fewer levels")
+        return True
     finally:
         sys.setrecursionlimit(limit)
+    return False
+
+
+def _deep(source: SourceFile) -> Problem:
+    return Problem(source.shown, source.body_line, 1, "error", "the page's Markdown is nested too deeply to "
+                   "render (lists, quotes, emphasis or HTML inside each other)", "nest fewer levels")
 
 
 def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str], enabled: set[str],

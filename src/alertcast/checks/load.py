@@ -17,30 +17,33 @@ from ..content.official import cross_check
 from ..content.parsecache import ParseCache
 from ..gcpause import paused
 from ..problems import ContentError, Problem
+from ..render.diskcache import DiskCache
 from .lint import lint
 
 
 def load_all(config: Config, content_dir: Path | None = None, base: Path | None = None,
-             cache: ParseCache | None = None, budget: float | None = None) -> Loaded:
+             cache: ParseCache | None = None, budget: float | None = None, renders: DiskCache | None = None) -> Loaded:
     """Load every file that parses into models and collect every problem, errors included."""
     read = read_all(config, content_dir, base, cache)
     if read.content is None:
         return Loaded(None, read.problems, False)
-    problems = read.problems + lint(read.content, read.files, config, cache, budget) + cross_check(read.content, read.files)
+    problems = read.problems + lint(read.content, read.files, config, cache, budget, renders) + cross_check(read.content, read.files)
     return Loaded(read.content, sorted(set(problems)), read.complete)
 
 
 def load_content(config: Config, content_dir: Path | None = None, base: Path | None = None,
-                 cache: ParseCache | None = None, budget: float | None = None) -> tuple[Content | None, list[Problem]]:
+                 cache: ParseCache | None = None, budget: float | None = None,
+                 renders: DiskCache | None = None) -> tuple[Content | None, list[Problem]]:
     """Load everything. Returns the content (None when there are errors) and all problems.
 
     Warnings (such as a missing translation) do not stop loading. Files unchanged since
     the last load with the same `cache` (the caller's, kept between loads) are not parsed again;
     None parses all. With a
-    `budget`, every page is also rendered, each file within that many seconds of CPU (`check`).
+    `budget`, every page is also rendered, each file within that many seconds of CPU (`check`),
+    except pages whose verdict `renders` holds (render/diskcache.py; the caller saves it).
     """
     with paused():
-        loaded = load_all(config, content_dir, base, cache, budget)
+        loaded = load_all(config, content_dir, base, cache, budget, renders)
     return (loaded.content if loaded.ok else None), loaded.problems
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from ..content.budget import FILE_CPU_SECONDS
 from ..content.loader import CheckTarget
 from ..checks.load import load_content
 from ..problems import ContentError
+from ..render.diskcache import DiskCache
 from .options import TimeParam, now_or, project_config, project_option, readable_config, report_and_exit, translator
 
 
@@ -37,8 +39,10 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
     except ContentError as exc:  # reported like any other problem, on stdout with the count
         problems = exc.problems
     else:
+        renders = DiskCache.for_project(config.root, os.environ)  # pages rendered before, by content hash
         content, problems = load_content(config, target.content_dir and target.content_dir.resolve(),
-                                         budget=FILE_CPU_SECONDS)
+                                         budget=FILE_CPU_SECONDS, renders=renders)
+        renders.save()
         if content is not None:
             from ..published import deleted_published
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from .. import pipeline, signing
 from ..config import Config, SigningSettings
 from ..problems import ContentError, SiteBuildError
 from ..publish.output import OutputError
+from ..render.diskcache import DiskCache
 from ..timefmt import editor_time
 from .options import TimeParam, now_or, project_config, project_option, report_and_exit, translator
 
@@ -116,7 +118,8 @@ def _run(project: str, now: datetime | None, output: str | None, no_site: bool, 
     out = Path(output) if output else None
     try:
         with PhaseProgress(console) as progress:
-            kwargs = {"with_site": not no_site, "progress": progress, "full": full}
+            renders = DiskCache.for_project(config.root, os.environ)  # pages rendered before, by content hash
+            kwargs = {"with_site": not no_site, "progress": progress, "full": full, "renders": renders}
             if deploy:
                 result = pipeline.publish(config, now_or(now), out, **kwargs)
             else:

@@ -143,7 +143,14 @@ def render_kb_files(plan: Plan, config: Config, cache: RenderCache | None = None
     langs = list(config.languages)
     if len(plan.published) < LEAST_PER_PROCESS:  # a process costs more than rendering these few pages
         processes = 1
-    kbs = ordered_map(lambda lang: render_kb(plan, config, lang, memo), langs, processes=processes, least=1)
-    out = dict(zip(map(kb_path, langs), kbs))
+    def one(lang: str) -> tuple[bytes, dict[str, str]]:
+        kb = render_kb(plan, config, lang, memo)
+        return kb, memo.disk.take() if memo.disk is not None else {}  # a forked process's new entries
+
+    done = ordered_map(one, langs, processes=processes, least=1)
+    for _kb, entries in done:
+        if memo.disk is not None:
+            memo.disk.add(entries)  # saved by whoever owns the disk cache
+    out = {kb_path(lang): kb for lang, (kb, _entries) in zip(langs, done)}
     out[SCHEMA_PATH] = schema_bytes()
     return out

@@ -6,7 +6,8 @@ what was rendered before. After one alert changes, only that alert's pieces are 
 
 The pieces live in a `RenderCache` the caller owns (the daemon keeps one for its lifetime;
 each command-line build makes its own), never in the module, so two builds in one process
-never see each other's entries.
+never see each other's entries. Behind it, a `DiskCache` may keep pages' sections between
+processes (render/diskcache.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TypeVar
 
 from ..config import Config
 from ..content.models import Alert
+from .diskcache import DiskCache
 
 T = TypeVar("T")
 _MAX = 20000
@@ -32,9 +34,10 @@ class RenderCache:
     files and the knowledge base share their sections). `enabled=False` keeps nothing.
     """
 
-    def __init__(self, *, enabled: bool = True, limit: int = _MAX) -> None:
+    def __init__(self, *, enabled: bool = True, limit: int = _MAX, disk: DiskCache | None = None) -> None:
         self.enabled = enabled
         self.limit = limit
+        self.disk = disk  # pages rendered by earlier processes (render/diskcache.py), or None
         self._pieces: dict[Hashable, object] = {}
         self._keys: dict[int, tuple[Alert, int]] = {}  # id(alert) -> (the alert, so the id stays its, token)
         self._tokens: dict[Hashable, int] = {}
@@ -100,6 +103,6 @@ def _alert_key(alert: Alert) -> tuple:
     )
 
 
-def own(cache: RenderCache | None) -> RenderCache:
-    """`cache`, or a fresh one for a caller that renders once."""
-    return RenderCache() if cache is None else cache
+def own(cache: RenderCache | None, disk: DiskCache | None = None) -> RenderCache:
+    """`cache`, or a fresh one for a caller that renders once (reading `disk`, if given)."""
+    return RenderCache(disk=disk) if cache is None else cache

@@ -24,7 +24,7 @@ from ..content.links import MD_LINK, REF_LINK, file_link, links, stems
 from ..plan import Plan
 from . import sanitize
 from .memo import RenderCache, own
-from .site import LEADING_H1, _Targets, page_markdown, text
+from .site import LEADING_H1, _Targets, page_extensions, page_markdown, text
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,13 @@ def split(markdown: str, md: Markdown) -> list[Section]:
     return sections
 
 
+def _stored_sections(value: object) -> bool:
+    """Whether `value` is a list of sections as `Pages._split` stores them."""
+    return isinstance(value, list) and all(
+        isinstance(f, list) and len(f) == 5 and type(f[0]) is int and all(isinstance(x, str) for x in f[1:])
+        for f in value)
+
+
 class Pages:
     """Sections of the pages of one plan's content, in one language."""
 
@@ -145,6 +152,7 @@ class Pages:
         self.targets = _Targets(stems(plan.content), frozenset(a.id for a in plan.published), config.languages)
         self.files = frozenset(self.targets.files.items())  # which file stem is which item: part of every key
         self._md: Markdown | None = None
+        self._settings: str | None = None  # the converter's, as part of the keys on disk
 
     def _converter(self) -> Markdown:
         if self._md is None:
@@ -159,7 +167,7 @@ class Pages:
         def make() -> list[Section]:
             staged = self.targets.retarget(LEADING_H1.sub("", body), folder)
             staged = _absolute(staged, folder, url, self.config, self.lang)
-            return split(f"# {text(title)}\n\n{staged}", self._converter())
+            return self._split(f"# {text(title)}\n\n{staged}")
 
         # Rendered again only when the text, the settings or whether an alert it links to is
         # published change: a boundary elsewhere re-renders nothing.
@@ -167,6 +175,21 @@ class Pages:
         key = (folder, item_id, self.lang, title, body, linked & self.targets.public, self.memo.config_key(self.config),
                repr(self.config.raw.get("markdown_extensions")))
         return url, self.memo("sections", key, make)
+
+    def _split(self, page: str) -> list[Section]:
+        """`split`, or the sections stored on disk for this very Markdown (render/diskcache.py)."""
+        disk = self.memo.disk
+        if disk is None or not disk.enabled:
+            return split(page, self._converter())
+        if self._settings is None:
+            self._settings = repr(page_extensions(self.config, self.lang))
+        key = disk.key("sections", self.lang, self._settings, page)
+        stored = disk.get(key, _stored_sections)
+        if stored is not None:
+            return [Section(*fields) for fields in stored]
+        sections = split(page, self._converter())
+        disk.put(key, [[s.level, s.anchor, s.title, s.html, s.text] for s in sections])
+        return sections
 
     def _alert_links(self, folder: str, body: str) -> frozenset[str]:
         """Ids of the alerts `body` links to."""

@@ -1,0 +1,225 @@
+"""Rendered pages kept on disk between commands, by the sha256 of everything the rendering reads.
+
+`check` renders every page to prove the build can, and the knowledge base renders every page
+again for its sections: at a thousand alerts that is most of both commands, though an edit
+changes a page or two. An entry's key is the hash of the Markdown, the language, the converter's
+settings and the versions of what converts it (alertcast's renderer source, Python-Markdown,
+pymdown-extensions, Pygments, Material), so an entry is only ever found for the same input:
+output bytes never depend on what is cached.
+
+The store is one SQLite file in a folder outside the project (a pull request could otherwise
+write a verdict that lets `check` pass a page that hangs the build): `$ALERTCAST_CACHE_DIR`,
+else `$XDG_CACHE_HOME/alertcast`, else `~/.cache/alertcast`. Values are JSON, each holding its
+own key; a value that does not decode, holds another key or has the wrong shape is ignored and
+rendered again. Any error of the store (read-only or full disk, a locked or corrupt file) only
+costs time: the entry is rendered as if there were no cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+#: Changes when what an entry holds changes shape: older entries are then never found.
+FORMAT = 1
+#: Entries kept; beyond this the oldest written go (about 3 KB each: some 60 MB at most).
+LIMIT = 20_000
+FILE = "renders.sqlite3"
+#: The environment variable naming the folder; `off` turns the cache off.
+ENV = "ALERTCAST_CACHE_DIR"
+#: The modules whose versions are part of every key: what turns Markdown into HTML and reads it.
+_LIBRARIES = ("markdown", "pymdownx", "pygments", "material")
+
+
+def default_folder(environ: Mapping[str, str]) -> Path | None:
+    """Where the cache lives for a command run with `environ`; None when it is turned off."""
+    named = environ.get(ENV, "").strip()
+    if named.lower() == "off":
+        return None
+    if named:
+        return Path(named).expanduser().absolute()
+    base = environ.get("XDG_CACHE_HOME", "").strip()
+    if base and Path(base).is_absolute():  # the XDG spec: a relative value is ignored
+        return Path(base) / "alertcast"
+    return Path.home() / ".cache" / "alertcast"
+
+
+def inside(folder: Path, project: Path) -> bool:
+    """Whether `folder` is the project's folder or under it (links resolved)."""
+    try:
+        folder, project = folder.resolve(), project.resolve()
+    except (OSError, RuntimeError):
+        return True  # a folder that cannot be resolved is not trusted either
+    return folder == project or project in folder.parents
+
+
+class DiskCache:
+    """Rendered results by content hash, in `folder` (None: keep nothing).
+
+    `found` counts the entries served, `missed` those that had to be rendered and `written` the
+    entries saved, so reuse is observable. Entries put in a forked process are handed back with
+    `take` and `add` to the parent, which saves them: one process writes the file.
+    """
+
+    def __init__(self, folder: Path | None, *, limit: int = LIMIT) -> None:
+        self.folder = folder
+        self.limit = limit
+        self.found = self.missed = self.written = 0
+        self._pending: dict[str, str] = {}
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0  # the process that opened _db: a connection never crosses a fork
+        self._broken = folder is None
+        self._salt: str | None = None
+
+    @classmethod
+    def for_project(cls, project: Path, environ: Mapping[str, str]) -> DiskCache:
+        """The cache a command on `project` uses; off when the folder is inside the project."""
+        folder = default_folder(environ)
+        if folder is not None and inside(folder, project):
+            folder = None
+        return cls(folder)
+
+    @property
+    def enabled(self) -> bool:
+        return self.folder is not None
+
+    def key(self, kind: str, *parts: object) -> str:
+        """The key of a `kind` of result rendered from `parts` (JSON data or their repr)."""
+        data = json.dumps([FORMAT, self._versions(), kind, *parts], ensure_ascii=False, default=repr)
+        return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get(self, key: str, valid: Callable[[Any], bool] = lambda value: True) -> Any | None:
+        """The value stored under `key` when there is one that passes `valid`, else None."""
+        if self.folder is None:
+            return None
+        raw = self._pending.get(key)
+        if raw is None:
+            raw = self._read(key)
+        value = _decode(raw, key, valid) if raw is not None else None
+        if value is None:
+            self.missed += 1
+        else:
+            self.found += 1
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        """Keep `value` (JSON data) under `key`, saved by `save`."""
+        if self.folder is not None:
+            self._pending[key] = json.dumps({"key": key, "value": value}, ensure_ascii=False,
+                                            separators=(",", ":"))
+
+    def take(self) -> dict[str, str]:
+        """The entries put since the last `take` or `save`, no longer pending here."""
+        pending, self._pending = self._pending, {}
+        return pending
+
+    def add(self, entries: Mapping[str, str]) -> None:
+        """Entries `take` gave in another process, to save with this one's."""
+        if self.folder is not None:
+            self._pending.update(entries)
+
+    def save(self) -> None:
+        """Write the pending entries in one transaction and drop the oldest beyond `limit`."""
+        pending = self.take()
+        if not pending or self._broken:
+            return
+        db = self._connect()
+        if db is None:
+            return
+        try:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", pending.items())
+                db.execute("DELETE FROM entries WHERE rowid <= (SELECT MAX(rowid) FROM entries) - ?", (self.limit,))
+            self.written += len(pending)
+        except (sqlite3.Error, UnicodeError):
+            self._broken = True  # a full disk, a read-only file, a lock held too long: only time is lost
+
+    def close(self) -> None:
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+        self._db = None
+
+    def _read(self, key: str) -> str | None:
+        if self._broken:
+            return None
+        db = self._connect()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            self._broken = True
+            return None
+        return row[0] if row is not None and isinstance(row[0], str) else None
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is not None and self._pid == os.getpid():
+            return self._db
+        assert self.folder is not None
+        path = self.folder / FILE
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            db = self._open(path)
+        except sqlite3.DatabaseError:  # not an SQLite file (truncated, overwritten): start it again
+            try:
+                path.unlink()
+                db = self._open(path)
+            except (OSError, sqlite3.Error):
+                db = None
+        except OSError:
+            db = None
+        if db is None:
+            self._broken = True
+        self._db, self._pid = db, os.getpid()
+        return db
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA synchronous = OFF")  # a cache: an entry lost in a crash is rendered again
+            db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute("SELECT count(*) FROM entries LIMIT 1").fetchone()
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
+
+    def _versions(self) -> str:
+        """alertcast's renderer source and the libraries' versions, hashed once."""
+        if self._salt is None:
+            digest = hashlib.sha256()
+            here = Path(__file__).parent
+            for path in sorted([*here.glob("*.py"), here.parent / "checks" / "lint.py"]):
+                try:
+                    digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+                except OSError:
+                    digest.update(path.name.encode() + b"\0?\0")
+            for name in _LIBRARIES:
+                try:
+                    version = getattr(importlib.import_module(name), "__version__", None)
+                except ImportError:
+                    version = None
+                digest.update(f"{name}={version}\0".encode())
+            self._salt = digest.hexdigest()
+        return self._salt
+
+
+def _decode(raw: str, key: str, valid: Callable[[Any], bool]) -> Any | None:
+    try:
+        entry = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(entry, dict) or entry.get("key") != key or "value" not in entry:
+        return None  # another entry's value copied here, or not one of ours
+    value = entry["value"]
+    try:
+        return value if value is not None and valid(value) else None
+    except (TypeError, ValueError, KeyError, IndexError):
+        return None

@@ -1,0 +1,179 @@
+"""Pages rendered by one command are not rendered again by the next: `check`'s render verdicts
+and the knowledge base's sections are kept on disk by content hash, outside the project, and a
+cache that is missing, corrupt, forged or unwritable changes nothing but the time taken."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import NOW
+
+from alertcast.checks.load import load_content
+from alertcast.config import load_config
+from alertcast.content.budget import FILE_CPU_SECONDS
+from alertcast.pipeline import build
+from alertcast.render.diskcache import ENV, FILE, DiskCache, default_folder
+
+ALERT_EN = "content/alerts/live-phishing.en.md"
+DEEP = "**a " * 3000 + "b" + " a**" * 3000  # too deep to render (tests/test_security.py)
+
+
+def _check(project: Path, folder: Path | None) -> tuple[list, DiskCache]:
+    """`check`'s load of `project` with the render cache in `folder` (None: none), saved after."""
+    renders = DiskCache(folder)
+    _content, problems = load_content(load_config(project), budget=FILE_CPU_SECONDS, renders=renders)
+    renders.save()
+    return problems, renders
+
+
+def _pages(project: Path) -> int:
+    return len(list((project / "content").rglob("*.md")))
+
+
+def _edit(project: Path, rel: str, old: str, new: str) -> None:
+    path = project / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _deepen(project: Path) -> None:
+    path = project / ALERT_EN
+    head = path.read_text(encoding="utf-8").split("\n---\n", 1)[0] + "\n---\n"
+    path.write_text(head + DEEP + "\n", encoding="utf-8")
+
+
+def _rows(folder: Path) -> dict[str, str]:
+    with sqlite3.connect(folder / FILE) as db:
+        return dict(db.execute("SELECT key, value FROM entries"))
+
+
+def test_a_second_check_renders_no_page_again_and_an_edited_page_is_rendered_again(project, tmp_path):
+    folder = tmp_path / "cache"
+    first, cold = _check(project, folder)
+    assert cold.missed == _pages(project) and cold.found == 0 and cold.written == _pages(project)
+    second, warm = _check(project, folder)
+    assert warm.missed == 0 and warm.found == _pages(project)  # no page rendered again
+    assert second == first
+    _edit(project, ALERT_EN, "\n\nScammers run", "\n\nFraudsters run")  # the body, not the summary
+    _third, edited = _check(project, folder)
+    assert edited.missed == 1 and edited.found == _pages(project) - 1
+
+
+def test_a_corrupt_or_foreign_entry_is_rendered_again_with_the_result_of_no_cache(project, tmp_path):
+    _deepen(project)
+    uncached, _ = _check(project, None)
+    assert any("nested too deeply" in p.message for p in uncached)
+    folder = tmp_path / "cache"
+    assert _check(project, folder)[0] == uncached
+    rows = _rows(folder)
+    deep_key = next(key for key, value in rows.items() if value.endswith(":true}"))
+    fine = next(value for value in rows.values() if value.endswith(":false}"))
+    with sqlite3.connect(folder / FILE) as db:  # another page's verdict copied under the deep page's key,
+        db.execute("UPDATE entries SET value = ? WHERE key = ?", (fine, deep_key))  # and the rest garbage
+        db.execute("UPDATE entries SET value = substr(value, 1, 20) WHERE key != ?", (deep_key,))
+    problems, renders = _check(project, folder)
+    assert problems == uncached and renders.found == 0 and renders.missed == _pages(project)
+    assert _check(project, folder)[1].missed == 0  # rendered again, the entries are whole again
+
+
+def test_a_cache_file_that_is_not_a_database_is_started_again(project, tmp_path):
+    uncached, _ = _check(project, None)
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / FILE).write_bytes(b"not sqlite at all\n" * 100)
+    problems, renders = _check(project, folder)
+    assert problems == uncached and renders.missed == _pages(project)
+    assert _check(project, folder)[1].found == _pages(project)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_check_and_build_give_the_same_bytes_with_a_cold_a_warm_and_no_cache(cli, project, tmp_path):
+    _edit(project, ALERT_EN, "Scammers run", "**Scammers** run")  # a warning, so check prints something
+    folder = tmp_path / "cache"
+    runs = {}
+    for name, where in (("cold", folder), ("warm", folder), ("off", "off")):
+        checked = cli("check", "-p", project, env={ENV: str(where)})
+        out = tmp_path / f"out-{name}"
+        built = cli("build", "-p", project, "--no-site", "--now", NOW.isoformat(), "-o", out, env={ENV: str(where)})
+        assert built.exit_code == 0, built.output
+        runs[name] = (checked.exit_code, checked.stdout, _files(out))
+        if name == "cold":
+            written = _rows(folder)
+            assert written  # check and build did fill it
+    assert runs["warm"] == runs["cold"] == runs["off"]
+    assert _rows(folder) == written  # the warm run found every entry, so it wrote none
+    assert any(out for _code, out, _files in runs.values())
+
+
+def test_a_build_renders_no_knowledge_base_page_again(project, tmp_path):
+    config, folder = load_config(project), tmp_path / "cache"
+    first = build(config, NOW, tmp_path / "a", with_site=False, renders=(cold := DiskCache(folder)))
+    assert cold.missed > 0 and cold.written == cold.missed
+    second = build(config, NOW, tmp_path / "b", with_site=False, renders=(warm := DiskCache(folder)))
+    assert warm.missed == 0 and warm.found == cold.missed
+    assert second.files == first.files
+
+
+def test_a_cache_folder_inside_the_project_is_not_used(cli, project, tmp_path):
+    outside = tmp_path / "link"
+    outside.symlink_to(project / "content", target_is_directory=True)
+    for where in (project / ".cache", project / "content" / "x", outside / "y"):
+        assert not DiskCache.for_project(project, {ENV: str(where)}).enabled
+        result = cli("check", "-p", project, env={ENV: str(where)})
+        assert result.exit_code == 0, result.output
+        assert not (project / ".cache").exists() and not list((project / "content").rglob(FILE))
+    assert DiskCache.for_project(project, {ENV: str(tmp_path / "cache")}).enabled
+
+
+def test_an_unwritable_cache_costs_no_error(cli, project, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way\n", encoding="utf-8")
+    expected = cli("check", "-p", project, env={ENV: "off"})
+    result = cli("check", "-p", project, env={ENV: str(blocker / "cache")})  # its folder cannot be made
+    assert (result.exit_code, result.output) == (expected.exit_code, expected.output)
+    built = cli("build", "-p", project, "--no-site", "--now", NOW.isoformat(), "-o", tmp_path / "out",
+                env={ENV: str(blocker / "cache")})
+    assert built.exit_code == 0, built.output
+    renders = DiskCache(blocker / "cache")
+    renders.put(renders.key("x"), True)
+    renders.save()
+    assert renders.written == 0 and renders.get(renders.key("x")) is None
+
+
+def test_two_checks_at_once_share_one_cache(project, tmp_path):
+    env = {**os.environ, ENV: str(tmp_path / "cache")}
+    runs = [subprocess.Popen([sys.executable, "-m", "alertcast", "check", "-p", str(project)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outs
+    assert outs[0] == outs[1] and "Traceback" not in outs[0][1]
+    assert _check(project, tmp_path / "cache")[1].missed == 0
+
+
+def test_the_cache_lives_in_the_users_cache_folder_unless_told_otherwise(tmp_path):
+    home = Path.home()
+    assert default_folder({}) == home / ".cache" / "alertcast"
+    assert default_folder({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "alertcast"
+    assert default_folder({"XDG_CACHE_HOME": "relative"}) == home / ".cache" / "alertcast"
+    assert default_folder({ENV: str(tmp_path / "c"), "XDG_CACHE_HOME": "/x"}) == tmp_path / "c"
+    assert default_folder({ENV: "off"}) is None
+
+
+def test_the_cache_stays_bounded(tmp_path):
+    renders = DiskCache(tmp_path / "cache", limit=10)
+    for round in range(3):
+        for i in range(8):
+            renders.put(renders.key("n", round, i), i)
+        renders.save()
+    rows = _rows(tmp_path / "cache")
+    assert len(rows) <= 10
+    assert DiskCache(tmp_path / "cache").get(renders.key("n", 2, 7)) == 7  # the newest stay
+    assert DiskCache(tmp_path / "cache").get(renders.key("n", 0, 0)) is None
