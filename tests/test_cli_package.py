@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,7 @@ NOT_FOR_HELP = {
     "markdown": "pages",
     "jinja2": "post templates",
     "yaml": "mkdocs.yml and front matter",
+    "pkg_resources": "nothing: twitter-text's emoji table is read without it (render/length.py)",
 }
 
 #: What `alertcast check` must not load: it reads and lints content, it does not render these
@@ -68,6 +70,48 @@ def test_check_imports_no_library_it_does_not_use():
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "alertcast.checks.lint" in names  # check did read the content
     assert sorted(tops(names) & set(NOT_FOR_CHECK)) == []
+
+
+#: What a second `check` of unchanged pages that post to neither X nor Mastodon must not load:
+#: it renders no page (render/diskcache.py) and measures no length with twitter-text.
+NOT_FOR_A_WARM_CHECK = {
+    "twitter_text": "X and Mastodon lengths, measured only for alerts that post there",
+    "pkg_resources": "loaded by jieba and twitter-text, neither of which runs",
+    "jieba": "Chinese search words, read by the search plugin when a page is rendered",
+    "material.plugins": "the search plugin's parser, run when a page is rendered",
+}
+
+
+def test_a_second_check_loads_no_renderer_and_no_length_library_it_does_not_use(project, tmp_path):
+    for path in (project / "content" / "alerts").glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(", mastodon]", "]"), encoding="utf-8")
+    env = {**os.environ, "ALERTCAST_CACHE_DIR": str(tmp_path / "cache")}
+    runs = []
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "alertcast", "check", "-p", str(project)],
+                              capture_output=True, text=True, timeout=300, env=env)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        runs.append({line.split("|")[2].strip() for line in proc.stderr.splitlines()
+                     if line.startswith("import time:") and line.count("|") == 2})
+    cold, warm = runs
+    assert "material.plugins.search.plugin" in cold  # the first check did render the pages
+    assert "alertcast.checks.lint" in warm
+    assert sorted(n for n in warm for heavy in NOT_FOR_A_WARM_CHECK if n == heavy or n.startswith(heavy + ".")) == []
+
+
+def test_twitter_text_loads_without_pkg_resources_and_reads_the_same_emoji_table():
+    measure = ("import hashlib, sys\n{first}from alertcast.render import length\n"
+               "n = length.count_x('Scam 🧑🏽‍💻 at https://evil.example.com 诈骗 👨‍👩‍👧 ok')\n"
+               "from twitter_text.regexp import emoji\n"
+               "print(n, hashlib.sha256(emoji.emoji_raw.encode()).hexdigest(), 'pkg_resources' in sys.modules)")
+    plain = subprocess.run([sys.executable, "-c", measure.format(first="")], capture_output=True, text=True,
+                           timeout=300, cwd=REPO)
+    real = subprocess.run([sys.executable, "-W", "ignore", "-c", measure.format(first="import pkg_resources\n")],
+                          capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert plain.returncode == 0 and real.returncode == 0, plain.stderr[-2000:] + real.stderr[-2000:]
+    count, table, loaded = plain.stdout.split()
+    assert loaded == "False" and real.stdout.split() == [count, table, "True"]
 
 
 @pytest.mark.parametrize("argv", [

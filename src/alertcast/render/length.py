@@ -12,12 +12,13 @@ rules, and X's come from its own reference implementation rather than a reading 
 
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import dataclass
+from importlib import resources
 from typing import Callable
 
 import regex
-from twitter_text import extract_urls_with_indices, parse_tweet
-from twitter_text.parse_tweet import config as twitter_config
 
 from . import weibo
 
@@ -53,26 +54,57 @@ def _floor(text: str) -> int:
     return sum(graphemes(word) for word in _WORDS.split(text) if "." not in word)
 
 
-_X = twitter_config["defaults"]
-_X_LIGHT = [(r["start"], r["end"], r["weight"] // _X["scale"]) for r in _X["ranges"]]
-_X_DEFAULT = _X["default_weight"] // _X["scale"]
+def twitter_text() -> types.ModuleType:
+    """twitter-text, imported when a length is first measured by it: its import compiles
+    regular expressions for a quarter of a second, which commands that measure no X or Mastodon
+    post do not pay. It reads its emoji table with `pkg_resources.resource_string`, and importing
+    pkg_resources takes another 0.1 s: unless something loaded it already, a stand-in reads the
+    same file with importlib.resources while twitter-text is imported, and is removed after."""
+    if "twitter_text" not in sys.modules and "pkg_resources" not in sys.modules:
+        stand_in = types.ModuleType("pkg_resources")
+        stand_in.resource_string = _resource_string  # type: ignore[attr-defined]
+        sys.modules["pkg_resources"] = stand_in
+        try:
+            import twitter_text
+        finally:
+            if sys.modules.get("pkg_resources") is stand_in:
+                del sys.modules["pkg_resources"]
+    import twitter_text
+
+    return twitter_text
 
 
-def _x_weight(grapheme: str) -> int:
+def _resource_string(module: str, name: str) -> bytes:
+    """pkg_resources.resource_string for a module's own data file."""
+    return resources.files(sys.modules[module].__package__ or module).joinpath(name).read_bytes()
+
+
+def _x_weights() -> tuple[list[tuple[int, int, int]], int]:
+    """twitter-text's weight of each code point range, and of the rest, in characters."""
+    twitter_text()
+    from twitter_text.parse_tweet import config
+
+    x = config["defaults"]
+    return [(r["start"], r["end"], r["weight"] // x["scale"]) for r in x["ranges"]], x["default_weight"] // x["scale"]
+
+
+def _x_weight(grapheme: str, light: list[tuple[int, int, int]], default: int) -> int:
     point = ord(grapheme[0])
-    return next((w for start, end, w in _X_LIGHT if start <= point <= end), _X_DEFAULT)
+    return next((w for start, end, w in light if start <= point <= end), default)
 
 
 def _x_floor(text: str) -> int:
     """`_floor` weighted as twitter-text weighs (CJK and emoji 2): each grapheme by its first code
     point, which twitter-text counts at least once, so 5,000 Chinese characters are 10,000 as on X."""
-    return sum(_x_weight(g) for word in _WORDS.split(text) if "." not in word for g in _GRAPHEME.findall(word))
+    light, default = _x_weights()
+    return sum(_x_weight(g, light, default) for word in _WORDS.split(text) if "." not in word
+               for g in _GRAPHEME.findall(word))
 
 
 def count_x(text: str) -> int:
     """X's weighted length, by twitter-text (the library X's own clients count with)."""
     if _floor(text) <= EXACT_UP_TO:
-        return parse_tweet(text).weightedLength
+        return twitter_text().parse_tweet(text).weightedLength
     return _x_floor(text)
 
 
@@ -83,7 +115,7 @@ def count_mastodon(text: str) -> int:
     if floor > EXACT_UP_TO:
         return floor
     total, at = 0, 0
-    for url in extract_urls_with_indices(text):
+    for url in twitter_text().extract_urls_with_indices(text):
         start, end = url["indices"]
         total += graphemes(text[at:start]) + MASTODON_URL_WEIGHT
         at = end
