@@ -15,7 +15,7 @@ from conftest import NOW
 from alertcast.checks.load import load_content
 from alertcast.config import load_config
 from alertcast.content.budget import FILE_CPU_SECONDS
-from alertcast.pipeline import build
+from alertcast.pipeline import build, prepare
 from alertcast.render.diskcache import ENV, FILE, DiskCache, default_folder
 
 ALERT_EN = "content/alerts/live-phishing.en.md"
@@ -177,3 +177,20 @@ def test_the_cache_stays_bounded(tmp_path):
     assert len(rows) <= 10
     assert DiskCache(tmp_path / "cache").get(renders.key("n", 2, 7)) == 7  # the newest stay
     assert DiskCache(tmp_path / "cache").get(renders.key("n", 0, 0)) is None
+
+
+def test_a_restarted_daemon_renders_no_knowledge_base_page_again(project, tmp_path):
+    from alertcast.content.parsecache import ParseCache
+    from alertcast.daemon.seams import Pipeline
+
+    config, folder = load_config(project), tmp_path / "cache"
+    releases = []
+    for run in range(2):  # the daemon's pipeline and its caches, as one run and the next have them
+        pipeline = Pipeline(ParseCache(), renders=DiskCache(folder))
+        prepared = prepare(config, NOW, tmp_path / f"out-{run}", with_site=False, cache=pipeline.cache,
+                           parsed=pipeline.parsed)  # what pipeline.prepare runs, without the site
+        prepared.discard()
+        releases.append((pipeline.cache.disk, prepared.files))
+    (first, files), (second, again) = releases
+    assert first.missed > 0 and first.written == first.missed
+    assert second.missed == 0 and second.found == first.missed and again == files

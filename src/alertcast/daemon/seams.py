@@ -14,6 +14,7 @@ from ..config import Config
 from ..content.models import Content
 from ..content.parsecache import ParseCache
 from ..plan import Plan
+from ..render.diskcache import DiskCache
 from ..render.memo import RenderCache
 
 
@@ -87,9 +88,10 @@ class Pipeline:
     `loaded(config)` gives the content the daemon has just loaded for `config` (see
     ContentSource.take), so a publish loads content/ once, not once to plan and again to build."""
 
-    def __init__(self, parsed: ParseCache, loaded: Callable[[Config], Content | None] | None = None) -> None:
+    def __init__(self, parsed: ParseCache, loaded: Callable[[Config], Content | None] | None = None,
+                 renders: DiskCache | None = None) -> None:
         self.parsed = parsed
-        self.cache = RenderCache()
+        self.cache = RenderCache(disk=renders)  # `renders`: pages rendered before this daemon started
         self.loaded = loaded or (lambda config: None)
 
     def publish(self, config: Config, now: datetime) -> Any:

@@ -18,6 +18,7 @@ caught up (APScheduler 3.x would drop a late date job after misfire_grace_time).
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -29,6 +30,7 @@ from sqlalchemy.engine import Engine
 
 from ..config import Config
 from ..content.parsecache import ParseCache
+from ..render.diskcache import DiskCache
 from ..state import create_tables, open_store
 from . import health, publog, webhook
 from .boundaries import Boundaries
@@ -88,7 +90,8 @@ class Daemon:
         self._parsed = parsed = ParseCache()  # kept for the daemon's lifetime; tests count its loads
         self.source = ContentSource(self.metrics.held_back, parsed)
         # a publish builds from the content just loaded to plan it (ContentSource.take), not from a second load
-        pipeline = Pipeline(parsed, self.source.take)
+        # Pages rendered by an earlier run or command, kept in the user's cache folder (render/diskcache.py).
+        pipeline = Pipeline(parsed, self.source.take, DiskCache.for_project(config.root, os.environ))
         preparer = preparer or (pipeline.prepare if publisher is None else None)
         self.releases = PreparedRelease()
         self.leadership = Leadership(self.holder, self.scheduler, self.metrics.leader, self._stopped, self._take_over)
