@@ -10,11 +10,18 @@ printed beside it. Wall time on a shared machine also measures the neighbours: c
 taken minutes apart, and look at the scale row. The CPU column (user + system time of the
 command and the processes it forks) tells a busy machine from a slower command: `check` and
 `build` share page rendering over the cores, so on an idle machine their wall time is below it.
+
+`check` and `build --no-site` are each measured twice: with a cold render cache (an empty cache
+folder for every run: what the first command after an upgrade, or in a fresh CI runner, pays)
+and a warm one (filled by one run before the timed ones: what an editor's next `check` pays after
+editing a page or two; see render/diskcache.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
 import resource
 import shutil
 import statistics
@@ -22,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,14 +37,16 @@ NOW = "2026-11-22T12:00:00+08:00"
 ALERTCAST = [sys.executable, "-m", "alertcast"]
 
 
-def median_seconds(argv: list[str], runs: int, cwd: Path) -> tuple[float, float]:
+def median_seconds(argv: list[str], runs: int, cwd: Path, cache: Callable[[], str]) -> tuple[float, float]:
     """Medians of wall time and of CPU time (user + system, the command's own forked processes
-    included: `check` and `build` share page rendering over the cores)."""
+    included: `check` and `build` share page rendering over the cores). `cache` gives the render
+    cache folder of each run."""
     times, cpu = [], []
     for _ in range(runs):
+        env = {**os.environ, "ALERTCAST_CACHE_DIR": cache()}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         times.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
@@ -64,16 +74,31 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         where = project(Path(tmp) / "project", args.alerts)
         out = Path(tmp) / "out"
+        fresh = itertools.count()
+
+        def cold() -> str:
+            return str(Path(tmp) / f"cache-{next(fresh)}")
+
+        def warm() -> str:
+            return str(Path(tmp) / "cache-warm")
+
+        check = ALERTCAST + ["check"]
+        build = ALERTCAST + ["build", "--no-site", "--now", NOW, "-o", str(out)]
         rows = [
-            ("python3 -c pass", [sys.executable, "-c", "pass"], None),
-            ("alertcast --help", ALERTCAST + ["--help"], 0.15),
-            ("alertcast check", ALERTCAST + ["check"], 0.8),
-            ("alertcast build --no-site", ALERTCAST + ["build", "--no-site", "--now", NOW, "-o", str(out)], 1.0),
+            ("python3 -c pass", [sys.executable, "-c", "pass"], None, cold),
+            ("alertcast --help", ALERTCAST + ["--help"], 0.15, cold),
+            ("alertcast check, cold cache", check, 0.8, cold),
+            ("alertcast check, warm cache", check, 0.8, warm),
+            ("build --no-site, cold cache", build, 1.0, cold),
+            ("build --no-site, warm cache", build, 1.0, warm),
         ]
+        for argv in (check, build):  # fills the warm cache
+            subprocess.run(argv, cwd=where, env={**os.environ, "ALERTCAST_CACHE_DIR": warm()},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         print(f"{'command':<28} {'median s':>9} {'goal s':>7} {'cpu s':>7}   ({args.runs} runs, "
               f"{args.alerts or 'bundled'} alerts)")
-        for name, argv, goal in rows:
-            seconds, cpu = median_seconds(argv, args.runs, where)
+        for name, argv, goal, cache in rows:
+            seconds, cpu = median_seconds(argv, args.runs, where, cache)
             print(f"{name:<28} {seconds:>9.3f} {goal if goal is not None else '':>7} {cpu:>7.3f}")
 
 
