@@ -133,17 +133,17 @@ class DiskCache:
         if db is None:
             return
         try:
-            with db:
+            db.execute("BEGIN IMMEDIATE")  # one writer at a time; readers see all of it or none
+            try:
                 db.executemany("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", pending.items())
                 db.execute("DELETE FROM entries WHERE rowid <= (SELECT MAX(rowid) FROM entries) - ?", (self.limit,))
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
             self.written += len(pending)
         except (sqlite3.Error, UnicodeError):
             self._broken = True  # a full disk, a read-only file, a lock held too long: only time is lost
-
-    def close(self) -> None:
-        if self._db is not None and self._pid == os.getpid():
-            self._db.close()
-        self._db = None
 
     def _read(self, key: str) -> str | None:
         if self._broken:
