@@ -7,7 +7,8 @@ Each row prints the median wall time, the median CPU time (the child's user + sy
 wait4: on a shared machine wall time also measures the neighbours, CPU time much less), the peak
 resident memory of the child, the goal and the ratio of the median to the issue's figure
 (below 1 is faster). Short rows run --runs times, the site builds and the urgent path
---long-runs times. `python3 -c pass` gives the machine's scale.
+--long-runs times. `check` and `build --no-site` are timed with a cold render cache and a warm
+one; each cold full build starts with an empty render cache, which the build after it reuses. `python3 -c pass` gives the machine's scale.
 
 The urgent path is bench/urgent_path.py: a real `alertcast run` on a checkout of a bare git
 origin, from `git push` through the signed webhook to the banner file on disk listing the alert.
@@ -18,6 +19,7 @@ changed page, when the `zensical` package is installed.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import statistics
@@ -83,27 +85,44 @@ class Row:
 HEADER = f"{'row':<44} {'wall s':>8} {'CPU s':>8} {'peak MiB':>8} {'goal':>6} {'/issue':>7}"
 
 
-def short_rows(where: Path, out: Path, runs: int, env: dict[str, str]) -> list[Row]:
-    rows = [("python3 -c pass", [sys.executable, "-c", "pass"], None, None),
-            ("alertcast --help", ALERTCAST + ["--help"], 0.15, 0.57),
-            ("alertcast check", ALERTCAST + ["check"], 0.8, 1.39),
-            ("alertcast build --no-site", ALERTCAST + ["build", "--no-site", "--now", NOW, "-o", str(out)], 1.0, 1.76)]
-    return [Row(name, [run_once(argv, where, env) for _ in range(runs)], goal, issue)
-            for name, argv, goal, issue in rows]
+def short_rows(where: Path, out: Path, runs: int, env: dict[str, str], caches: Path) -> list[Row]:
+    """`check` and `build --no-site` with a cold render cache (an empty folder for each run) and
+    a warm one (filled by a run before the timed ones; see render/diskcache.py)."""
+    fresh = itertools.count()
+
+    def cold() -> dict[str, str]:
+        return dict(env, ALERTCAST_CACHE_DIR=str(caches / f"cold-{next(fresh)}"))
+
+    def warm() -> dict[str, str]:
+        return dict(env, ALERTCAST_CACHE_DIR=str(caches / "warm"))
+
+    check = ALERTCAST + ["check"]
+    build = ALERTCAST + ["build", "--no-site", "--now", NOW, "-o", str(out)]
+    rows = [("python3 -c pass", [sys.executable, "-c", "pass"], None, None, cold),
+            ("alertcast --help", ALERTCAST + ["--help"], 0.15, 0.57, cold),
+            ("alertcast check, cold render cache", check, 0.8, 1.39, cold),
+            ("alertcast check, warm render cache", check, 0.8, 1.39, warm),
+            ("alertcast build --no-site, cold render cache", build, 1.0, 1.76, cold),
+            ("alertcast build --no-site, warm render cache", build, 1.0, 1.76, warm)]
+    for argv in (check, build):
+        run_once(argv, where, warm())
+    return [Row(name, [run_once(argv, where, environ()) for _ in range(runs)], goal, issue)
+            for name, argv, goal, issue, environ in rows]
 
 
 def build_rows(where: Path, tmp: Path, runs: int, alerts: int, env: dict[str, str]) -> list[Row]:
-    """Full builds, each cold into a fresh output folder; then each followed by one alert's
-    edit and a build into the same folder."""
+    """Full builds, each cold into a fresh output folder with an empty render cache; then each
+    followed by one alert's edit and a build into the same folder, with the cache the first filled."""
     from corpus import START
 
     cold, again = [], []
     for n in range(runs):
         out = tmp / f"full-{n}"
         build = ALERTCAST + ["build", "--now", NOW, "-o", str(out)]
-        cold.append(run_once(build, where, env))
+        cached = dict(env, ALERTCAST_CACHE_DIR=str(tmp / f"render-cache-{n}"))
+        cold.append(run_once(build, where, cached))
         edit_alert(where, alerts // 2 + n, START + timedelta(days=300))
-        again.append(run_once(build, where, env))
+        again.append(run_once(build, where, cached))
         shutil.rmtree(out.parent / f".{out.name}.releases", ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
     return [Row("alertcast build (site + everything), cold", cold, 10.0, 20.3),
@@ -178,7 +197,8 @@ def main() -> None:
         print(f"issue 23's table: the starter content + {args.alerts} generated bilingual alerts, "
               f"{os.cpu_count()} cores; wall and CPU are medians, peak is the largest of the runs")
         print(HEADER, flush=True)
-        for row in short_rows(where, tmp / "out", args.runs, env):
+        env["ALERTCAST_CACHE_DIR"] = str(tmp / "render-cache")  # the daemon's rendered pages: not in the user's folder
+        for row in short_rows(where, tmp / "out", args.runs, env, tmp / "render-caches"):
             print(row.line(), flush=True)
         for row in build_rows(where, tmp, args.long_runs, args.alerts, env):
             print(row.line(), flush=True)
