@@ -120,6 +120,10 @@ def test_a_build_renders_no_knowledge_base_page_again(project, tmp_path):
     second = build(config, NOW, tmp_path / "b", with_site=False, renders=(warm := DiskCache(folder)))
     assert warm.missed == 0 and warm.found == cold.missed
     assert second.files == first.files
+    _edit(project, ALERT_EN, "\n\nScammers run", "\n\nFraudsters run")
+    third = build(config, NOW, tmp_path / "c", with_site=False, renders=(edited := DiskCache(folder)))
+    assert edited.missed == 1  # the edited page, in its language; nothing else is rendered again
+    assert "Fraudsters run" in third.files["api/v1/kb/en.jsonl"].decode()
 
 
 def test_a_cache_folder_inside_the_project_is_not_used(cli, project, tmp_path):
