@@ -138,19 +138,21 @@ def render_kb_files(plan: Plan, config: Config, cache: RenderCache | None = None
     """The knowledge base of every language. Each renders every published alert's page, most of
     a build without the site: with `processes` > 1 the languages render side by side in forked
     processes, which keep what they add to `cache` to themselves (so a caller that renders
-    again, the daemon, gives 1)."""
+    again, the daemon, gives 1). Pages a process puts in the cache's disk part come back with
+    its knowledge base, for the caller to save."""
     memo = own(cache)
     langs = list(config.languages)
     if len(plan.published) < LEAST_PER_PROCESS:  # a process costs more than rendering these few pages
         processes = 1
+
     def one(lang: str) -> tuple[bytes, dict[str, str]]:
         kb = render_kb(plan, config, lang, memo)
-        return kb, memo.disk.take() if memo.disk is not None else {}  # a forked process's new entries
+        return kb, memo.disk.take() if memo.disk is not None else {}
 
     done = ordered_map(one, langs, processes=processes, least=1)
-    for _kb, entries in done:
-        if memo.disk is not None:
-            memo.disk.add(entries)  # saved by whoever owns the disk cache
+    if memo.disk is not None:
+        for _kb, entries in done:
+            memo.disk.add(entries)
     out = {kb_path(lang): kb for lang, (kb, _entries) in zip(langs, done)}
     out[SCHEMA_PATH] = schema_bytes()
     return out
