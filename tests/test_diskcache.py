@@ -146,10 +146,28 @@ def test_an_unwritable_cache_costs_no_error(cli, project, tmp_path):
     built = cli("build", "-p", project, "--no-site", "--now", NOW.isoformat(), "-o", tmp_path / "out",
                 env={ENV: str(blocker / "cache")})
     assert built.exit_code == 0, built.output
-    renders = DiskCache(blocker / "cache")
-    renders.put(renders.key("x"), True)
-    renders.save()
-    assert renders.written == 0 and renders.get(renders.key("x")) is None
+    for folder in (blocker / "cache", tmp_path / "held"):
+        (tmp_path / "held" / FILE).mkdir(parents=True, exist_ok=True)  # a folder where the file would be
+        renders = DiskCache(folder)
+        renders.put(renders.key("x"), True)
+        renders.save()
+        assert renders.written == 0 and renders.get(renders.key("x")) is None
+    assert (tmp_path / "held" / FILE).is_dir()  # what is in the way is left as it is
+
+
+def test_a_cache_locked_by_another_process_is_waited_for_then_left_alone(tmp_path):
+    folder = tmp_path / "cache"
+    first = DiskCache(folder)
+    first.put(first.key("kept"), 1)
+    first.save()
+    with sqlite3.connect(folder / FILE, isolation_level=None) as other:
+        other.execute("BEGIN EXCLUSIVE")  # another process writing for longer than the wait
+        busy = DiskCache(folder, wait=0.1)
+        busy.put(busy.key("new"), 2)
+        busy.save()
+        assert busy.written == 0
+        other.execute("COMMIT")
+    assert DiskCache(folder).get(first.key("kept")) == 1  # the file was not started again
 
 
 def test_two_checks_at_once_share_one_cache(project, tmp_path):

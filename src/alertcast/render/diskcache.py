@@ -67,9 +67,10 @@ class DiskCache:
     `take` and `add` to the parent, which saves them: one process writes the file.
     """
 
-    def __init__(self, folder: Path | None, *, limit: int = LIMIT) -> None:
+    def __init__(self, folder: Path | None, *, limit: int = LIMIT, wait: float = 5.0) -> None:
         self.folder = folder
         self.limit = limit
+        self.wait = wait  # seconds to wait for another process's write before giving up on the cache
         self.found = self.missed = self.written = 0
         self._pending: dict[str, str] = {}
         self._db: sqlite3.Connection | None = None
@@ -166,6 +167,8 @@ class DiskCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             db = self._open(path)
+        except sqlite3.OperationalError:  # cannot be opened or written, or locked too long by another process
+            db = None
         except sqlite3.DatabaseError:  # not an SQLite file (truncated, overwritten): start it again
             try:
                 path.unlink()
@@ -179,9 +182,8 @@ class DiskCache:
         self._db, self._pid = db, os.getpid()
         return db
 
-    @staticmethod
-    def _open(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+    def _open(self, path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=self.wait, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA synchronous = OFF")  # a cache: an entry lost in a crash is rendered again
             db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
