@@ -168,6 +168,9 @@ def test_a_cache_locked_by_another_process_is_waited_for_then_left_alone(tmp_pat
         assert busy.written == 0
         other.execute("COMMIT")
     assert DiskCache(folder).get(first.key("kept")) == 1  # the file was not started again
+    busy.put(busy.key("new"), 2)
+    busy.save()  # the next save (a daemon's next publish) tries again
+    assert busy.written == 1 and DiskCache(folder).get(busy.key("new")) == 2
 
 
 def test_two_checks_at_once_share_one_cache(project, tmp_path):

@@ -126,10 +126,13 @@ class DiskCache:
             self._pending.update(entries)
 
     def save(self) -> None:
-        """Write the pending entries in one transaction and drop the oldest beyond `limit`."""
+        """Write the pending entries in one transaction and drop the oldest beyond `limit`. An
+        error of the store turns it off until the next save (the daemon's next publish) tries again."""
         pending = self.take()
-        if not pending or self._broken:
+        if self.folder is None or not pending:
             return
+        if self._broken:
+            self._broken, self._db = False, None
         db = self._connect()
         if db is None:
             return
