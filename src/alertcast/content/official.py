@@ -33,7 +33,7 @@ SHAPES = {
     "download": (re.compile(r"https://[a-z0-9_.-]+(?:/[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?"),
                  "an https:// address", "write the page's https:// address, spaces and quotes %-encoded"),
     "telegram": (re.compile(r"@[a-z0-9_]{5,32}"), "a Telegram username", "write @ and its 5 to 32 letters, digits or _"),
-    "x": (re.compile(r"@[a-z0-9_]{1,32}"), "an X handle", "write @ and its letters, digits or _"),
+    "x": (re.compile(r"@[a-z0-9_]{1,15}"), "an X handle", "write @ and its 1 to 15 letters, digits or _"),
     "phone": (re.compile(r"\+[1-9][0-9]{5,14}"), "a phone number", "write + and its 6 to 15 digits, country code first"),
     "email": (re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9_.-]+"), "an email address",
               "write the address readers write to, without spaces or a name"),
