@@ -293,7 +293,7 @@ def test_an_x_handle_is_at_most_15_characters_as_x_allows(bundled):
     _data_file(bundled, "names: [alertcast]\nchannels:\n" + CHANNEL.format(kind="domain", value="alertcast.example")
                + CHANNEL.format(kind="x", value="'@alertcast_example'")
                + CHANNEL.format(kind="x", value="'@alertcast_1234'"))
-    assert ("content/official-channels.yml:7:5: error: x '@alertcast_example' is not an X handle "
+    assert ("content/official-channels.yml:7:5: error: official x '@alertcast_example' is not an X handle "
             "(write @ and its 1 to 15 letters, digits or _)") in _problems(bundled)
     official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
     assert [c.value for c in official.channels] == ["alertcast.example", "@alertcast_1234"]  # 15 is allowed
