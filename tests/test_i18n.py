@@ -20,6 +20,7 @@ from alertcast.checks.load import load_content
 from alertcast.i18n import LOCALE_DIR, Translator, choose
 
 from conftest import FIXTURE, REPO
+from git_support import commit_all
 
 PO = LOCALE_DIR / "zh" / "LC_MESSAGES" / "alertcast.po"
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -297,10 +298,7 @@ def test_status_and_posts_preview_in_a_zh_project_are_in_chinese(tmp_path):
 def test_report_in_a_zh_project_is_in_chinese(tmp_path):
     project = tmp_path / "project"
     shutil.copytree(FIXTURE, project)
-    git = ["git", "-c", "user.email=editor@example.com", "-c", "user.name=editor"]
-    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
-    subprocess.run([*git, "commit", "-qm", "start"], cwd=project, check=True)
+    commit_all(project)
     alert = project / "content" / "alerts" / "live-phishing.zh.md"
     alert.write_text(alert.read_text(encoding="utf-8").replace('summary: "骗子', 'summary: "新：骗子'), encoding="utf-8")
     result = alertcast("report", "--base", "HEAD", "--now", NOW, project, env=zh_env())
@@ -340,10 +338,7 @@ def test_report_of_every_kind_of_change_has_no_english_word_of_its_own_in_a_zh_p
     `none` and the posts' summaries are all said in Chinese."""
     project = tmp_path / "project"
     shutil.copytree(FIXTURE, project)
-    git = ["git", "-c", "user.email=editor@example.com", "-c", "user.name=editor"]
-    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
-    subprocess.run([*git, "commit", "-qm", "start"], cwd=project, check=True)
+    commit_all(project)
     alerts = project / "content" / "alerts"
 
     def edit(name: str, old: str, new: str) -> None:
