@@ -120,8 +120,8 @@ def load_official(content_dir: Path, languages: tuple[str, ...], shown: str) -> 
     for index, name in enumerate(names):
         if not re.fullmatch(r"[^\W_]{3,63}", name.strip()):
             problem(("names", index), "error", f"name '{name}' is not a name as domains and handles use it: every "
-               "domain or handle that contains it would be called a look-alike of ours",
-               "write our name alone: 3 or more letters or digits, as in alertcast")
+                    "domain or handle that contains it would be called a look-alike of ours",
+                    "write our name alone: 3 or more letters or digits, as in alertcast")
     names = [n for n in names if re.fullmatch(r"[^\W_]{3,63}", n.strip())]
     listed: list[tuple[int, Channel]] = []
     for index, item in enumerate(data.get("channels") or []):
@@ -135,14 +135,14 @@ def load_official(content_dir: Path, languages: tuple[str, ...], shown: str) -> 
         imitated = _imitated(channel, [c for _, c in listed], names)
         if imitated:
             problem(("channels", index, "value"), "error", f"{channel.kind} '{channel.value}' imitates our official "
-               f"{imitated.kind} '{imitated.value}' with look-alike characters",
-               "leave it out, even if you registered it to keep it from scammers: the Verify page would call "
-               "it official, and readers must learn that a look-alike is never us")
+                    f"{imitated.kind} '{imitated.value}' with look-alike characters",
+                    "leave it out, even if you registered it to keep it from scammers: the Verify page would call "
+                    "it official, and readers must learn that a look-alike is never us")
             continue
         host = channel.value.partition("://")[2].split("/")[0]
         if channel.kind in URL_KINDS and not any(host == d or host.endswith("." + d) for d in domains):
             problem(("channels", index, "value"), "error", f"{channel.kind} '{channel.value}' is on no official domain",
-               f"list '{host}' (or the domain it is under) as a domain of ours first, if it is ours")
+                    f"list '{host}' (or the domain it is under) as a domain of ours first, if it is ours")
             continue
         channels.append(channel)
     seen: dict[tuple[str, str], int] = {}
@@ -159,7 +159,7 @@ def _channel(item: object, index: int, languages: tuple[str, ...], problem) -> C
     key = ("channels", index)
     if not isinstance(item, dict):
         problem(key, "error", "each channel must be a mapping with kind, value and for",
-           "write e.g. - kind: telegram, value: '@name', for: {zh: ..., en: ...}")
+                "write e.g. - kind: telegram, value: '@name', for: {zh: ..., en: ...}")
         return None
     for name in item:
         if name not in CHANNEL_KEYS:
@@ -178,11 +178,11 @@ def _channel(item: object, index: int, languages: tuple[str, ...], problem) -> C
         return None
     if normal != value:
         problem(key + ("value",), "error", f"{kind} '{value}' is not in its normal form",
-           f"write it as '{normal}' (lower case, domains in punycode, handles with their @)")
+                f"write it as '{normal}' (lower case, domains in punycode, handles with their @)")
         return None
     if kind == "domain" and public_suffixes().is_public(value):
         problem(key + ("value",), "error", f"domain '{value}' is a public suffix: anyone can have a name under it",
-           f"list the name registered for you under it (e.g. yourname.{value})")
+                f"list the name registered for you under it (e.g. yourname.{value})")
         return None
     shape = SHAPES.get(kind)
     if shape is not None and not shape[0].fullmatch(value):
@@ -193,13 +193,13 @@ def _channel(item: object, index: int, languages: tuple[str, ...], problem) -> C
         given = item.get(name) or {}
         if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
             problem(key + (name,), "error", f"'{name}' must give a text per language",
-               "write e.g. for: {zh: 官方频道, en: Official channel}")
+                    "write e.g. for: {zh: 官方频道, en: Official channel}")
             given = {}
         texts[name] = {lang: given[lang].strip() for lang in languages if isinstance(given.get(lang), str)}
     missing = [lang for lang in languages if not texts["for"].get(lang)]
     if missing:
         problem(key + ("for",), "error", f"'for' has no text in {', '.join(missing)}",
-           "say in each language what this channel is for")
+                "say in each language what this channel is for")
     return Channel(kind, value, texts["for"], texts["never"])
 
 
