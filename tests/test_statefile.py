@@ -215,3 +215,19 @@ def test_merge_refuses_a_memory_table_without_its_columns_in_one_line(tmp_path):
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
     assert f"{ours}: its channel_memory table lacks the columns alertcast writes" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out.db").exists()
+
+
+def test_merge_refuses_an_outbox_row_keyed_by_anything_but_text_in_one_line(tmp_path):
+    """Rows are matched and ordered by their idempotency key: a blob there (the state branch is
+    untrusted) raised a TypeError."""
+    base = store(tmp_path / "base.db", ("a", "queued"), ("b", "queued"))
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    shutil.copy(base, ours)
+    shutil.copy(base, theirs)
+    with closing(sqlite3.connect(theirs)) as conn, conn:
+        conn.execute("UPDATE outbox SET idem_key = ? WHERE alert_id = 'b'", (b"\x00forged",))
+    result = CliRunner().invoke(main, ["outbox", "merge", "--base", str(base), "--ours", str(ours),
+                                       "--theirs", str(theirs), "--out", str(tmp_path / "out.db")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert f"{theirs}: outbox row 2 has an idem_key that is not text" in result.output
+    assert not (tmp_path / "out.db").exists()

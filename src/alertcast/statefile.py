@@ -73,7 +73,17 @@ def _outbox(conn: sqlite3.Connection, path: Path) -> tuple[list[str], dict[str, 
     except sqlite3.DatabaseError as exc:
         raise StateFileError(f"{path}: no readable outbox table ({exc})") from None
     columns = [d[0] for d in found.description]
-    rows = {row["idem_key"]: dict(row) for row in found}
+    if "idem_key" not in columns or "status" not in columns:
+        raise StateFileError(f"{path}: its outbox table lacks the columns alertcast writes; restore a state file "
+                             "alertcast wrote")
+    rows = {}
+    for row in found:
+        if not isinstance(row["idem_key"], str):  # rows are matched and ordered by it: text or nothing
+            number = row["id"] if "id" in columns and isinstance(row["id"], int) else "?"
+            raise StateFileError(f"{path}: outbox row {number} has an "
+                                 "idem_key that is not text, so alertcast did not write it; restore a state file "
+                                 "alertcast wrote")
+        rows[row["idem_key"]] = dict(row)
     return columns, rows
 
 
