@@ -38,7 +38,8 @@ MODULES = (
     "cli/content.py", "cli/options.py", "config.py", "validation.py", "yamlsource.py", "scaffold.py", "report.py", "compare.py",
     "gitrefs.py", "preview.py", "pipeline.py", "i18n.py",
     "content/loader.py", "checks/lint.py", "content/frontmatter.py", "content/addresses.py",
-    "content/links.py", "content/sitelinks.py", "content/placeholders.py", "content/budget.py", "effects.py",
+    "content/links.py", "content/sitelinks.py", "content/placeholders.py", "content/budget.py", "content/official.py",
+    "effects.py",
     "schedule.py",
     "cli/posts.py", "cli/daemon.py", "render/push.py", "render/mail.py", "cli/outputs.py",
 )

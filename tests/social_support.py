@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import random
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import NOW
+from git_support import commit_all
 
 from alertcast.broadcast import outbox
 from alertcast.broadcast.dispatcher import Dispatcher
@@ -135,9 +135,7 @@ class ChannelWorld:
 
     def commit(self):
         """Make the project a git repository holding its files as they are now."""
-        ident = ["-c", "user.name=T", "-c", "user.email=t@alertcast.invalid"]
-        for args in (["init", "-q", "--initial-branch=main"], ["add", "-A"], ["commit", "-qm", "base"]):
-            subprocess.run(["git", *ident, "-C", str(self.project), *args], check=True)
+        commit_all(self.project, "base")
 
     def enqueue(self, now=NOW):
         return outbox.enqueue(self.engine, Plan.at(self.content, now), self.config)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -95,14 +97,21 @@ def test_server_error_after_effect_never_double_posts(world):
         assert row["status"] == "unknown"
 
 
-def test_connection_refused_is_retried(world):
-    """Refused before anything was sent: safe to retry on every channel, never held."""
+def test_connection_refused_is_retried(world, caplog):
+    """Refused before anything was sent: safe to retry on every channel, never held. The error
+    quotes the URL it was for; a token in its path (Telegram's bot token, a Discord or Slack
+    webhook's) is redacted there, in the report and in every log record."""
     world.enqueue()
     world.fake.close()
-    report = world.drain()
+    with caplog.at_level(logging.DEBUG):
+        report = world.drain()
     assert report.retrying == 1 and report.unknown == 0, report.lines
     [row] = world.rows()
     assert row["status"] == "queued" and row["tries"] == 1 and "connection error" in row["last_error"]
+    said = "\n".join([row["last_error"], *report.lines, caplog.text])
+    for value in world.env.values():
+        for secret in (value, *([urlsplit(value).path] if value.startswith("http") else [])):
+            assert secret not in said
 
 
 def test_bad_credentials_fail_visibly_without_leaking(world):

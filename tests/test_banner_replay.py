@@ -7,12 +7,11 @@ place of the current one; the verifier is what docs/outputs.md tells apps to run
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from datetime import datetime, timedelta, timezone
 
 import jsonschema
 import pytest
+from git_support import commit_all
 from outputs_support import CST, NOW, outputs_at
 
 from alertcast import signing, verifier
@@ -116,16 +115,6 @@ def test_a_tampered_signature_file_is_rejected(content, config, keys):
         verify_banner(data, b"%%%\n", trusted(key), "en", NOW)
 
 
-def _commit(project, when: datetime, message: str) -> None:  # type: ignore[no-untyped-def]
-    stamp = when.isoformat()
-    env = dict(os.environ, GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp, GIT_AUTHOR_NAME="editor",
-               GIT_AUTHOR_EMAIL="editor@example.com", GIT_COMMITTER_NAME="editor", GIT_COMMITTER_EMAIL="editor@example.com",
-               GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", message]):
-        if args[0] != "init" or not (project / ".git").exists():
-            subprocess.run(["git", "-C", str(project), *args], check=True, env=env, capture_output=True)
-
-
 def test_a_withdrawal_merged_with_a_past_time_still_outdates_the_file_before_it(project, keys):
     """An editor writes `updated_at` when writing the withdrawal; it is merged hours later, after
     a re-sign. The file from before the merge (still showing the alert) must be older than the
@@ -135,7 +124,7 @@ def test_a_withdrawal_merged_with_a_past_time_still_outdates_the_file_before_it(
 
     key = keys[0]
     utc = timezone.utc
-    _commit(project, datetime(2026, 3, 14, 9, 0, tzinfo=utc), "content")
+    commit_all(project, "content", datetime(2026, 3, 14, 9, 0, tzinfo=utc))
     before_merge = datetime(2026, 3, 14, 13, 30, tzinfo=utc)  # the last re-sign was at 12:00Z
     config = load_config(project)
     old = signed(load_or_raise(config), config, before_merge, key)
@@ -146,7 +135,7 @@ def test_a_withdrawal_merged_with_a_past_time_still_outdates_the_file_before_it(
                                                         "updated_at: 2026-03-14T19:00:00+08:00")  # 11:00Z
         path.write_text(text.replace("update_note:", 'withdrawn: "Reported in error."\nupdate_note:'), encoding="utf-8")
     merged = datetime(2026, 3, 14, 13, 40, tzinfo=utc)
-    _commit(project, merged, "withdraw live-phishing")
+    commit_all(project, "withdraw live-phishing", merged)
     after_merge = merged + timedelta(minutes=5)  # the next scheduled build
     config = load_config(project)
     current = verify_banner(*signed(load_or_raise(config), config, after_merge, key), trusted(key), "en", after_merge)

@@ -182,3 +182,15 @@ def test_imports_follow_the_layers_of_the_import_linter_contract():
     proc = subprocess.run([str(Path(sys.executable).parent / "lint-imports")], cwd=REPO, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0 and "1 kept, 0 broken" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("module", ["alertcast.__main__", "alertcast.cli.__main__"])
+def test_importing_the_main_module_starts_no_command(module):
+    """multiprocessing's spawn and forkserver import the parent's main module again in each child
+    (as `__mp_main__`): the command line must start only when run as `python -m`."""
+    script = (f"import runpy\nrunpy.run_module({module!r}, run_name='__mp_main__')\n"
+              "print('imported, nothing started')")
+    proc = subprocess.run([sys.executable, "-c", script, "check"], cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout == "imported, nothing started\n"

@@ -14,6 +14,7 @@ from alertcast.broadcast import outbox
 from alertcast.config import load_config
 from alertcast.state import open_store
 from conftest import NOW
+from git_support import commit_all
 from fakes.smtp import FakeSMTP
 from social_support import ChannelWorld, route_alert_to
 
@@ -280,14 +281,10 @@ def test_preview_flags_a_subject_longer_than_mail_clients_show(mail, cli):
 
 
 def test_report_shows_the_email_subject_and_text(project, tmp_path, cli):
-    import subprocess
 
     m = Mail(project, tmp_path)
     m.server.close()
-    identity = ["-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(project)]
-    subprocess.run(["git", "init", "-q", "--initial-branch=main", str(project)], check=True)
-    subprocess.run(["git", *identity, "add", "-A"], check=True)
-    subprocess.run(["git", *identity, "commit", "-qm", "base"], check=True)
+    commit_all(project, "base")
     for path in (project / "content" / "alerts").glob(f"{ALERT}.*.md"):
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace("channels:", 'withdrawn: "Reported in error."\nchannels:', 1), encoding="utf-8")

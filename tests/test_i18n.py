@@ -15,10 +15,12 @@ import pytest
 from babel.messages.pofile import read_po
 
 from alertcast.config import load_config
+from alertcast.content.official import load_official
 from alertcast.checks.load import load_content
 from alertcast.i18n import LOCALE_DIR, Translator, choose
 
 from conftest import FIXTURE, REPO
+from git_support import commit_all
 
 PO = LOCALE_DIR / "zh" / "LC_MESSAGES" / "alertcast.po"
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -163,6 +165,72 @@ def test_no_message_of_check_bypasses_the_catalogue(tmp_path):
         assert HAN.search(tr(p.message)), p
 
 
+OFFICIAL_MISTAKES = """names: [a, alertcast]
+colour: red
+channels:
+  - kind: myspace
+    value: x
+    for: {zh: 官方, en: Official}
+  - kind: x
+    value: "@alertcast_example"
+    for: {zh: 官方, en: Official}
+  - kind: telegram
+    value: "@Fixture_Fake_Support"
+    for: {zh: 官方, en: Official}
+  - kind: domain
+    value: github.io
+    for: {zh: 官方, en: Official}
+  - kind: domain
+    value: alertcast.example
+    for: {zh: 官方}
+  - kind: domain
+    value: a1ertcast.example
+    for: {zh: 官方, en: Official}
+  - kind: download
+    value: https://elsewhere.example/app
+    for: {zh: 官方, en: Official}
+  - kind: domain
+    value: "exa mple"
+    for: {zh: 官方, en: Official}
+  - kind: domain
+    value: alertcast.example
+    for: {zh: 官方, en: Official}
+  - kind: wechat
+    value: "<script>"
+    for: {zh: 官方, en: Official}
+  - kind: telegram
+    value: "@fixture_fake_support"
+    for: [official]
+    colour: red
+  - kind: email
+    value: "a b@alertcast.example"
+    for: {zh: 官方, en: Official}
+  - just text
+"""
+
+
+def test_no_message_about_the_official_channels_bypasses_the_catalogue(tmp_path):
+    """official-channels.yml's problems (and a scam indicator that is one of the channels) are
+    the catalogue's, message and hint, so a zh project reads them in Chinese."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    data = project / "content" / "official-channels.yml"
+    data.write_text(OFFICIAL_MISTAKES, encoding="utf-8")
+    _, problems = load_content(load_config(project))
+    texts = [(p.message, p.hint) for p in problems if "official" in p.path or "official" in p.message]
+    for broken in (b"\xff\xfe", b"channels: [\n", b"- a list\n", b"#" * (300 * 1024)):  # unreadable files
+        data.write_bytes(broken)
+        texts += [(p.message, p.hint) for p in load_official(data.parent, ("zh", "en"), "official-channels.yml")[1]]
+    assert len(texts) >= 18, texts
+    tr = Translator("zh")
+    assert [text for pair in texts for text in pair if text and not tr.known(text)] == []
+    assert [message for message, _ in texts if not HAN.search(tr(message))] == []
+    data.write_text(OFFICIAL_MISTAKES, encoding="utf-8")
+    result = alertcast("check", "-p", project, env=zh_env())
+    assert ("content/official-channels.yml:8:5: 错误: 官方 x '@alertcast_example' 不是有效的 X 账号"
+            "（请写 @ 加 1 到 15 个字母、数字或 _）") in result.stdout.splitlines(), result.stdout
+
+
 def test_new_in_a_zh_project_answers_in_chinese_and_explains_every_file_in_chinese(tmp_path):
     project = tmp_path / "project"
     shutil.copytree(FIXTURE, project)
@@ -230,10 +298,7 @@ def test_status_and_posts_preview_in_a_zh_project_are_in_chinese(tmp_path):
 def test_report_in_a_zh_project_is_in_chinese(tmp_path):
     project = tmp_path / "project"
     shutil.copytree(FIXTURE, project)
-    git = ["git", "-c", "user.email=editor@example.com", "-c", "user.name=editor"]
-    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
-    subprocess.run([*git, "commit", "-qm", "start"], cwd=project, check=True)
+    commit_all(project)
     alert = project / "content" / "alerts" / "live-phishing.zh.md"
     alert.write_text(alert.read_text(encoding="utf-8").replace('summary: "骗子', 'summary: "新：骗子'), encoding="utf-8")
     result = alertcast("report", "--base", "HEAD", "--now", NOW, project, env=zh_env())
@@ -273,10 +338,7 @@ def test_report_of_every_kind_of_change_has_no_english_word_of_its_own_in_a_zh_p
     `none` and the posts' summaries are all said in Chinese."""
     project = tmp_path / "project"
     shutil.copytree(FIXTURE, project)
-    git = ["git", "-c", "user.email=editor@example.com", "-c", "user.name=editor"]
-    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
-    subprocess.run([*git, "commit", "-qm", "start"], cwd=project, check=True)
+    commit_all(project)
     alerts = project / "content" / "alerts"
 
     def edit(name: str, old: str, new: str) -> None:

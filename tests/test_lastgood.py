@@ -7,6 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from git_support import commit_all
+
 from alertcast import lastgood
 from alertcast.cli import main
 
@@ -14,12 +16,6 @@ from alertcast.cli import main
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", "-c", "user.name=Editor", "-c", "user.email=editor@fixture.example", *args],
                           cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def commit(project: Path, message: str) -> str:
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", message)
-    return git(project, "rev-parse", "HEAD")
 
 
 def break_alert(project: Path, severity: str = "bogus") -> None:
@@ -30,12 +26,11 @@ def break_alert(project: Path, severity: str = "bogus") -> None:
 
 def history(project: Path) -> tuple[str, str, str]:
     """good, then two broken commits on top (the second on a merged side branch)."""
-    git(project, "init", "-q", "-b", "main")
-    good = commit(project, "good")
+    good = commit_all(project, "good")
     break_alert(project)
-    broken = commit(project, "broken")
+    broken = commit_all(project, "broken")
     (project / "notes.txt").write_text("still broken\n")
-    still = commit(project, "still broken")
+    still = commit_all(project, "still broken")
     return good, broken, still
 
 
@@ -63,16 +58,15 @@ def test_last_good_prints_the_commit_and_names_the_broken_ones(project):
 
 
 def test_the_walk_follows_the_branch_not_the_commits_merged_into_it(project):
-    git(project, "init", "-q", "-b", "main")
-    commit(project, "good")
+    commit_all(project, "good")
     git(project, "switch", "-q", "-c", "side")
     (project / "side.txt").write_text("x")
-    side = commit(project, "side: good")
+    side = commit_all(project, "side: good")
     break_alert(project)
-    commit(project, "side: broken")
+    commit_all(project, "side: broken")
     git(project, "switch", "-q", "main")
     (project / "main.txt").write_text("y")
-    base = commit(project, "main: good")
+    base = commit_all(project, "main: good")
     git(project, "merge", "-q", "--no-ff", "-m", "merge side", "side")
     walk = lastgood.newest_good(project)
     assert walk.good == base and walk.good != side  # the side branch's commits were never main's tip

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURE, NOW
+from git_support import commit_all
 
 IDENTITY = ["-c", "user.name=Alertcast Tests", "-c", "user.email=tests@alertcast.invalid"]
 LONG_SUMMARY = "骗子复制领取页面，要你签名授权，然后转走你的代币。" * 20
@@ -47,9 +48,7 @@ def repo(tmp_path: Path) -> Path:
     """
     root = tmp_path / "repo"
     shutil.copytree(FIXTURE, root)
-    git(root, "init", "--quiet", "--initial-branch=main")
-    git(root, "add", "-A")
-    git(root, "commit", "--quiet", "-m", "base")
+    commit_all(root, "base")
     alerts = root / "content" / "alerts"
     for lang in ("zh", "en"):
         source = (alerts / f"expired-airdrop.{lang}.md").read_text(encoding="utf-8")
@@ -155,8 +154,7 @@ def _posts_table(section: str) -> list[dict]:
 def test_report_between_two_commits_as_a_pull_request_summary(cli, repo):
     """As the content check runs it on a pull request: the base and head commits, read from git
     (the working tree is elsewhere), in the Markdown of the job summary."""
-    git(repo, "add", "-A")
-    git(repo, "commit", "--quiet", "-m", "change")
+    commit_all(repo, "change")
     git(repo, "checkout", "--quiet", "main~1")  # the working tree no longer has the change
     result = report(cli, repo, "--base", "main~1", "--head", "main", "--format", "markdown")
     assert not (repo / "content" / "alerts" / "new-drop.en.md").exists()  # the checkout was not touched

@@ -4,20 +4,17 @@ moment, as the content-check workflow uploads it for the reviewer."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 from conftest import FIXTURE
+from git_support import commit_all
 
-GIT = ["git", "-c", "user.email=editor@example.com", "-c", "user.name=editor"]
 NOW = "2026-03-15T00:00:00+08:00"
 
 
 def committed(tmp_path):
     project = tmp_path / "project"
     shutil.copytree(FIXTURE, project)
-    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=project, check=True)
-    subprocess.run([*GIT, "add", "-A"], cwd=project, check=True)
-    subprocess.run([*GIT, "commit", "-qm", "start"], cwd=project, check=True)
+    commit_all(project)
     return project
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import insert
 
@@ -161,3 +163,71 @@ def test_merge_keeps_their_memory_when_both_sides_changed_it(tmp_path):
     remember(theirs, COVER, "MEDIA_theirs#" + "3" * 64)
     statefile.merge(base, ours, theirs, tmp_path / "out.db")
     assert memory(tmp_path / "out.db") == {("wechat", COVER): "MEDIA_theirs#" + "3" * 64}
+
+
+GOOD_TIME = "2026-03-03 00:00:00.000000"
+
+
+@pytest.mark.parametrize("row, why", [
+    (("wechat".encode(), COVER, SEALED, GOOD_TIME), "no channel of alertcast remembers anything under this name"),
+    (("x", "token", "stolen", GOOD_TIME), "no channel of alertcast remembers anything under this name"),
+    (("wechat", COVER.encode(), SEALED, GOOD_TIME), "the key is not one wechat writes"),
+    (("wechat", COVER, 12, GOOD_TIME), "the value is not one wechat writes"),
+    (("wechat", COVER, "M" * 1_000_000 + "#" + "1" * 64, GOOD_TIME), "the value is not one wechat writes"),
+    (("wechat", COVER, SEALED, b"x" * 10_000_000), "updated_at is not a date and time"),
+    (("wechat", COVER, SEALED, 12), "updated_at is not a date and time"),
+    (("wechat", COVER, SEALED, "yesterday"), "updated_at is not a date and time"),
+    (("wechat", "k\n::error::forged\x1b[31m", SEALED, GOOD_TIME), "the key is not one wechat writes"),
+])
+def test_merge_skips_a_forged_memory_row_with_a_warning_that_says_why(tmp_path, row, why):
+    """The state branch is untrusted: a row of any type and size is refused with one line that
+    names it (control characters escaped: no line of it can pass for a CI log command), and the
+    rows beside it still merge."""
+    base = store(tmp_path / "base.db", ("a", "queued"))
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    shutil.copy(base, ours)
+    shutil.copy(base, theirs)
+    remember(ours, OTHER, SEALED)  # a good row beside the forged one
+    with closing(sqlite3.connect(ours)) as conn, conn:
+        conn.execute("INSERT INTO channel_memory (channel, key, value, updated_at) VALUES (?, ?, ?, ?)", row)
+    out = tmp_path / "merged.db"
+    result = CliRunner().invoke(main, ["outbox", "merge", "--base", str(base), "--ours", str(ours),
+                                       "--theirs", str(theirs), "--out", str(out)])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert memory(out) == {("wechat", OTHER): SEALED}
+    [warning] = [line for line in result.output.splitlines() if "not merged" in line]
+    assert warning.startswith("warning: not merged: channel memory ") and warning.endswith(f"{ours}: {why}")
+    assert len(warning) < 400 and "\x1b" not in result.output
+    assert not any(line.startswith("::") for line in result.output.splitlines())
+
+
+def test_merge_refuses_a_memory_table_without_its_columns_in_one_line(tmp_path):
+    base = store(tmp_path / "base.db", ("a", "queued"))
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    shutil.copy(base, ours)
+    shutil.copy(base, theirs)
+    with closing(sqlite3.connect(ours)) as conn, conn:
+        conn.execute("DROP TABLE channel_memory")
+        conn.execute("CREATE TABLE channel_memory (name TEXT, data BLOB)")
+        conn.execute("INSERT INTO channel_memory VALUES ('wechat', x'00')")
+    result = CliRunner().invoke(main, ["outbox", "merge", "--base", str(base), "--ours", str(ours),
+                                       "--theirs", str(theirs), "--out", str(tmp_path / "out.db")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert f"{ours}: its channel_memory table lacks the columns alertcast writes" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out.db").exists()
+
+
+def test_merge_refuses_an_outbox_row_keyed_by_anything_but_text_in_one_line(tmp_path):
+    """Rows are matched and ordered by their idempotency key: a blob there (the state branch is
+    untrusted) raised a TypeError."""
+    base = store(tmp_path / "base.db", ("a", "queued"), ("b", "queued"))
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    shutil.copy(base, ours)
+    shutil.copy(base, theirs)
+    with closing(sqlite3.connect(theirs)) as conn, conn:
+        conn.execute("UPDATE outbox SET idem_key = ? WHERE alert_id = 'b'", (b"\x00forged",))
+    result = CliRunner().invoke(main, ["outbox", "merge", "--base", str(base), "--ours", str(ours),
+                                       "--theirs", str(theirs), "--out", str(tmp_path / "out.db")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert f"{theirs}: outbox row 2 has an idem_key that is not text" in result.output
+    assert not (tmp_path / "out.db").exists()

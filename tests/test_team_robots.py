@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 import yaml
@@ -145,6 +147,45 @@ def test_bad_key_fails_with_the_code_and_no_secret(robot, caplog):
     assert row["status"] == "failed"
     assert {"wecom": "93000", "dingtalk": "300001", "feishu": "19001"}[robot.name] in row["last_error"]
     assert "robot-KEY-wrong" not in row["last_error"] and "robot-KEY-wrong" not in caplog.text
+
+
+def test_an_unreachable_robot_leaks_no_token_secret_or_signature(robot, caplog):
+    """A closed port: the connection error names the URL the request was for. Neither the token
+    in it, nor the signing secret, nor the signature made from it (DingTalk's `sign`, good for an
+    hour) may reach the outbox row, the drain's report or any log record (urllib3's too)."""
+    from alertcast.broadcast.adapters import dingtalk, feishu
+
+    robot.fake.close()
+    robot.enqueue()
+    before = time.time()
+    with caplog.at_level(logging.DEBUG):
+        report = robot.drain()
+    after = time.time()
+    [row] = robot.rows()
+    assert row["status"] == "queued" and "connection error" in row["last_error"], row  # nothing left: retried
+    said = "\n".join([row["last_error"], *report.lines, caplog.text])
+    assert ("timestamp=" in row["last_error"]) is (robot.name == "dingtalk")  # the signed URL was quoted
+    signs = {"dingtalk": [dingtalk.sign(robot.fake.secret, ms)
+                          for ms in range(int(before * 1000) - 1, int(after * 1000) + 2)],
+             "feishu": [feishu.sign(robot.fake.secret, s) for s in range(int(before) - 1, int(after) + 2)],
+             "wecom": []}[robot.name]
+    for secret in [KEY, robot.fake.secret, *signs]:
+        for form in {secret, quote(secret, safe=""), quote(secret, safe="/")}:
+            assert form not in said
+    assert re.findall(r"(?:sign|access_token|key)=([^&\s'\"]*)", said) == (
+        [] if robot.name == "feishu" else ["[REDACTED]"] * len(re.findall(r"(?:sign|access_token|key)=", said)))
+
+
+def test_the_dispatcher_redacts_all_its_robots_redact(robot):
+    """The dispatcher logs every channel's lines through its own redactor: it knows each
+    adapter's secrets and the parameters that carry one, through the redactor's public API."""
+    adapter = robot.dispatcher.adapter(robot.name)
+    line = f"{robot.fake.url}/x?key=k1&access_token=t1&sign=s1%3D&timestamp=17 {KEY} {robot.fake.secret}"
+    assert robot.dispatcher.redact(line) == adapter.redact(line)
+    assert KEY not in adapter.redact(line)
+    assert (robot.fake.secret in adapter.redact(line)) is (robot.name == "wecom")  # WeCom signs nothing
+    if robot.name == "dingtalk":
+        assert "access_token=[REDACTED]&sign=[REDACTED]&timestamp=17" in adapter.redact(line)
 
 
 def test_server_error_after_the_post_is_held_not_repeated(robot):

@@ -110,7 +110,7 @@ def test_check_wants_each_value_in_its_normal_form_at_its_line(bundled, kind, va
 
 def test_check_refuses_an_unknown_kind_a_missing_translation_and_a_duplicate(bundled):
     _data_file(bundled, "channels:\n" + CHANNEL.format(kind="myspace", value="x")
-               + "  - kind: x\n    value: '@alertcast_example'\n    for: {zh: 官方}\n"
+               + "  - kind: x\n    value: '@alertcast'\n    for: {zh: 官方}\n"
                + CHANNEL.format(kind="domain", value="alertcast.example")
                + CHANNEL.format(kind="domain", value="alertcast.example"))
     problems = "\n".join(_problems(bundled))
@@ -286,6 +286,17 @@ def test_check_refuses_a_value_that_is_no_contact_of_its_kind(bundled, kind, val
     assert any(p.startswith("content/official-channels.yml:7:") and says in p for p in problems), problems
     official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
     assert [c.value for c in official.channels] == ["alertcast.example"]  # the entry is left out
+
+
+def test_an_x_handle_is_at_most_15_characters_as_x_allows(bundled):
+    """X: "Your username cannot be longer than 15 characters." A longer one is no account of ours."""
+    _data_file(bundled, "names: [alertcast]\nchannels:\n" + CHANNEL.format(kind="domain", value="alertcast.example")
+               + CHANNEL.format(kind="x", value="'@alertcast_example'")
+               + CHANNEL.format(kind="x", value="'@alertcast_1234'"))
+    assert ("content/official-channels.yml:7:5: error: official x '@alertcast_example' is not an X handle "
+            "(write @ and its 1 to 15 letters, digits or _)") in _problems(bundled)
+    official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
+    assert [c.value for c in official.channels] == ["alertcast.example", "@alertcast_1234"]  # 15 is allowed
 
 
 @pytest.mark.parametrize("value", ["github.io", "co.uk", "s3.amazonaws.com"])

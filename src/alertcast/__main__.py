@@ -1,3 +1,7 @@
+"""`python -m alertcast`. Guarded: multiprocessing's spawn and forkserver import the main
+module again in each child, which must not start the command line there."""
+
 from .cli import main
 
-main()
+if __name__ == "__main__":
+    main()

@@ -73,7 +73,17 @@ def _outbox(conn: sqlite3.Connection, path: Path) -> tuple[list[str], dict[str, 
     except sqlite3.DatabaseError as exc:
         raise StateFileError(f"{path}: no readable outbox table ({exc})") from None
     columns = [d[0] for d in found.description]
-    rows = {row["idem_key"]: dict(row) for row in found}
+    if "idem_key" not in columns or "status" not in columns:
+        raise StateFileError(f"{path}: its outbox table lacks the columns alertcast writes; restore a state file "
+                             "alertcast wrote")
+    rows = {}
+    for row in found:
+        if not isinstance(row["idem_key"], str):  # rows are matched and ordered by it: text or nothing
+            number = row["id"] if "id" in columns and isinstance(row["id"], int) else "?"
+            raise StateFileError(f"{path}: outbox row {number} has an "
+                                 "idem_key that is not text, so alertcast did not write it; restore a state file "
+                                 "alertcast wrote")
+        rows[row["idem_key"]] = dict(row)
     return columns, rows
 
 
@@ -85,15 +95,33 @@ def _pauses(conn: sqlite3.Connection) -> dict[str, dict]:
 
 
 def _memory(path: Path | None) -> dict[tuple[str, str], dict]:
+    """Rows by (channel, key) as text: a forged row may hold any type there (a blob, a number),
+    and must still be matched and ordered without an error; `channel_memory.problem` refuses it."""
     if path is None or not path.is_file():
         return {}
     try:
         with closing(_connect(path)) as conn:
-            return {(row["channel"], row["key"]): dict(row) for row in conn.execute("SELECT * FROM channel_memory")}
+            return {(_text(row["channel"]), _text(row["key"])): dict(row)
+                    for row in conn.execute("SELECT * FROM channel_memory")}
     except sqlite3.OperationalError:
         return {}  # written before channels remembered anything
     except sqlite3.DatabaseError as exc:
         raise StateFileError(f"{path}: not a readable SQLite state file ({exc})") from None
+    except IndexError:  # sqlite3.Row's word for a missing column
+        raise StateFileError(f"{path}: its channel_memory table lacks the columns alertcast writes "
+                             "(channel, key, value, updated_at); restore a state file alertcast wrote") from None
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else f"{type(value).__name__}:{value!r}"
+
+
+def _shown(value: object, limit: int) -> str:
+    """A value of an untrusted row as a message quotes it: cut short, control characters escaped
+    (a key holding a newline and `::error::` must not become a line of its own in a CI log)."""
+    if not isinstance(value, str):
+        return f"<{type(value).__name__}>"
+    return repr(value[:limit] + ("..." if len(value) > limit else ""))
 
 
 def _read(path: Path | None) -> tuple[list[str] | None, dict[str, dict], dict[str, dict]]:
@@ -133,7 +161,8 @@ def _pick(base: dict | None, ours: dict | None, theirs: dict | None) -> tuple[di
 class Merged:
     taken: list[str] = field(default_factory=list)  # keys whose row came from ours
     conflicts: list[str] = field(default_factory=list)  # keys both sides changed; resolved toward "sent"
-    refused: list[str] = field(default_factory=list)  # channel memory of ours not in the shape alertcast writes
+    #: channel memory of ours not in the shape alertcast writes: (channel and key as shown, why)
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
 
 def merge(base: Path | None, ours: Path, theirs: Path, dest: Path) -> Merged:
@@ -201,11 +230,13 @@ def _merge_memory(conn: sqlite3.Connection, base: dict, ours: dict, theirs: dict
             continue  # unchanged by us, or changed by both: theirs stands (at worst one upload again)
         if mine is None:
             conn.execute("DELETE FROM channel_memory WHERE channel = ? AND key = ?", ident)
-        elif channel_memory.well_formed(mine["channel"], mine["key"], mine["value"]):
+            continue
+        why = channel_memory.problem(mine.get("channel"), mine.get("key"), mine.get("value"), mine.get("updated_at"))
+        if why is None:
             conn.execute("INSERT OR REPLACE INTO channel_memory (channel, key, value, updated_at) VALUES (?, ?, ?, ?)",
                          (mine["channel"], mine["key"], mine["value"], mine["updated_at"]))
         else:
-            result.refused.append(f"{str(mine['channel'])[:40]} {str(mine['key'])[:80]}")
+            result.refused.append((f"{_shown(mine.get('channel'), 40)} {_shown(mine.get('key'), 80)}", why))
 
 
 def changed_since(base: Path | None, current: Path) -> list[dict]:

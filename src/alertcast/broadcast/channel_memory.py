@@ -30,12 +30,30 @@ memory = Table(
 SHAPES = {"wechat": (re.compile(r"cover:wx[0-9a-f]{16}:[0-9a-f]{64}"), re.compile(r"[A-Za-z0-9_-]{1,128}#[0-9a-f]{64}"))}
 
 
-def well_formed(channel: object, key: object, value: object) -> bool:
-    """Whether a row read from a copy of the store (the state branch, untrusted) has the shape
-    alertcast writes; what it says is checked again where it is used."""
+def problem(channel: object, key: object, value: object, updated_at: object) -> str | None:
+    """Why a row read from a copy of the store (the state branch, untrusted: any type, any size)
+    is not one alertcast writes, or None when it is; what it says is checked again where it is used."""
     shape = SHAPES.get(channel) if isinstance(channel, str) else None
-    return (shape is not None and isinstance(key, str) and isinstance(value, str)
-            and shape[0].fullmatch(key) is not None and shape[1].fullmatch(value) is not None)
+    if shape is None:
+        return "no channel of alertcast remembers anything under this name"
+    if not isinstance(key, str) or shape[0].fullmatch(key) is None:
+        return f"the key is not one {channel} writes"
+    if not isinstance(value, str) or shape[1].fullmatch(value) is None:
+        return f"the value is not one {channel} writes"
+    if not _is_time(updated_at):
+        return "updated_at is not a date and time"
+    return None
+
+
+def _is_time(value: object) -> bool:
+    """A time as the store writes it in SQLite (`2026-03-03 00:00:00.000000`)."""
+    if not isinstance(value, str) or len(value) > 40:
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def recall(engine: Engine, channel: str, key: str) -> str | None:

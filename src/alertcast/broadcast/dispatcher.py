@@ -104,8 +104,7 @@ class Dispatcher:
         if channel not in self._adapters:
             try:
                 adapter = build(delivery(channel)[0], self.settings(channel), self.env, self.session)
-                for secret in adapter.redact._secrets:
-                    self.redact.add(secret)
+                self.redact.include(adapter.redact)
                 self._adapters[channel] = adapter
                 adapter.attach(self.engine, self.config)
             except ConfigProblem as exc:

@@ -1,3 +1,6 @@
+"""`python -m alertcast.cli`, guarded as `alertcast/__main__.py` is."""
+
 from . import main
 
-main()
+if __name__ == "__main__":
+    main()

@@ -330,5 +330,5 @@ def merge_cmd(base: str | None, ours: str, theirs: str, dest: str) -> None:
     except statefile.StateFileError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"merged: {len(merged.taken)} row(s) from {ours}, {len(merged.conflicts)} changed on both sides")
-    for refused in merged.refused:
-        click.echo(f"not merged: channel memory {refused} of {ours} is not in the form alertcast writes")
+    for refused, why in merged.refused:
+        click.echo(f"warning: not merged: channel memory {refused} of {ours}: {why}")

@@ -19,6 +19,7 @@ from publicsuffixlist import PublicSuffixList
 
 from .. import yamlsource
 from ..contacts import KINDS, URL_KINDS, normalise
+from ..i18n import N_
 from ..problems import Problem
 
 DATA_FILE = "official-channels.yml"
@@ -31,18 +32,27 @@ _ACCOUNT = re.compile(r"[^\s@/<>\"'`]{2,64}")
 #: handle '@' makes every handle a reader pastes a look-alike of it).
 SHAPES = {
     "download": (re.compile(r"https://[a-z0-9_.-]+(?:/[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?"),
-                 "an https:// address", "write the page's https:// address, spaces and quotes %-encoded"),
+                 "an https:// address",
+                 "write the page's https:// address, with spaces and quotes percent-encoded"),
     "telegram": (re.compile(r"@[a-z0-9_]{5,32}"), "a Telegram username", "write @ and its 5 to 32 letters, digits or _"),
-    "x": (re.compile(r"@[a-z0-9_]{1,32}"), "an X handle", "write @ and its letters, digits or _"),
+    "x": (re.compile(r"@[a-z0-9_]{1,15}"), "an X handle", "write @ and its 1 to 15 letters, digits or _"),
     "phone": (re.compile(r"\+[1-9][0-9]{5,14}"), "a phone number", "write + and its 6 to 15 digits, country code first"),
     "email": (re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9_.-]+"), "an email address",
               "write the address readers write to, without spaces or a name"),
     "mastodon": (re.compile(r"@[a-z0-9_]+(?:[a-z0-9_.-]*[a-z0-9_])?@[a-z0-9_.-]+"), "a Mastodon handle",
                  "write @user@server"),
-    **{kind: (_ACCOUNT, f"a {kind} account name", "write the account's name: no spaces, @, / or quotes")
+    **{kind: (_ACCOUNT, N_(f"a {kind} account name"),
+              N_("write the account's name: no spaces, @, / or quotes"))
        for kind in ("wechat", "weibo", "discord")},
 }
 SHAPES["ticket"] = SHAPES["download"]
+#: contacts.normalise's words for a value it cannot read ("{kind} value is not valid: {exc}"),
+#: for the catalogue: contacts.py is a foundation and imports nothing of alertcast.
+NORMALISE_MESSAGES = (
+    N_("'{text}' is not a domain name"),
+    N_("'{text[:60]}...' is longer than a domain name can be ({MAX_DOMAIN} characters)"),
+    N_("'{text}' is not a valid domain name"),
+)
 
 
 @dataclass(frozen=True)
@@ -93,29 +103,29 @@ def load_official(content_dir: Path, languages: tuple[str, ...], shown: str) -> 
                                                f"is not valid YAML: {exc}", exc.hint or "fix the YAML syntax")]
     problems: list[Problem] = []
 
-    def at(key: tuple, level: str, message: str, hint: str) -> None:
+    def problem(key: tuple, level: str, message: str, hint: str) -> None:
         pos = yamlsource.position_of(positions, key)
         problems.append(Problem(shown, pos.line, pos.col, level, message, hint))
 
     if not isinstance(data, dict):
-        at((), "error", "must be a mapping with 'names' and 'channels'", "see docs/content.md, Official channels")
+        problem((), "error", "must be a mapping with 'names' and 'channels'", "see docs/content.md, Official channels")
         return Official(shown=shown), problems
     for key in data:
         if key not in ("names", "channels"):
-            at((key,), "error", f"unknown key '{key}'", "use 'names' and 'channels' only")
+            problem((key,), "error", f"unknown key '{key}'", "use 'names' and 'channels' only")
     names = data.get("names") or []
     if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
-        at(("names",), "error", "'names' must be a list of names", "write e.g. names: [alertcast]")
+        problem(("names",), "error", "'names' must be a list of names", "write e.g. names: [alertcast]")
         names = []
     for index, name in enumerate(names):
         if not re.fullmatch(r"[^\W_]{3,63}", name.strip()):
-            at(("names", index), "error", f"name '{name}' is not a name as domains and handles use it: every "
-               "domain or handle that contains it would be called a look-alike of ours",
-               "write our name alone: 3 or more letters or digits, as in alertcast")
+            problem(("names", index), "error", f"name '{name}' is not a name as domains and handles use it: every "
+                    "domain or handle that contains it would be called a look-alike of ours",
+                    "write our name alone: 3 or more letters or digits, as in alertcast")
     names = [n for n in names if re.fullmatch(r"[^\W_]{3,63}", n.strip())]
     listed: list[tuple[int, Channel]] = []
     for index, item in enumerate(data.get("channels") or []):
-        channel = _channel(item, index, languages, at)
+        channel = _channel(item, index, languages, problem)
         if channel is not None:
             line = yamlsource.position_of(positions, ("channels", index)).line
             listed.append((index, Channel(channel.kind, channel.value, channel.used_for, channel.never, line)))
@@ -124,15 +134,15 @@ def load_official(content_dir: Path, languages: tuple[str, ...], shown: str) -> 
     for index, channel in listed:
         imitated = _imitated(channel, [c for _, c in listed], names)
         if imitated:
-            at(("channels", index, "value"), "error", f"{channel.kind} '{channel.value}' imitates our official "
-               f"{imitated.kind} '{imitated.value}' with look-alike characters",
-               "leave it out, even if you registered it to keep it from scammers: the Verify page would call "
-               "it official, and readers must learn that a look-alike is never us")
+            problem(("channels", index, "value"), "error", f"{channel.kind} '{channel.value}' imitates our official "
+                    f"{imitated.kind} '{imitated.value}' with look-alike characters",
+                    "leave it out, even if you registered it to keep it from scammers: the Verify page would call "
+                    "it official, and readers must learn that a look-alike is never us")
             continue
         host = channel.value.partition("://")[2].split("/")[0]
         if channel.kind in URL_KINDS and not any(host == d or host.endswith("." + d) for d in domains):
-            at(("channels", index, "value"), "error", f"{channel.kind} '{channel.value}' is on no official domain",
-               f"list '{host}' (or the domain it is under) as a domain of ours first, if it is ours")
+            problem(("channels", index, "value"), "error", f"{channel.kind} '{channel.value}' is on no official domain",
+                    f"list '{host}' (or the domain it is under) as a domain of ours first, if it is ours")
             continue
         channels.append(channel)
     seen: dict[tuple[str, str], int] = {}
@@ -145,51 +155,51 @@ def load_official(content_dir: Path, languages: tuple[str, ...], shown: str) -> 
     return Official(tuple(n.strip().lower() for n in names), tuple(channels), shown), problems
 
 
-def _channel(item: object, index: int, languages: tuple[str, ...], at) -> Channel | None:  # type: ignore[no-untyped-def]
+def _channel(item: object, index: int, languages: tuple[str, ...], problem) -> Channel | None:  # type: ignore[no-untyped-def]
     key = ("channels", index)
     if not isinstance(item, dict):
-        at(key, "error", "each channel must be a mapping with kind, value and for",
-           "write e.g. - kind: telegram, value: '@name', for: {zh: ..., en: ...}")
+        problem(key, "error", "each channel must be a mapping with kind, value and for",
+                "write e.g. - kind: telegram, value: '@name', for: {zh: ..., en: ...}")
         return None
     for name in item:
         if name not in CHANNEL_KEYS:
-            at(key + (name,), "error", f"unknown key '{name}' in a channel", "use kind, value, for and never")
+            problem(key + (name,), "error", f"unknown key '{name}' in a channel", "use kind, value, for and never")
     kind, value = item.get("kind"), item.get("value")
     if kind not in KINDS:
-        at(key + ("kind",), "error", f"kind '{kind}' is not one alertcast knows", f"use one of: {', '.join(KINDS)}")
+        problem(key + ("kind",), "error", f"kind '{kind}' is not one alertcast knows", f"use one of: {', '.join(KINDS)}")
         return None
     if not isinstance(value, str) or not value.strip():
-        at(key + ("value",), "error", "value is missing or not text", "write the handle, domain, address or URL")
+        problem(key + ("value",), "error", "value is missing or not text", "write the handle, domain, address or URL")
         return None
     try:
         normal = normalise(kind, value)
     except ValueError as exc:
-        at(key + ("value",), "error", f"{kind} value is not valid: {exc}", "write it as readers would type it")
+        problem(key + ("value",), "error", f"{kind} value is not valid: {exc}", "write it as readers would type it")
         return None
     if normal != value:
-        at(key + ("value",), "error", f"{kind} '{value}' is not in its normal form",
-           f"write it as '{normal}' (lower case, domains in punycode, handles with their @)")
+        problem(key + ("value",), "error", f"{kind} '{value}' is not in its normal form",
+                f"write it as '{normal}' (lower case, domains in punycode, handles with their @)")
         return None
     if kind == "domain" and public_suffixes().is_public(value):
-        at(key + ("value",), "error", f"domain '{value}' is a public suffix: anyone can have a name under it",
-           f"list the name registered for you under it (e.g. yourname.{value})")
+        problem(key + ("value",), "error", f"domain '{value}' is a public suffix: anyone can have a name under it",
+                f"list the name registered for you under it (e.g. yourname.{value})")
         return None
     shape = SHAPES.get(kind)
     if shape is not None and not shape[0].fullmatch(value):
-        at(key + ("value",), "error", f"{kind} '{value}' is not {shape[1]}", shape[2])
+        problem(key + ("value",), "error", f"official {kind} '{value}' is not {shape[1]}", shape[2])
         return None
     texts = {}
     for name in ("for", "never"):
         given = item.get(name) or {}
         if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
-            at(key + (name,), "error", f"'{name}' must give a text per language",
-               "write e.g. for: {zh: 官方频道, en: Official channel}")
+            problem(key + (name,), "error", f"'{name}' must give a text per language",
+                    "write e.g. for: {zh: 官方频道, en: Official channel}")
             given = {}
         texts[name] = {lang: given[lang].strip() for lang in languages if isinstance(given.get(lang), str)}
     missing = [lang for lang in languages if not texts["for"].get(lang)]
     if missing:
-        at(key + ("for",), "error", f"'for' has no text in {', '.join(missing)}",
-           "say in each language what this channel is for")
+        problem(key + ("for",), "error", f"'for' has no text in {', '.join(missing)}",
+                "say in each language what this channel is for")
     return Channel(kind, value, texts["for"], texts["never"])
 
 

@@ -23,13 +23,18 @@ class TeamRobot(Adapter):
     rate_codes: frozenset[int] = frozenset()
     #: seconds the platform blocks a robot that went over its limit
     rate_window = 60.0
+    #: query parameters the robot adds to its URL that are made from the signing secret
+    signed_params: tuple[str, ...] = ()
 
     def setup(self) -> None:
         self.url = self.secret_url("webhook_env", self.url_env)
-        for _, value in parse_qsl(urlsplit(self.url or "").query):  # WeCom's key, DingTalk's access_token
+        for name, value in parse_qsl(urlsplit(self.url or "").query):  # WeCom's key, DingTalk's access_token
+            self.redact.add_param(name)  # the credential, however short
             if len(value) >= 8:
                 self.redact.add(value)
         self.secret_key = self.secret("secret_env", self.secret_env) if self.secret_env else None
+        for name in self.signed_params:
+            self.redact.add_param(name)
 
     @property
     def configured(self) -> bool:

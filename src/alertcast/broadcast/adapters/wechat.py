@@ -74,6 +74,7 @@ class Wechat(Adapter):
         self.base_url = str(self.settings.get("base_url") or "https://api.weixin.qq.com").rstrip("/")
         self.secret_env = str(self.settings.get("secret_env") or DEFAULT_SECRET_ENV)
         self.app_secret = self.secret("secret_env", DEFAULT_SECRET_ENV)
+        self.redact.add_param("access_token")  # in every call's URL, whichever token it is
         self.correction = bool(self.settings.get("correction", True))
         self.clock: Callable[[], float] = time.monotonic
         self._token: str | None = None
