@@ -101,9 +101,9 @@ def engine_key(raw: dict) -> tuple[str, bytes]:
 
     The configuration's paths into this build's scratch folder are left out; the theme folder
     is keyed by its files. alertcast's renderers and templates are keyed by their code, so a
-    new version of alertcast builds in full once. The Verify page's data (the alerts it
-    knows) is read by verify.html alone, so it goes into the key of pages with a template of
-    their own instead: with the bundled overrides. A project's own overrides may read anything,
+    new version of alertcast builds in full once. The Verify page's settings (its words and
+    the addresses of the files it reads) are read by verify.html alone, so they go into the key
+    of pages with a template of their own instead: with the bundled overrides. A project's own overrides may read anything,
     so there every page's key holds all of it.
     """
     config = {k: v for k, v in raw.items() if k not in ("docs_dir", "site_dir")}

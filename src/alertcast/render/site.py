@@ -182,6 +182,9 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path, previous: 
         pages.finish(site_dir)
     (site_dir / ANNOUNCE_PATH).parent.mkdir(parents=True, exist_ok=True)
     (site_dir / ANNOUNCE_PATH).write_bytes(announce_file(plan, config, lang))
+    verify_alerts = verify_page.alerts_file(plan, config, lang, site_base(config))
+    if verify_alerts is not None:
+        (site_dir / verify_page.ALERTS_PATH).write_bytes(verify_alerts)
     date_sitemap(site_dir, content_dates(plan, config, lang))
     return site_dir
 
