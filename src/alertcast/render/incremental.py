@@ -293,8 +293,12 @@ class LanguagePages:
             path = site_dir / page_dest(src)
             if not _regular(path):
                 continue  # a page the engine wrote nothing for
-            pages[src] = {"key": self.keys[src], "digest": hashlib.sha256(path.read_bytes()).hexdigest(),
-                          "search": search.get(src, [])}
+            # A reused page is the live file the manifest gave this digest (checked in `plan`); if
+            # it changed meanwhile, the new release's manifest will not match it and the next
+            # build renders it again.
+            digest = (self.reused[src].digest if src in self.reused and src not in self.rendered
+                      else hashlib.sha256(path.read_bytes()).hexdigest())
+            pages[src] = {"key": self.keys[src], "digest": digest, "search": search.get(src, [])}
         keys_file = site_dir / KEYS_PATH
         keys_file.parent.mkdir(parents=True, exist_ok=True)
         keys_file.write_text(json.dumps({"format": FORMAT, "engine": self.shared, "pages": pages},
