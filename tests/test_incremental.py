@@ -68,6 +68,27 @@ def test_after_one_alert_changed_only_its_pages_are_rendered_again(project):
     assert _reused(second, _build(project, full=True)) == set()  # --full renders every page
 
 
+def test_a_rebuild_writes_and_renders_only_the_pages_that_changed(project, tmp_path):
+    """Of the staged pages, only those whose key changed are written into the docs tree and
+    rendered; the pages in the navigation (home, guides, FAQ) are reused like the others."""
+    config = load_config(project)
+    first = tmp_path / "first"
+    built = build_site(Plan.at(load_or_raise(config), NOW), config, first)
+    assert [(b.lang, b.rendered == b.staged) for b in built] == [("zh", True), ("en", True)]
+    _edit(project, "alerts/live-phishing.en.md", "## Details", "## Details\n\nA new paragraph.")
+    second = tmp_path / "second"
+    again = {b.lang: b for b in build_site(Plan.at(load_or_raise(config), NOW), config, second,
+                                           Previous(first, tree_digests(first)))}
+    assert (again["zh"].rendered, again["en"].rendered) == (0, 1)
+    assert again["en"].staged == built[1].staged > 5
+    reused = _reused(first, second)
+    assert PAGE not in reused
+    assert {"en/index.html", "en/guides/index.html", "en/guides/spot-phishing/index.html", "en/alerts/index.html",
+            "index.html"} <= reused
+    build_site(Plan.at(load_or_raise(config), NOW), config, tmp_path / "full")
+    assert _differences(second, tmp_path / "full") == []
+
+
 def test_a_tampered_page_or_key_file_is_never_reused(project):
     """The live release is read back as untrusted: a page that is not the file its key was
     recorded for is rendered again, and a key file that is not the one the release went live

@@ -69,6 +69,35 @@ def test_output_is_symlink_to_complete_release_and_old_ones_pruned(config, conte
     assert (out / "api/v1/banners/en.json").is_file()
 
 
+def test_a_build_does_not_wait_for_older_releases_to_be_deleted(config, content, tmp_path):
+    """The prune after a switch runs in the background; the next build (an urgent push right after
+    another) starts and goes live meanwhile, and the prune still keeps the live release."""
+    import threading
+
+    from alertcast.publish import atomic
+
+    out = tmp_path / "site"
+    for t in (BEFORE, NOW, AFTER):
+        build(config, t, out, with_site=False, content=content, signing_key=None)
+    pruned()
+    deleting = threading.Event()
+    busy = threading.Thread(target=deleting.wait, args=(600,), name="a prune that takes its time")
+    busy.start()
+    atomic._pruning = busy
+    try:
+        finished = []
+        runner = threading.Thread(target=lambda: finished.append(
+            build(config, NOW, out, with_site=False, content=content, signing_key=None)))
+        runner.start()
+        runner.join(300)
+        assert finished and busy.is_alive()  # built and switched while the prune was still running
+    finally:
+        deleting.set()
+        runner.join()
+    pruned()
+    assert out.resolve() == finished[0].release and (out / "api/v1/banners/en.json").is_file()
+
+
 def test_failed_build_leaves_previous_outputs_untouched(config, content, tmp_path):
     out = tmp_path / "site"
     build(config, NOW, out, site_builder=tiny_site, content=content, signing_key=None)

@@ -9,6 +9,8 @@ import multiprocessing
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime
@@ -119,3 +121,33 @@ def test_a_killed_worker_fails_the_build_and_the_live_release_stays(project, tmp
     assert len(failed) == 1 and isinstance(failed[0], SiteBuildError), failed
     assert "killed" in str(failed[0]) and "build again" in str(failed[0])
     assert tree(out) == before
+
+
+WORKER_LOADED = """
+import os
+import sys
+
+from alertcast.render.parallel import run_in_processes
+
+
+def loaded(_):
+    jieba = sys.modules.get("jieba")
+    return (os.getpid(), bool(jieba is not None and jieba.dt.initialized),
+            "material.plugins.search.plugin" in sys.modules)
+
+
+if __name__ == "__main__":
+    here, worker = run_in_processes(loaded, [(0,), (1,)], 2)
+    print(worker[0] != here[0], *worker[1:])
+"""
+
+
+def test_a_worker_starts_with_jieba_s_dictionary_and_material_s_search_loaded(tmp_path):
+    """Material's search plugin reads jieba's dictionary in every language's build (about a
+    second): the fork server reads it once, so the daemon's workers do not at each publish.
+    In a fresh interpreter: a fork server an earlier test started may have had other modules."""
+    script = tmp_path / "worker_loaded.py"
+    script.write_text(WORKER_LOADED, encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "True", "True"]  # another process, with both loaded

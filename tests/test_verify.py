@@ -347,3 +347,31 @@ def test_check_refuses_an_official_channel_that_imitates_another(bundled, kind, 
                for p in problems), problems
     official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
     assert check(value.strip("'"), as_data(official), {})["verdict"] == "lookalike"
+
+
+def test_the_verify_page_is_the_same_whichever_alerts_are_live(bundled, tmp_path):
+    """The alerts a verdict names (title and page) come from the language's verify-alerts.json,
+    which verify.js reads at load: the page's HTML, and the staged configuration every page of
+    an incremental build is keyed by, do not change when an alert does."""
+    from alertcast.render.site import build_site
+    from alertcast.render.verify_page import ALERTS_PATH
+
+    config = load_config(bundled)
+    build_site(Plan.at(load_or_raise(config), PINNED), config, tmp_path / "before")
+    alert = bundled / "content" / "alerts" / "fake-support-telegram.en.md"
+    alert.write_text(alert.read_text(encoding="utf-8").replace("title: Fake support on Telegram",
+                                                               "title: Fake support on Telegram, again"),
+                     encoding="utf-8")
+    build_site(Plan.at(load_or_raise(config), PINNED), config, tmp_path / "after")
+    for prefix in ("", "en/"):
+        page = (tmp_path / "after" / prefix / "verify" / "index.html").read_bytes()
+        assert page == (tmp_path / "before" / prefix / "verify" / "index.html").read_bytes()
+        assert b"fake-support-telegram" not in page
+        named = json.loads((tmp_path / "after" / prefix / ALERTS_PATH).read_bytes())
+        listed = json.loads(render_indicators(Plan.at(load_or_raise(config), PINNED))[INDICATORS_PATH])["indicators"]
+        assert set(named) == {alert for item in listed for alert in item["alerts"]} != set()
+        for entry in named.values():  # only pages of this very release
+            assert (tmp_path / "after" / entry["url"].lstrip("/") / "index.html").is_file(), entry
+    named = json.loads((tmp_path / "after" / "en" / ALERTS_PATH).read_bytes())
+    assert named["fake-support-telegram"] == {"title": "Fake support on Telegram, again",
+                                              "url": "/en/alerts/fake-support-telegram/"}

@@ -139,3 +139,20 @@ def test_a_flood_pasted_is_answered_in_time_linear_in_its_length(browser, served
         assert _answer(page)[0] == "unknown"
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("path,official,alerts", [("/verify/", "查看全部官方渠道", "已知的诈骗账号和网址列在各条安全警报中"),
+                                                  ("/en/verify/", "See all our official channels",
+                                                   "Known scam accounts and addresses are named in the alerts")])
+def test_without_javascript_the_page_says_where_to_check_by_hand(browser, served, path, official, alerts):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(served + path)
+        for name in (official, alerts):
+            link = page.get_by_role("link", name=name, exact=True)
+            assert link.is_visible()
+            target = page.evaluate("href => new URL(href, document.baseURI).href", link.get_attribute("href"))
+            assert page.request.get(target).ok, target
+    finally:
+        context.close()

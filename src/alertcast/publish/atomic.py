@@ -204,9 +204,13 @@ class Staged:
 
 def stage(output: Path, files: Mapping[str, bytes], fill: Callable[[Path], None] | None = None) -> Staged:
     """Write `files` (and whatever `fill` writes) into a fresh private directory next to the
-    releases. The live release is untouched; on any exception the directory is removed."""
+    releases. The live release is untouched; on any exception the directory is removed.
+
+    A prune of older releases still running in the background (after the last switch) is not
+    waited for: it never removes the live release this one links from, nor a staging folder a
+    process holds, and an urgent publish right after another should not wait for thousands of
+    deletions."""
     output = output.absolute()
-    pruned()
     live = live_release(output)
     previous = read_manifest(live)
     rel_dir = releases_dir(output)
@@ -306,11 +310,18 @@ _pruning: threading.Thread | None = None
 
 def _prune_after(output: Path) -> None:
     """Prune in the background: the new release is already live, and deleting a thousand
-    files of an old one would only delay the caller. One prune at a time; the process waits
-    for it before exiting (the thread is not a daemon)."""
+    files of an old one would only delay the caller. One prune at a time: each starts when the
+    one before has ended, without the caller waiting for it; the process waits for them
+    before exiting (the threads are not daemons)."""
     global _pruning
-    pruned()
-    _pruning = threading.Thread(target=prune, args=(output,), name="alertcast-prune")
+    before = _pruning
+
+    def after_the_last() -> None:
+        if before is not None:
+            before.join()
+        prune(output)
+
+    _pruning = threading.Thread(target=after_the_last, name="alertcast-prune")
     _pruning.start()
 
 

@@ -6,11 +6,14 @@ Markdown, whether each page it links to exists, and the language's engine key: t
 configuration with its navigation, the theme and overrides, and the versions of the code that
 renders). The keys, each page's output digest and its search index entries are kept in the
 release (KEYS_PATH in each language's folder). The next build renders the pages whose key
-changed (and the pages in the navigation, which the navigation needs read), hard-links the
-others from the live release, and writes the search index from the kept entries and the new
+changed, hard-links the others from the live release, and writes the search index from the kept entries and the new
 ones in the engine's page order: the same bytes a full build writes. The sitemap and the
 404 page are rendered by every build (the engine lists every page in the sitemap whether it
-renders it or not), so they need no parts.
+renders it or not), so they need no parts. Every page shows the navigation, so the front
+matter of the pages it names (their titles) is part of what every page shares.
+
+Only the pages rendered are written into the staged docs tree: mkdocs gets the others from
+memory, reads the front matter of those the navigation names, and renders none of them.
 
 The key file is read back as untrusted data: it is used only when its digest is the one the
 release's manifest holds (written by alertcast when the release went live), and a page is
@@ -101,9 +104,9 @@ def engine_key(raw: dict) -> tuple[str, bytes]:
 
     The configuration's paths into this build's scratch folder are left out; the theme folder
     is keyed by its files. alertcast's renderers and templates are keyed by their code, so a
-    new version of alertcast builds in full once. The Verify page's data (the alerts it
-    knows) is read by verify.html alone, so it goes into the key of pages with a template of
-    their own instead: with the bundled overrides. A project's own overrides may read anything,
+    new version of alertcast builds in full once. The Verify page's settings (its words and
+    the addresses of the files it reads) are read by verify.html alone, so they go into the key
+    of pages with a template of their own instead: with the bundled overrides. A project's own overrides may read anything,
     so there every page's key holds all of it.
     """
     config = {k: v for k, v in raw.items() if k not in ("docs_dir", "site_dir")}
@@ -144,8 +147,7 @@ def page_key(shared: str, templated: bytes, src: str, markdown: bytes, staged: f
     links = sorted({posixpath.normpath(posixpath.join(here, target.split("#", 1)[0].split("?", 1)[0]))
                     for target in targets if "://" not in target and not target.startswith(("#", "/", "mailto:"))})
     exists = "\n".join(f"{link} {link in staged}" for link in links).encode()
-    head = markdown[:markdown.find(b"\n---", 3)] if markdown.startswith(b"---") else b""
-    own = templated if b"\ntemplate:" in head else b""
+    own = templated if b"\ntemplate:" in _head(markdown) else b""
     return _sha(shared.encode(), src.encode(), markdown, exists, own)
 
 
@@ -222,14 +224,23 @@ class LanguagePages:
     previous: Previous | None = None
     order: list[str] = field(default_factory=list)  # every page, in the engine's order
     rendered: set[str] = field(default_factory=set)
+    unwritten: dict[str, str] = field(default_factory=dict)  # reused pages, given to mkdocs from memory
+
+    @property
+    def written(self) -> int:
+        """How many of the language's staged pages this build writes (and renders)."""
+        return len(self.keys) - len(self.unwritten)
 
     @classmethod
-    def plan(cls, docs: Path, raw: dict, prefix: str, previous: Previous | None) -> LanguagePages:
+    def plan(cls, docs: Path, markdown: Mapping[str, str], raw: dict, prefix: str,
+             previous: Previous | None) -> LanguagePages:
+        """`markdown`: the language's staged pages (path in the docs tree -> text), which need
+        not be written under `docs` yet; the other files (assets) are there already."""
         shared, templated = engine_key(raw)
-        files = {p.relative_to(docs).as_posix(): p for p in docs.rglob("*") if p.is_file()}
-        sources = {rel: path for rel, path in files.items() if rel.endswith(".md")}
-        staged = frozenset(files)
-        keys = {src: page_key(shared, templated, src, path.read_bytes(), staged) for src, path in sorted(sources.items())}
+        sources = {src: text.encode("utf-8") for src, text in markdown.items()}
+        shared = _sha(shared.encode(), nav_heads(raw.get("nav"), sources).encode())
+        staged = frozenset(p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()) | frozenset(sources)
+        keys = {src: page_key(shared, templated, src, data, staged) for src, data in sorted(sources.items())}
         kept = _kept_pages(_read_keys(previous, prefix), shared)
         reused = {}
         if previous is not None:
@@ -239,7 +250,8 @@ class LanguagePages:
                 if (old is not None and old.key == key and previous.digests.get(dest, b"").hex() == old.digest
                         and _regular(previous.root / dest)):
                     reused[src] = old
-        return cls(prefix, shared, keys, reused, previous)
+        return cls(prefix, shared, keys, reused, previous,
+                   unwritten={src: markdown[src] for src in reused})
 
     @property
     def incremental(self) -> bool:
@@ -281,8 +293,12 @@ class LanguagePages:
             path = site_dir / page_dest(src)
             if not _regular(path):
                 continue  # a page the engine wrote nothing for
-            pages[src] = {"key": self.keys[src], "digest": hashlib.sha256(path.read_bytes()).hexdigest(),
-                          "search": search.get(src, [])}
+            # A reused page is the live file the manifest gave this digest (checked in `plan`); if
+            # it changed meanwhile, the new release's manifest will not match it and the next
+            # build renders it again.
+            digest = (self.reused[src].digest if src in self.reused and src not in self.rendered
+                      else hashlib.sha256(path.read_bytes()).hexdigest())
+            pages[src] = {"key": self.keys[src], "digest": digest, "search": search.get(src, [])}
         keys_file = site_dir / KEYS_PATH
         keys_file.parent.mkdir(parents=True, exist_ok=True)
         keys_file.write_text(json.dumps({"format": FORMAT, "engine": self.shared, "pages": pages},
@@ -320,12 +336,55 @@ class _SkipUnchanged(_plugin_base()):  # type: ignore[misc]
         super().__init__()
         self.pages = pages
 
+    def on_files(self, files, *, config):  # type: ignore[no-untyped-def]
+        """The reused pages, which are not written, as files in memory, in the order mkdocs
+        lists a docs folder's files (so the sitemap and the search index keep theirs)."""
+        from mkdocs.structure.files import File, Files
+
+        docs = [f for f in files if f.src_dir == config.docs_dir]  # get_files' own; the theme's follow
+        virtual = [File.generated(config, src, content=text) for src, text in self.pages.unwritten.items()]
+        ordered = sorted(docs + virtual, key=lambda f: walk_order(f.src_uri))
+        return Files(ordered + [f for f in files if f.src_dir != config.docs_dir])
+
     def on_nav(self, nav, *, config, files):  # type: ignore[no-untyped-def]
-        in_nav = {page.file.src_uri for page in nav.pages}
         self.pages.order = [file.src_uri for file in files.documentation_pages()]
+        for page in nav.pages:  # the navigation shows their titles: read, as a full build reads them
+            if page.file.src_uri in self.pages.reused:
+                page.read_source(config)
         for file in files.documentation_pages():
-            render = file.src_uri not in self.pages.reused or file.src_uri in in_nav
+            render = file.src_uri not in self.pages.reused
             if render:
                 self.pages.rendered.add(file.src_uri)
             file.is_modified = (lambda value: lambda: value)(render)
         return nav
+
+
+def walk_order(src: str) -> list[tuple[int, object]]:
+    """Where mkdocs lists the file `src` of a docs folder: it walks the folder, each folder's
+    files (index and README first) before its subfolders, both by name."""
+    *folders, name = src.split("/")
+    stem = posixpath.splitext(name)[0]
+    return [(1, folder) for folder in folders] + [(0, (stem not in ("index", "README"), name))]
+
+
+def nav_heads(nav: object, sources: Mapping[str, bytes]) -> str:
+    """The front matter of every page the navigation names (every page shows their titles),
+    for the key every page shares."""
+    named: list[str] = []
+
+    def walk(item: object) -> None:
+        if isinstance(item, str):
+            named.append(item)
+        elif isinstance(item, dict):
+            for value in item.values():
+                walk(value)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
+
+    walk(nav)
+    return _sha(*(part for src in named for part in (src.encode(), _head(sources.get(src, b"")))))
+
+
+def _head(markdown: bytes) -> bytes:
+    return markdown[:markdown.find(b"\n---", 3)] if markdown.startswith(b"---") else b""

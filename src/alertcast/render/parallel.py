@@ -23,8 +23,9 @@ from ..problems import SiteBuildError
 T = TypeVar("T")
 
 #: Imported once by the fork server, so that each worker starts with them loaded (the daemon
-#: keeps the server for its lifetime).
-PRELOAD = ["alertcast.render.site", "alertcast.render.mkdocs_engine", "mkdocs.commands.build"]
+#: keeps the server for its lifetime); render/preload.py also reads jieba's dictionary.
+PRELOAD = ["alertcast.render.site", "alertcast.render.mkdocs_engine", "mkdocs.commands.build",
+           "alertcast.render.preload"]
 
 
 def run_in_processes(function: Callable[..., T], calls: Sequence[tuple], processes: int) -> list[T]:

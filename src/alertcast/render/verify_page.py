@@ -11,6 +11,7 @@ announcement bar, when it shows one, link to it.
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from ..config import Config
@@ -37,6 +38,7 @@ WORDS = {
         "placeholder": "例如 @alertcast_example 或 t.me/…",
         "button": "核验",
         "noscript": "核验功能需要 JavaScript。也可以对照“官方渠道”页面逐字符核对。",
+        "noscript_alerts": "已知的诈骗账号和网址列在各条安全警报中",
         "official": "✅ 这是我们的官方渠道。",
         "scam": "⛔ 这是已知的诈骗：以下警报点名了它。不要联系，不要转账。",
         "lookalike": "⚠️ 这不是我们：它在模仿我们的官方渠道。",
@@ -72,6 +74,7 @@ WORDS = {
         "button": "Verify",
         "noscript": "Verify needs JavaScript. You can also compare the contact with the Official channels page, "
                     "character by character.",
+        "noscript_alerts": "Known scam accounts and addresses are named in the alerts",
         "official": "✅ This is one of our official channels.",
         "scam": "⛔ This is a known scam: the warning below names it. Do not contact it or send anything.",
         "lookalike": "⚠️ This is not us: it imitates one of our official channels.",
@@ -172,15 +175,36 @@ def announce_link(alert_announced: dict | None, plan: Plan, lang: str) -> dict |
     return {"text": words(lang)["bar"], "url": f"{PAGE}/"}
 
 
+#: The alerts a verdict may name (id -> title and page), in each language's part of the site:
+#: verify.js reads them at load, so the Verify page's HTML and the staged configuration stay the
+#: same whichever alerts are live, and an incremental build need not read them every time.
+ALERTS_PATH = "assets/alertcast/verify-alerts.json"
+
+
 def settings(plan: Plan, config: Config, lang: str, site_base: str) -> dict | None:
-    """What verify.html and verify.js need for one language's build (None: no Verify page)."""
+    """What verify.html and verify.js need for one language's build (None: no Verify page):
+    words and the addresses of the files it reads, none of which changes with the alerts."""
     if not has_verify_page(plan):
         return None
-    prefix = site_base + ("" if lang == config.default_lang else f"{lang}/")
-    alerts = {a.id: {"title": a.text(lang, config.default_lang).title, "url": f"{prefix}alerts/{a.id}/"}
-              for a in listed(plan)}
     w = words(lang)
     return {"lang": lang, "official": site_base + OFFICIAL_PATH, "indicators": site_base + INDICATORS_PATH,
-            "alerts": alerts,
+            "alerts": _prefix(config, lang, site_base) + ALERTS_PATH,
+            "official_channels": "official-channels/" if any(p.id == "official-channels" for p in plan.content.pages)
+            else None,
             "words": {k: v for k, v in w.items() if k not in ("websites", "contact", "accounts", "never", "check_here",
                                                                 "alert_tip", "bar")}}
+
+
+def alerts_file(plan: Plan, config: Config, lang: str, site_base: str) -> bytes | None:
+    """ALERTS_PATH's bytes: every alert indicators.json lists, with its title in `lang` and its
+    page (in this release, so never a page that is not live); None without a Verify page."""
+    if not has_verify_page(plan):
+        return None
+    prefix = _prefix(config, lang, site_base)
+    alerts = {a.id: {"title": a.text(lang, config.default_lang).title, "url": f"{prefix}alerts/{a.id}/"}
+              for a in listed(plan)}
+    return (json.dumps(alerts, ensure_ascii=False, sort_keys=True) + "\n").encode()
+
+
+def _prefix(config: Config, lang: str, site_base: str) -> str:
+    return site_base + ("" if lang == config.default_lang else f"{lang}/")

@@ -304,7 +304,7 @@
     }).join(", ");
   }
 
-  function show(out, result, data, official) {
+  function show(out, result, data, official, named) {
     var w = data.words;
     out.textContent = "";
     out.setAttribute("data-verdict", result.verdict);
@@ -325,7 +325,7 @@
       list.appendChild(item);
     });
     result.alerts.forEach(function (id) {
-      var alert = data.alerts[id] || {title: id, url: null};
+      var alert = named[id] || {title: id, url: null};
       var item = el("li");
       if (alert.url) {
         var a = el("a", alert.title);
@@ -375,7 +375,9 @@
         return r.json();
       });
     }
-    Promise.all([get(data.official), get(data.indicators), get(data.confusables)]).then(function (docs) {
+    /* The alerts a verdict names come from their own file (verify-alerts.json), so this page's
+       HTML stays the same whichever alerts are live. */
+    Promise.all([get(data.official), get(data.indicators), get(data.confusables), get(data.alerts)]).then(function (docs) {
       table = docs[2];
       var run = function () {
         if (!input.value.trim()) {
@@ -383,7 +385,7 @@
           out.removeAttribute("data-verdict");
           return;
         }
-        show(out, check(input.value, docs[0], docs[1]), data, docs[0]);
+        show(out, check(input.value, docs[0], docs[1]), data, docs[0], docs[3]);
       };
       input.addEventListener("input", run);
       form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
