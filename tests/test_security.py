@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from alertcast.config import load_config
 from alertcast.content.budget import FILE_CPU_SECONDS
 from alertcast.checks.load import load_content
-from alertcast.render.site import page_markdown, read_for_search
+from alertcast.render.site import OVERRIDES, page_markdown, read_for_search
 
 from conftest import FIXTURE
 
@@ -64,6 +64,25 @@ def test_post_template_cannot_run_code(cli, project, tmp_path):
     # the fixture's Telegram channel posts in Chinese, so its post is judged at the zh file
     assert lines(result)[0].startswith("content/alerts/live-phishing.zh.md:3:1: error: the telegram post template cannot be rendered: "
                                        "access to attribute '__init__' of 'type' object is unsafe"), result.output
+
+
+# -- a theme template cannot reach Python -------------------------------------------------
+
+def test_theme_template_cannot_run_code(cli, project, tmp_path):
+    """`theme.custom_dir` is pull-request content: mkdocs renders its templates in Jinja's sandbox."""
+    marker = tmp_path / "ran"
+    shutil.copytree(OVERRIDES, project / "theme")
+    edit(project, "theme/main.html", "{% block extrahead %}",
+         "{%% block extrahead %%}{{ lipsum.__globals__.os.popen('touch %s').read() }}" % marker)
+    line = (project / "theme/main.html").read_text(encoding="utf-8").split("lipsum")[0].count("\n") + 1
+    edit(project, "mkdocs.yml", "theme:\n", "theme:\n  custom_dir: theme\n")
+    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
+    assert not marker.exists()
+    assert result.exit_code == 1
+    assert (f"theme/main.html:{line}:1: error: the theme template cannot be used: access to attribute '__globals__' "
+            "of 'function' object is unsafe") in result.output, result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
 
 
 # -- GitHub annotations cannot inject workflow commands ---------------------------------
