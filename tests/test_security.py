@@ -85,6 +85,39 @@ def test_theme_template_cannot_run_code(cli, project, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("custom_dir", ["OUTSIDE", "..", ".", "content", "content/assets", ".git", "theme-link"])
+def test_theme_folder_outside_the_project_or_over_content_is_an_error_at_its_line(cli, project, tmp_path, custom_dir):
+    """The engine publishes every file of `theme.custom_dir` that is not a template: a folder
+    outside the project, the project itself, `.git` or `content/` (scheduled alerts) would be published."""
+    outside = tmp_path / "outside"
+    (outside / "assets").mkdir(parents=True)
+    (outside / "assets" / "secret.txt").write_text("SECRET", encoding="utf-8")
+    (project / ".git").mkdir()
+    (project / "theme-link").symlink_to(outside)
+    value = str(outside) if custom_dir == "OUTSIDE" else custom_dir
+    edit(project, "mkdocs.yml", "theme:\n", f"theme:\n  custom_dir: '{value}'\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert lines(result)[0].startswith(f"mkdocs.yml:7:3: error: theme.custom_dir '{value}' is not a folder of the "
+                                       "project"), result.output
+    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_link_in_the_theme_folder_is_an_error_and_not_published(cli, project, tmp_path):
+    secret = tmp_path / "signing.key"
+    secret.write_text("SECRET", encoding="utf-8")
+    shutil.copytree(OVERRIDES, project / "theme")
+    (project / "theme" / "assets" / "key.txt").symlink_to(secret)
+    edit(project, "mkdocs.yml", "theme:\n", "theme:\n  custom_dir: theme\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert lines(result)[0].startswith("mkdocs.yml:7:3: error: theme.custom_dir holds a symbolic link, "
+                                       "theme/assets/key.txt: "), result.output
+    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+
+
 # -- GitHub annotations cannot inject workflow commands ---------------------------------
 
 def test_github_annotation_properties_are_escaped(cli, project):

@@ -849,6 +849,7 @@ def load_config(root: Path | str = ".") -> Config:
     except ValidationError as exc:
         problems += validation_problems(exc, shown, positions, ("extra", "alertcast"), Settings)
         settings = None
+    problems += _theme_problems(raw.get("theme"), root, settings.content_dir if settings else "content", shown, positions)
     if problems:
         raise ContentError(sorted(set(problems)))
     assert settings is not None
@@ -900,6 +901,36 @@ def _extension_problems(value: Any, shown: str, positions: dict[yamlsource.Key, 
                                 "use one of Python-Markdown's own extensions or pymdownx's (the list is in "
                                 "docs/site.md); no other Python code runs at build time"))
     return problems
+
+
+def _theme_problems(theme: Any, root: Path, content_dir: str, shown: str,
+                    positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
+    """`theme.custom_dir` must be a folder of the project, apart from `content/` and hidden
+    folders, with no symbolic link in it: the engine publishes every file of it that is not a
+    template, so `/home/...`, `..`, `.git`, `content` (scheduled alerts) or a link to the signing
+    key would be published with the site."""
+    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+    if custom is None:
+        return []
+    pos = yamlsource.position_of(positions, ("theme", "custom_dir"))
+    hint = "keep the theme in a folder of the project, such as theme/ (start from a copy of alertcast's overrides)"
+    project = root.resolve()
+    folder = (project / str(custom)).resolve() if isinstance(custom, str) and custom else project
+    content = (project / content_dir).resolve()
+    try:
+        parts = folder.relative_to(project).parts
+    except ValueError:
+        parts = None
+    if (not parts or any(part.startswith(".") for part in parts) or folder == content
+            or content in folder.parents or folder in content.parents):
+        return [Problem(shown, pos.line, pos.col, "error", f"theme.custom_dir '{custom}' is not a folder of the project "
+                        "(outside it, the project itself, a hidden folder or the content folder): the site would "
+                        "publish its files", hint)]
+    links = sorted(Path(top) / name for top, dirs, files in os.walk(folder)  # links to folders are not entered
+                   for name in dirs + files if (Path(top) / name).is_symlink())
+    return [Problem(shown, pos.line, pos.col, "error",
+                    f"theme.custom_dir holds a symbolic link, {link.relative_to(project).as_posix()}: the site would "
+                    "publish what it points to", "put the file itself there, or remove the link") for link in links]
 
 
 def _languages_context(section: Any) -> dict[str, tuple[str, ...]]:
