@@ -239,6 +239,21 @@ def test_markdown_extension_outside_the_allow_list_is_an_error_at_its_line(cli, 
     assert not (tmp_path / "site").exists()
 
 
+def test_inherit_in_mkdocs_yml_is_an_error_at_its_line(cli, project, tmp_path):
+    """mkdocs loads the file INHERIT names with Python tags enabled: one in the content folder ran code."""
+    marker = tmp_path / "ran"
+    (project / "content" / "assets").mkdir(exist_ok=True)
+    (project / "content" / "assets" / "base.yml").write_text(
+        f"copyright: !!python/object/apply:os.system ['touch {marker}']\n", encoding="utf-8")
+    edit(project, "mkdocs.yml", "theme:\n", f"INHERIT: {project / 'content/assets/base.yml'}\ntheme:\n")
+    for command in (("check",), ("build", "--now", NOW, "--output", tmp_path / "site")):
+        result = cli(*command, "-p", project)
+        assert not marker.exists()
+        assert result.exit_code == 1
+        assert "mkdocs.yml:6:1: error: INHERIT is not supported: " in result.output, result.output
+    assert not (tmp_path / "site").exists()
+
+
 # -- text is text, HTML is sanitised; proved in Chromium ----------------------------------
 
 def _flag(n: int) -> str:

@@ -838,6 +838,12 @@ def load_config(root: Path | str = ".") -> Config:
                     "add e.g. site_url: https://help.example.com/")
         )
     problems += _extension_problems(raw.get("markdown_extensions"), shown, positions)
+    if "INHERIT" in raw:
+        pos = yamlsource.position_of(positions, ("INHERIT",))
+        problems.append(Problem(shown, pos.line, pos.col, "error",
+                                "INHERIT is not supported: mkdocs would load the file it names with Python tags "
+                                "enabled (running code), and alertcast reads its settings from mkdocs.yml alone",
+                                "copy the settings you need into mkdocs.yml and remove INHERIT"))
     extra = raw.get("extra") or {}
     section = extra.get("alertcast", {}) if isinstance(extra, dict) else {}
     context = _languages_context(section)

@@ -271,8 +271,9 @@ def date_sitemap(site_dir: Path, dates: dict[str, datetime]) -> None:
 def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Plan) -> dict:
     """mkdocs.yml as the user wrote it, pointed at the staged tree for one language."""
     # No hooks: nothing alertcast needs runs as mkdocs Python code (see the module docstring).
+    # No INHERIT: mkdocs would load the file it names with Python tags (check refuses it too).
     raw = {k: v for k, v in config.raw.items()
-           if k not in ("docs_dir", "site_dir", "exclude_docs", "nav", "extra", "hooks")}
+           if k not in ("docs_dir", "site_dir", "exclude_docs", "nav", "extra", "hooks", "INHERIT")}
     w = words(lang)
     raw["markdown_extensions"] = page_extensions(config, lang)
     theme = dict(raw.get("theme") or {"name": "material"})
