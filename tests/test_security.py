@@ -254,6 +254,24 @@ def test_inherit_in_mkdocs_yml_is_an_error_at_its_line(cli, project, tmp_path):
     assert not (tmp_path / "site").exists()
 
 
+def test_script_in_mkdocs_yml_for_every_page_is_an_error_at_its_line(cli, project, tmp_path):
+    """`copyright` goes into every page as HTML, `extra_javascript` into every page's scripts."""
+    edit(project, "mkdocs.yml", "theme:\n", "copyright: '&copy; 2026 <a href=\"/about/\">Wallet</a><img src=x onerror=alert(1)>'\n"
+         "extra_javascript: [assets/ok.js, 'https://evil.example/x.js', {path: '//evil.example/y.js'}]\n"
+         "extra_css: ['https://evil.example/x.css']\ntheme:\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert [line.split(":", 3)[:3] + [line.split(": error: ")[1].split(",")[0]] for line in lines(result)[:4]] == [
+        ["mkdocs.yml", "6", "1", "copyright holds HTML the site does not allow in a page (a script"],
+        ["mkdocs.yml", "7", "34", "extra_javascript names a file of another site"],
+        ["mkdocs.yml", "7", "63", "extra_javascript names a file of another site"],
+        ["mkdocs.yml", "8", "13", "extra_css names a file of another site"]], result.output
+    assert cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "site").exit_code == 1
+    assert not (tmp_path / "site").exists()
+    edit(project, "mkdocs.yml", "<img src=x onerror=alert(1)>", "")
+    assert "copyright" not in cli("check", "-p", project).output  # text, an entity and a link are fine
+
+
 # -- text is text, HTML is sanitised; proved in Chromium ----------------------------------
 
 def _flag(n: int) -> str:

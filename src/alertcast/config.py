@@ -838,6 +838,7 @@ def load_config(root: Path | str = ".") -> Config:
                     "add e.g. site_url: https://help.example.com/")
         )
     problems += _extension_problems(raw.get("markdown_extensions"), shown, positions)
+    problems += _page_html_problems(raw, shown, positions)
     if "INHERIT" in raw:
         pos = yamlsource.position_of(positions, ("INHERIT",))
         problems.append(Problem(shown, pos.line, pos.col, "error",
@@ -907,6 +908,48 @@ def _extension_problems(value: Any, shown: str, positions: dict[yamlsource.Key, 
                                 "use one of Python-Markdown's own extensions or pymdownx's (the list is in "
                                 "docs/site.md); no other Python code runs at build time"))
     return problems
+
+
+def _page_html_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
+    """What mkdocs.yml writes into every page: `copyright` goes in as HTML, so it may hold only
+    what the site's sanitiser keeps in a page (render/sanitize.py); `extra_javascript` and
+    `extra_css` only the site's own files (a script from another host would run on every page)."""
+    problems = []
+    copyright = raw.get("copyright")
+    if isinstance(copyright, str) and "<" in copyright:
+        from .render.sanitize import clean
+
+        if _tags(clean(copyright)) != _tags(copyright):
+            pos = yamlsource.position_of(positions, ("copyright",))
+            problems.append(Problem(shown, pos.line, pos.col, "error", "copyright holds HTML the site does not allow "
+                                    "in a page (a script, an event attribute, a javascript: link ...)",
+                                    "keep to text, links and the tags docs/security.md lists"))
+    for key in ("extra_javascript", "extra_css"):
+        entries = raw.get(key)
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            path = entry.get("path") if isinstance(entry, dict) else entry
+            if isinstance(path, str) and (urlsplit(path).scheme or path.startswith("//")):
+                pos = yamlsource.position_of(positions, (key, index))
+                problems.append(Problem(shown, pos.line, pos.col, "error", f"{key} names a file of another site, "
+                                        f"{path}: every page would load it", "put the file in content/assets/ "
+                                        "and name it by its path there"))
+    return problems
+
+
+def _tags(html: str) -> list[str]:
+    """The start tags of `html` with their attributes, as a browser reads them."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.append(repr((tag, sorted(attrs))))
+
+    parser = Tags(convert_charrefs=True)
+    parser.feed(html)
+    parser.close()
+    return found
 
 
 def _theme_problems(theme: Any, root: Path, content_dir: str, shown: str,
