@@ -118,6 +118,32 @@ def test_a_link_in_the_theme_folder_is_an_error_and_not_published(cli, project, 
     assert result.exit_code == 1 and not (tmp_path / "out").exists()
 
 
+def test_assets_in_the_theme_folders_are_errors_and_never_served(cli, project, tmp_path):
+    """A file of content/assets/ at a theme file's path was served in its place: a pull request
+    replaced Material's bundle (every page's script) or the Verify page's verify.js."""
+    import material
+
+    from alertcast.checks.load import load_or_raise
+    from alertcast.plan import Plan
+    from alertcast.render.site import build_site
+
+    config = load_config(project)
+    plan = Plan.at(load_or_raise(config), datetime.fromisoformat(NOW))  # loaded before the files arrive
+    bundle = next((Path(material.__file__).parent / "templates").glob("assets/javascripts/bundle.*.min.js"))
+    theme = {"assets/alertcast/verify.js": OVERRIDES / "assets/alertcast/verify.js",
+             f"assets/javascripts/{bundle.name}": bundle}
+    for rel in theme:
+        (project / "content" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / "content" / rel).write_text("window.pwned = 1;", encoding="utf-8")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert [line.split(": error: ")[0] for line in lines(result)[:2]] == [
+        "content/assets/alertcast/verify.js:1:1", f"content/assets/javascripts/{bundle.name}:1:1"], result.output
+    build_site(plan, config, tmp_path / "site", workers=1)
+    for rel, original in theme.items():
+        assert (tmp_path / "site" / rel).read_bytes() == original.read_bytes(), rel
+
+
 # -- GitHub annotations cannot inject workflow commands ---------------------------------
 
 def test_github_annotation_properties_are_escaped(cli, project):

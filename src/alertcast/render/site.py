@@ -28,6 +28,7 @@ from markdown import Markdown
 from .. import languages as language_tags
 from ..config import Config
 from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_code, relative, stems
+from ..content.loader import THEME_ASSETS
 from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page, Text
 from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
@@ -486,8 +487,10 @@ def stage(plan: Plan, config: Config, lang: str, docs: Path) -> None:
         import shutil
 
         # Regular files and folders only: a link may point at a secret (check reports it), and a
-        # named pipe would block the copy forever.
-        shutil.copytree(assets, docs / "assets", dirs_exist_ok=True, ignore=_not_plain)
+        # named pipe would block the copy forever. Nothing in the theme's folders (check reports it).
+        shutil.copytree(assets, docs / "assets", dirs_exist_ok=True,
+                        ignore=lambda folder, names: _not_plain(folder, names) + (
+                            [name for name in names if name in THEME_ASSETS] if Path(folder) == assets else []))
 
 
 def _not_plain(folder: str, names: list[str]) -> list[str]:
