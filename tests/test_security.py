@@ -144,6 +144,26 @@ def test_assets_in_the_theme_folders_are_errors_and_never_served(cli, project, t
         assert (tmp_path / "site" / rel).read_bytes() == original.read_bytes(), rel
 
 
+def test_zensical_theme_template_cannot_include_a_file_outside_the_theme(cli, project, tmp_path):
+    """Zensical's template loader follows `..` and absolute names: an include published the file."""
+    pytest.importorskip("zensical")
+    secret = tmp_path / "signing.key"
+    secret.write_text("SECRET-KEY", encoding="utf-8")
+    shutil.copytree(OVERRIDES, project / "theme")
+    edit(project, "theme/main.html", "{% block extrahead %}",
+         "{%% block extrahead %%}\n<!--{%% include '%s' %%}{%% include '../../../../../../../../..%s' %%}"
+         "{%% set name = '%s' %%}{%% include '' ~ name %%}-->" % (secret, secret, secret))
+    line = (project / "theme/main.html").read_text(encoding="utf-8").split("SECRET")[0].split("<!--{%")[0].count("\n") + 1
+    edit(project, "mkdocs.yml", "theme:\n", "theme:\n  custom_dir: theme\n")
+    edit(project, "mkdocs.yml", "  alertcast:\n", "  alertcast:\n    site:\n      engine: zensical\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert lines(result)[0].startswith(f"theme/main.html:{line}:1: error: this template names a file outside the "
+                                       "theme folder"), result.output
+    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+
+
 # -- GitHub annotations cannot inject workflow commands ---------------------------------
 
 def test_github_annotation_properties_are_escaped(cli, project):
