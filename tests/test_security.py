@@ -318,6 +318,21 @@ def test_script_in_mkdocs_yml_for_every_page_is_an_error_at_its_line(cli, projec
     assert "copyright" not in cli("check", "-p", project).output  # text, an entity and a link are fine
 
 
+def test_script_in_the_extra_settings_the_theme_writes_into_pages_is_an_error_at_its_line(cli, project, tmp_path):
+    """Material writes extra.consent's text into every page as HTML, and extra.social's links as they are."""
+    edit(project, "mkdocs.yml", "extra:\n", "extra:\n  consent:\n    title: Cookies\n"
+         "    description: '<img src=x onerror=alert(1)> we use <a href=\"/privacy/\">cookies</a>'\n"
+         "  social:\n    - icon: fontawesome/brands/github\n      link: ' JavaScript:alert(1)'\n"
+         "    - icon: fontawesome/brands/x-twitter\n      link: https://x.com/fixture\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    first, second = lines(result)[:2]
+    assert first.startswith("mkdocs.yml:12:5: error: extra.consent.description holds HTML the site does not allow"), first
+    assert second.startswith("mkdocs.yml:15:7: error: extra.social.0.link is a JavaScript: address"), second
+    assert cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "site").exit_code == 1
+    assert not (tmp_path / "site").exists()
+
+
 # -- text is text, HTML is sanitised; proved in Chromium ----------------------------------
 
 def _flag(n: int) -> str:

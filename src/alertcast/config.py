@@ -12,6 +12,7 @@ import email.utils
 import os
 import re
 import string
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -911,19 +912,34 @@ def _extension_problems(value: Any, shown: str, positions: dict[yamlsource.Key, 
 
 
 def _page_html_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
-    """What mkdocs.yml writes into every page: `copyright` goes in as HTML, so it may hold only
+    """What mkdocs.yml writes into every page: `copyright` and `extra` go in as HTML, so they may hold only
     what the site's sanitiser keeps in a page (render/sanitize.py); `extra_javascript` and
     `extra_css` only the site's own files (a script from another host would run on every page)."""
     problems = []
-    copyright = raw.get("copyright")
-    if isinstance(copyright, str) and "<" in copyright:
-        from .render.sanitize import clean
+    extra = raw.get("extra")
+    # The theme writes copyright and what `extra` holds (Material's consent text, social links...)
+    # into pages as they are; `extra.alertcast` is alertcast's own settings, never written so.
+    values = [(("copyright",), raw.get("copyright"))] + [
+        (("extra", *path), value) for path, value in _strings({k: v for k, v in extra.items() if k != "alertcast"}
+                                                              if isinstance(extra, dict) else {})]
+    for key, value in values:
+        if not isinstance(value, str):
+            continue
+        name = ".".join(map(str, key))
+        if "<" in value:
+            from .render.sanitize import clean
 
-        if _tags(clean(copyright)) != _tags(copyright):
-            pos = yamlsource.position_of(positions, ("copyright",))
-            problems.append(Problem(shown, pos.line, pos.col, "error", "copyright holds HTML the site does not allow "
-                                    "in a page (a script, an event attribute, a javascript: link ...)",
-                                    "keep to text, links and the tags docs/security.md lists"))
+            if _tags(clean(value)) != _tags(value):
+                pos = yamlsource.position_of(positions, key)
+                problems.append(Problem(shown, pos.line, pos.col, "error", f"{name} holds HTML the site does not allow "
+                                        "in a page (a script, an event attribute, a javascript: link ...)",
+                                        "keep to text, links and the tags docs/security.md lists"))
+        if "".join(value.split()).lower().startswith(("javascript:", "data:", "vbscript:")):
+            pos = yamlsource.position_of(positions, key)
+            scheme = value.strip().split(":")[0]
+            problems.append(Problem(shown, pos.line, pos.col, "error", f"{name} is a {scheme}: "
+                                    "address, which runs script where a page links to it",
+                                    "use an http, https, mailto or tel address, or a page of the site"))
     for key in ("extra_javascript", "extra_css"):
         entries = raw.get(key)
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
@@ -934,6 +950,18 @@ def _page_html_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, y
                                         f"{path}: every page would load it", "put the file in content/assets/ "
                                         "and name it by its path there"))
     return problems
+
+
+def _strings(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    """Each value of a YAML tree with its path of keys and indexes."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+    else:
+        yield path, value
 
 
 def _tags(html: str) -> list[str]:
@@ -977,9 +1005,9 @@ def _theme_problems(theme: Any, root: Path, content_dir: str, shown: str,
                         "publish its files", hint)]
     links = sorted(Path(top) / name for top, dirs, files in os.walk(folder)  # links to folders are not entered
                    for name in dirs + files if (Path(top) / name).is_symlink())
-    return [Problem(shown, pos.line, pos.col, "error",
-                    f"theme.custom_dir holds a symbolic link, {link.relative_to(project).as_posix()}: the site would "
-                    "publish what it points to", "put the file itself there, or remove the link") for link in links]
+    named = [link.relative_to(project).as_posix() for link in links]
+    return [Problem(shown, pos.line, pos.col, "error", f"theme.custom_dir holds a symbolic link, {link}: the site would "
+                    "publish what it points to", "put the file itself there, or remove the link") for link in named]
 
 
 def _languages_context(section: Any) -> dict[str, tuple[str, ...]]:
