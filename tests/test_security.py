@@ -285,6 +285,24 @@ def test_markdown_extension_outside_the_allow_list_is_an_error_at_its_line(cli, 
     assert not (tmp_path / "site").exists()
 
 
+def test_a_python_object_in_extension_options_is_an_error_at_its_line(cli, project, tmp_path):
+    """Zensical reads `{object: module.name, kwds: {...}}` in an option as a Python object to import
+    and call: a superfences format named subprocess.getoutput ran a shell in the build."""
+    pytest.importorskip("zensical")
+    marker = tmp_path / "ran"
+    edit(project, "mkdocs.yml", "extra:\n  alertcast:\n", "markdown_extensions:\n  - pymdownx.superfences:\n"
+         "      custom_fences:\n        - name: x\n          class: x\n          format:\n"
+         f"            object: subprocess.getoutput\n            kwds: {{cmd: 'touch {marker}'}}\n"
+         "extra:\n  alertcast:\n    site:\n      engine: zensical\n")
+    for command in (("check",), ("build", "--now", NOW, "--output", tmp_path / "site")):
+        result = cli(*command, "-p", project)
+        assert not marker.exists()
+        assert result.exit_code == 1
+        assert "mkdocs.yml:15:13: error: object: names Python code, which Zensical imports and calls" in result.output, \
+            result.output
+    assert not (tmp_path / "site").exists()
+
+
 def test_inherit_in_mkdocs_yml_is_an_error_at_its_line(cli, project, tmp_path):
     """mkdocs loads the file INHERIT names with Python tags enabled: one in the content folder ran code."""
     marker = tmp_path / "ran"

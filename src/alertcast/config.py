@@ -901,6 +901,19 @@ def _extension_problems(value: Any, shown: str, positions: dict[yamlsource.Key, 
     problems = []
     for key, item in entries:
         name = extension_name(item)
+        if isinstance(value, dict):
+            options, prefix = value[item], ("markdown_extensions", *key)
+        elif isinstance(item, dict) and len(item) == 1:
+            options, prefix = next(iter(item.values())), ("markdown_extensions", *key, next(iter(item)))
+        else:
+            options, prefix = None, ()
+        for path, _found in _strings(options, prefix):
+            if "object" in path[len(prefix):]:
+                pos = yamlsource.position_of(positions, path[:path.index("object", len(prefix)) + 1])
+                problems.append(Problem(shown, pos.line, pos.col, "error", "object: names Python code, which Zensical "
+                                        "imports and calls with the kwds beside it",
+                                        "give the option a plain value (alertcast sets the heading slugs itself)"))
+                break
         if name in MARKDOWN_EXTENSIONS:
             continue
         pos = yamlsource.position_of(positions, ("markdown_extensions", *key))
