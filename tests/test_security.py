@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from alertcast.config import load_config
 from alertcast.content.budget import FILE_CPU_SECONDS
 from alertcast.checks.load import load_content
-from alertcast.render.site import page_markdown, read_for_search
+from alertcast.render.site import OVERRIDES, page_markdown, read_for_search
 
 from conftest import FIXTURE
 
@@ -64,6 +64,104 @@ def test_post_template_cannot_run_code(cli, project, tmp_path):
     # the fixture's Telegram channel posts in Chinese, so its post is judged at the zh file
     assert lines(result)[0].startswith("content/alerts/live-phishing.zh.md:3:1: error: the telegram post template cannot be rendered: "
                                        "access to attribute '__init__' of 'type' object is unsafe"), result.output
+
+
+# -- a theme template cannot reach Python -------------------------------------------------
+
+def test_theme_template_cannot_run_code(cli, project, tmp_path):
+    """`theme.custom_dir` is pull-request content: mkdocs renders its templates in Jinja's sandbox."""
+    marker = tmp_path / "ran"
+    shutil.copytree(OVERRIDES, project / "theme")
+    edit(project, "theme/main.html", "{% block extrahead %}",
+         "{%% block extrahead %%}{{ lipsum.__globals__.os.popen('touch %s').read() }}" % marker)
+    line = (project / "theme/main.html").read_text(encoding="utf-8").split("lipsum")[0].count("\n") + 1
+    edit(project, "mkdocs.yml", "theme:\n", "theme:\n  custom_dir: theme\n")
+    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
+    assert not marker.exists()
+    assert result.exit_code == 1
+    assert (f"theme/main.html:{line}:1: error: the theme template cannot be used: access to attribute '__globals__' "
+            "of 'function' object is unsafe") in result.output, result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("custom_dir", ["OUTSIDE", "..", ".", "content", "content/assets", ".git", "theme-link"])
+def test_theme_folder_outside_the_project_or_over_content_is_an_error_at_its_line(cli, project, tmp_path, custom_dir):
+    """The engine publishes every file of `theme.custom_dir` that is not a template: a folder
+    outside the project, the project itself, `.git` or `content/` (scheduled alerts) would be published."""
+    outside = tmp_path / "outside"
+    (outside / "assets").mkdir(parents=True)
+    (outside / "assets" / "secret.txt").write_text("SECRET", encoding="utf-8")
+    (project / ".git").mkdir()
+    (project / "theme-link").symlink_to(outside)
+    value = str(outside) if custom_dir == "OUTSIDE" else custom_dir
+    edit(project, "mkdocs.yml", "theme:\n", f"theme:\n  custom_dir: '{value}'\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert lines(result)[0].startswith(f"mkdocs.yml:7:3: error: theme.custom_dir '{value}' is not a folder of the "
+                                       "project"), result.output
+    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_link_in_the_theme_folder_is_an_error_and_not_published(cli, project, tmp_path):
+    secret = tmp_path / "signing.key"
+    secret.write_text("SECRET", encoding="utf-8")
+    shutil.copytree(OVERRIDES, project / "theme")
+    (project / "theme" / "assets" / "key.txt").symlink_to(secret)
+    edit(project, "mkdocs.yml", "theme:\n", "theme:\n  custom_dir: theme\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert lines(result)[0].startswith("mkdocs.yml:7:3: error: theme.custom_dir holds a symbolic link, "
+                                       "theme/assets/key.txt: "), result.output
+    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+
+
+def test_assets_in_the_theme_folders_are_errors_and_never_served(cli, project, tmp_path):
+    """A file of content/assets/ at a theme file's path was served in its place: a pull request
+    replaced Material's bundle (every page's script) or the Verify page's verify.js."""
+    import material
+
+    from alertcast.checks.load import load_or_raise
+    from alertcast.plan import Plan
+    from alertcast.render.site import build_site
+
+    config = load_config(project)
+    plan = Plan.at(load_or_raise(config), datetime.fromisoformat(NOW))  # loaded before the files arrive
+    bundle = next((Path(material.__file__).parent / "templates").glob("assets/javascripts/bundle.*.min.js"))
+    theme = {"assets/alertcast/verify.js": OVERRIDES / "assets/alertcast/verify.js",
+             f"assets/javascripts/{bundle.name}": bundle}
+    for rel in theme:
+        (project / "content" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / "content" / rel).write_text("window.pwned = 1;", encoding="utf-8")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert [line.split(": error: ")[0] for line in lines(result)[:2]] == [
+        "content/assets/alertcast/verify.js:1:1", f"content/assets/javascripts/{bundle.name}:1:1"], result.output
+    build_site(plan, config, tmp_path / "site", workers=1)
+    for rel, original in theme.items():
+        assert (tmp_path / "site" / rel).read_bytes() == original.read_bytes(), rel
+
+
+def test_zensical_theme_template_cannot_include_a_file_outside_the_theme(cli, project, tmp_path):
+    """Zensical's template loader follows `..` and absolute names: an include published the file."""
+    pytest.importorskip("zensical")
+    secret = tmp_path / "signing.key"
+    secret.write_text("SECRET-KEY", encoding="utf-8")
+    shutil.copytree(OVERRIDES, project / "theme")
+    edit(project, "theme/main.html", "{% block extrahead %}",
+         "{%% block extrahead %%}\n<!--{%% include '%s' %%}{%% include '../../../../../../../../..%s' %%}"
+         "{%% set name = '%s' %%}{%% include '' ~ name %%}-->" % (secret, secret, secret))
+    line = (project / "theme/main.html").read_text(encoding="utf-8").split("SECRET")[0].split("<!--{%")[0].count("\n") + 1
+    edit(project, "mkdocs.yml", "theme:\n", "theme:\n  custom_dir: theme\n")
+    edit(project, "mkdocs.yml", "  alertcast:\n", "  alertcast:\n    site:\n      engine: zensical\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert lines(result)[0].startswith(f"theme/main.html:{line}:1: error: this template names a file outside the "
+                                       "theme folder"), result.output
+    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
 
 
 # -- GitHub annotations cannot inject workflow commands ---------------------------------
@@ -184,6 +282,72 @@ def test_markdown_extension_outside_the_allow_list_is_an_error_at_its_line(cli, 
         f"mkdocs.yml:14:5: error: 'subprocess:Popen' is not an allowed Markdown extension {hint}",
         f"mkdocs.yml:16:5: error: 'pymdownx.snippets' is not an allowed Markdown extension {hint}",
         f"mkdocs.yml:17:5: error: this entry is not an extension name {hint}"]
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_python_object_in_extension_options_is_an_error_at_its_line(cli, project, tmp_path):
+    """Zensical reads `{object: module.name, kwds: {...}}` in an option as a Python object to import
+    and call: a superfences format named subprocess.getoutput ran a shell in the build."""
+    pytest.importorskip("zensical")
+    marker = tmp_path / "ran"
+    edit(project, "mkdocs.yml", "extra:\n  alertcast:\n", "markdown_extensions:\n  - pymdownx.superfences:\n"
+         "      custom_fences:\n        - name: x\n          class: x\n          format:\n"
+         f"            object: subprocess.getoutput\n            kwds: {{cmd: 'touch {marker}'}}\n"
+         "extra:\n  alertcast:\n    site:\n      engine: zensical\n")
+    for command in (("check",), ("build", "--now", NOW, "--output", tmp_path / "site")):
+        result = cli(*command, "-p", project)
+        assert not marker.exists()
+        assert result.exit_code == 1
+        assert "mkdocs.yml:15:13: error: object: names Python code, which Zensical imports and calls" in result.output, \
+            result.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_inherit_in_mkdocs_yml_is_an_error_at_its_line(cli, project, tmp_path):
+    """mkdocs loads the file INHERIT names with Python tags enabled: one in the content folder ran code."""
+    marker = tmp_path / "ran"
+    (project / "content" / "assets").mkdir(exist_ok=True)
+    (project / "content" / "assets" / "base.yml").write_text(
+        f"copyright: !!python/object/apply:os.system ['touch {marker}']\n", encoding="utf-8")
+    edit(project, "mkdocs.yml", "theme:\n", f"INHERIT: {project / 'content/assets/base.yml'}\ntheme:\n")
+    for command in (("check",), ("build", "--now", NOW, "--output", tmp_path / "site")):
+        result = cli(*command, "-p", project)
+        assert not marker.exists()
+        assert result.exit_code == 1
+        assert "mkdocs.yml:6:1: error: INHERIT is not supported: " in result.output, result.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_script_in_mkdocs_yml_for_every_page_is_an_error_at_its_line(cli, project, tmp_path):
+    """`copyright` goes into every page as HTML, `extra_javascript` into every page's scripts."""
+    edit(project, "mkdocs.yml", "theme:\n", "copyright: '&copy; 2026 <a href=\"/about/\">Wallet</a><img src=x onerror=alert(1)>'\n"
+         "extra_javascript: [assets/ok.js, 'https://evil.example/x.js', {path: '//evil.example/y.js'}]\n"
+         "extra_css: ['https://evil.example/x.css']\ntheme:\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert [line.split(":", 3)[:3] + [line.split(": error: ")[1].split(",")[0]] for line in lines(result)[:4]] == [
+        ["mkdocs.yml", "6", "1", "copyright holds HTML the site does not allow in a page (a script"],
+        ["mkdocs.yml", "7", "34", "extra_javascript names a file of another site"],
+        ["mkdocs.yml", "7", "63", "extra_javascript names a file of another site"],
+        ["mkdocs.yml", "8", "13", "extra_css names a file of another site"]], result.output
+    assert cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "site").exit_code == 1
+    assert not (tmp_path / "site").exists()
+    edit(project, "mkdocs.yml", "<img src=x onerror=alert(1)>", "")
+    assert "copyright" not in cli("check", "-p", project).output  # text, an entity and a link are fine
+
+
+def test_script_in_the_extra_settings_the_theme_writes_into_pages_is_an_error_at_its_line(cli, project, tmp_path):
+    """Material writes extra.consent's text into every page as HTML, and extra.social's links as they are."""
+    edit(project, "mkdocs.yml", "extra:\n", "extra:\n  consent:\n    title: Cookies\n"
+         "    description: '<img src=x onerror=alert(1)> we use <a href=\"/privacy/\">cookies</a>'\n"
+         "  social:\n    - icon: fontawesome/brands/github\n      link: ' JavaScript:alert(1)'\n"
+         "    - icon: fontawesome/brands/x-twitter\n      link: https://x.com/fixture\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    first, second = lines(result)[:2]
+    assert first.startswith("mkdocs.yml:12:5: error: extra.consent.description holds HTML the site does not allow"), first
+    assert second.startswith("mkdocs.yml:15:7: error: extra.social.0.link is a JavaScript: address"), second
+    assert cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "site").exit_code == 1
     assert not (tmp_path / "site").exists()
 
 

@@ -12,6 +12,7 @@ import email.utils
 import os
 import re
 import string
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -838,6 +839,13 @@ def load_config(root: Path | str = ".") -> Config:
                     "add e.g. site_url: https://help.example.com/")
         )
     problems += _extension_problems(raw.get("markdown_extensions"), shown, positions)
+    problems += _page_html_problems(raw, shown, positions)
+    if "INHERIT" in raw:
+        pos = yamlsource.position_of(positions, ("INHERIT",))
+        problems.append(Problem(shown, pos.line, pos.col, "error",
+                                "INHERIT is not supported: mkdocs would load the file it names with Python tags "
+                                "enabled (running code), and alertcast reads its settings from mkdocs.yml alone",
+                                "copy the settings you need into mkdocs.yml and remove INHERIT"))
     extra = raw.get("extra") or {}
     section = extra.get("alertcast", {}) if isinstance(extra, dict) else {}
     context = _languages_context(section)
@@ -849,6 +857,7 @@ def load_config(root: Path | str = ".") -> Config:
     except ValidationError as exc:
         problems += validation_problems(exc, shown, positions, ("extra", "alertcast"), Settings)
         settings = None
+    problems += _theme_problems(raw.get("theme"), root, settings.content_dir if settings else "content", shown, positions)
     if problems:
         raise ContentError(sorted(set(problems)))
     assert settings is not None
@@ -892,6 +901,19 @@ def _extension_problems(value: Any, shown: str, positions: dict[yamlsource.Key, 
     problems = []
     for key, item in entries:
         name = extension_name(item)
+        if isinstance(value, dict):
+            options, prefix = value[item], ("markdown_extensions", *key)
+        elif isinstance(item, dict) and len(item) == 1:
+            options, prefix = next(iter(item.values())), ("markdown_extensions", *key, next(iter(item)))
+        else:
+            options, prefix = None, ()
+        for path, _found in _strings(options, prefix):
+            if "object" in path[len(prefix):]:
+                pos = yamlsource.position_of(positions, path[:path.index("object", len(prefix)) + 1])
+                problems.append(Problem(shown, pos.line, pos.col, "error", "object: names Python code, which Zensical "
+                                        "imports and calls with the kwds beside it",
+                                        "give the option a plain value (alertcast sets the heading slugs itself)"))
+                break
         if name in MARKDOWN_EXTENSIONS:
             continue
         pos = yamlsource.position_of(positions, ("markdown_extensions", *key))
@@ -900,6 +922,105 @@ def _extension_problems(value: Any, shown: str, positions: dict[yamlsource.Key, 
                                 "use one of Python-Markdown's own extensions or pymdownx's (the list is in "
                                 "docs/site.md); no other Python code runs at build time"))
     return problems
+
+
+def _page_html_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
+    """What mkdocs.yml writes into every page: `copyright` and `extra` go in as HTML, so they may hold only
+    what the site's sanitiser keeps in a page (render/sanitize.py); `extra_javascript` and
+    `extra_css` only the site's own files (a script from another host would run on every page)."""
+    problems = []
+    extra = raw.get("extra")
+    # The theme writes copyright and what `extra` holds (Material's consent text, social links...)
+    # into pages as they are; `extra.alertcast` is alertcast's own settings, never written so.
+    values = [(("copyright",), raw.get("copyright"))] + [
+        (("extra", *path), value) for path, value in _strings({k: v for k, v in extra.items() if k != "alertcast"}
+                                                              if isinstance(extra, dict) else {})]
+    for key, value in values:
+        if not isinstance(value, str):
+            continue
+        name = ".".join(map(str, key))
+        if "<" in value:
+            from .render.sanitize import clean
+
+            if _tags(clean(value)) != _tags(value):
+                pos = yamlsource.position_of(positions, key)
+                problems.append(Problem(shown, pos.line, pos.col, "error", f"{name} holds HTML the site does not allow "
+                                        "in a page (a script, an event attribute, a javascript: link ...)",
+                                        "keep to text, links and the tags docs/security.md lists"))
+        if "".join(value.split()).lower().startswith(("javascript:", "data:", "vbscript:")):
+            pos = yamlsource.position_of(positions, key)
+            scheme = value.strip().split(":")[0]
+            problems.append(Problem(shown, pos.line, pos.col, "error", f"{name} is a {scheme}: "
+                                    "address, which runs script where a page links to it",
+                                    "use an http, https, mailto or tel address, or a page of the site"))
+    for key in ("extra_javascript", "extra_css"):
+        entries = raw.get(key)
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            path = entry.get("path") if isinstance(entry, dict) else entry
+            if isinstance(path, str) and (urlsplit(path).scheme or path.startswith("//")):
+                pos = yamlsource.position_of(positions, (key, index))
+                problems.append(Problem(shown, pos.line, pos.col, "error", f"{key} names a file of another site, "
+                                        f"{path}: every page would load it", "put the file in content/assets/ "
+                                        "and name it by its path there"))
+    return problems
+
+
+def _strings(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    """Each value of a YAML tree with its path of keys and indexes."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+    else:
+        yield path, value
+
+
+def _tags(html: str) -> list[str]:
+    """The start tags of `html` with their attributes, as a browser reads them."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.append(repr((tag, sorted(attrs))))
+
+    parser = Tags(convert_charrefs=True)
+    parser.feed(html)
+    parser.close()
+    return found
+
+
+def _theme_problems(theme: Any, root: Path, content_dir: str, shown: str,
+                    positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
+    """`theme.custom_dir` must be a folder of the project, apart from `content/` and hidden
+    folders, with no symbolic link in it: the engine publishes every file of it that is not a
+    template, so `/home/...`, `..`, `.git`, `content` (scheduled alerts) or a link to the signing
+    key would be published with the site."""
+    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+    if custom is None:
+        return []
+    pos = yamlsource.position_of(positions, ("theme", "custom_dir"))
+    hint = "keep the theme in a folder of the project, such as theme/ (start from a copy of alertcast's overrides)"
+    project = root.resolve()
+    folder = (project / str(custom)).resolve() if isinstance(custom, str) and custom else project
+    content = (project / content_dir).resolve()
+    try:
+        parts = folder.relative_to(project).parts
+    except ValueError:
+        parts = None
+    if (not parts or any(part.startswith(".") for part in parts) or folder == content
+            or content in folder.parents or folder in content.parents):
+        return [Problem(shown, pos.line, pos.col, "error", f"theme.custom_dir '{custom}' is not a folder of the project "
+                        "(outside it, the project itself, a hidden folder or the content folder): the site would "
+                        "publish its files", hint)]
+    links = sorted(Path(top) / name for top, dirs, files in os.walk(folder)  # links to folders are not entered
+                   for name in dirs + files if (Path(top) / name).is_symlink())
+    named = [link.relative_to(project).as_posix() for link in links]
+    return [Problem(shown, pos.line, pos.col, "error", f"theme.custom_dir holds a symbolic link, {link}: the site would "
+                    "publish what it points to", "put the file itself there, or remove the link") for link in named]
 
 
 def _languages_context(section: Any) -> dict[str, tuple[str, ...]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -150,7 +151,18 @@ def _site_files(output: Path) -> dict[str, Path]:
     live = live_release(output)
     if live is None:
         return {}
-    return {path: live / path for path in read_manifest(live) if not path.startswith(FAST_OUTPUTS)}
+    listed = read_manifest(live)
+    return {rel: path for rel, path in _regular_files(live) if rel in listed and not rel.startswith(FAST_OUTPUTS)}
+
+
+def _regular_files(root: Path) -> Iterator[tuple[str, Path]]:
+    """Each regular file in `root` (relative path, path): what a release holds, read back as
+    untrusted, so a link (to a file or a folder), a FIFO or a device in it is never carried."""
+    for dirpath, _dirs, names in os.walk(root):  # does not enter linked folders
+        for name in names:
+            path = Path(dirpath) / name
+            if stat.S_ISREG(path.lstat().st_mode):
+                yield path.relative_to(root).as_posix(), path
 
 
 def _link_files(files: Mapping[str, Path], dest: Path) -> None:

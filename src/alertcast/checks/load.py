@@ -28,7 +28,18 @@ def load_all(config: Config, content_dir: Path | None = None, base: Path | None 
     if read.content is None:
         return Loaded(None, read.problems, False)
     problems = read.problems + lint(read.content, read.files, config, cache, budget, renders) + cross_check(read.content, read.files)
-    return Loaded(read.content, sorted(set(problems)), read.complete)
+    return Loaded(read.content, sorted(set(problems + _theme_problems(config))), read.complete)
+
+
+def _theme_problems(config: Config) -> list[Problem]:
+    """The project theme's templates as the configured engine reads them (Zensical follows
+    names out of the theme folder: render/zensical_engine.py)."""
+    custom_dir = (config.raw.get("theme") or {}).get("custom_dir") if isinstance(config.raw.get("theme"), dict) else None
+    if config.settings.site.engine != "zensical" or not isinstance(custom_dir, str):
+        return []
+    from ..render.zensical_engine import template_problems
+
+    return template_problems(config.root / custom_dir, config.root)
 
 
 def load_content(config: Config, content_dir: Path | None = None, base: Path | None = None,

@@ -49,6 +49,10 @@ from ..validation import validation_problems
 
 MAX_FILE_BYTES = 256 * 1024
 SECTIONS = ("alerts", "guides")
+#: Folders of assets/ that are the site theme's (Material's scripts and styles, alertcast's
+#: verify.js): a file of content/assets/ there would be served in place of the theme's, so a
+#: script in a pull request would run on every page. The site copies nothing from them.
+THEME_ASSETS = ("javascripts", "stylesheets", "alertcast")
 T = TypeVar("T")
 _EXAMPLE_STEM = {"alerts": "fake-support-telegram", "guides": "backup-recovery-phrase", "": "official-channels"}
 _NAME = re.compile(r"^(?P<stem>[^.]+)\.(?P<lang>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.md$")
@@ -391,6 +395,7 @@ def read_all(config: Config, content_dir: Path | None = None, base: Path | None 
             files.append(parsed)
     complete = len(files) == len(discovered)  # False when some file could not be parsed at all
     problems += _outside_problems(content_dir, base)
+    problems += _theme_asset_problems(content_dir, base)
     groups: dict[tuple[str, str], list[SourceFile]] = defaultdict(list)
     for source in files:
         groups[(source.section, _id_of(source))].append(source)
@@ -484,6 +489,21 @@ def _outside_problems(content_dir: Path, base: Path) -> list[Problem]:
         problems.append(Problem(display_path(paths[0], base), 1, 1, "warning",
                                 f"'{folder}/' is not a content section; {count} ignored",
                                 "move them to alerts/, guides/ or the content root"))
+    return problems
+
+
+def _theme_asset_problems(content_dir: Path, base: Path) -> list[Problem]:
+    """An error for each file under one of THEME_ASSETS (the site leaves them out)."""
+    problems = []
+    for folder in THEME_ASSETS:
+        top = content_dir / "assets" / folder
+        for dirpath, _dirs, names in os.walk(top):
+            for name in sorted(names):
+                path = Path(dirpath) / name
+                problems.append(Problem(display_path(path, base), 1, 1, "error",
+                                        f"assets/{folder}/ is the site theme's folder: this file would be served in "
+                                        "place of the theme's, so the site leaves it out",
+                                        "move it to another folder of content/assets/"))
     return problems
 
 

@@ -23,7 +23,10 @@ import ctypes
 import errno
 import hashlib
 import os
+import posixpath
+import re
 import shutil
+import stat
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -141,28 +144,54 @@ def read_manifest(release: Path | None) -> dict[str, bytes]:
     cached = _manifests.get(release)
     if cached is not None:
         return cached
-    manifest = _manifest(release)
-    if manifest.is_file():
-        lines = manifest.read_text(encoding="utf-8").splitlines()
-        digests = {path: bytes.fromhex(hexdigest) for hexdigest, path in (line.split("  ", 1) for line in lines)}
-        _manifests[release] = digests  # a release never changes; a build asks for its manifest more than once
-        return digests
-    return tree_digests(release)
+    digests = _parse_manifest(_manifest(release))
+    if digests is None:
+        return tree_digests(release)
+    _manifests[release] = digests  # a release never changes; a build asks for its manifest more than once
+    return digests
+
+
+def _parse_manifest(manifest: Path) -> dict[str, bytes] | None:
+    """A manifest's digests; None where there is none or it is not one alertcast wrote (a link,
+    a FIFO, a line that is not `<sha256 hex>  <path>`): the release is then hashed instead."""
+    try:
+        fd = os.open(manifest, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        data = fh.read()
+    digests = {}
+    for line in data.decode("utf-8", "replace").splitlines():
+        hexdigest, _, path = line.partition("  ")
+        if not (_SHA256.fullmatch(hexdigest) and _inside(path)):
+            return None
+        digests[path] = bytes.fromhex(hexdigest)
+    return digests
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _inside(path: str) -> bool:
+    """Whether a manifest's path names a file inside its release (builds read and link what it names)."""
+    return path not in ("", ".", "..") and posixpath.normpath(path) == path and not path.startswith(("/", "../"))
 
 
 _manifests: dict[Path, dict[str, bytes]] = {}  # release -> digests; emptied at each commit
 
 
 def tree_digests(root: Path | None) -> dict[str, bytes]:
-    """relative path -> sha256 of every regular file under root (a symlink is no file of a
-    release: it is neither followed nor listed)."""
+    """relative path -> sha256 of every regular file under root (a symlink, a FIFO or a device
+    is no file of a release: it is neither followed, read nor listed)."""
     if root is None or not root.is_dir():
         return {}
     out = {}
     for dirpath, _dirs, names in os.walk(root):
         for name in names:
             p = Path(dirpath) / name
-            if not p.is_symlink() and name != MARKER:
+            if stat.S_ISREG(p.lstat().st_mode) and name != MARKER:
                 out[p.relative_to(root).as_posix()] = hashlib.sha256(p.read_bytes()).digest()
     return out
 

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from ..problems import SiteBuildError
 from .search import SITE_TEMPLATES
 
 #: Where a language's keys are kept, in that language's folder of the release (a hidden folder
@@ -52,6 +53,10 @@ FORMAT = 1
 #: The distributions whose code turns a staged page into HTML.
 ENGINE_PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jieba")
 SEARCH_INDEX = "search/search_index.json"
+#: Larger files of the live release are not read back: a key file or a page that big is not
+#: one alertcast wrote (a page is rendered again instead).
+MAX_KEYS = 64 << 20
+MAX_PAGE = 16 << 20
 #: Where a link leads: an inline link's or image's target, or a reference definition's.
 _TARGET = re.compile(r"""\]\(\s*<?([^\s)>]+)|^[ ]{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)""", re.MULTILINE)
 _RENDER_CODE = Path(__file__).resolve().parent
@@ -167,13 +172,8 @@ def _read_keys(previous: Previous | None, prefix: str) -> dict | None:
     expected = previous.digests.get(rel)
     if expected is None:
         return None
-    try:
-        fd = os.open(previous.root / rel, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as fh:
-        data = fh.read(64 << 20)
-    if hashlib.sha256(data).digest() != expected:
+    data = _read_regular(previous.root / rel, MAX_KEYS)
+    if data is None or hashlib.sha256(data).digest() != expected:
         log.warning("%s does not match the release's manifest: the site is built in full", rel)
         return None
     try:
@@ -212,6 +212,27 @@ def _regular(path: Path) -> bool:
         return False
 
 
+def _read_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of `path` if it is a regular file of at most `limit` bytes; None for anything
+    else (a link is not followed, a FIFO or device is not waited on, a huge file is not read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        data = fh.read(limit + 1)
+    return data if len(data) <= limit else None
+
+
+def _digest(path: Path) -> str | None:
+    """The sha256 of a page in the live release, as its bytes are now (see `_read_regular`)."""
+    data = _read_regular(path, MAX_PAGE)
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
 @dataclass
 class LanguagePages:
     """One language's pages for one build: which the engine renders, which come from the live
@@ -248,7 +269,7 @@ class LanguagePages:
                 old = kept.get(src)
                 dest = prefix + page_dest(src)
                 if (old is not None and old.key == key and previous.digests.get(dest, b"").hex() == old.digest
-                        and _regular(previous.root / dest)):
+                        and _digest(previous.root / dest) == old.digest):
                     reused[src] = old
         return cls(prefix, shared, keys, reused, previous,
                    unwritten={src: markdown[src] for src in reused})
@@ -293,11 +314,11 @@ class LanguagePages:
             path = site_dir / page_dest(src)
             if not _regular(path):
                 continue  # a page the engine wrote nothing for
-            # A reused page is the live file the manifest gave this digest (checked in `plan`); if
-            # it changed meanwhile, the new release's manifest will not match it and the next
-            # build renders it again.
-            digest = (self.reused[src].digest if src in self.reused and src not in self.rendered
-                      else hashlib.sha256(path.read_bytes()).hexdigest())
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if src in self.reused and src not in self.rendered and digest != self.reused[src].digest:
+                raise SiteBuildError(f"{self.prefix}{page_dest(src)} of the live release changed while the site was "
+                                     "built (something other than alertcast writes into the output folder); "
+                                     "build again, with --full to render every page")
             pages[src] = {"key": self.keys[src], "digest": digest, "search": search.get(src, [])}
         keys_file = site_dir / KEYS_PATH
         keys_file.parent.mkdir(parents=True, exist_ok=True)

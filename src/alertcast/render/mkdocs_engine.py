@@ -38,6 +38,7 @@ class MkdocsEngine:
         try:
             with build_time(now), jieba_as_loaded(), engine_quiet():
                 loaded = load_config(str(config_file), **python_options(raw))
+                loaded.plugins["alertcast-sandbox"] = _template_sandbox()
                 if pages is not None:
                     pages.attach(loaded)  # pages unchanged since the live release are not rendered
                 build(loaded, dirty=pages is not None and pages.incremental)
@@ -54,6 +55,27 @@ class MkdocsEngine:
             logging.getLogger(__name__).warning(
                 "Material's search worker changed: Chinese queries may be searched by their first word only")
         return site_dir
+
+
+def _template_sandbox():  # type: ignore[no-untyped-def]
+    """A plugin that has mkdocs render the theme's templates in Jinja's sandbox. A project's
+    `theme.custom_dir` is pull-request content like the rest: unsandboxed, a template reaches
+    Python (`{{ lipsum.__globals__.os.popen(...) }}`) and runs code in the build, next to the
+    signing key. Material's templates and alertcast's overrides need nothing the sandbox refuses."""
+    from jinja2.sandbox import SandboxedEnvironment
+    from mkdocs.plugins import BasePlugin
+
+    class Sandbox(BasePlugin):  # type: ignore[type-arg]
+        def on_env(self, env, *, config, files):  # type: ignore[no-untyped-def]
+            safe = SandboxedEnvironment(loader=env.loader, auto_reload=False,
+                                        extensions=[type(ext) for ext in env.extensions.values()])
+            safe.filters.update(env.filters)
+            safe.tests.update(env.tests)
+            # mkdocs' url filters and the theme's translations; the sandbox keeps its own `range`
+            safe.globals.update({name: value for name, value in env.globals.items() if name != "range"})
+            return safe
+
+    return Sandbox()
 
 
 def template_problem(exc: BaseException, root: Path) -> Problem | None:

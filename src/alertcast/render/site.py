@@ -28,6 +28,7 @@ from markdown import Markdown
 from .. import languages as language_tags
 from ..config import Config
 from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_code, relative, stems
+from ..content.loader import THEME_ASSETS
 from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page, Text
 from ..plan import Plan, State
 from ..problems import ContentError, Problem, display_path
@@ -298,8 +299,9 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
         pages = {f"{page}.md": (docs / f"{page}.md").read_text(encoding="utf-8")
                  for page in (*PAGE_ORDER, *FOOTER_PAGES) if (docs / f"{page}.md").is_file()}
     # No hooks: nothing alertcast needs runs as mkdocs Python code (see the module docstring).
+    # No INHERIT: mkdocs would load the file it names with Python tags (check refuses it too).
     raw = {k: v for k, v in config.raw.items()
-           if k not in ("docs_dir", "site_dir", "exclude_docs", "nav", "extra", "hooks")}
+           if k not in ("docs_dir", "site_dir", "exclude_docs", "nav", "extra", "hooks", "INHERIT")}
     w = words(lang)
     raw["markdown_extensions"] = page_extensions(config, lang)
     theme = dict(raw.get("theme") or {"name": "material"})
@@ -529,8 +531,10 @@ def copy_assets(config: Config, docs: Path) -> None:
         import shutil
 
         # Regular files and folders only: a link may point at a secret (check reports it), and a
-        # named pipe would block the copy forever.
-        shutil.copytree(assets, docs / "assets", dirs_exist_ok=True, ignore=_not_plain)
+        # named pipe would block the copy forever. Nothing in the theme's folders (check reports it).
+        shutil.copytree(assets, docs / "assets", dirs_exist_ok=True,
+                        ignore=lambda folder, names: _not_plain(folder, names) + (
+                            [name for name in names if name in THEME_ASSETS] if Path(folder) == assets else []))
 
 
 def _not_plain(folder: str, names: list[str]) -> list[str]:

@@ -49,6 +49,9 @@ class ZensicalEngine:
         # Zensical renders every page: no pages are reused (render/incremental.py is mkdocs')
         if not installed():
             raise SiteBuildError(f"the site engine is Zensical, which is not installed: {INSTALL_HINT}")
+        problems = template_problems(Path(raw["theme"]["custom_dir"]), self.root)
+        if problems:
+            raise ContentError(problems)
         config_file = work / "mkdocs.yml"
         config_file.write_text(yaml.safe_dump(adapt(raw, work), allow_unicode=True, sort_keys=False),
                                encoding="utf-8")
@@ -73,6 +76,43 @@ class ZensicalEngine:
                                             "or remove the setting")])
             raise SiteBuildError(f"Zensical could not build the site: {said}")
         return work / "site"
+
+
+def template_problems(custom_dir: Path, root: Path) -> list[Problem]:
+    """Zensical's template loader follows `..` and absolute names out of the theme folder, so
+    `{% include '/home/.../signing.key' %}` in a project's theme published that file. A
+    template a theme's templates include, import or extend must be named by a path inside the
+    theme: a constant without `..` (or, for Material's icons, a constant folder and `.svg` around
+    a value)."""
+    from jinja2 import Environment, TemplateSyntaxError, nodes
+
+    def inside(value: object) -> bool:
+        return isinstance(value, str) and not value.startswith("/") and ".." not in value.split("/")
+
+    def named_inside(node: nodes.Node) -> bool:
+        if isinstance(node, nodes.Const):
+            return inside(node.value)
+        if isinstance(node, (nodes.List, nodes.Tuple)):
+            return all(named_inside(item) for item in node.items)
+        parts = list(node.nodes) if isinstance(node, nodes.Concat) else []
+        return (len(parts) >= 2 and isinstance(parts[0], nodes.Const) and inside(parts[0].value) and parts[0].value
+                and isinstance(parts[-1], nodes.Const) and inside(parts[-1].value) and parts[-1].value.endswith(".svg"))
+
+    problems = []
+    for path in sorted(custom_dir.rglob("*.html")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            tree = Environment().parse(path.read_text(encoding="utf-8"))
+        except (TemplateSyntaxError, UnicodeDecodeError, ValueError):
+            continue  # Zensical reports it
+        for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+            if not named_inside(node.template):
+                problems.append(Problem(display_path(path, root), node.lineno, 1, "error",
+                                        "this template names a file outside the theme folder (`..`, an absolute "
+                                        "path or a name made of values): Zensical would publish that file",
+                                        "name the template by its path in the theme folder"))
+    return problems
 
 
 def adapt(raw: dict, work: Path) -> dict:

@@ -1,0 +1,102 @@
+"""The live release is read back as untrusted (render/incremental.py, publish/atomic.py): nothing
+changed in it between builds (a page, the key file, the manifest) may reach the next release,
+hang a build or make it read outside the release."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from alertcast import pipeline
+from alertcast.config import load_config
+from alertcast.publish.atomic import tree_digests
+from alertcast.render.incremental import KEYS_PATH
+from conftest import NOW
+
+
+def _build(project: Path, output: str = "site", **kwargs) -> Path:
+    result = pipeline.build(load_config(project), NOW, project / output, signing_key=None, **kwargs)
+    assert result.release is not None
+    return result.release
+
+
+def _build_process(project: Path, *options: str) -> Path:
+    """`alertcast build` in a process of its own: it reads the live release from disk (no digests
+    kept in memory), and a build that waits forever fails the test at the timeout."""
+    done = subprocess.run([sys.executable, "-m", "alertcast", "build", "-p", str(project), "--now", NOW.isoformat(),
+                           "-o", str(project / "site"), *options], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return (project / "site").resolve()
+
+
+def _differences(a: Path, b: Path) -> list[str]:
+    da, db = tree_digests(a), tree_digests(b)
+    return sorted(p for p in set(da) | set(db) if da.get(p) != db.get(p))
+
+
+def test_a_kept_page_edited_in_place_is_rendered_again(project):
+    first = _build(project)
+    page = first / "alerts/expired-airdrop/index.html"
+    page.write_text("<script>tampered()</script>", encoding="utf-8")  # the same inode, other bytes
+    second = _build(project)
+    assert "tampered" not in (second / "alerts/expired-airdrop/index.html").read_text(encoding="utf-8")
+    assert _differences(second, _build(project, output="full", full=True)) == []
+
+
+def test_a_kept_page_replaced_by_a_hard_link_to_a_file_outside_is_not_published(project, tmp_path):
+    first = _build(project)
+    secret = tmp_path / "secret.key"
+    secret.write_text("SIGNING-KEY-SECRET", encoding="utf-8")
+    page = first / "alerts/expired-airdrop/index.html"
+    page.unlink()
+    os.link(secret, page)
+    second = _build(project)
+    assert "SIGNING-KEY-SECRET" not in (second / "alerts/expired-airdrop/index.html").read_text(encoding="utf-8")
+    assert _differences(second, _build(project, output="full", full=True)) == []
+
+
+def test_a_key_file_replaced_by_a_fifo_does_not_hang_the_build(project):
+    first = _build(project)
+    keys = first / KEYS_PATH
+    keys.unlink()
+    os.mkfifo(keys)
+    second = _build_process(project)
+    assert _differences(second, _build(project, output="full", full=True)) == []
+
+
+
+def test_a_fifo_or_a_linked_folder_in_the_live_release_is_not_carried_by_a_build_without_the_site(project, tmp_path):
+    """`--no-site` carries the live release's pages into the new one: only its regular files."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "index.html").write_text("SECRET", encoding="utf-8")
+    first = _build(project)
+    page = first / "alerts/expired-airdrop/index.html"
+    page.unlink()
+    os.mkfifo(page)  # reading it would wait for a writer forever
+    manifest = first.parent / f"{first.name}.sha256"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + f"{'0' * 64}  linked/index.html\n", encoding="utf-8")
+    (first / "linked").symlink_to(tmp_path / "outside")
+    second = _build_process(project, "--no-site")
+    assert not (second / "alerts/expired-airdrop/index.html").exists()
+    assert not (second / "linked").exists()
+    assert (second / "alerts/live-phishing/index.html").is_file()  # the rest is carried
+
+
+@pytest.mark.parametrize("manifest", ["garbage\n", f"{'0' * 64}  ../../../../etc/hostname\n", None])
+def test_a_forged_manifest_of_the_live_release_is_not_read(project, manifest):
+    """The release's digests are then taken from its files: the build neither fails nor reads
+    what a forged path names."""
+    first = _build(project)
+    path = first.parent / f"{first.name}.sha256"
+    path.unlink()
+    if manifest is None:
+        os.mkfifo(path)
+    else:
+        path.write_text(manifest, encoding="utf-8")
+    _build_process(project, "--no-site")
+    second = _build_process(project)
+    assert _differences(second, _build(project, output="full")) == []
