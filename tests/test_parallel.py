@@ -12,7 +12,7 @@ import pytest
 
 from alertcast.config import load_config
 from alertcast.checks.load import load_or_raise
-from alertcast.parallel import cores, ordered_map
+from alertcast.cores import cores, ordered_map
 from alertcast.pipeline import build, render_outputs
 from alertcast.plan import Plan
 from alertcast.render.knowledge import render_kb_files
