@@ -25,7 +25,7 @@ import pickle
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -162,7 +162,10 @@ class Workers:
         self._listener.start()
         self._pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker,
                                          initargs=(self._queue, _levels()))
-        self._futures: list[Future] = []
+        # Starting a worker waits until the fork server has imported what it preloads: a thread
+        # of its own waits, so that this process goes on meanwhile.
+        self._starter = ThreadPoolExecutor(1, thread_name_prefix="workers-start")
+        self._calls: list[Future[Future]] = []
 
     def __enter__(self) -> Workers:
         return self
@@ -170,25 +173,27 @@ class Workers:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
-        """Start `function(*args)` in a worker. The arguments are pickled now, before this process
-        goes on and fills caches in them (the pool would pickle them in a thread meanwhile)."""
-        future = self._pool.submit(_call, function, pickle.dumps(args))
-        self._futures.append(future)
-        return future
+    def submit(self, function: Callable[..., T], *args: Any) -> Future[Future[T]]:
+        """Start `function(*args)` in a worker; `result` gives what it returns. The arguments are
+        pickled now, before this process goes on and fills caches in them."""
+        call = self._starter.submit(self._pool.submit, _call, function, pickle.dumps(args))
+        self._calls.append(call)
+        return call
 
     @staticmethod
-    def result(future: Future[T]) -> T:
+    def result(call: Future[Future[T]]) -> T:
         """The call's result, or the exception it raised as it was raised; WorkerStopped if its
         worker died."""
         try:
-            return future.result()
+            return call.result().result()
         except BrokenProcessPool:
             raise WorkerStopped("a worker process stopped before it finished") from None
 
     def close(self) -> None:
-        for future in self._futures:
-            future.cancel()
+        self._starter.shutdown(wait=True)
+        for call in self._calls:
+            if call.done() and call.exception() is None:
+                call.result().cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._listener.stop()
         self._queue.close()

@@ -234,6 +234,9 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path, previous: 
     (site_dir / ANNOUNCE_PATH).parent.mkdir(parents=True, exist_ok=True)
     (site_dir / ANNOUNCE_PATH).write_bytes(announce_file(plan, config, lang))
     date_sitemap(site_dir, content_dates(plan, config, lang))
+    import shutil
+
+    shutil.rmtree(docs, ignore_errors=True)  # here, while the other languages build, not after them all
     return site_dir
 
 

@@ -14,7 +14,8 @@ from typing import Any, Protocol
 
 #: What the site's worker processes import before they are forked from the fork server (see
 #: cores.py), so that each starts with them loaded.
-WORKER_PRELOAD = ("alertcast.render.site", "alertcast.render.mkdocs_engine", "mkdocs.commands.build")
+WORKER_PRELOAD = ("alertcast.render.site", "alertcast.render.mkdocs_engine", "mkdocs.commands.build",
+                  "alertcast.render.jieba_loaded")
 #: The engines `site.engine` may name; the first is the default.
 ENGINES = ("mkdocs", "zensical")
 
