@@ -1,6 +1,7 @@
-"""The site's languages build in parallel processes: the same files as one after the other, a
-mistake found in a worker reaches the editor as it would from one process (file:line, no
-traceback), progress still names each language, and a killed worker fails the build cleanly."""
+"""The site's languages build in worker processes while the build renders the other outputs: the
+same files as one after the other in one process, a mistake found in a worker reaches the editor
+as it would from one process (file:line, no traceback), progress still names each language, and
+a killed worker fails the build cleanly."""
 
 from __future__ import annotations
 
