@@ -49,7 +49,8 @@ log = logging.getLogger("alertcast.publish")
 
 SiteBuilder = Callable[[Plan, Config, Path], None]
 #: Told each phase as it starts: progress(phase, done, total), phase one of "load", "render",
-#: "site" then "site <lang>" as each language's build starts, "write", "deploy"; `done` and
+#: "site" then "site <lang>" as each language's build starts (or, for one that started in its
+#: worker while the outputs rendered, once "site" is told), "write", "deploy"; `done` and
 #: `total` count steps within the phase where they are known (deploy uploads), else None.
 Progress = Callable[[str, int | None, int | None], None]
 
