@@ -285,7 +285,8 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     With a core for each, the site's languages build in worker processes from the start, while
     this process renders the other outputs; the release's `phases` record where and when each
     part ran: "load", "outputs", "site" (from the languages' start until they are in the
-    release), "site <lang>" (each language's build, in its process) and "write".
+    release), "site <lang>" (each language's build, in its process), "write" and, once
+    `finish` made it live, "switch".
     Raises ContentError for bad content (the previous outputs stay live), OutputError for an
     output folder alertcast may not use (see publish/output.py), before anything is written.
     """
@@ -338,7 +339,8 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
             _link_files(carried, dest)
 
         staged = stage(output, files, fill)
-        phases.append(Phase("write", os.getpid(), writing[0], time.monotonic(), time.process_time() - writing[1]))
+    # Writing the release includes stopping the workers and removing the site's staging.
+    phases.append(Phase("write", os.getpid(), writing[0], time.monotonic(), time.process_time() - writing[1]))
     return Prepared(plan, staged, key is not None, files, time.perf_counter() - start, with_site, phases)
 
 
