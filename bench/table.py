@@ -4,11 +4,13 @@ content plus 1,000 generated bilingual alerts (bench/corpus.py).
     python3 bench/table.py [--alerts 1000] [--runs 5] [--long-runs 3] [--skip-urgent]
 
 Each row prints the median wall time, the median CPU time (the child's user + system, from
-wait4: on a shared machine wall time also measures the neighbours, CPU time much less), the peak
-resident memory of the child, the goal and the ratio of the median to the issue's figure
-(below 1 is faster). Short rows run --runs times, the site builds and the urgent path
---long-runs times. `check` and `build --no-site` are timed with a cold render cache and a warm
-one; each cold full build starts with an empty render cache, which the build after it reuses. `python3 -c pass` gives the machine's scale.
+wait4: on a shared machine wall time also measures the neighbours, CPU time much less; the
+site's languages build in workers of a fork server, which wait4 does not count, and
+`bench/site_build.py` adds their CPU time), the peak resident memory of the child, the goal and
+the ratio of the median to the issue's figure (below 1 is faster). Short rows run --runs times,
+the site builds and the urgent path --long-runs times. `check` and `build --no-site` are timed
+with a cold render cache and a warm one; each cold full build starts with an empty render cache,
+which the build after it reuses. `python3 -c pass` gives the machine's scale.
 
 The urgent path is bench/urgent_path.py: a real `alertcast run` on a checkout of a bare git
 origin, from `git push` through the signed webhook to the banner file on disk listing the alert.

@@ -212,13 +212,15 @@ from datetime import datetime
 from pathlib import Path
 from alertcast.config import load_config
 from alertcast.pipeline import build
+from alertcast.publish.atomic import releases_dir
 
 project, out, now = sys.argv[1:4]
 stages = os.path.join(os.environ["TMPDIR"], "alertcast-stage-*")
+releases = os.path.join(releases_dir(Path(out).absolute()), "tmp-*")
 
 
 def kill_while_the_site_is_staged():
-    while not glob.glob(stages):
+    while not (glob.glob(stages) and glob.glob(releases)):
         time.sleep(0.001)
     os.kill(os.getpid(), signal.SIGKILL)
 
@@ -229,7 +231,8 @@ build(load_config(project), datetime.fromisoformat(now), Path(out), signing_key=
 
 
 def kill_a_build(project: Path, out: Path, scratch_dir: Path) -> None:
-    """A real `build` (with the site) killed with SIGKILL while it stages the site's docs, with
+    """A real `build` (with the site) killed with SIGKILL while it stages the site's docs and the
+    release (the languages build from before the release's folder is made until it is filled), with
     its own temporary folder (so nothing of other processes is involved)."""
     scratch_dir.mkdir(exist_ok=True)
     proc = subprocess.run([sys.executable, "-c", KILLED, str(project), str(out), WHEN],

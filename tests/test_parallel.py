@@ -1,4 +1,5 @@
-"""Work shared out over forked processes gives what one process gives, in the same order."""
+"""Work shared out over the cores (cores.py), by forked children or fork-server workers, gives what
+one process gives, in the same order."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import pytest
 
 from alertcast.config import load_config
 from alertcast.checks.load import load_or_raise
-from alertcast.parallel import cores, ordered_map
+from alertcast.cores import Workers, WorkerStopped, cores, ordered_map, start_fork_server
 from alertcast.pipeline import build, render_outputs
 from alertcast.plan import Plan
 from alertcast.render.knowledge import render_kb_files
+from alertcast.render.site_engine import WORKER_PRELOAD
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
@@ -184,3 +186,37 @@ def _knowledge_base_per_process(project: str, out: str) -> None:
     assert forks == b"."
     assert (tmp_path / "out" / "api/v1/kb/en.jsonl").read_bytes() == render_kb_files(
         result.plan, config, processes=1)["api/v1/kb/en.jsonl"]
+
+
+def _jieba_loaded() -> bool:
+    jieba = sys.modules.get("jieba")
+    return jieba is not None and bool(jieba.dt.initialized) and "material.plugins.search.plugin" in sys.modules
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def test_workers_come_from_the_fork_server_and_raise_a_call_s_error_as_it_was():
+    assert start_fork_server(WORKER_PRELOAD)
+    with Workers(2) as workers:
+        pids = [workers.submit(os.getpid) for _ in range(2)]
+        failed = workers.submit(_fail, "call 3 is bad")
+        assert os.getpid() not in {Workers.result(pid) for pid in pids}
+        with pytest.raises(ValueError, match="call 3 is bad"):
+            Workers.result(failed)
+
+
+def test_a_worker_that_dies_is_worker_stopped():
+    assert start_fork_server(WORKER_PRELOAD)
+    with Workers(1) as workers:
+        with pytest.raises(WorkerStopped):
+            Workers.result(workers.submit(os._exit, 3))
+
+
+def test_site_workers_start_with_jieba_s_dictionary_loaded():
+    """Loaded once by the fork server (with Material's search), not again by each language's
+    worker (0.6 s of CPU each; the daemon's workers at each publish)."""
+    assert start_fork_server(WORKER_PRELOAD)
+    with Workers(1) as workers:
+        assert Workers.result(workers.submit(_jieba_loaded))

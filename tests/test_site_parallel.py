@@ -1,6 +1,7 @@
-"""The site's languages build in parallel processes: the same files as one after the other, a
-mistake found in a worker reaches the editor as it would from one process (file:line, no
-traceback), progress still names each language, and a killed worker fails the build cleanly."""
+"""The site's languages build in worker processes while the build renders the other outputs: the
+same files as one after the other in one process, a mistake found in a worker reaches the editor
+as it would from one process (file:line, no traceback), progress still names each language, and
+a killed worker fails the build cleanly."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ import multiprocessing
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import datetime
@@ -51,14 +50,18 @@ def test_languages_built_in_parallel_give_the_files_of_one_after_the_other(bundl
     old_level = logger.level
     logger.setLevel(logging.INFO)
     try:
-        build_site(plan, config, tmp_path / "both", workers=2)
+        parallel = build_site(plan, config, tmp_path / "both", workers=2)
         in_parallel = dict(languages.seen)
-        build_site(plan, config, tmp_path / "one", workers=1)
+        alone = build_site(plan, config, tmp_path / "one", workers=1)
     finally:
         logger.removeHandler(languages)
         logger.setLevel(old_level)
-    # Each language reported itself, the second from a worker process.
-    assert in_parallel["zh"] == os.getpid() and in_parallel["en"] not in (0, os.getpid())
+    # Each language reported itself from a worker process of its own, and the two built at once.
+    assert in_parallel["zh"] not in (0, os.getpid()) and in_parallel["en"] not in (0, os.getpid(), in_parallel["zh"])
+    assert {phase.name: phase.process for phase in parallel} == {"site zh": in_parallel["zh"], "site en": in_parallel["en"]}
+    assert parallel[0].overlaps(parallel[1])
+    assert [phase.name for phase in alone] == ["site zh", "site en"] and {phase.process for phase in alone} == {os.getpid()}
+    assert not alone[0].overlaps(alone[1])
     one, both = tree(tmp_path / "one"), tree(tmp_path / "both")
     assert {"index.html", "en/index.html", "search/search_index.json", "en/search/search_index.json",
             "sitemap.xml.gz", "en/sitemap.xml.gz", "robots.txt"} <= set(one)
@@ -123,31 +126,39 @@ def test_a_killed_worker_fails_the_build_and_the_live_release_stays(project, tmp
     assert tree(out) == before
 
 
-WORKER_LOADED = """
-import os
-import sys
+def test_a_build_renders_the_other_outputs_while_its_languages_build_in_workers(bundled, tmp_path):
+    """Both cores busy: the languages start in their workers first, the build's process renders
+    the feeds, banners, CAP, indicators and knowledge base meanwhile, then writes the release."""
+    config = load_config(bundled)
+    result = build(config, MOMENT, tmp_path / "out", signing_key=None)
+    phases = {phase.name: phase for phase in result.phases}
+    assert sorted(phases) == ["load", "outputs", "site", "site en", "site zh", "switch", "write"]
+    here = os.getpid()
+    assert {phases[name].process for name in ("load", "outputs", "site", "write", "switch")} == {here}
+    assert here not in (phases["site zh"].process, phases["site en"].process)
+    # The site's build is under way (its languages submitted to the workers) before the outputs
+    # start rendering, and ends after them: the outputs are ready from a build whose languages
+    # were building meanwhile.
+    assert phases["load"].end <= phases["site"].start <= phases["outputs"].start
+    assert phases["outputs"].end <= phases["site"].end <= phases["write"].start
+    assert phases["site"].start <= phases["site zh"].start and phases["site zh"].end <= phases["site"].end
+    assert phases["site zh"].overlaps(phases["site en"])
+    assert (tmp_path / "out" / "feeds" / "alerts.zh.rss.xml").is_file() and (tmp_path / "out" / "en" / "index.html").is_file()
 
-from alertcast.render.parallel import run_in_processes
 
-
-def loaded(_):
-    jieba = sys.modules.get("jieba")
-    return (os.getpid(), bool(jieba is not None and jieba.dt.initialized),
-            "material.plugins.search.plugin" in sys.modules)
-
-
-if __name__ == "__main__":
-    here, worker = run_in_processes(loaded, [(0,), (1,)], 2)
-    print(worker[0] != here[0], *worker[1:])
-"""
-
-
-def test_a_worker_starts_with_jieba_s_dictionary_and_material_s_search_loaded(tmp_path):
-    """Material's search plugin reads jieba's dictionary in every language's build (about a
-    second): the fork server reads it once, so the daemon's workers do not at each publish.
-    In a fresh interpreter: a fork server an earlier test started may have had other modules."""
-    script = tmp_path / "worker_loaded.py"
-    script.write_text(WORKER_LOADED, encoding="utf-8")
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["True", "True", "True"]  # another process, with both loaded
+def test_a_build_in_one_process_gives_the_files_of_the_build_in_workers(bundled, tmp_path):
+    """The same release, byte for byte, whether the languages build in workers meanwhile or
+    here one after the other (a process whose affinity is one core)."""
+    config = load_config(bundled)
+    concurrent = build(config, MOMENT, tmp_path / "both", signing_key=None)
+    assert len({phase.process for phase in concurrent.phases}) == 3
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        alone = build(config, MOMENT, tmp_path / "one", signing_key=None)
+    finally:
+        os.sched_setaffinity(0, cores)
+    assert {phase.process for phase in alone.phases} == {os.getpid()}
+    one, both = tree(tmp_path / "one"), tree(tmp_path / "both")
+    assert sorted(both) == sorted(one)
+    assert [path for path in one if one[path] != both[path]] == []

@@ -940,7 +940,7 @@ def _page_html_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, y
             continue
         name = ".".join(map(str, key))
         if "<" in value:
-            from .render.sanitize import clean
+            from .htmlpolicy import clean
 
             if _tags(clean(value)) != _tags(value):
                 pos = yamlsource.position_of(positions, key)

@@ -10,12 +10,14 @@ import logging
 import os
 import shutil
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -25,7 +27,7 @@ from .checks.load import load_or_raise
 from .content.models import Content
 from .content.parsecache import ParseCache
 from .gcpause import paused
-from .parallel import cores
+from .cores import Phase, cores, start_fork_server, timed
 from .plan import Plan
 from .publish.atomic import Staged, commit_staged, discard, live_release, owned, read_manifest, stage
 from .publish.output import check_output
@@ -42,11 +44,15 @@ from .render.official import OFFICIAL_PATH, render_official
 from .render.push import render_schema as render_push_schema
 from .scratch import SITE_STAGE, sweep
 
+if TYPE_CHECKING:
+    from .render.site import SiteBuild
+
 log = logging.getLogger("alertcast.publish")
 
 SiteBuilder = Callable[[Plan, Config, Path], None]
 #: Told each phase as it starts: progress(phase, done, total), phase one of "load", "render",
-#: "site" then "site <lang>" as each language's build starts, "write", "deploy"; `done` and
+#: "site" then "site <lang>" as each language's build starts (or, for one that started in its
+#: worker while the outputs rendered, once "site" is told), "write", "deploy"; `done` and
 #: `total` count steps within the phase where they are known (deploy uploads), else None.
 Progress = Callable[[str, int | None, int | None], None]
 
@@ -67,6 +73,7 @@ class BuildResult:
     deployed: list[str] = field(default_factory=list)
     target: str | None = None  # where publish deployed to, beyond the output directory
     with_site: bool = True  # False: the site's files were carried from the live release, not built
+    phases: list[Phase] = field(default_factory=list, repr=False)  # where and when each part ran (see `prepare`)
 
     @property
     def next_change_at(self) -> datetime | None:
@@ -187,19 +194,17 @@ def remove_leftovers(output: Path) -> list[Path]:
     return sweep(releases_dir(Path(output).absolute()), "tmp-") + sweep(None, SITE_STAGE)
 
 
-def default_site_builder(output: Path | None = None) -> SiteBuilder:
-    """The mkdocs site renderer, imported lazily so the fast path never pays for mkdocs. With
-    `output`, pages whose inputs did not change are taken from its live release
-    (render/incremental.py)."""
+def _site_start(output: Path | None) -> Callable[[Plan, Config], SiteBuild]:
+    """`start(plan, config)`: the site's build started (render/site.py's SiteBuild), imported
+    lazily so the fast path never pays for mkdocs. With `output`, pages whose inputs did not
+    change are taken from its live release (render/incremental.py)."""
     try:
         from .render.incremental import Previous
-        from .render.site import build_site  # type: ignore[import-not-found]
+        from .render.site import SiteBuild
     except ImportError as exc:
         raise SiteUnavailable(f"the HTML site builder cannot be loaded ({exc}); build without it using --no-site") from None
     previous = _reusable_release(output) if output is not None else None
-    if previous is None:
-        return build_site
-    return lambda plan, config, dest: build_site(plan, config, dest, Previous(previous, read_manifest(previous)))
+    return lambda plan, config: SiteBuild(plan, config, previous and Previous(previous, read_manifest(previous)))
 
 
 def _reusable_release(output: Path) -> Path | None:
@@ -213,31 +218,51 @@ class SiteUnavailable(RuntimeError):
     """The site engine is not installed or not importable."""
 
 
-@contextmanager
-def _site_languages(report: Progress | None) -> Iterator[None]:
-    """Report "site <lang>" as each language's build starts: the site builder logs it (with the
+class _SiteLanguages:
+    """Reports "site <lang>" as each language's build starts: the site builder logs it (with the
     language as `site_language`), in this process or in the worker process that builds it
-    (render/parallel.py hands a worker's records to the logger of the same name here)."""
-    if report is None:
-        yield
-        return
+    (cores.py hands a worker's records to the logger of the same name here). A language that
+    starts while this process is still in an earlier phase is reported once `open` is called,
+    so that the phases are told in order: "render", "site", then the languages."""
 
-    class Listener(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lang = getattr(record, "site_language", None)
-            if lang:
-                report(f"site {lang}", None, None)
+    def __init__(self, report: Progress):
+        self.report = report
+        self.held: list[str] | None = []
+        self.lock = threading.Lock()
 
-    logger = logging.getLogger("alertcast.render.site")
-    listener, level = Listener(logging.INFO), logger.level
-    logger.addHandler(listener)
-    if logger.getEffectiveLevel() > logging.INFO:
-        logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        logger.removeHandler(listener)
-        logger.setLevel(level)
+    def open(self) -> None:
+        with self.lock:
+            held, self.held = self.held or [], None
+            for lang in held:
+                self.report(f"site {lang}", None, None)
+
+    def started(self, lang: str) -> None:
+        with self.lock:
+            if self.held is not None:
+                self.held.append(lang)
+            else:
+                self.report(f"site {lang}", None, None)
+
+    @contextmanager
+    def listening(self) -> Iterator[None]:
+        languages = self
+
+        class Listener(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                lang = getattr(record, "site_language", None)
+                if lang:
+                    languages.started(lang)
+
+        logger = logging.getLogger("alertcast.render.site")
+        listener, level = Listener(logging.INFO), logger.level
+        logger.addHandler(listener)
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            logger.removeHandler(listener)
+            logger.setLevel(level)
 
 
 @dataclass
@@ -250,6 +275,7 @@ class Prepared:
     files: dict[str, bytes] = field(repr=False)
     seconds: float  # time it took to build
     with_site: bool = True
+    phases: list[Phase] = field(default_factory=list, repr=False)  # see `BuildResult.phases`
 
     def discard(self) -> None:
         discard(self.staged)
@@ -270,6 +296,12 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     caller's parsed files, for loading content (None parses every file). The site reuses the
     live release's pages whose inputs did not change; `full` renders every page. `renders`: pages
     rendered by earlier processes (render/diskcache.py) for a fresh `cache`; a kept cache has its own.
+
+    With a core for each, the site's languages build in worker processes from the start, while
+    this process renders the other outputs; the release's `phases` record where and when each
+    part ran: "load", "outputs", "site" (from the languages' start until they are in the
+    release), "site <lang>" (each language's build, in its process), "write" and, once
+    `finish` made it live, "switch".
     Raises ContentError for bad content (the previous outputs stay live), OutputError for an
     output folder alertcast may not use (see publish/output.py), before anything is written.
     """
@@ -277,43 +309,67 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     report = progress or _quiet
     output = check_output(Path(output) if output is not None else config.output_dir, config.root, config.content_dir)
     remove_leftovers(output)
+    phases: list[Phase] = []
+    start_site = _site_start(None if full else output) if with_site and site_builder is None else None
+    if start_site is not None and len(config.languages) > 1 and cores() > 1:
+        from .render.site_engine import WORKER_PRELOAD
+
+        start_fork_server(WORKER_PRELOAD)  # it imports the engine in its own process while this one loads
     if content is None:
         report("load", None, None)
-        content = load_or_raise(config, cache=parsed)
+        with timed("load", phases):
+            content = load_or_raise(config, cache=parsed)
     key = signing.load_key(config) if signing_key is True else (signing_key or None)
-    report("render", None, None)
     plan = Plan.at(content, now)
     memo = own(cache, renders)
-    files = render_outputs(plan, config, key, read_cap_archive(plan, config, output, key, memo), memo,
-                           processes=cores() if cache is None else 1)  # `memo` is this build's alone when `cache` is None
-    if memo.disk is not None:
-        memo.disk.save()
-    fill = None
-    if with_site:
-        builder = site_builder or default_site_builder(None if full else output)
+    languages = _SiteLanguages(report)
+    with ExitStack() as held:
+        held.enter_context(languages.listening())
+        site_start, site_cpu = time.monotonic(), time.process_time()
+        # The site's languages start first, in worker processes where there are cores for them,
+        # and build while this process renders the other outputs.
+        site = held.enter_context(start_site(plan, config)) if start_site is not None else None
+        report("render", None, None)
+        with timed("outputs", phases):
+            # `memo` is this build's alone when `cache` is None: the knowledge base may then
+            # render in processes of its own, unless the site's languages have the cores.
+            files = render_outputs(plan, config, key, read_cap_archive(plan, config, output, key, memo), memo,
+                                   processes=1 if cache is not None or (site and site.concurrent) else cores())
+        if memo.disk is not None:
+            memo.disk.save()
+        carried = {} if with_site else _site_files(output)
+        writing = [time.monotonic(), time.process_time()]  # when writing the release starts
 
         def fill(dest: Path) -> None:
-            report("site", None, None)
-            with _site_languages(progress):
-                builder(plan, config, dest)
+            if with_site:
+                report("site", None, None)
+                languages.open()
+                if site is None:  # a builder of the caller's, here and now
+                    began, cpu = time.monotonic(), time.process_time()
+                    site_builder(plan, config, dest)  # type: ignore[misc]
+                else:
+                    began, cpu = site_start, site_cpu
+                    phases.extend(site.finish(dest))
+                phases.append(Phase("site", os.getpid(), began, time.monotonic(), time.process_time() - cpu))
             report("write", None, None)
-    else:
-        carried = _site_files(output)
-
-        def fill(dest: Path) -> None:
-            report("write", None, None)
+            writing[:] = time.monotonic(), time.process_time()
             _link_files(carried, dest)
 
-    return Prepared(plan, stage(output, files, fill), key is not None, files, time.perf_counter() - start, with_site)
+        staged = stage(output, files, fill)
+    # Writing the release includes stopping the workers and removing the site's staging.
+    phases.append(Phase("write", os.getpid(), writing[0], time.monotonic(), time.process_time() - writing[1]))
+    return Prepared(plan, staged, key is not None, files, time.perf_counter() - start, with_site, phases)
 
 
 def finish(prepared: Prepared) -> BuildResult:
     """Make a prepared release live (one atomic switch)."""
     start = time.perf_counter()
-    release, changed = commit_staged(prepared.staged)
+    phases = list(prepared.phases)
+    with timed("switch", phases):
+        release, changed = commit_staged(prepared.staged)
     return BuildResult(prepared.plan, prepared.staged.output, release, changed,
                        prepared.seconds + time.perf_counter() - start, prepared.signed, prepared.files,
-                       with_site=prepared.with_site)
+                       with_site=prepared.with_site, phases=phases)
 
 
 def build(config: Config, now: datetime, output: Path | None = None, **kwargs) -> BuildResult:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 from markdown import Markdown
 
-from ..parallel import ordered_map
+from ..cores import ordered_map
 from ..problems import Problem, display_path
 from ..testtarget import has_test_target
 from ..render import length, posts, push, sanitize, weibo

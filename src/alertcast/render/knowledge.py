@@ -18,7 +18,7 @@ from pymdownx.slugs import slugify
 
 from ..config import Config
 from ..content.models import Alert, Guide
-from ..parallel import LEAST_PER_PROCESS, ordered_map
+from ..cores import LEAST_PER_PROCESS, ordered_map
 from ..plan import Plan
 from .banner import cap_time
 from .help_api import FAQ_PAGE, faq_entries

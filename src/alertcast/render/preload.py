@@ -1,5 +1,5 @@
 """What every mkdocs build of a language loads, loaded once by the fork server the languages'
-worker processes come from (render/parallel.py), so that a worker starts with it.
+worker processes come from (cores.py, WORKER_PRELOAD in render/site_engine.py), so that a worker starts with it.
 
 Importing this module does the loading: the fork server can only import. The daemon keeps its
 fork server for its lifetime, so each publish's worker would otherwise read jieba's dictionary

@@ -29,6 +29,11 @@ SEPARATOR = (r'[\s\u200b\-_,:!=\[\]()"`/'
 _SEGMENT_LOOP = re.compile(r"for\(let (\w+)=(\w+)\+1;\1<(\w+)\.length;\1\+\+\)(\3\.slice\(\2,\1\)in )")
 
 
+def segments_chinese(lang: str) -> bool:
+    """Whether the language's pages are indexed as Chinese (jieba's words: the most costly index)."""
+    return lang.split("-")[0] == "zh"
+
+
 def plugin(lang: str) -> dict:
     """The search plugin's settings for one language's build. lunr knows languages, not tags:
     zh-Hant and zh-TW are searched as zh (jieba segments Traditional characters too), pt-BR as pt."""

@@ -15,6 +15,8 @@ import logging
 import os
 import posixpath
 import re
+from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,16 +29,18 @@ from markdown import Markdown
 
 from .. import languages as language_tags
 from ..config import Config
+from ..cores import Phase, Workers, WorkerStopped, cores, start_fork_server, timed
 from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_code, relative, stems
 from ..content.loader import THEME_ASSETS
 from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page, Text
 from ..plan import Plan, State
-from ..problems import ContentError, Problem, display_path
+from ..problems import ContentError, Problem, SiteBuildError, display_path
 from ..scratch import SITE_STAGE, scratch
 from .extensions import SANITIZER, markdown_extensions, python_options, toc_options
 from . import search, verify_page
 from .incremental import LanguagePages, Previous
 from .search import SITE_TEMPLATES
+from .site_engine import WORKER_PRELOAD
 from .labels import WORDS as SHARED_WORDS
 from .labels import category as category_label
 from .labels import severity as severity_label
@@ -152,26 +156,75 @@ def build_site(plan: Plan, config: Config, dest: Path, previous: Previous | None
                workers: int | None = None) -> list[Built]:
     """Build the whole site for `plan.now` into `dest` (which may already hold other outputs).
     `previous`: the live release, whose pages are reused where their inputs did not change
-    (render/incremental.py); None renders every page.
+    (render/incremental.py); None renders every page. Returns what each language's build did."""
+    with SiteBuild(plan, config, previous, workers=workers) as site:
+        site.finish(dest)
+        return site.built
 
-    Each language is its own build; with more than one, they run in parallel processes, one
-    per core (`workers`: at most that many), and give the same files as one after the other.
+
+class SiteBuild:
+    """The site's build, started: each language is its own build, and with more than one and
+    a core for each (`workers`: at most that many processes), they run in worker processes
+    (cores.py) while this process does other work (the pipeline renders the other outputs);
+    `finish` waits for them. Otherwise `finish` builds them here, one after the other. Either
+    way the files are the same. Leaving the context stops the workers and removes the staging.
     """
-    langs = config.languages
-    workers = max(1, min(len(langs), workers or os.cpu_count() or 1))
-    # Held while in use, so the next build (or the daemon's start) removes it if this process is killed.
-    with scratch(SITE_STAGE) as tmp:
-        if workers == 1:
-            built = [_build_language(plan, config, lang, Path(tmp), previous) for lang in langs]
-        else:
-            from .parallel import run_in_processes
 
-            built = run_in_processes(_build_language, [(plan, config, lang, Path(tmp), previous) for lang in langs],
-                                     workers)
-        for lang, (site, _) in zip(langs, built):
-            _place(site, dest if lang == config.default_lang else dest / lang)
-    (dest / "robots.txt").write_text(robots_txt(config), encoding="utf-8")
-    return [done for _, done in built]
+    def __init__(self, plan: Plan, config: Config, previous: Previous | None = None, *, workers: int | None = None):
+        self.plan, self.config, self.previous = plan, config, previous
+        langs = config.languages
+        count = max(1, min(len(langs), workers or cores()))
+        self._workers: Workers | None = None
+        self._built: dict[str, Future] = {}
+        self.built: list[Built] = []  # what each language did, once `finish` returned
+        with ExitStack() as held:  # closed here only if this raises; else on leaving the context
+            # Held while in use, so the next build (or the daemon's start) removes it if this process is killed.
+            self.tmp = held.enter_context(scratch(SITE_STAGE))
+            if count > 1 and start_fork_server(WORKER_PRELOAD):
+                self._workers = held.enter_context(Workers(count))
+                # The heaviest first (Chinese: its search index is segmented word by word), so that
+                # with fewer workers than languages the last one to start is a light one.
+                for lang in sorted(langs, key=lambda lang: not search.segments_chinese(lang)):
+                    self._built[lang] = self._workers.submit(_build_timed, plan, config, lang, self.tmp, previous)
+            self._held = held.pop_all()
+
+    def __enter__(self) -> SiteBuild:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._held.close()
+
+    @property
+    def concurrent(self) -> bool:
+        """Whether the languages are building in other processes, not waiting for `finish`."""
+        return self._workers is not None
+
+    def finish(self, dest: Path) -> list[Phase]:
+        """Wait for every language (or build it here), move it into `dest` and return the
+        Phase of each language's build. A worker that died is a SiteBuildError."""
+        built = []
+        for lang in self.config.languages:
+            if self._workers is None:
+                built.append(_build_timed(self.plan, self.config, lang, self.tmp, self.previous))
+                continue
+            try:
+                built.append(Workers.result(self._built[lang]))
+            except WorkerStopped:
+                raise SiteBuildError("a process building the site stopped before it finished (it was killed, "
+                                     "or the machine ran out of memory); nothing was published: build again") from None
+        for lang, (site, _done, _phase) in zip(self.config.languages, built):
+            _place(site, dest if lang == self.config.default_lang else dest / lang)
+        (dest / "robots.txt").write_text(robots_txt(self.config), encoding="utf-8")
+        self.built = [done for _site, done, _phase in built]
+        return [phase for _site, _done, phase in built]
+
+
+def _build_timed(plan: Plan, config: Config, lang: str, tmp: Path,
+                 previous: Previous | None) -> tuple[Path, Built, Phase]:
+    phases: list[Phase] = []
+    with timed(f"site {lang}", phases):
+        site, done = _build_language(plan, config, lang, tmp, previous)
+    return site, done, phases[0]
 
 
 def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
@@ -206,6 +259,9 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
     if verify_alerts is not None:
         (site_dir / verify_page.ALERTS_PATH).write_bytes(verify_alerts)
     date_sitemap(site_dir, content_dates(plan, config, lang))
+    import shutil
+
+    shutil.rmtree(docs, ignore_errors=True)  # here, while the other languages build, not after them all
     return site_dir, Built(lang, len(markdown), len(markdown) if pages is None else pages.written)
 
 

@@ -12,6 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+#: What the site's worker processes import before they are forked from the fork server (see
+#: cores.py), so that each starts with them loaded.
+WORKER_PRELOAD = ("alertcast.render.site", "alertcast.render.mkdocs_engine", "mkdocs.commands.build",
+                  "alertcast.render.preload")
 #: The engines `site.engine` may name; the first is the default.
 ENGINES = ("mkdocs", "zensical")
 

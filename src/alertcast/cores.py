@@ -1,0 +1,230 @@
+"""The machine's cores: how many this process may use, and work shared out over them.
+
+Work goes to other processes in one of two ways, by what the caller is:
+
+- `ordered_map` forks this process: a child starts with everything the parent has loaded (no
+  import, no pickling of the content) and sends back only its share's results. `check` renders
+  every page this way. Never in a process with other threads (the daemon, `preview`): a lock one
+  of them held at the fork would stay held in the child forever; there, everything runs here.
+- `Workers` are fresh processes from a fork server, which any process may use, threads or not:
+  the site's languages build in them, while the process that started them goes on with other
+  work. The server imports what the workers need once (the daemon keeps it for its lifetime).
+
+Either way the results come back in the order of the calls, as one process would give them.
+`Phase` records where and when each part of a piece of work ran, across processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import multiprocessing
+import multiprocessing.forkserver
+import os
+import pickle
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Fewer items than this per process are done here. Forking a process that holds a thousand
+#: loaded alerts and joining it took 11-16 ms on a busy 2-core machine; 150 pages take several
+#: times that to render.
+LEAST_PER_PROCESS = 150
+
+
+def cores() -> int:
+    """The cores this process may run on (its affinity, which containers and `taskset` narrow)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One part of a piece of work: what, in which process, from when to when (the system's
+    monotonic clock, the same in every process) and the CPU seconds that process spent on it."""
+
+    name: str
+    process: int
+    start: float
+    end: float
+    cpu: float
+
+    def overlaps(self, other: Phase) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+@contextmanager
+def timed(name: str, phases: list[Phase]) -> Iterator[None]:
+    """Append the Phase of the block to `phases` when it ends (whether or not it raised)."""
+    start, cpu = time.monotonic(), time.process_time()
+    try:
+        yield
+    finally:
+        phases.append(Phase(name, os.getpid(), start, time.monotonic(), time.process_time() - cpu))
+
+
+# -- forked children ---------------------------------------------------------------------------
+
+
+def ordered_map(work: Callable[[T], R], items: Sequence[T], *, processes: int | None = None,
+                least: int = LEAST_PER_PROCESS) -> list[R]:
+    """`[work(item) for item in items]`, on up to `processes` (default: `cores()`) forked processes.
+
+    Process k of n takes items k, k + n, k + 2n...: neighbouring items (an alert in two
+    languages) cost alike, so every share takes about as long. `work` must only compute:
+    what it changes in a child stays there. Where there is one core, no `fork`, other threads,
+    or too few items to pay for a process, everything runs here. A child that fails (killed,
+    out of memory, an exception) costs only time: its share is done again here, where an
+    exception is raised as it would be without children.
+    """
+    count = min(processes or cores(), len(items) // least)
+    if count < 2 or not hasattr(os, "fork") or threading.active_count() > 1:
+        return [work(item) for item in items]
+    context = multiprocessing.get_context("fork")  # the child shares the loaded content; nothing is pickled to it
+    children = []
+    for share in range(1, count):
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_child, args=(work, items[share::count], send), daemon=True)
+        child.start()
+        send.close()
+        children.append((share, child, receive))
+    results: list[R] = [None] * len(items)  # type: ignore[list-item]
+    results[0::count] = [work(item) for item in items[0::count]]
+    for share, child, receive in children:
+        try:
+            done = receive.recv()
+        except (EOFError, OSError):
+            done = None
+        receive.close()
+        child.join()
+        results[share::count] = done if done is not None else [work(item) for item in items[share::count]]
+    return results
+
+
+def _child(work: Callable[[T], R], items: Sequence[T], send: Connection) -> None:
+    try:
+        done: list[R] | None = [work(item) for item in items]
+    except BaseException:  # noqa: BLE001 (the parent does this share again and raises what it raises)
+        done = None
+    try:
+        send.send(done)
+    except BaseException:  # noqa: BLE001 (a result that cannot be sent: the parent does the share again)
+        pass
+    send.close()
+
+
+# -- workers from a fork server ----------------------------------------------------------------
+
+
+def start_fork_server(preload: Sequence[str]) -> bool:
+    """Start the fork server the workers come from, unless it runs already: it imports
+    `preload` in its own process while this one goes on (a build loads its content meanwhile).
+    False where it cannot start (e.g. its socket's path under a deep TMPDIR is too long for
+    AF_UNIX): then the caller does the work itself."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(preload))
+    try:
+        multiprocessing.forkserver.ensure_running()
+    except OSError as exc:
+        logging.getLogger(__name__).info("no worker processes (%s): the work is done in this process", exc)
+        return False
+    return True
+
+
+class WorkerStopped(RuntimeError):
+    """A worker process ended before it returned its result (killed, out of memory)."""
+
+
+class Workers:
+    """Up to `processes` worker processes from the fork server (see `start_fork_server`),
+    each started when a call needs it; a context manager that stops them on leaving.
+
+    Each worker sends its log records back, and this process's loggers handle them as their
+    own: progress, warnings and the command's or daemon's log settings work as if the calls
+    ran here.
+    """
+
+    def __init__(self, processes: int):
+        context = multiprocessing.get_context("forkserver")
+        self._queue = context.Queue()
+        self._listener = logging.handlers.QueueListener(self._queue, _AsOwn())
+        self._listener.start()
+        self._pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker,
+                                         initargs=(self._queue, _levels()))
+        # Starting a worker waits until the fork server has imported what it preloads: a thread
+        # of its own waits, so that this process goes on meanwhile.
+        self._starter = ThreadPoolExecutor(1, thread_name_prefix="workers-start")
+        self._calls: list[Future[Future]] = []
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def submit(self, function: Callable[..., T], *args: Any) -> Future[Future[T]]:
+        """Start `function(*args)` in a worker; `result` gives what it returns. The arguments are
+        pickled now, before this process goes on and fills caches in them."""
+        call = self._starter.submit(self._pool.submit, _call, function, pickle.dumps(args))
+        self._calls.append(call)
+        return call
+
+    @staticmethod
+    def result(call: Future[Future[T]]) -> T:
+        """The call's result, or the exception it raised as it was raised; WorkerStopped if its
+        worker died."""
+        try:
+            return call.result().result()
+        except BrokenProcessPool:
+            raise WorkerStopped("a worker process stopped before it finished") from None
+
+    def close(self) -> None:
+        self._starter.shutdown(wait=True)
+        for call in self._calls:
+            if call.done() and call.exception() is None:
+                call.result().cancel()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._listener.stop()
+        self._queue.close()
+
+
+def _call(function: Callable[..., T], args: bytes) -> T:
+    return function(*pickle.loads(args))
+
+
+def _levels() -> dict[str, int]:
+    """The levels set on this process's loggers (the root's under ""), for the workers to use."""
+    levels = {"": logging.getLogger().level}
+    for name, logger in logging.root.manager.loggerDict.items():
+        if isinstance(logger, logging.Logger) and logger.level != logging.NOTSET:
+            levels[name] = logger.level
+    return levels
+
+
+def _start_worker(queue: Any, levels: dict[str, int]) -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(logging.handlers.QueueHandler(queue))
+    for name, level in levels.items():
+        logging.getLogger(name or None).setLevel(level)
+
+
+class _AsOwn(logging.Handler):
+    """Hands a worker's record to this process's logger of the same name (its level was
+    applied in the worker)."""
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        logging.getLogger(record.name).handle(record)
+        return True
