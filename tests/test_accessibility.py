@@ -18,6 +18,12 @@ AXE = Path(__file__).resolve().parents[1] / ".cache" / "axe" / "node_modules" / 
 PAGES = ["", "alerts/", "alerts/category/phishing/", "alerts/fake-support-telegram/",
          "alerts/fake-airdrop-claim/", "alerts/fake-staking-extension-report/", "guides/",
          "guides/backup-recovery-phrase/", "official-channels/", "verify/", "404.html"]
+#: On Zensical, one page of each template (main.html's home and page, verify.html, 404.html), the
+#: page kinds it is used for whose articles hold the most kinds of element (a listing's badges,
+#: marks and dates; a withdrawn alert's notice and history) and the search dialog. Every page's
+#: article is the same as mkdocs' (test_site.py's test_each_page_holds_the_same_article_on_both_engines):
+#: what differs is the theme around it, the same on every page of one template.
+ZENSICAL_PAGES = ["", "alerts/", "alerts/fake-staking-extension-report/", "verify/", "404.html"]
 
 
 def _violations(page) -> list[str]:
@@ -45,7 +51,7 @@ def test_no_serious_accessibility_violation_on_any_kind_of_page(engine, browser,
     page = browser.new_page(viewport={"width": width, "height": 900}, reduced_motion="reduce")
     try:
         found = {}
-        for path in PAGES:
+        for path in PAGES if engine == "mkdocs" else ZENSICAL_PAGES:
             page.goto(f"{bundled_served}/{prefix}{path}")
             assert page.locator("article h1").count() == 1, path  # the page itself, not an error
             found[path] = _violations(page)

@@ -168,6 +168,11 @@ def test_alert_posts_once_per_network_at_publish_at(tmp_path, monkeypatch):
             fake.close()
 
 
+def _records(log: Path) -> list[dict]:
+    """The JSON lines a daemon process logged."""
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.startswith("{")]
+
+
 def _health(port: int) -> dict | None:
     try:
         response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
@@ -180,8 +185,6 @@ def test_sigkilled_daemon_publishes_the_missed_boundary_once_and_reposts_nothing
     repo = make_repo(tmp_path)
     fakes = {name: start(name) for name in NETWORKS}
     env = configure_channels(repo, fakes)
-    publish_at = ahead(25)
-    repo.commit_alert("pending", publish_at, channels="[banner, telegram, mastodon, webhook]")
     live = repo.clone("live")
     config = load_config(live)
     for fake in fakes.values():
@@ -199,10 +202,19 @@ def test_sigkilled_daemon_publishes_the_missed_boundary_once_and_reposts_nothing
 
     try:
         first = launch("first")
-        # ready a moment before the publish has set its next boundary: wait for both
-        health = wait_for(lambda: (lambda h: h if h and h.get("next_boundary") else None)(_health(port)), timeout=60)
-        assert datetime.fromisoformat(health["next_boundary"]) == publish_at, health  # the boundary is pending
-        wait_for(lambda: "channels enabled" in (tmp_path / "first.log").read_text(), timeout=30)
+        wait_for(lambda: "channels enabled" in (tmp_path / "first.log").read_text(), timeout=60)
+        build = max(wait_for(lambda: [r["seconds"] for r in _records(tmp_path / "first.log")
+                         if r.get("message") == "published"]))
+        # due once the push is synced (a sync a second) and built, with room to kill before it: margins
+        # from the build measured here, not a fixed wait that a slow machine outgrows and a fast one idles
+        publish_at = ahead(2 * build + 6)
+        repo.commit_alert("pending", publish_at, channels="[banner, telegram, mastodon, webhook]")
+
+        def pending() -> bool:  # the push is synced and its boundary set
+            boundary = (_health(port) or {}).get("next_boundary")
+            return boundary is not None and datetime.fromisoformat(boundary) == publish_at
+
+        wait_for(pending, timeout=publish_at.timestamp() - time.time())
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         assert time.time() < publish_at.timestamp() - 2, "killed too late: the machine is too slow for this margin"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import requests
@@ -44,7 +44,8 @@ def test_alert_goes_live_at_publish_at_and_leaves_banner_at_expires_at(tmp_path)
         # (a boundary within a build would be built by it), as long as a build takes on this machine now
         build = daemon._build_seconds
         publish_at = ahead(max(15, 2 * build + 5) if recorder.real else 4)
-        expires_at = publish_at + (publish_at - ahead(0))
+        # expires once the boundary's release is out and the next one prepared (a build): no sync between
+        expires_at = publish_at + timedelta(seconds=max(8, 2 * build + 5) if recorder.real else 4)
         repo.commit_alert("flash", publish_at, expires_at)
         body = b"{}"
         requests.post(f"http://127.0.0.1:{daemon.port}/hooks/git", data=body, timeout=5,
@@ -59,7 +60,8 @@ def test_alert_goes_live_at_publish_at_and_leaves_banner_at_expires_at(tmp_path)
         else:
             assert "flash" not in _banner(daemon)
 
-        went_live = wait_for(lambda: _first_with(recorder, "flash"), timeout=30)
+        # from the boundary's second on: with a build of 20 s on a loaded machine, it is 45 s away now
+        went_live = wait_for(lambda: _first_with(recorder, "flash"), timeout=publish_at.timestamp() - time.time() + 30)
         assert publish_at <= went_live.now and went_live.now.timestamp() < publish_at.timestamp() + 1.5 and went_live.at < publish_at.timestamp() + 2
         # invariant 2 at the daemon level: posts are enqueued after the publish that made the page live
         enq = wait_for(lambda: next((c for c in recorder.of("enqueue") if "flash" in c.live), None), timeout=5)
@@ -72,7 +74,8 @@ def test_alert_goes_live_at_publish_at_and_leaves_banner_at_expires_at(tmp_path)
         # the boundary is rescheduled right after the enqueue: wait for it rather than race it
         wait_for(lambda: daemon.next_boundary == expires_at, timeout=5)
         gone = wait_for(lambda: next((c for c in recorder.of("publish")
-                                      if c.now >= expires_at and "flash" not in c.live), None), timeout=30)
+                                      if c.now >= expires_at and "flash" not in c.live), None),
+                        timeout=expires_at.timestamp() - time.time() + 30)
         assert gone.now.timestamp() < expires_at.timestamp() + 1.5 and "flash" in gone.public
         if not recorder.real:
             assert "flash" not in json.loads((daemon.config.output_dir / "record.json").read_text())["live"]

@@ -386,7 +386,7 @@ def test_sigkill_during_a_send_never_posts_twice(make_world):
     w = make_world()
     engine = None
     db = w.project / ".alertcast" / "state.db"
-    zygote = subprocess.Popen([sys.executable, "-c", ZYGOTE], env={**os.environ, **w.env, "PYTHONPATH": str(SRC)},
+    zygote = subprocess.Popen([sys.executable, "-c", ZYGOTE, "weibo"], env={**os.environ, **w.env, "PYTHONPATH": str(SRC)},
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     args = "\t".join(["outbox", "drain", "-p", str(w.project), "--no-enqueue", "--now", NOW.isoformat(), "--lease", "0"])
     outcomes = []
