@@ -23,7 +23,7 @@ from alertcast.checks.load import load_or_raise
 from alertcast.pipeline import build
 from alertcast.plan import Plan
 from alertcast.problems import SiteBuildError
-from alertcast.render.site import OVERRIDES, build_site
+from alertcast.render.site import OVERRIDES, SiteBuild
 
 MOMENT = datetime.fromisoformat("2026-11-22T12:00:00+08:00")  # the starter content has every state then
 
@@ -50,9 +50,11 @@ def test_languages_built_in_parallel_give_the_files_of_one_after_the_other(bundl
     old_level = logger.level
     logger.setLevel(logging.INFO)
     try:
-        parallel = build_site(plan, config, tmp_path / "both", workers=2)
+        with SiteBuild(plan, config, workers=2) as site:
+            parallel = site.finish(tmp_path / "both")
         in_parallel = dict(languages.seen)
-        alone = build_site(plan, config, tmp_path / "one", workers=1)
+        with SiteBuild(plan, config, workers=1) as site:
+            alone = site.finish(tmp_path / "one")
     finally:
         logger.removeHandler(languages)
         logger.setLevel(old_level)
