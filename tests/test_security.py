@@ -285,6 +285,19 @@ def test_markdown_extension_outside_the_allow_list_is_an_error_at_its_line(cli, 
     assert not (tmp_path / "site").exists()
 
 
+@pytest.mark.parametrize("slugify", ["{a: 1}", "'!!python/name:pymdownx.slugs.uslugify'", "3"])
+def test_a_heading_slug_option_is_an_error_at_its_line_not_a_traceback(cli, project, tmp_path, slugify):
+    """toc's `slugify` must be a Python function, which mkdocs.yml cannot give without code: any
+    value there made `check` and `build` end in a traceback (`'dict' object is not callable`)."""
+    edit(project, "mkdocs.yml", "extra:\n", f"markdown_extensions:\n  - toc:\n      slugify: {slugify}\nextra:\n")
+    for command in (("check",), ("build", "--now", NOW, "--output", tmp_path / "site")):
+        result = cli(*command, "-p", project)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert ("mkdocs.yml:11:7: error: toc's slugify is set by alertcast (lower-case slugs of pymdownx.slugs, "
+                "which the knowledge base's links use)") in result.output, result.output
+    assert not (tmp_path / "site").exists()
+
+
 def test_a_python_object_in_extension_options_is_an_error_at_its_line(cli, project, tmp_path):
     """Zensical reads `{object: module.name, kwds: {...}}` in an option as a Python object to import
     and call: a superfences format named subprocess.getoutput ran a shell in the build."""

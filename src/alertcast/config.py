@@ -914,6 +914,11 @@ def _extension_problems(value: Any, shown: str, positions: dict[yamlsource.Key, 
                                         "imports and calls with the kwds beside it",
                                         "give the option a plain value (alertcast sets the heading slugs itself)"))
                 break
+        if name == "toc" and isinstance(options, dict) and "slugify" in options:
+            pos = yamlsource.position_of(positions, (*prefix, "slugify"))
+            problems.append(Problem(shown, pos.line, pos.col, "error", "toc's slugify is set by alertcast (lower-case "
+                                    "slugs of pymdownx.slugs, which the knowledge base's links use)",
+                                    "leave slugify out; the toc's other options stay yours"))
         if name in MARKDOWN_EXTENSIONS:
             continue
         pos = yamlsource.position_of(positions, ("markdown_extensions", *key))
