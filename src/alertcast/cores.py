@@ -190,10 +190,21 @@ class Workers:
             raise WorkerStopped("a worker process stopped before it finished") from None
 
     def close(self) -> None:
-        self._starter.shutdown(wait=True)
+        self._starter.shutdown(wait=True)  # every call submitted: no worker starts after this
+        broken = False
         for call in self._calls:
-            if call.done() and call.exception() is None:
-                call.result().cancel()
+            if call.exception() is not None:
+                broken |= isinstance(call.exception(), BrokenProcessPool)
+                continue
+            started = call.result()
+            started.cancel()
+            broken |= started.done() and not started.cancelled() and isinstance(started.exception(), BrokenProcessPool)
+        if broken:
+            # A worker that died breaks the pool, and the standard library then stops the other
+            # workers and waits for them; but one that was starting while the pool broke is not
+            # stopped, and waits for work for ever (and the build with it). Stop them all here.
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.kill()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._listener.stop()
         self._queue.close()
