@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,27 @@ def test_site_workers_start_with_jieba_s_dictionary_loaded():
     assert start_fork_server(WORKER_PRELOAD)
     with Workers(1) as workers:
         assert Workers.result(workers.submit(_jieba_loaded))
+
+
+def _wait_for(path: str) -> str:
+    while not os.path.exists(path):
+        time.sleep(0.05)
+    return path
+
+
+def test_the_results_of_workers_end_at_the_first_error_without_waiting_for_the_calls_before_it(tmp_path):
+    """When a worker dies, a call whose worker was starting meanwhile may never end: the first
+    error is raised at once, not after the calls before it in order."""
+    assert start_fork_server(WORKER_PRELOAD)
+    released = tmp_path / "released"
+    with Workers(2) as workers:
+        calls = [workers.submit(_wait_for, str(released)), workers.submit(_fail, "the second call fails")]
+        raised: list[BaseException] = []
+        waiting = threading.Thread(target=lambda: raised.append(pytest.raises(ValueError, Workers.results, calls).value))
+        waiting.start()
+        waiting.join(timeout=120)  # far beyond a worker's start; without the change: until released
+        ended = not waiting.is_alive()
+        released.touch()
+        waiting.join()
+    assert ended, "results waited for the first call, which had not ended"
+    assert [str(error) for error in raised] == ["the second call fails"]

@@ -25,7 +25,7 @@ import pickle
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -186,6 +186,21 @@ class Workers:
         worker died."""
         try:
             return call.result().result()
+        except BrokenProcessPool:
+            raise WorkerStopped("a worker process stopped before it finished") from None
+
+    @staticmethod
+    def results(calls: Sequence[Future[Future[T]]]) -> list[T]:
+        """The calls' results in order, or the first error as soon as any call fails: when a
+        worker dies, a call whose worker was starting meanwhile may never end, so nothing waits
+        for the calls after a failed one. WorkerStopped if a worker died."""
+        try:
+            started = [call.result() for call in calls]
+            done, _ = wait(started, return_when=FIRST_EXCEPTION)
+            for future in started:
+                if future in done and future.exception() is not None:
+                    future.result()  # raises it as it was raised
+            return [future.result() for future in started]
         except BrokenProcessPool:
             raise WorkerStopped("a worker process stopped before it finished") from None
 

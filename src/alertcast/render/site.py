@@ -202,13 +202,11 @@ class SiteBuild:
     def finish(self, dest: Path) -> list[Phase]:
         """Wait for every language (or build it here), move it into `dest` and return the
         Phase of each language's build. A worker that died is a SiteBuildError."""
-        built = []
-        for lang in self.config.languages:
-            if self._workers is None:
-                built.append(_build_timed(self.plan, self.config, lang, self.tmp, self.previous))
-                continue
+        if self._workers is None:
+            built = [_build_timed(self.plan, self.config, lang, self.tmp, self.previous) for lang in self.config.languages]
+        else:
             try:
-                built.append(Workers.result(self._built[lang]))
+                built = Workers.results([self._built[lang] for lang in self.config.languages])
             except WorkerStopped:
                 raise SiteBuildError("a process building the site stopped before it finished (it was killed, "
                                      "or the machine ran out of memory); nothing was published: build again") from None
