@@ -15,6 +15,7 @@ import logging
 import os
 import posixpath
 import re
+import shutil
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -257,16 +258,12 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
     if verify_alerts is not None:
         (site_dir / verify_page.ALERTS_PATH).write_bytes(verify_alerts)
     date_sitemap(site_dir, content_dates(plan, config, lang))
-    import shutil
-
     shutil.rmtree(docs, ignore_errors=True)  # here, while the other languages build, not after them all
     return site_dir, Built(lang, len(markdown), len(markdown) if pages is None else pages.written)
 
 
 def _place(site: Path, dest: Path) -> None:
     """Move a language's built site into `dest` (the other languages' folders may be in it)."""
-    import shutil
-
     dest.mkdir(parents=True, exist_ok=True)
     for entry in sorted(site.iterdir()):
         target = dest / entry.name
@@ -483,8 +480,6 @@ def _with_language(custom_dir: Path, lang: str, staged: Path) -> Path:
     closest = language_tags.best(lang, language_tags.theme_languages(MATERIAL_LANGUAGES))
     if closest == lang:
         return custom_dir
-    import shutil
-
     shutil.copytree(custom_dir, staged, dirs_exist_ok=True, ignore=_not_plain)
     (staged / "partials" / "languages").mkdir(parents=True, exist_ok=True)
     (staged / "partials" / "languages" / f"{lang}.html").write_text(
@@ -582,8 +577,6 @@ def copy_assets(config: Config, docs: Path) -> None:
     """The content's assets folder into the docs tree."""
     assets = config.content_dir / "assets"
     if assets.is_dir() and not assets.is_symlink():
-        import shutil
-
         # Regular files and folders only: a link may point at a secret (check reports it), and a
         # named pipe would block the copy forever. Nothing in the theme's folders (check reports it).
         shutil.copytree(assets, docs / "assets", dirs_exist_ok=True,
