@@ -85,6 +85,15 @@ def test_theme_template_cannot_run_code(cli, project, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def _check_and_build_refuse(cli, project: Path, tmp_path: Path, first_line: str) -> None:
+    """`check` fails with `first_line` first, and `build` fails writing no output."""
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert lines(result)[0].startswith(first_line), result.output
+    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("custom_dir", ["OUTSIDE", "..", ".", "content", "content/assets", ".git", "theme-link"])
 def test_theme_folder_outside_the_project_or_over_content_is_an_error_at_its_line(cli, project, tmp_path, custom_dir):
     """The engine publishes every file of `theme.custom_dir` that is not a template: a folder
@@ -96,12 +105,8 @@ def test_theme_folder_outside_the_project_or_over_content_is_an_error_at_its_lin
     (project / "theme-link").symlink_to(outside)
     value = str(outside) if custom_dir == "OUTSIDE" else custom_dir
     edit(project, "mkdocs.yml", "theme:\n", f"theme:\n  custom_dir: '{value}'\n")
-    result = cli("check", "-p", project)
-    assert result.exit_code == 1
-    assert lines(result)[0].startswith(f"mkdocs.yml:7:3: error: theme.custom_dir '{value}' is not a folder of the "
-                                       "project"), result.output
-    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
-    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    _check_and_build_refuse(cli, project, tmp_path, f"mkdocs.yml:7:3: error: theme.custom_dir '{value}' is not a folder of the "
+                            "project")
 
 
 def test_a_link_in_the_theme_folder_is_an_error_and_not_published(cli, project, tmp_path):
@@ -110,12 +115,8 @@ def test_a_link_in_the_theme_folder_is_an_error_and_not_published(cli, project, 
     shutil.copytree(OVERRIDES, project / "theme")
     (project / "theme" / "assets" / "key.txt").symlink_to(secret)
     edit(project, "mkdocs.yml", "theme:\n", "theme:\n  custom_dir: theme\n")
-    result = cli("check", "-p", project)
-    assert result.exit_code == 1
-    assert lines(result)[0].startswith("mkdocs.yml:7:3: error: theme.custom_dir holds a symbolic link, "
-                                       "theme/assets/key.txt: "), result.output
-    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
-    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    _check_and_build_refuse(cli, project, tmp_path, "mkdocs.yml:7:3: error: theme.custom_dir holds a symbolic link, "
+                            "theme/assets/key.txt: ")
 
 
 def test_assets_in_the_theme_folders_are_errors_and_never_served(cli, project, tmp_path):
@@ -156,12 +157,8 @@ def test_zensical_theme_template_cannot_include_a_file_outside_the_theme(cli, pr
     line = (project / "theme/main.html").read_text(encoding="utf-8").split("SECRET")[0].split("<!--{%")[0].count("\n") + 1
     edit(project, "mkdocs.yml", "theme:\n", "theme:\n  custom_dir: theme\n")
     edit(project, "mkdocs.yml", "  alertcast:\n", "  alertcast:\n    site:\n      engine: zensical\n")
-    result = cli("check", "-p", project)
-    assert result.exit_code == 1
-    assert lines(result)[0].startswith(f"theme/main.html:{line}:1: error: this template names a file outside the "
-                                       "theme folder"), result.output
-    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
-    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    _check_and_build_refuse(cli, project, tmp_path, f"theme/main.html:{line}:1: error: this template names a file outside the "
+                            "theme folder")
 
 
 # -- GitHub annotations cannot inject workflow commands ---------------------------------
