@@ -50,6 +50,30 @@ def _descriptors(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def _connections(pid: int, port: int) -> int:
+    """The daemon's own sockets on its port (the listener and what it accepted), from the
+    kernel's tables: a publish's pipes and worker processes do not count."""
+    inodes = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    count = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            count += 1
+    return count
+
+
 def _limit_files() -> None:
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     resource.setrlimit(resource.RLIMIT_NOFILE, (DAEMON_FILES, hard))
@@ -89,6 +113,7 @@ def test_two_thousand_idle_connections_do_not_stop_a_boundary(tmp_path):
                 poller.poll(50)
                 idle += wave
             peak = [_descriptors(proc.pid)]
+            held = [_connections(proc.pid, port)]
 
             # with the connections held: a commit is synced, its boundary scheduled, and health answers
             publish_at = ahead(15 + 4 * build)  # room for the sync's publish and the boundary's preparation
@@ -96,12 +121,14 @@ def test_two_thousand_idle_connections_do_not_stop_a_boundary(tmp_path):
 
             def scheduled() -> bool:
                 peak.append(_descriptors(proc.pid))
+                held.append(_connections(proc.pid, port))
                 return (_health(port) or {}).get("next_boundary") == publish_at.isoformat()
 
             wait_for(scheduled, timeout=60)
 
             def boundary_record() -> dict | None:
                 peak.append(_descriptors(proc.pid))
+                held.append(_connections(proc.pid, port))
                 return next((r for r in _records(log) if r.get("message") == "published" and r.get("reason") == "boundary"
                              and datetime.fromisoformat(r["now"]) == publish_at), None)
 
@@ -114,13 +141,16 @@ def test_two_thousand_idle_connections_do_not_stop_a_boundary(tmp_path):
         records = _records(log)
         assert not [r for r in records if "failed" in r.get("message", "")], [r for r in records if "failed" in r["message"]]
         went_live = datetime.fromisoformat(record["time"])
-        print(f"daemon descriptors: {baseline} before the flood, {during} at most during it; the boundary went live "
+        print(f"daemon descriptors: {baseline} before the flood, {during} at most during it, of which at most "
+              f"{max(held)} on its port; the boundary went live "
               f"{(went_live - publish_at).total_seconds():.2f} s after its second (first build: {build:.2f} s)")
         assert went_live >= publish_at and (went_live - publish_at).total_seconds() < build, (record, build)
         banner = (live / "site" / "api" / "v1" / "banners" / "zh.json").read_text(encoding="utf-8")
         assert '"id":"flash"' in banner
-        # the server held no more connections than its bound (plus what a publish opens meanwhile)
-        assert during - baseline <= MAX_CONNECTIONS + 16, (baseline, during)
+        # the server held no more connections than its bound (and its listener), whatever a publish
+        # opened meanwhile, and the flood left the daemon most of its descriptors
+        assert 0 < max(held) <= MAX_CONNECTIONS + 1, held
+        assert during < DAEMON_FILES // 2, (baseline, during)
         # and answers again once the idle connections are gone
         wait_for(lambda: (_health(port) or {}).get("status") == "ok", timeout=30)
     finally:  # whatever failed, the daemon does not outlive the test
