@@ -424,3 +424,36 @@ def test_pydantics_own_details_of_dates_numbers_booleans_and_lists_are_in_chines
     [problem] = validation_problems(raised.value, "mkdocs.yml", {}, (), Settings)
     said = Translator("zh")(problem.message)
     assert HAN.search(said) and not re.search(r"[a-z]{3,} [a-z]{2,}", said), (problem.message, said)
+
+
+#: Words of ours that a Chinese message may not keep: the post's kind and how the network counts.
+POST_ENGLISH = re.compile(r"\b(?:post|update|withdrawal|as|counts|characters|weighted|graphemes|links|CJK|emoji)\b")
+
+
+@pytest.mark.parametrize("channel, settings", [
+    ("x", "x:\n        lang: zh"),                     # weighted characters
+    ("mastodon", None),                                 # characters, links count 23
+])
+def test_a_post_too_long_is_said_in_chinese_with_how_the_network_counts(tmp_path, channel, settings):
+    """"x 的post为 294/280（as X counts：weighted characters…）" was what a zh editor read: the
+    post's kind and the network's way of counting are words of ours, and said in Chinese too."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    if settings:
+        mkdocs = project / "mkdocs.yml"
+        mkdocs.write_text(mkdocs.read_text(encoding="utf-8").replace("      mastodon:", f"      {settings}\n      mastodon:", 1),
+                          encoding="utf-8")
+    for name in ("live-phishing", "withdrawn-fake-app"):
+        path = project / "content" / "alerts" / f"{name}.zh.md"
+        text = path.read_text(encoding="utf-8").replace("channels: [banner, cap, ", f"channels: [banner, cap, {channel}, ", 1)
+        long = "钓" * 590  # within the 600 a summary may have
+        text = re.sub(r"^summary: .*$", f"summary: {long}", text, count=1, flags=re.MULTILINE)
+        text = re.sub(r"^withdrawn: .*$", f"withdrawn: {long}", text, count=1, flags=re.MULTILINE)
+        path.write_text(text, encoding="utf-8")
+    _, problems = load_content(load_config(project))
+    tr = Translator("zh")
+    said = [tr(p.message) for p in problems if f"the {channel} " in p.message]
+    assert {p.message.split(" is ")[0] for p in problems if f"the {channel} " in p.message} >= {
+        f"the {channel} post", f"the {channel} withdrawal post"}, [p.message for p in problems]
+    for line in said:
+        assert HAN.search(line) and not POST_ENGLISH.search(line), line

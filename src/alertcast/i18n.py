@@ -229,3 +229,37 @@ REPORT_POST_NOTES = (
     N_("nothing is posted: the alert has already expired"),
     N_("no social channel: nothing is posted"),
 )
+
+#: A post that does not fit, as checks/lint.py words it, for each kind of post: the kind is a
+#: single word or two (`post`), which a value never gets translated as (see `_value`), so each
+#: kind has its own sentences.
+POST_LENGTH_MESSAGES = (
+    N_("the {channel} post is over {post.limit} ({counted}) and would be cut; shorten {text}"),
+    N_("the {channel} post is {full}/{post.limit} ({counted}); shorten {text} by at least {full - post.limit}"),
+    N_("the {channel} post is {full}/{post.limit} with its scam indicators ({counted}); shorten {text} "
+       "by at least {full - post.limit} to keep them in the post"),
+    N_("the {channel} post is {full}/{post.limit} with its {len(items)} scam indicators ({counted}); "
+       "shorten {text} by at least {first - post.limit} to keep the first one ({items[0]}), or by {full - post.limit} "
+       "to keep all {len(items)}"),
+    N_("the {channel} update post is over {post.limit} ({counted}) and would be cut; shorten {text}"),
+    N_("the {channel} update post is {full}/{post.limit} ({counted}); shorten {text} by at least {full - post.limit}"),
+    N_("the {channel} update post is {full}/{post.limit} with its scam indicators ({counted}); shorten {text} "
+       "by at least {full - post.limit} to keep them in the post"),
+    N_("the {channel} update post is {full}/{post.limit} with its {len(items)} scam indicators ({counted}); "
+       "shorten {text} by at least {first - post.limit} to keep the first one ({items[0]}), or by {full - post.limit} "
+       "to keep all {len(items)}"),
+    N_("the {channel} withdrawal post is over {post.limit} ({counted}) and would be cut; shorten {text}"),
+    N_("the {channel} withdrawal post is {full}/{post.limit} ({counted}); shorten {text} by at least {full - post.limit}"),
+    N_("the {channel} withdrawal post is {full}/{post.limit} with its scam indicators ({counted}); shorten {text} "
+       "by at least {full - post.limit} to keep them in the post"),
+    N_("the {channel} withdrawal post is {full}/{post.limit} with its {len(items)} scam indicators ({counted}); "
+       "shorten {text} by at least {first - post.limit} to keep the first one ({items[0]}), or by {full - post.limit} "
+       "to keep all {len(items)}"),
+    # how each network counts (render/length.py's units, as the message writes them)
+    N_("as {network} counts: weighted characters, CJK and emoji count 2, links 23"),
+    N_("as {network} counts: characters, links count 23"),
+    N_("as {network} counts: characters, half-width letters, digits, spaces and signs count half, links 10"),
+    N_("as {network} counts: characters"),
+    N_("as {network} counts: graphemes"),
+    N_("as {network} counts: bytes, UTF-8"),
+)
