@@ -292,6 +292,24 @@ def test_our_domain_is_taught_exactly(bundled: Path):
         for lang in ("en", "zh"):
             text = (bundled / "content" / f"{name}.{lang}.md").read_text(encoding="utf-8")
             assert "`.alertcast.example`" in text and "validate-alertcast[.]example" in text, (name, lang)
+    # "the part just before the last dot must be alertcast" reads as true of validate-alertcast.example
+    rule = {"en": "after `example` must come exactly `alertcast`, then a dot or nothing",
+            "zh": "`example` 前面必须正好是 `alertcast`，再往前只能是一个点或什么都没有"}
+    for name in ("guides/spot-phishing", "alerts/lookalike-phishing-domains", "official-channels"):
+        for lang, words in rule.items():
+            assert words in (bundled / "content" / f"{name}.{lang}.md").read_text(encoding="utf-8"), (name, lang)
+
+
+def test_sim_swap_advice_is_the_carriers_lock_not_the_cards_pin(loaded):
+    """A SIM card's PIN locks the card in a stolen phone; a SIM swap gets a new card from the
+    carrier, so what stops it is the PIN or lock the carrier asks for before a SIM change or port-out."""
+    _, content = loaded
+    alert = content.alert("sim-swap-account-takeover")
+    for lang, text in alert.texts.items():
+        for said in (text.summary, text.support_reply, text.body):
+            assert "SIM 卡 PIN" not in said and "a SIM PIN" not in said, (lang, said)
+        assert ("carrier" if lang == "en" else "运营商") in text.support_reply, lang
+        assert ("port-out" if lang == "en" else "携号转网") in text.body, lang
 
 
 def test_after_a_compromise_no_coins_go_into_the_old_wallet(bundled: Path):
@@ -523,8 +541,9 @@ CLAIMS = {
     "guides/create-wallet": {"en": ["`www.alertcast.example/download/`"], "zh": ["`www.alertcast.example/download/`"]},
     "guides/send-receive-safely": {"zh": ["“解锁”"]},
     "report-a-scam": {"zh": ["96110", "国家反诈中心"], "en": ["96110"]},
-    "guides/tron-account-permissions": {"en": ["**Owner**", "**Active**", "扫码授权", "leaked recovery phrase"],
-                                        "zh": ["**Owner", "**Active", "扫码授权", "泄露助记词"]},
+    "guides/tron-account-permissions": {"en": ["**Owner**", "**Active**", "扫码授权", "leaked recovery phrase",
+                                               "fixed fee set by the network"],
+                                        "zh": ["**Owner", "**Active", "扫码授权", "泄露助记词", "由网络参数决定的固定手续费"]},
     "guides/verify-downloads-contacts": {"en": ["SHA-256", "apksigner verify --print-certs"],
                                          "zh": ["SHA-256", "apksigner verify --print-certs"]},
     "guides/malware-hygiene": {"en": ["Clipboard", "after you paste", "hardware wallet", "\"No warning\" does not mean \"safe\""],
