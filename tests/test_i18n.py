@@ -363,12 +363,12 @@ def test_report_of_every_kind_of_change_has_no_english_word_of_its_own_in_a_zh_p
         assert "Traceback" not in result.stderr
         assert REPORT_VOCABULARY.findall(_prose(result.stdout)) == [], _prose(result.stdout)
     lines = text.stdout.splitlines()
-    assert "== fresh-scam: 新增 (紧急, 待发布) 钓鱼网站冒充钱包" in lines
+    assert "== fresh-scam: 新增 (严重, 待发布) 钓鱼网站冒充钱包" in lines
     assert "   -- telegram [zh] 更新帖: 189/4096 个字符 ✅" in lines
     assert "   -- mastodon [zh] 发新帖: 172/500 个字符（链接按 23 计） ✅" in lines
     assert "   改动：    severity, 删除译文（en）" in lines
     assert any(line.endswith("ends_at null 即 无（应用读取的是 UTC 时间）") for line in lines)
-    assert "| `expired-airdrop` | 修改 | 提示 | 2026-02-01 08:00 北京时间 (UTC+8) | 已过期 |" in markdown.stdout.splitlines()
+    assert "| `expired-airdrop` | 修改 | 通知 | 2026-02-01 08:00 北京时间 (UTC+8) | 已过期 |" in markdown.stdout.splitlines()
     assert "<details><summary>telegram 帖子（173/4096）</summary>" in markdown.stdout.splitlines()
 
 
@@ -457,3 +457,15 @@ def test_a_post_too_long_is_said_in_chinese_with_how_the_network_counts(tmp_path
         f"the {channel} post", f"the {channel} withdrawal post"}, [p.message for p in problems]
     for line in said:
         assert HAN.search(line) and not POST_ENGLISH.search(line), line
+
+
+@pytest.mark.parametrize("level", ["info", "advisory", "warning", "critical"])
+def test_the_report_and_the_banner_preview_name_a_severity_as_the_site_does(level):
+    """One scale, one set of words: the report called critical 紧急 and info 提示, which the site,
+    feeds, CAP and posts use for advisory (render/labels.py), and the banner preview had a third set."""
+    from alertcast.render.banner_mock import _card
+    from alertcast.render.labels import severity
+
+    assert Translator("zh")(level) == severity(level, "zh")
+    card = _card({"severity": level, "title": "t", "body": "b", "action_url": "https://a.example/"}, "zh")
+    assert f">{severity(level, 'zh')}</span>" in card

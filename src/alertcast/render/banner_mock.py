@@ -17,13 +17,11 @@ from ..languages import name as language_name
 from ..plan import Plan
 from ..timefmt import editor_time, to_paste
 from .banner import banner_item, render_banner
+from .labels import severity
 
 PATH = "_preview/banners.html"
 PLACEMENTS = ("home", "support")
 COLOURS = {"info": "#1565c0", "advisory": "#00838f", "warning": "#ef6c00", "critical": "#c62828"}
-#: A badge in words rather than the posts' emoji: not every machine has a colour emoji font.
-SEVERITY = {"zh": {"info": "提示", "advisory": "注意", "warning": "警告", "critical": "严重"},
-            "en": {"info": "Info", "advisory": "Advisory", "warning": "Warning", "critical": "Critical"}}
 WORDS = {
     "zh": {"lang": "中文", "home": "首页", "support": "帮助与客服", "button": "查看详情", "none": "此处现在没有横幅",
            "wallet": "钱包", "balance": "总资产", "faq": "常见问题", "contact": "联系官方客服",
@@ -56,7 +54,7 @@ def _card(item: dict, lang: str) -> str:
     close = '<span class="close" aria-label="close">×</span>' if item.get("dismissible") else ""
     own = f' lang="{escape(item["lang"])}"' if item.get("lang") else ""  # the text is in the language it falls back to
     return (f'<div class="card" style="border-color:{colour}"{own}>{close}'
-            f'<span class="badge" style="background:{colour}">{in_table(SEVERITY, lang).get(item["severity"], item["severity"])}'
+            f'<span class="badge" style="background:{colour}">{escape(severity(item["severity"], lang))}'
             f'</span><h3>{escape(item["title"])}</h3><p>{escape(item["body"])}</p>'
             f'<a class="button" style="background:{colour}" href="{escape(item["action_url"])}">'
             f'{in_table(WORDS, lang)["button"]}</a></div>')
