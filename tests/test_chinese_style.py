@@ -196,3 +196,26 @@ def test_the_style_guide_lists_the_words_this_test_refuses():
     refused = {other if isinstance(other, str) else other.pattern.split(")")[-1]
                for others in TERMS.values() for other in others}
     assert written == refused
+
+
+# --- what `alertcast check` holds an editor's own Chinese to ---------------------------------
+
+
+def test_check_warns_at_the_half_width_punctuation_a_chinese_keyboard_left(bundled: Path):
+    """Only ASCII punctuation touching Chinese: code, link targets, YAML's "键: 值" and English
+    files are left alone; one warning per line, at its column."""
+    from alertcast.checks.load import load_content
+    from alertcast.config import load_config
+
+    zh = bundled / "content" / "alerts" / "address-poisoning.zh.md"
+    text = zh.read_text(encoding="utf-8").replace("summary: 骗子用首尾字符和你常用地址相同的地址，", "summary: 骗子用首尾字符和你常用地址相同的地址,")
+    lines = text.split("\n")  # the last is the empty one after the final newline
+    planted = len(lines) + 1  # after the blank line the appended text starts with
+    zh.write_text(text + "\n注意:请先核对(完整)地址,再转账。\n见 `a,b`、[链接](../guides/spot-phishing.md#a,b) 和 键: 值。\n",
+                  encoding="utf-8")
+    en = bundled / "content" / "alerts" / "address-poisoning.en.md"
+    en.write_text(en.read_text(encoding="utf-8") + "\nNote:check it,then send.\n", encoding="utf-8")
+    _, problems = load_content(load_config(bundled))
+    found = [(p.path.rsplit("/", 1)[-1], p.line, p.col, p.message) for p in problems if "half-width" in p.message]
+    assert found == [("address-poisoning.zh.md", 3, 1, "half-width ',' in Chinese text"),
+                     ("address-poisoning.zh.md", planted, 3, "half-width ':' in Chinese text")]

@@ -163,6 +163,8 @@ def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str],
     yield from _summary_plain(source)
     yield from _placeholders(source)
     yield from _unspaced_headings(source)
+    if source.lang.startswith("zh"):
+        yield from _half_width_punctuation(source)
     if source.section in ("alerts", "guides"):
         yield from _empty_sections(source)
     if source.section == "alerts" and alert is not None:
@@ -626,6 +628,36 @@ def _unspaced_headings(source: SourceFile) -> Iterator[Problem]:
         yield Problem(source.shown, source.body_line + body.count("\n", 0, found.start()), 1, "warning",
                       f"'{hashes}{rest[:30]}' has no space after '{hashes}': the site shows a heading, GitHub shows text",
                       f"write '{hashes} {rest[:30]}' for a heading, or start the line with '\\#' for text")
+
+
+_HAN = "[\u3400-\u4dbf\u4e00-\u9fff]"
+#: ASCII punctuation touching a Chinese character: what an input method types when it is
+#: switched to English mid-sentence. `: ` (a colon and a space) is left alone: "键: 值" is YAML.
+_HALF_WIDTH = re.compile(rf"(?<={_HAN})[,;!?(]|[,;!?)](?={_HAN})|(?<={_HAN}):(?! )|:(?={_HAN})|"
+                         rf"\((?={_HAN})|(?<={_HAN})\)")
+_FULL_WIDTH = {",": "，", ";": "；", "!": "！", "?": "？", ":": "：", "(": "（", ")": "）"}
+#: Link targets and bare addresses, which are not prose (blanked, keeping offsets).
+_NOT_PROSE = re.compile(r"\]\([^)\s]*\)|<?https?://[^\s>]*>?")
+
+
+def _half_width_punctuation(source: SourceFile) -> Iterator[Problem]:
+    """`请先核对地址,再转账` in a Chinese file: the site shows the comma as typed. One warning per
+    line (the first such character) in the body, and per title, summary, reason or support reply."""
+    def problem(char: str, line: int, col: int) -> Problem:
+        return Problem(source.shown, line, col, "warning", f"half-width '{char}' in Chinese text",
+                       f"write the full-width '{_FULL_WIDTH[char]}'; put code, addresses and YAML in backticks")
+
+    for key in ("title", "summary", "withdrawn", "support_reply"):
+        text = getattr(source.matter, key, None)
+        found = _HALF_WIDTH.search(_NOT_PROSE.sub(lambda m: " " * len(m.group(0)), text)) if isinstance(text, str) else None
+        if found:
+            pos = source.at(key)
+            yield problem(found.group(0), pos.line, pos.col)
+    body = _NOT_PROSE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source.text_body)
+    for number, line in enumerate(body.split("\n")):
+        found = _HALF_WIDTH.search(line)
+        if found:
+            yield problem(found.group(0), source.body_line + number, found.start() + 1)
 
 
 def _empty_sections(source: SourceFile) -> Iterator[Problem]:
