@@ -16,7 +16,7 @@ from .labels import colon
 
 WORDS = {
     "zh": {"window": "维护时间", "calendar": "维护日历",
-           "subscribe": "在日历应用中按网址订阅此地址，计划中的维护会自动出现并随更新而更新：{link}"},
+           "subscribe": "在日历应用里用“通过网址添加日历”订阅这个地址，计划中的维护会自动出现，时间有变也会跟着更新：{link}"},
     "en": {"window": "Maintenance window", "calendar": "Maintenance calendar",
            "subscribe": "Subscribe to this address in your calendar app (\"add calendar from URL\") and planned "
                         "maintenance shows up there, updated as it changes: {link}"},
