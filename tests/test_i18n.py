@@ -306,7 +306,7 @@ def test_report_in_a_zh_project_is_in_chinese(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("alertcast 报告：HEAD (") and lines[0].endswith("，时间 2026-03-15 00:00 北京时间 (UTC+8)")
     assert lines[1] == "✅ 没有问题"
-    assert "== live-phishing: 修改 (警告, 生效中) 钓鱼网站冒充钱包" in lines
+    assert "== live-phishing：修改（警告，生效中）钓鱼网站冒充钱包" in lines
     assert "   生效：    2026-03-01 10:00 北京时间 (UTC+8)" in lines
     markdown = alertcast("report", "--base", "HEAD", "--now", NOW, "--format", "markdown", project, env=zh_env())
     assert "| 警报 | 改动 | 严重程度 | 生效时间 | 状态 |" in markdown.stdout.splitlines()
@@ -363,7 +363,7 @@ def test_report_of_every_kind_of_change_has_no_english_word_of_its_own_in_a_zh_p
         assert "Traceback" not in result.stderr
         assert REPORT_VOCABULARY.findall(_prose(result.stdout)) == [], _prose(result.stdout)
     lines = text.stdout.splitlines()
-    assert "== fresh-scam: 新增 (严重, 待发布) 钓鱼网站冒充钱包" in lines
+    assert "== fresh-scam：新增（严重，待发布）钓鱼网站冒充钱包" in lines
     assert "   -- telegram [zh] 更新帖: 189/4096 个字符 ✅" in lines
     assert "   -- mastodon [zh] 发新帖: 172/500 个字符（链接按 23 计） ✅" in lines
     assert "   改动：    severity, 删除译文（en）" in lines

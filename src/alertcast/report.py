@@ -438,7 +438,7 @@ def to_text(report: Report, tr: Translator = ENGLISH) -> str:
     if not report.changes:
         out.append(_nothing(report, tr))
     for c in report.changes:
-        out.append(f"== {c.alert_id}: {tr(c.kind)} ({tr(c.severity)}, {tr(c.status)}) {c.title}")
+        out.append(tr(f"== {c.alert_id}: {tr(c.kind)} ({tr(c.severity)}, {tr(c.status)}) {c.title}"))
         out.append(tr(f"   goes live: {tr(when(c.publish_at, report.tz))}{_public(c, report, tr)}"))
         out.append(tr(f"   expires:   {tr(when(c.expires_at, report.tz))}"))
         if c.fields:
