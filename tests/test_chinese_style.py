@@ -219,3 +219,19 @@ def test_check_warns_at_the_half_width_punctuation_a_chinese_keyboard_left(bundl
     found = [(p.path.rsplit("/", 1)[-1], p.line, p.col, p.message) for p in problems if "half-width" in p.message]
     assert found == [("address-poisoning.zh.md", 3, 1, "half-width ',' in Chinese text"),
                      ("address-poisoning.zh.md", planted, 3, "half-width ':' in Chinese text")]
+
+
+def test_check_warns_where_a_text_addresses_the_reader_both_ways(bundled: Path):
+    """你 and 您 in one text is a warning at the first word of the register used less; a quoted
+    scammer's 您 and a support reply that says 您 throughout beside a body that says 你 are not."""
+    from alertcast.checks.load import load_content
+    from alertcast.config import load_config
+
+    zh = bundled / "content" / "alerts" / "fake-support-x-wechat.zh.md"  # quotes "抱歉给您带来不便" in a 你 body
+    text = zh.read_text(encoding="utf-8").replace("我们绝不会索要你的助记词。\n", "我们绝不会索要您的助记词，也不会让你转账。\n", 1)
+    planted = len(text.split("\n")) + 1
+    zh.write_text(text + "\n如果您已经填写了助记词，请立刻转移资产。\n", encoding="utf-8")
+    _, problems = load_content(load_config(bundled))
+    found = [(p.path.rsplit("/", 1)[-1], p.line, p.col, p.message) for p in problems if "otherwise says" in p.message]
+    assert found == [("fake-support-x-wechat.zh.md", 3, 1, "'您' in a text that otherwise says '你'"),
+                     ("fake-support-x-wechat.zh.md", planted, 3, "'您' in a text that otherwise says '你'")]

@@ -165,6 +165,7 @@ def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str],
     yield from _unspaced_headings(source)
     if source.lang.startswith("zh"):
         yield from _half_width_punctuation(source)
+        yield from _mixed_register(source)
     if source.section in ("alerts", "guides"):
         yield from _empty_sections(source)
     if source.section == "alerts" and alert is not None:
@@ -658,6 +659,33 @@ def _half_width_punctuation(source: SourceFile) -> Iterator[Problem]:
         found = _HALF_WIDTH.search(line)
         if found:
             yield problem(found.group(0), source.body_line + number, found.start() + 1)
+
+
+#: What a text quotes (a scammer's "抱歉给您带来不便") keeps its own register.
+_QUOTED = re.compile(r"“[^”\n]*”")
+
+
+def _mixed_register(source: SourceFile) -> Iterator[Problem]:
+    """你 and 您 in one text: the reader is addressed two ways at once. Each text is judged on its
+    own (the page's body, its title, summary, reason and support reply may each pick one), at the
+    first 你 or 您 of the register it uses less."""
+    texts = [(key, getattr(source.matter, key, None)) for key in ("title", "summary", "withdrawn", "support_reply")]
+    for key, text in [*texts, (None, source.text_body)]:
+        if not isinstance(text, str) or "您" not in text or "你" not in text:
+            continue
+        said = _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+        if "您" not in said or "你" not in said:
+            continue
+        counts = {word: said.count(word) for word in "你您"}
+        minority = min("你您", key=lambda word: (counts[word], -said.index(word)))  # a tie: the later one
+        majority = "你" if minority == "您" else "您"
+        message = f"'{minority}' in a text that otherwise says '{majority}'"
+        hint = f"address the reader one way in each text: write '{majority}' here too (quoted words may keep theirs)"
+        if key is None:
+            line, col = _where(source, said, said.index(minority))
+            yield Problem(source.shown, line, col, "warning", message, hint)
+        else:
+            yield source.problem((key,), "warning", message, hint)
 
 
 def _empty_sections(source: SourceFile) -> Iterator[Problem]:
