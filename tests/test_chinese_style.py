@@ -235,3 +235,15 @@ def test_check_warns_where_a_text_addresses_the_reader_both_ways(bundled: Path):
     found = [(p.path.rsplit("/", 1)[-1], p.line, p.col, p.message) for p in problems if "otherwise says" in p.message]
     assert found == [("fake-support-x-wechat.zh.md", 3, 1, "'您' in a text that otherwise says '你'"),
                      ("fake-support-x-wechat.zh.md", planted, 3, "'您' in a text that otherwise says '你'")]
+
+
+def test_a_new_alert_has_the_starter_sets_section_names_in_each_language():
+    """`alertcast new` wrote 现在该怎么做 / 如果已经受骗 where every bundled alert says 现在就做 /
+    如果已经中招, while its English matched the starter set's: the same sections, named two ways."""
+    from alertcast.scaffold import _WORDS
+
+    for lang in ("zh", "en"):
+        scaffold = re.findall(r"^## (.+)$", _WORDS[lang]["alert_body"], re.MULTILINE)
+        bundled = re.findall(r"^## (.+)$", (CONTENT / "alerts" / f"address-poisoning.{lang}.md").read_text(encoding="utf-8"),
+                             re.MULTILINE)
+        assert scaffold[1:] == bundled[1:], lang  # the first names what is happening, in any alert

@@ -42,7 +42,7 @@ def test_new_alert_explains_every_field_in_both_languages(cli, project):
 def test_untouched_alert_scaffold_fails_check_with_each_placeholder(cli, project):
     cli("new", "alert", "fake-airdrop-2026", "-p", project, "--now", NOW.isoformat())
     result = cli("check", "-p", project)
-    shown = {"zh": ["发生了什么", "如何识别", "现在该怎么做", "如果已经受骗"],
+    shown = {"zh": ["发生了什么", "如何识别", "现在就做", "如果已经中招"],
              "en": ["What is happening", "How to tell", "What to do now", "If you are already affected"]}
     expected = []
     for lang in ("en", "zh"):

@@ -132,8 +132,8 @@ _WORDS = {
     "zh": {"title": f"{MARK} 写标题", "summary": f"{MARK} 用一段话写摘要",
            "alert_body": (f"## 发生了什么\n\n{MARK} 用户会看到什么：消息、网站、应用或账号，以及它如何找上用户。\n\n"
                           f"## 如何识别\n\n{MARK} 能看出破绽的迹象，以及如何核实什么是官方的。\n\n"
-                          f"## 现在该怎么做\n\n{MARK} 按顺序写出要做的步骤。\n\n"
-                          f"## 如果已经受骗\n\n{MARK} 已经点击、签名、转账或泄露助记词时该怎么做。\n"),
+                          f"## 现在就做\n\n{MARK} 按顺序写出要做的步骤。\n\n"
+                          f"## 如果已经中招\n\n{MARK} 已经点击、签名、转账或泄露助记词时该怎么做。\n"),
            "guide_body": f"## 步骤\n\n1. {MARK} 第一步。\n"},
     "en": {"title": f"{MARK} write the title", "summary": f"{MARK} write a one-paragraph summary",
            "alert_body": (f"## What is happening\n\n{MARK} what readers see: the message, site, app or account, "
