@@ -1008,7 +1008,7 @@ def test_heading_anchors_read_like_the_heading(site, bundled_site):
     assert "步骤" in _pages(site)["/guides/spot-phishing/index.html"].ids
     assert "steps" in _pages(site)["/en/guides/spot-phishing/index.html"].ids
     zh = _pages(bundled_site)["/guides/backup-recovery-phrase/index.html"].ids
-    assert {"1-离线抄写", "为什么这很重要相关警报"} <= zh
+    assert {"1-离线抄写", "与本文相关的警报"} <= zh
     for built in (site, bundled_site):
         for path, page in _pages(built).items():
             assert not [i for i in page.ids if re.fullmatch(r"_\d+", i)], path

@@ -45,7 +45,7 @@ def python_options(raw: dict) -> dict:
     """What `site_config`'s plain data cannot hold, as mkdocs.load_config options over it: Python
     values that mkdocs.yml could only name with a !!python tag (which Zensical does not run).
 
-    Heading anchors are Unicode slugs that read like the heading (#为什么这很重要相关警报, not
+    Heading anchors are Unicode slugs that read like the heading (#与本文相关的警报, not
     #_1, #_2, which change when a heading is added above), lower-case, as pymdownx.slugs makes them.
     """
     from pymdownx.slugs import slugify
