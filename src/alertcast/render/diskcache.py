@@ -22,6 +22,7 @@ import importlib
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -168,14 +169,15 @@ class DiskCache:
         assert self.folder is not None
         path = self.folder / FILE
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            db = self._open(path)
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
+            self.folder.mkdir(mode=0o700, exist_ok=True)
+            db = self._open(path) if _private(self.folder, path) else None
         except sqlite3.OperationalError:  # cannot be opened or written, or locked too long by another process
             db = None
         except sqlite3.DatabaseError:  # not an SQLite file (truncated, overwritten): start it again
             try:
                 path.unlink()
-                db = self._open(path)
+                db = self._open(path) if _private(self.folder, path) else None
             except (OSError, sqlite3.Error):
                 db = None
         except OSError:
@@ -189,7 +191,12 @@ class DiskCache:
         db = sqlite3.connect(path, timeout=self.wait, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA synchronous = OFF")  # a cache: an entry lost in a crash is rendered again
-            db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            schema = set(db.execute("SELECT type, name, sql FROM sqlite_master"))
+            if not schema <= {("table", "entries", _TABLE), ("index", "sqlite_autoindex_entries_1", None)}:
+                # another program's database, or views and triggers (which run any query, one that
+                # never ends too, when the entries are read or written): left as it is, and not used
+                raise sqlite3.OperationalError(f"{path} is not alertcast's render cache")
+            db.execute(_TABLE.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
             db.execute("SELECT count(*) FROM entries LIMIT 1").fetchone()
         except sqlite3.Error:
             db.close()
@@ -214,6 +221,27 @@ class DiskCache:
                 digest.update(f"{name}={version}\0".encode())
             self._salt = digest.hexdigest()
         return self._salt
+
+
+_TABLE = "CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+
+def _private(folder: Path, path: Path) -> bool:
+    """Whether the folder and the file (when there is one) are this user's alone, as ssh requires
+    of its keys: owned by the user and writable by no one else (the user's own group aside), the
+    file a regular file, not a link. Whoever else can write there can forge a verdict that lets
+    `check` pass a page that hangs the build, or sections of the knowledge base; a link or a FIFO
+    in the file's place is someone else's file, or none."""
+    try:
+        found = [folder.stat()]
+        if os.path.lexists(path):
+            found.append(path.lstat())
+    except OSError:
+        return False
+    if not stat.S_ISDIR(found[0].st_mode) or not all(stat.S_ISREG(st.st_mode) for st in found[1:]):
+        return False
+    return all(st.st_uid == os.getuid() and not st.st_mode & 0o002
+               and (not st.st_mode & 0o020 or st.st_gid == os.getgid()) for st in found)
 
 
 def _decode(raw: str, key: str, valid: Callable[[Any], bool]) -> Any | None:
