@@ -388,6 +388,30 @@ def test_script_in_the_extra_settings_the_theme_writes_into_pages_is_an_error_at
     assert not (tmp_path / "site").exists()
 
 
+def test_script_in_the_theme_settings_written_into_pages_as_they_are_is_an_error_at_its_line(cli, project, tmp_path):
+    """Material writes site_author, the repository's name and address, the logo, favicon, palette
+    and fonts into every page's attributes and text without escaping them: a quote ends the
+    attribute, and what follows is markup (a built page held each of these scripts)."""
+    edit(project, "mkdocs.yml", "theme:\n  name: material\n",
+         "site_author: '\"><script>alert(1)</script>'\n"
+         "repo_url: https://github.com/fixture/help\n"
+         "edit_uri: ' javascript:alert(2)//'\n"
+         "theme:\n  name: material\n"
+         "  palette:\n    primary: 'indigo\" onmouseover=\"alert(3)'\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert lines(result)[:3] == [
+        "mkdocs.yml:6:1: error: site_author holds '\"': the theme writes it into every page as it is, where it ends "
+        "an attribute or starts a tag (a script) (remove it: these settings are names, colours, icons and addresses)",
+        "mkdocs.yml:8:1: error: edit_uri is a javascript: address, which runs script where a page links to it "
+        "(use an http, https, mailto or tel address, or a page of the site)",
+        "mkdocs.yml:12:5: error: theme.palette.primary holds '\"': the theme writes it into every page as it is, "
+        "where it ends an attribute or starts a tag (a script) (remove it: these settings are names, colours, icons "
+        "and addresses)"], result.output
+    assert cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "site").exit_code == 1
+    assert not (tmp_path / "site").exists()
+
+
 # -- text is text, HTML is sanitised; proved in Chromium ----------------------------------
 
 def _flag(n: int) -> str:
