@@ -14,11 +14,10 @@ from ..checks.load import load_content
 from ..plan import Plan
 from ..problems import ContentError, Problem
 from ..render.wechat import settings as wechat_settings
-from ..state import open_store
 from ..daemon import gitsync, publog
 from ..daemon.lease import Lease
 from ..daemon.status import outbox_summary
-from .options import TimeParam, project_config, report_and_exit, translator
+from .options import TimeParam, project_config, report_and_exit, store, translator
 
 
 def _project_option(f):  # type: ignore[no-untyped-def]
@@ -109,7 +108,7 @@ def status(project: str, now: str | None) -> None:
         return editor_time(t, config.settings.timezone, seconds=True)
 
     click.echo(tr(f"now: {local(at)}"))
-    engine = open_store(config.settings.state_url, config.root)
+    engine = store(config)
     lease = Lease(engine, "").current()
     if lease is None or lease[1] <= datetime.now(timezone.utc).timestamp():
         click.echo(tr("leader: none (no daemon holds the publisher lease: none runs, or it stopped)"))
