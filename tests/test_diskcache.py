@@ -5,6 +5,7 @@ cache that is missing, corrupt, forged or unwritable changes nothing but the tim
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -300,3 +301,24 @@ def test_a_link_or_fifo_in_the_cache_files_place_is_left_alone(project, tmp_path
     assert _check_process(project, str(folder)) == expected
     assert not target.exists()
     assert (folder / FILE).is_symlink() if kind == "link" else (folder / FILE).is_fifo()
+
+
+def _key_with(package: Path) -> str:
+    """A cache key as computed by the alertcast package at `package`, in a process of its own."""
+    return subprocess.run([sys.executable, "-c", "from alertcast.render.diskcache import DiskCache; "
+                           "print(DiskCache(None).key('sections', 'en', 'page'))"], capture_output=True, text=True,
+                          check=True, env={**os.environ, "PYTHONPATH": str(package.parent)}).stdout.strip()
+
+
+def test_a_change_of_the_pages_html_allow_list_finds_no_entry(tmp_path):
+    """The allow-list every page's HTML passes lives outside render/: an upgrade that removes a tag
+    from it (a fix) must render the pages again, not serve sections cleaned by the old list."""
+    import alertcast
+
+    package = tmp_path / "src" / "alertcast"
+    shutil.copytree(Path(alertcast.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = _key_with(package)
+    assert before == _key_with(package)
+    policy = package / "htmlpolicy.py"
+    policy.write_text(policy.read_text(encoding="utf-8").replace('"input", ', "", 1), encoding="utf-8")
+    assert _key_with(package) != before

@@ -3,8 +3,8 @@
 `check` renders every page to prove the build can, and the knowledge base renders every page
 again for its sections: at a thousand alerts that is most of both commands, though an edit
 changes a page or two. An entry's key is the hash of the Markdown, the language, the converter's
-settings and the versions of what converts it (alertcast's renderer source, Python-Markdown,
-pymdown-extensions, Pygments, Material), so an entry is only ever found for the same input:
+settings and the versions of what converts it (alertcast's renderer source and the page's HTML
+allow-list, Python-Markdown, pymdown-extensions, Pygments, Material, nh3), so an entry is only ever found for the same input:
 output bytes never depend on what is cached.
 
 The store is one SQLite file in a folder outside the project (a pull request could otherwise
@@ -34,8 +34,9 @@ LIMIT = 20_000
 FILE = "renders.sqlite3"
 #: The environment variable naming the folder; `off` turns the cache off.
 ENV = "ALERTCAST_CACHE_DIR"
-#: The modules whose versions are part of every key: what turns Markdown into HTML and reads it.
-_LIBRARIES = ("markdown", "pymdownx", "pygments", "material")
+#: The modules whose versions are part of every key: what turns Markdown into HTML, cleans it
+#: (nh3: a fixed sanitiser must not keep serving what the old one let through) and reads it.
+_LIBRARIES = ("markdown", "pymdownx", "pygments", "material", "nh3")
 
 
 def default_folder(environ: Mapping[str, str]) -> Path | None:
@@ -208,7 +209,8 @@ class DiskCache:
         if self._salt is None:
             digest = hashlib.sha256()
             here = Path(__file__).parent
-            for path in sorted([*here.glob("*.py"), here.parent / "checks" / "lint.py"]):
+            # the page's allow-list (htmlpolicy.py) is the sanitiser's, though it lives outside render/
+            for path in sorted([*here.glob("*.py"), here.parent / "checks" / "lint.py", here.parent / "htmlpolicy.py"]):
                 try:
                     digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
                 except OSError:
