@@ -247,3 +247,30 @@ def test_a_state_file_with_a_view_or_a_trigger_is_not_merged(world, tmp_path, ki
     assert result.returncode == 1
     assert "theirs.db: holds a" in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert not (tmp_path / "out.db").exists()
+
+
+def test_a_pause_longer_than_any_network_asks_for_is_not_honoured(world, cli):
+    """A state branch that paused a channel until 2099 stopped its posts, with no failed row to
+    say so: a pause is honoured for at most a day, the longest any network asks for."""
+    project, config, engine, fake = world
+    with engine.begin() as conn:
+        conn.execute(insert(outbox.pauses).values(channel="telegram", until=outbox.utc(NOW.replace(year=2099)),
+                                                  reason="rate limited"))
+    assert outbox.paused(engine, NOW) == {}
+    result = cli("outbox", "drain", "-p", project, "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert len(fake.posts) == 1
+    soon = outbox.utc(NOW + timedelta(hours=1))  # what a network's hint gives is still honoured
+    with engine.begin() as conn:
+        conn.execute(update(outbox.pauses).values(until=soon))
+    assert outbox.paused(engine, NOW) == {"telegram": soon}
+
+
+def test_a_rate_limit_hint_longer_than_a_day_pauses_the_channel_for_a_day(world, cli):
+    """So that a pause alertcast writes is one it honours when it reads the store again."""
+    project, config, engine, fake = world
+    fake.fail_next(("rate_limit", 10**12))  # some 31,700 years
+    result = cli("outbox", "drain", "-p", project, "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert fake.posts == {}
+    assert outbox.paused(engine, NOW) == {"telegram": NOW + outbox.MAX_PAUSE}
