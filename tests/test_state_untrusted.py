@@ -224,12 +224,13 @@ def test_a_restored_store_with_a_view_or_a_trigger_is_refused_in_one_line(world,
     else:
         with closing(sqlite3.connect(path)) as db:
             db.executescript(SCHEMAS[kind])
-    result = _alertcast("outbox", "drain", "-p", project, "--now", NOW.isoformat())
-    assert result.returncode == 1
-    assert result.stderr.startswith(f"Error: {path}: "), result.stderr
-    assert ("not a readable SQLite state file" if kind == "not-a-database" else "which alertcast never writes"
-            ) in result.stderr
-    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    for command in (("outbox", "drain", "--now", NOW.isoformat()), ("run", "--no-sync", "--listen", "off")):
+        result = _alertcast(*command, "-p", project)
+        assert result.returncode == 1
+        assert result.stderr.startswith(f"Error: {path}: "), result.stderr
+        assert ("not a readable SQLite state file" if kind == "not-a-database" else "which alertcast never writes"
+                ) in result.stderr
+        assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
     assert fake.posts == {}
 
 

@@ -81,9 +81,14 @@ def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch
     secret = config.secret(webhook_secret_env, webhook_secret_file)
     logs.hide(secret)
     logs.hide(config.secret(config.settings.signing.key_env, config.settings.signing.key_file))
-    daemon = Daemon(config, sync_interval=sync_interval, dispatch_interval=dispatch_interval, lease_ttl=lease_ttl,
-                    webhook_secret=secret, listen=address, sync=not no_sync, publish_retry=publish_retry,
-                    config_error=problems_text(invalid, config.path) if invalid else None)
+    from ..state import StateStoreError
+
+    try:
+        daemon = Daemon(config, sync_interval=sync_interval, dispatch_interval=dispatch_interval, lease_ttl=lease_ttl,
+                        webhook_secret=secret, listen=address, sync=not no_sync, publish_retry=publish_retry,
+                        config_error=problems_text(invalid, config.path) if invalid else None)
+    except StateStoreError as exc:  # a state file with a trigger or a view, or not a database
+        raise click.ClickException(str(exc)) from None
     import faulthandler
     import signal
 
