@@ -5,10 +5,13 @@ cache that is missing, corrupt, forged or unwritable changes nothing but the tim
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from conftest import NOW
 
@@ -219,3 +222,103 @@ def test_a_restarted_daemon_renders_no_knowledge_base_page_again(project, tmp_pa
     (first, files), (second, again) = releases
     assert first.missed > 0 and first.written == first.missed
     assert second.missed == 0 and second.found == first.missed and again == files
+
+
+def _forge_fine(project: Path, folder: Path) -> None:
+    """Store, under the deep page's own key, the verdict that it renders."""
+    _deepen(project)
+    _check(project, folder)
+    deep_key = next(key for key, value in _rows(folder).items() if value.endswith(":true}"))
+    with sqlite3.connect(folder / FILE) as db:
+        db.execute("UPDATE entries SET value = ? WHERE key = ?", (f'{{"key":"{deep_key}","value":false}}', deep_key))
+
+
+def test_a_cache_others_can_write_is_not_used(project, tmp_path):
+    """A cache folder or file another user can write (a shared `/tmp/cache`, a folder made by
+    someone else) could hold a forged verdict: `check` would pass a page that hangs the build."""
+    folder = tmp_path / "cache"
+    _forge_fine(project, folder)
+    assert not any("nested too deeply" in p.message for p in _check(project, folder)[0])  # the forgery works here
+    cases = [lambda: folder.chmod(0o777), lambda: (folder / FILE).chmod(0o666)]
+    if os.getuid() == 0:
+        cases.append(lambda: os.chown(folder, 65534, 65534))  # another user's folder
+    for make_shared in cases:
+        os.chown(folder, os.getuid(), os.getgid())
+        folder.chmod(0o700)
+        (folder / FILE).chmod(0o600)
+        make_shared()
+        problems, renders = _check(project, folder)
+        assert any("nested too deeply" in p.message for p in problems)
+        assert renders.found == 0 and renders.written == 0
+
+
+def _limits() -> None:
+    """A query that never ends fails here instead of stalling the suite."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
+
+
+def _check_process(project: Path, folder: str) -> tuple[int, str]:
+    run = subprocess.run([sys.executable, "-m", "alertcast", "check", "-p", str(project)], capture_output=True,
+                         text=True, env={**os.environ, ENV: folder, "ALERTCAST_LANG": "en"}, preexec_fn=_limits,
+                         timeout=600)
+    return run.returncode, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("schema", [
+    # a view that never ends, read for each page
+    "CREATE VIEW entries(key, value) AS WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) "
+    "SELECT 'k', 'v' FROM n WHERE x < 0",
+    # our table, with a trigger that never ends, run by each save
+    "CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT NOT NULL); CREATE TRIGGER t AFTER INSERT ON entries "
+    "BEGIN SELECT count(*) FROM (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n); END",
+    # another program's data
+    "CREATE TABLE accounts (name TEXT); INSERT INTO accounts VALUES ('kept')",
+], ids=["view", "trigger", "other-tables"])
+def test_another_programs_database_in_the_caches_place_is_left_alone(project, tmp_path, schema):
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    with sqlite3.connect(folder / FILE) as db:
+        db.executescript(schema)
+    before = (folder / FILE).read_bytes()
+    expected = _check_process(project, "off")
+    assert _check_process(project, str(folder)) == expected
+    assert (folder / FILE).read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo"])
+def test_a_link_or_fifo_in_the_cache_files_place_is_left_alone(project, tmp_path, kind):
+    """A link in the file's place pointed the cache into the project (or any file the user can
+    write): SQLite follows it and created its database there."""
+    folder, target = tmp_path / "cache", project / "content" / "cache.sqlite3"
+    folder.mkdir()
+    if kind == "link":
+        (folder / FILE).symlink_to(target)
+    else:
+        os.mkfifo(folder / FILE)
+    expected = _check_process(project, "off")
+    assert _check_process(project, str(folder)) == expected
+    assert not target.exists()
+    assert (folder / FILE).is_symlink() if kind == "link" else (folder / FILE).is_fifo()
+
+
+def _key_with(package: Path) -> str:
+    """A cache key as computed by the alertcast package at `package`, in a process of its own."""
+    return subprocess.run([sys.executable, "-c", "from alertcast.render.diskcache import DiskCache; "
+                           "print(DiskCache(None).key('sections', 'en', 'page'))"], capture_output=True, text=True,
+                          check=True, env={**os.environ, "PYTHONPATH": str(package.parent)}).stdout.strip()
+
+
+def test_a_change_of_the_pages_html_allow_list_finds_no_entry(tmp_path):
+    """The allow-list every page's HTML passes lives outside render/: an upgrade that removes a tag
+    from it (a fix) must render the pages again, not serve sections cleaned by the old list."""
+    import alertcast
+
+    package = tmp_path / "src" / "alertcast"
+    shutil.copytree(Path(alertcast.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = _key_with(package)
+    assert before == _key_with(package)
+    policy = package / "htmlpolicy.py"
+    policy.write_text(policy.read_text(encoding="utf-8").replace('"input", ', "", 1), encoding="utf-8")
+    assert _key_with(package) != before

@@ -85,6 +85,33 @@ def test_theme_template_cannot_run_code(cli, project, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("vector", [
+    # an unsandboxed environment, from mkdocs' theme object
+    "{{ config.theme.get_env().from_string(\"{{ lipsum.__globals__.os.popen('touch MARKER').read() }}\").render() }}",
+    # a file of mkdocs' that reads any path
+    "{% if page and page.file %}{{ page.file.generated(config, 'x.md', abs_src_path='SECRET').content_string }}{% endif %}",
+    # the settings of the pages rendered after this one: a script on each
+    "{% set _ = config.extra_javascript.append('https://evil.example/x.js') %}",
+], ids=["unsandboxed-environment", "file-outside", "settings-of-later-pages"])
+def test_theme_template_cannot_call_mkdocs_objects(cli, project, tmp_path, vector):
+    """The objects mkdocs hands templates (`config`, `page`, `nav`) have methods that leave
+    Jinja's sandbox, read files or change the build's settings: a template calls only its own
+    macros, the theme's functions and the methods of plain values."""
+    marker, secret = tmp_path / "ran", tmp_path / "signing.key"
+    secret.write_text("SECRET-KEY-BYTES", encoding="utf-8")
+    shutil.copytree(OVERRIDES, project / "theme")
+    vector = vector.replace("MARKER", str(marker)).replace("SECRET", str(secret))
+    edit(project, "theme/main.html", "{% block extrahead %}", "{% block extrahead %}" + vector)
+    line = (project / "theme/main.html").read_text(encoding="utf-8").split(vector)[0].count("\n") + 1
+    edit(project, "mkdocs.yml", "theme:\n", "theme:\n  custom_dir: theme\n")
+    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
+    assert not marker.exists()
+    assert result.exit_code == 1, result.output
+    assert f"theme/main.html:{line}:1: error: the theme template cannot be used: " in result.output, result.output
+    assert "SECRET-KEY-BYTES" not in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def _check_and_build_refuse(cli, project: Path, tmp_path: Path, first_line: str) -> None:
     """`check` fails with `first_line` first, and `build` fails writing no output."""
     result = cli("check", "-p", project)
@@ -357,6 +384,30 @@ def test_script_in_the_extra_settings_the_theme_writes_into_pages_is_an_error_at
     first, second = lines(result)[:2]
     assert first.startswith("mkdocs.yml:12:5: error: extra.consent.description holds HTML the site does not allow"), first
     assert second.startswith("mkdocs.yml:15:7: error: extra.social.0.link is a JavaScript: address"), second
+    assert cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "site").exit_code == 1
+    assert not (tmp_path / "site").exists()
+
+
+def test_script_in_the_theme_settings_written_into_pages_as_they_are_is_an_error_at_its_line(cli, project, tmp_path):
+    """Material writes site_author, the repository's name and address, the logo, favicon, palette
+    and fonts into every page's attributes and text without escaping them: a quote ends the
+    attribute, and what follows is markup (a built page held each of these scripts)."""
+    edit(project, "mkdocs.yml", "theme:\n  name: material\n",
+         "site_author: '\"><script>alert(1)</script>'\n"
+         "repo_url: https://github.com/fixture/help\n"
+         "edit_uri: ' javascript:alert(2)//'\n"
+         "theme:\n  name: material\n"
+         "  palette:\n    primary: 'indigo\" onmouseover=\"alert(3)'\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    assert lines(result)[:3] == [
+        "mkdocs.yml:6:1: error: site_author holds '\"': the theme writes it into every page as it is, where it ends "
+        "an attribute or starts a tag (a script) (remove it: these settings are names, colours, icons and addresses)",
+        "mkdocs.yml:8:1: error: edit_uri is a javascript: address, which runs script where a page links to it "
+        "(use an http, https, mailto or tel address, or a page of the site)",
+        "mkdocs.yml:12:5: error: theme.palette.primary holds '\"': the theme writes it into every page as it is, "
+        "where it ends an attribute or starts a tag (a script) (remove it: these settings are names, colours, icons "
+        "and addresses)"], result.output
     assert cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "site").exit_code == 1
     assert not (tmp_path / "site").exists()
 

@@ -5,11 +5,18 @@ published again only if it is one alertcast signed."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, update
 
+from alertcast import statefile
 from alertcast.broadcast import outbox
 from alertcast.config import load_config
 from alertcast.checks.load import load_or_raise
@@ -177,3 +184,94 @@ def test_only_signed_cap_messages_of_the_archive_are_published_again(project, tm
     (restored_again / MARKER).touch()
     (restored_again / update1).write_bytes(first[update1])
     assert update1 not in _cap_build(config, datetime(2026, 3, 11, tzinfo=CST), restored_again, None)
+
+
+# -- the store's file itself -------------------------------------------------------------------
+
+#: A query that never ends, as a trigger on the outbox (run by each row queued) and as a view in
+#: place of a table (run by each read).
+ENDLESS = "SELECT count(*) FROM (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n)"
+SCHEMAS = {
+    "trigger": f"CREATE TRIGGER t AFTER INSERT ON outbox BEGIN {ENDLESS}; END",
+    "view": f"DROP TABLE outbox_pause; CREATE VIEW outbox_pause AS SELECT 'x' AS channel, 0.0 AS until, '' AS reason "
+            f"FROM (SELECT 1) WHERE ({ENDLESS}) < 0",
+}
+
+
+def _limits() -> None:
+    """A query that never ends fails here instead of stalling the suite."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
+
+
+def _alertcast(*args) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
+    return subprocess.run([sys.executable, "-m", "alertcast", *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, "ALERTCAST_LANG": "en"}, preexec_fn=_limits, timeout=600)
+
+
+@pytest.mark.parametrize("kind", ["trigger", "view", "not-a-database"])
+def test_a_restored_store_with_a_view_or_a_trigger_is_refused_in_one_line(world, kind):
+    """SQLite runs a trigger's or a view's query whenever alertcast writes or reads the table: one
+    that never ends held `outbox drain` until the job's time ran out, at every run."""
+    project, config, engine, fake = world
+    engine.dispose()
+    path = project / ".alertcast" / "state.db"
+    if kind == "not-a-database":
+        for stale in path.parent.glob("state.db*"):
+            stale.unlink()
+        path.write_bytes(b"not a database\n" * 100)
+    else:
+        with closing(sqlite3.connect(path)) as db:
+            db.executescript(SCHEMAS[kind])
+    for command in (("outbox", "drain", "--now", NOW.isoformat()), ("run", "--no-sync", "--listen", "off")):
+        result = _alertcast(*command, "-p", project)
+        assert result.returncode == 1
+        assert result.stderr.startswith(f"Error: {path}: "), result.stderr
+        assert ("not a readable SQLite state file" if kind == "not-a-database" else "which alertcast never writes"
+                ) in result.stderr
+        assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    assert fake.posts == {}
+
+
+@pytest.mark.parametrize("kind", ["trigger", "view"])
+def test_a_state_file_with_a_view_or_a_trigger_is_not_merged(world, tmp_path, kind):
+    project, config, engine, fake = world
+    outbox.enqueue(engine, Plan.at(load_or_raise(config), NOW), config)
+    engine.dispose()
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    statefile.snapshot(project / ".alertcast" / "state.db", ours)
+    shutil.copy(ours, theirs)
+    with closing(sqlite3.connect(theirs)) as db:
+        db.executescript(SCHEMAS[kind].replace("AFTER INSERT", "BEFORE UPDATE"))
+    result = _alertcast("outbox", "merge", "--base", ours, "--ours", ours, "--theirs", theirs, "--out", tmp_path / "out.db")
+    assert result.returncode == 1
+    assert "theirs.db: holds a" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert not (tmp_path / "out.db").exists()
+
+
+def test_a_pause_longer_than_any_network_asks_for_is_not_honoured(world, cli):
+    """A state branch that paused a channel until 2099 stopped its posts, with no failed row to
+    say so: a pause is honoured for at most a day, the longest any network asks for."""
+    project, config, engine, fake = world
+    with engine.begin() as conn:
+        conn.execute(insert(outbox.pauses).values(channel="telegram", until=outbox.utc(NOW.replace(year=2099)),
+                                                  reason="rate limited"))
+    assert outbox.paused(engine, NOW) == {}
+    result = cli("outbox", "drain", "-p", project, "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert len(fake.posts) == 1
+    soon = outbox.utc(NOW + timedelta(hours=1))  # what a network's hint gives is still honoured
+    with engine.begin() as conn:
+        conn.execute(update(outbox.pauses).values(until=soon))
+    assert outbox.paused(engine, NOW) == {"telegram": soon}
+
+
+def test_a_rate_limit_hint_longer_than_a_day_pauses_the_channel_for_a_day(world, cli):
+    """So that a pause alertcast writes is one it honours when it reads the store again."""
+    project, config, engine, fake = world
+    fake.fail_next(("rate_limit", 10**12))  # some 31,700 years
+    result = cli("outbox", "drain", "-p", project, "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert fake.posts == {}
+    assert outbox.paused(engine, NOW) == {"telegram": NOW + outbox.MAX_PAUSE}

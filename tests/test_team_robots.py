@@ -176,6 +176,57 @@ def test_an_unreachable_robot_leaks_no_token_secret_or_signature(robot, caplog):
         [] if robot.name == "feishu" else ["[REDACTED]"] * len(re.findall(r"(?:sign|access_token|key)=", said)))
 
 
+def test_a_redirect_that_quotes_the_signed_url_leaks_no_signature(project, tmp_path, caplog):
+    """A proxy or portal in front of the robot answers with a redirect to a page whose `?next=`
+    holds the request's URL, quoted: when that page cannot be reached, the error names it, with
+    DingTalk's `sign` (good for an hour) in it as `%26sign%3D…`."""
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from alertcast.broadcast.adapters import dingtalk
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        gone = closed.getsockname()[1]  # a port nothing listens on once this socket is closed
+
+    class Portal(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(307)
+            self.send_header("Location", f"http://127.0.0.1:{gone}/login?next="
+                             + quote(f"http://{self.headers['Host']}{self.path}", safe=""))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    portal = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
+    threading.Thread(target=portal.serve_forever, daemon=True).start()
+    world = Robot(project, "dingtalk", tmp_path)
+    world.fake.close()
+    world.env["TEST_DINGTALK_URL"] = f"http://127.0.0.1:{portal.server_port}/robot/send?access_token={KEY}"
+    world.reload()
+    try:
+        world.enqueue()
+        before = time.time()
+        with caplog.at_level(logging.DEBUG):
+            report = world.drain()
+        after = time.time()
+    finally:
+        portal.shutdown()
+        portal.server_close()
+    [row] = world.rows()
+    assert "login?next=" in row["last_error"], row  # the redirect was followed and its address quoted
+    said = "\n".join([row["last_error"], *report.lines, caplog.text])
+    for ms in range(int(before * 1000) - 1, int(after * 1000) + 2):
+        signature = dingtalk.sign(world.fake.secret, ms)
+        for form in {signature, quote(signature, safe=""), quote(quote(signature, safe=""), safe="")}:
+            assert form not in said
+    assert re.findall(r"sign%3D([^%&\s]+)", said) == ["[REDACTED]"] * said.count("sign%3D")
+
+
 def test_the_dispatcher_redacts_all_its_robots_redact(robot):
     """The dispatcher logs every channel's lines through its own redactor: it knows each
     adapter's secrets and the parameters that carry one, through the redactor's public API."""

@@ -931,8 +931,10 @@ def _extension_problems(value: Any, shown: str, positions: dict[yamlsource.Key, 
 
 def _page_html_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
     """What mkdocs.yml writes into every page: `copyright` and `extra` go in as HTML, so they may hold only
-    what the site's sanitiser keeps in a page (render/sanitize.py); `extra_javascript` and
-    `extra_css` only the site's own files (a script from another host would run on every page)."""
+    what the site's sanitiser keeps in a page (render/sanitize.py); the theme's settings and the
+    site's author and repository go into attributes as they are, so they may hold no quote or
+    tag; `extra_javascript` and `extra_css` only the site's own files (a script from another host
+    would run on every page)."""
     problems = []
     extra = raw.get("extra")
     # The theme writes copyright and what `extra` holds (Material's consent text, social links...)
@@ -958,6 +960,23 @@ def _page_html_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, y
             problems.append(Problem(shown, pos.line, pos.col, "error", f"{name} is a {scheme}: "
                                     "address, which runs script where a page links to it",
                                     "use an http, https, mailto or tel address, or a page of the site"))
+    theme = raw.get("theme")
+    plain = [((key,), raw.get(key)) for key in _WRITTEN_AS_IS] + list(_strings(theme, ("theme",)) if isinstance(theme, dict) else [])
+    for key, value in plain:
+        if not isinstance(value, str):
+            continue
+        name = ".".join(map(str, key))
+        pos = yamlsource.position_of(positions, key)
+        if any(char in value for char in _ENDS_ATTRIBUTE):
+            char = next(char for char in value if char in _ENDS_ATTRIBUTE)
+            problems.append(Problem(shown, pos.line, pos.col, "error", f"{name} holds {char!r}: the theme writes it "
+                                    "into every page as it is, where it ends an attribute or starts a tag (a script)",
+                                    "remove it: these settings are names, colours, icons and addresses"))
+        elif "".join(value.split()).lower().startswith(("javascript:", "data:", "vbscript:")):
+            scheme = value.strip().split(":")[0]
+            problems.append(Problem(shown, pos.line, pos.col, "error", f"{name} is a {scheme}: address, which runs "
+                                    "script where a page links to it",
+                                    "use an http, https, mailto or tel address, or a page of the site"))
     for key in ("extra_javascript", "extra_css"):
         entries = raw.get(key)
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
@@ -968,6 +987,13 @@ def _page_html_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, y
                                         f"{path}: every page would load it", "put the file in content/assets/ "
                                         "and name it by its path there"))
     return problems
+
+
+#: Settings Material writes into every page's attributes and text without escaping them, besides
+#: every value under `theme` (logo, favicon, palette, font, direction...).
+_WRITTEN_AS_IS = ("site_url", "site_author", "repo_url", "repo_name", "edit_uri", "edit_uri_template")
+#: What ends a quoted attribute or starts a tag; no name, colour, icon or address needs one.
+_ENDS_ATTRIBUTE = '<>"`'
 
 
 def _strings(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:

@@ -45,10 +45,36 @@ def create_tables(engine: Engine) -> None:
     metadata.create_all(engine)
 
 
+class StateStoreError(Exception):
+    """The state store cannot be used; the message says which file and what to do."""
+
+
 def open_store(url: str, root: Path | None = None) -> Engine:
     engine = make_engine(url, root)
+    if engine.dialect.name == "sqlite":
+        plain_tables(engine)
     create_tables(engine)
     return engine
+
+
+def plain_tables(engine: Engine) -> None:
+    """Refuse an SQLite store that is not a database or holds a view or a trigger. The file is
+    restored from the state branch, which a push changes without review, and SQLite runs a
+    trigger's or a view's query whenever alertcast writes or reads the table: one that never
+    ends held `outbox drain` until the job's time ran out, at every run."""
+    from sqlalchemy.exc import DBAPIError
+
+    where = engine.url.database or "the state store"
+    try:
+        with engine.connect() as conn:
+            found = conn.exec_driver_sql("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger') "
+                                         "ORDER BY name").first()
+    except DBAPIError as exc:
+        raise StateStoreError(f"{where}: not a readable SQLite state file ({exc.orig}); restore a state file "
+                              "alertcast wrote, or move this one away to start with an empty store") from None
+    if found is not None:
+        raise StateStoreError(f"{where}: holds a {found[0]} ('{found[1]}'), which alertcast never writes: the file "
+                              "was made elsewhere; restore a state file alertcast wrote")
 
 
 #: What `migrate` moves: everything but the leader lease (a daemon takes it on the new store).

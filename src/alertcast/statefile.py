@@ -30,6 +30,16 @@ def _connect(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise StateFileError(f"{path}: no such state file")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:  # a view or a trigger runs its query when a table is read: one that never ends hung the merge
+        found = conn.execute("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger') "
+                             "ORDER BY name").fetchone()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StateFileError(f"{path}: not a readable SQLite state file ({exc})") from None
+    if found is not None:
+        conn.close()
+        raise StateFileError(f"{path}: holds a {found[0]} ('{found[1]}'), which alertcast never writes; restore "
+                             "a state file alertcast wrote")
     conn.row_factory = sqlite3.Row
     return conn
 

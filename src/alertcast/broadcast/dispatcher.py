@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import random
 import traceback
@@ -398,8 +399,8 @@ class Dispatcher:
 
     def _backoff(self, row: dict, hint: float | None) -> timedelta:
         settings = self.settings(row["channel"])
-        if hint is not None:
-            return timedelta(seconds=max(hint, 0.0))
+        if hint is not None and math.isfinite(hint):  # a network's hint, held to the longest pause kept
+            return timedelta(seconds=min(max(hint, 0.0), ob.MAX_PAUSE.total_seconds()))
         base = min(float(settings["backoff_cap"]), float(settings["backoff_base"]) * 2 ** max(row["tries"] - 1, 0))
         return timedelta(seconds=base * (0.5 + self.rng.random() / 2))
 

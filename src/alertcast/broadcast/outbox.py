@@ -356,6 +356,11 @@ def rerender(engine: Engine, row_id: int, plan: Plan, config: Config) -> str | N
     return None
 
 
+#: The longest a channel waits for one rate-limit hint: past the longest any network asks for (a
+#: daily quota). A longer pause in the store was not written by alertcast (see `paused`).
+MAX_PAUSE = timedelta(days=1)
+
+
 def pause(engine: Engine, channel: str, until: datetime, reason: str) -> None:
     """Hold every row of `channel` until `until`; a later pause extends it, an earlier one does not shorten it."""
     until = utc(until)
@@ -373,9 +378,12 @@ def pause(engine: Engine, channel: str, until: datetime, reason: str) -> None:
 
 
 def paused(engine: Engine, now: datetime) -> dict[str, datetime]:
-    """Channels still waiting for a rate-limit hint at `now`, with the time it passes."""
+    """Channels still waiting for a rate-limit hint at `now`, with the time it passes. A pause
+    ending later than MAX_PAUSE from now is not one alertcast wrote: a state branch that paused a
+    channel until 2099 stopped its posts without a failed row to say so. It is not honoured."""
     with engine.connect() as conn:
-        found = conn.execute(select(pauses.c.channel, pauses.c.until).where(pauses.c.until > utc(now)))
+        found = conn.execute(select(pauses.c.channel, pauses.c.until).where(
+            and_(pauses.c.until > utc(now), pauses.c.until <= utc(now + MAX_PAUSE))))
         return {channel: as_utc(until) for channel, until in found}  # type: ignore[misc]
 
 

@@ -34,7 +34,11 @@ class Redactor:
         if name and name not in self._params:
             self._params = (*self._params, name)
             names = "|".join(re.escape(p) for p in sorted(self._params, key=len, reverse=True))
-            self._param_values = re.compile(rf"(?<![\w.%-])((?:{names})=)[^&\s'\"#<>()\[\]]+")  # not MARK again
+            # Also inside a URL quoted once or twice (a redirect's `?next=`, a proxy's error page):
+            # `%26sign%3D…` carries the same signature as `&sign=…`.
+            self._param_values = re.compile(
+                rf"(?:(?<![\w.%-])|(?<=%26)|(?<=%3[fF])|(?<=%2526)|(?<=%253[fF]))"
+                rf"((?:{names})(?:=|%3[dD]|%253[dD]))[^&\s'\"#<>()\[\]]+")  # not MARK again
             if self is not SECRETS:
                 SECRETS.add_param(name)
 

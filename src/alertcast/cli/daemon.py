@@ -14,11 +14,10 @@ from ..checks.load import load_content
 from ..plan import Plan
 from ..problems import ContentError, Problem
 from ..render.wechat import settings as wechat_settings
-from ..state import open_store
 from ..daemon import gitsync, publog
 from ..daemon.lease import Lease
 from ..daemon.status import outbox_summary
-from .options import TimeParam, project_config, report_and_exit, translator
+from .options import TimeParam, project_config, report_and_exit, store, translator
 
 
 def _project_option(f):  # type: ignore[no-untyped-def]
@@ -82,9 +81,14 @@ def run(project: str, listen: str, sync_interval: float, no_sync: bool, dispatch
     secret = config.secret(webhook_secret_env, webhook_secret_file)
     logs.hide(secret)
     logs.hide(config.secret(config.settings.signing.key_env, config.settings.signing.key_file))
-    daemon = Daemon(config, sync_interval=sync_interval, dispatch_interval=dispatch_interval, lease_ttl=lease_ttl,
-                    webhook_secret=secret, listen=address, sync=not no_sync, publish_retry=publish_retry,
-                    config_error=problems_text(invalid, config.path) if invalid else None)
+    from ..state import StateStoreError
+
+    try:
+        daemon = Daemon(config, sync_interval=sync_interval, dispatch_interval=dispatch_interval, lease_ttl=lease_ttl,
+                        webhook_secret=secret, listen=address, sync=not no_sync, publish_retry=publish_retry,
+                        config_error=problems_text(invalid, config.path) if invalid else None)
+    except StateStoreError as exc:  # a state file with a trigger or a view, or not a database
+        raise click.ClickException(str(exc)) from None
     import faulthandler
     import signal
 
@@ -109,7 +113,7 @@ def status(project: str, now: str | None) -> None:
         return editor_time(t, config.settings.timezone, seconds=True)
 
     click.echo(tr(f"now: {local(at)}"))
-    engine = open_store(config.settings.state_url, config.root)
+    engine = store(config)
     lease = Lease(engine, "").current()
     if lease is None or lease[1] <= datetime.now(timezone.utc).timestamp():
         click.echo(tr("leader: none (no daemon holds the publisher lease: none runs, or it stopped)"))

@@ -86,6 +86,16 @@ def load_project(path: str):  # type: ignore[no-untyped-def]
         raise click.ClickException(str(exc)) from None
 
 
+def store(config):  # type: ignore[no-untyped-def]
+    """The project's state store; one that cannot be used is a click error that says why."""
+    from ..state import StateStoreError, open_store
+
+    try:
+        return open_store(config.settings.state_url, config.root)
+    except StateStoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def now_from(value: str | None) -> datetime:
     return now_or(TimeParam().convert(value, None, None) if value else None)
 

@@ -19,10 +19,9 @@ from ..render import mail
 from ..render import posts as render_posts
 from ..render import push as render_push
 from ..render import wechat as render_wechat
-from ..state import open_store
 from .. import statefile
 from ..broadcast.outbox import STATUSES
-from .options import load_project, now_from, now_opt, project_opt
+from .options import load_project, now_from, now_opt, project_opt, store
 
 
 def _channel_state(config, channel: str) -> str:
@@ -153,7 +152,7 @@ def outbox_group(ctx: click.Context, project: str, statuses: tuple[str, ...], si
         from ..broadcast import outbox
 
         config, _ = load_project(project)
-        engine = open_store(config.settings.state_url, config.root)
+        engine = store(config)
         found = outbox.rows(engine, statuses or None)
         if since is not None:
             changed = {row["idem_key"] for row in statefile.changed_since(Path(since), _state_file(config))}
@@ -168,7 +167,7 @@ def outbox_group(ctx: click.Context, project: str, statuses: tuple[str, ...], si
 
 def _engine(project: str):
     config, _ = load_project(project)
-    return config, open_store(config.settings.state_url, config.root)
+    return config, store(config)
 
 
 @outbox_group.command("retry")
@@ -181,7 +180,7 @@ def retry_cmd(row_id: int, project: str, now: str | None) -> None:
     from ..broadcast import outbox
 
     config, content = load_project(project)
-    engine = open_store(config.settings.state_url, config.root)
+    engine = store(config)
     found = outbox.get(engine, row_id)
     if found is not None and found["status"] == "held":
         problem = outbox.rerender(engine, row_id, Plan.at(content, now_from(now)), config)
@@ -244,7 +243,7 @@ def repost_cmd(alert_id: str, channels: tuple[str, ...], yes: bool, project: str
     if unknown or not targets:
         raise click.ClickException(f"{alert_id} does not go to {', '.join(unknown) or 'any enabled channel'}: "
                                    f"its channels are {', '.join(c for c in alert.channels if c in SOCIAL_CHANNELS)}")
-    engine = open_store(config.settings.state_url, config.root)
+    engine = store(config)
     for channel in (key for name in targets for key in config.deliveries_of(name)):
         post = outbox.render(alert, config, channel, "post")
         if not yes:
@@ -271,7 +270,7 @@ def drain_cmd(project: str, now: str | None, enqueue: bool, max_rows: int | None
     from ..broadcast.dispatcher import Dispatcher
 
     config, content = load_project(project)
-    engine = open_store(config.settings.state_url, config.root)
+    engine = store(config)
     when = now_from(now)
     if enqueue:
         outbox.enqueue(engine, Plan.at(content, when), config)

@@ -8,8 +8,7 @@ import time
 import click
 
 from ..content.models import SOCIAL_CHANNELS, Alert
-from ..state import open_store
-from .options import load_project, now_from, project_opt
+from .options import load_project, now_from, project_opt, store
 
 
 @click.command("rehearse")
@@ -29,7 +28,7 @@ def rehearse(alert_id: str, channels: tuple[str, ...], project: str) -> None:
     from ..broadcast.rehearsal import RehearsalError, run
 
     config, content = load_project(project)
-    engine = open_store(config.settings.state_url, config.root)
+    engine = store(config)
     dispatcher = Dispatcher(engine, config, env=os.environ)
     failed = False
     try:

@@ -3,8 +3,8 @@
 `check` renders every page to prove the build can, and the knowledge base renders every page
 again for its sections: at a thousand alerts that is most of both commands, though an edit
 changes a page or two. An entry's key is the hash of the Markdown, the language, the converter's
-settings and the versions of what converts it (alertcast's renderer source, Python-Markdown,
-pymdown-extensions, Pygments, Material), so an entry is only ever found for the same input:
+settings and the versions of what converts it (alertcast's renderer source and the page's HTML
+allow-list, Python-Markdown, pymdown-extensions, Pygments, Material, nh3), so an entry is only ever found for the same input:
 output bytes never depend on what is cached.
 
 The store is one SQLite file in a folder outside the project (a pull request could otherwise
@@ -22,6 +22,7 @@ import importlib
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,9 @@ LIMIT = 20_000
 FILE = "renders.sqlite3"
 #: The environment variable naming the folder; `off` turns the cache off.
 ENV = "ALERTCAST_CACHE_DIR"
-#: The modules whose versions are part of every key: what turns Markdown into HTML and reads it.
-_LIBRARIES = ("markdown", "pymdownx", "pygments", "material")
+#: The modules whose versions are part of every key: what turns Markdown into HTML, cleans it
+#: (nh3: a fixed sanitiser must not keep serving what the old one let through) and reads it.
+_LIBRARIES = ("markdown", "pymdownx", "pygments", "material", "nh3")
 
 
 def default_folder(environ: Mapping[str, str]) -> Path | None:
@@ -168,14 +170,15 @@ class DiskCache:
         assert self.folder is not None
         path = self.folder / FILE
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            db = self._open(path)
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
+            self.folder.mkdir(mode=0o700, exist_ok=True)
+            db = self._open(path) if _private(self.folder, path) else None
         except sqlite3.OperationalError:  # cannot be opened or written, or locked too long by another process
             db = None
         except sqlite3.DatabaseError:  # not an SQLite file (truncated, overwritten): start it again
             try:
                 path.unlink()
-                db = self._open(path)
+                db = self._open(path) if _private(self.folder, path) else None
             except (OSError, sqlite3.Error):
                 db = None
         except OSError:
@@ -189,7 +192,12 @@ class DiskCache:
         db = sqlite3.connect(path, timeout=self.wait, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA synchronous = OFF")  # a cache: an entry lost in a crash is rendered again
-            db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            schema = set(db.execute("SELECT type, name, sql FROM sqlite_master"))
+            if not schema <= {("table", "entries", _TABLE), ("index", "sqlite_autoindex_entries_1", None)}:
+                # another program's database, or views and triggers (which run any query, one that
+                # never ends too, when the entries are read or written): left as it is, and not used
+                raise sqlite3.OperationalError(f"{path} is not alertcast's render cache")
+            db.execute(_TABLE.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
             db.execute("SELECT count(*) FROM entries LIMIT 1").fetchone()
         except sqlite3.Error:
             db.close()
@@ -201,7 +209,8 @@ class DiskCache:
         if self._salt is None:
             digest = hashlib.sha256()
             here = Path(__file__).parent
-            for path in sorted([*here.glob("*.py"), here.parent / "checks" / "lint.py"]):
+            # the page's allow-list (htmlpolicy.py) is the sanitiser's, though it lives outside render/
+            for path in sorted([*here.glob("*.py"), here.parent / "checks" / "lint.py", here.parent / "htmlpolicy.py"]):
                 try:
                     digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
                 except OSError:
@@ -214,6 +223,27 @@ class DiskCache:
                 digest.update(f"{name}={version}\0".encode())
             self._salt = digest.hexdigest()
         return self._salt
+
+
+_TABLE = "CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+
+def _private(folder: Path, path: Path) -> bool:
+    """Whether the folder and the file (when there is one) are this user's alone, as ssh requires
+    of its keys: owned by the user and writable by no one else (the user's own group aside), the
+    file a regular file, not a link. Whoever else can write there can forge a verdict that lets
+    `check` pass a page that hangs the build, or sections of the knowledge base; a link or a FIFO
+    in the file's place is someone else's file, or none."""
+    try:
+        found = [folder.stat()]
+        if os.path.lexists(path):
+            found.append(path.lstat())
+    except OSError:
+        return False
+    if not stat.S_ISDIR(found[0].st_mode) or not all(stat.S_ISREG(st.st_mode) for st in found[1:]):
+        return False
+    return all(st.st_uid == os.getuid() and not st.st_mode & 0o002
+               and (not st.st_mode & 0o020 or st.st_gid == os.getgid()) for st in found)
 
 
 def _decode(raw: str, key: str, valid: Callable[[Any], bool]) -> Any | None:

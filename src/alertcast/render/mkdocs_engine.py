@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -62,13 +62,12 @@ def _template_sandbox():  # type: ignore[no-untyped-def]
     `theme.custom_dir` is pull-request content like the rest: unsandboxed, a template reaches
     Python (`{{ lipsum.__globals__.os.popen(...) }}`) and runs code in the build, next to the
     signing key. Material's templates and alertcast's overrides need nothing the sandbox refuses."""
-    from jinja2.sandbox import SandboxedEnvironment
     from mkdocs.plugins import BasePlugin
 
     class Sandbox(BasePlugin):  # type: ignore[type-arg]
         def on_env(self, env, *, config, files):  # type: ignore[no-untyped-def]
-            safe = SandboxedEnvironment(loader=env.loader, auto_reload=False,
-                                        extensions=[type(ext) for ext in env.extensions.values()])
+            safe = _theme_sandbox_class()(loader=env.loader, auto_reload=False,
+                                          extensions=[type(ext) for ext in env.extensions.values()])
             safe.filters.update(env.filters)
             safe.tests.update(env.tests)
             # mkdocs' url filters and the theme's translations; the sandbox keeps its own `range`
@@ -76,6 +75,47 @@ def _template_sandbox():  # type: ignore[no-untyped-def]
             return safe
 
     return Sandbox()
+
+
+def _theme_sandbox_class():  # type: ignore[no-untyped-def]
+    """The sandbox's class, made when a build needs it: jinja2 is not imported to start alertcast."""
+    from jinja2 import sandbox
+    from jinja2.runtime import BlockReference, LoopContext, Macro, Undefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from jinja2.utils import Cycler, Joiner, Namespace
+    from markupsafe import Markup
+
+    #: The types whose own methods a template may call: text, numbers, containers (reading any
+    #: mapping, mkdocs' settings too) and Jinja's helpers. The immutable sandbox refuses methods that
+    #: change a list, dict or set: `config.extra_javascript.append(...)` put a script on every later page.
+    plain = (Markup, str, int, float, list, tuple, dict, set, frozenset, Mapping, LoopContext, Cycler, Joiner,
+             Namespace)
+
+    class ThemeSandbox(ImmutableSandboxedEnvironment):
+        """Jinja's sandbox, which refuses Python's internals and changes to containers, calling
+        nothing but the template's own macros and blocks, the environment's functions and the
+        methods of plain values. The objects mkdocs hands templates have methods that leave any sandbox:
+        `config.theme.get_env()` is an unsandboxed environment (`.from_string(...).render()` ran a
+        shell), `page.file.generated(config, 'x', abs_src_path='/any/file').content_string` read
+        the signing key into every page."""
+
+        def is_safe_callable(self, obj: object) -> bool:
+            if not super().is_safe_callable(obj):
+                return False
+            if isinstance(obj, (Macro, BlockReference, Undefined)):  # Undefined: jinja's own error
+                return True
+            if any(obj is value for value in (*self.globals.values(), *self.filters.values(), *self.tests.values())):
+                return True
+            code = getattr(obj, "__code__", None)
+            if code is not None and code.co_filename == sandbox.__file__:  # str.format, as the sandbox wraps it
+                return True
+            owner, name = getattr(obj, "__self__", None), getattr(obj, "__name__", None)
+            if owner is None or name is None or isinstance(owner, type):
+                return False
+            own = getattr(type(owner), name, None)
+            return any(isinstance(owner, kind) and own is getattr(kind, name, object()) for kind in plain)
+
+    return ThemeSandbox
 
 
 def template_problem(exc: BaseException, root: Path) -> Problem | None:
