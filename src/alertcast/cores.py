@@ -16,12 +16,15 @@ Either way the results come back in the order of the calls, as one process would
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import logging.handlers
 import multiprocessing
 import multiprocessing.forkserver
 import os
 import pickle
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -239,12 +242,44 @@ def _levels() -> dict[str, int]:
 
 
 def _start_worker(queue: Any, levels: dict[str, int]) -> None:
+    _end_with_parent()
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
     root.addHandler(logging.handlers.QueueHandler(queue))
     for name, level in levels.items():
         logging.getLogger(name or None).setLevel(level)
+
+
+#: prctl's option that has the kernel send a process a signal when its parent ends (Linux).
+PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent() -> None:
+    """Make this worker end when the process that started it does, even killed with SIGKILL
+    (which runs no clean-up): else the worker and the fork server wait for work for ever.
+
+    A worker holds the fork server's "alive" pipe open (to start processes of its own, which ours
+    never do), so the server outlived a killed build: closed, the server ends with the build's
+    process. The kernel then kills the worker, whose parent is the server (prctl's
+    PR_SET_PDEATHSIG), even one busy in code that never lets another thread run. A thread also
+    watches the build's process: it ends the worker if the server died before the prctl, and
+    where there is no prctl."""
+    alive = getattr(multiprocessing.forkserver._forkserver, "_forkserver_alive_fd", None)
+    if alive is not None:
+        os.close(alive)
+        multiprocessing.forkserver._forkserver._forkserver_alive_fd = None
+    libc = ctypes.util.find_library("c")
+    if libc and hasattr(os, "sched_getaffinity"):  # Linux
+        ctypes.CDLL(libc, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_when_ended, args=(parent,), daemon=True, name="end-with-parent").start()
+
+
+def _end_when_ended(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 class _AsOwn(logging.Handler):
