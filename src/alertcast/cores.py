@@ -77,6 +77,38 @@ def timed(name: str, phases: list[Phase]) -> Iterator[None]:
         phases.append(Phase(name, os.getpid(), start, time.monotonic(), time.process_time() - cpu))
 
 
+class TimeLimitExceeded(Exception):
+    """Work went on past its time limit (see `time_limit`)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"stopped after {seconds:g} s")
+        self.seconds = seconds
+
+    def __reduce__(self) -> tuple:  # a worker's sends it back pickled
+        return type(self), (self.seconds,)
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise TimeLimitExceeded in the block once it has run for `seconds`, and every second
+    after, should code in it catch the first. Only on the main thread, where signals arrive:
+    elsewhere the block runs without a limit (`Workers.results` limits a worker from outside)."""
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeLimitExceeded(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 # -- forked children ---------------------------------------------------------------------------
 
 
@@ -169,6 +201,7 @@ class Workers:
         # of its own waits, so that this process goes on meanwhile.
         self._starter = ThreadPoolExecutor(1, thread_name_prefix="workers-start")
         self._calls: list[Future[Future]] = []
+        self._stopped = False
 
     def __enter__(self) -> Workers:
         return self
@@ -193,13 +226,17 @@ class Workers:
             raise WorkerStopped("a worker process stopped before it finished") from None
 
     @staticmethod
-    def results(calls: Sequence[Future[Future[T]]]) -> list[T]:
+    def results(calls: Sequence[Future[Future[T]]], timeout: float | None = None) -> list[T]:
         """The calls' results in order, or the first error as soon as any call fails: when a
         worker dies, a call whose worker was starting meanwhile may never end, so nothing waits
-        for the calls after a failed one. WorkerStopped if a worker died."""
+        for the calls after a failed one. WorkerStopped if a worker died; TimeLimitExceeded if
+        the calls have not all ended `timeout` seconds after they started (then `stop` the
+        workers: theirs go on)."""
         try:
             started = [call.result() for call in calls]
-            done, _ = wait(started, return_when=FIRST_EXCEPTION)
+            done, running = wait(started, timeout=timeout, return_when=FIRST_EXCEPTION)
+            if running and not any(future.exception() is not None for future in done):
+                raise TimeLimitExceeded(timeout or 0)
             for future in started:
                 if future in done and future.exception() is not None:
                     future.result()  # raises it as it was raised
@@ -207,9 +244,19 @@ class Workers:
         except BrokenProcessPool:
             raise WorkerStopped("a worker process stopped before it finished") from None
 
+    def stop(self) -> None:
+        """Kill the workers now, whatever they are doing; `close` then returns at once."""
+        self._stopped = True
+        self._starter.shutdown(wait=True)
+        self._kill()
+
+    def _kill(self) -> None:
+        for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+            process.kill()
+
     def close(self) -> None:
         self._starter.shutdown(wait=True)  # every call submitted: no worker starts after this
-        broken = False
+        broken = self._stopped
         for call in self._calls:
             if call.exception() is not None:
                 broken |= isinstance(call.exception(), BrokenProcessPool)
@@ -221,8 +268,7 @@ class Workers:
             # A worker that died breaks the pool, and the standard library then stops the other
             # workers and waits for them; but one that was starting while the pool broke is not
             # stopped, and waits for work for ever (and the build with it). Stop them all here.
-            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
-                process.kill()
+            self._kill()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._listener.stop()
         self._queue.close()
