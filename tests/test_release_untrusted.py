@@ -100,3 +100,37 @@ def test_a_forged_manifest_of_the_live_release_is_not_read(project, manifest):
     _build_process(project, "--no-site")
     second = _build_process(project)
     assert _differences(second, _build(project, output="full")) == []
+
+
+def test_releases_going_live_while_a_build_reuses_pages_do_not_remove_the_release_it_reads(project, monkeypatch):
+    """More releases than are kept go live (and are pruned) while an incremental build reads
+    pages from the release that was live when it started: that release stays until the build
+    is done, the build reuses its pages, and a later prune removes it."""
+    from alertcast.publish.atomic import KEEP, atomic_publish, pruned, releases_dir
+    from alertcast.render.incremental import LanguagePages
+
+    first = _build(project)
+    output = project / "site"
+    finish = LanguagePages.finish
+    went_live: list[Path] = []
+
+    def others_go_live_first(pages: LanguagePages, site_dir: Path) -> None:
+        if not went_live:  # the first language: its pages are planned, not linked in yet
+            for n in range(KEEP + 1):
+                went_live.append(atomic_publish(output, {"other.txt": f"release {n}".encode()})[0])
+            pruned()
+        finish(pages, site_dir)
+
+    monkeypatch.setattr(LanguagePages, "finish", others_go_live_first)
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})  # the languages build in this process, where the test sees them
+    try:
+        second = _build(project)
+    finally:
+        os.sched_setaffinity(0, cores)
+    assert len(went_live) == KEEP + 1
+    assert os.stat(second / "alerts/expired-airdrop/index.html").st_ino == os.stat(
+        first / "alerts/expired-airdrop/index.html").st_ino  # reused from the first release, which stayed
+    pruned()
+    assert not first.exists() and second in releases_dir(output).iterdir()
+    assert _differences(second, _build(project, output="full", full=True)) == []
