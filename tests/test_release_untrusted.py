@@ -86,6 +86,22 @@ def test_a_fifo_or_a_linked_folder_in_the_live_release_is_not_carried_by_a_build
     assert (second / "alerts/live-phishing/index.html").is_file()  # the rest is carried
 
 
+def test_a_page_edited_in_place_is_not_carried_by_a_build_without_the_site(project, cli):
+    """`--no-site` renders no page, so one edited in the live release is not carried into the
+    next: the build fails, names the file and says how to proceed, and the live release stays."""
+    first = _build(project)
+    page = first / "alerts/expired-airdrop/index.html"
+    page.write_text("<script>tampered()</script>", encoding="utf-8")  # the same inode, other bytes
+    result = cli("build", "-p", project, "--now", NOW.isoformat(), "-o", project / "site", "--no-site")
+    assert result.exit_code == 1
+    assert f"{page}: not the file alertcast published in the live release" in result.output, result.output
+    assert "without --no-site" in result.output and "Traceback" not in result.output
+    assert (project / "site").resolve() == first
+    assert [p.name for p in first.parent.iterdir() if p.name.startswith("tmp-")] == []
+    second = _build(project)  # with the site, the page is rendered again
+    assert "tampered" not in (second / "alerts/expired-airdrop/index.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("manifest", ["garbage\n", f"{'0' * 64}  ../../../../etc/hostname\n", None])
 def test_a_forged_manifest_of_the_live_release_is_not_read(project, manifest):
     """The release's digests are then taken from its files: the build neither fails nor reads

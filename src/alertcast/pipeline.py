@@ -30,7 +30,7 @@ from .gcpause import paused
 from .cores import Phase, cores, start_fork_server, timed
 from .plan import Plan
 from .publish.atomic import Staged, commit_staged, discard, held_live, live_release, owned, read_manifest, stage
-from .publish.output import check_output
+from .publish.output import OutputError, check_output
 from .render.banner import banner_path, render_banners
 from .render.calendar import render_calendars
 from .render.cap import INDEX_PATH, archive_paths, render_cap
@@ -159,6 +159,19 @@ def _site_files(live: Path | None) -> dict[str, Path]:
         return {}
     listed = read_manifest(live)
     return {rel: path for rel, path in _regular_files(live) if rel in listed and not rel.startswith(FAST_OUTPUTS)}
+
+
+def _refuse_changed(staged: Staged, carried: Mapping[str, Path], recorded: Mapping[str, bytes]) -> None:
+    """Discard `staged` and raise OutputError if a page it carried from the live release is not
+    the one alertcast recorded there (edited in place after it went live): a build without the
+    site renders no page to put in its place. Its digests were made as it was staged."""
+    changed = sorted(rel for rel in carried if staged.digests.get(rel) != recorded.get(rel))
+    if changed:
+        discard(staged)
+        shown = ", ".join(str(carried[rel]) for rel in changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        raise OutputError(f"{shown}: not the file alertcast published in the live release (changed after it went "
+                          "live); nothing was published: build with the site (without --no-site), which renders "
+                          "it again")
 
 
 def _regular_files(root: Path) -> Iterator[tuple[str, Path]]:
@@ -362,6 +375,8 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
             _link_files(carried, dest)
 
         staged = stage(output, files, fill)
+        if carried:
+            _refuse_changed(staged, {rel: carried[rel] for rel in carried if rel not in files}, read_manifest(live))
     # Writing the release includes stopping the workers and removing the site's staging.
     phases.append(Phase("write", os.getpid(), writing[0], time.monotonic(), time.process_time() - writing[1]))
     return Prepared(plan, staged, key is not None, files, time.perf_counter() - start, with_site, phases)
