@@ -127,6 +127,8 @@ class Dispatcher:
         now = ob.utc(now)
         report = DrainReport()
         self._remote_keys = {}
+        for note in ob.hold_malformed(self.engine, now):
+            report.add("held", note)
         self._recover_stale(now, report)
         query = select(ob.outbox).where(and_(ob.outbox.c.status == "queued", ob.outbox.c.due_at <= now))
         if only is not None:

@@ -330,5 +330,7 @@ def merge_cmd(base: str | None, ours: str, theirs: str, dest: str) -> None:
     except statefile.StateFileError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"merged: {len(merged.taken)} row(s) from {ours}, {len(merged.conflicts)} changed on both sides")
+    for row, why in merged.refused_rows:
+        click.echo(f"warning: not merged: outbox row {row} of {ours}: {why}")
     for refused, why in merged.refused:
         click.echo(f"warning: not merged: channel memory {refused} of {ours}: {why}")
