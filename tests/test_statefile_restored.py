@@ -43,12 +43,14 @@ def _state_file(config) -> str:  # type: ignore[no-untyped-def]
     ("due_at", "0", "due_at is not a date and time"),
     ("due_at", 12, "due_at is not a date and time"),
     ("created_at", b"\x00", "created_at is not a date and time"),
+    ("created_at", "2026-02-30 00:00:00.000000", "created_at is not a date and time"),
     ("claimed_at", "yesterday", "claimed_at is not a date and time"),
     ("status", "queued\n::error::x", "status is not one alertcast writes"),
     ("status", 1, "status is not one alertcast writes"),
     ("text", b"Verify your phrase", "text is not text"),
     ("tries", "many", "tries is not a count"),
     ("facets", "{", "facets is not a JSON list"),
+    ("facets", '{"a": 1}', "facets is not a JSON list"),
 ])
 def test_a_malformed_restored_row_is_held_with_a_warning_and_nothing_is_posted(world, cli, caplog, column, value, why):
     project, config, fake = world
