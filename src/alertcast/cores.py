@@ -25,6 +25,7 @@ import multiprocessing.forkserver
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -315,8 +316,8 @@ def _end_with_parent() -> None:
     if alive is not None:
         os.close(alive)
         multiprocessing.forkserver._forkserver._forkserver_alive_fd = None
-    libc = ctypes.util.find_library("c")
-    if libc and hasattr(os, "sched_getaffinity"):  # Linux
+    libc = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    if libc:
         ctypes.CDLL(libc, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     parent = multiprocessing.parent_process()
     if parent is not None:
