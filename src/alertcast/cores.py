@@ -9,6 +9,7 @@ Work goes to other processes in one of two ways, by what the caller is:
 - `Workers` are fresh processes from a fork server, which any process may use, threads or not:
   the site's languages build in them, while the process that started them goes on with other
   work. The server imports what the workers need once (the daemon keeps it for its lifetime).
+  The server and the workers end with the process that started them, however it ends.
 
 Either way the results come back in the order of the calls, as one process would give them.
 `Phase` records where and when each part of a piece of work ran, across processes.
@@ -85,7 +86,7 @@ class TimeLimitExceeded(Exception):
         super().__init__(f"stopped after {seconds:g} s")
         self.seconds = seconds
 
-    def __reduce__(self) -> tuple:  # a worker's sends it back pickled
+    def __reduce__(self) -> tuple:  # raised in a worker, it comes back pickled
         return type(self), (self.seconds,)
 
 
@@ -231,8 +232,8 @@ class Workers:
         """The calls' results in order, or the first error as soon as any call fails: when a
         worker dies, a call whose worker was starting meanwhile may never end, so nothing waits
         for the calls after a failed one. WorkerStopped if a worker died; TimeLimitExceeded if
-        the calls have not all ended `timeout` seconds after they started (then `stop` the
-        workers: theirs go on)."""
+        the calls have not all ended `timeout` seconds from now (then `stop` the workers: the
+        calls go on in them meanwhile)."""
         try:
             started = [call.result() for call in calls]
             done, running = wait(started, timeout=timeout, return_when=FIRST_EXCEPTION)
