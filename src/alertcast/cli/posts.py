@@ -273,10 +273,13 @@ def drain_cmd(project: str, now: str | None, enqueue: bool, max_rows: int | None
     config, content = load_project(project)
     engine = open_store(config.settings.state_url, config.root)
     when = now_from(now)
+    dispatcher = Dispatcher(engine, config, env=os.environ, lease_seconds=lease)
+    held = dispatcher.check_rows(when)  # the store may be restored from the state branch: before enqueue reads it
     if enqueue:
         outbox.enqueue(engine, Plan.at(content, when), config)
-    report = Dispatcher(engine, config, env=os.environ, lease_seconds=lease).drain(when, max_rows)
-    for line in report.lines:
+    report = dispatcher.drain(when, max_rows)
+    report.held += len(held)
+    for line in [*held, *report.lines]:
         click.echo(line)
     click.echo(json.dumps({k: getattr(report, k) for k in ("sent", "retrying", "failed", "unknown", "dry_run", "deferred",
                                                            "held")},
