@@ -4,6 +4,7 @@ one process gives, in the same order."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -14,7 +15,7 @@ import pytest
 
 from alertcast.config import load_config
 from alertcast.checks.load import load_or_raise
-from alertcast.cores import Workers, WorkerStopped, cores, ordered_map, start_fork_server
+from alertcast.cores import TimeLimitExceeded, Workers, WorkerStopped, cores, ordered_map, start_fork_server, time_limit
 from alertcast.pipeline import build, render_outputs
 from alertcast.plan import Plan
 from alertcast.render.knowledge import render_kb_files
@@ -245,3 +246,40 @@ def test_the_results_of_workers_end_at_the_first_error_without_waiting_for_the_c
         waiting.join()
     assert ended, "results waited for the first call, which had not ended"
     assert [str(error) for error in raised] == ["the second call fails"]
+
+
+def _stuck(pid_file: str) -> None:
+    """A call that no signal of its time limit can stop (it blocks them), and never ends."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    Path(pid_file).write_text(str(os.getpid()))
+    threading.Event().wait()
+
+
+def test_a_worker_stuck_past_its_time_limit_is_killed_and_its_results_say_so(tmp_path):
+    """A worker that its own time limit cannot stop is stopped from outside: `results` raises
+    TimeLimitExceeded when its timeout ends, `stop` kills the worker and the workers close."""
+    assert start_fork_server(WORKER_PRELOAD)
+    pid_file = tmp_path / "pid"
+    with Workers(1) as workers:
+        call = workers.submit(_stuck, str(pid_file))
+        _wait_for(str(pid_file))
+        with pytest.raises(TimeLimitExceeded):
+            workers.results([call], timeout=0.2)
+        workers.stop()
+    pid = int(pid_file.read_text())
+    assert not Path(f"/proc/{pid}").exists() or Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] == "Z"
+
+
+def test_a_time_limit_stops_the_code_in_it_even_where_it_catches_the_first_stop():
+    stops = 0
+    with pytest.raises(TimeLimitExceeded):
+        with time_limit(0.05):
+            while True:
+                try:
+                    threading.Event().wait(1)
+                except TimeLimitExceeded:
+                    stops += 1
+                    if stops == 1:
+                        continue
+                    raise
+    assert stops == 2

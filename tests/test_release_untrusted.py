@@ -86,6 +86,22 @@ def test_a_fifo_or_a_linked_folder_in_the_live_release_is_not_carried_by_a_build
     assert (second / "alerts/live-phishing/index.html").is_file()  # the rest is carried
 
 
+def test_a_page_edited_in_place_is_not_carried_by_a_build_without_the_site(project, cli):
+    """`--no-site` renders no page, so one edited in the live release is not carried into the
+    next: the build fails, names the file and says how to proceed, and the live release stays."""
+    first = _build(project)
+    page = first / "alerts/expired-airdrop/index.html"
+    page.write_text("<script>tampered()</script>", encoding="utf-8")  # the same inode, other bytes
+    result = cli("build", "-p", project, "--now", NOW.isoformat(), "-o", project / "site", "--no-site")
+    assert result.exit_code == 1
+    assert f"{page}: not the file alertcast published in the live release" in result.output, result.output
+    assert "without --no-site" in result.output and "Traceback" not in result.output
+    assert (project / "site").resolve() == first
+    assert [p.name for p in first.parent.iterdir() if p.name.startswith("tmp-")] == []
+    second = _build(project)  # with the site, the page is rendered again
+    assert "tampered" not in (second / "alerts/expired-airdrop/index.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("manifest", ["garbage\n", f"{'0' * 64}  ../../../../etc/hostname\n", None])
 def test_a_forged_manifest_of_the_live_release_is_not_read(project, manifest):
     """The release's digests are then taken from its files: the build neither fails nor reads
@@ -100,3 +116,37 @@ def test_a_forged_manifest_of_the_live_release_is_not_read(project, manifest):
     _build_process(project, "--no-site")
     second = _build_process(project)
     assert _differences(second, _build(project, output="full")) == []
+
+
+def test_releases_going_live_while_a_build_reuses_pages_do_not_remove_the_release_it_reads(project, monkeypatch):
+    """More releases than are kept go live (and are pruned) while an incremental build reads
+    pages from the release that was live when it started: that release stays until the build
+    is done, the build reuses its pages, and a later prune removes it."""
+    from alertcast.publish.atomic import KEEP, atomic_publish, pruned, releases_dir
+    from alertcast.render.incremental import LanguagePages
+
+    first = _build(project)
+    output = project / "site"
+    finish = LanguagePages.finish
+    went_live: list[Path] = []
+
+    def others_go_live_first(pages: LanguagePages, site_dir: Path) -> None:
+        if not went_live:  # the first language: its pages are planned, not linked in yet
+            for n in range(KEEP + 1):
+                went_live.append(atomic_publish(output, {"other.txt": f"release {n}".encode()})[0])
+            pruned()
+        finish(pages, site_dir)
+
+    monkeypatch.setattr(LanguagePages, "finish", others_go_live_first)
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})  # the languages build in this process, where the test sees them
+    try:
+        second = _build(project)
+    finally:
+        os.sched_setaffinity(0, cores)
+    assert len(went_live) == KEEP + 1
+    assert os.stat(second / "alerts/expired-airdrop/index.html").st_ino == os.stat(
+        first / "alerts/expired-airdrop/index.html").st_ino  # reused from the first release, which stayed
+    pruned()
+    assert not first.exists() and second in releases_dir(output).iterdir()
+    assert _differences(second, _build(project, output="full", full=True)) == []

@@ -164,3 +164,120 @@ def test_a_build_in_one_process_gives_the_files_of_the_build_in_workers(bundled,
     one, both = tree(tmp_path / "one"), tree(tmp_path / "both")
     assert sorted(both) == sorted(one)
     assert [path for path in one if one[path] != both[path]] == []
+
+
+#: A theme template that never ends in practice (Jinja's sandbox caps each range, not their nesting).
+ENDLESS_LOOP = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
+
+
+def _endless_theme(project: Path) -> str:
+    """The project's theme is alertcast's overrides with ENDLESS_LOOP in main.html; returns
+    main.html's path in the project."""
+    shutil.copytree(OVERRIDES, project / "theme")
+    main = project / "theme" / "main.html"
+    text = main.read_text(encoding="utf-8")
+    at = text.index("{% block extrahead %}") + len("{% block extrahead %}")
+    main.write_text(text[:at] + ENDLESS_LOOP + text[at:], encoding="utf-8")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("theme:\n", "theme:\n  custom_dir: theme\n", 1),
+                      encoding="utf-8")
+    return "theme/main.html"
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process under `pid` (children of its threads, theirs, ...), from /proc."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*/children"):
+            try:
+                children = {int(child) for child in task.read_text().split()}
+            except OSError:  # the thread or process ended meanwhile
+                continue
+            todo += children - found
+            found |= children
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` is a process that has not ended (a zombie has: it only waits to be reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def test_a_killed_build_leaves_no_worker_or_fork_server_running(project, tmp_path):
+    """A build SIGKILLed while its languages build (a theme that keeps the workers busy) leaves
+    no process behind: the fork server and the workers end with it."""
+    import subprocess
+    import sys
+
+    _endless_theme(project)
+    under: set[int] = set()
+    started = time.monotonic()
+    build_process = subprocess.Popen([sys.executable, "-m", "alertcast", "build", "-p", str(project),
+                                      "--now", NOW.isoformat(), "--output", str(tmp_path / "out")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # The workers run once the fork server (a child of the build) has children of its own.
+        while build_process.poll() is None:
+            if any(_descendants(child) for child in _descendants(build_process.pid)):
+                break
+            time.sleep(0.05)
+        assert build_process.poll() is None, "the build ended before its workers ran"
+        # From the command's start to its workers running took this long: it started Python and
+        # a fork server, imported mkdocs, loaded the content and forked the workers. Ending them
+        # is less work than that.
+        margin = 2 * (time.monotonic() - started)
+        under = _descendants(build_process.pid)
+        assert len(under) >= 3, under  # the fork server and its workers (and the resource tracker)
+        build_process.kill()
+        build_process.wait()
+        killed = time.monotonic()
+        while time.monotonic() - killed < margin and any(_running(pid) for pid in under):
+            time.sleep(0.05)
+        left = {pid for pid in under if _running(pid)}
+        assert not left, f"still running {margin:.1f} s after the build was killed: {left}"
+    finally:
+        build_process.kill()
+        for pid in under | {child for pid in under for child in _descendants(pid)}:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _build_command(project: Path, out: Path, *more: str) -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "alertcast", "build", "-p", str(project), "--now", NOW.isoformat(),
+            "--output", str(out), *more]
+
+
+def test_a_theme_template_that_never_ends_fails_the_build_at_its_time_limit(project, tmp_path):
+    """A theme template looping for ever (pull-request content) stops at the site's time limit:
+    the build fails at the template's file and line, without a traceback, and the live release
+    stays as it was. The limit is set small here (a whole build's time, measured); it is 600 s
+    unless set."""
+    import math
+    import subprocess
+
+    out = tmp_path / "out"
+    started = time.monotonic()
+    subprocess.run(_build_command(project, out), check=True, capture_output=True)
+    a_build = time.monotonic() - started
+    before = tree(out)
+    limit = math.ceil(a_build)  # one language's build takes less than the whole build
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  alertcast:\n", f"  alertcast:\n    site:\n      time_limit: {limit}\n", 1), encoding="utf-8")
+    template = _endless_theme(project)
+    lines = (project / template).read_text(encoding="utf-8").splitlines()
+    line = next(number for number, text in enumerate(lines, 1) if ENDLESS_LOOP in text)
+    # Without a limit it would run for ever: wait as long as a build and the limit, three times over.
+    result = subprocess.run(_build_command(project, out), capture_output=True, text=True,
+                            timeout=3 * (a_build + limit))
+    assert result.returncode == 1, result.stderr
+    assert f"{template}:{line}:1: error: the theme template takes too long to render" in result.stderr, result.stderr
+    assert "time_limit" in result.stderr and "Traceback" not in result.stderr
+    assert tree(out) == before

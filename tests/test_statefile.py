@@ -231,3 +231,27 @@ def test_merge_refuses_an_outbox_row_keyed_by_anything_but_text_in_one_line(tmp_
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
     assert f"{theirs}: outbox row 2 has an idem_key that is not text" in result.output
     assert not (tmp_path / "out.db").exists()
+
+
+@pytest.mark.parametrize("column, value, why", [
+    ("status", "posted", "status is not one alertcast writes"),
+    ("due_at", "soon", "due_at is not a date and time"),
+    ("text", b"\x00", "text is not text"),
+    ("tries", -1, "tries is not a count"),
+])
+def test_merge_skips_an_outbox_row_alertcast_never_writes_with_a_warning_that_says_why(tmp_path, column, value, why):
+    """Ours may be a state restored from the branch and changed by anyone who can push: a row it
+    changed into one alertcast never writes is not merged (theirs stands), the rows beside it are."""
+    base = store(tmp_path / "base.db", ("a", "queued"), ("b", "queued"))
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    shutil.copy(base, ours)
+    shutil.copy(base, theirs)
+    set_status(ours, "b", "sent")
+    with closing(sqlite3.connect(ours)) as conn, conn:
+        conn.execute(f"UPDATE outbox SET {column} = ? WHERE alert_id = 'a'", (value,))
+    out = tmp_path / "merged.db"
+    result = CliRunner().invoke(main, ["outbox", "merge", "--base", str(base), "--ours", str(ours),
+                                       "--theirs", str(theirs), "--out", str(out)])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert statuses(out) == {"a": "queued", "b": "sent"}
+    assert f"warning: not merged: outbox row 1 of {ours}: {why}" in result.output.splitlines()

@@ -557,6 +557,9 @@ CHANNEL_KEYS: dict[str, type[_ChannelKeys]] = {
 class SiteSettings(_Strict):
     engine: Literal["mkdocs", "zensical"] = "mkdocs"
     """What builds the HTML from the staged tree: mkdocs-material, or Zensical (docs/site.md)."""
+    time_limit: int = Field(600, ge=1, le=86400)
+    """Seconds one language's build of the site may take before it is stopped and the build fails
+    (a theme template that loops for ever would hang every build and the daemon's with it)."""
 
     @field_validator("engine")
     @classmethod

@@ -9,6 +9,7 @@ Work goes to other processes in one of two ways, by what the caller is:
 - `Workers` are fresh processes from a fork server, which any process may use, threads or not:
   the site's languages build in them, while the process that started them goes on with other
   work. The server imports what the workers need once (the daemon keeps it for its lifetime).
+  The server and the workers end with the process that started them, however it ends.
 
 Either way the results come back in the order of the calls, as one process would give them.
 `Phase` records where and when each part of a piece of work ran, across processes.
@@ -16,12 +17,16 @@ Either way the results come back in the order of the calls, as one process would
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import logging.handlers
 import multiprocessing
 import multiprocessing.forkserver
 import os
 import pickle
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -72,6 +77,38 @@ def timed(name: str, phases: list[Phase]) -> Iterator[None]:
         yield
     finally:
         phases.append(Phase(name, os.getpid(), start, time.monotonic(), time.process_time() - cpu))
+
+
+class TimeLimitExceeded(Exception):
+    """Work went on past its time limit (see `time_limit`)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"stopped after {seconds:g} s")
+        self.seconds = seconds
+
+    def __reduce__(self) -> tuple:  # raised in a worker, it comes back pickled
+        return type(self), (self.seconds,)
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise TimeLimitExceeded in the block once it has run for `seconds`, and every second
+    after, should code in it catch the first. Only on the main thread, where signals arrive:
+    elsewhere the block runs without a limit (`Workers.results` limits a worker from outside)."""
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeLimitExceeded(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 # -- forked children ---------------------------------------------------------------------------
@@ -166,6 +203,7 @@ class Workers:
         # of its own waits, so that this process goes on meanwhile.
         self._starter = ThreadPoolExecutor(1, thread_name_prefix="workers-start")
         self._calls: list[Future[Future]] = []
+        self._stopped = False
 
     def __enter__(self) -> Workers:
         return self
@@ -190,13 +228,17 @@ class Workers:
             raise WorkerStopped("a worker process stopped before it finished") from None
 
     @staticmethod
-    def results(calls: Sequence[Future[Future[T]]]) -> list[T]:
+    def results(calls: Sequence[Future[Future[T]]], timeout: float | None = None) -> list[T]:
         """The calls' results in order, or the first error as soon as any call fails: when a
         worker dies, a call whose worker was starting meanwhile may never end, so nothing waits
-        for the calls after a failed one. WorkerStopped if a worker died."""
+        for the calls after a failed one. WorkerStopped if a worker died; TimeLimitExceeded if
+        the calls have not all ended `timeout` seconds from now (then `stop` the workers: the
+        calls go on in them meanwhile)."""
         try:
             started = [call.result() for call in calls]
-            done, _ = wait(started, return_when=FIRST_EXCEPTION)
+            done, running = wait(started, timeout=timeout, return_when=FIRST_EXCEPTION)
+            if running and not any(future.exception() is not None for future in done):
+                raise TimeLimitExceeded(timeout or 0)
             for future in started:
                 if future in done and future.exception() is not None:
                     future.result()  # raises it as it was raised
@@ -204,9 +246,19 @@ class Workers:
         except BrokenProcessPool:
             raise WorkerStopped("a worker process stopped before it finished") from None
 
+    def stop(self) -> None:
+        """Kill the workers now, whatever they are doing; `close` then returns at once."""
+        self._stopped = True
+        self._starter.shutdown(wait=True)
+        self._kill()
+
+    def _kill(self) -> None:
+        for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+            process.kill()
+
     def close(self) -> None:
         self._starter.shutdown(wait=True)  # every call submitted: no worker starts after this
-        broken = False
+        broken = self._stopped
         for call in self._calls:
             if call.exception() is not None:
                 broken |= isinstance(call.exception(), BrokenProcessPool)
@@ -218,8 +270,7 @@ class Workers:
             # A worker that died breaks the pool, and the standard library then stops the other
             # workers and waits for them; but one that was starting while the pool broke is not
             # stopped, and waits for work for ever (and the build with it). Stop them all here.
-            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
-                process.kill()
+            self._kill()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._listener.stop()
         self._queue.close()
@@ -239,12 +290,44 @@ def _levels() -> dict[str, int]:
 
 
 def _start_worker(queue: Any, levels: dict[str, int]) -> None:
+    _end_with_parent()
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
     root.addHandler(logging.handlers.QueueHandler(queue))
     for name, level in levels.items():
         logging.getLogger(name or None).setLevel(level)
+
+
+#: prctl's option that has the kernel send a process a signal when its parent ends (Linux).
+PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent() -> None:
+    """Make this worker end when the process that started it does, even killed with SIGKILL
+    (which runs no clean-up): else the worker and the fork server wait for work for ever.
+
+    A worker holds the fork server's "alive" pipe open (to start processes of its own, which ours
+    never do), so the server outlived a killed build: closed, the server ends with the build's
+    process. The kernel then kills the worker, whose parent is the server (prctl's
+    PR_SET_PDEATHSIG), even one busy in code that never lets another thread run. A thread also
+    watches the build's process: it ends the worker if the server died before the prctl, and
+    where there is no prctl."""
+    alive = getattr(multiprocessing.forkserver._forkserver, "_forkserver_alive_fd", None)
+    if alive is not None:
+        os.close(alive)
+        multiprocessing.forkserver._forkserver._forkserver_alive_fd = None
+    libc = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    if libc:
+        ctypes.CDLL(libc, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_when_ended, args=(parent,), daemon=True, name="end-with-parent").start()
+
+
+def _end_when_ended(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 class _AsOwn(logging.Handler):

@@ -29,8 +29,8 @@ from .content.parsecache import ParseCache
 from .gcpause import paused
 from .cores import Phase, cores, start_fork_server, timed
 from .plan import Plan
-from .publish.atomic import Staged, commit_staged, discard, live_release, owned, read_manifest, stage
-from .publish.output import check_output
+from .publish.atomic import Staged, commit_staged, discard, held_live, live_release, owned, read_manifest, stage
+from .publish.output import OutputError, check_output
 from .render.banner import banner_path, render_banners
 from .render.calendar import render_calendars
 from .render.cap import INDEX_PATH, archive_paths, render_cap
@@ -151,15 +151,27 @@ def read_cap_archive(plan: Plan, config: Config, output: Path, signing_key: Ed25
 FAST_OUTPUTS = ("feeds/", "cap/", "api/", "calendar/")
 
 
-def _site_files(output: Path) -> dict[str, Path]:
-    """The site's files in the live release of `output` (relative path -> file): a build
+def _site_files(live: Path | None) -> dict[str, Path]:
+    """The site's files in the live release `live` (relative path -> file): a build
     without the site (`--no-site`) carries them into its release, so the pages that feeds
     and banners link to stay live, locally and at the deploy target."""
-    live = live_release(output)
     if live is None:
         return {}
     listed = read_manifest(live)
     return {rel: path for rel, path in _regular_files(live) if rel in listed and not rel.startswith(FAST_OUTPUTS)}
+
+
+def _refuse_changed(staged: Staged, carried: Mapping[str, Path], recorded: Mapping[str, bytes]) -> None:
+    """Discard `staged` and raise OutputError if a page it carried from the live release is not
+    the one alertcast recorded there (edited in place after it went live): a build without the
+    site renders no page to put in its place. Its digests were made as it was staged."""
+    changed = sorted(rel for rel in carried if staged.digests.get(rel) != recorded.get(rel))
+    if changed:
+        discard(staged)
+        shown = ", ".join(str(carried[rel]) for rel in changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        raise OutputError(f"{shown}: not the file alertcast published in the live release (changed after it went "
+                          "live); nothing was published: build with the site (without --no-site), which renders "
+                          "it again")
 
 
 def _regular_files(root: Path) -> Iterator[tuple[str, Path]]:
@@ -194,24 +206,29 @@ def remove_leftovers(output: Path) -> list[Path]:
     return sweep(releases_dir(Path(output).absolute()), "tmp-") + sweep(None, SITE_STAGE)
 
 
-def _site_start(output: Path | None) -> Callable[[Plan, Config], SiteBuild]:
-    """`start(plan, config)`: the site's build started (render/site.py's SiteBuild), imported
-    lazily so the fast path never pays for mkdocs. With `output`, pages whose inputs did not
-    change are taken from its live release (render/incremental.py)."""
+def _site_start(output: Path | None) -> Callable[[Plan, Config, Path | None], SiteBuild]:
+    """`start(plan, config, live)`: the site's build started (render/site.py's SiteBuild),
+    imported lazily so the fast path never pays for mkdocs. With `output`, pages whose inputs
+    did not change are taken from its live release `live` (render/incremental.py), which the
+    caller holds meanwhile (publish/atomic.py's `held_live`)."""
     try:
         from .render.incremental import Previous
         from .render.site import SiteBuild
     except ImportError as exc:
         raise SiteUnavailable(f"the HTML site builder cannot be loaded ({exc}); build without it using --no-site") from None
-    previous = _reusable_release(output) if output is not None else None
-    return lambda plan, config: SiteBuild(plan, config, previous and Previous(previous, read_manifest(previous)))
+
+    def start(plan: Plan, config: Config, live: Path | None) -> SiteBuild:
+        previous = live if output is not None and live is not None and _reusable(output) else None
+        return SiteBuild(plan, config, previous and Previous(previous, read_manifest(previous)))
+
+    return start
 
 
-def _reusable_release(output: Path) -> Path | None:
-    """The live release of `output` when alertcast made it: pages are reused from nothing else
-    (a folder prepared for alertcast, e.g. restored by a workflow, is not checked against a
+def _reusable(output: Path) -> bool:
+    """Whether pages may be reused from the live release of `output`: only when alertcast made
+    it (a folder prepared for alertcast, e.g. restored by a workflow, is not checked against a
     manifest alertcast wrote)."""
-    return live_release(output.absolute()) if owned(output.absolute()) else None
+    return owned(output.absolute())
 
 
 class SiteUnavailable(RuntimeError):
@@ -325,10 +342,12 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     languages = _SiteLanguages(report)
     with ExitStack() as held:
         held.enter_context(languages.listening())
+        # Pages are reused or carried from the live release: held, no prune removes it meanwhile.
+        live = held.enter_context(held_live(output.absolute()))
         site_start, site_cpu = time.monotonic(), time.process_time()
         # The site's languages start first, in worker processes where there are cores for them,
         # and build while this process renders the other outputs.
-        site = held.enter_context(start_site(plan, config)) if start_site is not None else None
+        site = held.enter_context(start_site(plan, config, live)) if start_site is not None else None
         report("render", None, None)
         with timed("outputs", phases):
             # `memo` is this build's alone when `cache` is None: the knowledge base may then
@@ -337,7 +356,7 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
                                    processes=1 if cache is not None or (site and site.concurrent) else cores())
         if memo.disk is not None:
             memo.disk.save()
-        carried = {} if with_site else _site_files(output)
+        carried = {} if with_site else _site_files(live)
         writing = [time.monotonic(), time.process_time()]  # when writing the release starts
 
         def fill(dest: Path) -> None:
@@ -356,6 +375,8 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
             _link_files(carried, dest)
 
         staged = stage(output, files, fill)
+        if carried:
+            _refuse_changed(staged, {rel: carried[rel] for rel in carried if rel not in files}, read_manifest(live))
     # Writing the release includes stopping the workers and removing the site's staging.
     phases.append(Phase("write", os.getpid(), writing[0], time.monotonic(), time.process_time() - writing[1]))
     return Prepared(plan, staged, key is not None, files, time.perf_counter() - start, with_site, phases)

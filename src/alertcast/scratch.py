@@ -79,24 +79,48 @@ def sweep(parent: Path | str | None, prefix: str) -> list[Path]:
     """Remove the folders named `<prefix>*` in `parent` (default: the system's temporary
     folder) that no live process holds: leftovers of killed builds. Returns them."""
     parent = Path(parent if parent is not None else tempfile.gettempdir())
-    removed = []
     try:
         candidates = [p for p in parent.iterdir() if p.name.startswith(prefix)]
     except OSError:
-        return removed  # no such folder yet, or not ours to list
-    for path in candidates:
+        return []  # no such folder yet, or not ours to list
+    return [path for path in candidates if remove_unheld(path)]
+
+
+def remove_unheld(path: Path) -> bool:
+    """Remove the folder `path` unless a live process holds it (a build in progress, a release
+    prepared ahead of its moment, a release a build reads pages from); whether it did."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False  # gone meanwhile, another user's, or not a folder
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # held
+    else:
+        if not _same(fd, path):  # renamed (into a release) meanwhile
+            return False
+        shutil.rmtree(path, ignore_errors=True)
+        return True
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[Path | None]:
+    """`path`, a folder held against `remove_unheld` while the block reads it (a shared lock:
+    any number of readers); None if it is gone, or being removed."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        yield None
+        return
+    try:
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except OSError:
-            continue  # gone meanwhile, another user's, or not a folder
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            continue  # held: a build in progress or a release prepared ahead of its moment
-        else:
-            if _same(fd, path):  # not renamed into a release meanwhile
-                shutil.rmtree(path, ignore_errors=True)
-                removed.append(path)
-        finally:
-            os.close(fd)
-    return removed
+            yield None  # a removal holds it
+            return
+        yield path if _same(fd, path) else None
+    finally:
+        os.close(fd)

@@ -16,7 +16,9 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .broadcast import channel_memory
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
+
+from .broadcast import channel_memory, outbox
 
 #: Statuses that say a request may have left: a merge never trades them for one that says it did not.
 _MAY_HAVE_GONE = ("sent", "unknown", "sending")
@@ -173,13 +175,16 @@ class Merged:
     conflicts: list[str] = field(default_factory=list)  # keys both sides changed; resolved toward "sent"
     #: channel memory of ours not in the shape alertcast writes: (channel and key as shown, why)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    #: outbox rows ours changed into rows alertcast never writes, not merged: (row id as shown, why)
+    refused_rows: list[tuple[str, str]] = field(default_factory=list)
 
 
 def merge(base: Path | None, ours: Path, theirs: Path, dest: Path) -> Merged:
     """Write at `dest` the state `theirs` holds plus what `ours` changed since `base` (the copy
     both started from). Outbox rows are matched by their idempotency key; a row both changed is
     taken from the side whose status says the request may have left (sent, then unknown, then
-    sending; ours on a tie). A rate-limit pause keeps the later of the two ends. What a channel
+    sending; ours on a tie); a row ours changed into one alertcast never writes is not taken.
+    A rate-limit pause keeps the later of the two ends. What a channel
     remembers (a WeChat cover's media id) is taken from ours where only ours changed it and it
     has the shape alertcast writes; the adapter checks its seal again before using it. Everything
     else is taken from `theirs`."""
@@ -200,8 +205,14 @@ def merge(base: Path | None, ours: Path, theirs: Path, dest: Path) -> Merged:
         shutil.copyfile(theirs, work)
         with closing(sqlite3.connect(work)) as conn, conn:
             used = {row["id"] for row in their_rows.values()}
+            parse = outbox.time_reader(sqlite_dialect())
             for key in sorted(our_rows.keys() | base_rows.keys()):
-                picked, conflict = _pick(base_rows.get(key), our_rows.get(key), their_rows.get(key))
+                mine = our_rows.get(key)
+                why = None if mine is None or _same(mine, base_rows.get(key)) else outbox.malformed(mine, parse)
+                if why is not None:  # changed by ours into a row alertcast never writes: theirs stands
+                    result.refused_rows.append((str(mine["id"]) if isinstance(mine["id"], int) else "?", why))
+                    continue
+                picked, conflict = _pick(base_rows.get(key), mine, their_rows.get(key))
                 if conflict:
                     result.conflicts.append(key)
                 if picked is None or _same(picked, their_rows.get(key)):

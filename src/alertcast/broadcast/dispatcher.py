@@ -86,6 +86,7 @@ class Dispatcher:
         self._adapters: dict[str, Adapter | ConfigProblem] = {}
         self._paused: dict[str, datetime] = {}
         self._remote_keys: dict[str, dict[str, int]] = {}  # per channel: remote key -> the row that has it
+        self._rows_checked = False  # see outbox.hold_malformed
         self.redact = Redactor()
 
     # -- channels ------------------------------------------------------------------------
@@ -123,11 +124,21 @@ class Dispatcher:
         return bool(cs is None or not cs.enabled or cs.dry_run or not self.adapter(channel).configured)
 
     # -- drain ---------------------------------------------------------------------------
+    def check_rows(self, now: datetime) -> list[str]:
+        """Hold the rows alertcast never writes (outbox.hold_malformed), once, before this
+        dispatcher's first drain reads a row (call it first to enqueue before that drain)."""
+        if self._rows_checked:
+            return []
+        self._rows_checked = True
+        return ob.hold_malformed(self.engine, ob.utc(now))
+
     def drain(self, now: datetime, max_rows: int | None = None, only: list[int] | None = None) -> DrainReport:
         """Send the due rows (`only`: just these rows, as a rehearsal does)."""
         now = ob.utc(now)
         report = DrainReport()
         self._remote_keys = {}
+        for note in self.check_rows(now):
+            report.add("held", note)
         self._recover_stale(now, report)
         query = select(ob.outbox).where(and_(ob.outbox.c.status == "queued", ob.outbox.c.due_at <= now))
         if only is not None:

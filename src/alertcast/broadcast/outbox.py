@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import (Column, DateTime, Integer, String, Table, Text, UniqueConstraint, and_, func, insert,
-                        select, update)
+                        select, text, update)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -385,6 +386,123 @@ def paused(engine: Engine, now: datetime) -> dict[str, datetime]:
         found = conn.execute(select(pauses.c.channel, pauses.c.until).where(
             and_(pauses.c.until > utc(now), pauses.c.until <= utc(now + MAX_PAUSE))))
         return {channel: as_utc(until) for channel, until in found}  # type: ignore[misc]
+
+
+#: The outbox's columns by what a row alertcast wrote holds in them.
+_TEXTS = ("alert_id", "revision", "channel", "action", "idem_key", "lang", "text", "link", "facets", "status")
+_TIMES = ("due_at", "created_at")
+_MAYBE_TIMES = ("first_try_at", "claimed_at", "sent_at")
+_MAYBE_TEXTS = ("remote_id", "operation", "outcome", "last_error")
+
+
+def _stored_time(name: str) -> str:
+    """SQL: whether SQLite's column `name` holds a time as SQLAlchemy writes it, a valid one."""
+    digits = "[0-9][0-9]"
+    return (f"(typeof({name}) = 'text' AND {name} GLOB '{digits}{digits}-{digits}-{digits} {digits}:{digits}:{digits}*'"
+            f" AND datetime(julianday(substr({name}, 1, 19))) = substr({name}, 1, 19))")
+
+
+#: SQL: the rows that may not be ones alertcast writes (SQLite; `malformed` decides).
+_MAYBE_MALFORMED = " OR ".join([
+    *(f"typeof({name}) != 'text'" for name in ("alert_id", "revision", "channel", "action", "idem_key", "lang",
+                                                 "text", "link", "facets", "status")),
+    f"status NOT IN ({', '.join(repr(status) for status in STATUSES)})",
+    "typeof(tries) != 'integer' OR tries < 0",
+    *(f"NOT {_stored_time(name)}" for name in ("due_at", "created_at")),
+    *(f"({name} IS NOT NULL AND NOT {_stored_time(name)})" for name in ("first_try_at", "claimed_at", "sent_at")),
+    *(f"({name} IS NOT NULL AND typeof({name}) != 'text')" for name in ("remote_id", "operation", "outcome",
+                                                                          "last_error")),
+    "CASE WHEN json_valid(facets) THEN json_type(facets) != 'array' ELSE 1 END",
+])
+
+
+def time_reader(dialect):  # type: ignore[no-untyped-def]
+    """How the database `dialect` reads a stored value as one of the outbox's times."""
+    return outbox.c.due_at.type.dialect_impl(dialect).result_processor(dialect, None) or (lambda value: value)
+
+
+def malformed(row: dict, parse_time) -> str | None:  # type: ignore[no-untyped-def]
+    """Why `row` (its values as the database holds them) is not one alertcast writes, or None.
+    `parse_time`: how the database's values become times (see `time_reader`)."""
+    for name in _TEXTS:
+        if not isinstance(row.get(name), str):
+            return f"{name} is not text"
+    if row["status"] not in STATUSES:
+        return "status is not one alertcast writes"
+    if type(row.get("tries")) is not int or row["tries"] < 0:
+        return "tries is not a count"
+    for name in (*_TIMES, *_MAYBE_TIMES):
+        if row.get(name) is None and name in _MAYBE_TIMES:
+            continue
+        try:
+            if not isinstance(parse_time(row.get(name)), datetime):
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
+            return f"{name} is not a date and time"
+    for name in _MAYBE_TEXTS:
+        if row.get(name) is not None and not isinstance(row[name], str):
+            return f"{name} is not text"
+    try:
+        if not isinstance(json.loads(row["facets"]), list):
+            raise ValueError
+    except ValueError:
+        return "facets is not a JSON list"
+    return None
+
+
+def hold_malformed(engine: Engine, now: datetime) -> list[str]:
+    """Hold every row that is not one alertcast writes (the store may be restored from the state
+    branch, which a push can change without review): nothing is posted from it, and the rest of
+    alertcast reads it without an error. Done once when a store is opened to post from (`outbox
+    drain`, a dispatcher's first drain, the daemon's start): alertcast writes no such row itself. Its values that are not what their column holds are
+    replaced (times by `now`); `last_error` says why, and `alertcast outbox retry ID` queues it
+    again with the text the reviewed content renders. Returns one warning per row (also logged).
+
+    Only SQLite stores are restored from the branch, and SQLite holds any value in any column; a
+    PostgreSQL store holds only values of its columns' types and is written by alertcast alone.
+    SQLite finds the rows that may be malformed (bench/outbox_check.py: about a third of the time
+    of a check of every row in Python); each is then checked as `malformed` says."""
+    if engine.dialect.name != "sqlite":
+        return []
+    parse = time_reader(engine.dialect)
+    with engine.connect() as conn:  # a textual query: the values as stored, not read through their types
+        found = [dict(r._mapping) for r in conn.execute(text(f"SELECT * FROM outbox WHERE {_MAYBE_MALFORMED} ORDER BY id"))]
+    warnings = []
+    for row in found:
+        if type(row.get("id")) is not int:
+            continue  # SQLite's rowid: always an integer
+        why = malformed(row, parse)
+        if why is None:
+            continue
+        note = (f"held: outbox row {row['id']} is not one alertcast writes: {why}; nothing is posted from it. "
+                f"`alertcast outbox retry {row['id']}` queues it again with the text the reviewed content renders")
+        values: dict[str, object] = {"status": "held", "last_error": note}
+        for name in _TEXTS:
+            if not isinstance(row.get(name), str):
+                values[name] = f"malformed-{row['id']}" if name in ("idem_key", "revision") else ""
+        try:
+            listed = isinstance(json.loads(values.get("facets", row["facets"])), list)  # type: ignore[arg-type]
+        except ValueError:
+            listed = False
+        if not listed:
+            values["facets"] = "[]"
+        if type(row.get("tries")) is not int or row["tries"] < 0:
+            values["tries"] = 0
+        for name in (*_TIMES, *_MAYBE_TIMES):
+            try:
+                ok = row.get(name) is None and name in _MAYBE_TIMES or isinstance(parse(row.get(name)), datetime)
+            except (TypeError, ValueError, OverflowError):
+                ok = False
+            if not ok:
+                values[name] = None if name in _MAYBE_TIMES else utc(now)
+        for name in _MAYBE_TEXTS:
+            if row.get(name) is not None and not isinstance(row[name], str):
+                values[name] = None
+        with engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(**values))
+        warnings.append(note)
+        logging.getLogger("alertcast.broadcast").warning("%s", note)
+    return warnings
 
 
 def rows(engine: Engine, statuses: tuple[str, ...] | None = None) -> list[dict]:

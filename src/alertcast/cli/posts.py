@@ -272,10 +272,13 @@ def drain_cmd(project: str, now: str | None, enqueue: bool, max_rows: int | None
     config, content = load_project(project)
     engine = store(config)
     when = now_from(now)
+    dispatcher = Dispatcher(engine, config, env=os.environ, lease_seconds=lease)
+    held = dispatcher.check_rows(when)  # the store may be restored from the state branch: before enqueue reads it
     if enqueue:
         outbox.enqueue(engine, Plan.at(content, when), config)
-    report = Dispatcher(engine, config, env=os.environ, lease_seconds=lease).drain(when, max_rows)
-    for line in report.lines:
+    report = dispatcher.drain(when, max_rows)
+    report.held += len(held)
+    for line in [*held, *report.lines]:
         click.echo(line)
     click.echo(json.dumps({k: getattr(report, k) for k in ("sent", "retrying", "failed", "unknown", "dry_run", "deferred",
                                                            "held")},
@@ -329,5 +332,7 @@ def merge_cmd(base: str | None, ours: str, theirs: str, dest: str) -> None:
     except statefile.StateFileError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"merged: {len(merged.taken)} row(s) from {ours}, {len(merged.conflicts)} changed on both sides")
+    for row, why in merged.refused_rows:
+        click.echo(f"warning: not merged: outbox row {row} of {ours}: {why}")
     for refused, why in merged.refused:
         click.echo(f"warning: not merged: channel memory {refused} of {ours}: {why}")

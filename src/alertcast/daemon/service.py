@@ -133,8 +133,11 @@ class Daemon:
         return self._engine
 
     def _open_store(self) -> None:
+        from ..broadcast.outbox import hold_malformed
+
         engine = self._engine or open_store(self.config.settings.state_url, self.config.root)
         create_tables(engine)
+        hold_malformed(engine, self.clock())  # a store restored from elsewhere: before any row is read
         self._engine = engine
         self.leadership.lease = Lease(engine, self.holder, self._lease_ttl)
 

@@ -30,11 +30,12 @@ import stat
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..scratch import Scratch, sweep
+from ..scratch import Scratch, reading, remove_unheld, sweep
 
 KEEP = 3
 WRITERS = 4
@@ -69,6 +70,19 @@ def live_release(output: Path) -> Path | None:
     if owned(output):
         return output.resolve()
     return output if marked(output) else None
+
+
+@contextmanager
+def held_live(output: Path) -> Iterator[Path | None]:
+    """The live release of `output` (see `live_release`), held while the block reads from it:
+    `prune` leaves a held release in place, however many releases go live meanwhile. None if
+    there is none, or a prune is removing it."""
+    live = live_release(output)
+    if live is None:
+        yield None
+        return
+    with reading(live) as held:
+        yield held
 
 
 def write_files(root: Path, files: Mapping[str, bytes], digests: Mapping[str, bytes] | None = None,
@@ -365,8 +379,8 @@ def prune(output: Path, keep: int = KEEP) -> None:
     live = live_release(output)
     releases = sorted(p for p in rel_dir.iterdir() if p.name.startswith("r") and p.is_dir() and not p.is_symlink())
     for old in releases[:-keep]:
-        if live is None or old.resolve() != live:
-            shutil.rmtree(old, ignore_errors=True)
+        # A release a build reads pages from (`held_live`) stays until a prune after that build.
+        if (live is None or old.resolve() != live) and remove_unheld(old):
             _manifest(old).unlink(missing_ok=True)
     sweep(rel_dir, "tmp-")
     for link in rel_dir.glob("link-*"):  # left by a process killed while switching (a switch takes microseconds)

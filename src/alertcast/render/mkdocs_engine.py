@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from ..cores import TimeLimitExceeded
 from ..problems import ContentError, Problem, display_path
 from . import search
 from .incremental import LanguagePages, engine_quiet
@@ -46,6 +47,15 @@ class MkdocsEngine:
             raise ContentError([Problem(display_path(self.root / "mkdocs.yml", self.root), 1, 1, "error",
                                         f"the site cannot be built with this configuration: {exc}",
                                         "fix mkdocs.yml (see docs/site.md)")]) from None
+        except TimeLimitExceeded as exc:
+            where = _template_frame(exc)
+            if where is None:
+                raise
+            raise ContentError([Problem(display_path(Path(where[0]), self.root), where[1], 1, "error",
+                                        f"the theme template takes too long to render: the site's build was "
+                                        f"stopped here after {exc.seconds:g} s (extra.alertcast.site.time_limit)",
+                                        "make the template do less (a loop over a large range?), or remove "
+                                        "theme.custom_dir from mkdocs.yml")]) from None
         except Exception as exc:
             problem = template_problem(exc, self.root)
             if problem is None:
@@ -128,16 +138,24 @@ def template_problem(exc: BaseException, root: Path) -> Problem | None:
     path, line = None, 1
     if isinstance(exc, TemplateSyntaxError) and exc.filename:
         path, line = exc.filename, exc.lineno or 1
-    else:  # jinja2 rewrites the traceback so that template frames name the template's file
-        tb = exc.__traceback__
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename.endswith(".html"):
-                path, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
-            tb = tb.tb_next
+    else:
+        path, line = _template_frame(exc) or (None, 1)
     shown = display_path(Path(path), root) if path else "theme template"
     return Problem(shown, line, 1, "error", f"the theme template cannot be used: {exc.message or exc}",
                    "fix the template (a copy of alertcast's overrides: see docs/site.md, "
                    "'Customising the theme'), or remove theme.custom_dir from mkdocs.yml")
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int] | None:
+    """The file and line of the innermost template the exception passed through: jinja2 rewrites
+    the traceback so that template frames name the template's file and line."""
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".html"):
+            where = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+        tb = tb.tb_next
+    return where
 
 
 def quiet_jieba() -> None:

@@ -16,6 +16,7 @@ import os
 import posixpath
 import re
 import shutil
+import threading
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from markdown import Markdown
 
 from .. import languages as language_tags
 from ..config import Config
-from ..cores import Phase, Workers, WorkerStopped, cores, start_fork_server, timed
+from ..cores import Phase, TimeLimitExceeded, Workers, WorkerStopped, cores, start_fork_server, time_limit, timed
 from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_code, relative, stems
 from ..content.loader import THEME_ASSETS
 from ..content.models import CATEGORIES, GUIDE_LEVELS, Alert, Guide, Page, Text
@@ -181,7 +182,10 @@ class SiteBuild:
         with ExitStack() as held:  # closed here only if this raises; else on leaving the context
             # Held while in use, so the next build (or the daemon's start) removes it if this process is killed.
             self.tmp = held.enter_context(scratch(SITE_STAGE))
-            if count > 1 and start_fork_server(WORKER_PRELOAD):
+            # A build on a thread other than the main one (the daemon's) cannot stop itself at
+            # its time limit (time_limit needs signals): its one language builds in a worker.
+            elsewhere = threading.current_thread() is not threading.main_thread()
+            if (count > 1 or elsewhere) and start_fork_server(WORKER_PRELOAD):
                 self._workers = held.enter_context(Workers(count))
                 # The heaviest first (Chinese: its search index is segmented word by word), so that
                 # with fewer workers than languages the last one to start is a light one.
@@ -206,11 +210,18 @@ class SiteBuild:
         if self._workers is None:
             built = [_build_timed(self.plan, self.config, lang, self.tmp, self.previous) for lang in self.config.languages]
         else:
+            # Each worker stops its language at the time limit; one that cannot (stuck where no
+            # signal is handled) is killed a little after.
+            limit = self.config.settings.site.time_limit
             try:
-                built = Workers.results([self._built[lang] for lang in self.config.languages])
+                built = self._workers.results([self._built[lang] for lang in self.config.languages],
+                                              timeout=limit + max(5.0, limit / 10))
             except WorkerStopped:
                 raise SiteBuildError("a process building the site stopped before it finished (it was killed, "
                                      "or the machine ran out of memory); nothing was published: build again") from None
+            except TimeLimitExceeded:
+                self._workers.stop()
+                raise _too_long(limit) from None
         for lang, (site, _done, _phase) in zip(self.config.languages, built):
             _place(site, dest if lang == self.config.default_lang else dest / lang)
         (dest / "robots.txt").write_text(robots_txt(self.config), encoding="utf-8")
@@ -222,8 +233,18 @@ def _build_timed(plan: Plan, config: Config, lang: str, tmp: Path,
                  previous: Previous | None) -> tuple[Path, Built, Phase]:
     phases: list[Phase] = []
     with timed(f"site {lang}", phases):
-        site, done = _build_language(plan, config, lang, tmp, previous)
+        try:
+            with time_limit(config.settings.site.time_limit):
+                site, done = _build_language(plan, config, lang, tmp, previous)
+        except TimeLimitExceeded:  # not in a theme template (the engine names that one)
+            raise _too_long(config.settings.site.time_limit, lang) from None
     return site, done, phases[0]
+
+
+def _too_long(limit: int, lang: str | None = None) -> SiteBuildError:
+    return SiteBuildError(f"the site's build{f' in {lang}' if lang else ''} took more than its time limit "
+                          f"({limit} s) and was stopped; nothing was published: raise "
+                          "extra.alertcast.site.time_limit in mkdocs.yml if the site really needs longer")
 
 
 def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
