@@ -17,8 +17,11 @@ from alertcast.config import load_config
 from alertcast.content.budget import FILE_CPU_SECONDS
 from alertcast.pipeline import build, prepare
 from alertcast.render.diskcache import ENV, FILE, DiskCache, default_folder
+from alertcast.render.length import Lengths
 
 ALERT_EN = "content/alerts/live-phishing.en.md"
+ALERT_ZH = "content/alerts/live-phishing.zh.md"
+LENGTH = Lengths.KIND
 DEEP = "**a " * 3000 + "b" + " a**" * 3000  # too deep to render (tests/test_security.py)
 
 
@@ -55,13 +58,21 @@ def _rows(folder: Path) -> dict[str, str]:
 def test_a_second_check_renders_no_page_again_and_an_edited_page_is_rendered_again(project, tmp_path):
     folder = tmp_path / "cache"
     first, cold = _check(project, folder)
-    assert cold.missed == _pages(project) and cold.found == 0 and cold.written == _pages(project)
+    assert cold.missed == _pages(project) and cold.found == 0
+    measured = cold.tally[LENGTH, "missed"]  # the Mastodon posts' texts, measured by twitter-text
+    assert measured > 0 and cold.written == _pages(project) + measured
     second, warm = _check(project, folder)
     assert warm.missed == 0 and warm.found == _pages(project)  # no page rendered again
-    assert second == first
+    assert warm.tally[LENGTH, "missed"] == 0 and warm.tally[LENGTH, "found"] == measured  # no length measured again
+    assert second == first and warm.written == 0
     _edit(project, ALERT_EN, "\n\nScammers run", "\n\nFraudsters run")  # the body, not the summary
     _third, edited = _check(project, folder)
     assert edited.missed == 1 and edited.found == _pages(project) - 1
+    assert edited.tally[LENGTH, "missed"] == 0  # the posts did not change
+    _edit(project, ALERT_ZH, "诱导用户", "引诱用户")  # the summary Mastodon posts (in Chinese)
+    fourth, posted = _check(project, folder)
+    assert 0 < posted.tally[LENGTH, "missed"] < measured  # that alert's posts, measured again
+    assert fourth == _check(project, None)[0]
 
 
 def test_a_corrupt_or_foreign_entry_is_rendered_again_with_the_result_of_no_cache(project, tmp_path):
