@@ -25,7 +25,7 @@ from ..render import length, posts, push, sanitize, weibo
 from ..render.site import LEADING_H1, page_extensions, page_markdown, read_for_search
 from ..testtarget import as_sent, sent_actions
 from ..content.budget import OverBudget, cpu_budget
-from ..content.links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
+from ..content.links import FOLDERS, FileLink, file_link, links, mask_code, may_link, relative, stems
 from ..content.models import SOCIAL_CHANNELS, Alert, Content, Indicators
 from .wechat_rules import wechat_lengths
 from ..content.placeholders import MARK, is_placeholder
@@ -82,7 +82,7 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
         deep: bool | None = None
         try:  # every rule and the page's Markdown within one budget: see content/budget.py
             with cpu_budget(budget):
-                if _may_link(source.body):
+                if may_link(source.body):
                     found += _body_links(source, config, known, content.root, item_files)
                     found += _raw_links(source, config, known)
                 hosts = _hosts(source) if cache is None else cache.joined("hosts", (source,), lambda s=source: _hosts(s))
@@ -198,11 +198,6 @@ def _where(source: SourceFile, body: str, offset: int) -> tuple[int, int]:
     line = source.body_line + body.count("\n", 0, offset)
     col = offset - (body.rfind("\n", 0, offset) + 1) + 1
     return line, col
-
-
-def _may_link(body: str) -> bool:
-    """False when no link pattern can match: each needs one of these (masking code adds none)."""
-    return "](" in body or "]:" in body or "<" in body
 
 
 def _body_links(source: SourceFile, config: Config, indicators: tuple[frozenset[str], ...], root: Path,
