@@ -325,3 +325,11 @@ def test_a_forged_front_matter_or_length_entry_is_parsed_and_measured_again(proj
     assert problems == uncached
     assert count[MATTER] == _pages(project) and count[LENGTH] > 0
     assert renders.tally[MATTER, "missed"] == count[MATTER] and renders.tally[LENGTH, "missed"] == count[LENGTH]
+
+
+def test_an_entry_sqlite_cannot_hold_is_left_out_and_the_rest_saved(tmp_path):
+    renders = DiskCache(tmp_path / "cache")
+    renders.put(renders.key("x", 1), "a lone surrogate \ud800, as YAML's \"\\ud800\" gives")
+    renders.put(renders.key("x", 2), "fine")
+    renders.save()
+    assert renders.written == 1 and DiskCache(tmp_path / "cache").get(renders.key("x", 2)) == "fine"

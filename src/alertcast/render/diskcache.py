@@ -123,9 +123,14 @@ class DiskCache:
 
     def put(self, key: str, value: Any) -> None:
         """Keep `value` (JSON data) under `key`, saved by `save`."""
-        if self.folder is not None:
-            self._pending[key] = json.dumps({"key": key, "value": value}, ensure_ascii=False,
-                                            separators=(",", ":"))
+        if self.folder is None:
+            return
+        raw = json.dumps({"key": key, "value": value}, ensure_ascii=False, separators=(",", ":"))
+        try:
+            raw.encode("utf-8")
+        except UnicodeError:  # a lone surrogate ("\ud800" in YAML): SQLite would refuse the whole save
+            return
+        self._pending[key] = raw
 
     def take(self) -> dict[str, str]:
         """The entries put since the last `take` or `save`, no longer pending here."""
