@@ -9,7 +9,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from conftest import NOW
@@ -19,8 +18,6 @@ from alertcast.config import load_config
 from alertcast.content.budget import FILE_CPU_SECONDS
 from alertcast.pipeline import build, prepare
 from alertcast.render.diskcache import ENV, FILE, DiskCache, default_folder
-from alertcast.content.loader import read_all
-from alertcast.content.matterstore import KIND as MATTER, MatterStore
 from alertcast.render.length import Lengths
 
 ALERT_EN = "content/alerts/live-phishing.en.md"
@@ -68,21 +65,18 @@ def test_a_second_check_renders_no_page_again_and_an_edited_page_is_rendered_aga
     folder = tmp_path / "cache"
     first, cold = _check(project, folder)
     assert cold.missed == _pages(project) and cold.found == 0
-    assert cold.tally[MATTER, "missed"] == _pages(project)  # every file's front matter, parsed
     measured = cold.tally[LENGTH, "missed"]  # the Mastodon posts' texts, measured by twitter-text
-    assert measured > 0 and cold.written == 2 * _pages(project) + measured
+    assert measured > 0 and cold.written == _pages(project) + measured
     second, warm = _check(project, folder)
     assert warm.missed == 0 and warm.found == _pages(project)  # no page rendered again
-    assert warm.tally[MATTER, "missed"] == 0 and warm.tally[MATTER, "found"] == _pages(project)  # no YAML parsed
     assert warm.tally[LENGTH, "missed"] == 0 and warm.tally[LENGTH, "found"] == measured  # no length measured again
     assert second == first and warm.written == 0
     _edit(project, ALERT_EN, "\n\nScammers run", "\n\nFraudsters run")  # the body, not the summary
     _third, edited = _check(project, folder)
     assert edited.missed == 1 and edited.found == _pages(project) - 1
-    assert edited.tally[MATTER, "missed"] == 0 and edited.tally[LENGTH, "missed"] == 0  # the posts did not change
+    assert edited.tally[LENGTH, "missed"] == 0  # the posts did not change
     _edit(project, ALERT_ZH, "诱导用户", "引诱用户")  # the summary Mastodon posts (in Chinese)
     fourth, posted = _check(project, folder)
-    assert posted.tally[MATTER, "missed"] == 1  # that file's front matter
     assert 0 < posted.tally[LENGTH, "missed"] < measured  # that alert's posts, measured again
     assert fourth == _check(project, None)[0]
 
@@ -140,10 +134,10 @@ def test_a_build_renders_no_knowledge_base_page_again(project, tmp_path):
     config, folder = load_config(project), tmp_path / "cache"
     first = build(config, NOW, tmp_path / "a", with_site=False, renders=(cold := DiskCache(folder)))
     assert cold.missed > 0 and cold.written == _made(cold)
-    assert cold.tally[MATTER, "missed"] == _pages(project) and cold.tally[LENGTH, "missed"] > 0
+    assert cold.tally[LENGTH, "missed"] > 0
     second = build(config, NOW, tmp_path / "b", with_site=False, renders=(warm := DiskCache(folder)))
     assert warm.missed == 0 and warm.found == cold.missed
-    assert _made(warm) == 0 and warm.written == 0  # no front matter parsed, no length measured either
+    assert _made(warm) == 0 and warm.written == 0  # no length measured again either
     assert second.files == first.files
     _edit(project, ALERT_EN, "\n\nScammers run", "\n\nFraudsters run")
     third = build(config, NOW, tmp_path / "c", with_site=False, renders=(edited := DiskCache(folder)))
@@ -246,85 +240,23 @@ def test_a_restarted_daemon_renders_no_knowledge_base_page_again(project, tmp_pa
     assert second.missed == 0 and second.found == first.missed and again == files
 
 
-def _same(a: object, b: object) -> bool:
-    """Equal, and of the same types all the way down (1 == 1.0 == True, but YAML tells them apart)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(k, j) and _same(a[k], b[j]) for k, j in zip(a, b))  # type: ignore[index]
-    if isinstance(a, list):
-        return len(a) == len(b) and all(map(_same, a, b))  # type: ignore[arg-type]
-    if isinstance(a, datetime):
-        return a == b and a.tzinfo == b.tzinfo and a.utcoffset() == b.utcoffset()  # type: ignore[union-attr]
-    return a == b or (a != a and b != b)  # NaN is itself
-
-
-#: YAML 1.1 as PyYAML reads it, quirks included: they must come back from the store unchanged.
-TRICKY = [
-    "a: yes\nb: no\nc: on\nd: off\ne: ~\nf: null\ng: True\n",
-    "n: 0o17\nh: 0x1F\nu: 1_000\ns: 1:30\nb: 0b101\nf: 1e3\ng: .inf\nm: -.inf\nz: .nan\nneg: -0.0\n",
-    "d: 2026-12-08\nt: 2026-12-08 09:00:00+08:00\nz: 2026-12-08T01:00:00Z\nn: 2026-12-08 09:00:00\n"
-    "f: 2026-12-08T09:00:00.123456-03:30\n",
-    "1: one\nfalse: two\n~: three\n2026-01-01: four\n1.5: five\n",
-    "title: \"引号 'q' \\u2060\"\nlist: [a, 1, [b, {c: d}], {}]\nempty: []\nblock: |\n  line\n   more\nfold: >\n  a\n  b\n",
-    "key: '123'\nother: \"true\"\nver: 1.10\nnum: 010\nplus: +5\n",
-    "nested:\n  - id: x\n    at: [2026-12-08, 3]\n  - {x: 1, y: [true, false]}\n",
-]
-
-
-def test_front_matter_comes_back_from_the_store_as_the_parser_gave_it(tmp_path):
-    from alertcast import yamlsource
-    from alertcast.content.matterstore import MatterStore
-
-    for text in TRICKY:
-        expected = yamlsource.load(text, line_offset=3, aliases=False)
-        cold = DiskCache(tmp_path / "cache")
-        first = MatterStore(cold).load(text, 3)
-        cold.save()
-        warm = DiskCache(tmp_path / "cache")
-        second = MatterStore(warm).load(text, 3)
-        kept = not text.startswith("1: one")  # keys that are not text are not kept: JSON would make them text
-        assert warm.tally[MATTER, "found"] == kept and warm.tally[MATTER, "missed"] == (not kept), text
-        for got in (first, second):
-            assert _same(got[0], expected[0]), (text, got[0], expected[0])
-            assert list(got[1].items()) == list(expected[1].items()), text
-
-
-def test_the_bundled_content_loads_the_same_from_the_store(bundled, tmp_path):
-    config = load_config(bundled)
-    plain = read_all(config)
-    read_all(config, stored=MatterStore(cold := DiskCache(tmp_path / "cache")))
-    cold.save()
-    warm = DiskCache(tmp_path / "cache")
-    again = read_all(config, stored=MatterStore(warm))
-    assert warm.tally[MATTER, "missed"] == 0 and warm.tally[MATTER, "found"] == len(plain.files) > 50
-    assert again.problems == plain.problems
-    for a, b in zip(plain.files, again.files, strict=True):
-        assert a.matter == b.matter and list(a.positions.items()) == list(b.positions.items()), a.shown
-
-
-def test_a_forged_front_matter_or_length_entry_is_parsed_and_measured_again(project, tmp_path):
+def test_a_forged_length_entry_is_measured_again(project, tmp_path):
     (project / ALERT_ZH).write_text((project / ALERT_ZH).read_text(encoding="utf-8").replace(
         "补充了识别方法。", "补充了识别方法。" * 80), encoding="utf-8")  # too long for Mastodon: an error to keep
     uncached, _ = _check(project, None)
     assert any("mastodon" in p.message for p in uncached)
     folder = tmp_path / "cache"
     _check(project, folder)
-    # Well-formed JSON under the right key, with a value of the wrong shape, or a length that
-    # would let the long post pass.
-    forged = {MATTER: {"data": {}, "times": [], "keys": [["title"]], "at": ["one", 1]}, LENGTH: -5}
-    count = {MATTER: 0, LENGTH: 0}
+    # Well-formed JSON under the right key, with a length that would let the long post pass.
+    count = 0
     with sqlite3.connect(folder / FILE) as db:
         for key, value in list(db.execute("SELECT key, value FROM entries")):
-            stored = json.loads(value)["value"]
-            kind = LENGTH if type(stored) is int else MATTER if isinstance(stored, dict) else None
-            if kind is not None:
-                count[kind] += 1
-                db.execute("UPDATE entries SET value = ? WHERE key = ?", (json.dumps({"key": key, "value": forged[kind]}), key))
+            if type(json.loads(value)["value"]) is int:
+                count += 1
+                db.execute("UPDATE entries SET value = ? WHERE key = ?", (json.dumps({"key": key, "value": -5}), key))
     problems, renders = _check(project, folder)
     assert problems == uncached
-    assert count[MATTER] == _pages(project) and count[LENGTH] > 0
-    assert renders.tally[MATTER, "missed"] == count[MATTER] and renders.tally[LENGTH, "missed"] == count[LENGTH]
+    assert count > 0 and renders.tally[LENGTH, "missed"] == count
 
 
 def test_an_entry_sqlite_cannot_hold_is_left_out_and_the_rest_saved(tmp_path):

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from ..config import Config
 from ..content.loader import Loaded, read_all
-from ..content.matterstore import MatterStore
 from ..content.models import Content
 from ..content.official import cross_check
 from ..content.parsecache import ParseCache
@@ -24,9 +23,8 @@ from .lint import lint
 
 def load_all(config: Config, content_dir: Path | None = None, base: Path | None = None,
              cache: ParseCache | None = None, budget: float | None = None, renders: DiskCache | None = None) -> Loaded:
-    """Load every file that parses into models and collect every problem, errors included.
-    `renders` keeps the front matter and post lengths of earlier commands too."""
-    read = read_all(config, content_dir, base, cache, MatterStore(renders))
+    """Load every file that parses into models and collect every problem, errors included."""
+    read = read_all(config, content_dir, base, cache)
     if read.content is None:
         return Loaded(None, read.problems, False)
     problems = read.problems + lint(read.content, read.files, config, cache, budget, renders) + cross_check(read.content, read.files)

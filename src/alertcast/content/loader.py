@@ -42,7 +42,6 @@ from .models import (
     Update,
 )
 from ..timefmt import editor_time, suggest
-from .matterstore import MatterStore
 from .official import DATA_FILE as OFFICIAL_FILE, load_official
 from .parsecache import ParseCache
 from .source import SourceFile
@@ -76,11 +75,10 @@ _MATTER: dict[str, type[BaseModel]] = {"alerts": AlertMatter, "guides": GuideMat
 
 
 def read_file(path: Path | str, section: str, config: Config, base: Path, shown: str | None = None,
-              cache: ParseCache | None = None, stored: MatterStore | None = None) -> tuple[SourceFile | None, list[Problem]]:
+              cache: ParseCache | None = None) -> tuple[SourceFile | None, list[Problem]]:
     """Parse one file; return it (or None) and the problems found in it alone.
 
-    With a `cache`, a file whose bytes are as at the last load is not parsed again; front
-    matter `stored` by an earlier command is not parsed again either (content/matterstore.py).
+    With a `cache`, a file whose bytes are as at the last load is not parsed again.
     """
     shown = shown or display_path(Path(path), base)
     name = os.path.basename(path)
@@ -111,9 +109,9 @@ def read_file(path: Path | str, section: str, config: Config, base: Path, shown:
     try:
         zone = config.settings.timezone  # the zone a time without an offset is offered in
         if cache is None:
-            return _parse(Path(path), Path(path).read_bytes(), shown, section, stem, lang, zone, stored)
+            return _parse(Path(path), Path(path).read_bytes(), shown, section, stem, lang, zone)
         return cache.get(os.fspath(path), (shown, section, zone), stat,
-                         lambda raw: _parse(Path(path), raw, shown, section, stem, lang, zone, stored))
+                         lambda raw: _parse(Path(path), raw, shown, section, stem, lang, zone))
     except OSError as exc:  # removed or made unreadable since it was listed
         return None, [_unreadable(path, shown, exc)]
 
@@ -136,7 +134,7 @@ def _unreadable(path: Path | str, shown: str, exc: OSError) -> Problem:
 
 
 def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,
-           lang: str, zone: str = "UTC", stored: MatterStore | None = None) -> tuple[SourceFile | None, list[Problem]]:
+           lang: str, zone: str = "UTC") -> tuple[SourceFile | None, list[Problem]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -152,7 +150,7 @@ def _parse(path: Path, raw: bytes, shown: str, section: str, stem: str,
         return None, [Problem(shown, 1, 1, "error", "front matter is not closed: no '---' line after its keys",
                               "add a line with only '---' between the last key and the text")]
     try:
-        data, positions = (stored or MatterStore(None)).load(front, front_line - 1)
+        data, positions = yamlsource.load(front, line_offset=front_line - 1, aliases=False)
     except yamlsource.YamlSyntaxError as exc:
         return None, [Problem(shown, exc.position.line, exc.position.col, "error", str(exc),
                               exc.hint or "check indentation and quote values that contain ': ' or start with '@' or '*'")]
@@ -351,10 +349,9 @@ class Read:
 
 
 def read_all(config: Config, content_dir: Path | None = None, base: Path | None = None,
-             cache: ParseCache | None = None, stored: MatterStore | None = None) -> Read:
+             cache: ParseCache | None = None) -> Read:
     """Read every file that parses into models and collect the problems found on the way
-    (checks/load.py then runs the cross-file rules). `stored`: front matter parsed by earlier
-    commands (content/matterstore.py)."""
+    (checks/load.py then runs the cross-file rules)."""
     content_dir = content_dir or config.content_dir
     base = base or config.root
     problems: list[Problem] = []
@@ -389,7 +386,7 @@ def read_all(config: Config, content_dir: Path | None = None, base: Path | None 
     for path, section in discovered:
         if not linked.get(path, linked.get(os.path.dirname(path), ("", True)))[1]:
             continue  # never read through a link to outside the content folder: it has its error
-        parsed, found = read_file(path, section, config, base, shown_in(path), cache, stored)
+        parsed, found = read_file(path, section, config, base, shown_in(path), cache)
         problems += found
         name = os.path.basename(path)
         stem_lang = (section, name.split(".")[0], name.split(".")[-2] if name.count(".") >= 2 else "")

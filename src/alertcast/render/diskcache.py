@@ -5,11 +5,9 @@ again for its sections: at a thousand alerts that is most of both commands, thou
 changes a page or two. An entry's key is the hash of the Markdown, the language, the converter's
 settings and the versions of what converts it (alertcast's renderer source, Python-Markdown,
 pymdown-extensions, Pygments, Material), so an entry is only ever found for the same input:
-output bytes never depend on what is cached. The same store keeps the front matter of each
-file as parsed (content/matterstore.py: by its text, the parser's source and PyYAML's version)
-and the lengths of post texts as twitter-text counts them (render/length.py: by the text and
-twitter-text's version), so a command whose files did not change neither parses their YAML
-again nor imports twitter-text.
+output bytes never depend on what is cached. The same store keeps the lengths of post texts as
+twitter-text counts them (render/length.py: by the text and twitter-text's version), so a
+command whose posts did not change does not import twitter-text.
 
 The store is one SQLite file in a folder outside the project (a pull request could otherwise
 write a verdict that lets `check` pass a page that hangs the build): `$ALERTCAST_CACHE_DIR`,
@@ -39,9 +37,9 @@ FILE = "renders.sqlite3"
 #: The environment variable naming the folder; `off` turns the cache off.
 ENV = "ALERTCAST_CACHE_DIR"
 #: The modules whose versions are part of every key: what turns Markdown into HTML and reads it.
-_LIBRARIES = ("markdown", "pymdownx", "pygments", "material", "yaml")
+_LIBRARIES = ("markdown", "pymdownx", "pygments", "material")
 #: alertcast's files that make entries, beside render/: their source is part of every key.
-_SOURCES = ("checks/lint.py", "yamlsource.py", "content/matterstore.py")
+_SOURCES = ("checks/lint.py",)
 
 
 def default_folder(environ: Mapping[str, str]) -> Path | None:
@@ -70,8 +68,8 @@ class DiskCache:
     """Rendered results by content hash, in `folder` (None: keep nothing).
 
     `found` counts the entries served, `missed` those that had to be rendered and `written` the
-    entries saved, so reuse is observable; entries of another `kind` than rendered pages (front
-    matter, post lengths) are counted in `tally[kind, "found"]` and `tally[kind, "missed"]`. Entries put in a forked process are handed back with
+    entries saved, so reuse is observable; entries of another `kind` than rendered pages (post
+    lengths) are counted in `tally[kind, "found"]` and `tally[kind, "missed"]`. Entries put in a forked process are handed back with
     `take` and `add` to the parent, which saves them: one process writes the file.
     """
 
