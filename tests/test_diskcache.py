@@ -4,6 +4,7 @@ cache that is missing, corrupt, forged or unwritable changes nothing but the tim
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -20,8 +21,11 @@ from alertcast.config import load_config
 from alertcast.content.budget import FILE_CPU_SECONDS
 from alertcast.pipeline import build, prepare
 from alertcast.render.diskcache import ENV, FILE, DiskCache, default_folder
+from alertcast.render.length import Lengths
 
 ALERT_EN = "content/alerts/live-phishing.en.md"
+ALERT_ZH = "content/alerts/live-phishing.zh.md"
+LENGTH = Lengths.KIND
 DEEP = "**a " * 3000 + "b" + " a**" * 3000  # too deep to render (tests/test_security.py)
 
 
@@ -50,6 +54,11 @@ def _deepen(project: Path) -> None:
     path.write_text(head + DEEP + "\n", encoding="utf-8")
 
 
+def _made(cache: DiskCache) -> int:
+    """Entries of every kind the command had to make: pages rendered, files parsed, lengths measured."""
+    return cache.missed + sum(n for (_kind, what), n in cache.tally.items() if what == "missed")
+
+
 def _rows(folder: Path) -> dict[str, str]:
     with sqlite3.connect(folder / FILE) as db:
         return dict(db.execute("SELECT key, value FROM entries"))
@@ -58,13 +67,21 @@ def _rows(folder: Path) -> dict[str, str]:
 def test_a_second_check_renders_no_page_again_and_an_edited_page_is_rendered_again(project, tmp_path):
     folder = tmp_path / "cache"
     first, cold = _check(project, folder)
-    assert cold.missed == _pages(project) and cold.found == 0 and cold.written == _pages(project)
+    assert cold.missed == _pages(project) and cold.found == 0
+    measured = cold.tally[LENGTH, "missed"]  # the Mastodon posts' texts, measured by twitter-text
+    assert measured > 0 and cold.written == _pages(project) + measured
     second, warm = _check(project, folder)
     assert warm.missed == 0 and warm.found == _pages(project)  # no page rendered again
-    assert second == first
+    assert warm.tally[LENGTH, "missed"] == 0 and warm.tally[LENGTH, "found"] == measured  # no length measured again
+    assert second == first and warm.written == 0
     _edit(project, ALERT_EN, "\n\nScammers run", "\n\nFraudsters run")  # the body, not the summary
     _third, edited = _check(project, folder)
     assert edited.missed == 1 and edited.found == _pages(project) - 1
+    assert edited.tally[LENGTH, "missed"] == 0  # the posts did not change
+    _edit(project, ALERT_ZH, "诱导用户", "引诱用户")  # the summary Mastodon posts (in Chinese)
+    fourth, posted = _check(project, folder)
+    assert 0 < posted.tally[LENGTH, "missed"] < measured  # that alert's posts, measured again
+    assert fourth == _check(project, None)[0]
 
 
 def test_a_corrupt_or_foreign_entry_is_rendered_again_with_the_result_of_no_cache(project, tmp_path):
@@ -119,9 +136,11 @@ def test_check_and_build_give_the_same_bytes_with_a_cold_a_warm_and_no_cache(cli
 def test_a_build_renders_no_knowledge_base_page_again(project, tmp_path):
     config, folder = load_config(project), tmp_path / "cache"
     first = build(config, NOW, tmp_path / "a", with_site=False, renders=(cold := DiskCache(folder)))
-    assert cold.missed > 0 and cold.written == cold.missed
+    assert cold.missed > 0 and cold.written == _made(cold)
+    assert cold.tally[LENGTH, "missed"] > 0
     second = build(config, NOW, tmp_path / "b", with_site=False, renders=(warm := DiskCache(folder)))
     assert warm.missed == 0 and warm.found == cold.missed
+    assert _made(warm) == 0 and warm.written == 0  # no length measured again either
     assert second.files == first.files
     _edit(project, ALERT_EN, "\n\nScammers run", "\n\nFraudsters run")
     third = build(config, NOW, tmp_path / "c", with_site=False, renders=(edited := DiskCache(folder)))
@@ -220,7 +239,7 @@ def test_a_restarted_daemon_renders_no_knowledge_base_page_again(project, tmp_pa
         prepared.discard()
         releases.append((pipeline.cache.disk, prepared.files))
     (first, files), (second, again) = releases
-    assert first.missed > 0 and first.written == first.missed
+    assert first.missed > 0 and first.written == _made(first)
     assert second.missed == 0 and second.found == first.missed and again == files
 
 
@@ -322,3 +341,30 @@ def test_a_change_of_the_pages_html_allow_list_finds_no_entry(tmp_path):
     policy = package / "htmlpolicy.py"
     policy.write_text(policy.read_text(encoding="utf-8").replace('"input", ', "", 1), encoding="utf-8")
     assert _key_with(package) != before
+
+
+def test_a_forged_length_entry_is_measured_again(project, tmp_path):
+    (project / ALERT_ZH).write_text((project / ALERT_ZH).read_text(encoding="utf-8").replace(
+        "补充了识别方法。", "补充了识别方法。" * 80), encoding="utf-8")  # too long for Mastodon: an error to keep
+    uncached, _ = _check(project, None)
+    assert any("mastodon" in p.message for p in uncached)
+    folder = tmp_path / "cache"
+    _check(project, folder)
+    # Well-formed JSON under the right key, with a length that would let the long post pass.
+    count = 0
+    with sqlite3.connect(folder / FILE) as db:
+        for key, value in list(db.execute("SELECT key, value FROM entries")):
+            if type(json.loads(value)["value"]) is int:
+                count += 1
+                db.execute("UPDATE entries SET value = ? WHERE key = ?", (json.dumps({"key": key, "value": -5}), key))
+    problems, renders = _check(project, folder)
+    assert problems == uncached
+    assert count > 0 and renders.tally[LENGTH, "missed"] == count
+
+
+def test_an_entry_sqlite_cannot_hold_is_left_out_and_the_rest_saved(tmp_path):
+    renders = DiskCache(tmp_path / "cache")
+    renders.put(renders.key("x", 1), "a lone surrogate \ud800, as YAML's \"\\ud800\" gives")
+    renders.put(renders.key("x", 2), "fine")
+    renders.save()
+    assert renders.written == 1 and DiskCache(tmp_path / "cache").get(renders.key("x", 2)) == "fine"

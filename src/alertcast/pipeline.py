@@ -335,7 +335,7 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     if content is None:
         report("load", None, None)
         with timed("load", phases):
-            content = load_or_raise(config, cache=parsed)
+            content = load_or_raise(config, cache=parsed, renders=renders)
     key = signing.load_key(config) if signing_key is True else (signing_key or None)
     plan = Plan.at(content, now)
     memo = own(cache, renders)

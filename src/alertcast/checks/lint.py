@@ -25,7 +25,7 @@ from ..render import length, posts, push, sanitize, weibo
 from ..render.site import LEADING_H1, page_extensions, page_markdown, read_for_search
 from ..testtarget import as_sent, sent_actions
 from ..content.budget import OverBudget, cpu_budget
-from ..content.links import FOLDERS, FileLink, file_link, links, mask_code, relative, stems
+from ..content.links import FOLDERS, FileLink, file_link, links, mask_code, may_link, relative, stems
 from ..content.models import SOCIAL_CHANNELS, Alert, Content, Indicators
 from .wechat_rules import wechat_lengths
 from ..content.placeholders import MARK, is_placeholder
@@ -66,13 +66,15 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     verdicts = {path: renders.get(key, lambda v: isinstance(v, bool)) for path, key in keys.items()} if renders else {}
     unknown = [s for s in files if verdicts.get(s.path) is None] if budget is not None else []
     converters = {lang: page_markdown(config, lang) for lang in sorted({s.lang for s in unknown})}
+    lengths = length.Lengths(renders)  # post lengths measured by an earlier command are not measured again
     if converters:  # what rendering loads on first use, loaded once here, not in each process below
         for converter in converters.values():
             converter.reset().convert("```\n-\n```")  # the code highlighter
         read_for_search("")  # the search plugin
 
-    def problems_of(source: SourceFile) -> tuple[list[Problem], bool | None]:
-        """The file's problems, and whether its page is too deep to render when it was rendered now."""
+    def problems_of(source: SourceFile) -> tuple[list[Problem], bool | None, dict[str, str]]:
+        """The file's problems, whether its page is too deep to render when it was rendered now,
+        and the cache's entries put meanwhile (a forked process hands them back to be saved)."""
         alert = alerts.get(getattr(source.matter, "id", None) or source.stem) if source.section == "alerts" else None
         known = (indicators, frozenset(alert.indicators.domains)) if alert is not None else (indicators,)
         found: list[Problem] = []
@@ -80,7 +82,7 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
         deep: bool | None = None
         try:  # every rule and the page's Markdown within one budget: see content/budget.py
             with cpu_budget(budget):
-                if _may_link(source.body):
+                if may_link(source.body):
                     found += _body_links(source, config, known, content.root, item_files)
                     found += _raw_links(source, config, known)
                 hosts = _hosts(source) if cache is None else cache.joined("hosts", (source,), lambda s=source: _hosts(s))
@@ -95,7 +97,8 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
                         deep = verdicts.get(source.path)
                         if deep is None:
                             deep = fresh = _too_deep(source, converters[source.lang])
-                    return [*_file_rules(source, alert, guides, enabled, config), *([_deep(source)] if deep else [])]
+                    return [*_file_rules(source, alert, guides, enabled, config, lengths),
+                            *([_deep(source)] if deep else [])]
 
                 kind = "lint" if budget is None else "lint and render"
                 found += rules() if cache is None else cache.joined(kind, (source, alert), rules, settings)
@@ -105,7 +108,7 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
                              f"this page takes over {budget:g} s of CPU to check and render: its Markdown "
                              "has a shape that is slow to read (thousands of unclosed `[`, `[a](`, backticks, "
                              "`>`, or elements nested thousands deep)", "write it as ordinary text, or split it into smaller pages")]
-        return found, fresh
+        return found, fresh, renders.take() if renders is not None else {}
 
     # Rendering every page is most of `check`'s time, and no page's rules read another's
     # results: `check` shares the pages out over the cores. With a cache (the daemon's) the
@@ -113,8 +116,10 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     # (with every verdict known, the rules alone still gain from both cores at a thousand alerts).
     found = ordered_map(problems_of, files) if budget is not None and cache is None else map(problems_of, files)
     out = []
-    for source, (problems, fresh) in zip(files, found):
+    for source, (problems, fresh, entries) in zip(files, found):
         out += problems
+        if renders is not None:
+            renders.add(entries)
         if fresh is not None and source.path in keys:
             renders.put(keys[source.path], fresh)  # type: ignore[union-attr]
     return out
@@ -156,7 +161,7 @@ def _deep(source: SourceFile) -> Problem:
 
 
 def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str], enabled: set[str],
-                config: Config) -> Iterator[Problem]:
+                config: Config, lengths: length.Lengths) -> Iterator[Problem]:
     """The rules that read only this file, its alert, the guide ids and settings."""
     yield from _related(source, guides)
     yield from _dropped_html(source, config)
@@ -172,7 +177,7 @@ def _file_rules(source: SourceFile, alert: Alert | None, guides: frozenset[str],
         yield from _still_stands(source)
         yield from _banner(source, config)
         yield from _channels(source, enabled) if alert.is_public else _test_targets(source, config)
-        yield from _post_lengths(source, alert, config)
+        yield from _post_lengths(source, alert, config, lengths)
         yield from _push_lengths(source, alert, config)
         yield from _weibo_post(source, alert, config)
         yield from wechat_lengths(source, alert, config)
@@ -196,11 +201,6 @@ def _where(source: SourceFile, body: str, offset: int) -> tuple[int, int]:
     line = source.body_line + body.count("\n", 0, offset)
     col = offset - (body.rfind("\n", 0, offset) + 1) + 1
     return line, col
-
-
-def _may_link(body: str) -> bool:
-    """False when no link pattern can match: each needs one of these (masking code adds none)."""
-    return "](" in body or "]:" in body or "<" in body
 
 
 def _body_links(source: SourceFile, config: Config, indicators: tuple[frozenset[str], ...], root: Path,
@@ -747,7 +747,7 @@ _NETWORK = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "telegram": 
 _PROBE = "\u2060alertcast-probe\u2060"  # stands in for the text being measured; no template writes it
 
 
-def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[Problem]:
+def _post_lengths(source: SourceFile, alert: Alert, config: Config, lengths: length.Lengths) -> Iterator[Problem]:
     """Render each post made from this file, as the broadcaster will, and refuse any that the
     renderer would have to cut: a cut warning can lose exactly the sentence that matters. A channel
     is judged only in the language it posts in (its `lang`), in the file its text comes from. How
@@ -763,15 +763,16 @@ def _post_lengths(source: SourceFile, alert: Alert, config: Config) -> Iterator[
         over = []  # (lengths with all / the first indicator, or None when unknown, action, post, key, its name)
         try:
             for action in sent_actions(alert):
-                post = posts.render(sent, sent_config, channel, action, lang, rehearsal=marked)
+                post = posts.render(sent, sent_config, channel, action, lang, rehearsal=marked, lengths=lengths)
                 if post.truncated or not post.fits:
                     (field, text), note = _written(action), False
                     if action == "update":  # the shipped templates lead with the note and drop the summary
-                        note = _uncut_length(sent, sent_config, channel, action, lang, marked, note=True) is not None
+                        note = _uncut_length(sent, sent_config, channel, action, lang, lengths, marked,
+                                             note=True) is not None
                         field, text = (_note_key(source, alert), "the update note") if note else (field, text)
-                    full = (_uncut_length(sent, sent_config, channel, action, lang, marked, note=note),
-                            _uncut_length(sent, sent_config, channel, action, lang, marked, note=note, keep=1),
-                            _uncut_length(sent, sent_config, channel, action, lang, marked, note=note, keep=0))
+                    full = (_uncut_length(sent, sent_config, channel, action, lang, lengths, marked, note=note),
+                            _uncut_length(sent, sent_config, channel, action, lang, lengths, marked, note=note, keep=1),
+                            _uncut_length(sent, sent_config, channel, action, lang, lengths, marked, note=note, keep=0))
                     over.append((full, action, post, field, text))
         except jinja2.TemplateError as exc:  # a project's own template: say where, never a traceback
             yield _template_problem(source, config, channel, exc)
@@ -889,8 +890,8 @@ def _template_problem(source: SourceFile, config: Config, channel: str, exc: jin
                           f"fix templates/posts/{channel}.j2 in the project (see docs/social.md for the names it may use)")
 
 
-def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang: str, marked: bool = False,
-                  note: bool = False, keep: int | None = None) -> int | None:
+def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang: str, lengths: length.Lengths,
+                  marked: bool = False, note: bool = False, keep: int | None = None) -> int | None:
     """The length of the post before the renderer cut it: rendered with a short stand-in for the
     summary (or reason), which is then replaced by the real text, escaped as the renderer escapes
     it, and counted as the network counts what its reader sees. The scam indicators stay in
@@ -908,7 +909,7 @@ def _uncut_length(alert: Alert, config: Config, channel: str, action: str, lang:
     else:
         original = text.summary
         probe = replace(alert, texts={**alert.texts, lang: replace(text, summary=_PROBE)})
-    rendered = posts.render(probe, config, channel, action, lang, keep=keep, rehearsal=marked).text
+    rendered = posts.render(probe, config, channel, action, lang, keep=keep, rehearsal=marked, lengths=lengths).text
     if rendered.count(_PROBE) != 1:
         return None
-    return posts.count(channel, rendered.replace(_PROBE, posts.markup_of(channel).escape(original)))
+    return posts.count(channel, rendered.replace(_PROBE, posts.markup_of(channel).escape(original)), lengths)

@@ -58,8 +58,9 @@ def load_content(config: Config, content_dir: Path | None = None, base: Path | N
     return (loaded.content if loaded.ok else None), loaded.problems
 
 
-def load_or_raise(config: Config, content_dir: Path | None = None, cache: ParseCache | None = None) -> Content:
-    content, problems = load_content(config, content_dir, cache=cache)
+def load_or_raise(config: Config, content_dir: Path | None = None, cache: ParseCache | None = None,
+                  renders: DiskCache | None = None) -> Content:
+    content, problems = load_content(config, content_dir, cache=cache, renders=renders)
     if content is None:
         raise ContentError(problems)
     return content

@@ -76,8 +76,15 @@ def relative(from_folder: str, to_path: str) -> str:
     return posixpath.relpath(to_path, from_folder or ".")
 
 
+def may_link(body: str) -> bool:
+    """False when no link pattern can match: each needs one of these (masking code adds none)."""
+    return "](" in body or "]:" in body or "<" in body
+
+
 def links(body: str) -> Iterator[re.Match[str]]:
     """Every inline link, reference definition and autolink outside code, in order of appearance."""
+    if not may_link(body):  # most alerts link to nothing in their text: no code to mask, no pattern to run
+        return iter(())
     masked = mask_code(body)
     found = [m for pattern in (MD_LINK, REF_LINK, AUTOLINK) for m in pattern.finditer(masked)]
     return iter(sorted(found, key=lambda m: m.start()))

@@ -5,7 +5,9 @@ again for its sections: at a thousand alerts that is most of both commands, thou
 changes a page or two. An entry's key is the hash of the Markdown, the language, the converter's
 settings and the versions of what converts it (alertcast's renderer source and the page's HTML
 allow-list, Python-Markdown, pymdown-extensions, Pygments, Material, nh3), so an entry is only ever found for the same input:
-output bytes never depend on what is cached.
+output bytes never depend on what is cached. The same store keeps the lengths of post texts as
+twitter-text counts them (render/length.py: by the text and twitter-text's version), so a
+command whose posts did not change does not import twitter-text.
 
 The store is one SQLite file in a folder outside the project (a pull request could otherwise
 write a verdict that lets `check` pass a page that hangs the build): `$ALERTCAST_CACHE_DIR`,
@@ -23,6 +25,7 @@ import json
 import os
 import sqlite3
 import stat
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,9 @@ ENV = "ALERTCAST_CACHE_DIR"
 #: The modules whose versions are part of every key: what turns Markdown into HTML, cleans it
 #: (nh3: a fixed sanitiser must not keep serving what the old one let through) and reads it.
 _LIBRARIES = ("markdown", "pymdownx", "pygments", "material", "nh3")
+#: alertcast's files that make entries, beside render/: their source is part of every key (the
+#: page's allow-list, htmlpolicy.py, is the sanitiser's, though it lives outside render/).
+_SOURCES = ("checks/lint.py", "htmlpolicy.py")
 
 
 def default_folder(environ: Mapping[str, str]) -> Path | None:
@@ -65,7 +71,8 @@ class DiskCache:
     """Rendered results by content hash, in `folder` (None: keep nothing).
 
     `found` counts the entries served, `missed` those that had to be rendered and `written` the
-    entries saved, so reuse is observable. Entries put in a forked process are handed back with
+    entries saved, so reuse is observable; entries of another `kind` than rendered pages (post
+    lengths) are counted in `tally[kind, "found"]` and `tally[kind, "missed"]`. Entries put in a forked process are handed back with
     `take` and `add` to the parent, which saves them: one process writes the file.
     """
 
@@ -74,6 +81,7 @@ class DiskCache:
         self.limit = limit
         self.wait = wait  # seconds to wait for another process's write before giving up on the cache
         self.found = self.missed = self.written = 0
+        self.tally: Counter[tuple[str, str]] = Counter()
         self._pending: dict[str, str] = {}
         self._db: sqlite3.Connection | None = None
         self._pid = 0  # the process that opened _db: a connection never crosses a fork
@@ -97,15 +105,18 @@ class DiskCache:
         data = json.dumps([FORMAT, self._versions(), kind, *parts], ensure_ascii=False, default=repr)
         return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def get(self, key: str, valid: Callable[[Any], bool] = lambda value: True) -> Any | None:
-        """The value stored under `key` when there is one that passes `valid`, else None."""
+    def get(self, key: str, valid: Callable[[Any], bool] = lambda value: True, *, kind: str | None = None) -> Any | None:
+        """The value stored under `key` when there is one that passes `valid`, else None; counted
+        in `found` and `missed`, or with a `kind`, in `tally`."""
         if self.folder is None:
             return None
         raw = self._pending.get(key)
         if raw is None:
             raw = self._read(key)
         value = _decode(raw, key, valid) if raw is not None else None
-        if value is None:
+        if kind is not None:
+            self.tally[kind, "missed" if value is None else "found"] += 1
+        elif value is None:
             self.missed += 1
         else:
             self.found += 1
@@ -113,9 +124,14 @@ class DiskCache:
 
     def put(self, key: str, value: Any) -> None:
         """Keep `value` (JSON data) under `key`, saved by `save`."""
-        if self.folder is not None:
-            self._pending[key] = json.dumps({"key": key, "value": value}, ensure_ascii=False,
-                                            separators=(",", ":"))
+        if self.folder is None:
+            return
+        raw = json.dumps({"key": key, "value": value}, ensure_ascii=False, separators=(",", ":"))
+        try:
+            raw.encode("utf-8")
+        except UnicodeError:  # a lone surrogate ("\ud800" in YAML): SQLite would refuse the whole save
+            return
+        self._pending[key] = raw
 
     def take(self) -> dict[str, str]:
         """The entries put since the last `take` or `save`, no longer pending here."""
@@ -209,15 +225,15 @@ class DiskCache:
         if self._salt is None:
             digest = hashlib.sha256()
             here = Path(__file__).parent
-            # the page's allow-list (htmlpolicy.py) is the sanitiser's, though it lives outside render/
-            for path in sorted([*here.glob("*.py"), here.parent / "checks" / "lint.py", here.parent / "htmlpolicy.py"]):
+            for path in sorted([*here.glob("*.py"), *(here.parent / name for name in _SOURCES)]):
                 try:
                     digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
                 except OSError:
                     digest.update(path.name.encode() + b"\0?\0")
             for name in _LIBRARIES:
                 try:
-                    version = getattr(importlib.import_module(name), "__version__", None)
+                    module = importlib.import_module(name)
+                    version = getattr(module, "__version__", None), getattr(module, "__with_libyaml__", None)
                 except ImportError:
                     version = None
                 digest.update(f"{name}={version}\0".encode())

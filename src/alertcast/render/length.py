@@ -15,12 +15,15 @@ from __future__ import annotations
 import sys
 import types
 from dataclasses import dataclass
-from importlib import resources
-from typing import Callable
+from importlib import metadata, resources
+from typing import TYPE_CHECKING, Callable
 
 import regex
 
 from . import weibo
+
+if TYPE_CHECKING:
+    from .diskcache import DiskCache
 
 _GRAPHEME = regex.compile(r"\X")
 
@@ -149,3 +152,44 @@ RULES: dict[str, Rule] = {
 
 def count(channel: str, text: str) -> int:
     return RULES[channel].count(text)
+
+
+#: The rules that measure with twitter-text.
+BY_TWITTER_TEXT = frozenset({"x", "mastodon"})
+
+
+class Lengths:
+    """Post lengths as `count` gives them, X's and Mastodon's kept in `disk` by the text and
+    twitter-text's version: importing twitter-text compiles its regular expressions for a
+    third of a second, which a `check` or a build whose posts did not change then never pays.
+    The cache's `tally["length", "missed"]` counts the texts twitter-text measured."""
+
+    KIND = "length"
+
+    def __init__(self, disk: DiskCache | None = None) -> None:
+        self.disk = disk if disk is not None and disk.enabled else None
+        self._version: str | None = None
+
+    def count(self, channel: str, text: str) -> int:
+        if self.disk is None or channel not in BY_TWITTER_TEXT or not self._twitter_text_version():
+            return count(channel, text)
+        key = self.disk.key(self.KIND, channel, self._version, text)
+        known = self.disk.get(key, _a_length, kind=self.KIND)
+        if known is None:
+            known = count(channel, text)
+            self.disk.put(key, known)
+        return known
+
+    def _twitter_text_version(self) -> str:
+        """Read from its installed metadata, which costs no import ("" when it cannot be read:
+        then nothing is kept)."""
+        if self._version is None:
+            try:
+                self._version = metadata.version("twitter-text-parser")
+            except (metadata.PackageNotFoundError, ValueError):
+                self._version = ""
+        return self._version
+
+
+def _a_length(value: object) -> bool:
+    return type(value) is int and value >= 0

@@ -149,9 +149,11 @@ def more_indicators(n: int, lang: str, shown: int = 1) -> str:
     return in_table(MORE_INDICATORS, lang)[1 if shown else 0].format(n=n)
 
 
-def count(channel: str, text: str) -> int:
-    """The length of `text` as sent on `channel`, counted as that network counts it."""
-    return length.RULES[channel].count(markup_of(channel).visible(text))
+def count(channel: str, text: str, lengths: length.Lengths | None = None) -> int:
+    """The length of `text` as sent on `channel`, counted as that network counts it (by
+    `lengths`, which may know it from an earlier command)."""
+    visible = markup_of(channel).visible(text)
+    return lengths.count(channel, visible) if lengths is not None else length.RULES[channel].count(visible)
 
 
 def facets(text: str) -> tuple[Facet, ...]:
@@ -225,14 +227,15 @@ def hashtags(config: Config, channel: str, category: str, lang: str = "en", acti
 
 
 def render(alert: Alert, config: Config, channel: str, action: str = "post", lang: str | None = None,
-           keep: int | None = None, rehearsal: bool = False) -> Post:
+           keep: int | None = None, rehearsal: bool = False, lengths: length.Lengths | None = None) -> Post:
     """The post, fitted to the network: indicators that do not fit are left out first, from the
     last, but never the first one (the editor puts the most important first; the post says how
     many more the page has); an update then leaves out the summary (its note, what changed,
     comes first); only then is the text itself shortened: the summary of a post, the note of an
     update, the reason of a withdrawal (which `alertcast check` refuses). `keep` shows at most
     that many indicators, as check does to say how much to shorten to keep them. A `rehearsal`
-    post (to a test target) starts with the test mark of its language (`rehearsal_mark`)."""
+    post (to a test target) starts with the test mark of its language (`rehearsal_mark`).
+    `lengths` counts the post's lengths (render/length.py), remembering them between commands."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     if channel == "fcm":
@@ -266,7 +269,7 @@ def render(alert: Alert, config: Config, channel: str, action: str = "post", lan
                                          "reason": esc(reason), "indicators": [markup.code(i) for i in items]}).strip()
 
     def fitted(text: str) -> int:
-        return count(channel, text)
+        return count(channel, text, lengths)
 
     parts = {"summary": text_src.summary, "title": text_src.title, "items": indicators(alert, lang),
              "note": alert.update_note.get(text_src.lang, "") if action == "update" else "",
