@@ -15,6 +15,7 @@ import yaml
 from ..problems import ContentError, Problem, display_path
 from . import search
 from .incremental import LanguagePages, engine_quiet
+from .theme_cache import THEME
 
 
 class MkdocsEngine:
@@ -38,6 +39,7 @@ class MkdocsEngine:
         try:
             with build_time(now), jieba_as_loaded(), engine_quiet():
                 loaded = load_config(str(config_file), **python_options(raw))
+                kept_theme(loaded.theme)
                 loaded.plugins["alertcast-sandbox"] = _template_sandbox()
                 if pages is not None:
                     pages.attach(loaded)  # pages unchanged since the live release are not rendered
@@ -57,23 +59,50 @@ class MkdocsEngine:
         return site_dir
 
 
+def kept_theme(theme) -> None:  # type: ignore[no-untyped-def]
+    """Have mkdocs' theme (of a loaded configuration) list its installed folders from the
+    process's ThemeCache (render/theme_cache.py) instead of walking them at every build."""
+    make_env = theme.get_env
+
+    def get_env():  # type: ignore[no-untyped-def]
+        env = make_env()
+        env.loader = THEME.loader(theme.dirs)
+        return env
+
+    theme.get_env = get_env
+
+
+def sandboxed(env):  # type: ignore[no-untyped-def]
+    """mkdocs' environment `env` as Jinja's sandbox, with the process's compiled templates."""
+    safe = THEME.sandbox(loader=env.loader, auto_reload=False, extensions=[type(ext) for ext in env.extensions.values()])
+    safe.filters.update(env.filters)
+    safe.tests.update(env.tests)
+    # mkdocs' url filters and the theme's translations; the sandbox keeps its own `range`
+    safe.globals.update({name: value for name, value in env.globals.items() if name != "range"})
+    return safe
+
+
+def warm_theme(custom_dir: Path) -> None:
+    """Compile the theme's templates (Material's with `custom_dir` over them) and list its
+    installed folders into the process's ThemeCache, as a build's sandbox would: the fork
+    server does this once for all its workers (render/preload.py)."""
+    from mkdocs.theme import Theme
+
+    theme = Theme(name="material", custom_dir=str(custom_dir), language="en")
+    kept_theme(theme)
+    THEME.warm(sandboxed(theme.get_env()))
+
+
 def _template_sandbox():  # type: ignore[no-untyped-def]
     """A plugin that has mkdocs render the theme's templates in Jinja's sandbox. A project's
     `theme.custom_dir` is pull-request content like the rest: unsandboxed, a template reaches
     Python (`{{ lipsum.__globals__.os.popen(...) }}`) and runs code in the build, next to the
     signing key. Material's templates and alertcast's overrides need nothing the sandbox refuses."""
-    from jinja2.sandbox import SandboxedEnvironment
     from mkdocs.plugins import BasePlugin
 
     class Sandbox(BasePlugin):  # type: ignore[type-arg]
         def on_env(self, env, *, config, files):  # type: ignore[no-untyped-def]
-            safe = SandboxedEnvironment(loader=env.loader, auto_reload=False,
-                                        extensions=[type(ext) for ext in env.extensions.values()])
-            safe.filters.update(env.filters)
-            safe.tests.update(env.tests)
-            # mkdocs' url filters and the theme's translations; the sandbox keeps its own `range`
-            safe.globals.update({name: value for name, value in env.globals.items() if name != "range"})
-            return safe
+            return sandboxed(env)
 
     return Sandbox()
 
