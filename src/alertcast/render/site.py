@@ -149,13 +149,15 @@ class Built:
     """What one language's build did: of its `staged` pages, how many it `rendered` (and wrote
     into the staged docs tree); the others are the live release's files. `compiled`: the theme
     templates it compiled, `listed`: the installed theme folders it listed (the others were
-    kept by its process, see render/theme_cache.py)."""
+    kept by its process, see render/theme_cache.py). `taken`: the engine's own templates (the
+    404 page, the sitemap) taken from the live release instead of rendered."""
 
     lang: str
     staged: int
     rendered: int
     compiled: int = 0
     listed: int = 0
+    taken: tuple[str, ...] = ()
 
 
 def build_site(plan: Plan, config: Config, dest: Path, previous: Previous | None = None, *,
@@ -266,7 +268,8 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
     date_sitemap(site_dir, content_dates(plan, config, lang))
     shutil.rmtree(docs, ignore_errors=True)  # here, while the other languages build, not after them all
     return site_dir, Built(lang, len(markdown), len(markdown) if pages is None else pages.written,
-                           THEME.compiled - compiled, THEME.listed - listed)
+                           THEME.compiled - compiled, THEME.listed - listed,
+                           tuple(sorted(pages.static)) if pages is not None else ())
 
 
 def _place(site: Path, dest: Path) -> None:
