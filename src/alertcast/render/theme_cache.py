@@ -32,6 +32,13 @@ from jinja2.sandbox import SandboxedEnvironment
 ENTRY_TEMPLATES = ("main.html", "404.html", "sitemap.xml", "verify.html")
 
 
+#: The settings of a Jinja environment that its compiled code depends on, besides its extensions.
+_CODE_SETTINGS = ("block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+                  "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
+                  "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline", "optimized",
+                  "finalize", "autoescape")
+
+
 class TemplateCode(BytecodeCache):
     """Compiled templates in memory, by environment settings, name, file and source digest."""
 
@@ -39,10 +46,10 @@ class TemplateCode(BytecodeCache):
         self._code: dict[str, tuple[str, CodeType]] = {}
 
     def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None, source: str) -> Bucket:
-        # The code depends on the environment's settings (extensions, syntax), not only on the source.
-        settings = repr((type(environment).__name__, sorted(environment.extensions), environment.block_start_string,
-                         environment.variable_start_string, environment.comment_start_string,
-                         environment.line_statement_prefix, environment.trim_blocks, environment.lstrip_blocks))
+        # The code depends on the environment's settings (its class, extensions, syntax, finalize,
+        # optimizer), not only on the source.
+        settings = repr((type(environment).__qualname__, sorted(environment.extensions), *(
+            getattr(environment, name) for name in _CODE_SETTINGS)))
         bucket = Bucket(environment, hashlib.sha256(f"{settings}\0{name}\0{filename}".encode()).hexdigest(),
                         self.get_source_checksum(source))
         self.load_bytecode(bucket)
@@ -62,9 +69,6 @@ class TemplateCode(BytecodeCache):
 
     def __len__(self) -> int:
         return len(self._code)
-
-    def clear(self) -> None:
-        self._code.clear()
 
 
 class Sandbox(SandboxedEnvironment):
