@@ -89,6 +89,30 @@ def test_a_rebuild_writes_and_renders_only_the_pages_that_changed(project, tmp_p
     assert _differences(second, tmp_path / "full") == []
 
 
+def test_the_404_page_and_the_sitemap_are_rendered_only_when_their_inputs_changed(project, tmp_path):
+    """The 404 page shows what every page shares; the sitemap lists every page: an alert's new
+    text changes neither, a new alert changes the sitemap only (and the file is the full build's)."""
+    config = load_config(project)
+    first = tmp_path / "first"
+    built = build_site(Plan.at(load_or_raise(config), NOW), config, first)
+    assert [b.taken for b in built] == [(), ()]
+    _edit(project, "alerts/live-phishing.en.md", "## Details", "## Details\n\nA new paragraph.")
+    second = tmp_path / "second"
+    again = build_site(Plan.at(load_or_raise(config), NOW), config, second, Previous(first, tree_digests(first)))
+    assert [b.taken for b in again] == [("404.html", "sitemap.xml")] * 2
+    build_site(Plan.at(load_or_raise(config), NOW), config, tmp_path / "second-full")
+    assert _differences(second, tmp_path / "second-full") == []
+    for lang in ("zh", "en"):
+        shutil.copy(project / "content" / "alerts" / f"live-phishing.{lang}.md",
+                    project / "content" / "alerts" / f"new-one.{lang}.md")
+    third = tmp_path / "third"
+    added = build_site(Plan.at(load_or_raise(config), NOW), config, third, Previous(second, tree_digests(second)))
+    assert [b.taken for b in added] == [("404.html",)] * 2
+    assert "alerts/new-one/" in (third / "sitemap.xml").read_text(encoding="utf-8")
+    build_site(Plan.at(load_or_raise(config), NOW), config, tmp_path / "third-full")
+    assert _differences(third, tmp_path / "third-full") == []
+
+
 def test_a_tampered_page_or_key_file_is_never_reused(project):
     """The live release is read back as untrusted: a page that is not the file its key was
     recorded for is rendered again, and a key file that is not the one the release went live
@@ -202,9 +226,11 @@ def test_an_incremental_release_is_a_full_build(tmp_path_factory, edits):
             now += edit[1]
         plan = Plan.at(load_or_raise(config), now)
         incremental, full = work / f"{step}", work / f"{step}-full"
-        build_site(plan, config, incremental, Previous(previous, tree_digests(previous)))
+        [built] = build_site(plan, config, incremental, Previous(previous, tree_digests(previous)))
         build_site(plan, config, full)
         assert _differences(incremental, full) == [], (step, edit)
+        if kind in ("change", "guide"):  # the same pages, navigation and configuration
+            assert built.taken == ("404.html", "sitemap.xml"), (step, edit)
         assert "alerts/withdrawn-fake-app/index.html" in _reused(previous, incremental)  # not a full build
         previous = incremental
 

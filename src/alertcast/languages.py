@@ -90,6 +90,8 @@ def pick(values: Mapping[str, T], tag: str, default: str) -> tuple[str, T] | Non
 def in_table(table: Mapping[str, T], tag: str, last: str = "en") -> T:
     """`tag`'s entry of a table of interface words, else the closest one `best` finds (zh-TW:
     zh-Hant's), else `last`'s."""
+    if tag in table:  # what `best` finds first; a site's pages ask this some 13,000 times a language
+        return table[tag]
     return table[best(tag, table, last)]
 
 

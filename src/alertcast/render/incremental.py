@@ -7,10 +7,12 @@ configuration with its navigation, the theme and overrides, and the versions of 
 renders). The keys, each page's output digest and its search index entries are kept in the
 release (KEYS_PATH in each language's folder). The next build renders the pages whose key
 changed, hard-links the others from the live release, and writes the search index from the kept entries and the new
-ones in the engine's page order: the same bytes a full build writes. The sitemap and the
-404 page are rendered by every build (the engine lists every page in the sitemap whether it
-renders it or not), so they need no parts. Every page shows the navigation, so the front
-matter of the pages it names (their titles) is part of what every page shares.
+ones in the engine's page order: the same bytes a full build writes. The 404 page and the
+sitemap (whose dates render/site.py sets after the engine) are the engine's own templates: the
+404 page is made from what every page shares alone, the sitemap from that and the engine's list
+of pages, so each has a key of its own and is taken from the live release when it did not
+change. Every page shows the navigation, so the front matter of the pages it names (their
+titles) is part of what every page shares.
 
 Only the pages rendered are written into the staged docs tree: mkdocs gets the others from
 memory, reads the front matter of those the navigation names, and renders none of them.
@@ -183,6 +185,20 @@ def _read_keys(previous: Previous | None, prefix: str) -> dict | None:
     return keys if isinstance(keys, dict) else None
 
 
+#: The engine's own templates a build may take from the live release (see `LanguagePages.static_key`).
+STATIC = ("404.html", "sitemap.xml")
+
+
+def _kept_static(keys: dict | None, shared: str) -> dict[str, str]:
+    """The keys of the engine's own templates in a key file made with the same engine key."""
+    if not keys or keys.get("format") != FORMAT or keys.get("engine") != shared:
+        return {}
+    static = keys.get("static")
+    if not isinstance(static, dict):
+        return {}
+    return {name: key for name, key in static.items() if name in STATIC and isinstance(key, str)}
+
+
 def _kept_pages(keys: dict | None, shared: str) -> dict[str, _Kept]:
     """The pages of a key file made with the same engine key, each checked for shape."""
     if not keys or keys.get("format") != FORMAT or keys.get("engine") != shared:
@@ -246,6 +262,9 @@ class LanguagePages:
     order: list[str] = field(default_factory=list)  # every page, in the engine's order
     rendered: set[str] = field(default_factory=set)
     unwritten: dict[str, str] = field(default_factory=dict)  # reused pages, given to mkdocs from memory
+    templated: bytes = b""  # what only pages with a template of their own read (see engine_key)
+    kept_static: dict[str, str] = field(default_factory=dict)  # the live release's keys of STATIC
+    static: dict[str, bytes] = field(default_factory=dict)  # STATIC taken from the live release
 
     @property
     def written(self) -> int:
@@ -262,7 +281,8 @@ class LanguagePages:
         shared = _sha(shared.encode(), nav_heads(raw.get("nav"), sources).encode())
         staged = frozenset(p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()) | frozenset(sources)
         keys = {src: page_key(shared, templated, src, data, staged) for src, data in sorted(sources.items())}
-        kept = _kept_pages(_read_keys(previous, prefix), shared)
+        found = _read_keys(previous, prefix)
+        kept = _kept_pages(found, shared)
         reused = {}
         if previous is not None:
             for src, key in keys.items():
@@ -271,13 +291,32 @@ class LanguagePages:
                 if (old is not None and old.key == key and previous.digests.get(dest, b"").hex() == old.digest
                         and _digest(previous.root / dest) == old.digest):
                     reused[src] = old
-        return cls(prefix, shared, keys, reused, previous,
-                   unwritten={src: markdown[src] for src in reused})
+        return cls(prefix, shared, keys, reused, previous, unwritten={src: markdown[src] for src in reused},
+                   templated=templated, kept_static=_kept_static(found, shared))
 
     @property
     def incremental(self) -> bool:
         """Whether any page comes from the live release (else the engine builds in full)."""
         return bool(self.reused)
+
+    def static_key(self, name: str) -> str:
+        """The key of one of the engine's own templates: the 404 page shows what every page
+        shares; the sitemap lists every page, in the engine's order, at its address."""
+        if name == "sitemap.xml":
+            return _sha(self.shared.encode(), name.encode(), "\n".join(self.order).encode())
+        return _sha(self.shared.encode(), name.encode(), self.templated)
+
+    def take_static(self, name: str) -> bool:
+        """Take `name` (one of STATIC) from the live release if its key did not change and the
+        file is the one the release's manifest names; False: the engine renders it."""
+        if self.previous is None or self.kept_static.get(name) != self.static_key(name):
+            return False
+        expected = self.previous.digests.get(self.prefix + name)
+        data = _read_regular(self.previous.root / (self.prefix + name), MAX_PAGE)
+        if expected is None or data is None or hashlib.sha256(data).digest() != expected:
+            return False
+        self.static[name] = data
+        return True
 
     def attach(self, mkdocs_config) -> None:  # type: ignore[no-untyped-def]
         """Add the plugin that tells mkdocs which pages to render to a loaded configuration."""
@@ -320,9 +359,12 @@ class LanguagePages:
                                      "built (something other than alertcast writes into the output folder); "
                                      "build again, with --full to render every page")
             pages[src] = {"key": self.keys[src], "digest": digest, "search": search.get(src, [])}
+        for name, data in self.static.items():
+            (site_dir / name).write_bytes(data)
+        static = {name: self.static_key(name) for name in STATIC if (site_dir / name).is_file()}
         keys_file = site_dir / KEYS_PATH
         keys_file.parent.mkdir(parents=True, exist_ok=True)
-        keys_file.write_text(json.dumps({"format": FORMAT, "engine": self.shared, "pages": pages},
+        keys_file.write_text(json.dumps({"format": FORMAT, "engine": self.shared, "pages": pages, "static": static},
                                         ensure_ascii=False, separators=(",", ":")) + "\n",  # entries keep their order
                              encoding="utf-8")
 
@@ -378,6 +420,15 @@ class _SkipUnchanged(_plugin_base()):  # type: ignore[misc]
                 self.pages.rendered.add(file.src_uri)
             file.is_modified = (lambda value: lambda: value)(render)
         return nav
+
+    def on_env(self, env, *, config, files):  # type: ignore[no-untyped-def]
+        """The 404 page and the sitemap whose keys did not change come from the live release
+        (in `finish`): mkdocs renders neither. Here, after it listed the theme's files (which
+        leaves its templates out by this same list)."""
+        for name in STATIC:
+            if name in config.theme.static_templates and self.pages.take_static(name):
+                config.theme.static_templates.discard(name)
+        return env
 
 
 def walk_order(src: str) -> list[tuple[int, object]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -16,6 +17,7 @@ from ..cores import TimeLimitExceeded
 from ..problems import ContentError, Problem, display_path
 from . import search
 from .incremental import LanguagePages, engine_quiet
+from .theme_cache import THEME, Sandbox
 
 
 class MkdocsEngine:
@@ -39,6 +41,7 @@ class MkdocsEngine:
         try:
             with build_time(now), jieba_as_loaded(), engine_quiet():
                 loaded = load_config(str(config_file), **python_options(raw))
+                kept_theme(loaded.theme)
                 loaded.plugins["alertcast-sandbox"] = _template_sandbox()
                 if pages is not None:
                     pages.attach(loaded)  # pages unchanged since the live release are not rendered
@@ -67,6 +70,41 @@ class MkdocsEngine:
         return site_dir
 
 
+def kept_theme(theme) -> None:  # type: ignore[no-untyped-def]
+    """Have mkdocs' theme (of a loaded configuration) list its installed folders from the
+    process's ThemeCache (render/theme_cache.py) instead of walking them at every build."""
+    make_env = theme.get_env
+
+    def get_env():  # type: ignore[no-untyped-def]
+        env = make_env()
+        env.loader = THEME.loader(theme.dirs)
+        return env
+
+    theme.get_env = get_env
+
+
+def sandboxed(env):  # type: ignore[no-untyped-def]
+    """mkdocs' environment `env` as Jinja's sandbox, with the process's compiled templates."""
+    safe = THEME.sandbox(_theme_sandbox_class(), loader=env.loader, auto_reload=False,
+                         extensions=[type(ext) for ext in env.extensions.values()])
+    safe.filters.update(env.filters)
+    safe.tests.update(env.tests)
+    # mkdocs' url filters and the theme's translations; the sandbox keeps its own `range`
+    safe.globals.update({name: value for name, value in env.globals.items() if name != "range"})
+    return safe
+
+
+def warm_theme(custom_dir: Path) -> None:
+    """Compile the theme's templates (Material's with `custom_dir` over them) and list its
+    installed folders into the process's ThemeCache, as a build's sandbox would: the fork
+    server does this once for all its workers (render/preload.py)."""
+    from mkdocs.theme import Theme
+
+    theme = Theme(name="material", custom_dir=str(custom_dir), language="en")
+    kept_theme(theme)
+    THEME.warm(sandboxed(theme.get_env()))
+
+
 def _template_sandbox():  # type: ignore[no-untyped-def]
     """A plugin that has mkdocs render the theme's templates in Jinja's sandbox. A project's
     `theme.custom_dir` is pull-request content like the rest: unsandboxed, a template reaches
@@ -76,17 +114,12 @@ def _template_sandbox():  # type: ignore[no-untyped-def]
 
     class Sandbox(BasePlugin):  # type: ignore[type-arg]
         def on_env(self, env, *, config, files):  # type: ignore[no-untyped-def]
-            safe = _theme_sandbox_class()(loader=env.loader, auto_reload=False,
-                                          extensions=[type(ext) for ext in env.extensions.values()])
-            safe.filters.update(env.filters)
-            safe.tests.update(env.tests)
-            # mkdocs' url filters and the theme's translations; the sandbox keeps its own `range`
-            safe.globals.update({name: value for name, value in env.globals.items() if name != "range"})
-            return safe
+            return sandboxed(env)
 
     return Sandbox()
 
 
+@functools.cache
 def _theme_sandbox_class():  # type: ignore[no-untyped-def]
     """The sandbox's class, made when a build needs it: jinja2 is not imported to start alertcast."""
     from jinja2 import sandbox
@@ -101,7 +134,7 @@ def _theme_sandbox_class():  # type: ignore[no-untyped-def]
     plain = (Markup, str, int, float, list, tuple, dict, set, frozenset, Mapping, LoopContext, Cycler, Joiner,
              Namespace)
 
-    class ThemeSandbox(ImmutableSandboxedEnvironment):
+    class ThemeSandbox(Sandbox, ImmutableSandboxedEnvironment):
         """Jinja's sandbox, which refuses Python's internals and changes to containers, calling
         nothing but the template's own macros and blocks, the environment's functions and the
         methods of plain values. The objects mkdocs hands templates have methods that leave any sandbox:

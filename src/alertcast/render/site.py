@@ -43,6 +43,7 @@ from . import search, verify_page
 from .incremental import LanguagePages, Previous
 from .search import SITE_TEMPLATES
 from .site_engine import WORKER_PRELOAD
+from .theme_cache import THEME
 from .labels import WORDS as SHARED_WORDS
 from .labels import category as category_label
 from .labels import severity as severity_label
@@ -147,11 +148,17 @@ def defang(value: str) -> str:
 @dataclass(frozen=True)
 class Built:
     """What one language's build did: of its `staged` pages, how many it `rendered` (and wrote
-    into the staged docs tree); the others are the live release's files."""
+    into the staged docs tree); the others are the live release's files. `compiled`: the theme
+    templates it compiled, `listed`: the installed theme folders it listed (the others were
+    kept by its process, see render/theme_cache.py). `taken`: the engine's own templates (the
+    404 page, the sitemap) taken from the live release instead of rendered."""
 
     lang: str
     staged: int
     rendered: int
+    compiled: int = 0
+    listed: int = 0
+    taken: tuple[str, ...] = ()
 
 
 def build_site(plan: Plan, config: Config, dest: Path, previous: Previous | None = None, *,
@@ -255,6 +262,7 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
     from .site_engine import site_engine
 
     logging.getLogger(__name__).info("building the site in %s", lang, extra={"site_language": lang})
+    compiled, listed = THEME.compiled, THEME.listed
     work = tmp / lang
     docs = work / "docs"
     markdown = staged_pages(plan, config, lang)
@@ -280,7 +288,9 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
         (site_dir / verify_page.ALERTS_PATH).write_bytes(verify_alerts)
     date_sitemap(site_dir, content_dates(plan, config, lang))
     shutil.rmtree(docs, ignore_errors=True)  # here, while the other languages build, not after them all
-    return site_dir, Built(lang, len(markdown), len(markdown) if pages is None else pages.written)
+    return site_dir, Built(lang, len(markdown), len(markdown) if pages is None else pages.written,
+                           THEME.compiled - compiled, THEME.listed - listed,
+                           tuple(sorted(pages.static)) if pages is not None else ())
 
 
 def _place(site: Path, dest: Path) -> None:
