@@ -42,14 +42,19 @@ MODULES = (
     "effects.py",
     "schedule.py",
     "cli/posts.py", "cli/daemon.py", "render/push.py", "render/mail.py", "cli/outputs.py",
+    "render/mkdocs_engine.py", "render/zensical_engine.py", "render/site.py", "render/incremental.py",
 )
 
 #: Modules where only N_("...") is a message (the rest is how messages are printed).
 MARKED_ONLY = {"i18n.py", "cli/outputs.py"}  # cli/outputs: only preview's message is the editor's
+#: Modules where only the errors they raise are messages (the rest is the site's own text, which
+#: render/labels.py and the theme translate).
+ERRORS_ONLY = {"render/site.py", "render/incremental.py"}
+ERROR_CALLS = {"Problem", "SiteBuildError"}
 
 #: Calls whose string arguments are messages.
 CALLS = {"Problem", "hint_error", "text_error", "ValueError", "echo", "ClickException", "ScaffoldError",
-         "fail", "N_", "GitError", "ContentError", "UsageError", "BadParameter", "problem", "YamlSyntaxError", "_named", "tr"}
+         "fail", "N_", "GitError", "ContentError", "UsageError", "BadParameter", "problem", "YamlSyntaxError", "_named", "tr", "SiteBuildError"}
 LOG_CALLS = {"info", "error", "warning"}
 
 
@@ -121,9 +126,12 @@ def extract(fileobj, keywords, comment_tags, options):  # noqa: ARG001 (Babel's 
     """A Babel extraction method: (lineno, funcname, message, comments) for each message."""
     tree = ast.parse(fileobj.read().decode("utf-8"))
     only_marked = (options or {}).get("only_marked", False)
+    only_errors = (options or {}).get("only_errors", False)
     for node in ast.walk(tree):
         found: list[tuple[int, str]] = []
         if only_marked and not (isinstance(node, ast.Call) and _name(node.func) in ("N_", "tr")):
+            continue
+        if only_errors and not (isinstance(node, ast.Call) and _name(node.func) in ERROR_CALLS):
             continue
         if isinstance(node, ast.Call):
             name = _name(node.func)
@@ -163,7 +171,8 @@ def build_catalog() -> Catalog:
         if not path.exists():
             continue
         with path.open("rb") as f:
-            found = [(lineno, text) for lineno, _, text, _ in extract(f, (), (), {"only_marked": relative in MARKED_ONLY})]
+            found = [(lineno, text) for lineno, _, text, _ in extract(f, (), (), {"only_marked": relative in MARKED_ONLY,
+                                                                               "only_errors": relative in ERRORS_ONLY})]
         if relative == "scaffold.py":
             found += scaffold_explanations(path.read_text(encoding="utf-8"))
         for lineno, text in found:

@@ -469,3 +469,23 @@ def test_the_report_and_the_banner_preview_name_a_severity_as_the_site_does(leve
     assert Translator("zh")(level) == severity(level, "zh")
     card = _card({"severity": level, "title": "t", "body": "b", "action_url": "https://a.example/"}, "zh")
     assert f">{severity(level, 'zh')}</span>" in card
+
+
+def test_a_site_build_error_is_said_in_chinese(project, tmp_path):
+    """The site's own errors (a theme template that cannot be used, here) reach a zh editor in
+    Chinese, at the template's line, as check's do."""
+    from alertcast.render.site import OVERRIDES
+
+    shutil.copytree(OVERRIDES, project / "theme")
+    main = project / "theme" / "main.html"
+    main.write_text(main.read_text(encoding="utf-8").replace("{% block extrahead %}", "{% block extrahead %}{% if %}", 1),
+                    encoding="utf-8")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("theme:\n", "theme:\n  custom_dir: theme\n", 1),
+                      encoding="utf-8")
+    built = alertcast("build", "-p", project, "--now", "2026-03-15T00:00:00+08:00", "--output", tmp_path / "out",
+                      env=zh_env(ALERTCAST_LANG="zh"))
+    said = built.stdout + built.stderr
+    assert built.returncode == 1, said
+    assert "theme/main.html:" in said and "这个主题模板无法使用" in said and "修改这个模板" in said, said
+    assert "the theme template cannot be used" not in said and "Traceback" not in said, said

@@ -249,9 +249,13 @@ def _build_timed(plan: Plan, config: Config, lang: str, tmp: Path,
 
 
 def _too_long(limit: int, lang: str | None = None) -> SiteBuildError:
-    return SiteBuildError(f"the site's build{f' in {lang}' if lang else ''} took more than its time limit "
-                          f"({limit} s) and was stopped; nothing was published: raise "
-                          "extra.alertcast.site.time_limit in mkdocs.yml if the site really needs longer")
+    if lang:
+        return SiteBuildError(f"the site's build in {lang} took more than its time limit ({limit} s) and was "
+                              "stopped; nothing was published: raise extra.alertcast.site.time_limit in "
+                              "mkdocs.yml if the site really needs longer")
+    return SiteBuildError(f"the site's build took more than its time limit ({limit} s) and was stopped; nothing "
+                          "was published: raise extra.alertcast.site.time_limit in mkdocs.yml if the site "
+                          "really needs longer")
 
 
 def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
