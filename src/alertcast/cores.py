@@ -18,7 +18,6 @@ Either way the results come back in the order of the calls, as one process would
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import logging.handlers
 import multiprocessing
@@ -317,9 +316,8 @@ def _end_with_parent() -> None:
     if alive is not None:
         os.close(alive)
         multiprocessing.forkserver._forkserver._forkserver_alive_fd = None
-    libc = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
-    if libc:
-        ctypes.CDLL(libc, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if sys.platform.startswith("linux"):  # the C library is already loaded: no search for it (a subprocess)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_end_when_ended, args=(parent,), daemon=True, name="end-with-parent").start()
