@@ -192,6 +192,11 @@ def _build_seconds(process: Process) -> float:
     return max(wait_for(lambda: [r["seconds"] for r in _log(process) if r["message"] == "published"]))
 
 
+def _status(live: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "alertcast", "status", "-p", str(live)],
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(SRC)))
+
+
 def _push_to_banner(repo, live: Path, alert_id: str) -> float:  # type: ignore[no-untyped-def]
     """Seconds from committing and pushing an alert that is live at once to its id in the deployed
     banner: a sync, check and incremental build as this machine runs them now."""
@@ -222,12 +227,15 @@ def test_while_the_newest_commit_fails_check_boundaries_are_published_from_the_l
         # preparation builds like the first build), twice over: not so far that a quiet machine
         # waits idle.
         cycle = _push_to_banner(repo, live, "warm-up")
+        asked = time.monotonic()
+        _status(live)
+        status_seconds = time.monotonic() - asked
         now = datetime.now(timezone.utc).replace(microsecond=0)
         # two pushes (the good commit, then the broken one and the search back to the good one),
         # each followed by the boundary's preparation
         expires_at = now + timedelta(seconds=math.ceil(2 * (2 * cycle + 2 * build)))
         # `alertcast status`, a stop, a restart's start and catch-up, and the boundary's preparation
-        publish_at = expires_at + timedelta(seconds=math.ceil(2 * (2 * start + build)))
+        publish_at = expires_at + timedelta(seconds=math.ceil(2 * (status_seconds + start + build)))
         # one push for both: a sync between two pushes would publish a commit before `good`
         repo.commit_alert("expiring", now - timedelta(minutes=1), expires_at, push=False)
         repo.commit_alert("due", publish_at)
@@ -253,8 +261,7 @@ def test_while_the_newest_commit_fails_check_boundaries_are_published_from_the_l
         assert f"from commit {good}" in boundary.detail and bad in boundary.detail
         assert any(r["message"].startswith("content has errors") and r.get("published_commit") == good
                    for r in _log(daemon))
-        status = subprocess.run([sys.executable, "-m", "alertcast", "status", "-p", str(live)],
-                                capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(SRC)))
+        status = _status(live)
         assert f"from commit {good}" in status.stdout and bad in status.stdout, status.stdout + status.stderr
         assert f"leader: {daemon.health()['holder']} since " in status.stdout  # from the lease, not the checkout
         (deployed,) = [line for line in status.stdout.splitlines() if line.startswith("deployed (site/) banner zh: ")]
