@@ -46,14 +46,18 @@ def project(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def bundled(tmp_path: Path) -> Path:
-    """A writable copy of the repository's own mkdocs.yml and content/."""
-    target = tmp_path / "bundled"
+def copy_bundled(target: Path) -> Path:
+    """A writable copy of the repository's own mkdocs.yml and content/ at `target`."""
     target.mkdir()
     shutil.copy(REPO / "mkdocs.yml", target / "mkdocs.yml")
     shutil.copytree(REPO / "content", target / "content")
     return target
+
+
+@pytest.fixture
+def bundled(tmp_path: Path) -> Path:
+    """A writable copy of the repository's own mkdocs.yml and content/."""
+    return copy_bundled(tmp_path / "bundled")
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ daemons or a restart meet): pushes, stops, restarts, bad content and a moved sta
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -191,6 +192,20 @@ def _build_seconds(process: Process) -> float:
     return max(wait_for(lambda: [r["seconds"] for r in _log(process) if r["message"] == "published"]))
 
 
+def _status(live: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "alertcast", "status", "-p", str(live)],
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(SRC)))
+
+
+def _push_to_banner(repo, live: Path, alert_id: str) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from committing and pushing an alert that is live at once to its id in the deployed
+    banner: a sync, check and incremental build as this machine runs them now."""
+    started = time.monotonic()
+    repo.commit_alert(alert_id, datetime.now(timezone.utc) - timedelta(minutes=1))
+    wait_for(lambda: alert_id in (_banner_ids(live) or []), timeout=90)
+    return time.monotonic() - started
+
+
 def test_while_the_newest_commit_fails_check_boundaries_are_published_from_the_last_that_passes(tmp_path):
     """An editor pushes a broken file. The alert that expires meanwhile leaves the banner at its
     second and the scheduled one goes live at its second, from the last commit that passes check,
@@ -198,16 +213,31 @@ def test_while_the_newest_commit_fails_check_boundaries_are_published_from_the_l
     A fix brings the newest content back."""
     repo = make_repo(tmp_path)
     live = repo.clone("live")
+    started = time.monotonic()
     daemon = Process(live, tmp_path / "one.log", {}, "--sync-interval", "1")
     restarted = None
     try:
         wait_for(lambda: (daemon.health() or {}).get("status") == "ok", timeout=90)
+        # Python's start, the imports, the first sync and a cold build: what a restart costs
+        start = time.monotonic() - started
         build = _build_seconds(daemon)
-        step = 3 * build + 8  # a sync, a search back through history and a build fit in it, with room
+        step = 3 * build + 8  # a bound for each wait below, never waited out when all goes well
+        # The boundaries are as far ahead as what must come before them takes on this machine as
+        # it is loaded now (`cycle`: a push synced, checked and built into the banner; a boundary's
+        # preparation builds like the first build), twice over: not so far that a quiet machine
+        # waits idle.
+        cycle = _push_to_banner(repo, live, "warm-up")
+        asked = time.monotonic()
+        _status(live)
+        status_seconds = time.monotonic() - asked
         now = datetime.now(timezone.utc).replace(microsecond=0)
-        expires_at = now + timedelta(seconds=round(2 * step))
-        publish_at = expires_at + timedelta(seconds=round(2 * step + build))  # after a restart's catch-up
-        repo.commit_alert("expiring", now - timedelta(minutes=1), expires_at)
+        # two pushes (the good commit, then the broken one and the search back to the good one),
+        # each followed by the boundary's preparation
+        expires_at = now + timedelta(seconds=math.ceil(2 * (2 * cycle + 2 * build)))
+        # `alertcast status`, a stop, a restart's start and catch-up, and the boundary's preparation
+        publish_at = expires_at + timedelta(seconds=math.ceil(2 * (status_seconds + start + build)))
+        # one push for both: a sync between two pushes would publish a commit before `good`
+        repo.commit_alert("expiring", now - timedelta(minutes=1), expires_at, push=False)
         repo.commit_alert("due", publish_at)
         good = git(repo.editor, "rev-parse", "HEAD").strip()
         wait_for(lambda: "expiring" in (_banner_ids(live) or []), timeout=step)
@@ -231,8 +261,7 @@ def test_while_the_newest_commit_fails_check_boundaries_are_published_from_the_l
         assert f"from commit {good}" in boundary.detail and bad in boundary.detail
         assert any(r["message"].startswith("content has errors") and r.get("published_commit") == good
                    for r in _log(daemon))
-        status = subprocess.run([sys.executable, "-m", "alertcast", "status", "-p", str(live)],
-                                capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(SRC)))
+        status = _status(live)
         assert f"from commit {good}" in status.stdout and bad in status.stdout, status.stdout + status.stderr
         assert f"leader: {daemon.health()['holder']} since " in status.stdout  # from the lease, not the checkout
         (deployed,) = [line for line in status.stdout.splitlines() if line.startswith("deployed (site/) banner zh: ")]

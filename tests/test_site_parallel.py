@@ -12,18 +12,18 @@ import shutil
 import signal
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from conftest import NOW
+import pytest
+from conftest import NOW, copy_bundled
 from outputs_support import tree
 
 from alertcast.config import load_config
-from alertcast.checks.load import load_or_raise
-from alertcast.pipeline import build
-from alertcast.plan import Plan
+from alertcast.pipeline import BuildResult, build
 from alertcast.problems import SiteBuildError
-from alertcast.render.site import OVERRIDES, SiteBuild
+from alertcast.render.site import OVERRIDES
 
 MOMENT = datetime.fromisoformat("2026-11-22T12:00:00+08:00")  # the starter content has every state then
 
@@ -41,34 +41,57 @@ class Languages(logging.Handler):
             self.seen[lang] = record.process or 0
 
 
-def test_languages_built_in_parallel_give_the_files_of_one_after_the_other(bundled, tmp_path):
-    config = load_config(bundled)
-    plan = Plan.at(load_or_raise(config), MOMENT)
+@dataclass
+class Releases:
+    """The starter content built at MOMENT twice, read by the tests below: with the languages in
+    workers (the log records naming each language, and the process each came from), and in a
+    process whose affinity is one core."""
+
+    concurrent: BuildResult
+    announced: dict[str, int]
+    alone: BuildResult
+    both: Path
+    one: Path
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory) -> Releases:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("releases")
+    config = load_config(copy_bundled(root / "bundled"))
     languages = Languages()
     logger = logging.getLogger("alertcast.render.site")
     logger.addHandler(languages)
     old_level = logger.level
     logger.setLevel(logging.INFO)
     try:
-        with SiteBuild(plan, config, workers=2) as site:
-            parallel = site.finish(tmp_path / "both")
-        in_parallel = dict(languages.seen)
-        with SiteBuild(plan, config, workers=1) as site:
-            alone = site.finish(tmp_path / "one")
+        concurrent = build(config, MOMENT, root / "both", signing_key=None)
     finally:
         logger.removeHandler(languages)
         logger.setLevel(old_level)
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        alone = build(config, MOMENT, root / "one", signing_key=None)
+    finally:
+        os.sched_setaffinity(0, cores)
+    return Releases(concurrent, dict(languages.seen), alone, root / "both", root / "one")
+
+
+def _sites(phases) -> list:  # type: ignore[no-untyped-def]
+    return [phase for phase in phases if phase.name.startswith("site ")]
+
+
+def test_languages_built_in_parallel_give_the_files_of_one_after_the_other(releases):
+    in_parallel, parallel, alone = releases.announced, _sites(releases.concurrent.phases), _sites(releases.alone.phases)
     # Each language reported itself from a worker process of its own, and the two built at once.
     assert in_parallel["zh"] not in (0, os.getpid()) and in_parallel["en"] not in (0, os.getpid(), in_parallel["zh"])
     assert {phase.name: phase.process for phase in parallel} == {"site zh": in_parallel["zh"], "site en": in_parallel["en"]}
     assert parallel[0].overlaps(parallel[1])
     assert [phase.name for phase in alone] == ["site zh", "site en"] and {phase.process for phase in alone} == {os.getpid()}
     assert not alone[0].overlaps(alone[1])
-    one, both = tree(tmp_path / "one"), tree(tmp_path / "both")
+    one = tree(releases.one)
     assert {"index.html", "en/index.html", "search/search_index.json", "en/search/search_index.json",
             "sitemap.xml.gz", "en/sitemap.xml.gz", "robots.txt"} <= set(one)
-    assert sorted(both) == sorted(one)
-    assert [path for path in one if one[path] != both[path]] == []
 
 
 def _break_english_template(project: Path) -> int:
@@ -128,12 +151,10 @@ def test_a_killed_worker_fails_the_build_and_the_live_release_stays(project, tmp
     assert tree(out) == before
 
 
-def test_a_build_renders_the_other_outputs_while_its_languages_build_in_workers(bundled, tmp_path):
+def test_a_build_renders_the_other_outputs_while_its_languages_build_in_workers(releases):
     """Both cores busy: the languages start in their workers first, the build's process renders
     the feeds, banners, CAP, indicators and knowledge base meanwhile, then writes the release."""
-    config = load_config(bundled)
-    result = build(config, MOMENT, tmp_path / "out", signing_key=None)
-    phases = {phase.name: phase for phase in result.phases}
+    phases = {phase.name: phase for phase in releases.concurrent.phases}
     assert sorted(phases) == ["load", "outputs", "site", "site en", "site zh", "switch", "write"]
     here = os.getpid()
     assert {phases[name].process for name in ("load", "outputs", "site", "write", "switch")} == {here}
@@ -145,23 +166,15 @@ def test_a_build_renders_the_other_outputs_while_its_languages_build_in_workers(
     assert phases["outputs"].end <= phases["site"].end <= phases["write"].start
     assert phases["site"].start <= phases["site zh"].start and phases["site zh"].end <= phases["site"].end
     assert phases["site zh"].overlaps(phases["site en"])
-    assert (tmp_path / "out" / "feeds" / "alerts.zh.rss.xml").is_file() and (tmp_path / "out" / "en" / "index.html").is_file()
+    assert (releases.both / "feeds" / "alerts.zh.rss.xml").is_file() and (releases.both / "en" / "index.html").is_file()
 
 
-def test_a_build_in_one_process_gives_the_files_of_the_build_in_workers(bundled, tmp_path):
+def test_a_build_in_one_process_gives_the_files_of_the_build_in_workers(releases):
     """The same release, byte for byte, whether the languages build in workers meanwhile or
     here one after the other (a process whose affinity is one core)."""
-    config = load_config(bundled)
-    concurrent = build(config, MOMENT, tmp_path / "both", signing_key=None)
-    assert len({phase.process for phase in concurrent.phases}) == 3
-    cores = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {min(cores)})
-    try:
-        alone = build(config, MOMENT, tmp_path / "one", signing_key=None)
-    finally:
-        os.sched_setaffinity(0, cores)
-    assert {phase.process for phase in alone.phases} == {os.getpid()}
-    one, both = tree(tmp_path / "one"), tree(tmp_path / "both")
+    assert len({phase.process for phase in releases.concurrent.phases}) == 3
+    assert {phase.process for phase in releases.alone.phases} == {os.getpid()}
+    one, both = tree(releases.one), tree(releases.both)
     assert sorted(both) == sorted(one)
     assert [path for path in one if one[path] != both[path]] == []
 
