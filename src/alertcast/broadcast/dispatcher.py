@@ -330,7 +330,7 @@ class Dispatcher:
 
     def _mark_key(self, channel: str) -> bytes | None:
         try:
-            return remote_marks.key(self.adapter(channel).credentials)
+            return remote_marks.key(self.adapter(channel).secrets_read)
         except ConfigProblem:
             return None
 

@@ -109,7 +109,7 @@ class Adapter:
         self.env = env
         self.session = session or requests.Session()
         self.redact = Redactor()
-        self.credentials: list[str] = []  # what the channel's marks are keyed by (remote_marks.py)
+        self.secrets_read: list[str] = []  # what the channel's post-id marks are keyed by (remote_marks.py)
         install_log_filter()
         self.setup()
 
@@ -131,7 +131,7 @@ class Adapter:
         value = value.strip() if value else value  # a secret read from a file often ends in a newline
         self.redact.add(value)
         if value:
-            self.credentials.append(value)
+            self.secrets_read.append(value)
         return value or None
 
     def secret_url(self, key: str, default_env: str) -> str | None:
