@@ -388,8 +388,7 @@ class Dispatcher:
         row = {**row, "tries": row["tries"] + 1, "first_try_at": row["first_try_at"] or now, "operation": operation}
         msg = replace(self._message(row), operation=operation)
         if operation == "post" and row["action"] != "post":  # a new post that follows up the earlier ones
-            msg = replace(msg, earlier=tuple(dict.fromkeys(r["remote_id"] for r in self._earlier(row)
-                                                           if r["remote_id"] and self.proven(r))))
+            msg = replace(msg, earlier=tuple(dict.fromkeys(r["remote_id"] for r in self._earlier(row) if r["remote_id"])))
         try:
             if operation == "edit":
                 remote = adapter.edit(targets[0], msg)
