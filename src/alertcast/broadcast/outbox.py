@@ -64,6 +64,11 @@ outbox = Table(
 )
 
 
+#: Columns added after stores were first written: a store without them is read as holding NULL
+#: there (`state.add_columns` adds them when it is opened; `alertcast outbox merge` too).
+ADDED_COLUMNS = ("remote_mac",)
+
+
 #: A channel that answered "rate limited" waits as a whole: its other rows must not go out before
 #: the hint passes (the limit is the account's or the chat's, not one post's).
 pauses = Table(
