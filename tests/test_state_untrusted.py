@@ -293,7 +293,7 @@ def _change_alert(project, old, new):  # type: ignore[no-untyped-def]
 
 
 def _unproven_warning(row, remote_id):  # type: ignore[no-untyped-def]
-    return (f"post {remote_id} (row #{row['id']}) could not be proven ours", "by hand on telegram")
+    return (f"post {remote_id!r} (row #{row['id']}) could not be proven ours", "by hand on telegram")
 
 
 def test_a_post_id_changed_in_the_store_is_not_deleted_by_the_withdrawal(world, cli, caplog):

@@ -337,7 +337,7 @@ class Dispatcher:
     def _unproven(self, row: dict, operation: str, unproven: list[dict], done: list[str]) -> str:
         """The one-line warning for earlier rows whose post ids could not be proven ours."""
         verb, do = ("edited", "edit") if operation == "edit" else ("deleted", "delete")
-        ids = ", ".join(f"{r['remote_id']} (row #{r['id']})" for r in unproven)
+        ids = ", ".join(f"{str(r['remote_id'])[:80]!r} (row #{r['id']})" for r in unproven)  # as read: escaped
         line = (f"not {verb}: post {ids} could not be proven ours (its id's mark is missing or does not match "
                 f"the credentials of {row['channel']}: the row was changed in the state store, written before "
                 f"post ids were marked, or the credentials changed since); nothing was sent to it. If it is ours, "
