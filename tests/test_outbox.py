@@ -176,6 +176,44 @@ def test_resolving_as_posted_without_a_remote_id_keeps_the_one_the_row_has(proje
     assert (resolved["status"], resolved["remote_id"]) == ("sent", "1001")
 
 
+
+def test_a_post_id_a_person_gives_is_marked_ours_and_deleted_by_the_withdrawal(project, unknown_row, cli, monkeypatch):
+    row, telegram, env, config, engine = unknown_row
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    [posted] = telegram.posts
+    assert cli("outbox", "resolve", str(row["id"]), "--posted", "--remote-id", posted, "-p", project).exit_code == 0
+    for path in (project / "content" / "alerts").glob("live-phishing.*.md"):
+        path.write_text(path.read_text(encoding="utf-8").replace("publish_at:", 'withdrawn: "Wrong."\npublish_at:', 1),
+                        encoding="utf-8")
+    config = load_config(project)
+    assert outbox.enqueue(engine, Plan.at(load_or_raise(config), NOW), config) == 1
+    report = Dispatcher(engine, config, env=env).drain(NOW)
+    assert report.sent == 1, report.lines
+    assert telegram.deleted == [posted]
+
+
+def test_after_the_token_is_rotated_a_withdrawal_is_refused_not_guessed(project, tmp_path):
+    """The marks are keyed by the channel's credentials: a new token cannot prove the old ids ours."""
+    fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
+    try:
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        Dispatcher(engine, config, env=env).drain(NOW)
+        [name] = [k for k, v in env.items() if v == TOKENS["telegram"]]
+        fakes["telegram"].token = env[name] = "telegram-ROTATED-TOKEN-2b8e1d"
+        for path in (project / "content" / "alerts").glob("live-phishing.*.md"):
+            path.write_text(path.read_text(encoding="utf-8").replace("publish_at:", 'withdrawn: "Wrong."\npublish_at:', 1),
+                            encoding="utf-8")
+        config = load_config(project)
+        outbox.enqueue(engine, Plan.at(load_or_raise(config), NOW), config)
+        report = Dispatcher(engine, config, env=env).drain(NOW)
+        assert report.failed == 1 and fakes["telegram"].deleted == []
+        [withdraw] = [r for r in outbox.rows(engine) if r["action"] == "withdraw"]
+        assert "credentials changed since" in withdraw["last_error"] and "ROTATED" not in withdraw["last_error"]
+    finally:
+        fakes["telegram"].close()
+
+
 NAMES = ("telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook")
 MALFORMED = {  # a port typo passes the settings check (host and scheme are fine); requests refuses to send
     "telegram": {"base_url": "http://{host}99"}, "x": {"base_url": "http://{host}99"},

@@ -275,3 +275,94 @@ def test_a_rate_limit_hint_longer_than_a_day_pauses_the_channel_for_a_day(world,
     assert result.exit_code == 0, result.output
     assert fake.posts == {}
     assert outbox.paused(engine, NOW) == {"telegram": NOW + outbox.MAX_PAUSE}
+
+
+def _posted(world, cli):  # type: ignore[no-untyped-def]
+    """The alert posted on the Telegram fake, next to another post of the same channel (ours too)."""
+    project, config, engine, fake = world
+    outbox.enqueue(engine, Plan.at(load_or_raise(config), NOW), config)
+    assert _drain(cli, project).exit_code == 0
+    [row] = outbox.rows(engine)
+    fake.posts["777"] = {"text": "another warning of ours", "visible": "another warning of ours", "chat_id": "-100"}
+    return row
+
+
+def _change_alert(project, old, new):  # type: ignore[no-untyped-def]
+    for path in (project / "content" / "alerts").glob("live-phishing.*.md"):
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+
+def _unproven_warning(row, remote_id):  # type: ignore[no-untyped-def]
+    return (f"post {remote_id!r} (row #{row['id']}) could not be proven ours", "by hand on telegram")
+
+
+def test_a_post_id_changed_in_the_store_is_not_deleted_by_the_withdrawal(world, cli, caplog):
+    """The attack: a push to the state branch points a sent row at another post of the channel."""
+    from social_support import TOKENS
+
+    project, config, engine, fake = world
+    row = _posted(world, cli)
+    with engine.begin() as conn:
+        conn.execute(update(outbox.outbox).where(outbox.outbox.c.id == row["id"]).values(remote_id="777"))
+    _change_alert(project, "publish_at:", 'withdrawn: "Wrong."\npublish_at:')
+    config = load_config(project)
+    assert outbox.enqueue(engine, Plan.at(load_or_raise(config), NOW), config) == 1
+    result = _drain(cli, project)
+    assert result.exit_code == 0, result.output
+    assert fake.deleted == []
+    [withdraw] = [r for r in outbox.rows(engine) if r["action"] == "withdraw"]
+    assert withdraw["status"] == "failed"
+    for part in _unproven_warning(row, "777"):
+        assert part in withdraw["last_error"] and part in result.output
+    assert "\n" not in withdraw["last_error"]
+    for said in (withdraw["last_error"], result.output, caplog.text):
+        assert TOKENS["telegram"] not in said and config.settings.channels["telegram"].model_extra["chat_id"] not in said
+
+
+def test_a_row_forged_into_the_store_is_not_deleted_and_the_real_post_is(world, cli):
+    """A sent row inserted with another post's id (no mark, as a row written before marks had):
+    the withdrawal deletes the alert's own post and leaves the other alone, saying so."""
+    project, config, engine, fake = world
+    row = _posted(world, cli)
+    forged = _forge(engine, revision="20260101T000000Z", action="update", status="sent", remote_id="777",
+                    outcome="posted", sent_at=outbox.utc(NOW), idem_key="alertcast-forged")
+    _change_alert(project, "publish_at:", 'withdrawn: "Wrong."\npublish_at:')
+    config = load_config(project)
+    outbox.enqueue(engine, Plan.at(load_or_raise(config), NOW), config)
+    result = _drain(cli, project)
+    assert result.exit_code == 0, result.output
+    assert fake.deleted == [outbox.get(engine, row["id"])["remote_id"]]
+    [withdraw] = [r for r in outbox.rows(engine) if r["action"] == "withdraw"]
+    assert withdraw["status"] == "failed"
+    assert _unproven_warning(outbox.get(engine, forged), "777")[0] in withdraw["last_error"]
+
+
+def test_a_post_id_changed_in_the_store_is_not_edited_by_an_update(world, cli):
+    project, config, engine, fake = world
+    row = _posted(world, cli)
+    with engine.begin() as conn:
+        conn.execute(update(outbox.outbox).where(outbox.outbox.c.id == row["id"]).values(remote_id="777"))
+    _change_alert(project, "updated_at: 2026-03-02T12:00:00+08:00", "updated_at: 2026-03-03T12:00:00+08:00")
+    _change_alert(project, 'title: "', 'title: "Updated: ')
+    config = load_config(project)
+    assert outbox.enqueue(engine, Plan.at(load_or_raise(config), NOW), config) == 1
+    result = _drain(cli, project)
+    assert result.exit_code == 0, result.output
+    assert fake.posts["777"]["text"] == "another warning of ours"
+    [upd] = [r for r in outbox.rows(engine) if r["action"] == "update"]
+    assert upd["status"] == "failed" and _unproven_warning(row, "777")[0] in upd["last_error"]
+    assert "not edited" in upd["last_error"] and "edit it by hand on telegram" in upd["last_error"]
+
+
+def test_a_post_id_alertcast_stored_is_edited_by_the_update(world, cli):
+    project, config, engine, fake = world
+    row = _posted(world, cli)
+    _change_alert(project, "updated_at: 2026-03-02T12:00:00+08:00", "updated_at: 2026-03-03T12:00:00+08:00")
+    _change_alert(project, 'title: "', 'title: "Updated: ')
+    config = load_config(project)
+    outbox.enqueue(engine, Plan.at(load_or_raise(config), NOW), config)
+    assert _drain(cli, project).exit_code == 0
+    [upd] = [r for r in outbox.rows(engine) if r["action"] == "update"]
+    remote = outbox.get(engine, row["id"])["remote_id"]
+    assert upd["status"] == "sent" and upd["outcome"] == "edited" and upd["remote_id"] == remote
+    assert "Updated" in fake.posts[remote]["text"] and fake.posts["777"]["text"] == "another warning of ours"

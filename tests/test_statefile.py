@@ -255,3 +255,23 @@ def test_merge_skips_an_outbox_row_alertcast_never_writes_with_a_warning_that_sa
     assert result.exit_code == 0 and result.exception is None, result.output
     assert statuses(out) == {"a": "queued", "b": "sent"}
     assert f"warning: not merged: outbox row 1 of {ours}: {why}" in result.output.splitlines()
+
+
+def test_merge_of_a_run_after_the_upgrade_into_files_without_post_id_marks(tmp_path):
+    """The first run after post ids were marked: base and theirs were written by the older
+    alertcast (no `remote_mac` column), ours has the column and a marked row."""
+    base = store(tmp_path / "base.db", ("a", "queued"), ("b", "queued"))
+    with sqlite3.connect(base) as conn:
+        conn.execute("ALTER TABLE outbox DROP COLUMN remote_mac")
+    conn.close()
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    shutil.copy(base, ours)
+    shutil.copy(base, theirs)
+    open_store(f"sqlite:///{ours}").dispose()  # this run opened it: the column is added
+    set_status(ours, "a", "sent", remote_id="42", remote_mac="f" * 64)
+    set_status(theirs, "b", "failed")
+    out = tmp_path / "merged.db"
+    merged = statefile.merge(base, ours, theirs, out)
+    assert statuses(out) == {"a": "sent", "b": "failed"} and merged.conflicts == []
+    marks = {r["alert_id"]: r["remote_mac"] for r in outbox.rows(open_store(f"sqlite:///{out}"))}
+    assert marks == {"a": "f" * 64, "b": None}

@@ -79,3 +79,16 @@ def test_a_malformed_restored_row_is_held_with_a_warning_and_nothing_is_posted(w
     assert listed.exit_code == 0 and "Traceback" not in listed.output
     again = cli("outbox", "drain", "-p", project, "--now", (NOW + timedelta(minutes=5)).isoformat())
     assert again.exit_code == 0 and len(fake.posts) == 1, again.output
+
+
+def test_a_store_written_before_post_ids_were_marked_opens_with_the_column_added(tmp_path):
+    """An older alertcast's outbox has no `remote_mac` column: opening the store adds it, empty."""
+    path = tmp_path / "state.db"
+    engine = open_store(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE outbox DROP COLUMN remote_mac")
+    engine.dispose()
+    engine = open_store(f"sqlite:///{path}")
+    assert outbox.rows(engine) == []
+    with engine.connect() as conn:
+        assert "remote_mac" in [c[1] for c in conn.exec_driver_sql("PRAGMA table_info(outbox)")]

@@ -43,6 +43,24 @@ def create_tables(engine: Engine) -> None:
     for module in TABLE_MODULES:
         importlib.import_module(module)
     metadata.create_all(engine)
+    add_columns(engine)
+
+
+def add_columns(engine: Engine) -> None:
+    """Add the nullable columns a store written by an older alertcast lacks (`create_all` makes
+    missing tables only): its rows then read as rows that never had a value there."""
+    from sqlalchemy import inspect
+
+    found = inspect(engine)
+    for table in metadata.sorted_tables:
+        if not found.has_table(table.name):
+            continue
+        have = {c["name"] for c in found.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have and column.nullable and column.default is None:
+                kind = column.type.compile(dialect=engine.dialect)
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
 
 
 class StateStoreError(Exception):

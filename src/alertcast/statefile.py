@@ -95,8 +95,8 @@ def _outbox(conn: sqlite3.Connection, path: Path) -> tuple[list[str], dict[str, 
             raise StateFileError(f"{path}: outbox row {number} has an "
                                  "idem_key that is not text, so alertcast did not write it; restore a state file "
                                  "alertcast wrote")
-        rows[row["idem_key"]] = dict(row)
-    return columns, rows
+        rows[row["idem_key"]] = {**dict(row), **{name: None for name in outbox.ADDED_COLUMNS if name not in columns}}
+    return columns + [name for name in outbox.ADDED_COLUMNS if name not in columns], rows
 
 
 def _pauses(conn: sqlite3.Connection) -> dict[str, dict]:
@@ -204,6 +204,10 @@ def merge(base: Path | None, ours: Path, theirs: Path, dest: Path) -> Merged:
     try:
         shutil.copyfile(theirs, work)
         with closing(sqlite3.connect(work)) as conn, conn:
+            have = {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
+            for name in outbox.ADDED_COLUMNS:  # theirs written by an older alertcast
+                if name not in have:
+                    conn.execute(f"ALTER TABLE outbox ADD COLUMN {name} TEXT")
             used = {row["id"] for row in their_rows.values()}
             parse = outbox.time_reader(sqlite_dialect())
             for key in sorted(our_rows.keys() | base_rows.keys()):

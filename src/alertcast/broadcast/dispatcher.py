@@ -41,6 +41,7 @@ from . import broadcasts
 from .. import quiet
 from ..render import push
 from . import outbox as ob
+from . import remote_marks
 from .adapters import Adapter, ConfigProblem, Message, SendError, build
 from .redaction import Redactor
 
@@ -300,20 +301,51 @@ class Dispatcher:
             found = conn.execute(query.order_by(ob.outbox.c.id))
             return [dict(r._mapping) for r in found]
 
-    def _operation(self, row: dict, adapter: Adapter, now: datetime) -> tuple[str, list[str]]:
-        """What to do for this row: post, edit (target ids) or delete (target ids)."""
+    def _operation(self, row: dict, adapter: Adapter, now: datetime) -> tuple[str, list[str], list[dict]]:
+        """What to do for this row: post, edit (target ids) or delete (target ids); and the earlier
+        rows whose ids it would edit or delete but cannot prove ours (see remote_marks.py)."""
         if row["action"] == "post":
-            return "post", []
+            return "post", [], []
         earlier = [r for r in self._earlier(row) if r["remote_id"] and r["outcome"] in ("posted", "found", "resolved")]
         def within(window: float | None, r: dict) -> bool:
             return window is not None and now - ob.as_utc(r["sent_at"]) <= timedelta(seconds=min(window, 10**9))
         if row["action"] == "update" and earlier and within(adapter.edit_window, earlier[0]):
-            return "edit", [earlier[0]["remote_id"]]
+            if not self.proven(earlier[0]):
+                return "edit", [], [earlier[0]]
+            return "edit", [earlier[0]["remote_id"]], []
         if row["action"] == "withdraw":
-            targets = list(dict.fromkeys(r["remote_id"] for r in self._earlier(row) if r["remote_id"]))
-            if targets and all(within(adapter.delete_window, r) for r in self._earlier(row) if r["remote_id"]):
-                return "delete", targets
-        return "post", []  # a correction post
+            sent = [r for r in self._earlier(row) if r["remote_id"]]
+            if sent and all(within(adapter.delete_window, r) for r in sent):
+                targets = list(dict.fromkeys(r["remote_id"] for r in sent if self.proven(r)))
+                return "delete", targets, [r for r in sent if r["remote_id"] not in targets]
+        return "post", [], []  # a correction post
+
+    def proven(self, row: dict) -> bool:
+        """Whether `row`'s remote id is one this channel's credentials marked for it."""
+        return remote_marks.proven(self._mark_key(row["channel"]), row)
+
+    def mark(self, row: dict, remote_id: str | None) -> str | None:
+        """The mark to store with `remote_id` in `row` (None when the channel has no credentials)."""
+        return remote_marks.mark(self._mark_key(row["channel"]), row, remote_id)
+
+    def _mark_key(self, channel: str) -> bytes | None:
+        try:
+            return remote_marks.key(self.adapter(channel).secrets_read)
+        except ConfigProblem:
+            return None
+
+    def _unproven(self, row: dict, operation: str, unproven: list[dict], done: list[str]) -> str:
+        """The one-line warning for earlier rows whose post ids could not be proven ours."""
+        verb, do = ("edited", "edit") if operation == "edit" else ("deleted", "delete")
+        ids = ", ".join(f"{str(r['remote_id'])[:80]!r} (row #{r['id']})" for r in unproven)  # as read: escaped
+        line = (f"not {verb}: post {ids} could not be proven ours (its id's mark is missing or does not match "
+                f"the credentials of {row['channel']}: the row was changed in the state store, written before "
+                f"post ids were marked, or the credentials changed since); nothing was sent to it. If it is ours, "
+                f"{do} it by hand on "
+                f"{delivery(row['channel'])[0]}")
+        if done:
+            line += f"; deleted: {', '.join(done)}"
+        return line
 
     def _message(self, row: dict) -> Message:
         return Message(row["idem_key"], row["alert_id"], row["action"], row["lang"], row["text"], row["link"],
@@ -321,13 +353,21 @@ class Dispatcher:
 
     def _set(self, row: dict, expect: str, **values: Any) -> bool:
         with self.engine.begin() as conn:
+            if isinstance(values.get("remote_id"), str):  # an id alertcast stores is marked as its own
+                values["remote_mac"] = self.mark(row, values["remote_id"])
             done = conn.execute(update(ob.outbox).where(and_(ob.outbox.c.id == row["id"], ob.outbox.c.status == expect))
                                 .values(**values))
         return done.rowcount == 1
 
     def _send(self, row: dict, now: datetime, report: DrainReport) -> None:
         adapter = self.adapter(row["channel"])
-        operation, targets = self._operation(row, adapter, now)
+        operation, targets, unproven = self._operation(row, adapter, now)
+        if unproven and not targets:
+            warning = self._unproven(row, operation, unproven, [])
+            if self._set(row, "queued", status="failed", operation=operation, last_error=warning):
+                log.warning("%s", self.redact(f"#{row['id']} {row['channel']}: {warning}"))
+                report.add("failed", f"#{row['id']} {row['channel']}: failed: {warning}")
+            return
         if operation == "post" and self._key_taken(row, adapter, report):
             return
         if operation == "post" and self._key_expired(row, adapter, now):
@@ -371,6 +411,12 @@ class Dispatcher:
             return
         except Exception as exc:  # an answer we could not read, or a bug: the request may have gone out
             self._unknown(row, adapter, now, report, self._unexpected(row, adapter, exc))
+            return
+        if unproven:  # the proven posts are deleted; the others wait for a person
+            warning = self._unproven(row, operation, unproven, targets)
+            self._set(row, "sending", status="failed", sent_at=now, remote_id=remote, outcome=outcome, last_error=warning)
+            log.warning("%s", self.redact(f"#{row['id']} {row['channel']}: {warning}"))
+            report.add("failed", f"#{row['id']} {row['channel']}: failed: {warning}")
             return
         self._set(row, "sending", status="sent", sent_at=now, remote_id=remote, outcome=outcome, last_error=note)
         report.add("sent", f"#{row['id']} {row['channel']}: {row['action']} {outcome} ({remote})"

@@ -56,11 +56,17 @@ outbox = Table(
     Column("claimed_at", DateTime(timezone=True)),
     Column("sent_at", DateTime(timezone=True)),
     Column("remote_id", Text),
+    Column("remote_mac", Text),  # binds remote_id to this row: see remote_marks.py
     Column("operation", String(20)),  # recorded at claim time, before the request: post | edit | delete
     Column("outcome", String(40)),  # how it was sent: posted, edited, deleted, correction, found, resolved
     Column("last_error", Text),
     UniqueConstraint("alert_id", "revision", "channel", "action", name="uq_outbox_intent"),
 )
+
+
+#: Columns added after stores were first written: a store without them is read as holding NULL
+#: there (`state.add_columns` adds them when it is opened; `alertcast outbox merge` too).
+ADDED_COLUMNS = ("remote_mac",)
 
 
 #: A channel that answered "rate limited" waits as a whole: its other rows must not go out before
@@ -392,7 +398,7 @@ def paused(engine: Engine, now: datetime) -> dict[str, datetime]:
 _TEXTS = ("alert_id", "revision", "channel", "action", "idem_key", "lang", "text", "link", "facets", "status")
 _TIMES = ("due_at", "created_at")
 _MAYBE_TIMES = ("first_try_at", "claimed_at", "sent_at")
-_MAYBE_TEXTS = ("remote_id", "operation", "outcome", "last_error")
+_MAYBE_TEXTS = ("remote_id", "remote_mac", "operation", "outcome", "last_error")
 
 
 def _stored_time(name: str) -> str:
@@ -410,8 +416,7 @@ _MAYBE_MALFORMED = " OR ".join([
     "typeof(tries) != 'integer' OR tries < 0",
     *(f"NOT {_stored_time(name)}" for name in ("due_at", "created_at")),
     *(f"({name} IS NOT NULL AND NOT {_stored_time(name)})" for name in ("first_try_at", "claimed_at", "sent_at")),
-    *(f"({name} IS NOT NULL AND typeof({name}) != 'text')" for name in ("remote_id", "operation", "outcome",
-                                                                          "last_error")),
+    *(f"({name} IS NOT NULL AND typeof({name}) != 'text')" for name in _MAYBE_TEXTS),
     "CASE WHEN json_valid(facets) THEN json_type(facets) != 'array' ELSE 1 END",
 ])
 
@@ -528,11 +533,13 @@ def retry(engine: Engine, row_id: int, now: datetime) -> bool:
     return done.rowcount == 1
 
 
-def resolve(engine: Engine, row_id: int, now: datetime, *, posted: bool, remote_id: str | None = None) -> bool:
-    """A person settles an `unknown` row: it was posted (mark sent) or it was not (send again)."""
+def resolve(engine: Engine, row_id: int, now: datetime, *, posted: bool, remote_id: str | None = None,
+            remote_mac: str | None = None) -> bool:
+    """A person settles an `unknown` row: it was posted (mark sent) or it was not (send again).
+    `remote_mac`: the mark of the `remote_id` the person gave (see remote_marks.py)."""
     # Without a remote id given, the row keeps the one it has: a later update or withdrawal needs it.
     values = (dict(status="sent", sent_at=utc(now), remote_id=remote_id or func.coalesce(outbox.c.remote_id, ""),
-                   outcome="resolved")
+                   outcome="resolved", **({"remote_mac": remote_mac} if remote_id else {}))
               if posted else dict(status="queued", due_at=utc(now), last_error=None))
     with engine.begin() as conn:
         done = conn.execute(update(outbox).where(and_(outbox.c.id == row_id, outbox.c.status == "unknown"))

@@ -204,12 +204,15 @@ def retry_cmd(row_id: int, project: str, now: str | None) -> None:
 def resolve_cmd(row_id: int, posted: bool | None, remote_id: str | None, project: str, now: str | None) -> None:
     """Settle a row whose outcome is unknown, after checking the channel by hand."""
     from ..broadcast import broadcasts, outbox
+    from ..broadcast.dispatcher import Dispatcher
 
     if posted is None:
         raise click.ClickException("say what you found: --posted or --not-posted")
-    _, engine = _engine(project)
+    config, engine = _engine(project)
     row = outbox.get(engine, row_id)
-    if not outbox.resolve(engine, row_id, now_from(now), posted=posted, remote_id=remote_id):
+    # The id a person gives is ours: marked with the channel's credentials, so it can be edited or deleted later.
+    mark = Dispatcher(engine, config, env=os.environ).mark(row, remote_id) if row is not None and remote_id else None
+    if not outbox.resolve(engine, row_id, now_from(now), posted=posted, remote_id=remote_id, remote_mac=mark):
         raise click.ClickException(f"row {row_id} is not in status unknown; see `alertcast outbox --status unknown`")
     earlier = broadcasts.made(row) if row is not None and not posted else None
     if earlier:

@@ -109,6 +109,7 @@ class Adapter:
         self.env = env
         self.session = session or requests.Session()
         self.redact = Redactor()
+        self.secrets_read: list[str] = []  # what the channel's post-id marks are keyed by (remote_marks.py)
         install_log_filter()
         self.setup()
 
@@ -129,6 +130,8 @@ class Adapter:
         self.redact.add(value)
         value = value.strip() if value else value  # a secret read from a file often ends in a newline
         self.redact.add(value)
+        if value:
+            self.secrets_read.append(value)
         return value or None
 
     def secret_url(self, key: str, default_env: str) -> str | None:
