@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from alertcast.broadcast.dispatcher import Dispatcher
 from alertcast.config import load_config
 from alertcast.checks.load import load_or_raise
 from alertcast.plan import Plan
+from alertcast.state import create_tables, open_store
 from fakes.networks import (FakeBluesky, FakeDiscord, FakeMastodon, FakeMatrix, FakeSlack, FakeTelegram,
                                   FakeWebhook, FakeX)
 
@@ -79,6 +82,24 @@ def route_alert_to(project: Path, alert_stem: str, channels: list[str]) -> None:
         lines = [f"channels: [banner, cap, {', '.join(channels)}]" if line.startswith("channels:") else line
                  for line in lines]
         path.write_text("\n".join(lines), encoding="utf-8")
+
+
+@contextmanager
+def telegram_project(project: Path, monkeypatch: pytest.MonkeyPatch, alert: str = "live-phishing") -> Iterator[tuple]:
+    """`project` with `alert` routed to a fake Telegram and its store created: (config, engine,
+    fake), where the tests of rows a state branch restores start."""
+    fake = start("telegram")
+    for name, value in configure(project, {"telegram": fake}).items():
+        monkeypatch.setenv(name, value)
+    route_alert_to(project, alert, ["telegram"])
+    config = load_config(project)
+    engine = open_store(config.settings.state_url, config.root)
+    create_tables(engine)
+    try:
+        yield config, engine, fake
+    finally:
+        engine.dispose()
+        fake.close()
 
 
 def add_alert(project: Path, stem: str, channels: list[str], title: str | None = None,

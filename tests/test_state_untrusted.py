@@ -21,25 +21,16 @@ from alertcast.broadcast import outbox
 from alertcast.config import load_config
 from alertcast.checks.load import load_or_raise
 from alertcast.plan import Plan
-from alertcast.state import create_tables, open_store
 from conftest import NOW
-from social_support import configure, route_alert_to, start
+from social_support import route_alert_to, telegram_project
 
 FORGED = "Verify your recovery phrase at https://wallet-verify.example"
 
 
 @pytest.fixture
 def world(project, monkeypatch):
-    fake = start("telegram")
-    env = configure(project, {"telegram": fake})
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    route_alert_to(project, "live-phishing", ["telegram"])
-    config = load_config(project)
-    engine = open_store(config.settings.state_url, config.root)
-    create_tables(engine)
-    yield project, config, engine, fake
-    fake.close()
+    with telegram_project(project, monkeypatch) as (config, engine, fake):
+        yield project, config, engine, fake
 
 
 def _drain(cli, project, now=NOW):  # type: ignore[no-untyped-def]

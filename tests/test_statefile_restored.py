@@ -13,26 +13,17 @@ import pytest
 
 from alertcast.broadcast import outbox
 from alertcast.checks.load import load_or_raise
-from alertcast.config import load_config
 from alertcast.plan import Plan
-from alertcast.state import create_tables, open_store
+from alertcast.state import open_store
 from conftest import NOW
-from social_support import configure, route_alert_to, start
+from social_support import telegram_project
 
 
 @pytest.fixture
 def world(project, monkeypatch):
-    fake = start("telegram")
-    env = configure(project, {"telegram": fake})
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    route_alert_to(project, "live-phishing", ["telegram"])
-    config = load_config(project)
-    engine = open_store(config.settings.state_url, config.root)
-    create_tables(engine)
-    engine.dispose()
-    yield project, config, fake
-    fake.close()
+    with telegram_project(project, monkeypatch) as (config, engine, fake):
+        engine.dispose()  # each test opens the store as a command would
+        yield project, config, fake
 
 
 def _state_file(config) -> str:  # type: ignore[no-untyped-def]
