@@ -157,6 +157,9 @@ class Daemon:
             "sync": self.sync.enabled, "sync_interval": self.sync_interval, "dispatch_interval": self.dispatch_interval,
             "lease_ttl": self._lease_ttl, "publish_retry": self.retry.first,
             "webhook": bool(self.webhook_secret), "listen": "%s:%d" % self.listen if self.listen else None})
+        if self.waiting:  # said before health can say it: the log and /healthz agree from the start
+            log.error("mkdocs.yml is not valid: nothing is published (the outputs already deployed stay as they "
+                      "are) until a valid one is %s: %s", "synced" if self.sync.enabled else "saved", self.live.error)
         removed = remove_leftovers(self.config.output_dir)  # folders of builds killed with a previous process
         if removed:
             log.info("removed the folders of killed builds", extra={"folders": [str(p) for p in removed]})
@@ -171,9 +174,6 @@ class Daemon:
         must not wait for a remote that may not answer), then the syncs. Waiting for a valid
         mkdocs.yml, only a sync can bring one: it comes first."""
         waiting = self.waiting
-        if waiting:
-            log.error("mkdocs.yml is not valid: nothing is published (the outputs already deployed stay as they "
-                      "are) until a valid one is %s: %s", "synced" if self.sync.enabled else "saved", self.live.error)
         if self.sync.enabled and waiting:
             self.sync_now()  # bring a valid mkdocs.yml
         elif self.sync.enabled:  # beside the first publish, which does not wait for it
