@@ -213,9 +213,18 @@ class Workers:
     def submit(self, function: Callable[..., T], *args: Any) -> Future[Future[T]]:
         """Start `function(*args)` in a worker; `result` gives what it returns. The arguments are
         pickled now, before this process goes on and fills caches in them."""
-        call = self._starter.submit(self._pool.submit, _call, function, pickle.dumps(args))
+        call = self._starter.submit(self._start, function, pickle.dumps(args))
         self._calls.append(call)
         return call
+
+    def _start(self, function: Callable[..., T], args: bytes) -> Future[T]:
+        try:
+            return self._pool.submit(_call, function, args)
+        except OSError as exc:
+            # A pool that broke meanwhile (a worker died) closes its queues before it says it is
+            # broken (CPython 3.11); a worker started then fails on the closed queue ("handle is
+            # closed"). It is the same broken pool, and the build says a worker stopped.
+            raise BrokenProcessPool(f"a worker could not start: {exc}") from exc
 
     @staticmethod
     def result(call: Future[Future[T]]) -> T:
