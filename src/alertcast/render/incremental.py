@@ -189,11 +189,14 @@ def _read_keys(previous: Previous | None, prefix: str) -> dict | None:
 STATIC = ("404.html", "sitemap.xml")
 
 
+def _same_engine(keys: dict | None, shared: str) -> dict:
+    """A key file made in this format with the same engine key; {} for any other (nothing in it is kept)."""
+    return keys if keys and keys.get("format") == FORMAT and keys.get("engine") == shared else {}
+
+
 def _kept_static(keys: dict | None, shared: str) -> dict[str, str]:
     """The keys of the engine's own templates in a key file made with the same engine key."""
-    if not keys or keys.get("format") != FORMAT or keys.get("engine") != shared:
-        return {}
-    static = keys.get("static")
+    static = _same_engine(keys, shared).get("static")
     if not isinstance(static, dict):
         return {}
     return {name: key for name, key in static.items() if name in STATIC and isinstance(key, str)}
@@ -201,9 +204,7 @@ def _kept_static(keys: dict | None, shared: str) -> dict[str, str]:
 
 def _kept_pages(keys: dict | None, shared: str) -> dict[str, _Kept]:
     """The pages of a key file made with the same engine key, each checked for shape."""
-    if not keys or keys.get("format") != FORMAT or keys.get("engine") != shared:
-        return {}
-    pages = keys.get("pages")
+    pages = _same_engine(keys, shared).get("pages")
     if not isinstance(pages, dict):
         return {}
     out = {}
