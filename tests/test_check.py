@@ -978,6 +978,14 @@ CONFIG_CASES = {
         "timezone: Asia/Shanghai", "timezone: Mars/Olympus",
         [f"mkdocs.yml:11:5: error: 'timezone': unknown time zone 'Mars/Olympus'; use an IANA name such as "
          f"'Asia/Shanghai' (see {CONFIG})"]),
+    "time zone that names a folder of zones": (
+        "timezone: Asia/Shanghai", "timezone: Asia",
+        [f"mkdocs.yml:11:5: error: 'timezone': unknown time zone 'Asia'; use an IANA name such as "
+         f"'Asia/Shanghai' (see {CONFIG})"]),
+    "time zone too long to be a file name": (
+        "timezone: Asia/Shanghai", "timezone: " + "x" * 300,
+        [f"mkdocs.yml:11:5: error: 'timezone': unknown time zone '{'x' * 300}'; use an IANA name such as "
+         f"'Asia/Shanghai' (see {CONFIG})"]),
     "no language": (
         "languages: [zh, en]", "languages: []",
         [f"mkdocs.yml:12:5: error: 'languages': list at least one language; the first is the default (see {CONFIG})"]),
