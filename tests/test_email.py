@@ -157,6 +157,47 @@ def test_update_and_withdrawal_reply_to_the_original(mail):
     assert len(set(ids)) == 3
 
 
+@pytest.mark.parametrize("tls", [False, True], ids=["relay-without-login", "login"])
+def test_a_correction_replies_only_to_message_ids_proven_ours(project, tmp_path, tls):
+    """A push to the state branch that changes the stored Message-ID would thread our correction
+    under someone else's message: the correction goes out, without that reply link, saying so."""
+    m = Mail(project, tmp_path, tls=tls)
+    try:
+        m.enqueue()
+        m.drain()
+        [post] = m.rows()
+        forged = "<scam-announcement@wallet-verify.example>"
+        with m.engine.begin() as conn:
+            conn.execute(outbox.outbox.update().where(outbox.outbox.c.id == post["id"]).values(remote_id=forged))
+        m.edit_alert(r"^publish_at:", 'withdrawn: "Reported in error."\npublish_at:')
+        assert m.enqueue() == 1
+        assert m.drain().sent == 1
+        _, correction = m.server.messages
+        assert correction["In-Reply-To"] is None and correction["References"] is None
+        assert "Reported in error." in part(correction, "plain")
+        withdraw = m.rows()[-1]
+        assert withdraw["status"] == "sent" and withdraw["outcome"] == "correction"
+        assert f"posted without replying to post {forged!r} (row #{post['id']})" in withdraw["last_error"]
+        assert "\n" not in withdraw["last_error"]
+    finally:
+        m.server.close()
+
+
+def test_a_correction_replies_to_the_message_ids_alertcast_gave_with_login(project, tmp_path):
+    m = Mail(project, tmp_path, tls=True)
+    try:
+        m.enqueue()
+        m.drain()
+        m.edit_alert(r"^publish_at:", 'withdrawn: "Reported in error."\npublish_at:')
+        m.enqueue()
+        m.drain()
+        first, correction = m.server.messages
+        assert header(correction, "In-Reply-To") == header(first, "Message-ID")
+        assert m.rows()[-1]["last_error"] is None
+    finally:
+        m.server.close()
+
+
 def test_dropped_after_data_is_unknown_and_never_sent_twice(mail):
     """The server took the message and the connection died before its reply: the row is held."""
     mail.enqueue()

@@ -539,6 +539,22 @@ def test_a_confirmed_broadcast_is_settled_as_posted_at_a_later_drain(make_world)
     assert w.fake.live_articles() == []  # the broadcast is the article: nothing published besides
 
 
+def test_an_open_broadcast_whose_stored_id_was_changed_is_held_not_followed_up(make_world):
+    """A waiting row whose id has no valid mark (as when the state branch points it at another
+    broadcast of the account that WeChat refused): following it up would publish the row's text.
+    It is held for a person instead."""
+    w = make_world({"mode": "broadcast"})
+    msg_id = _pending(w)
+    w.fake.refuse_broadcast(msg_id)
+    with w.engine.begin() as conn:
+        conn.execute(outbox.outbox.update().values(remote_id=f"broadcast:{msg_id}", remote_mac=None))
+    report = w.drain(NOW + timedelta(minutes=6))
+    [row] = w.rows()
+    assert row["status"] == "unknown" and report.unknown == 1, w.said(report)
+    assert "could not be proven ours" in row["last_error"] and f"outbox resolve {row['id']}" in row["last_error"]
+    assert w.fake.live_articles() == []
+
+
 @pytest.mark.parametrize("how", ["refused", "thirty minutes pass"])
 def test_a_broadcast_not_confirmed_is_published_instead_once_and_never_broadcast_again(make_world, cli, how):
     w = make_world({"mode": "broadcast"})

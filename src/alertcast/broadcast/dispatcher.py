@@ -233,6 +233,14 @@ class Dispatcher:
             open_rows = [dict(r._mapping) for r in conn.execute(select(ob.outbox).where(and_(
                 ob.outbox.c.status == "sent", ob.outbox.c.outcome == broadcasts.PENDING)))]
         for row in open_rows:
+            if not self.proven(row):  # asking about another broadcast could publish this row's text instead
+                said = (f"{row['channel']}: the stored id {str(row['remote_id'])[:80]!r} of this open post could not "
+                        f"be proven ours (its mark is missing or does not match the channel's credentials); not "
+                        f"followed up: check the account by hand, then `alertcast outbox resolve {row['id']} "
+                        f"--posted` or `--not-posted`")
+                if self._set(row, "sent", status="unknown", last_error=said):
+                    report.add("unknown", f"#{row['id']} {said}")
+                continue
             try:
                 adapter = self.adapter(row["channel"])
                 settled = adapter.follow_up(row, now)
@@ -334,6 +342,28 @@ class Dispatcher:
         except ConfigProblem:
             return None
 
+    def _replies(self, row: dict, adapter: Adapter) -> tuple[tuple[str, ...], str | None]:
+        """The earlier post ids a correction replies to, and a note naming those it leaves out.
+
+        A reply links our correction under the post it names, so the id must be ours: marked
+        (see remote_marks.py), or the very id alertcast gives such a post itself (an email's
+        Message-ID, made from the row's alert, revision, channel and action, not read from the
+        store). An unproven id is left out and the correction goes out anyway: a wrong warning
+        must not stay uncorrected because a link to it cannot be proven."""
+        replies, left_out = [], []
+        for r in self._earlier(row):
+            if not r["remote_id"]:
+                continue
+            own = Message(ob.idem_key(r["alert_id"], r["revision"], r["channel"], r["action"]), r["alert_id"],
+                          r["action"], r["lang"], r["text"], r["link"])
+            (replies if self.proven(r) or adapter.remote_key(own) == r["remote_id"] else left_out).append(r)
+        if not left_out:
+            return tuple(dict.fromkeys(r["remote_id"] for r in replies)), None
+        ids = ", ".join(f"{str(r['remote_id'])[:80]!r} (row #{r['id']})" for r in left_out)  # as read: escaped
+        return tuple(dict.fromkeys(r["remote_id"] for r in replies)), (
+            f"posted without replying to post {ids}: it could not be proven ours (its id's mark is missing or does "
+            f"not match the credentials of {row['channel']})")
+
     def _unproven(self, row: dict, operation: str, unproven: list[dict], done: list[str]) -> str:
         """The one-line warning for earlier rows whose post ids could not be proven ours."""
         verb, do = ("edited", "edit") if operation == "edit" else ("deleted", "delete")
@@ -388,7 +418,11 @@ class Dispatcher:
         row = {**row, "tries": row["tries"] + 1, "first_try_at": row["first_try_at"] or now, "operation": operation}
         msg = replace(self._message(row), operation=operation)
         if operation == "post" and row["action"] != "post":  # a new post that follows up the earlier ones
-            msg = replace(msg, earlier=tuple(dict.fromkeys(r["remote_id"] for r in self._earlier(row) if r["remote_id"])))
+            replies, unlinked = self._replies(row, adapter)
+            msg = replace(msg, earlier=replies)
+            if unlinked:
+                note = "; ".join(filter(None, (note, unlinked)))
+                log.warning("%s", self.redact(f"#{row['id']} {row['channel']}: {unlinked}"))
         try:
             if operation == "edit":
                 remote = adapter.edit(targets[0], msg)
