@@ -214,6 +214,74 @@ def test_after_the_token_is_rotated_a_withdrawal_is_refused_not_guessed(project,
         fakes["telegram"].close()
 
 
+@pytest.fixture
+def rotated(project, tmp_path, monkeypatch):
+    """A Telegram post, then the bot token rotated, then the alert withdrawn: the withdrawal was
+    refused (the old mark proves nothing under the new token). The CLI runs with the new token."""
+    fakes, env, config, content, engine = _setup(project, tmp_path, names=("telegram",))
+    telegram = fakes["telegram"]
+    try:
+        outbox.enqueue(engine, Plan.at(content, NOW), config)
+        Dispatcher(engine, config, env=env).drain(NOW)
+        [name] = [k for k, v in env.items() if v == TOKENS["telegram"]]
+        telegram.token = env[name] = "telegram-ROTATED-TOKEN-2b8e1d"
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        for path in (project / "content" / "alerts").glob("live-phishing.*.md"):
+            path.write_text(path.read_text(encoding="utf-8").replace("publish_at:", 'withdrawn: "Wrong."\npublish_at:', 1),
+                            encoding="utf-8")
+        config = load_config(project)
+        outbox.enqueue(engine, Plan.at(load_or_raise(config), NOW), config)
+        assert Dispatcher(engine, config, env=env).drain(NOW).failed == 1
+        post, withdraw = outbox.rows(engine)
+        assert withdraw["status"] == "failed" and telegram.deleted == []
+        yield post, withdraw, telegram, env, config, engine
+    finally:
+        telegram.close()
+
+
+def test_after_a_rotation_a_person_vouches_for_the_post_id_and_the_withdrawal_deletes_it(project, rotated, cli):
+    post, withdraw, telegram, env, config, engine = rotated
+    later = NOW + timedelta(minutes=10)
+    result = cli("outbox", "resolve", str(post["id"]), "--posted", "--remote-id", post["remote_id"], "-p", project)
+    assert result.exit_code == 0, result.output
+    assert f"`alertcast outbox retry {withdraw['id']}`" in result.output and "ROTATED" not in result.output
+    assert cli("outbox", "retry", str(withdraw["id"]), "-p", project, "--now", later.isoformat()).exit_code == 0
+    report = Dispatcher(engine, config, env=env).drain(later)
+    assert report.sent == 1, report.lines
+    assert telegram.deleted == [post["remote_id"]]
+    done = outbox.get(engine, withdraw["id"])
+    assert (done["status"], done["outcome"]) == ("sent", "deleted")
+
+
+def test_a_sent_row_is_vouched_for_only_with_the_id_a_person_gives(project, rotated, cli):
+    post, withdraw, telegram, env, config, engine = rotated
+    result = cli("outbox", "resolve", str(post["id"]), "--posted", "-p", project)
+    assert result.exit_code == 1 and "--remote-id" in result.output and "Traceback" not in result.output
+    assert cli("outbox", "resolve", str(post["id"]), "--not-posted", "-p", project).exit_code == 1
+    assert outbox.get(engine, post["id"]) == post
+
+
+def test_after_a_rotation_a_withdrawal_done_by_hand_is_recorded_and_nothing_more_is_sent(project, rotated, cli):
+    post, withdraw, telegram, env, config, engine = rotated
+    telegram.posts.pop(post["remote_id"])  # a person deleted it in Telegram
+    result = cli("outbox", "resolve", str(withdraw["id"]), "--withdrawn", "-p", project)
+    assert result.exit_code == 0, result.output
+    done = outbox.get(engine, withdraw["id"])
+    assert (done["status"], done["outcome"]) == ("sent", outbox.BY_HAND) and "by hand" in done["last_error"]
+    requests_before = len(telegram.requests)
+    later = NOW + timedelta(hours=1)
+    assert outbox.enqueue(engine, Plan.at(load_or_raise(config), later), config) == 0
+    assert Dispatcher(engine, config, env=env).drain(later).sent == 0
+    assert len(telegram.requests) == requests_before
+    listing = cli("outbox", "-p", project, "--status", "sent")
+    assert "deleted by hand" in listing.output
+    again = cli("outbox", "resolve", str(withdraw["id"]), "--withdrawn", "-p", project)
+    assert again.exit_code == 1 and "not a failed or unknown withdrawal" in again.output
+    wrong = cli("outbox", "resolve", str(post["id"]), "--withdrawn", "-p", project)
+    assert wrong.exit_code == 1 and outbox.get(engine, post["id"])["status"] == "sent"
+
+
 NAMES = ("telegram", "x", "mastodon", "bluesky", "discord", "slack", "matrix", "webhook")
 MALFORMED = {  # a port typo passes the settings check (host and scheme are fine); requests refuses to send
     "telegram": {"base_url": "http://{host}99"}, "x": {"base_url": "http://{host}99"},

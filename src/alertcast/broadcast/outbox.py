@@ -545,3 +545,28 @@ def resolve(engine: Engine, row_id: int, now: datetime, *, posted: bool, remote_
         done = conn.execute(update(outbox).where(and_(outbox.c.id == row_id, outbox.c.status == "unknown"))
                             .values(**values))
     return done.rowcount == 1
+
+
+def vouch(engine: Engine, row_id: int, remote_id: str, remote_mac: str | None) -> bool:
+    """A person checked that a sent row's post is `remote_id`: it is marked again, with the
+    channel's credentials of now (after a rotation the old mark proves nothing)."""
+    with engine.begin() as conn:
+        done = conn.execute(update(outbox).where(and_(outbox.c.id == row_id, outbox.c.status == "sent"))
+                            .values(remote_id=remote_id, remote_mac=remote_mac))
+    return done.rowcount == 1
+
+
+#: The outcome of a withdrawal a person did on the network themselves.
+BY_HAND = "deleted by hand"
+
+
+def withdrawn_by_hand(engine: Engine, row_id: int, now: datetime) -> bool:
+    """A person deleted the alert's posts on the network: the withdrawal that alertcast could
+    not finish (failed, or unknown) is settled, and nothing more is sent for it."""
+    with engine.begin() as conn:
+        done = conn.execute(update(outbox).where(and_(
+            outbox.c.id == row_id, outbox.c.action == "withdraw", outbox.c.status.in_(("failed", "unknown"))))
+            .values(status="sent", sent_at=utc(now), outcome=BY_HAND,
+                    last_error="the posts alertcast could not delete were deleted by hand on the network "
+                               "(`alertcast outbox resolve --withdrawn`)"))
+    return done.rowcount == 1

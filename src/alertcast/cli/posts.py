@@ -198,20 +198,44 @@ def retry_cmd(row_id: int, project: str, now: str | None) -> None:
 @click.argument("row_id", type=int)
 @click.option("--posted", "posted", flag_value=True, default=None, help="It was posted: mark it sent.")
 @click.option("--not-posted", "posted", flag_value=False, help="It was not posted: send it again.")
-@click.option("--remote-id", default=None, help="The post's id on the network, if known (for later edit/delete).")
+@click.option("--remote-id", default=None, help="The post's id on the network, if known (for later edit/delete); "
+              "on a sent row, with --posted, the id a person checked is ours (after the credentials changed).")
+@click.option("--withdrawn", is_flag=True, help="A withdrawal that failed or is unknown was done by hand: the "
+              "alert's posts were deleted on the network; mark it sent.")
 @project_opt
 @now_opt
-def resolve_cmd(row_id: int, posted: bool | None, remote_id: str | None, project: str, now: str | None) -> None:
-    """Settle a row whose outcome is unknown, after checking the channel by hand."""
+def resolve_cmd(row_id: int, posted: bool | None, remote_id: str | None, withdrawn: bool, project: str,
+                now: str | None) -> None:
+    """Settle a row whose outcome is unknown, after checking the channel by hand; vouch for a sent
+    row's post id; or record a withdrawal done by hand."""
     from ..broadcast import broadcasts, outbox
     from ..broadcast.dispatcher import Dispatcher
 
+    if withdrawn:
+        if posted is not None or remote_id:
+            raise click.ClickException("--withdrawn goes alone: it says the alert's posts were deleted by hand")
+        config, engine = _engine(project)
+        if not outbox.withdrawn_by_hand(engine, row_id, now_from(now)):
+            raise click.ClickException(f"row {row_id} is not a failed or unknown withdrawal; see "
+                                       "`alertcast outbox --status failed`")
+        click.echo(f"row {row_id} marked withdrawn by hand: alertcast sends nothing more for it")
+        return
     if posted is None:
         raise click.ClickException("say what you found: --posted or --not-posted")
     config, engine = _engine(project)
     row = outbox.get(engine, row_id)
     # The id a person gives is ours: marked with the channel's credentials, so it can be edited or deleted later.
     mark = Dispatcher(engine, config, env=os.environ).mark(row, remote_id) if row is not None and remote_id else None
+    if row is not None and row["status"] == "sent":
+        if not (posted and remote_id):
+            raise click.ClickException(f"row {row_id} is sent; to vouch for its post id (after the channel's "
+                                       f"credentials changed), give --posted --remote-id ID as seen on the network")
+        outbox.vouch(engine, row_id, remote_id, mark)
+        click.echo(f"row {row_id}: post id {remote_id} marked ours with the channel's credentials of now")
+        for other in outbox.rows(engine, ("failed",)):
+            if (other["alert_id"], other["channel"]) == (row["alert_id"], row["channel"]) and other["action"] != "post":
+                click.echo(f"`alertcast outbox retry {other['id']}` sends its refused {other['action']} again")
+        return
     if not outbox.resolve(engine, row_id, now_from(now), posted=posted, remote_id=remote_id, remote_mac=mark):
         raise click.ClickException(f"row {row_id} is not in status unknown; see `alertcast outbox --status unknown`")
     earlier = broadcasts.made(row) if row is not None and not posted else None
