@@ -835,7 +835,7 @@ def load_config(root: Path | str = ".") -> Config:
         raise ContentError([Problem(shown, 1, 1, "error", f"{CONFIG_FILE} must be a mapping of settings", "")])
     problems: list[Problem] = []
     site_url = raw.get("site_url")
-    if not isinstance(site_url, str) or urlsplit(site_url).scheme not in ("http", "https"):
+    if not isinstance(site_url, str) or not _web_address(site_url):
         pos = yamlsource.position_of(positions, ("site_url",))
         problems.append(
             Problem(shown, pos.line, pos.col, "error", "site_url must be the public https:// address of the help site",
@@ -843,6 +843,7 @@ def load_config(root: Path | str = ".") -> Config:
         )
     problems += _extension_problems(raw.get("markdown_extensions"), shown, positions)
     problems += _page_html_problems(raw, shown, positions)
+    problems += _address_problems(raw, shown, positions)
     if "INHERIT" in raw:
         pos = yamlsource.position_of(positions, ("INHERIT",))
         problems.append(Problem(shown, pos.line, pos.col, "error",
@@ -989,6 +990,76 @@ def _page_html_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, y
                 problems.append(Problem(shown, pos.line, pos.col, "error", f"{key} names a file of another site, "
                                         f"{path}: every page would load it", "put the file in content/assets/ "
                                         "and name it by its path there"))
+    return problems
+
+
+def _web_address(value: str) -> bool:
+    parts = urlsplit(value.strip())
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+#: A value that starts with a host name (`github.com/x/y`): an address written without its scheme.
+_HOST_FIRST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(:[0-9]+)?(/|$)", re.I)
+
+
+def _address_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
+    """The addresses the theme links every page to (the repository, its edit pages, the social
+    icons): one without a scheme, like `github.com/x/y`, is a link relative to each page, broken
+    on all of them. Script addresses and quotes are `_page_html_problems`' to report."""
+    problems = []
+
+    def problem(key: tuple, what: str, fix: str) -> None:
+        pos = yamlsource.position_of(positions, key)
+        problems.append(Problem(shown, pos.line, pos.col, "error", what, fix))
+
+    def fix(key: str, value: str) -> str | None:
+        found = value.strip()
+        return f"write it with its scheme: {key}: https://{found}" if _HOST_FIRST.match(found) else None
+
+    def reported(value: Any) -> bool:
+        return isinstance(value, str) and (any(char in value for char in _ENDS_ATTRIBUTE) or "".join(
+            value.split()).lower().startswith(("javascript:", "data:", "vbscript:")))
+
+    repo_url = raw.get("repo_url")
+    if repo_url not in (None, "") and not reported(repo_url):
+        if not isinstance(repo_url, str) or not _web_address(repo_url):
+            problem(("repo_url",), f"repo_url {repo_url!r} is not a full http(s):// address: every page would "
+                    "link to it as a page of the site",
+                    fix("repo_url", str(repo_url)) or "e.g. repo_url: https://github.com/OWNER/REPO")
+            repo_url = None
+    for key in ("edit_uri", "edit_uri_template"):
+        value = raw.get(key)
+        if value in (None, "") or reported(value):
+            continue
+        if not isinstance(value, str):
+            problem((key,), f"{key} must be text: the address of a page's edit page",
+                    "write it as a path under repo_url (e.g. edit/main/content/) or a full https:// address")
+        elif urlsplit(value.strip()).scheme or value.strip().startswith("//"):
+            if not _web_address(value):
+                problem((key,), f"{key} {value!r} is not an http(s):// address", "write the full https:// "
+                        "address of the edit page, or a path under repo_url such as edit/main/content/")
+        elif _HOST_FIRST.match(value.strip()):
+            problem((key,), f"{key} {value!r} starts with a host name but has no scheme: it would be read as a "
+                    "path under repo_url", fix(key, value) or "")
+        elif not repo_url:
+            problem((key,), f"{key} {value!r} is a path, and there is no repo_url to read it under: no page would "
+                    "get a working edit link",
+                    "set repo_url: https://..., or give the full https:// address of the edit page")
+    if raw.get("edit_uri") and raw.get("edit_uri_template"):
+        problem(("edit_uri",), "edit_uri has no effect when edit_uri_template is set", "keep one of the two")
+    extra = raw.get("extra")
+    social = extra.get("social") if isinstance(extra, dict) else None
+    for index, entry in enumerate(social if isinstance(social, list) else []):
+        link = entry.get("link") if isinstance(entry, dict) else None
+        if not isinstance(link, str) or reported(link):
+            continue
+        parts = urlsplit(link.strip())
+        if (_web_address(link) or (parts.scheme in ("mailto", "tel") and parts.path)
+                or (link.startswith("/") and not link.startswith("//"))):
+            continue
+        problem(("extra", "social", index, "link"), f"extra.social.{index}.link {link!r} is not a full address: "
+                "every page would link to it relative to itself",
+                fix("link", link) or "use an https:// address, a mailto: address, or a page of the site starting with /")
     return problems
 
 
