@@ -273,7 +273,7 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
     docs.mkdir(parents=True)
     copy_assets(config, docs)
     raw = site_config(config, lang, docs, work / "site", plan, markdown)
-    engine = site_engine(config.settings.site.engine, config.root)
+    engine = site_engine(config.settings.site.engine, config.root, config.settings.site.time_limit)
     pages = None
     if engine.name == "mkdocs":
         pages = LanguagePages.plan(docs, markdown, raw, "" if lang == config.default_lang else f"{lang}/", previous)

@@ -32,13 +32,15 @@ class SiteEngine(Protocol):
         ...
 
 
-def site_engine(name: str, root: Path) -> SiteEngine:
+def site_engine(name: str, root: Path, time_limit: float) -> SiteEngine:
     """The engine called `name` (one of ENGINES, as the settings have validated it); `root`, the
-    project's folder, to name a file of the project in an error."""
+    project's folder, to name a file of the project in an error; `time_limit`, the seconds one
+    language's build may take (`site.time_limit`: mkdocs is stopped by the build's own alarm,
+    Zensical, a program of its own, is killed at it)."""
     if name == "zensical":
         from .zensical_engine import ZensicalEngine
 
-        return ZensicalEngine(root)
+        return ZensicalEngine(root, time_limit)
     from .mkdocs_engine import MkdocsEngine
 
     return MkdocsEngine(root)

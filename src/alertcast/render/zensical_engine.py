@@ -5,7 +5,8 @@ Python plugins or hooks, so the staged configuration is all it gets. It differs 
 what docs/site.md lists ("Zensical"); `adapt` makes the staged configuration say in plain data
 what mkdocs gets as Python values.
 
-It runs with a time budget, in the staged folder, with an environment that carries no secret of
+It runs within the site's time limit (`extra.alertcast.site.time_limit`, the one every engine
+obeys), in the staged folder, with an environment that carries no secret of
 this process (no signing key, no channel token) and no proxy but a closed port.
 """
 
@@ -23,8 +24,6 @@ import yaml
 
 from ..problems import ContentError, Problem, SiteBuildError, display_path
 
-#: One language's build may take this long (1,000 alerts take about 10 s on one core).
-TIMEOUT = 600
 #: What a staged build passes on from this process's environment: nothing else (no secret).
 KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "SYSTEMROOT")
 #: Where a network request of the build would go: nowhere (a closed port).
@@ -42,8 +41,11 @@ def installed() -> bool:
 class ZensicalEngine:
     name = "zensical"
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, time_limit: float):
+        """`time_limit`: the seconds one language's build may take (1,000 alerts take about 10 s
+        on one core); the program is killed past it."""
         self.root = root
+        self.time_limit = time_limit
 
     def build(self, raw: dict, work: Path, now: datetime, pages: None = None) -> Path:
         # Zensical renders every page: no pages are reused (render/incremental.py is mkdocs')
@@ -62,10 +64,13 @@ class ZensicalEngine:
         try:
             proc = subprocess.run([sys.executable, "-m", "zensical", "build", "--clean", "-f", str(config_file)],
                                   cwd=work, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                  timeout=TIMEOUT)
+                                  timeout=self.time_limit)
         except subprocess.TimeoutExpired:
-            raise SiteBuildError(f"Zensical did not finish building the site within {TIMEOUT} s; "
-                                 "build again, or with extra.alertcast.site.engine: mkdocs") from None
+            raise SiteBuildError(f"Zensical did not finish building the site within its time limit "
+                                 f"({self.time_limit:g} s) and was stopped; nothing was published: raise "
+                                 "extra.alertcast.site.time_limit in mkdocs.yml if the site really needs longer, or "
+                                 "build with extra.alertcast.site.engine: mkdocs, which names a theme template that "
+                                 "never ends") from None
         if proc.returncode != 0:
             said = " ".join(line.strip() for line in (proc.stderr or proc.stdout).splitlines() if line.strip())
             said = said.replace(str(work) + os.sep, "")[-1000:]
