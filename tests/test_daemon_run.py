@@ -427,3 +427,34 @@ def test_a_boundary_within_the_build_of_a_push_goes_live_at_its_second_not_a_bui
         engine.dispose()
     finally:
         daemon.kill()
+
+
+def test_a_live_page_edited_in_place_is_rendered_again_by_the_daemon_which_names_it(tmp_path):
+    """The daemon's publishes build the site, taking unchanged pages from the live release: a page
+    changed there after it went live is not carried into the next release nor does it stop the
+    publish (no person needed); it is rendered again, and a warning names the file."""
+    repo = make_repo(tmp_path)
+    live = repo.clone("live")
+    daemon = Process(live, tmp_path / "daemon.log", {}, "--sync-interval", "1")
+    try:
+        wait_for(lambda: (daemon.health() or {}).get("status") == "ok", timeout=90)
+        step = 3 * _build_seconds(daemon) + 8  # a bound for the wait below, never waited out when all goes well
+        first = (live / "site").resolve()
+        page = first / "alerts" / "expired-airdrop" / "index.html"
+        page.write_text("<script>tampered()</script>", encoding="utf-8")  # the same inode, other bytes
+        # A change that leaves that page's inputs as they were: it would be taken from the live release.
+        for path in (repo.editor / "content" / "alerts").glob("live-phishing.*.md"):
+            path.write_text(path.read_text(encoding="utf-8") + "\nEDITED-AFTER-TAMPERING\n", encoding="utf-8")
+        git(repo.editor, "commit", "-qam", "live-phishing: one more line")
+        git(repo.editor, "push", "-q")
+        edited = live / "site" / "alerts" / "live-phishing" / "index.html"
+        wait_for(lambda: "EDITED-AFTER-TAMPERING" in edited.read_text(encoding="utf-8"), timeout=step)
+        second = (live / "site").resolve()
+        assert second != first
+        assert "tampered" not in (second / "alerts" / "expired-airdrop" / "index.html").read_text(encoding="utf-8")
+        warnings = [r for r in _log(daemon) if "not the file alertcast published" in r["message"]]
+        assert warnings and str(page) in warnings[0]["message"], _messages(daemon)[-20:]
+        assert warnings[0]["level"].lower().startswith("warn") and "rendered again" in warnings[0]["message"]
+        assert (daemon.health() or {}).get("status") == "ok"
+    finally:
+        daemon.kill()

@@ -289,9 +289,12 @@ class LanguagePages:
             for src, key in keys.items():
                 old = kept.get(src)
                 dest = prefix + page_dest(src)
-                if (old is not None and old.key == key and previous.digests.get(dest, b"").hex() == old.digest
-                        and _digest(previous.root / dest) == old.digest):
-                    reused[src] = old
+                if old is not None and old.key == key and previous.digests.get(dest, b"").hex() == old.digest:
+                    if _digest(previous.root / dest) == old.digest:
+                        reused[src] = old
+                    else:  # rendered again, and said: someone or something edits the live release
+                        log.warning("%s: not the file alertcast published in the live release (changed after it "
+                                    "went live); rendered again", previous.root / dest)
         return cls(prefix, shared, keys, reused, previous, unwritten={src: markdown[src] for src in reused},
                    templated=templated, kept_static=_kept_static(found, shared))
 
