@@ -61,7 +61,7 @@ def test_the_mock_shows_the_banners_on_the_home_and_support_screens_in_both_lang
                 assert phone.locator("a.button").get_attribute("href") == config.page_url("alerts", "live-phishing", lang)
         scheduled = page.locator('.phone[data-scheduled="scheduled-maintenance"][data-lang="zh"]')
         assert "节点维护通知" in scheduled.inner_text()
-        assert "2026-04-01 09:00 北京时间 (UTC+8) 起显示" in scheduled.inner_text()
+        assert "2026-04-01 09:00 北京时间（UTC+8）起显示" in scheduled.inner_text()
         assert "alertcast preview --now 2026-04-01T09:00:00+08:00" in scheduled.inner_text()
         assert "\\u" not in page.content()  # text, not JSON escapes
         browser.close()

@@ -1,7 +1,8 @@
 """The house rules for Chinese (docs/style.zh.md), held over the bundled content and the
 catalogue: the rules a machine can hold, so an edit that breaks one fails here, at its file and line.
 
-- full-width punctuation in Chinese sentences: no ASCII , ; : ! ? ( ) next to a Chinese character;
+- full-width punctuation in Chinese sentences: no ASCII , ; : ! ? ( ) next to a Chinese character
+  (brackets not even across a space: `北京时间 (UTC+8)`);
 - one half-width space between Chinese and Latin letters or digits, none beside full-width punctuation;
 - one word per concept (the glossary's), not its synonyms;
 - one register per text: readers are 你, a support agent's reply is 您.
@@ -30,6 +31,8 @@ PUNCTUATION = [
     (re.compile(HAN + r"[,;!?]|[,;!?]" + HAN), "ASCII , ; ! ? next to Chinese: write ，；！？"),
     (re.compile(HAN + r":(?! )|:" + HAN), "ASCII : next to Chinese: write ："),
     (re.compile(HAN + r"\(|\(" + HAN + r"|" + HAN + r"\)|\)" + HAN), "ASCII ( ) next to Chinese: write （）"),
+    # also across a space, and whatever the brackets hold: `北京时间 (UTC+8)` is `北京时间（UTC+8）`
+    (re.compile(HAN + r"[ \t]+\(|\)[ \t]+" + HAN), "ASCII ( ) in a Chinese sentence: write （） without the space"),
 ]
 SPACING = [
     (re.compile(HAN + r"[A-Za-z0-9]|[A-Za-z0-9%]" + HAN), "Chinese next to Latin or digits: put one half-width space between"),
@@ -142,11 +145,31 @@ def test_the_catalogue_says_each_concept_with_the_glossarys_word():
 def test_the_rules_find_what_they_are_for():
     """Each rule fails on the sentence it is for (none can pass for want of matching anything)."""
     lines = [(1, "请先核对地址,再转账"), (2, "不是主机:端口的形式"), (3, "打开App(插件)"), (4, "TRON “多签”骗局"),
-             (5, "转100 USDT")]
-    assert [line.split(":")[0] for line in _broken(lines, PUNCTUATION + SPACING)] == ["1", "2", "3", "3", "3", "4", "5"]
+             (5, "转100 USDT"), (6, "2026-12-08 09:00 北京时间 (UTC+8) 起显示")]
+    assert [line.split(":")[0] for line in _broken(lines, PUNCTUATION + SPACING)] == [
+        "1", "2", "3", "3", "3", "4", "5", "6", "6"]
     assert _broken([(1, "“黑U”来自诈骗"), (2, "`a,b` 和 [链接](https://a.example/x,y)")], PUNCTUATION + SPACING) == []
     assert _synonyms([(1, "请先付矿工费"), (2, "用谷歌验证器 App 登录"), (3, "用身份验证器 App 登录")]) == [
         "1: write 手续费, not 矿工费", "2: write 身份验证器 App, not 验证器 App", "2: write 身份验证器 App, not 谷歌验证器"]
+
+
+def test_a_time_written_for_a_chinese_editor_keeps_the_rules():
+    """check, report, preview, status and the banner mock write times as `… 北京时间（UTC+8）`:
+    made in Chinese (timefmt.editor_time) or translated from English (a value in a message)."""
+    from datetime import datetime, timezone
+
+    from alertcast.i18n import Translator
+    from alertcast.timefmt import editor_time
+
+    when = datetime(2026, 12, 8, 1, 0, tzinfo=timezone.utc)
+    made = editor_time(when, "Asia/Shanghai", "zh")
+    translated = Translator("zh")(f"2026-12-08 09:00 is {editor_time(when, 'Asia/Shanghai')}")
+    assert made == "2026-12-08 09:00 北京时间（UTC+8）"
+    assert translated.endswith("2026-12-08 09:00 北京时间（UTC+8）"), translated
+    scheduled = Translator("zh")(f"not shown yet: drill is scheduled for {editor_time(when, 'Asia/Shanghai')}; to see "
+                                 "it, run alertcast preview --now 2026-12-08T09:00:00+08:00")
+    assert "定于 2026-12-08 09:00 北京时间（UTC+8）发布；" in scheduled, scheduled  # no space beside （）
+    assert _broken([(1, made + "起显示"), (2, scheduled)], PUNCTUATION + SPACING) == []
 
 
 # --- register: one per text ------------------------------------------------------------------

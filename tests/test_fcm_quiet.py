@@ -168,7 +168,7 @@ def test_posts_preview_speaks_of_quiet_hours_in_chinese(make_world, cli, monkeyp
     monkeypatch.setenv("ALERTCAST_LANG", "zh")
     w = make_world({"zh": {**NIGHT, "policy": "hold"}})
     result = cli("posts", "preview", "live-phishing", "-p", w.project, "--now", NOW.isoformat())
-    assert "免打扰时段（zh 23:00-07:00 Asia/Shanghai）：推送暂缓，到 2026-03-15 07:00 北京时间 (UTC+8) 再发" in result.output, \
+    assert "免打扰时段（zh 23:00-07:00 Asia/Shanghai）：推送暂缓，到 2026-03-15 07:00 北京时间（UTC+8）再发" in result.output, \
         result.output
 
 

@@ -106,7 +106,7 @@ def test_check_in_a_zh_project_prints_chinese_at_file_line(tmp_path):
     lines = result.stdout.splitlines()
     assert "content/alerts/live-phishing.zh.md:4:1: 错误: 未知字段 'serverity'（是不是想写 'severity'？）" in lines
     assert ("content/alerts/live-phishing.zh.md:6:1: 错误: 'publish_at' 没有写时区（请写成 2026-03-01T10:00:00+08:00"
-            "（2026-03-01 10:00 北京时间 (UTC+8)）：直接粘贴即可）") in lines
+            "（2026-03-01 10:00 北京时间（UTC+8））：直接粘贴即可）") in lines
     assert ("content/alerts/live-phishing.zh.md:17:15: 错误: 'scam_indicators.addresses.0'："
             "'eth:0x111111111111111111111111111111111111111'：0x 后面有 39 位十六进制数字，而 eth 上的地址是 40 位："
             "少了一位（请从举报诈骗的原始来源重新复制地址，切勿手动输入）") in lines
@@ -282,11 +282,11 @@ def test_status_and_posts_preview_in_a_zh_project_are_in_chinese(tmp_path):
     status = alertcast("status", "-p", project, "--now", NOW, env=zh_env())
     assert status.returncode == 0, status.stderr
     lines = status.stdout.splitlines()
-    assert lines[0] == "现在：2026-03-15 00:00:00 北京时间 (UTC+8)"
+    assert lines[0] == "现在：2026-03-15 00:00:00 北京时间（UTC+8）"
     assert "已部署（site/）：尚未发布任何内容" in lines
-    assert "  scheduled-maintenance，发布于 2026-04-01 09:00:00 北京时间 (UTC+8)" in lines
+    assert "  scheduled-maintenance，发布于 2026-04-01 09:00:00 北京时间（UTC+8）" in lines
     assert "  live-phishing [警告]" in lines  # the severity in the editor's words
-    assert "下次变化：2026-04-01 09:00:00 北京时间 (UTC+8)" in lines
+    assert "下次变化：2026-04-01 09:00:00 北京时间（UTC+8）" in lines
     posts = alertcast("posts", "preview", "live-phishing", "-p", project, "--now", NOW, env=zh_env())
     assert posts.returncode == 0, posts.stderr
     lines = posts.stdout.splitlines()
@@ -304,10 +304,10 @@ def test_report_in_a_zh_project_is_in_chinese(tmp_path):
     result = alertcast("report", "--base", "HEAD", "--now", NOW, project, env=zh_env())
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("alertcast 报告：HEAD (") and lines[0].endswith("，时间 2026-03-15 00:00 北京时间 (UTC+8)")
+    assert lines[0].startswith("alertcast 报告：HEAD (") and lines[0].endswith("，时间 2026-03-15 00:00 北京时间（UTC+8）")
     assert lines[1] == "✅ 没有问题"
     assert "== live-phishing：修改（警告，生效中）钓鱼网站冒充钱包" in lines
-    assert "   生效：    2026-03-01 10:00 北京时间 (UTC+8)" in lines
+    assert "   生效：    2026-03-01 10:00 北京时间（UTC+8）" in lines
     markdown = alertcast("report", "--base", "HEAD", "--now", NOW, "--format", "markdown", project, env=zh_env())
     assert "| 警报 | 改动 | 严重程度 | 生效时间 | 状态 |" in markdown.stdout.splitlines()
 
@@ -368,7 +368,7 @@ def test_report_of_every_kind_of_change_has_no_english_word_of_its_own_in_a_zh_p
     assert "   -- mastodon [zh] 发新帖: 172/500 个字符（链接按 23 计） ✅" in lines
     assert "   改动：    severity, 删除译文（en）" in lines
     assert any(line.endswith("ends_at null 即 无（应用读取的是 UTC 时间）") for line in lines)
-    assert "| `expired-airdrop` | 修改 | 通知 | 2026-02-01 08:00 北京时间 (UTC+8) | 已过期 |" in markdown.stdout.splitlines()
+    assert "| `expired-airdrop` | 修改 | 通知 | 2026-02-01 08:00 北京时间（UTC+8） | 已过期 |" in markdown.stdout.splitlines()
     assert "<details><summary>telegram 帖子（173/4096）</summary>" in markdown.stdout.splitlines()
 
 
@@ -390,7 +390,7 @@ def test_preview_says_in_chinese_that_its_port_is_taken(tmp_path):
 def test_an_editors_id_or_key_is_never_translated_as_if_it_were_a_word_of_ours():
     tr = Translator("zh")
     assert tr("  scheduled at 2026-04-01 09:00:00 Beijing time (UTC+8)") == (
-        "  scheduled，发布于 2026-04-01 09:00:00 北京时间 (UTC+8)")  # an alert whose id is "scheduled"
+        "  scheduled，发布于 2026-04-01 09:00:00 北京时间（UTC+8）")  # an alert whose id is "scheduled"
     assert tr("never") == "无"  # the report's own word, translated where the report writes it
     assert tr("unknown key 'warning'") == "未知字段 'warning'"
 

@@ -13,7 +13,7 @@ UTC_MOMENT = datetime(2026, 12, 8, 1, 0, tzinfo=timezone.utc)
 
 
 def test_a_moment_is_written_in_the_editors_zone_with_offset_and_label():
-    assert editor_time(UTC_MOMENT, ZONE, "zh") == "2026-12-08 09:00 北京时间 (UTC+8)"
+    assert editor_time(UTC_MOMENT, ZONE, "zh") == "2026-12-08 09:00 北京时间（UTC+8）"
     assert editor_time(UTC_MOMENT, ZONE, "en") == "2026-12-08 09:00 Beijing time (UTC+8)"
     assert editor_time(UTC_MOMENT, "Asia/Kolkata") == "2026-12-08 06:30 Asia/Kolkata (UTC+5:30)"
     assert to_paste(UTC_MOMENT, ZONE) == "2026-12-08T09:00:00+08:00"

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
-from .timefmt import ZONE_NAMES
+from .timefmt import ZONE_NAMES, labelled
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "alertcast"
@@ -52,6 +52,10 @@ def choose(default_lang: str | None, environ: Mapping[str, str] | None = None) -
                 return "zh"
             break
     return "zh" if (default_lang or "").lower().startswith("zh") else "en"
+
+
+#: A full-width closing bracket, then spaces before a Chinese character.
+_AFTER_BRACKET = re.compile(r"）[ ]+(?=[\u3400-\u4dbf\u4e00-\u9fff])")
 
 
 class Translator:
@@ -106,7 +110,10 @@ class Translator:
             found = pattern.fullmatch(text)
             if found:
                 values = {field: found.group(f"v{i}") for i, field in enumerate(fields)}
-                return PLACEHOLDER.sub(lambda m: self._value(values.get(m.group(), m.group())), msgstr)
+                filled = PLACEHOLDER.sub(lambda m: self._value(values.get(m.group(), m.group())), msgstr)
+                # a value that ends in a full-width bracket (a time, `…北京时间（UTC+8）`) takes no space
+                # after it, which the message left for a Latin value (docs/style.zh.md)
+                return _AFTER_BRACKET.sub("）", filled)
         return None
 
     def _value(self, value: str) -> str:
@@ -116,10 +123,11 @@ class Translator:
         return inner if inner is not None else self._zones(value)
 
     def _zones(self, text: str) -> str:
-        """Times are written with the zone's name in the editor's language."""
+        """Times are written with the zone's name in the editor's language (timefmt.labelled)."""
         for names in ZONE_NAMES.values():
-            if names["en"] != "UTC" and self.lang in names:
-                text = text.replace(f"{names['en']} (UTC", f"{names[self.lang]} (UTC")
+            if names["en"] != "UTC" and self.lang in names and f"{names['en']} (UTC" in text:
+                text = re.sub(re.escape(names["en"]) + r" \((UTC[+-][0-9]+(?::[0-9]{2})?)\)",
+                              lambda found: labelled(names[self.lang], found.group(1), self.lang), text)
         return text
 
     def __call__(self, text: str) -> str:

@@ -2,7 +2,8 @@
 
 Editors think in their own zone; the machine-readable outputs stay in UTC. Wherever an editor
 reads a time (check, report, preview, status) it is written as `2026-12-08 09:00 北京时间
-(UTC+8)` in Chinese or `2026-12-08 09:00 Beijing time (UTC+8)` in English, and where an editor
+（UTC+8）` in Chinese (full-width brackets, docs/style.zh.md) or `2026-12-08 09:00 Beijing time
+(UTC+8)` in English, and where an editor
 writes one it is offered as `2026-12-08T09:00:00+08:00`, ready to paste into front matter.
 """
 
@@ -44,11 +45,17 @@ def offset(t: datetime) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
+def labelled(name: str, offset: str, lang: str) -> str:
+    """`Beijing time (UTC+8)`; in Chinese `北京时间（UTC+8）`: a bracket in a Chinese sentence is
+    full-width, whatever it holds (docs/style.zh.md)."""
+    return f"{name}（{offset}）" if lang.partition("-")[0] == "zh" else f"{name} ({offset})"
+
+
 def editor_time(t: datetime, zone: str, lang: str = "en", seconds: bool = False) -> str:
     """`2026-12-08 09:00 Beijing time (UTC+8)`: the moment in the editors' zone, labelled."""
     local = t.astimezone(ZoneInfo(zone))
     clock = f"{local:%Y-%m-%d %H:%M:%S}" if seconds or local.second else f"{local:%Y-%m-%d %H:%M}"
-    return f"{clock} {zone_name(zone, lang)} ({offset(local)})"
+    return f"{clock} {labelled(zone_name(zone, lang), offset(local), lang)}"
 
 
 def to_paste(t: datetime, zone: str) -> str:

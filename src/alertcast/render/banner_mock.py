@@ -25,12 +25,12 @@ COLOURS = {"info": "#1565c0", "advisory": "#00838f", "warning": "#ef6c00", "crit
 WORDS = {
     "zh": {"lang": "中文", "home": "首页", "support": "帮助与客服", "button": "查看详情", "none": "此处现在没有横幅",
            "wallet": "钱包", "balance": "总资产", "faq": "常见问题", "contact": "联系官方客服",
-           "from": "{when} 起显示", "see": "查看：alertcast preview --now {now}"},
+           "from": "{when}起显示", "see": "查看：alertcast preview --now {now}"},
     "en": {"lang": "English", "home": "Home", "support": "Help & support", "button": "View details",
            "none": "No banner here now", "wallet": "Wallet", "balance": "Total balance", "faq": "FAQ",
            "contact": "Contact official support", "from": "shown from {when}", "see": "see it: alertcast preview --now {now}"},
 }
-PAGE_WORDS = {"title": "Banner preview · 横幅预览", "at": "As apps see it at {when} · 应用在 {when_zh} 看到的横幅",
+PAGE_WORDS = {"title": "Banner preview · 横幅预览", "at": "As apps see it at {when} · 应用在 {when_zh}看到的横幅",
               "scheduled": "Scheduled, not live yet · 已排期，尚未上线", "nothing": "No scheduled banner · 没有已排期的横幅"}
 
 STYLE = """
