@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 import time
+import unicodedata
 
+import idna
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alertcast import pipeline, signing
 from alertcast.config import load_config
-from alertcast.contacts import check, skeleton
+from alertcast.contacts import check, confusables, normalise_domain, skeleton
 from alertcast.checks.load import load_content, load_or_raise
 from alertcast.content.official import as_data, load_official
 from alertcast.plan import Plan
@@ -58,6 +63,39 @@ def test_the_text_answer_says_which_channel_is_imitated_and_why_in_each_language
 def test_skeletons_come_from_unicodes_confusables():
     assert skeleton("walIet") == skeleton("wallet") == skeleton("wаllet")  # Latin capital I, Cyrillic а
     assert skeleton("0") == skeleton("O") and skeleton("rn") == "m"
+
+
+def test_a_skeleton_maps_every_confusable_character_as_the_table_says():
+    table = confusables()
+    for char, ascii in table.items():
+        expected = ascii.lower()
+        expected = "".join(table.get(c, c) for c in expected).replace("rn", "m")
+        if unicodedata.normalize("NFKC", char) == char and char.lower() == char:
+            assert skeleton(char) == expected, char
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("abcxyzAZ019-_.@: /\u0430\u00e9\u4e2d\uff41"), min_size=1, max_size=30))
+def test_a_plain_host_is_its_own_normal_form_as_idna_would_say(text):
+    """normalise_domain leaves idna out for ASCII names: its answer is the one idna's gives."""
+    def by_idna(text):
+        host = unicodedata.normalize("NFKC", text).strip().rstrip(".").lower()
+        if not host or any(c in host for c in "/:@ ") or "." not in host:
+            raise ValueError
+        try:
+            return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+        except idna.IDNAError:
+            if host.isascii() and re.fullmatch(r"[a-z0-9_.-]+", host):
+                return host
+            raise ValueError from None
+
+    try:
+        expected = by_idna(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            normalise_domain(text)
+    else:
+        assert normalise_domain(text) == expected
     assert skeleton("ｗａｌｌｅｔ") == "wallet"
 
 
