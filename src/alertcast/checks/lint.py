@@ -63,7 +63,8 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     settings = (config.site_url, config.languages, config.settings.allowed_link_domains, config.enabled_channels,
                 guides, config.settings.channels, config.root, repr(config.raw.get("markdown_extensions")))
     keys = _verdict_keys(files, config, budget, renders) if budget is not None and renders is not None else {}
-    verdicts = {path: renders.get(key, lambda v: isinstance(v, bool)) for path, key in keys.items()} if renders else {}
+    stored = renders.get_many(keys.values(), lambda v: isinstance(v, bool)) if renders and keys else {}
+    verdicts = {path: stored.get(key) for path, key in keys.items()}
     unknown = [s for s in files if verdicts.get(s.path) is None] if budget is not None else []
     converters = {lang: page_markdown(config, lang) for lang in sorted({s.lang for s in unknown})}
     lengths = length.Lengths(renders)  # post lengths measured by an earlier command are not measured again

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from .. import scaffold
 from ..config import load_config
 from ..content.budget import FILE_CPU_SECONDS
 from ..content.loader import CheckTarget
@@ -65,6 +64,8 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
 @click.option("--now", type=TimeParam(), help="Time to put in publish_at (default: now).")
 def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
     """Create a new alert or guide in every configured language, with each field explained."""
+    from .. import scaffold
+
     config = project_config(project)
     tr = translator(config)
     try:
