@@ -12,6 +12,13 @@ frees everything as usual), and because the pause is owned by a `with` block: co
 resumes when the outermost pause ends, even on an exception. Nested and concurrent pauses
 (daemon threads) are counted under a lock, so collection resumes only when the last one ends,
 and never if it was off before the first began.
+
+A command whose process ends after it (`check`, `build`, `publish`) runs its work in
+`settling()`: the end of each outermost pause then also freezes what the process holds
+(`gc.freeze`), so the collector never scans the loaded content again. Nothing in it is garbage
+while the command runs, yet the collector went through it after each pause and once more at
+exit: about 0.1 s of CPU of a warm `check` at a thousand alerts. Not in the daemon or a preview,
+which drop what they loaded and load again: their cycles must still be found.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from contextlib import contextmanager
 _lock = threading.Lock()
 _depth = 0
 _was_enabled = False
+_settling = False
 
 
 @contextmanager
@@ -39,5 +47,19 @@ def paused() -> Iterator[None]:
     finally:
         with _lock:
             _depth -= 1
+            if _depth == 0 and _settling:
+                gc.freeze()
             if _depth == 0 and _was_enabled:
                 gc.enable()
+
+
+@contextmanager
+def settling() -> Iterator[None]:
+    """Within the block, what the process holds when a pause ends stays until the process ends:
+    the collector leaves it alone (see the module)."""
+    global _settling
+    previous, _settling = _settling, True
+    try:
+        yield
+    finally:
+        _settling = previous
