@@ -109,6 +109,14 @@ def test_many_entries_are_read_in_one_query_as_one_by_one(tmp_path):
     assert DiskCache(None).get_many(keys) == {}
 
 
+def test_keys_made_together_are_the_keys_made_one_by_one(tmp_path):
+    cache = DiskCache(tmp_path / "cache")
+    last = ["a page", "é\ud800 中文", {"a": [1, 2]}, None, 1.5, ""]
+    assert cache.keys("renders", "zh", "{'toc': 1}", 2.0, 800, last=last) == [
+        cache.key("renders", "zh", "{'toc': 1}", 2.0, 800, item) for item in last]
+    assert len(set(cache.keys("renders", "zh", last=last))) == len(last)
+
+
 def test_a_corrupt_or_foreign_entry_is_rendered_again_with_the_result_of_no_cache(project, tmp_path):
     _deepen(project)
     uncached, _ = _check(project, None)

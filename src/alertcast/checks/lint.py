@@ -131,9 +131,13 @@ def _verdict_keys(files: list[SourceFile], config: Config, budget: float, render
     the budget and the stack it renders in."""
     if not renders.enabled:
         return {}
-    settings = {lang: repr(page_extensions(config, lang)) for lang in {s.lang for s in files}}
     stack = sys.getrecursionlimit() - _BUILD_FRAMES
-    return {s.path: renders.key("renders", s.lang, settings[s.lang], budget, stack, s.body) for s in files}
+    keys = {}
+    for lang in sorted({s.lang for s in files}):
+        pages = [s for s in files if s.lang == lang]
+        found = renders.keys("renders", lang, repr(page_extensions(config, lang)), budget, stack, last=[s.body for s in pages])
+        keys.update(zip((s.path for s in pages), found))
+    return keys
 
 
 #: Stack frames kept free when `check` renders a page, for the frames mkdocs adds above the

@@ -105,6 +105,19 @@ class DiskCache:
         data = json.dumps([FORMAT, self._versions(), kind, *parts], ensure_ascii=False, default=repr)
         return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
 
+    def keys(self, kind: str, *parts: object, last: Iterable[object]) -> list[str]:
+        """`[self.key(kind, *parts, item) for item in last]`, the common parts encoded and hashed
+        once: a page's converter settings are longer than most pages."""
+        head = json.dumps([FORMAT, self._versions(), kind, *parts, None], ensure_ascii=False, default=repr)
+        digest = hashlib.sha256(head[:-len("null]")].encode("utf-8", "surrogatepass"))
+        found = []
+        for item in last:
+            tail = json.dumps(item, ensure_ascii=False, default=repr) + "]"
+            one = digest.copy()
+            one.update(tail.encode("utf-8", "surrogatepass"))
+            found.append(one.hexdigest())
+        return found
+
     def get(self, key: str, valid: Callable[[Any], bool] = lambda value: True, *, kind: str | None = None) -> Any | None:
         """The value stored under `key` when there is one that passes `valid`, else None; counted
         in `found` and `missed`, or with a `kind`, in `tally`."""
