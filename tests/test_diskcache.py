@@ -109,6 +109,24 @@ def test_many_entries_are_read_in_one_query_as_one_by_one(tmp_path):
     assert DiskCache(None).get_many(keys) == {}
 
 
+def test_an_sqlite_without_json_functions_gives_the_same_rows_a_few_hundred_at_a_time():
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.executemany("INSERT INTO entries VALUES (?, ?)", [(str(n), f"v{n}") for n in range(1200)])
+
+    class WithoutJson:
+        """A connection to an SQLite built without its JSON functions, as some distributions ship it."""
+
+        def execute(self, query: str, parameters: object) -> sqlite3.Cursor:
+            if "json_each" in query:
+                raise sqlite3.OperationalError("no such table: json_each")
+            return db.execute(query, parameters)
+
+    wanted = [str(n) for n in range(0, 2400, 2)]
+    assert sorted(DiskCache._select_many(WithoutJson(), wanted)) == sorted(DiskCache._select_many(db, wanted))
+    assert len(DiskCache._select_many(db, wanted)) == 600
+
+
 def test_keys_made_together_are_the_keys_made_one_by_one(tmp_path):
     cache = DiskCache(tmp_path / "cache")
     last = ["a page", "é\ud800 中文", {"a": [1, 2]}, None, 1.5, ""]

@@ -71,9 +71,10 @@ class DiskCache:
     """Rendered results by content hash, in `folder` (None: keep nothing).
 
     `found` counts the entries served, `missed` those that had to be rendered, `written` the
-    entries saved and `queries` the reads of the store, so reuse is observable; entries of another `kind` than rendered pages (post
-    lengths) are counted in `tally[kind, "found"]` and `tally[kind, "missed"]`. Entries put in a forked process are handed back with
-    `take` and `add` to the parent, which saves them: one process writes the file.
+    entries saved and `queries` the reads of the store, so reuse is observable; entries of another
+    `kind` than rendered pages (post lengths) are counted in `tally[kind, "found"]` and
+    `tally[kind, "missed"]`. Entries put in a forked process are handed back with `take` and
+    `add` to the parent, which saves them: one process writes the file.
     """
 
     def __init__(self, folder: Path | None, *, limit: int = LIMIT, wait: float = 5.0) -> None:
@@ -213,13 +214,29 @@ class DiskCache:
         try:
             if len(keys) == 1:
                 rows = db.execute("SELECT key, value FROM entries WHERE key = ?", keys).fetchall()
-            else:  # the keys as one JSON array: no limit on the number of a query's parameters
-                rows = db.execute("SELECT key, value FROM entries WHERE key IN (SELECT value FROM json_each(?))",
-                                  (json.dumps(keys),)).fetchall()
+            else:
+                rows = self._select_many(db, keys)
         except sqlite3.Error:
             self._broken = True
             return {}
         return {key: value for key, value in rows if isinstance(key, str) and isinstance(value, str)}
+
+    @staticmethod
+    def _select_many(db: sqlite3.Connection, keys: list[str]) -> list[tuple[Any, Any]]:
+        """The rows of `keys`, the keys given as one JSON array (no limit on the number of a
+        query's parameters); an SQLite built without JSON functions gets them 500 at a time."""
+        try:
+            return db.execute("SELECT key, value FROM entries WHERE key IN (SELECT value FROM json_each(?))",
+                              (json.dumps(keys),)).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "json_each" not in str(exc):
+                raise
+        rows = []
+        for start in range(0, len(keys), 500):
+            part = keys[start:start + 500]
+            rows += db.execute(f"SELECT key, value FROM entries WHERE key IN ({','.join('?' * len(part))})",
+                               part).fetchall()
+        return rows
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is not None and self._pid == os.getpid():
