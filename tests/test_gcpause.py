@@ -66,11 +66,12 @@ def test_a_command_that_settles_leaves_its_content_out_of_every_later_collection
     assert gc.get_freeze_count() == 0
     with settling():
         content, _problems = load_content(config)
-    frozen = gc.get_freeze_count()
-    assert content is not None and frozen > 1000  # the content, and all the process held with it
-    assert gc.get_count()[0] < 100  # nothing left for the next collection to go through
-    gc.collect()
-    assert gc.get_freeze_count() == frozen
+        frozen = gc.get_freeze_count()
+        assert content is not None and frozen > 1000  # the content, and all the process held with it
+        assert gc.get_count()[0] < 100  # nothing left for the next collection to go through
+        gc.collect()
+        assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() == 0  # given back: what becomes garbage after the command is collected
     with paused():
         pass
-    assert gc.get_freeze_count() == frozen  # outside `settling`, a pause freezes nothing
+    assert gc.get_freeze_count() == 0  # outside `settling`, a pause freezes nothing

@@ -40,7 +40,7 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
         problems = exc.problems
     else:
         renders = DiskCache.for_project(config.root, os.environ)  # pages rendered before, by content hash
-        with settling():  # the process ends after the check: the collector need not go through the content again
+        with settling():  # loaded once: the collector need not go through the content again
             content, problems = load_content(config, target.content_dir and target.content_dir.resolve(),
                                              budget=FILE_CPU_SECONDS, renders=renders)
         renders.save()

@@ -118,7 +118,7 @@ def _run(project: str, now: datetime | None, output: str | None, no_site: bool, 
     console = Console(stderr=True)
     out = Path(output) if output else None
     try:
-        with PhaseProgress(console) as progress, settling():  # the process ends after the build
+        with PhaseProgress(console) as progress, settling():  # loaded once, rendered once
             renders = DiskCache.for_project(config.root, os.environ)  # pages rendered before, by content hash
             kwargs = {"with_site": not no_site, "progress": progress, "full": full, "renders": renders}
             if deploy:
