@@ -70,6 +70,7 @@ def test_check_imports_no_library_it_does_not_use():
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "alertcast.checks.lint" in names  # check did read the content
     assert sorted(tops(names) & set(NOT_FOR_CHECK)) == []
+    assert "alertcast.scaffold" not in names  # `new`'s templates and explanations
 
 
 #: What a second `check` of unchanged pages must not load: it renders no page and measures no

@@ -84,6 +84,57 @@ def test_a_second_check_renders_no_page_again_and_an_edited_page_is_rendered_aga
     assert fourth == _check(project, None)[0]
 
 
+def test_a_warm_check_reads_every_pages_verdict_in_one_query(project, tmp_path):
+    folder = tmp_path / "cache"
+    first, _cold = _check(project, folder)
+    second, warm = _check(project, folder)
+    assert second == first and warm.found == _pages(project) > 2
+    lengths = warm.tally[LENGTH, "found"] + warm.tally[LENGTH, "missed"]  # read when a post is measured
+    assert warm.queries == 1 + lengths  # not one per page
+
+
+def test_many_entries_are_read_in_one_query_as_one_by_one(tmp_path):
+    cache = DiskCache(tmp_path / "cache")
+    keys = [cache.key("renders", n) for n in range(40_000)]  # more than SQLite's parameters of one query
+    stored = {key: n % 3 == 0 for n, key in enumerate(keys) if n % 2 == 0}
+    for key, value in stored.items():
+        cache.put(key, value)
+    cache.save()
+    fresh = DiskCache(tmp_path / "cache")
+    assert fresh.get_many(keys + keys[:4], lambda v: isinstance(v, bool)) == stored
+    assert fresh.queries == 1 and fresh.found == 20_002 and fresh.missed == 20_002
+    one_by_one = DiskCache(tmp_path / "cache")
+    assert {key: one_by_one.get(key) for key in keys[:100] if one_by_one.get(key) is not None} == \
+        fresh.get_many(keys[:100])
+    assert DiskCache(None).get_many(keys) == {}
+
+
+def test_an_sqlite_without_json_functions_gives_the_same_rows_a_few_hundred_at_a_time():
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.executemany("INSERT INTO entries VALUES (?, ?)", [(str(n), f"v{n}") for n in range(1200)])
+
+    class WithoutJson:
+        """A connection to an SQLite built without its JSON functions, as some distributions ship it."""
+
+        def execute(self, query: str, parameters: object) -> sqlite3.Cursor:
+            if "json_each" in query:
+                raise sqlite3.OperationalError("no such table: json_each")
+            return db.execute(query, parameters)
+
+    wanted = [str(n) for n in range(0, 2400, 2)]
+    assert sorted(DiskCache._select_many(WithoutJson(), wanted)) == sorted(DiskCache._select_many(db, wanted))
+    assert len(DiskCache._select_many(db, wanted)) == 600
+
+
+def test_keys_made_together_are_the_keys_made_one_by_one(tmp_path):
+    cache = DiskCache(tmp_path / "cache")
+    last = ["a page", "é\ud800 中文", {"a": [1, 2]}, None, 1.5, ""]
+    assert cache.keys("renders", "zh", "{'toc': 1}", 2.0, 800, last=last) == [
+        cache.key("renders", "zh", "{'toc': 1}", 2.0, 800, item) for item in last]
+    assert len(set(cache.keys("renders", "zh", last=last))) == len(last)
+
+
 def test_a_corrupt_or_foreign_entry_is_rendered_again_with_the_result_of_no_cache(project, tmp_path):
     _deepen(project)
     uncached, _ = _check(project, None)

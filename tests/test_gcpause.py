@@ -8,7 +8,9 @@ import threading
 
 import pytest
 
-from alertcast.gcpause import paused
+from alertcast.checks.load import load_content
+from alertcast.config import load_config
+from alertcast.gcpause import paused, settling
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +18,7 @@ def collector_on():
     was = gc.isenabled()
     gc.enable()
     yield
+    gc.unfreeze()
     if not was:
         gc.disable()
 
@@ -54,3 +57,21 @@ def test_a_collector_that_was_off_stays_off():
     with paused():
         pass
     assert not gc.isenabled()
+
+
+def test_a_command_that_settles_leaves_its_content_out_of_every_later_collection(project):
+    config = load_config(project)
+    gc.unfreeze()
+    load_content(config)  # as the daemon loads: what it drops later must be collected
+    assert gc.get_freeze_count() == 0
+    with settling():
+        content, _problems = load_content(config)
+        frozen = gc.get_freeze_count()
+        assert content is not None and frozen > 1000  # the content, and all the process held with it
+        assert gc.get_count()[0] < 100  # nothing left for the next collection to go through
+        gc.collect()
+        assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() == 0  # given back: what becomes garbage after the command is collected
+    with paused():
+        pass
+    assert gc.get_freeze_count() == 0  # outside `settling`, a pause freezes nothing

@@ -395,6 +395,16 @@ def test_an_editors_id_or_key_is_never_translated_as_if_it_were_a_word_of_ours()
     assert tr("unknown key 'warning'") == "未知字段 'warning'"
 
 
+def test_a_line_compiles_only_the_patterns_of_messages_it_could_be():
+    """`check`'s count line is one message of hundreds: the others' patterns are never compiled."""
+    tr = Translator("zh")
+    assert tr("3 error(s), 1 warning(s)") == "3 个错误，1 个警告"
+    assert tr.compiled == 1
+    assert tr("content/alerts/x.zh.md:3:1: error: unknown key 'foo'") == "content/alerts/x.zh.md:3:1：错误：未知字段 'foo'"
+    assert tr("a sentence of no catalogue") == "a sentence of no catalogue"
+    assert tr.compiled < len(tr._templates) / 20
+
+
 @pytest.mark.parametrize("field, value", [
     ("when", "x026-12-08T09:00:00+08:00"), ("when", "2026-0x-08T09:00:00+08:00"), ("when", "2026-13-08T09:00:00+08:00"),
     ("when", "2026-02-30T09:00:00+08:00"), ("when", "2026/12/08 09:00"), ("when", "2026-12-08T09:61:00+08:00"),

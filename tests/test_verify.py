@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 import time
+import unicodedata
+from pathlib import Path
 
+import idna
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from publicsuffixlist import PSLFILE, PublicSuffixList
 
 from alertcast import pipeline, signing
 from alertcast.config import load_config
-from alertcast.contacts import check, skeleton
+from alertcast.contacts import check, confusables, normalise_domain, skeleton
 from alertcast.checks.load import load_content, load_or_raise
-from alertcast.content.official import as_data, load_official
+from alertcast.content.official import as_data, is_public_suffix, load_official, public_suffixes
 from alertcast.plan import Plan
 from alertcast.render.indicators import INDICATORS_PATH, render_indicators
 from alertcast.render.official import OFFICIAL_PATH, SCHEMA_PATH, render_official
@@ -58,6 +65,39 @@ def test_the_text_answer_says_which_channel_is_imitated_and_why_in_each_language
 def test_skeletons_come_from_unicodes_confusables():
     assert skeleton("walIet") == skeleton("wallet") == skeleton("wаllet")  # Latin capital I, Cyrillic а
     assert skeleton("0") == skeleton("O") and skeleton("rn") == "m"
+
+
+def test_a_skeleton_maps_every_confusable_character_as_the_table_says():
+    table = confusables()
+    for char, ascii in table.items():
+        expected = ascii.lower()
+        expected = "".join(table.get(c, c) for c in expected).replace("rn", "m")
+        if unicodedata.normalize("NFKC", char) == char and char.lower() == char:
+            assert skeleton(char) == expected, char
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("abcxyzAZ019-_.@: /\u0430\u00e9\u4e2d\uff41"), min_size=1, max_size=30))
+def test_a_plain_host_is_its_own_normal_form_as_idna_would_say(text):
+    """normalise_domain leaves idna out for ASCII names: its answer is the one idna's gives."""
+    def by_idna(text):
+        host = unicodedata.normalize("NFKC", text).strip().rstrip(".").lower()
+        if not host or any(c in host for c in "/:@ ") or "." not in host:
+            raise ValueError
+        try:
+            return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+        except idna.IDNAError:
+            if host.isascii() and re.fullmatch(r"[a-z0-9_.-]+", host):
+                return host
+            raise ValueError from None
+
+    try:
+        expected = by_idna(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            normalise_domain(text)
+    else:
+        assert normalise_domain(text) == expected
     assert skeleton("ｗａｌｌｅｔ") == "wallet"
 
 
@@ -309,6 +349,27 @@ def test_check_refuses_a_public_suffix_as_an_official_domain(bundled, value):
     assert any(p.startswith("content/official-channels.yml:7:") and "public suffix" in p for p in problems), problems
     official, _ = load_official(bundled / "content", ("zh", "en"), "official-channels.yml")
     assert check(f"alertcast-login.{value}", as_data(official), {})["verdict"] != "official"
+
+
+def test_a_public_suffix_is_told_as_the_lists_parser_tells_it_and_an_ordinary_domain_without_it():
+    public_suffixes.cache_clear()
+    official, problems = load_official(REPO / "content", ("zh", "en"), "official-channels.yml")
+    assert official and problems == []
+    assert public_suffixes.cache_info().currsize == 0  # the list was not parsed for the bundled domains
+    parser = PublicSuffixList()
+    rules = [line.split(" ")[0].strip().lower() for line in Path(PSLFILE).read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("//")]
+    wildcards = [rule for rule in rules if rule[0] in "*!"]
+    names = set()
+    for rule in wildcards + rules[::13]:  # every wildcard and exception, and one rule in 13 of the others
+        name = rule.lstrip("!").replace("*", "x")
+        for derived in (name, "y." + name, name.partition(".")[2], name.partition(".")[2].partition(".")[2]):
+            try:
+                names.add(normalise_domain(derived))
+            except ValueError:
+                continue  # not a domain name: refused before the list is asked
+    assert len(names) > 2000
+    assert [name for name in sorted(names) if is_public_suffix(name) != parser.is_public(name)] == []
 
 
 def test_check_refuses_a_download_or_ticket_page_on_no_official_domain(bundled):

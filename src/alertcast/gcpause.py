@@ -12,6 +12,14 @@ frees everything as usual), and because the pause is owned by a `with` block: co
 resumes when the outermost pause ends, even on an exception. Nested and concurrent pauses
 (daemon threads) are counted under a lock, so collection resumes only when the last one ends,
 and never if it was off before the first began.
+
+A command that loads once and then ends (`check`, `build`, `publish`) runs its work in
+`settling()`: the end of each outermost pause then also freezes what the process holds
+(`gc.freeze`), so the collector does not go through the loaded content again while the command
+runs: it did after each pause, about 0.1 s of CPU of a warm `check` at a thousand alerts. The
+block's end gives it all back to the collector, so a process that goes on (tests driving the
+commands) loses nothing that becomes garbage later. Not in the daemon or a preview, which drop
+what they loaded and load again while they run.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from contextlib import contextmanager
 _lock = threading.Lock()
 _depth = 0
 _was_enabled = False
+_settling = False
 
 
 @contextmanager
@@ -39,5 +48,23 @@ def paused() -> Iterator[None]:
     finally:
         with _lock:
             _depth -= 1
+            if _depth == 0 and _settling:
+                gc.freeze()
             if _depth == 0 and _was_enabled:
                 gc.enable()
+
+
+@contextmanager
+def settling() -> Iterator[None]:
+    """Within the block, what the process holds when a pause ends is left alone by the collector
+    until the block ends (see the module)."""
+    global _settling
+    with _lock:
+        previous, _settling = _settling, True
+    try:
+        yield
+    finally:
+        with _lock:
+            _settling = previous
+            if not previous:
+                gc.unfreeze()

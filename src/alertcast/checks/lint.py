@@ -63,7 +63,8 @@ def lint(content: Content, files: list[SourceFile], config: Config, cache: Parse
     settings = (config.site_url, config.languages, config.settings.allowed_link_domains, config.enabled_channels,
                 guides, config.settings.channels, config.root, repr(config.raw.get("markdown_extensions")))
     keys = _verdict_keys(files, config, budget, renders) if budget is not None and renders is not None else {}
-    verdicts = {path: renders.get(key, lambda v: isinstance(v, bool)) for path, key in keys.items()} if renders else {}
+    stored = renders.get_many(keys.values(), lambda v: isinstance(v, bool)) if renders and keys else {}
+    verdicts = {path: stored.get(key) for path, key in keys.items()}
     unknown = [s for s in files if verdicts.get(s.path) is None] if budget is not None else []
     converters = {lang: page_markdown(config, lang) for lang in sorted({s.lang for s in unknown})}
     lengths = length.Lengths(renders)  # post lengths measured by an earlier command are not measured again
@@ -130,9 +131,13 @@ def _verdict_keys(files: list[SourceFile], config: Config, budget: float, render
     the budget and the stack it renders in."""
     if not renders.enabled:
         return {}
-    settings = {lang: repr(page_extensions(config, lang)) for lang in {s.lang for s in files}}
     stack = sys.getrecursionlimit() - _BUILD_FRAMES
-    return {s.path: renders.key("renders", s.lang, settings[s.lang], budget, stack, s.body) for s in files}
+    keys = {}
+    for lang in sorted({s.lang for s in files}):
+        pages = [s for s in files if s.lang == lang]
+        found = renders.keys("renders", lang, repr(page_extensions(config, lang)), budget, stack, last=[s.body for s in pages])
+        keys.update(zip((s.path for s in pages), found))
+    return keys
 
 
 #: Stack frames kept free when `check` renders a page, for the frames mkdocs adds above the

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from .. import scaffold
 from ..config import load_config
 from ..content.budget import FILE_CPU_SECONDS
 from ..content.loader import CheckTarget
+from ..gcpause import settling
 from ..checks.load import load_content
 from ..problems import ContentError
 from ..render.diskcache import DiskCache
@@ -40,8 +40,9 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
         problems = exc.problems
     else:
         renders = DiskCache.for_project(config.root, os.environ)  # pages rendered before, by content hash
-        content, problems = load_content(config, target.content_dir and target.content_dir.resolve(),
-                                         budget=FILE_CPU_SECONDS, renders=renders)
+        with settling():  # loaded once: the collector need not go through the content again
+            content, problems = load_content(config, target.content_dir and target.content_dir.resolve(),
+                                             budget=FILE_CPU_SECONDS, renders=renders)
         renders.save()
         if content is not None:
             from ..published import deleted_published
@@ -65,6 +66,8 @@ def check(ctx: click.Context, path: str | None, project: str, fmt: str) -> None:
 @click.option("--now", type=TimeParam(), help="Time to put in publish_at (default: now).")
 def new(kind: str, slug: str, project: str, now: datetime | None) -> None:
     """Create a new alert or guide in every configured language, with each field explained."""
+    from .. import scaffold
+
     config = project_config(project)
     tr = translator(config)
     try:

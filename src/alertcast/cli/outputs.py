@@ -14,6 +14,7 @@ from rich.text import Text
 
 from .. import pipeline, signing
 from ..config import Config, SigningSettings
+from ..gcpause import settling
 from ..problems import ContentError, SiteBuildError
 from ..publish.output import OutputError
 from ..render.diskcache import DiskCache
@@ -117,7 +118,7 @@ def _run(project: str, now: datetime | None, output: str | None, no_site: bool, 
     console = Console(stderr=True)
     out = Path(output) if output else None
     try:
-        with PhaseProgress(console) as progress:
+        with PhaseProgress(console) as progress, settling():  # loaded once, rendered once
             renders = DiskCache.for_project(config.root, os.environ)  # pages rendered before, by content hash
             kwargs = {"with_site": not no_site, "progress": progress, "full": full, "renders": renders}
             if deploy:
