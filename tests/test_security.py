@@ -412,6 +412,35 @@ def test_script_in_the_theme_settings_written_into_pages_as_they_are_is_an_error
     assert not (tmp_path / "site").exists()
 
 
+def test_quotes_entities_and_keys_the_theme_writes_into_scripts_attributes_and_styles_are_errors_at_their_line(
+        cli, project, tmp_path):
+    """Tags were refused in `extra`, but a quote was not: Material writes extra.analytics.property
+    into a script's strings and extra.social's links into `href` as they are (a built page ran
+    each); a browser decodes `javascript&colon;` in an attribute; and keys are written too:
+    extra.consent.cookies' into an attribute, theme.icon.admonition's into a <style>."""
+    edit(project, "mkdocs.yml", "  language: zh\n", "  language: zh\n  icon:\n    admonition:\n"
+         "      'note:red}body{background:url(https://evil.example/bg.png)}:root{--x': material/pencil\n")
+    edit(project, "mkdocs.yml", "extra:\n", "extra:\n"
+         "  analytics:\n    provider: google\n    property: 'G-X\"+(window.pwned=1)+\"'\n"
+         "  social:\n    - icon: fontawesome/brands/github\n      link: 'https://github.com/\" onmouseover=\"alert(1)'\n"
+         "    - icon: fontawesome/brands/x-twitter\n      link: 'javascript&colon;alert(2)'\n"
+         "  consent:\n    title: Cookies\n    description: we use <a href=\"/privacy/\">cookies</a>\n"
+         "    cookies:\n      'analytics\" autofocus onfocus=\"alert(3)': Analytics\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    expected = ["mkdocs.yml:11:7: error: the key 'note:red}body{background:url(https://evil.example/bg.png)}:root{--x' "
+                "of theme.icon.admonition is written into every page as it is",
+                "mkdocs.yml:15:5: error: extra.analytics.property holds '\"' outside an HTML tag",
+                "mkdocs.yml:18:7: error: extra.social.0.link holds '\"' outside an HTML tag",
+                "mkdocs.yml:20:7: error: extra.social.1.link is a javascript: address",
+                "mkdocs.yml:25:7: error: the key 'analytics\" autofocus onfocus=\"alert(3)' of extra.consent.cookies "
+                "is written into every page as it is"]
+    assert [line[:len(start)] for line, start in zip(lines(result), expected)] == expected, result.output
+    assert len(lines(result)) == 5, result.output  # the consent's link is fine
+    assert cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "site").exit_code == 1
+    assert not (tmp_path / "site").exists()
+
+
 # -- text is text, HTML is sanitised; proved in Chromium ----------------------------------
 
 def _flag(n: int) -> str:
