@@ -1038,8 +1038,8 @@ def _key_problems(value: Any, path: tuple, shown: str, positions: dict[yamlsourc
             bad = (not _THEME_KEY.fullmatch(text)) if path[0] == "theme" else any(
                 char in text for char in _ENDS_ATTRIBUTE + _ENDS_STRING)
             if bad:
-                pos = yamlsource.position_of(positions, (*path, key))
-                problems.append(Problem(shown, pos.line, pos.col, "error", f"the key {text!r} of {'.'.join(map(str, path))} "
+                pos, where = yamlsource.position_of(positions, (*path, key)), ".".join(map(str, path))
+                problems.append(Problem(shown, pos.line, pos.col, "error", f"the key {text!r} of {where} "
                                         "is written into every page as it is, where it can end an attribute or a style",
                                         "name it with letters, digits, '_' and '-'"))
             problems += _key_problems(item, (*path, key), shown, positions)
