@@ -97,6 +97,17 @@ def test_theme_template_cannot_call_mkdocs_objects(cli, project, tmp_path, vecto
     """The objects mkdocs hands templates (`config`, `page`, `nav`) have methods that leave
     Jinja's sandbox, read files or change the build's settings: a template calls only its own
     macros, the theme's functions and the methods of plain values."""
+    _theme_vector_is_refused_at_its_line(cli, project, tmp_path, vector)
+
+
+@pytest.mark.parametrize("vector", ["{{ 1 / 0 }}", "{{ ('x' * 2 ** 62) | length }}"], ids=["python-error", "memory"])
+def test_a_theme_templates_python_error_is_an_error_at_its_line_not_a_traceback(cli, project, tmp_path, vector):
+    """Only Jinja's own errors were said at the template's line: Python's (a division by zero, a
+    string of 4 EiB) ended the build with a traceback."""
+    _theme_vector_is_refused_at_its_line(cli, project, tmp_path, vector)
+
+
+def _theme_vector_is_refused_at_its_line(cli, project: Path, tmp_path: Path, vector: str) -> None:
     marker, secret = tmp_path / "ran", tmp_path / "signing.key"
     secret.write_text("SECRET-KEY-BYTES", encoding="utf-8")
     shutil.copytree(OVERRIDES, project / "theme")

@@ -166,15 +166,22 @@ def template_problem(exc: BaseException, root: Path) -> Problem | None:
     line, as jinja2 puts them into the error and the traceback; None for any other error."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    if not isinstance(exc, TemplateError):
-        return None
     path, line = None, 1
     if isinstance(exc, TemplateSyntaxError) and exc.filename:
         path, line = exc.filename, exc.lineno or 1
     else:
         path, line = _template_frame(exc) or (None, 1)
+    if isinstance(exc, TemplateError):
+        detail = exc.message or str(exc)
+    elif path is not None and not any(Path(path).resolve().is_relative_to(folder) for folder in THEME.folders):
+        # Python's own error in a project's template ({{ 1 / 0 }}, a string of 10 GB): the
+        # template's mistake too, not a traceback. One in Material's templates is alertcast's.
+        detail = "it needs more memory than the machine has" if isinstance(exc, MemoryError) else \
+            f"{type(exc).__name__}: {exc}"
+    else:
+        return None
     shown = display_path(Path(path), root) if path else "theme template"
-    return Problem(shown, line, 1, "error", f"the theme template cannot be used: {exc.message or exc}",
+    return Problem(shown, line, 1, "error", f"the theme template cannot be used: {detail}",
                    "fix the template (a copy of alertcast's overrides: see docs/site.md, "
                    "'Customising the theme'), or remove theme.custom_dir from mkdocs.yml")
 
