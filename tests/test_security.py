@@ -366,6 +366,31 @@ def test_inherit_in_mkdocs_yml_is_an_error_at_its_line(cli, project, tmp_path):
     assert not (tmp_path / "site").exists()
 
 
+def test_extra_templates_in_mkdocs_yml_is_an_error_at_its_line_and_never_rendered(cli, project, tmp_path):
+    """mkdocs renders each file `extra_templates` names with plain Jinja, not the theme's sandbox:
+    a template in the content's assets ran a shell in the build, and `check` found nothing."""
+    from alertcast.checks.load import load_all
+    from alertcast.plan import Plan
+    from alertcast.render.site import build_site
+
+    marker = tmp_path / "ran"
+    (project / "content" / "assets").mkdir(exist_ok=True)
+    (project / "content" / "assets" / "page.html").write_text(
+        "{{ lipsum.__globals__.os.popen('touch %s').read() }}" % marker, encoding="utf-8")
+    config = load_config(project)
+    edit(project, "mkdocs.yml", "theme:\n", "extra_templates: [assets/page.html]\ntheme:\n")
+    for command in (("check",), ("build", "--now", NOW, "--output", tmp_path / "site")):
+        result = cli(*command, "-p", project)
+        assert not marker.exists()
+        assert result.exit_code == 1
+        assert "mkdocs.yml:6:1: error: extra_templates is not supported: " in result.output, result.output
+    assert not (tmp_path / "site").exists()
+    # and the site, built past check, renders none
+    config.raw["extra_templates"] = ["assets/page.html"]
+    build_site(Plan.at(load_all(config).content, datetime.fromisoformat(NOW)), config, tmp_path / "unchecked", workers=1)
+    assert not marker.exists()
+
+
 def test_script_in_mkdocs_yml_for_every_page_is_an_error_at_its_line(cli, project, tmp_path):
     """`copyright` goes into every page as HTML, `extra_javascript` into every page's scripts."""
     edit(project, "mkdocs.yml", "theme:\n", "copyright: '&copy; 2026 <a href=\"/about/\">Wallet</a><img src=x onerror=alert(1)>'\n"

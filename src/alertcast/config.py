@@ -850,6 +850,12 @@ def load_config(root: Path | str = ".") -> Config:
                                 "INHERIT is not supported: mkdocs would load the file it names with Python tags "
                                 "enabled (running code), and alertcast reads its settings from mkdocs.yml alone",
                                 "copy the settings you need into mkdocs.yml and remove INHERIT"))
+    if "extra_templates" in raw:
+        pos = yamlsource.position_of(positions, ("extra_templates",))
+        problems.append(Problem(shown, pos.line, pos.col, "error",
+                                "extra_templates is not supported: mkdocs renders the files it names outside "
+                                "the theme's sandbox, so a template there could run code in the build",
+                                "put the template in the theme folder (theme.custom_dir), or write the page in Markdown"))
     extra = raw.get("extra") or {}
     section = extra.get("alertcast", {}) if isinstance(extra, dict) else {}
     context = _languages_context(section)
