@@ -107,6 +107,23 @@ def test_a_theme_templates_python_error_is_an_error_at_its_line_not_a_traceback(
     _theme_vector_is_refused_at_its_line(cli, project, tmp_path, vector)
 
 
+@pytest.mark.parametrize("vector", [
+    "{{ config.docs_dir }}", "{% if page %}{{ page.file.abs_src_path }}{% endif %}", "{{ config }}",
+    "{{ config.theme.dirs | first | urlencode }}"], ids=["docs_dir", "page-file", "all-of-config", "urlencoded"])
+def test_a_theme_template_cannot_publish_the_build_machines_paths(cli, project, tmp_path, vector):
+    """The sandbox lets a template read mkdocs' settings and pages, and they hold where the site
+    is built, the project's folder and the installed theme's (the user's name, the runner's
+    layout): a page holding one is not published."""
+    shutil.copytree(OVERRIDES, project / "theme")
+    edit(project, "theme/main.html", "{% block extrahead %}", "{% block extrahead %}" + vector)
+    edit(project, "mkdocs.yml", "theme:\n", "theme:\n  custom_dir: theme\n")
+    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    assert "theme:1:1: error: the theme's templates write " in result.output, result.output
+    assert "a page must not publish the paths of the machine that built it" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
 def _theme_vector_is_refused_at_its_line(cli, project: Path, tmp_path: Path, vector: str) -> None:
     marker, secret = tmp_path / "ran", tmp_path / "signing.key"
     secret.write_text("SECRET-KEY-BYTES", encoding="utf-8")

@@ -42,7 +42,7 @@ class MkdocsEngine:
             with build_time(now), jieba_as_loaded(), engine_quiet():
                 loaded = load_config(str(config_file), **python_options(raw))
                 kept_theme(loaded.theme)
-                loaded.plugins["alertcast-sandbox"] = _template_sandbox()
+                loaded.plugins["alertcast-sandbox"] = _template_sandbox(self._build_paths(work))
                 if pages is not None:
                     pages.attach(loaded)  # pages unchanged since the live release are not rendered
                 build(loaded, dirty=pages is not None and pages.incremental)
@@ -59,6 +59,14 @@ class MkdocsEngine:
                                         f"stopped here after {exc.seconds:g} s (extra.alertcast.site.time_limit)",
                                         "make the template do less (a loop over a large range?), or remove "
                                         "theme.custom_dir from mkdocs.yml")]) from None
+        except BuildPathInPage as exc:
+            custom = Path(raw.get("theme", {}).get("custom_dir") or self.root / "mkdocs.yml")
+            raise ContentError([Problem(display_path(custom, self.root), 1, 1, "error",
+                                        f"the theme's templates write {exc.what} into {exc.page}: a page must not "
+                                        "publish the paths of the machine that built it",
+                                        "remove what prints it from the templates (config.docs_dir, config.site_dir, "
+                                        "config.config_file_path, config.theme.dirs, page.file.abs_src_path, or "
+                                        "config itself)")]) from None
         except Exception as exc:
             problem = template_problem(exc, self.root)
             if problem is None:
@@ -68,6 +76,27 @@ class MkdocsEngine:
             logging.getLogger(__name__).warning(
                 "Material's search worker changed: Chinese queries may be searched by their first word only")
         return site_dir
+
+
+    def _build_paths(self, work: Path) -> dict[str, str]:
+        """The paths of this machine that a theme template can reach (mkdocs' settings and pages
+        hold them), each as written and as `urlencode` writes it, with what it is."""
+        from urllib.parse import quote
+
+        named = {str(work): "the folder the site is built in", str(self.root): "the project's folder",
+                 **{folder: "the theme's installed folder" for folder in THEME.folders}}
+        return {form: what for path, what in named.items() for form in (path, quote(path, safe=""))}
+
+
+class BuildPathInPage(Exception):
+    """A page's HTML holds a path of the build machine (see _template_sandbox)."""
+
+    def __init__(self, page: str, what: str):
+        super().__init__(f"{page} holds {what}")
+        self.page, self.what = page, what
+
+    def __reduce__(self) -> tuple:  # raised in a worker, it comes back pickled
+        return type(self), (self.page, self.what)
 
 
 def kept_theme(theme) -> None:  # type: ignore[no-untyped-def]
@@ -105,16 +134,32 @@ def warm_theme(custom_dir: Path) -> None:
     THEME.warm(sandboxed(theme.get_env()))
 
 
-def _template_sandbox():  # type: ignore[no-untyped-def]
+def _template_sandbox(paths: Mapping[str, str]):  # type: ignore[no-untyped-def]
     """A plugin that has mkdocs render the theme's templates in Jinja's sandbox. A project's
     `theme.custom_dir` is pull-request content like the rest: unsandboxed, a template reaches
     Python (`{{ lipsum.__globals__.os.popen(...) }}`) and runs code in the build, next to the
-    signing key. Material's templates and alertcast's overrides need nothing the sandbox refuses."""
+    signing key. Material's templates and alertcast's overrides need nothing the sandbox refuses.
+
+    The sandbox still lets a template read mkdocs' settings and pages, which hold this machine's
+    paths (`config.docs_dir`, `page.file.abs_src_path`, `{{ config }}` itself): each page and
+    template written is refused if it holds one of `paths` (path: what it is)."""
     from mkdocs.plugins import BasePlugin
+
+    def checked(output: str, name: str) -> str:
+        found = next((what for path, what in paths.items() if path in output), None)
+        if found is not None:
+            raise BuildPathInPage(name, found)
+        return output
 
     class Sandbox(BasePlugin):  # type: ignore[type-arg]
         def on_env(self, env, *, config, files):  # type: ignore[no-untyped-def]
             return sandboxed(env)
+
+        def on_post_page(self, output, *, page, config):  # type: ignore[no-untyped-def]
+            return checked(output, page.file.dest_uri)
+
+        def on_post_template(self, output_content, *, template_name, config):  # type: ignore[no-untyped-def]
+            return checked(output_content, template_name)
 
     return Sandbox()
 
