@@ -470,7 +470,8 @@ def test_quotes_entities_and_keys_the_theme_writes_into_scripts_attributes_and_s
     """Tags were refused in `extra`, but a quote was not: Material writes extra.analytics.property
     into a script's strings and extra.social's links into `href` as they are (a built page ran
     each); a browser decodes `javascript&colon;` in an attribute; and keys are written too:
-    extra.consent.cookies' into an attribute, theme.icon.admonition's into a <style>."""
+    extra.consent.cookies' into an attribute, theme.icon.admonition's into a <style>; and
+    extra_css into a <link href> as it is."""
     edit(project, "mkdocs.yml", "  language: zh\n", "  language: zh\n  icon:\n    admonition:\n"
          "      'note:red}body{background:url(https://evil.example/bg.png)}:root{--x': material/pencil\n")
     edit(project, "mkdocs.yml", "extra:\n", "extra:\n"
@@ -479,17 +480,19 @@ def test_quotes_entities_and_keys_the_theme_writes_into_scripts_attributes_and_s
          "    - icon: fontawesome/brands/x-twitter\n      link: 'javascript&colon;alert(2)'\n"
          "  consent:\n    title: Cookies\n    description: we use <a href=\"/privacy/\">cookies</a>\n"
          "    cookies:\n      'analytics\" autofocus onfocus=\"alert(3)': Analytics\n")
+    edit(project, "mkdocs.yml", "theme:\n", "extra_css: ['assets/x.css\" onload=\"alert(4)']\ntheme:\n")
     result = cli("check", "-p", project)
     assert result.exit_code == 1
-    expected = ["mkdocs.yml:11:7: error: the key 'note:red}body{background:url(https://evil.example/bg.png)}:root{--x' "
+    expected = ["mkdocs.yml:6:13: error: extra_css holds '\"': the theme writes it into every page as it is",
+                "mkdocs.yml:12:7: error: the key 'note:red}body{background:url(https://evil.example/bg.png)}:root{--x' "
                 "of theme.icon.admonition is written into every page as it is",
-                "mkdocs.yml:15:5: error: extra.analytics.property holds '\"' outside an HTML tag",
-                "mkdocs.yml:18:7: error: extra.social.0.link holds '\"' outside an HTML tag",
-                "mkdocs.yml:20:7: error: extra.social.1.link is a javascript: address",
-                "mkdocs.yml:25:7: error: the key 'analytics\" autofocus onfocus=\"alert(3)' of extra.consent.cookies "
+                "mkdocs.yml:16:5: error: extra.analytics.property holds '\"' outside an HTML tag",
+                "mkdocs.yml:19:7: error: extra.social.0.link holds '\"' outside an HTML tag",
+                "mkdocs.yml:21:7: error: extra.social.1.link is a javascript: address",
+                "mkdocs.yml:26:7: error: the key 'analytics\" autofocus onfocus=\"alert(3)' of extra.consent.cookies "
                 "is written into every page as it is"]
     assert [line[:len(start)] for line, start in zip(lines(result), expected)] == expected, result.output
-    assert len(lines(result)) == 5, result.output  # the consent's link is fine
+    assert len(lines(result)) == 6, result.output  # the consent's link is fine
     assert cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "site").exit_code == 1
     assert not (tmp_path / "site").exists()
 

@@ -1005,6 +1005,12 @@ def _page_html_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, y
                 problems.append(Problem(shown, pos.line, pos.col, "error", f"{key} names a file of another site, "
                                         f"{path}: every page would load it", "put the file in content/assets/ "
                                         "and name it by its path there"))
+            elif isinstance(path, str) and any(char in path for char in _ENDS_ATTRIBUTE):
+                # Material writes extra_css into <link href="..."> as it is
+                pos, char = yamlsource.position_of(positions, (key, index)), next(c for c in path if c in _ENDS_ATTRIBUTE)
+                problems.append(Problem(shown, pos.line, pos.col, "error", f"{key} holds {char!r}: the theme writes "
+                                        "it into every page as it is, where it ends an attribute or starts a tag "
+                                        "(a script)", "name the file by its path in content/assets/"))
     return problems
 
 
