@@ -335,6 +335,34 @@ def test_a_post_id_changed_in_the_store_is_not_deleted_by_the_withdrawal(world, 
         assert TOKENS["telegram"] not in said and config.settings.channels["telegram"].model_extra["chat_id"] not in said
 
 
+def test_a_post_id_and_its_mark_copied_from_another_alerts_row_are_not_deleted(world, cli):
+    """The mark is no proof on another row: an id marked for a post of another alert (as
+    alertcast stored it there), copied with its mark onto this alert's row, is not deleted by
+    this alert's withdrawal."""
+    from alertcast.broadcast import remote_marks
+    from social_support import TOKENS
+
+    project, config, engine, fake = world
+    row = _posted(world, cli)
+    other = dict(channel="telegram", alert_id="expired-airdrop", revision="20260201T000000Z", action="post")
+    key = remote_marks.key([TOKENS["telegram"]])
+    mark = remote_marks.mark(key, other, "777")
+    assert remote_marks.proven(key, {**other, "remote_id": "777", "remote_mac": mark})  # a mark alertcast makes
+    _forge(engine, **other, idem_key=outbox.idem_key("expired-airdrop", "20260201T000000Z", "telegram", "post"),
+           status="sent", outcome="posted", remote_id="777", remote_mac=mark, sent_at=outbox.utc(NOW))
+    with engine.begin() as conn:
+        conn.execute(update(outbox.outbox).where(outbox.outbox.c.id == row["id"]).values(remote_id="777", remote_mac=mark))
+    _change_alert(project, "publish_at:", 'withdrawn: "Wrong."\npublish_at:')
+    config = load_config(project)
+    outbox.enqueue(engine, Plan.at(load_or_raise(config), NOW), config)
+    result = _drain(cli, project)
+    assert result.exit_code == 0, result.output
+    assert fake.deleted == [] and "777" in fake.posts
+    [withdraw] = [r for r in outbox.rows(engine) if r["action"] == "withdraw"]
+    assert withdraw["status"] == "failed"
+    assert _unproven_warning(row, "777")[0] in withdraw["last_error"]
+
+
 def test_a_row_forged_into_the_store_is_not_deleted_and_the_real_post_is(world, cli):
     """A sent row inserted with another post's id (no mark, as a row written before marks had):
     the withdrawal deletes the alert's own post and leaves the other alone, saying so."""
