@@ -408,6 +408,19 @@ def test_extra_templates_in_mkdocs_yml_is_an_error_at_its_line_and_never_rendere
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("path", ["content/assets/state.db", "site/state.db"])
+def test_a_state_store_in_a_published_folder_is_an_error_at_its_line(cli, project, tmp_path, path):
+    """The site copies the content's assets as they are: `state_url` in content/assets/ put the
+    outbox (every alert's posts, their ids, the daemon's hosts) at /assets/state.db."""
+    edit(project, "mkdocs.yml", "  alertcast:\n", f"  alertcast:\n    state_url: sqlite:///{path}\n")
+    for command in (("check",), ("outbox", "drain", "--now", NOW), ("build", "--now", NOW, "--output", tmp_path / "out")):
+        result = cli(*command, "-p", project)
+        assert result.exit_code == 1, result.output
+        assert (f"mkdocs.yml:11:5: error: state_url sqlite:///{path} is inside {path.split('/')[0]}/, which the site "
+                "publishes") in result.output, result.output
+    assert not (project / path).exists() and not (tmp_path / "out").exists()
+
+
 def test_script_in_mkdocs_yml_for_every_page_is_an_error_at_its_line(cli, project, tmp_path):
     """`copyright` goes into every page as HTML, `extra_javascript` into every page's scripts."""
     edit(project, "mkdocs.yml", "theme:\n", "copyright: '&copy; 2026 <a href=\"/about/\">Wallet</a><img src=x onerror=alert(1)>'\n"

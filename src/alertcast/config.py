@@ -24,7 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from . import languages as language_tags
 from .contacts import on_domain
 from . import testtarget, yamlsource
-from .problems import ContentError, Problem, hint_error, text_error
+from .problems import ContentError, Problem, display_path, hint_error, text_error
 from .testtarget import TEST_SUFFIX
 from .testtarget import problems as test_target_problems
 from .quiet import QuietHours
@@ -868,6 +868,8 @@ def load_config(root: Path | str = ".") -> Config:
         problems += validation_problems(exc, shown, positions, ("extra", "alertcast"), Settings)
         settings = None
     problems += _theme_problems(raw.get("theme"), root, settings.content_dir if settings else "content", shown, positions)
+    if settings is not None:
+        problems += _state_problems(settings, root, shown, positions)
     if problems:
         raise ContentError(sorted(set(problems)))
     assert settings is not None
@@ -1100,6 +1102,29 @@ def _tags(html: str) -> _Markup:
     parser.feed(html)
     parser.close()
     return found._replace(text="".join(text))
+
+
+def _state_problems(settings: Settings, root: Path, shown: str,
+                    positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
+    """An SQLite state store must not be in the content folder or the output: the site copies
+    the content's assets as they are, so `state_url: sqlite:///content/assets/state.db` published
+    the outbox (posts of every alert, their ids, the daemon's host names) at /assets/state.db."""
+    url = settings.state_url
+    if not url.startswith("sqlite:///"):
+        return []
+    path = url[len("sqlite:///"):].split("?")[0]
+    try:
+        found = (root / path).resolve()
+        public = [(root / settings.content_dir).resolve(), (root / settings.output_dir).resolve()]
+    except (OSError, RuntimeError, ValueError):
+        return []
+    where = next((folder for folder in public if found == folder or folder in found.parents), None)
+    if where is None:
+        return []
+    pos, folder = yamlsource.position_of(positions, ("extra", "alertcast", "state_url")), display_path(where, root)
+    return [Problem(shown, pos.line, pos.col, "error", f"state_url {url} is inside {folder}/, "
+                    "which the site publishes: the state store (every post, its id, the daemon's hosts) would be public",
+                    "keep it outside the content and output folders, as the default sqlite:///.alertcast/state.db")]
 
 
 def _theme_problems(theme: Any, root: Path, content_dir: str, shown: str,
