@@ -83,8 +83,10 @@ class MkdocsEngine:
         hold them), each as written and as `urlencode` writes it, with what it is."""
         from urllib.parse import quote
 
-        named = {str(work): "the folder the site is built in", str(self.root): "the project's folder",
+        named = {str(work): "the folder the site is built in",
                  **{folder: "the theme's installed folder" for folder in THEME.folders}}
+        if len(self.root.parts) > 2:  # a project in /app: its path is also part of many an address
+            named[str(self.root)] = "the project's folder"
         return {form: what for path, what in named.items() for form in (path, quote(path, safe=""))}
 
 
