@@ -114,6 +114,18 @@ def test_a_theme_template_cannot_publish_the_build_machines_paths(cli, project, 
     """The sandbox lets a template read mkdocs' settings and pages, and they hold where the site
     is built, the project's folder and the installed theme's (the user's name, the runner's
     layout): a page holding one is not published."""
+    _build_path_in_a_page_fails_the_build(cli, project, tmp_path, vector)
+
+
+def test_a_zensical_theme_template_cannot_publish_the_build_machines_paths(cli, project, tmp_path):
+    """Zensical hands templates the staged settings too: `config.theme.custom_dir` is the
+    folder the site is built in."""
+    pytest.importorskip("zensical")
+    edit(project, "mkdocs.yml", "  alertcast:\n", "  alertcast:\n    site:\n      engine: zensical\n")
+    _build_path_in_a_page_fails_the_build(cli, project, tmp_path, "{{ config.theme.custom_dir }}")
+
+
+def _build_path_in_a_page_fails_the_build(cli, project: Path, tmp_path: Path, vector: str) -> None:
     shutil.copytree(OVERRIDES, project / "theme")
     edit(project, "theme/main.html", "{% block extrahead %}", "{% block extrahead %}" + vector)
     edit(project, "mkdocs.yml", "theme:\n", "theme:\n  custom_dir: theme\n")

@@ -15,7 +15,8 @@ import yaml
 
 from ..cores import TimeLimitExceeded
 from ..problems import ContentError, Problem, display_path
-from . import search
+from . import buildpaths, search
+from .buildpaths import BuildPathInPage
 from .incremental import LanguagePages, engine_quiet
 from .theme_cache import THEME, Sandbox
 
@@ -42,7 +43,7 @@ class MkdocsEngine:
             with build_time(now), jieba_as_loaded(), engine_quiet():
                 loaded = load_config(str(config_file), **python_options(raw))
                 kept_theme(loaded.theme)
-                loaded.plugins["alertcast-sandbox"] = _template_sandbox(self._build_paths(work))
+                loaded.plugins["alertcast-sandbox"] = _template_sandbox(buildpaths.machine_paths(work, self.root, THEME.folders))
                 if pages is not None:
                     pages.attach(loaded)  # pages unchanged since the live release are not rendered
                 build(loaded, dirty=pages is not None and pages.incremental)
@@ -60,13 +61,7 @@ class MkdocsEngine:
                                         "make the template do less (a loop over a large range?), or remove "
                                         "theme.custom_dir from mkdocs.yml")]) from None
         except BuildPathInPage as exc:
-            custom = Path(raw.get("theme", {}).get("custom_dir") or self.root / "mkdocs.yml")
-            raise ContentError([Problem(display_path(custom, self.root), 1, 1, "error",
-                                        f"the theme's templates write {exc.what} into {exc.page}: a page must not "
-                                        "publish the paths of the machine that built it",
-                                        "remove what prints it from the templates (config.docs_dir, config.site_dir, "
-                                        "config.config_file_path, config.theme.dirs, page.file.abs_src_path, or "
-                                        "config itself)")]) from None
+            raise ContentError([buildpaths.problem(exc, raw.get("theme", {}).get("custom_dir"), self.root)]) from None
         except Exception as exc:
             problem = template_problem(exc, self.root)
             if problem is None:
@@ -76,29 +71,6 @@ class MkdocsEngine:
             logging.getLogger(__name__).warning(
                 "Material's search worker changed: Chinese queries may be searched by their first word only")
         return site_dir
-
-
-    def _build_paths(self, work: Path) -> dict[str, str]:
-        """The paths of this machine that a theme template can reach (mkdocs' settings and pages
-        hold them), each as written and as `urlencode` writes it, with what it is."""
-        from urllib.parse import quote
-
-        named = {str(work): "the folder the site is built in",
-                 **{folder: "the theme's installed folder" for folder in THEME.folders}}
-        if len(self.root.parts) > 2:  # a project in /app: its path is also part of many an address
-            named[str(self.root)] = "the project's folder"
-        return {form: what for path, what in named.items() for form in (path, quote(path, safe=""))}
-
-
-class BuildPathInPage(Exception):
-    """A page's HTML holds a path of the build machine (see _template_sandbox)."""
-
-    def __init__(self, page: str, what: str):
-        super().__init__(f"{page} holds {what}")
-        self.page, self.what = page, what
-
-    def __reduce__(self) -> tuple:  # raised in a worker, it comes back pickled
-        return type(self), (self.page, self.what)
 
 
 def kept_theme(theme) -> None:  # type: ignore[no-untyped-def]
@@ -147,21 +119,15 @@ def _template_sandbox(paths: Mapping[str, str]):  # type: ignore[no-untyped-def]
     template written is refused if it holds one of `paths` (path: what it is)."""
     from mkdocs.plugins import BasePlugin
 
-    def checked(output: str, name: str) -> str:
-        found = next((what for path, what in paths.items() if path in output), None)
-        if found is not None:
-            raise BuildPathInPage(name, found)
-        return output
-
     class Sandbox(BasePlugin):  # type: ignore[type-arg]
         def on_env(self, env, *, config, files):  # type: ignore[no-untyped-def]
             return sandboxed(env)
 
         def on_post_page(self, output, *, page, config):  # type: ignore[no-untyped-def]
-            return checked(output, page.file.dest_uri)
+            return buildpaths.check(output, page.file.dest_uri, paths)
 
         def on_post_template(self, output_content, *, template_name, config):  # type: ignore[no-untyped-def]
-            return checked(output_content, template_name)
+            return buildpaths.check(output_content, template_name, paths)
 
     return Sandbox()
 
