@@ -43,13 +43,14 @@ MODULES = (
     "schedule.py",
     "cli/posts.py", "cli/daemon.py", "render/push.py", "render/mail.py", "cli/outputs.py",
     "render/mkdocs_engine.py", "render/zensical_engine.py", "render/site.py", "render/incremental.py",
+    "render/buildpaths.py",
 )
 
 #: Modules where only N_("...") is a message (the rest is how messages are printed).
 MARKED_ONLY = {"i18n.py", "cli/outputs.py"}  # cli/outputs: only preview's message is the editor's
 #: Modules where only the errors they raise are messages (the rest is the site's own text, which
 #: render/labels.py and the theme translate).
-ERRORS_ONLY = {"render/site.py", "render/incremental.py"}
+ERRORS_ONLY = {"render/site.py", "render/incremental.py", "render/buildpaths.py"}
 ERROR_CALLS = {"Problem", "SiteBuildError"}
 
 #: Calls whose string arguments are messages.

@@ -357,20 +357,53 @@ def test_another_programs_database_in_the_caches_place_is_left_alone(project, tm
     assert (folder / FILE).read_bytes() == before
 
 
-@pytest.mark.parametrize("kind", ["link", "fifo"])
+@pytest.mark.parametrize("kind", ["link", "fifo", "hard-link"])
 def test_a_link_or_fifo_in_the_cache_files_place_is_left_alone(project, tmp_path, kind):
     """A link in the file's place pointed the cache into the project (or any file the user can
-    write): SQLite follows it and created its database there."""
+    write): SQLite follows it and created its database there. A hard link is the same file under
+    two names: SQLite wrote its database into the project's file."""
     folder, target = tmp_path / "cache", project / "content" / "cache.sqlite3"
     folder.mkdir()
     if kind == "link":
         (folder / FILE).symlink_to(target)
+    elif kind == "hard-link":
+        target.write_bytes(b"")
+        os.link(target, folder / FILE)
     else:
         os.mkfifo(folder / FILE)
     expected = _check_process(project, "off")
     assert _check_process(project, str(folder)) == expected
-    assert not target.exists()
-    assert (folder / FILE).is_symlink() if kind == "link" else (folder / FILE).is_fifo()
+    if kind == "hard-link":
+        assert target.read_bytes() == b"" and (folder / FILE).stat().st_nlink == 2
+    else:
+        assert not target.exists()
+        assert (folder / FILE).is_symlink() if kind == "link" else (folder / FILE).is_fifo()
+
+
+def test_a_cache_folder_replaced_by_a_link_after_its_check_is_not_followed(project, tmp_path):
+    """The folder was checked by its path, then SQLite opened the file by that path again: a
+    folder renamed and replaced by a link in between (possible where a folder above it is
+    writable by others) pointed the cache into the project. SQLite is now given the file
+    through the folder opened for the check. The swap is made as SQLite is called (an audit
+    hook), the moment a racing process would need."""
+    folder, away, target = tmp_path / "cache", tmp_path / "checked", project / "content"
+    folder.mkdir(mode=0o700)
+    armed = [True]
+
+    def swap(event: str, args: tuple) -> None:
+        if event == "sqlite3.connect" and armed[0]:
+            armed[0] = False
+            folder.rename(away)
+            folder.symlink_to(target)
+
+    sys.addaudithook(swap)
+    try:
+        problems, renders = _check(project, folder)
+    finally:
+        armed[0] = False
+    assert problems == _check(project, None)[0]
+    assert not (target / FILE).exists() and not armed[0]
+    assert renders.written and (away / FILE).is_file()  # the folder that was checked got the entries
 
 
 def _key_with(package: Path) -> str:

@@ -102,19 +102,28 @@ def test_a_page_edited_in_place_is_not_carried_by_a_build_without_the_site(proje
     assert "tampered" not in (second / "alerts/expired-airdrop/index.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("manifest", ["garbage\n", f"{'0' * 64}  ../../../../etc/hostname\n", None])
-def test_a_forged_manifest_of_the_live_release_is_not_read(project, manifest):
-    """The release's digests are then taken from its files: the build neither fails nor reads
-    what a forged path names."""
+@pytest.mark.parametrize("manifest", ["garbage\n", f"{'0' * 64}  ../../../../etc/hostname\n", None, "deleted"])
+def test_a_forged_manifest_of_the_live_release_is_not_read(project, cli, manifest):
+    """A build with the site then takes the release's digests from its files: it neither fails
+    nor reads what a forged path names. One without the site renders no page, and the pages'
+    own digests prove nothing (a page edited in place, its manifest deleted, was carried): it
+    fails, names the manifest and says how to proceed."""
     first = _build(project)
+    page = first / "alerts/expired-airdrop/index.html"
+    page.write_text("<script>tampered()</script>", encoding="utf-8")  # the same inode, other bytes
     path = first.parent / f"{first.name}.sha256"
     path.unlink()
     if manifest is None:
         os.mkfifo(path)
-    else:
+    elif manifest != "deleted":
         path.write_text(manifest, encoding="utf-8")
-    _build_process(project, "--no-site")
+    result = cli("build", "-p", project, "--now", NOW.isoformat(), "-o", project / "site", "--no-site")
+    assert result.exit_code == 1
+    assert f"{path}: the live release has no manifest alertcast wrote" in result.output, result.output
+    assert "without --no-site" in result.output and "Traceback" not in result.output
+    assert (project / "site").resolve() == first
     second = _build_process(project)
+    assert "tampered" not in (second / "alerts/expired-airdrop/index.html").read_text(encoding="utf-8")
     assert _differences(second, _build(project, output="full")) == []
 
 

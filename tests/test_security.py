@@ -97,6 +97,46 @@ def test_theme_template_cannot_call_mkdocs_objects(cli, project, tmp_path, vecto
     """The objects mkdocs hands templates (`config`, `page`, `nav`) have methods that leave
     Jinja's sandbox, read files or change the build's settings: a template calls only its own
     macros, the theme's functions and the methods of plain values."""
+    _theme_vector_is_refused_at_its_line(cli, project, tmp_path, vector)
+
+
+@pytest.mark.parametrize("vector", ["{{ 1 / 0 }}", "{{ ('x' * 2 ** 62) | length }}"], ids=["python-error", "memory"])
+def test_a_theme_templates_python_error_is_an_error_at_its_line_not_a_traceback(cli, project, tmp_path, vector):
+    """Only Jinja's own errors were said at the template's line: Python's (a division by zero, a
+    string of 4 EiB) ended the build with a traceback."""
+    _theme_vector_is_refused_at_its_line(cli, project, tmp_path, vector)
+
+
+@pytest.mark.parametrize("vector", [
+    "{{ config.docs_dir }}", "{% if page %}{{ page.file.abs_src_path }}{% endif %}", "{{ config }}",
+    "{{ config.theme.dirs | first | urlencode }}"], ids=["docs_dir", "page-file", "all-of-config", "urlencoded"])
+def test_a_theme_template_cannot_publish_the_build_machines_paths(cli, project, tmp_path, vector):
+    """The sandbox lets a template read mkdocs' settings and pages, and they hold where the site
+    is built, the project's folder and the installed theme's (the user's name, the runner's
+    layout): a page holding one is not published."""
+    _build_path_in_a_page_fails_the_build(cli, project, tmp_path, vector)
+
+
+def test_a_zensical_theme_template_cannot_publish_the_build_machines_paths(cli, project, tmp_path):
+    """Zensical hands templates the staged settings too: `config.theme.custom_dir` is the
+    folder the site is built in."""
+    pytest.importorskip("zensical")
+    edit(project, "mkdocs.yml", "  alertcast:\n", "  alertcast:\n    site:\n      engine: zensical\n")
+    _build_path_in_a_page_fails_the_build(cli, project, tmp_path, "{{ config.theme.custom_dir }}")
+
+
+def _build_path_in_a_page_fails_the_build(cli, project: Path, tmp_path: Path, vector: str) -> None:
+    shutil.copytree(OVERRIDES, project / "theme")
+    edit(project, "theme/main.html", "{% block extrahead %}", "{% block extrahead %}" + vector)
+    edit(project, "mkdocs.yml", "theme:\n", "theme:\n  custom_dir: theme\n")
+    result = cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    assert "theme:1:1: error: the theme's templates write " in result.output, result.output
+    assert "a page must not publish the paths of the machine that built it" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def _theme_vector_is_refused_at_its_line(cli, project: Path, tmp_path: Path, vector: str) -> None:
     marker, secret = tmp_path / "ran", tmp_path / "signing.key"
     secret.write_text("SECRET-KEY-BYTES", encoding="utf-8")
     shutil.copytree(OVERRIDES, project / "theme")
@@ -355,6 +395,44 @@ def test_inherit_in_mkdocs_yml_is_an_error_at_its_line(cli, project, tmp_path):
     assert not (tmp_path / "site").exists()
 
 
+def test_extra_templates_in_mkdocs_yml_is_an_error_at_its_line_and_never_rendered(cli, project, tmp_path):
+    """mkdocs renders each file `extra_templates` names with plain Jinja, not the theme's sandbox:
+    a template in the content's assets ran a shell in the build, and `check` found nothing."""
+    from alertcast.checks.load import load_all
+    from alertcast.plan import Plan
+    from alertcast.render.site import build_site
+
+    marker = tmp_path / "ran"
+    (project / "content" / "assets").mkdir(exist_ok=True)
+    (project / "content" / "assets" / "page.html").write_text(
+        "{{ lipsum.__globals__.os.popen('touch %s').read() }}" % marker, encoding="utf-8")
+    config = load_config(project)
+    edit(project, "mkdocs.yml", "theme:\n", "extra_templates: [assets/page.html]\ntheme:\n")
+    for command in (("check",), ("build", "--now", NOW, "--output", tmp_path / "site")):
+        result = cli(*command, "-p", project)
+        assert not marker.exists()
+        assert result.exit_code == 1
+        assert "mkdocs.yml:6:1: error: extra_templates is not supported: " in result.output, result.output
+    assert not (tmp_path / "site").exists()
+    # and the site, built past check, renders none
+    config.raw["extra_templates"] = ["assets/page.html"]
+    build_site(Plan.at(load_all(config).content, datetime.fromisoformat(NOW)), config, tmp_path / "unchecked", workers=1)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("path", ["content/assets/state.db", "site/state.db"])
+def test_a_state_store_in_a_published_folder_is_an_error_at_its_line(cli, project, tmp_path, path):
+    """The site copies the content's assets as they are: `state_url` in content/assets/ put the
+    outbox (every alert's posts, their ids, the daemon's hosts) at /assets/state.db."""
+    edit(project, "mkdocs.yml", "  alertcast:\n", f"  alertcast:\n    state_url: sqlite:///{path}\n")
+    for command in (("check",), ("outbox", "drain", "--now", NOW), ("build", "--now", NOW, "--output", tmp_path / "out")):
+        result = cli(*command, "-p", project)
+        assert result.exit_code == 1, result.output
+        assert (f"mkdocs.yml:11:5: error: state_url sqlite:///{path} is inside {path.split('/')[0]}/, which the site "
+                "publishes") in result.output, result.output
+    assert not (project / path).exists() and not (tmp_path / "out").exists()
+
+
 def test_script_in_mkdocs_yml_for_every_page_is_an_error_at_its_line(cli, project, tmp_path):
     """`copyright` goes into every page as HTML, `extra_javascript` into every page's scripts."""
     edit(project, "mkdocs.yml", "theme:\n", "copyright: '&copy; 2026 <a href=\"/about/\">Wallet</a><img src=x onerror=alert(1)>'\n"
@@ -408,6 +486,38 @@ def test_script_in_the_theme_settings_written_into_pages_as_they_are_is_an_error
         "mkdocs.yml:12:5: error: theme.palette.primary holds '\"': the theme writes it into every page as it is, "
         "where it ends an attribute or starts a tag (a script) (remove it: these settings are names, colours, icons "
         "and addresses)"], result.output
+    assert cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "site").exit_code == 1
+    assert not (tmp_path / "site").exists()
+
+
+def test_quotes_entities_and_keys_the_theme_writes_into_scripts_attributes_and_styles_are_errors_at_their_line(
+        cli, project, tmp_path):
+    """Tags were refused in `extra`, but a quote was not: Material writes extra.analytics.property
+    into a script's strings and extra.social's links into `href` as they are (a built page ran
+    each); a browser decodes `javascript&colon;` in an attribute; and keys are written too:
+    extra.consent.cookies' into an attribute, theme.icon.admonition's into a <style>; and
+    extra_css into a <link href> as it is."""
+    edit(project, "mkdocs.yml", "  language: zh\n", "  language: zh\n  icon:\n    admonition:\n"
+         "      'note:red}body{background:url(https://evil.example/bg.png)}:root{--x': material/pencil\n")
+    edit(project, "mkdocs.yml", "extra:\n", "extra:\n"
+         "  analytics:\n    provider: google\n    property: 'G-X\"+(window.pwned=1)+\"'\n"
+         "  social:\n    - icon: fontawesome/brands/github\n      link: 'https://github.com/\" onmouseover=\"alert(1)'\n"
+         "    - icon: fontawesome/brands/x-twitter\n      link: 'javascript&colon;alert(2)'\n"
+         "  consent:\n    title: Cookies\n    description: we use <a href=\"/privacy/\">cookies</a>\n"
+         "    cookies:\n      'analytics\" autofocus onfocus=\"alert(3)': Analytics\n")
+    edit(project, "mkdocs.yml", "theme:\n", "extra_css: ['assets/x.css\" onload=\"alert(4)']\ntheme:\n")
+    result = cli("check", "-p", project)
+    assert result.exit_code == 1
+    expected = ["mkdocs.yml:6:13: error: extra_css holds '\"': the theme writes it into every page as it is",
+                "mkdocs.yml:12:7: error: the key 'note:red}body{background:url(https://evil.example/bg.png)}:root{--x' "
+                "of theme.icon.admonition is written into every page as it is",
+                "mkdocs.yml:16:5: error: extra.analytics.property holds '\"' outside an HTML tag",
+                "mkdocs.yml:19:7: error: extra.social.0.link holds '\"' outside an HTML tag",
+                "mkdocs.yml:21:7: error: extra.social.1.link is a javascript: address",
+                "mkdocs.yml:26:7: error: the key 'analytics\" autofocus onfocus=\"alert(3)' of extra.consent.cookies "
+                "is written into every page as it is"]
+    assert [line[:len(start)] for line, start in zip(lines(result), expected)] == expected, result.output
+    assert len(lines(result)) == 6, result.output  # the consent's link is fine
     assert cli("build", "-p", project, "--now", NOW, "--output", tmp_path / "site").exit_code == 1
     assert not (tmp_path / "site").exists()
 

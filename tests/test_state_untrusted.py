@@ -187,6 +187,22 @@ SCHEMAS = {
     "view": f"DROP TABLE outbox_pause; CREATE VIEW outbox_pause AS SELECT 'x' AS channel, 0.0 AS until, '' AS reason "
             f"FROM (SELECT 1) WHERE ({ENDLESS}) < 0",
 }
+#: Half a second of CPU for SQLite each time it is evaluated (a CHECK or an index takes no query).
+SLOW = "length(replace(printf('%.*c', 20000000, 'a'), 'a', 'aa'))"
+
+
+def _redefine_outbox(db: sqlite3.Connection, kind: str) -> None:
+    """The outbox table as a push to the state branch can define it, its rows kept: every write
+    evaluates a thousand slow CHECKs, or a slow indexed expression; or a double replaces the row."""
+    [sql] = db.execute("SELECT sql FROM sqlite_master WHERE name = 'outbox'").fetchone()
+    added = {"check": ", " + ", ".join([f"CHECK ({SLOW} > {n})" for n in range(1000)]),
+             "on-conflict": ""}.get(kind, "")
+    if kind == "on-conflict":
+        sql = sql.replace("UNIQUE (idem_key)", "UNIQUE (idem_key) ON CONFLICT REPLACE")
+    db.executescript(f"ALTER TABLE outbox RENAME TO old; {sql[:sql.rindex(')')]}{added})"
+                     "; INSERT INTO outbox SELECT * FROM old; DROP TABLE old;")
+    if kind == "index":
+        db.execute(f"CREATE INDEX slow ON outbox(lang, {SLOW})")
 
 
 def _limits() -> None:
@@ -201,10 +217,12 @@ def _alertcast(*args) -> subprocess.CompletedProcess:  # type: ignore[no-untyped
                           env={**os.environ, "ALERTCAST_LANG": "en"}, preexec_fn=_limits, timeout=600)
 
 
-@pytest.mark.parametrize("kind", ["trigger", "view", "not-a-database"])
+@pytest.mark.parametrize("kind", ["trigger", "view", "not-a-database", "check", "index", "on-conflict"])
 def test_a_restored_store_with_a_view_or_a_trigger_is_refused_in_one_line(world, kind):
     """SQLite runs a trigger's or a view's query whenever alertcast writes or reads the table: one
-    that never ends held `outbox drain` until the job's time ran out, at every run."""
+    that never ends held `outbox drain` until the job's time ran out, at every run. So do CHECKs
+    and indexed expressions, at every write; ON CONFLICT REPLACE would trade a sent row for its
+    double."""
     project, config, engine, fake = world
     engine.dispose()
     path = project / ".alertcast" / "state.db"
@@ -214,7 +232,10 @@ def test_a_restored_store_with_a_view_or_a_trigger_is_refused_in_one_line(world,
         path.write_bytes(b"not a database\n" * 100)
     else:
         with closing(sqlite3.connect(path)) as db:
-            db.executescript(SCHEMAS[kind])
+            if kind in SCHEMAS:
+                db.executescript(SCHEMAS[kind])
+            else:
+                _redefine_outbox(db, kind)
     for command in (("outbox", "drain", "--now", NOW.isoformat()), ("run", "--no-sync", "--listen", "off")):
         result = _alertcast(*command, "-p", project)
         assert result.returncode == 1
@@ -225,7 +246,7 @@ def test_a_restored_store_with_a_view_or_a_trigger_is_refused_in_one_line(world,
     assert fake.posts == {}
 
 
-@pytest.mark.parametrize("kind", ["trigger", "view"])
+@pytest.mark.parametrize("kind", ["trigger", "view", "index"])
 def test_a_state_file_with_a_view_or_a_trigger_is_not_merged(world, tmp_path, kind):
     project, config, engine, fake = world
     outbox.enqueue(engine, Plan.at(load_or_raise(config), NOW), config)
@@ -234,10 +255,14 @@ def test_a_state_file_with_a_view_or_a_trigger_is_not_merged(world, tmp_path, ki
     statefile.snapshot(project / ".alertcast" / "state.db", ours)
     shutil.copy(ours, theirs)
     with closing(sqlite3.connect(theirs)) as db:
-        db.executescript(SCHEMAS[kind].replace("AFTER INSERT", "BEFORE UPDATE"))
+        if kind in SCHEMAS:
+            db.executescript(SCHEMAS[kind].replace("AFTER INSERT", "BEFORE UPDATE"))
+        else:
+            _redefine_outbox(db, kind)
     result = _alertcast("outbox", "merge", "--base", ours, "--ours", ours, "--theirs", theirs, "--out", tmp_path / "out.db")
     assert result.returncode == 1
-    assert "theirs.db: holds a" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert "theirs.db: holds a" in result.stderr and "which alertcast never writes" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "out.db").exists()
 
 
@@ -308,6 +333,34 @@ def test_a_post_id_changed_in_the_store_is_not_deleted_by_the_withdrawal(world, 
     assert "\n" not in withdraw["last_error"]
     for said in (withdraw["last_error"], result.output, caplog.text):
         assert TOKENS["telegram"] not in said and config.settings.channels["telegram"].model_extra["chat_id"] not in said
+
+
+def test_a_post_id_and_its_mark_copied_from_another_alerts_row_are_not_deleted(world, cli):
+    """The mark is no proof on another row: an id marked for a post of another alert (as
+    alertcast stored it there), copied with its mark onto this alert's row, is not deleted by
+    this alert's withdrawal."""
+    from alertcast.broadcast import remote_marks
+    from social_support import TOKENS
+
+    project, config, engine, fake = world
+    row = _posted(world, cli)
+    other = dict(channel="telegram", alert_id="expired-airdrop", revision="20260201T000000Z", action="post")
+    key = remote_marks.key([TOKENS["telegram"]])
+    mark = remote_marks.mark(key, other, "777")
+    assert remote_marks.proven(key, {**other, "remote_id": "777", "remote_mac": mark})  # a mark alertcast makes
+    _forge(engine, **other, idem_key=outbox.idem_key("expired-airdrop", "20260201T000000Z", "telegram", "post"),
+           status="sent", outcome="posted", remote_id="777", remote_mac=mark, sent_at=outbox.utc(NOW))
+    with engine.begin() as conn:
+        conn.execute(update(outbox.outbox).where(outbox.outbox.c.id == row["id"]).values(remote_id="777", remote_mac=mark))
+    _change_alert(project, "publish_at:", 'withdrawn: "Wrong."\npublish_at:')
+    config = load_config(project)
+    outbox.enqueue(engine, Plan.at(load_or_raise(config), NOW), config)
+    result = _drain(cli, project)
+    assert result.exit_code == 0, result.output
+    assert fake.deleted == [] and "777" in fake.posts
+    [withdraw] = [r for r in outbox.rows(engine) if r["action"] == "withdraw"]
+    assert withdraw["status"] == "failed"
+    assert _unproven_warning(row, "777")[0] in withdraw["last_error"]
 
 
 def test_a_row_forged_into_the_store_is_not_deleted_and_the_real_post_is(world, cli):

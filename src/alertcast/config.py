@@ -7,6 +7,7 @@ the file names the environment variable or file that holds each one.
 
 from __future__ import annotations
 
+import collections
 import difflib
 import email.utils
 import os
@@ -14,7 +15,7 @@ import re
 import string
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,7 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from . import languages as language_tags
 from .contacts import on_domain
 from . import testtarget, yamlsource
-from .problems import ContentError, Problem, hint_error, text_error
+from .problems import ContentError, Problem, display_path, hint_error, text_error
 from .testtarget import TEST_SUFFIX
 from .testtarget import problems as test_target_problems
 from .quiet import QuietHours
@@ -850,6 +851,12 @@ def load_config(root: Path | str = ".") -> Config:
                                 "INHERIT is not supported: mkdocs would load the file it names with Python tags "
                                 "enabled (running code), and alertcast reads its settings from mkdocs.yml alone",
                                 "copy the settings you need into mkdocs.yml and remove INHERIT"))
+    if "extra_templates" in raw:
+        pos = yamlsource.position_of(positions, ("extra_templates",))
+        problems.append(Problem(shown, pos.line, pos.col, "error",
+                                "extra_templates is not supported: mkdocs renders the files it names outside "
+                                "the theme's sandbox, so a template there could run code in the build",
+                                "put the template in the theme folder (theme.custom_dir), or write the page in Markdown"))
     extra = raw.get("extra") or {}
     section = extra.get("alertcast", {}) if isinstance(extra, dict) else {}
     context = _languages_context(section)
@@ -862,6 +869,8 @@ def load_config(root: Path | str = ".") -> Config:
         problems += validation_problems(exc, shown, positions, ("extra", "alertcast"), Settings)
         settings = None
     problems += _theme_problems(raw.get("theme"), root, settings.content_dir if settings else "content", shown, positions)
+    if settings is not None:
+        problems += _state_problems(settings, root, shown, positions)
     if problems:
         raise ContentError(sorted(set(problems)))
     assert settings is not None
@@ -950,20 +959,30 @@ def _page_html_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, y
         if not isinstance(value, str):
             continue
         name = ".".join(map(str, key))
+        pos = yamlsource.position_of(positions, key)
+        markup = _tags(value)
         if "<" in value:
             from .htmlpolicy import clean
 
-            if _tags(clean(value)) != _tags(value):
-                pos = yamlsource.position_of(positions, key)
+            kept = _tags(clean(value))  # a stray </script> is dropped, a missing </b> added
+            if kept.starts != markup.starts or not markup.ends <= kept.ends:
                 problems.append(Problem(shown, pos.line, pos.col, "error", f"{name} holds HTML the site does not allow "
                                         "in a page (a script, an event attribute, a javascript: link ...)",
                                         "keep to text, links and the tags docs/security.md lists"))
-        if "".join(value.split()).lower().startswith(("javascript:", "data:", "vbscript:")):
-            pos = yamlsource.position_of(positions, key)
-            scheme = value.strip().split(":")[0]
+        # Material writes some of these as they are into attributes (extra.social's links) and
+        # scripts (extra.analytics.property): a quote there ends the attribute or the string.
+        char = next((char for char in markup.text if char in _ENDS_STRING), None)
+        if char is not None and key != ("copyright",):  # the footer's text, never in an attribute
+            problems.append(Problem(shown, pos.line, pos.col, "error", f"{name} holds {char!r} outside an HTML tag: "
+                                    "the theme writes some of these settings into attributes and scripts as they are, "
+                                    "where it ends them", "write &quot; or typographic quotes (“ ”), or leave it out"))
+        scheme = _script_scheme(value)
+        if scheme is not None:
             problems.append(Problem(shown, pos.line, pos.col, "error", f"{name} is a {scheme}: "
                                     "address, which runs script where a page links to it",
                                     "use an http, https, mailto or tel address, or a page of the site"))
+    problems += _key_problems(extra if isinstance(extra, dict) else {}, ("extra",), shown, positions)
+    problems += _key_problems(raw.get("theme"), ("theme",), shown, positions)
     theme = raw.get("theme")
     plain = [((key,), raw.get(key)) for key in _WRITTEN_AS_IS] + list(_strings(theme, ("theme",)) if isinstance(theme, dict) else [])
     for key, value in plain:
@@ -976,8 +995,7 @@ def _page_html_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, y
             problems.append(Problem(shown, pos.line, pos.col, "error", f"{name} holds {char!r}: the theme writes it "
                                     "into every page as it is, where it ends an attribute or starts a tag (a script)",
                                     "remove it: these settings are names, colours, icons and addresses"))
-        elif "".join(value.split()).lower().startswith(("javascript:", "data:", "vbscript:")):
-            scheme = value.strip().split(":")[0]
+        elif (scheme := _script_scheme(value)) is not None:
             problems.append(Problem(shown, pos.line, pos.col, "error", f"{name} is a {scheme}: address, which runs "
                                     "script where a page links to it",
                                     "use an http, https, mailto or tel address, or a page of the site"))
@@ -990,6 +1008,12 @@ def _page_html_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, y
                 problems.append(Problem(shown, pos.line, pos.col, "error", f"{key} names a file of another site, "
                                         f"{path}: every page would load it", "put the file in content/assets/ "
                                         "and name it by its path there"))
+            elif isinstance(path, str) and any(char in path for char in _ENDS_ATTRIBUTE):
+                # Material writes extra_css into <link href="..."> as it is
+                pos, char = yamlsource.position_of(positions, (key, index)), next(c for c in path if c in _ENDS_ATTRIBUTE)
+                problems.append(Problem(shown, pos.line, pos.col, "error", f"{key} holds {char!r}: the theme writes "
+                                        "it into every page as it is, where it ends an attribute or starts a tag "
+                                        "(a script)", "name the file by its path in content/assets/"))
     return problems
 
 
@@ -1070,6 +1094,46 @@ _WRITTEN_AS_IS = ("site_url", "site_author", "repo_url", "repo_name", "edit_uri"
 _ENDS_ATTRIBUTE = '<>"`'
 
 
+#: What ends a string in a script or an attribute written as it is (besides a tag).
+_ENDS_STRING = '"`\\'
+#: The keys of `theme` are names; Material writes some into a <style> (theme.icon.admonition's).
+_THEME_KEY = re.compile(r"[\w-]+")
+
+
+def _script_scheme(value: str) -> str | None:
+    """The scheme of a javascript:, data: or vbscript: address as a browser reads it in an
+    attribute: entities decoded (`javascript&colon;`), whitespace and controls dropped."""
+    import html
+
+    url = "".join(char for char in html.unescape(value) if ord(char) > 32 and char != "\x7f")
+    scheme = url.split(":", 1)[0]
+    return scheme if ":" in url and scheme.lower() in ("javascript", "data", "vbscript") else None
+
+
+def _key_problems(value: Any, path: tuple, shown: str, positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
+    """Keys are written into pages too: extra.consent.cookies' into an attribute, theme.icon's
+    into a <style>. A key under `extra` (but alertcast's own) may hold no quote or tag, and one
+    under `theme` only letters, digits, `_` and `-`."""
+    problems = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if path == ("extra",) and key == "alertcast":
+                continue
+            text = str(key)
+            bad = (not _THEME_KEY.fullmatch(text)) if path[0] == "theme" else any(
+                char in text for char in _ENDS_ATTRIBUTE + _ENDS_STRING)
+            if bad:
+                pos, where = yamlsource.position_of(positions, (*path, key)), ".".join(map(str, path))
+                problems.append(Problem(shown, pos.line, pos.col, "error", f"the key {text!r} of {where} "
+                                        "is written into every page as it is, where it can end an attribute or a style",
+                                        "name it with letters, digits, '_' and '-'"))
+            problems += _key_problems(item, (*path, key), shown, positions)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            problems += _key_problems(item, (*path, index), shown, positions)
+    return problems
+
+
 def _strings(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
     """Each value of a YAML tree with its path of keys and indexes."""
     if isinstance(value, dict):
@@ -1082,20 +1146,56 @@ def _strings(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
         yield path, value
 
 
-def _tags(html: str) -> list[str]:
-    """The start tags of `html` with their attributes, as a browser reads them."""
+class _Markup(NamedTuple):
+    starts: list[str]  # start tags with their attributes
+    ends: collections.Counter[str]  # end tags
+    text: str  # what is outside tags, entities as written
+
+
+def _tags(html: str) -> _Markup:
+    """The tags of `html` and its text, as a browser reads them."""
     from html.parser import HTMLParser
 
-    found: list[str] = []
+    found = _Markup([], collections.Counter(), "")
+    text: list[str] = []
 
     class Tags(HTMLParser):
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            found.append(repr((tag, sorted(attrs))))
+            found.starts.append(repr((tag, sorted(attrs))))
 
-    parser = Tags(convert_charrefs=True)
+        def handle_endtag(self, tag: str) -> None:
+            found.ends[tag] += 1
+
+        def handle_data(self, data: str) -> None:
+            text.append(data)
+
+    parser = Tags(convert_charrefs=False)
     parser.feed(html)
     parser.close()
-    return found
+    return found._replace(text="".join(text))
+
+
+def _state_problems(settings: Settings, root: Path, shown: str,
+                    positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
+    """An SQLite state store must not be in the content folder or the output: the site copies
+    the content's assets as they are, so `state_url: sqlite:///content/assets/state.db` published
+    the outbox (posts of every alert, their ids, the daemon's host names) at /assets/state.db."""
+    url = settings.state_url
+    if not url.startswith("sqlite:///"):
+        return []
+    path = url[len("sqlite:///"):].split("?")[0]
+    try:
+        found = (root / path).resolve()
+        public = [(root / settings.content_dir).resolve(), (root / settings.output_dir).resolve()]
+    except (OSError, RuntimeError, ValueError):
+        return []
+    where = next((folder for folder in public if found == folder or folder in found.parents), None)
+    if where is None:
+        return []
+    pos, folder = yamlsource.position_of(positions, ("extra", "alertcast", "state_url")), display_path(where, root)
+    return [Problem(shown, pos.line, pos.col, "error", f"state_url {url} is inside {folder}/, "
+                    "which the site publishes: the state store (every post, its id, the daemon's hosts) would be public",
+                    "keep it outside the content and output folders, as the default sqlite:///.alertcast/state.db")]
 
 
 def _theme_problems(theme: Any, root: Path, content_dir: str, shown: str,

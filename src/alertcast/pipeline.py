@@ -29,7 +29,8 @@ from .content.parsecache import ParseCache
 from .gcpause import paused
 from .cores import Phase, cores, start_fork_server, timed
 from .plan import Plan
-from .publish.atomic import Staged, commit_staged, discard, held_live, live_release, owned, read_manifest, stage
+from .publish.atomic import (MARKER, Staged, commit_staged, discard, held_live, live_release, owned, read_manifest,
+                             stage, written_manifest)
 from .publish.output import OutputError, check_output
 from .render.banner import banner_path, render_banners
 from .render.calendar import render_calendars
@@ -157,8 +158,17 @@ def _site_files(live: Path | None) -> dict[str, Path]:
     and banners link to stay live, locally and at the deploy target."""
     if live is None:
         return {}
-    listed = read_manifest(live)
-    return {rel: path for rel, path in _regular_files(live) if rel in listed and not rel.startswith(FAST_OUTPUTS)}
+    found = {rel: path for rel, path in _regular_files(live) if not rel.startswith(FAST_OUTPUTS) and rel != MARKER}
+    if not found:  # a folder prepared for alertcast (the CAP archive alone)
+        return {}
+    # Each page carried must be the one alertcast published: read from the manifest it wrote,
+    # never from the pages themselves (a page edited in place, its manifest deleted, was carried).
+    manifest, listed = written_manifest(live)
+    if listed is None:
+        raise OutputError(f"{manifest}: the live release has no manifest alertcast wrote (it was removed or changed), "
+                          "so its pages cannot be proven the ones published; nothing was published: build with the "
+                          "site (without --no-site), which renders them again")
+    return {rel: path for rel, path in found.items() if rel in listed}
 
 
 def _refuse_changed(staged: Staged, carried: Mapping[str, Path], recorded: Mapping[str, bytes]) -> None:

@@ -6,7 +6,9 @@ tables on `metadata` in its own module; `open_store` creates whatever is missing
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -76,23 +78,58 @@ def open_store(url: str, root: Path | None = None) -> Engine:
 
 
 def plain_tables(engine: Engine) -> None:
-    """Refuse an SQLite store that is not a database or holds a view or a trigger. The file is
-    restored from the state branch, which a push changes without review, and SQLite runs a
-    trigger's or a view's query whenever alertcast writes or reads the table: one that never
-    ends held `outbox drain` until the job's time ran out, at every run."""
+    """Refuse an SQLite store that is not a database or holds what alertcast never writes (see
+    `unwritten`). The file is restored from the state branch, which a push changes without
+    review, and SQLite runs a trigger's or a view's query whenever alertcast writes or reads the
+    table: one that never ends held `outbox drain` until the job's time ran out, at every run."""
     from sqlalchemy.exc import DBAPIError
 
     where = engine.url.database or "the state store"
     try:
         with engine.connect() as conn:
-            found = conn.exec_driver_sql("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger') "
-                                         "ORDER BY name").first()
+            found = unwritten(conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master ORDER BY name").all())
     except DBAPIError as exc:
         raise StateStoreError(f"{where}: not a readable SQLite state file ({exc.orig}); restore a state file "
                               "alertcast wrote, or move this one away to start with an empty store") from None
     if found is not None:
-        raise StateStoreError(f"{where}: holds a {found[0]} ('{found[1]}'), which alertcast never writes: the file "
+        raise StateStoreError(f"{where}: holds {found}, which alertcast never writes: the file "
                               "was made elsewhere; restore a state file alertcast wrote")
+
+
+#: What SQLite's grammar of a table lets evaluate an expression (CHECK, DEFAULT, a generated
+#: column's AS), change what a write does (ON CONFLICT, REFERENCES, COLLATE) or hand the table to
+#: a module (CREATE VIRTUAL TABLE): alertcast's tables hold none of them.
+_TABLE_EXPRESSIONS = frozenset("CHECK DEFAULT AS GENERATED CONFLICT REFERENCES COLLATE VIRTUAL".split())
+
+
+def unwritten(schema: Iterable[Sequence[Any]]) -> str | None:
+    """What in an SQLite file's schema (sqlite_master's type, name and sql) alertcast never
+    writes, said in a few words; None when there is nothing. SQLite evaluates whatever a schema
+    holds as it reads or writes: a view's or a trigger's query, an index's expression, a table's
+    CHECK constraints, generated columns and defaults (a CHECK that takes seconds, a thousand
+    times over, held every write); a table's ON CONFLICT REPLACE would replace a sent row instead
+    of refusing its double; statistics steer the query planner. So alertcast's own tables may be
+    defined only with columns, types, NOT NULL, keys and UNIQUE (as it writes them), and no index
+    but their keys' own, no view, no trigger and no statistics may be there."""
+    import importlib
+    import re
+
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
+    for kind, name, sql in schema:
+        if kind in ("view", "trigger"):
+            return f"a {kind} ('{name}')"
+        if kind == "index" and sql is not None:  # a key's own index has none
+            return f"an index ('{name}')"
+        if kind == "table" and str(name).lower().startswith("sqlite_stat"):
+            return f"the query planner's statistics ('{name}')"
+        if kind == "table" and str(name).lower() in metadata.tables:
+            plain = re.sub(r'"(?:[^"]|"")*"', " ", str(sql or ""))  # quoted names
+            word = next((word for word in re.findall(r"[^\W\d]\w*|[^\w\s(),.+-]", plain)
+                         if word.upper() in _TABLE_EXPRESSIONS or not (word[0].isalpha() or word[0] == "_")), None)
+            if word is not None:
+                return f"a table ('{name}') defined with {word!r}"
+    return None
 
 
 #: What `migrate` moves: everything but the leader lease (a daemon takes it on the new store).

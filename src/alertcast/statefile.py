@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from .broadcast import channel_memory, outbox
+from .state import unwritten
 
 #: Statuses that say a request may have left: a merge never trades them for one that says it did not.
 _MAY_HAVE_GONE = ("sent", "unknown", "sending")
@@ -32,15 +33,14 @@ def _connect(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise StateFileError(f"{path}: no such state file")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:  # a view or a trigger runs its query when a table is read: one that never ends hung the merge
-        found = conn.execute("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger') "
-                             "ORDER BY name").fetchone()
+    try:  # a view or a trigger runs its query when a table is read: one that never ends hung the merge (see unwritten)
+        found = unwritten(conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall())
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StateFileError(f"{path}: not a readable SQLite state file ({exc})") from None
     if found is not None:
         conn.close()
-        raise StateFileError(f"{path}: holds a {found[0]} ('{found[1]}'), which alertcast never writes; restore "
+        raise StateFileError(f"{path}: holds {found}, which alertcast never writes; restore "
                              "a state file alertcast wrote")
     conn.row_factory = sqlite3.Row
     return conn

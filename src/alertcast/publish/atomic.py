@@ -165,6 +165,12 @@ def read_manifest(release: Path | None) -> dict[str, bytes]:
     return digests
 
 
+def written_manifest(release: Path) -> tuple[Path, dict[str, bytes] | None]:
+    """The path of a release's manifest and the digests it records; None when it holds no
+    manifest alertcast wrote (missing, a link, a FIFO, a line that is not one)."""
+    return _manifest(release), _parse_manifest(_manifest(release))
+
+
 def _parse_manifest(manifest: Path) -> dict[str, bytes] | None:
     """A manifest's digests; None where there is none or it is not one alertcast wrote (a link,
     a FIFO, a line that is not `<sha256 hex>  <path>`): the release is then hashed instead."""

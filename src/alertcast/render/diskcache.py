@@ -88,6 +88,7 @@ class DiskCache:
         self._pid = 0  # the process that opened _db: a connection never crosses a fork
         self._broken = folder is None
         self._salt: str | None = None
+        self._folder: int | None = None  # the cache folder, opened (see _connect)
 
     @classmethod
     def for_project(cls, project: Path, environ: Mapping[str, str]) -> DiskCache:
@@ -242,17 +243,26 @@ class DiskCache:
         if self._db is not None and self._pid == os.getpid():
             return self._db
         assert self.folder is not None
-        path = self.folder / FILE
         try:
             self.folder.parent.mkdir(parents=True, exist_ok=True)
             self.folder.mkdir(mode=0o700, exist_ok=True)
-            db = self._open(path) if _private(self.folder, path) else None
+            # The folder checked is the folder opened: SQLite is given the file through this
+            # descriptor, so a folder renamed and replaced by a link meanwhile is not followed.
+            folder = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            folder = None
+        if self._folder is not None and self._pid == os.getpid():  # another process's number is not ours to close
+            os.close(self._folder)
+        self._folder = folder
+        path = Path(f"/proc/self/fd/{folder}/{FILE}") if os.path.isdir(f"/proc/self/fd/{folder}") else self.folder / FILE
+        try:
+            db = self._open(path) if folder is not None and _private(folder) else None
         except sqlite3.OperationalError:  # cannot be opened or written, or locked too long by another process
             db = None
         except sqlite3.DatabaseError:  # not an SQLite file (truncated, overwritten): start it again
             try:
-                path.unlink()
-                db = self._open(path) if _private(self.folder, path) else None
+                os.unlink(FILE, dir_fd=folder)
+                db = self._open(path) if folder is not None and _private(folder) else None
             except (OSError, sqlite3.Error):
                 db = None
         except OSError:
@@ -302,19 +312,23 @@ class DiskCache:
 _TABLE = "CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
 
-def _private(folder: Path, path: Path) -> bool:
-    """Whether the folder and the file (when there is one) are this user's alone, as ssh requires
-    of its keys: owned by the user and writable by no one else (the user's own group aside), the
-    file a regular file, not a link. Whoever else can write there can forge a verdict that lets
-    `check` pass a page that hangs the build, or sections of the knowledge base; a link or a FIFO
-    in the file's place is someone else's file, or none."""
+def _private(folder: int) -> bool:
+    """Whether the open folder `folder` and the cache file in it (when there is one) are this
+    user's alone, as ssh requires of its keys: owned by the user and writable by no one else (the
+    user's own group aside), the file a regular file with no other name. Whoever else can write
+    there can forge a verdict that lets `check` pass a page that hangs the build, or sections of
+    the knowledge base; a link, a FIFO or a hard link in the file's place is someone else's file,
+    or another file of the user's (SQLite would write its database into it)."""
     try:
-        found = [folder.stat()]
-        if os.path.lexists(path):
-            found.append(path.lstat())
+        found = [os.fstat(folder)]
+        try:
+            found.append(os.lstat(FILE, dir_fd=folder))
+        except FileNotFoundError:
+            pass
     except OSError:
         return False
-    if not stat.S_ISDIR(found[0].st_mode) or not all(stat.S_ISREG(st.st_mode) for st in found[1:]):
+    if not stat.S_ISDIR(found[0].st_mode) or not all(stat.S_ISREG(st.st_mode) and st.st_nlink == 1
+                                                      for st in found[1:]):
         return False
     return all(st.st_uid == os.getuid() and not st.st_mode & 0o002
                and (not st.st_mode & 0o020 or st.st_gid == os.getgid()) for st in found)

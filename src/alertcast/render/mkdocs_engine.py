@@ -15,7 +15,8 @@ import yaml
 
 from ..cores import TimeLimitExceeded
 from ..problems import ContentError, Problem, display_path
-from . import search
+from . import buildpaths, search
+from .buildpaths import BuildPathInPage
 from .incremental import LanguagePages, engine_quiet
 from .theme_cache import THEME, Sandbox
 
@@ -42,7 +43,7 @@ class MkdocsEngine:
             with build_time(now), jieba_as_loaded(), engine_quiet():
                 loaded = load_config(str(config_file), **python_options(raw))
                 kept_theme(loaded.theme)
-                loaded.plugins["alertcast-sandbox"] = _template_sandbox()
+                loaded.plugins["alertcast-sandbox"] = _template_sandbox(buildpaths.machine_paths(work, self.root, THEME.folders))
                 if pages is not None:
                     pages.attach(loaded)  # pages unchanged since the live release are not rendered
                 build(loaded, dirty=pages is not None and pages.incremental)
@@ -59,6 +60,8 @@ class MkdocsEngine:
                                         f"stopped here after {exc.seconds:g} s (extra.alertcast.site.time_limit)",
                                         "make the template do less (a loop over a large range?), or remove "
                                         "theme.custom_dir from mkdocs.yml")]) from None
+        except BuildPathInPage as exc:
+            raise ContentError([buildpaths.problem(exc, raw.get("theme", {}).get("custom_dir"), self.root)]) from None
         except Exception as exc:
             problem = template_problem(exc, self.root)
             if problem is None:
@@ -105,16 +108,26 @@ def warm_theme(custom_dir: Path) -> None:
     THEME.warm(sandboxed(theme.get_env()))
 
 
-def _template_sandbox():  # type: ignore[no-untyped-def]
+def _template_sandbox(paths: Mapping[str, str]):  # type: ignore[no-untyped-def]
     """A plugin that has mkdocs render the theme's templates in Jinja's sandbox. A project's
     `theme.custom_dir` is pull-request content like the rest: unsandboxed, a template reaches
     Python (`{{ lipsum.__globals__.os.popen(...) }}`) and runs code in the build, next to the
-    signing key. Material's templates and alertcast's overrides need nothing the sandbox refuses."""
+    signing key. Material's templates and alertcast's overrides need nothing the sandbox refuses.
+
+    The sandbox still lets a template read mkdocs' settings and pages, which hold this machine's
+    paths (`config.docs_dir`, `page.file.abs_src_path`, `{{ config }}` itself): each page and
+    template written is refused if it holds one of `paths` (path: what it is)."""
     from mkdocs.plugins import BasePlugin
 
     class Sandbox(BasePlugin):  # type: ignore[type-arg]
         def on_env(self, env, *, config, files):  # type: ignore[no-untyped-def]
             return sandboxed(env)
+
+        def on_post_page(self, output, *, page, config):  # type: ignore[no-untyped-def]
+            return buildpaths.check(output, page.file.dest_uri, paths)
+
+        def on_post_template(self, output_content, *, template_name, config):  # type: ignore[no-untyped-def]
+            return buildpaths.check(output_content, template_name, paths)
 
     return Sandbox()
 
@@ -166,15 +179,22 @@ def template_problem(exc: BaseException, root: Path) -> Problem | None:
     line, as jinja2 puts them into the error and the traceback; None for any other error."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    if not isinstance(exc, TemplateError):
-        return None
     path, line = None, 1
     if isinstance(exc, TemplateSyntaxError) and exc.filename:
         path, line = exc.filename, exc.lineno or 1
     else:
         path, line = _template_frame(exc) or (None, 1)
+    if isinstance(exc, TemplateError):
+        detail = exc.message or str(exc)
+    elif path is not None and not any(Path(path).resolve().is_relative_to(folder) for folder in THEME.folders):
+        # Python's own error in a project's template ({{ 1 / 0 }}, a string of 10 GB): the
+        # template's mistake too, not a traceback. One in Material's templates is alertcast's.
+        detail = "it needs more memory than the machine has" if isinstance(exc, MemoryError) else \
+            f"{type(exc).__name__}: {exc}"
+    else:
+        return None
     shown = display_path(Path(path), root) if path else "theme template"
-    return Problem(shown, line, 1, "error", f"the theme template cannot be used: {exc.message or exc}",
+    return Problem(shown, line, 1, "error", f"the theme template cannot be used: {detail}",
                    "fix the template (a copy of alertcast's overrides: see docs/site.md, "
                    "'Customising the theme'), or remove theme.custom_dir from mkdocs.yml")
 

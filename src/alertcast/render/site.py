@@ -386,8 +386,9 @@ def site_config(config: Config, lang: str, docs: Path, site_dir: Path, plan: Pla
                  for page in (*PAGE_ORDER, *FOOTER_PAGES) if (docs / f"{page}.md").is_file()}
     # No hooks: nothing alertcast needs runs as mkdocs Python code (see the module docstring).
     # No INHERIT: mkdocs would load the file it names with Python tags (check refuses it too).
+    # No extra_templates: mkdocs renders them outside the sandbox (check refuses them too).
     raw = {k: v for k, v in config.raw.items()
-           if k not in ("docs_dir", "site_dir", "exclude_docs", "nav", "extra", "hooks", "INHERIT")}
+           if k not in ("docs_dir", "site_dir", "exclude_docs", "nav", "extra", "hooks", "INHERIT", "extra_templates")}
     w = words(lang)
     raw["markdown_extensions"] = page_extensions(config, lang)
     theme = dict(raw.get("theme") or {"name": "material"})

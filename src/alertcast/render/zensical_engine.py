@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from ..problems import ContentError, Problem, SiteBuildError, display_path
+from . import buildpaths
 
 #: What a staged build passes on from this process's environment: nothing else (no secret).
 KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "SYSTEMROOT")
@@ -80,6 +81,15 @@ class ZensicalEngine:
                                             "fix the theme templates named in theme.custom_dir, "
                                             "or remove the setting")])
             raise SiteBuildError(f"Zensical could not build the site: {said}")
+        spec = importlib.util.find_spec("zensical")
+        paths = buildpaths.machine_paths(work, self.root, [os.path.dirname(spec.origin)] if spec and spec.origin else [])
+        for page in sorted((work / "site").rglob("*")):
+            if page.suffix in (".html", ".xml") and page.is_file() and not page.is_symlink():
+                try:
+                    buildpaths.check(page.read_text(encoding="utf-8", errors="replace"),
+                                     page.relative_to(work / "site").as_posix(), paths)
+                except buildpaths.BuildPathInPage as exc:
+                    raise ContentError([buildpaths.problem(exc, raw["theme"].get("custom_dir"), self.root)]) from None
         return work / "site"
 
 
