@@ -1075,7 +1075,7 @@ def _address_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, yam
     social = extra.get("social") if isinstance(extra, dict) else None
     for index, entry in enumerate(social if isinstance(social, list) else []):
         link = entry.get("link") if isinstance(entry, dict) else None
-        if not isinstance(link, str) or reported(link):
+        if not isinstance(link, str) or reported(link) or _script_scheme(link):  # a script address has its own error
             continue
         parts = urlsplit(link.strip())
         if (_web_address(link) or (parts.scheme in ("mailto", "tel") and parts.path)
