@@ -142,12 +142,36 @@ def _theme_sandbox_class():  # type: ignore[no-untyped-def]
         shell), `page.file.generated(config, 'x', abs_src_path='/any/file').content_string` read
         the signing key into every page."""
 
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            self.attribute_checks: dict[tuple[type, str], bool] = {}
+            self._own: tuple[object, ...] | None = None  # the environment's functions, held so their ids stay theirs
+            self._own_ids: frozenset[int] = frozenset()
+
+        def is_safe_attribute(self, obj: object, attr: str, value: object) -> bool:
+            """Jinja's answer, kept by the object's type and the name: the immutable sandbox's
+            rules read nothing else (not the value), and a page asks for the same few hundred
+            pairs some five hundred times."""
+            key = (type(obj), attr)
+            safe = self.attribute_checks.get(key)
+            if safe is None:
+                safe = self.attribute_checks[key] = super().is_safe_attribute(obj, attr, value)
+            return safe
+
+        def own_function(self, obj: object) -> bool:
+            """Whether `obj` is one of the environment's globals, filters or tests: collected at
+            the first call, when mkdocs and the plugins have set them all (before any template runs)."""
+            if self._own is None:
+                self._own = (*self.globals.values(), *self.filters.values(), *self.tests.values())
+                self._own_ids = frozenset(map(id, self._own))
+            return id(obj) in self._own_ids
+
         def is_safe_callable(self, obj: object) -> bool:
             if not super().is_safe_callable(obj):
                 return False
             if isinstance(obj, (Macro, BlockReference, Undefined)):  # Undefined: jinja's own error
                 return True
-            if any(obj is value for value in (*self.globals.values(), *self.filters.values(), *self.tests.values())):
+            if self.own_function(obj):
                 return True
             code = getattr(obj, "__code__", None)
             if code is not None and code.co_filename == sandbox.__file__:  # str.format, as the sandbox wraps it
