@@ -25,6 +25,7 @@ class MkdocsEngine:
 
     def __init__(self, root: Path):
         self.root = root  # the project's folder, to name a broken template by its path there
+        self.markdown: KeptMarkdown | None = None  # the last build's converter, when it kept one
 
     def build(self, raw: dict, work: Path, now: datetime, pages: LanguagePages | None = None) -> Path:
         from mkdocs.commands.build import build
@@ -43,6 +44,9 @@ class MkdocsEngine:
                 loaded = load_config(str(config_file), **python_options(raw))
                 kept_theme(loaded.theme)
                 loaded.plugins["alertcast-sandbox"] = _template_sandbox()
+                if KeptMarkdown.serves(loaded):
+                    loaded.plugins["alertcast-markdown"] = plugin = KeptMarkdown.plugin()
+                    self.markdown = plugin.markdown
                 if pages is not None:
                     pages.attach(loaded)  # pages unchanged since the live release are not rendered
                 build(loaded, dirty=pages is not None and pages.incremental)
@@ -68,6 +72,88 @@ class MkdocsEngine:
             logging.getLogger(__name__).warning(
                 "Material's search worker changed: Chinese queries may be searched by their first word only")
         return site_dir
+
+
+class KeptMarkdown:
+    """One Markdown converter for every page of a build, reset between pages, where mkdocs makes
+    one per page: making it (importing and setting up each extension) cost about as much as
+    converting an alert's page. Python-Markdown's reset() returns a converter to its first
+    state; of the extensions mkdocs.yml may name, only footnotes' UNIQUE_IDS carries anything
+    from one page to the next (by design: ids unique across the pages of one converter), and
+    with it every page gets its own converter, as in mkdocs. Each page gets mkdocs' own
+    processors (its links, anchors and title), made for it as mkdocs makes them."""
+
+    #: mkdocs' per-page processors, in the order its Page.render registers them.
+    PROCESSORS = ("_RawHTMLPreprocessor", "_ExtractAnchorsTreeprocessor", "_RelativePathTreeprocessor",
+                  "_ExtractTitleTreeprocessor")
+
+    def __init__(self) -> None:
+        self._md = None
+        self.made = 0  # converters made (for tests and benches)
+        self.pages = 0  # pages converted
+
+    @classmethod
+    def serves(cls, config) -> bool:  # type: ignore[no-untyped-def]
+        """Whether pages of a build with the loaded `config` may share a converter: its
+        extensions keep nothing across a reset, and this mkdocs has the processors reproduced here."""
+        from mkdocs.structure import pages
+
+        return not _unique_ids(config["mdx_configs"]) and all(hasattr(pages, name) for name in cls.PROCESSORS)
+
+    @classmethod
+    def plugin(cls):  # type: ignore[no-untyped-def]
+        from mkdocs.plugins import BasePlugin
+
+        kept = cls()
+
+        class Plugin(BasePlugin):  # type: ignore[type-arg]
+            markdown = kept
+
+            def on_pre_page(self, page, *, config, files):  # type: ignore[no-untyped-def]
+                page.render = functools.partial(kept.render, page)  # this page's, instead of mkdocs' Page.render
+                return page
+
+        return Plugin()
+
+    def render(self, page, config, files) -> None:  # type: ignore[no-untyped-def]
+        """mkdocs' Page.render (mkdocs/structure/pages.py), with the build's converter."""
+        import markdown
+        from mkdocs.structure import pages
+        from mkdocs.structure.toc import get_toc
+
+        if page.markdown is None:
+            raise RuntimeError("`markdown` field hasn't been set (via `read_source`)")
+        if self._md is None:
+            self._md = markdown.Markdown(extensions=config["markdown_extensions"],
+                                         extension_configs=config["mdx_configs"] or {})
+            self.made += 1
+        else:
+            self._md.reset()
+        md = self._md
+        self.pages += 1
+        raw_html = pages._RawHTMLPreprocessor()
+        raw_html._register(md)  # registered again under its name: it replaces the previous page's
+        anchors = pages._ExtractAnchorsTreeprocessor(page.file, files, config)
+        anchors._register(md)
+        relative = pages._RelativePathTreeprocessor(page.file, files, config)
+        relative._register(md)
+        title = pages._ExtractTitleTreeprocessor()
+        title._register(md)
+        page.content = md.convert(page.markdown)
+        page.toc = get_toc(getattr(md, "toc_tokens", []))
+        page._title_from_render = title.title
+        page.present_anchor_ids = anchors.present_anchor_ids | raw_html.present_anchor_ids
+        if pages.log.getEffectiveLevel() > logging.DEBUG:
+            page.links_to_anchors = relative.links_to_anchors
+
+
+def _unique_ids(options: object) -> bool:
+    """Whether any extension's `options` turn footnotes' UNIQUE_IDS on (footnotes', or through extra)."""
+    if isinstance(options, dict):
+        return any((key == "UNIQUE_IDS" and bool(value)) or _unique_ids(value) for key, value in options.items())
+    if isinstance(options, (list, tuple)):
+        return any(_unique_ids(value) for value in options)
+    return False
 
 
 def kept_theme(theme) -> None:  # type: ignore[no-untyped-def]

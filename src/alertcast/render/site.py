@@ -152,7 +152,9 @@ class Built:
     installed theme folders it listed (the others were kept by its process, see
     render/theme_cache.py). `taken`: the engine's own templates (the 404 page, the sitemap)
     taken from the live release instead of rendered. `written`: the pages it wrote into the
-    staged docs tree (mkdocs reads them from memory; Zensical, a program of its own, from files)."""
+    staged docs tree (mkdocs reads them from memory; Zensical, a program of its own, from files).
+    `converters`: the Markdown converters mkdocs made for the pages it rendered (one for all,
+    see mkdocs_engine.KeptMarkdown)."""
 
     lang: str
     staged: int
@@ -161,6 +163,7 @@ class Built:
     listed: int = 0
     taken: tuple[str, ...] = ()
     written: int = 0
+    converters: int = 0
 
 
 def build_site(plan: Plan, config: Config, dest: Path, previous: Previous | None = None, *,
@@ -297,7 +300,13 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
     shutil.rmtree(docs, ignore_errors=True)  # here, while the other languages build, not after them all
     return site_dir, Built(lang, len(markdown), len(markdown) if pages is None else pages.to_render,
                            THEME.compiled - compiled, THEME.listed - listed,
-                           tuple(sorted(pages.static)) if pages is not None else (), written)
+                           tuple(sorted(pages.static)) if pages is not None else (), written,
+                           _converters(engine))
+
+
+def _converters(engine: object) -> int:
+    kept = getattr(engine, "markdown", None)
+    return kept.made if kept is not None else 0
 
 
 def _place(site: Path, dest: Path) -> None:
