@@ -63,3 +63,22 @@ def test_unique_ids_are_found_wherever_the_options_set_them():
     assert mkdocs_engine._unique_ids({"footnotes": {"UNIQUE_IDS": True}})
     assert mkdocs_engine._unique_ids({"pymdownx.extra": {"footnotes": {"UNIQUE_IDS": 1}}})
     assert not mkdocs_engine._unique_ids({"footnotes": {"UNIQUE_IDS": False}, "toc": {"permalink": True}})
+
+
+def test_a_build_segments_each_chinese_text_once(project, tmp_path, monkeypatch):
+    """The search index asks jieba for the words of every run of Chinese characters of every
+    section; a text seen before (a listing's labels, the headings every alert has) is answered
+    with the words jieba gave it, and the index is the one jieba gives text by text."""
+    import jieba
+
+    cut, texts = jieba.cut, []
+    monkeypatch.setattr(jieba, "cut", lambda sentence, *args, **kwargs: texts.append(sentence) or cut(sentence, *args,
+                                                                                                      **kwargs))
+    _build(project, tmp_path / "kept")
+    assert len(texts) > 50 and len(texts) == len(set(texts))
+    assert jieba.cut is not cut and not isinstance(jieba.cut, mkdocs_engine.KeptWords)  # put back after the build
+    texts.clear()
+    monkeypatch.setattr(mkdocs_engine.KeptWords, "__call__", lambda self, sentence, *args, **kwargs: self.cut(sentence))
+    _build(project, tmp_path / "each")
+    assert len(texts) > len(set(texts))
+    assert tree_digests(tmp_path / "kept") == tree_digests(tmp_path / "each")

@@ -317,18 +317,44 @@ def jieba_as_loaded() -> Iterator[None]:
     """Material loads our jieba user dictionary at every build, and jieba adds each word's
     frequency to its total again each time: later builds in one process (the daemon's, or the
     second Chinese language of one build) would segment the search index differently from the
-    first. The total is put back after each build, so every build segments as the first does."""
+    first. The total is put back after each build, so every build segments as the first does.
+
+    Within the build, jieba's words for a text are kept (see KeptWords): the search index
+    segments every run of Chinese characters of every section, and the same ones come back
+    on page after page (the labels of the alert listings, the headings every alert has)."""
     try:
         import jieba
     except ImportError:
         yield
         return
     jieba.dt.check_initialized()
-    total = jieba.dt.total
+    total, cut = jieba.dt.total, jieba.cut
+    jieba.cut = KeptWords(cut)
     try:
         yield
     finally:
         jieba.dt.total = total
+        jieba.cut = cut
+
+
+class KeptWords:
+    """jieba.cut for one build, answering a text it segmented before with the same words.
+    jieba's answer depends on the text and its dictionary alone, and the dictionary is set
+    before the first page (Material's search plugin loads the user dictionary when it starts)."""
+
+    def __init__(self, cut) -> None:  # type: ignore[no-untyped-def]
+        self.cut = cut
+        self.words: dict[object, tuple[str, ...]] = {}
+        self.asked = 0  # texts asked (for tests and benches); len(words): texts segmented
+
+    def __call__(self, sentence, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if args or kwargs:  # another mode than Material's (full, HMM off...): jieba's own answer
+            return self.cut(sentence, *args, **kwargs)
+        self.asked += 1
+        found = self.words.get(sentence)
+        if found is None:
+            found = self.words[sentence] = tuple(self.cut(sentence))
+        return iter(found)
 
 
 @contextmanager
