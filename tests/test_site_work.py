@@ -5,6 +5,7 @@ no staged page written for mkdocs to read back (see also test_incremental.py).""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from alertcast.checks.load import load_or_raise
@@ -82,3 +83,28 @@ def test_a_build_segments_each_chinese_text_once(project, tmp_path, monkeypatch)
     _build(project, tmp_path / "each")
     assert len(texts) > len(set(texts))
     assert tree_digests(tmp_path / "kept") == tree_digests(tmp_path / "each")
+
+
+def test_pages_the_navigation_does_not_name_share_one_rendered_navigation(project, tmp_path, monkeypatch):
+    """Material's navigation is the same HTML on every alert page of a folder: rendered once a
+    build for them, and the site is the one rendered page by page."""
+    built = _build(project, tmp_path / "kept")
+    for language in built:
+        kept, served = language.navigations
+        assert 0 < kept <= 3 and served >= 3, language  # the alerts' folder, a category's; the others their own
+        assert kept + served < language.rendered
+    monkeypatch.setattr(mkdocs_engine.KeptNavigation, "serves", staticmethod(lambda loader: False))
+    each = _build(project, tmp_path / "each")
+    assert [b.navigations for b in each] == [(0, 0), (0, 0)]
+    assert tree_digests(tmp_path / "kept") == tree_digests(tmp_path / "each")
+
+
+def test_a_project_theme_renders_the_navigation_for_every_page(project, tmp_path):
+    """A project's own templates may show anything of the page in the navigation."""
+    from alertcast.render.site import OVERRIDES
+
+    shutil.copytree(OVERRIDES, project / "theme")
+    settings = project / "mkdocs.yml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("theme:\n", "theme:\n  custom_dir: theme\n", 1),
+                        encoding="utf-8")
+    assert [b.navigations for b in _build(project, tmp_path / "site")] == [(0, 0), (0, 0)]

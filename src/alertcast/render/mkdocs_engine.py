@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import posixpath
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ class MkdocsEngine:
     def __init__(self, root: Path):
         self.root = root  # the project's folder, to name a broken template by its path there
         self.markdown: KeptMarkdown | None = None  # the last build's converter, when it kept one
+        self.navigation: KeptNavigation | None = None  # the last build's navigation, when it kept it
 
     def build(self, raw: dict, work: Path, now: datetime, pages: LanguagePages | None = None) -> Path:
         from mkdocs.commands.build import build
@@ -43,13 +45,16 @@ class MkdocsEngine:
             with build_time(now), jieba_as_loaded(), engine_quiet():
                 loaded = load_config(str(config_file), **python_options(raw))
                 kept_theme(loaded.theme)
-                loaded.plugins["alertcast-sandbox"] = _template_sandbox()
+                loaded.plugins["alertcast-sandbox"] = sandbox = _template_sandbox()
                 if KeptMarkdown.serves(loaded):
                     loaded.plugins["alertcast-markdown"] = plugin = KeptMarkdown.plugin()
                     self.markdown = plugin.markdown
                 if pages is not None:
                     pages.attach(loaded)  # pages unchanged since the live release are not rendered
-                build(loaded, dirty=pages is not None and pages.incremental)
+                try:
+                    build(loaded, dirty=pages is not None and pages.incremental)
+                finally:
+                    self.navigation = getattr(sandbox.env, "navigation", None)
         except MkDocsException as exc:
             raise ContentError([Problem(display_path(self.root / "mkdocs.yml", self.root), 1, 1, "error",
                                         f"the site cannot be built with this configuration: {exc}",
@@ -177,7 +182,81 @@ def sandboxed(env):  # type: ignore[no-untyped-def]
     safe.tests.update(env.tests)
     # mkdocs' url filters and the theme's translations; the sandbox keeps its own `range`
     safe.globals.update({name: value for name, value in env.globals.items() if name != "range"})
+    safe.navigation = KeptNavigation() if KeptNavigation.serves(env.loader) else None
     return safe
+
+
+class KeptNavigation:
+    """Material's navigation (partials/nav.html), rendered once for all the pages of a build
+    that show it alike: a page the navigation does not name (an alert, a listing's later page)
+    has nothing active in it, and its links, relative to the page, are those of every page in
+    the same folder. A third of the templates' time was the navigation, the same HTML on a
+    thousand alert pages. Only with the installed theme and alertcast's bundled overrides (a
+    project's own templates may show anything of the page in it), and only for a page that no
+    address of the navigation lies under."""
+
+    TEMPLATE = "partials/nav.html"
+
+    def __init__(self) -> None:
+        self.html: dict[str, str] = {}
+        self.rendered = self.served = 0  # for tests and benches
+        self._addresses: tuple[object, tuple[str, ...]] | None = None
+
+    @staticmethod
+    def serves(loader) -> bool:  # type: ignore[no-untyped-def]
+        """Whether the theme's folders are alertcast's bundled overrides over installed ones."""
+        from .site import OVERRIDES
+
+        folders = [str(Path(folder).resolve()) for folder in getattr(loader, "searchpath", ())]
+        return (bool(folders) and folders[0] == str(OVERRIDES.resolve())
+                and all(THEME.installed(folder) for folder in folders[1:]))
+
+    def keep(self, template) -> None:  # type: ignore[no-untyped-def]
+        render = template.root_render_func
+
+        def root_render_func(context):  # type: ignore[no-untyped-def]
+            key = self.key(context)
+            if key is None:
+                yield from render(context)
+                return
+            html = self.html.get(key)
+            if html is None:
+                html = self.html[key] = "".join(render(context))
+                self.rendered += 1
+            else:
+                self.served += 1
+            yield html
+
+        template.root_render_func = root_render_func
+        template.alertcast_kept = True
+
+    def key(self, context) -> str | None:  # type: ignore[no-untyped-def]
+        """The folder the page's address is in, when the navigation shows alike on every page
+        there; None: render it for this page."""
+        page, nav = context.get("page"), context.get("nav")
+        url = getattr(page, "url", None)
+        if nav is None or not isinstance(url, str) or not url.endswith("/") or url == "/":
+            return None
+        if any(item is page for item in nav.pages) or getattr(page, "parent", None) is not None:
+            return None
+        if any(address.startswith(url) or address == url.rstrip("/") for address in self.addresses(nav)):
+            return None
+        return posixpath.dirname(url.rstrip("/"))
+
+    def addresses(self, nav) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+        if self._addresses is None or self._addresses[0] is not nav:
+            found: list[str] = []
+
+            def walk(items) -> None:  # type: ignore[no-untyped-def]
+                for item in items or ():
+                    url = getattr(item, "url", None)
+                    if isinstance(url, str):
+                        found.append(url)
+                    walk(getattr(item, "children", None))
+
+            walk(nav.items)
+            self._addresses = (nav, tuple(found))
+        return self._addresses[1]
 
 
 def warm_theme(custom_dir: Path) -> None:
@@ -199,8 +278,11 @@ def _template_sandbox():  # type: ignore[no-untyped-def]
     from mkdocs.plugins import BasePlugin
 
     class Sandbox(BasePlugin):  # type: ignore[type-arg]
+        env = None
+
         def on_env(self, env, *, config, files):  # type: ignore[no-untyped-def]
-            return sandboxed(env)
+            self.env = sandboxed(env)
+            return self.env
 
     return Sandbox()
 
@@ -233,6 +315,15 @@ def _theme_sandbox_class():  # type: ignore[no-untyped-def]
             self.attribute_checks: dict[tuple[type, str], bool] = {}
             self._own: tuple[object, ...] | None = None  # the environment's functions, held so their ids stay theirs
             self._own_ids: frozenset[int] = frozenset()
+
+        navigation: KeptNavigation | None = None
+
+        def get_template(self, name, parent=None, globals=None):  # type: ignore[no-untyped-def]
+            template = super().get_template(name, parent, globals)
+            if (self.navigation is not None and name == KeptNavigation.TEMPLATE
+                    and not getattr(template, "alertcast_kept", False)):
+                self.navigation.keep(template)
+            return template
 
         def is_safe_attribute(self, obj: object, attr: str, value: object) -> bool:
             """Jinja's answer, kept by the object's type and the name: the immutable sandbox's

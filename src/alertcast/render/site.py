@@ -154,7 +154,8 @@ class Built:
     taken from the live release instead of rendered. `written`: the pages it wrote into the
     staged docs tree (mkdocs reads them from memory; Zensical, a program of its own, from files).
     `converters`: the Markdown converters mkdocs made for the pages it rendered (one for all,
-    see mkdocs_engine.KeptMarkdown)."""
+    see mkdocs_engine.KeptMarkdown). `navigations`: how many of Material's navigations were
+    rendered to be kept, and how many pages were given a kept one (mkdocs_engine.KeptNavigation)."""
 
     lang: str
     staged: int
@@ -164,6 +165,7 @@ class Built:
     taken: tuple[str, ...] = ()
     written: int = 0
     converters: int = 0
+    navigations: tuple[int, int] = (0, 0)
 
 
 def build_site(plan: Plan, config: Config, dest: Path, previous: Previous | None = None, *,
@@ -301,12 +303,14 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
     return site_dir, Built(lang, len(markdown), len(markdown) if pages is None else pages.to_render,
                            THEME.compiled - compiled, THEME.listed - listed,
                            tuple(sorted(pages.static)) if pages is not None else (), written,
-                           _converters(engine))
+                           *_kept(engine))
 
 
-def _converters(engine: object) -> int:
-    kept = getattr(engine, "markdown", None)
-    return kept.made if kept is not None else 0
+def _kept(engine: object) -> tuple[int, tuple[int, int]]:
+    """(converters, navigations) of Built, from what the engine kept (mkdocs only)."""
+    markdown, navigation = getattr(engine, "markdown", None), getattr(engine, "navigation", None)
+    return (markdown.made if markdown is not None else 0,
+            (navigation.rendered, navigation.served) if navigation is not None else (0, 0))
 
 
 def _place(site: Path, dest: Path) -> None:
