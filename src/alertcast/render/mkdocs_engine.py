@@ -205,10 +205,8 @@ class KeptNavigation:
     @staticmethod
     def serves(loader) -> bool:  # type: ignore[no-untyped-def]
         """Whether the theme's folders are alertcast's bundled overrides over installed ones."""
-        from .site import OVERRIDES
-
         folders = [str(Path(folder).resolve()) for folder in getattr(loader, "searchpath", ())]
-        return (bool(folders) and folders[0] == str(OVERRIDES.resolve())
+        return (bool(folders) and folders[0] == str((search.SITE_TEMPLATES / "overrides").resolve())
                 and all(THEME.installed(folder) for folder in folders[1:]))
 
     def keep(self, template) -> None:  # type: ignore[no-untyped-def]
