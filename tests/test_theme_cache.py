@@ -73,3 +73,46 @@ def test_kept_code_is_used_only_for_the_same_source_and_settings():
     assert other.get_template("page.html").render() == "{{ 2 + 2 }}"  # other settings: compiled for them
     assert cache.compiled == 3
     assert isinstance(other, SandboxedEnvironment)
+
+
+def _theme_sandbox(loader):  # type: ignore[no-untyped-def]
+    from alertcast.render.mkdocs_engine import _theme_sandbox_class
+
+    return ThemeCache().sandbox(_theme_sandbox_class(), loader=loader)
+
+
+def test_the_theme_sandbox_checks_each_attribute_of_a_type_once(monkeypatch):
+    """Jinja's attribute rules run once per (type, name), not at every use: a page reads the
+    same few hundred attributes some five hundred times. Refusals are kept as refusals."""
+    import jinja2
+    from jinja2 import sandbox
+
+    checked = []
+    rule = sandbox.modifies_known_mutable
+    monkeypatch.setattr(sandbox, "modifies_known_mutable", lambda obj, attr: checked.append(attr) or rule(obj, attr))
+    env = _theme_sandbox(jinja2.DictLoader({
+        "page.html": "{% for i in range(500) %}{{ page.title }}{{ page.items() | length }}{% endfor %}",
+        "mutate.html": "{% for i in range(3) %}{{ page.clear is defined }}{% endfor %}"}))
+    page = {"title": "t"}
+    assert env.get_template("page.html").render(page=page) == "t1" * 500
+    assert checked == ["items"]  # "title" is an item of the mapping: no attribute to check
+    assert env.get_template("mutate.html").render(page=page) == "False" * 3  # refused each time
+    assert checked == ["items", "clear"]
+
+
+def test_the_theme_sandbox_collects_its_own_functions_once():
+    """Whether a call is to one of the environment's functions is a look-up in a set made at
+    the first call, not a scan of every global, filter and test at every call."""
+    import jinja2
+
+    class Counted(dict):
+        scans = 0
+
+        def values(self):  # type: ignore[no-untyped-def]
+            Counted.scans += 1
+            return super().values()
+
+    env = _theme_sandbox(jinja2.DictLoader({"page.html": "{% for i in range(300) %}{{ shout('a') }}{% endfor %}"}))
+    env.globals = Counted(env.globals, shout=str.upper)
+    assert env.get_template("page.html").render() == "A" * 300
+    assert Counted.scans == 1

@@ -14,8 +14,10 @@ of pages, so each has a key of its own and is taken from the live release when i
 change. Every page shows the navigation, so the front matter of the pages it names (their
 titles) is part of what every page shares.
 
-Only the pages rendered are written into the staged docs tree: mkdocs gets the others from
-memory, reads the front matter of those the navigation names, and renders none of them.
+No page is written into the staged docs tree: mkdocs gets every page from memory (writing a
+thousand small files, for mkdocs to read them back, cost a language's build half a second of
+CPU), reads the front matter of those the navigation names, and renders only the pages whose
+key changed.
 
 The key file is read back as untrusted data: it is used only when its digest is the one the
 release's manifest holds (written by alertcast when the release went live), and a page is
@@ -262,21 +264,21 @@ class LanguagePages:
     previous: Previous | None = None
     order: list[str] = field(default_factory=list)  # every page, in the engine's order
     rendered: set[str] = field(default_factory=set)
-    unwritten: dict[str, str] = field(default_factory=dict)  # reused pages, given to mkdocs from memory
+    markdown: dict[str, str] = field(default_factory=dict)  # every staged page, given to mkdocs from memory
     templated: bytes = b""  # what only pages with a template of their own read (see engine_key)
     kept_static: dict[str, str] = field(default_factory=dict)  # the live release's keys of STATIC
     static: dict[str, bytes] = field(default_factory=dict)  # STATIC taken from the live release
 
     @property
-    def written(self) -> int:
-        """How many of the language's staged pages this build writes (and renders)."""
-        return len(self.keys) - len(self.unwritten)
+    def to_render(self) -> int:
+        """How many of the language's staged pages this build renders."""
+        return len(self.keys) - len(self.reused)
 
     @classmethod
     def plan(cls, docs: Path, markdown: Mapping[str, str], raw: dict, prefix: str,
              previous: Previous | None) -> LanguagePages:
-        """`markdown`: the language's staged pages (path in the docs tree -> text), which need
-        not be written under `docs` yet; the other files (assets) are there already."""
+        """`markdown`: the language's staged pages (path in the docs tree -> text), which are
+        not written under `docs`; the other files (assets) are there already."""
         shared, templated = engine_key(raw)
         sources = {src: text.encode("utf-8") for src, text in markdown.items()}
         shared = _sha(shared.encode(), nav_heads(raw.get("nav"), sources).encode())
@@ -295,7 +297,7 @@ class LanguagePages:
                     else:  # rendered again, and said: someone or something edits the live release
                         log.warning("%s: not the file alertcast published in the live release (changed after it "
                                     "went live); rendered again", previous.root / dest)
-        return cls(prefix, shared, keys, reused, previous, unwritten={src: markdown[src] for src in reused},
+        return cls(prefix, shared, keys, reused, previous, markdown=dict(markdown),
                    templated=templated, kept_static=_kept_static(found, shared))
 
     @property
@@ -404,12 +406,18 @@ class _SkipUnchanged(_plugin_base()):  # type: ignore[misc]
         self.pages = pages
 
     def on_files(self, files, *, config):  # type: ignore[no-untyped-def]
-        """The reused pages, which are not written, as files in memory, in the order mkdocs
-        lists a docs folder's files (so the sitemap and the search index keep theirs)."""
-        from mkdocs.structure.files import File, Files
+        """The staged pages, which are not written, as files in memory, in the order mkdocs
+        lists a docs folder's files (so the sitemap and the search index keep theirs). Each is
+        the file mkdocs would have listed in the docs folder (its edit link too), its text given."""
+        from mkdocs.structure.files import File, Files, set_exclusions
 
         docs = [f for f in files if f.src_dir == config.docs_dir]  # get_files' own; the theme's follow
-        virtual = [File.generated(config, src, content=text) for src, text in self.pages.unwritten.items()]
+        virtual = []
+        for src, text in self.pages.markdown.items():
+            file = File(src, config.docs_dir, config.site_dir, config.use_directory_urls)
+            file.content_string = text
+            virtual.append(file)
+        set_exclusions(virtual, config)
         ordered = sorted(docs + virtual, key=lambda f: walk_order(f.src_uri))
         return Files(ordered + [f for f in files if f.src_dir != config.docs_dir])
 

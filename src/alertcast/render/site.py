@@ -147,11 +147,15 @@ def defang(value: str) -> str:
 
 @dataclass(frozen=True)
 class Built:
-    """What one language's build did: of its `staged` pages, how many it `rendered` (and wrote
-    into the staged docs tree); the others are the live release's files. `compiled`: the theme
-    templates it compiled, `listed`: the installed theme folders it listed (the others were
-    kept by its process, see render/theme_cache.py). `taken`: the engine's own templates (the
-    404 page, the sitemap) taken from the live release instead of rendered."""
+    """What one language's build did: of its `staged` pages, how many it `rendered`; the others
+    are the live release's files. `compiled`: the theme templates it compiled, `listed`: the
+    installed theme folders it listed (the others were kept by its process, see
+    render/theme_cache.py). `taken`: the engine's own templates (the 404 page, the sitemap)
+    taken from the live release instead of rendered. `written`: the pages it wrote into the
+    staged docs tree (mkdocs reads them from memory; Zensical, a program of its own, from files).
+    `converters`: the Markdown converters mkdocs made for the pages it rendered (one for all,
+    see mkdocs_engine.KeptMarkdown). `navigations`: how many of Material's navigations were
+    rendered to be kept, and how many pages were given a kept one (mkdocs_engine.KeptNavigation)."""
 
     lang: str
     staged: int
@@ -159,6 +163,9 @@ class Built:
     compiled: int = 0
     listed: int = 0
     taken: tuple[str, ...] = ()
+    written: int = 0
+    converters: int = 0
+    navigations: tuple[int, int] = (0, 0)
 
 
 def build_site(plan: Plan, config: Config, dest: Path, previous: Previous | None = None, *,
@@ -275,13 +282,14 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
     raw = site_config(config, lang, docs, work / "site", plan, markdown)
     engine = site_engine(config.settings.site.engine, config.root, config.settings.site.time_limit)
     pages = None
+    written = 0
     if engine.name == "mkdocs":
+        # Every page reaches mkdocs from memory; of those reused from the live release it reads
+        # no more than their front matter.
         pages = LanguagePages.plan(docs, markdown, raw, "" if lang == config.default_lang else f"{lang}/", previous)
-        # The pages reused from the live release reach mkdocs from memory (it reads no more of them
-        # than their front matter): only those it renders are written.
-        write_pages(docs, {rel: text for rel, text in markdown.items() if rel not in pages.reused})
     else:
         write_pages(docs, markdown)
+        written = len(markdown)
     site_dir = engine.build(raw, work, plan.now, pages)
     if pages is not None:
         pages.finish(site_dir)
@@ -292,9 +300,17 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
         (site_dir / verify_page.ALERTS_PATH).write_bytes(verify_alerts)
     date_sitemap(site_dir, content_dates(plan, config, lang))
     shutil.rmtree(docs, ignore_errors=True)  # here, while the other languages build, not after them all
-    return site_dir, Built(lang, len(markdown), len(markdown) if pages is None else pages.written,
+    return site_dir, Built(lang, len(markdown), len(markdown) if pages is None else pages.to_render,
                            THEME.compiled - compiled, THEME.listed - listed,
-                           tuple(sorted(pages.static)) if pages is not None else ())
+                           tuple(sorted(pages.static)) if pages is not None else (), written,
+                           *_kept(engine))
+
+
+def _kept(engine: object) -> tuple[int, tuple[int, int]]:
+    """(converters, navigations) of Built, from what the engine kept (mkdocs only)."""
+    markdown, navigation = getattr(engine, "markdown", None), getattr(engine, "navigation", None)
+    return (markdown.made if markdown is not None else 0,
+            (navigation.rendered, navigation.served) if navigation is not None else (0, 0))
 
 
 def _place(site: Path, dest: Path) -> None:
