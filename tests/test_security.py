@@ -108,7 +108,7 @@ def test_a_theme_templates_python_error_is_an_error_at_its_line_not_a_traceback(
 
 
 @pytest.mark.parametrize("vector", [
-    "{{ config.docs_dir }}", "{% if page %}{{ page.file.abs_src_path }}{% endif %}", "{{ config }}",
+    "{{ config.docs_dir }}", "{% if page %}{{ page.file.abs_dest_path }}{% endif %}", "{{ config }}",
     "{{ config.theme.dirs | first | urlencode }}"], ids=["docs_dir", "page-file", "all-of-config", "urlencoded"])
 def test_a_theme_template_cannot_publish_the_build_machines_paths(cli, project, tmp_path, vector):
     """The sandbox lets a template read mkdocs' settings and pages, and they hold where the site
