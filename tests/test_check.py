@@ -248,6 +248,10 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], list[str]]] = {
         [(ALERT_EN, "(../guides/spot-phishing.md)", "(../guides/spot-phish.md)")],
         [f"{ALERT_EN}:26:21: error: broken link: ../guides/spot-phish.md does not exist "
          "(link to another page by its file, e.g. ../guides/backup-recovery-phrase.md)"]),
+    "footnote, which is not a link": (
+        [(GUIDE_EN, "1. Check the domain.", "1. Check the domain.[^1]"),
+         (GUIDE_EN, "your recovery phrase.\n", "your recovery phrase.\n\n[^1]: The address bar shows it.\n")],
+        []),
     "link to a domain off the allow-list": (
         [(GUIDE_EN, "1. Check the domain.", "1. Check the domain, as [this news site](https://news.other.test/x) explains.")],
         [f"{GUIDE_EN}:10:42: warning: link to news.other.test, a domain not on the allow-list "

@@ -21,7 +21,8 @@ from .models import Content
 FOLDERS = ("", "alerts", "guides")
 
 MD_LINK = re.compile(r"!?\[(?P<text>(?:[^\]\\]|\\.)*)\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
-REF_LINK = re.compile(r"^\s{0,3}\[(?P<label>[^\]]+)\]:\s*<?(?P<target>\S+?)>?(?:\s|$)", re.MULTILINE)
+#: A reference definition; `[^label]:` is a footnote's text (the footnotes extension), not a link.
+REF_LINK = re.compile(r"^\s{0,3}\[(?P<label>[^\]^][^\]]*)\]:\s*<?(?P<target>\S+?)>?(?:\s|$)", re.MULTILINE)
 AUTOLINK = re.compile(r"<(?P<target>https?://[^>\s]+)>", re.IGNORECASE)
 _FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
