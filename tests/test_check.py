@@ -942,6 +942,21 @@ CHANNELS = "the channel settings in docs/social.md"
 
 # name: (old text in mkdocs.yml, new text, the exact lines check prints)
 CONFIG_CASES = {
+    "channel sending the signing key": (
+        "        token_env: FIXTURE_MASTODON_TOKEN", "        token_env: ALERTCAST_SIGNING_KEY",
+        ["mkdocs.yml:23:9: error: 'channels.mastodon.token_env' names ALERTCAST_SIGNING_KEY, and signing.key_env "
+         "names it too: the channel would send that secret to its network's address (give each channel a variable "
+         "of its own)"]),
+    "two channels naming one variable": (
+        "        token_env: FIXTURE_MASTODON_TOKEN", "        token_env: FIXTURE_TELEGRAM_TOKEN",
+        ["mkdocs.yml:23:9: error: 'channels.mastodon.token_env' names FIXTURE_TELEGRAM_TOKEN, and "
+         "channels.telegram.token_env names it too: the channel would send that secret to its network's address "
+         "(give each channel a variable of its own)"]),
+    "channel sending the runner's token": (
+        "        token_env: FIXTURE_TELEGRAM_TOKEN", "        token_env: GITHUB_TOKEN",
+        ["mkdocs.yml:20:9: error: 'channels.telegram.token_env' names GITHUB_TOKEN, and it holds another secret "
+         "of the runner or the daemon: the channel would send that secret to its network's address (give each "
+         "channel a variable of its own)"]),
     "email channel without a list for the language it sends in": (
         "    channels:\n", "    channels:\n      email:\n        host: smtp.fixture.example\n        lang: zh\n"
         "        from_address: safety@fixture.example\n        lists:\n          en: {address: alerts-en@fixture.example, "

@@ -871,6 +871,7 @@ def load_config(root: Path | str = ".") -> Config:
     problems += _theme_problems(raw.get("theme"), root, settings.content_dir if settings else "content", shown, positions)
     if settings is not None:
         problems += _state_problems(settings, root, shown, positions)
+        problems += _secret_problems(settings, section, context, shown, positions)
     if problems:
         raise ContentError(sorted(set(problems)))
     assert settings is not None
@@ -1196,6 +1197,41 @@ def _state_problems(settings: Settings, root: Path, shown: str,
     return [Problem(shown, pos.line, pos.col, "error", f"state_url {url} is inside {folder}/, "
                     "which the site publishes: the state store (every post, its id, the daemon's hosts) would be public",
                     "keep it outside the content and output folders, as the default sqlite:///.alertcast/state.db")]
+
+
+#: Variables that hold secrets alertcast or its runner keep for something else: the daemon's
+#: push-webhook secret, GitHub's and the cloud's tokens.
+_OTHER_SECRETS = frozenset({"ALERTCAST_WEBHOOK_SECRET", "GITHUB_TOKEN", "GH_TOKEN", "ACTIONS_RUNTIME_TOKEN",
+                            "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"})
+
+
+def _secret_problems(settings: Settings, section: Any, context: dict, shown: str,
+                     positions: dict[yamlsource.Key, yamlsource.Position]) -> list[Problem]:
+    """A channel sends the variables it names to its network's address, which mkdocs.yml sets
+    too: `token_env: ALERTCAST_SIGNING_KEY` beside `base_url: https://evil.example` would post
+    the signing key there. So a channel may name no variable that signing or another channel
+    names (defaults included), nor one of the runner's other secrets."""
+    owners = {settings.signing.key_env: "signing.key_env"}
+    problems = []
+    channels = section.get("channels") if isinstance(section, dict) else None
+    for name, keys in (channels or {}).items():
+        found = CHANNEL_KEYS[name].model_validate(keys, context=context)
+        for field in type(found).model_fields:
+            variable = getattr(found, field)
+            if not field.endswith("_env") or not isinstance(variable, str):
+                continue
+            setting, other = f"channels.{name}.{field}", owners.get(variable)
+            if other is None and variable not in _OTHER_SECRETS:
+                owners[variable] = setting
+                continue
+            if other is not None and other.startswith(f"channels.{name}."):
+                continue  # one channel's two settings: the variable goes to the same network
+            pos = yamlsource.position_of(positions, ("extra", "alertcast", "channels", name, field))
+            what = f"{other} names it too" if other else "it holds another secret of the runner or the daemon"
+            problems.append(Problem(shown, pos.line, pos.col, "error", f"'{setting}' names {variable}, and {what}: "
+                                    f"the channel would send that secret to its network's address",
+                                    "give each channel a variable of its own"))
+    return problems
 
 
 def _theme_problems(theme: Any, root: Path, content_dir: str, shown: str,
