@@ -70,7 +70,9 @@ def test_a_command_that_settles_leaves_its_content_out_of_every_later_collection
         assert content is not None and frozen > 1000  # the content, and all the process held with it
         assert gc.get_count()[0] < 100  # nothing left for the next collection to go through
         gc.collect()
-        assert gc.get_freeze_count() == frozen
+        # a collection gives nothing back; a frozen object may still be freed meanwhile (the suite's
+        # other threads drop what they held), so the count may fall by a few, never back to the start
+        assert frozen - 100 < gc.get_freeze_count() <= frozen
     assert gc.get_freeze_count() == 0  # given back: what becomes garbage after the command is collected
     with paused():
         pass
