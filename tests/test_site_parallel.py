@@ -294,3 +294,49 @@ def test_a_theme_template_that_never_ends_fails_the_build_at_its_time_limit(proj
     assert f"{template}:{line}:1: error: the theme template takes too long to render" in result.stderr, result.stderr
     assert "time_limit" in result.stderr and "Traceback" not in result.stderr
     assert tree(out) == before
+
+
+#: Runs `alertcast build` and says, once it ends, whether the fork server was running when the
+#: command began importing its pipeline (the pipeline, the content's loader, the renderers).
+_WATCHED_BUILD = """
+import importlib.abc, multiprocessing.forkserver, sys
+
+class Watch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "alertcast.pipeline" and not seen:
+            seen.append(multiprocessing.forkserver._forkserver._forkserver_pid is not None)
+        return None
+
+seen = []
+sys.meta_path.insert(0, Watch())
+from alertcast.cli import main
+try:
+    main(sys.argv[1:])
+finally:
+    print("fork server before the pipeline:", seen, flush=True)
+"""
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the languages build in workers with two cores")
+def test_the_build_command_starts_the_workers_preload_before_it_imports_the_pipeline(project, tmp_path):
+    """`alertcast build` starts the fork server (which preloads the engine, the theme and jieba's
+    dictionary for the languages' workers) as soon as it has read the settings: the preload runs
+    while the command imports its pipeline and loads the content, instead of after."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", _WATCHED_BUILD, *_build_command(project, tmp_path / "out")[3:]],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "fork server before the pipeline: [True]" in result.stdout, result.stdout
+
+
+def test_a_build_without_the_site_starts_no_worker_process(project, tmp_path):
+    """`--no-site` builds no page: no fork server is started for it."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", _WATCHED_BUILD,
+                             *_build_command(project, tmp_path / "out", "--no-site")[3:]], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "fork server before the pipeline: [False]" in result.stdout, result.stdout

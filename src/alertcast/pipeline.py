@@ -27,7 +27,7 @@ from .checks.load import load_or_raise
 from .content.models import Content
 from .content.parsecache import ParseCache
 from .gcpause import paused
-from .cores import Phase, cores, start_fork_server, timed
+from .cores import Phase, cores, timed
 from .plan import Plan
 from .publish.atomic import (MARKER, Staged, commit_staged, discard, held_live, live_release, owned, read_manifest,
                              stage, written_manifest)
@@ -337,11 +337,11 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     output = check_output(Path(output) if output is not None else config.output_dir, config.root, config.content_dir)
     remove_leftovers(output)
     phases: list[Phase] = []
-    start_site = _site_start(None if full else output) if with_site and site_builder is None else None
-    if start_site is not None and len(config.languages) > 1 and cores() > 1:
-        from .render.site_engine import WORKER_PRELOAD
+    if with_site and site_builder is None:
+        from .render.site_engine import start_workers
 
-        start_fork_server(WORKER_PRELOAD)  # it imports the engine in its own process while this one loads
+        start_workers(len(config.languages))  # it imports the engine in its own process while this one loads
+    start_site = _site_start(None if full else output) if with_site and site_builder is None else None
     if content is None:
         report("load", None, None)
         with timed("load", phases):
