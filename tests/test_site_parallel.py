@@ -5,6 +5,8 @@ a killed worker fails the build cleanly."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import multiprocessing
 import os
@@ -21,6 +23,9 @@ from conftest import NOW, copy_bundled
 from outputs_support import tree
 
 from alertcast.config import load_config
+from alertcast.filedigest import FileDigest
+from alertcast.publish.atomic import read_manifest, tree_digests
+from alertcast.render.incremental import KEYS_PATH, page_dest
 from alertcast.pipeline import BuildResult, build
 from alertcast.problems import SiteBuildError
 from alertcast.render.site import OVERRIDES
@@ -177,6 +182,42 @@ def test_a_build_in_one_process_gives_the_files_of_the_build_in_workers(releases
     one, both = tree(releases.one), tree(releases.both)
     assert sorted(both) == sorted(one)
     assert [path for path in one if one[path] != both[path]] == []
+
+
+def test_writing_the_release_reads_no_page_again_that_its_build_hashed(releases):
+    """Each language's build hashes every page it places (for the next build's reuse): writing
+    the release takes those digests and reads back only the site's other files (search index,
+    sitemaps, assets, robots.txt), whether the languages built in workers or here. The
+    release's manifest still holds every file's digest, as its bytes are."""
+    for result, folder in ((releases.concurrent, releases.both), (releases.alone, releases.one)):
+        release = folder.resolve()
+        pages = set()
+        for prefix in ("", "en/"):
+            keys = json.loads((release / prefix / KEYS_PATH).read_bytes())
+            pages |= {prefix + page_dest(src) for src in keys["pages"]}
+        written = set(tree(release)) - set(result.files)  # the site's files
+        assert len(pages) > 100 and pages <= written
+        assert result.hashed == len(written - pages)
+        assert read_manifest(release) == tree_digests(release)
+
+
+def test_a_file_changed_after_it_was_hashed_is_hashed_again(tmp_path):
+    """A digest the build made is taken only for the very file it hashed, unchanged: another
+    size, another inode (a file put in its place) or another modification time is read again."""
+    names = ("same", "grown", "replaced", "touched")
+    for name in names:
+        (tmp_path / name).write_bytes(b"as built")
+    known = {name: FileDigest.of(tmp_path / name) for name in names}
+    (tmp_path / "grown").write_bytes(b"as built, then edited")
+    (tmp_path / "new").write_bytes(b"as edited")
+    os.utime(tmp_path / "new", ns=(known["replaced"].mtime_ns, known["replaced"].mtime_ns))
+    os.replace(tmp_path / "new", tmp_path / "replaced")
+    with open(tmp_path / "touched", "r+b") as fh:
+        fh.write(b"AS")
+    os.utime(tmp_path / "touched", ns=(known["touched"].mtime_ns + 10**9, known["touched"].mtime_ns + 10**9))
+    fake = {name: known[name]._replace(digest=b"\0" * 32) for name in names}  # told a digest that is not theirs
+    assert tree_digests(tmp_path, fake) == {"same": b"\0" * 32, **{name: hashlib.sha256((tmp_path / name).read_bytes())
+                                                                   .digest() for name in names[1:]}}
 
 
 #: A theme template that never ends in practice (Jinja's sandbox caps each range, not their nesting).

@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..filedigest import FileDigest
 from ..scratch import Scratch, reading, remove_unheld, sweep
 
 KEEP = 3
@@ -202,18 +203,35 @@ def _inside(path: str) -> bool:
 _manifests: dict[Path, dict[str, bytes]] = {}  # release -> digests; emptied at each commit
 
 
-def tree_digests(root: Path | None) -> dict[str, bytes]:
+def tree_digests(root: Path | None, known: Mapping[str, FileDigest] | None = None) -> dict[str, bytes]:
     """relative path -> sha256 of every regular file under root (a symlink, a FIFO or a device
-    is no file of a release: it is neither followed, read nor listed)."""
+    is no file of a release: it is neither followed, read nor listed).
+
+    `known`: digests this build made of files it wrote (the site's workers hash every page
+    they place): a file still the one that was hashed (same device, inode, size and
+    modification time) is not read again. Anything else is hashed here."""
+    return _hash_tree(root, known)[0]
+
+
+def _hash_tree(root: Path | None, known: Mapping[str, FileDigest] | None = None) -> tuple[dict[str, bytes], int]:
+    """`tree_digests`, and how many files it read and hashed."""
     if root is None or not root.is_dir():
-        return {}
-    out = {}
+        return {}, 0
+    known = known or {}
+    out, hashed = {}, 0
     for dirpath, _dirs, names in os.walk(root):
         for name in names:
             p = Path(dirpath) / name
-            if stat.S_ISREG(p.lstat().st_mode) and name != MARKER:
-                out[p.relative_to(root).as_posix()] = hashlib.sha256(p.read_bytes()).digest()
-    return out
+            info = p.lstat()
+            if stat.S_ISREG(info.st_mode) and name != MARKER:
+                rel = p.relative_to(root).as_posix()
+                seen = known.get(rel)
+                if seen is not None and seen.matches(info):
+                    out[rel] = seen.digest
+                else:
+                    out[rel] = hashlib.sha256(p.read_bytes()).digest()
+                    hashed += 1
+    return out, hashed
 
 
 def _digests_of(files: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -249,11 +267,15 @@ class Staged:
     path: Path
     digests: dict[str, bytes]
     scratch: Scratch | None = None  # holds `path` until it goes live or is discarded
+    hashed: int = 0  # the files `fill` wrote that were read back to hash (not hashed as they were written)
 
 
-def stage(output: Path, files: Mapping[str, bytes], fill: Callable[[Path], None] | None = None) -> Staged:
+def stage(output: Path, files: Mapping[str, bytes],
+          fill: Callable[[Path], Mapping[str, FileDigest] | None] | None = None) -> Staged:
     """Write `files` (and whatever `fill` writes) into a fresh private directory next to the
     releases. The live release is untouched; on any exception the directory is removed.
+    `fill` may return the digests it made of files it wrote (see `tree_digests`): those still
+    the files it hashed are not read again.
 
     A prune of older releases still running in the background (after the last switch) is not
     waited for: it never removes the live release this one links from, nor a staging folder a
@@ -269,15 +291,16 @@ def stage(output: Path, files: Mapping[str, bytes], fill: Callable[[Path], None]
     tmp = folder.path
     try:
         digests: dict[str, bytes] = {}
+        hashed = 0
         if fill is not None:
-            fill(tmp)
-            digests.update(tree_digests(tmp))
+            filled, hashed = _hash_tree(tmp, fill(tmp))
+            digests.update(filled)
         digests.update(_digests_of(files))
         write_files(tmp, files, digests, live, previous)
     except BaseException:
         folder.remove()
         raise
-    return Staged(output, tmp, digests, folder)
+    return Staged(output, tmp, digests, folder, hashed)
 
 
 def commit_staged(staged: Staged) -> tuple[Path, list[str]]:

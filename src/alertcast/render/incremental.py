@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from ..filedigest import FileDigest
 from ..problems import SiteBuildError
 from .search import SITE_TEMPLATES
 
@@ -224,13 +225,6 @@ def _kept_pages(keys: dict | None, shared: str) -> dict[str, _Kept]:
     return out
 
 
-def _regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
 def _read_regular(path: Path, limit: int) -> bytes | None:
     """The bytes of `path` if it is a regular file of at most `limit` bytes; None for anything
     else (a link is not followed, a FIFO or device is not waited on, a huge file is not read)."""
@@ -268,6 +262,9 @@ class LanguagePages:
     templated: bytes = b""  # what only pages with a template of their own read (see engine_key)
     kept_static: dict[str, str] = field(default_factory=dict)  # the live release's keys of STATIC
     static: dict[str, bytes] = field(default_factory=dict)  # STATIC taken from the live release
+    #: Each page as `finish` hashed it, by its path in the release: writing the release takes
+    #: these digests instead of reading the pages again.
+    hashed: dict[str, FileDigest] = field(default_factory=dict)
 
     @property
     def to_render(self) -> int:
@@ -356,10 +353,11 @@ class LanguagePages:
             index_path.write_text(json.dumps(index, separators=(",", ":"), default=str), encoding="utf-8")
         pages = {}
         for src in sorted(self.keys):
-            path = site_dir / page_dest(src)
-            if not _regular(path):
+            hashed = FileDigest.of(site_dir / page_dest(src))
+            if hashed is None:
                 continue  # a page the engine wrote nothing for
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            self.hashed[self.prefix + page_dest(src)] = hashed
+            digest = hashed.digest.hex()
             if src in self.reused and src not in self.rendered and digest != self.reused[src].digest:
                 raise SiteBuildError(f"{self.prefix}{page_dest(src)} of the live release changed while the site was "
                                      "built (something other than alertcast writes into the output folder); "
