@@ -27,6 +27,7 @@ import posixpath
 import re
 import shutil
 import stat
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -378,38 +379,54 @@ def _swap_for_folder(link: Path, output: Path) -> None:
 
 
 _pruning: threading.Thread | None = None
+_removers: list[subprocess.Popen] = []  # the processes removing old releases (see `prune`)
 
 
 def _prune_after(output: Path) -> None:
     """Prune in the background: the new release is already live, and deleting a thousand
     files of an old one would only delay the caller. One prune at a time: each starts when the
     one before has ended, without the caller waiting for it; the process waits for them
-    before exiting (the threads are not daemons)."""
+    before exiting (the threads are not daemons), but not for the old releases' files to be
+    deleted: processes of their own do that (see `prune`)."""
     global _pruning
     before = _pruning
 
     def after_the_last() -> None:
         if before is not None:
             before.join()
-        prune(output)
+        prune(output, removers=_removers)
 
     _pruning = threading.Thread(target=after_the_last, name="alertcast-prune")
     _pruning.start()
 
 
-def pruned() -> None:
-    """Wait until the last background prune has finished."""
+def pruned() -> list[int]:
+    """Wait until the last background prune has finished and the old releases it removes are
+    gone; the ids of the processes that removed them."""
     if _pruning is not None:
         _pruning.join()
+    removed = []
+    while _removers:
+        remover = _removers.pop(0)
+        remover.wait()
+        removed.append(remover.pid)
+    return removed
 
 
-def prune(output: Path, keep: int = KEEP) -> None:
+def prune(output: Path, keep: int = KEEP, removers: list[subprocess.Popen] | None = None) -> None:
+    """Remove all but the newest `keep` releases, and what killed builds left. `removers`: the
+    old releases' files are deleted by processes of their own, appended to it (see
+    scratch.remove_unheld), which hold each release until it is gone; the caller may exit
+    before they end. Without it, they are deleted here."""
     rel_dir = releases_dir(output)
     live = live_release(output)
     releases = sorted(p for p in rel_dir.iterdir() if p.name.startswith("r") and p.is_dir() and not p.is_symlink())
+    for remover in list(removers or ()):
+        if remover.poll() is not None:  # ended: reaped (a long-lived process keeps no zombies)
+            removers.remove(remover)  # type: ignore[union-attr]
     for old in releases[:-keep]:
         # A release a build reads pages from (`held_live`) stays until a prune after that build.
-        if (live is None or old.resolve() != live) and remove_unheld(old):
+        if (live is None or old.resolve() != live) and remove_unheld(old, removers):
             _manifest(old).unlink(missing_ok=True)
     sweep(rel_dir, "tmp-")
     for link in rel_dir.glob("link-*"):  # left by a process killed while switching (a switch takes microseconds)
