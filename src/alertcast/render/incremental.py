@@ -240,12 +240,6 @@ def _read_regular(path: Path, limit: int) -> bytes | None:
     return data if len(data) <= limit else None
 
 
-def _digest(path: Path) -> str | None:
-    """The sha256 of a page in the live release, as its bytes are now (see `_read_regular`)."""
-    data = _read_regular(path, MAX_PAGE)
-    return None if data is None else hashlib.sha256(data).hexdigest()
-
-
 @dataclass
 class LanguagePages:
     """One language's pages for one build: which the engine renders, which come from the live
@@ -265,6 +259,10 @@ class LanguagePages:
     #: Each page as `finish` hashed it, by its path in the release: writing the release takes
     #: these digests instead of reading the pages again.
     hashed: dict[str, FileDigest] = field(default_factory=dict)
+    #: Each reused page of the live release as it was hashed to be checked: linked into the build,
+    #: the same file unchanged is not read again.
+    verified: dict[str, FileDigest] = field(default_factory=dict)
+    read: int = 0  # pages the build read to hash them (each rendered page, and each reused page once)
 
     @property
     def to_render(self) -> int:
@@ -283,19 +281,21 @@ class LanguagePages:
         keys = {src: page_key(shared, templated, src, data, staged) for src, data in sorted(sources.items())}
         found = _read_keys(previous, prefix)
         kept = _kept_pages(found, shared)
-        reused = {}
+        reused, verified = {}, {}
         if previous is not None:
             for src, key in keys.items():
                 old = kept.get(src)
                 dest = prefix + page_dest(src)
                 if old is not None and old.key == key and previous.digests.get(dest, b"").hex() == old.digest:
-                    if _digest(previous.root / dest) == old.digest:
-                        reused[src] = old
+                    seen = FileDigest.of(previous.root / dest, MAX_PAGE)  # the page as its bytes are now
+                    if seen is not None and seen.digest.hex() == old.digest:
+                        reused[src], verified[src] = old, seen
                     else:  # rendered again, and said: someone or something edits the live release
                         log.warning("%s: not the file alertcast published in the live release (changed after it "
                                     "went live); rendered again", previous.root / dest)
         return cls(prefix, shared, keys, reused, previous, markdown=dict(markdown),
-                   templated=templated, kept_static=_kept_static(found, shared))
+                   templated=templated, kept_static=_kept_static(found, shared), verified=verified,
+                   read=len(verified))
 
     @property
     def incremental(self) -> bool:
@@ -353,7 +353,10 @@ class LanguagePages:
             index_path.write_text(json.dumps(index, separators=(",", ":"), default=str), encoding="utf-8")
         pages = {}
         for src in sorted(self.keys):
-            hashed = FileDigest.of(site_dir / page_dest(src))
+            path = site_dir / page_dest(src)
+            seen = self.verified.get(src) if src not in self.rendered else None
+            hashed = seen if seen is not None and seen.still(path) else FileDigest.of(path)
+            self.read += hashed is not seen
             if hashed is None:
                 continue  # a page the engine wrote nothing for
             self.hashed[self.prefix + page_dest(src)] = hashed

@@ -167,6 +167,7 @@ class Built:
     written: int = 0
     converters: int = 0
     navigations: tuple[int, int] = (0, 0)
+    read: int = 0  # the pages it read to hash them: each it rendered, and each reused one once
     #: Each page as the build hashed it (render/incremental.py), by its path in the release.
     hashed: Mapping[str, FileDigest] = field(default_factory=dict, repr=False, compare=False)
 
@@ -306,7 +307,8 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
     return site_dir, Built(lang, len(markdown), len(markdown) if pages is None else pages.to_render,
                            THEME.compiled - compiled, THEME.listed - listed,
                            tuple(sorted(pages.static)) if pages is not None else (), written,
-                           *_kept(engine), pages.hashed if pages is not None else {})
+                           *_kept(engine), pages.read if pages is not None else 0,
+                           pages.hashed if pages is not None else {})
 
 
 def _kept(engine: object) -> tuple[int, tuple[int, int]]:
