@@ -108,12 +108,14 @@ def remove_unheld(path: Path, remover: list[subprocess.Popen] | None = None) -> 
             return False
         rm = shutil.which("rm") if remover is not None else None
         if rm is not None and remover is not None:
-            # A session of its own: a Ctrl-C meant for the command does not stop it halfway.
-            remover.append(subprocess.Popen([rm, "-rf", "--", str(path)], pass_fds=(fd,), stdin=subprocess.DEVNULL,
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                            start_new_session=True))
-        else:
-            shutil.rmtree(path, ignore_errors=True)
+            try:  # a session of its own: a Ctrl-C meant for the command does not stop it halfway
+                remover.append(subprocess.Popen([rm, "-rf", "--", str(path)], pass_fds=(fd,),
+                                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                                stderr=subprocess.DEVNULL, start_new_session=True))
+                return True
+            except OSError:  # no process to be had (limits, memory): removed here
+                pass
+        shutil.rmtree(path, ignore_errors=True)
         return True
     finally:
         os.close(fd)
