@@ -130,9 +130,11 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from alertcast.config import load_config
+from alertcast.render.site_engine import start_workers
+config = load_config(Path(sys.argv[1]))
+start_workers(len(config.languages))  # as `alertcast build` does, before it imports the pipeline
 from alertcast.pipeline import build
 from alertcast.render.diskcache import DiskCache
-config = load_config(Path(sys.argv[1]))
 result = build(config, datetime.fromisoformat(sys.argv[3]), Path(sys.argv[2]), signing_key=None,
                renders=DiskCache.for_project(config.root, os.environ))  # as `alertcast build` does
 usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]

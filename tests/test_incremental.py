@@ -102,6 +102,9 @@ def test_mkdocs_reads_every_staged_page_from_memory(project, tmp_path):
                        workers=1)
     assert [(b.lang, b.written, b.rendered) for b in again] == [("zh", 0, 0), ("en", 0, 1)]
     assert "A new paragraph." in (tmp_path / "second" / PAGE).read_text(encoding="utf-8")
+    # Each page is read once to hash it: a reused one as the live release's file is checked (linked
+    # into the build, that same file is not read again), a rendered one as the build placed it.
+    assert [b.read for b in first] == [b.staged for b in first] and [b.read for b in again] == [b.staged for b in again]
 
 
 def test_the_404_page_and_the_sitemap_are_rendered_only_when_their_inputs_changed(project, tmp_path):

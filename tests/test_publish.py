@@ -367,3 +367,23 @@ def test_publish_killed_by_a_full_disk_midway_leaves_the_previous_release_live(p
     assert sorted(p.name for p in releases_dir(out).iterdir()) == releases  # no half release left
     again = publish(config, AFTER, out, with_site=with_site, signing_key=None)  # room again: it goes through
     assert out.resolve() == again.release and "feeds/alerts.en.atom.xml" in again.changed
+
+
+def test_old_releases_are_deleted_by_processes_of_their_own(config, content, tmp_path):
+    """A command that made a release live does not stay to delete an old release's files: a
+    process of its own removes them, holding the release meanwhile (no other build sweeps or
+    reads it), and the command may exit before it ends."""
+    from alertcast.scratch import reading
+
+    out = tmp_path / "site"
+    pruned()
+    for t in (BEFORE, NOW, AFTER):
+        build(config, t, out, with_site=False, content=content, signing_key=None)
+    assert pruned() == []  # nothing to remove yet
+    oldest = min(p for p in releases_dir(out).iterdir() if p.name.startswith("r") and p.is_dir())
+    build(config, NOW, out, with_site=False, content=content, signing_key=None)
+    removers = pruned()
+    assert len(removers) == 1 and os.getpid() not in removers
+    assert not oldest.exists() and not oldest.with_name(oldest.name + ".sha256").exists()
+    with reading(out.resolve()) as live:
+        assert live is not None  # the live release is never the one removed

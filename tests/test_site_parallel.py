@@ -5,6 +5,8 @@ a killed worker fails the build cleanly."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import multiprocessing
 import os
@@ -21,6 +23,9 @@ from conftest import NOW, copy_bundled
 from outputs_support import tree
 
 from alertcast.config import load_config
+from alertcast.filedigest import FileDigest
+from alertcast.publish.atomic import read_manifest, tree_digests
+from alertcast.render.incremental import KEYS_PATH, page_dest
 from alertcast.pipeline import BuildResult, build
 from alertcast.problems import SiteBuildError
 from alertcast.render.site import OVERRIDES
@@ -179,6 +184,42 @@ def test_a_build_in_one_process_gives_the_files_of_the_build_in_workers(releases
     assert [path for path in one if one[path] != both[path]] == []
 
 
+def test_writing_the_release_reads_no_page_again_that_its_build_hashed(releases):
+    """Each language's build hashes every page it places (for the next build's reuse): writing
+    the release takes those digests and reads back only the site's other files (search index,
+    sitemaps, assets, robots.txt), whether the languages built in workers or here. The
+    release's manifest still holds every file's digest, as its bytes are."""
+    for result, folder in ((releases.concurrent, releases.both), (releases.alone, releases.one)):
+        release = folder.resolve()
+        pages = set()
+        for prefix in ("", "en/"):
+            keys = json.loads((release / prefix / KEYS_PATH).read_bytes())
+            pages |= {prefix + page_dest(src) for src in keys["pages"]}
+        written = set(tree(release)) - set(result.files)  # the site's files
+        assert len(pages) > 100 and pages <= written
+        assert result.hashed == len(written - pages)
+        assert read_manifest(release) == tree_digests(release)
+
+
+def test_a_file_changed_after_it_was_hashed_is_hashed_again(tmp_path):
+    """A digest the build made is taken only for the very file it hashed, unchanged: another
+    size, another inode (a file put in its place) or another modification time is read again."""
+    names = ("same", "grown", "replaced", "touched")
+    for name in names:
+        (tmp_path / name).write_bytes(b"as built")
+    known = {name: FileDigest.of(tmp_path / name) for name in names}
+    (tmp_path / "grown").write_bytes(b"as built, then edited")
+    (tmp_path / "new").write_bytes(b"as edited")
+    os.utime(tmp_path / "new", ns=(known["replaced"].mtime_ns, known["replaced"].mtime_ns))
+    os.replace(tmp_path / "new", tmp_path / "replaced")
+    with open(tmp_path / "touched", "r+b") as fh:
+        fh.write(b"AS")
+    os.utime(tmp_path / "touched", ns=(known["touched"].mtime_ns + 10**9, known["touched"].mtime_ns + 10**9))
+    fake = {name: known[name]._replace(digest=b"\0" * 32) for name in names}  # told a digest that is not theirs
+    assert tree_digests(tmp_path, fake) == {"same": b"\0" * 32, **{name: hashlib.sha256((tmp_path / name).read_bytes())
+                                                                   .digest() for name in names[1:]}}
+
+
 #: A theme template that never ends in practice (Jinja's sandbox caps each range, not their nesting).
 ENDLESS_LOOP = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
 
@@ -294,3 +335,49 @@ def test_a_theme_template_that_never_ends_fails_the_build_at_its_time_limit(proj
     assert f"{template}:{line}:1: error: the theme template takes too long to render" in result.stderr, result.stderr
     assert "time_limit" in result.stderr and "Traceback" not in result.stderr
     assert tree(out) == before
+
+
+#: Runs `alertcast build` and says, once it ends, whether the fork server was running when the
+#: command began importing its pipeline (the pipeline, the content's loader, the renderers).
+_WATCHED_BUILD = """
+import importlib.abc, multiprocessing.forkserver, sys
+
+class Watch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "alertcast.pipeline" and not seen:
+            seen.append(multiprocessing.forkserver._forkserver._forkserver_pid is not None)
+        return None
+
+seen = []
+sys.meta_path.insert(0, Watch())
+from alertcast.cli import main
+try:
+    main(sys.argv[1:])
+finally:
+    print("fork server before the pipeline:", seen, flush=True)
+"""
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the languages build in workers with two cores")
+def test_the_build_command_starts_the_workers_preload_before_it_imports_the_pipeline(project, tmp_path):
+    """`alertcast build` starts the fork server (which preloads the engine, the theme and jieba's
+    dictionary for the languages' workers) as soon as it has read the settings: the preload runs
+    while the command imports its pipeline and loads the content, instead of after."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", _WATCHED_BUILD, *_build_command(project, tmp_path / "out")[3:]],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "fork server before the pipeline: [True]" in result.stdout, result.stdout
+
+
+def test_a_build_without_the_site_starts_no_worker_process(project, tmp_path):
+    """`--no-site` builds no page: no fork server is started for it."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", _WATCHED_BUILD,
+                             *_build_command(project, tmp_path / "out", "--no-site")[3:]], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "fork server before the pipeline: [False]" in result.stdout, result.stdout

@@ -26,8 +26,9 @@ from .config import Config
 from .checks.load import load_or_raise
 from .content.models import Content
 from .content.parsecache import ParseCache
+from .filedigest import FileDigest
 from .gcpause import paused
-from .cores import Phase, cores, start_fork_server, timed
+from .cores import Phase, cores, timed
 from .plan import Plan
 from .publish.atomic import (MARKER, Staged, commit_staged, discard, held_live, live_release, owned, read_manifest,
                              stage, written_manifest)
@@ -75,6 +76,7 @@ class BuildResult:
     target: str | None = None  # where publish deployed to, beyond the output directory
     with_site: bool = True  # False: the site's files were carried from the live release, not built
     phases: list[Phase] = field(default_factory=list, repr=False)  # where and when each part ran (see `prepare`)
+    hashed: int = 0  # the site's files read back to hash as the release was written (the pages were hashed as they were built)
 
     @property
     def next_change_at(self) -> datetime | None:
@@ -337,11 +339,11 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
     output = check_output(Path(output) if output is not None else config.output_dir, config.root, config.content_dir)
     remove_leftovers(output)
     phases: list[Phase] = []
-    start_site = _site_start(None if full else output) if with_site and site_builder is None else None
-    if start_site is not None and len(config.languages) > 1 and cores() > 1:
-        from .render.site_engine import WORKER_PRELOAD
+    if with_site and site_builder is None:
+        from .render.site_engine import start_workers
 
-        start_fork_server(WORKER_PRELOAD)  # it imports the engine in its own process while this one loads
+        start_workers(len(config.languages))  # it imports the engine in its own process while this one loads
+    start_site = _site_start(None if full else output) if with_site and site_builder is None else None
     if content is None:
         report("load", None, None)
         with timed("load", phases):
@@ -369,7 +371,8 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
         carried = {} if with_site else _site_files(live)
         writing = [time.monotonic(), time.process_time()]  # when writing the release starts
 
-        def fill(dest: Path) -> None:
+        def fill(dest: Path) -> dict[str, FileDigest]:
+            hashed: dict[str, FileDigest] = {}
             if with_site:
                 report("site", None, None)
                 languages.open()
@@ -379,10 +382,13 @@ def prepare(config: Config, now: datetime, output: Path | None = None, *, with_s
                 else:
                     began, cpu = site_start, site_cpu
                     phases.extend(site.finish(dest))
+                    # The pages as the workers hashed them: the release's writer does not read them again.
+                    hashed = {rel: seen for built in site.built for rel, seen in built.hashed.items()}
                 phases.append(Phase("site", os.getpid(), began, time.monotonic(), time.process_time() - cpu))
             report("write", None, None)
             writing[:] = time.monotonic(), time.process_time()
             _link_files(carried, dest)
+            return hashed
 
         staged = stage(output, files, fill)
         if carried:
@@ -400,7 +406,7 @@ def finish(prepared: Prepared) -> BuildResult:
         release, changed = commit_staged(prepared.staged)
     return BuildResult(prepared.plan, prepared.staged.output, release, changed,
                        prepared.seconds + time.perf_counter() - start, prepared.signed, prepared.files,
-                       with_site=prepared.with_site, phases=phases)
+                       with_site=prepared.with_site, phases=phases, hashed=prepared.staged.hashed)
 
 
 def build(config: Config, now: datetime, output: Path | None = None, **kwargs) -> BuildResult:  # type: ignore[no-untyped-def]

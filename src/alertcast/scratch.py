@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,9 +87,14 @@ def sweep(parent: Path | str | None, prefix: str) -> list[Path]:
     return [path for path in candidates if remove_unheld(path)]
 
 
-def remove_unheld(path: Path) -> bool:
+def remove_unheld(path: Path, remover: list[subprocess.Popen] | None = None) -> bool:
     """Remove the folder `path` unless a live process holds it (a build in progress, a release
-    prepared ahead of its moment, a release a build reads pages from); whether it did."""
+    prepared ahead of its moment, a release a build reads pages from); whether it did.
+
+    With `remover`, the files are removed by a process of its own (`rm -rf`, appended to the
+    list), which inherits this one's hold and keeps the folder held until it is gone: a command
+    that made a release live need not stay to delete thousands of files of an old one. Where
+    there is no `rm`, they are removed here."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
@@ -100,6 +106,15 @@ def remove_unheld(path: Path) -> bool:
     else:
         if not _same(fd, path):  # renamed (into a release) meanwhile
             return False
+        rm = shutil.which("rm") if remover is not None else None
+        if rm is not None and remover is not None:
+            try:  # a session of its own: a Ctrl-C meant for the command does not stop it halfway
+                remover.append(subprocess.Popen([rm, "-rf", "--", str(path)], pass_fds=(fd,),
+                                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                                stderr=subprocess.DEVNULL, start_new_session=True))
+                return True
+            except OSError:  # no process to be had (limits, memory): removed here
+                pass
         shutil.rmtree(path, ignore_errors=True)
         return True
     finally:

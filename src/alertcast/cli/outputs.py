@@ -6,20 +6,23 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID, TextColumn
 from rich.text import Text
 
-from .. import pipeline, signing
 from ..config import Config, SigningSettings
 from ..gcpause import settling
 from ..problems import ContentError, SiteBuildError
 from ..publish.output import OutputError
-from ..render.diskcache import DiskCache
+from ..render.site_engine import start_workers
 from ..timefmt import editor_time
 from .options import TimeParam, now_or, project_config, project_option, report_and_exit, translator
+
+if TYPE_CHECKING:
+    from .. import pipeline
 
 
 def _summary(console: Console, result: pipeline.BuildResult, deployed: bool, config: Config) -> None:
@@ -115,6 +118,13 @@ class PhaseProgress:
 def _run(project: str, now: datetime | None, output: str | None, no_site: bool, deploy: bool,
          full: bool = False) -> None:
     config = project_config(project)
+    if not no_site:
+        # First of all: the site's worker processes preload the engine while this process
+        # imports the pipeline and loads the content, instead of the build waiting for them.
+        start_workers(len(config.languages))
+    from .. import pipeline, signing
+    from ..render.diskcache import DiskCache
+
     console = Console(stderr=True)
     out = Path(output) if output else None
     try:
@@ -182,6 +192,8 @@ def keygen(out: str, force: bool) -> None:
     Keep the private key out of git: point extra.alertcast.signing.key_file at it, or put its
     content in the environment variable named by signing.key_env (ALERTCAST_SIGNING_KEY).
     """
+    from .. import signing
+
     private, public = Path(out + ".pem"), Path(out + ".pub.pem")
     for path in (private, public):
         if path.exists() and not force:

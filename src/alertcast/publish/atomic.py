@@ -27,6 +27,7 @@ import posixpath
 import re
 import shutil
 import stat
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..filedigest import FileDigest
 from ..scratch import Scratch, reading, remove_unheld, sweep
 
 KEEP = 3
@@ -202,18 +204,35 @@ def _inside(path: str) -> bool:
 _manifests: dict[Path, dict[str, bytes]] = {}  # release -> digests; emptied at each commit
 
 
-def tree_digests(root: Path | None) -> dict[str, bytes]:
+def tree_digests(root: Path | None, known: Mapping[str, FileDigest] | None = None) -> dict[str, bytes]:
     """relative path -> sha256 of every regular file under root (a symlink, a FIFO or a device
-    is no file of a release: it is neither followed, read nor listed)."""
+    is no file of a release: it is neither followed, read nor listed).
+
+    `known`: digests this build made of files it wrote (the site's workers hash every page
+    they place): a file still the one that was hashed (same device, inode, size and
+    modification time) is not read again. Anything else is hashed here."""
+    return _hash_tree(root, known)[0]
+
+
+def _hash_tree(root: Path | None, known: Mapping[str, FileDigest] | None = None) -> tuple[dict[str, bytes], int]:
+    """`tree_digests`, and how many files it read and hashed."""
     if root is None or not root.is_dir():
-        return {}
-    out = {}
+        return {}, 0
+    known = known or {}
+    out, hashed = {}, 0
     for dirpath, _dirs, names in os.walk(root):
         for name in names:
             p = Path(dirpath) / name
-            if stat.S_ISREG(p.lstat().st_mode) and name != MARKER:
-                out[p.relative_to(root).as_posix()] = hashlib.sha256(p.read_bytes()).digest()
-    return out
+            info = p.lstat()
+            if stat.S_ISREG(info.st_mode) and name != MARKER:
+                rel = p.relative_to(root).as_posix()
+                seen = known.get(rel)
+                if seen is not None and seen.matches(info):
+                    out[rel] = seen.digest
+                else:
+                    out[rel] = hashlib.sha256(p.read_bytes()).digest()
+                    hashed += 1
+    return out, hashed
 
 
 def _digests_of(files: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -249,11 +268,15 @@ class Staged:
     path: Path
     digests: dict[str, bytes]
     scratch: Scratch | None = None  # holds `path` until it goes live or is discarded
+    hashed: int = 0  # the files `fill` wrote that were read back to hash (not hashed as they were written)
 
 
-def stage(output: Path, files: Mapping[str, bytes], fill: Callable[[Path], None] | None = None) -> Staged:
+def stage(output: Path, files: Mapping[str, bytes],
+          fill: Callable[[Path], Mapping[str, FileDigest] | None] | None = None) -> Staged:
     """Write `files` (and whatever `fill` writes) into a fresh private directory next to the
     releases. The live release is untouched; on any exception the directory is removed.
+    `fill` may return the digests it made of files it wrote (see `tree_digests`): those still
+    the files it hashed are not read again.
 
     A prune of older releases still running in the background (after the last switch) is not
     waited for: it never removes the live release this one links from, nor a staging folder a
@@ -269,15 +292,16 @@ def stage(output: Path, files: Mapping[str, bytes], fill: Callable[[Path], None]
     tmp = folder.path
     try:
         digests: dict[str, bytes] = {}
+        hashed = 0
         if fill is not None:
-            fill(tmp)
-            digests.update(tree_digests(tmp))
+            filled, hashed = _hash_tree(tmp, fill(tmp))
+            digests.update(filled)
         digests.update(_digests_of(files))
         write_files(tmp, files, digests, live, previous)
     except BaseException:
         folder.remove()
         raise
-    return Staged(output, tmp, digests, folder)
+    return Staged(output, tmp, digests, folder, hashed)
 
 
 def commit_staged(staged: Staged) -> tuple[Path, list[str]]:
@@ -355,38 +379,54 @@ def _swap_for_folder(link: Path, output: Path) -> None:
 
 
 _pruning: threading.Thread | None = None
+_removers: list[subprocess.Popen] = []  # the processes removing old releases (see `prune`)
 
 
 def _prune_after(output: Path) -> None:
     """Prune in the background: the new release is already live, and deleting a thousand
     files of an old one would only delay the caller. One prune at a time: each starts when the
     one before has ended, without the caller waiting for it; the process waits for them
-    before exiting (the threads are not daemons)."""
+    before exiting (the threads are not daemons), but not for the old releases' files to be
+    deleted: processes of their own do that (see `prune`)."""
     global _pruning
     before = _pruning
 
     def after_the_last() -> None:
         if before is not None:
             before.join()
-        prune(output)
+        prune(output, removers=_removers)
 
     _pruning = threading.Thread(target=after_the_last, name="alertcast-prune")
     _pruning.start()
 
 
-def pruned() -> None:
-    """Wait until the last background prune has finished."""
+def pruned() -> list[int]:
+    """Wait until the last background prune has finished and the old releases it removes are
+    gone; the ids of the processes that removed them."""
     if _pruning is not None:
         _pruning.join()
+    removed = []
+    while _removers:
+        remover = _removers.pop(0)
+        remover.wait()
+        removed.append(remover.pid)
+    return removed
 
 
-def prune(output: Path, keep: int = KEEP) -> None:
+def prune(output: Path, keep: int = KEEP, removers: list[subprocess.Popen] | None = None) -> None:
+    """Remove all but the newest `keep` releases, and what killed builds left. `removers`: the
+    old releases' files are deleted by processes of their own, appended to it (see
+    scratch.remove_unheld), which hold each release until it is gone; the caller may exit
+    before they end. Without it, they are deleted here."""
     rel_dir = releases_dir(output)
     live = live_release(output)
     releases = sorted(p for p in rel_dir.iterdir() if p.name.startswith("r") and p.is_dir() and not p.is_symlink())
+    for remover in list(removers or ()):
+        if remover.poll() is not None:  # ended: reaped (a long-lived process keeps no zombies)
+            removers.remove(remover)  # type: ignore[union-attr]
     for old in releases[:-keep]:
         # A release a build reads pages from (`held_live`) stays until a prune after that build.
-        if (live is None or old.resolve() != live) and remove_unheld(old):
+        if (live is None or old.resolve() != live) and remove_unheld(old, removers):
             _manifest(old).unlink(missing_ok=True)
     sweep(rel_dir, "tmp-")
     for link in rel_dir.glob("link-*"):  # left by a process killed while switching (a switch takes microseconds)

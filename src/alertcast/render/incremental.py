@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from ..filedigest import FileDigest
 from ..problems import SiteBuildError
 from .search import SITE_TEMPLATES
 
@@ -224,13 +225,6 @@ def _kept_pages(keys: dict | None, shared: str) -> dict[str, _Kept]:
     return out
 
 
-def _regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
 def _read_regular(path: Path, limit: int) -> bytes | None:
     """The bytes of `path` if it is a regular file of at most `limit` bytes; None for anything
     else (a link is not followed, a FIFO or device is not waited on, a huge file is not read)."""
@@ -244,12 +238,6 @@ def _read_regular(path: Path, limit: int) -> bytes | None:
             return None
         data = fh.read(limit + 1)
     return data if len(data) <= limit else None
-
-
-def _digest(path: Path) -> str | None:
-    """The sha256 of a page in the live release, as its bytes are now (see `_read_regular`)."""
-    data = _read_regular(path, MAX_PAGE)
-    return None if data is None else hashlib.sha256(data).hexdigest()
 
 
 @dataclass
@@ -268,6 +256,13 @@ class LanguagePages:
     templated: bytes = b""  # what only pages with a template of their own read (see engine_key)
     kept_static: dict[str, str] = field(default_factory=dict)  # the live release's keys of STATIC
     static: dict[str, bytes] = field(default_factory=dict)  # STATIC taken from the live release
+    #: Each page as `finish` hashed it, by its path in the release: writing the release takes
+    #: these digests instead of reading the pages again.
+    hashed: dict[str, FileDigest] = field(default_factory=dict)
+    #: Each reused page of the live release as it was hashed to be checked: linked into the build,
+    #: the same file unchanged is not read again.
+    verified: dict[str, FileDigest] = field(default_factory=dict)
+    read: int = 0  # pages the build read to hash them (each rendered page, and each reused page once)
 
     @property
     def to_render(self) -> int:
@@ -286,19 +281,21 @@ class LanguagePages:
         keys = {src: page_key(shared, templated, src, data, staged) for src, data in sorted(sources.items())}
         found = _read_keys(previous, prefix)
         kept = _kept_pages(found, shared)
-        reused = {}
+        reused, verified = {}, {}
         if previous is not None:
             for src, key in keys.items():
                 old = kept.get(src)
                 dest = prefix + page_dest(src)
                 if old is not None and old.key == key and previous.digests.get(dest, b"").hex() == old.digest:
-                    if _digest(previous.root / dest) == old.digest:
-                        reused[src] = old
+                    seen = FileDigest.of(previous.root / dest, MAX_PAGE)  # the page as its bytes are now
+                    if seen is not None and seen.digest.hex() == old.digest:
+                        reused[src], verified[src] = old, seen
                     else:  # rendered again, and said: someone or something edits the live release
                         log.warning("%s: not the file alertcast published in the live release (changed after it "
                                     "went live); rendered again", previous.root / dest)
         return cls(prefix, shared, keys, reused, previous, markdown=dict(markdown),
-                   templated=templated, kept_static=_kept_static(found, shared))
+                   templated=templated, kept_static=_kept_static(found, shared), verified=verified,
+                   read=len(verified))
 
     @property
     def incremental(self) -> bool:
@@ -357,9 +354,13 @@ class LanguagePages:
         pages = {}
         for src in sorted(self.keys):
             path = site_dir / page_dest(src)
-            if not _regular(path):
+            seen = self.verified.get(src) if src not in self.rendered else None
+            hashed = seen if seen is not None and seen.still(path) else FileDigest.of(path)
+            self.read += hashed is not seen
+            if hashed is None:
                 continue  # a page the engine wrote nothing for
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            self.hashed[self.prefix + page_dest(src)] = hashed
+            digest = hashed.digest.hex()
             if src in self.reused and src not in self.rendered and digest != self.reused[src].digest:
                 raise SiteBuildError(f"{self.prefix}{page_dest(src)} of the live release changed while the site was "
                                      "built (something other than alertcast writes into the output folder); "

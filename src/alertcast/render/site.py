@@ -19,7 +19,7 @@ import shutil
 import threading
 from concurrent.futures import Future
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -31,6 +31,7 @@ from markdown import Markdown
 
 from .. import languages as language_tags
 from ..config import Config
+from ..filedigest import FileDigest
 from ..cores import Phase, TimeLimitExceeded, Workers, WorkerStopped, cores, start_fork_server, time_limit, timed
 from ..content.links import FOLDERS, MD_LINK, REF_LINK, file_link, links, mask_code, relative, stems
 from ..content.loader import THEME_ASSETS
@@ -166,6 +167,9 @@ class Built:
     written: int = 0
     converters: int = 0
     navigations: tuple[int, int] = (0, 0)
+    read: int = 0  # the pages it read to hash them: each it rendered, and each reused one once
+    #: Each page as the build hashed it (render/incremental.py), by its path in the release.
+    hashed: Mapping[str, FileDigest] = field(default_factory=dict, repr=False, compare=False)
 
 
 def build_site(plan: Plan, config: Config, dest: Path, previous: Previous | None = None, *,
@@ -303,7 +307,8 @@ def _build_language(plan: Plan, config: Config, lang: str, tmp: Path,
     return site_dir, Built(lang, len(markdown), len(markdown) if pages is None else pages.to_render,
                            THEME.compiled - compiled, THEME.listed - listed,
                            tuple(sorted(pages.static)) if pages is not None else (), written,
-                           *_kept(engine))
+                           *_kept(engine), pages.read if pages is not None else 0,
+                           pages.hashed if pages is not None else {})
 
 
 def _kept(engine: object) -> tuple[int, tuple[int, int]]:

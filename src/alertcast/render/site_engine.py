@@ -16,6 +16,20 @@ from typing import Any, Protocol
 #: cores.py), so that each starts with them loaded.
 WORKER_PRELOAD = ("alertcast.render.site", "alertcast.render.mkdocs_engine", "mkdocs.commands.build",
                   "alertcast.render.preload")
+
+
+def start_workers(languages: int) -> bool:
+    """Start the fork server the languages' worker processes come from, when a site of
+    `languages` languages builds in workers (one core each): its preload (the engine, the
+    theme, jieba's dictionary) then runs in its own process while this one starts and loads
+    the content. The build command calls this as soon as it has read the settings, before it
+    imports the pipeline; the pipeline calls it again (nothing is started twice). Safe in a
+    process with threads: the server is a new program, not a fork of this process."""
+    from ..cores import cores, start_fork_server
+
+    return languages > 1 and cores() > 1 and start_fork_server(WORKER_PRELOAD)
+
+
 #: The engines `site.engine` may name; the first is the default.
 ENGINES = ("mkdocs", "zensical")
 
