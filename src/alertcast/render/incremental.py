@@ -39,14 +39,13 @@ import os
 import posixpath
 import re
 import shutil
-import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from ..filedigest import FileDigest
+from ..filedigest import FileDigest, read_regular
 from ..problems import SiteBuildError
 from .search import SITE_TEMPLATES
 
@@ -226,18 +225,9 @@ def _kept_pages(keys: dict | None, shared: str) -> dict[str, _Kept]:
 
 
 def _read_regular(path: Path, limit: int) -> bytes | None:
-    """The bytes of `path` if it is a regular file of at most `limit` bytes; None for anything
-    else (a link is not followed, a FIFO or device is not waited on, a huge file is not read)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        data = fh.read(limit + 1)
-    return data if len(data) <= limit else None
+    """The bytes of `path` if it is a regular file of at most `limit` bytes (filedigest.read_regular)."""
+    found = read_regular(path, limit)
+    return found[0] if found is not None else None
 
 
 @dataclass
