@@ -403,7 +403,7 @@ def test_a_boundary_within_the_build_of_a_push_goes_live_at_its_second_not_a_bui
     no build for the push, then another for the boundary."""
     repo = make_repo(tmp_path)
     # enough pages that a build takes seconds on any machine: the boundary must fall within one
-    for i in range(150):
+    for i in range(400):
         repo.commit_alert(f"filler-{i}", datetime(2026, 1, 1, tzinfo=timezone.utc), channels="[banner]", push=False)
     git(repo.editor, "push", "-q")
     live = repo.clone("live")
@@ -413,8 +413,11 @@ def test_a_boundary_within_the_build_of_a_push_goes_live_at_its_second_not_a_bui
         wait_for(lambda: (daemon.health() or {}).get("status") == "ok", timeout=90)
         build = _build_seconds(daemon)
         repo.commit_alert("now-live", datetime.now(timezone.utc) - timedelta(minutes=1), push=False)
-        # due once the push's build has begun, and before it would end
-        publish_at = (datetime.now(timezone.utc) + timedelta(seconds=max(2.0, build / 2) + 1)).replace(microsecond=0)
+        # due once the push's build has begun, and before it would end by the daemon's reckoning (the
+        # last build's length): half a build on, rounded up to a whole second (a 1.5 s floor for the
+        # push and the sync; the build of 400 alerts takes seconds, so the window holds both)
+        due = datetime.now(timezone.utc) + timedelta(seconds=max(1.5, build / 2))
+        publish_at = due.replace(microsecond=0) + timedelta(seconds=1 if due.microsecond else 0)
         repo.commit_alert("soon", publish_at)
         assert _push_hook(daemon, secret) == 202
         wait_for(lambda: "soon" in (_banner_ids(live) or []), timeout=publish_at.timestamp() - time.time() + 3 * build)
