@@ -1042,8 +1042,8 @@ def _address_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, yam
         return f"write it with its scheme: {key}: https://{found}" if _HOST_FIRST.match(found) else None
 
     def reported(value: Any) -> bool:
-        return isinstance(value, str) and (any(char in value for char in _ENDS_ATTRIBUTE) or "".join(
-            value.split()).lower().startswith(("javascript:", "data:", "vbscript:")))
+        return isinstance(value, str) and (any(char in value for char in _ENDS_ATTRIBUTE)
+                                           or _script_scheme(value) is not None)
 
     repo_url = raw.get("repo_url")
     if repo_url not in (None, "") and not reported(repo_url):
@@ -1076,7 +1076,7 @@ def _address_problems(raw: dict, shown: str, positions: dict[yamlsource.Key, yam
     social = extra.get("social") if isinstance(extra, dict) else None
     for index, entry in enumerate(social if isinstance(social, list) else []):
         link = entry.get("link") if isinstance(entry, dict) else None
-        if not isinstance(link, str) or reported(link) or _script_scheme(link):  # a script address has its own error
+        if not isinstance(link, str) or reported(link):
             continue
         parts = urlsplit(link.strip())
         if (_web_address(link) or (parts.scheme in ("mailto", "tel") and parts.path)
